@@ -1,0 +1,45 @@
+// `npm start`: runs worker.ts on local workerd through wrangler, with the devtools inspector off
+// (the `wrangler dev` CLI always attaches it, and it breaks on large streamed bodies) and local KV on disk.
+import { unstable_startWorker } from 'wrangler';
+
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+// Miniflare otherwise fetches a sample Request.cf object from the internet at start.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+const port = Number(process.env.PORT ?? 8787);
+const hostname = process.env.HOST ?? '127.0.0.1';
+const persistTo = process.env.FERRY_STATE_DIR ?? '.wrangler/state';
+
+const bindings = {};
+if (process.env.FERRY_CONFIG) {
+  try {
+    JSON.parse(process.env.FERRY_CONFIG);
+  } catch {
+    console.error('FERRY_CONFIG is set but is not valid JSON');
+    process.exit(2);
+  }
+  bindings.FERRY_CONFIG = { type: 'plain_text', value: process.env.FERRY_CONFIG };
+}
+
+const worker = await unstable_startWorker({
+  config: new URL('../wrangler.toml', import.meta.url).pathname,
+  bindings,
+  dev: {
+    remote: false,
+    inspector: false,
+    watch: false,
+    persist: persistTo,
+    server: { hostname, port },
+    logLevel: 'warn',
+  },
+});
+await worker.ready;
+const url = await worker.url;
+console.log(`ferry listening on ${url.origin} (config: ${process.env.FERRY_CONFIG ? 'FERRY_CONFIG' : 'wrangler.toml default'}, KV: ${persistTo})`);
+console.log('ferry has no caller authentication yet: do not expose it beyond this machine');
+
+const stop = async () => {
+  await worker.dispose();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

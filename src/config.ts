@@ -1,0 +1,160 @@
+// Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
+
+import { AppError } from './errors.js';
+
+/** A credential value: inline (local use only) or the name of a secret/env binding. */
+export type SecretValue = string | { secret: string };
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+  /** A ready bearer token sent as is (e.g. a PAT some registries accept). */
+  token?: string;
+  /** An OAuth2 refresh token exchanged with a POST to the token realm (ACR, GAR-style). */
+  identityToken?: string;
+}
+
+export interface RegistryConfig {
+  /** The key: host[:port], lowercase. */
+  host: string;
+  /** Plain http is allowed only for registries configured with this flag. */
+  insecure: boolean;
+  credentials: Credentials | undefined;
+  /** Pull endpoints (scheme://host[:port]) tried in order before the registry itself. */
+  mirrors: string[];
+  headers: Record<string, string>;
+  /** Extra hosts the registry may send us to for tokens (realm) besides its own hostname. */
+  authHosts: string[];
+}
+
+export interface FerryConfig {
+  registries: Map<string, RegistryConfig>;
+  /** When true, a registry that is not configured is allowed if its address is public. */
+  allowPublicRegistries: boolean;
+  /** How long a tag -> digest resolution is cached. */
+  tagTtlSeconds: number;
+}
+
+export type SecretLookup = (name: string) => string | undefined;
+
+const DEFAULT_TAG_TTL_SECONDS = 60;
+const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts']);
+const CREDENTIAL_KEYS = new Set(['username', 'password', 'token', 'identityToken']);
+const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', '$schema']);
+
+// Docker Hub is spelled several ways; its API lives on registry-1.docker.io.
+export const DOCKER_HUB_HOST = 'registry-1.docker.io';
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', DOCKER_HUB_HOST]);
+
+export function normalizeRegistryHost(host: string): string {
+  const lower = host.toLowerCase();
+  return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB_HOST : lower;
+}
+
+function fail(message: string): never {
+  throw new AppError('INVALID_CONFIG', `invalid configuration: ${message}`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(where: string, value: Record<string, unknown>, allowed: Set<string>): void {
+  for (const key of Object.keys(value)) if (!allowed.has(key)) fail(`${where}: unknown field "${key}"`);
+}
+
+function resolveSecret(where: string, value: unknown, lookup: SecretLookup): string {
+  if (typeof value === 'string') return value;
+  if (isRecord(value) && typeof value.secret === 'string' && Object.keys(value).length === 1) {
+    const resolved = lookup(value.secret);
+    if (resolved === undefined || resolved === '') fail(`${where}: secret "${value.secret}" is not set`);
+    return resolved;
+  }
+  return fail(`${where}: expected a string or {"secret": "NAME"}`);
+}
+
+function parseCredentials(where: string, value: unknown, lookup: SecretLookup): Credentials | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) fail(`${where}: expected an object`);
+  checkKeys(where, value, CREDENTIAL_KEYS);
+  const out: Credentials = {};
+  for (const key of CREDENTIAL_KEYS) {
+    if (value[key] !== undefined) out[key as keyof Credentials] = resolveSecret(`${where}.${key}`, value[key], lookup);
+  }
+  if (out.password !== undefined && out.username === undefined) fail(`${where}: password needs a username`);
+  if (!out.password && !out.token && !out.identityToken) fail(`${where}: give password, token or identityToken`);
+  return out;
+}
+
+function parseEndpoint(where: string, value: unknown): string {
+  if (typeof value !== 'string') fail(`${where}: expected a URL string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(`${where}: "${value}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`${where}: only http(s) endpoints`);
+  return `${url.protocol}//${url.host}`;
+}
+
+function parseStringMap(where: string, value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isRecord(value)) fail(`${where}: expected an object of strings`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') fail(`${where}.${k}: expected a string`);
+    if (k.toLowerCase() === 'authorization') fail(`${where}: set credentials, not an Authorization header`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function parseRegistry(host: string, value: unknown, lookup: SecretLookup): RegistryConfig {
+  const where = `registries["${host}"]`;
+  if (!/^[a-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$/i.test(host)) fail(`${where}: expected host[:port]`);
+  if (!isRecord(value)) fail(`${where}: expected an object`);
+  checkKeys(where, value, REGISTRY_KEYS);
+  if (value.insecure !== undefined && typeof value.insecure !== 'boolean') fail(`${where}.insecure: expected a boolean`);
+  const mirrors = value.mirrors ?? [];
+  if (!Array.isArray(mirrors)) fail(`${where}.mirrors: expected an array`);
+  const authHosts = value.authHosts ?? [];
+  if (!Array.isArray(authHosts) || authHosts.some((h) => typeof h !== 'string')) fail(`${where}.authHosts: expected strings`);
+  return {
+    host: normalizeRegistryHost(host),
+    insecure: value.insecure === true,
+    credentials: parseCredentials(`${where}.credentials`, value.credentials, lookup),
+    mirrors: mirrors.map((m, i) => parseEndpoint(`${where}.mirrors[${i}]`, m)),
+    headers: parseStringMap(`${where}.headers`, value.headers),
+    authHosts: (authHosts as string[]).map((h) => h.toLowerCase()),
+  };
+}
+
+export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined): FerryConfig {
+  const doc = typeof input === 'string' ? parseJsonText(input) : input ?? {};
+  if (!isRecord(doc)) fail('expected a JSON object');
+  checkKeys('top level', doc, TOP_KEYS);
+  const registries = new Map<string, RegistryConfig>();
+  const rawRegistries = doc.registries ?? {};
+  if (!isRecord(rawRegistries)) fail('registries: expected an object keyed by host[:port]');
+  for (const [host, value] of Object.entries(rawRegistries)) {
+    const registry = parseRegistry(host, value, lookup);
+    registries.set(registry.host, registry);
+  }
+  if (doc.allowPublicRegistries !== undefined && typeof doc.allowPublicRegistries !== 'boolean') {
+    fail('allowPublicRegistries: expected a boolean');
+  }
+  const cache = doc.cache ?? {};
+  if (!isRecord(cache)) fail('cache: expected an object');
+  const tagTtl = cache.tagTtlSeconds ?? DEFAULT_TAG_TTL_SECONDS;
+  if (typeof tagTtl !== 'number' || !Number.isFinite(tagTtl) || tagTtl < 0) fail('cache.tagTtlSeconds: expected seconds >= 0');
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl };
+}
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fail('not valid JSON');
+  }
+}

@@ -1,0 +1,31 @@
+// What a runtime provides to the core: storage, network, configuration, clock and logging.
+
+import type { FerryConfig } from './config.js';
+import type { KvStore } from './kv/store.js';
+
+export type LogFields = Record<string, string | number | boolean | undefined>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
+export interface Deps {
+  kv: KvStore;
+  fetch: FetchLike;
+  config: FerryConfig;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  log: Logger;
+}
+
+export const consoleLogger: Logger = {
+  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,67 @@
+// The one error base: every failure Ferry reports carries a stable code and an HTTP status.
+
+export type ErrorCode =
+  | 'INVALID_REFERENCE'
+  | 'INVALID_REQUEST'
+  | 'ROUTE_NOT_FOUND'
+  | 'INVALID_CONFIG'
+  | 'REGISTRY_NOT_ALLOWED'
+  | 'ADDRESS_NOT_ALLOWED'
+  | 'INSECURE_NOT_ALLOWED'
+  | 'UPSTREAM_UNAUTHORIZED'
+  | 'UPSTREAM_DENIED'
+  | 'NOT_FOUND'
+  | 'PLATFORM_NOT_FOUND'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_PROTOCOL'
+  | 'MANIFEST_TOO_LARGE'
+  | 'MANIFEST_INVALID'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'DIGEST_MISMATCH'
+  | 'INTERNAL';
+
+const DEFAULT_STATUS: Record<ErrorCode, number> = {
+  INVALID_REFERENCE: 400,
+  INVALID_REQUEST: 400,
+  ROUTE_NOT_FOUND: 404,
+  INVALID_CONFIG: 500,
+  REGISTRY_NOT_ALLOWED: 403,
+  ADDRESS_NOT_ALLOWED: 403,
+  INSECURE_NOT_ALLOWED: 403,
+  UPSTREAM_UNAUTHORIZED: 502,
+  UPSTREAM_DENIED: 502,
+  NOT_FOUND: 404,
+  PLATFORM_NOT_FOUND: 404,
+  UPSTREAM_UNAVAILABLE: 502,
+  UPSTREAM_PROTOCOL: 502,
+  MANIFEST_TOO_LARGE: 502,
+  MANIFEST_INVALID: 502,
+  UNSUPPORTED_MEDIA_TYPE: 502,
+  DIGEST_MISMATCH: 502,
+  INTERNAL: 500,
+};
+
+export interface AppErrorOptions {
+  status?: number;
+  cause?: unknown;
+  /** Extra machine-readable fields for the problem response (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = options.status ?? DEFAULT_STATUS[code];
+    this.details = options.details;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

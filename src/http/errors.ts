@@ -1,0 +1,39 @@
+// The one mapping from errors to JSON problem responses (RFC 9457) with a stable `code`.
+
+import type { Logger } from '../deps.js';
+import { AppError, isAppError } from '../errors.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  [extra: string]: unknown;
+}
+
+export function toProblem(error: unknown, log: Logger): Problem {
+  const appError = isAppError(error) ? error : new AppError('INTERNAL', 'internal error');
+  if (!isAppError(error)) {
+    // Unknown errors may hold anything: log their message only, never echo it to the caller.
+    log.error('unhandled error', { error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown' });
+  } else if (appError.status >= 500) {
+    log.warn('request failed', { code: appError.code, detail: appError.message });
+  }
+  return {
+    type: `urn:ferry:problem:${appError.code.toLowerCase().replaceAll('_', '-')}`,
+    title: appError.code.toLowerCase().replaceAll('_', ' '),
+    status: appError.status,
+    code: appError.code,
+    detail: appError.message,
+    ...appError.details,
+  };
+}
+
+export function problemResponse(error: unknown, log: Logger): Response {
+  const problem = toProblem(error, log);
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: { 'content-type': 'application/problem+json' },
+  });
+}

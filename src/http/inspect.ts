@@ -1,0 +1,68 @@
+// Read-only routes: image inspection, raw manifests and tag lists.
+
+import { Hono } from 'hono';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { inspectImage } from '../ops/inspect.js';
+import { listTags, readManifest } from '../ops/read.js';
+
+/** The reference is the rest of the path after the route prefix, percent-decoded. */
+function pathRest(url: string, prefix: string): string {
+  const pathname = new URL(url).pathname;
+  try {
+    return decodeURIComponent(pathname.slice(prefix.length));
+  } catch {
+    throw new AppError('INVALID_REFERENCE', 'the reference in the path is not valid percent-encoding');
+  }
+}
+
+/** True when If-None-Match names this ETag (or *). */
+function notModified(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
+
+function cacheControl(byDigest: boolean, tagTtl: number): string {
+  return byDigest ? 'private, max-age=31536000, immutable' : `private, max-age=${tagTtl}`;
+}
+
+export function readRoutes(deps: Deps): Hono {
+  const app = new Hono();
+
+  app.get('/v1/inspect/*', async (c) => {
+    const reference = pathRest(c.req.url, '/v1/inspect/');
+    const platform = c.req.query('platform');
+    const result = await inspectImage(deps, reference, platform === undefined ? {} : { platform });
+    const etag = `"${result.digest}"`;
+    const headers = { etag, 'cache-control': cacheControl(reference.includes('@'), deps.config.tagTtlSeconds) };
+    if (notModified(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+    return c.json(result, 200, headers);
+  });
+
+  app.get('/v1/manifest/*', async (c) => {
+    const reference = pathRest(c.req.url, '/v1/manifest/');
+    const manifest = await readManifest(deps, reference);
+    const etag = `"${manifest.digest}"`;
+    const headers = {
+      etag,
+      'cache-control': cacheControl(reference.includes('@'), deps.config.tagTtlSeconds),
+      'docker-content-digest': manifest.digest,
+      'content-type': manifest.mediaType,
+    };
+    if (notModified(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+    return c.body(manifest.bytes as Uint8Array<ArrayBuffer>, 200, headers);
+  });
+
+  app.get('/v1/tags/*', async (c) => {
+    const repository = pathRest(c.req.url, '/v1/tags/');
+    const n = c.req.query('n');
+    const last = c.req.query('last');
+    if (n !== undefined && !/^[1-9][0-9]{0,4}$/.test(n)) throw new AppError('INVALID_REQUEST', 'n must be a page size from 1 to 99999');
+    return c.json(await listTags(deps, repository, { ...(n ? { n: Number(n) } : {}), ...(last ? { last } : {}) }));
+  });
+
+  return app;
+}

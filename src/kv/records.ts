@@ -1,0 +1,80 @@
+// The only file that spells KV keys and the shapes of the records stored under them.
+
+import { getJson, putJson, type KvStore } from './store.js';
+
+const PREFIX = 'v1';
+
+// Content addressed by digest never changes: keep it long, but let unused entries age out.
+export const IMMUTABLE_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface TokenRecord {
+  token: string;
+  /** Epoch milliseconds after which the token must not be used. */
+  expiresAt: number;
+}
+
+export interface ManifestRecord {
+  mediaType: string;
+  digest: string;
+  /** The raw manifest bytes, base64: manifests are bytes, never re-serialised JSON. */
+  base64: string;
+}
+
+export const recordKeys = {
+  token: (registry: string, credentialId: string, scopeId: string) => `${PREFIX}:token:${registry}:${credentialId}:${scopeId}`,
+  tag: (registry: string, repository: string, tag: string) => `${PREFIX}:tag:${registry}/${repository}:${tag}`,
+  manifest: (registry: string, repository: string, digest: string) => `${PREFIX}:manifest:${registry}/${repository}@${digest}`,
+  inspect: (registry: string, repository: string, digest: string, platform: string | undefined) =>
+    `${PREFIX}:inspect:${registry}/${repository}@${digest}${platform ? `#${platform}` : ''}`,
+};
+
+export async function getToken(kv: KvStore, key: string, now: number): Promise<string | null> {
+  const record = await getJson<TokenRecord>(kv, key);
+  return record && typeof record.token === 'string' && record.expiresAt > now ? record.token : null;
+}
+
+export async function putToken(kv: KvStore, key: string, record: TokenRecord, now: number): Promise<void> {
+  const ttlSeconds = Math.ceil((record.expiresAt - now) / 1000);
+  if (ttlSeconds > 0) await putJson(kv, key, record, { ttlSeconds });
+}
+
+export async function getTagDigest(kv: KvStore, key: string): Promise<string | null> {
+  return (await getJson<{ digest: string }>(kv, key))?.digest ?? null;
+}
+
+export async function putTagDigest(kv: KvStore, key: string, digest: string, ttlSeconds: number): Promise<void> {
+  if (ttlSeconds > 0) await putJson(kv, key, { digest }, { ttlSeconds });
+}
+
+export async function getManifestRecord(kv: KvStore, key: string): Promise<{ mediaType: string; digest: string; bytes: Uint8Array } | null> {
+  const record = await getJson<ManifestRecord>(kv, key);
+  if (!record || typeof record.base64 !== 'string') return null;
+  return { mediaType: record.mediaType, digest: record.digest, bytes: fromBase64(record.base64) };
+}
+
+export async function putManifestRecord(kv: KvStore, key: string, value: { mediaType: string; digest: string; bytes: Uint8Array }): Promise<void> {
+  const record: ManifestRecord = { mediaType: value.mediaType, digest: value.digest, base64: toBase64(value.bytes) };
+  await putJson(kv, key, record, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
+}
+
+export async function getInspectRecord<T>(kv: KvStore, key: string): Promise<T | null> {
+  return getJson<T>(kv, key);
+}
+
+export async function putInspectRecord(kv: KvStore, key: string, value: unknown): Promise<void> {
+  await putJson(kv, key, value, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  // Chunked: String.fromCharCode with millions of arguments overflows the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,158 @@
+// Summarises an image or index as `skopeo inspect` does, cached by digest.
+
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { getInspectRecord, putInspectRecord, recordKeys } from '../kv/records.js';
+import { registryClient } from '../registry/client.js';
+import { formatPlatform, platformMatches, type Descriptor, type ParsedManifest } from '../registry/manifest.js';
+import { formatReference, parseReference, type ImageReference } from '../registry/reference.js';
+import { manifestByDigest, resolveDigest } from './resolve.js';
+
+// Image configs are small JSON; a long history can reach a few MiB.
+const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+const IMAGE_CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+
+export interface ChildSummary {
+  digest: string;
+  mediaType: string;
+  size: number;
+  platform: string;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface ConfigSummary {
+  digest: string;
+  mediaType: string;
+  size: number;
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  created?: string;
+  author?: string;
+  labels: Record<string, string>;
+  env: string[];
+  entrypoint: string[] | null;
+  cmd: string[] | null;
+  workingDir?: string;
+  exposedPorts: string[];
+  historyLength: number;
+}
+
+export interface InspectResult {
+  reference: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  kind: ParsedManifest['kind'];
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  /** When ?platform= picked this image out of an index: the index it came from. */
+  index?: { digest: string; mediaType: string };
+  manifests?: ChildSummary[];
+  platform?: string;
+  config?: ConfigSummary;
+  layers?: { digest: string; mediaType: string; size: number }[];
+  /** Compressed bytes of all layers. */
+  totalSize?: number;
+}
+
+export async function inspectImage(deps: Deps, input: string, options: { platform?: string } = {}): Promise<InspectResult> {
+  const ref = parseReference(input);
+  if (options.platform !== undefined && !/^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/i.test(options.platform)) {
+    throw new AppError('INVALID_REQUEST', `platform "${options.platform}" must look like os/arch[/variant]`);
+  }
+  registryClient(deps, ref.registry); // refuses a registry that is not allowed before any cache is read
+  const { digest } = await resolveDigest(deps, ref);
+  const summary = await summarize(deps, ref, digest, options.platform);
+  return { ...summary, reference: formatReference({ ...ref, digest }) };
+}
+
+async function summarize(deps: Deps, ref: ImageReference, digest: string, platform: string | undefined): Promise<InspectResult> {
+  const key = recordKeys.inspect(ref.registry, ref.repository, digest, platform);
+  const cached = await getInspectRecord<InspectResult>(deps.kv, key);
+  if (cached) return cached;
+  const manifest = await manifestByDigest(deps, ref.registry, ref.repository, digest);
+  const { parsed } = manifest;
+  const base = {
+    reference: '',
+    digest,
+    mediaType: parsed.mediaType,
+    size: manifest.bytes.byteLength,
+    kind: parsed.kind,
+    ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
+    ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
+  };
+  let result: InspectResult;
+  if (parsed.kind === 'index' && platform !== undefined) {
+    const child = parsed.manifests.find((m) => platformMatches(platform, m.platform));
+    if (!child) throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} has no ${platform} image`);
+    const inner = await summarize(deps, ref, child.digest, platform);
+    result = { ...inner, index: inner.index ?? { digest, mediaType: parsed.mediaType } };
+  } else if (parsed.kind === 'index') {
+    result = { ...base, manifests: parsed.manifests.map(childSummary) };
+  } else if (parsed.kind === 'image') {
+    const config = await configSummary(deps, ref, parsed.config!);
+    if (platform !== undefined && config && !platformMatches(platform, config)) {
+      throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} is ${formatPlatform(config)}, not ${platform}`);
+    }
+    const layers = parsed.layers.map(({ digest: d, mediaType, size }) => ({ digest: d, mediaType, size }));
+    result = {
+      ...base,
+      ...(config ? { platform: formatPlatform(config), config } : {}),
+      layers,
+      totalSize: layers.reduce((sum, l) => sum + l.size, 0),
+    };
+  } else {
+    // schema1: no config blob; the manifest itself names the architecture.
+    const json = parsed.json as { architecture?: string; history?: unknown[] };
+    result = {
+      ...base,
+      ...(json.architecture ? { platform: `linux/${json.architecture}` } : {}),
+      layers: parsed.layers.map(({ digest: d, mediaType }) => ({ digest: d, mediaType, size: -1 })),
+    };
+  }
+  await putInspectRecord(deps.kv, key, result);
+  return result;
+}
+
+function childSummary(d: Descriptor): ChildSummary {
+  return {
+    digest: d.digest,
+    mediaType: d.mediaType,
+    size: d.size,
+    platform: formatPlatform(d.platform),
+    ...(d.artifactType ? { artifactType: d.artifactType } : {}),
+    ...(d.annotations ? { annotations: d.annotations } : {}),
+  };
+}
+
+async function configSummary(deps: Deps, ref: ImageReference, descriptor: Descriptor): Promise<ConfigSummary | undefined> {
+  if (!IMAGE_CONFIG_TYPES.has(descriptor.mediaType)) return undefined; // an artifact: its config is not an image config
+  const bytes = await registryClient(deps, ref.registry).readBlob(ref.repository, descriptor.digest, MAX_CONFIG_BYTES);
+  let doc: Record<string, any>;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, any>;
+  } catch {
+    throw new AppError('MANIFEST_INVALID', `config ${descriptor.digest} is not JSON`);
+  }
+  const c = (doc.config ?? {}) as Record<string, any>;
+  const optional = (name: string, value: unknown) => (typeof value === 'string' && value !== '' ? { [name]: value } : {});
+  return {
+    digest: descriptor.digest,
+    mediaType: descriptor.mediaType,
+    size: descriptor.size,
+    ...optional('os', doc.os),
+    ...optional('architecture', doc.architecture),
+    ...optional('variant', doc.variant),
+    ...optional('created', doc.created),
+    ...optional('author', doc.author),
+    labels: (c.Labels ?? {}) as Record<string, string>,
+    env: (c.Env ?? []) as string[],
+    entrypoint: (c.Entrypoint ?? null) as string[] | null,
+    cmd: (c.Cmd ?? null) as string[] | null,
+    ...optional('workingDir', c.WorkingDir),
+    exposedPorts: Object.keys(c.ExposedPorts ?? {}).sort(),
+    historyLength: Array.isArray(doc.history) ? doc.history.length : 0,
+  };
+}

@@ -1,0 +1,220 @@
+// OCI distribution client for one registry: manifests, blobs and tags, reading through mirrors first.
+
+import type { Deps } from '../deps.js';
+import { AppError, isAppError } from '../errors.js';
+import { TokenCache } from './auth.js';
+import { BodyTooLargeError, discardBody, readLimited } from './body.js';
+import { computeDigest, verifyDigest } from './digest.js';
+import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './manifest.js';
+import { RegistryTransport, upstreamError, type Endpoint, type RegistryRequest } from './transport.js';
+
+export interface FetchedManifest {
+  bytes: Uint8Array;
+  mediaType: string;
+  digest: string;
+}
+
+export interface ManifestHead {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export interface TagPage {
+  tags: string[];
+  /** Pass as `last` to get the next page; absent on the last page. */
+  next?: string;
+}
+
+// Without a page size we follow Link pages up to this many, so one call cannot loop forever.
+const MAX_TAG_PAGES = 100;
+const MAX_TAG_PAGE_BYTES = 4 * 1024 * 1024;
+
+const pullScope = (repository: string) => `repository:${repository}:pull`;
+
+function isDigest(reference: string): boolean {
+  return reference.includes(':');
+}
+
+export class RegistryClient {
+  readonly transport: RegistryTransport;
+
+  constructor(deps: Deps, registryKey: string, tokens: TokenCache) {
+    this.transport = new RegistryTransport(deps, registryKey, tokens);
+  }
+
+  get registryKey(): string {
+    return this.transport.registryKey;
+  }
+
+  /** Runs a read against each endpoint in turn (mirrors first, as Docker's pull did); the registry's own error wins. */
+  async #read<T>(operation: (endpoint: Endpoint) => Promise<T>): Promise<T> {
+    const endpoints = this.transport.readEndpoints();
+    for (const [i, endpoint] of endpoints.entries()) {
+      try {
+        return await operation(endpoint);
+      } catch (error) {
+        if (!endpoint.mirror || i === endpoints.length - 1) throw error;
+        // Egress refusals are configuration errors, not a mirror being down.
+        if (isAppError(error) && (error.code === 'ADDRESS_NOT_ALLOWED' || error.code === 'INSECURE_NOT_ALLOWED')) throw error;
+      }
+    }
+    throw new AppError('INTERNAL', 'no endpoint to read from');
+  }
+
+  #request(endpoint: Endpoint, repository: string, req: Omit<RegistryRequest, 'scopes'>): Promise<Response> {
+    return this.transport.request(endpoint, { ...req, scopes: [pullScope(repository)] });
+  }
+
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    const what = `manifest ${this.registryKey}/${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
+    return this.#read(async (endpoint) => {
+      const response = await this.#request(endpoint, repository, {
+        method: 'GET',
+        path: `/v2/${repository}/manifests/${reference}`,
+        headers: { accept: MANIFEST_ACCEPT },
+      });
+      if (!response.ok) throw await upstreamError(response, what);
+      let bytes: Uint8Array;
+      try {
+        bytes = await readLimited(response, MAX_MANIFEST_BYTES);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) throw new AppError('MANIFEST_TOO_LARGE', `${what} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+        throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the body broke off`, { cause: error });
+      }
+      const expected = isDigest(reference) ? reference : response.headers.get('docker-content-digest') ?? undefined;
+      const digest = expected ? await verifyDigest(bytes, expected, what) : await computeDigest(bytes);
+      const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+      return { bytes, mediaType, digest };
+    });
+  }
+
+  /** HEAD a manifest; null when it does not exist. */
+  async headManifest(repository: string, reference: string): Promise<ManifestHead | null> {
+    const what = `manifest ${this.registryKey}/${repository}:${reference}`;
+    return this.#read(async (endpoint) => {
+      const response = await this.#request(endpoint, repository, {
+        method: 'HEAD',
+        path: `/v2/${repository}/manifests/${reference}`,
+        headers: { accept: MANIFEST_ACCEPT },
+      });
+      await discardBody(response);
+      if (response.status === 404) return null;
+      if (!response.ok) throw await upstreamError(response, what);
+      const digest = response.headers.get('docker-content-digest');
+      // Some registries omit the digest on HEAD: fall back to reading the manifest.
+      if (!digest) {
+        const fetched = await this.getManifest(repository, reference);
+        return { digest: fetched.digest, mediaType: fetched.mediaType, size: fetched.bytes.byteLength };
+      }
+      return {
+        digest,
+        mediaType: response.headers.get('content-type')?.split(';')[0]?.trim() ?? '',
+        size: Number(response.headers.get('content-length') ?? -1),
+      };
+    });
+  }
+
+  async headBlob(repository: string, digest: string): Promise<{ size: number } | null> {
+    return this.#read(async (endpoint) => {
+      const response = await this.#request(endpoint, repository, { method: 'HEAD', path: `/v2/${repository}/blobs/${digest}` });
+      await discardBody(response);
+      if (response.status === 404) return null;
+      if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
+      return { size: Number(response.headers.get('content-length') ?? -1) };
+    });
+  }
+
+  /** Opens a blob as a stream (redirects to storage followed without credentials). */
+  async getBlob(repository: string, digest: string): Promise<Response> {
+    return this.#read(async (endpoint) => {
+      const response = await this.#request(endpoint, repository, { method: 'GET', path: `/v2/${repository}/blobs/${digest}` });
+      if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
+      return response;
+    });
+  }
+
+  /** Reads a small blob (an image config) into memory, capped and verified. */
+  async readBlob(repository: string, digest: string, maxBytes: number): Promise<Uint8Array> {
+    const what = `blob ${this.registryKey}/${repository}@${digest}`;
+    const response = await this.getBlob(repository, digest);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readLimited(response, maxBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new AppError('UPSTREAM_PROTOCOL', `${what} is larger than ${maxBytes} bytes`);
+      throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the body broke off`, { cause: error });
+    }
+    await verifyDigest(bytes, digest, what);
+    return bytes;
+  }
+
+  /**
+   * Lists tags. With `n`, one page (the registry's `Link` gives `next`); without, every page up to a cap.
+   */
+  async listTags(repository: string, options: { n?: number; last?: string } = {}): Promise<TagPage> {
+    const what = `tags of ${this.registryKey}/${repository}`;
+    return this.#read(async (endpoint) => {
+      const query = new URLSearchParams();
+      if (options.n !== undefined) query.set('n', String(options.n));
+      if (options.last !== undefined) query.set('last', options.last);
+      let path: string | undefined = `/v2/${repository}/tags/list${query.size ? `?${query}` : ''}`;
+      const tags: string[] = [];
+      for (let page = 0; path !== undefined; page++) {
+        if (page === MAX_TAG_PAGES) throw new AppError('UPSTREAM_PROTOCOL', `${what}: more than ${MAX_TAG_PAGES} pages; ask with n and last`);
+        const response = await this.#request(endpoint, repository, { method: 'GET', path });
+        if (!response.ok) throw await upstreamError(response, what);
+        const body = await readJson(response, MAX_TAG_PAGE_BYTES, what);
+        if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
+        const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), this.transport.checkUrl);
+        if (options.n !== undefined) {
+          const last = next?.searchParams.get('last') ?? undefined;
+          return last === undefined ? { tags } : { tags, next: last };
+        }
+        path = next ? `${next.pathname}${next.search}` : undefined;
+      }
+      return { tags };
+    });
+  }
+}
+
+async function readJson(response: Response, limit: number, what: string): Promise<Record<string, unknown>> {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(await readLimited(response, limit)));
+    if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new AppError('UPSTREAM_PROTOCOL', `${what}: the registry sent a body that is not the expected JSON`);
+}
+
+/** The rel="next" target of a Link header, which must stay on the endpoint's origin. */
+function nextLink(header: string | null, current: URL, check: (raw: string) => URL): URL | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(',')) {
+    const m = part.match(/<([^>]*)>\s*;(.*)/);
+    if (m && /rel="?next"?/i.test(m[2] ?? '')) {
+      const url = check(new URL(m[1] ?? '', current).toString());
+      if (url.origin !== current.origin) throw new AppError('UPSTREAM_PROTOCOL', 'the registry paginated tags to another host');
+      return url;
+    }
+  }
+  return undefined;
+}
+
+const clients = new WeakMap<Deps, Map<string, RegistryClient>>();
+const tokenCaches = new WeakMap<Deps, TokenCache>();
+
+/** One client per registry per Deps, so auth challenges and tokens are learned once. */
+export function registryClient(deps: Deps, registryKey: string): RegistryClient {
+  let byRegistry = clients.get(deps);
+  if (!byRegistry) clients.set(deps, (byRegistry = new Map()));
+  let client = byRegistry.get(registryKey);
+  if (!client) {
+    let tokens = tokenCaches.get(deps);
+    if (!tokens) tokenCaches.set(deps, (tokens = new TokenCache(deps)));
+    client = new RegistryClient(deps, registryKey, tokens);
+    byRegistry.set(registryKey, client);
+  }
+  return client;
+}

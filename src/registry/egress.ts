@@ -1,0 +1,106 @@
+// Decides whether Ferry may send a request to a URL: scheme, configured registries, and private addresses.
+
+import type { FerryConfig, RegistryConfig } from '../config.js';
+import { AppError } from '../errors.js';
+
+export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'reserved';
+
+function ipv4Class(octets: number[]): AddressClass {
+  const [a = 0, b = 0] = octets;
+  if (a === 127) return 'loopback';
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) return 'private';
+  // 169.254/16 holds the cloud metadata services.
+  if (a === 169 && b === 254) return 'link-local';
+  if (a === 0 || a >= 224 || (a === 192 && b === 0 && octets[2] === 0) || (a === 198 && (b === 18 || b === 19))) return 'reserved';
+  return 'public';
+}
+
+function parseIpv6(text: string): number[] | undefined {
+  // WHATWG URL already canonicalised it (compressed, lowercase, an embedded IPv4 turned into hex).
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (s: string | undefined) => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);
+  const head = part(halves[0]);
+  const tail = part(halves[1]);
+  const fill = halves.length === 2 ? new Array(8 - head.length - tail.length).fill(0) : [];
+  const groups = [...head, ...fill, ...tail];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+function ipv6Class(groups: number[]): AddressClass {
+  const [g0 = 0, , , , , g5 = 0, g6 = 0, g7 = 0] = groups;
+  const zeroPrefix = groups.slice(0, 5).every((g) => g === 0);
+  if (zeroPrefix && g5 === 0xffff) return ipv4Class([g6 >> 8, g6 & 255, g7 >> 8, g7 & 255]); // IPv4-mapped
+  if (g0 === 0x64 && groups[1] === 0xff9b) return ipv4Class([g6 >> 8, g6 & 255, g7 >> 8, g7 & 255]); // NAT64
+  if (groups.every((g, i) => g === (i === 7 ? 1 : 0))) return 'loopback';
+  if (groups.every((g) => g === 0)) return 'reserved';
+  if ((g0 & 0xfe00) === 0xfc00) return 'private';
+  if ((g0 & 0xffc0) === 0xfe80) return 'link-local';
+  if ((g0 & 0xff00) === 0xff00) return 'reserved';
+  return 'public';
+}
+
+/** Classifies a URL hostname as WHATWG URL parsing leaves it (IPv4 forms like 127.1 or 0x7f000001 normalised). */
+export function classifyHostname(hostname: string): AddressClass {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host.startsWith('[') && host.endsWith(']')) {
+    const groups = parseIpv6(host.slice(1, -1));
+    return groups ? ipv6Class(groups) : 'reserved';
+  }
+  const v4 = host.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
+  if (v4) return ipv4Class(v4.slice(1).map(Number));
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
+  // Names that only resolve inside a network (GCP metadata, mDNS, home routers).
+  if (host.endsWith('.internal') || host.endsWith('.local') || host.endsWith('.home.arpa') || !host.includes('.')) return 'private';
+  return 'public';
+}
+
+function refuse(code: 'REGISTRY_NOT_ALLOWED' | 'ADDRESS_NOT_ALLOWED' | 'INSECURE_NOT_ALLOWED', message: string): never {
+  throw new AppError(code, message);
+}
+
+function parseUrl(raw: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new AppError('UPSTREAM_PROTOCOL', 'registry sent an unparseable URL');
+  }
+}
+
+/** The registry API itself: configured registries, or public hosts when the config allows them. */
+export function checkRegistryAllowed(config: FerryConfig, registryKey: string): RegistryConfig | undefined {
+  const registry = config.registries.get(registryKey);
+  if (registry) return registry;
+  const hostname = new URL(`https://${registryKey}`).hostname;
+  const cls = classifyHostname(hostname);
+  if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `registry ${registryKey} is a ${cls} address and is not configured`);
+  if (!config.allowPublicRegistries) refuse('REGISTRY_NOT_ALLOWED', `registry ${registryKey} is not configured`);
+  return undefined;
+}
+
+/**
+ * Checks a URL the registry sent us to (token realm, redirect, pagination link, upload location).
+ * Allowed: the registry's own hostname or configured auth hosts, another configured registry, or a
+ * public address over https. Plain http only towards a host of a registry configured `insecure`.
+ */
+export function checkFollowUrl(config: FerryConfig, registry: RegistryConfig | undefined, registryKey: string, raw: string): URL {
+  const url = parseUrl(raw);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse('ADDRESS_NOT_ALLOWED', `refusing ${url.protocol} URL`);
+  if (url.username || url.password) refuse('ADDRESS_NOT_ALLOWED', 'refusing a URL with embedded credentials');
+  const ownHostname = new URL(`https://${registryKey}`).hostname;
+  const host = url.host.toLowerCase();
+  const sameRegistry = url.hostname === ownHostname || (registry?.authHosts.includes(host) ?? false) || (registry?.authHosts.includes(url.hostname) ?? false);
+  const configured = config.registries.get(host);
+  if (url.protocol === 'http:' && !((sameRegistry && registry?.insecure) || configured?.insecure)) {
+    refuse('INSECURE_NOT_ALLOWED', `refusing plain http to ${host}: the registry is not configured insecure`);
+  }
+  if (sameRegistry || configured) return url;
+  const cls = classifyHostname(url.hostname);
+  if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}) that is not configured`);
+  return url;
+}
+
+/** Base URL for a registry's API: https unless configured insecure. */
+export function registryBaseUrl(registry: RegistryConfig | undefined, registryKey: string): string {
+  return `${registry?.insecure ? 'http' : 'https'}://${registryKey}`;
+}

@@ -1,0 +1,59 @@
+// Sends one HTTP request, retrying idempotent ones on 408/429/5xx and network errors with jittered backoff.
+
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { discardBody } from './body.js';
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+// Four tries span a few seconds: enough for a blip, short enough for an HTTP caller waiting on us.
+export const MAX_ATTEMPTS = 4;
+const BASE_DELAY_MS = 250;
+const MAX_BACKOFF_MS = 4000;
+// A Retry-After longer than this is not worth holding a request open for.
+const MAX_RETRY_AFTER_MS = 30_000;
+
+export type RetryDeps = Pick<Deps, 'fetch' | 'sleep' | 'now'>;
+
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unparseable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function backoff(attempt: number): number {
+  return Math.random() * Math.min(MAX_BACKOFF_MS, BASE_DELAY_MS * 2 ** attempt);
+}
+
+/** Describes a URL for errors and logs without its query (which may carry upload state). */
+export function describeUrl(url: string | URL): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestInit, idempotent: boolean): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const last = !idempotent || attempt === MAX_ATTEMPTS - 1;
+    let response: Response;
+    try {
+      response = await deps.fetch(url.toString(), init);
+    } catch (cause) {
+      if (last) {
+        throw new AppError('UPSTREAM_UNAVAILABLE', `${init.method ?? 'GET'} ${describeUrl(url)} failed: ${errorMessage(cause)}`, { cause });
+      }
+      await deps.sleep(backoff(attempt));
+      continue;
+    }
+    if (last || !RETRYABLE_STATUS.has(response.status)) return response;
+    const retryAfter = parseRetryAfter(response.headers.get('retry-after'), deps.now());
+    if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS) return response;
+    await discardBody(response);
+    await deps.sleep(retryAfter ?? backoff(attempt));
+  }
+}
+
+function errorMessage(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

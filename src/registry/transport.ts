@@ -1,0 +1,162 @@
+// Sends requests to one registry: egress checks, auth per endpoint, retries, and redirects followed by hand.
+
+import type { Credentials, RegistryConfig } from '../config.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
+import { discardBody } from './body.js';
+import { parseWwwAuthenticate, type Challenge } from './challenge.js';
+import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl } from './egress.js';
+import { describeUrl, fetchWithRetry } from './retry.js';
+
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+
+export interface Endpoint {
+  /** scheme://host[:port] */
+  base: string;
+  /** Only the registry itself gets its credentials; mirrors are asked anonymously. */
+  credentials: Credentials | undefined;
+  mirror: boolean;
+}
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path and query, starting with /v2/ */
+  path: string;
+  scopes: string[];
+  headers?: Record<string, string>;
+  body?: BodyInit | null;
+  idempotent?: boolean;
+}
+
+type AuthState = { kind: 'none' } | { kind: 'challenges'; challenges: Challenge[] };
+
+export class RegistryTransport {
+  readonly registryKey: string;
+  readonly registry: RegistryConfig | undefined;
+  readonly #deps: Deps;
+  readonly #tokens: TokenCache;
+  readonly #auth = new Map<string, AuthState>();
+
+  constructor(deps: Deps, registryKey: string, tokens: TokenCache) {
+    this.#deps = deps;
+    this.registryKey = registryKey;
+    this.registry = checkRegistryAllowed(deps.config, registryKey);
+    this.#tokens = tokens;
+  }
+
+  /** Where reads go, in order: configured mirrors, then the registry itself. */
+  readEndpoints(): Endpoint[] {
+    const own = this.primaryEndpoint();
+    const mirrors = (this.registry?.mirrors ?? []).map((base) => ({ base, credentials: undefined, mirror: true }));
+    return [...mirrors, own];
+  }
+
+  primaryEndpoint(): Endpoint {
+    return { base: registryBaseUrl(this.registry, this.registryKey), credentials: this.registry?.credentials, mirror: false };
+  }
+
+  checkUrl = (raw: string): URL => checkFollowUrl(this.#deps.config, this.registry, this.registryKey, raw);
+
+  async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
+    const url = new URL(req.path, endpoint.base);
+    const state = await this.#authState(endpoint);
+    let authorization = await this.#authorization(endpoint, state, req.scopes, false);
+    let response = await this.#send(url, req, authorization);
+    if (response.status !== 401) return response;
+
+    // The resource asked for (more) auth: learn its challenge, fetch a fresh token once, and retry.
+    const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
+    await discardBody(response);
+    if (challenges.length === 0) throw this.#unauthorized(endpoint, 'it sent no challenge');
+    this.#auth.set(endpoint.base, { kind: 'challenges', challenges });
+    const extra = challenges.find((c) => c.scheme === 'bearer')?.params.scope;
+    const scopes = extra ? [...req.scopes, ...extra.split(' ')] : req.scopes;
+    authorization = await this.#authorization(endpoint, { kind: 'challenges', challenges }, scopes, true);
+    if (authorization === undefined) throw this.#unauthorized(endpoint, 'no credentials are configured');
+    response = await this.#send(url, req, authorization);
+    if (response.status === 401) {
+      await discardBody(response);
+      throw this.#unauthorized(endpoint, 'the credentials were rejected');
+    }
+    return response;
+  }
+
+  #unauthorized(endpoint: Endpoint, why: string): AppError {
+    return new AppError('UPSTREAM_UNAUTHORIZED', `${endpoint.base} requires authentication: ${why}`);
+  }
+
+  /** Docker's ping: GET /v2/ once per endpoint to learn whether and how it wants auth. */
+  async #authState(endpoint: Endpoint): Promise<AuthState> {
+    const known = this.#auth.get(endpoint.base);
+    if (known) return known;
+    const response = await this.#send(new URL('/v2/', endpoint.base), { method: 'GET', path: '/v2/', scopes: [], idempotent: true }, undefined);
+    await discardBody(response);
+    let state: AuthState;
+    if (response.ok) state = { kind: 'none' };
+    else if (response.status === 401) state = { kind: 'challenges', challenges: parseWwwAuthenticate(response.headers.get('www-authenticate')) };
+    else if (response.status >= 500 || response.status === 429) {
+      throw new AppError('UPSTREAM_UNAVAILABLE', `${endpoint.base}/v2/ answered ${response.status}`);
+    } else throw new AppError('UPSTREAM_PROTOCOL', `${endpoint.base} does not speak the registry v2 API (GET /v2/ answered ${response.status})`);
+    this.#auth.set(endpoint.base, state);
+    return state;
+  }
+
+  async #authorization(endpoint: Endpoint, state: AuthState, scopes: string[], fresh: boolean): Promise<string | undefined> {
+    const creds = endpoint.credentials;
+    if (creds?.token && !creds.username) return `Bearer ${creds.token}`;
+    if (state.kind === 'none') return undefined;
+    const bearer = state.challenges.find((c) => c.scheme === 'bearer');
+    if (bearer) {
+      const scope: AuthScope = { registryKey: this.registryKey, credentials: creds, checkUrl: this.checkUrl };
+      return `Bearer ${await this.#tokens.bearerToken(scope, bearer, scopes, fresh)}`;
+    }
+    if (state.challenges.some((c) => c.scheme === 'basic') && creds?.username) return basicAuthorization(creds);
+    return undefined;
+  }
+
+  /** One request with retries; redirects are followed by hand and never carry credentials to another origin. */
+  async #send(url: URL, req: RegistryRequest, authorization: string | undefined): Promise<Response> {
+    let current = url;
+    let method = req.method;
+    let body = req.body ?? null;
+    const origin = url.origin;
+    for (let hop = 0; ; hop++) {
+      const sameOrigin = current.origin === origin;
+      const headers = new Headers(sameOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers);
+      if (authorization && sameOrigin) headers.set('authorization', authorization);
+      const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
+      const response = await fetchWithRetry(this.#deps, current, { method, headers, body, redirect: 'manual' }, idempotent);
+      const location = response.headers.get('location');
+      if (!REDIRECT_STATUS.has(response.status) || !location) return response;
+      await discardBody(response);
+      if (hop === MAX_REDIRECTS) throw new AppError('UPSTREAM_PROTOCOL', `too many redirects from ${describeUrl(url)}`);
+      current = this.checkUrl(new URL(location, current).toString());
+      if (response.status === 303) {
+        method = 'GET';
+        body = null;
+      }
+    }
+  }
+}
+
+/** Maps an unexpected registry status to a Ferry error, using the registry's own error message when it sent one. */
+export async function upstreamError(response: Response, what: string): Promise<AppError> {
+  let detail = '';
+  try {
+    const text = (await response.text()).slice(0, 2048);
+    const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+    const first = parsed.errors?.[0];
+    if (first) detail = `: ${first.code ?? ''} ${first.message ?? ''}`.trimEnd();
+  } catch {
+    // not a registry error document
+  }
+  const status = response.status;
+  const message = `${what}: registry answered ${status}${detail}`;
+  if (status === 404) return new AppError('NOT_FOUND', message);
+  if (status === 401) return new AppError('UPSTREAM_UNAUTHORIZED', message);
+  if (status === 403) return new AppError('UPSTREAM_DENIED', message);
+  if (status === 429 || status >= 500) return new AppError('UPSTREAM_UNAVAILABLE', message);
+  return new AppError('UPSTREAM_PROTOCOL', message);
+}

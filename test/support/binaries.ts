@@ -1,0 +1,18 @@
+// Finds the external programs the integration tests drive; a missing one fails with its install line.
+
+import { execFileSync } from 'node:child_process';
+
+const INSTALL: Record<string, string> = {
+  'docker-registry': 'apt-get install -y docker-registry',
+  skopeo: 'apt-get install -y skopeo',
+  htpasswd: 'apt-get install -y apache2-utils',
+  openssl: 'apt-get install -y openssl',
+};
+
+export function requireBinary(name: keyof typeof INSTALL | string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`the tests need \`${name}\`, which is not installed: ${INSTALL[name] ?? `install ${name}`}`);
+  }
+}

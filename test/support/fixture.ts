@@ -1,0 +1,50 @@
+// What the global setup hands to every test: where the registries are, and what skopeo saw there.
+
+export type AuthMode = 'anonymous' | 'basic' | 'token';
+
+export interface RegistryFixture {
+  host: string;
+  username?: string;
+  password?: string;
+}
+
+/** skopeo's view of one image manifest (by digest). */
+export interface SkopeoImageView {
+  digest: string;
+  raw: string;
+  summary: {
+    Digest: string;
+    Architecture?: string;
+    Os?: string;
+    Created?: string;
+    Labels?: Record<string, string> | null;
+    Env?: string[] | null;
+    Layers?: string[] | null;
+  };
+  config: Record<string, any>;
+}
+
+/** skopeo's view of one tagged test image: the top manifest and every image manifest under it. */
+export interface SkopeoView {
+  digest: string;
+  mediaType: string;
+  raw: string;
+  images: Record<string, SkopeoImageView>;
+}
+
+export interface Fixture {
+  registries: Record<AuthMode, RegistryFixture>;
+  /** An anonymous registry behind the fault-injecting proxy (same storage as the others). */
+  faultProxy: string;
+  /** A registry with its own, empty storage. */
+  emptyRegistry: string;
+  token: { refreshToken: string };
+  images: { name: string; repository: string; tag: string }[];
+  skopeo: Record<AuthMode, Record<string, SkopeoView>>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    fixture: Fixture;
+  }
+}

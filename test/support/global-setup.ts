@@ -1,0 +1,122 @@
+// Vitest global setup: real registries on 127.0.0.1 (anonymous, htpasswd, token), the token server,
+// a fault proxy, the test images pushed with skopeo, and skopeo's own view of them as the oracle.
+
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { requireBinary } from './binaries.js';
+import { startFaultProxy } from './fault-proxy.js';
+import type { AuthMode, Fixture, SkopeoImageView, SkopeoView } from './fixture.js';
+import { freePort } from './ports.js';
+import { startRegistry, type RunningRegistry } from './registries.js';
+import { skopeoCopy, skopeoInspect, type SkopeoAuth } from './skopeo.js';
+import { buildTestImages, type TestImage } from './test-images.js';
+import { startTokenServer } from './token-server.js';
+
+const USER = 'ferry';
+const PASSWORD = 'test-password-7f3a';
+const REFRESH_TOKEN = 'test-refresh-token-91c2';
+const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+
+async function observe(host: string, repository: string, tag: string, auth: SkopeoAuth): Promise<SkopeoView> {
+  const raw = await skopeoInspect(`${host}/${repository}:${tag}`, auth, 'raw');
+  const doc = JSON.parse(raw.toString());
+  const images: Record<string, SkopeoImageView> = {};
+  const walk = async (manifest: any): Promise<void> => {
+    await Promise.all(
+      (manifest.manifests ?? []).map(async (child: { digest: string; mediaType: string }) => {
+        const ref = `${host}/${repository}@${child.digest}`;
+        const childRaw = await skopeoInspect(ref, auth, 'raw');
+        if (INDEX_TYPES.includes(child.mediaType)) return walk(JSON.parse(childRaw.toString()));
+        images[child.digest] = await imageView(ref, child.digest, childRaw, auth);
+      }),
+    );
+  };
+  const digest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  if (INDEX_TYPES.includes(doc.mediaType)) await walk(doc);
+  else images[digest] = await imageView(`${host}/${repository}@${digest}`, digest, raw, auth);
+  return { digest, mediaType: doc.mediaType, raw: raw.toString('base64'), images };
+}
+
+async function imageView(ref: string, digest: string, raw: Buffer, auth: SkopeoAuth): Promise<SkopeoImageView> {
+  const [summary, config] = await Promise.all([skopeoInspect(ref, auth, 'summary'), skopeoInspect(ref, auth, 'config')]);
+  return { digest, raw: raw.toString('base64'), summary: JSON.parse(summary.toString()), config: JSON.parse(config.toString()) };
+}
+
+async function pushImage(host: string, image: TestImage): Promise<void> {
+  const target = `docker://${host}/${image.repository}`;
+  if (!image.top) {
+    await skopeoCopy(`oci:${image.layoutDir}:${image.tag}`, `${target}:${image.tag}`, image.format ? { format: image.format } : {});
+    return;
+  }
+  for (const part of image.parts ?? []) await skopeoCopy(`oci:${image.layoutDir}:${part}`, `${target}:${part}`);
+  const res = await fetch(`http://${host}/v2/${image.repository}/manifests/${image.tag}`, {
+    method: 'PUT',
+    headers: { 'content-type': image.top.mediaType },
+    body: image.top.bytes,
+  });
+  if (res.status !== 201) throw new Error(`PUT of ${image.name}'s top manifest answered ${res.status}: ${await res.text()}`);
+}
+
+export default async function setup(project: TestProject) {
+  for (const binary of ['docker-registry', 'skopeo', 'htpasswd', 'openssl']) requireBinary(binary);
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-test-'));
+  const storage = join(dir, 'storage');
+  const stoppers: (() => Promise<void>)[] = [];
+  try {
+    const tokenPort = await freePort();
+    const service = 'ferry-test-registry';
+    const issuer = 'ferry-test-issuer';
+    const token = await startTokenServer({ dir, issuer, service, users: { [USER]: PASSWORD }, refreshTokens: { [REFRESH_TOKEN]: USER } }, tokenPort);
+    stoppers.push(() => new Promise((r) => token.server.close(() => r())));
+
+    const started: RunningRegistry[] = await Promise.all([
+      startRegistry(dir, 'anonymous', storage, { kind: 'anonymous' }),
+      startRegistry(dir, 'basic', storage, { kind: 'htpasswd', users: { [USER]: PASSWORD } }),
+      startRegistry(dir, 'token', storage, { kind: 'token', realm: `http://127.0.0.1:${tokenPort}/token`, service, issuer, certPath: token.certPath }),
+      startRegistry(dir, 'empty', join(dir, 'empty-storage'), { kind: 'anonymous' }),
+    ]);
+    for (const r of started) stoppers.push(() => r.stop());
+    const [anonymous, basic, tokenRegistry, empty] = started as [RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry];
+    const proxy = await startFaultProxy(anonymous.port, await freePort());
+    stoppers.push(() => new Promise((r) => proxy.server.close(() => r())));
+
+    const images = buildTestImages(join(dir, 'layouts'));
+    await Promise.all(images.map((image) => pushImage(anonymous.host, image)));
+
+    const registries: Fixture['registries'] = {
+      anonymous: { host: anonymous.host },
+      basic: { host: basic.host, username: USER, password: PASSWORD },
+      token: { host: tokenRegistry.host, username: USER, password: PASSWORD },
+    };
+    const skopeo = {} as Fixture['skopeo'];
+    await Promise.all(
+      (Object.keys(registries) as AuthMode[]).map(async (mode) => {
+        const r = registries[mode];
+        const auth = r.username ? { creds: `${r.username}:${r.password}` } : {};
+        const views = await Promise.all(images.map((image) => observe(r.host, image.repository, image.tag, auth)));
+        skopeo[mode] = Object.fromEntries(images.map((image, i) => [image.name, views[i]!]));
+      }),
+    );
+
+    const fixture: Fixture = {
+      registries,
+      faultProxy: proxy.host,
+      emptyRegistry: empty.host,
+      token: { refreshToken: REFRESH_TOKEN },
+      images: images.map(({ name, repository, tag }) => ({ name, repository, tag })),
+      skopeo,
+    };
+    project.provide('fixture', fixture);
+  } catch (error) {
+    for (const stop of stoppers.reverse()) await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return async () => {
+    for (const stop of stoppers.reverse()) await stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,65 @@
+// Builds Ferry for a test: the real app over a KV for this runtime, with a fetch that records every request.
+
+import { makeKv } from '@test-runtime';
+import { parseConfig } from '../../src/config.js';
+import type { Deps, FetchLike, Logger } from '../../src/deps.js';
+import { createApp } from '../../src/http/app.js';
+import type { KvStore } from '../../src/kv/store.js';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface TestService {
+  app: ReturnType<typeof createApp>;
+  deps: Deps;
+  requests: RecordedRequest[];
+  logs: string[];
+  /** GET a path on the app; JSON bodies are parsed. */
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any; bytes: Uint8Array }>;
+}
+
+/** A fetch that refuses everything: for cases where nothing may leave the machine. */
+export const refusingFetch: FetchLike = async (input) => {
+  throw new Error(`test refused to send a request to ${String(input instanceof Request ? input.url : input)}`);
+};
+
+export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: KvStore; secrets?: Record<string, string> } = {}): TestService {
+  const requests: RecordedRequest[] = [];
+  const logs: string[] = [];
+  const underlying = options.fetch ?? ((input, init) => fetch(input, init));
+  const recordingFetch: FetchLike = (input, init) => {
+    const request = new Request(input, init);
+    requests.push({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers) });
+    return underlying(input, init);
+  };
+  const log: Logger = {
+    info: (m, f) => logs.push(JSON.stringify({ m, ...f })),
+    warn: (m, f) => logs.push(JSON.stringify({ m, ...f })),
+    error: (m, f) => logs.push(JSON.stringify({ m, ...f })),
+  };
+  const deps: Deps = {
+    kv: options.kv ?? makeKv(),
+    fetch: recordingFetch,
+    config: parseConfig(config, (name) => options.secrets?.[name]),
+    now: () => Date.now(),
+    sleep: async () => {},
+    log,
+  };
+  const app = createApp(deps);
+  return {
+    app,
+    deps,
+    requests,
+    logs,
+    async get(path, headers = {}) {
+      const response = await app.request(path, { headers });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const type = response.headers.get('content-type') ?? '';
+      const body = type.includes('json') && !type.includes('vnd.') ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
+      return { status: response.status, headers: response.headers, body, bytes };
+    },
+  };
+}
