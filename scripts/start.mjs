@@ -9,15 +9,30 @@ const port = Number(process.env.PORT ?? 8787);
 const hostname = process.env.HOST ?? '127.0.0.1';
 const persistTo = process.env.FERRY_STATE_DIR ?? '.wrangler/state';
 
+/** Names the config refers to as {"secret": "NAME"}: passed to the worker from this environment. */
+function secretNames(value, names = new Set()) {
+  if (Array.isArray(value)) value.forEach((v) => secretNames(v, names));
+  else if (value && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === 'secret' && typeof value.secret === 'string') names.add(value.secret);
+    else Object.values(value).forEach((v) => secretNames(v, names));
+  }
+  return names;
+}
+
 const bindings = {};
 if (process.env.FERRY_CONFIG) {
+  let parsed;
   try {
-    JSON.parse(process.env.FERRY_CONFIG);
+    parsed = JSON.parse(process.env.FERRY_CONFIG);
   } catch {
     console.error('FERRY_CONFIG is set but is not valid JSON');
     process.exit(2);
   }
   bindings.FERRY_CONFIG = { type: 'plain_text', value: process.env.FERRY_CONFIG };
+  for (const name of secretNames(parsed)) {
+    if (process.env[name] !== undefined) bindings[name] = { type: 'secret_text', value: process.env[name] };
+  }
 }
 
 const worker = await unstable_startWorker({

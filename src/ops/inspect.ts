@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { getInspectRecord, putInspectRecord, recordKeys } from '../kv/records.js';
 import { registryClient } from '../registry/client.js';
-import { formatPlatform, platformMatches, type Descriptor, type ParsedManifest } from '../registry/manifest.js';
+import { formatPlatform, isIndexMediaType, platformMatches, type Descriptor, type ParsedManifest } from '../registry/manifest.js';
 import { formatReference, parseReference, type ImageReference } from '../registry/reference.js';
 import { manifestByDigest, resolveDigest } from './resolve.js';
 
@@ -85,9 +85,8 @@ async function summarize(deps: Deps, ref: ImageReference, digest: string, platfo
   };
   let result: InspectResult;
   if (parsed.kind === 'index' && platform !== undefined) {
-    const child = parsed.manifests.find((m) => platformMatches(platform, m.platform));
-    if (!child) throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} has no ${platform} image`);
-    const inner = await summarize(deps, ref, child.digest, platform);
+    const inner = await pickPlatform(deps, ref, parsed, platform);
+    if (!inner) throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} has no ${platform} image`);
     result = { ...inner, index: inner.index ?? { digest, mediaType: parsed.mediaType } };
   } else if (parsed.kind === 'index') {
     result = { ...base, manifests: parsed.manifests.map(childSummary) };
@@ -114,6 +113,20 @@ async function summarize(deps: Deps, ref: ImageReference, digest: string, platfo
   }
   await putInspectRecord(deps.kv, key, result);
   return result;
+}
+
+/** The platform's image in an index: a direct child first, else searched inside child indexes. */
+async function pickPlatform(deps: Deps, ref: ImageReference, index: ParsedManifest, platform: string): Promise<InspectResult | undefined> {
+  const direct = index.manifests.find((m) => !isIndexMediaType(m.mediaType) && platformMatches(platform, m.platform));
+  if (direct) return summarize(deps, ref, direct.digest, platform);
+  for (const child of index.manifests.filter((m) => isIndexMediaType(m.mediaType))) {
+    try {
+      return await summarize(deps, ref, child.digest, platform);
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'PLATFORM_NOT_FOUND')) throw error;
+    }
+  }
+  return undefined;
 }
 
 function childSummary(d: Descriptor): ChildSummary {

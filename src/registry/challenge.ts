@@ -32,6 +32,12 @@ export function parseWwwAuthenticate(header: string | null): Challenge[] {
     i++; // closing quote
     return out;
   };
+  // Lenient, as Docker's parser is: an unquoted value runs to the next comma or space (realms are URLs).
+  const readBare = (): string => {
+    const start = i;
+    while (i < header.length && !/[\s,]/.test(header[i]!)) i++;
+    return header.slice(start, i);
+  };
   while (i < header.length) {
     skip(/[\s,]/);
     const scheme = readToken();
@@ -49,7 +55,7 @@ export function parseWwwAuthenticate(header: string | null): Challenge[] {
       }
       i++; // '='
       skip(/\s/);
-      challenge.params[name.toLowerCase()] = header[i] === '"' ? readQuoted() : (readToken() ?? '');
+      challenge.params[name.toLowerCase()] = header[i] === '"' ? readQuoted() : readBare();
     }
   }
   return challenges;

@@ -28,6 +28,8 @@ export interface TagPage {
 
 // Without a page size we follow Link pages up to this many, so one call cannot loop forever.
 const MAX_TAG_PAGES = 100;
+// Asked for explicitly so registries that would cut a page silently (distribution's default) send a Link.
+const DEFAULT_TAG_PAGE_SIZE = 1000;
 const MAX_TAG_PAGE_BYTES = 4 * 1024 * 1024;
 
 const pullScope = (repository: string) => `repository:${repository}:pull`;
@@ -152,11 +154,12 @@ export class RegistryClient {
   /**
    * Lists tags. With `n`, one page (the registry's `Link` gives `next`); without, every page up to a cap.
    */
-  async listTags(repository: string, options: { n?: number; last?: string } = {}): Promise<TagPage> {
+  async listTags(repository: string, options: { n?: number; last?: string; pageSize?: number } = {}): Promise<TagPage> {
     const what = `tags of ${this.registryKey}/${repository}`;
     return this.#read(async (endpoint) => {
       const query = new URLSearchParams();
-      if (options.n !== undefined) query.set('n', String(options.n));
+      const n = options.n ?? options.pageSize ?? DEFAULT_TAG_PAGE_SIZE;
+      query.set('n', String(n));
       if (options.last !== undefined) query.set('last', options.last);
       let path: string | undefined = `/v2/${repository}/tags/list${query.size ? `?${query}` : ''}`;
       const tags: string[] = [];

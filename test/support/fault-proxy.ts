@@ -1,9 +1,10 @@
-// A proxy in front of a real registry that damages answers on request (header x-ferry-fault), for cases a
-// healthy registry cannot produce: manifest bytes that do not match their digest, or a manifest over the cap.
+// A proxy in front of a real registry that changes answers on request (header x-ferry-fault), for cases
+// distribution 2.8.2 cannot produce: manifest bytes that do not match their digest, a manifest over the
+// cap, and tag lists paginated with n/last and Link (2.8 ignores n on tags/list; v3 pages them).
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 
-export type Fault = 'corrupt-manifest' | 'oversize-manifest';
+export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags';
 
 export interface FaultProxy {
   server: Server;
@@ -11,14 +12,42 @@ export interface FaultProxy {
 }
 
 const MANIFEST_PATH = /^\/v2\/.+\/manifests\/[^/]+$/;
+const TAGS_PATH = /^\/v2\/(.+)\/tags\/list$/;
+
+function paginateTags(body: Buffer, url: URL): { body: string; link?: string } {
+  const doc = JSON.parse(body.toString()) as { name: string; tags: string[] };
+  const n = Number(url.searchParams.get('n') ?? 1000);
+  const last = url.searchParams.get('last');
+  const all = [...doc.tags].sort();
+  const rest = last ? all.filter((t) => t > last) : all;
+  const page = rest.slice(0, n);
+  const more = rest.length > n;
+  return {
+    body: JSON.stringify({ name: doc.name, tags: page }),
+    ...(more ? { link: `<${url.pathname}?n=${n}&last=${encodeURIComponent(page[page.length - 1]!)}>; rel="next"` } : {}),
+  };
+}
 
 export async function startFaultProxy(targetPort: number, port: number): Promise<FaultProxy> {
   const server = createServer((req, res) => {
     const fault = req.headers['x-ferry-fault'] as Fault | undefined;
-    const headers = { ...req.headers, host: `127.0.0.1:${targetPort}` };
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${targetPort}` };
     delete headers['x-ferry-fault'];
-    const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers }, (up) => {
-      const damage = fault && req.method === 'GET' && MANIFEST_PATH.test(req.url ?? '') && up.statusCode === 200;
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const paginate = fault === 'paginate-tags' && TAGS_PATH.test(url.pathname);
+    const path = paginate ? url.pathname : req.url;
+    const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path, headers }, (up) => {
+      if (paginate && up.statusCode === 200) {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const page = paginateTags(Buffer.concat(chunks), url);
+          res.writeHead(200, { 'content-type': 'application/json', ...(page.link ? { link: page.link } : {}) });
+          res.end(page.body);
+        });
+        return;
+      }
+      const damage = fault !== 'paginate-tags' && fault && req.method === 'GET' && MANIFEST_PATH.test(req.url ?? '') && up.statusCode === 200;
       if (!damage) {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

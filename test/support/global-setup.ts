@@ -55,7 +55,7 @@ async function pushImage(host: string, image: TestImage): Promise<void> {
   const res = await fetch(`http://${host}/v2/${image.repository}/manifests/${image.tag}`, {
     method: 'PUT',
     headers: { 'content-type': image.top.mediaType },
-    body: image.top.bytes,
+    body: image.top.bytes as Uint8Array<ArrayBuffer>,
   });
   if (res.status !== 201) throw new Error(`PUT of ${image.name}'s top manifest answered ${res.status}: ${await res.text()}`);
 }

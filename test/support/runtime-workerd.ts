@@ -1,4 +1,5 @@
 // Test runtime seam, workerd side: the real Workers KV binding from wrangler.toml, one key prefix per service.
+// @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; this file is aliased in for the workerd project.
 import { env } from 'cloudflare:workers';
 import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import type { KvListResult, KvPutOptions, KvStore } from '../../src/kv/store.js';

@@ -1,0 +1,39 @@
+// Configuration parsing: credentials by secret name, normalised hosts, and clear errors.
+
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+
+describe('parseConfig', () => {
+  it('resolves secrets by name and normalises Docker Hub', () => {
+    const config = parseConfig(
+      { registries: { 'docker.io': { credentials: { username: 'me', password: { secret: 'HUB_TOKEN' } }, mirrors: ['https://mirror.example.com/'] } } },
+      (name) => (name === 'HUB_TOKEN' ? 's3cret' : undefined),
+    );
+    const hub = config.registries.get('registry-1.docker.io');
+    expect(hub?.credentials).toEqual({ username: 'me', password: 's3cret' });
+    expect(hub?.mirrors).toEqual(['https://mirror.example.com']);
+    expect(config.tagTtlSeconds).toBe(60);
+    expect(config.allowPublicRegistries).toBe(false);
+  });
+
+  it.each([
+    [{ registries: { 'a.io': { credentials: { username: 'u', password: { secret: 'MISSING' } } } } }, 'secret "MISSING" is not set'],
+    [{ registries: { 'a.io': { insecrue: true } } }, 'unknown field "insecrue"'],
+    [{ registries: { 'a.io': { headers: { Authorization: 'x' } } } }, 'not an Authorization header'],
+    [{ registries: { 'a.io': { mirrors: ['ftp://m'] } } }, 'only http(s)'],
+    [{ registries: { 'https://a.io': {} } }, 'expected host[:port]'],
+    [{ cache: { tagTtlSeconds: -1 } }, 'tagTtlSeconds'],
+    ['{not json', 'not valid JSON'],
+  ])('refuses %j', (input, message) => {
+    expect(() => parseConfig(input)).toThrowError(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining(message) }));
+  });
+
+  it('never puts a secret value in its errors', () => {
+    try {
+      parseConfig({ registries: { 'a.io': { credentials: { password: 'hunter2' } } } });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2');
+    }
+  });
+});

@@ -1,0 +1,48 @@
+// Imports point one way: http -> ops -> registry; kv, errors, deps and config are leaves; the core uses Web APIs only.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { expect, it } from 'vitest';
+
+const SRC = resolve(__dirname, '../src');
+const LAYER_RANK: Record<string, number> = { leaf: 0, registry: 1, ops: 2, http: 3 };
+
+function layerOf(file: string): string {
+  const rel = relative(SRC, file);
+  const top = rel.split('/')[0]!;
+  return top === 'registry' || top === 'ops' || top === 'http' ? top : 'leaf';
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
+}
+
+it('no layer imports one above it, and the core imports no runtime', () => {
+  const problems: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const from = layerOf(file);
+    for (const spec of importsOf(file)) {
+      const where = `${relative(SRC, file)} imports ${spec}`;
+      if (spec.startsWith('node:') || spec.startsWith('cloudflare:') || spec === 'wrangler') problems.push(`${where}: runtime module in the core`);
+      if (spec === 'hono' || spec.startsWith('hono/')) {
+        if (from !== 'http') problems.push(`${where}: only http/ may import hono`);
+        continue;
+      }
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
+      const to = layerOf(target);
+      if (LAYER_RANK[to]! > LAYER_RANK[from]!) problems.push(`${where}: ${from} must not import ${to}`);
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
+it('the check sees imports (it would catch a wrong arrow)', () => {
+  expect(importsOf(join(SRC, 'ops/inspect.ts'))).toContain('../registry/client.js');
+  expect(layerOf(join(SRC, 'kv/store.ts'))).toBe('leaf');
+});
