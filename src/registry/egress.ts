@@ -91,12 +91,13 @@ export function checkFollowUrl(config: FerryConfig, registry: RegistryConfig | u
   const host = url.host.toLowerCase();
   const sameRegistry = url.hostname === ownHostname || (registry?.authHosts.includes(host) ?? false) || (registry?.authHosts.includes(url.hostname) ?? false);
   const configured = config.registries.get(host);
+  if (!sameRegistry && !configured) {
+    const cls = classifyHostname(url.hostname);
+    if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}) that is not configured`);
+  }
   if (url.protocol === 'http:' && !((sameRegistry && registry?.insecure) || configured?.insecure)) {
     refuse('INSECURE_NOT_ALLOWED', `refusing plain http to ${host}: the registry is not configured insecure`);
   }
-  if (sameRegistry || configured) return url;
-  const cls = classifyHostname(url.hostname);
-  if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}) that is not configured`);
   return url;
 }
 

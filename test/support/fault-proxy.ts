@@ -4,12 +4,16 @@
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 
-export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags';
+export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'redirect-blobs';
 
 export interface FaultProxy {
   server: Server;
   host: string;
+  /** A stand-in for blob storage on another loopback address (127.0.0.2): blob GETs redirect there. */
+  storage: { server: Server; host: string; log: { path: string; headers: Record<string, unknown> }[] };
 }
+
+const BLOB_PATH = /^\/v2\/.+\/blobs\/sha256:[a-f0-9]{64}$/;
 
 const MANIFEST_PATH = /^\/v2\/.+\/manifests\/[^/]+$/;
 const TAGS_PATH = /^\/v2\/(.+)\/tags\/list$/;
@@ -28,9 +32,33 @@ function paginateTags(body: Buffer, url: URL): { body: string; link?: string } {
   };
 }
 
-export async function startFaultProxy(targetPort: number, port: number): Promise<FaultProxy> {
+async function startStorage(targetPort: number, port: number): Promise<FaultProxy['storage']> {
+  const log: FaultProxy['storage']['log'] = [];
+  const server = createServer((req, res) => {
+    if (req.url === '/__log') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(log));
+      return;
+    }
+    log.push({ path: req.url ?? '', headers: { ...req.headers } });
+    const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    upstream.end();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.2', resolve));
+  return { server, host: `127.0.0.2:${port}`, log };
+}
+
+export async function startFaultProxy(targetPort: number, port: number, storagePort: number): Promise<FaultProxy> {
+  const storage = await startStorage(targetPort, storagePort);
   const server = createServer((req, res) => {
     const fault = req.headers['x-ferry-fault'] as Fault | undefined;
+    if (fault === 'redirect-blobs' && req.method === 'GET' && BLOB_PATH.test(req.url ?? '')) {
+      res.writeHead(307, { location: `http://${storage.host}${req.url}` }).end();
+      return;
+    }
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${targetPort}` };
     delete headers['x-ferry-fault'];
     const url = new URL(req.url ?? '/', 'http://proxy');
@@ -47,7 +75,7 @@ export async function startFaultProxy(targetPort: number, port: number): Promise
         });
         return;
       }
-      const damage = fault !== 'paginate-tags' && fault && req.method === 'GET' && MANIFEST_PATH.test(req.url ?? '') && up.statusCode === 200;
+      const damage = (fault === 'corrupt-manifest' || fault === 'oversize-manifest') && req.method === 'GET' && MANIFEST_PATH.test(req.url ?? '') && up.statusCode === 200;
       if (!damage) {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
@@ -72,5 +100,5 @@ export async function startFaultProxy(targetPort: number, port: number): Promise
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, host: `127.0.0.1:${port}` };
+  return { server, host: `127.0.0.1:${port}`, storage };
 }

@@ -36,6 +36,8 @@ export interface Fixture {
   registries: Record<AuthMode, RegistryFixture>;
   /** An anonymous registry behind the fault-injecting proxy (same storage as the others). */
   faultProxy: string;
+  /** Where the fault proxy redirects blob GETs in mode redirect-blobs (127.0.0.2); GET /__log lists what it saw. */
+  blobStorage: string;
   /** A registry with its own, empty storage. */
   emptyRegistry: string;
   token: { refreshToken: string };

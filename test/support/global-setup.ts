@@ -80,8 +80,9 @@ export default async function setup(project: TestProject) {
     ]);
     for (const r of started) stoppers.push(() => r.stop());
     const [anonymous, basic, tokenRegistry, empty] = started as [RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry];
-    const proxy = await startFaultProxy(anonymous.port, await freePort());
+    const proxy = await startFaultProxy(anonymous.port, await freePort(), await freePort());
     stoppers.push(() => new Promise((r) => proxy.server.close(() => r())));
+    stoppers.push(() => new Promise((r) => proxy.storage.server.close(() => r())));
 
     const images = buildTestImages(join(dir, 'layouts'));
     await Promise.all(images.map((image) => pushImage(anonymous.host, image)));
@@ -104,6 +105,7 @@ export default async function setup(project: TestProject) {
     const fixture: Fixture = {
       registries,
       faultProxy: proxy.host,
+      blobStorage: proxy.storage.host,
       emptyRegistry: empty.host,
       token: { refreshToken: REFRESH_TOKEN },
       images: images.map(({ name, repository, tag }) => ({ name, repository, tag })),
