@@ -14,6 +14,9 @@ export interface Env {
 
 type App = ReturnType<typeof createApp>;
 
+// An invocation may hold 6 connections; each blob copy holds 2 (source GET, target PUT).
+const WORKERS_COPY_CONCURRENCY = 3;
+
 // One app per isolate and config text; it holds no request state, only learned auth challenges.
 let cached: { env: Env; configText: string | undefined; app: App } | undefined;
 
@@ -22,7 +25,7 @@ export function depsFromEnv(env: Env): Deps {
   return {
     kv: new CloudflareKv(env.FERRY_KV),
     fetch: (input, init) => fetch(input, init),
-    config: parseConfig(env.FERRY_CONFIG ?? '{}', lookup),
+    config: parseConfig(env.FERRY_CONFIG ?? '{}', lookup, { copyConcurrency: WORKERS_COPY_CONCURRENCY }),
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,

@@ -25,7 +25,17 @@ export interface RegistryConfig {
   headers: Record<string, string>;
   /** Extra hosts the registry may send us to for tokens (realm) besides its own hostname. */
   authHosts: string[];
+  /** How blobs are uploaded here: one PUT (default), or PATCH chunks of `chunkSize` bytes. */
+  upload: UploadProfile;
 }
+
+export interface UploadProfile {
+  mode: 'monolithic' | 'chunked';
+  chunkSize: number;
+}
+
+// Large enough that a chunk's request overhead is noise; small enough for limits such as GHCR's.
+export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 
 export interface FerryConfig {
   registries: Map<string, RegistryConfig>;
@@ -33,14 +43,16 @@ export interface FerryConfig {
   allowPublicRegistries: boolean;
   /** How long a tag -> digest resolution is cached. */
   tagTtlSeconds: number;
+  /** Blob transfers at once in one copy. */
+  copyConcurrency: number;
 }
 
 export type SecretLookup = (name: string) => string | undefined;
 
 const DEFAULT_TAG_TTL_SECONDS = 60;
-const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts']);
+const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts', 'upload']);
 const CREDENTIAL_KEYS = new Set(['username', 'password', 'token', 'identityToken']);
-const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', '$schema']);
+const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', '$schema']);
 
 // Docker Hub is spelled several ways; its API lives on registry-1.docker.io.
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
@@ -127,10 +139,29 @@ function parseRegistry(host: string, value: unknown, lookup: SecretLookup): Regi
     mirrors: mirrors.map((m, i) => parseEndpoint(`${where}.mirrors[${i}]`, m)),
     headers: parseStringMap(`${where}.headers`, value.headers),
     authHosts: (authHosts as string[]).map((h) => h.toLowerCase()),
+    upload: parseUpload(`${where}.upload`, value.upload),
   };
 }
 
-export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined): FerryConfig {
+function parseUpload(where: string, value: unknown): UploadProfile {
+  if (value === undefined) return { mode: 'monolithic', chunkSize: DEFAULT_CHUNK_SIZE };
+  if (!isRecord(value)) fail(`${where}: expected an object`);
+  checkKeys(where, value, new Set(['mode', 'chunkSize']));
+  const mode = value.mode ?? 'monolithic';
+  if (mode !== 'monolithic' && mode !== 'chunked') fail(`${where}.mode: expected "monolithic" or "chunked"`);
+  const chunkSize = value.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1024) fail(`${where}.chunkSize: expected bytes >= 1024`);
+  return { mode, chunkSize };
+}
+
+export interface RuntimeDefaults {
+  /** Workers allow 6 open connections per invocation and a blob copy holds 2: so 3 there, 6 elsewhere. */
+  copyConcurrency: number;
+}
+
+export const DEFAULT_COPY_CONCURRENCY = 6;
+
+export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined, defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY }): FerryConfig {
   const doc = typeof input === 'string' ? parseJsonText(input) : input ?? {};
   if (!isRecord(doc)) fail('expected a JSON object');
   checkKeys('top level', doc, TOP_KEYS);
@@ -148,7 +179,14 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   if (!isRecord(cache)) fail('cache: expected an object');
   const tagTtl = cache.tagTtlSeconds ?? DEFAULT_TAG_TTL_SECONDS;
   if (typeof tagTtl !== 'number' || !Number.isFinite(tagTtl) || tagTtl < 0) fail('cache.tagTtlSeconds: expected seconds >= 0');
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl };
+  const copy = doc.copy ?? {};
+  if (!isRecord(copy)) fail('copy: expected an object');
+  checkKeys('copy', copy, new Set(['concurrency']));
+  const concurrency = copy.concurrency;
+  if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
+    fail('copy.concurrency: expected an integer from 1 to 64');
+  }
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency };
 }
 
 function parseJsonText(text: string): unknown {

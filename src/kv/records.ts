@@ -24,6 +24,7 @@ export const recordKeys = {
   token: (registry: string, credentialId: string, scopeId: string) => `${PREFIX}:token:${registry}:${credentialId}:${scopeId}`,
   tag: (registry: string, repository: string, tag: string) => `${PREFIX}:tag:${registry}/${repository}:${tag}`,
   manifest: (registry: string, repository: string, digest: string) => `${PREFIX}:manifest:${registry}/${repository}@${digest}`,
+  blobLocations: (registry: string, digest: string) => `${PREFIX}:blob:${registry}:${digest}`,
   inspect: (registry: string, repository: string, digest: string, platform: string | undefined) =>
     `${PREFIX}:inspect:${registry}/${repository}@${digest}${platform ? `#${platform}` : ''}`,
 };
@@ -63,6 +64,22 @@ export async function getInspectRecord<T>(kv: KvStore, key: string): Promise<T |
 
 export async function putInspectRecord(kv: KvStore, key: string, value: unknown): Promise<void> {
   await putJson(kv, key, value, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
+}
+
+// Like Docker's V2 metadata service: a few repositories per blob are enough to find a mount source.
+const MAX_BLOB_LOCATIONS = 8;
+
+/** Repositories of `registry` known to hold the blob, most recent first. */
+export async function getBlobLocations(kv: KvStore, registry: string, digest: string): Promise<string[]> {
+  const record = await getJson<{ repositories: string[] }>(kv, recordKeys.blobLocations(registry, digest));
+  return Array.isArray(record?.repositories) ? record.repositories.filter((r) => typeof r === 'string') : [];
+}
+
+export async function addBlobLocation(kv: KvStore, registry: string, digest: string, repository: string): Promise<void> {
+  const known = await getBlobLocations(kv, registry, digest);
+  if (known[0] === repository) return; // nothing new: spare the write (Workers KV allows one per second per key)
+  const repositories = [repository, ...known.filter((r) => r !== repository)].slice(0, MAX_BLOB_LOCATIONS);
+  await putJson(kv, recordKeys.blobLocations(registry, digest), { repositories }, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -32,7 +32,13 @@ const MAX_TAG_PAGES = 100;
 const DEFAULT_TAG_PAGE_SIZE = 1000;
 const MAX_TAG_PAGE_BYTES = 4 * 1024 * 1024;
 
-const pullScope = (repository: string) => `repository:${repository}:pull`;
+export const pullScope = (repository: string) => `repository:${repository}:pull`;
+export const pushScope = (repository: string) => `repository:${repository}:pull,push`;
+
+export interface ReadOptions {
+  /** Ask the registry itself, not its mirrors (a copy's target). */
+  primary?: boolean;
+}
 
 function isDigest(reference: string): boolean {
   return reference.includes(':');
@@ -49,9 +55,12 @@ export class RegistryClient {
     return this.transport.registryKey;
   }
 
-  /** Runs a read against each endpoint in turn (mirrors first, as Docker's pull did); the registry's own error wins. */
-  async #read<T>(operation: (endpoint: Endpoint) => Promise<T>): Promise<T> {
-    const endpoints = this.transport.readEndpoints();
+  /**
+   * Runs a read against each endpoint in turn (mirrors first, as Docker's pull did); the registry's own
+   * error wins. A copy's target is read from the registry itself (`primary`): a mirror says nothing of it.
+   */
+  async #read<T>(operation: (endpoint: Endpoint) => Promise<T>, primary = false): Promise<T> {
+    const endpoints = primary ? [this.transport.primaryEndpoint()] : this.transport.readEndpoints();
     for (const [i, endpoint] of endpoints.entries()) {
       try {
         return await operation(endpoint);
@@ -92,7 +101,7 @@ export class RegistryClient {
   }
 
   /** HEAD a manifest; null when it does not exist. */
-  async headManifest(repository: string, reference: string): Promise<ManifestHead | null> {
+  async headManifest(repository: string, reference: string, options: ReadOptions = {}): Promise<ManifestHead | null> {
     const what = `manifest ${this.registryKey}/${repository}:${reference}`;
     return this.#read(async (endpoint) => {
       const response = await this.#request(endpoint, repository, {
@@ -114,17 +123,33 @@ export class RegistryClient {
         mediaType: response.headers.get('content-type')?.split(';')[0]?.trim() ?? '',
         size: Number(response.headers.get('content-length') ?? -1),
       };
-    });
+    }, options.primary);
   }
 
-  async headBlob(repository: string, digest: string): Promise<{ size: number } | null> {
+  async headBlob(repository: string, digest: string, options: ReadOptions = {}): Promise<{ size: number } | null> {
     return this.#read(async (endpoint) => {
       const response = await this.#request(endpoint, repository, { method: 'HEAD', path: `/v2/${repository}/blobs/${digest}` });
       await discardBody(response);
       if (response.status === 404) return null;
       if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
       return { size: Number(response.headers.get('content-length') ?? -1) };
+    }, options.primary);
+  }
+
+  /** PUT a manifest's bytes as they are, under a digest or a tag. */
+  async putManifest(repository: string, reference: string, bytes: Uint8Array, mediaType: string): Promise<string> {
+    const what = `push of manifest ${this.registryKey}/${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
+    const response = await this.transport.request(this.transport.primaryEndpoint(), {
+      method: 'PUT',
+      path: `/v2/${repository}/manifests/${reference}`,
+      scopes: [pushScope(repository)],
+      headers: { 'content-type': mediaType },
+      body: bytes as Uint8Array<ArrayBuffer>,
+      idempotent: true, // the same bytes under the same name: repeating it is harmless
     });
+    if (response.status !== 201 && response.status !== 200) throw await upstreamError(response, what);
+    await discardBody(response);
+    return response.headers.get('docker-content-digest') ?? (await computeDigest(bytes));
   }
 
   /** Opens a blob as a stream (redirects to storage followed without credentials). */

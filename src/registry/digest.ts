@@ -1,6 +1,7 @@
 // Content digests: computing and checking "sha256:<hex>" over bytes.
 
 import { AppError } from '../errors.js';
+import { Sha256 } from './sha256.js';
 
 const ALGORITHMS: Record<string, string> = { sha256: 'SHA-256', sha512: 'SHA-512' };
 
@@ -27,4 +28,42 @@ export async function verifyDigest(bytes: Uint8Array, expected: string, what: st
     });
   }
   return actual;
+}
+
+export interface Digester {
+  update(chunk: Uint8Array): Promise<void>;
+  /** "sha256:<hex>" of everything passed to update. */
+  digest(): Promise<string>;
+}
+
+interface DigestStreamLike extends WritableStream<Uint8Array> {
+  readonly digest: Promise<ArrayBuffer>;
+}
+
+/**
+ * An incremental sha256. Runtime seam: workerd's native crypto.DigestStream when present (fast, off the
+ * JS thread), else the portable TypeScript implementation.
+ */
+export function createSha256Digester(): Digester {
+  const Native = (crypto as unknown as { DigestStream?: new (algorithm: string) => DigestStreamLike }).DigestStream;
+  if (Native) {
+    const stream = new Native('SHA-256');
+    const writer = stream.getWriter();
+    return {
+      update: (chunk) => writer.write(chunk),
+      async digest() {
+        await writer.close();
+        return `sha256:${toHex(await stream.digest)}`;
+      },
+    };
+  }
+  const hash = new Sha256();
+  return {
+    async update(chunk) {
+      hash.update(chunk);
+    },
+    async digest() {
+      return `sha256:${hash.digestHex()}`;
+    },
+  };
 }

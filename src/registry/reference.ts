@@ -116,6 +116,16 @@ export function parseRepositoryName(input: string): RepositoryName {
   return splitName(input, input);
 }
 
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
+/** Whether the text names a tag itself (parseReference fills in "latest" when it does not). */
+export function hasExplicitTag(input: string): boolean {
+  const name = input.split('@')[0] ?? '';
+  return name.lastIndexOf(':') > name.lastIndexOf('/');
+}
+
 export function formatReference(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`;
 }

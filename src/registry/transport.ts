@@ -60,11 +60,18 @@ export class RegistryTransport {
   checkUrl = (raw: string): URL => checkFollowUrl(this.#deps.config, this.registry, this.registryKey, raw);
 
   async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
-    const url = new URL(req.path, endpoint.base);
+    // `path` may be an absolute URL the registry gave us (an upload Location): check it like a redirect.
+    const url = /^https?:\/\//i.test(req.path) ? this.checkUrl(req.path) : new URL(req.path, endpoint.base);
+    if (url.origin !== new URL(endpoint.base).origin) return this.#send(url, req, undefined);
     const state = await this.#authState(endpoint);
     let authorization = await this.#authorization(endpoint, state, req.scopes, false);
     let response = await this.#send(url, req, authorization);
     if (response.status !== 401) return response;
+    // A streamed body is gone once sent: it cannot be replayed with new credentials.
+    if (req.body instanceof ReadableStream) {
+      await discardBody(response);
+      throw this.#unauthorized(endpoint, 'the registry asked for new credentials in the middle of an upload');
+    }
 
     // The resource asked for (more) auth: learn its challenge, fetch a fresh token once, and retry.
     const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
@@ -127,7 +134,9 @@ export class RegistryTransport {
       const headers = new Headers(sameOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers);
       if (authorization && sameOrigin) headers.set('authorization', authorization);
       const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
-      const response = await fetchWithRetry(this.#deps, current, { method, headers, body, redirect: 'manual' }, idempotent);
+      const init: RequestInit & { duplex?: 'half' } = { method, headers, body, redirect: 'manual' };
+      if (body instanceof ReadableStream) init.duplex = 'half'; // Node's fetch needs it for a streamed body
+      const response = await fetchWithRetry(this.#deps, current, init, idempotent && !(body instanceof ReadableStream));
       const location = response.headers.get('location');
       if (!REDIRECT_STATUS.has(response.status) || !location) return response;
       await discardBody(response);

@@ -4,7 +4,7 @@
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 
-export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'redirect-blobs';
+export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'redirect-blobs' | 'corrupt-blobs';
 
 export interface FaultProxy {
   server: Server;
@@ -73,6 +73,21 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
           res.writeHead(200, { 'content-type': 'application/json', ...(page.link ? { link: page.link } : {}) });
           res.end(page.body);
         });
+        return;
+      }
+      if (fault === 'corrupt-blobs' && req.method === 'GET' && BLOB_PATH.test(req.url ?? '') && up.statusCode === 200) {
+        // Same length, one byte flipped: only a digest check can tell.
+        res.writeHead(200, up.headers);
+        let first = true;
+        up.on('data', (c: Buffer) => {
+          if (first && c.length > 0) {
+            c = Buffer.from(c);
+            c[0] = c[0]! ^ 0xff;
+            first = false;
+          }
+          res.write(c);
+        });
+        up.on('end', () => res.end());
         return;
       }
       const damage = (fault === 'corrupt-manifest' || fault === 'oversize-manifest') && req.method === 'GET' && MANIFEST_PATH.test(req.url ?? '') && up.statusCode === 200;

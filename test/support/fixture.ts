@@ -34,6 +34,14 @@ export interface SkopeoView {
 
 export interface Fixture {
   registries: Record<AuthMode, RegistryFixture>;
+  /** Copy targets: their own storage, the same three kinds of auth. */
+  targets: Record<AuthMode, RegistryFixture>;
+  /** A registry in read-only mode: it refuses every upload. */
+  readOnlyRegistry: string;
+  /** skopeo over HTTP (see judge.ts). */
+  judge: string;
+  /** On emptyRegistry: an image one of whose layers the registry lost. */
+  brokenImage: { repository: string; tag: string; missingBlob: string };
   /** An anonymous registry behind the fault-injecting proxy (same storage as the others). */
   faultProxy: string;
   /** Where the fault proxy redirects blob GETs in mode redirect-blobs (127.0.0.2); GET /__log lists what it saw. */

@@ -14,6 +14,8 @@ import { startRegistry, type RunningRegistry } from './registries.js';
 import { skopeoCopy, skopeoInspect, type SkopeoAuth } from './skopeo.js';
 import { buildTestImages, type TestImage } from './test-images.js';
 import { startTokenServer } from './token-server.js';
+import { startJudge } from './judge.js';
+import { OciLayout } from './oci-layout.js';
 
 const USER = 'ferry';
 const PASSWORD = 'test-password-7f3a';
@@ -60,10 +62,26 @@ async function pushImage(host: string, image: TestImage): Promise<void> {
   if (res.status !== 201) throw new Error(`PUT of ${image.name}'s top manifest answered ${res.status}: ${await res.text()}`);
 }
 
+const BROKEN_REPOSITORY = 'ferry-test/broken';
+let brokenMissingBlob = '';
+
+/** An image whose second layer the registry no longer has (deleted after the push). */
+async function pushBrokenImage(host: string, root: string): Promise<void> {
+  const layout = new OciLayout(join(root, 'broken'));
+  const missing = layout.layer([['gone', 'this layer will be deleted from the registry\n']]);
+  const image = layout.image({ platform: { os: 'linux', architecture: 'amd64' }, layers: [layout.layer([['kept', 'kept\n']]), missing] });
+  layout.tag(image, 'v1');
+  await skopeoCopy(`oci:${layout.dir}:v1`, `docker://${host}/${BROKEN_REPOSITORY}:v1`);
+  const res = await fetch(`http://${host}/v2/${BROKEN_REPOSITORY}/blobs/${missing.descriptor.digest}`, { method: 'DELETE' });
+  if (res.status !== 202) throw new Error(`could not delete a blob for the broken image: ${res.status}`);
+  brokenMissingBlob = missing.descriptor.digest;
+}
+
 export default async function setup(project: TestProject) {
   for (const binary of ['docker-registry', 'skopeo', 'htpasswd', 'openssl']) requireBinary(binary);
   const dir = mkdtempSync(join(tmpdir(), 'ferry-test-'));
   const storage = join(dir, 'storage');
+  const targetStorage = join(dir, 'target-storage');
   const stoppers: (() => Promise<void>)[] = [];
   try {
     const tokenPort = await freePort();
@@ -77,15 +95,25 @@ export default async function setup(project: TestProject) {
       startRegistry(dir, 'basic', storage, { kind: 'htpasswd', users: { [USER]: PASSWORD } }),
       startRegistry(dir, 'token', storage, { kind: 'token', realm: `http://127.0.0.1:${tokenPort}/token`, service, issuer, certPath: token.certPath }),
       startRegistry(dir, 'empty', join(dir, 'empty-storage'), { kind: 'anonymous' }),
+      // Copy targets: a second storage behind the same three kinds of auth.
+      startRegistry(dir, 'target-anonymous', targetStorage, { kind: 'anonymous' }),
+      startRegistry(dir, 'target-basic', targetStorage, { kind: 'htpasswd', users: { [USER]: PASSWORD } }),
+      startRegistry(dir, 'target-token', targetStorage, { kind: 'token', realm: `http://127.0.0.1:${tokenPort}/token`, service, issuer, certPath: token.certPath }),
+      startRegistry(dir, 'read-only', join(dir, 'read-only-storage'), { kind: 'anonymous' }, { readOnly: true }),
     ]);
     for (const r of started) stoppers.push(() => r.stop());
-    const [anonymous, basic, tokenRegistry, empty] = started as [RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry];
+    const [anonymous, basic, tokenRegistry, empty, targetAnonymous, targetBasic, targetToken, readOnly] = started as RunningRegistry[] as [
+      RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry,
+    ];
+    const judge = await startJudge(dir, await freePort());
+    stoppers.push(() => new Promise((r) => judge.close(() => r())));
     const proxy = await startFaultProxy(anonymous.port, await freePort(), await freePort());
     stoppers.push(() => new Promise((r) => proxy.server.close(() => r())));
     stoppers.push(() => new Promise((r) => proxy.storage.server.close(() => r())));
 
     const images = buildTestImages(join(dir, 'layouts'));
     await Promise.all(images.map((image) => pushImage(anonymous.host, image)));
+    await pushBrokenImage(empty.host, join(dir, 'layouts'));
 
     const registries: Fixture['registries'] = {
       anonymous: { host: anonymous.host },
@@ -104,6 +132,14 @@ export default async function setup(project: TestProject) {
 
     const fixture: Fixture = {
       registries,
+      targets: {
+        anonymous: { host: targetAnonymous.host },
+        basic: { host: targetBasic.host, username: USER, password: PASSWORD },
+        token: { host: targetToken.host, username: USER, password: PASSWORD },
+      },
+      readOnlyRegistry: readOnly.host,
+      judge: `127.0.0.1:${(judge.address() as { port: number }).port}`,
+      brokenImage: { repository: BROKEN_REPOSITORY, tag: 'v1', missingBlob: brokenMissingBlob },
       faultProxy: proxy.host,
       blobStorage: proxy.storage.host,
       emptyRegistry: empty.host,

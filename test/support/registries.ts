@@ -17,7 +17,7 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(dir: string, name: string, storageDir: string, auth: RegistryAuth): Promise<RunningRegistry> {
+export async function startRegistry(dir: string, name: string, storageDir: string, auth: RegistryAuth, options: { readOnly?: boolean } = {}): Promise<RunningRegistry> {
   const port = await freePort();
   const home = join(dir, name);
   mkdirSync(home, { recursive: true });
@@ -44,6 +44,8 @@ storage:
   maintenance:
     uploadpurging:
       enabled: false
+    readonly:
+      enabled: ${options.readOnly === true}
 http:
   addr: 127.0.0.1:${port}
   secret: ferry-test-upload-secret

@@ -1,0 +1,155 @@
+// Copies an image between registries: resolve once, short-circuit when the target already has it, plan,
+// move blobs with bounded concurrency, push manifests children first, and write tags last.
+
+import type { Deps } from '../deps.js';
+import { AppError, isAppError } from '../errors.js';
+import { putTagDigest, recordKeys } from '../kv/records.js';
+import { registryClient, type RegistryClient } from '../registry/client.js';
+import { formatReference, hasExplicitTag, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
+import { transferBlob } from './blob-transfer.js';
+import type { CopyReporter, CopyResult } from './copy-events.js';
+import { planCopy, type PlannedManifest } from './copy-plan.js';
+import { runPool } from './pool.js';
+
+export interface CopyRequest {
+  source: string;
+  target: string;
+  /** Extra target tags, or (with a repository as source) which source tags to copy. */
+  tags?: string[] | 'all' | { match: string };
+  platforms?: 'all' | string[];
+  unwrap?: boolean;
+  verify?: boolean;
+}
+
+export interface ManyCopyResult {
+  results: CopyResult[];
+}
+
+interface SingleCopy {
+  source: ImageReference;
+  targetRepository: { registry: string; repository: string };
+  tags: string[];
+  platforms: 'all' | string[];
+  unwrap: boolean;
+  verify: boolean;
+}
+
+export async function copyImage(deps: Deps, request: CopyRequest, reporter: CopyReporter): Promise<CopyResult | ManyCopyResult> {
+  const manyTags = request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
+  if (manyTags) return copyTags(deps, request, reporter);
+  const source = parseReference(request.source);
+  const target = parseReference(request.target);
+  if (target.digest) throw new AppError('INVALID_REQUEST', 'the target must be a repository or a tag, not a digest');
+  // Like skopeo, a target without a tag takes the source's tag.
+  const tag = hasExplicitTag(request.target) ? target.tag : source.digest && !hasExplicitTag(request.source) ? undefined : source.tag;
+  if (!tag) throw new AppError('INVALID_REQUEST', 'the source is a digest: give the target a tag');
+  const extra = Array.isArray(request.tags) ? request.tags : [];
+  for (const t of extra) if (!isValidTag(t)) throw new AppError('INVALID_REQUEST', `"${t}" is not a valid tag`);
+  return copySingle(deps, {
+    source,
+    targetRepository: { registry: target.registry, repository: target.repository },
+    tags: [...new Set([tag, ...extra])],
+    platforms: request.platforms ?? 'all',
+    unwrap: request.unwrap === true,
+    verify: request.verify === true,
+  }, reporter);
+}
+
+async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter): Promise<ManyCopyResult> {
+  const source = parseRepositoryName(request.source);
+  const target = parseRepositoryName(request.target);
+  let filter: (tag: string) => boolean = () => true;
+  if (typeof request.tags === 'object' && !Array.isArray(request.tags)) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(`^(?:${request.tags.match})$`);
+    } catch {
+      throw new AppError('INVALID_REQUEST', `tags.match is not a valid regular expression`);
+    }
+    filter = (tag) => pattern.test(tag);
+  }
+  const { tags } = await registryClient(deps, source.registry).listTags(source.repository);
+  const results: CopyResult[] = [];
+  for (const tag of tags.filter(filter).sort()) {
+    results.push(
+      await copySingle(deps, {
+        source: { ...source, tag },
+        targetRepository: target,
+        tags: [tag],
+        platforms: request.platforms ?? 'all',
+        unwrap: request.unwrap === true,
+        verify: request.verify === true,
+      }, reporter),
+    );
+  }
+  return { results };
+}
+
+async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): Promise<CopyResult> {
+  const sourceClient = registryClient(deps, job.source.registry);
+  const targetClient = registryClient(deps, job.targetRepository.registry);
+  const { registry, repository } = job.targetRepository;
+
+  // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
+  const digest = job.source.digest ?? (await sourceClient.getManifest(job.source.repository, job.source.tag!)).digest;
+  const sourceByDigest = formatReference({ ...job.source, digest });
+  reporter.emit({ type: 'resolved', source: sourceByDigest, digest });
+
+  const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, { platforms: job.platforms, unwrap: job.unwrap });
+  const result: CopyResult = {
+    source: sourceByDigest,
+    target: `${registry}/${repository}`,
+    digest: plan.top.digest,
+    size: plan.top.bytes.byteLength,
+    mediaType: plan.top.mediaType,
+    tags: job.tags,
+    ...(plan.platforms ? { platforms: plan.platforms } : {}),
+    ...(plan.indexDigestChanged ? { indexDigestChanged: true } : {}),
+  };
+
+  if (await allTagsPointAt(targetClient, repository, job.tags, plan.top.digest)) {
+    reporter.emit({ type: 'done', result });
+    return result;
+  }
+
+  reporter.emit({ type: 'plan', manifests: plan.manifests.length, blobs: plan.blobs.length, bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) });
+  const ends = { source: sourceClient, sourceRepository: job.source.repository, target: targetClient, targetRepository: repository, verify: job.verify };
+  await runPool(plan.blobs, deps.config.copyConcurrency, (blob) => transferBlob(deps, ends, blob, reporter));
+
+  for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
+  // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
+  for (const tag of job.tags) {
+    await pushManifest(targetClient, repository, plan.top, tag, reporter);
+    await putTagDigest(deps.kv, recordKeys.tag(registry, repository, tag), plan.top.digest, deps.config.tagTtlSeconds);
+  }
+  reporter.emit({ type: 'done', result });
+  return result;
+}
+
+async function allTagsPointAt(client: RegistryClient, repository: string, tags: string[], digest: string): Promise<boolean> {
+  for (const tag of tags) {
+    const head = await client.headManifest(repository, tag, { primary: true });
+    if (head?.digest !== digest) return false;
+  }
+  return true;
+}
+
+async function pushManifest(client: RegistryClient, repository: string, manifest: PlannedManifest, reference: string, reporter: CopyReporter): Promise<void> {
+  const byDigest = reference.startsWith('sha256:') || reference.startsWith('sha512:');
+  try {
+    if (byDigest && (await client.headManifest(repository, reference, { primary: true }))) return;
+    const stored = await client.putManifest(repository, reference, manifest.bytes, manifest.mediaType);
+    if (stored !== manifest.digest) {
+      throw new AppError('DIGEST_MISMATCH', `the target stored the manifest as ${stored}, expected ${manifest.digest}`);
+    }
+  } catch (error) {
+    const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error));
+    throw new AppError(base.code, `manifest ${manifest.digest}${byDigest ? '' : ` (tag ${reference})`}: ${base.message}`, {
+      status: base.status,
+      cause: error,
+      details: { ...base.details, manifest: manifest.digest, ...(byDigest ? {} : { tag: reference }) },
+    });
+  }
+  reporter.emit({ type: 'pushed', manifest: manifest.digest, mediaType: manifest.mediaType, reference });
+}
+

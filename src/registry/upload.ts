@@ -1,0 +1,129 @@
+// Blob upload state machine: open (or mount), then one monolithic PUT or PATCH chunks and a closing PUT;
+// a failed upload is cancelled with DELETE so the registry does not keep a half-written session.
+
+import type { UploadProfile } from '../config.js';
+import { AppError } from '../errors.js';
+import { discardBody } from './body.js';
+import { pullScope, pushScope, type RegistryClient } from './client.js';
+import { StreamSlicer, withKnownLength } from './streams.js';
+import { upstreamError } from './transport.js';
+
+export interface UploadSession {
+  /** Absolute upload URL, as the registry last gave it. */
+  location: string;
+  /** OCI-Chunk-Min-Length, when the registry announced one. */
+  minChunk: number | undefined;
+}
+
+export type OpenResult = { mounted: true } | { mounted: false; session: UploadSession };
+
+export class BlobUploader {
+  readonly #client: RegistryClient;
+  readonly #repository: string;
+
+  constructor(client: RegistryClient, repository: string) {
+    this.#client = client;
+    this.#repository = repository;
+  }
+
+  get #what(): string {
+    return `${this.#client.registryKey}/${this.#repository}`;
+  }
+
+  #send(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, init: { headers?: Record<string, string>; body?: BodyInit | null; extraScopes?: string[] } = {}) {
+    const transport = this.#client.transport;
+    return transport.request(transport.primaryEndpoint(), {
+      method,
+      path,
+      scopes: [pushScope(this.#repository), ...(init.extraScopes ?? [])],
+      ...(init.headers ? { headers: init.headers } : {}),
+      ...(init.body !== undefined ? { body: init.body } : {}),
+      idempotent: false,
+    });
+  }
+
+  #session(response: Response, previous?: UploadSession): UploadSession {
+    const location = response.headers.get('location');
+    if (!location && !previous) throw new AppError('UPSTREAM_PROTOCOL', `upload to ${this.#what}: the registry sent no Location`);
+    const base = previous?.location ?? `${this.#client.transport.primaryEndpoint().base}/`;
+    const absolute = location ? this.#client.transport.checkUrl(new URL(location, base).toString()).toString() : previous!.location;
+    const min = Number(response.headers.get('oci-chunk-min-length') ?? NaN);
+    return { location: absolute, minChunk: Number.isFinite(min) && min > 0 ? min : previous?.minChunk };
+  }
+
+  /** Opens a plain upload session. */
+  async start(): Promise<UploadSession> {
+    const opened = await this.open();
+    if (opened.mounted) throw new AppError('UPSTREAM_PROTOCOL', `upload to ${this.#what}: the registry answered a plain upload as mounted`);
+    return opened.session;
+  }
+
+  /** Opens an upload; with `mountFrom`, asks the registry to mount the blob from another repository first. */
+  async open(mountFrom?: { digest: string; repository: string }): Promise<OpenResult> {
+    const query = mountFrom ? `?mount=${encodeURIComponent(mountFrom.digest)}&from=${encodeURIComponent(mountFrom.repository)}` : '';
+    const response = await this.#send('POST', `/v2/${this.#repository}/blobs/uploads/${query}`, {
+      headers: { 'content-length': '0' },
+      ...(mountFrom ? { extraScopes: [pullScope(mountFrom.repository)] } : {}),
+    });
+    if (response.status === 201 && mountFrom) {
+      await discardBody(response);
+      return { mounted: true };
+    }
+    if (response.status !== 202) throw await upstreamError(response, `opening an upload to ${this.#what}`);
+    await discardBody(response);
+    return { mounted: false, session: this.#session(response) };
+  }
+
+  /** Sends the whole blob in one PUT with its Content-Length. */
+  async putMonolithic(session: UploadSession, digest: string, size: number, body: ReadableStream<Uint8Array>): Promise<void> {
+    const response = await this.#send('PUT', withDigest(session.location, digest), {
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      body: withKnownLength(body, size),
+    });
+    if (response.status !== 201) throw await upstreamError(response, `upload of ${digest} to ${this.#what}`);
+    await discardBody(response);
+  }
+
+  /** Sends the blob as PATCH chunks with Content-Range, then closes the upload with an empty PUT. */
+  async putChunked(session: UploadSession, digest: string, size: number, body: ReadableStream<Uint8Array>, profile: UploadProfile): Promise<void> {
+    const chunkSize = Math.max(profile.chunkSize, session.minChunk ?? 0);
+    const slicer = new StreamSlicer(body);
+    let current = session;
+    try {
+      for (let offset = 0; offset < size; ) {
+        const length = Math.min(chunkSize, size - offset);
+        const response = await this.#send('PATCH', current.location, {
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(length), 'content-range': `${offset}-${offset + length - 1}` },
+          body: withKnownLength(slicer.next(length), length),
+        });
+        // 202 per the spec; ECR answers 201.
+        if (response.status !== 202 && response.status !== 201) throw await upstreamError(response, `chunk ${offset}-${offset + length - 1} of ${digest} to ${this.#what}`);
+        await discardBody(response);
+        current = this.#session(response, current);
+        offset += length;
+      }
+      if (!(await slicer.finished())) throw new AppError('UPSTREAM_PROTOCOL', `blob ${digest} is longer than its descriptor's ${size} bytes`);
+    } catch (error) {
+      await slicer.cancel().catch(() => undefined);
+      throw error;
+    }
+    const response = await this.#send('PUT', withDigest(current.location, digest), { headers: { 'content-length': '0' }, body: '' });
+    if (response.status !== 201) throw await upstreamError(response, `closing the upload of ${digest} to ${this.#what}`);
+    await discardBody(response);
+  }
+
+  /** Best effort: a session the registry no longer knows is already gone. */
+  async cancel(session: UploadSession): Promise<void> {
+    try {
+      await discardBody(await this.#send('DELETE', session.location));
+    } catch {
+      // nothing more to do; the registry purges stale uploads itself
+    }
+  }
+}
+
+function withDigest(location: string, digest: string): string {
+  const url = new URL(location);
+  url.searchParams.set('digest', digest);
+  return url.toString();
+}

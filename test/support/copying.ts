@@ -1,0 +1,42 @@
+// Helpers for copy tests: run a copy over HTTP and read its events; ask the skopeo judge.
+
+import type { TestService } from './service.js';
+import type { JudgeVerdict } from './judge.js';
+
+export interface CopyRun {
+  status: number;
+  events: any[];
+  final: any;
+}
+
+export async function runCopy(service: TestService, body: unknown, accept = 'application/x-ndjson'): Promise<CopyRun> {
+  const response = await service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (accept !== 'application/x-ndjson') return { status: response.status, events: [], final: text ? JSON.parse(text) : undefined };
+  const events = text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return { status: response.status, events, final: events[events.length - 1] };
+}
+
+export async function judge(judgeHost: string, action: 'raw' | 'copy-all', ref: string, creds?: string): Promise<JudgeVerdict> {
+  const res = await fetch(`http://${judgeHost}/`, { method: 'POST', body: JSON.stringify({ action, ref, ...(creds ? { creds } : {}) }) });
+  return res.json();
+}
+
+/** A repository name no other test (nor the other runtime's run) uses. */
+export function uniqueRepository(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Requests to blob endpoints, by method: how many blob bytes moved. */
+export function blobTraffic(service: TestService) {
+  const blob = (r: { url: string }) => /\/blobs\/sha256:/.test(new URL(r.url).pathname) || /\/blobs\/uploads\//.test(new URL(r.url).pathname);
+  return {
+    gets: service.requests.filter((r) => r.method === 'GET' && blob(r) && !r.url.includes('/uploads/')).length,
+    puts: service.requests.filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && blob(r)).length,
+    manifestPuts: service.requests.filter((r) => r.method === 'PUT' && r.url.includes('/manifests/')).length,
+  };
+}

@@ -1,0 +1,60 @@
+// skopeo as the judge, reachable over HTTP so tests running inside workerd can ask it too.
+// POST / {"action": "raw" | "copy-all", "ref": "host/repo:tag", "creds"?: "user:pass"}.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { skopeo } from './skopeo.js';
+
+const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+
+export interface JudgeVerdict {
+  ok: boolean;
+  /** Raw manifest bytes, base64 (action "raw"). */
+  raw?: string;
+  error?: string;
+}
+
+export async function startJudge(dir: string, port: number): Promise<Server> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', async () => {
+      const { action, ref, creds } = JSON.parse(body) as { action: string; ref: string; creds?: string };
+      const auth = ['--src-tls-verify=false', ...(creds ? [`--src-creds=${creds}`] : [])];
+      let verdict: JudgeVerdict;
+      try {
+        if (action === 'raw') {
+          const out = await skopeo(['inspect', '--raw', '--tls-verify=false', ...(creds ? [`--creds=${creds}`] : []), `docker://${ref}`]);
+          verdict = { ok: true, raw: out.toString('base64') };
+        } else {
+          // skopeo verifies every digest it reads while copying into the layout.
+          const pullAll = async (reference: string): Promise<void> => {
+            const raw = JSON.parse((await skopeo(['inspect', '--raw', '--tls-verify=false', ...(creds ? [`--creds=${creds}`] : []), `docker://${reference}`])).toString());
+            const children: { digest: string; mediaType: string }[] = raw.manifests ?? [];
+            // skopeo 1.9 cannot pull an index that holds an index: judge such a tree index by index.
+            if (children.some((c) => INDEX_TYPES.includes(c.mediaType))) {
+              const repo = reference.replace(/[:@][^/]*$/, '');
+              for (const child of children) await pullAll(`${repo}@${child.digest}`);
+              return;
+            }
+            const out = mkdtempSync(join(dir, `judge-${n++}-`));
+            try {
+              await skopeo(['copy', '--all', ...auth, `docker://${reference}`, `oci:${out}:judged`]);
+            } finally {
+              rmSync(out, { recursive: true, force: true });
+            }
+          };
+          await pullAll(ref);
+          verdict = { ok: true };
+        }
+      } catch (error) {
+        verdict = { ok: false, error: String(error) };
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(verdict));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
