@@ -28,6 +28,19 @@ const richConfig = (arch: string) => ({
   Labels: { 'org.opencontainers.image.title': 'ferry test', 'test.arch': arch },
 });
 
+/** Deterministic incompressible bytes (xorshift32), so gzip cannot shrink the layer. */
+export function noise(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed * 2654435761 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
 export function buildTestImages(root: string): TestImage[] {
   const images: TestImage[] = [];
   const add = (name: string, build: (layout: OciLayout) => Descriptor, format?: 'v2s2') => {
@@ -67,6 +80,13 @@ export function buildTestImages(root: string): TestImage[] {
   add('emptylayer', (l) => {
     const empty = { descriptor: l.blob(new Uint8Array(0), OCI_LAYER_TAR), diffId: 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' };
     return l.image({ platform: { os: 'linux', architecture: 'amd64' }, layers: [l.layer([['data', 'not empty\n']]), empty], config: richConfig('amd64') });
+  });
+
+  // Two platforms with a few MiB of incompressible layer each: big enough for chunked uploads and resumes.
+  add('large', (l) => {
+    const amd = l.image({ platform: { os: 'linux', architecture: 'amd64' }, layers: [l.layer([['noise', noise(3 * 1024 * 1024 + 517, 1)]])], config: richConfig('amd64') });
+    const arm = l.image({ platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, layers: [l.layer([['noise', noise(2 * 1024 * 1024 + 33, 2)]])], config: richConfig('arm64') });
+    return l.index([amd, arm]);
   });
 
   // An index with annotations and a buildx-style attestation child (platform unknown/unknown).
