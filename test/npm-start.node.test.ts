@@ -1,40 +1,24 @@
 // The README's `npm start` serves /v1/inspect against a local registry (workerd via wrangler, local KV on disk).
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { freePort } from './support/ports.js';
+import { startFerry, type FerryProcess } from './support/ferry-process.js';
 
 const fixture = inject('fixture');
-let child: ChildProcess;
+let ferry: FerryProcess;
 let base: string;
-let output = '';
 const stateDir = mkdtempSync(join(tmpdir(), 'ferry-start-'));
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   const config = { registries: { [fixture.registries.basic.host]: { insecure: true, credentials: { username: 'ferry', password: { secret: 'LOCAL_REGISTRY_PASSWORD' } } } } };
-  child = spawn('npm', ['start'], {
-    env: { ...process.env, PORT: String(port), FERRY_CONFIG: JSON.stringify(config), FERRY_STATE_DIR: stateDir, LOCAL_REGISTRY_PASSWORD: fixture.registries.basic.password! },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('ferry listening')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  ferry = await startFerry(config, { LOCAL_REGISTRY_PASSWORD: fixture.registries.basic.password! }, stateDir);
+  base = ferry.base;
 }, 90_000);
 
 afterAll(async () => {
-  if (child?.pid) process.kill(-child.pid, 'SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
-  if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  await ferry?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -53,6 +37,6 @@ it('answers a problem document for a registry the config does not name', async (
 });
 
 it('says at startup that it is not to be exposed, and never prints the password', () => {
-  expect(output).toContain('do not expose');
-  expect(output).not.toContain(fixture.registries.basic.password!);
+  expect(ferry.output()).toContain('do not expose');
+  expect(ferry.output()).not.toContain(fixture.registries.basic.password!);
 });

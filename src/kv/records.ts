@@ -75,11 +75,10 @@ export async function getBlobLocations(kv: KvStore, registry: string, digest: st
   return Array.isArray(record?.repositories) ? record.repositories.filter((r) => typeof r === 'string') : [];
 }
 
-export async function addBlobLocation(kv: KvStore, registry: string, digest: string, repository: string): Promise<void> {
-  const known = await getBlobLocations(kv, registry, digest);
-  if (known[0] === repository) return; // nothing new: spare the write (Workers KV allows one per second per key)
-  const repositories = [repository, ...known.filter((r) => r !== repository)].slice(0, MAX_BLOB_LOCATIONS);
-  await putJson(kv, recordKeys.blobLocations(registry, digest), { repositories }, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
+/** Stores the repositories holding a blob, most recent first, without duplicates. */
+export async function putBlobLocations(kv: KvStore, registry: string, digest: string, repositories: string[]): Promise<void> {
+  const unique = [...new Set(repositories)].slice(0, MAX_BLOB_LOCATIONS);
+  await putJson(kv, recordKeys.blobLocations(registry, digest), { repositories: unique }, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
 }
 
 function toBase64(bytes: Uint8Array): string {

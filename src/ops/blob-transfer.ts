@@ -3,7 +3,7 @@
 
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { addBlobLocation, getBlobLocations } from '../kv/records.js';
+import { getBlobLocations, putBlobLocations } from '../kv/records.js';
 import type { RegistryClient } from '../registry/client.js';
 import { meter, verifier } from '../registry/streams.js';
 import { BlobUploader, type UploadSession } from '../registry/upload.js';
@@ -23,27 +23,87 @@ export interface BlobEnds {
   verify: boolean;
 }
 
-export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob, reporter: CopyReporter): Promise<void> {
+/**
+ * What Ferry remembers of where blobs live (KV), read for all blobs at once before a copy and written
+ * back once after it: per-blob KV round trips would otherwise sit on every blob's critical path.
+ */
+export class BlobMemory {
+  readonly #registry: string;
+  readonly #known = new Map<string, string[]>();
+  readonly #learned = new Map<string, string>();
+
+  private constructor(registry: string) {
+    this.#registry = registry;
+  }
+
+  /** Locations in the target registry, where mounts can come from. */
+  static async load(deps: Deps, registry: string, digests: string[]): Promise<BlobMemory> {
+    const memory = new BlobMemory(registry);
+    const found = await Promise.all(digests.map((d) => getBlobLocations(deps.kv, registry, d)));
+    digests.forEach((d, i) => memory.#known.set(d, found[i]!));
+    return memory;
+  }
+
+  known(digest: string): string[] {
+    return this.#known.get(digest) ?? [];
+  }
+
+  learn(digest: string, repository: string): void {
+    this.#learned.set(digest, repository);
+  }
+
+  /** Best effort: a lost write only costs a future mount. Unchanged records are not rewritten. */
+  async save(deps: Deps): Promise<void> {
+    const writes = [...this.#learned].filter(([digest, repo]) => this.known(digest)[0] !== repo);
+    const results = await Promise.allSettled(writes.map(([digest, repo]) => putBlobLocations(deps.kv, this.#registry, digest, [repo, ...this.known(digest)])));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (failed) deps.log.warn('could not remember some blob locations', { failed });
+  }
+}
+
+export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter): Promise<void> {
   try {
-    await transfer(deps, ends, blob, reporter);
+    await transfer(deps, ends, blob, memory, reporter);
   } catch (error) {
     const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error), { cause: error });
     throw new AppError(base.code, `blob ${blob.digest}: ${base.message}`, { status: base.status, cause: error, details: { ...base.details, blob: blob.digest } });
   }
 }
 
-async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, reporter: CopyReporter): Promise<void> {
+async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter): Promise<void> {
   const { source, target, sourceRepository, targetRepository } = ends;
-  const remember = () => addBlobLocation(deps.kv, target.registryKey, blob.digest, targetRepository);
+  const remember = () => memory.learn(blob.digest, targetRepository);
+  const known = memory.known(blob.digest);
+  const candidates = [...new Set([...(source.registryKey === target.registryKey ? [sourceRepository] : []), ...known])].filter((r) => r !== targetRepository);
+  const uploader = new BlobUploader(target, targetRepository);
+
+  if (known.length === 0 && candidates.length === 0) {
+    // Nothing suggests the target has it: ask (HEAD) while opening the upload and the source body,
+    // one round trip instead of three; the rare loser is cancelled.
+    const [head, opened, got] = await Promise.allSettled([
+      target.headBlob(targetRepository, blob.digest, { primary: true }),
+      uploader.start(),
+      source.getBlob(sourceRepository, blob.digest),
+    ]);
+    const release = async () => {
+      if (opened.status === 'fulfilled') await uploader.cancel(opened.value);
+      if (got.status === 'fulfilled') await got.value.body?.cancel().catch(() => undefined);
+    };
+    const failed = [head, opened, got].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed || (head.status === 'fulfilled' && head.value)) {
+      await release();
+      if (failed) throw failed.reason;
+      reporter.emit({ type: 'skipped', blob: blob.digest, size: blob.size });
+      return remember();
+    }
+    const session = (opened as PromiseFulfilledResult<UploadSession>).value;
+    await streamOrCancel(deps, ends, blob, uploader, session, (got as PromiseFulfilledResult<Response>).value, reporter);
+    return remember();
+  }
+
   if (await target.headBlob(targetRepository, blob.digest, { primary: true })) {
     reporter.emit({ type: 'skipped', blob: blob.digest, size: blob.size });
     return remember();
-  }
-  const uploader = new BlobUploader(target, targetRepository);
-  const candidates: string[] = [];
-  if (source.registryKey === target.registryKey) candidates.push(sourceRepository);
-  for (const repo of await getBlobLocations(deps.kv, target.registryKey, blob.digest)) {
-    if (repo !== targetRepository && !candidates.includes(repo)) candidates.push(repo);
   }
   let session: UploadSession | undefined;
   for (const from of candidates.slice(0, MAX_MOUNT_CANDIDATES)) {
@@ -55,19 +115,29 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, reporter:
     }
     session = opened.session; // the registry could not mount: it opened a plain upload instead
   }
-  const open = session ?? (await uploader.start());
+  session ??= await uploader.start();
+  let response: Response;
   try {
-    await stream(ends, blob, uploader, open, reporter, deps);
+    response = await source.getBlob(sourceRepository, blob.digest);
   } catch (error) {
-    await uploader.cancel(open);
+    await uploader.cancel(session);
     throw error;
   }
-  await remember();
-  await addBlobLocation(deps.kv, source.registryKey, blob.digest, sourceRepository);
+  await streamOrCancel(deps, ends, blob, uploader, session, response, reporter);
+  return remember();
 }
 
-async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, session: UploadSession, reporter: CopyReporter, deps: Deps): Promise<void> {
-  const response = await ends.source.getBlob(ends.sourceRepository, blob.digest);
+async function streamOrCancel(deps: Deps, ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, session: UploadSession, response: Response, reporter: CopyReporter): Promise<void> {
+  try {
+    await stream(ends, blob, uploader, session, response, reporter, deps);
+  } catch (error) {
+    await response.body?.cancel().catch(() => undefined);
+    await uploader.cancel(session);
+    throw error;
+  }
+}
+
+async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, session: UploadSession, response: Response, reporter: CopyReporter, deps: Deps): Promise<void> {
   const announced = Number(response.headers.get('content-length') ?? NaN);
   const size = blob.size >= 0 ? blob.size : announced;
   if (!Number.isFinite(size)) {
@@ -80,8 +150,14 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
   }
   reporter.emit({ type: 'started', blob: blob.digest, size });
   let body: ReadableStream<Uint8Array> = response.body ?? new Blob([]).stream();
-  if (ends.verify) body = body.pipeThrough(verifier(blob.digest, size, `blob ${blob.digest}`));
+  // Untouched, the source body keeps its length and the runtime pumps it natively into the upload.
+  let transformed = false;
+  if (ends.verify) {
+    body = body.pipeThrough(verifier(blob.digest, size, `blob ${blob.digest}`));
+    transformed = true;
+  }
   if (reporter.wantsProgress) {
+    transformed = true;
     let last = deps.now();
     body = body.pipeThrough(
       meter((bytes) => {
@@ -94,10 +170,10 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
     );
   }
   const profile = ends.target.transport.registry?.upload;
-  const failure = trackStreamError(body);
+  const failure = transformed ? trackStreamError(body) : { stream: body, error: undefined };
   try {
     if (profile?.mode === 'chunked') await uploader.putChunked(session, blob.digest, size, failure.stream, profile);
-    else await uploader.putMonolithic(session, blob.digest, size, failure.stream);
+    else await uploader.putMonolithic(session, blob.digest, size, failure.stream, !transformed);
   } catch (error) {
     // When our own stream failed (a digest mismatch found in flight), that is the error to report.
     throw failure.error ?? error;

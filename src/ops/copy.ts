@@ -6,7 +6,7 @@ import { AppError, isAppError } from '../errors.js';
 import { putTagDigest, recordKeys } from '../kv/records.js';
 import { registryClient, type RegistryClient } from '../registry/client.js';
 import { formatReference, hasExplicitTag, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
-import { transferBlob } from './blob-transfer.js';
+import { BlobMemory, transferBlob } from './blob-transfer.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
 import { planCopy, type PlannedManifest } from './copy-plan.js';
 import { runPool } from './pool.js';
@@ -114,7 +114,12 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
 
   reporter.emit({ type: 'plan', manifests: plan.manifests.length, blobs: plan.blobs.length, bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) });
   const ends = { source: sourceClient, sourceRepository: job.source.repository, target: targetClient, targetRepository: repository, verify: job.verify };
-  await runPool(plan.blobs, deps.config.copyConcurrency, (blob) => transferBlob(deps, ends, blob, reporter));
+  const memory = await BlobMemory.load(deps, registry, plan.blobs.map((b) => b.digest));
+  try {
+    await runPool(plan.blobs, deps.config.copyConcurrency, (blob) => transferBlob(deps, ends, blob, memory, reporter));
+  } finally {
+    await memory.save(deps);
+  }
 
   for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
   // Tags last: every blob and child is in place, so no tag ever names an incomplete image.

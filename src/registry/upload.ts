@@ -74,11 +74,14 @@ export class BlobUploader {
     return { mounted: false, session: this.#session(response) };
   }
 
-  /** Sends the whole blob in one PUT with its Content-Length. */
-  async putMonolithic(session: UploadSession, digest: string, size: number, body: ReadableStream<Uint8Array>): Promise<void> {
+  /**
+   * Sends the whole blob in one PUT with its Content-Length. `lengthKnown`: the body is a response body
+   * the runtime already knows the length of (so it can pump it natively, without a length wrapper).
+   */
+  async putMonolithic(session: UploadSession, digest: string, size: number, body: ReadableStream<Uint8Array>, lengthKnown = false): Promise<void> {
     const response = await this.#send('PUT', withDigest(session.location, digest), {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-      body: withKnownLength(body, size),
+      body: lengthKnown ? body : withKnownLength(body, size),
     });
     if (response.status !== 201) throw await upstreamError(response, `upload of ${digest} to ${this.#what}`);
     await discardBody(response);

@@ -17,8 +17,8 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(dir: string, name: string, storageDir: string, auth: RegistryAuth, options: { readOnly?: boolean } = {}): Promise<RunningRegistry> {
-  const port = await freePort();
+export async function startRegistry(dir: string, name: string, storageDir: string, auth: RegistryAuth, options: { readOnly?: boolean; port?: number } = {}): Promise<RunningRegistry> {
+  const port = options.port ?? (await freePort());
   const home = join(dir, name);
   mkdirSync(home, { recursive: true });
   let authYaml = '';

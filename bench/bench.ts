@@ -1,0 +1,188 @@
+// `npm run bench`: Ferry (as `npm start` runs it: workerd via wrangler) against `skopeo copy --all`,
+// on the same images between the same two local registries, runs alternating. Prints medians, ratios and
+// the serving process's peak RSS. Sizes shrink with BENCH_SCALE (e.g. 0.1) and runs with BENCH_RUNS.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireBinary } from '../test/support/binaries.js';
+import { startFerry, type FerryProcess } from '../test/support/ferry-process.js';
+import { OciLayout, OCI_LAYER_TAR, type Descriptor } from '../test/support/oci-layout.js';
+import { freePort } from '../test/support/ports.js';
+import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
+import { skopeoCopy } from '../test/support/skopeo.js';
+
+const MiB = 1024 * 1024;
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// skopeo's blob-info cache lets it mount what it saw before; the cases below want it cold (root's path).
+const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
+
+interface ImageSpec {
+  name: string;
+  layers: number;
+  layerSize: number;
+}
+
+const IMAGES: ImageSpec[] = [
+  { name: 'large', layers: 8, layerSize: Math.round(128 * MiB * SCALE) },
+  { name: 'small-blobs', layers: 40, layerSize: Math.round(0.25 * MiB * Math.max(SCALE, 0.25)) },
+];
+
+/** A two-platform image of uncompressed random layers, written straight to an OCI layout. */
+function buildImage(root: string, spec: ImageSpec): string {
+  const layout = new OciLayout(join(root, spec.name));
+  const platforms = [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }];
+  const manifests: Descriptor[] = platforms.map((platform) => {
+    const layers = Array.from({ length: spec.layers }, () => {
+      const data = randomBytes(spec.layerSize);
+      const tar = Buffer.concat([tarHeader('data', data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]);
+      const descriptor = layout.blob(tar, OCI_LAYER_TAR);
+      return { descriptor, diffId: descriptor.digest };
+    });
+    return layout.image({ platform, layers });
+  });
+  layout.tag(layout.index(manifests), 'v1');
+  return layout.dir;
+}
+
+function tarHeader(name: string, size: number): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  header.write('00000000000\0', 136);
+  header.write('        ', 148);
+  header.write('0', 156);
+  header.write('ustar\0', 257);
+  header.write('00', 263);
+  let sum = 0;
+  for (const b of header) sum += b;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return header;
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function ferryCopy(ferry: FerryProcess, source: string, target: string): Promise<void> {
+  const res = await fetch(`${ferry.base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ source, target }),
+  });
+  const body = await res.text();
+  if (!res.ok) throw new Error(`Ferry copy ${source} -> ${target} failed: ${body}`);
+}
+
+async function skopeoCold(source: string, target: string): Promise<void> {
+  rmSync(SKOPEO_CACHE, { force: true });
+  await skopeoCopy(`docker://${source}`, `docker://${target}`);
+}
+
+async function main() {
+  for (const b of ['docker-registry', 'skopeo', 'htpasswd']) requireBinary(b);
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const source = await startRegistry(dir, 'source', join(dir, 'source-storage'), { kind: 'anonymous' });
+    stops.push(() => source.stop());
+    const targetPort = await freePort();
+    let target: RunningRegistry | undefined;
+    let generation = 0;
+    // A cold case needs a target that has never seen the blobs: wipe its storage and restart it.
+    const freshTarget = async () => {
+      await target?.stop();
+      rmSync(join(dir, `target-storage-${generation}`), { recursive: true, force: true });
+      generation++;
+      target = await startRegistry(dir, 'target', join(dir, `target-storage-${generation}`), { kind: 'anonymous' }, { port: targetPort });
+      return target.host;
+    };
+    stops.push(async () => target?.stop());
+    const targetHost = `127.0.0.1:${targetPort}`;
+    const config = {
+      registries: { [source.host]: { insecure: true }, [targetHost]: { insecure: true } },
+      // Local workerd is not bound by the Workers connection limit; use skopeo's parallelism (6).
+      copy: { concurrency: Number(process.env.BENCH_CONCURRENCY ?? 6) },
+    };
+
+    const rows: string[] = [];
+    const results: Record<string, unknown>[] = [];
+    for (const spec of IMAGES) {
+      const bytes = 2 * spec.layers * spec.layerSize;
+      console.log(`\n# ${spec.name}: 2 platforms x ${spec.layers} layers x ${(spec.layerSize / MiB).toFixed(2)} MiB = ${(bytes / MiB).toFixed(0)} MiB`);
+      const layoutDir = buildImage(join(dir, 'layouts'), spec);
+      const src = `${source.host}/bench/${spec.name}:v1`;
+      await skopeoCopy(`oci:${layoutDir}:v1`, `docker://${src}`);
+      rmSync(layoutDir, { recursive: true, force: true });
+
+      const times: Record<string, number[]> = {};
+      const peaks: Record<string, number> = {};
+      const add = (name: string, seconds: number) => (times[name] ??= []).push(seconds);
+      for (let run = 0; run < RUNS; run++) {
+        const ferryFirst = run % 2 === 0;
+        const ferryRound = async () => {
+          const host = await freshTarget();
+          const state = mkdtempSync(join(dir, 'ferry-state-'));
+          const ferry = await startFerry(config, {}, state);
+          let peak = ferry.rssBytes();
+          const sampler = setInterval(() => (peak = Math.max(peak, ferry.rssBytes())), 50);
+          try {
+            add('ferry cold', await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
+            add('ferry warm', await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
+            add('ferry same-registry new repo', await timed(() => ferryCopy(ferry, `${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+          } finally {
+            clearInterval(sampler);
+            peaks[spec.name] = Math.max(peaks[spec.name] ?? 0, peak);
+            await ferry.stop();
+            rmSync(state, { recursive: true, force: true });
+          }
+        };
+        const skopeoRound = async () => {
+          const host = await freshTarget();
+          add('skopeo cold', await timed(() => skopeoCold(src, `${host}/bench/${spec.name}:v1`)));
+          add('skopeo warm', await timed(() => skopeoCopy(`docker://${src}`, `docker://${host}/bench/${spec.name}:v1`)));
+          add('skopeo same-registry new repo', await timed(() => skopeoCold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+        };
+        if (ferryFirst) {
+          await ferryRound();
+          await skopeoRound();
+        } else {
+          await skopeoRound();
+          await ferryRound();
+        }
+        console.log(`run ${run + 1}/${RUNS}: ${Object.entries(times).map(([k, v]) => `${k} ${v[v.length - 1]!.toFixed(2)}s`).join(', ')}`);
+      }
+      for (const kind of ['cold', 'warm', 'same-registry new repo']) {
+        const f = median(times[`ferry ${kind}`]!);
+        const s = median(times[`skopeo ${kind}`]!);
+        const row = `| ${spec.name} | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`;
+        rows.push(row);
+        results.push({ image: spec.name, case: kind, ferrySeconds: f, skopeoSeconds: s, ratio: f / s, runs: RUNS, mib: bytes / MiB });
+      }
+      results.push({ image: spec.name, ferryPeakRssMiB: peaks[spec.name]! / MiB });
+      rows.push(`| ${spec.name} | peak RSS of workerd (Ferry) | ${(peaks[spec.name]! / MiB).toFixed(0)} MiB | | |`);
+    }
+    console.log(`\n| image | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}`);
+    mkdirSync('.tmp', { recursive: true });
+    writeFileSync('.tmp/bench-results.json', JSON.stringify({ date: new Date().toISOString(), scale: SCALE, runs: RUNS, results }, null, 2));
+    console.log('\nraw figures: .tmp/bench-results.json');
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,78 @@
+// Runs Ferry the way a user does (`npm start`: workerd through wrangler) and stops it again.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { freePort } from './ports.js';
+
+export interface FerryProcess {
+  base: string;
+  child: ChildProcess;
+  /** Everything it printed so far. */
+  output(): string;
+  /** Resident memory (bytes) of the process tree's workerd, or of the whole tree when there is none. */
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
+  walk(pid);
+  return out;
+}
+
+function rssOf(pid: number): { name: string; rss: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { name: status.match(/^Name:\s+(.*)$/m)?.[1] ?? '', rss: Number(status.match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0) * 1024 };
+  } catch {
+    return { name: '', rss: 0 };
+  }
+}
+
+export async function startFerry(config: unknown, env: Record<string, string> = {}, stateDir?: string): Promise<FerryProcess> {
+  const port = await freePort();
+  let output = '';
+  const child = spawn('npm', ['start'], {
+    env: { ...process.env, ...env, PORT: String(port), FERRY_CONFIG: JSON.stringify(config), ...(stateDir ? { FERRY_STATE_DIR: stateDir } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('ferry listening')) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      throw new Error(`npm start did not come up:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    rssBytes() {
+      const tree = descendants(child.pid!).map(rssOf);
+      const workerd = tree.filter((p) => p.name.startsWith('workerd'));
+      return (workerd.length ? workerd : tree).reduce((sum, p) => sum + p.rss, 0);
+    },
+    async stop() {
+      if (!child.pid || child.exitCode !== null) return;
+      process.kill(-child.pid, 'SIGTERM');
+      const exited = new Promise((r) => child.once('exit', r));
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    },
+  };
+}
