@@ -60,6 +60,16 @@ async function readBody(request: Request): Promise<unknown> {
   }
 }
 
+/** Workers' waitUntil when there is one (Hono throws outside Workers); elsewhere the copy awaits its bookkeeping. */
+function backgroundOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): Pick<CopyReporter, 'defer'> {
+  try {
+    const ctx = c.executionCtx;
+    return { defer: (work) => ctx.waitUntil(work.catch(() => undefined)) };
+  } catch {
+    return {};
+  }
+}
+
 type Format = 'ndjson' | 'sse' | 'json';
 
 function negotiate(accept: string | undefined): Format {
@@ -79,9 +89,10 @@ export function copyRoutes(deps: Deps): Hono {
   app.post('/v1/copy', async (c) => {
     const request = parseCopyRequest(await readBody(c.req.raw));
     const format = negotiate(c.req.header('accept'));
+    const defer = backgroundOf(c);
     if (format === 'json') {
       try {
-        return c.json(await copyImage(deps, request, { emit: () => {}, wantsProgress: false }));
+        return c.json(await copyImage(deps, request, { emit: () => {}, wantsProgress: false, ...defer }));
       } catch (error) {
         return problemResponse(error, deps.log);
       }
@@ -96,7 +107,7 @@ export function copyRoutes(deps: Deps): Hono {
         open = false; // the client went away; the copy finishes or fails on its own
       });
     };
-    const reporter: CopyReporter = { emit: send, wantsProgress: true };
+    const reporter: CopyReporter = { emit: send, wantsProgress: true, ...defer };
     const run = copyImage(deps, request, reporter)
       .catch((error) => {
         const problem = toProblem(error, deps.log);

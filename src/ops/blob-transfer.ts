@@ -48,6 +48,11 @@ export class BlobMemory {
     return this.#known.get(digest) ?? [];
   }
 
+  /** Whether a mount will be tried for this blob (same registry, or a remembered repository). */
+  canMount(digest: string, ends: BlobEnds): boolean {
+    return mountCandidates(ends, this.known(digest)).length > 0;
+  }
+
   learn(digest: string, repository: string): void {
     this.#learned.set(digest, repository);
   }
@@ -70,11 +75,16 @@ export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob
   }
 }
 
+function mountCandidates(ends: BlobEnds, known: string[]): string[] {
+  const sameRegistry = ends.source.registryKey === ends.target.registryKey ? [ends.sourceRepository] : [];
+  return [...new Set([...sameRegistry, ...known])].filter((r) => r !== ends.targetRepository);
+}
+
 async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter): Promise<void> {
   const { source, target, sourceRepository, targetRepository } = ends;
   const remember = () => memory.learn(blob.digest, targetRepository);
   const known = memory.known(blob.digest);
-  const candidates = [...new Set([...(source.registryKey === target.registryKey ? [sourceRepository] : []), ...known])].filter((r) => r !== targetRepository);
+  const candidates = mountCandidates(ends, known);
   const uploader = new BlobUploader(target, targetRepository);
 
   if (known.length === 0 && candidates.length === 0) {
@@ -101,7 +111,8 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: B
     return remember();
   }
 
-  if (await target.headBlob(targetRepository, blob.digest, { primary: true })) {
+  // With somewhere to mount from, skip the HEAD: a mount of a blob the repository already has succeeds too.
+  if (candidates.length === 0 && (await target.headBlob(targetRepository, blob.digest, { primary: true }))) {
     reporter.emit({ type: 'skipped', blob: blob.digest, size: blob.size });
     return remember();
   }

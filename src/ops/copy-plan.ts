@@ -105,7 +105,8 @@ export async function planCopy(deps: Deps, registry: string, repository: string,
     seen.add(m.digest);
     const parsed = parseManifest(m.bytes, m.mediaType);
     if (parsed.kind === 'index') {
-      for (const child of parsed.manifests) await visit(planned(await load(src, child.digest)), child);
+      const children = await Promise.all(parsed.manifests.map((child) => load(src, child.digest))); // fetched at once, visited in order
+      for (const [i, child] of parsed.manifests.entries()) await visit(planned(children[i]!), child);
     } else {
       if (descriptor?.platform) platforms.push(formatPlatform(descriptor.platform));
       for (const blob of [...(parsed.config ? [parsed.config] : []), ...parsed.layers]) {

@@ -8,7 +8,9 @@ import { registryClient, type RegistryClient } from '../registry/client.js';
 import { formatReference, hasExplicitTag, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
 import { BlobMemory, transferBlob } from './blob-transfer.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
-import { planCopy, type PlannedManifest } from './copy-plan.js';
+import { planCopy, type PlannedBlob, type PlannedManifest } from './copy-plan.js';
+
+const MAX_MOUNT_CONCURRENCY = 24;
 import { runPool } from './pool.js';
 
 export interface CopyRequest {
@@ -107,6 +109,8 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
     ...(plan.indexDigestChanged ? { indexDigestChanged: true } : {}),
   };
 
+  // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
+  const loading = BlobMemory.load(deps, registry, plan.blobs.map((b) => b.digest));
   if (await allTagsPointAt(targetClient, repository, job.tags, plan.top.digest)) {
     reporter.emit({ type: 'done', result });
     return result;
@@ -114,18 +118,27 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
 
   reporter.emit({ type: 'plan', manifests: plan.manifests.length, blobs: plan.blobs.length, bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) });
   const ends = { source: sourceClient, sourceRepository: job.source.repository, target: targetClient, targetRepository: repository, verify: job.verify };
-  const memory = await BlobMemory.load(deps, registry, plan.blobs.map((b) => b.digest));
+  const memory = await loading;
+  const move = (blob: PlannedBlob) => transferBlob(deps, ends, blob, memory, reporter);
+  // Mounts move no bytes and take one short request each: they get a wider pool than streams.
+  const mountable = plan.blobs.filter((b) => memory.canMount(b.digest, ends));
+  const streamed = plan.blobs.filter((b) => !mountable.includes(b));
   try {
-    await runPool(plan.blobs, deps.config.copyConcurrency, (blob) => transferBlob(deps, ends, blob, memory, reporter));
+    await Promise.all([
+      runPool(mountable, Math.min(MAX_MOUNT_CONCURRENCY, deps.config.copyConcurrency * 4), move),
+      runPool(streamed, deps.config.copyConcurrency, move),
+    ]);
+    for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
+    // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
+    for (const tag of job.tags) {
+      await pushManifest(targetClient, repository, plan.top, tag, reporter);
+      await putTagDigest(deps.kv, recordKeys.tag(registry, repository, tag), plan.top.digest, deps.config.tagTtlSeconds);
+    }
   } finally {
-    await memory.save(deps);
-  }
-
-  for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
-  // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
-  for (const tag of job.tags) {
-    await pushManifest(targetClient, repository, plan.top, tag, reporter);
-    await putTagDigest(deps.kv, recordKeys.tag(registry, repository, tag), plan.top.digest, deps.config.tagTtlSeconds);
+    // Blob locations are hints for later mounts; on Workers they are written after the answer.
+    const saved = memory.save(deps);
+    if (reporter.defer) reporter.defer(saved);
+    else await saved;
   }
   reporter.emit({ type: 'done', result });
   return result;
