@@ -14,6 +14,8 @@ import type { PlannedBlob } from './copy-plan.js';
 const PROGRESS_INTERVAL_MS = 500;
 // Mount attempts from remembered repositories before streaming instead.
 const MAX_MOUNT_CANDIDATES = 3;
+// Answers to a mount request after which a plain upload may still work.
+const MOUNT_REFUSALS = new Set(['UPSTREAM_DENIED', 'UPSTREAM_UNAUTHORIZED', 'NOT_FOUND', 'UPSTREAM_PROTOCOL']);
 
 export interface BlobEnds {
   source: RegistryClient;
@@ -82,7 +84,9 @@ function mountCandidates(ends: BlobEnds, known: string[]): string[] {
 
 async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter): Promise<void> {
   const { source, target, sourceRepository, targetRepository } = ends;
-  const remember = () => memory.learn(blob.digest, targetRepository);
+  const remember = () => {
+    if (!known.includes(targetRepository)) memory.learn(blob.digest, targetRepository);
+  };
   const known = memory.known(blob.digest);
   const candidates = mountCandidates(ends, known);
   const uploader = new BlobUploader(target, targetRepository);
@@ -119,10 +123,19 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: B
   let session: UploadSession | undefined;
   for (const from of candidates.slice(0, MAX_MOUNT_CANDIDATES)) {
     if (session) await uploader.cancel(session);
-    const opened = await uploader.open({ digest: blob.digest, repository: from });
+    session = undefined;
+    let opened;
+    try {
+      opened = await uploader.open({ digest: blob.digest, repository: from });
+    } catch (error) {
+      // Fail soft, as crane does: a registry that refuses a mount (no pull on `from`, Harbor's 401) can still take an upload.
+      if (isAppError(error) && MOUNT_REFUSALS.has(error.code)) continue;
+      throw error;
+    }
     if (opened.mounted) {
+      // Not remembered: the repository it came from stays a mount source, and fewer KV writes keep copies fast.
       reporter.emit({ type: 'mounted', blob: blob.digest, size: blob.size, from: `${target.registryKey}/${from}` });
-      return remember();
+      return;
     }
     session = opened.session; // the registry could not mount: it opened a plain upload instead
   }
