@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from '../test/support/binaries.js';
 import { startFerry, type FerryProcess } from '../test/support/ferry-process.js';
-import { OciLayout, OCI_LAYER_TAR, type Descriptor } from '../test/support/oci-layout.js';
+import { OciLayout, OCI_LAYER_TAR, tarHeader, type Descriptor } from '../test/support/oci-layout.js';
 import { freePort } from '../test/support/ports.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
 import { skopeoCopy } from '../test/support/skopeo.js';
@@ -45,24 +45,6 @@ function buildImage(root: string, spec: ImageSpec): string {
   });
   layout.tag(layout.index(manifests), 'v1');
   return layout.dir;
-}
-
-function tarHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0);
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  header.write('00000000000\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const b of header) sum += b;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return header;
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
