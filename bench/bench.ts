@@ -47,6 +47,12 @@ function buildImage(root: string, spec: ImageSpec): string {
   return layout.dir;
 }
 
+/**
+ * Cases are measured apart: Ferry writes its blob memory to KV after answering (waitUntil), and the
+ * registries flush their writes; neither should land in the next case's time.
+ */
+const settle = () => new Promise((r) => setTimeout(r, 1000));
+
 async function timed(fn: () => Promise<void>): Promise<number> {
   const start = performance.now();
   await fn();
@@ -119,11 +125,14 @@ async function main() {
           const host = await freshTarget();
           const state = mkdtempSync(join(dir, 'ferry-state-'));
           const ferry = await startFerry(config, {}, state);
+          await (await fetch(`${ferry.base}/healthz`)).text(); // a served service is warm: load the worker first
           let peak = ferry.rssBytes();
           const sampler = setInterval(() => (peak = Math.max(peak, ferry.rssBytes())), 50);
           try {
             add('ferry cold', await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
+            await settle();
             add('ferry warm', await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
+            await settle();
             add('ferry same-registry new repo', await timed(() => ferryCopy(ferry, `${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
           } finally {
             clearInterval(sampler);
@@ -135,7 +144,9 @@ async function main() {
         const skopeoRound = async () => {
           const host = await freshTarget();
           add('skopeo cold', await timed(() => skopeoCold(src, `${host}/bench/${spec.name}:v1`)));
+          await settle();
           add('skopeo warm', await timed(() => skopeoCopy(`docker://${src}`, `docker://${host}/bench/${spec.name}:v1`)));
+          await settle();
           add('skopeo same-registry new repo', await timed(() => skopeoCold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
         };
         if (ferryFirst) {
