@@ -104,6 +104,7 @@ async function main() {
       registries: { [source.host]: { insecure: true }, [targetHost]: { insecure: true } },
       // Local workerd is not bound by the Workers connection limit; use skopeo's parallelism (6).
       copy: { concurrency: Number(process.env.BENCH_CONCURRENCY ?? 6) },
+      callers: { anonymous: true },
     };
 
     const rows: string[] = [];

@@ -1,5 +1,6 @@
 // `npm start`: runs worker.ts on local workerd through wrangler, with the devtools inspector off
 // (the `wrangler dev` CLI always attaches it, and it breaks on large streamed bodies) and local KV on disk.
+import { readFileSync } from 'node:fs';
 import { unstable_startWorker } from 'wrangler';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
@@ -8,6 +9,11 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
 const port = Number(process.env.PORT ?? 8787);
 const hostname = process.env.HOST ?? '127.0.0.1';
 const persistTo = process.env.FERRY_STATE_DIR ?? '.wrangler/state';
+
+function defaultConfigText() {
+  const toml = readFileSync(new URL('../wrangler.toml', import.meta.url), 'utf8');
+  return toml.match(/^FERRY_CONFIG = '(.*)'$/m)?.[1] ?? '{}';
+}
 
 /** Names the config refers to as {"secret": "NAME"}: passed to the worker from this environment. */
 function secretNames(value, names = new Set()) {
@@ -50,7 +56,15 @@ const worker = await unstable_startWorker({
 await worker.ready;
 const url = await worker.url;
 console.log(`ferry listening on ${url.origin} (config: ${process.env.FERRY_CONFIG ? 'FERRY_CONFIG' : 'wrangler.toml default'}, KV: ${persistTo})`);
-console.log('ferry has no caller authentication yet: do not expose it beyond this machine');
+const configText = process.env.FERRY_CONFIG ?? defaultConfigText();
+let anonymous = false;
+try {
+  anonymous = JSON.parse(configText)?.callers?.anonymous === true;
+} catch {
+  // the worker reports a bad configuration on its first request
+}
+if (anonymous) console.log('callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine');
+else console.log('callers: only configured API keys and OIDC tokens are accepted');
 
 const stop = async () => {
   await worker.dispose();

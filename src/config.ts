@@ -1,5 +1,6 @@
 // Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
 
+import { parseCallers, type CallersConfig } from './callers.js';
 import { AppError } from './errors.js';
 
 /** A credential value: inline (local use only) or the name of a secret/env binding. */
@@ -45,6 +46,8 @@ export interface FerryConfig {
   tagTtlSeconds: number;
   /** Blob transfers at once in one copy. */
   copyConcurrency: number;
+  /** Who may call Ferry; without a `callers` section nobody may. */
+  callers: CallersConfig;
 }
 
 export type SecretLookup = (name: string) => string | undefined;
@@ -52,7 +55,7 @@ export type SecretLookup = (name: string) => string | undefined;
 const DEFAULT_TAG_TTL_SECONDS = 60;
 const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts', 'upload']);
 const CREDENTIAL_KEYS = new Set(['username', 'password', 'token', 'identityToken']);
-const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', '$schema']);
+const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', '$schema']);
 
 // Docker Hub is spelled several ways; its API lives on registry-1.docker.io.
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
@@ -186,7 +189,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
     fail('copy.concurrency: expected an integer from 1 to 64');
   }
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency };
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)) };
 }
 
 function parseJsonText(text: string): unknown {

@@ -12,7 +12,10 @@ let base: string;
 const stateDir = mkdtempSync(join(tmpdir(), 'ferry-start-'));
 
 beforeAll(async () => {
-  const config = { registries: { [fixture.registries.basic.host]: { insecure: true, credentials: { username: 'ferry', password: { secret: 'LOCAL_REGISTRY_PASSWORD' } } } } };
+  const config = {
+    registries: { [fixture.registries.basic.host]: { insecure: true, credentials: { username: 'ferry', password: { secret: 'LOCAL_REGISTRY_PASSWORD' } } } },
+    callers: { anonymous: true },
+  };
   ferry = await startFerry(config, { LOCAL_REGISTRY_PASSWORD: fixture.registries.basic.password! }, stateDir);
   base = ferry.base;
 }, 90_000);
@@ -37,6 +40,7 @@ it('answers a problem document for a registry the config does not name', async (
 });
 
 it('says at startup that it is not to be exposed, and never prints the password', () => {
+  expect(ferry.output()).toContain('anonymous callers have every grant');
   expect(ferry.output()).toContain('do not expose');
   expect(ferry.output()).not.toContain(fixture.registries.basic.password!);
 });

@@ -1,17 +1,40 @@
-// Builds the HTTP application from a runtime's dependencies: routes, then one error mapping.
+// Builds the HTTP application from a runtime's dependencies: public routes, caller authentication,
+// the protected routes, then one error mapping.
 
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { problemResponse } from './errors.js';
+import { listAuditRecords } from '../ops/audit.js';
+import type { AppEnv } from './app-env.js';
+import { authenticate } from './auth.js';
 import { copyRoutes } from './copy.js';
+import { problemResponse } from './errors.js';
 import { readRoutes } from './inspect.js';
+import { openApiDocument } from './openapi.js';
+import { requireAdmin } from './policy.js';
+import { AuditQuerySchema, validate } from './schemas.js';
 
-export function createApp(deps: Deps): Hono {
-  const app = new Hono();
+const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json']);
+
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+
+  app.use('*', async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path)) return next();
+    c.set('caller', await authenticate(deps, c.req.header('authorization')));
+    return next();
+  });
+
   app.route('/', readRoutes(deps));
   app.route('/', copyRoutes(deps));
+  app.get('/v1/audit', async (c) => {
+    requireAdmin(deps.config.callers, c.get('caller'));
+    const { limit, cursor } = validate(AuditQuerySchema, c.req.query(), 'query');
+    return c.json(await listAuditRecords(deps, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }));
+  });
+
   app.notFound(() => problemResponse(new AppError('ROUTE_NOT_FOUND', 'no such route'), deps.log));
   app.onError((error) => problemResponse(error, deps.log));
   return app;

@@ -2,52 +2,24 @@
 
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
-import type { CopyEvent, CopyReporter } from '../ops/copy-events.js';
-import { copyImage, type CopyRequest } from '../ops/copy.js';
+import { AppError, isAppError } from '../errors.js';
+import { recordAudit } from '../ops/audit.js';
+import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy-events.js';
+import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from '../ops/copy.js';
+import type { AppEnv } from './app-env.js';
 import { problemResponse, toProblem } from './errors.js';
+import { requireGrant } from './policy.js';
+import { CopyRequestSchema, validate } from './schemas.js';
 
 // A copy request is a few references and options; anything bigger is not one.
 const MAX_BODY_BYTES = 64 * 1024;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function bad(message: string): never {
   throw new AppError('INVALID_REQUEST', message);
 }
 
 export function parseCopyRequest(body: unknown): CopyRequest {
-  if (!isRecord(body)) bad('the body must be a JSON object');
-  for (const key of Object.keys(body)) {
-    if (!['source', 'target', 'tags', 'platforms', 'unwrap', 'verify'].includes(key)) bad(`unknown field "${key}"`);
-  }
-  const { source, target, tags, platforms, unwrap, verify } = body;
-  if (typeof source !== 'string' || !source) bad('"source" must be an image reference');
-  if (typeof target !== 'string' || !target) bad('"target" must be an image reference');
-  const request: CopyRequest = { source, target };
-  if (tags !== undefined) {
-    if (tags === 'all') request.tags = 'all';
-    else if (Array.isArray(tags) && tags.every((t) => typeof t === 'string')) request.tags = tags as string[];
-    else if (isRecord(tags) && typeof tags.match === 'string' && Object.keys(tags).length === 1) request.tags = { match: tags.match };
-    else bad('"tags" must be a list of tags, "all", or {"match": "<regex>"}');
-  }
-  if (platforms !== undefined) {
-    if (platforms === 'all') request.platforms = 'all';
-    else if (Array.isArray(platforms) && platforms.length > 0 && platforms.every((p) => typeof p === 'string' && /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/i.test(p))) {
-      request.platforms = platforms as string[];
-    } else bad('"platforms" must be "all" or a non-empty list like ["linux/amd64", "linux/arm64/v8"]');
-  }
-  if (unwrap !== undefined) {
-    if (typeof unwrap !== 'boolean') bad('"unwrap" must be a boolean');
-    request.unwrap = unwrap;
-  }
-  if (verify !== undefined) {
-    if (typeof verify !== 'boolean') bad('"verify" must be a boolean');
-    request.verify = verify;
-  }
-  return request;
+  return validate(CopyRequestSchema, body, 'copy request') as CopyRequest;
 }
 
 async function readBody(request: Request): Promise<unknown> {
@@ -83,16 +55,34 @@ function encodeEvent(format: Format, event: CopyEvent): string {
   return format === 'sse' ? `event: ${event.type}\ndata: ${json}\n\n` : `${json}\n`;
 }
 
-export function copyRoutes(deps: Deps): Hono {
-  const app = new Hono();
+export function copyRoutes(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
   app.post('/v1/copy', async (c) => {
     const request = parseCopyRequest(await readBody(c.req.raw));
+    const caller = c.get('caller');
+    const subjects = copySubjects(request);
+    requireGrant(deps.config.callers, caller, 'inspect', subjects.source);
+    requireGrant(deps.config.callers, caller, 'copy', subjects.target);
     const format = negotiate(c.req.header('accept'));
     const defer = backgroundOf(c);
+    const audited = (work: Promise<CopyResult | ManyCopyResult>) =>
+      work.then(
+        async (result) => {
+          const results = 'results' in result ? result.results : [result];
+          for (const r of results) {
+            await recordAudit(deps, { caller: caller.id, action: 'copy', source: r.source, target: r.target, sourceDigest: r.source.split('@')[1], targetDigest: r.digest, tags: r.tags, outcome: 'ok' });
+          }
+          return result;
+        },
+        async (error: unknown) => {
+          await recordAudit(deps, { caller: caller.id, action: 'copy', source: request.source, target: request.target, outcome: 'error', code: isAppError(error) ? error.code : 'INTERNAL' });
+          throw error;
+        },
+      );
     if (format === 'json') {
       try {
-        return c.json(await copyImage(deps, request, { emit: () => {}, wantsProgress: false, ...defer }));
+        return c.json(await audited(copyImage(deps, request, { emit: () => {}, wantsProgress: false, ...defer })));
       } catch (error) {
         return problemResponse(error, deps.log);
       }
@@ -108,7 +98,7 @@ export function copyRoutes(deps: Deps): Hono {
       });
     };
     const reporter: CopyReporter = { emit: send, wantsProgress: true, ...defer };
-    const run = copyImage(deps, request, reporter)
+    const run = audited(copyImage(deps, request, reporter))
       .catch((error) => {
         const problem = toProblem(error, deps.log);
         const { code, detail, blob, manifest, tag } = problem as { code: string; detail: string; blob?: string; manifest?: string; tag?: string };

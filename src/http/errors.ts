@@ -32,8 +32,8 @@ export function toProblem(error: unknown, log: Logger): Problem {
 
 export function problemResponse(error: unknown, log: Logger): Response {
   const problem = toProblem(error, log);
-  return new Response(JSON.stringify(problem), {
-    status: problem.status,
-    headers: { 'content-type': 'application/problem+json' },
-  });
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  // RFC 6750: a 401 says how to authenticate.
+  if (problem.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer realm="ferry"';
+  return new Response(JSON.stringify(problem), { status: problem.status, headers });
 }

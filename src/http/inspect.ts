@@ -5,6 +5,10 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { inspectImage } from '../ops/inspect.js';
 import { listTags, readManifest } from '../ops/read.js';
+import { parseReference, parseRepositoryName } from '../registry/reference.js';
+import type { AppEnv } from './app-env.js';
+import { requireGrant } from './policy.js';
+import { InspectQuerySchema, TagsQuerySchema, validate } from './schemas.js';
 
 /** The reference is the rest of the path after the route prefix, percent-decoded. */
 function pathRest(url: string, prefix: string): string {
@@ -29,12 +33,15 @@ function cacheControl(byDigest: boolean, tagTtl: number): string {
   return byDigest ? 'private, max-age=31536000, immutable' : `private, max-age=${tagTtl}`;
 }
 
-export function readRoutes(deps: Deps): Hono {
-  const app = new Hono();
+export function readRoutes(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const mayInspect = (caller: AppEnv['Variables']['caller'], name: { registry: string; repository: string }) =>
+    requireGrant(deps.config.callers, caller, 'inspect', `${name.registry}/${name.repository}`);
 
   app.get('/v1/inspect/*', async (c) => {
     const reference = pathRest(c.req.url, '/v1/inspect/');
-    const platform = c.req.query('platform');
+    mayInspect(c.get('caller'), parseReference(reference));
+    const { platform } = validate(InspectQuerySchema, c.req.query(), 'query');
     const result = await inspectImage(deps, reference, platform === undefined ? {} : { platform });
     const etag = `"${result.digest}"`;
     const headers = { etag, 'cache-control': cacheControl(reference.includes('@'), deps.config.tagTtlSeconds) };
@@ -44,6 +51,7 @@ export function readRoutes(deps: Deps): Hono {
 
   app.get('/v1/manifest/*', async (c) => {
     const reference = pathRest(c.req.url, '/v1/manifest/');
+    mayInspect(c.get('caller'), parseReference(reference));
     const manifest = await readManifest(deps, reference);
     const etag = `"${manifest.digest}"`;
     const headers = {
@@ -58,9 +66,8 @@ export function readRoutes(deps: Deps): Hono {
 
   app.get('/v1/tags/*', async (c) => {
     const repository = pathRest(c.req.url, '/v1/tags/');
-    const n = c.req.query('n');
-    const last = c.req.query('last');
-    if (n !== undefined && !/^[1-9][0-9]{0,4}$/.test(n)) throw new AppError('INVALID_REQUEST', 'n must be a page size from 1 to 99999');
+    mayInspect(c.get('caller'), parseRepositoryName(repository));
+    const { n, last } = validate(TagsQuerySchema, c.req.query(), 'query');
     return c.json(await listTags(deps, repository, { ...(n ? { n: Number(n) } : {}), ...(last ? { last } : {}) }));
   });
 

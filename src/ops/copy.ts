@@ -36,6 +36,14 @@ interface SingleCopy {
   verify: boolean;
 }
 
+/** The repositories a copy reads and writes ("registry/repository"), for authorisation before it starts. */
+export function copySubjects(request: CopyRequest): { source: string; target: string } {
+  const manyTags = request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
+  const source = manyTags ? parseRepositoryName(request.source) : parseReference(request.source);
+  const target = manyTags ? parseRepositoryName(request.target) : parseReference(request.target);
+  return { source: `${source.registry}/${source.repository}`, target: `${target.registry}/${target.repository}` };
+}
+
 export async function copyImage(deps: Deps, request: CopyRequest, reporter: CopyReporter): Promise<CopyResult | ManyCopyResult> {
   const manyTags = request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
   if (manyTags) return copyTags(deps, request, reporter);

@@ -26,7 +26,13 @@ export const refusingFetch: FetchLike = async (input) => {
   throw new Error(`test refused to send a request to ${String(input instanceof Request ? input.url : input)}`);
 };
 
+/**
+ * Without a `callers` section the service would refuse every request: tests that are not about callers
+ * run with anonymous callers allowed, as `npm start` does on loopback.
+ */
 export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: KvStore; secrets?: Record<string, string> } = {}): TestService {
+  const doc = config as Record<string, unknown>;
+  const withCallers = doc && typeof doc === 'object' && !('callers' in doc) ? { ...doc, callers: { anonymous: true } } : config;
   const requests: RecordedRequest[] = [];
   const logs: string[] = [];
   const underlying = options.fetch ?? ((input, init) => fetch(input, init));
@@ -43,7 +49,7 @@ export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: 
   const deps: Deps = {
     kv: options.kv ?? makeKv(),
     fetch: recordingFetch,
-    config: parseConfig(config, (name) => options.secrets?.[name]),
+    config: parseConfig(withCallers, (name) => options.secrets?.[name]),
     now: () => Date.now(),
     sleep: async () => {},
     log,
@@ -55,11 +61,15 @@ export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: 
     requests,
     logs,
     async get(path, headers = {}) {
-      const response = await app.request(path, { headers });
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      const type = response.headers.get('content-type') ?? '';
-      const body = type.includes('json') && !type.includes('vnd.') ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
-      return { status: response.status, headers: response.headers, body, bytes };
+      return send(app, path, headers);
     },
   };
+}
+
+async function send(app: ReturnType<typeof createApp>, path: string, headers: Record<string, string>) {
+  const response = await app.request(path, { headers });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const type = response.headers.get('content-type') ?? '';
+  const body = type.includes('json') && !type.includes('vnd.') ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
+  return { status: response.status, headers: response.headers, body, bytes };
 }

@@ -1,0 +1,129 @@
+// Who is calling: an API key (SHA-256 compared in constant time) or an OIDC JWT verified with jose.
+
+import { createRemoteJWKSet, customFetch, decodeJwt, errors as joseErrors, jwksCache, jwtVerify, type JWTPayload } from 'jose';
+import type { OidcIssuer } from '../callers.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { getJwks, putJwks, type JwksRecord } from '../kv/records.js';
+import { computeDigest } from '../registry/digest.js';
+
+export type Caller =
+  | { kind: 'anonymous'; id: 'anonymous' }
+  | { kind: 'apiKey'; id: string; name: string }
+  | { kind: 'oidc'; id: string; issuer: string; claims: JWTPayload };
+
+// JWKS documents are small; a bigger answer is not one.
+const MAX_JWKS_BYTES = 256 * 1024;
+
+function unauthenticated(message: string): AppError {
+  return new AppError('UNAUTHENTICATED', message);
+}
+
+/** Equal-length strings compared without an early exit, so timing does not reveal a prefix. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
+}
+
+const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(token);
+
+export async function authenticate(deps: Deps, authorization: string | undefined): Promise<Caller> {
+  const callers = deps.config.callers;
+  if (callers.anonymous) return { kind: 'anonymous', id: 'anonymous' };
+  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  if (!match) throw unauthenticated('send Authorization: Bearer <API key or OIDC token>');
+  const token = match[1]!;
+  if (looksLikeJwt(token) && callers.oidc.length > 0) return verifyOidc(deps, token);
+  const hash = (await computeDigest(new TextEncoder().encode(token))).slice('sha256:'.length);
+  let found: string | undefined;
+  for (const key of callers.apiKeys) if (constantTimeEqual(hash, key.sha256)) found = key.name; // no early exit
+  if (found === undefined) throw unauthenticated('unknown or revoked API key');
+  return { kind: 'apiKey', id: `key:${found}`, name: found };
+}
+
+async function verifyOidc(deps: Deps, token: string): Promise<Caller> {
+  let issuerName: unknown;
+  try {
+    issuerName = decodeJwt(token).iss;
+  } catch {
+    throw unauthenticated('the token is not a readable JWT');
+  }
+  const issuer = deps.config.callers.oidc.find((o) => o.issuer === issuerName);
+  if (!issuer) throw unauthenticated('the token comes from an issuer Ferry does not trust');
+  const keys = await jwksFor(deps, issuer);
+  try {
+    const { payload } = await jwtVerify(token, keys.getter, {
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      algorithms: issuer.algorithms,
+      clockTolerance: issuer.clockToleranceSeconds,
+      maxTokenAge: issuer.maxTokenAgeSeconds,
+      requiredClaims: ['exp', 'iat'],
+      currentDate: new Date(deps.now()),
+    });
+    return { kind: 'oidc', id: `${issuer.issuer}#${String(payload.sub ?? '')}`, issuer: issuer.issuer, claims: payload };
+  } catch (error) {
+    throw unauthenticated(`the token was rejected: ${describeJoseError(error)}`);
+  } finally {
+    await keys.persist();
+  }
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'it has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim "${error.claim}" is not acceptable (${error.reason})`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not allowed';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the issuer matches it';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature does not verify';
+  if (error instanceof joseErrors.JOSEError) return error.code;
+  return 'the issuer keys could not be fetched';
+}
+
+interface IssuerKeys {
+  getter: ReturnType<typeof createRemoteJWKSet>;
+  persist(): Promise<void>;
+}
+
+const keySets = new WeakMap<Deps, Map<string, Promise<IssuerKeys>>>();
+
+/** One jose key set per issuer per Deps, seeded from KV and written back when jose refetched it. */
+function jwksFor(deps: Deps, issuer: OidcIssuer): Promise<IssuerKeys> {
+  let byIssuer = keySets.get(deps);
+  if (!byIssuer) keySets.set(deps, (byIssuer = new Map()));
+  let keys = byIssuer.get(issuer.issuer);
+  if (!keys) {
+    keys = loadKeys(deps, issuer);
+    byIssuer.set(issuer.issuer, keys);
+  }
+  return keys;
+}
+
+async function loadKeys(deps: Deps, issuer: OidcIssuer): Promise<IssuerKeys> {
+  const id = (await computeDigest(new TextEncoder().encode(issuer.jwksUri))).slice(7, 39);
+  const stored = await getJwks(deps.kv, id);
+  const cache: Partial<JwksRecord> = stored ? { ...stored } : {};
+  let savedUat = cache.uat;
+  const getter = createRemoteJWKSet(new URL(issuer.jwksUri), {
+    cooldownDuration: issuer.jwksCooldownSeconds * 1000,
+    [jwksCache]: cache as { jwks: never; uat: number },
+    [customFetch]: async (url: string, options: RequestInit) => {
+      const response = await deps.fetch(url, { ...options, redirect: 'manual' });
+      const length = Number(response.headers.get('content-length') ?? 0);
+      if (length > MAX_JWKS_BYTES) {
+        await response.body?.cancel();
+        throw new Error('JWKS response too large');
+      }
+      return response;
+    },
+  });
+  return {
+    getter,
+    async persist() {
+      if (cache.uat !== undefined && cache.uat !== savedUat && cache.jwks) {
+        savedUat = cache.uat;
+        await putJwks(deps.kv, id, { jwks: cache.jwks, uat: cache.uat }).catch(() => undefined);
+      }
+    },
+  };
+}

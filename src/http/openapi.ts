@@ -1,0 +1,101 @@
+// The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with.
+
+import { z } from 'zod';
+import {
+  AuditListSchema,
+  AuditQuerySchema,
+  CopyEventSchema,
+  CopyRequestSchema,
+  CopyResultSchema,
+  InspectQuerySchema,
+  InspectResultSchema,
+  ProblemSchema,
+  TagListSchema,
+  TagsQuerySchema,
+} from './schemas.js';
+
+function schema(s: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+function queryParameters(s: z.ZodObject) {
+  const json = schema(s) as { properties: Record<string, Record<string, unknown>> };
+  return Object.entries(json.properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
+}
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const errors = { '400': problem('bad input'), '401': problem('no or bad credentials'), '403': problem('a grant is missing'), '502': problem('the registry failed') };
+const refPath = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description: 'rest of the path; "/" allowed' });
+
+let cached: Record<string, unknown> | undefined;
+
+export function openApiDocument(): Record<string, unknown> {
+  cached ??= {
+    openapi: '3.1.0',
+    info: { title: 'Ferry', version: '0.1.0', description: 'Moves and inspects container images between registries.' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key, or an OIDC token from a configured issuer' } },
+      schemas: {
+        Problem: schema(ProblemSchema),
+        CopyRequest: schema(CopyRequestSchema),
+        CopyResult: schema(CopyResultSchema),
+        CopyEvent: schema(CopyEventSchema),
+        InspectResult: schema(InspectResultSchema),
+        TagList: schema(TagListSchema),
+        AuditList: schema(AuditListSchema),
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'ok' } } } },
+      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/v1/inspect/{reference}': {
+        get: {
+          summary: 'Summarise an image or index (needs inspect)',
+          parameters: [refPath('reference'), ...queryParameters(InspectQuerySchema)],
+          responses: { '200': { description: 'summary', content: { 'application/json': { schema: { $ref: '#/components/schemas/InspectResult' } } } }, '304': { description: 'If-None-Match matched' }, ...errors },
+        },
+      },
+      '/v1/manifest/{reference}': {
+        get: {
+          summary: 'The raw manifest bytes (needs inspect)',
+          parameters: [refPath('reference')],
+          responses: { '200': { description: 'manifest bytes with their media type and Docker-Content-Digest' }, '304': { description: 'If-None-Match matched' }, ...errors },
+        },
+      },
+      '/v1/tags/{repository}': {
+        get: {
+          summary: 'List tags (needs inspect)',
+          parameters: [refPath('repository'), ...queryParameters(TagsQuerySchema)],
+          responses: { '200': { description: 'tags', content: { 'application/json': { schema: { $ref: '#/components/schemas/TagList' } } } }, ...errors },
+        },
+      },
+      '/v1/copy': {
+        post: {
+          summary: 'Copy an image (needs inspect on the source and copy on the target)',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CopyRequest' } } } },
+          responses: {
+            '200': {
+              description: 'the result (application/json), or progress events ending in done or error (NDJSON or SSE, chosen by Accept)',
+              content: {
+                'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/CopyResult' }, { type: 'object', properties: { results: { type: 'array', items: { $ref: '#/components/schemas/CopyResult' } } } }] } },
+                'application/x-ndjson': { schema: { $ref: '#/components/schemas/CopyEvent' } },
+                'text/event-stream': { schema: { $ref: '#/components/schemas/CopyEvent' } },
+              },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/v1/audit': {
+        get: {
+          summary: 'Audit records, newest first (needs admin)',
+          parameters: queryParameters(AuditQuerySchema),
+          responses: { '200': { description: 'records', content: { 'application/json': { schema: { $ref: '#/components/schemas/AuditList' } } } }, ...errors },
+        },
+      },
+    },
+  };
+  return cached;
+}

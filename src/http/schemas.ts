@@ -1,0 +1,59 @@
+// Request and response shapes, once: the routes validate with them and /openapi.json is generated from them.
+
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+
+const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/i;
+
+export const CopyRequestSchema = z
+  .object({
+    source: z.string().min(1).describe('Image reference to copy from; a repository when `tags` is "all" or {match}'),
+    target: z.string().min(1).describe('Repository or tag to copy to; without a tag, the source tag'),
+    tags: z
+      .union([z.array(z.string()).describe('extra target tags'), z.literal('all'), z.object({ match: z.string() }).strict()])
+      .optional()
+      .describe('Extra target tags, or which source tags to copy ("all" or a regex)'),
+    platforms: z.union([z.literal('all'), z.array(z.string().regex(PLATFORM, 'must look like os/arch[/variant]')).min(1)]).optional(),
+    unwrap: z.boolean().optional().describe('With one platform: tag that platform manifest itself'),
+    verify: z.boolean().optional().describe('Hash blob bytes in flight and abort on mismatch'),
+  })
+  .strict();
+
+export const InspectQuerySchema = z.object({ platform: z.string().regex(PLATFORM, 'must look like os/arch[/variant]').optional() });
+export const TagsQuerySchema = z.object({ n: z.string().regex(/^[1-9][0-9]{0,4}$/, 'must be a page size from 1 to 99999').optional(), last: z.string().optional() });
+export const AuditQuerySchema = z.object({ limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999').optional(), cursor: z.string().optional() });
+
+export const ProblemSchema = z
+  .object({ type: z.string(), title: z.string(), status: z.number().int(), code: z.string().describe('stable error code'), detail: z.string() })
+  .catchall(z.unknown());
+
+export const CopyResultSchema = z.object({
+  source: z.string(),
+  target: z.string(),
+  digest: z.string(),
+  size: z.number().int(),
+  mediaType: z.string(),
+  tags: z.array(z.string()),
+  platforms: z.array(z.string()).optional(),
+  indexDigestChanged: z.boolean().optional(),
+});
+
+export const CopyEventSchema = z.object({ type: z.enum(['resolved', 'plan', 'skipped', 'mounted', 'started', 'progress', 'done', 'pushed', 'error']) }).catchall(z.unknown());
+
+export const InspectResultSchema = z
+  .object({ reference: z.string(), digest: z.string(), mediaType: z.string(), size: z.number().int(), kind: z.enum(['index', 'image', 'schema1']) })
+  .catchall(z.unknown());
+
+export const TagListSchema = z.object({ name: z.string(), tags: z.array(z.string()), next: z.string().optional() });
+
+export const AuditListSchema = z.object({ records: z.array(z.record(z.string(), z.unknown())), cursor: z.string().optional() });
+
+/** Validates with a schema; the first problem becomes an INVALID_REQUEST naming the field. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') throw new AppError('INVALID_REQUEST', `${what}: unknown field "${issue.keys[0]}"`);
+  const field = issue.path.length ? `"${issue.path.join('.')}"` : 'the value';
+  throw new AppError('INVALID_REQUEST', `${what}: ${field} ${issue.message === 'Invalid input' ? 'has the wrong type or value' : issue.message}`);
+}
