@@ -26,6 +26,8 @@ export interface RegistryConfig {
   headers: Record<string, string>;
   /** Extra hosts the registry may send us to for tokens (realm) besides its own hostname. */
   authHosts: string[];
+  /** Hosts the registry may redirect blob downloads and uploads to (storage, CDN); "*.example.com" allowed. */
+  blobHosts: string[];
   /** How blobs are uploaded here: one PUT (default), or PATCH chunks of `chunkSize` bytes. */
   upload: UploadProfile;
 }
@@ -53,7 +55,7 @@ export interface FerryConfig {
 export type SecretLookup = (name: string) => string | undefined;
 
 const DEFAULT_TAG_TTL_SECONDS = 60;
-const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts', 'upload']);
+const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts', 'blobHosts', 'upload']);
 const CREDENTIAL_KEYS = new Set(['username', 'password', 'token', 'identityToken']);
 const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', '$schema']);
 
@@ -135,6 +137,8 @@ function parseRegistry(host: string, value: unknown, lookup: SecretLookup): Regi
   if (!Array.isArray(mirrors)) fail(`${where}.mirrors: expected an array`);
   const authHosts = value.authHosts ?? [];
   if (!Array.isArray(authHosts) || authHosts.some((h) => typeof h !== 'string')) fail(`${where}.authHosts: expected strings`);
+  const blobHosts = value.blobHosts ?? [];
+  if (!Array.isArray(blobHosts) || blobHosts.some((h) => typeof h !== 'string')) fail(`${where}.blobHosts: expected strings`);
   return {
     host: normalizeRegistryHost(host),
     insecure: value.insecure === true,
@@ -142,6 +146,7 @@ function parseRegistry(host: string, value: unknown, lookup: SecretLookup): Regi
     mirrors: mirrors.map((m, i) => parseEndpoint(`${where}.mirrors[${i}]`, m)),
     headers: parseStringMap(`${where}.headers`, value.headers),
     authHosts: (authHosts as string[]).map((h) => h.toLowerCase()),
+    blobHosts: (blobHosts as string[]).map((h) => h.toLowerCase()),
     upload: parseUpload(`${where}.upload`, value.upload),
   };
 }

@@ -18,8 +18,8 @@ const CLIENT_ID = 'ferry';
 export interface AuthScope {
   registryKey: string;
   credentials: Credentials | undefined;
-  /** Validates a URL the registry points us to (the token realm). */
-  checkUrl: (raw: string) => URL;
+  /** Validates the token realm the registry points us to. */
+  checkRealm: (raw: string) => URL;
 }
 
 export function basicAuthorization(credentials: Credentials): string {
@@ -69,7 +69,7 @@ export class TokenCache {
     if (cached && cached.expiresAt > now) return cached.token;
     const stored = fresh ? null : await getToken(this.deps.kv, key, now);
     if (stored) return stored;
-    const { token, expiresIn } = await this.#exchange(scope, scope.checkUrl(realm), service, merged);
+    const { token, expiresIn } = await this.#exchange(scope, scope.checkRealm(realm), service, merged);
     const expiresAt = now + expiresIn * 1000 - Math.min(30, Math.max(5, expiresIn / 10)) * 1000;
     this.#memory.set(key, { token, expiresAt });
     await putToken(this.deps.kv, key, { token, expiresAt }, now);

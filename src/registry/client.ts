@@ -194,7 +194,7 @@ export class RegistryClient {
         if (!response.ok) throw await upstreamError(response, what);
         const body = await readJson(response, MAX_TAG_PAGE_BYTES, what);
         if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
-        const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), this.transport.checkUrl);
+        const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'));
         if (options.n !== undefined) {
           const last = next?.searchParams.get('last') ?? undefined;
           return last === undefined ? { tags } : { tags, next: last };

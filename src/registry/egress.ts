@@ -78,28 +78,63 @@ export function checkRegistryAllowed(config: FerryConfig, registryKey: string): 
   return undefined;
 }
 
+export type FollowKind = 'realm' | 'redirect' | 'location' | 'link';
+
+// Where well-known registries send clients for tokens and blob bytes (so unconfigured public registries work).
+const KNOWN_HOSTS: { registry: string; auth: string[]; blobs: string[] }[] = [
+  { registry: 'registry-1.docker.io', auth: ['auth.docker.io'], blobs: ['production.cloudflare.docker.com', '*.cloudflare.docker.com'] },
+  { registry: 'ghcr.io', auth: [], blobs: ['pkg-containers.githubusercontent.com'] },
+  { registry: 'quay.io', auth: [], blobs: ['*.quay.io', '*.s3.amazonaws.com'] },
+  { registry: '*.gcr.io', auth: [], blobs: ['storage.googleapis.com', '*.storage.googleapis.com'] },
+  { registry: 'gcr.io', auth: [], blobs: ['storage.googleapis.com', '*.storage.googleapis.com'] },
+  { registry: '*.pkg.dev', auth: [], blobs: ['storage.googleapis.com', '*.storage.googleapis.com'] },
+  { registry: '*.amazonaws.com', auth: [], blobs: ['*.amazonaws.com'] },
+  { registry: '*.azurecr.io', auth: [], blobs: ['*.blob.core.windows.net', '*.azurecr.io'] },
+];
+
+/** "*.example.com" matches any subdomain of example.com; anything else matches exactly. */
+export function hostMatches(pattern: string, hostname: string): boolean {
+  const p = pattern.toLowerCase();
+  return p.startsWith('*.') ? hostname.endsWith(p.slice(1)) && hostname.length > p.length - 1 : hostname === p;
+}
+
+function allowedHosts(registry: RegistryConfig | undefined, ownHostname: string, kind: FollowKind): string[] {
+  const known = KNOWN_HOSTS.filter((k) => hostMatches(k.registry, ownHostname));
+  const auth = [...(registry?.authHosts ?? []), ...known.flatMap((k) => k.auth)];
+  const blobs = [...(registry?.blobHosts ?? []), ...known.flatMap((k) => k.blobs)];
+  if (kind === 'realm') return auth;
+  if (kind === 'redirect' || kind === 'location') return blobs;
+  return [];
+}
+
 /**
- * Checks a URL the registry sent us to (token realm, redirect, pagination link, upload location).
- * Allowed: the registry's own hostname or configured auth hosts, another configured registry, or a
- * public address over https. Plain http only towards a host of a registry configured `insecure`.
+ * Checks a URL the registry sent us to: a token realm, a redirect, an upload Location or a Link page.
+ * It must stay on the registry's own hostname, a host configured for it (authHosts for realms,
+ * blobHosts for redirects and uploads; built in for well-known registries) or another configured
+ * registry; private addresses only when configured; plain http only for a registry configured insecure.
  */
-export function checkFollowUrl(config: FerryConfig, registry: RegistryConfig | undefined, registryKey: string, raw: string): URL {
+export function checkFollowUrl(config: FerryConfig, registry: RegistryConfig | undefined, registryKey: string, raw: string, kind: FollowKind): URL {
   const url = parseUrl(raw);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse('ADDRESS_NOT_ALLOWED', `refusing ${url.protocol} URL`);
   if (url.username || url.password) refuse('ADDRESS_NOT_ALLOWED', 'refusing a URL with embedded credentials');
   const ownHostname = new URL(`https://${registryKey}`).hostname;
   const host = url.host.toLowerCase();
-  const sameRegistry = url.hostname === ownHostname || (registry?.authHosts.includes(host) ?? false) || (registry?.authHosts.includes(url.hostname) ?? false);
+  const hostname = url.hostname.toLowerCase();
+  const own = hostname === ownHostname;
+  const listed = allowedHosts(registry, ownHostname, kind).some((p) => hostMatches(p, host) || hostMatches(p, hostname));
   const configured = config.registries.get(host);
-  if (!sameRegistry && !configured) {
-    const cls = classifyHostname(url.hostname);
+  const cls = classifyHostname(hostname);
+  if (!own && !configured && !listed) {
     if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}) that is not configured`);
+    refuse('ADDRESS_NOT_ALLOWED', `refusing ${kindName[kind]} on ${host}: not ${registryKey} nor a host configured for it`);
   }
-  if (url.protocol === 'http:' && !((sameRegistry && registry?.insecure) || configured?.insecure)) {
+  if (url.protocol === 'http:' && !((own || listed) && registry?.insecure) && !configured?.insecure) {
     refuse('INSECURE_NOT_ALLOWED', `refusing plain http to ${host}: the registry is not configured insecure`);
   }
   return url;
 }
+
+const kindName: Record<FollowKind, string> = { realm: 'a token realm', redirect: 'a redirect', location: 'an upload location', link: 'a pagination link' };
 
 /** Base URL for a registry's API: https unless configured insecure. */
 export function registryBaseUrl(registry: RegistryConfig | undefined, registryKey: string): string {

@@ -4,12 +4,14 @@ import type { Credentials, RegistryConfig } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
-import { discardBody } from './body.js';
+import { discardBody, readLimited } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
-import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl } from './egress.js';
+import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
 import { describeUrl, fetchWithRetry } from './retry.js';
 
 const MAX_REDIRECTS = 5;
+// Registry error documents are a few hundred bytes; read no more than this of one.
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 
 export interface Endpoint {
@@ -57,11 +59,11 @@ export class RegistryTransport {
     return { base: registryBaseUrl(this.registry, this.registryKey), credentials: this.registry?.credentials, mirror: false };
   }
 
-  checkUrl = (raw: string): URL => checkFollowUrl(this.#deps.config, this.registry, this.registryKey, raw);
+  checkUrl = (raw: string, kind: FollowKind): URL => checkFollowUrl(this.#deps.config, this.registry, this.registryKey, raw, kind);
 
   async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
     // `path` may be an absolute URL the registry gave us (an upload Location): check it like a redirect.
-    const url = /^https?:\/\//i.test(req.path) ? this.checkUrl(req.path) : new URL(req.path, endpoint.base);
+    const url = /^https?:\/\//i.test(req.path) ? this.checkUrl(req.path, 'location') : new URL(req.path, endpoint.base);
     if (url.origin !== new URL(endpoint.base).origin) return this.#send(url, req, undefined);
     const state = await this.#authState(endpoint);
     let authorization = await this.#authorization(endpoint, state, req.scopes, false);
@@ -116,7 +118,7 @@ export class RegistryTransport {
     if (state.kind === 'none') return undefined;
     const bearer = state.challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
-      const scope: AuthScope = { registryKey: this.registryKey, credentials: creds, checkUrl: this.checkUrl };
+      const scope: AuthScope = { registryKey: this.registryKey, credentials: creds, checkRealm: (raw) => this.checkUrl(raw, 'realm') };
       return `Bearer ${await this.#tokens.bearerToken(scope, bearer, scopes, fresh)}`;
     }
     if (state.challenges.some((c) => c.scheme === 'basic') && creds?.username) return basicAuthorization(creds);
@@ -141,7 +143,7 @@ export class RegistryTransport {
       if (!REDIRECT_STATUS.has(response.status) || !location) return response;
       await discardBody(response);
       if (hop === MAX_REDIRECTS) throw new AppError('UPSTREAM_PROTOCOL', `too many redirects from ${describeUrl(url)}`);
-      current = this.checkUrl(new URL(location, current).toString());
+      current = this.checkUrl(new URL(location, current).toString(), 'redirect');
       if (response.status === 303) {
         method = 'GET';
         body = null;
@@ -154,7 +156,7 @@ export class RegistryTransport {
 export async function upstreamError(response: Response, what: string): Promise<AppError> {
   let detail = '';
   try {
-    const text = (await response.text()).slice(0, 2048);
+    const text = new TextDecoder().decode(await readLimited(response, MAX_ERROR_BODY_BYTES)).slice(0, 2048);
     const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
     const first = parsed.errors?.[0];
     if (first) detail = `: ${first.code ?? ''} ${first.message ?? ''}`.trimEnd();

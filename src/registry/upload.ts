@@ -46,7 +46,7 @@ export class BlobUploader {
     const location = response.headers.get('location');
     if (!location && !previous) throw new AppError('UPSTREAM_PROTOCOL', `upload to ${this.#what}: the registry sent no Location`);
     const base = previous?.location ?? `${this.#client.transport.primaryEndpoint().base}/`;
-    const absolute = location ? this.#client.transport.checkUrl(new URL(location, base).toString()).toString() : previous!.location;
+    const absolute = location ? this.#client.transport.checkUrl(new URL(location, base).toString(), 'location').toString() : previous!.location;
     const min = Number(response.headers.get('oci-chunk-min-length') ?? NaN);
     return { location: absolute, minChunk: Number.isFinite(min) && min > 0 ? min : previous?.minChunk };
   }
