@@ -4,7 +4,7 @@
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 
-export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'redirect-blobs' | 'corrupt-blobs';
+export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location';
 
 export interface FaultProxy {
   server: Server;
@@ -57,6 +57,20 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
     const fault = req.headers['x-ferry-fault'] as Fault | undefined;
     if (fault === 'redirect-blobs' && req.method === 'GET' && BLOB_PATH.test(req.url ?? '')) {
       res.writeHead(307, { location: `http://${storage.host}${req.url}` }).end();
+      return;
+    }
+    // SSRF probes: each points Ferry at an address it must refuse. Tests run them with a fetch that
+    // cannot leave the machine, so a broken guard fails the test instead of sending anything.
+    if (fault === 'private-realm' && req.url === '/v2/') {
+      res.writeHead(401, { 'www-authenticate': 'Bearer realm="https://10.0.0.1/token",service="ferry-test"', 'content-type': 'application/json' }).end('{}');
+      return;
+    }
+    if (fault === 'redirect-private' && req.method === 'GET' && BLOB_PATH.test(req.url ?? '')) {
+      res.writeHead(307, { location: `http://10.0.0.1${req.url}` }).end();
+      return;
+    }
+    if (fault === 'foreign-location' && req.method === 'POST' && /\/blobs\/uploads\/$/.test(new URL(req.url ?? '/', 'http://x').pathname)) {
+      res.writeHead(202, { location: `http://${storage.host}/upload-here`, 'docker-upload-uuid': 'x' }).end();
       return;
     }
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${targetPort}` };

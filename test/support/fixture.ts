@@ -1,3 +1,5 @@
+import type { OidcFixture } from './oidc.js';
+
 // What the global setup hands to every test: where the registries are, and what skopeo saw there.
 
 export type AuthMode = 'anonymous' | 'basic' | 'token';
@@ -42,6 +44,10 @@ export interface Fixture {
   judge: string;
   /** On emptyRegistry: an image one of whose layers the registry lost. */
   brokenImage: { repository: string; tag: string; missingBlob: string };
+  /** JWKS fixture for OIDC callers (see oidc.ts). */
+  oidc: OidcFixture;
+  /** A port on 127.0.0.1 that must never receive a connection; GET http://<report>/ tells how many it got. */
+  canary: { port: number; report: string };
   /** An anonymous registry behind the fault-injecting proxy (same storage as the others). */
   faultProxy: string;
   /** Where the fault proxy redirects blob GETs in mode redirect-blobs (127.0.0.2); GET /__log lists what it saw. */

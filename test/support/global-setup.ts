@@ -15,6 +15,7 @@ import { skopeoCopy, skopeoInspect, type SkopeoAuth } from './skopeo.js';
 import { buildTestImages, type TestImage } from './test-images.js';
 import { startTokenServer } from './token-server.js';
 import { startJudge } from './judge.js';
+import { startCanary, startJwksServer } from './oidc.js';
 import { OciLayout } from './oci-layout.js';
 
 const USER = 'ferry';
@@ -107,6 +108,12 @@ export default async function setup(project: TestProject) {
     ];
     const judge = await startJudge(dir, await freePort());
     stoppers.push(() => new Promise((r) => judge.close(() => r())));
+    const jwks = await startJwksServer(await freePort());
+    stoppers.push(() => new Promise((r) => jwks.server.close(() => r())));
+    const canaryPort = await freePort();
+    const canaryReportPort = await freePort();
+    const canary = await startCanary(canaryPort, canaryReportPort);
+    for (const server of canary.servers) stoppers.push(() => new Promise((r) => server.close(() => r())));
     const proxy = await startFaultProxy(anonymous.port, await freePort(), await freePort());
     stoppers.push(() => new Promise((r) => proxy.server.close(() => r())));
     stoppers.push(() => new Promise((r) => proxy.storage.server.close(() => r())));
@@ -140,6 +147,8 @@ export default async function setup(project: TestProject) {
       readOnlyRegistry: readOnly.host,
       judge: `127.0.0.1:${(judge.address() as { port: number }).port}`,
       brokenImage: { repository: BROKEN_REPOSITORY, tag: 'v1', missingBlob: brokenMissingBlob },
+      oidc: jwks.fixture,
+      canary: { port: canaryPort, report: `127.0.0.1:${canaryReportPort}` },
       faultProxy: proxy.host,
       blobStorage: proxy.storage.host,
       emptyRegistry: empty.host,

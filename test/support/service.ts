@@ -21,6 +21,19 @@ export interface TestService {
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any; bytes: Uint8Array }>;
 }
 
+/**
+ * Passes loopback requests to the real fetch and refuses (and records) every other address, so a test
+ * about a forbidden address cannot send anything off this machine even when the guard under test is broken.
+ */
+export function loopbackOnlyFetch(refused: string[]): FetchLike {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (/^127\.\d+\.\d+\.\d+$/.test(url.hostname) || url.hostname === 'localhost') return fetch(input, init);
+    refused.push(url.toString());
+    throw new Error(`test refused to send a request to ${url.host}`);
+  };
+}
+
 /** A fetch that refuses everything: for cases where nothing may leave the machine. */
 export const refusingFetch: FetchLike = async (input) => {
   throw new Error(`test refused to send a request to ${String(input instanceof Request ? input.url : input)}`);
