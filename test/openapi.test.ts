@@ -1,0 +1,33 @@
+// /openapi.json describes every route, generated from the validators the routes run.
+
+import { expect, it } from 'vitest';
+import { makeService } from './support/service.js';
+
+it('serves an OpenAPI 3.1 document covering every route', async () => {
+  const res = await makeService({ registries: {}, callers: {} }).get('/openapi.json');
+  expect(res.status).toBe(200);
+  const doc = res.body;
+  expect(doc.openapi).toBe('3.1.0');
+  expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/openapi.json', '/v1/audit', '/v1/copy', '/v1/inspect/{reference}', '/v1/manifest/{reference}', '/v1/tags/{repository}']);
+  expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  const copy = doc.components.schemas.CopyRequest;
+  expect(copy.required).toEqual(['source', 'target']);
+  expect(copy.additionalProperties).toBe(false);
+  expect(Object.keys(copy.properties)).toEqual(['source', 'target', 'tags', 'platforms', 'unwrap', 'verify']);
+  const platform = doc.paths['/v1/inspect/{reference}'].get.parameters.find((p: any) => p.name === 'platform');
+  expect(platform.schema.pattern).toBeDefined();
+});
+
+it('the route refuses what the published schema forbids', async () => {
+  const service = makeService({ registries: {} });
+  const doc = (await service.get('/openapi.json')).body;
+  const allowed = Object.keys(doc.components.schemas.CopyRequest.properties);
+  const res = await service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: 'a/b:c', target: 'a/b:d', notInSchema: true }),
+  });
+  expect(allowed).not.toContain('notInSchema');
+  expect(res.status).toBe(400);
+  expect((await res.json()).detail).toContain('unknown field "notInSchema"');
+});
