@@ -1,8 +1,26 @@
-// Runs Ferry the way a user does (`npm start`: workerd through wrangler) and stops it again.
+// Runs Ferry the way a user does (`npm start`: workerd through wrangler; `npm run start:node|deno|bun`)
+// and stops it again.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { freePort } from './ports.js';
+
+export type Runtime = 'workerd' | 'node' | 'deno' | 'bun';
+
+const SCRIPTS: Record<Runtime, string[]> = {
+  workerd: ['start'],
+  node: ['run', '-s', 'start:node'],
+  deno: ['run', '-s', 'start:deno'],
+  bun: ['run', '-s', 'start:bun'],
+};
+
+/** The process that serves, told apart from npm and shells by its command line. */
+const SERVER: Record<Runtime, RegExp> = {
+  workerd: /workerd/,
+  node: /dist\/entries\/node\.js/,
+  deno: /deno.*serve/,
+  bun: /bun.*entries\/bun\.ts/,
+};
 
 export interface FerryProcess {
   base: string;
@@ -31,19 +49,20 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-function rssOf(pid: number): { name: string; rss: number } {
+function rssOf(pid: number): { command: string; rss: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return { name: status.match(/^Name:\s+(.*)$/m)?.[1] ?? '', rss: Number(status.match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0) * 1024 };
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    return { command, rss: Number(status.match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0) * 1024 };
   } catch {
-    return { name: '', rss: 0 };
+    return { command: '', rss: 0 };
   }
 }
 
-export async function startFerry(config: unknown, env: Record<string, string> = {}, stateDir?: string): Promise<FerryProcess> {
+export async function startFerry(config: unknown, env: Record<string, string> = {}, stateDir?: string, runtime: Runtime = 'workerd'): Promise<FerryProcess> {
   const port = await freePort();
   let output = '';
-  const child = spawn('npm', ['start'], {
+  const child = spawn('npm', SCRIPTS[runtime], {
     env: { ...process.env, ...env, PORT: String(port), FERRY_CONFIG: JSON.stringify(config), ...(stateDir ? { FERRY_STATE_DIR: stateDir } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -54,7 +73,7 @@ export async function startFerry(config: unknown, env: Record<string, string> = 
   while (!output.includes('ferry listening')) {
     if (Date.now() > deadline || child.exitCode !== null) {
       if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      throw new Error(`npm start did not come up:\n${output}`);
+      throw new Error(`${runtime} did not come up:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -64,8 +83,8 @@ export async function startFerry(config: unknown, env: Record<string, string> = 
     output: () => output,
     rssBytes() {
       const tree = descendants(child.pid!).map(rssOf);
-      const workerd = tree.filter((p) => p.name.startsWith('workerd'));
-      return (workerd.length ? workerd : tree).reduce((sum, p) => sum + p.rss, 0);
+      const servers = tree.filter((p) => SERVER[runtime].test(p.command));
+      return (servers.length ? servers : tree).reduce((sum, p) => sum + p.rss, 0);
     },
     async stop() {
       if (!child.pid || child.exitCode !== null) return;

@@ -1,0 +1,40 @@
+// What the Node, Deno and Bun entries share: the local default configuration and building Deps from it.
+
+import { parseConfig } from '../src/config.js';
+import { consoleLogger, realSleep, type Deps } from '../src/deps.js';
+import { createApp } from '../src/http/app.js';
+import type { KvStore } from '../src/kv/store.js';
+
+/** The same local default as wrangler.toml's FERRY_CONFIG (a test keeps the two equal). */
+export const DEFAULT_LOCAL_CONFIG = {
+  registries: { '127.0.0.1:5000': { insecure: true }, 'localhost:5000': { insecure: true } },
+  allowPublicRegistries: true,
+  callers: { anonymous: true },
+};
+
+export interface EntryOptions {
+  runtime: string;
+  kv: KvStore;
+  env: (name: string) => string | undefined;
+}
+
+export function buildApp({ runtime, kv, env }: EntryOptions) {
+  const configText = env('FERRY_CONFIG');
+  const document: unknown = configText ? JSON.parse(configText) : DEFAULT_LOCAL_CONFIG;
+  const deps: Deps = {
+    kv,
+    fetch: (input, init) => fetch(input, init),
+    config: parseConfig(document, env),
+    now: () => Date.now(),
+    sleep: realSleep,
+    log: consoleLogger,
+  };
+  return { app: createApp(deps), deps, announce: (url: string) => announce(runtime, url, deps, configText !== undefined) };
+}
+
+function announce(runtime: string, url: string, deps: Deps, fromEnv: boolean): void {
+  console.log(`ferry listening on ${url} (${runtime}; config: ${fromEnv ? 'FERRY_CONFIG' : 'local default'})`);
+  if (deps.config.callers.anonymous) {
+    console.log('callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine');
+  } else console.log('callers: only configured API keys and OIDC tokens are accepted');
+}

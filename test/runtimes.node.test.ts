@@ -1,0 +1,65 @@
+// The same service on every runtime: workerd (npm start), Node, Deno and Bun each serve inspect and
+// copy (cold, streaming multi-MiB layers, then warm) against the real registries, with their own KV.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_LOCAL_CONFIG } from '../entries/shared.js';
+import { judge, uniqueRepository } from './support/copying.js';
+import { startFerry, type FerryProcess, type Runtime } from './support/ferry-process.js';
+
+const fixture = inject('fixture');
+const source = fixture.registries.token;
+const target = fixture.targets.basic;
+const config = {
+  registries: {
+    [source.host]: { insecure: true, credentials: { username: source.username, password: { secret: 'SOURCE_PASSWORD' } } },
+    [target.host]: { insecure: true, credentials: { username: target.username, password: { secret: 'TARGET_PASSWORD' } } },
+  },
+  callers: { anonymous: true },
+};
+const secrets = { SOURCE_PASSWORD: source.password!, TARGET_PASSWORD: target.password! };
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+async function copy(ferry: FerryProcess, body: unknown): Promise<any[]> {
+  const res = await fetch(`${ferry.base}/v1/copy`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+  return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime) => {
+  it('inspects, copies cold and warm, with its own KV', async () => {
+    const state = mkdtempSync(join(tmpdir(), `ferry-${runtime}-`));
+    dirs.push(state);
+    const ferry = await startFerry(config, secrets, state, runtime);
+    try {
+      expect(ferry.output()).toContain(`ferry listening`);
+      const inspect = await fetch(`${ferry.base}/v1/inspect/${source.host}/ferry-test/large:v1?platform=linux/amd64`);
+      const summary = await inspect.json();
+      expect(inspect.status, JSON.stringify(summary)).toBe(200);
+      expect(summary.index.digest).toBe(fixture.skopeo.token.large!.digest);
+      expect(summary.totalSize).toBeGreaterThan(3 * 1024 * 1024);
+
+      const repository = uniqueRepository(`runtimes/${runtime}`);
+      const request = { source: `${source.host}/ferry-test/large:v1`, target: `${target.host}/${repository}:v1` };
+      const cold = await copy(ferry, request);
+      expect(cold.at(-1), JSON.stringify(cold.at(-1))).toMatchObject({ type: 'done', result: { digest: fixture.skopeo.token.large!.digest } });
+      expect(cold.filter((e) => e.type === 'done' && e.blob).length).toBeGreaterThanOrEqual(4);
+      const pulled = await judge(fixture.judge, 'copy-all', `${target.host}/${repository}:v1`, `${target.username}:${target.password}`);
+      expect(pulled.ok, pulled.error).toBe(true);
+
+      const warm = await copy(ferry, request);
+      expect(warm.map((e) => e.type)).toEqual(['resolved', 'done']);
+      expect(ferry.output()).not.toContain(source.password!);
+    } finally {
+      await ferry.stop();
+    }
+  }, 120_000);
+});
+
+it('the Node/Deno/Bun local default is the one in wrangler.toml', () => {
+  const toml = readFileSync(new URL('../wrangler.toml', import.meta.url), 'utf8');
+  expect(JSON.parse(toml.match(/^FERRY_CONFIG = '(.*)'$/m)![1]!)).toEqual(DEFAULT_LOCAL_CONFIG);
+});
