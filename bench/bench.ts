@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from '../test/support/binaries.js';
-import { startFerry, type FerryProcess } from '../test/support/ferry-process.js';
+import { startFerry, type FerryProcess, type Runtime } from '../test/support/ferry-process.js';
 import { OciLayout, OCI_LAYER_TAR, tarHeader, type Descriptor } from '../test/support/oci-layout.js';
 import { freePort } from '../test/support/ports.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
@@ -16,6 +16,8 @@ import { skopeoCopy } from '../test/support/skopeo.js';
 const MiB = 1024 * 1024;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// Ferry as `npm start` (workerd) and on the other runtimes' entries, so users can choose by numbers.
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'workerd,node,deno,bun').split(',') as Runtime[];
 // skopeo's blob-info cache lets it mount what it saw before; the cases below want it cold (root's path).
 const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
 
@@ -120,56 +122,53 @@ async function main() {
       const times: Record<string, number[]> = {};
       const peaks: Record<string, number> = {};
       const add = (name: string, seconds: number) => (times[name] ??= []).push(seconds);
-      for (let run = 0; run < RUNS; run++) {
-        const ferryFirst = run % 2 === 0;
-        const ferryRound = async () => {
-          const host = await freshTarget();
-          const state = mkdtempSync(join(dir, 'ferry-state-'));
-          const ferry = await startFerry(config, {}, state);
-          await (await fetch(`${ferry.base}/healthz`)).text(); // a served service is warm: load the worker first
-          let peak = ferry.rssBytes();
-          const sampler = setInterval(() => (peak = Math.max(peak, ferry.rssBytes())), 50);
-          try {
-            add('ferry cold', await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
-            await settle();
-            add('ferry warm', await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
-            await settle();
-            add('ferry same-registry new repo', await timed(() => ferryCopy(ferry, `${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
-          } finally {
-            clearInterval(sampler);
-            peaks[spec.name] = Math.max(peaks[spec.name] ?? 0, peak);
-            await ferry.stop();
-            rmSync(state, { recursive: true, force: true });
-          }
-        };
-        const skopeoRound = async () => {
-          const host = await freshTarget();
-          add('skopeo cold', await timed(() => skopeoCold(src, `${host}/bench/${spec.name}:v1`)));
+      const ferryRound = async (runtime: Runtime) => {
+        const host = await freshTarget();
+        const state = mkdtempSync(join(dir, 'ferry-state-'));
+        const ferry = await startFerry(config, {}, state, runtime);
+        await (await fetch(`${ferry.base}/healthz`)).text(); // a served service is warm: load the code first
+        let peak = ferry.rssBytes();
+        const sampler = setInterval(() => (peak = Math.max(peak, ferry.rssBytes())), 50);
+        try {
+          add(`${runtime} cold`, await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
           await settle();
-          add('skopeo warm', await timed(() => skopeoCopy(`docker://${src}`, `docker://${host}/bench/${spec.name}:v1`)));
+          add(`${runtime} warm`, await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
           await settle();
-          add('skopeo same-registry new repo', await timed(() => skopeoCold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
-        };
-        if (ferryFirst) {
-          await ferryRound();
-          await skopeoRound();
-        } else {
-          await skopeoRound();
-          await ferryRound();
+          add(`${runtime} same-registry new repo`, await timed(() => ferryCopy(ferry, `${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+        } finally {
+          clearInterval(sampler);
+          peaks[runtime] = Math.max(peaks[runtime] ?? 0, peak);
+          await ferry.stop();
+          rmSync(state, { recursive: true, force: true });
         }
+      };
+      const skopeoRound = async () => {
+        const host = await freshTarget();
+        add('skopeo cold', await timed(() => skopeoCold(src, `${host}/bench/${spec.name}:v1`)));
+        await settle();
+        add('skopeo warm', await timed(() => skopeoCopy(`docker://${src}`, `docker://${host}/bench/${spec.name}:v1`)));
+        await settle();
+        add('skopeo same-registry new repo', await timed(() => skopeoCold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+      };
+      for (let run = 0; run < RUNS; run++) {
+        // Alternate who goes first, so neither always meets a warmer page cache.
+        if (run % 2 === 1) await skopeoRound();
+        for (const runtime of RUNTIMES) await ferryRound(runtime);
+        if (run % 2 === 0) await skopeoRound();
         console.log(`run ${run + 1}/${RUNS}: ${Object.entries(times).map(([k, v]) => `${k} ${v[v.length - 1]!.toFixed(2)}s`).join(', ')}`);
       }
-      for (const kind of ['cold', 'warm', 'same-registry new repo']) {
-        const f = median(times[`ferry ${kind}`]!);
-        const s = median(times[`skopeo ${kind}`]!);
-        const row = `| ${spec.name} | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`;
-        rows.push(row);
-        results.push({ image: spec.name, case: kind, ferrySeconds: f, skopeoSeconds: s, ratio: f / s, runs: RUNS, mib: bytes / MiB });
+      for (const runtime of RUNTIMES) {
+        for (const kind of ['cold', 'warm', 'same-registry new repo']) {
+          const f = median(times[`${runtime} ${kind}`]!);
+          const s = median(times[`skopeo ${kind}`]!);
+          rows.push(`| ${spec.name} | ${runtime} | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`);
+          results.push({ image: spec.name, runtime, case: kind, ferrySeconds: f, skopeoSeconds: s, ratio: f / s, runs: RUNS, mib: bytes / MiB });
+        }
+        results.push({ image: spec.name, runtime, ferryPeakRssMiB: peaks[runtime]! / MiB });
+        rows.push(`| ${spec.name} | ${runtime} | peak RSS of the serving process | ${(peaks[runtime]! / MiB).toFixed(0)} MiB | | |`);
       }
-      results.push({ image: spec.name, ferryPeakRssMiB: peaks[spec.name]! / MiB });
-      rows.push(`| ${spec.name} | peak RSS of workerd (Ferry) | ${(peaks[spec.name]! / MiB).toFixed(0)} MiB | | |`);
     }
-    console.log(`\n| image | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}`);
+    console.log(`\n| image | runtime | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}`);
     mkdirSync('.tmp', { recursive: true });
     writeFileSync('.tmp/bench-results.json', JSON.stringify({ date: new Date().toISOString(), scale: SCALE, runs: RUNS, results }, null, 2));
     console.log('\nraw figures: .tmp/bench-results.json');
