@@ -48,6 +48,12 @@ export interface FerryConfig {
   tagTtlSeconds: number;
   /** Blob transfers at once in one copy. */
   copyConcurrency: number;
+  /** A blob download that brings no byte for this long is broken off and resumed. */
+  idleTimeoutMs: number;
+  /** Blob restarts (after the request-level retries failed) one copy may spend in all. */
+  retryBudget: number;
+  /** Resume broken blob downloads with Range (a JS hop per chunk) instead of restarting the blob. */
+  resumeDownloads: boolean;
   /** Who may call Ferry; without a `callers` section nobody may. */
   callers: CallersConfig;
 }
@@ -168,6 +174,10 @@ export interface RuntimeDefaults {
 }
 
 export const DEFAULT_COPY_CONCURRENCY = 6;
+// Registries answer within seconds; a minute of silence on a blob body is a dead connection.
+const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+// Blob restarts per copy after request-level retries: enough for a flaky hour, bounded for a broken one.
+const DEFAULT_RETRY_BUDGET = 10;
 
 export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined, defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY }): FerryConfig {
   const doc = typeof input === 'string' ? parseJsonText(input) : input ?? {};
@@ -189,12 +199,17 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   if (typeof tagTtl !== 'number' || !Number.isFinite(tagTtl) || tagTtl < 0) fail('cache.tagTtlSeconds: expected seconds >= 0');
   const copy = doc.copy ?? {};
   if (!isRecord(copy)) fail('copy: expected an object');
-  checkKeys('copy', copy, new Set(['concurrency']));
+  checkKeys('copy', copy, new Set(['concurrency', 'idleTimeoutSeconds', 'retryBudget', 'resumeDownloads']));
+  if (copy.resumeDownloads !== undefined && typeof copy.resumeDownloads !== 'boolean') fail('copy.resumeDownloads: expected a boolean');
+  const idle = copy.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
+  if (typeof idle !== 'number' || !(idle > 0)) fail('copy.idleTimeoutSeconds: expected seconds > 0');
+  const budget = copy.retryBudget ?? DEFAULT_RETRY_BUDGET;
+  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 0) fail('copy.retryBudget: expected an integer >= 0');
   const concurrency = copy.concurrency;
   if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
     fail('copy.concurrency: expected an integer from 1 to 64');
   }
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)) };
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)) };
 }
 
 function parseJsonText(text: string): unknown {

@@ -38,7 +38,7 @@ export const CopyResultSchema = z.object({
   indexDigestChanged: z.boolean().optional(),
 });
 
-export const CopyEventSchema = z.object({ type: z.enum(['resolved', 'plan', 'skipped', 'mounted', 'started', 'progress', 'done', 'pushed', 'error']) }).catchall(z.unknown());
+export const CopyEventSchema = z.object({ type: z.enum(['resolved', 'plan', 'skipped', 'mounted', 'started', 'progress', 'resumed', 'retrying', 'done', 'pushed', 'error']) }).catchall(z.unknown());
 
 export const InspectResultSchema = z
   .object({ reference: z.string(), digest: z.string(), mediaType: z.string(), size: z.number().int(), kind: z.enum(['index', 'image', 'schema1']) })

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { getBlobLocations, putBlobLocations } from '../kv/records.js';
 import type { RegistryClient } from '../registry/client.js';
+import { resumableBlobBody } from '../registry/resume.js';
 import { meter, verifier } from '../registry/streams.js';
 import { BlobUploader, type UploadSession } from '../registry/upload.js';
 import type { CopyReporter } from './copy-events.js';
@@ -12,6 +13,8 @@ import type { PlannedBlob } from './copy-plan.js';
 
 // Progress at most this often per blob: enough for a progress bar, little enough for a slow client.
 const PROGRESS_INTERVAL_MS = 500;
+// Range resumes of one download before the blob counts as failed (and is restarted whole).
+const MAX_RESUMES = 5;
 // Mount attempts from remembered repositories before streaming instead.
 const MAX_MOUNT_CANDIDATES = 3;
 // Answers to a mount request after which a plain upload may still work.
@@ -23,6 +26,8 @@ export interface BlobEnds {
   target: RegistryClient;
   targetRepository: string;
   verify: boolean;
+  /** Wrap the download so it resumes with Range (costs a JS hop per chunk; see docs/benchmarks.md). */
+  resumeDownloads: boolean;
 }
 
 /**
@@ -68,12 +73,28 @@ export class BlobMemory {
   }
 }
 
-export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter): Promise<void> {
-  try {
-    await transfer(deps, ends, blob, memory, reporter);
-  } catch (error) {
-    const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error), { cause: error });
-    throw new AppError(base.code, `blob ${blob.digest}: ${base.message}`, { status: base.status, cause: error, details: { ...base.details, blob: blob.digest } });
+/** Blob restarts one copy may still spend (shared by its concurrent transfers). */
+export interface RetryBudget {
+  remaining: number;
+}
+
+// A blob is tried this many times in all; only transient failures (network, 5xx, 429) earn another go.
+const BLOB_ATTEMPTS = 3;
+
+export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter, budget: RetryBudget): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await transfer(deps, ends, blob, memory, reporter);
+      return;
+    } catch (error) {
+      const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error), { cause: error });
+      const transient = base.code === 'UPSTREAM_UNAVAILABLE';
+      if (!transient || attempt >= BLOB_ATTEMPTS || budget.remaining <= 0) {
+        throw new AppError(base.code, `blob ${blob.digest}: ${base.message}`, { status: base.status, cause: error, details: { ...base.details, blob: blob.digest } });
+      }
+      budget.remaining--;
+      reporter.emit({ type: 'retrying', blob: blob.digest, attempt: attempt + 1, reason: base.message });
+    }
   }
 }
 
@@ -176,6 +197,15 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
   let body: ReadableStream<Uint8Array> = response.body ?? new Blob([]).stream();
   // Untouched, the source body keeps its length and the runtime pumps it natively into the upload.
   let transformed = false;
+  if (ends.resumeDownloads && size > 0) {
+    // A break or a stall in the download resumes with Range instead of failing the upload.
+    body = resumableBlobBody(ends.source, ends.sourceRepository, blob.digest, size, response, {
+      idleTimeoutMs: deps.config.idleTimeoutMs,
+      maxResumes: MAX_RESUMES,
+      onResume: (offset) => reporter.emit({ type: 'resumed', blob: blob.digest, offset }),
+    });
+    transformed = true;
+  }
   if (ends.verify) {
     body = body.pipeThrough(verifier(blob.digest, size, `blob ${blob.digest}`));
     transformed = true;

@@ -6,7 +6,7 @@ import { AppError, isAppError } from '../errors.js';
 import { putTagDigest, recordKeys } from '../kv/records.js';
 import { registryClient, type RegistryClient } from '../registry/client.js';
 import { formatReference, hasExplicitTag, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
-import { BlobMemory, transferBlob } from './blob-transfer.js';
+import { BlobMemory, transferBlob, type RetryBudget } from './blob-transfer.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
 import { planCopy, type PlannedBlob, type PlannedManifest } from './copy-plan.js';
 
@@ -125,9 +125,17 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   }
 
   reporter.emit({ type: 'plan', manifests: plan.manifests.length, blobs: plan.blobs.length, bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) });
-  const ends = { source: sourceClient, sourceRepository: job.source.repository, target: targetClient, targetRepository: repository, verify: job.verify };
+  const ends = {
+    source: sourceClient,
+    sourceRepository: job.source.repository,
+    target: targetClient,
+    targetRepository: repository,
+    verify: job.verify,
+    resumeDownloads: deps.config.resumeDownloads,
+  };
+  const budget: RetryBudget = { remaining: deps.config.retryBudget };
   const memory = await loading;
-  const move = (blob: PlannedBlob) => transferBlob(deps, ends, blob, memory, reporter);
+  const move = (blob: PlannedBlob) => transferBlob(deps, ends, blob, memory, reporter, budget);
   // Mounts move no bytes and take one short request each: they get a wider pool than streams.
   const mountable = plan.blobs.filter((b) => memory.canMount(b.digest, ends));
   const streamed = plan.blobs.filter((b) => !mountable.includes(b));

@@ -152,10 +152,17 @@ export class RegistryClient {
     return response.headers.get('docker-content-digest') ?? (await computeDigest(bytes));
   }
 
-  /** Opens a blob as a stream (redirects to storage followed without credentials). */
-  async getBlob(repository: string, digest: string): Promise<Response> {
+  /**
+   * Opens a blob as a stream (redirects to storage followed without credentials). With `from`, asks for
+   * the bytes from that offset on (`Range: bytes=N-`); the caller checks the answer is a 206.
+   */
+  async getBlob(repository: string, digest: string, options: { from?: number } = {}): Promise<Response> {
     return this.#read(async (endpoint) => {
-      const response = await this.#request(endpoint, repository, { method: 'GET', path: `/v2/${repository}/blobs/${digest}` });
+      const response = await this.#request(endpoint, repository, {
+        method: 'GET',
+        path: `/v2/${repository}/blobs/${digest}`,
+        ...(options.from ? { headers: { range: `bytes=${options.from}-` } } : {}),
+      });
       if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
       return response;
     });

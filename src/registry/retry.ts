@@ -12,7 +12,24 @@ const MAX_BACKOFF_MS = 4000;
 // A Retry-After longer than this is not worth holding a request open for.
 const MAX_RETRY_AFTER_MS = 30_000;
 
-export type RetryDeps = Pick<Deps, 'fetch' | 'sleep' | 'now'>;
+export type RetryDeps = Pick<Deps, 'fetch' | 'sleep' | 'now'> & { gate?: HostGate };
+
+/**
+ * One backoff state per registry host, shared by every transfer to it: when the host says "slow down"
+ * (429/503, Retry-After), every request to it waits, not only the one that was told.
+ */
+export class HostGate {
+  #notBefore = 0;
+
+  async wait(deps: Pick<Deps, 'sleep' | 'now'>): Promise<void> {
+    const ms = this.#notBefore - deps.now();
+    if (ms > 0) await deps.sleep(ms);
+  }
+
+  holdUntil(time: number): void {
+    this.#notBefore = Math.max(this.#notBefore, time);
+  }
+}
 
 /** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unparseable. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
@@ -37,6 +54,7 @@ export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestIni
   for (let attempt = 0; ; attempt++) {
     const last = !idempotent || attempt === MAX_ATTEMPTS - 1;
     let response: Response;
+    await deps.gate?.wait(deps);
     try {
       response = await deps.fetch(url.toString(), init);
     } catch (cause) {
@@ -46,11 +64,14 @@ export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestIni
       await deps.sleep(backoff(attempt));
       continue;
     }
-    if (last || !RETRYABLE_STATUS.has(response.status)) return response;
+    if (!RETRYABLE_STATUS.has(response.status)) return response;
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'), deps.now());
+    if (retryAfter !== undefined && (response.status === 429 || response.status === 503)) deps.gate?.holdUntil(deps.now() + Math.min(retryAfter, MAX_RETRY_AFTER_MS));
+    if (last) return response;
     if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS) return response;
     await discardBody(response);
-    await deps.sleep(retryAfter ?? backoff(attempt));
+    // With a gate, the wait happens at the top of the loop (shared with every other request to the host).
+    if (!(deps.gate && retryAfter !== undefined)) await deps.sleep(retryAfter ?? backoff(attempt));
   }
 }
 

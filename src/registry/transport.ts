@@ -7,7 +7,7 @@ import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
 import { discardBody, readLimited } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
 import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
-import { describeUrl, fetchWithRetry } from './retry.js';
+import { describeUrl, fetchWithRetry, HostGate } from './retry.js';
 
 const MAX_REDIRECTS = 5;
 // Registry error documents are a few hundred bytes; read no more than this of one.
@@ -40,6 +40,7 @@ export class RegistryTransport {
   readonly #deps: Deps;
   readonly #tokens: TokenCache;
   readonly #auth = new Map<string, AuthState>();
+  readonly #gate = new HostGate();
 
   constructor(deps: Deps, registryKey: string, tokens: TokenCache) {
     this.#deps = deps;
@@ -138,7 +139,7 @@ export class RegistryTransport {
       const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
       const init: RequestInit & { duplex?: 'half' } = { method, headers, body, redirect: 'manual' };
       if (body instanceof ReadableStream) init.duplex = 'half'; // Node's fetch needs it for a streamed body
-      const response = await fetchWithRetry(this.#deps, current, init, idempotent && !(body instanceof ReadableStream));
+      const response = await fetchWithRetry({ ...this.#deps, gate: this.#gate }, current, init, idempotent && !(body instanceof ReadableStream));
       const location = response.headers.get('location');
       if (!REDIRECT_STATUS.has(response.status) || !location) return response;
       await discardBody(response);

@@ -3,6 +3,7 @@
 // cap, and tag lists paginated with n/last and Link (2.8 ignores n on tags/list; v3 pages them).
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { handleTransportFault } from './transport-faults.js';
 
 export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location';
 
@@ -54,6 +55,7 @@ async function startStorage(targetPort: number, port: number): Promise<FaultProx
 export async function startFaultProxy(targetPort: number, port: number, storagePort: number): Promise<FaultProxy> {
   const storage = await startStorage(targetPort, storagePort);
   const server = createServer((req, res) => {
+    if (handleTransportFault(req, res, targetPort)) return;
     const fault = req.headers['x-ferry-fault'] as Fault | undefined;
     if (fault === 'redirect-blobs' && req.method === 'GET' && BLOB_PATH.test(req.url ?? '')) {
       res.writeHead(307, { location: `http://${storage.host}${req.url}` }).end();
@@ -74,7 +76,7 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
       return;
     }
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${targetPort}` };
-    delete headers['x-ferry-fault'];
+    for (const h of ['x-ferry-fault', 'x-ferry-fault-id', 'x-ferry-fault-arg']) delete headers[h];
     const url = new URL(req.url ?? '/', 'http://proxy');
     const paginate = fault === 'paginate-tags' && TAGS_PATH.test(url.pathname);
     const path = paginate ? url.pathname : req.url;

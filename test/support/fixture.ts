@@ -50,6 +50,8 @@ export interface Fixture {
   canary: { port: number; report: string };
   /** An anonymous registry behind the fault-injecting proxy (same storage as the others). */
   faultProxy: string;
+  /** The anonymous copy target behind a fault-injecting proxy of its own. */
+  targetFaultProxy: string;
   /** Where the fault proxy redirects blob GETs in mode redirect-blobs (127.0.0.2); GET /__log lists what it saw. */
   blobStorage: string;
   /** A registry with its own, empty storage. */

@@ -115,6 +115,9 @@ export default async function setup(project: TestProject) {
     const canary = await startCanary(canaryPort, canaryReportPort);
     for (const server of canary.servers) stoppers.push(() => new Promise((r) => server.close(() => r())));
     const proxy = await startFaultProxy(anonymous.port, await freePort(), await freePort());
+    const targetProxy = await startFaultProxy(targetAnonymous.port, await freePort(), await freePort());
+    stoppers.push(() => new Promise((r) => targetProxy.server.close(() => r())));
+    stoppers.push(() => new Promise((r) => targetProxy.storage.server.close(() => r())));
     stoppers.push(() => new Promise((r) => proxy.server.close(() => r())));
     stoppers.push(() => new Promise((r) => proxy.storage.server.close(() => r())));
 
@@ -150,6 +153,7 @@ export default async function setup(project: TestProject) {
       oidc: jwks.fixture,
       canary: { port: canaryPort, report: `127.0.0.1:${canaryReportPort}` },
       faultProxy: proxy.host,
+      targetFaultProxy: targetProxy.host,
       blobStorage: proxy.storage.host,
       emptyRegistry: empty.host,
       token: { refreshToken: REFRESH_TOKEN },

@@ -2,5 +2,5 @@
 import { MemoryKv } from '../../src/kv/memory.js';
 import type { KvStore } from '../../src/kv/store.js';
 
-export const runtimeName = 'node';
+export const runtimeName: 'node' | 'workerd' = 'node';
 export const makeKv = (): KvStore => new MemoryKv();

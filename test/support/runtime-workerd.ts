@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers';
 import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import type { KvListResult, KvPutOptions, KvStore } from '../../src/kv/store.js';
 
-export const runtimeName = 'workerd';
+export const runtimeName: 'node' | 'workerd' = 'workerd';
 
 class PrefixedKv implements KvStore {
   constructor(private readonly inner: KvStore, private readonly prefix: string) {}
