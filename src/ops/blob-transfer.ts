@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { getBlobLocations, putBlobLocations } from '../kv/records.js';
 import type { RegistryClient } from '../registry/client.js';
-import { resumableBlobBody } from '../registry/resume.js';
+import { resumableBlobBody, type ResumableBody } from '../registry/resume.js';
 import { meter, verifier } from '../registry/streams.js';
 import { BlobUploader, type UploadSession } from '../registry/upload.js';
 import type { CopyReporter } from './copy-events.js';
@@ -197,14 +197,15 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
   let body: ReadableStream<Uint8Array> = response.body ?? new Blob([]).stream();
   // Untouched, the source body keeps its length and the runtime pumps it natively into the upload.
   let transformed = false;
+  let resumable: ResumableBody | undefined;
   if (ends.resumeDownloads && size > 0) {
     // A break or a stall in the download resumes with Range instead of failing the upload.
-    body = resumableBlobBody(ends.source, ends.sourceRepository, blob.digest, size, response, {
+    resumable = resumableBlobBody(ends.source, ends.sourceRepository, blob.digest, size, response, {
       idleTimeoutMs: deps.config.idleTimeoutMs,
       maxResumes: MAX_RESUMES,
       onResume: (offset) => reporter.emit({ type: 'resumed', blob: blob.digest, offset }),
     });
-    transformed = true;
+    body = resumable.stream;
   }
   if (ends.verify) {
     body = body.pipeThrough(verifier(blob.digest, size, `blob ${blob.digest}`));
@@ -229,8 +230,9 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
     if (profile?.mode === 'chunked') await uploader.putChunked(session, blob.digest, size, failure.stream, profile);
     else await uploader.putMonolithic(session, blob.digest, size, failure.stream, !transformed);
   } catch (error) {
-    // When our own stream failed (a digest mismatch found in flight), that is the error to report.
-    throw failure.error ?? error;
+    // When our own stream failed (a digest mismatch found in flight, a download that could not resume),
+    // that is the error to report, not fetch's vague one about the request body.
+    throw failure.error ?? resumable?.error ?? error;
   }
   reporter.emit({ type: 'done', blob: blob.digest, size });
 }
