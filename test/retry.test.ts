@@ -30,7 +30,7 @@ describe('fetchWithRetry', () => {
   });
 
   it('gives up after the attempt limit with the last answer', async () => {
-    const { deps, calls } = scripted([502, 502, 502, 502, 502]);
+    const { deps, calls } = scripted(Array(MAX_ATTEMPTS + 1).fill(502));
     expect((await fetchWithRetry(deps, url, {}, true)).status).toBe(502);
     expect(calls).toHaveLength(MAX_ATTEMPTS);
   });
@@ -51,7 +51,7 @@ describe('fetchWithRetry', () => {
   });
 
   it('turns a network failure on the last attempt into UPSTREAM_UNAVAILABLE', async () => {
-    const { deps } = scripted(['network', 'network', 'network', 'network']);
+    const { deps } = scripted(Array(MAX_ATTEMPTS).fill('network'));
     await expect(fetchWithRetry(deps, url, {}, true)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
   });
 });

@@ -5,8 +5,8 @@ import { AppError } from '../errors.js';
 import { discardBody } from './body.js';
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-// Four tries span a few seconds: enough for a blip, short enough for an HTTP caller waiting on us.
-export const MAX_ATTEMPTS = 4;
+// Five tries span a few seconds: enough for a blip, short enough for an HTTP caller waiting on us.
+export const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 250;
 const MAX_BACKOFF_MS = 4000;
 // A Retry-After longer than this is not worth holding a request open for.

@@ -75,7 +75,8 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
       res.writeHead(202, { location: `http://${storage.host}/upload-here`, 'docker-upload-uuid': 'x' }).end();
       return;
     }
-    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${targetPort}` };
+    // The Host header stays the proxy's, so the registry builds upload Locations that come back through us.
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers };
     for (const h of ['x-ferry-fault', 'x-ferry-fault-id', 'x-ferry-fault-arg']) delete headers[h];
     const url = new URL(req.url ?? '/', 'http://proxy');
     const paginate = fault === 'paginate-tags' && TAGS_PATH.test(url.pathname);

@@ -88,7 +88,7 @@ export default async function setup(project: TestProject) {
     const tokenPort = await freePort();
     const service = 'ferry-test-registry';
     const issuer = 'ferry-test-issuer';
-    const token = await startTokenServer({ dir, issuer, service, users: { [USER]: PASSWORD }, refreshTokens: { [REFRESH_TOKEN]: USER } }, tokenPort);
+    const token = await startTokenServer({ dir, issuer, service, users: { [USER]: PASSWORD, flaky: PASSWORD }, refreshTokens: { [REFRESH_TOKEN]: USER } }, tokenPort);
     stoppers.push(() => new Promise((r) => token.server.close(() => r())));
 
     const started: RunningRegistry[] = await Promise.all([

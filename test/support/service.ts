@@ -43,7 +43,7 @@ export const refusingFetch: FetchLike = async (input) => {
  * Without a `callers` section the service would refuse every request: tests that are not about callers
  * run with anonymous callers allowed, as `npm start` does on loopback.
  */
-export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: KvStore; secrets?: Record<string, string> } = {}): TestService {
+export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: KvStore; secrets?: Record<string, string>; sleep?: (ms: number) => Promise<void> } = {}): TestService {
   const doc = config as Record<string, unknown>;
   const withCallers = doc && typeof doc === 'object' && !('callers' in doc) ? { ...doc, callers: { anonymous: true } } : config;
   const requests: RecordedRequest[] = [];
@@ -64,7 +64,7 @@ export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: 
     fetch: recordingFetch,
     config: parseConfig(withCallers, (name) => options.secrets?.[name]),
     now: () => Date.now(),
-    sleep: async () => {},
+    sleep: options.sleep ?? (async () => {}),
     log,
   };
   const app = createApp(deps);

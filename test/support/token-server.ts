@@ -60,6 +60,7 @@ export async function startTokenServer(options: TokenServerOptions, port: number
   const certDer = readFileSync(certPath, 'utf8').replace(/-----[^-]+-----|\s/g, '');
   const key = await importPKCS8(readFileSync(keyPath, 'utf8'), 'ES256');
   const log: TokenServer['log'] = [];
+  const flakyAnswered = new Set<string>();
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -91,6 +92,13 @@ export async function startTokenServer(options: TokenServerOptions, port: number
           return;
         }
       }
+    }
+    // The user "flaky" meets a token server that fails the first time it is asked for each scope.
+    if (user === 'flaky' && !flakyAnswered.has(scopes.join(' '))) {
+      flakyAnswered.add(scopes.join(' '));
+      log.push({ method: req.method ?? 'GET', scope: scopes, account: 'flaky', form: isForm });
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"try again"}');
+      return;
     }
     log.push({ method: req.method ?? 'GET', scope: scopes, account: url.searchParams.get('account'), form: isForm });
     // Anonymous callers get a token with no access, as Docker Hub's server does for private repos.

@@ -127,7 +127,7 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
 }
 
 function forward(req: IncomingMessage, res: ServerResponse, port: number, onResponse: (up: IncomingMessage) => void): void {
-  const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `127.0.0.1:${port}` };
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers };
   for (const h of ['x-ferry-fault', 'x-ferry-fault-id', 'x-ferry-fault-arg']) delete headers[h];
   const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers }, onResponse);
   upstream.on('error', () => res.socket?.destroy());
