@@ -2,13 +2,12 @@
 // on the same images between the same two local registries, runs alternating. Prints medians, ratios and
 // the serving process's peak RSS. Sizes shrink with BENCH_SCALE (e.g. 0.1) and runs with BENCH_RUNS.
 
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from '../test/support/binaries.js';
 import { startFerry, type FerryProcess, type Runtime } from '../test/support/ferry-process.js';
-import { OciLayout, OCI_LAYER_TAR, tarHeader, type Descriptor } from '../test/support/oci-layout.js';
+import { buildImage, type ImageSpec } from './images.js';
 import { freePort } from '../test/support/ports.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
 import { skopeoCopy } from '../test/support/skopeo.js';
@@ -16,38 +15,14 @@ import { skopeoCopy } from '../test/support/skopeo.js';
 const MiB = 1024 * 1024;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-// Ferry as `npm start` (workerd) and on the other runtimes' entries, so users can choose by numbers.
-const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'workerd,node,deno,bun').split(',') as Runtime[];
-// skopeo's blob-info cache lets it mount what it saw before; the cases below want it cold (root's path).
-const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
-
-interface ImageSpec {
-  name: string;
-  layers: number;
-  layerSize: number;
-}
-
 const IMAGES: ImageSpec[] = [
   { name: 'large', layers: 8, layerSize: Math.round(128 * MiB * SCALE) },
   { name: 'small-blobs', layers: 40, layerSize: Math.round(0.25 * MiB * Math.max(SCALE, 0.25)) },
 ];
-
-/** A two-platform image of uncompressed random layers, written straight to an OCI layout. */
-function buildImage(root: string, spec: ImageSpec): string {
-  const layout = new OciLayout(join(root, spec.name));
-  const platforms = [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }];
-  const manifests: Descriptor[] = platforms.map((platform) => {
-    const layers = Array.from({ length: spec.layers }, () => {
-      const data = randomBytes(spec.layerSize);
-      const tar = Buffer.concat([tarHeader('data', data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]);
-      const descriptor = layout.blob(tar, OCI_LAYER_TAR);
-      return { descriptor, diffId: descriptor.digest };
-    });
-    return layout.image({ platform, layers });
-  });
-  layout.tag(layout.index(manifests), 'v1');
-  return layout.dir;
-}
+// Ferry as `npm start` (workerd) and on the other runtimes' entries, so users can choose by numbers.
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'workerd,node,deno,bun').split(',') as Runtime[];
+// skopeo's blob-info cache lets it mount what it saw before; the cases below want it cold (root's path).
+const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
 
 /**
  * Cases are measured apart: Ferry writes its blob memory to KV after answering (waitUntil), and the
