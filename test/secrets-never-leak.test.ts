@@ -41,7 +41,7 @@ it('secrets stay out of responses, logs and KV across successes and failures', a
   const auth = { authorization: `Bearer ${apiKey}` };
   const seen: string[] = [];
   const keep = async (res: Response) => {
-    seen.push(JSON.stringify([...res.headers]), await res.text());
+    seen.push(JSON.stringify([...res.headers]), new TextDecoder().decode(await res.arrayBuffer()));
     return res;
   };
   const request = async (path: string, init: RequestInit = {}) => keep(await service.app.request(path, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } }));

@@ -113,7 +113,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     return new Response(readable, {
       status: 200,
       headers: {
-        'content-type': format === 'sse' ? 'text/event-stream' : 'application/x-ndjson',
+        'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
         'cache-control': 'no-store',
         'content-encoding': 'identity',
       },
