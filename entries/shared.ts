@@ -4,6 +4,7 @@ import { parseConfig } from '../src/config.js';
 import { consoleLogger, realSleep, type Deps } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import type { KvStore } from '../src/kv/store.js';
+import { InProcessJobs } from '../src/ops/jobs.js';
 
 /** The same local default as wrangler.toml's FERRY_CONFIG (a test keeps the two equal). */
 export const DEFAULT_LOCAL_CONFIG = {
@@ -29,7 +30,17 @@ export function buildApp({ runtime, kv, env }: EntryOptions) {
     sleep: realSleep,
     log: consoleLogger,
   };
-  return { app: createApp(deps), deps, announce: (url: string) => announce(runtime, url, deps, configText !== undefined) };
+  // Jobs ("wait": false) run in this process; the ones a previous process left unfinished resume at start.
+  const jobs = new InProcessJobs(deps);
+  deps.jobs = jobs;
+  return {
+    app: createApp(deps),
+    deps,
+    announce: (url: string) => {
+      announce(runtime, url, deps, configText !== undefined);
+      void jobs.resumePending().then((n) => n && console.log(`jobs: resumed ${n} unfinished job(s)`));
+    },
+  };
 }
 
 function announce(runtime: string, url: string, deps: Deps, fromEnv: boolean): void {

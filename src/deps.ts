@@ -13,7 +13,13 @@ export interface Logger {
 
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
+/** Runs copy jobs outside the request that created them (`wait: false`); absent where nothing durable runs them. */
+export interface JobQueue {
+  enqueue(id: string): void;
+}
+
 export interface Deps {
+  jobs?: JobQueue;
   kv: KvStore;
   fetch: FetchLike;
   config: FerryConfig;

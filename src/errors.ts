@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'MANIFEST_INVALID'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'DIGEST_MISMATCH'
+  | 'NOT_SUPPORTED'
   | 'INTERNAL';
 
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -42,6 +43,7 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   MANIFEST_INVALID: 502,
   UNSUPPORTED_MEDIA_TYPE: 502,
   DIGEST_MISMATCH: 502,
+  NOT_SUPPORTED: 501,
   INTERNAL: 500,
 };
 

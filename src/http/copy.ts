@@ -3,7 +3,8 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { recordAudit } from '../ops/audit.js';
+import { auditCopy } from '../ops/audit.js';
+import { createCopyJob } from '../ops/jobs.js';
 import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy-events.js';
 import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from '../ops/copy.js';
 import type { AppEnv } from './app-env.js';
@@ -69,17 +70,20 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     const audited = (work: Promise<CopyResult | ManyCopyResult>) =>
       work.then(
         async (result) => {
-          const results = 'results' in result ? result.results : [result];
-          for (const r of results) {
-            await recordAudit(deps, { caller: caller.id, action: 'copy', source: r.source, target: r.target, sourceDigest: r.source.split('@')[1], targetDigest: r.digest, tags: r.tags, outcome: 'ok' });
-          }
+          await auditCopy(deps, caller.id, request, { results: 'results' in result ? result.results : [result] });
           return result;
         },
         async (error: unknown) => {
-          await recordAudit(deps, { caller: caller.id, action: 'copy', source: request.source, target: request.target, outcome: 'error', code: isAppError(error) ? error.code : 'INTERNAL' });
+          await auditCopy(deps, caller.id, request, { error: { code: isAppError(error) ? error.code : 'INTERNAL' } });
           throw error;
         },
       );
+    if (request.wait === false) {
+      if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'this runtime has no job runner for "wait": false; copy with the request open instead');
+      const job = await createCopyJob(deps, request, caller.id);
+      deps.jobs.enqueue(job.id);
+      return c.json({ id: job.id, state: job.state, url: `/v1/jobs/${job.id}` }, 202);
+    }
     if (format === 'json') {
       try {
         return c.json(await audited(copyImage(deps, request, { emit: () => {}, wantsProgress: false, ...defer })));

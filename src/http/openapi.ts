@@ -9,6 +9,7 @@ import {
   CopyResultSchema,
   InspectQuerySchema,
   InspectResultSchema,
+  JobSchema,
   ProblemSchema,
   TagListSchema,
   TagsQuerySchema,
@@ -44,6 +45,7 @@ export function openApiDocument(): Record<string, unknown> {
         InspectResult: schema(InspectResultSchema),
         TagList: schema(TagListSchema),
         AuditList: schema(AuditListSchema),
+        Job: schema(JobSchema),
       },
     },
     security: [{ bearer: [] }],
@@ -84,8 +86,16 @@ export function openApiDocument(): Record<string, unknown> {
                 'text/event-stream': { schema: { $ref: '#/components/schemas/CopyEvent' } },
               },
             },
+            '202': { description: 'with "wait": false: the job was recorded', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, state: { type: 'string' }, url: { type: 'string' } } } } } },
             ...errors,
           },
+        },
+      },
+      '/v1/jobs/{id}': {
+        get: {
+          summary: 'A copy job started with "wait": false (its creator, or an admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'the job', content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } } }, '404': problem('no such job'), ...errors },
         },
       },
       '/v1/audit': {

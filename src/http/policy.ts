@@ -41,7 +41,11 @@ export function requireGrant(callers: CallersConfig, caller: Caller, action: Act
 }
 
 /** Admin routes are not about one repository: any grant with "admin" that applies to the caller. */
+export function isAdmin(callers: CallersConfig, caller: Caller): boolean {
+  return caller.kind === 'anonymous' ? callers.anonymous : callers.grants.some((g) => grantApplies(g, caller) && g.actions.includes('admin'));
+}
+
 export function requireAdmin(callers: CallersConfig, caller: Caller): void {
-  if (caller.kind === 'anonymous' ? callers.anonymous : callers.grants.some((g) => grantApplies(g, caller) && g.actions.includes('admin'))) return;
+  if (isAdmin(callers, caller)) return;
   throw new AppError('FORBIDDEN', `caller ${caller.id} has no "admin" grant`, { details: { missingGrant: { action: 'admin' } } });
 }

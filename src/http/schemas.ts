@@ -16,6 +16,7 @@ export const CopyRequestSchema = z
     platforms: z.union([z.literal('all'), z.array(z.string().regex(PLATFORM, 'must look like os/arch[/variant]')).min(1)]).optional(),
     unwrap: z.boolean().optional().describe('With one platform: tag that platform manifest itself'),
     verify: z.boolean().optional().describe('Hash blob bytes in flight and abort on mismatch'),
+    wait: z.boolean().optional().describe('false: answer 202 with a job id at once and copy in the background (Node, Deno, Bun)'),
   })
   .strict();
 
@@ -42,6 +43,10 @@ export const CopyEventSchema = z.object({ type: z.enum(['resolved', 'plan', 'ski
 
 export const InspectResultSchema = z
   .object({ reference: z.string(), digest: z.string(), mediaType: z.string(), size: z.number().int(), kind: z.enum(['index', 'image', 'schema1']) })
+  .catchall(z.unknown());
+
+export const JobSchema = z
+  .object({ id: z.string(), kind: z.literal('copy'), state: z.enum(['queued', 'running', 'done', 'failed']), createdAt: z.string(), updatedAt: z.string() })
   .catchall(z.unknown());
 
 export const TagListSchema = z.object({ name: z.string(), tags: z.array(z.string()), next: z.string().optional() });

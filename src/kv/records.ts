@@ -31,6 +31,10 @@ export const recordKeys = {
   manifest: (registry: string, repository: string, digest: string) => `${PREFIX}:manifest:${registry}/${repository}@${digest}`,
   blobLocations: (registry: string, digest: string) => `${PREFIX}:blob:${registry}:${digest}`,
   jwks: (issuerId: string) => `${PREFIX}:jwks:${issuerId}`,
+  upload: (registry: string, repository: string, digest: string) => `${PREFIX}:upload:${registry}/${repository}@${digest}`,
+  job: (id: string) => `${PREFIX}:job:${id}`,
+  activeJob: (id: string) => `${PREFIX}:jobs-active:${id}`,
+  activeJobsPrefix: () => `${PREFIX}:jobs-active:`,
   audit: (at: number, id: string) => `${PREFIX}:audit:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
   auditPrefix: () => `${PREFIX}:audit:`,
   inspect: (registry: string, repository: string, digest: string, platform: string | undefined) =>
@@ -124,6 +128,25 @@ export async function listAudit(kv: KvStore, options: { limit: number; cursor?: 
   const page = await kv.list(recordKeys.auditPrefix(), options);
   const records = (await Promise.all(page.keys.map((k) => getJson<AuditRecord>(kv, k)))).filter((r): r is AuditRecord => r !== null);
   return page.cursor ? { records, cursor: page.cursor } : { records };
+}
+
+/** A chunked upload in progress: where it is and how many bytes the registry acknowledged. */
+export interface UploadSessionRecord {
+  location: string;
+  offset: number;
+  minChunk?: number;
+}
+
+// Registries drop idle upload sessions after hours or days; a record older than that is useless.
+const UPLOAD_SESSION_TTL_SECONDS = 24 * 3600;
+
+export async function getUploadSession(kv: KvStore, key: string): Promise<UploadSessionRecord | null> {
+  const record = await getJson<UploadSessionRecord>(kv, key);
+  return record && typeof record.location === 'string' && typeof record.offset === 'number' ? record : null;
+}
+
+export async function putUploadSession(kv: KvStore, key: string, record: UploadSessionRecord): Promise<void> {
+  await putJson(kv, key, record, { ttlSeconds: UPLOAD_SESSION_TTL_SECONDS });
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -18,3 +18,19 @@ export async function recordAudit(deps: Deps, entry: Omit<AuditRecord, 'at'>): P
 export function listAuditRecords(deps: Deps, options: { limit: number; cursor?: string }) {
   return listAudit(deps.kv, options);
 }
+
+/** The audit records of a finished copy: one per copied tag set, or one for the failure. */
+export async function auditCopy(
+  deps: Deps,
+  caller: string,
+  request: { source: string; target: string },
+  outcome: { results: { source: string; target: string; digest: string; tags: string[] }[] } | { error: { code: string } },
+): Promise<void> {
+  if ('error' in outcome) {
+    await recordAudit(deps, { caller, action: 'copy', source: request.source, target: request.target, outcome: 'error', code: outcome.error.code });
+    return;
+  }
+  for (const r of outcome.results) {
+    await recordAudit(deps, { caller, action: 'copy', source: r.source, target: r.target, sourceDigest: r.source.split('@')[1], targetDigest: r.digest, tags: r.tags, outcome: 'ok' });
+  }
+}

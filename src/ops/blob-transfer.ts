@@ -3,9 +3,9 @@
 
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { getBlobLocations, putBlobLocations } from '../kv/records.js';
+import { getBlobLocations, getUploadSession, putBlobLocations, putUploadSession, recordKeys } from '../kv/records.js';
 import type { RegistryClient } from '../registry/client.js';
-import { resumableBlobBody, type ResumableBody } from '../registry/resume.js';
+import { resumableBlobBody, startsAt, type ResumableBody } from '../registry/resume.js';
 import { meter, verifier } from '../registry/streams.js';
 import { BlobUploader, type UploadSession } from '../registry/upload.js';
 import type { CopyReporter } from './copy-events.js';
@@ -111,6 +111,7 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: B
   const known = memory.known(blob.digest);
   const candidates = mountCandidates(ends, known);
   const uploader = new BlobUploader(target, targetRepository);
+  if (await resumeRecordedUpload(deps, ends, blob, uploader, reporter)) return remember();
 
   if (known.length === 0 && candidates.length === 0) {
     // Nothing suggests the target has it: ask (HEAD) while opening the upload and the source body,
@@ -182,6 +183,48 @@ async function streamOrCancel(deps: Deps, ends: BlobEnds, blob: PlannedBlob, upl
   }
 }
 
+const sessionKey = (ends: BlobEnds, blob: PlannedBlob) => recordKeys.upload(ends.target.registryKey, ends.targetRepository, blob.digest);
+
+/**
+ * Continues a chunked upload an earlier run recorded (a restarted job): if the registry still holds
+ * exactly the bytes recorded, only the rest is downloaded (Range) and sent. distribution cancels a session
+ * whose size no longer matches its state token (a chunk cut off half-way), so then the blob starts over.
+ */
+async function resumeRecordedUpload(deps: Deps, ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, reporter: CopyReporter): Promise<boolean> {
+  const profile = ends.target.transport.registry?.upload;
+  if (profile?.mode !== 'chunked' || blob.size <= 0) return false;
+  const key = sessionKey(ends, blob);
+  const saved = await getUploadSession(deps.kv, key);
+  if (!saved) return false;
+  const session: UploadSession = { location: saved.location, minChunk: saved.minChunk };
+  const held = await uploader.status(session).catch(() => undefined);
+  if (held === undefined || held !== saved.offset) {
+    await deps.kv.delete(key);
+    return false;
+  }
+  const response = await ends.source.getBlob(ends.sourceRepository, blob.digest, { from: held });
+  if (!startsAt(response, held)) {
+    await response.body?.cancel();
+    await uploader.cancel(session);
+    await deps.kv.delete(key);
+    return false;
+  }
+  reporter.emit({ type: 'resumed', blob: blob.digest, offset: held, upload: true });
+  try {
+    await uploader.putChunked(session, blob.digest, blob.size, response.body!, profile, {
+      start: held,
+      onChunk: (s, offset) => putUploadSession(deps.kv, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+    });
+  } catch (error) {
+    await uploader.cancel(session);
+    await deps.kv.delete(key);
+    throw error;
+  }
+  await deps.kv.delete(key);
+  reporter.emit({ type: 'done', blob: blob.digest, size: blob.size });
+  return true;
+}
+
 async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, session: UploadSession, response: Response, reporter: CopyReporter, deps: Deps): Promise<void> {
   const announced = Number(response.headers.get('content-length') ?? NaN);
   const size = blob.size >= 0 ? blob.size : announced;
@@ -227,8 +270,13 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
   const profile = ends.target.transport.registry?.upload;
   const failure = transformed ? trackStreamError(body) : { stream: body, error: undefined };
   try {
-    if (profile?.mode === 'chunked') await uploader.putChunked(session, blob.digest, size, failure.stream, profile);
-    else await uploader.putMonolithic(session, blob.digest, size, failure.stream, !transformed);
+    if (profile?.mode === 'chunked') {
+      const key = sessionKey(ends, blob);
+      await uploader.putChunked(session, blob.digest, size, failure.stream, profile, {
+        onChunk: (s, offset) => putUploadSession(deps.kv, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+      });
+      await deps.kv.delete(key);
+    } else await uploader.putMonolithic(session, blob.digest, size, failure.stream, !transformed);
   } catch (error) {
     // When our own stream failed (a digest mismatch found in flight, a download that could not resume),
     // that is the error to report, not fetch's vague one about the request body.

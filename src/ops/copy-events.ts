@@ -20,7 +20,7 @@ export type CopyEvent =
   | { type: 'mounted'; blob: string; size: number; from: string }
   | { type: 'started'; blob: string; size: number }
   | { type: 'progress'; blob: string; bytes: number; size: number }
-  | { type: 'resumed'; blob: string; offset: number }
+  | { type: 'resumed'; blob: string; offset: number; upload?: boolean }
   | { type: 'retrying'; blob: string; attempt: number; reason: string }
   | { type: 'done'; blob: string; size: number }
   | { type: 'pushed'; manifest: string; mediaType: string; reference: string }

@@ -21,6 +21,8 @@ export interface CopyRequest {
   platforms?: 'all' | string[];
   unwrap?: boolean;
   verify?: boolean;
+  /** false: answer 202 with a job at once, and copy outside the request. */
+  wait?: boolean;
 }
 
 export interface ManyCopyResult {

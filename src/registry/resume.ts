@@ -47,7 +47,7 @@ function readWithin(reader: BlobReader, ms: number): Promise<ReadableStreamReadR
 }
 
 /** True when a 206 answer starts exactly at `offset` (a registry may ignore Range and send 200 from 0). */
-function startsAt(response: Response, offset: number): boolean {
+export function startsAt(response: Response, offset: number): boolean {
   return response.status === 206 && (response.headers.get('content-range') ?? '').replace(/^bytes\s+/, '').startsWith(`${offset}-`);
 }
 

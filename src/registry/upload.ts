@@ -87,13 +87,24 @@ export class BlobUploader {
     await discardBody(response);
   }
 
-  /** Sends the blob as PATCH chunks with Content-Range, then closes the upload with an empty PUT. */
-  async putChunked(session: UploadSession, digest: string, size: number, body: ReadableStream<Uint8Array>, profile: UploadProfile): Promise<void> {
+  /**
+   * Sends the blob as PATCH chunks with Content-Range, then closes the upload with an empty PUT. `start`:
+   * the offset the session already holds (a resumed upload; `body` then begins at that byte). `onChunk`
+   * hears of every chunk the registry acknowledged, so the session can be recorded and resumed later.
+   */
+  async putChunked(
+    session: UploadSession,
+    digest: string,
+    size: number,
+    body: ReadableStream<Uint8Array>,
+    profile: UploadProfile,
+    options: { start?: number; onChunk?: (session: UploadSession, offset: number) => Promise<void> } = {},
+  ): Promise<void> {
     const chunkSize = Math.max(profile.chunkSize, session.minChunk ?? 0);
     const slicer = new StreamSlicer(body);
     let current = session;
     try {
-      for (let offset = 0; offset < size; ) {
+      for (let offset = options.start ?? 0; offset < size; ) {
         const length = Math.min(chunkSize, size - offset);
         const response = await this.#send('PATCH', current.location, {
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(length), 'content-range': `${offset}-${offset + length - 1}` },
@@ -104,6 +115,7 @@ export class BlobUploader {
         await discardBody(response);
         current = this.#session(response, current);
         offset += length;
+        await options.onChunk?.(current, offset);
       }
       if (!(await slicer.finished())) throw new AppError('UPSTREAM_PROTOCOL', `blob ${digest} is longer than its descriptor's ${size} bytes`);
     } catch (error) {
@@ -113,6 +125,22 @@ export class BlobUploader {
     const response = await this.#send('PUT', withDigest(current.location, digest), { headers: { 'content-length': '0' }, body: '' });
     if (response.status !== 201) throw await upstreamError(response, `closing the upload of ${digest} to ${this.#what}`);
     await discardBody(response);
+  }
+
+  /**
+   * How many bytes the registry holds for a session (GET on the upload URL, `Range: 0-N`), or undefined
+   * when it no longer knows the session (expired, cancelled, or its state token no longer matches).
+   */
+  async status(session: UploadSession): Promise<number | undefined> {
+    const response = await this.#client.transport.request(this.#client.transport.primaryEndpoint(), {
+      method: 'GET',
+      path: session.location,
+      scopes: [pushScope(this.#repository)],
+    });
+    await discardBody(response);
+    if (response.status !== 204) return undefined;
+    const range = response.headers.get('range')?.match(/^(?:bytes=)?0-(\d+)$/);
+    return range ? Number(range[1]) + 1 : 0;
   }
 
   /** Best effort: a session the registry no longer knows is already gone. */

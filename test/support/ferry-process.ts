@@ -30,6 +30,8 @@ export interface FerryProcess {
   /** Resident memory (bytes) of the process tree's workerd, or of the whole tree when there is none. */
   rssBytes(): number;
   stop(): Promise<void>;
+  /** SIGKILL to the whole process group: no cleanup, as a crash or an OOM kill would leave it. */
+  kill(): Promise<void>;
 }
 
 function descendants(pid: number): number[] {
@@ -86,12 +88,24 @@ export async function startFerry(config: unknown, env: Record<string, string> = 
       const servers = tree.filter((p) => SERVER[runtime].test(p.command));
       return (servers.length ? servers : tree).reduce((sum, p) => sum + p.rss, 0);
     },
+    async kill() {
+      if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(-child.pid, 'SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (!child.pid || child.exitCode !== null) return;
+      if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
       process.kill(-child.pid, 'SIGTERM');
       const exited = new Promise((r) => child.once('exit', r));
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // the group is gone already
+        }
+      }
     },
   };
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Server } from 'node:http';
 import type { TestProject } from 'vitest/node';
 import { requireBinary } from './binaries.js';
 import { startFaultProxy } from './fault-proxy.js';
@@ -17,6 +18,12 @@ import { startTokenServer } from './token-server.js';
 import { startJudge } from './judge.js';
 import { startCanary, startJwksServer } from './oidc.js';
 import { OciLayout } from './oci-layout.js';
+
+/** Closes a server now, open connections included (a fault may hold one open on purpose). */
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
 
 const USER = 'ferry';
 const PASSWORD = 'test-password-7f3a';
@@ -89,7 +96,7 @@ export default async function setup(project: TestProject) {
     const service = 'ferry-test-registry';
     const issuer = 'ferry-test-issuer';
     const token = await startTokenServer({ dir, issuer, service, users: { [USER]: PASSWORD, flaky: PASSWORD }, refreshTokens: { [REFRESH_TOKEN]: USER } }, tokenPort);
-    stoppers.push(() => new Promise((r) => token.server.close(() => r())));
+    stoppers.push(() => closeServer(token.server));
 
     const started: RunningRegistry[] = await Promise.all([
       startRegistry(dir, 'anonymous', storage, { kind: 'anonymous' }),
@@ -107,19 +114,19 @@ export default async function setup(project: TestProject) {
       RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry,
     ];
     const judge = await startJudge(dir, await freePort());
-    stoppers.push(() => new Promise((r) => judge.close(() => r())));
+    stoppers.push(() => closeServer(judge));
     const jwks = await startJwksServer(await freePort());
-    stoppers.push(() => new Promise((r) => jwks.server.close(() => r())));
+    stoppers.push(() => closeServer(jwks.server));
     const canaryPort = await freePort();
     const canaryReportPort = await freePort();
     const canary = await startCanary(canaryPort, canaryReportPort);
-    for (const server of canary.servers) stoppers.push(() => new Promise((r) => server.close(() => r())));
+    for (const server of canary.servers) stoppers.push(() => closeServer(server));
     const proxy = await startFaultProxy(anonymous.port, await freePort(), await freePort());
     const targetProxy = await startFaultProxy(targetAnonymous.port, await freePort(), await freePort());
-    stoppers.push(() => new Promise((r) => targetProxy.server.close(() => r())));
-    stoppers.push(() => new Promise((r) => targetProxy.storage.server.close(() => r())));
-    stoppers.push(() => new Promise((r) => proxy.server.close(() => r())));
-    stoppers.push(() => new Promise((r) => proxy.storage.server.close(() => r())));
+    stoppers.push(() => closeServer(targetProxy.server));
+    stoppers.push(() => closeServer(targetProxy.storage.server));
+    stoppers.push(() => closeServer(proxy.server));
+    stoppers.push(() => closeServer(proxy.storage.server));
 
     const images = buildTestImages(join(dir, 'layouts'));
     await Promise.all(images.map((image) => pushImage(anonymous.host, image)));

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config.js';
 import type { Deps, FetchLike, Logger } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
 import type { KvStore } from '../../src/kv/store.js';
+import { InProcessJobs } from '../../src/ops/jobs.js';
 
 export interface RecordedRequest {
   method: string;
@@ -43,7 +44,10 @@ export const refusingFetch: FetchLike = async (input) => {
  * Without a `callers` section the service would refuse every request: tests that are not about callers
  * run with anonymous callers allowed, as `npm start` does on loopback.
  */
-export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: KvStore; secrets?: Record<string, string>; sleep?: (ms: number) => Promise<void> } = {}): TestService {
+export function makeService(
+  config: unknown,
+  options: { fetch?: FetchLike; kv?: KvStore; secrets?: Record<string, string>; sleep?: (ms: number) => Promise<void>; jobs?: boolean } = {},
+): TestService {
   const doc = config as Record<string, unknown>;
   const withCallers = doc && typeof doc === 'object' && !('callers' in doc) ? { ...doc, callers: { anonymous: true } } : config;
   const requests: RecordedRequest[] = [];
@@ -67,6 +71,7 @@ export function makeService(config: unknown, options: { fetch?: FetchLike; kv?: 
     sleep: options.sleep ?? (async () => {}),
     log,
   };
+  if (options.jobs) deps.jobs = new InProcessJobs(deps);
   const app = createApp(deps);
   return {
     app,

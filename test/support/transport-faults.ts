@@ -1,7 +1,7 @@
 // Transport faults for the fault proxy (issue: survives faults). Chosen per request by headers:
-//   x-ferry-fault: reset-blob-get | stall-blob-get | reset-upload | throttle | burst | blob-500
+//   x-ferry-fault: reset-blob-get | stall-blob-get | reset-upload | throttle | burst | blob-500 | hold-patch
 //   x-ferry-fault-id: a test's own id (state and log are kept per id, so concurrent tests do not mix)
-//   x-ferry-fault-arg: the digest for blob-500
+//   x-ferry-fault-arg: the digest for blob-500; for hold-patch, which PATCH (1-based) is held
 // GET /__faultlog/<id> returns what the proxy did for that id.
 
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -109,6 +109,23 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
         log({ status: up.statusCode ?? 0, bytes, ...(range ? { range } : {}) });
         res.end();
       });
+    });
+    return true;
+  }
+  if (fault === 'hold-patch' && req.method === 'PATCH' && UPLOAD.test(url.pathname)) {
+    // The chosen PATCH never reaches the registry and never gets an answer (the client is killed meanwhile);
+    // the others are forwarded, and logged with their Content-Range.
+    const n = count(`${id}:patch`);
+    const contentRange = req.headers['content-range'] as string | undefined;
+    const bytes = Number(req.headers['content-length'] ?? 0);
+    if (n === Number(arg ?? 3)) {
+      log({ status: 0, bytes: 0, note: 'held', ...(contentRange ? { range: contentRange } : {}) });
+      return true;
+    }
+    forward(req, res, upstreamPort, (up) => {
+      log({ status: up.statusCode ?? 0, bytes, note: 'patch', ...(contentRange ? { range: contentRange } : {}) });
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
     });
     return true;
   }

@@ -1,0 +1,20 @@
+// GET /v1/jobs/<id>: the state and progress of a copy started with "wait": false.
+
+import { Hono } from 'hono';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { getJob } from '../ops/jobs.js';
+import type { AppEnv } from './app-env.js';
+import { isAdmin } from './policy.js';
+
+export function jobRoutes(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/v1/jobs/:id', async (c) => {
+    const job = await getJob(deps, c.req.param('id'));
+    const caller = c.get('caller');
+    // Someone else's job is as good as missing, unless the caller is an admin.
+    if (!job || (job.caller !== caller.id && !isAdmin(deps.config.callers, caller))) throw new AppError('NOT_FOUND', 'no such job');
+    return c.json(job);
+  });
+  return app;
+}

@@ -1,0 +1,129 @@
+// Copy jobs that outlive their request: recorded in KV, run by an in-process queue, and picked up again
+// after a restart (blobs already at the target are skipped; a recorded chunked upload continues).
+
+import type { Deps, JobQueue } from '../deps.js';
+import { isAppError } from '../errors.js';
+import { getJson, putJson } from '../kv/store.js';
+import { recordKeys } from '../kv/records.js';
+import { auditCopy } from './audit.js';
+import type { CopyEvent, CopyResult } from './copy-events.js';
+import { copyImage, type CopyRequest, type ManyCopyResult } from './copy.js';
+
+export interface JobRecord {
+  id: string;
+  kind: 'copy';
+  request: CopyRequest;
+  caller: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  createdAt: string;
+  updatedAt: string;
+  /** How many times a run of this job started (more than one: it was resumed after a restart). */
+  runs: number;
+  progress: { blobsDone: number; blobsTotal: number };
+  result?: CopyResult | ManyCopyResult;
+  error?: { code: string; message: string; blob?: string };
+}
+
+// Job records stay a week for `GET /v1/jobs/<id>`.
+const JOB_TTL_SECONDS = 7 * 24 * 3600;
+// Progress is written at most this often (Workers KV takes one write per second per key).
+const PROGRESS_WRITE_MS = 1000;
+
+async function save(deps: Deps, job: JobRecord): Promise<void> {
+  job.updatedAt = new Date(deps.now()).toISOString();
+  await putJson(deps.kv, recordKeys.job(job.id), job, { ttlSeconds: JOB_TTL_SECONDS });
+}
+
+export async function createCopyJob(deps: Deps, request: CopyRequest, caller: string): Promise<JobRecord> {
+  const now = new Date(deps.now()).toISOString();
+  const { wait: _wait, ...copy } = request;
+  const job: JobRecord = { id: crypto.randomUUID(), kind: 'copy', request: copy, caller, state: 'queued', createdAt: now, updatedAt: now, runs: 0, progress: { blobsDone: 0, blobsTotal: 0 } };
+  await save(deps, job);
+  await deps.kv.put(recordKeys.activeJob(job.id), job.id);
+  return job;
+}
+
+export function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
+  return getJson<JobRecord>(deps.kv, recordKeys.job(id));
+}
+
+export async function runJob(deps: Deps, id: string): Promise<void> {
+  const job = await getJob(deps, id);
+  if (!job || job.state === 'done' || job.state === 'failed') {
+    await deps.kv.delete(recordKeys.activeJob(id));
+    return;
+  }
+  job.state = 'running';
+  job.runs += 1;
+  job.progress = { blobsDone: 0, blobsTotal: 0 };
+  await save(deps, job);
+  let lastWrite = 0;
+  const emit = (event: CopyEvent) => {
+    if (event.type === 'plan') job.progress.blobsTotal += event.blobs;
+    else if (event.type === 'skipped' || event.type === 'mounted' || (event.type === 'done' && 'blob' in event)) job.progress.blobsDone += 1;
+    else return;
+    if (deps.now() - lastWrite >= PROGRESS_WRITE_MS) {
+      lastWrite = deps.now();
+      void save(deps, { ...job, progress: { ...job.progress } }).catch(() => undefined);
+    }
+  };
+  try {
+    const result = await copyImage(deps, job.request, { emit, wantsProgress: false });
+    job.state = 'done';
+    job.result = result;
+    await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] });
+  } catch (error) {
+    job.state = 'failed';
+    const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
+    job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
+    await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } });
+  }
+  await save(deps, job);
+  await deps.kv.delete(recordKeys.activeJob(id));
+}
+
+/** Runs jobs in this process, a few at a time; `resumePending` picks up what a previous process left. */
+export class InProcessJobs implements JobQueue {
+  readonly #deps: Deps;
+  readonly #queue: string[] = [];
+  readonly #running = new Set<string>();
+  readonly #concurrency: number;
+
+  constructor(deps: Deps, concurrency = 2) {
+    this.#deps = deps;
+    this.#concurrency = concurrency;
+  }
+
+  enqueue(id: string): void {
+    if (this.#running.has(id) || this.#queue.includes(id)) return;
+    this.#queue.push(id);
+    this.#next();
+  }
+
+  async resumePending(): Promise<number> {
+    let cursor: string | undefined;
+    let found = 0;
+    do {
+      const page = await this.#deps.kv.list(recordKeys.activeJobsPrefix(), cursor ? { cursor } : {});
+      for (const key of page.keys) {
+        this.enqueue(key.slice(recordKeys.activeJobsPrefix().length));
+        found++;
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    return found;
+  }
+
+  #next(): void {
+    while (this.#running.size < this.#concurrency && this.#queue.length) {
+      const id = this.#queue.shift()!;
+      this.#running.add(id);
+      runJob(this.#deps, id)
+        .catch((error: unknown) => this.#deps.log.error('job failed to run', { id, error: error instanceof Error ? error.message : 'unknown' }))
+        .finally(() => {
+          this.#running.delete(id);
+          this.#next();
+        });
+    }
+  }
+}
