@@ -80,7 +80,7 @@ async function main() {
     const config = {
       registries: { [source.host]: { insecure: true }, [targetHost]: { insecure: true } },
       // Local workerd is not bound by the Workers connection limit; use skopeo's parallelism (6).
-      copy: { concurrency: Number(process.env.BENCH_CONCURRENCY ?? 6) },
+      copy: { concurrency: Number(process.env.BENCH_CONCURRENCY ?? 6), resumeDownloads: process.env.BENCH_RESUME !== 'false' },
       callers: { anonymous: true },
     };
 

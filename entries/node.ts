@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { SqliteKv } from '../src/kv/sqlite.js';
+import { nodeFetch } from './node-fetch.js';
 import { buildApp } from './shared.js';
 
 const stateDir = process.env.FERRY_STATE_DIR ?? '.ferry/node';
 mkdirSync(stateDir, { recursive: true });
 const db = new Database(join(stateDir, 'kv.sqlite'));
 db.pragma('journal_mode = WAL');
-const { app, announce } = buildApp({ runtime: 'node', kv: new SqliteKv(db), env: (name) => process.env[name] });
+const { app, announce } = buildApp({ runtime: 'node', kv: new SqliteKv(db), env: (name) => process.env[name], fetch: nodeFetch });
 const hostname = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8787);
 const server = serve({ fetch: app.fetch, hostname, port }, () => announce(`http://${hostname}:${port}`));

@@ -1,7 +1,7 @@
 // What the Node, Deno and Bun entries share: the local default configuration and building Deps from it.
 
 import { parseConfig } from '../src/config.js';
-import { consoleLogger, realSleep, type Deps } from '../src/deps.js';
+import { consoleLogger, realSleep, type Deps, type FetchLike } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import type { KvStore } from '../src/kv/store.js';
 import { InProcessJobs } from '../src/ops/jobs.js';
@@ -17,14 +17,16 @@ export interface EntryOptions {
   runtime: string;
   kv: KvStore;
   env: (name: string) => string | undefined;
+  /** The runtime's fetch, when its own does better than the global one (Node: backpressure on uploads). */
+  fetch?: FetchLike;
 }
 
-export function buildApp({ runtime, kv, env }: EntryOptions) {
+export function buildApp({ runtime, kv, env, fetch: runtimeFetch }: EntryOptions) {
   const configText = env('FERRY_CONFIG');
   const document: unknown = configText ? JSON.parse(configText) : DEFAULT_LOCAL_CONFIG;
   const deps: Deps = {
     kv,
-    fetch: (input, init) => fetch(input, init),
+    fetch: runtimeFetch ?? ((input, init) => fetch(input, init)),
     config: parseConfig(document, env),
     now: () => Date.now(),
     sleep: realSleep,
