@@ -15,6 +15,8 @@ import type { PlannedBlob } from './copy-plan.js';
 const PROGRESS_INTERVAL_MS = 500;
 // Range resumes of one download before the blob counts as failed (and is restarted whole).
 const MAX_RESUMES = 5;
+// Below this a broken download simply restarts the blob: cheaper than pumping small blobs through JS.
+const RESUME_MIN_BYTES = 1024 * 1024;
 // Mount attempts from remembered repositories before streaming instead.
 const MAX_MOUNT_CANDIDATES = 3;
 // Answers to a mount request after which a plain upload may still work.
@@ -241,7 +243,7 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
   // Untouched, the source body keeps its length and the runtime pumps it natively into the upload.
   let transformed = false;
   let resumable: ResumableBody | undefined;
-  if (ends.resumeDownloads && size > 0) {
+  if (ends.resumeDownloads && size >= RESUME_MIN_BYTES) {
     // A break or a stall in the download resumes with Range instead of failing the upload.
     resumable = resumableBlobBody(ends.source, ends.sourceRepository, blob.digest, size, response, {
       idleTimeoutMs: deps.config.idleTimeoutMs,
