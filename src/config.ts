@@ -1,6 +1,7 @@
 // Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
 
 import { parseCallers, type CallersConfig } from './callers.js';
+import { parseRules, type PromotionRule } from './rules.js';
 import { AppError } from './errors.js';
 
 /** A credential value: inline (local use only) or the name of a secret/env binding. */
@@ -56,6 +57,8 @@ export interface FerryConfig {
   resumeDownloads: boolean;
   /** Who may call Ferry; without a `callers` section nobody may. */
   callers: CallersConfig;
+  /** Promotion rules (`promotion.rules`). */
+  rules: PromotionRule[];
 }
 
 export type SecretLookup = (name: string) => string | undefined;
@@ -63,7 +66,7 @@ export type SecretLookup = (name: string) => string | undefined;
 const DEFAULT_TAG_TTL_SECONDS = 60;
 const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts', 'blobHosts', 'upload']);
 const CREDENTIAL_KEYS = new Set(['username', 'password', 'token', 'identityToken']);
-const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', '$schema']);
+const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', 'promotion', '$schema']);
 
 // Docker Hub is spelled several ways; its API lives on registry-1.docker.io.
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
@@ -209,7 +212,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
     fail('copy.concurrency: expected an integer from 1 to 64');
   }
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)) };
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion) };
 }
 
 function parseJsonText(text: string): unknown {

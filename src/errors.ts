@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'DIGEST_MISMATCH'
   | 'NOT_SUPPORTED'
+  | 'CONFLICT'
+  | 'RULE_MISMATCH'
   | 'INTERNAL';
 
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -44,6 +46,8 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 502,
   DIGEST_MISMATCH: 502,
   NOT_SUPPORTED: 501,
+  CONFLICT: 409,
+  RULE_MISMATCH: 422,
   INTERNAL: 500,
 };
 

@@ -11,6 +11,7 @@ import { copyRoutes } from './copy.js';
 import { problemResponse } from './errors.js';
 import { readRoutes } from './inspect.js';
 import { jobRoutes } from './jobs.js';
+import { promoteRoutes } from './promote.js';
 import { openApiDocument } from './openapi.js';
 import { requireAdmin } from './policy.js';
 import { AuditQuerySchema, validate } from './schemas.js';
@@ -31,6 +32,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', readRoutes(deps));
   app.route('/', copyRoutes(deps));
   app.route('/', jobRoutes(deps));
+  app.route('/', promoteRoutes(deps));
   app.get('/v1/audit', async (c) => {
     requireAdmin(deps.config.callers, c.get('caller'));
     const { limit, cursor } = validate(AuditQuerySchema, c.req.query(), 'query');

@@ -11,6 +11,7 @@ import {
   InspectResultSchema,
   JobSchema,
   ProblemSchema,
+  PromoteRequestSchema,
   TagListSchema,
   TagsQuerySchema,
 } from './schemas.js';
@@ -46,6 +47,7 @@ export function openApiDocument(): Record<string, unknown> {
         TagList: schema(TagListSchema),
         AuditList: schema(AuditListSchema),
         Job: schema(JobSchema),
+        PromoteRequest: schema(PromoteRequestSchema),
       },
     },
     security: [{ bearer: [] }],
@@ -89,6 +91,13 @@ export function openApiDocument(): Record<string, unknown> {
             '202': { description: 'with "wait": false: the job was recorded', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, state: { type: 'string' }, url: { type: 'string' } } } } } },
             ...errors,
           },
+        },
+      },
+      '/v1/promote': {
+        post: {
+          summary: 'Promote an image by a configured rule (needs inspect on the source and promote on every target); dry run by default',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PromoteRequest' } } } },
+          responses: { '200': { description: 'the plan, and with dryRun false the copy results' }, '409': problem('an immutable target tag names another digest'), '422': problem('the rule does not cover this source or tag'), ...errors },
         },
       },
       '/v1/jobs/{id}': {

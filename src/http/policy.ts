@@ -2,19 +2,8 @@
 
 import type { Action, CallersConfig, Grant } from '../callers.js';
 import { AppError } from '../errors.js';
-import { normalizeRegistryHost } from '../config.js';
+import { repositoryGlob } from '../glob.js';
 import type { Caller } from './auth.js';
-
-/** "host/a/*" -> a RegExp: `*` stays inside one path segment, `**` crosses segments. */
-function globToRegExp(glob: string): RegExp {
-  const slash = glob.indexOf('/');
-  const normalized = `${normalizeRegistryHost(glob.slice(0, slash))}${glob.slice(slash)}`;
-  const body = normalized
-    .split('**')
-    .map((part) => part.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
-    .join('.*');
-  return new RegExp(`^${body}$`);
-}
 
 function grantApplies(grant: Grant, caller: Caller): boolean {
   if (caller.kind === 'apiKey') return grant.apiKey === caller.name;
@@ -28,7 +17,7 @@ function grantApplies(grant: Grant, caller: Caller): boolean {
 export function isAllowed(callers: CallersConfig, caller: Caller, action: Action, repository: string): boolean {
   if (caller.kind === 'anonymous') return callers.anonymous;
   return callers.grants.some(
-    (g) => grantApplies(g, caller) && (g.actions.includes(action) || g.actions.includes('admin')) && g.repositories.some((r) => globToRegExp(r).test(repository)),
+    (g) => grantApplies(g, caller) && (g.actions.includes(action) || g.actions.includes('admin')) && g.repositories.some((r) => repositoryGlob(r).test(repository)),
   );
 }
 

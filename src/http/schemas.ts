@@ -20,6 +20,14 @@ export const CopyRequestSchema = z
   })
   .strict();
 
+export const PromoteRequestSchema = z
+  .object({
+    source: z.string().min(1).describe('registry/repository:tag[@digest] to promote; the digest, when given, must still be what the tag names'),
+    rule: z.string().min(1).describe('the name of a configured promotion rule'),
+    dryRun: z.boolean().optional().describe('true (default): only return the plan'),
+  })
+  .strict();
+
 export const InspectQuerySchema = z.object({ platform: z.string().regex(PLATFORM, 'must look like os/arch[/variant]').optional() });
 export const TagsQuerySchema = z.object({ n: z.string().regex(/^[1-9][0-9]{0,4}$/, 'must be a page size from 1 to 99999').optional(), last: z.string().optional() });
 export const AuditQuerySchema = z.object({ limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999').optional(), cursor: z.string().optional() });

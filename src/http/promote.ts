@@ -1,0 +1,34 @@
+// POST /v1/promote: plan (dry run, the default) or carry out a promotion by a configured rule.
+
+import { Hono } from 'hono';
+import type { Deps } from '../deps.js';
+import { isAppError } from '../errors.js';
+import { recordAudit } from '../ops/audit.js';
+import { executePromotion, findRule, planPromotion } from '../ops/promote.js';
+import { parseReference } from '../registry/reference.js';
+import type { AppEnv } from './app-env.js';
+import { requireGrant } from './policy.js';
+import { PromoteRequestSchema, validate } from './schemas.js';
+
+export function promoteRoutes(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post('/v1/promote', async (c) => {
+    const request = validate(PromoteRequestSchema, await c.req.json().catch(() => undefined), 'promote request');
+    const caller = c.get('caller');
+    const rule = findRule(deps, request.rule);
+    const source = parseReference(request.source);
+    requireGrant(deps.config.callers, caller, 'inspect', `${source.registry}/${source.repository}`);
+    for (const target of rule.targets) requireGrant(deps.config.callers, caller, 'promote', target.repository);
+    const plan = await planPromotion(deps, request.source, rule);
+    if (request.dryRun !== false) return c.json({ dryRun: true, plan });
+    try {
+      const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false });
+      await recordAudit(deps, { caller: caller.id, action: 'promote', source: plan.source, sourceDigest: plan.digest, target: rule.targets.map((t) => t.repository).join(','), targetDigest: plan.digest, tags: plan.steps.map((s) => s.tag), outcome: 'ok' });
+      return c.json({ dryRun: false, plan, results });
+    } catch (error) {
+      await recordAudit(deps, { caller: caller.id, action: 'promote', source: plan.source, sourceDigest: plan.digest, outcome: 'error', code: isAppError(error) ? error.code : 'INTERNAL' });
+      throw error;
+    }
+  });
+  return app;
+}

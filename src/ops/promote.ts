@@ -1,0 +1,117 @@
+// Promotion: a source image (pinned by digest) goes to a rule's targets under templated tags. A target tag
+// that already names another digest is a conflict unless the rule is mutable, which keeps a backup tag first.
+
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { repositoryGlob } from '../glob.js';
+import { registryClient } from '../registry/client.js';
+import { formatReference, isValidTag, parseReference, parseRepositoryName } from '../registry/reference.js';
+import type { PromotionRule } from '../rules.js';
+import type { CopyReporter, CopyResult } from './copy-events.js';
+import { copyImage } from './copy.js';
+import { parseSemver, satisfies } from './semver.js';
+
+export interface PromotionStep {
+  target: string;
+  tag: string;
+  /** What the tag names now, if anything. */
+  current?: string;
+  action: 'create' | 'unchanged' | 'move' | 'conflict';
+  /** With a mutable rule, where the old digest is kept before the tag moves. */
+  backupTag?: string;
+}
+
+export interface PromotionPlan {
+  rule: string;
+  source: string;
+  sourceTag: string;
+  digest: string;
+  steps: PromotionStep[];
+}
+
+export function findRule(deps: Deps, name: string): PromotionRule {
+  const rule = deps.config.rules.find((r) => r.name === name);
+  if (!rule) throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
+  return rule;
+}
+
+function tagAllowed(rule: PromotionRule, tag: string): boolean {
+  const { match, semver, exact } = rule.source.tags;
+  if (exact !== undefined && tag !== exact) return false;
+  if (match !== undefined && !new RegExp(`^(?:${match})$`).test(tag)) return false;
+  if (semver !== undefined) {
+    const version = parseSemver(tag);
+    if (!version || !satisfies(version, semver)) return false;
+  }
+  return true;
+}
+
+function renderTag(template: string, tag: string): string {
+  const version = parseSemver(tag);
+  const rendered = template.replace(/\{(tag|semver\.major|semver\.minor|semver\.patch)\}/g, (_, key: string) => {
+    if (key === 'tag') return tag;
+    if (!version) throw new AppError('RULE_MISMATCH', `template "${template}" needs a semantic version, and "${tag}" is not one`);
+    return String(version[key.slice('semver.'.length) as 'major' | 'minor' | 'patch']);
+  });
+  if (!isValidTag(rendered)) throw new AppError('RULE_MISMATCH', `template "${template}" renders "${rendered}", which is not a valid tag`);
+  return rendered;
+}
+
+/** The plan for promoting `source` ("registry/repository:tag[@digest]") by `rule`; nothing is written. */
+export async function planPromotion(deps: Deps, sourceInput: string, rule: PromotionRule): Promise<PromotionPlan> {
+  const source = parseReference(sourceInput);
+  if (!/:[^/]*$/.test(sourceInput.split('@')[0]!)) throw new AppError('INVALID_REQUEST', 'the source needs its tag (the rule filters tags and the targets are named after it)');
+  const tag = source.tag!;
+  const repository = `${source.registry}/${source.repository}`;
+  if (!repositoryGlob(rule.source.repository).test(repository)) throw new AppError('RULE_MISMATCH', `rule "${rule.name}" does not cover ${repository}`);
+  if (!tagAllowed(rule, tag)) throw new AppError('RULE_MISMATCH', `rule "${rule.name}" does not promote tag "${tag}"`);
+  // Events and callers are hints: the tag is resolved (or its digest confirmed) at the source now.
+  const head = await registryClient(deps, source.registry).headManifest(source.repository, tag);
+  if (!head) throw new AppError('NOT_FOUND', `${repository}:${tag} does not exist`);
+  if (source.digest && source.digest !== head.digest) {
+    throw new AppError('CONFLICT', `${repository}:${tag} now names ${head.digest}, not ${source.digest}`);
+  }
+  const digest = head.digest;
+  const steps: PromotionStep[] = [];
+  for (const target of rule.targets) {
+    const name = parseRepositoryName(target.repository);
+    const client = registryClient(deps, name.registry);
+    for (const template of target.tags) {
+      const targetTag = renderTag(template, tag);
+      const current = (await client.headManifest(name.repository, targetTag, { primary: true }))?.digest;
+      const action = current === undefined ? 'create' : current === digest ? 'unchanged' : rule.mutable ? 'move' : 'conflict';
+      steps.push({
+        target: `${name.registry}/${name.repository}`,
+        tag: targetTag,
+        ...(current ? { current } : {}),
+        action,
+        ...(action === 'move' ? { backupTag: `${targetTag}-backup-${current!.slice(7, 19)}` } : {}),
+      });
+    }
+  }
+  return { rule: rule.name, source: formatReference({ ...source, digest }), sourceTag: tag, digest, steps };
+}
+
+/** Carries a plan out: refuses whole on any conflict, keeps backups of moved tags, then copies by digest. */
+export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter): Promise<CopyResult[]> {
+  const conflicts = plan.steps.filter((s) => s.action === 'conflict');
+  if (conflicts.length) {
+    throw new AppError('CONFLICT', `immutable tags already name other digests: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.current})`).join(', ')}`, {
+      details: { conflicts },
+    });
+  }
+  for (const step of plan.steps.filter((s) => s.action === 'move')) {
+    const name = parseRepositoryName(step.target);
+    const client = registryClient(deps, name.registry);
+    const old = await client.getManifest(name.repository, step.current!);
+    await client.putManifest(name.repository, step.backupTag!, old.bytes, old.mediaType);
+  }
+  const results: CopyResult[] = [];
+  for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
+    const tags = plan.steps.filter((s) => s.target === target && s.action !== 'unchanged').map((s) => s.tag);
+    if (!tags.length) continue;
+    const result = await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter);
+    results.push(result as CopyResult);
+  }
+  return results;
+}

@@ -1,0 +1,103 @@
+// Manual promotions by rule: semver filters, templated tags, dry runs, immutable tags, mutable tags with backups.
+
+import { describe, expect, inject, it } from 'vitest';
+import { judge, runCopy, uniqueRepository } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const registry = fixture.targets.anonymous.host;
+const source = fixture.registries.anonymous.host;
+const MULTIARCH = fixture.skopeo.anonymous.multiarch!.digest;
+const V2S2 = fixture.skopeo.anonymous.v2s2!.digest;
+
+function setup(mutable = false) {
+  const staging = uniqueRepository('staging/app');
+  const prod = uniqueRepository('prod/app');
+  const service = makeService({
+    registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+    promotion: {
+      rules: [
+        {
+          name: 'release',
+          source: { repository: `${registry}/staging/**`, tags: { semver: '>=1.0.0' } },
+          targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}', '{semver.major}.{semver.minor}', 'latest'] }],
+          mutable,
+        },
+      ],
+    },
+  });
+  const promote = async (body: unknown) => {
+    const res = await service.app.request('/v1/promote', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const stage = async (image: string, tags: string[]) => {
+    const run = await runCopy(service, { source: `${source}/ferry-test/${image}:v1`, target: `${registry}/${staging}:${tags[0]}`, tags: tags.slice(1) }, 'application/json');
+    expect(run.status).toBe(200);
+  };
+  return { service, staging, prod, promote, stage };
+}
+
+describe('promotion by rule', () => {
+  it('a semver rule promotes 1.2.3 under the templated tags, and refuses 1.2.3-rc1 and latest', async () => {
+    const { staging, prod, promote, stage } = setup();
+    await stage('multiarch', ['1.2.3', '1.2.3-rc1', 'latest']);
+
+    const dry = await promote({ source: `${registry}/${staging}:1.2.3`, rule: 'release' });
+    expect(dry.status).toBe(200);
+    expect(dry.body.dryRun).toBe(true);
+    expect(dry.body.plan.steps.map((s: any) => [s.tag, s.action])).toEqual([['1.2.3', 'create'], ['1.2', 'create'], ['latest', 'create']]);
+    expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:1.2.3`)).ok).toBe(false); // a dry run writes nothing
+
+    const done = await promote({ source: `${registry}/${staging}:1.2.3`, rule: 'release', dryRun: false });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.results[0]).toMatchObject({ digest: MULTIARCH, tags: ['1.2.3', '1.2', 'latest'] });
+    for (const tag of ['1.2.3', '1.2', 'latest']) {
+      const raw = await judge(fixture.judge, 'raw', `${registry}/${prod}:${tag}`);
+      expect(raw.raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
+    }
+    for (const tag of ['1.2.3-rc1', 'latest']) {
+      const refused = await promote({ source: `${registry}/${staging}:${tag}`, rule: 'release', dryRun: false });
+      expect(refused.status).toBe(422);
+      expect(refused.body.code).toBe('RULE_MISMATCH');
+    }
+  });
+
+  it('an immutable target tag that names another digest is a conflict and stays unchanged', async () => {
+    const { staging, prod, promote, stage } = setup(false);
+    await stage('multiarch', ['1.0.0']);
+    expect((await promote({ source: `${registry}/${staging}:1.0.0`, rule: 'release', dryRun: false })).status).toBe(200);
+    await stage('v2s2', ['1.0.0']); // staging's 1.0.0 now names another image
+    const again = await promote({ source: `${registry}/${staging}:1.0.0`, rule: 'release', dryRun: false });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('CONFLICT');
+    const raw = await judge(fixture.judge, 'raw', `${registry}/${prod}:1.0.0`);
+    expect(raw.raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
+  });
+
+  it('a mutable rule keeps a backup tag of the old digest, then moves the tag', async () => {
+    const { staging, prod, promote, stage } = setup(true);
+    await stage('multiarch', ['2.0.0']);
+    expect((await promote({ source: `${registry}/${staging}:2.0.0`, rule: 'release', dryRun: false })).status).toBe(200);
+    await stage('v2s2', ['2.0.0']);
+    const moved = await promote({ source: `${registry}/${staging}:2.0.0`, rule: 'release', dryRun: false });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const step = moved.body.plan.steps.find((s: any) => s.tag === '2.0.0');
+    expect(step).toMatchObject({ action: 'move', current: MULTIARCH, backupTag: `2.0.0-backup-${MULTIARCH.slice(7, 19)}` });
+    expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:${step.backupTag}`)).raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
+    expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:2.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+    expect(moved.body.results[0].digest).toBe(V2S2);
+  });
+
+  it('a digest that no longer matches the tag is refused (the event was stale)', async () => {
+    const { staging, promote, stage } = setup();
+    await stage('multiarch', ['3.0.0']);
+    const stale = await promote({ source: `${registry}/${staging}:3.0.0@${V2S2}`, rule: 'release' });
+    expect(stale.status).toBe(409);
+    expect(stale.body.code).toBe('CONFLICT');
+  });
+
+  it('an unknown rule is NOT_FOUND', async () => {
+    const { staging, promote } = setup();
+    expect((await promote({ source: `${registry}/${staging}:1.0.0`, rule: 'nope' })).body.code).toBe('NOT_FOUND');
+  });
+});
