@@ -2,6 +2,7 @@
 
 import { parseCallers, type CallersConfig } from './callers.js';
 import { parseRules, type PromotionRule } from './rules.js';
+import { parseWebhooks, type WebhookReceiver } from './webhooks.js';
 import { AppError } from './errors.js';
 
 /** A credential value: inline (local use only) or the name of a secret/env binding. */
@@ -59,6 +60,8 @@ export interface FerryConfig {
   callers: CallersConfig;
   /** Promotion rules (`promotion.rules`). */
   rules: PromotionRule[];
+  /** Webhook receivers (`webhooks.receivers`). */
+  receivers: WebhookReceiver[];
 }
 
 export type SecretLookup = (name: string) => string | undefined;
@@ -66,7 +69,7 @@ export type SecretLookup = (name: string) => string | undefined;
 const DEFAULT_TAG_TTL_SECONDS = 60;
 const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts', 'blobHosts', 'upload']);
 const CREDENTIAL_KEYS = new Set(['username', 'password', 'token', 'identityToken']);
-const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', 'promotion', '$schema']);
+const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', 'promotion', 'webhooks', '$schema']);
 
 // Docker Hub is spelled several ways; its API lives on registry-1.docker.io.
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
@@ -212,7 +215,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
     fail('copy.concurrency: expected an integer from 1 to 64');
   }
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion) };
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
 }
 
 function parseJsonText(text: string): unknown {

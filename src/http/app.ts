@@ -12,11 +12,14 @@ import { problemResponse } from './errors.js';
 import { readRoutes } from './inspect.js';
 import { jobRoutes } from './jobs.js';
 import { promoteRoutes } from './promote.js';
+import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi.js';
 import { requireAdmin } from './policy.js';
 import { AuditQuerySchema, validate } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json']);
+// Webhook senders prove themselves per receiver (see webhooks.ts), not as callers.
+const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith('/v1/webhooks/');
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -24,7 +27,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
 
   app.use('*', async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path)) return next();
+    if (isPublic(c.req.path)) return next();
     c.set('caller', await authenticate(deps, c.req.header('authorization')));
     return next();
   });
@@ -33,6 +36,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', copyRoutes(deps));
   app.route('/', jobRoutes(deps));
   app.route('/', promoteRoutes(deps));
+  app.route('/', webhookRoutes(deps));
   app.get('/v1/audit', async (c) => {
     requireAdmin(deps.config.callers, c.get('caller'));
     const { limit, cursor } = validate(AuditQuerySchema, c.req.query(), 'query');

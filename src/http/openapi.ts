@@ -100,6 +100,14 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'the plan, and with dryRun false the copy results' }, '409': problem('an immutable target tag names another digest'), '422': problem('the rule does not cover this source or tag'), ...errors },
         },
       },
+      '/v1/webhooks/{receiver}': {
+        post: {
+          summary: 'Registry events (CNCF distribution notifications) that start promotions; the sender proves itself with the receiver secret',
+          security: [],
+          parameters: [{ name: 'receiver', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '202': { description: 'events accepted: jobs started, duplicates skipped' }, '401': problem('wrong or missing receiver secret'), '404': problem('no such receiver') },
+        },
+      },
       '/v1/jobs/{id}': {
         get: {
           summary: 'A copy job started with "wait": false (its creator, or an admin)',

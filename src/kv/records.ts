@@ -33,6 +33,7 @@ export const recordKeys = {
   jwks: (issuerId: string) => `${PREFIX}:jwks:${issuerId}`,
   upload: (registry: string, repository: string, digest: string) => `${PREFIX}:upload:${registry}/${repository}@${digest}`,
   job: (id: string) => `${PREFIX}:job:${id}`,
+  event: (receiver: string, eventId: string, rule: string) => `${PREFIX}:event:${receiver}:${eventId}:${rule}`,
   activeJob: (id: string) => `${PREFIX}:jobs-active:${id}`,
   activeJobsPrefix: () => `${PREFIX}:jobs-active:`,
   audit: (at: number, id: string) => `${PREFIX}:audit:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,

@@ -5,14 +5,18 @@ import type { Deps, JobQueue } from '../deps.js';
 import { isAppError } from '../errors.js';
 import { getJson, putJson } from '../kv/store.js';
 import { recordKeys } from '../kv/records.js';
-import { auditCopy } from './audit.js';
+import { auditCopy, recordAudit } from './audit.js';
+import { executePromotion, findRule, planPromotion } from './promote.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
 import { copyImage, type CopyRequest, type ManyCopyResult } from './copy.js';
 
 export interface JobRecord {
   id: string;
-  kind: 'copy';
+  kind: 'copy' | 'promote';
+  /** kind "copy": the copy to run. */
   request: CopyRequest;
+  /** kind "promote": the source (pinned by digest) and the rule. */
+  promotion?: { source: string; rule: string };
   caller: string;
   state: 'queued' | 'running' | 'done' | 'failed';
   createdAt: string;
@@ -43,6 +47,26 @@ export async function createCopyJob(deps: Deps, request: CopyRequest, caller: st
   return job;
 }
 
+/** A promotion job (from a webhook event): the source is pinned by digest and re-checked when it runs. */
+export async function createPromotionJob(deps: Deps, promotion: { source: string; rule: string }, caller: string, id: string = crypto.randomUUID()): Promise<JobRecord> {
+  const now = new Date(deps.now()).toISOString();
+  const job: JobRecord = {
+    id,
+    kind: 'promote',
+    request: { source: promotion.source, target: '' },
+    promotion,
+    caller,
+    state: 'queued',
+    createdAt: now,
+    updatedAt: now,
+    runs: 0,
+    progress: { blobsDone: 0, blobsTotal: 0 },
+  };
+  await save(deps, job);
+  await deps.kv.put(recordKeys.activeJob(job.id), job.id);
+  return job;
+}
+
 export function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
   return getJson<JobRecord>(deps.kv, recordKeys.job(id));
 }
@@ -68,15 +92,24 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
     }
   };
   try {
-    const result = await copyImage(deps, job.request, { emit, wantsProgress: false });
-    job.state = 'done';
-    job.result = result;
-    await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] });
+    if (job.kind === 'promote' && job.promotion) {
+      const plan = await planPromotion(deps, job.promotion.source, findRule(deps, job.promotion.rule));
+      const results = await executePromotion(deps, plan, { emit, wantsProgress: false });
+      job.state = 'done';
+      job.result = { results };
+      await recordAudit(deps, { caller: job.caller, action: 'promote', source: plan.source, sourceDigest: plan.digest, targetDigest: plan.digest, tags: plan.steps.map((s) => s.tag), outcome: 'ok' });
+    } else {
+      const result = await copyImage(deps, job.request, { emit, wantsProgress: false });
+      job.state = 'done';
+      job.result = result;
+      await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] });
+    }
   } catch (error) {
     job.state = 'failed';
     const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
     job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
-    await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } });
+    if (job.kind === 'promote') await recordAudit(deps, { caller: job.caller, action: 'promote', source: job.promotion?.source, outcome: 'error', code: job.error.code });
+    else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } });
   }
   await save(deps, job);
   await deps.kv.delete(recordKeys.activeJob(id));

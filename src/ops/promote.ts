@@ -35,7 +35,7 @@ export function findRule(deps: Deps, name: string): PromotionRule {
   return rule;
 }
 
-function tagAllowed(rule: PromotionRule, tag: string): boolean {
+export function tagAllowed(rule: PromotionRule, tag: string): boolean {
   const { match, semver, exact } = rule.source.tags;
   if (exact !== undefined && tag !== exact) return false;
   if (match !== undefined && !new RegExp(`^(?:${match})$`).test(tag)) return false;

@@ -17,7 +17,7 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(dir: string, name: string, storageDir: string, auth: RegistryAuth, options: { readOnly?: boolean; port?: number } = {}): Promise<RunningRegistry> {
+export async function startRegistry(dir: string, name: string, storageDir: string, auth: RegistryAuth, options: { readOnly?: boolean; port?: number; extraYaml?: string } = {}): Promise<RunningRegistry> {
   const port = options.port ?? (await freePort());
   const home = join(dir, name);
   mkdirSync(home, { recursive: true });
@@ -49,7 +49,7 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: ferry-test-upload-secret
-${authYaml}`;
+${authYaml}${options.extraYaml ?? ''}`;
   const configPath = join(home, 'config.yml');
   writeFileSync(configPath, config);
   const child = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });

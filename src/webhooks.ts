@@ -1,0 +1,34 @@
+// The `webhooks` part of the configuration: one receiver per sender, with its format, registry and proof.
+
+import { AppError } from './errors.js';
+
+export interface WebhookReceiver {
+  id: string;
+  /** Only CNCF distribution notifications so far. */
+  format: 'distribution';
+  /** The registry the events are about: taken from here, never from the payload. */
+  registry: string;
+  /** The shared secret the sender puts in `Authorization: Bearer <secret>`. */
+  secret: string;
+}
+
+function fail(message: string): never {
+  throw new AppError('INVALID_CONFIG', `invalid configuration: webhooks.${message}`);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function parseWebhooks(value: unknown, resolveSecret: (where: string, value: unknown) => string): WebhookReceiver[] {
+  if (value === undefined) return [];
+  if (!isRecord(value) || !isRecord(value.receivers)) fail('expected {"receivers": {"<id>": {...}}}');
+  return Object.entries(value.receivers).map(([id, r]) => {
+    const where = `receivers["${id}"]`;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) fail(`${where}: ids are 1-64 of A-Z a-z 0-9 _ -`);
+    if (!isRecord(r)) fail(`${where}: expected an object`);
+    if (r.format !== 'distribution') fail(`${where}.format: supported: "distribution"`);
+    if (typeof r.registry !== 'string' || !r.registry) fail(`${where}.registry: expected host[:port]`);
+    const secret = resolveSecret(`webhooks.${where}.secret`, r.secret);
+    if (secret.length < 16) fail(`${where}.secret: use at least 16 characters`);
+    return { id, format: 'distribution', registry: r.registry.toLowerCase(), secret };
+  });
+}
