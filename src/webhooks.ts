@@ -4,11 +4,11 @@ import { AppError } from './errors.js';
 
 export interface WebhookReceiver {
   id: string;
-  /** Only CNCF distribution notifications so far. */
-  format: 'distribution';
+  /** CNCF distribution notifications (shared secret header) or GitHub package events (HMAC over the body). */
+  format: 'distribution' | 'github';
   /** The registry the events are about: taken from here, never from the payload. */
   registry: string;
-  /** The shared secret the sender puts in `Authorization: Bearer <secret>`. */
+  /** distribution: sent as `Authorization: Bearer <secret>`; github: the webhook's HMAC key. */
   secret: string;
 }
 
@@ -25,10 +25,10 @@ export function parseWebhooks(value: unknown, resolveSecret: (where: string, val
     const where = `receivers["${id}"]`;
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) fail(`${where}: ids are 1-64 of A-Z a-z 0-9 _ -`);
     if (!isRecord(r)) fail(`${where}: expected an object`);
-    if (r.format !== 'distribution') fail(`${where}.format: supported: "distribution"`);
+    if (r.format !== 'distribution' && r.format !== 'github') fail(`${where}.format: supported: "distribution", "github"`);
     if (typeof r.registry !== 'string' || !r.registry) fail(`${where}.registry: expected host[:port]`);
     const secret = resolveSecret(`webhooks.${where}.secret`, r.secret);
     if (secret.length < 16) fail(`${where}.secret: use at least 16 characters`);
-    return { id, format: 'distribution', registry: r.registry.toLowerCase(), secret };
+    return { id, format: r.format, registry: r.registry.toLowerCase(), secret };
   });
 }

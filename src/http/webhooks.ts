@@ -4,29 +4,46 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { acceptDistributionEvents } from '../ops/webhook.js';
+import { distributionEvents, githubEvents, startPromotions } from '../ops/webhook.js';
 import type { AppEnv } from './app-env.js';
 import { constantTimeEqual } from './auth.js';
 
 // Registry notifications are small; distribution batches a few events per envelope.
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
+async function hmacSha256Hex(secret: string, body: Uint8Array): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, body as BufferSource));
+  return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function webhookRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/v1/webhooks/:receiver', async (c) => {
     const receiver = deps.config.receivers.find((r) => r.id === c.req.param('receiver'));
     if (!receiver) throw new AppError('NOT_FOUND', 'no such webhook receiver');
-    const sent = c.req.header('authorization') ?? '';
-    if (!constantTimeEqual(sent, `Bearer ${receiver.secret}`)) throw new AppError('UNAUTHENTICATED', 'the webhook does not carry this receiver\'s secret');
-    const text = await c.req.text();
-    if (text.length > MAX_BODY_BYTES) throw new AppError('INVALID_REQUEST', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (raw.byteLength > MAX_BODY_BYTES) throw new AppError('INVALID_REQUEST', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (receiver.format === 'github') {
+      // GitHub signs the raw body: HMAC-SHA256 with the webhook secret, compared in constant time.
+      const expected = `sha256=${await hmacSha256Hex(receiver.secret, raw)}`;
+      if (!constantTimeEqual(c.req.header('x-hub-signature-256') ?? '', expected)) throw new AppError('UNAUTHENTICATED', 'the X-Hub-Signature-256 does not match the body');
+    } else if (!constantTimeEqual(c.req.header('authorization') ?? '', `Bearer ${receiver.secret}`)) {
+      throw new AppError('UNAUTHENTICATED', "the webhook does not carry this receiver's secret");
+    }
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(new TextDecoder().decode(raw));
     } catch {
       throw new AppError('INVALID_REQUEST', 'the body is not JSON');
     }
-    return c.json(await acceptDistributionEvents(deps, receiver, body), 202);
+    let events;
+    if (receiver.format === 'github') {
+      const delivery = c.req.header('x-github-delivery');
+      if (!delivery) throw new AppError('INVALID_REQUEST', 'a GitHub delivery needs X-GitHub-Delivery');
+      events = githubEvents(body, delivery);
+    } else events = distributionEvents(body);
+    return c.json(await startPromotions(deps, receiver, events), 202);
   });
   return app;
 }

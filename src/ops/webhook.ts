@@ -31,21 +31,61 @@ export interface WebhookOutcome {
   duplicates: number;
 }
 
-/** CNCF distribution notification envelope (events.v1/v2+json): each tagged manifest push may start promotions. */
-export async function acceptDistributionEvents(deps: Deps, receiver: WebhookReceiver, body: unknown): Promise<WebhookOutcome> {
+/** One pushed tag, as every format boils down to. */
+export interface PushEvent {
+  /** The sender's id for the delivery or event: the same id runs once. */
+  id: string;
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
+/** CNCF distribution notification envelope (events.v1/v2+json): each tagged manifest push. */
+export function distributionEvents(body: unknown): PushEvent[] {
   const events = (body as { events?: unknown })?.events;
   if (!Array.isArray(events)) throw new AppError('INVALID_REQUEST', 'not a distribution notification envelope (no "events" array)');
-  const outcome: WebhookOutcome = { events: events.length, jobs: [], duplicates: 0 };
-  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'this runtime has no job runner for promotions');
+  const out: PushEvent[] = [];
   for (const raw of events as DistributionEvent[]) {
     const t = raw.target;
     if (raw.action !== 'push' || !t || typeof t.tag !== 'string' || typeof t.repository !== 'string' || typeof t.digest !== 'string' || typeof raw.id !== 'string') continue;
-    if (!MANIFEST_TYPES.has(String(t.mediaType)) || !isValidTag(t.tag)) continue;
-    const digest = validateDigest(t.digest);
-    const repository = `${receiver.registry}/${t.repository}`;
+    if (!MANIFEST_TYPES.has(String(t.mediaType))) continue;
+    out.push({ id: raw.id, repository: t.repository, tag: t.tag, digest: t.digest });
+  }
+  return out;
+}
+
+/** GitHub `package` / `registry_package` events for containers: the published tag and its digest. */
+export function githubEvents(body: unknown, deliveryId: string): PushEvent[] {
+  const b = body as { action?: unknown; package?: GithubPackage; registry_package?: GithubPackage };
+  const pkg = b.registry_package ?? b.package;
+  if (!pkg || typeof pkg !== 'object') throw new AppError('INVALID_REQUEST', 'not a GitHub package event');
+  if (b.action !== 'published' && b.action !== 'updated') return [];
+  if (String(pkg.package_type).toLowerCase() !== 'container') return [];
+  const tag = pkg.package_version?.container_metadata?.tag;
+  const owner = pkg.owner?.login ?? pkg.namespace;
+  if (!tag?.name || !tag.digest || !pkg.name || !owner) return [];
+  return [{ id: deliveryId, repository: `${owner}/${pkg.name}`.toLowerCase(), tag: tag.name, digest: tag.digest }];
+}
+
+interface GithubPackage {
+  name?: string;
+  namespace?: string;
+  package_type?: string;
+  owner?: { login?: string };
+  package_version?: { container_metadata?: { tag?: { name?: string; digest?: string } } };
+}
+
+/** Starts a promotion job per (event, matching rule), each pinned to the pushed digest; a repeated event runs once. */
+export async function startPromotions(deps: Deps, receiver: WebhookReceiver, events: PushEvent[]): Promise<WebhookOutcome> {
+  const outcome: WebhookOutcome = { events: events.length, jobs: [], duplicates: 0 };
+  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'this runtime has no job runner for promotions');
+  for (const event of events) {
+    if (!isValidTag(event.tag)) continue;
+    const digest = validateDigest(event.digest);
+    const repository = `${receiver.registry}/${event.repository}`;
     for (const rule of deps.config.rules) {
-      if (!repositoryGlob(rule.source.repository).test(repository) || !tagAllowed(rule, t.tag)) continue;
-      const key = recordKeys.event(receiver.id, raw.id, rule.name);
+      if (!repositoryGlob(rule.source.repository).test(repository) || !tagAllowed(rule, event.tag)) continue;
+      const key = recordKeys.event(receiver.id, event.id, rule.name);
       if (await deps.kv.get(key)) {
         outcome.duplicates++;
         continue;
@@ -53,7 +93,7 @@ export async function acceptDistributionEvents(deps: Deps, receiver: WebhookRece
       // The job id comes from the event and rule, so a redelivery racing this one finds the same job.
       const id = await jobId(key);
       await deps.kv.put(key, id, { ttlSeconds: EVENT_TTL_SECONDS });
-      await createPromotionJob(deps, { source: `${repository}:${t.tag}@${digest}`, rule: rule.name }, `webhook:${receiver.id}`, id);
+      await createPromotionJob(deps, { source: `${repository}:${event.tag}@${digest}`, rule: rule.name }, `webhook:${receiver.id}`, id);
       deps.jobs.enqueue(id);
       outcome.jobs.push(id);
     }

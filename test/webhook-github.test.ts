@@ -1,0 +1,59 @@
+// GitHub package events: HMAC over the raw body (constant-time), one run per delivery id, then the promotion.
+
+import { expect, inject, it } from 'vitest';
+import { judge, runCopy, uniqueRepository } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const registry = fixture.targets.anonymous.host;
+const SECRET = 'github-hook-secret-0d4c9a7e';
+
+async function sign(body: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)));
+  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+it('a signed package event promotes; a one-byte change is refused; a replayed delivery runs once', async () => {
+  const owner = uniqueRepository('org').replace('/', '-');
+  const prod = uniqueRepository('prod/gh');
+  const service = makeService(
+    {
+      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      webhooks: { receivers: { github: { format: 'github', registry, secret: SECRET } } },
+      promotion: { rules: [{ name: 'gh', source: { repository: `${registry}/org-*/app`, tags: { semver: '>=1.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] }] },
+    },
+    { jobs: true },
+  );
+  const staged = await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${owner}/app:1.2.3` }, 'application/json');
+  expect(staged.status).toBe(200);
+  const digest = fixture.skopeo.anonymous.v2s2!.digest;
+  const body = JSON.stringify({
+    action: 'published',
+    registry_package: { name: 'app', package_type: 'CONTAINER', owner: { login: owner }, package_version: { container_metadata: { tag: { name: '1.2.3', digest } } } },
+  });
+  const delivery = crypto.randomUUID();
+  const post = async (payload: string, signature: string) =>
+    service.app.request('/v1/webhooks/github', { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'registry_package', 'x-github-delivery': delivery, 'x-hub-signature-256': signature }, body: payload });
+
+  const signature = await sign(body);
+  const tampered = body.replace('1.2.3', '1.2.4');
+  expect(tampered.length).toBe(body.length);
+  expect((await post(tampered, signature)).status).toBe(401);
+
+  const accepted = await post(body, signature);
+  expect(accepted.status).toBe(202);
+  const { jobs } = (await accepted.json()) as { jobs: string[] };
+  expect(jobs).toHaveLength(1);
+  let job: any;
+  for (let i = 0; i < 100; i++) {
+    job = await (await service.app.request(`/v1/jobs/${jobs[0]}`)).json();
+    if (job.state === 'done' || job.state === 'failed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(job, JSON.stringify(job)).toMatchObject({ kind: 'promote', state: 'done', caller: 'webhook:github' });
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:1.2.3`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+
+  const replay = await post(body, signature);
+  expect(await replay.json()).toMatchObject({ jobs: [], duplicates: 1 });
+});
