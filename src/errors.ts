@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'NOT_SUPPORTED'
   | 'CONFLICT'
   | 'RULE_MISMATCH'
+  | 'SIGNATURE_MISSING'
   | 'INTERNAL';
 
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -48,6 +49,7 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   NOT_SUPPORTED: 501,
   CONFLICT: 409,
   RULE_MISMATCH: 422,
+  SIGNATURE_MISSING: 422,
   INTERNAL: 500,
 };
 

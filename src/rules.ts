@@ -22,6 +22,10 @@ export interface PromotionRule {
   targets: PromotionTarget[];
   /** false (default): a target tag that names another digest is a conflict; true: it moves, after a backup tag. */
   mutable: boolean;
+  /** Copy cosign-style `sha256-<hex>.sig/.att/.sbom` tags and the `sha256-<hex>` referrers index along. */
+  copyReferrers: boolean;
+  /** Refuse to promote an image that has no `.sig` tag. */
+  requireSignature: boolean;
 }
 
 function fail(message: string): never {
@@ -58,7 +62,16 @@ export function parseRules(value: unknown): PromotionRule[] {
       if (!Array.isArray(t.tags) || t.tags.length === 0 || t.tags.some((x) => typeof x !== 'string')) fail(`${where}.targets[${j}].tags: expected tag templates`);
       return { repository: t.repository, tags: t.tags as string[] };
     });
-    if (r.mutable !== undefined && typeof r.mutable !== 'boolean') fail(`${where}.mutable: expected a boolean`);
-    return { name: r.name, source: { repository: source.repository, tags: tags as TagFilter }, targets, mutable: r.mutable === true };
+    for (const flag of ['mutable', 'copyReferrers', 'requireSignature']) {
+      if (r[flag] !== undefined && typeof r[flag] !== 'boolean') fail(`${where}.${flag}: expected a boolean`);
+    }
+    return {
+      name: r.name,
+      source: { repository: source.repository, tags: tags as TagFilter },
+      targets,
+      mutable: r.mutable === true,
+      copyReferrers: r.copyReferrers === true,
+      requireSignature: r.requireSignature === true,
+    };
   });
 }

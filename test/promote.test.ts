@@ -10,7 +10,7 @@ const source = fixture.registries.anonymous.host;
 const MULTIARCH = fixture.skopeo.anonymous.multiarch!.digest;
 const V2S2 = fixture.skopeo.anonymous.v2s2!.digest;
 
-function setup(mutable = false) {
+function setup(mutable = false, extra: Record<string, unknown> = {}) {
   const staging = uniqueRepository('staging/app');
   const prod = uniqueRepository('prod/app');
   const service = makeService({
@@ -22,6 +22,7 @@ function setup(mutable = false) {
           source: { repository: `${registry}/staging/**`, tags: { semver: '>=1.0.0' } },
           targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}', '{semver.major}.{semver.minor}', 'latest'] }],
           mutable,
+          ...extra,
         },
       ],
     },
@@ -94,6 +95,38 @@ describe('promotion by rule', () => {
     const stale = await promote({ source: `${registry}/${staging}:3.0.0@${V2S2}`, rule: 'release' });
     expect(stale.status).toBe(409);
     expect(stale.body.code).toBe('CONFLICT');
+  });
+
+  it('leaves a promotion record that refers to the promoted digest (tag fallback on distribution 2.8)', async () => {
+    const { staging, prod, promote, stage } = setup();
+    await stage('multiarch', ['4.0.0']);
+    expect((await promote({ source: `${registry}/${staging}:4.0.0`, rule: 'release', dryRun: false })).status).toBe(200);
+    const fallback = await judge(fixture.judge, 'raw', `${registry}/${prod}:${MULTIARCH.replace(':', '-')}`);
+    expect(fallback.ok, fallback.error).toBe(true);
+    const index = JSON.parse(atob(fallback.raw!));
+    const referrer = index.manifests.find((m: any) => m.artifactType === 'application/vnd.ferry.promotion.v1+json');
+    expect(referrer).toBeDefined();
+    const artifact = JSON.parse(atob((await judge(fixture.judge, 'raw', `${registry}/${prod}@${referrer.digest}`)).raw!));
+    expect(artifact.subject.digest).toBe(MULTIARCH);
+    const record = await (await fetch(`http://${registry}/v2/${prod}/blobs/${artifact.layers[0].digest}`)).json();
+    expect(record).toMatchObject({ rule: 'release', source: `${registry}/${staging}:4.0.0@${MULTIARCH}`, digest: MULTIARCH, trigger: 'anonymous', tags: ['4.0.0', '4.0', 'latest'] });
+  });
+
+  it('copies the cosign signature tag along when the rule asks, and refuses unsigned images when it requires one', async () => {
+    const signed = setup(false, { copyReferrers: true, requireSignature: true });
+    await signed.stage('multiarch', ['5.0.0']);
+    const sigTag = `${MULTIARCH.replace(':', '-')}.sig`;
+    // Any manifest serves as the stand-in signature: what matters is that it travels byte for byte.
+    await runCopy(signed.service, { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${signed.staging}:${sigTag}` }, 'application/json');
+    expect((await signed.promote({ source: `${registry}/${signed.staging}:5.0.0`, rule: 'release', dryRun: false })).status).toBe(200);
+    expect((await judge(fixture.judge, 'raw', `${registry}/${signed.prod}:${sigTag}`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+
+    const unsigned = setup(false, { requireSignature: true });
+    await unsigned.stage('v2s2', ['5.0.0']);
+    const refused = await unsigned.promote({ source: `${registry}/${unsigned.staging}:5.0.0`, rule: 'release', dryRun: false });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('SIGNATURE_MISSING');
+    expect((await judge(fixture.judge, 'raw', `${registry}/${unsigned.prod}:5.0.0`)).ok).toBe(false);
   });
 
   it('an unknown rule is NOT_FOUND', async () => {

@@ -22,7 +22,7 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     const plan = await planPromotion(deps, request.source, rule);
     if (request.dryRun !== false) return c.json({ dryRun: true, plan });
     try {
-      const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false });
+      const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false }, caller.id);
       await recordAudit(deps, { caller: caller.id, action: 'promote', source: plan.source, sourceDigest: plan.digest, target: rule.targets.map((t) => t.repository).join(','), targetDigest: plan.digest, tags: plan.steps.map((s) => s.tag), outcome: 'ok' });
       return c.json({ dryRun: false, plan, results });
     } catch (error) {

@@ -94,7 +94,7 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
   try {
     if (job.kind === 'promote' && job.promotion) {
       const plan = await planPromotion(deps, job.promotion.source, findRule(deps, job.promotion.rule));
-      const results = await executePromotion(deps, plan, { emit, wantsProgress: false });
+      const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller);
       job.state = 'done';
       job.result = { results };
       await recordAudit(deps, { caller: job.caller, action: 'promote', source: plan.source, sourceDigest: plan.digest, targetDigest: plan.digest, tags: plan.steps.map((s) => s.tag), outcome: 'ok' });

@@ -9,6 +9,7 @@ import { formatReference, isValidTag, parseReference, parseRepositoryName } from
 import type { PromotionRule } from '../rules.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
 import { copyImage } from './copy.js';
+import { pushPromotionRecord, referrersTag } from './promotion-record.js';
 import { parseSemver, satisfies } from './semver.js';
 
 export interface PromotionStep {
@@ -72,6 +73,9 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
     throw new AppError('CONFLICT', `${repository}:${tag} now names ${head.digest}, not ${source.digest}`);
   }
   const digest = head.digest;
+  if (rule.requireSignature && !(await registryClient(deps, source.registry).headManifest(source.repository, `${referrersTag(digest)}.sig`))) {
+    throw new AppError('SIGNATURE_MISSING', `rule "${rule.name}" requires a signature, and ${repository}@${digest} has no ${referrersTag(digest)}.sig tag`);
+  }
   const steps: PromotionStep[] = [];
   for (const target of rule.targets) {
     const name = parseRepositoryName(target.repository);
@@ -92,8 +96,11 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
   return { rule: rule.name, source: formatReference({ ...source, digest }), sourceTag: tag, digest, steps };
 }
 
-/** Carries a plan out: refuses whole on any conflict, keeps backups of moved tags, then copies by digest. */
-export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter): Promise<CopyResult[]> {
+/**
+ * Carries a plan out: refuses whole on any conflict, keeps backups of moved tags, copies by digest (and,
+ * if the rule says so, the signature and referrer tags), then leaves a promotion record in each target.
+ */
+export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter, trigger: string): Promise<CopyResult[]> {
   const conflicts = plan.steps.filter((s) => s.action === 'conflict');
   if (conflicts.length) {
     throw new AppError('CONFLICT', `immutable tags already name other digests: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.current})`).join(', ')}`, {
@@ -106,12 +113,33 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
     const old = await client.getManifest(name.repository, step.current!);
     await client.putManifest(name.repository, step.backupTag!, old.bytes, old.mediaType);
   }
+  const rule = findRule(deps, plan.rule);
+  const source = parseReference(plan.source);
+  const sourceRepository = `${source.registry}/${source.repository}`;
   const results: CopyResult[] = [];
   for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
     const tags = plan.steps.filter((s) => s.target === target && s.action !== 'unchanged').map((s) => s.tag);
     if (!tags.length) continue;
-    const result = await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter);
-    results.push(result as CopyResult);
+    const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter)) as CopyResult;
+    results.push(result);
+    if (rule.copyReferrers) {
+      // cosign keeps signatures, attestations and SBOMs under digest tags; the plain one is the OCI referrers fallback.
+      for (const suffix of ['.sig', '.att', '.sbom', '']) {
+        const tag = `${referrersTag(plan.digest)}${suffix}`;
+        if (await registryClient(deps, source.registry).headManifest(source.repository, tag)) {
+          await copyImage(deps, { source: `${sourceRepository}:${tag}`, target: `${target}:${tag}` }, reporter);
+        }
+      }
+    }
+    await pushPromotionRecord(deps, target, { digest: result.digest, mediaType: result.mediaType, size: result.size }, {
+      rule: plan.rule,
+      source: plan.source,
+      digest: plan.digest,
+      target,
+      tags,
+      trigger,
+      at: new Date(deps.now()).toISOString(),
+    });
   }
   return results;
 }
