@@ -51,6 +51,12 @@ async function verifyOidc(deps: Deps, token: string): Promise<Caller> {
   }
   const issuer = deps.config.callers.oidc.find((o) => o.issuer === issuerName);
   if (!issuer) throw unauthenticated('the token comes from an issuer Ferry does not trust');
+  const payload = await verifyIssuerToken(deps, issuer, token);
+  return { kind: 'oidc', id: `${issuer.issuer}#${String(payload.sub ?? '')}`, issuer: issuer.issuer, claims: payload };
+}
+
+/** Verifies a JWT from one configured issuer (callers, or a webhook sender such as Pub/Sub push). */
+export async function verifyIssuerToken(deps: Deps, issuer: OidcIssuer, token: string): Promise<JWTPayload> {
   const keys = await jwksFor(deps, issuer);
   try {
     const { payload } = await jwtVerify(token, keys.getter, {
@@ -62,7 +68,7 @@ async function verifyOidc(deps: Deps, token: string): Promise<Caller> {
       requiredClaims: ['exp', 'iat'],
       currentDate: new Date(deps.now()),
     });
-    return { kind: 'oidc', id: `${issuer.issuer}#${String(payload.sub ?? '')}`, issuer: issuer.issuer, claims: payload };
+    return payload;
   } catch (error) {
     throw unauthenticated(`the token was rejected: ${describeJoseError(error)}`);
   } finally {
@@ -86,15 +92,16 @@ interface IssuerKeys {
 }
 
 const keySets = new WeakMap<Deps, Map<string, Promise<IssuerKeys>>>();
+// Keyed by JWKS URI and audience: a caller issuer and a webhook sender may share keys but not audiences.
 
 /** One jose key set per issuer per Deps, seeded from KV and written back when jose refetched it. */
 function jwksFor(deps: Deps, issuer: OidcIssuer): Promise<IssuerKeys> {
   let byIssuer = keySets.get(deps);
   if (!byIssuer) keySets.set(deps, (byIssuer = new Map()));
-  let keys = byIssuer.get(issuer.issuer);
+  let keys = byIssuer.get(issuer.jwksUri);
   if (!keys) {
     keys = loadKeys(deps, issuer);
-    byIssuer.set(issuer.issuer, keys);
+    byIssuer.set(issuer.jwksUri, keys);
   }
   return keys;
 }

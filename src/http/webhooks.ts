@@ -4,9 +4,9 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { distributionEvents, githubEvents, startPromotions } from '../ops/webhook.js';
+import { distributionEvents, githubEvents, pubsubEvents, startPromotions } from '../ops/webhook.js';
 import type { AppEnv } from './app-env.js';
-import { constantTimeEqual } from './auth.js';
+import { constantTimeEqual, verifyIssuerToken } from './auth.js';
 
 // Registry notifications are small; distribution batches a few events per envelope.
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -28,6 +28,11 @@ export function webhookRoutes(deps: Deps): Hono<AppEnv> {
       // GitHub signs the raw body: HMAC-SHA256 with the webhook secret, compared in constant time.
       const expected = `sha256=${await hmacSha256Hex(receiver.secret, raw)}`;
       if (!constantTimeEqual(c.req.header('x-hub-signature-256') ?? '', expected)) throw new AppError('UNAUTHENTICATED', 'the X-Hub-Signature-256 does not match the body');
+    } else if (receiver.format === 'pubsub') {
+      // Pub/Sub push signs a Google OIDC token for the subscription's audience.
+      const token = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      if (!token) throw new AppError('UNAUTHENTICATED', 'a Pub/Sub push needs its OIDC token');
+      await verifyIssuerToken(deps, { ...receiver.token!, algorithms: ['RS256', 'ES256'], clockToleranceSeconds: 30, maxTokenAgeSeconds: 3600, jwksCooldownSeconds: 30 }, token);
     } else if (!constantTimeEqual(c.req.header('authorization') ?? '', `Bearer ${receiver.secret}`)) {
       throw new AppError('UNAUTHENTICATED', "the webhook does not carry this receiver's secret");
     }
@@ -42,7 +47,8 @@ export function webhookRoutes(deps: Deps): Hono<AppEnv> {
       const delivery = c.req.header('x-github-delivery');
       if (!delivery) throw new AppError('INVALID_REQUEST', 'a GitHub delivery needs X-GitHub-Delivery');
       events = githubEvents(body, delivery);
-    } else events = distributionEvents(body);
+    } else if (receiver.format === 'pubsub') events = pubsubEvents(body);
+    else events = distributionEvents(body);
     return c.json(await startPromotions(deps, receiver, events), 202);
   });
   return app;

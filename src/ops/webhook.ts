@@ -67,6 +67,29 @@ export function githubEvents(body: unknown, deliveryId: string): PushEvent[] {
   return [{ id: deliveryId, repository: `${owner}/${pkg.name}`.toLowerCase(), tag: tag.name, digest: tag.digest }];
 }
 
+/**
+ * Artifact Registry notifications arrive through Pub/Sub push: `message.data` is base64 JSON with
+ * `action`, `digest` ("host/path@sha256:…") and `tag` ("host/path:tag"). The host in them is ignored:
+ * the receiver's registry is the one that counts.
+ */
+export function pubsubEvents(body: unknown): PushEvent[] {
+  const message = (body as { message?: { data?: unknown; messageId?: unknown; message_id?: unknown } })?.message;
+  if (!message || typeof message.data !== 'string') throw new AppError('INVALID_REQUEST', 'not a Pub/Sub push message');
+  const id = String(message.messageId ?? message.message_id ?? '');
+  let data: { action?: unknown; digest?: unknown; tag?: unknown };
+  try {
+    data = JSON.parse(atob(message.data)) as typeof data;
+  } catch {
+    throw new AppError('INVALID_REQUEST', 'the Pub/Sub message data is not base64 JSON');
+  }
+  if (data.action !== 'INSERT' || typeof data.tag !== 'string' || typeof data.digest !== 'string' || !id) return [];
+  const at = data.digest.lastIndexOf('@');
+  const colon = data.tag.lastIndexOf(':');
+  const path = data.tag.slice(0, colon);
+  const repository = path.slice(path.indexOf('/') + 1);
+  return [{ id, repository, tag: data.tag.slice(colon + 1), digest: data.digest.slice(at + 1) }];
+}
+
 interface GithubPackage {
   name?: string;
   namespace?: string;
