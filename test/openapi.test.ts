@@ -8,7 +8,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
   expect(res.status).toBe(200);
   const doc = res.body;
   expect(doc.openapi).toBe('3.1.0');
-  expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/openapi.json', '/v1/audit', '/v1/copy', '/v1/inspect/{reference}', '/v1/jobs/{id}', '/v1/manifest/{reference}', '/v1/promote', '/v1/tags/{repository}', '/v1/webhooks/{receiver}']);
+  expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/openapi.json', '/v1/audit', '/v1/copy', '/v1/inspect/{reference}', '/v1/jobs/{id}', '/v1/manifest/{reference}', '/v1/promote', '/v1/rules', '/v1/rules/{name}', '/v1/tags/{repository}', '/v1/webhooks/{receiver}']);
   expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   const copy = doc.components.schemas.CopyRequest;
   expect(copy.required).toEqual(['source', 'target']);

@@ -100,6 +100,11 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'the plan, and with dryRun false the copy results' }, '409': problem('an immutable target tag names another digest'), '422': problem('the rule does not cover this source or tag'), ...errors },
         },
       },
+      '/v1/rules': { get: { summary: 'Promotion rules: configured (read-only) and API-managed (needs admin)', responses: { '200': { description: 'rules' }, ...errors } } },
+      '/v1/rules/{name}': {
+        put: { summary: 'Create or replace an API-managed rule (needs admin)', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'the stored rule' }, '409': problem('a configured rule of that name'), ...errors } },
+        delete: { summary: 'Delete an API-managed rule (needs admin)', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'deleted' }, '404': problem('no such rule'), ...errors } },
+      },
       '/v1/webhooks/{receiver}': {
         post: {
           summary: 'Registry events (CNCF distribution notifications) that start promotions; the sender proves itself with the receiver secret',

@@ -2,12 +2,13 @@
 
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { recordAudit } from '../ops/audit.js';
-import { executePromotion, findRule, planPromotion } from '../ops/promote.js';
+import { executePromotion, planPromotion } from '../ops/promote.js';
+import { deleteRule, findRule, listRules, putRule } from '../ops/rules-store.js';
 import { parseReference } from '../registry/reference.js';
 import type { AppEnv } from './app-env.js';
-import { requireGrant } from './policy.js';
+import { requireAdmin, requireGrant } from './policy.js';
 import { PromoteRequestSchema, validate } from './schemas.js';
 
 export function promoteRoutes(deps: Deps): Hono<AppEnv> {
@@ -15,7 +16,7 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
   app.post('/v1/promote', async (c) => {
     const request = validate(PromoteRequestSchema, await c.req.json().catch(() => undefined), 'promote request');
     const caller = c.get('caller');
-    const rule = findRule(deps, request.rule);
+    const rule = await findRule(deps, request.rule);
     const source = parseReference(request.source);
     requireGrant(deps.config.callers, caller, 'inspect', `${source.registry}/${source.repository}`);
     for (const target of rule.targets) requireGrant(deps.config.callers, caller, 'promote', target.repository);
@@ -29,6 +30,26 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
       await recordAudit(deps, { caller: caller.id, action: 'promote', source: plan.source, sourceDigest: plan.digest, outcome: 'error', code: isAppError(error) ? error.code : 'INTERNAL' });
       throw error;
     }
+  });
+
+  // Rules managed through the API (admin); configured rules are listed but read-only.
+  app.get('/v1/rules', async (c) => {
+    requireAdmin(deps.config.callers, c.get('caller'));
+    return c.json({ rules: await listRules(deps) });
+  });
+  app.put('/v1/rules/:name', async (c) => {
+    requireAdmin(deps.config.callers, c.get('caller'));
+    const name = c.req.param('name');
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new AppError('INVALID_REQUEST', 'rule names are 1-64 of A-Z a-z 0-9 _ . -');
+    const rule = await putRule(deps, name, await c.req.json().catch(() => undefined));
+    await recordAudit(deps, { caller: c.get('caller').id, action: 'rule.put', target: name, outcome: 'ok' });
+    return c.json(rule);
+  });
+  app.delete('/v1/rules/:name', async (c) => {
+    requireAdmin(deps.config.callers, c.get('caller'));
+    await deleteRule(deps, c.req.param('name'));
+    await recordAudit(deps, { caller: c.get('caller').id, action: 'rule.delete', target: c.req.param('name'), outcome: 'ok' });
+    return c.body(null, 204);
   });
   return app;
 }

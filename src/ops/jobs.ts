@@ -6,7 +6,8 @@ import { isAppError } from '../errors.js';
 import { getJson, putJson } from '../kv/store.js';
 import { recordKeys } from '../kv/records.js';
 import { auditCopy, recordAudit } from './audit.js';
-import { executePromotion, findRule, planPromotion } from './promote.js';
+import { executePromotion, planPromotion } from './promote.js';
+import { findRule } from './rules-store.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
 import { copyImage, type CopyRequest, type ManyCopyResult } from './copy.js';
 
@@ -93,7 +94,7 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
   };
   try {
     if (job.kind === 'promote' && job.promotion) {
-      const plan = await planPromotion(deps, job.promotion.source, findRule(deps, job.promotion.rule));
+      const plan = await planPromotion(deps, job.promotion.source, await findRule(deps, job.promotion.rule));
       const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller);
       job.state = 'done';
       job.result = { results };

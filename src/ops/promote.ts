@@ -9,6 +9,7 @@ import { formatReference, isValidTag, parseReference, parseRepositoryName } from
 import type { PromotionRule } from '../rules.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
 import { copyImage } from './copy.js';
+import { findRule } from './rules-store.js';
 import { pushPromotionRecord, referrersTag } from './promotion-record.js';
 import { parseSemver, satisfies } from './semver.js';
 
@@ -28,12 +29,6 @@ export interface PromotionPlan {
   sourceTag: string;
   digest: string;
   steps: PromotionStep[];
-}
-
-export function findRule(deps: Deps, name: string): PromotionRule {
-  const rule = deps.config.rules.find((r) => r.name === name);
-  if (!rule) throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
-  return rule;
 }
 
 export function tagAllowed(rule: PromotionRule, tag: string): boolean {
@@ -113,7 +108,7 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
     const old = await client.getManifest(name.repository, step.current!);
     await client.putManifest(name.repository, step.backupTag!, old.bytes, old.mediaType);
   }
-  const rule = findRule(deps, plan.rule);
+  const rule = await findRule(deps, plan.rule);
   const source = parseReference(plan.source);
   const sourceRepository = `${source.registry}/${source.repository}`;
   const results: CopyResult[] = [];

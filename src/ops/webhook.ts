@@ -9,6 +9,7 @@ import { isValidTag, validateDigest } from '../registry/reference.js';
 import type { WebhookReceiver } from '../webhooks.js';
 import { createPromotionJob } from './jobs.js';
 import { tagAllowed } from './promote.js';
+import { listRules } from './rules-store.js';
 
 const MANIFEST_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
@@ -102,11 +103,12 @@ interface GithubPackage {
 export async function startPromotions(deps: Deps, receiver: WebhookReceiver, events: PushEvent[]): Promise<WebhookOutcome> {
   const outcome: WebhookOutcome = { events: events.length, jobs: [], duplicates: 0 };
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'this runtime has no job runner for promotions');
+  const rules = await listRules(deps);
   for (const event of events) {
     if (!isValidTag(event.tag)) continue;
     const digest = validateDigest(event.digest);
     const repository = `${receiver.registry}/${event.repository}`;
-    for (const rule of deps.config.rules) {
+    for (const rule of rules) {
       if (!repositoryGlob(rule.source.repository).test(repository) || !tagAllowed(rule, event.tag)) continue;
       const key = recordKeys.event(receiver.id, event.id, rule.name);
       if (await deps.kv.get(key)) {
