@@ -4,7 +4,8 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { distributionEvents, githubEvents, pubsubEvents, startPromotions } from '../ops/webhook.js';
+import { acrEvents, distributionEvents, dockerHubEvents, githubEvents, harborEvents, pubsubEvents, quayEvents, startPromotions } from '../ops/webhook.js';
+import { computeDigest } from '../registry/digest.js';
 import type { AppEnv } from './app-env.js';
 import { constantTimeEqual, verifyIssuerToken } from './auth.js';
 
@@ -33,9 +34,15 @@ export function webhookRoutes(deps: Deps): Hono<AppEnv> {
       const token = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
       if (!token) throw new AppError('UNAUTHENTICATED', 'a Pub/Sub push needs its OIDC token');
       await verifyIssuerToken(deps, { ...receiver.token!, algorithms: ['RS256', 'ES256'], clockToleranceSeconds: 30, maxTokenAgeSeconds: 3600, jwksCooldownSeconds: 30 }, token);
-    } else if (!constantTimeEqual(c.req.header('authorization') ?? '', `Bearer ${receiver.secret}`)) {
+    } else if (receiver.format === 'harbor') {
+      // Harbor sends the configured auth header value as it is.
+      if (!constantTimeEqual(c.req.header('authorization') ?? '', receiver.secret)) throw new AppError('UNAUTHENTICATED', "the webhook does not carry this receiver's secret");
+    } else if (receiver.format === 'acr') {
+      if (!constantTimeEqual(c.req.header(receiver.header!) ?? '', receiver.secret)) throw new AppError('UNAUTHENTICATED', `the webhook does not carry this receiver's ${receiver.header} header`);
+    } else if (receiver.format === 'distribution' && !constantTimeEqual(c.req.header('authorization') ?? '', `Bearer ${receiver.secret}`)) {
       throw new AppError('UNAUTHENTICATED', "the webhook does not carry this receiver's secret");
     }
+    // dockerhub and quay sign nothing: knowing the (long, random) receiver id in the path is the proof.
     let body: unknown;
     try {
       body = JSON.parse(new TextDecoder().decode(raw));
@@ -48,6 +55,10 @@ export function webhookRoutes(deps: Deps): Hono<AppEnv> {
       if (!delivery) throw new AppError('INVALID_REQUEST', 'a GitHub delivery needs X-GitHub-Delivery');
       events = githubEvents(body, delivery);
     } else if (receiver.format === 'pubsub') events = pubsubEvents(body);
+    else if (receiver.format === 'harbor') events = harborEvents(body);
+    else if (receiver.format === 'acr') events = acrEvents(body);
+    else if (receiver.format === 'dockerhub') events = dockerHubEvents(body);
+    else if (receiver.format === 'quay') events = quayEvents(body, await computeDigest(raw));
     else events = distributionEvents(body);
     return c.json(await startPromotions(deps, receiver, events), 202);
   });

@@ -38,7 +38,8 @@ export interface PushEvent {
   id: string;
   repository: string;
   tag: string;
-  digest: string;
+  /** Absent when the sender names only the tag (Docker Hub, Quay): resolved when the job runs. */
+  digest?: string;
 }
 
 /** CNCF distribution notification envelope (events.v1/v2+json): each tagged manifest push. */
@@ -91,6 +92,49 @@ export function pubsubEvents(body: unknown): PushEvent[] {
   return [{ id, repository, tag: data.tag.slice(colon + 1), digest: data.digest.slice(at + 1) }];
 }
 
+/** Harbor (default JSON and CloudEvents): pushed artifacts with digest and tag. */
+export function harborEvents(body: unknown): PushEvent[] {
+  const b = body as { type?: unknown; data?: HarborData; event_data?: HarborData };
+  const data = b.event_data ?? b.data;
+  if (!data || !Array.isArray(data.resources)) throw new AppError('INVALID_REQUEST', 'not a Harbor event');
+  if (!/push/i.test(String(b.type))) return [];
+  const repository = data.repository?.repo_full_name;
+  if (typeof repository !== 'string') return [];
+  return data.resources
+    .filter((r) => typeof r.tag === 'string' && typeof r.digest === 'string')
+    .map((r) => ({ id: `${r.digest}:${r.tag}`, repository, tag: r.tag!, digest: r.digest! }));
+}
+
+interface HarborData {
+  resources?: { digest?: string; tag?: string }[];
+  repository?: { repo_full_name?: string };
+}
+
+/** Azure Container Registry: distribution-like single events. */
+export function acrEvents(body: unknown): PushEvent[] {
+  const b = body as { id?: unknown; action?: unknown; target?: { repository?: unknown; tag?: unknown; digest?: unknown } };
+  if (!b || typeof b !== 'object' || !b.target) throw new AppError('INVALID_REQUEST', 'not an ACR event');
+  const t = b.target;
+  if (b.action !== 'push' || typeof b.id !== 'string' || typeof t.repository !== 'string' || typeof t.tag !== 'string' || typeof t.digest !== 'string') return [];
+  return [{ id: b.id, repository: t.repository, tag: t.tag, digest: t.digest }];
+}
+
+/** Docker Hub: a tag was pushed (no digest: it is resolved when the job runs). */
+export function dockerHubEvents(body: unknown): PushEvent[] {
+  const b = body as { push_data?: { tag?: unknown; pushed_at?: unknown }; repository?: { repo_name?: unknown } };
+  if (!b?.push_data || !b.repository) throw new AppError('INVALID_REQUEST', 'not a Docker Hub event');
+  if (typeof b.push_data.tag !== 'string' || typeof b.repository.repo_name !== 'string') return [];
+  return [{ id: `${b.repository.repo_name}:${b.push_data.tag}:${String(b.push_data.pushed_at)}`, repository: b.repository.repo_name, tag: b.push_data.tag }];
+}
+
+/** Quay: updated tags of a repository (no digests; resolved when the job runs). */
+export function quayEvents(body: unknown, bodyDigest: string): PushEvent[] {
+  const b = body as { repository?: unknown; updated_tags?: unknown };
+  if (typeof b?.repository !== 'string' || !Array.isArray(b.updated_tags)) throw new AppError('INVALID_REQUEST', 'not a Quay event');
+  const repository = b.repository;
+  return b.updated_tags.filter((t): t is string => typeof t === 'string').map((tag) => ({ id: `${bodyDigest}:${tag}`, repository, tag }));
+}
+
 interface GithubPackage {
   name?: string;
   namespace?: string;
@@ -106,7 +150,7 @@ export async function startPromotions(deps: Deps, receiver: WebhookReceiver, eve
   const rules = await listRules(deps);
   for (const event of events) {
     if (!isValidTag(event.tag)) continue;
-    const digest = validateDigest(event.digest);
+    const pinned = event.digest === undefined ? '' : `@${validateDigest(event.digest)}`;
     const repository = `${receiver.registry}/${event.repository}`;
     for (const rule of rules) {
       if (!repositoryGlob(rule.source.repository).test(repository) || !tagAllowed(rule, event.tag)) continue;
@@ -118,7 +162,7 @@ export async function startPromotions(deps: Deps, receiver: WebhookReceiver, eve
       // The job id comes from the event and rule, so a redelivery racing this one finds the same job.
       const id = await jobId(key);
       await deps.kv.put(key, id, { ttlSeconds: EVENT_TTL_SECONDS });
-      await createPromotionJob(deps, { source: `${repository}:${event.tag}@${digest}`, rule: rule.name }, `webhook:${receiver.id}`, id);
+      await createPromotionJob(deps, { source: `${repository}:${event.tag}${pinned}`, rule: rule.name }, `webhook:${receiver.id}`, id);
       deps.jobs.enqueue(id);
       outcome.jobs.push(id);
     }
