@@ -2,7 +2,7 @@
 
 import { expect, inject, it } from 'vitest';
 import { computeDigest } from '../src/registry/digest.js';
-import { judge, uniqueRepository } from './support/copying.js';
+import { judge, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
@@ -33,12 +33,7 @@ it('a job is accepted at once and reports its result when done; others cannot se
   expect(accepted.status).toBe(202);
   const { id, url, state } = (await accepted.json()) as { id: string; url: string; state: string };
   expect(state).toBe('queued');
-  let job: any;
-  for (let i = 0; i < 100; i++) {
-    job = await (await service.app.request(url, { headers: { authorization: `Bearer ${keys.owner}` } })).json();
-    if (job.state === 'done' || job.state === 'failed') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const job = await waitForJob(service, id, { authorization: `Bearer ${keys.owner}` });
   expect(job).toMatchObject({ id, state: 'done', runs: 1, result: { digest: fixture.skopeo.anonymous.multiarch!.digest, tags: ['v1'] } });
   expect(job.progress.blobsDone).toBe(job.progress.blobsTotal);
   expect((await judge(fixture.judge, 'copy-all', `${target}/${repository}:v1`)).ok).toBe(true);

@@ -1,7 +1,7 @@
 // Harbor, ACR, Docker Hub and Quay events start promotions too, each with its own proof.
 
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
@@ -48,12 +48,7 @@ it('each format is verified, parsed and promoted; a wrong proof is refused', asy
     expect(res.status, receiver).toBe(202);
     const { jobs } = (await res.json()) as { jobs: string[] };
     expect(jobs, receiver).toHaveLength(1);
-    let job: any;
-    for (let i = 0; i < 100; i++) {
-      job = await (await service.app.request(`/v1/jobs/${jobs[0]}`)).json();
-      if (job.state === 'done' || job.state === 'failed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const job = await waitForJob(service, jobs[0]!);
     expect(job, receiver).toMatchObject({ kind: 'promote', state: 'done', caller: `webhook:${receiver}` });
   }
   expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:1.2.3`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);

@@ -1,7 +1,7 @@
 // GitHub package events: HMAC over the raw body (constant-time), one run per delivery id, then the promotion.
 
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
@@ -45,12 +45,7 @@ it('a signed package event promotes; a one-byte change is refused; a replayed de
   expect(accepted.status).toBe(202);
   const { jobs } = (await accepted.json()) as { jobs: string[] };
   expect(jobs).toHaveLength(1);
-  let job: any;
-  for (let i = 0; i < 100; i++) {
-    job = await (await service.app.request(`/v1/jobs/${jobs[0]}`)).json();
-    if (job.state === 'done' || job.state === 'failed') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const job = await waitForJob(service, jobs[0]!);
   expect(job, JSON.stringify(job)).toMatchObject({ kind: 'promote', state: 'done', caller: 'webhook:github' });
   expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:1.2.3`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
 

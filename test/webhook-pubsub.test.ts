@@ -3,7 +3,7 @@
 
 import { importJWK, SignJWT } from 'jose';
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
@@ -44,12 +44,7 @@ it('a Pub/Sub push with a valid token promotes; one for another audience is refu
   expect(accepted.status).toBe(202);
   const { jobs } = (await accepted.json()) as { jobs: string[] };
   expect(jobs).toHaveLength(1);
-  let job: any;
-  for (let i = 0; i < 100; i++) {
-    job = await (await service.app.request(`/v1/jobs/${jobs[0]}`)).json();
-    if (job.state === 'done' || job.state === 'failed') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const job = await waitForJob(service, jobs[0]!);
   expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', caller: 'webhook:gar' });
   expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:v7`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
 });

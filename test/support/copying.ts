@@ -41,3 +41,14 @@ export function blobTraffic(service: TestService) {
     manifestPuts: service.requests.filter((r) => r.method === 'PUT' && r.url.includes('/manifests/')).length,
   };
 }
+
+/** Polls GET /v1/jobs/<id> until the job is done or failed (or ~10 s pass). */
+export async function waitForJob(service: TestService, id: string, headers: Record<string, string> = {}): Promise<any> {
+  let job: any;
+  for (let i = 0; i < 100; i++) {
+    job = await (await service.app.request(`/v1/jobs/${id}`, { headers })).json();
+    if (job.state === 'done' || job.state === 'failed') return job;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return job;
+}
