@@ -1,12 +1,21 @@
 // Workers entry: turns bindings into Deps and serves the app.
 
+// @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; the root tsconfig has no Workers types.
+import { WorkflowEntrypoint } from 'cloudflare:workers';
 import { parseConfig } from './src/config.js';
+import { runJob } from './src/ops/jobs.js';
 import { consoleLogger, realSleep, type Deps } from './src/deps.js';
 import { createApp } from './src/http/app.js';
 import { CloudflareKv, type KvNamespaceLike } from './src/kv/cloudflare.js';
 
+interface WorkflowBinding {
+  create(options: { id: string; params: { id: string } }): Promise<unknown>;
+}
+
 export interface Env {
   FERRY_KV: KvNamespaceLike;
+  /** Cloudflare Workflows binding that runs jobs durably. */
+  FERRY_JOBS?: WorkflowBinding;
   /** The JSON configuration document (a var, or a secret when it holds credentials). */
   FERRY_CONFIG?: string;
   [secret: string]: unknown;
@@ -22,7 +31,9 @@ let cached: { env: Env; configText: string | undefined; app: App } | undefined;
 
 export function depsFromEnv(env: Env): Deps {
   const lookup = (name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined);
+  const jobs = env.FERRY_JOBS;
   return {
+    ...(jobs ? { jobs: { enqueue: async (id: string) => void (await jobs.create({ id, params: { id } })) } } : {}),
     kv: new CloudflareKv(env.FERRY_KV),
     fetch: (input, init) => fetch(input, init),
     config: parseConfig(env.FERRY_CONFIG ?? '{}', lookup, { copyConcurrency: WORKERS_COPY_CONCURRENCY }),
@@ -44,3 +55,13 @@ export default {
     return appFor(env).fetch(request, env, ctx as never);
   },
 };
+
+/** One Workflow instance per job: its step runs the job, and is retried (and resumed) by the engine. */
+export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unknown[]) => { env: Env }) {
+  async run(event: { payload: { id: string } }, step: { do<T>(name: string, options: unknown, run: () => Promise<T>): Promise<T> }): Promise<void> {
+    await step.do('run job', { retries: { limit: 3, delay: '10 seconds', backoff: 'exponential' }, timeout: '60 minutes' }, async () => {
+      await runJob(depsFromEnv(this.env), event.payload.id);
+      return 'done';
+    });
+  }
+}

@@ -15,7 +15,8 @@ export type FetchLike = (input: Request | string | URL, init?: RequestInit) => P
 
 /** Runs copy jobs outside the request that created them (`wait: false`); absent where nothing durable runs them. */
 export interface JobQueue {
-  enqueue(id: string): void;
+  /** Resolves once the job is handed over (a Workflow instance created, or queued in process). */
+  enqueue(id: string): Promise<void> | void;
 }
 
 export interface Deps {

@@ -163,7 +163,7 @@ export async function startPromotions(deps: Deps, receiver: WebhookReceiver, eve
       const id = await jobId(key);
       await deps.kv.put(key, id, { ttlSeconds: EVENT_TTL_SECONDS });
       await createPromotionJob(deps, { source: `${repository}:${event.tag}${pinned}`, rule: rule.name }, `webhook:${receiver.id}`, id);
-      deps.jobs.enqueue(id);
+      await deps.jobs.enqueue(id);
       outcome.jobs.push(id);
     }
   }

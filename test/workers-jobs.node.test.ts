@@ -1,0 +1,39 @@
+// On Workers, "wait": false runs the copy as a Cloudflare Workflow instance (here: wrangler's local engine
+// under `npm start`), and GET /v1/jobs/<id> follows it to the end.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, inject, it } from 'vitest';
+import { judge, uniqueRepository } from './support/copying.js';
+import { startFerry, type FerryProcess } from './support/ferry-process.js';
+
+const fixture = inject('fixture');
+const state = mkdtempSync(join(tmpdir(), 'ferry-wf-'));
+let ferry: FerryProcess | undefined;
+afterAll(async () => {
+  await ferry?.stop();
+  rmSync(state, { recursive: true, force: true });
+});
+
+it('a copy job runs to completion as a Workflow', async () => {
+  const source = fixture.registries.anonymous.host;
+  const target = fixture.targets.anonymous.host;
+  ferry = await startFerry({ registries: { [source]: { insecure: true }, [target]: { insecure: true } }, callers: { anonymous: true } }, {}, state, 'workerd');
+  const repository = uniqueRepository('workflows/app');
+  const accepted = await fetch(`${ferry.base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: `${source}/ferry-test/large:v1`, target: `${target}/${repository}:v1`, wait: false }),
+  });
+  const body = (await accepted.json()) as { id: string; url: string };
+  expect(accepted.status, JSON.stringify(body)).toBe(202);
+  let job: any;
+  for (let i = 0; i < 150; i++) {
+    job = await (await fetch(`${ferry.base}${body.url}`)).json();
+    if (job.state === 'done' || job.state === 'failed') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', result: { digest: fixture.skopeo.anonymous.large!.digest } });
+  expect((await judge(fixture.judge, 'copy-all', `${target}/${repository}:v1`)).ok).toBe(true);
+}, 90_000);
