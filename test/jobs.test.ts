@@ -41,7 +41,7 @@ it('a job is accepted at once and reports its result when done; others cannot se
   expect(foreign.status).toBe(404);
 });
 
-it('without a job runner (Workers until a durable engine is wired), "wait": false is refused clearly', async () => {
+it('where no job runner is configured, "wait": false is refused clearly', async () => {
   const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
   const res = await post(service, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/x:v1`, wait: false });
   expect(res.status).toBe(501);

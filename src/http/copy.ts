@@ -79,7 +79,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
         },
       );
     if (request.wait === false) {
-      if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'this runtime has no job runner for "wait": false; copy with the request open instead');
+      if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead');
       const job = await createCopyJob(deps, request, caller.id);
       await deps.jobs.enqueue(job.id);
       return c.json({ id: job.id, state: job.state, url: `/v1/jobs/${job.id}` }, 202);
