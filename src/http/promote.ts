@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { recordAudit } from '../ops/audit.js';
+import { auditPromotion, recordAudit } from '../ops/audit.js';
 import { executePromotion, planPromotion } from '../ops/promote.js';
 import { deleteRule, findRule, listRules, putRule } from '../ops/rules-store.js';
 import { parseReference } from '../registry/reference.js';
@@ -24,10 +24,10 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     if (request.dryRun !== false) return c.json({ dryRun: true, plan });
     try {
       const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false }, caller.id);
-      await recordAudit(deps, { caller: caller.id, action: 'promote', source: plan.source, sourceDigest: plan.digest, target: rule.targets.map((t) => t.repository).join(','), targetDigest: plan.digest, tags: plan.steps.map((s) => s.tag), outcome: 'ok' });
+      await auditPromotion(deps, caller.id, request.source, plan);
       return c.json({ dryRun: false, plan, results });
     } catch (error) {
-      await recordAudit(deps, { caller: caller.id, action: 'promote', source: plan.source, sourceDigest: plan.digest, outcome: 'error', code: isAppError(error) ? error.code : 'INTERNAL' });
+      await auditPromotion(deps, caller.id, request.source, plan, { code: isAppError(error) ? error.code : 'INTERNAL' });
       throw error;
     }
   });

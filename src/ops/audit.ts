@@ -34,3 +34,21 @@ export async function auditCopy(
     await recordAudit(deps, { caller, action: 'copy', source: r.source, target: r.target, sourceDigest: r.source.split('@')[1], targetDigest: r.digest, tags: r.tags, outcome: 'ok' });
   }
 }
+
+/** The audit record of a promotion: targets and tags from its plan when there is one, the error code when it failed. */
+export async function auditPromotion(
+  deps: Deps,
+  caller: string,
+  source: string,
+  plan: { source: string; digest: string; steps: { target: string; tag: string }[] } | undefined,
+  error?: { code: string },
+): Promise<void> {
+  await recordAudit(deps, {
+    caller,
+    action: 'promote',
+    source: plan?.source ?? source,
+    ...(plan ? { sourceDigest: plan.digest, targetDigest: plan.digest, target: [...new Set(plan.steps.map((s) => s.target))].join(','), tags: plan.steps.map((s) => s.tag) } : {}),
+    outcome: error ? 'error' : 'ok',
+    ...(error ? { code: error.code } : {}),
+  });
+}

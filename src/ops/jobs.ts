@@ -5,8 +5,8 @@ import type { Deps, JobQueue } from '../deps.js';
 import { isAppError } from '../errors.js';
 import { getJson, putJson } from '../kv/store.js';
 import { recordKeys } from '../kv/records.js';
-import { auditCopy, recordAudit } from './audit.js';
-import { executePromotion, planPromotion } from './promote.js';
+import { auditCopy, auditPromotion } from './audit.js';
+import { executePromotion, planPromotion, type PromotionPlan } from './promote.js';
 import { findRule } from './rules-store.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
 import { copyImage, type CopyRequest, type ManyCopyResult } from './copy.js';
@@ -92,13 +92,14 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
       void save(deps, { ...job, progress: { ...job.progress } }).catch(() => undefined);
     }
   };
+  let plan: PromotionPlan | undefined;
   try {
     if (job.kind === 'promote' && job.promotion) {
-      const plan = await planPromotion(deps, job.promotion.source, await findRule(deps, job.promotion.rule));
+      plan = await planPromotion(deps, job.promotion.source, await findRule(deps, job.promotion.rule));
       const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller);
       job.state = 'done';
       job.result = { results };
-      await recordAudit(deps, { caller: job.caller, action: 'promote', source: plan.source, sourceDigest: plan.digest, targetDigest: plan.digest, tags: plan.steps.map((s) => s.tag), outcome: 'ok' });
+      await auditPromotion(deps, job.caller, job.promotion.source, plan);
     } else {
       const result = await copyImage(deps, job.request, { emit, wantsProgress: false });
       job.state = 'done';
@@ -109,7 +110,7 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
     job.state = 'failed';
     const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
     job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
-    if (job.kind === 'promote') await recordAudit(deps, { caller: job.caller, action: 'promote', source: job.promotion?.source, outcome: 'error', code: job.error.code });
+    if (job.kind === 'promote') await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error);
     else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } });
   }
   await save(deps, job);
