@@ -18,9 +18,14 @@ export default defineConfig({
       },
       {
         plugins: [
-          cloudflareTest({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: { cf: false },
+          cloudflareTest(({ inject }) => {
+            const { registries, targets } = inject('fixture');
+            // The worker's own FERRY_CONFIG (worker.ts, its Workflow and cron): the test registries.
+            const config = { registries: { [registries.anonymous.host]: { insecure: true }, [targets.anonymous.host]: { insecure: true } }, callers: { anonymous: true } };
+            return {
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: { cf: false, bindings: { FERRY_CONFIG: JSON.stringify(config) } },
+            };
           }),
         ],
         resolve: { alias: { '@test-runtime': here('./test/support/runtime-workerd.ts') } },

@@ -3,13 +3,24 @@
 // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; the root tsconfig has no Workers types.
 import { WorkflowEntrypoint } from 'cloudflare:workers';
 import { parseConfig } from './src/config.js';
-import { runJob } from './src/ops/jobs.js';
-import { consoleLogger, realSleep, type Deps } from './src/deps.js';
+import { reviveStaleJobs, runJob } from './src/ops/jobs.js';
+import { consoleLogger, realSleep, type Deps, type JobQueue } from './src/deps.js';
 import { createApp } from './src/http/app.js';
 import { CloudflareKv, type KvNamespaceLike } from './src/kv/cloudflare.js';
 
+interface WorkflowInstance {
+  status(): Promise<{ status: string }>;
+  restart(): Promise<void>;
+  sendEvent(event: { type: string; payload: unknown }): Promise<void>;
+}
+
 interface WorkflowBinding {
   create(options: { id: string; params: { id: string } }): Promise<unknown>;
+  get(id: string): Promise<WorkflowInstance>;
+}
+
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
 }
 
 export interface Env {
@@ -29,11 +40,33 @@ const WORKERS_COPY_CONCURRENCY = 3;
 // One app per isolate and config text; it holds no request state, only learned auth challenges.
 let cached: { env: Env; configText: string | undefined; app: App } | undefined;
 
+/** Jobs as Workflow instances, one per job id. */
+function workflowJobs(workflows: WorkflowBinding): JobQueue {
+  const create = async (id: string) => void (await workflows.create({ id, params: { id } }));
+  return {
+    enqueue: create,
+    async wake(id) {
+      let instance: WorkflowInstance;
+      try {
+        instance = await workflows.get(id);
+      } catch {
+        return create(id); // recorded, but the instance was never created
+      }
+      const { status } = await instance.status();
+      if (status === 'paused') return; // paused on purpose, by someone with the dashboard or the API
+      if (status === 'errored' || status === 'terminated' || status === 'complete') return instance.restart();
+      // Queued or running by its status, yet silent. The hosted engine resumes instances by itself; the
+      // local one (wrangler, Miniflare) resumes an instance whose host was killed only when it next hears
+      // from it. An event it does not wait for is kept and ignored by an instance that is alive.
+      await instance.sendEvent({ type: 'ferry-wake', payload: {} });
+    },
+  };
+}
+
 export function depsFromEnv(env: Env): Deps {
   const lookup = (name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined);
-  const jobs = env.FERRY_JOBS;
   return {
-    ...(jobs ? { jobs: { enqueue: async (id: string) => void (await jobs.create({ id, params: { id } })) } } : {}),
+    ...(env.FERRY_JOBS ? { jobs: workflowJobs(env.FERRY_JOBS) } : {}),
     kv: new CloudflareKv(env.FERRY_KV),
     fetch: (input, init) => fetch(input, init),
     config: parseConfig(env.FERRY_CONFIG ?? '{}', lookup, { copyConcurrency: WORKERS_COPY_CONCURRENCY }),
@@ -53,6 +86,11 @@ function appFor(env: Env): App {
 export default {
   fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
     return appFor(env).fetch(request, env, ctx as never);
+  },
+  /** The cron trigger: wakes jobs whose runner went silent (see jobs.staleAfterSeconds). */
+  scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): void {
+    const deps = depsFromEnv(env);
+    ctx.waitUntil(reviveStaleJobs(deps).then((woken) => woken && deps.log.info('jobs: woke silent jobs', { woken })));
   },
 };
 

@@ -66,7 +66,14 @@ try {
 if (anonymous) console.log('callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine');
 else console.log('callers: only configured API keys and OIDC tokens are accepted');
 
+// A local dev server fires no cron triggers: run wrangler.toml's (it wakes jobs whose runner died,
+// such as the ones a killed `npm start` left) on its schedule, every minute.
+const cron = setInterval(() => {
+  worker.scheduled({ cron: '* * * * *' }).catch((error) => console.error(`cron trigger failed: ${error.message}`));
+}, 60_000);
+
 const stop = async () => {
+  clearInterval(cron);
   await worker.dispose();
   process.exit(0);
 };

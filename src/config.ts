@@ -56,6 +56,8 @@ export interface FerryConfig {
   retryBudget: number;
   /** Resume broken blob downloads with Range (a JS hop per chunk) instead of restarting the blob. */
   resumeDownloads: boolean;
+  /** A queued or running job whose record has not changed for this long lost its runner and is woken. */
+  jobStaleAfterMs: number;
   /** Who may call Ferry; without a `callers` section nobody may. */
   callers: CallersConfig;
   /** Promotion rules (`promotion.rules`). */
@@ -69,7 +71,7 @@ export type SecretLookup = (name: string) => string | undefined;
 const DEFAULT_TAG_TTL_SECONDS = 60;
 const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts', 'blobHosts', 'upload']);
 const CREDENTIAL_KEYS = new Set(['username', 'password', 'token', 'identityToken']);
-const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', 'promotion', 'webhooks', '$schema']);
+const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', 'promotion', 'webhooks', 'jobs', '$schema']);
 
 // Docker Hub is spelled several ways; its API lives on registry-1.docker.io.
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
@@ -184,6 +186,9 @@ export const DEFAULT_COPY_CONCURRENCY = 6;
 const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
 // Blob restarts per copy after request-level retries: enough for a flaky hour, bounded for a broken one.
 const DEFAULT_RETRY_BUDGET = 10;
+// A running job writes its record at least every third of this (a heartbeat); silence for the whole
+// of it means its runner died (a crash, a killed host) and nobody else will notice.
+const DEFAULT_JOB_STALE_AFTER_SECONDS = 90;
 
 export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined, defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY }): FerryConfig {
   const doc = typeof input === 'string' ? parseJsonText(input) : input ?? {};
@@ -215,7 +220,12 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
     fail('copy.concurrency: expected an integer from 1 to 64');
   }
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
+  const jobs = doc.jobs ?? {};
+  if (!isRecord(jobs)) fail('jobs: expected an object');
+  checkKeys('jobs', jobs, new Set(['staleAfterSeconds']));
+  const stale = jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS;
+  if (typeof stale !== 'number' || !(stale >= 3)) fail('jobs.staleAfterSeconds: expected seconds >= 3');
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, jobStaleAfterMs: stale * 1000, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
 }
 
 function parseJsonText(text: string): unknown {

@@ -13,10 +13,12 @@ export interface Logger {
 
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
-/** Runs copy jobs outside the request that created them (`wait: false`); absent where nothing durable runs them. */
+/** Runs jobs outside the request that created them (`wait: false`, webhooks); absent where nothing durable runs them. */
 export interface JobQueue {
   /** Resolves once the job is handed over (a Workflow instance created, or queued in process). */
   enqueue(id: string): Promise<void> | void;
+  /** Runs again a job whose runner stopped (a crash, a killed host); does nothing to one that runs. */
+  wake(id: string): Promise<void> | void;
 }
 
 export interface Deps {

@@ -14,6 +14,7 @@ describe('parseConfig', () => {
     expect(hub?.mirrors).toEqual(['https://mirror.example.com']);
     expect(config.tagTtlSeconds).toBe(60);
     expect(config.allowPublicRegistries).toBe(false);
+    expect(config.jobStaleAfterMs).toBe(90_000);
   });
 
   it.each([
@@ -23,6 +24,8 @@ describe('parseConfig', () => {
     [{ registries: { 'a.io': { mirrors: ['ftp://m'] } } }, 'only http(s)'],
     [{ registries: { 'https://a.io': {} } }, 'expected host[:port]'],
     [{ cache: { tagTtlSeconds: -1 } }, 'tagTtlSeconds'],
+    [{ jobs: { staleAfterSeconds: 1 } }, 'jobs.staleAfterSeconds: expected seconds >= 3'],
+    [{ jobs: { staleAfter: 10 } }, 'unknown field "staleAfter"'],
     ['{not json', 'not valid JSON'],
   ])('refuses %j', (input, message) => {
     expect(() => parseConfig(input)).toThrowError(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining(message) }));

@@ -16,7 +16,7 @@ export const CopyRequestSchema = z
     platforms: z.union([z.literal('all'), z.array(z.string().regex(PLATFORM, 'must look like os/arch[/variant]')).min(1)]).optional(),
     unwrap: z.boolean().optional().describe('With one platform: tag that platform manifest itself'),
     verify: z.boolean().optional().describe('Hash blob bytes in flight and abort on mismatch'),
-    wait: z.boolean().optional().describe('false: answer 202 with a job id at once and copy in the background (Node, Deno, Bun)'),
+    wait: z.boolean().optional().describe('false: answer 202 with a job id at once and copy in the background (a job: GET /v1/jobs/<id>)'),
   })
   .strict();
 

@@ -1,5 +1,7 @@
-// Copy jobs that outlive their request: recorded in KV, run by an in-process queue, and picked up again
-// after a restart (blobs already at the target are skipped; a recorded chunked upload continues).
+// Jobs that outlive their request: recorded in KV, run by a JobQueue (a Workflow instance, or an
+// in-process queue), and picked up again after a crash or a restart (blobs already at the target are
+// skipped; a recorded chunked upload continues). A running job rewrites its record at least every third
+// of `jobs.staleAfterSeconds`; a record older than that means its runner died, and the job is woken.
 
 import type { Deps, JobQueue } from '../deps.js';
 import { isAppError } from '../errors.js';
@@ -82,16 +84,23 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
   job.runs += 1;
   job.progress = { blobsDone: 0, blobsTotal: 0 };
   await save(deps, job);
-  let lastWrite = 0;
+  let lastWrite = deps.now();
+  // Writes go one after another, so a slow progress write never lands after the final state.
+  let writing: Promise<void> = Promise.resolve();
+  const write = () => {
+    lastWrite = deps.now();
+    const snapshot = { ...job, progress: { ...job.progress } };
+    writing = writing.then(() => save(deps, snapshot)).catch(() => undefined);
+  };
   const emit = (event: CopyEvent) => {
     if (event.type === 'plan') job.progress.blobsTotal += event.blobs;
     else if (event.type === 'skipped' || event.type === 'mounted' || (event.type === 'done' && 'blob' in event)) job.progress.blobsDone += 1;
     else return;
-    if (deps.now() - lastWrite >= PROGRESS_WRITE_MS) {
-      lastWrite = deps.now();
-      void save(deps, { ...job, progress: { ...job.progress } }).catch(() => undefined);
-    }
+    if (deps.now() - lastWrite >= PROGRESS_WRITE_MS) write();
   };
+  // One large blob can take minutes without an event: the heartbeat keeps the record fresh meanwhile.
+  const heartbeatMs = deps.config.jobStaleAfterMs / 3;
+  const heartbeat = setInterval(() => deps.now() - lastWrite >= heartbeatMs && write(), Math.max(PROGRESS_WRITE_MS, heartbeatMs / 2));
   let plan: PromotionPlan | undefined;
   try {
     if (job.kind === 'promote' && job.promotion) {
@@ -112,9 +121,42 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
     job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
     if (job.kind === 'promote') await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error);
     else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } });
+  } finally {
+    clearInterval(heartbeat);
   }
+  await writing;
   await save(deps, job);
   await deps.kv.delete(recordKeys.activeJob(id));
+}
+
+/** True when a job should be running but its record went silent for `jobs.staleAfterSeconds`. */
+export function isStale(deps: Deps, job: JobRecord): boolean {
+  return (job.state === 'queued' || job.state === 'running') && deps.now() - Date.parse(job.updatedAt) > deps.config.jobStaleAfterMs;
+}
+
+/** Wakes the job when its runner died; true when it did. */
+export async function reviveIfStale(deps: Deps, job: JobRecord): Promise<boolean> {
+  if (!deps.jobs || !isStale(deps, job)) return false;
+  deps.log.warn('job went silent: waking it', { id: job.id, updatedAt: job.updatedAt });
+  await deps.jobs.wake(job.id);
+  return true;
+}
+
+/** The sweep (a cron on Workers): wakes every unfinished job that went silent. Returns how many. */
+export async function reviveStaleJobs(deps: Deps): Promise<number> {
+  let cursor: string | undefined;
+  let woken = 0;
+  do {
+    const page = await deps.kv.list(recordKeys.activeJobsPrefix(), cursor ? { cursor } : {});
+    for (const key of page.keys) {
+      const id = key.slice(recordKeys.activeJobsPrefix().length);
+      const job = await getJob(deps, id);
+      if (!job || job.state === 'done' || job.state === 'failed') await deps.kv.delete(recordKeys.activeJob(id));
+      else if (await reviveIfStale(deps, job).catch((error: unknown) => (deps.log.error('could not wake job', { id, error: error instanceof Error ? error.message : 'unknown' }), false))) woken++;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return woken;
 }
 
 /** Runs jobs in this process, a few at a time; `resumePending` picks up what a previous process left. */
@@ -133,6 +175,11 @@ export class InProcessJobs implements JobQueue {
     if (this.#running.has(id) || this.#queue.includes(id)) return;
     this.#queue.push(id);
     this.#next();
+  }
+
+  // A job this process runs or holds is alive; any other one is picked up.
+  wake(id: string): void {
+    this.enqueue(id);
   }
 
   async resumePending(): Promise<number> {

@@ -1,0 +1,99 @@
+// A job whose runner died (a crash, a killed host) goes silent: its record stops changing. The sweep
+// (a cron on Workers) and GET /v1/jobs/<id> wake such a job, and leave live and finished ones alone.
+
+import { expect, inject, it } from 'vitest';
+import type { JobQueue } from '../src/deps.js';
+import { createCopyJob, getJob, reviveStaleJobs, runJob } from '../src/ops/jobs.js';
+import { recordKeys } from '../src/kv/records.js';
+import { putJson } from '../src/kv/store.js';
+import { uniqueRepository } from './support/copying.js';
+import { makeService } from './support/service.js';
+import { runtimeName } from '@test-runtime';
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+const STALE_SECONDS = 30;
+
+function recordingQueue(): JobQueue & { woken: string[] } {
+  const woken: string[] = [];
+  return { woken, enqueue: () => undefined, wake: (id) => void woken.push(id) };
+}
+
+function serviceWithClock() {
+  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } }, jobs: { staleAfterSeconds: STALE_SECONDS } });
+  let clock = Date.parse('2026-11-27T10:00:00Z');
+  const queue = recordingQueue();
+  service.deps.now = () => clock;
+  service.deps.jobs = queue;
+  return { service, queue, advance: (seconds: number) => (clock += seconds * 1000) };
+}
+
+const copyRequest = () => ({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('jobs/silent')}:v1` });
+
+it('the sweep wakes a job only once its record has been silent for jobs.staleAfterSeconds', async () => {
+  const { service, queue, advance } = serviceWithClock();
+  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  advance(STALE_SECONDS - 1);
+  expect(await reviveStaleJobs(service.deps)).toBe(0);
+  expect(queue.woken).toEqual([]);
+  advance(2);
+  expect(await reviveStaleJobs(service.deps)).toBe(1);
+  expect(queue.woken).toEqual([job.id]);
+  expect(service.logs.join('\n')).toContain('job went silent: waking it');
+});
+
+it('the sweep drops finished jobs from the active index without waking them', async () => {
+  const { service, queue, advance } = serviceWithClock();
+  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  // A runner that wrote its final state, then died before it could clear the index.
+  await putJson(service.deps.kv, recordKeys.job(job.id), { ...job, state: 'done' });
+  advance(STALE_SECONDS * 10);
+  expect(await reviveStaleJobs(service.deps)).toBe(0);
+  expect(queue.woken).toEqual([]);
+  expect(await service.deps.kv.get(recordKeys.activeJob(job.id))).toBeNull();
+});
+
+it('GET /v1/jobs/<id> wakes a silent job and answers with its record', async () => {
+  const { service, queue, advance } = serviceWithClock();
+  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  expect((await service.app.request(`/v1/jobs/${job.id}`)).status).toBe(200);
+  expect(queue.woken).toEqual([]);
+  advance(STALE_SECONDS + 1);
+  const res = await service.app.request(`/v1/jobs/${job.id}`);
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { state: string }).state).toBe('queued');
+  expect(queue.woken).toEqual([job.id]);
+});
+
+it('a finished job is never woken, however old', async () => {
+  const { service, queue, advance } = serviceWithClock();
+  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  await runJob(service.deps, job.id);
+  expect((await getJob(service.deps, job.id))?.state).toBe('done');
+  advance(STALE_SECONDS * 100);
+  await service.app.request(`/v1/jobs/${job.id}`);
+  expect(await reviveStaleJobs(service.deps)).toBe(0);
+  expect(queue.woken).toEqual([]);
+});
+
+it.runIf(runtimeName === 'workerd')("worker.ts's cron trigger wakes a silent job as a Workflow instance, which runs it to the end", async () => {
+  // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd.
+  const { env } = await import('cloudflare:workers');
+  const { default: worker, depsFromEnv } = await import('../worker.js');
+  const deps = depsFromEnv(env);
+  const repository = uniqueRepository('jobs/cron');
+  const job = await createCopyJob(deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` }, 'anonymous');
+  // Its runner died an hour ago: no Workflow instance holds it.
+  await putJson(deps.kv, recordKeys.job(job.id), { ...job, state: 'running', runs: 1, updatedAt: new Date(Date.now() - 3600_000).toISOString() });
+  const waits: Promise<unknown>[] = [];
+  worker.scheduled({}, env, { waitUntil: (p: Promise<unknown>) => void waits.push(p) });
+  await Promise.all(waits);
+  let record = await getJob(deps, job.id);
+  for (let i = 0; i < 150 && record?.state !== 'done' && record?.state !== 'failed'; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    record = await getJob(deps, job.id);
+  }
+  expect(record, JSON.stringify(record)).toMatchObject({ state: 'done', runs: 2, result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
+  expect(await deps.kv.get(recordKeys.activeJob(job.id))).toBeNull();
+}, 60_000);
