@@ -70,6 +70,17 @@ it('pushing 1.2.3 to staging promotes it to production by digest; 1.2.3-rc1 is l
   expect((await judge(fixture.judge, 'raw', `${prodHost}/${prod}:latest`)).raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
   expect((await judge(fixture.judge, 'copy-all', `${prodHost}/${prod}:1.2.3`)).ok).toBe(true);
   expect((await judge(fixture.judge, 'raw', `${prodHost}/${prod}:1.2.3-rc1`)).ok).toBe(false);
+  // The promotion record is a referrer of the promoted digest (the tag fallback on distribution 2.8).
+  const digest = fixture.skopeo.anonymous.multiarch!.digest;
+  const fallback = await until(async () => {
+    const raw = await judge(fixture.judge, 'raw', `${prodHost}/${prod}:${digest.replace(':', '-')}`);
+    return raw.ok ? raw : undefined;
+  });
+  const referrer = JSON.parse(atob(fallback.raw!)).manifests.find((m: { artifactType?: string }) => m.artifactType === 'application/vnd.ferry.promotion.v1+json');
+  const artifact = JSON.parse(atob((await judge(fixture.judge, 'raw', `${prodHost}/${prod}@${referrer.digest}`)).raw!));
+  expect(artifact.subject.digest).toBe(digest);
+  const record = await (await fetch(`http://${prodHost}/v2/${prod}/blobs/${artifact.layers[0].digest}`)).json();
+  expect(record).toMatchObject({ rule: 'release', digest, tags: ['1.2.3', 'latest'] });
 }, 60_000);
 
 it('a redelivered event runs once; a wrong secret is refused', async () => {

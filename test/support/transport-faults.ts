@@ -15,6 +15,8 @@ export interface FaultLogEntry {
   /** Body bytes the proxy passed on (downloads) or took in (uploads). */
   bytes: number;
   note?: string;
+  /** hold-patch: the blob an upload's closing PUT names. */
+  digest?: string;
 }
 
 const BLOB_GET = /^\/v2\/.+\/blobs\/sha256:[a-f0-9]{64}$/;
@@ -124,6 +126,16 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
     }
     forward(req, res, upstreamPort, (up) => {
       log({ status: up.statusCode ?? 0, bytes, note: 'patch', ...(contentRange ? { range: contentRange } : {}) });
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    return true;
+  }
+  if (fault === 'hold-patch' && req.method === 'PUT' && UPLOAD.test(url.pathname)) {
+    // The PUT that closes an upload names its blob: a blob uploaded twice shows up twice.
+    const bytes = Number(req.headers['content-length'] ?? 0);
+    forward(req, res, upstreamPort, (up) => {
+      log({ status: up.statusCode ?? 0, bytes, note: 'put', digest: url.searchParams.get('digest') ?? '' });
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
