@@ -22,9 +22,9 @@ export interface PromotionRule {
   targets: PromotionTarget[];
   /** false (default): a target tag that names another digest is a conflict; true: it moves, after a backup tag. */
   mutable: boolean;
-  /** Copy cosign-style `sha256-<hex>.sig/.att/.sbom` tags and the `sha256-<hex>` referrers index along. */
+  /** Copy cosign-style `sha256-<hex>.sig/.att/.sbom` tags and OCI referrers (API or tag fallback) along. */
   copyReferrers: boolean;
-  /** Refuse to promote an image that has no `.sig` tag. */
+  /** Refuse to promote an image that has neither a `.sig` tag nor a signature referrer. */
   requireSignature: boolean;
 }
 

@@ -1,6 +1,7 @@
 // Manual promotions by rule: semver filters, templated tags, dry runs, immutable tags, mutable tags with backups.
 
 import { describe, expect, inject, it } from 'vitest';
+import { computeDigest } from '../src/registry/digest.js';
 import { judge, runCopy, uniqueRepository } from './support/copying.js';
 import { makeService } from './support/service.js';
 
@@ -36,6 +37,43 @@ function setup(mutable = false, extra: Record<string, unknown> = {}) {
     expect(run.status).toBe(200);
   };
   return { service, staging, prod, promote, stage };
+}
+
+async function pushBlob(repository: string, text: string): Promise<string> {
+  const bytes = new TextEncoder().encode(text);
+  const digest = await computeDigest(bytes);
+  const started = await fetch(`http://${registry}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  expect(started.status).toBe(202);
+  const location = new URL(started.headers.get('location')!, `http://${registry}`);
+  location.searchParams.set('digest', digest);
+  const res = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+  expect(res.status).toBe(201);
+  return digest;
+}
+
+/** An OCI artifact whose subject is the multi-arch image, pushed by digest and under no tag. */
+async function pushArtifact(repository: string, artifactType: string, content: string) {
+  const config = await pushBlob(repository, '{}');
+  const layer = await pushBlob(repository, content);
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config, size: 2 },
+    layers: [{ mediaType: artifactType, digest: layer, size: new TextEncoder().encode(content).byteLength }],
+    subject: { mediaType: 'application/vnd.oci.image.index.v1+json', digest: MULTIARCH, size: atob(fixture.skopeo.anonymous.multiarch!.raw).length },
+  });
+  const bytes = new TextEncoder().encode(manifest);
+  const digest = await computeDigest(bytes);
+  const res = await fetch(`http://${registry}/v2/${repository}/manifests/${digest}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: bytes });
+  expect(res.status).toBe(201);
+  return { manifest, layer, descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes.byteLength, artifactType } };
+}
+
+async function putFallbackIndex(repository: string, manifests: unknown[]): Promise<void> {
+  const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests });
+  const res = await fetch(`http://${registry}/v2/${repository}/manifests/${MULTIARCH.replace(':', '-')}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body });
+  expect(res.status).toBe(201);
 }
 
 describe('promotion by rule', () => {
@@ -127,6 +165,34 @@ describe('promotion by rule', () => {
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('SIGNATURE_MISSING');
     expect((await judge(fixture.judge, 'raw', `${registry}/${unsigned.prod}:5.0.0`)).ok).toBe(false);
+  });
+
+  it('copies OCI referrers (tag fallback) by digest, keeps the target\'s own, and counts a signature referrer as signed', async () => {
+    const { staging, prod, promote, stage } = setup(false, { copyReferrers: true, requireSignature: true });
+    await stage('multiarch', ['6.0.0']);
+    // What oras or notation leave on a registry without the referrers API: artifacts naming the image as
+    // their subject, listed in the sha256-<hex> index.
+    const sbom = await pushArtifact(staging, 'application/spdx+json', '{"spdxVersion":"SPDX-2.3"}');
+    const signature = await pushArtifact(staging, 'application/vnd.cncf.notary.signature', '{"payload":"signed"}');
+    await putFallbackIndex(staging, [sbom.descriptor, signature.descriptor]);
+    const earlier = await pushArtifact(prod, 'application/vnd.example.scan+json', '{"scanner":"earlier"}');
+    await putFallbackIndex(prod, [earlier.descriptor]);
+
+    const done = await promote({ source: `${registry}/${staging}:6.0.0`, rule: 'release', dryRun: false });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    const index = JSON.parse(atob((await judge(fixture.judge, 'raw', `${registry}/${prod}:${MULTIARCH.replace(':', '-')}`)).raw!));
+    const types = index.manifests.map((m: { artifactType: string }) => m.artifactType);
+    expect(types).toEqual(['application/vnd.example.scan+json', 'application/spdx+json', 'application/vnd.cncf.notary.signature', 'application/vnd.ferry.promotion.v1+json']);
+    for (const artifact of [sbom, signature]) {
+      expect((await judge(fixture.judge, 'raw', `${registry}/${prod}@${artifact.descriptor.digest}`)).raw).toBe(btoa(artifact.manifest));
+      expect((await fetch(`http://${registry}/v2/${prod}/blobs/${artifact.layer}`, { method: 'HEAD' })).status).toBe(200);
+    }
+    // A second promotion of the same digest (another tag) adds its own record and nothing twice.
+    await stage('multiarch', ['6.0.1']);
+    expect((await promote({ source: `${registry}/${staging}:6.0.1`, rule: 'release', dryRun: false })).status).toBe(200);
+    const after = JSON.parse(atob((await judge(fixture.judge, 'raw', `${registry}/${prod}:${MULTIARCH.replace(':', '-')}`)).raw!));
+    expect(after.manifests.map((m: { artifactType: string }) => m.artifactType)).toEqual([...types, 'application/vnd.ferry.promotion.v1+json']);
+    expect(new Set(after.manifests.map((m: { digest: string }) => m.digest)).size).toBe(5);
   });
 
   it('an unknown rule is NOT_FOUND', async () => {

@@ -67,6 +67,16 @@ export async function copyImage(deps: Deps, request: CopyRequest, reporter: Copy
   }, reporter);
 }
 
+/**
+ * Copies a manifest and what it holds by digest, under no tag: a referrer (a signature, an SBOM) is
+ * found through its subject, not by name. `source` names a digest; the target is a repository.
+ */
+export async function copyByDigest(deps: Deps, source: string, targetRepository: string, reporter: CopyReporter): Promise<CopyResult> {
+  const from = parseReference(source);
+  if (!from.digest) throw new AppError('INVALID_REQUEST', `${source} names no digest`);
+  return copySingle(deps, { source: from, targetRepository: parseRepositoryName(targetRepository), tags: [], platforms: 'all', unwrap: false, verify: false }, reporter);
+}
+
 async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter): Promise<ManyCopyResult> {
   const source = parseRepositoryName(request.source);
   const target = parseRepositoryName(request.target);
@@ -121,7 +131,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
 
   // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
   const loading = BlobMemory.load(deps, registry, plan.blobs.map((b) => b.digest));
-  if (await allTagsPointAt(targetClient, repository, job.tags, plan.top.digest)) {
+  if (await alreadyThere(targetClient, repository, job.tags, plan.top.digest)) {
     reporter.emit({ type: 'done', result });
     return result;
   }
@@ -162,7 +172,9 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   return result;
 }
 
-async function allTagsPointAt(client: RegistryClient, repository: string, tags: string[], digest: string): Promise<boolean> {
+/** True when every tag names the digest; without tags, when the manifest is there by digest. */
+async function alreadyThere(client: RegistryClient, repository: string, tags: string[], digest: string): Promise<boolean> {
+  if (!tags.length) return (await client.headManifest(repository, digest, { primary: true })) !== null;
   for (const tag of tags) {
     const head = await client.headManifest(repository, tag, { primary: true });
     if (head?.digest !== digest) return false;

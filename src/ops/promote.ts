@@ -5,12 +5,13 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { repositoryGlob } from '../glob.js';
 import { registryClient } from '../registry/client.js';
-import { formatReference, isValidTag, parseReference, parseRepositoryName } from '../registry/reference.js';
+import { formatReference, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
 import type { PromotionRule } from '../rules.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
-import { copyImage } from './copy.js';
+import { copyByDigest, copyImage } from './copy.js';
 import { findRule } from './rules-store.js';
-import { pushPromotionRecord, referrersTag } from './promotion-record.js';
+import { pushPromotionRecord } from './promotion-record.js';
+import { indexReferrers, listReferrers, referrersTag } from './referrers.js';
 import { parseSemver, satisfies } from './semver.js';
 
 export interface PromotionStep {
@@ -68,8 +69,8 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
     throw new AppError('CONFLICT', `${repository}:${tag} now names ${head.digest}, not ${source.digest}`);
   }
   const digest = head.digest;
-  if (rule.requireSignature && !(await registryClient(deps, source.registry).headManifest(source.repository, `${referrersTag(digest)}.sig`))) {
-    throw new AppError('SIGNATURE_MISSING', `rule "${rule.name}" requires a signature, and ${repository}@${digest} has no ${referrersTag(digest)}.sig tag`);
+  if (rule.requireSignature && !(await isSigned(deps, source.registry, source.repository, digest))) {
+    throw new AppError('SIGNATURE_MISSING', `rule "${rule.name}" requires a signature, and ${repository}@${digest} has neither a ${referrersTag(digest)}.sig tag nor a signature referrer`);
   }
   const steps: PromotionStep[] = [];
   for (const target of rule.targets) {
@@ -91,6 +92,34 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
   return { rule: rule.name, source: formatReference({ ...source, digest }), sourceTag: tag, digest, steps };
 }
 
+// Artifact types of signatures: cosign (OCI 1.1 mode), a sigstore bundle, Notation.
+const SIGNATURE_TYPES = new Set(['application/vnd.dev.cosign.artifact.sig.v1+json', 'application/vnd.dev.sigstore.bundle.v0.3+json', 'application/vnd.cncf.notary.signature']);
+
+async function isSigned(deps: Deps, registry: string, repository: string, digest: string): Promise<boolean> {
+  const client = registryClient(deps, registry);
+  if (await client.headManifest(repository, `${referrersTag(digest)}.sig`)) return true;
+  return (await listReferrers(client, repository, digest)).some((r) => r.artifactType !== undefined && SIGNATURE_TYPES.has(r.artifactType));
+}
+
+/**
+ * Carries signatures, attestations and SBOMs along: cosign's `sha256-<hex>.sig/.att/.sbom` tags as tags,
+ * and OCI referrers by digest, made findable at the target (its referrers API, or the tag fallback).
+ */
+async function copyReferrers(deps: Deps, source: ImageReference, digest: string, target: string, reporter: CopyReporter): Promise<void> {
+  const sourceClient = registryClient(deps, source.registry);
+  const sourceRepository = `${source.registry}/${source.repository}`;
+  for (const suffix of ['.sig', '.att', '.sbom']) {
+    const tag = `${referrersTag(digest)}${suffix}`;
+    if (await sourceClient.headManifest(source.repository, tag)) {
+      await copyImage(deps, { source: `${sourceRepository}:${tag}`, target: `${target}:${tag}` }, reporter);
+    }
+  }
+  const referrers = await listReferrers(sourceClient, source.repository, digest);
+  for (const referrer of referrers) await copyByDigest(deps, `${sourceRepository}@${referrer.digest}`, target, reporter);
+  const name = parseRepositoryName(target);
+  await indexReferrers(registryClient(deps, name.registry), name.repository, digest, referrers);
+}
+
 /**
  * Carries a plan out: refuses whole on any conflict, keeps backups of moved tags, copies by digest (and,
  * if the rule says so, the signature and referrer tags), then leaves a promotion record in each target.
@@ -110,22 +139,13 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
   }
   const rule = await findRule(deps, plan.rule);
   const source = parseReference(plan.source);
-  const sourceRepository = `${source.registry}/${source.repository}`;
   const results: CopyResult[] = [];
   for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
     const tags = plan.steps.filter((s) => s.target === target && s.action !== 'unchanged').map((s) => s.tag);
     if (!tags.length) continue;
     const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter)) as CopyResult;
     results.push(result);
-    if (rule.copyReferrers) {
-      // cosign keeps signatures, attestations and SBOMs under digest tags; the plain one is the OCI referrers fallback.
-      for (const suffix of ['.sig', '.att', '.sbom', '']) {
-        const tag = `${referrersTag(plan.digest)}${suffix}`;
-        if (await registryClient(deps, source.registry).headManifest(source.repository, tag)) {
-          await copyImage(deps, { source: `${sourceRepository}:${tag}`, target: `${target}:${tag}` }, reporter);
-        }
-      }
-    }
+    if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, target, reporter);
     await pushPromotionRecord(deps, target, { digest: result.digest, mediaType: result.mediaType, size: result.size }, {
       rule: plan.rule,
       source: plan.source,

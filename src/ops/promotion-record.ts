@@ -3,13 +3,12 @@
 // the referrers API (distribution 2.8) find it through the `sha256-<hex>` tag fallback index (OCI 1.1).
 
 import type { Deps } from '../deps.js';
-import { isAppError } from '../errors.js';
 import { registryClient, type RegistryClient } from '../registry/client.js';
 import { computeDigest } from '../registry/digest.js';
 import { BlobUploader } from '../registry/upload.js';
+import { indexReferrers } from './referrers.js';
 
 export const PROMOTION_ARTIFACT_TYPE = 'application/vnd.ferry.promotion.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const EMPTY_CONFIG = { mediaType: 'application/vnd.oci.empty.v1+json', bytes: new TextEncoder().encode('{}') };
 
@@ -32,11 +31,7 @@ async function pushBlob(client: RegistryClient, repository: string, bytes: Uint8
   return digest;
 }
 
-export function referrersTag(digest: string): string {
-  return digest.replace(':', '-');
-}
-
-/** Pushes the record artifact into the target repository and lists it in the tag fallback index. */
+/** Pushes the record artifact into the target repository and makes it findable as a referrer. */
 export async function pushPromotionRecord(deps: Deps, target: string, subject: { digest: string; mediaType: string; size: number }, record: PromotionRecord): Promise<string> {
   const slash = target.indexOf('/');
   const client = registryClient(deps, target.slice(0, slash));
@@ -59,22 +54,6 @@ export async function pushPromotionRecord(deps: Deps, target: string, subject: {
   const manifestDigest = await computeDigest(manifest);
   await client.putManifest(repository, manifestDigest, manifest, OCI_MANIFEST);
 
-  // Tag fallback: read the index, add this referrer, write it back.
-  const tag = referrersTag(subject.digest);
-  let existing: { manifests: unknown[] } = { manifests: [] };
-  try {
-    const current = await client.getManifest(repository, tag);
-    existing = JSON.parse(new TextDecoder().decode(current.bytes)) as { manifests: unknown[] };
-  } catch (error) {
-    if (!isAppError(error) || error.code !== 'NOT_FOUND') throw error;
-  }
-  const index = new TextEncoder().encode(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_INDEX,
-      manifests: [...(existing.manifests ?? []), { mediaType: OCI_MANIFEST, digest: manifestDigest, size: manifest.byteLength, artifactType: PROMOTION_ARTIFACT_TYPE, annotations }],
-    }),
-  );
-  await client.putManifest(repository, tag, index, OCI_INDEX);
+  await indexReferrers(client, repository, subject.digest, [{ mediaType: OCI_MANIFEST, digest: manifestDigest, size: manifest.byteLength, artifactType: PROMOTION_ARTIFACT_TYPE, annotations }]);
   return manifestDigest;
 }

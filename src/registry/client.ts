@@ -5,7 +5,7 @@ import { AppError, isAppError } from '../errors.js';
 import { TokenCache } from './auth.js';
 import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
-import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './manifest.js';
+import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
 import { RegistryTransport, upstreamError, type Endpoint, type RegistryRequest } from './transport.js';
 
 export interface FetchedManifest {
@@ -31,6 +31,7 @@ const MAX_TAG_PAGES = 100;
 // Asked for explicitly so registries that would cut a page silently (distribution's default) send a Link.
 const DEFAULT_TAG_PAGE_SIZE = 1000;
 const MAX_TAG_PAGE_BYTES = 4 * 1024 * 1024;
+const MAX_REFERRER_PAGES = 20;
 
 export const pullScope = (repository: string) => `repository:${repository}:pull`;
 export const pushScope = (repository: string) => `repository:${repository}:pull,push`;
@@ -184,6 +185,34 @@ export class RegistryClient {
   }
 
   /**
+   * The OCI 1.1 referrers API: descriptors of the manifests whose `subject` is `digest`, every page. Null
+   * when the registry has no such API (it answers 404: distribution 2.8 and other pre-1.1 registries),
+   * which sends the caller to the `sha256-<hex>` tag fallback.
+   */
+  async referrers(repository: string, digest: string, options: ReadOptions = {}): Promise<Descriptor[] | null> {
+    const what = `referrers of ${this.registryKey}/${repository}@${digest}`;
+    return this.#read(async (endpoint) => {
+      let path: string | undefined = `/v2/${repository}/referrers/${digest}`;
+      const found: Descriptor[] = [];
+      for (let page = 0; path !== undefined; page++) {
+        if (page === MAX_REFERRER_PAGES) throw new AppError('UPSTREAM_PROTOCOL', `${what}: more than ${MAX_REFERRER_PAGES} pages`);
+        const response = await this.#request(endpoint, repository, { method: 'GET', path, headers: { accept: MediaType.OciIndex } });
+        if (response.status === 404 && page === 0) {
+          await discardBody(response);
+          return null;
+        }
+        if (!response.ok) throw await upstreamError(response, what);
+        const body = await readJson(response, MAX_MANIFEST_BYTES, what);
+        if (!Array.isArray(body.manifests)) throw new AppError('UPSTREAM_PROTOCOL', `${what}: the answer is not an image index`);
+        found.push(...(body.manifests as Descriptor[]).filter((d) => typeof d?.digest === 'string' && typeof d.mediaType === 'string'));
+        const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'));
+        path = next ? `${next.pathname}${next.search}` : undefined;
+      }
+      return found;
+    }, options.primary);
+  }
+
+  /**
    * Lists tags. With `n`, one page (the registry's `Link` gives `next`); without, every page up to a cap.
    */
   async listTags(repository: string, options: { n?: number; last?: string; pageSize?: number } = {}): Promise<TagPage> {
@@ -230,7 +259,7 @@ function nextLink(header: string | null, current: URL, check: (raw: string) => U
     const m = part.match(/<([^>]*)>\s*;(.*)/);
     if (m && /rel="?next"?/i.test(m[2] ?? '')) {
       const url = check(new URL(m[1] ?? '', current).toString());
-      if (url.origin !== current.origin) throw new AppError('UPSTREAM_PROTOCOL', 'the registry paginated tags to another host');
+      if (url.origin !== current.origin) throw new AppError('UPSTREAM_PROTOCOL', 'the registry paginated to another host');
       return url;
     }
   }
