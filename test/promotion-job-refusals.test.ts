@@ -1,0 +1,60 @@
+// A webhook promotion that must not happen (no signature, an immutable tag naming another digest) ends as
+// a failed job whose error says why, and leaves the target as it was.
+
+import { expect, inject, it } from 'vitest';
+import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const registry = fixture.targets.anonymous.host;
+const SECRET = 'refusals-receiver-secret-7f31';
+const V2S2 = fixture.skopeo.anonymous.v2s2!;
+const MULTIARCH = fixture.skopeo.anonymous.multiarch!;
+
+function setup(rule: Record<string, unknown>) {
+  const staging = uniqueRepository('staging/refused');
+  const prod = uniqueRepository('prod/refused');
+  const service = makeService(
+    {
+      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } },
+      promotion: { rules: [{ name: 'release', source: { repository: `${registry}/${staging}`, tags: { semver: '>=1.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }], ...rule }] },
+    },
+    { jobs: true },
+  );
+  const put = async (image: string, target: string) =>
+    expect((await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/${image}:v1`, target }, 'application/json')).status).toBe(200);
+  /** Tells Ferry that `tag` was pushed to staging, as distribution's notifications do; returns the job. */
+  const notify = async (digest: string, tag: string) => {
+    const envelope = { events: [{ id: `event-${crypto.randomUUID()}`, action: 'push', target: { mediaType: 'application/vnd.oci.image.index.v1+json', digest, repository: staging, tag } }] };
+    const res = await service.app.request('/v1/webhooks/staging', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+      body: JSON.stringify(envelope),
+    });
+    expect(res.status).toBe(202);
+    const { jobs } = (await res.json()) as { jobs: string[] };
+    expect(jobs).toHaveLength(1);
+    return waitForJob(service, jobs[0]!);
+  };
+  return { staging, prod, put, notify };
+}
+
+it('an unsigned image under a rule that requires a signature: the job fails with SIGNATURE_MISSING, nothing promoted', async () => {
+  const { staging, prod, put, notify } = setup({ requireSignature: true });
+  await put('v2s2', `${registry}/${staging}:2.0.0`);
+  const job = await notify(V2S2.digest, '2.0.0');
+  expect(job, JSON.stringify(job)).toMatchObject({ kind: 'promote', state: 'failed', error: { code: 'SIGNATURE_MISSING' } });
+  expect(job.error.message).toContain(`${V2S2.digest.replace(':', '-')}.sig`);
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:2.0.0`)).ok).toBe(false);
+});
+
+it('an immutable target tag naming another digest: the job fails with CONFLICT and the tag stays', async () => {
+  const { staging, prod, put, notify } = setup({});
+  await put('multiarch', `${registry}/${prod}:3.0.0`);
+  await put('v2s2', `${registry}/${staging}:3.0.0`);
+  const job = await notify(V2S2.digest, '3.0.0');
+  expect(job, JSON.stringify(job)).toMatchObject({ kind: 'promote', state: 'failed', error: { code: 'CONFLICT' } });
+  expect(job.error.message).toContain(MULTIARCH.digest);
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:3.0.0`)).raw).toBe(MULTIARCH.raw);
+});
