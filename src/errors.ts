@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RULE_MISMATCH'
   | 'SIGNATURE_MISSING'
+  | 'UNKNOWN_EVENT_FORMAT'
+  | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL';
 
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -50,6 +52,8 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   RULE_MISMATCH: 422,
   SIGNATURE_MISSING: 422,
+  UNKNOWN_EVENT_FORMAT: 400,
+  PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
 };
 

@@ -57,3 +57,63 @@ it('each format is verified, parsed and promoted; a wrong proof is refused', asy
 it('Docker Hub and Quay receivers need an unguessable id', () => {
   expect(() => makeService({ registries: {}, webhooks: { receivers: { short: { format: 'dockerhub', registry: 'docker.io' } } } })).toThrowError(/receiver id is its secret/);
 });
+
+it('a Harbor CloudEvent promotes; a push by digest alone starts nothing; the same digest and tag in two repositories are two events', async () => {
+  const staging = uniqueRepository('hooks/ce').replace('/', '-');
+  const prod = uniqueRepository('prod/ce');
+  const service = makeService(
+    {
+      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      webhooks: { receivers: { harbor: { format: 'harbor', registry, secret: HARBOR } } },
+      promotion: { rules: [{ name: 'ce', source: { repository: `${registry}/${staging}/*`, tags: { exact: '2.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] }] },
+    },
+    { jobs: true },
+  );
+  const digest = fixture.skopeo.anonymous.v2s2!.digest;
+  for (const repo of ['one', 'two']) {
+    expect((await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${staging}/${repo}:2.0.0` }, 'application/json')).status).toBe(200);
+  }
+  const cloudEvent = (repo: string, tag: string) => ({
+    specversion: '1.0',
+    id: crypto.randomUUID(),
+    source: '/projects/1/webhook/policies/1',
+    type: 'harbor.artifact.pushed',
+    datacontenttype: 'application/json',
+    data: { resources: [{ digest, tag }], repository: { repo_full_name: `${staging}/${repo}` } },
+  });
+  const post = (body: unknown, type = 'application/cloudevents+json') =>
+    service.app.request('/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': type, authorization: HARBOR }, body: JSON.stringify(body) });
+
+  const byDigest = await post(cloudEvent('one', digest));
+  expect(await byDigest.json()).toMatchObject({ events: 0, jobs: [] });
+
+  const pushed = await post(cloudEvent('one', '2.0.0'));
+  expect(pushed.status).toBe(202);
+  const { jobs } = (await pushed.json()) as { jobs: string[] };
+  expect(jobs).toHaveLength(1);
+  expect(await waitForJob(service, jobs[0]!)).toMatchObject({ state: 'done' });
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:2.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+
+  // The default format has no event id: the repository is part of what identifies the delivery.
+  const plain = (repo: string) => ({ type: 'PUSH_ARTIFACT', occur_at: 1, event_data: { resources: [{ digest, tag: '2.0.0' }], repository: { repo_full_name: `${staging}/${repo}` } } });
+  const first = (await (await post(plain('one'), 'application/json')).json()) as { jobs: string[] };
+  const second = (await (await post(plain('two'), 'application/json')).json()) as { jobs: string[] };
+  expect(first.jobs).toHaveLength(1);
+  expect(second.jobs).toHaveLength(1);
+  expect(second.jobs[0]).not.toBe(first.jobs[0]);
+  expect(await (await post(plain('two'), 'application/json')).json()).toMatchObject({ jobs: [], duplicates: 1 });
+});
+
+it('a body of another format, a body that is not JSON, and a body over 2 MiB are refused with their codes', async () => {
+  const service = makeService({ registries: { [registry]: { insecure: true } }, webhooks: { receivers: { harbor: { format: 'harbor', registry, secret: HARBOR } } } }, { jobs: true });
+  const post = (body: string) => service.app.request('/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': 'application/json', authorization: HARBOR }, body });
+  const other = await post(JSON.stringify({ events: [{ action: 'push' }] }));
+  expect(other.status).toBe(400);
+  expect(await other.json()).toMatchObject({ code: 'UNKNOWN_EVENT_FORMAT' });
+  const notJson = await post('push happened');
+  expect(notJson.status).toBe(400);
+  expect(await notJson.json()).toMatchObject({ code: 'UNKNOWN_EVENT_FORMAT' });
+  const huge = await post(JSON.stringify({ type: 'PUSH_ARTIFACT', padding: 'x'.repeat(2 * 1024 * 1024) }));
+  expect(huge.status).toBe(413);
+  expect(await huge.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+});

@@ -14,7 +14,8 @@ async function sign(body: string): Promise<string> {
   return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-it('a signed package event promotes; a one-byte change is refused; a replayed delivery runs once', async () => {
+/** A GitHub receiver and a rule that promotes `<owner>/app` (semver >= 1.0.0) into `prod`. */
+function githubService() {
   const owner = uniqueRepository('org').replace('/', '-');
   const prod = uniqueRepository('prod/gh');
   const service = makeService(
@@ -25,6 +26,11 @@ it('a signed package event promotes; a one-byte change is refused; a replayed de
     },
     { jobs: true },
   );
+  return { owner, prod, service };
+}
+
+it('a signed package event promotes; a one-byte change is refused; a replayed delivery runs once', async () => {
+  const { owner, prod, service } = githubService();
   const staged = await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${owner}/app:1.2.3` }, 'application/json');
   expect(staged.status).toBe(200);
   const digest = fixture.skopeo.anonymous.v2s2!.digest;
@@ -51,4 +57,27 @@ it('a signed package event promotes; a one-byte change is refused; a replayed de
 
   const replay = await post(body, signature);
   expect(await replay.json()).toMatchObject({ jobs: [], duplicates: 1 });
+});
+
+it('a `package` event counts by its container metadata, not its package_type; an npm package starts nothing', async () => {
+  const { owner, prod, service } = githubService();
+  expect((await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${owner}/app:2.0.0` }, 'application/json')).status).toBe(200);
+  const digest = fixture.skopeo.anonymous.v2s2!.digest;
+  const deliver = async (pkg: unknown) => {
+    const body = JSON.stringify({ action: 'published', package: pkg });
+    const res = await service.app.request('/v1/webhooks/github', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'package', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(body) },
+      body,
+    });
+    expect(res.status).toBe(202);
+    return (await res.json()) as { jobs: string[] };
+  };
+  // GitHub's own example of a docker package says "npm".
+  const container = await deliver({ name: 'app', package_type: 'npm', owner: { login: owner }, package_version: { container_metadata: { tag: { name: '2.0.0', digest } } } });
+  expect(container.jobs).toHaveLength(1);
+  expect(await waitForJob(service, container.jobs[0]!)).toMatchObject({ state: 'done' });
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:2.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+  const npm = await deliver({ name: 'app', package_type: 'npm', owner: { login: owner }, package_version: { version: '2.0.0' } });
+  expect(npm.jobs).toEqual([]);
 });

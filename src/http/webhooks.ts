@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { acrEvents, distributionEvents, dockerHubEvents, githubEvents, harborEvents, pubsubEvents, quayEvents, startPromotions } from '../ops/webhook.js';
+import { BodyTooLargeError, readLimited } from '../registry/body.js';
 import { computeDigest } from '../registry/digest.js';
 import type { AppEnv } from './app-env.js';
 import { constantTimeEqual, verifyIssuerToken } from './auth.js';
@@ -23,8 +24,13 @@ export function webhookRoutes(deps: Deps): Hono<AppEnv> {
   app.post('/v1/webhooks/:receiver', async (c) => {
     const receiver = deps.config.receivers.find((r) => r.id === c.req.param('receiver'));
     if (!receiver) throw new AppError('NOT_FOUND', 'no such webhook receiver');
-    const raw = new Uint8Array(await c.req.arrayBuffer());
-    if (raw.byteLength > MAX_BODY_BYTES) throw new AppError('INVALID_REQUEST', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    let raw: Uint8Array;
+    try {
+      raw = await readLimited(c.req.raw, MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+      throw error;
+    }
     if (receiver.format === 'github') {
       // GitHub signs the raw body: HMAC-SHA256 with the webhook secret, compared in constant time.
       const expected = `sha256=${await hmacSha256Hex(receiver.secret, raw)}`;
@@ -47,7 +53,7 @@ export function webhookRoutes(deps: Deps): Hono<AppEnv> {
     try {
       body = JSON.parse(new TextDecoder().decode(raw));
     } catch {
-      throw new AppError('INVALID_REQUEST', 'the body is not JSON');
+      throw new AppError('UNKNOWN_EVENT_FORMAT', `the body is not JSON (receiver format: ${receiver.format})`);
     }
     let events;
     if (receiver.format === 'github') {

@@ -45,7 +45,7 @@ export interface PushEvent {
 /** CNCF distribution notification envelope (events.v1/v2+json): each tagged manifest push. */
 export function distributionEvents(body: unknown): PushEvent[] {
   const events = (body as { events?: unknown })?.events;
-  if (!Array.isArray(events)) throw new AppError('INVALID_REQUEST', 'not a distribution notification envelope (no "events" array)');
+  if (!Array.isArray(events)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a distribution notification envelope (no "events" array)');
   const out: PushEvent[] = [];
   for (const raw of events as DistributionEvent[]) {
     const t = raw.target;
@@ -60,9 +60,10 @@ export function distributionEvents(body: unknown): PushEvent[] {
 export function githubEvents(body: unknown, deliveryId: string): PushEvent[] {
   const b = body as { action?: unknown; package?: GithubPackage; registry_package?: GithubPackage };
   const pkg = b.registry_package ?? b.package;
-  if (!pkg || typeof pkg !== 'object') throw new AppError('INVALID_REQUEST', 'not a GitHub package event');
+  if (!pkg || typeof pkg !== 'object') throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a GitHub package event');
   if (b.action !== 'published' && b.action !== 'updated') return [];
-  if (String(pkg.package_type).toLowerCase() !== 'container') return [];
+  // Container metadata is what tells a container version apart: `package_type` is unreliable (GitHub's
+  // own example of a docker package says "npm"). An empty tag name is an untagged manifest: nothing to do.
   const tag = pkg.package_version?.container_metadata?.tag;
   const owner = pkg.owner?.login ?? pkg.namespace;
   if (!tag?.name || !tag.digest || !pkg.name || !owner) return [];
@@ -76,13 +77,13 @@ export function githubEvents(body: unknown, deliveryId: string): PushEvent[] {
  */
 export function pubsubEvents(body: unknown): PushEvent[] {
   const message = (body as { message?: { data?: unknown; messageId?: unknown; message_id?: unknown } })?.message;
-  if (!message || typeof message.data !== 'string') throw new AppError('INVALID_REQUEST', 'not a Pub/Sub push message');
+  if (!message || typeof message.data !== 'string') throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a Pub/Sub push message');
   const id = String(message.messageId ?? message.message_id ?? '');
   let data: { action?: unknown; digest?: unknown; tag?: unknown };
   try {
     data = JSON.parse(atob(message.data)) as typeof data;
   } catch {
-    throw new AppError('INVALID_REQUEST', 'the Pub/Sub message data is not base64 JSON');
+    throw new AppError('UNKNOWN_EVENT_FORMAT', 'the Pub/Sub message data is not base64 JSON');
   }
   if (data.action !== 'INSERT' || typeof data.tag !== 'string' || typeof data.digest !== 'string' || !id) return [];
   const at = data.digest.lastIndexOf('@');
@@ -94,15 +95,19 @@ export function pubsubEvents(body: unknown): PushEvent[] {
 
 /** Harbor (default JSON and CloudEvents): pushed artifacts with digest and tag. */
 export function harborEvents(body: unknown): PushEvent[] {
-  const b = body as { type?: unknown; data?: HarborData; event_data?: HarborData };
+  const b = body as { type?: unknown; id?: unknown; specversion?: unknown; data?: HarborData; event_data?: HarborData };
   const data = b.event_data ?? b.data;
-  if (!data || !Array.isArray(data.resources)) throw new AppError('INVALID_REQUEST', 'not a Harbor event');
-  if (!/push/i.test(String(b.type))) return [];
+  if (!data || !Array.isArray(data.resources)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a Harbor event');
+  // Default format: type PUSH_ARTIFACT; CloudEvents: harbor.artifact.pushed.
+  if (b.type !== 'PUSH_ARTIFACT' && b.type !== 'harbor.artifact.pushed') return [];
   const repository = data.repository?.repo_full_name;
   if (typeof repository !== 'string') return [];
+  // A CloudEvent has an id; the default format has none, so the pushed artifact itself stands in.
+  const delivery = typeof b.specversion === 'string' && typeof b.id === 'string' ? `ce:${b.id}` : repository;
   return data.resources
-    .filter((r) => typeof r.tag === 'string' && typeof r.digest === 'string')
-    .map((r) => ({ id: `${r.digest}:${r.tag}`, repository, tag: r.tag!, digest: r.digest! }));
+    // A push by digest repeats the digest in `tag`: no tag, nothing to promote.
+    .filter((r) => typeof r.tag === 'string' && typeof r.digest === 'string' && r.tag !== r.digest)
+    .map((r) => ({ id: `${delivery}@${r.digest}:${r.tag}`, repository, tag: r.tag!, digest: r.digest! }));
 }
 
 interface HarborData {
@@ -113,7 +118,7 @@ interface HarborData {
 /** Azure Container Registry: distribution-like single events. */
 export function acrEvents(body: unknown): PushEvent[] {
   const b = body as { id?: unknown; action?: unknown; target?: { repository?: unknown; tag?: unknown; digest?: unknown } };
-  if (!b || typeof b !== 'object' || !b.target) throw new AppError('INVALID_REQUEST', 'not an ACR event');
+  if (!b || typeof b !== 'object' || !b.target) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not an ACR event');
   const t = b.target;
   if (b.action !== 'push' || typeof b.id !== 'string' || typeof t.repository !== 'string' || typeof t.tag !== 'string' || typeof t.digest !== 'string') return [];
   return [{ id: b.id, repository: t.repository, tag: t.tag, digest: t.digest }];
@@ -122,7 +127,7 @@ export function acrEvents(body: unknown): PushEvent[] {
 /** Docker Hub: a tag was pushed (no digest: it is resolved when the job runs). */
 export function dockerHubEvents(body: unknown): PushEvent[] {
   const b = body as { push_data?: { tag?: unknown; pushed_at?: unknown }; repository?: { repo_name?: unknown } };
-  if (!b?.push_data || !b.repository) throw new AppError('INVALID_REQUEST', 'not a Docker Hub event');
+  if (!b?.push_data || !b.repository) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a Docker Hub event');
   if (typeof b.push_data.tag !== 'string' || typeof b.repository.repo_name !== 'string') return [];
   return [{ id: `${b.repository.repo_name}:${b.push_data.tag}:${String(b.push_data.pushed_at)}`, repository: b.repository.repo_name, tag: b.push_data.tag }];
 }
@@ -130,7 +135,7 @@ export function dockerHubEvents(body: unknown): PushEvent[] {
 /** Quay: updated tags of a repository (no digests; resolved when the job runs). */
 export function quayEvents(body: unknown, bodyDigest: string): PushEvent[] {
   const b = body as { repository?: unknown; updated_tags?: unknown };
-  if (typeof b?.repository !== 'string' || !Array.isArray(b.updated_tags)) throw new AppError('INVALID_REQUEST', 'not a Quay event');
+  if (typeof b?.repository !== 'string' || !Array.isArray(b.updated_tags)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a Quay event');
   const repository = b.repository;
   return b.updated_tags.filter((t): t is string => typeof t === 'string').map((tag) => ({ id: `${bodyDigest}:${tag}`, repository, tag }));
 }

@@ -1,4 +1,4 @@
-// Reads response bodies into memory only up to a cap, so a hostile or broken peer cannot exhaust memory.
+// Reads bodies into memory only up to a cap, so a hostile or broken peer cannot exhaust memory.
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -6,7 +6,8 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-export async function readLimited(response: Response, limit: number): Promise<Uint8Array> {
+/** Reads a response's (or a request's) whole body, refusing one larger than `limit` bytes. */
+export async function readLimited(response: Pick<Response, 'headers' | 'body'>, limit: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel();
