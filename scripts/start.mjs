@@ -67,10 +67,14 @@ if (anonymous) console.log('callers: anonymous callers have every grant (callers
 else console.log('callers: only configured API keys and OIDC tokens are accepted');
 
 // A local dev server fires no cron triggers: run wrangler.toml's (it wakes jobs whose runner died,
-// such as the ones a killed `npm start` left) on its schedule, every minute.
+// such as the ones a killed `npm start` left) on its schedule, every minute (FERRY_CRON_SECONDS).
+// (Miniflare's local trigger endpoint; `worker.scheduled()` cannot find the worker by name here.)
+const cronTrigger = new URL('/cdn-cgi/handler/scheduled?cron=*+*+*+*+*', url);
 const cron = setInterval(() => {
-  worker.scheduled({ cron: '* * * * *' }).catch((error) => console.error(`cron trigger failed: ${error.message}`));
-}, 60_000);
+  fetch(cronTrigger)
+    .then((res) => res.ok || console.error(`cron trigger failed: HTTP ${res.status}`))
+    .catch((error) => console.error(`cron trigger failed: ${error.message}`));
+}, Number(process.env.FERRY_CRON_SECONDS ?? 60) * 1000);
 
 const stop = async () => {
   clearInterval(cron);

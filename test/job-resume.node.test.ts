@@ -39,7 +39,7 @@ const holdPatch = (id: string, nth: number) => ({ insecure: true, headers: { 'x-
  * Starts Ferry, lets `submit` start a job, waits for the held PATCH, checks the live job keeps its record
  * fresh, kills the process, starts it again on the same state and waits for the job to end.
  */
-async function killAndRestart(runtime: Runtime, config: object, env: Record<string, string>, faultId: string, submit: (base: string) => Promise<string>) {
+async function killAndRestart(runtime: Runtime, config: object, env: Record<string, string>, faultId: string, submit: (base: string) => Promise<string>, waitAfterRestart?: () => Promise<unknown>) {
   // Both processes share one state directory (KV, and on workerd the Workflow engine's storage).
   const state = mkdtempSync(join(tmpdir(), 'ferry-jobs-'));
   states.push(state);
@@ -59,6 +59,8 @@ async function killAndRestart(runtime: Runtime, config: object, env: Record<stri
 
   const second = await startFerry(config, env, state, runtime);
   running.push(second);
+  // Unattended: nobody asks for the job until it is over (a GET would wake it by itself).
+  if (waitAfterRestart) await waitAfterRestart();
   const done = await until('the job to finish', async () => {
     const body = (await (await fetch(`${second.base}${jobUrl}`)).json()) as { state: string; runs: number; error?: unknown };
     return body.state === 'done' || body.state === 'failed' ? body : undefined;
@@ -151,4 +153,29 @@ it.each<Runtime>(['node', 'workerd'])('%s: a webhook promotion killed mid-layer 
   const fallback = await judge(fixture.judge, 'raw', `${target}:${large.digest.replace(':', '-')}`);
   expect(fallback.ok, fallback.error).toBe(true);
   expect(JSON.parse(atob(fallback.raw!)).manifests.some((m: { artifactType?: string }) => m.artifactType === 'application/vnd.ferry.promotion.v1+json')).toBe(true);
+}, 120_000);
+
+it('workerd: an unattended job left by a killed `npm start` is woken by the cron sweep', async () => {
+  const id = crypto.randomUUID();
+  const config = {
+    registries: { [fixture.registries.anonymous.host]: { insecure: true }, [fixture.targetFaultProxy]: holdPatch(id, 4) },
+    callers: { anonymous: true },
+    copy: { concurrency: 1 },
+    jobs: { staleAfterSeconds: 3 },
+  };
+  const repository = uniqueRepository('jobs/unattended');
+  const tagAtTarget = async () => {
+    const head = await fetch(`http://${fixture.targets.anonymous.host}/v2/${repository}/manifests/v1`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } });
+    return head.status === 200 ? true : undefined;
+  };
+  // npm start fires wrangler.toml's cron every FERRY_CRON_SECONDS (a minute by default).
+  await killAndRestart('workerd', config, { FERRY_CRON_SECONDS: '2' }, id, async (base) => {
+    const accepted = await fetch(`${base}/v1/copy`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/ferry-test/large:v1`, target: `${fixture.targetFaultProxy}/${repository}:v1`, platforms: ['linux/amd64'], unwrap: true, wait: false }),
+    });
+    expect(accepted.status).toBe(202);
+    return ((await accepted.json()) as { url: string }).url;
+  }, () => until('the tag at the target', tagAtTarget));
 }, 120_000);
