@@ -3,7 +3,8 @@
 // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; the root tsconfig has no Workers types.
 import { WorkflowEntrypoint } from 'cloudflare:workers';
 import { parseConfig } from './src/config.js';
-import { reviveStaleJobs, runJob } from './src/ops/jobs.js';
+import { reviveStaleJobs } from './src/ops/jobs.js';
+import { runJobInSteps } from './src/ops/job-steps.js';
 import { consoleLogger, realSleep, type Deps, type JobQueue } from './src/deps.js';
 import { createApp } from './src/http/app.js';
 import { CloudflareKv, type KvNamespaceLike } from './src/kv/cloudflare.js';
@@ -94,12 +95,19 @@ export default {
   },
 };
 
-/** One Workflow instance per job: its step runs the job, and is retried (and resumed) by the engine. */
+// Every step: a few tries with backoff, and room for a large blob over a slow link.
+const STEP_CONFIG = { retries: { limit: 3, delay: '10 seconds', backoff: 'exponential' }, timeout: '60 minutes' };
+
+interface WorkflowStep {
+  do<T>(name: string, config: unknown, run: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * One Workflow instance per job, in steps: each blob is a step of its own (retried, and never redone
+ * once finished), then the job step pushes manifests and tags (src/ops/job-steps.ts).
+ */
 export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unknown[]) => { env: Env }) {
-  async run(event: { payload: { id: string } }, step: { do<T>(name: string, options: unknown, run: () => Promise<T>): Promise<T> }): Promise<void> {
-    await step.do('run job', { retries: { limit: 3, delay: '10 seconds', backoff: 'exponential' }, timeout: '60 minutes' }, async () => {
-      await runJob(depsFromEnv(this.env), event.payload.id);
-      return 'done';
-    });
+  async run(event: { payload: { id: string } }, step: WorkflowStep): Promise<void> {
+    await runJobInSteps(depsFromEnv(this.env), event.payload.id, { do: (name, run) => step.do(name, STEP_CONFIG, run) });
   }
 }

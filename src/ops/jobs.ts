@@ -74,6 +74,16 @@ export function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
   return getJson<JobRecord>(deps.kv, recordKeys.job(id));
 }
 
+/**
+ * Progress from outside the job step (Workflow blob steps): the job runs, this much is done. Also its
+ * heartbeat meanwhile. A finished job is left as it is.
+ */
+export async function noteProgress(deps: Deps, id: string, progress: { blobsDone: number; blobsTotal: number }): Promise<void> {
+  const job = await getJob(deps, id);
+  if (!job || job.state === 'done' || job.state === 'failed') return;
+  await save(deps, { ...job, state: 'running', progress });
+}
+
 export async function runJob(deps: Deps, id: string): Promise<void> {
   const job = await getJob(deps, id);
   if (!job || job.state === 'done' || job.state === 'failed') {

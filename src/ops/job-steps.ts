@@ -1,0 +1,125 @@
+// A job cut into durable steps for an engine that checkpoints them (Cloudflare Workflows): first each
+// blob in a step of its own (its own retries, its own CPU and subrequest budget, never redone once
+// finished), then the job itself, which finds those blobs at the target and only pushes manifests and
+// tags. The job step stays the one truth: a blob step that failed is simply tried again there, and
+// reported there.
+
+import type { Deps } from '../deps.js';
+import { registryClient } from '../registry/client.js';
+import { parseReference, parseRepositoryName } from '../registry/reference.js';
+import { BlobMemory, transferBlob } from './blob-transfer.js';
+import { silentReporter } from './copy-events.js';
+import { planCopy } from './copy-plan.js';
+import { getJob, noteProgress, runJob, type JobRecord } from './jobs.js';
+import { runPool } from './pool.js';
+import { planPromotion } from './promote.js';
+import { findRule } from './rules-store.js';
+
+/** One blob to bring to one target repository. Small and plain: it is a step's input, kept by the engine. */
+export interface BlobStep {
+  /** "registry/repository" */
+  source: string;
+  /** "registry/repository" */
+  target: string;
+  digest: string;
+  size: number;
+  mediaType: string;
+  verify: boolean;
+}
+
+/** A stable step name: the engine matches steps of a replayed run by name. */
+export function blobStepName(step: BlobStep): string {
+  return `blob ${step.target} ${step.digest}`;
+}
+
+async function plan(deps: Deps, job: JobRecord): Promise<BlobStep[]> {
+  if (job.kind === 'promote' && job.promotion) {
+    const promotion = await planPromotion(deps, job.promotion.source, await findRule(deps, job.promotion.rule));
+    if (promotion.steps.some((s) => s.action === 'conflict')) return [];
+    const source = parseReference(promotion.source);
+    const targets = [...new Set(promotion.steps.filter((s) => s.action !== 'unchanged').map((s) => s.target))];
+    const copy = await planCopy(deps, source.registry, source.repository, promotion.digest, { platforms: 'all', unwrap: false });
+    return targets.flatMap((target) => copy.blobs.map((b) => ({ source: `${source.registry}/${source.repository}`, target, ...b, verify: false })));
+  }
+  const request = job.request;
+  // Copies of many tags plan one image at a time: the job step does them whole.
+  if (request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags))) return [];
+  const source = parseReference(request.source);
+  const target = parseReference(request.target);
+  const digest = source.digest ?? (await registryClient(deps, source.registry).getManifest(source.repository, source.tag!)).digest;
+  const copy = await planCopy(deps, source.registry, source.repository, digest, { platforms: request.platforms ?? 'all', unwrap: request.unwrap === true });
+  return copy.blobs.map((b) => ({ source: `${source.registry}/${source.repository}`, target: `${target.registry}/${target.repository}`, ...b, verify: request.verify === true }));
+}
+
+/**
+ * The blobs the job will need at its targets. Empty when there is nothing to do ahead, or when planning
+ * fails: the job step meets the same failure and records it with its code.
+ */
+export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> {
+  const job = await getJob(deps, id);
+  if (!job || job.state === 'done' || job.state === 'failed') return [];
+  try {
+    return await plan(deps, job);
+  } catch (error) {
+    deps.log.info('job: no blob steps, the job step plans itself', { id, reason: error instanceof Error ? error.message : 'unknown' });
+    return [];
+  }
+}
+
+/** Brings one blob to its target (skipped when there; a recorded chunked upload continues). */
+export async function transferJobBlob(deps: Deps, step: BlobStep): Promise<void> {
+  const source = parseRepositoryName(step.source);
+  const target = parseRepositoryName(step.target);
+  const ends = {
+    source: registryClient(deps, source.registry),
+    sourceRepository: source.repository,
+    target: registryClient(deps, target.registry),
+    targetRepository: target.repository,
+    verify: step.verify,
+    resumeDownloads: deps.config.resumeDownloads,
+  };
+  const memory = await BlobMemory.load(deps, target.registry, [step.digest]);
+  try {
+    await transferBlob(deps, ends, { digest: step.digest, size: step.size, mediaType: step.mediaType }, memory, silentReporter, { remaining: deps.config.retryBudget });
+  } finally {
+    await memory.save(deps);
+  }
+}
+
+/** A durable step engine as the job sees it (a Workflow's `step`, with its retry policy bound in). */
+export interface DurableSteps {
+  /** Runs `run` as the step `name`; a replay after a crash returns a finished step's result instead. */
+  do<T>(name: string, run: () => Promise<T>): Promise<T>;
+}
+
+/** Runs a job as steps: plan, each blob (a few at a time), then the job, which finds the blobs in place. */
+export async function runJobInSteps(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
+  const blobs = await steps.do('plan blobs', () => planJobBlobs(deps, id));
+  if (blobs.length) {
+    let done = 0;
+    // Progress writes go one after another; the interval keeps the record fresh (a heartbeat) meanwhile.
+    let writing: Promise<void> = Promise.resolve();
+    const report = () => {
+      const progress = { blobsDone: done, blobsTotal: blobs.length };
+      writing = writing.then(() => noteProgress(deps, id, progress)).catch(() => undefined);
+    };
+    report();
+    const heartbeat = setInterval(report, deps.config.jobStaleAfterMs / 3);
+    try {
+      await runPool(blobs, deps.config.copyConcurrency, async (blob) => {
+        try {
+          await steps.do(blobStepName(blob), async () => (await transferJobBlob(deps, blob), 'done'));
+        } catch (error) {
+          // The job step tries this blob again, and reports it if it fails there too.
+          deps.log.warn('job: blob step failed', { id, blob: blob.digest, reason: error instanceof Error ? error.message : 'unknown' });
+        }
+        done++;
+        report();
+      });
+    } finally {
+      clearInterval(heartbeat);
+      await writing;
+    }
+  }
+  await steps.do('run job', async () => (await runJob(deps, id), 'done'));
+}

@@ -1,0 +1,99 @@
+// On a durable step engine (Workflows) a job runs as steps: one per blob, then the job step, which finds
+// the blobs at the target and moves no blob bytes. A replay skips finished steps; a failing blob step is
+// retried, and reported, by the job step.
+
+import { expect, inject, it } from 'vitest';
+import { blobStepName, planJobBlobs, runJobInSteps, transferJobBlob, type DurableSteps } from '../src/ops/job-steps.js';
+import { createCopyJob, createPromotionJob, getJob } from '../src/ops/jobs.js';
+import { blobTraffic, judge, uniqueRepository } from './support/copying.js';
+import { makeService, type TestService } from './support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+
+/** A step engine that records what ran (with the blob traffic seen meanwhile), and replays results it was given. */
+function recordingSteps(service: TestService, replay: Map<string, unknown> = new Map()) {
+  const ran: { name: string; blobGets: number; blobPuts: number }[] = [];
+  const steps: DurableSteps = {
+    async do<T>(name: string, run: () => Promise<T>): Promise<T> {
+      if (replay.has(name)) return replay.get(name) as T;
+      const before = blobTraffic(service);
+      const result = await run();
+      const after = blobTraffic(service);
+      ran.push({ name, blobGets: after.gets - before.gets, blobPuts: after.puts - before.puts });
+      return result;
+    },
+  };
+  return { steps, ran };
+}
+
+it('a copy job runs a step per blob, then a job step that moves no blob bytes', async () => {
+  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const repository = uniqueRepository('steps/copy');
+  const job = await createCopyJob(service.deps, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }, 'anonymous');
+  const { steps, ran } = recordingSteps(service);
+  await runJobInSteps(service.deps, job.id, steps);
+
+  const blobSteps = ran.filter((s) => s.name.startsWith('blob '));
+  expect(ran[0]!.name).toBe('plan blobs');
+  expect(ran.at(-1)!.name).toBe('run job');
+  expect(blobSteps.length).toBeGreaterThan(2);
+  expect(blobSteps.every((s) => s.name.startsWith(`blob ${target}/${repository} sha256:`))).toBe(true);
+  // Blob steps run a few at a time: each blob was fetched and uploaded once in all, the job step moved none.
+  expect(blobTraffic(service)).toMatchObject({ gets: blobSteps.length, puts: blobSteps.length });
+  expect(ran.at(-1)).toMatchObject({ blobGets: 0, blobPuts: 0 });
+  expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'done', result: { digest: fixture.skopeo.anonymous.multiarch!.digest } });
+  expect((await judge(fixture.judge, 'copy-all', `${target}/${repository}:v1`)).ok).toBe(true);
+});
+
+it('a replay runs only the steps that had not finished', async () => {
+  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const repository = uniqueRepository('steps/replay');
+  const job = await createCopyJob(service.deps, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }, 'anonymous');
+  // A first run that got through the plan and two blobs before its host died.
+  const first = recordingSteps(service);
+  const blobs = await first.steps.do('plan blobs', () => planJobBlobs(service.deps, job.id));
+  const replay = new Map<string, unknown>([['plan blobs', blobs]]);
+  for (const blob of blobs.slice(0, 2)) {
+    await first.steps.do(blobStepName(blob), async () => (await transferJobBlob(service.deps, blob), 'done'));
+    replay.set(blobStepName(blob), 'done');
+  }
+  const second = recordingSteps(service, replay);
+  await runJobInSteps(service.deps, job.id, second.steps);
+  const names = second.ran.map((s) => s.name);
+  expect(names.at(-1)).toBe('run job');
+  expect(names.slice(0, -1).sort()).toEqual(blobs.slice(2).map(blobStepName).sort());
+  expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'done', runs: 1 });
+});
+
+it('a promotion job steps through the blobs of every target', async () => {
+  const prod = [uniqueRepository('steps/prod-a'), uniqueRepository('steps/prod-b')];
+  const staging = uniqueRepository('steps/staging');
+  const service = makeService({
+    registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+    promotion: { rules: [{ name: 'two', source: { repository: `${target}/${staging}`, tags: { exact: '1.0.0' } }, targets: prod.map((p) => ({ repository: `${target}/${p}`, tags: ['{tag}'] })) }] },
+  });
+  const staged = recordingSteps(service);
+  const copy = await createCopyJob(service.deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${staging}:1.0.0` }, 'anonymous');
+  await runJobInSteps(service.deps, copy.id, staged.steps);
+  const job = await createPromotionJob(service.deps, { source: `${target}/${staging}:1.0.0`, rule: 'two' }, 'test');
+  const { steps, ran } = recordingSteps(service);
+  await runJobInSteps(service.deps, job.id, steps);
+  const names = ran.map((s) => s.name).filter((n) => n.startsWith('blob '));
+  for (const p of prod) expect(names.filter((n) => n.startsWith(`blob ${target}/${p} `)).length).toBeGreaterThan(0);
+  expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'done' });
+  for (const p of prod) expect((await judge(fixture.judge, 'raw', `${target}/${p}:1.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+});
+
+it('a blob step that fails does not stop the job step, which reports the blob', async () => {
+  const { repository, tag, missingBlob } = fixture.brokenImage;
+  const service = makeService({ registries: { [fixture.emptyRegistry]: { insecure: true }, [target]: { insecure: true } } });
+  const into = uniqueRepository('steps/broken');
+  const job = await createCopyJob(service.deps, { source: `${fixture.emptyRegistry}/${repository}:${tag}`, target: `${target}/${into}:v1` }, 'anonymous');
+  const { steps, ran } = recordingSteps(service);
+  await runJobInSteps(service.deps, job.id, steps);
+  expect(ran.at(-1)!.name).toBe('run job');
+  expect(service.logs.join('\n')).toContain('job: blob step failed');
+  expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND', blob: missingBlob } });
+});
