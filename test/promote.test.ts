@@ -1,6 +1,9 @@
 // Manual promotions by rule: semver filters, templated tags, dry runs, immutable tags, mutable tags with backups.
 
 import { describe, expect, inject, it } from 'vitest';
+import { silentReporter } from '../src/ops/copy-events.js';
+import { executePromotion, planPromotion } from '../src/ops/promote.js';
+import { findRule } from '../src/ops/rules-store.js';
 import { computeDigest } from '../src/registry/digest.js';
 import { judge, runCopy, uniqueRepository } from './support/copying.js';
 import { makeService } from './support/service.js';
@@ -193,6 +196,19 @@ describe('promotion by rule', () => {
     const after = JSON.parse(atob((await judge(fixture.judge, 'raw', `${registry}/${prod}:${MULTIARCH.replace(':', '-')}`)).raw!));
     expect(after.manifests.map((m: { artifactType: string }) => m.artifactType)).toEqual([...types, 'application/vnd.ferry.promotion.v1+json']);
     expect(new Set(after.manifests.map((m: { digest: string }) => m.digest)).size).toBe(5);
+  });
+
+  it('a tag another promotion took while this one copied is a conflict; none of the target\'s tags move', async () => {
+    const { service, staging, prod, stage } = setup();
+    await stage('multiarch', ['7.0.0']);
+    const plan = await planPromotion(service.deps, `${registry}/${staging}:7.0.0`, await findRule(service.deps, 'release'));
+    expect(plan.steps.map((s) => s.action)).toEqual(['create', 'create', 'create']);
+    // Meanwhile a different image lands on the second tag.
+    expect((await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${prod}:7.0` }, 'application/json')).status).toBe(200);
+    await expect(executePromotion(service.deps, plan, silentReporter, 'test')).rejects.toMatchObject({ code: 'CONFLICT', details: { tag: '7.0', current: V2S2 } });
+    expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:7.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+    expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:7.0.0`)).ok).toBe(false);
+    expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:latest`)).ok).toBe(false);
   });
 
   it('an unknown rule is NOT_FOUND', async () => {

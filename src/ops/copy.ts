@@ -36,7 +36,11 @@ interface SingleCopy {
   platforms: 'all' | string[];
   unwrap: boolean;
   verify: boolean;
+  beforeTag?: TagGuard;
 }
+
+/** Runs right before a tag is written, and throws to keep it from being written. */
+export type TagGuard = (tag: string) => Promise<void>;
 
 /** The repositories a copy reads and writes ("registry/repository"), for authorisation before it starts. */
 export function copySubjects(request: CopyRequest): { source: string; target: string } {
@@ -46,7 +50,7 @@ export function copySubjects(request: CopyRequest): { source: string; target: st
   return { source: `${source.registry}/${source.repository}`, target: `${target.registry}/${target.repository}` };
 }
 
-export async function copyImage(deps: Deps, request: CopyRequest, reporter: CopyReporter): Promise<CopyResult | ManyCopyResult> {
+export async function copyImage(deps: Deps, request: CopyRequest, reporter: CopyReporter, beforeTag?: TagGuard): Promise<CopyResult | ManyCopyResult> {
   const manyTags = request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
   if (manyTags) return copyTags(deps, request, reporter);
   const source = parseReference(request.source);
@@ -64,6 +68,7 @@ export async function copyImage(deps: Deps, request: CopyRequest, reporter: Copy
     platforms: request.platforms ?? 'all',
     unwrap: request.unwrap === true,
     verify: request.verify === true,
+    ...(beforeTag ? { beforeTag } : {}),
   }, reporter);
 }
 
@@ -159,6 +164,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
     for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
     // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
     for (const tag of job.tags) {
+      await job.beforeTag?.(tag);
       await pushManifest(targetClient, repository, plan.top, tag, reporter);
       await putTagDigest(deps.kv, recordKeys.tag(registry, repository, tag), plan.top.digest, deps.config.tagTtlSeconds);
     }

@@ -8,7 +8,7 @@ import { registryClient } from '../registry/client.js';
 import { formatReference, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
 import type { PromotionRule } from '../rules.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
-import { copyByDigest, copyImage } from './copy.js';
+import { copyByDigest, copyImage, type TagGuard } from './copy.js';
 import { findRule } from './rules-store.js';
 import { pushPromotionRecord } from './promotion-record.js';
 import { indexReferrers, listReferrers, referrersTag } from './referrers.js';
@@ -92,6 +92,26 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
   return { rule: rule.name, source: formatReference({ ...source, digest }), sourceTag: tag, digest, steps };
 }
 
+/**
+ * The plan saw each target tag at one moment and the copy took a while: right before writing a tag, it
+ * must still name what the plan saw (or the promoted digest already), or another promotion got there
+ * first and this one stops with a conflict instead of overwriting it.
+ */
+function tagStillAsPlanned(deps: Deps, plan: PromotionPlan, target: string): TagGuard {
+  const name = parseRepositoryName(target);
+  const client = registryClient(deps, name.registry);
+  // All of the target's tags are checked before the first is written, so none moves if one is taken.
+  let checked: Promise<void> | undefined;
+  const check = async () => {
+    for (const step of plan.steps.filter((s) => s.target === target && s.action !== 'unchanged')) {
+      const now = (await client.headManifest(name.repository, step.tag, { primary: true }))?.digest;
+      if (now === undefined || now === plan.digest || now === step.current) continue;
+      throw new AppError('CONFLICT', `${target}:${step.tag} changed during the promotion: it names ${now} now`, { details: { target, tag: step.tag, current: now } });
+    }
+  };
+  return () => (checked ??= check());
+}
+
 // Artifact types of signatures: cosign (OCI 1.1 mode), a sigstore bundle, Notation.
 const SIGNATURE_TYPES = new Set(['application/vnd.dev.cosign.artifact.sig.v1+json', 'application/vnd.dev.sigstore.bundle.v0.3+json', 'application/vnd.cncf.notary.signature']);
 
@@ -143,7 +163,7 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
   for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
     const tags = plan.steps.filter((s) => s.target === target && s.action !== 'unchanged').map((s) => s.tag);
     if (!tags.length) continue;
-    const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter)) as CopyResult;
+    const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter, tagStillAsPlanned(deps, plan, target))) as CopyResult;
     results.push(result);
     if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, target, reporter);
     await pushPromotionRecord(deps, target, { digest: result.digest, mediaType: result.mediaType, size: result.size }, {
