@@ -3,6 +3,7 @@
 
 import { expect, inject, it } from 'vitest';
 import type { JobQueue } from '../src/deps.js';
+import { blobStepName, type BlobStep } from '../src/ops/job-steps.js';
 import { createCopyJob, getJob, reviveStaleJobs, runJob } from '../src/ops/jobs.js';
 import { recordKeys } from '../src/kv/records.js';
 import { putJson } from '../src/kv/store.js';
@@ -80,12 +81,14 @@ it('a finished job is never woken, however old', async () => {
 it.runIf(runtimeName === 'workerd')("worker.ts's cron trigger wakes a silent job as a Workflow instance, which runs it to the end", async () => {
   // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd.
   const { env } = await import('cloudflare:workers');
+  const { introspectWorkflowInstance } = await import('cloudflare:test');
   const { default: worker, depsFromEnv } = await import('../worker.js');
   const deps = depsFromEnv(env);
   const repository = uniqueRepository('jobs/cron');
   const job = await createCopyJob(deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` }, 'anonymous');
   // Its runner died an hour ago: no Workflow instance holds it.
   await putJson(deps.kv, recordKeys.job(job.id), { ...job, state: 'running', runs: 1, updatedAt: new Date(Date.now() - 3600_000).toISOString() });
+  const instance = await introspectWorkflowInstance(env.FERRY_JOBS, job.id);
   const waits: Promise<unknown>[] = [];
   worker.scheduled({}, env, { waitUntil: (p: Promise<unknown>) => void waits.push(p) });
   await Promise.all(waits);
@@ -96,4 +99,11 @@ it.runIf(runtimeName === 'workerd')("worker.ts's cron trigger wakes a silent job
   }
   expect(record, JSON.stringify(record)).toMatchObject({ state: 'done', runs: 2, result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
   expect(await deps.kv.get(recordKeys.activeJob(job.id))).toBeNull();
+  // The instance ran in steps: the plan, a step per blob, then the job step.
+  await instance.waitForStatus('complete');
+  const blobs = (await instance.waitForStepResult({ name: 'plan blobs' })) as BlobStep[];
+  expect(blobs.length).toBeGreaterThan(0);
+  for (const blob of blobs) expect(await instance.waitForStepResult({ name: blobStepName(blob) })).toBe('done');
+  expect(await instance.waitForStepResult({ name: 'run job' })).toBe('done');
+  await instance.dispose();
 }, 60_000);
