@@ -25,11 +25,11 @@ function setup(rule: Record<string, unknown>) {
   const put = async (image: string, target: string) =>
     expect((await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/${image}:v1`, target }, 'application/json')).status).toBe(200);
   /** Tells Ferry that `tag` was pushed to staging, as distribution's notifications do; returns the job. */
-  const notify = async (digest: string, tag: string) => {
+  const notify = async (digest: string, tag: string, envelopeType = 'application/vnd.docker.distribution.events.v1+json') => {
     const envelope = { events: [{ id: `event-${crypto.randomUUID()}`, action: 'push', target: { mediaType: 'application/vnd.oci.image.index.v1+json', digest, repository: staging, tag } }] };
     const res = await service.app.request('/v1/webhooks/staging', {
       method: 'POST',
-      headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+      headers: { authorization: `Bearer ${SECRET}`, 'content-type': envelopeType },
       body: JSON.stringify(envelope),
     });
     expect(res.status).toBe(202);
@@ -53,7 +53,8 @@ it('an immutable target tag naming another digest: the job fails with CONFLICT a
   const { staging, prod, put, notify } = setup({});
   await put('multiarch', `${registry}/${prod}:3.0.0`);
   await put('v2s2', `${registry}/${staging}:3.0.0`);
-  const job = await notify(V2S2.digest, '3.0.0');
+  // The v2 envelope (distribution 3) carries events the same way.
+  const job = await notify(V2S2.digest, '3.0.0', 'application/vnd.docker.distribution.events.v2+json');
   expect(job, JSON.stringify(job)).toMatchObject({ kind: 'promote', state: 'failed', error: { code: 'CONFLICT' } });
   expect(job.error.message).toContain(MULTIARCH.digest);
   expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:3.0.0`)).raw).toBe(MULTIARCH.raw);
