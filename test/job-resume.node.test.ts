@@ -35,6 +35,25 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 /** Fault-proxy headers that hold the `nth` PATCH to the target until the process dies. */
 const holdPatch = (id: string, nth: number) => ({ insecure: true, headers: { 'x-ferry-fault': 'hold-patch', 'x-ferry-fault-id': id, 'x-ferry-fault-arg': String(nth) }, upload: { mode: 'chunked' as const, chunkSize: CHUNK } });
 
+/** Copies one platform of the large image into the held target, one blob at a time, with a short silence limit. */
+const copyJobConfig = (id: string) => ({
+  registries: { [fixture.registries.anonymous.host]: { insecure: true }, [fixture.targetFaultProxy]: holdPatch(id, 4) },
+  callers: { anonymous: true },
+  copy: { concurrency: 1 },
+  jobs: { staleAfterSeconds: 3 },
+});
+
+/** Starts that copy as a job ("wait": false); returns the job's URL. */
+const submitLargeCopy = (repository: string) => async (base: string) => {
+  const accepted = await fetch(`${base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/ferry-test/large:v1`, target: `${fixture.targetFaultProxy}/${repository}:v1`, platforms: ['linux/amd64'], unwrap: true, wait: false }),
+  });
+  expect(accepted.status).toBe(202);
+  return ((await accepted.json()) as { url: string }).url;
+};
+
 /**
  * Starts Ferry, lets `submit` start a job, waits for the held PATCH, checks the live job keeps its record
  * fresh, kills the process, starts it again on the same state and waits for the job to end.
@@ -79,23 +98,10 @@ async function killAndRestart(runtime: Runtime, config: object, env: Record<stri
 
 it.each<Runtime>(['node', 'workerd'])('%s: a copy job killed mid-layer resumes the chunked upload from its recorded offset after a restart', async (runtime) => {
   const id = crypto.randomUUID();
-  const config = {
-    // The 4th PATCH (the layer's 3rd chunk; the config blob took the 1st) is held until the process dies.
-    registries: { [fixture.registries.anonymous.host]: { insecure: true }, [fixture.targetFaultProxy]: holdPatch(id, 4) },
-    callers: { anonymous: true },
-    copy: { concurrency: 1 },
-    jobs: { staleAfterSeconds: 3 },
-  };
+  // The 4th PATCH (the layer's 3rd chunk; the config blob took the 1st) is held until the process dies.
+  const config = copyJobConfig(id);
   const repository = uniqueRepository('jobs/resume');
-  const { held, log } = await killAndRestart(runtime, config, {}, id, async (base) => {
-    const accepted = await fetch(`${base}/v1/copy`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/ferry-test/large:v1`, target: `${fixture.targetFaultProxy}/${repository}:v1`, platforms: ['linux/amd64'], unwrap: true, wait: false }),
-    });
-    expect(accepted.status).toBe(202);
-    return ((await accepted.json()) as { url: string }).url;
-  });
+  const { held, log } = await killAndRestart(runtime, config, {}, id, submitLargeCopy(repository));
   expect(held.range).toBe(`${2 * CHUNK}-${3 * CHUNK - 1}`);
 
   const patches = log.filter((e) => e.note === 'patch' || e.note === 'held');
@@ -162,25 +168,12 @@ it.each<Runtime>(['node', 'workerd'])('%s: a webhook promotion killed mid-layer 
 
 it('workerd: an unattended job left by a killed `npm start` is woken by the cron sweep', async () => {
   const id = crypto.randomUUID();
-  const config = {
-    registries: { [fixture.registries.anonymous.host]: { insecure: true }, [fixture.targetFaultProxy]: holdPatch(id, 4) },
-    callers: { anonymous: true },
-    copy: { concurrency: 1 },
-    jobs: { staleAfterSeconds: 3 },
-  };
+  const config = copyJobConfig(id);
   const repository = uniqueRepository('jobs/unattended');
   const tagAtTarget = async () => {
     const head = await fetch(`http://${fixture.targets.anonymous.host}/v2/${repository}/manifests/v1`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } });
     return head.status === 200 ? true : undefined;
   };
   // npm start fires wrangler.toml's cron every FERRY_CRON_SECONDS (a minute by default).
-  await killAndRestart('workerd', config, { FERRY_CRON_SECONDS: '2' }, id, async (base) => {
-    const accepted = await fetch(`${base}/v1/copy`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/ferry-test/large:v1`, target: `${fixture.targetFaultProxy}/${repository}:v1`, platforms: ['linux/amd64'], unwrap: true, wait: false }),
-    });
-    expect(accepted.status).toBe(202);
-    return ((await accepted.json()) as { url: string }).url;
-  }, () => until('the tag at the target', tagAtTarget));
+  await killAndRestart('workerd', config, { FERRY_CRON_SECONDS: '2' }, id, submitLargeCopy(repository), () => until('the tag at the target', tagAtTarget));
 }, 120_000);
