@@ -10,7 +10,7 @@ import { parseReference, parseRepositoryName } from '../registry/reference.js';
 import { BlobMemory, transferBlob } from './blob-transfer.js';
 import { silentReporter } from './copy-events.js';
 import { planCopy } from './copy-plan.js';
-import { getJob, noteProgress, runJob, type JobRecord } from './jobs.js';
+import { getJob, noteProgress, progressWriter, runJob, type JobRecord } from './jobs.js';
 import { runPool } from './pool.js';
 import { planPromotion } from './promote.js';
 import { findRule } from './rules-store.js';
@@ -97,14 +97,11 @@ export async function runJobInSteps(deps: Deps, id: string, steps: DurableSteps)
   const blobs = await steps.do('plan blobs', () => planJobBlobs(deps, id));
   if (blobs.length) {
     let done = 0;
-    // Progress writes go one after another; the interval keeps the record fresh (a heartbeat) meanwhile.
-    let writing: Promise<void> = Promise.resolve();
-    const report = () => {
+    const writer = progressWriter(deps, () => {
       const progress = { blobsDone: done, blobsTotal: blobs.length };
-      writing = writing.then(() => noteProgress(deps, id, progress)).catch(() => undefined);
-    };
-    report();
-    const heartbeat = setInterval(report, deps.config.jobStaleAfterMs / 3);
+      return () => noteProgress(deps, id, progress);
+    });
+    await noteProgress(deps, id, { blobsDone: 0, blobsTotal: blobs.length });
     try {
       await runPool(blobs, deps.config.copyConcurrency, async (blob) => {
         try {
@@ -114,11 +111,10 @@ export async function runJobInSteps(deps: Deps, id: string, steps: DurableSteps)
           deps.log.warn('job: blob step failed', { id, blob: blob.digest, reason: error instanceof Error ? error.message : 'unknown' });
         }
         done++;
-        report();
+        writer.changed();
       });
     } finally {
-      clearInterval(heartbeat);
-      await writing;
+      await writer.stop();
     }
   }
   await steps.do('run job', async () => (await runJob(deps, id), 'done'));

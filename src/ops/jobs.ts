@@ -75,9 +75,31 @@ export function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
 }
 
 /**
- * Progress from outside the job step (Workflow blob steps): the job runs, this much is done. Also its
- * heartbeat meanwhile. A finished job is left as it is.
+ * Writes a running job's record: on progress at most once per PROGRESS_WRITE_MS (Workers KV takes one
+ * write per second per key), and at least every third of `jobs.staleAfterSeconds` without progress (one
+ * large blob can take minutes: this heartbeat tells a live job from a dead one). Writes go one after
+ * another, so a slow one never lands after the final state. `prepare` takes the snapshot to write.
  */
+export function progressWriter(deps: Deps, prepare: () => () => Promise<void>): { changed(): void; stop(): Promise<void> } {
+  let lastWrite = deps.now();
+  let writing: Promise<void> = Promise.resolve();
+  const write = () => {
+    lastWrite = deps.now();
+    const run = prepare();
+    writing = writing.then(run).catch(() => undefined);
+  };
+  const heartbeatMs = deps.config.jobStaleAfterMs / 3;
+  const heartbeat = setInterval(() => deps.now() - lastWrite >= heartbeatMs && write(), Math.max(PROGRESS_WRITE_MS, heartbeatMs / 2));
+  return {
+    changed: () => void (deps.now() - lastWrite >= PROGRESS_WRITE_MS && write()),
+    async stop() {
+      clearInterval(heartbeat);
+      await writing;
+    },
+  };
+}
+
+/** Progress from outside the job step (Workflow blob steps): the job runs, this much is done. A finished job is left as it is. */
 export async function noteProgress(deps: Deps, id: string, progress: { blobsDone: number; blobsTotal: number }): Promise<void> {
   const job = await getJob(deps, id);
   if (!job || job.state === 'done' || job.state === 'failed') return;
@@ -94,23 +116,16 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
   job.runs += 1;
   job.progress = { blobsDone: 0, blobsTotal: 0 };
   await save(deps, job);
-  let lastWrite = deps.now();
-  // Writes go one after another, so a slow progress write never lands after the final state.
-  let writing: Promise<void> = Promise.resolve();
-  const write = () => {
-    lastWrite = deps.now();
+  const writer = progressWriter(deps, () => {
     const snapshot = { ...job, progress: { ...job.progress } };
-    writing = writing.then(() => save(deps, snapshot)).catch(() => undefined);
-  };
+    return () => save(deps, snapshot);
+  });
   const emit = (event: CopyEvent) => {
     if (event.type === 'plan') job.progress.blobsTotal += event.blobs;
     else if (event.type === 'skipped' || event.type === 'mounted' || (event.type === 'done' && 'blob' in event)) job.progress.blobsDone += 1;
     else return;
-    if (deps.now() - lastWrite >= PROGRESS_WRITE_MS) write();
+    writer.changed();
   };
-  // One large blob can take minutes without an event: the heartbeat keeps the record fresh meanwhile.
-  const heartbeatMs = deps.config.jobStaleAfterMs / 3;
-  const heartbeat = setInterval(() => deps.now() - lastWrite >= heartbeatMs && write(), Math.max(PROGRESS_WRITE_MS, heartbeatMs / 2));
   let plan: PromotionPlan | undefined;
   try {
     if (job.kind === 'promote' && job.promotion) {
@@ -132,9 +147,8 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
     if (job.kind === 'promote') await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error);
     else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } });
   } finally {
-    clearInterval(heartbeat);
+    await writer.stop();
   }
-  await writing;
   await save(deps, job);
   await deps.kv.delete(recordKeys.activeJob(id));
 }
