@@ -1,0 +1,100 @@
+// StateStore over SQLite. Every write is one statement, so it is atomic on its own: between two processes
+// sharing a file (Node, Bun) and inside a Durable Object alike. The database is reached through `SqlRunner`,
+// which each runtime implements in a few lines (better-sqlite3, bun:sqlite, Durable Object storage.sql).
+
+import { DEFAULT_STATE_LIST_LIMIT, type StateEntry, type StateListOptions, type StateStore, type StateWriteOptions } from './store.js';
+
+export interface SqlRunner {
+  /** Runs a statement and returns its rows. */
+  all(sql: string, ...params: (string | number | null)[]): Record<string, unknown>[];
+  /** Runs a statement and returns how many rows it changed. */
+  run(sql: string, ...params: (string | number | null)[]): number;
+}
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS ferry_state (
+  key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER, labels TEXT NOT NULL)`;
+
+// Labels are kept as "\nlabel\nlabel\n" so one instr() finds a whole label and never a part of one.
+const packLabels = (labels: string[] = []) => `\n${labels.join('\n')}\n`;
+
+export class SqlState implements StateStore {
+  readonly #sql: SqlRunner;
+  readonly #now: () => number;
+
+  constructor(sql: SqlRunner, now: () => number = Date.now) {
+    this.#sql = sql;
+    this.#now = now;
+    sql.run(SCHEMA);
+  }
+
+  #expiry(options: StateWriteOptions): number | null {
+    return options.ttlSeconds === undefined ? null : Math.round(this.#now() + options.ttlSeconds * 1000);
+  }
+
+  async get(key: string): Promise<StateEntry | null> {
+    return this.getNow(key);
+  }
+
+  /** The synchronous form, for a caller that must not yield between statements (a Durable Object). */
+  getNow(key: string): StateEntry | null {
+    const row = this.#sql.all('SELECT value, version FROM ferry_state WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)', key, this.#now())[0];
+    return row ? { key, value: String(row.value), version: Number(row.version) } : null;
+  }
+
+  async create(key: string, value: string, options: StateWriteOptions = {}): Promise<boolean> {
+    // An expired entry is taken over; a live one is left alone (no row changed).
+    const changed = this.#sql.run(
+      `INSERT INTO ferry_state (key, value, version, expires_at, labels) VALUES (?, ?, 1, ?, ?)
+       ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = 1, expires_at = excluded.expires_at, labels = excluded.labels
+       WHERE ferry_state.expires_at IS NOT NULL AND ferry_state.expires_at <= ?`,
+      key, value, this.#expiry(options), packLabels(options.labels), this.#now(),
+    );
+    return changed === 1;
+  }
+
+  async update(key: string, version: number, value: string, options: StateWriteOptions = {}): Promise<boolean> {
+    const changed = this.#sql.run(
+      `UPDATE ferry_state SET value = ?, version = version + 1, expires_at = ?, labels = ?
+       WHERE key = ? AND version = ? AND (expires_at IS NULL OR expires_at > ?)`,
+      value, this.#expiry(options), packLabels(options.labels), key, version, this.#now(),
+    );
+    return changed === 1;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#sql.run('DELETE FROM ferry_state WHERE key = ?', key);
+  }
+
+  async list(prefix: string, options: StateListOptions = {}): Promise<{ entries: StateEntry[]; cursor?: string }> {
+    const limit = options.limit ?? DEFAULT_STATE_LIST_LIMIT;
+    const now = this.#now();
+    this.#sql.run('DELETE FROM ferry_state WHERE expires_at IS NOT NULL AND expires_at <= ?', now);
+    const rows = this.#sql.all(
+      `SELECT key, value, version FROM ferry_state
+       WHERE key >= ? AND key < ? AND key > ? AND (? = '' OR instr(labels, ?) > 0)
+       ORDER BY key LIMIT ?`,
+      prefix, `${prefix}\uffff`, options.cursor ?? '', options.label ?? '', `\n${options.label ?? ''}\n`, limit + 1,
+    );
+    const entries = rows.slice(0, limit).map((r) => ({ key: String(r.key), value: String(r.value), version: Number(r.version) }));
+    return rows.length > limit ? { entries, cursor: entries[entries.length - 1]!.key } : { entries };
+  }
+}
+
+/** The statement shape better-sqlite3 and bun:sqlite share. */
+export interface PreparingDatabase {
+  prepare(sql: string): { all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
+}
+
+/** SqlRunner over better-sqlite3 (Node) or bun:sqlite (Bun), with prepared statements reused. */
+export function preparedRunner(db: PreparingDatabase): SqlRunner {
+  const statements = new Map<string, ReturnType<PreparingDatabase['prepare']>>();
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+    return statement;
+  };
+  return {
+    all: (sql, ...params) => prepared(sql).all(...params) as Record<string, unknown>[],
+    run: (sql, ...params) => Number((prepared(sql).run(...params) as { changes?: number }).changes ?? 0),
+  };
+}
