@@ -1,13 +1,17 @@
 // Workers entry: turns bindings into Deps and serves the app.
 
 // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; the root tsconfig has no Workers types.
-import { WorkflowEntrypoint } from 'cloudflare:workers';
+import { DurableObject, WorkflowEntrypoint } from 'cloudflare:workers';
 import { parseConfig } from './src/config.js';
-import { reviveStaleJobs } from './src/ops/jobs.js';
+import { failJob, reviveStaleJobs } from './src/ops/jobs.js';
 import { runJobInSteps } from './src/ops/job-steps.js';
 import { consoleLogger, realSleep, type Deps, type JobQueue } from './src/deps.js';
+import { isAppError } from './src/errors.js';
 import { createApp } from './src/http/app.js';
 import { CloudflareKv, type KvNamespaceLike } from './src/kv/cloudflare.js';
+import { DurableObjectState, type StateNamespaceLike } from './src/state/durable-objects.js';
+import { SqlState, type SqlRunner } from './src/state/sql.js';
+import type { StateListOptions, StateWriteOptions } from './src/state/store.js';
 
 interface WorkflowInstance {
   status(): Promise<{ status: string }>;
@@ -26,6 +30,8 @@ interface ExecutionContext {
 
 export interface Env {
   FERRY_KV: KvNamespaceLike;
+  /** FerryState Durable Objects: jobs, uploads, token single-flight (src/state/durable-objects.ts). */
+  FERRY_STATE: StateNamespaceLike;
   /** Cloudflare Workflows binding that runs jobs durably. */
   FERRY_JOBS?: WorkflowBinding;
   /** The JSON configuration document (a var, or a secret when it holds credentials). */
@@ -41,9 +47,18 @@ const WORKERS_COPY_CONCURRENCY = 3;
 // One app per isolate and config text; it holds no request state, only learned auth challenges.
 let cached: { env: Env; configText: string | undefined; app: App } | undefined;
 
-/** Jobs as Workflow instances, one per job id. */
-function workflowJobs(workflows: WorkflowBinding): JobQueue {
-  const create = async (id: string) => void (await workflows.create({ id, params: { id } }));
+/**
+ * Jobs as Workflow instances, one per job id. The state store decided already that this job exists once
+ * (create-if-absent), so an instance that already exists is success, not an error.
+ */
+function workflowJobs(workflows: WorkflowBinding, deps: () => Deps): JobQueue {
+  const create = async (id: string) => {
+    try {
+      await workflows.create({ id, params: { id } });
+    } catch (error) {
+      if (!/already exists/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    }
+  };
   return {
     enqueue: create,
     async wake(id) {
@@ -55,7 +70,12 @@ function workflowJobs(workflows: WorkflowBinding): JobQueue {
       }
       const { status } = await instance.status();
       if (status === 'paused') return; // paused on purpose, by someone with the dashboard or the API
-      if (status === 'errored' || status === 'terminated' || status === 'complete') return instance.restart();
+      if (status === 'complete') {
+        // A finished run never runs again; if it left its job unfinished, that job failed.
+        await failJob(deps(), id, { code: 'INTERNAL', message: 'the job run ended without recording its result' });
+        return;
+      }
+      if (status === 'errored' || status === 'terminated') return instance.restart();
       // Queued or running by its status, yet silent. The hosted engine resumes instances by itself; the
       // local one (wrangler, Miniflare) resumes an instance whose host was killed only when it next hears
       // from it. An event it does not wait for is kept and ignored by an instance that is alive.
@@ -64,17 +84,21 @@ function workflowJobs(workflows: WorkflowBinding): JobQueue {
   };
 }
 
-export function depsFromEnv(env: Env): Deps {
+export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => void): Deps {
   const lookup = (name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined);
-  return {
-    ...(env.FERRY_JOBS ? { jobs: workflowJobs(env.FERRY_JOBS) } : {}),
+  const deps: Deps = {
     kv: new CloudflareKv(env.FERRY_KV),
+    state: new DurableObjectState(env.FERRY_STATE),
+    // Requests get their own waitUntil (src/http/app.ts); outside one, the work goes on while the invocation does.
+    defer: waitUntil ?? ((work) => void work.catch(() => undefined)),
     fetch: (input, init) => fetch(input, init),
     config: parseConfig(env.FERRY_CONFIG ?? '{}', lookup, { copyConcurrency: WORKERS_COPY_CONCURRENCY }),
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,
   };
+  if (env.FERRY_JOBS) deps.jobs = workflowJobs(env.FERRY_JOBS, () => deps);
+  return deps;
 }
 
 function appFor(env: Env): App {
@@ -90,7 +114,7 @@ export default {
   },
   /** The cron trigger: wakes jobs whose runner went silent (see jobs.staleAfterSeconds). */
   scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): void {
-    const deps = depsFromEnv(env);
+    const deps = depsFromEnv(env, (work) => ctx.waitUntil(work));
     ctx.waitUntil(reviveStaleJobs(deps).then((woken) => woken && deps.log.info('jobs: woke silent jobs', { woken })));
   },
 };
@@ -108,6 +132,45 @@ interface WorkflowStep {
  */
 export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unknown[]) => { env: Env }) {
   async run(event: { payload: { id: string } }, step: WorkflowStep): Promise<void> {
-    await runJobInSteps(depsFromEnv(this.env), event.payload.id, { do: (name, run) => step.do(name, STEP_CONFIG, run) });
+    const deps = depsFromEnv(this.env);
+    const id = event.payload.id;
+    try {
+      await runJobInSteps(deps, id, { do: (name, run) => step.do(name, STEP_CONFIG, run) });
+    } catch (error) {
+      // Steps retried already: what reaches here fails the same way again (a step result over its limit,
+      // a step that kept failing). The job ends failed and the instance completes, so nothing restarts it.
+      const code = isAppError(error) ? error.code : 'INTERNAL';
+      const message = error instanceof Error ? error.message.slice(0, 500) : 'the job run failed';
+      deps.log.error('job run failed', { id, code, message });
+      await failJob(deps, id, { code, message });
+    }
   }
+}
+
+/** The FerryState Durable Object: a StateStore over its own SQLite storage, called by RPC. */
+export class FerryState extends (DurableObject as new (ctx: unknown, env: unknown) => object) {
+  readonly #store: SqlState;
+
+  constructor(ctx: { storage: { sql: SqlStorageLike } }, env: unknown) {
+    super(ctx, env);
+    const sql = ctx.storage.sql;
+    const runner: SqlRunner = {
+      all: (query, ...params) => sql.exec(query, ...params).toArray(),
+      run: (query, ...params) => {
+        sql.exec(query, ...params).toArray();
+        return Number(sql.exec('SELECT changes() AS n').one().n);
+      },
+    };
+    this.#store = new SqlState(runner);
+  }
+
+  get(key: string) { return this.#store.get(key); }
+  create(key: string, value: string, options?: StateWriteOptions) { return this.#store.create(key, value, options); }
+  update(key: string, version: number, value: string, options?: StateWriteOptions) { return this.#store.update(key, version, value, options); }
+  delete(key: string) { return this.#store.delete(key); }
+  list(prefix: string, options?: StateListOptions) { return this.#store.list(prefix, options); }
+}
+
+interface SqlStorageLike {
+  exec(query: string, ...params: unknown[]): { toArray(): Record<string, unknown>[]; one(): Record<string, unknown> };
 }

@@ -1,18 +1,19 @@
 // Deno entry for `deno serve`: a default export with fetch, KV in Deno KV under FERRY_STATE_DIR.
 
 import { DenoKv, type DenoKvLike } from '../src/kv/deno.js';
+import { DenoState, type DenoStateKvLike } from '../src/state/deno.js';
 import { buildApp } from './shared.js';
 
 declare const Deno: {
   env: { get(name: string): string | undefined };
-  openKv(path?: string): Promise<DenoKvLike>;
+  openKv(path?: string): Promise<DenoKvLike & DenoStateKvLike>;
   mkdirSync(path: string, options: { recursive: boolean }): void;
 };
 
 const stateDir = Deno.env.get('FERRY_STATE_DIR') ?? '.ferry/deno';
 Deno.mkdirSync(stateDir, { recursive: true });
-const kv = new DenoKv(await Deno.openKv(`${stateDir}/kv.sqlite`));
-const { app, announce } = buildApp({ runtime: 'deno', kv, env: (name) => Deno.env.get(name) });
+const store = await Deno.openKv(`${stateDir}/kv.sqlite`);
+const { app, announce } = buildApp({ runtime: 'deno', kv: new DenoKv(store), state: new DenoState(store), env: (name) => Deno.env.get(name) });
 
 export default {
   fetch: app.fetch,

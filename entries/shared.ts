@@ -1,9 +1,10 @@
 // What the Node, Deno and Bun entries share: the local default configuration and building Deps from it.
 
 import { parseConfig } from '../src/config.js';
-import { consoleLogger, realSleep, type Deps, type FetchLike } from '../src/deps.js';
+import { consoleLogger, detached, realSleep, type Deps, type FetchLike } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import type { KvStore } from '../src/kv/store.js';
+import type { StateStore } from '../src/state/store.js';
 import { InProcessJobs } from '../src/ops/jobs.js';
 
 /** The same local default as wrangler.toml's FERRY_CONFIG (a test keeps the two equal). */
@@ -16,16 +17,19 @@ export const DEFAULT_LOCAL_CONFIG = {
 export interface EntryOptions {
   runtime: string;
   kv: KvStore;
+  state: StateStore;
   env: (name: string) => string | undefined;
   /** The runtime's fetch, when its own does better than the global one (Node: backpressure on uploads). */
   fetch?: FetchLike;
 }
 
-export function buildApp({ runtime, kv, env, fetch: runtimeFetch }: EntryOptions) {
+export function buildApp({ runtime, kv, state, env, fetch: runtimeFetch }: EntryOptions) {
   const configText = env('FERRY_CONFIG');
   const document: unknown = configText ? JSON.parse(configText) : DEFAULT_LOCAL_CONFIG;
   const deps: Deps = {
     kv,
+    state,
+    defer: detached,
     fetch: runtimeFetch ?? ((input, init) => fetch(input, init)),
     config: parseConfig(document, env),
     now: () => Date.now(),

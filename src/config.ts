@@ -40,7 +40,9 @@ export interface UploadProfile {
 }
 
 // Large enough that a chunk's request overhead is noise; small enough for limits such as GHCR's.
-export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+export // About 11 subrequests and up to 2 KV operations a tag: 50 tags stay far inside one invocation's limits.
+const DEFAULT_SYNC_MAX_TAGS = 50;
+const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 
 export interface FerryConfig {
   registries: Map<string, RegistryConfig>;
@@ -56,6 +58,8 @@ export interface FerryConfig {
   retryBudget: number;
   /** Resume broken blob downloads with Range (a JS hop per chunk) instead of restarting the blob. */
   resumeDownloads: boolean;
+  /** A copy of more tags than this (`tags: "all"` or `match`) runs as a job, not in the request. */
+  syncMaxTags: number;
   /** A queued or running job whose record has not changed for this long lost its runner and is woken. */
   jobStaleAfterMs: number;
   /** Who may call Ferry; without a `callers` section nobody may. */
@@ -210,7 +214,9 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   if (typeof tagTtl !== 'number' || !Number.isFinite(tagTtl) || tagTtl < 0) fail('cache.tagTtlSeconds: expected seconds >= 0');
   const copy = doc.copy ?? {};
   if (!isRecord(copy)) fail('copy: expected an object');
-  checkKeys('copy', copy, new Set(['concurrency', 'idleTimeoutSeconds', 'retryBudget', 'resumeDownloads']));
+  checkKeys('copy', copy, new Set(['concurrency', 'idleTimeoutSeconds', 'retryBudget', 'resumeDownloads', 'syncMaxTags']));
+  const syncMaxTags = copy.syncMaxTags ?? DEFAULT_SYNC_MAX_TAGS;
+  if (typeof syncMaxTags !== 'number' || !Number.isInteger(syncMaxTags) || syncMaxTags < 0) fail('copy.syncMaxTags: expected an integer >= 0');
   if (copy.resumeDownloads !== undefined && typeof copy.resumeDownloads !== 'boolean') fail('copy.resumeDownloads: expected a boolean');
   const idle = copy.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
   if (typeof idle !== 'number' || !(idle > 0)) fail('copy.idleTimeoutSeconds: expected seconds > 0');
@@ -225,7 +231,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   checkKeys('jobs', jobs, new Set(['staleAfterSeconds']));
   const stale = jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS;
   if (typeof stale !== 'number' || !(stale >= 3)) fail('jobs.staleAfterSeconds: expected seconds >= 3');
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, jobStaleAfterMs: stale * 1000, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, syncMaxTags, jobStaleAfterMs: stale * 1000, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
 }
 
 function parseJsonText(text: string): unknown {

@@ -2,6 +2,7 @@
 
 import type { FerryConfig } from './config.js';
 import type { KvStore } from './kv/store.js';
+import type { StateStore } from './state/store.js';
 
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
@@ -23,7 +24,15 @@ export interface JobQueue {
 
 export interface Deps {
   jobs?: JobQueue;
+  /** Caches only: eventually consistent, one write per second per key on Workers. Writes are best-effort. */
   kv: KvStore;
+  /** Coordination state (jobs, uploads, token single-flight): consistent, atomic. */
+  state: StateStore;
+  /**
+   * Keeps `work` alive after the response where the runtime would cut it (Workers: the invocation's
+   * waitUntil). The work must catch its own errors.
+   */
+  defer: (work: Promise<unknown>) => void;
   fetch: FetchLike;
   config: FerryConfig;
   now: () => number;
@@ -38,3 +47,6 @@ export const consoleLogger: Logger = {
 };
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `defer` where a process outlives its responses (Node, Deno, Bun): the work simply goes on. */
+export const detached = (work: Promise<unknown>): void => void work.catch(() => undefined);

@@ -1,4 +1,5 @@
-// Imports point one way: http -> ops -> registry; kv, errors, deps and config are leaves; the core uses Web APIs only.
+// Imports point one way: http -> ops -> registry; kv, state, errors, deps and config are leaves; the registry
+// layer is closed; the core uses Web APIs only.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -42,7 +43,39 @@ it('no layer imports one above it, and the core imports no runtime', () => {
   expect(problems).toEqual([]);
 });
 
+// DESIGN.md: the registry layer is closed. It reaches tokens through its TokenStore interface, never KV or
+// the state store. (It still reads the Deps and FerryConfig types; registry options replace them next.)
+const REGISTRY_MAY_IMPORT = new Set(['errors.ts', 'deps.ts', 'config.ts']);
+
+it('the registry layer imports only itself, errors, and the Deps/config types', () => {
+  const problems: string[] = [];
+  for (const file of sourceFiles(join(SRC, 'registry'))) {
+    for (const spec of importsOf(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = relative(SRC, resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+      if (!target.startsWith('registry/') && !REGISTRY_MAY_IMPORT.has(target)) problems.push(`${relative(SRC, file)} imports ${spec}`);
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
+it('kv and state are leaves: they import neither the layers nor each other', () => {
+  const problems: string[] = [];
+  for (const folder of ['kv', 'state']) {
+    for (const file of sourceFiles(join(SRC, folder))) {
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(SRC, resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+        const top = target.split('/')[0]!;
+        if (['registry', 'ops', 'http'].includes(top) || (top !== folder && (top === 'kv' || top === 'state'))) problems.push(`${relative(SRC, file)} imports ${spec}`);
+      }
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
 it('the check sees imports (it would catch a wrong arrow)', () => {
-  expect(importsOf(join(SRC, 'ops/inspect.ts'))).toContain('../registry/client.js');
+  expect(importsOf(join(SRC, 'ops/clients.ts'))).toContain('../registry/client.js');
+  expect(importsOf(join(SRC, 'ops/tokens.ts'))).toContain('../kv/records.js');
   expect(layerOf(join(SRC, 'kv/store.ts'))).toBe('leaf');
 });

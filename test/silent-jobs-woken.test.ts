@@ -1,12 +1,11 @@
 // A job whose runner died (a crash, a killed host) goes silent: its record stops changing. The sweep
-// (a cron on Workers) and GET /v1/jobs/<id> wake such a job, and leave live and finished ones alone.
+// (a cron on Workers) and GET /v1/jobs/<id> wake such a job, and leave live and finished ones alone; a job
+// that keeps losing its runner fails after MAX_JOB_WAKES wakes instead of being restarted for ever.
 
 import { expect, inject, it } from 'vitest';
 import type { JobQueue } from '../src/deps.js';
 import { blobStepName, type BlobStep } from '../src/ops/job-steps.js';
-import { createCopyJob, getJob, reviveStaleJobs, runJob } from '../src/ops/jobs.js';
-import { recordKeys } from '../src/kv/records.js';
-import { putJson } from '../src/kv/store.js';
+import { createCopyJob, getJob, MAX_JOB_WAKES, reviveStaleJobs, runJob, updateJob } from '../src/ops/jobs.js';
 import { uniqueRepository } from './support/copying.js';
 import { makeService } from './support/service.js';
 import { runtimeName } from '@test-runtime';
@@ -44,15 +43,30 @@ it('the sweep wakes a job only once its record has been silent for jobs.staleAft
   expect(service.logs.join('\n')).toContain('job went silent: waking it');
 });
 
-it('the sweep drops finished jobs from the active index without waking them', async () => {
+it(`a job woken ${MAX_JOB_WAKES} times without finishing fails, and later sweeps leave it alone`, async () => {
   const { service, queue, advance } = serviceWithClock();
   const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
-  // A runner that wrote its final state, then died before it could clear the index.
-  await putJson(service.deps.kv, recordKeys.job(job.id), { ...job, state: 'done' });
-  advance(STALE_SECONDS * 10);
+  for (let sweep = 1; sweep <= MAX_JOB_WAKES; sweep++) {
+    advance(STALE_SECONDS + 1);
+    expect(await reviveStaleJobs(service.deps)).toBe(1);
+  }
+  expect(queue.woken).toHaveLength(MAX_JOB_WAKES);
+  advance(STALE_SECONDS + 1);
   expect(await reviveStaleJobs(service.deps)).toBe(0);
-  expect(queue.woken).toEqual([]);
-  expect(await service.deps.kv.get(recordKeys.activeJob(job.id))).toBeNull();
+  expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'failed', error: { code: 'INTERNAL', message: expect.stringContaining(`stopped ${MAX_JOB_WAKES} times`) } });
+  for (let sweep = 0; sweep < 3; sweep++) {
+    advance(STALE_SECONDS * 10);
+    expect(await reviveStaleJobs(service.deps)).toBe(0);
+  }
+  expect(queue.woken).toHaveLength(MAX_JOB_WAKES);
+});
+
+it('two sweeps that see the same silence wake the job once', async () => {
+  const { service, queue, advance } = serviceWithClock();
+  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  advance(STALE_SECONDS + 1);
+  expect((await Promise.all([reviveStaleJobs(service.deps), reviveStaleJobs(service.deps)])).reduce((a, b) => a + b)).toBe(1);
+  expect(queue.woken).toEqual([job.id]);
 });
 
 it('GET /v1/jobs/<id> wakes a silent job and answers with its record', async () => {
@@ -87,7 +101,7 @@ it.runIf(runtimeName === 'workerd')("worker.ts's cron trigger wakes a silent job
   const repository = uniqueRepository('jobs/cron');
   const job = await createCopyJob(deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` }, 'anonymous');
   // Its runner died an hour ago: no Workflow instance holds it.
-  await putJson(deps.kv, recordKeys.job(job.id), { ...job, state: 'running', runs: 1, updatedAt: new Date(Date.now() - 3600_000).toISOString() });
+  await updateJob({ ...deps, now: () => Date.now() - 3600_000 }, job.id, (stored) => ({ ...stored, state: 'running', runs: 1 }));
   const instance = await introspectWorkflowInstance(env.FERRY_JOBS, job.id);
   const waits: Promise<unknown>[] = [];
   worker.scheduled({}, env, { waitUntil: (p: Promise<unknown>) => void waits.push(p) });
@@ -98,7 +112,6 @@ it.runIf(runtimeName === 'workerd')("worker.ts's cron trigger wakes a silent job
     record = await getJob(deps, job.id);
   }
   expect(record, JSON.stringify(record)).toMatchObject({ state: 'done', runs: 2, result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
-  expect(await deps.kv.get(recordKeys.activeJob(job.id))).toBeNull();
   // The instance ran in steps: the plan, a step per blob, then the job step.
   await instance.waitForStatus('complete');
   const blobs = (await instance.waitForStepResult({ name: 'plan blobs' })) as BlobStep[];

@@ -1,7 +1,9 @@
-// The Hono environment every route shares: the authenticated caller set by the app's middleware.
+// The Hono environment every route shares: the authenticated caller and the request's own Deps, set by
+// the app's middleware.
 
+import type { Deps } from '../deps.js';
 import type { Caller } from './auth.js';
 
 export interface AppEnv {
-  Variables: { caller: Caller };
+  Variables: { caller: Caller; deps: Deps };
 }

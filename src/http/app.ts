@@ -26,6 +26,18 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
 
+  // Each request gets Deps whose `defer` is its own invocation's waitUntil (Workers); elsewhere work simply goes on.
+  app.use('*', async (c, next) => {
+    let waitUntil: ((work: Promise<unknown>) => void) | undefined;
+    try {
+      const ctx = c.executionCtx;
+      waitUntil = (work) => ctx.waitUntil(work);
+    } catch {
+      waitUntil = undefined; // Hono throws outside Workers: there is no invocation to extend
+    }
+    c.set('deps', waitUntil ? { ...deps, defer: waitUntil } : deps);
+    return next();
+  });
   app.use('*', async (c, next) => {
     if (isPublic(c.req.path)) return next();
     c.set('caller', await authenticate(deps, c.req.header('authorization')));
@@ -38,6 +50,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', promoteRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.get('/v1/audit', async (c) => {
+    const deps = c.var.deps;
     requireAdmin(deps.config.callers, c.get('caller'));
     const { limit, cursor } = validate(AuditQuerySchema, c.req.query(), 'query');
     return c.json(await listAuditRecords(deps, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }));

@@ -4,6 +4,7 @@ import { createRemoteJWKSet, customFetch, decodeJwt, errors as joseErrors, jwksC
 import type { OidcIssuer } from '../callers.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { cacheRead, cacheWrite } from '../kv/cache.js';
 import { getJwks, putJwks, type JwksRecord } from '../kv/records.js';
 import { computeDigest } from '../registry/digest.js';
 
@@ -72,7 +73,7 @@ export async function verifyIssuerToken(deps: Deps, issuer: OidcIssuer, token: s
   } catch (error) {
     throw unauthenticated(`the token was rejected: ${describeJoseError(error)}`);
   } finally {
-    await keys.persist();
+    keys.persist(deps);
   }
 }
 
@@ -88,27 +89,28 @@ function describeJoseError(error: unknown): string {
 
 interface IssuerKeys {
   getter: ReturnType<typeof createRemoteJWKSet>;
-  persist(): Promise<void>;
+  /** Writes jose's refetched key set to KV, after the response of the request `deps` belongs to. */
+  persist(deps: Deps): void;
 }
 
-const keySets = new WeakMap<Deps, Map<string, Promise<IssuerKeys>>>();
-// Keyed by JWKS URI and audience: a caller issuer and a webhook sender may share keys but not audiences.
+// Resolved key sets only, per configuration (so per isolate): never a Promise one request made and another
+// awaits, and a failed load is simply tried again by the next request.
+const keySets = new WeakMap<object, Map<string, IssuerKeys>>();
 
-/** One jose key set per issuer per Deps, seeded from KV and written back when jose refetched it. */
-function jwksFor(deps: Deps, issuer: OidcIssuer): Promise<IssuerKeys> {
-  let byIssuer = keySets.get(deps);
-  if (!byIssuer) keySets.set(deps, (byIssuer = new Map()));
-  let keys = byIssuer.get(issuer.jwksUri);
-  if (!keys) {
-    keys = loadKeys(deps, issuer);
-    byIssuer.set(issuer.jwksUri, keys);
-  }
+/** One jose key set per issuer per configuration, seeded from KV and written back when jose refetched it. */
+async function jwksFor(deps: Deps, issuer: OidcIssuer): Promise<IssuerKeys> {
+  let byIssuer = keySets.get(deps.config);
+  if (!byIssuer) keySets.set(deps.config, (byIssuer = new Map()));
+  const held = byIssuer.get(issuer.jwksUri);
+  if (held) return held;
+  const keys = await loadKeys(deps, issuer);
+  byIssuer.set(issuer.jwksUri, keys);
   return keys;
 }
 
 async function loadKeys(deps: Deps, issuer: OidcIssuer): Promise<IssuerKeys> {
   const id = (await computeDigest(new TextEncoder().encode(issuer.jwksUri))).slice(7, 39);
-  const stored = await getJwks(deps.kv, id);
+  const stored = await cacheRead(deps, 'jwks', () => getJwks(deps.kv, id));
   const cache: Partial<JwksRecord> = stored ? { ...stored } : {};
   let savedUat = cache.uat;
   const getter = createRemoteJWKSet(new URL(issuer.jwksUri), {
@@ -126,10 +128,11 @@ async function loadKeys(deps: Deps, issuer: OidcIssuer): Promise<IssuerKeys> {
   });
   return {
     getter,
-    async persist() {
+    persist(deps) {
       if (cache.uat !== undefined && cache.uat !== savedUat && cache.jwks) {
         savedUat = cache.uat;
-        await putJwks(deps.kv, id, { jwks: cache.jwks, uat: cache.uat }).catch(() => undefined);
+        const record = { jwks: cache.jwks, uat: cache.uat };
+        cacheWrite(deps, 'jwks', `jwks:${id}`, () => putJwks(deps.kv, id, record));
       }
     },
   };

@@ -6,7 +6,7 @@ import { AppError, isAppError } from '../errors.js';
 import { auditCopy } from '../ops/audit.js';
 import { createCopyJob } from '../ops/jobs.js';
 import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy-events.js';
-import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from '../ops/copy.js';
+import { copiesManyTags, copyImage, copySubjects, selectTags, type CopyRequest, type ManyCopyResult } from '../ops/copy.js';
 import type { AppEnv } from './app-env.js';
 import { problemResponse, toProblem } from './errors.js';
 import { requireGrant } from './policy.js';
@@ -33,16 +33,6 @@ async function readBody(request: Request): Promise<unknown> {
   }
 }
 
-/** Workers' waitUntil when there is one (Hono throws outside Workers); elsewhere the copy awaits its bookkeeping. */
-function backgroundOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): Pick<CopyReporter, 'defer'> {
-  try {
-    const ctx = c.executionCtx;
-    return { defer: (work) => ctx.waitUntil(work.catch(() => undefined)) };
-  } catch {
-    return {};
-  }
-}
-
 type Format = 'ndjson' | 'sse' | 'json';
 
 function negotiate(accept: string | undefined): Format {
@@ -60,13 +50,13 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/v1/copy', async (c) => {
+    const deps = c.var.deps;
     const request = parseCopyRequest(await readBody(c.req.raw));
     const caller = c.get('caller');
     const subjects = copySubjects(request);
     requireGrant(deps.config.callers, caller, 'inspect', subjects.source);
     requireGrant(deps.config.callers, caller, 'copy', subjects.target);
     const format = negotiate(c.req.header('accept'));
-    const defer = backgroundOf(c);
     const audited = (work: Promise<CopyResult | ManyCopyResult>) =>
       work.then(
         async (result) => {
@@ -78,15 +68,22 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
           throw error;
         },
       );
-    if (request.wait === false) {
+    // Too many tags for one invocation: a job, decided from the tag list alone (no manifest fetched yet).
+    let reason: string | undefined;
+    if (request.wait !== false && deps.jobs && copiesManyTags(request)) {
+      const count = (await selectTags(deps, request)).length;
+      if (count > deps.config.syncMaxTags) reason = `${count} tags > copy.syncMaxTags ${deps.config.syncMaxTags}: copied as a job`;
+    }
+    if (request.wait === false || reason) {
       if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead');
-      const job = await createCopyJob(deps, request, caller.id);
+      const job = await createCopyJob(deps, request, caller.id, reason);
       await deps.jobs.enqueue(job.id);
-      return c.json({ id: job.id, state: job.state, url: `/v1/jobs/${job.id}` }, 202);
+      const url = `/v1/jobs/${job.id}`;
+      return c.json({ id: job.id, state: job.state, url, ...(reason ? { reason } : {}) }, 202, { location: url });
     }
     if (format === 'json') {
       try {
-        return c.json(await audited(copyImage(deps, request, { emit: () => {}, wantsProgress: false, ...defer })));
+        return c.json(await audited(copyImage(deps, request, { emit: () => {}, wantsProgress: false })));
       } catch (error) {
         return problemResponse(error, deps.log);
       }
@@ -101,7 +98,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
         open = false; // the client went away; the copy finishes or fails on its own
       });
     };
-    const reporter: CopyReporter = { emit: send, wantsProgress: true, ...defer };
+    const reporter: CopyReporter = { emit: send, wantsProgress: true };
     const run = audited(copyImage(deps, request, reporter))
       .catch((error) => {
         const problem = toProblem(error, deps.log);

@@ -39,6 +39,7 @@ export function readRoutes(deps: Deps): Hono<AppEnv> {
     requireGrant(deps.config.callers, caller, 'inspect', `${name.registry}/${name.repository}`);
 
   app.get('/v1/inspect/*', async (c) => {
+    const deps = c.var.deps;
     const reference = pathRest(c.req.url, '/v1/inspect/');
     mayInspect(c.get('caller'), parseReference(reference));
     const { platform } = validate(InspectQuerySchema, c.req.query(), 'query');
@@ -50,6 +51,7 @@ export function readRoutes(deps: Deps): Hono<AppEnv> {
   });
 
   app.get('/v1/manifest/*', async (c) => {
+    const deps = c.var.deps;
     const reference = pathRest(c.req.url, '/v1/manifest/');
     mayInspect(c.get('caller'), parseReference(reference));
     const manifest = await readManifest(deps, reference);
@@ -65,6 +67,7 @@ export function readRoutes(deps: Deps): Hono<AppEnv> {
   });
 
   app.get('/v1/tags/*', async (c) => {
+    const deps = c.var.deps;
     const repository = pathRest(c.req.url, '/v1/tags/');
     mayInspect(c.get('caller'), parseRepositoryName(repository));
     const { n, last } = validate(TagsQuerySchema, c.req.query(), 'query');

@@ -11,6 +11,7 @@ import { isAdmin } from './policy.js';
 export function jobRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/v1/jobs/:id', async (c) => {
+    const deps = c.var.deps;
     const job = await getJob(deps, c.req.param('id'));
     const caller = c.get('caller');
     // Someone else's job is as good as missing, unless the caller is an admin.

@@ -14,6 +14,7 @@ import { PromoteRequestSchema, validate } from './schemas.js';
 export function promoteRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/v1/promote', async (c) => {
+    const deps = c.var.deps;
     const request = validate(PromoteRequestSchema, await c.req.json().catch(() => undefined), 'promote request');
     const caller = c.get('caller');
     const rule = await findRule(deps, request.rule);
@@ -34,10 +35,12 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
 
   // Rules managed through the API (admin); configured rules are listed but read-only.
   app.get('/v1/rules', async (c) => {
+    const deps = c.var.deps;
     requireAdmin(deps.config.callers, c.get('caller'));
     return c.json({ rules: await listRules(deps) });
   });
   app.put('/v1/rules/:name', async (c) => {
+    const deps = c.var.deps;
     requireAdmin(deps.config.callers, c.get('caller'));
     const name = c.req.param('name');
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new AppError('INVALID_REQUEST', 'rule names are 1-64 of A-Z a-z 0-9 _ . -');
@@ -46,6 +49,7 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     return c.json(rule);
   });
   app.delete('/v1/rules/:name', async (c) => {
+    const deps = c.var.deps;
     requireAdmin(deps.config.callers, c.get('caller'));
     await deleteRule(deps, c.req.param('name'));
     await recordAudit(deps, { caller: c.get('caller').id, action: 'rule.delete', target: c.req.param('name'), outcome: 'ok' });

@@ -22,6 +22,7 @@ async function hmacSha256Hex(secret: string, body: Uint8Array): Promise<string> 
 export function webhookRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/v1/webhooks/:receiver', async (c) => {
+    const deps = c.var.deps;
     const receiver = deps.config.receivers.find((r) => r.id === c.req.param('receiver'));
     if (!receiver) throw new AppError('NOT_FOUND', 'no such webhook receiver');
     let raw: Uint8Array;

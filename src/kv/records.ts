@@ -29,24 +29,19 @@ export const recordKeys = {
   token: (registry: string, credentialId: string, scopeId: string) => `${PREFIX}:token:${registry}:${credentialId}:${scopeId}`,
   tag: (registry: string, repository: string, tag: string) => `${PREFIX}:tag:${registry}/${repository}:${tag}`,
   manifest: (registry: string, repository: string, digest: string) => `${PREFIX}:manifest:${registry}/${repository}@${digest}`,
-  blobLocations: (registry: string, digest: string) => `${PREFIX}:blob:${registry}:${digest}`,
+  imageLocations: (registry: string, digest: string) => `${PREFIX}:image-at:${registry}:${digest}`,
   jwks: (issuerId: string) => `${PREFIX}:jwks:${issuerId}`,
-  upload: (registry: string, repository: string, digest: string) => `${PREFIX}:upload:${registry}/${repository}@${digest}`,
-  job: (id: string) => `${PREFIX}:job:${id}`,
   rule: (name: string) => `${PREFIX}:rule:${name}`,
   rulePrefix: () => `${PREFIX}:rule:`,
-  event: (receiver: string, eventId: string, rule: string) => `${PREFIX}:event:${receiver}:${eventId}:${rule}`,
-  activeJob: (id: string) => `${PREFIX}:jobs-active:${id}`,
-  activeJobsPrefix: () => `${PREFIX}:jobs-active:`,
   audit: (at: number, id: string) => `${PREFIX}:audit:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
   auditPrefix: () => `${PREFIX}:audit:`,
   inspect: (registry: string, repository: string, digest: string, platform: string | undefined) =>
     `${PREFIX}:inspect:${registry}/${repository}@${digest}${platform ? `#${platform}` : ''}`,
 };
 
-export async function getToken(kv: KvStore, key: string, now: number): Promise<string | null> {
+export async function getToken(kv: KvStore, key: string, now: number): Promise<TokenRecord | null> {
   const record = await getJson<TokenRecord>(kv, key);
-  return record && typeof record.token === 'string' && record.expiresAt > now ? record.token : null;
+  return record && typeof record.token === 'string' && typeof record.expiresAt === 'number' && record.expiresAt > now ? record : null;
 }
 
 export async function putToken(kv: KvStore, key: string, record: TokenRecord, now: number): Promise<void> {
@@ -54,12 +49,14 @@ export async function putToken(kv: KvStore, key: string, record: TokenRecord, no
   if (ttlSeconds > 0) await putJson(kv, key, record, { ttlSeconds });
 }
 
-export async function getTagDigest(kv: KvStore, key: string): Promise<string | null> {
-  return (await getJson<{ digest: string }>(kv, key))?.digest ?? null;
+/** A tag resolution still fresh at `now`: the record carries its expiry, since Workers KV keeps entries 60 s at least. */
+export async function getTagDigest(kv: KvStore, key: string, now: number): Promise<string | null> {
+  const record = await getJson<{ digest: string; expiresAt?: number }>(kv, key);
+  return record && typeof record.digest === 'string' && typeof record.expiresAt === 'number' && record.expiresAt > now ? record.digest : null;
 }
 
-export async function putTagDigest(kv: KvStore, key: string, digest: string, ttlSeconds: number): Promise<void> {
-  if (ttlSeconds > 0) await putJson(kv, key, { digest }, { ttlSeconds });
+export async function putTagDigest(kv: KvStore, key: string, digest: string, ttlSeconds: number, now: number): Promise<void> {
+  if (ttlSeconds > 0) await putJson(kv, key, { digest, expiresAt: now + ttlSeconds * 1000 }, { ttlSeconds });
 }
 
 export async function getManifestRecord(kv: KvStore, key: string): Promise<{ mediaType: string; digest: string; bytes: Uint8Array } | null> {
@@ -81,19 +78,19 @@ export async function putInspectRecord(kv: KvStore, key: string, value: unknown)
   await putJson(kv, key, value, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
 }
 
-// Like Docker's V2 metadata service: a few repositories per blob are enough to find a mount source.
-const MAX_BLOB_LOCATIONS = 8;
+// Like Docker's V2 metadata service: a few repositories are enough to find a mount source.
+const MAX_IMAGE_LOCATIONS = 8;
 
-/** Repositories of `registry` known to hold the blob, most recent first. */
-export async function getBlobLocations(kv: KvStore, registry: string, digest: string): Promise<string[]> {
-  const record = await getJson<{ repositories: string[] }>(kv, recordKeys.blobLocations(registry, digest));
+/** Repositories of `registry` known to hold the image `digest` with all its blobs, most recent first. */
+export async function getImageLocations(kv: KvStore, registry: string, digest: string): Promise<string[]> {
+  const record = await getJson<{ repositories: string[] }>(kv, recordKeys.imageLocations(registry, digest));
   return Array.isArray(record?.repositories) ? record.repositories.filter((r) => typeof r === 'string') : [];
 }
 
-/** Stores the repositories holding a blob, most recent first, without duplicates. */
-export async function putBlobLocations(kv: KvStore, registry: string, digest: string, repositories: string[]): Promise<void> {
-  const unique = [...new Set(repositories)].slice(0, MAX_BLOB_LOCATIONS);
-  await putJson(kv, recordKeys.blobLocations(registry, digest), { repositories: unique }, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
+/** Stores the repositories holding an image, most recent first, without duplicates. */
+export async function putImageLocations(kv: KvStore, registry: string, digest: string, repositories: string[]): Promise<void> {
+  const unique = [...new Set(repositories)].slice(0, MAX_IMAGE_LOCATIONS);
+  await putJson(kv, recordKeys.imageLocations(registry, digest), { repositories: unique }, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
 }
 
 /** jose's JWKS cache entry (`jwks` and its fetch time `uat`), kept so every isolate need not refetch. */
@@ -131,25 +128,6 @@ export async function listAudit(kv: KvStore, options: { limit: number; cursor?: 
   const page = await kv.list(recordKeys.auditPrefix(), options);
   const records = (await Promise.all(page.keys.map((k) => getJson<AuditRecord>(kv, k)))).filter((r): r is AuditRecord => r !== null);
   return page.cursor ? { records, cursor: page.cursor } : { records };
-}
-
-/** A chunked upload in progress: where it is and how many bytes the registry acknowledged. */
-export interface UploadSessionRecord {
-  location: string;
-  offset: number;
-  minChunk?: number;
-}
-
-// Registries drop idle upload sessions after hours or days; a record older than that is useless.
-const UPLOAD_SESSION_TTL_SECONDS = 24 * 3600;
-
-export async function getUploadSession(kv: KvStore, key: string): Promise<UploadSessionRecord | null> {
-  const record = await getJson<UploadSessionRecord>(kv, key);
-  return record && typeof record.location === 'string' && typeof record.offset === 'number' ? record : null;
-}
-
-export async function putUploadSession(kv: KvStore, key: string, record: UploadSessionRecord): Promise<void> {
-  await putJson(kv, key, record, { ttlSeconds: UPLOAD_SESSION_TTL_SECONDS });
 }
 
 function toBase64(bytes: Uint8Array): string {

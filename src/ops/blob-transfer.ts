@@ -3,13 +3,15 @@
 
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { getBlobLocations, getUploadSession, putBlobLocations, putUploadSession, recordKeys } from '../kv/records.js';
+import { cacheRead, cacheWrite } from '../kv/cache.js';
+import { getImageLocations, putImageLocations, recordKeys } from '../kv/records.js';
 import type { RegistryClient } from '../registry/client.js';
 import { resumableBlobBody, startsAt, type ResumableBody } from '../registry/resume.js';
 import { meter, verifier } from '../registry/streams.js';
 import { BlobUploader, type UploadSession } from '../registry/upload.js';
 import type { CopyReporter } from './copy-events.js';
 import type { PlannedBlob } from './copy-plan.js';
+import { forgetUploadSession, loadUploadSession, recordUploadSession, uploadSessionKey } from './upload-sessions.js';
 
 // Progress at most this often per blob: enough for a progress bar, little enough for a slow client.
 const PROGRESS_INTERVAL_MS = 500;
@@ -33,28 +35,38 @@ export interface BlobEnds {
 }
 
 /**
- * What Ferry remembers of where blobs live (KV), read for all blobs at once before a copy and written
- * back once after it: per-blob KV round trips would otherwise sit on every blob's critical path.
+ * What Ferry remembers of where an image lives in the target registry (one KV record per image: read once
+ * before a copy, written at most once after it): every blob of the image can be mounted from there.
  */
 export class BlobMemory {
   readonly #registry: string;
-  readonly #known = new Map<string, string[]>();
-  readonly #learned = new Map<string, string>();
+  readonly #image: string | undefined;
+  #repositories: string[];
+  #holder: string | undefined;
 
-  private constructor(registry: string) {
+  // What the KV record held: the one written back, with the new holder first.
+  readonly #saved: string[];
+
+  private constructor(registry: string, image: string | undefined, repositories: string[]) {
     this.#registry = registry;
+    this.#image = image;
+    this.#repositories = repositories;
+    this.#saved = repositories;
   }
 
-  /** Locations in the target registry, where mounts can come from. */
-  static async load(deps: Deps, registry: string, digests: string[]): Promise<BlobMemory> {
-    const memory = new BlobMemory(registry);
-    const found = await Promise.all(digests.map((d) => getBlobLocations(deps.kv, registry, d)));
-    digests.forEach((d, i) => memory.#known.set(d, found[i]!));
-    return memory;
+  /** Where the image `digest` is known to be in the target registry. */
+  static async load(deps: Deps, registry: string, digest: string): Promise<BlobMemory> {
+    const known = await cacheRead(deps, 'image locations', () => getImageLocations(deps.kv, registry, digest));
+    return new BlobMemory(registry, digest, known ?? []);
   }
 
-  known(digest: string): string[] {
-    return this.#known.get(digest) ?? [];
+  /** Nothing remembered, nothing written (a single blob moved on its own). */
+  static none(registry: string): BlobMemory {
+    return new BlobMemory(registry, undefined, []);
+  }
+
+  known(_digest: string): string[] {
+    return this.#repositories;
   }
 
   /** Whether a mount will be tried for this blob (same registry, or a remembered repository). */
@@ -62,16 +74,23 @@ export class BlobMemory {
     return mountCandidates(ends, this.known(digest)).length > 0;
   }
 
-  learn(digest: string, repository: string): void {
-    this.#learned.set(digest, repository);
+  /** The blobs are believed to be in `repository` already (earlier steps put them there): HEAD before anything else. */
+  assume(repository: string): void {
+    this.#repositories = [...new Set([repository, ...this.#repositories])];
   }
 
-  /** Best effort: a lost write only costs a future mount. Unchanged records are not rewritten. */
-  async save(deps: Deps): Promise<void> {
-    const writes = [...this.#learned].filter(([digest, repo]) => this.known(digest)[0] !== repo);
-    const results = await Promise.allSettled(writes.map(([digest, repo]) => putBlobLocations(deps.kv, this.#registry, digest, [repo, ...this.known(digest)])));
-    const failed = results.filter((r) => r.status === 'rejected').length;
-    if (failed) deps.log.warn('could not remember some blob locations', { failed });
+  /** The whole image is now in `repository`. */
+  holds(repository: string): void {
+    this.#holder = repository;
+  }
+
+  /** Best effort and after the response: a lost write only costs a future mount. An unchanged record is not rewritten. */
+  save(deps: Deps): void {
+    const image = this.#image;
+    const holder = this.#holder;
+    if (!image || !holder || this.#saved[0] === holder) return;
+    const key = recordKeys.imageLocations(this.#registry, image);
+    cacheWrite(deps, 'image locations', key, () => putImageLocations(deps.kv, this.#registry, image, [holder, ...this.#saved]));
   }
 }
 
@@ -107,13 +126,10 @@ function mountCandidates(ends: BlobEnds, known: string[]): string[] {
 
 async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter): Promise<void> {
   const { source, target, sourceRepository, targetRepository } = ends;
-  const remember = () => {
-    if (!known.includes(targetRepository)) memory.learn(blob.digest, targetRepository);
-  };
   const known = memory.known(blob.digest);
   const candidates = mountCandidates(ends, known);
   const uploader = new BlobUploader(target, targetRepository);
-  if (await resumeRecordedUpload(deps, ends, blob, uploader, reporter)) return remember();
+  if (await resumeRecordedUpload(deps, ends, blob, uploader, reporter)) return;
 
   if (known.length === 0 && candidates.length === 0) {
     // Nothing suggests the target has it: ask (HEAD) while opening the upload and the source body,
@@ -132,17 +148,17 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: B
       await release();
       if (failed) throw failed.reason;
       reporter.emit({ type: 'skipped', blob: blob.digest, size: blob.size });
-      return remember();
+      return;
     }
     const session = (opened as PromiseFulfilledResult<UploadSession>).value;
     await streamOrCancel(deps, ends, blob, uploader, session, (got as PromiseFulfilledResult<Response>).value, reporter);
-    return remember();
+    return;
   }
 
   // With somewhere to mount from, skip the HEAD: a mount of a blob the repository already has succeeds too.
   if (candidates.length === 0 && (await target.headBlob(targetRepository, blob.digest, { primary: true }))) {
     reporter.emit({ type: 'skipped', blob: blob.digest, size: blob.size });
-    return remember();
+    return;
   }
   let session: UploadSession | undefined;
   for (const from of candidates.slice(0, MAX_MOUNT_CANDIDATES)) {
@@ -157,7 +173,6 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: B
       throw error;
     }
     if (opened.mounted) {
-      // Not remembered: the repository it came from stays a mount source, and fewer KV writes keep copies fast.
       reporter.emit({ type: 'mounted', blob: blob.digest, size: blob.size, from: `${target.registryKey}/${from}` });
       return;
     }
@@ -172,7 +187,6 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: B
     throw error;
   }
   await streamOrCancel(deps, ends, blob, uploader, session, response, reporter);
-  return remember();
 }
 
 async function streamOrCancel(deps: Deps, ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, session: UploadSession, response: Response, reporter: CopyReporter): Promise<void> {
@@ -185,7 +199,7 @@ async function streamOrCancel(deps: Deps, ends: BlobEnds, blob: PlannedBlob, upl
   }
 }
 
-const sessionKey = (ends: BlobEnds, blob: PlannedBlob) => recordKeys.upload(ends.target.registryKey, ends.targetRepository, blob.digest);
+const sessionKey = (ends: BlobEnds, blob: PlannedBlob) => uploadSessionKey(ends.target.registryKey, ends.targetRepository, blob.digest);
 
 /**
  * Continues a chunked upload an earlier run recorded (a restarted job): if the registry still holds
@@ -196,33 +210,33 @@ async function resumeRecordedUpload(deps: Deps, ends: BlobEnds, blob: PlannedBlo
   const profile = ends.target.transport.registry?.upload;
   if (profile?.mode !== 'chunked' || blob.size <= 0) return false;
   const key = sessionKey(ends, blob);
-  const saved = await getUploadSession(deps.kv, key);
+  const saved = await loadUploadSession(deps, key);
   if (!saved) return false;
   const session: UploadSession = { location: saved.location, minChunk: saved.minChunk };
   const held = await uploader.status(session).catch(() => undefined);
   if (held === undefined || held !== saved.offset) {
-    await deps.kv.delete(key);
+    await forgetUploadSession(deps, key);
     return false;
   }
   const response = await ends.source.getBlob(ends.sourceRepository, blob.digest, { from: held });
   if (!startsAt(response, held)) {
     await response.body?.cancel();
     await uploader.cancel(session);
-    await deps.kv.delete(key);
+    await forgetUploadSession(deps, key);
     return false;
   }
   reporter.emit({ type: 'resumed', blob: blob.digest, offset: held, upload: true });
   try {
     await uploader.putChunked(session, blob.digest, blob.size, response.body!, profile, {
       start: held,
-      onChunk: (s, offset) => putUploadSession(deps.kv, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+      onChunk: (s, offset) => recordUploadSession(deps, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
     });
   } catch (error) {
     await uploader.cancel(session);
-    await deps.kv.delete(key);
+    await forgetUploadSession(deps, key);
     throw error;
   }
-  await deps.kv.delete(key);
+  await forgetUploadSession(deps, key);
   reporter.emit({ type: 'done', blob: blob.digest, size: blob.size });
   return true;
 }
@@ -275,9 +289,9 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
     if (profile?.mode === 'chunked') {
       const key = sessionKey(ends, blob);
       await uploader.putChunked(session, blob.digest, size, failure.stream, profile, {
-        onChunk: (s, offset) => putUploadSession(deps.kv, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+        onChunk: (s, offset) => recordUploadSession(deps, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
       });
-      await deps.kv.delete(key);
+      await forgetUploadSession(deps, key);
     } else await uploader.putMonolithic(session, blob.digest, size, failure.stream, !transformed);
   } catch (error) {
     // When our own stream failed (a digest mismatch found in flight, a download that could not resume),

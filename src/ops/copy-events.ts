@@ -31,11 +31,6 @@ export interface CopyReporter {
   emit(event: CopyEvent): void;
   /** False when nobody watches progress: blobs then flow without a metering transform. */
   wantsProgress: boolean;
-  /**
-   * Lets bookkeeping finish after the response (Workers: waitUntil). Without it, the copy awaits that
-   * work itself before answering.
-   */
-  defer?: (work: Promise<unknown>) => void;
 }
 
 export const silentReporter: CopyReporter = { emit: () => {}, wantsProgress: false };

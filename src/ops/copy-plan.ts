@@ -34,6 +34,8 @@ export interface CopyPlan {
 export interface PlanOptions {
   platforms: 'all' | string[];
   unwrap: boolean;
+  /** The root manifest when the caller already fetched it (resolving a tag): not fetched twice. */
+  root?: ResolvedManifest;
 }
 
 // Foreign layers (Windows base layers) live outside registries and must not be uploaded (distribution skips them too).
@@ -45,7 +47,8 @@ interface Source {
   repository: string;
 }
 
-const load = (src: Source, digest: string) => manifestByDigest(src.deps, src.registry, src.repository, digest);
+// A copy reads each manifest once and keeps none in the cache (inspection fills it).
+const load = (src: Source, digest: string) => manifestByDigest(src.deps, src.registry, src.repository, digest, { remember: false });
 
 function planned(m: ResolvedManifest): PlannedManifest {
   return { digest: m.digest, mediaType: m.mediaType, bytes: m.bytes };
@@ -69,7 +72,7 @@ async function subsetIndex(original: ResolvedManifest, children: Descriptor[]): 
 
 export async function planCopy(deps: Deps, registry: string, repository: string, digest: string, options: PlanOptions): Promise<CopyPlan> {
   const src: Source = { deps, registry, repository };
-  const root = await load(src, digest);
+  const root = options.root?.digest === digest ? options.root : await load(src, digest);
   let top: PlannedManifest = planned(root);
   let topDescriptor: Descriptor | undefined;
   let indexDigestChanged = false;

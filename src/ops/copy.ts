@@ -3,15 +3,16 @@
 
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { putTagDigest, recordKeys } from '../kv/records.js';
-import { registryClient, type RegistryClient } from '../registry/client.js';
+import type { RegistryClient } from '../registry/client.js';
 import { formatReference, hasExplicitTag, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
 import { BlobMemory, transferBlob, type RetryBudget } from './blob-transfer.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
 import { planCopy, type PlannedBlob, type PlannedManifest } from './copy-plan.js';
+import { registryClient } from './clients.js';
+import { runPool } from './pool.js';
+import { fetchManifest, rememberTag, type ResolvedManifest } from './resolve.js';
 
 const MAX_MOUNT_CONCURRENCY = 24;
-import { runPool } from './pool.js';
 
 export interface CopyRequest {
   source: string;
@@ -37,22 +38,28 @@ interface SingleCopy {
   unwrap: boolean;
   verify: boolean;
   beforeTag?: TagGuard;
+  blobsPlaced?: boolean;
 }
 
 /** Runs right before a tag is written, and throws to keep it from being written. */
 export type TagGuard = (tag: string) => Promise<void>;
 
+export interface CopyOptions {
+  beforeTag?: TagGuard;
+  /** Earlier steps brought the blobs to the target (a Workflow job): look there first. */
+  blobsPlaced?: boolean;
+}
+
 /** The repositories a copy reads and writes ("registry/repository"), for authorisation before it starts. */
 export function copySubjects(request: CopyRequest): { source: string; target: string } {
-  const manyTags = request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
+  const manyTags = copiesManyTags(request);
   const source = manyTags ? parseRepositoryName(request.source) : parseReference(request.source);
   const target = manyTags ? parseRepositoryName(request.target) : parseReference(request.target);
   return { source: `${source.registry}/${source.repository}`, target: `${target.registry}/${target.repository}` };
 }
 
-export async function copyImage(deps: Deps, request: CopyRequest, reporter: CopyReporter, beforeTag?: TagGuard): Promise<CopyResult | ManyCopyResult> {
-  const manyTags = request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
-  if (manyTags) return copyTags(deps, request, reporter);
+export async function copyImage(deps: Deps, request: CopyRequest, reporter: CopyReporter, options: CopyOptions = {}): Promise<CopyResult | ManyCopyResult> {
+  if (copiesManyTags(request)) return copyTags(deps, request, reporter);
   const source = parseReference(request.source);
   const target = parseReference(request.target);
   if (target.digest) throw new AppError('INVALID_REQUEST', 'the target must be a repository or a tag, not a digest');
@@ -68,7 +75,7 @@ export async function copyImage(deps: Deps, request: CopyRequest, reporter: Copy
     platforms: request.platforms ?? 'all',
     unwrap: request.unwrap === true,
     verify: request.verify === true,
-    ...(beforeTag ? { beforeTag } : {}),
+    ...options,
   }, reporter);
 }
 
@@ -82,9 +89,14 @@ export async function copyByDigest(deps: Deps, source: string, targetRepository:
   return copySingle(deps, { source: from, targetRepository: parseRepositoryName(targetRepository), tags: [], platforms: 'all', unwrap: false, verify: false }, reporter);
 }
 
-async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter): Promise<ManyCopyResult> {
+/** True when the request copies a set of source tags (`tags: "all"` or `{match}`). */
+export function copiesManyTags(request: CopyRequest): boolean {
+  return request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
+}
+
+/** The source tags a many-tags copy takes, sorted: one tag list request, no manifest fetched. */
+export async function selectTags(deps: Deps, request: CopyRequest): Promise<string[]> {
   const source = parseRepositoryName(request.source);
-  const target = parseRepositoryName(request.target);
   let filter: (tag: string) => boolean = () => true;
   if (typeof request.tags === 'object' && !Array.isArray(request.tags)) {
     let pattern: RegExp;
@@ -96,8 +108,14 @@ async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter
     filter = (tag) => pattern.test(tag);
   }
   const { tags } = await registryClient(deps, source.registry).listTags(source.repository);
+  return tags.filter(filter).sort();
+}
+
+async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter): Promise<ManyCopyResult> {
+  const source = parseRepositoryName(request.source);
+  const target = parseRepositoryName(request.target);
   const results: CopyResult[] = [];
-  for (const tag of tags.filter(filter).sort()) {
+  for (const tag of await selectTags(deps, request)) {
     results.push(
       await copySingle(deps, {
         source: { ...source, tag },
@@ -118,11 +136,14 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   const { registry, repository } = job.targetRepository;
 
   // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
-  const digest = job.source.digest ?? (await sourceClient.getManifest(job.source.repository, job.source.tag!)).digest;
+  // The manifest fetched for the tag is the plan's root: it is not fetched again.
+  let root: ResolvedManifest | undefined;
+  if (!job.source.digest) root = await fetchManifest(deps, job.source.registry, job.source.repository, job.source.tag!, { remember: false });
+  const digest = job.source.digest ?? root!.digest;
   const sourceByDigest = formatReference({ ...job.source, digest });
   reporter.emit({ type: 'resolved', source: sourceByDigest, digest });
 
-  const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, { platforms: job.platforms, unwrap: job.unwrap });
+  const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, { platforms: job.platforms, unwrap: job.unwrap, ...(root ? { root } : {}) });
   const result: CopyResult = {
     source: sourceByDigest,
     target: `${registry}/${repository}`,
@@ -135,7 +156,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   };
 
   // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
-  const loading = BlobMemory.load(deps, registry, plan.blobs.map((b) => b.digest));
+  const loading = BlobMemory.load(deps, registry, plan.top.digest);
   if (await alreadyThere(targetClient, repository, job.tags, plan.top.digest)) {
     reporter.emit({ type: 'done', result });
     return result;
@@ -152,6 +173,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   };
   const budget: RetryBudget = { remaining: deps.config.retryBudget };
   const memory = await loading;
+  if (job.blobsPlaced) memory.assume(repository);
   const move = (blob: PlannedBlob) => transferBlob(deps, ends, blob, memory, reporter, budget);
   // Mounts move no bytes and take one short request each: they get a wider pool than streams.
   const mountable = plan.blobs.filter((b) => memory.canMount(b.digest, ends));
@@ -166,13 +188,13 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
     for (const tag of job.tags) {
       await job.beforeTag?.(tag);
       await pushManifest(targetClient, repository, plan.top, tag, reporter);
-      await putTagDigest(deps.kv, recordKeys.tag(registry, repository, tag), plan.top.digest, deps.config.tagTtlSeconds);
     }
+    memory.holds(repository);
+    // One tag resolution per copy, as inspect would have read it: the first tag now names this digest.
+    if (job.tags[0]) rememberTag(deps, registry, repository, job.tags[0], plan.top.digest);
   } finally {
-    // Blob locations are hints for later mounts; on Workers they are written after the answer.
-    const saved = memory.save(deps);
-    if (reporter.defer) reporter.defer(saved);
-    else await saved;
+    // Where the image now is: a hint for later mounts, written once and after the answer.
+    memory.save(deps);
   }
   reporter.emit({ type: 'done', result });
   return result;

@@ -2,8 +2,9 @@
 
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { cacheRead, cacheWrite } from '../kv/cache.js';
 import { getInspectRecord, putInspectRecord, recordKeys } from '../kv/records.js';
-import { registryClient } from '../registry/client.js';
+import { registryClient } from './clients.js';
 import { formatPlatform, isIndexMediaType, platformMatches, type Descriptor, type ParsedManifest } from '../registry/manifest.js';
 import { formatReference, parseReference, type ImageReference } from '../registry/reference.js';
 import { manifestByDigest, resolveDigest } from './resolve.js';
@@ -70,7 +71,7 @@ export async function inspectImage(deps: Deps, input: string, options: { platfor
 
 async function summarize(deps: Deps, ref: ImageReference, digest: string, platform: string | undefined): Promise<InspectResult> {
   const key = recordKeys.inspect(ref.registry, ref.repository, digest, platform);
-  const cached = await getInspectRecord<InspectResult>(deps.kv, key);
+  const cached = await cacheRead(deps, 'inspect', () => getInspectRecord<InspectResult>(deps.kv, key));
   if (cached) return cached;
   const manifest = await manifestByDigest(deps, ref.registry, ref.repository, digest);
   const { parsed } = manifest;
@@ -111,7 +112,7 @@ async function summarize(deps: Deps, ref: ImageReference, digest: string, platfo
       layers: parsed.layers.map(({ digest: d, mediaType }) => ({ digest: d, mediaType, size: -1 })),
     };
   }
-  await putInspectRecord(deps.kv, key, result);
+  cacheWrite(deps, 'inspect', key, () => putInspectRecord(deps.kv, key, result));
   return result;
 }
 

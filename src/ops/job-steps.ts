@@ -5,7 +5,7 @@
 // reported there.
 
 import type { Deps } from '../deps.js';
-import { registryClient } from '../registry/client.js';
+import { registryClient } from './clients.js';
 import { parseReference, parseRepositoryName } from '../registry/reference.js';
 import { BlobMemory, transferBlob } from './blob-transfer.js';
 import { silentReporter } from './copy-events.js';
@@ -78,12 +78,8 @@ export async function transferJobBlob(deps: Deps, step: BlobStep): Promise<void>
     verify: step.verify,
     resumeDownloads: deps.config.resumeDownloads,
   };
-  const memory = await BlobMemory.load(deps, target.registry, [step.digest]);
-  try {
-    await transferBlob(deps, ends, { digest: step.digest, size: step.size, mediaType: step.mediaType }, memory, silentReporter, { remaining: deps.config.retryBudget });
-  } finally {
-    await memory.save(deps);
-  }
+  // One blob on its own: the job step's copy remembers where the image went.
+  await transferBlob(deps, ends, { digest: step.digest, size: step.size, mediaType: step.mediaType }, BlobMemory.none(target.registry), silentReporter, { remaining: deps.config.retryBudget });
 }
 
 /** A durable step engine as the job sees it (a Workflow's `step`, with its retry policy bound in). */
@@ -117,5 +113,5 @@ export async function runJobInSteps(deps: Deps, id: string, steps: DurableSteps)
       await writer.stop();
     }
   }
-  await steps.do('run job', async () => (await runJob(deps, id), 'done'));
+  await steps.do('run job', async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0 }), 'done'));
 }

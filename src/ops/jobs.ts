@@ -1,17 +1,18 @@
-// Jobs that outlive their request: recorded in KV, run by a JobQueue (a Workflow instance, or an
-// in-process queue), and picked up again after a crash or a restart (blobs already at the target are
-// skipped; a recorded chunked upload continues). A running job rewrites its record at least every third
-// of `jobs.staleAfterSeconds`; a record older than that means its runner died, and the job is woken.
+// Jobs that outlive their request: recorded in the state store (consistent, atomic), run by a JobQueue (a
+// Workflow instance, or an in-process queue), and picked up again after a crash or a restart (blobs already
+// at the target are skipped; a recorded chunked upload continues). A running job rewrites its record at
+// least every third of `jobs.staleAfterSeconds`; a record older than that means its runner died, and the
+// job is woken, a bounded number of times.
 
 import type { Deps, JobQueue } from '../deps.js';
-import { isAppError } from '../errors.js';
-import { getJson, putJson } from '../kv/store.js';
-import { recordKeys } from '../kv/records.js';
+import { AppError, isAppError } from '../errors.js';
+import { jobLabels, stateKeys } from '../state/records.js';
+import { getStateJson } from '../state/store.js';
 import { auditCopy, auditPromotion } from './audit.js';
 import { executePromotion, planPromotion, type PromotionPlan } from './promote.js';
 import { findRule } from './rules-store.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
-import { copyImage, type CopyRequest, type ManyCopyResult } from './copy.js';
+import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from './copy.js';
 
 export interface JobRecord {
   id: string;
@@ -26,63 +27,99 @@ export interface JobRecord {
   updatedAt: string;
   /** How many times a run of this job started (more than one: it was resumed after a restart). */
   runs: number;
+  /** How many times the job was woken after its runner went silent. */
+  wakes?: number;
   progress: { blobsDone: number; blobsTotal: number };
   result?: CopyResult | ManyCopyResult;
   error?: { code: string; message: string; blob?: string };
+  /** Why the job exists when the caller asked for a synchronous copy (it was too large, or its client left). */
+  reason?: string;
 }
 
 // Job records stay a week for `GET /v1/jobs/<id>`.
 const JOB_TTL_SECONDS = 7 * 24 * 3600;
-// Progress is written at most this often (Workers KV takes one write per second per key).
+// Progress is written at most this often: a poller needs no more, and each write is a store round trip.
 const PROGRESS_WRITE_MS = 1000;
+// A job woken this many times without finishing fails instead: its failure is not one a restart cures.
+export const MAX_JOB_WAKES = 5;
 
-async function save(deps: Deps, job: JobRecord): Promise<void> {
-  job.updatedAt = new Date(deps.now()).toISOString();
-  await putJson(deps.kv, recordKeys.job(job.id), job, { ttlSeconds: JOB_TTL_SECONDS });
+const isFinished = (job: JobRecord) => job.state === 'done' || job.state === 'failed';
+
+function labelsOf(job: JobRecord): string[] {
+  const labels = [jobLabels.state(job.state), jobLabels.kind(job.kind)];
+  if (job.promotion) labels.push(jobLabels.rule(job.promotion.rule));
+  try {
+    const subjects = job.kind === 'copy' ? copySubjects(job.request) : undefined;
+    if (subjects) labels.push(jobLabels.repository(subjects.source), jobLabels.repository(subjects.target));
+  } catch {
+    // an unparsable request fails when it runs; it is listed without repositories
+  }
+  return [...new Set(labels)];
 }
 
-export async function createCopyJob(deps: Deps, request: CopyRequest, caller: string): Promise<JobRecord> {
+const storeOptions = (job: JobRecord) => ({ ttlSeconds: JOB_TTL_SECONDS, labels: labelsOf(job) });
+
+/** Creates the record unless one holds the id: the store decides, so two deliveries racing create one job. */
+export async function createJobRecord(deps: Deps, job: JobRecord): Promise<{ job: JobRecord; created: boolean }> {
+  if (await deps.state.create(stateKeys.job(job.id), JSON.stringify(job), storeOptions(job))) return { job, created: true };
+  const existing = await getJob(deps, job.id);
+  if (!existing) throw new AppError('INTERNAL', `job ${job.id} exists but cannot be read`);
+  return { job: existing, created: false };
+}
+
+function newJob(deps: Deps, fields: Pick<JobRecord, 'id' | 'kind' | 'request' | 'caller'> & Partial<JobRecord>): JobRecord {
   const now = new Date(deps.now()).toISOString();
+  return { state: 'queued', createdAt: now, updatedAt: now, runs: 0, progress: { blobsDone: 0, blobsTotal: 0 }, ...fields };
+}
+
+export async function createCopyJob(deps: Deps, request: CopyRequest, caller: string, reason?: string): Promise<JobRecord> {
   const { wait: _wait, ...copy } = request;
-  const job: JobRecord = { id: crypto.randomUUID(), kind: 'copy', request: copy, caller, state: 'queued', createdAt: now, updatedAt: now, runs: 0, progress: { blobsDone: 0, blobsTotal: 0 } };
-  await save(deps, job);
-  await deps.kv.put(recordKeys.activeJob(job.id), job.id);
-  return job;
+  return (await createJobRecord(deps, newJob(deps, { id: crypto.randomUUID(), kind: 'copy', request: copy, caller, ...(reason ? { reason } : {}) }))).job;
 }
 
 /** A promotion job (from a webhook event): the source is pinned by digest and re-checked when it runs. */
 export async function createPromotionJob(deps: Deps, promotion: { source: string; rule: string }, caller: string, id: string = crypto.randomUUID()): Promise<JobRecord> {
-  const now = new Date(deps.now()).toISOString();
-  const job: JobRecord = {
-    id,
-    kind: 'promote',
-    request: { source: promotion.source, target: '' },
-    promotion,
-    caller,
-    state: 'queued',
-    createdAt: now,
-    updatedAt: now,
-    runs: 0,
-    progress: { blobsDone: 0, blobsTotal: 0 },
-  };
-  await save(deps, job);
-  await deps.kv.put(recordKeys.activeJob(job.id), job.id);
-  return job;
+  return (await createPromotionJobOnce(deps, promotion, caller, id)).job;
 }
 
-export function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
-  return getJson<JobRecord>(deps.kv, recordKeys.job(id));
+/** As createPromotionJob, telling whether this call created it (false: the id was taken, the job left as it is). */
+export function createPromotionJobOnce(deps: Deps, promotion: { source: string; rule: string }, caller: string, id: string): Promise<{ job: JobRecord; created: boolean }> {
+  return createJobRecord(deps, newJob(deps, { id, kind: 'promote', request: { source: promotion.source, target: '' }, promotion, caller }));
+}
+
+export async function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
+  return (await getStateJson<JobRecord>(deps.state, stateKeys.job(id)))?.value ?? null;
 }
 
 /**
- * Writes a running job's record: on progress at most once per PROGRESS_WRITE_MS (Workers KV takes one
- * write per second per key), and at least every third of `jobs.staleAfterSeconds` without progress (one
- * large blob can take minutes: this heartbeat tells a live job from a dead one). Writes go one after
- * another, so a slow one never lands after the final state. `prepare` takes the snapshot to write.
+ * Changes a job by compare-and-set: `change` sees the stored record and returns the new one, or null to
+ * leave it. Retried when another writer got there first. Returns what is stored in the end.
  */
-export function progressWriter(deps: Deps, prepare: () => () => Promise<void>): { changed(): void; stop(): Promise<void> } {
+export async function updateJob(deps: Deps, id: string, change: (job: JobRecord) => JobRecord | null): Promise<JobRecord | null> {
+  for (;;) {
+    const held = await getStateJson<JobRecord>(deps.state, stateKeys.job(id));
+    if (!held) return null;
+    const next = change(held.value);
+    if (!next) return held.value;
+    next.updatedAt = new Date(deps.now()).toISOString();
+    if (await deps.state.update(stateKeys.job(id), held.version, JSON.stringify(next), storeOptions(next))) return next;
+  }
+}
+
+/** Ends a job as failed with `error`, unless it already ended. */
+export function failJob(deps: Deps, id: string, error: { code: string; message: string }): Promise<JobRecord | null> {
+  return updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'failed', error }));
+}
+
+/**
+ * Writes a running job's record: on progress at most once per PROGRESS_WRITE_MS, and at least every third
+ * of `jobs.staleAfterSeconds` without progress (one large blob can take minutes: this heartbeat tells a
+ * live job from a dead one). Writes go one after another, so a slow one never lands after the final state.
+ * `prepare` takes the snapshot to write.
+ */
+export function progressWriter(deps: Deps, prepare: () => () => Promise<unknown>): { changed(): void; stop(): Promise<void> } {
   let lastWrite = deps.now();
-  let writing: Promise<void> = Promise.resolve();
+  let writing: Promise<unknown> = Promise.resolve();
   const write = () => {
     lastWrite = deps.now();
     const run = prepare();
@@ -101,24 +138,18 @@ export function progressWriter(deps: Deps, prepare: () => () => Promise<void>): 
 
 /** Progress from outside the job step (Workflow blob steps): the job runs, this much is done. A finished job is left as it is. */
 export async function noteProgress(deps: Deps, id: string, progress: { blobsDone: number; blobsTotal: number }): Promise<void> {
-  const job = await getJob(deps, id);
-  if (!job || job.state === 'done' || job.state === 'failed') return;
-  await save(deps, { ...job, state: 'running', progress });
+  await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', progress }));
 }
 
-export async function runJob(deps: Deps, id: string): Promise<void> {
-  const job = await getJob(deps, id);
-  if (!job || job.state === 'done' || job.state === 'failed') {
-    await deps.kv.delete(recordKeys.activeJob(id));
-    return;
-  }
-  job.state = 'running';
-  job.runs += 1;
-  job.progress = { blobsDone: 0, blobsTotal: 0 };
-  await save(deps, job);
+/** Runs a job to its end. `blobsPlaced`: earlier steps brought its blobs to the target (runJobInSteps). */
+export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: boolean } = {}): Promise<void> {
+  const started = await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state: 'running', runs: stored.runs + 1, progress: { blobsDone: 0, blobsTotal: 0 } }));
+  if (!started || isFinished(started)) return;
+  const job: JobRecord = started;
+  // Progress and heartbeat: only while the job is unfinished in the store (a cancel or a sweep may end it).
   const writer = progressWriter(deps, () => {
-    const snapshot = { ...job, progress: { ...job.progress } };
-    return () => save(deps, snapshot);
+    const progress = { ...job.progress };
+    return () => updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, progress }));
   });
   const emit = (event: CopyEvent) => {
     if (event.type === 'plan') job.progress.blobsTotal += event.blobs;
@@ -130,12 +161,12 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
   try {
     if (job.kind === 'promote' && job.promotion) {
       plan = await planPromotion(deps, job.promotion.source, await findRule(deps, job.promotion.rule));
-      const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller);
+      const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller, options);
       job.state = 'done';
       job.result = { results };
       await auditPromotion(deps, job.caller, job.promotion.source, plan);
     } else {
-      const result = await copyImage(deps, job.request, { emit, wantsProgress: false });
+      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, options);
       job.state = 'done';
       job.result = result;
       await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] });
@@ -149,37 +180,66 @@ export async function runJob(deps: Deps, id: string): Promise<void> {
   } finally {
     await writer.stop();
   }
-  await save(deps, job);
-  await deps.kv.delete(recordKeys.activeJob(id));
+  const { state, result, error } = job;
+  await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state, progress: job.progress, ...(result ? { result } : {}), ...(error ? { error } : {}) }));
 }
 
 /** True when a job should be running but its record went silent for `jobs.staleAfterSeconds`. */
 export function isStale(deps: Deps, job: JobRecord): boolean {
-  return (job.state === 'queued' || job.state === 'running') && deps.now() - Date.parse(job.updatedAt) > deps.config.jobStaleAfterMs;
+  return !isFinished(job) && deps.now() - Date.parse(job.updatedAt) > deps.config.jobStaleAfterMs;
 }
 
-/** Wakes the job when its runner died; true when it did. */
+/**
+ * Wakes the job when its runner died; true when it did. A job woken MAX_JOB_WAKES times without finishing
+ * fails instead, so a failure that kills every runner the same way is not retried for ever.
+ */
 export async function reviveIfStale(deps: Deps, job: JobRecord): Promise<boolean> {
   if (!deps.jobs || !isStale(deps, job)) return false;
+  // Counted by compare-and-set: of two sweeps (or a sweep and a poll) seeing the same silence, one wakes it.
+  let counted = false;
+  const woken = await updateJob(deps, job.id, (stored) => {
+    counted = isStale(deps, stored);
+    return counted ? { ...stored, wakes: (stored.wakes ?? 0) + 1 } : null;
+  });
+  if (!woken || !counted) return false;
+  if ((woken.wakes ?? 0) > MAX_JOB_WAKES) {
+    deps.log.warn('job keeps losing its runner: failing it', { id: job.id, wakes: woken.wakes });
+    await failJob(deps, job.id, { code: 'INTERNAL', message: `the job's runner stopped ${MAX_JOB_WAKES} times without finishing; giving up` });
+    return false;
+  }
   deps.log.warn('job went silent: waking it', { id: job.id, updatedAt: job.updatedAt });
   await deps.jobs.wake(job.id);
   return true;
 }
 
+/** Unfinished jobs, a page at a time (the store lists them by state label: no scan of finished ones). */
+export async function* unfinishedJobs(deps: Deps): AsyncGenerator<JobRecord> {
+  for (const state of ['queued', 'running'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.state.list(stateKeys.jobsPrefix(), { label: jobLabels.state(state), ...(cursor ? { cursor } : {}) });
+      for (const entry of page.entries) {
+        try {
+          yield JSON.parse(entry.value) as JobRecord;
+        } catch {
+          // a corrupt record is skipped
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+}
+
 /** The sweep (a cron on Workers): wakes every unfinished job that went silent. Returns how many. */
 export async function reviveStaleJobs(deps: Deps): Promise<number> {
-  let cursor: string | undefined;
   let woken = 0;
-  do {
-    const page = await deps.kv.list(recordKeys.activeJobsPrefix(), cursor ? { cursor } : {});
-    for (const key of page.keys) {
-      const id = key.slice(recordKeys.activeJobsPrefix().length);
-      const job = await getJob(deps, id);
-      if (!job || job.state === 'done' || job.state === 'failed') await deps.kv.delete(recordKeys.activeJob(id));
-      else if (await reviveIfStale(deps, job).catch((error: unknown) => (deps.log.error('could not wake job', { id, error: error instanceof Error ? error.message : 'unknown' }), false))) woken++;
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const job of unfinishedJobs(deps)) {
+    const revived = await reviveIfStale(deps, job).catch((error: unknown) => {
+      deps.log.error('could not wake job', { id: job.id, error: error instanceof Error ? error.message : 'unknown' });
+      return false;
+    });
+    if (revived) woken++;
+  }
   return woken;
 }
 
@@ -207,16 +267,11 @@ export class InProcessJobs implements JobQueue {
   }
 
   async resumePending(): Promise<number> {
-    let cursor: string | undefined;
     let found = 0;
-    do {
-      const page = await this.#deps.kv.list(recordKeys.activeJobsPrefix(), cursor ? { cursor } : {});
-      for (const key of page.keys) {
-        this.enqueue(key.slice(recordKeys.activeJobsPrefix().length));
-        found++;
-      }
-      cursor = page.cursor;
-    } while (cursor);
+    for await (const job of unfinishedJobs(this.#deps)) {
+      this.enqueue(job.id);
+      found++;
+    }
     return found;
   }
 

@@ -4,7 +4,7 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { repositoryGlob } from '../glob.js';
-import { registryClient } from '../registry/client.js';
+import { registryClient } from './clients.js';
 import { formatReference, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
 import type { PromotionRule } from '../rules.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
@@ -144,7 +144,7 @@ async function copyReferrers(deps: Deps, source: ImageReference, digest: string,
  * Carries a plan out: refuses whole on any conflict, keeps backups of moved tags, copies by digest (and,
  * if the rule says so, the signature and referrer tags), then leaves a promotion record in each target.
  */
-export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter, trigger: string): Promise<CopyResult[]> {
+export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter, trigger: string, options: { blobsPlaced?: boolean } = {}): Promise<CopyResult[]> {
   const conflicts = plan.steps.filter((s) => s.action === 'conflict');
   if (conflicts.length) {
     throw new AppError('CONFLICT', `immutable tags already name other digests: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.current})`).join(', ')}`, {
@@ -163,7 +163,7 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
   for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
     const tags = plan.steps.filter((s) => s.target === target && s.action !== 'unchanged').map((s) => s.tag);
     if (!tags.length) continue;
-    const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter, tagStillAsPlanned(deps, plan, target))) as CopyResult;
+    const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter, { beforeTag: tagStillAsPlanned(deps, plan, target), ...options })) as CopyResult;
     results.push(result);
     if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, target, reporter);
     await pushPromotionRecord(deps, target, { digest: result.digest, mediaType: result.mediaType, size: result.size }, {

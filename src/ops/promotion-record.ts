@@ -3,7 +3,8 @@
 // the referrers API (distribution 2.8) find it through the `sha256-<hex>` tag fallback index (OCI 1.1).
 
 import type { Deps } from '../deps.js';
-import { registryClient, type RegistryClient } from '../registry/client.js';
+import type { RegistryClient } from '../registry/client.js';
+import { registryClient } from './clients.js';
 import { computeDigest } from '../registry/digest.js';
 import { BlobUploader } from '../registry/upload.js';
 import { indexReferrers } from './referrers.js';

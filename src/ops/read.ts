@@ -1,7 +1,7 @@
 // Raw manifest and tag-list reads for the HTTP API.
 
 import type { Deps } from '../deps.js';
-import { registryClient } from '../registry/client.js';
+import { registryClient } from './clients.js';
 import { formatReference, parseReference, parseRepositoryName } from '../registry/reference.js';
 import { manifestByDigest, resolveDigest } from './resolve.js';
 

@@ -4,10 +4,9 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { repositoryGlob } from '../glob.js';
-import { recordKeys } from '../kv/records.js';
 import { isValidTag, validateDigest } from '../registry/reference.js';
 import type { WebhookReceiver } from '../webhooks.js';
-import { createPromotionJob } from './jobs.js';
+import { createPromotionJobOnce } from './jobs.js';
 import { tagAllowed } from './promote.js';
 import { listRules } from './rules-store.js';
 
@@ -17,8 +16,6 @@ const MANIFEST_TYPES = new Set([
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ]);
-// Event ids are remembered this long for deduplication (distribution retries for minutes, GitHub for hours).
-const EVENT_TTL_SECONDS = 7 * 24 * 3600;
 
 interface DistributionEvent {
   id?: unknown;
@@ -159,15 +156,15 @@ export async function startPromotions(deps: Deps, receiver: WebhookReceiver, eve
     const repository = `${receiver.registry}/${event.repository}`;
     for (const rule of rules) {
       if (!repositoryGlob(rule.source.repository).test(repository) || !tagAllowed(rule, event.tag)) continue;
-      const key = recordKeys.event(receiver.id, event.id, rule.name);
-      if (await deps.kv.get(key)) {
+      // The job id comes from the receiver, event and rule, and the state store creates a job id once: a
+      // redelivery (here or anywhere else, at once or days later while the job is kept) finds the same job
+      // and leaves it as it is.
+      const id = await jobId(`${receiver.id}\u0000${event.id}\u0000${rule.name}`);
+      const { created } = await createPromotionJobOnce(deps, { source: `${repository}:${event.tag}${pinned}`, rule: rule.name }, `webhook:${receiver.id}`, id);
+      if (!created) {
         outcome.duplicates++;
         continue;
       }
-      // The job id comes from the event and rule, so a redelivery racing this one finds the same job.
-      const id = await jobId(key);
-      await deps.kv.put(key, id, { ttlSeconds: EVENT_TTL_SECONDS });
-      await createPromotionJob(deps, { source: `${repository}:${event.tag}${pinned}`, rule: rule.name }, `webhook:${receiver.id}`, id);
       await deps.jobs.enqueue(id);
       outcome.jobs.push(id);
     }

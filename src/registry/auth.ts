@@ -3,11 +3,11 @@
 import type { Credentials } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { getToken, putToken, recordKeys } from '../kv/records.js';
 import { BodyTooLargeError, readLimited } from './body.js';
 import type { Challenge } from './challenge.js';
 import { computeDigest } from './digest.js';
 import { describeUrl, fetchWithRetry } from './retry.js';
+import type { TokenStore } from './token-store.js';
 
 // Token responses are small JSON documents; anything larger is not a token server.
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
@@ -53,7 +53,7 @@ export function mergeScopes(scopes: Iterable<string>): string[] {
 export class TokenCache {
   readonly #memory = new Map<string, { token: string; expiresAt: number }>();
 
-  constructor(private readonly deps: Pick<Deps, 'kv' | 'fetch' | 'now' | 'sleep' | 'log'>) {}
+  constructor(private readonly deps: Pick<Deps, 'fetch' | 'now' | 'sleep' | 'log'>, private readonly store: TokenStore) {}
 
   async bearerToken(scope: AuthScope, challenge: Challenge, scopes: string[], fresh = false): Promise<string> {
     const realm = challenge.params.realm;
@@ -62,18 +62,17 @@ export class TokenCache {
     const merged = mergeScopes(scopes);
     const credId = await credentialId(scope.registryKey, scope.credentials);
     const scopeId = (await computeDigest(new TextEncoder().encode([realm, service ?? '', ...merged].join(' ')))).slice(7, 39);
-    const key = recordKeys.token(scope.registryKey, credId, scopeId);
-    const now = this.deps.now();
-    // `fresh`: the registry just rejected what we had, so skip both caches.
+    const key = `${credId}:${scopeId}`;
+    // `fresh`: the registry just rejected what we had, so skip the caches.
     const cached = fresh ? undefined : this.#memory.get(key);
-    if (cached && cached.expiresAt > now) return cached.token;
-    const stored = fresh ? null : await getToken(this.deps.kv, key, now);
-    if (stored) return stored;
-    const { token, expiresIn } = await this.#exchange(scope, scope.checkRealm(realm), service, merged);
-    const expiresAt = now + expiresIn * 1000 - Math.min(30, Math.max(5, expiresIn / 10)) * 1000;
-    this.#memory.set(key, { token, expiresAt });
-    await putToken(this.deps.kv, key, { token, expiresAt }, now);
-    return token;
+    if (cached && cached.expiresAt > this.deps.now()) return cached.token;
+    const issued = await this.store.obtain({ registryKey: scope.registryKey, credentialId: credId, scopeId }, async () => {
+      const now = this.deps.now();
+      const { token, expiresIn } = await this.#exchange(scope, scope.checkRealm(realm), service, merged);
+      return { token, expiresAt: now + expiresIn * 1000 - Math.min(30, Math.max(5, expiresIn / 10)) * 1000 };
+    }, fresh);
+    this.#memory.set(key, issued);
+    return issued.token;
   }
 
   async #exchange(scope: AuthScope, realm: URL, service: string | undefined, scopes: string[]): Promise<{ token: string; expiresIn: number }> {

@@ -2,7 +2,7 @@
 
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
-import { TokenCache } from './auth.js';
+import type { TokenCache } from './auth.js';
 import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
@@ -264,21 +264,4 @@ function nextLink(header: string | null, current: URL, check: (raw: string) => U
     }
   }
   return undefined;
-}
-
-const clients = new WeakMap<Deps, Map<string, RegistryClient>>();
-const tokenCaches = new WeakMap<Deps, TokenCache>();
-
-/** One client per registry per Deps, so auth challenges and tokens are learned once. */
-export function registryClient(deps: Deps, registryKey: string): RegistryClient {
-  let byRegistry = clients.get(deps);
-  if (!byRegistry) clients.set(deps, (byRegistry = new Map()));
-  let client = byRegistry.get(registryKey);
-  if (!client) {
-    let tokens = tokenCaches.get(deps);
-    if (!tokens) tokenCaches.set(deps, (tokens = new TokenCache(deps)));
-    client = new RegistryClient(deps, registryKey, tokens);
-    byRegistry.set(registryKey, client);
-  }
-  return client;
 }

@@ -56,7 +56,8 @@ export interface Fixture {
   blobStorage: string;
   /** A registry with its own, empty storage. */
   emptyRegistry: string;
-  token: { refreshToken: string };
+  /** `server`: the token server (host:port); GET /__log lists every token request it answered. */
+  token: { refreshToken: string; server: string };
   images: { name: string; repository: string; tag: string }[];
   skopeo: Record<AuthMode, Record<string, SkopeoView>>;
 }

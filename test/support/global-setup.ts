@@ -163,7 +163,7 @@ export default async function setup(project: TestProject) {
       targetFaultProxy: targetProxy.host,
       blobStorage: proxy.storage.host,
       emptyRegistry: empty.host,
-      token: { refreshToken: REFRESH_TOKEN },
+      token: { refreshToken: REFRESH_TOKEN, server: `127.0.0.1:${tokenPort}` },
       images: images.map(({ name, repository, tag }) => ({ name, repository, tag })),
       skopeo,
     };

@@ -1,6 +1,9 @@
-// Test runtime seam, Node side: a fresh in-memory KV per service.
+// Test runtime seam, Node side: a fresh in-memory KV and state store per service.
 import { MemoryKv } from '../../src/kv/memory.js';
 import type { KvStore } from '../../src/kv/store.js';
+import { MemoryState } from '../../src/state/memory.js';
+import type { StateStore } from '../../src/state/store.js';
 
 export const runtimeName: 'node' | 'workerd' = 'node';
 export const makeKv = (): KvStore => new MemoryKv();
+export const makeState = (): StateStore => new MemoryState();

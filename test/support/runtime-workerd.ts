@@ -1,8 +1,11 @@
-// Test runtime seam, workerd side: the real Workers KV binding from wrangler.toml, one key prefix per service.
+// Test runtime seam, workerd side: the real Workers KV binding and FerryState Durable Objects from
+// wrangler.toml, one key prefix per service.
 // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; this file is aliased in for the workerd project.
 import { env } from 'cloudflare:workers';
 import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import type { KvListResult, KvPutOptions, KvStore } from '../../src/kv/store.js';
+import { DurableObjectState, type StateNamespaceLike } from '../../src/state/durable-objects.js';
+import type { StateEntry, StateListOptions, StateStore, StateWriteOptions } from '../../src/state/store.js';
 
 export const runtimeName: 'node' | 'workerd' = 'workerd';
 
@@ -19,3 +22,20 @@ class PrefixedKv implements KvStore {
 
 export const makeKv = (): KvStore =>
   new PrefixedKv(new CloudflareKv((env as unknown as { FERRY_KV: KvNamespaceLike }).FERRY_KV), `${crypto.randomUUID()}:`);
+
+// Group names carry the prefix too ("<prefix>jobs|…"), so each service gets Durable Objects of its own.
+class PrefixedState implements StateStore {
+  constructor(private readonly inner: StateStore, private readonly prefix: string) {}
+  #out = (e: StateEntry): StateEntry => ({ ...e, key: e.key.slice(this.prefix.length) });
+  async get(key: string) { const e = await this.inner.get(this.prefix + key); return e && this.#out(e); }
+  create(key: string, value: string, options?: StateWriteOptions) { return this.inner.create(this.prefix + key, value, options); }
+  update(key: string, version: number, value: string, options?: StateWriteOptions) { return this.inner.update(this.prefix + key, version, value, options); }
+  delete(key: string) { return this.inner.delete(this.prefix + key); }
+  async list(prefix: string, options: StateListOptions = {}) {
+    const page = await this.inner.list(this.prefix + prefix, { ...options, ...(options.cursor ? { cursor: this.prefix + options.cursor } : {}) });
+    return { entries: page.entries.map(this.#out), ...(page.cursor ? { cursor: page.cursor.slice(this.prefix.length) } : {}) };
+  }
+}
+
+export const makeState = (): StateStore =>
+  new PrefixedState(new DurableObjectState((env as unknown as { FERRY_STATE: StateNamespaceLike }).FERRY_STATE), `t${crypto.randomUUID().slice(0, 8)}`);

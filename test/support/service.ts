@@ -1,10 +1,11 @@
 // Builds Ferry for a test: the real app over a KV for this runtime, with a fetch that records every request.
 
-import { makeKv } from '@test-runtime';
+import { makeKv, makeState } from '@test-runtime';
 import { parseConfig } from '../../src/config.js';
 import type { Deps, FetchLike, Logger } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
 import type { KvStore } from '../../src/kv/store.js';
+import type { StateStore } from '../../src/state/store.js';
 import { InProcessJobs } from '../../src/ops/jobs.js';
 
 export interface RecordedRequest {
@@ -18,6 +19,8 @@ export interface TestService {
   deps: Deps;
   requests: RecordedRequest[];
   logs: string[];
+  /** Waits for work deferred past responses (cache writes), so a test sees what they wrote. */
+  settle(): Promise<void>;
   /** GET a path on the app; JSON bodies are parsed. */
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any; bytes: Uint8Array }>;
 }
@@ -46,7 +49,7 @@ export const refusingFetch: FetchLike = async (input) => {
  */
 export function makeService(
   config: unknown,
-  options: { fetch?: FetchLike; kv?: KvStore; secrets?: Record<string, string>; sleep?: (ms: number) => Promise<void>; jobs?: boolean } = {},
+  options: { fetch?: FetchLike; kv?: KvStore; state?: StateStore; secrets?: Record<string, string>; sleep?: (ms: number) => Promise<void>; jobs?: boolean } = {},
 ): TestService {
   const doc = config as Record<string, unknown>;
   const withCallers = doc && typeof doc === 'object' && !('callers' in doc) ? { ...doc, callers: { anonymous: true } } : config;
@@ -63,8 +66,14 @@ export function makeService(
     warn: (m, f) => logs.push(JSON.stringify({ m, ...f })),
     error: (m, f) => logs.push(JSON.stringify({ m, ...f })),
   };
+  const deferred = new Set<Promise<unknown>>();
   const deps: Deps = {
     kv: options.kv ?? makeKv(),
+    state: options.state ?? makeState(),
+    defer: (work) => {
+      const held = work.catch(() => undefined).finally(() => deferred.delete(held));
+      deferred.add(held);
+    },
     fetch: recordingFetch,
     config: parseConfig(withCallers, (name) => options.secrets?.[name]),
     now: () => Date.now(),
@@ -78,6 +87,9 @@ export function makeService(
     deps,
     requests,
     logs,
+    async settle() {
+      while (deferred.size) await Promise.all([...deferred]);
+    },
     async get(path, headers = {}) {
       return send(app, path, headers);
     },

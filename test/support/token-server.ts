@@ -64,6 +64,12 @@ export async function startTokenServer(options: TokenServerOptions, port: number
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // What was asked so far, for tests that count token exchanges (test/support/token-log.ts).
+    if (url.pathname === '/__log') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(log));
+      return;
+    }
     let user: string | undefined;
     let scopes: string[];
     const isForm = req.method === 'POST';

@@ -1,0 +1,19 @@
+// The one place that turns Deps into registry clients: one client per registry per configuration, so auth
+// challenges are learned once, with the service's token store behind them.
+
+import type { Deps } from '../deps.js';
+import type { FerryConfig } from '../config.js';
+import { TokenCache } from '../registry/auth.js';
+import { RegistryClient } from '../registry/client.js';
+import { tokenStore } from './tokens.js';
+
+// Keyed by the configuration object: every request's Deps of one isolate share it.
+const clients = new WeakMap<FerryConfig, { tokens: TokenCache; byRegistry: Map<string, RegistryClient> }>();
+
+export function registryClient(deps: Deps, registryKey: string): RegistryClient {
+  let held = clients.get(deps.config);
+  if (!held) clients.set(deps.config, (held = { tokens: new TokenCache(deps, tokenStore(deps)), byRegistry: new Map() }));
+  let client = held.byRegistry.get(registryKey);
+  if (!client) held.byRegistry.set(registryKey, (client = new RegistryClient(deps, registryKey, held.tokens)));
+  return client;
+}

@@ -1,0 +1,39 @@
+// A synchronous copy of more tags than copy.syncMaxTags does not run in the request: it answers 202 with
+// a job (and Location), saying why, before any manifest is fetched; the job then copies every tag.
+
+import { expect, inject, it } from 'vitest';
+import { judge, uniqueRepository, waitForJob } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const registry = fixture.targets.anonymous.host;
+
+it('a many-tags copy over copy.syncMaxTags becomes a job from the tag list alone, and completes', async () => {
+  const staging = uniqueRepository('sized/staging');
+  const prod = uniqueRepository('sized/prod');
+  const service = makeService({ registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } }, copy: { syncMaxTags: 2 } }, { jobs: true });
+  const post = (body: unknown) => service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await post({ source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${staging}:1.0.0`, tags: ['1.0.1', '1.0.2'] })).status).toBe(200);
+
+  service.requests.length = 0;
+  const answer = await post({ source: `${registry}/${staging}`, target: `${registry}/${prod}`, tags: { match: '1\\.0\\..*' } });
+  expect(answer.status).toBe(202);
+  const body = (await answer.json()) as { id: string; reason: string; url: string };
+  expect(body.reason).toBe('3 tags > copy.syncMaxTags 2: copied as a job');
+  expect(answer.headers.get('location')).toBe(`/v1/jobs/${body.id}`);
+  // Before answering, the request asked for the tag list and nothing else of the source.
+  const asked = service.requests.filter((r) => new URL(r.url).pathname.startsWith(`/v2/${staging}/`)).map((r) => new URL(r.url).pathname);
+  expect(asked.every((p) => p === `/v2/${staging}/tags/list`), asked.join('\n')).toBe(true);
+
+  const job = await waitForJob(service, body.id);
+  expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', reason: body.reason });
+  for (const tag of ['1.0.0', '1.0.1', '1.0.2']) expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:${tag}`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+}, 60_000);
+
+it('at or under copy.syncMaxTags the copy runs in the request', async () => {
+  const prod = uniqueRepository('sized/small');
+  const service = makeService({ registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } }, copy: { syncMaxTags: 5 } }, { jobs: true });
+  const answer = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/ferry-test/v2s2`, target: `${registry}/${prod}`, tags: 'all' }) });
+  expect(answer.status).toBe(200);
+  expect(((await answer.json()) as { results: unknown[] }).results.length).toBeGreaterThan(0);
+});

@@ -1,0 +1,56 @@
+// The same webhook delivery arriving twice, one second apart, at two locations (two services with their
+// own KV views, sharing the consistent state store as Workers locations share Durable Objects): one job,
+// one promotion. KV alone could not decide this: each location's view still misses the other's write.
+
+import { makeState } from '@test-runtime';
+import { expect, inject, it } from 'vitest';
+import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const registry = fixture.targets.anonymous.host;
+const SECRET = 'github-hook-secret-7a1e5c3b';
+
+async function sign(body: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)));
+  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+it('one delivery at two locations, 1 s apart: one job and one promotion; the second answers as a duplicate', async () => {
+  const owner = uniqueRepository('org').replace('/', '-');
+  const prod = uniqueRepository('prod/dedupe');
+  const config = {
+    registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+    webhooks: { receivers: { github: { format: 'github', registry, secret: SECRET } } },
+    promotion: { rules: [{ name: 'gh', source: { repository: `${registry}/org-*/app`, tags: { semver: '>=1.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] }] },
+  };
+  const state = makeState();
+  let clock = Date.now();
+  const [here, there] = [makeService(config, { jobs: true, state }), makeService(config, { jobs: true, state })];
+  for (const location of [here, there]) location.deps.now = () => clock;
+  expect(here.deps.kv).not.toBe(there.deps.kv);
+
+  const staged = await runCopy(here, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${owner}/app:1.2.3` }, 'application/json');
+  expect(staged.status).toBe(200);
+  const body = JSON.stringify({
+    action: 'published',
+    registry_package: { name: 'app', package_type: 'CONTAINER', owner: { login: owner }, package_version: { container_metadata: { tag: { name: '1.2.3', digest: fixture.skopeo.anonymous.v2s2!.digest } } } },
+  });
+  const headers = { 'content-type': 'application/json', 'x-github-event': 'registry_package', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(body) };
+  const deliver = async (location: typeof here) => (await location.app.request('/v1/webhooks/github', { method: 'POST', headers, body })).json() as Promise<{ jobs: string[]; duplicates: number }>;
+
+  const first = await deliver(here);
+  clock += 1000;
+  const second = await deliver(there);
+  expect(first).toMatchObject({ duplicates: 0 });
+  expect(first.jobs).toHaveLength(1);
+  expect(second).toMatchObject({ jobs: [], duplicates: 1 });
+  const job = await waitForJob(here, first.jobs[0]!);
+  expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', runs: 1 });
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:1.2.3`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+  // A third delivery after the job finished leaves the finished job as it is.
+  clock += 60_000;
+  expect(await deliver(there)).toMatchObject({ jobs: [], duplicates: 1 });
+  expect(await waitForJob(there, first.jobs[0]!)).toMatchObject({ state: 'done', runs: 1, updatedAt: job.updatedAt });
+}, 60_000);
