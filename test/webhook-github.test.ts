@@ -2,17 +2,14 @@
 
 import { expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
+import { githubSignature } from './support/github-signature.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
 const SECRET = 'github-hook-secret-0d4c9a7e';
 
-async function sign(body: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)));
-  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
+const sign = (body: string) => githubSignature(SECRET, body);
 
 /** A GitHub receiver and a rule that promotes `<owner>/app` (semver >= 1.0.0) into `prod`. */
 function githubService() {
