@@ -36,4 +36,6 @@ it('at or under copy.syncMaxTags the copy runs in the request', async () => {
   const answer = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/ferry-test/v2s2`, target: `${registry}/${prod}`, tags: 'all' }) });
   expect(answer.status).toBe(200);
   expect(((await answer.json()) as { results: unknown[] }).results.length).toBeGreaterThan(0);
+  // The tag list read for the budget is the one copied from: asked once.
+  expect(service.requests.filter((r) => new URL(r.url).pathname === '/v2/ferry-test/v2s2/tags/list')).toHaveLength(1);
 });

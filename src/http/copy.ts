@@ -70,10 +70,13 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
       );
     // Too many tags for one invocation: a job, decided from the tag list alone (no manifest fetched yet).
     let reason: string | undefined;
+    let selectedTags: string[] | undefined;
     if (request.wait !== false && deps.jobs && copiesManyTags(request)) {
-      const count = (await selectTags(deps, request)).length;
+      selectedTags = await selectTags(deps, request);
+      const count = selectedTags.length;
       if (count > deps.config.syncMaxTags) reason = `${count} tags > copy.syncMaxTags ${deps.config.syncMaxTags}: copied as a job`;
     }
+    const options = selectedTags ? { selectedTags } : {};
     if (request.wait === false || reason) {
       if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead');
       const job = await createCopyJob(deps, request, caller.id, reason);
@@ -83,7 +86,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     }
     if (format === 'json') {
       try {
-        return c.json(await audited(copyImage(deps, request, { emit: () => {}, wantsProgress: false })));
+        return c.json(await audited(copyImage(deps, request, { emit: () => {}, wantsProgress: false }, options)));
       } catch (error) {
         return problemResponse(error, deps.log);
       }
@@ -99,7 +102,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
       });
     };
     const reporter: CopyReporter = { emit: send, wantsProgress: true };
-    const run = audited(copyImage(deps, request, reporter))
+    const run = audited(copyImage(deps, request, reporter, options))
       .catch((error) => {
         const problem = toProblem(error, deps.log);
         const { code, detail, blob, manifest, tag } = problem as { code: string; detail: string; blob?: string; manifest?: string; tag?: string };

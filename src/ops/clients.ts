@@ -1,7 +1,7 @@
 // The one place that turns Deps into registry clients: one client per registry per configuration, so auth
 // challenges are learned once, with the service's token store behind them.
 
-import type { Deps } from '../deps.js';
+import { detached, type Deps } from '../deps.js';
 import type { FerryConfig } from '../config.js';
 import { TokenCache } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';
@@ -12,7 +12,10 @@ const clients = new WeakMap<FerryConfig, { tokens: TokenCache; byRegistry: Map<s
 
 export function registryClient(deps: Deps, registryKey: string): RegistryClient {
   let held = clients.get(deps.config);
-  if (!held) clients.set(deps.config, (held = { tokens: new TokenCache(deps, tokenStore(deps)), byRegistry: new Map() }));
+  // The token store outlives this request: it must not hold the request's waitUntil. Its one cache write
+  // happens while the copy that needed the token still runs, so plain background work is enough.
+  const isolateDeps: Deps = { ...deps, defer: detached };
+  if (!held) clients.set(deps.config, (held = { tokens: new TokenCache(isolateDeps, tokenStore(isolateDeps)), byRegistry: new Map() }));
   let client = held.byRegistry.get(registryKey);
   if (!client) held.byRegistry.set(registryKey, (client = new RegistryClient(deps, registryKey, held.tokens)));
   return client;

@@ -48,6 +48,8 @@ export interface CopyOptions {
   beforeTag?: TagGuard;
   /** Earlier steps brought the blobs to the target (a Workflow job): look there first. */
   blobsPlaced?: boolean;
+  /** A many-tags copy's tags when the caller listed them already (selectTags): not listed twice. */
+  selectedTags?: string[];
 }
 
 /** The repositories a copy reads and writes ("registry/repository"), for authorisation before it starts. */
@@ -59,7 +61,7 @@ export function copySubjects(request: CopyRequest): { source: string; target: st
 }
 
 export async function copyImage(deps: Deps, request: CopyRequest, reporter: CopyReporter, options: CopyOptions = {}): Promise<CopyResult | ManyCopyResult> {
-  if (copiesManyTags(request)) return copyTags(deps, request, reporter);
+  if (copiesManyTags(request)) return copyTags(deps, request, reporter, options.selectedTags);
   const source = parseReference(request.source);
   const target = parseReference(request.target);
   if (target.digest) throw new AppError('INVALID_REQUEST', 'the target must be a repository or a tag, not a digest');
@@ -75,7 +77,8 @@ export async function copyImage(deps: Deps, request: CopyRequest, reporter: Copy
     platforms: request.platforms ?? 'all',
     unwrap: request.unwrap === true,
     verify: request.verify === true,
-    ...options,
+    ...(options.beforeTag ? { beforeTag: options.beforeTag } : {}),
+    ...(options.blobsPlaced ? { blobsPlaced: true } : {}),
   }, reporter);
 }
 
@@ -111,11 +114,11 @@ export async function selectTags(deps: Deps, request: CopyRequest): Promise<stri
   return tags.filter(filter).sort();
 }
 
-async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter): Promise<ManyCopyResult> {
+async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter, selected?: string[]): Promise<ManyCopyResult> {
   const source = parseRepositoryName(request.source);
   const target = parseRepositoryName(request.target);
   const results: CopyResult[] = [];
-  for (const tag of await selectTags(deps, request)) {
+  for (const tag of selected ?? (await selectTags(deps, request))) {
     results.push(
       await copySingle(deps, {
         source: { ...source, tag },
