@@ -4,9 +4,6 @@ import { getJson, putJson, type KvStore } from './store.js';
 
 const PREFIX = 'v1';
 
-// Audit keys sort newest first: KV lists keys in ascending order, so the key holds (max - time).
-const MAX_TIMESTAMP = 9_999_999_999_999;
-const AUDIT_TTL_SECONDS = 400 * 24 * 3600;
 const JWKS_TTL_SECONDS = 24 * 3600;
 
 // Content addressed by digest never changes: keep it long, but let unused entries age out.
@@ -31,10 +28,6 @@ export const recordKeys = {
   manifest: (registry: string, repository: string, digest: string) => `${PREFIX}:manifest:${registry}/${repository}@${digest}`,
   imageLocations: (registry: string, digest: string) => `${PREFIX}:image-at:${registry}:${digest}`,
   jwks: (issuerId: string) => `${PREFIX}:jwks:${issuerId}`,
-  rule: (name: string) => `${PREFIX}:rule:${name}`,
-  rulePrefix: () => `${PREFIX}:rule:`,
-  audit: (at: number, id: string) => `${PREFIX}:audit:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
-  auditPrefix: () => `${PREFIX}:audit:`,
   inspect: (registry: string, repository: string, digest: string, platform: string | undefined) =>
     `${PREFIX}:inspect:${registry}/${repository}@${digest}${platform ? `#${platform}` : ''}`,
 };
@@ -105,29 +98,6 @@ export async function getJwks(kv: KvStore, issuerId: string): Promise<JwksRecord
 
 export async function putJwks(kv: KvStore, issuerId: string, record: JwksRecord): Promise<void> {
   await putJson(kv, recordKeys.jwks(issuerId), record, { ttlSeconds: JWKS_TTL_SECONDS });
-}
-
-export interface AuditRecord {
-  at: string;
-  caller: string;
-  action: string;
-  source?: string;
-  target?: string;
-  sourceDigest?: string;
-  targetDigest?: string;
-  tags?: string[];
-  outcome: 'ok' | 'error';
-  code?: string;
-}
-
-export async function putAudit(kv: KvStore, record: AuditRecord, now: number): Promise<void> {
-  await putJson(kv, recordKeys.audit(now, crypto.randomUUID()), record, { ttlSeconds: AUDIT_TTL_SECONDS });
-}
-
-export async function listAudit(kv: KvStore, options: { limit: number; cursor?: string }): Promise<{ records: AuditRecord[]; cursor?: string }> {
-  const page = await kv.list(recordKeys.auditPrefix(), options);
-  const records = (await Promise.all(page.keys.map((k) => getJson<AuditRecord>(kv, k)))).filter((r): r is AuditRecord => r !== null);
-  return page.cursor ? { records, cursor: page.cursor } : { records };
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -1,22 +1,39 @@
-// The audit trail: one KV record per mutating request (who, what, source and target with digests, outcome).
+// The audit trail: one record per mutating request (who, what, source and target with digests, outcome),
+// in the state store: a record is written once and must be listable at once, which KV does not promise.
 
 import type { Deps } from '../deps.js';
-import { listAudit, putAudit, type AuditRecord } from '../kv/records.js';
+import { stateKeys } from '../state/records.js';
 
-export type { AuditRecord };
+const AUDIT_TTL_SECONDS = 400 * 24 * 3600;
+
+export interface AuditRecord {
+  at: string;
+  caller: string;
+  action: string;
+  source?: string;
+  target?: string;
+  sourceDigest?: string;
+  targetDigest?: string;
+  tags?: string[];
+  outcome: 'ok' | 'error';
+  code?: string;
+}
 
 export async function recordAudit(deps: Deps, entry: Omit<AuditRecord, 'at'>): Promise<void> {
   const now = deps.now();
   try {
-    await putAudit(deps.kv, { at: new Date(now).toISOString(), ...entry }, now);
+    const record: AuditRecord = { at: new Date(now).toISOString(), ...entry };
+    await deps.state.create(stateKeys.audit(now, crypto.randomUUID()), JSON.stringify(record), { ttlSeconds: AUDIT_TTL_SECONDS });
   } catch (error) {
     // The mutation already happened: losing its record must be loud, but must not turn success into failure.
     deps.log.error('could not write an audit record', { action: entry.action, caller: entry.caller, error: error instanceof Error ? error.message : 'unknown' });
   }
 }
 
-export function listAuditRecords(deps: Deps, options: { limit: number; cursor?: string }) {
-  return listAudit(deps.kv, options);
+export async function listAuditRecords(deps: Deps, options: { limit: number; cursor?: string }): Promise<{ records: AuditRecord[]; cursor?: string }> {
+  const page = await deps.state.list(stateKeys.auditPrefix(), options);
+  const records = page.entries.map((e) => JSON.parse(e.value) as AuditRecord);
+  return page.cursor ? { records, cursor: page.cursor } : { records };
 }
 
 /** The audit records of a finished copy: one per copied tag set, or one for the failure. */

@@ -1,9 +1,10 @@
-// Promotion rules: those in the configuration (read-only) and those admins manage through the API (KV).
+// Promotion rules: those in the configuration (read-only) and those admins manage through the API (the
+// state store: a webhook right after a rule change must see it, which KV does not promise).
 
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { getJson, putJson } from '../kv/store.js';
-import { recordKeys } from '../kv/records.js';
+import { stateKeys } from '../state/records.js';
+import { getStateJson, replaceState } from '../state/store.js';
 import { parseRules, type PromotionRule } from '../rules.js';
 
 export interface StoredRule extends PromotionRule {
@@ -15,18 +16,15 @@ export async function listRules(deps: Deps): Promise<StoredRule[]> {
   const fromApi: StoredRule[] = [];
   let cursor: string | undefined;
   do {
-    const page = await deps.kv.list(recordKeys.rulePrefix(), cursor ? { cursor } : {});
-    for (const key of page.keys) {
-      const rule = await getJson<PromotionRule>(deps.kv, key);
-      if (rule) fromApi.push({ ...rule, origin: 'api' });
-    }
+    const page = await deps.state.list(stateKeys.rulesPrefix(), cursor ? { cursor } : {});
+    for (const entry of page.entries) fromApi.push({ ...(JSON.parse(entry.value) as PromotionRule), origin: 'api' });
     cursor = page.cursor;
   } while (cursor);
   return [...deps.config.rules.map((r) => ({ ...r, origin: 'config' as const })), ...fromApi];
 }
 
 export async function findRule(deps: Deps, name: string): Promise<PromotionRule> {
-  const rule = deps.config.rules.find((r) => r.name === name) ?? (await getJson<PromotionRule>(deps.kv, recordKeys.rule(name)));
+  const rule = deps.config.rules.find((r) => r.name === name) ?? (await getStateJson<PromotionRule>(deps.state, stateKeys.rule(name)))?.value;
   if (!rule) throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
   return rule;
 }
@@ -40,12 +38,12 @@ export async function putRule(deps: Deps, name: string, body: unknown): Promise<
   } catch (error) {
     throw new AppError('INVALID_REQUEST', error instanceof Error ? error.message.replace('invalid configuration: promotion.rules[0]', 'rule') : 'invalid rule');
   }
-  await putJson(deps.kv, recordKeys.rule(name), rule);
+  await replaceState(deps.state, stateKeys.rule(name), JSON.stringify(rule));
   return rule;
 }
 
 export async function deleteRule(deps: Deps, name: string): Promise<void> {
   if (deps.config.rules.some((r) => r.name === name)) throw new AppError('CONFLICT', `rule "${name}" comes from the configuration and cannot be deleted here`);
-  if (!(await deps.kv.get(recordKeys.rule(name)))) throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
-  await deps.kv.delete(recordKeys.rule(name));
+  if (!(await deps.state.get(stateKeys.rule(name)))) throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
+  await deps.state.delete(stateKeys.rule(name));
 }

@@ -1,11 +1,19 @@
 // The only file that spells state keys (src/state/store.ts: "<group>|<name>") and the labels jobs are listed by.
 
+const MAX_TIMESTAMP = 9_999_999_999_999;
+
 export const stateKeys = {
   /** Every job in one group: listing by state, kind, rule and repository needs one place. */
   job: (id: string) => `jobs|${id}`,
   jobsPrefix: () => 'jobs|',
   upload: (registry: string, repository: string, digest: string) => `uploads:${registry}|${repository}@${digest}`,
   /** One token exchange at a time per registry, credential and scope set. */
+  /** Newest first: lists run in key order, so the key holds (max - time). */
+  audit: (at: number, id: string) => `audit|${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
+  auditPrefix: () => 'audit|',
+  /** Promotion rules managed through the API (those in the configuration are not stored). */
+  rule: (name: string) => `rules|${name}`,
+  rulesPrefix: () => 'rules|',
   tokenFlight: (registry: string, credentialId: string, scopeId: string) => `tokens:${registry}|${credentialId}:${scopeId}`,
 };
 
