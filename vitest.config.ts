@@ -1,5 +1,6 @@
 // Two projects run the same runtime-neutral tests: on Node, and inside workerd (vitest-pool-workers).
-// Files named *.node.test.ts need Node (processes, sockets, the file system) and run on Node only.
+// The workerd project runs in strict-platform mode (test/support/strict-platform.ts): the hosted limits
+// enforced around Ferry. Files named *.node.test.ts need Node (processes, sockets, the file system) and run on Node only.
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
@@ -29,7 +30,7 @@ export default defineConfig({
           }),
         ],
         resolve: { alias: { '@test-runtime': here('./test/support/runtime-workerd.ts') } },
-        test: { name: 'workerd', include: ['test/**/*.test.ts'], exclude: ['test/**/*.node.test.ts'] },
+        test: { name: 'workerd', include: ['test/**/*.test.ts'], exclude: ['test/**/*.node.test.ts'], setupFiles: ['./test/support/strict-setup.ts'] },
       },
     ],
   },

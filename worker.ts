@@ -19,7 +19,7 @@ interface WorkflowInstance {
   sendEvent(event: { type: string; payload: unknown }): Promise<void>;
 }
 
-interface WorkflowBinding {
+export interface WorkflowBinding {
   create(options: { id: string; params: { id: string } }): Promise<unknown>;
   get(id: string): Promise<WorkflowInstance>;
 }
@@ -51,7 +51,7 @@ let cached: { env: Env; configText: string | undefined; app: App } | undefined;
  * Jobs as Workflow instances, one per job id. The state store decided already that this job exists once
  * (create-if-absent), so an instance that already exists is success, not an error.
  */
-function workflowJobs(workflows: WorkflowBinding, deps: () => Deps): JobQueue {
+export function workflowJobs(workflows: WorkflowBinding, deps: () => Deps): JobQueue {
   const create = async (id: string) => {
     try {
       await workflows.create({ id, params: { id } });
@@ -122,7 +122,7 @@ export default {
 // Every step: a few tries with backoff, and room for a large blob over a slow link.
 const STEP_CONFIG = { retries: { limit: 3, delay: '10 seconds', backoff: 'exponential' }, timeout: '60 minutes' };
 
-interface WorkflowStep {
+export interface WorkflowStep {
   do<T>(name: string, config: unknown, run: () => Promise<T>): Promise<T>;
 }
 
@@ -132,18 +132,21 @@ interface WorkflowStep {
  */
 export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unknown[]) => { env: Env }) {
   async run(event: { payload: { id: string } }, step: WorkflowStep): Promise<void> {
-    const deps = depsFromEnv(this.env);
-    const id = event.payload.id;
-    try {
-      await runJobInSteps(deps, id, { do: (name, run) => step.do(name, STEP_CONFIG, run) });
-    } catch (error) {
-      // Steps retried already: what reaches here fails the same way again (a step result over its limit,
-      // a step that kept failing). The job ends failed and the instance completes, so nothing restarts it.
-      const code = isAppError(error) ? error.code : 'INTERNAL';
-      const message = error instanceof Error ? error.message.slice(0, 500) : 'the job run failed';
-      deps.log.error('job run failed', { id, code, message });
-      await failJob(deps, id, { code, message });
-    }
+    await runWorkflowJob(depsFromEnv(this.env), event.payload.id, step);
+  }
+}
+
+/** A job's Workflow run. It ends `failed` or done, never errored, so no sweep restarts what fails the same way again. */
+export async function runWorkflowJob(deps: Deps, id: string, step: WorkflowStep): Promise<void> {
+  try {
+    await runJobInSteps(deps, id, { do: (name, run) => step.do(name, STEP_CONFIG, run) });
+  } catch (error) {
+    // Steps retried already: what reaches here fails the same way again (a step result over its limit,
+    // a step that kept failing). The job ends failed and the instance completes, so nothing restarts it.
+    const code = isAppError(error) ? error.code : 'INTERNAL';
+    const message = error instanceof Error ? error.message.slice(0, 500) : 'the job run failed';
+    deps.log.error('job run failed', { id, code, message });
+    await failJob(deps, id, { code, message });
   }
 }
 

@@ -39,6 +39,11 @@ interface SingleCopy {
   verify: boolean;
   beforeTag?: TagGuard;
   blobsPlaced?: boolean;
+  /**
+   * Where blobs are, kept by the caller (a later tag of a many-tags copy): no cache read or write here.
+   * Without it the copy reads its image's locations and writes them back, and remembers its first tag.
+   */
+  memory?: BlobMemory;
 }
 
 /** Runs right before a tag is written, and throws to keep it from being written. */
@@ -118,6 +123,9 @@ async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter
   const source = parseRepositoryName(request.source);
   const target = parseRepositoryName(request.target);
   const results: CopyResult[] = [];
+  // Caches as for one copy (KV allows 1,000 operations per invocation): the first tag reads and writes
+  // them; later tags look first in the target repository, where the first tags put their shared blobs.
+  let memory: BlobMemory | undefined;
   for (const tag of selected ?? (await selectTags(deps, request))) {
     results.push(
       await copySingle(deps, {
@@ -127,8 +135,10 @@ async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter
         platforms: request.platforms ?? 'all',
         unwrap: request.unwrap === true,
         verify: request.verify === true,
+        ...(memory ? { memory } : {}),
       }, reporter),
     );
+    if (!memory) (memory = BlobMemory.none(target.registry)).assume(target.repository);
   }
   return { results };
 }
@@ -159,7 +169,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   };
 
   // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
-  const loading = BlobMemory.load(deps, registry, plan.top.digest);
+  const loading = job.memory ? Promise.resolve(job.memory) : BlobMemory.load(deps, registry, plan.top.digest);
   if (await alreadyThere(targetClient, repository, job.tags, plan.top.digest)) {
     reporter.emit({ type: 'done', result });
     return result;
@@ -194,7 +204,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
     }
     memory.holds(repository);
     // One tag resolution per copy, as inspect would have read it: the first tag now names this digest.
-    if (job.tags[0]) rememberTag(deps, registry, repository, job.tags[0], plan.top.digest);
+    if (job.tags[0] && !job.memory) rememberTag(deps, registry, repository, job.tags[0], plan.top.digest);
   } finally {
     // Where the image now is: a hint for later mounts, written once and after the answer.
     memory.save(deps);

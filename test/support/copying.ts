@@ -22,7 +22,7 @@ export async function runCopy(service: TestService, body: unknown, accept = 'app
   return { status: response.status, events, final: events[events.length - 1] };
 }
 
-export async function judge(judgeHost: string, action: 'raw' | 'copy-all', ref: string, creds?: string): Promise<JudgeVerdict> {
+export async function judge(judgeHost: string, action: 'raw' | 'copy-all' | 'list-tags', ref: string, creds?: string): Promise<JudgeVerdict> {
   const res = await fetch(`http://${judgeHost}/`, { method: 'POST', body: JSON.stringify({ action, ref, ...(creds ? { creds } : {}) }) });
   return res.json();
 }
@@ -42,10 +42,10 @@ export function blobTraffic(service: TestService) {
   };
 }
 
-/** Polls GET /v1/jobs/<id> until the job is done or failed (or ~10 s pass). */
-export async function waitForJob(service: TestService, id: string, headers: Record<string, string> = {}): Promise<any> {
+/** Polls GET /v1/jobs/<id> until the job is done or failed (or ~10 s pass, or `seconds`). */
+export async function waitForJob(service: TestService, id: string, headers: Record<string, string> = {}, seconds = 10): Promise<any> {
   let job: any;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < seconds * 10; i++) {
     job = await (await service.app.request(`/v1/jobs/${id}`, { headers })).json();
     if (job.state === 'done' || job.state === 'failed') return job;
     await new Promise((r) => setTimeout(r, 100));

@@ -1,3 +1,4 @@
+import type { BulkFixture } from './bulk-images.js';
 import type { OidcFixture } from './oidc.js';
 
 // What the global setup hands to every test: where the registries are, and what skopeo saw there.
@@ -56,6 +57,8 @@ export interface Fixture {
   blobStorage: string;
   /** A registry with its own, empty storage. */
   emptyRegistry: string;
+  /** On the anonymous source registry: images at the size of the hosted limits (see bulk-images.ts). */
+  bulk: BulkFixture;
   /** `server`: the token server (host:port); GET /__log lists every token request it answered. */
   token: { refreshToken: string; server: string };
   images: { name: string; repository: string; tag: string }[];

@@ -14,6 +14,7 @@ import { freePort } from './ports.js';
 import { startRegistry, type RunningRegistry } from './registries.js';
 import { skopeoCopy, skopeoInspect, type SkopeoAuth } from './skopeo.js';
 import { buildTestImages, type TestImage } from './test-images.js';
+import { pushBulkImages } from './bulk-images.js';
 import { startTokenServer } from './token-server.js';
 import { startJudge } from './judge.js';
 import { startCanary, startJwksServer } from './oidc.js';
@@ -131,6 +132,7 @@ export default async function setup(project: TestProject) {
     const images = buildTestImages(join(dir, 'layouts'));
     await Promise.all(images.map((image) => pushImage(anonymous.host, image)));
     await pushBrokenImage(empty.host, join(dir, 'layouts'));
+    const bulk = await pushBulkImages(anonymous.host);
 
     const registries: Fixture['registries'] = {
       anonymous: { host: anonymous.host },
@@ -165,6 +167,7 @@ export default async function setup(project: TestProject) {
       emptyRegistry: empty.host,
       token: { refreshToken: REFRESH_TOKEN, server: `127.0.0.1:${tokenPort}` },
       images: images.map(({ name, repository, tag }) => ({ name, repository, tag })),
+      bulk,
       skopeo,
     };
     project.provide('fixture', fixture);

@@ -1,5 +1,5 @@
 // skopeo as the judge, reachable over HTTP so tests running inside workerd can ask it too.
-// POST / {"action": "raw" | "copy-all", "ref": "host/repo:tag", "creds"?: "user:pass"}.
+// POST / {"action": "raw" | "copy-all" | "list-tags", "ref": "host/repo:tag" (list-tags: "host/repo"), "creds"?: "user:pass"}.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,6 +12,8 @@ export interface JudgeVerdict {
   ok: boolean;
   /** Raw manifest bytes, base64 (action "raw"). */
   raw?: string;
+  /** The repository's tags (action "list-tags"). */
+  tags?: string[];
   error?: string;
 }
 
@@ -28,6 +30,9 @@ export async function startJudge(dir: string, port: number): Promise<Server> {
         if (action === 'raw') {
           const out = await skopeo(['inspect', '--raw', '--tls-verify=false', ...(creds ? [`--creds=${creds}`] : []), `docker://${ref}`]);
           verdict = { ok: true, raw: out.toString('base64') };
+        } else if (action === 'list-tags') {
+          const out = await skopeo(['list-tags', '--tls-verify=false', ...(creds ? [`--creds=${creds}`] : []), `docker://${ref}`]);
+          verdict = { ok: true, tags: (JSON.parse(out.toString()) as { Tags: string[] }).Tags };
         } else {
           // skopeo verifies every digest it reads while copying into the layout.
           const pullAll = async (reference: string): Promise<void> => {

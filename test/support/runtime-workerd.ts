@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import type { KvListResult, KvPutOptions, KvStore } from '../../src/kv/store.js';
 import { DurableObjectState, type StateNamespaceLike } from '../../src/state/durable-objects.js';
+import { runWorkflowJob, workflowJobs } from '../../worker.js';
 import type { StateEntry, StateListOptions, StateStore, StateWriteOptions } from '../../src/state/store.js';
 
 export const runtimeName: 'node' | 'workerd' = 'workerd';
@@ -39,3 +40,10 @@ class PrefixedState implements StateStore {
 
 export const makeState = (): StateStore =>
   new PrefixedState(new DurableObjectState((env as unknown as { FERRY_STATE: StateNamespaceLike }).FERRY_STATE), `t${crypto.randomUUID().slice(0, 8)}`);
+
+/**
+ * Strict-platform mode is this project's default (test/support/strict-platform.ts): local workerd runs
+ * code without the hosted limits, so the harness enforces them; jobs run as Workflow instances through
+ * worker.ts's own code.
+ */
+export const workersPlatform = { workflowJobs, runWorkflowJob };

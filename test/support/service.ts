@@ -1,12 +1,14 @@
 // Builds Ferry for a test: the real app over a KV for this runtime, with a fetch that records every request.
 
-import { makeKv, makeState } from '@test-runtime';
+import { makeKv, makeState, workersPlatform } from '@test-runtime';
 import { parseConfig } from '../../src/config.js';
 import type { Deps, FetchLike, Logger } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
 import type { KvStore } from '../../src/kv/store.js';
 import type { StateStore } from '../../src/state/store.js';
 import { InProcessJobs } from '../../src/ops/jobs.js';
+import { watchPlatform } from './strict-watch.js';
+import { StrictPlatform, type EmulatedWorkflows, type PlatformLimits } from './strict-platform.js';
 
 export interface RecordedRequest {
   method: string;
@@ -19,6 +21,13 @@ export interface TestService {
   deps: Deps;
   requests: RecordedRequest[];
   logs: string[];
+  /**
+   * The hosted Workers rules around this service (strict-platform mode: the workerd project's default;
+   * see strict-platform.ts). Absent on the Node project.
+   */
+  platform?: StrictPlatform;
+  /** The emulated Workflows binding running this service's jobs, under `platform`. */
+  workflows?: EmulatedWorkflows;
   /** Waits for work deferred past responses (cache writes), so a test sees what they wrote. */
   settle(): Promise<void>;
   /** GET a path on the app; JSON bodies are parsed. */
@@ -49,7 +58,16 @@ export const refusingFetch: FetchLike = async (input) => {
  */
 export function makeService(
   config: unknown,
-  options: { fetch?: FetchLike; kv?: KvStore; state?: StateStore; secrets?: Record<string, string>; sleep?: (ms: number) => Promise<void>; jobs?: boolean } = {},
+  options: {
+    fetch?: FetchLike;
+    kv?: KvStore;
+    state?: StateStore;
+    secrets?: Record<string, string>;
+    sleep?: (ms: number) => Promise<void>;
+    jobs?: boolean;
+    /** Strict-platform limits other than the documented Paid ones; `false` turns strict mode off. */
+    platform?: Partial<PlatformLimits> | false;
+  } = {},
 ): TestService {
   const doc = config as Record<string, unknown>;
   const withCallers = doc && typeof doc === 'object' && !('callers' in doc) ? { ...doc, callers: { anonymous: true } } : config;
@@ -67,33 +85,64 @@ export function makeService(
     error: (m, f) => logs.push(JSON.stringify({ m, ...f })),
   };
   const deferred = new Set<Promise<unknown>>();
+  // The platform reads the service's clock, which a test may replace (deps.now = ...).
+  const platform = workersPlatform && options.platform !== false ? watchPlatform(new StrictPlatform(() => deps.now(), options.platform || {})) : undefined;
+  const kv = options.kv ?? makeKv();
+  const state = options.state ?? makeState();
   const deps: Deps = {
-    kv: options.kv ?? makeKv(),
-    state: options.state ?? makeState(),
-    defer: (work) => {
-      const held = work.catch(() => undefined).finally(() => deferred.delete(held));
-      deferred.add(held);
-    },
-    fetch: recordingFetch,
+    kv: platform ? platform.kv(kv) : kv,
+    state: platform ? platform.state(state) : state,
+    defer: platform
+      ? (work) => platform.defer(work)
+      : (work) => {
+          const held = work.catch(() => undefined).finally(() => deferred.delete(held));
+          deferred.add(held);
+        },
+    fetch: platform ? platform.fetch(recordingFetch) : recordingFetch,
     config: parseConfig(withCallers, (name) => options.secrets?.[name]),
     now: () => Date.now(),
     sleep: options.sleep ?? (async () => {}),
     log,
   };
-  if (options.jobs) deps.jobs = new InProcessJobs(deps);
-  const app = createApp(deps);
+  let workflows: EmulatedWorkflows | undefined;
+  if (options.jobs && platform && workersPlatform) {
+    // As on Workers: jobs are Workflow instances, run by worker.ts's own code.
+    const { workflowJobs, runWorkflowJob } = workersPlatform;
+    workflows = platform.workflows((id, step) => runWorkflowJob(deps, id, step));
+    deps.jobs = workflowJobs(workflows, () => deps);
+  } else if (options.jobs) deps.jobs = new InProcessJobs(deps);
+  const inner = createApp(deps);
+  // Under the platform, each request is an invocation of its own.
+  const app = platform ? servedBy(platform, inner) : inner;
   return {
     app,
     deps,
     requests,
     logs,
+    ...(platform ? { platform } : {}),
+    ...(workflows ? { workflows } : {}),
     async settle() {
+      await platform?.settle();
       while (deferred.size) await Promise.all([...deferred]);
     },
     async get(path, headers = {}) {
       return send(app, path, headers);
     },
   };
+}
+
+function servedBy(platform: StrictPlatform, app: ReturnType<typeof createApp>): ReturnType<typeof createApp> {
+  const request = (input: Request | string | URL, init?: RequestInit) => {
+    const req = input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init);
+    return platform.serve(req, (r) => Promise.resolve(app.fetch(r)));
+  };
+  return new Proxy(app, {
+    get(target, property, receiver) {
+      if (property === 'request') return request;
+      if (property === 'fetch') return (req: Request, env?: unknown, ctx?: unknown) => platform.serve(req, (r) => Promise.resolve(target.fetch(r, env as never, ctx as never)));
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 async function send(app: ReturnType<typeof createApp>, path: string, headers: Record<string, string>) {

@@ -1,0 +1,352 @@
+// The hosted Workers platform's rules, enforced around Ferry in tests (strict-platform mode). Local workerd
+// runs code without them; these are the documented ones Ferry must live within
+// (../shared/reviews/workers-limits.md, L1-L15, each from Cloudflare's limits pages):
+//  - KV: one write per second per key (a second one gets 429); 1,000 KV operations per invocation; each
+//    location sees other locations' writes only after a delay, and caches what it read, a miss included.
+//  - Subrequests (fetch, KV, Durable Objects) per invocation, and per Workflow instance over all its steps.
+//  - A Workflow step's result is at most 1 MiB.
+//  - Work left running after a response (or a client's disconnect) lives 30 s more, then is cut.
+// An invocation is one fetch, one scheduled event, one Workflow step (or the instance's code between
+// steps). Which location serves a request is chosen by the `x-ferry-location` request header. The clock
+// is the service's own (injected): limits are counted, never timed.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FetchLike } from '../../src/deps.js';
+import type { KvListResult, KvPutOptions, KvStore } from '../../src/kv/store.js';
+import type { StateListOptions, StateStore, StateWriteOptions } from '../../src/state/store.js';
+
+export interface PlatformLimits {
+  kvOpsPerInvocation: number;
+  subrequestsPerInvocation: number;
+  subrequestsPerInstance: number;
+  stepResultBytes: number;
+  waitUntilMs: number;
+  kvSameKeyWriteMs: number;
+  /** How long a write at one location takes to reach the others. */
+  kvLagMs: number;
+  /** How long a location keeps what it read (a miss too) before asking again. */
+  kvEdgeCacheMs: number;
+}
+
+/** The documented Paid plan figures. */
+export const PAID_LIMITS: PlatformLimits = {
+  kvOpsPerInvocation: 1000,
+  subrequestsPerInvocation: 10_000,
+  subrequestsPerInstance: 10_000,
+  stepResultBytes: 1024 * 1024,
+  waitUntilMs: 30_000,
+  kvSameKeyWriteMs: 1000,
+  kvLagMs: 60_000,
+  kvEdgeCacheMs: 60_000,
+};
+
+export const LOCATION_HEADER = 'x-ferry-location';
+const DEFAULT_LOCATION = 'a';
+
+interface InstanceMeter {
+  id: string;
+  subrequests: number;
+}
+
+/** What one invocation did: what a test reads to check a budget. */
+export interface InvocationRecord {
+  kind: 'fetch' | 'scheduled' | 'step' | 'workflow';
+  name: string;
+  location: string;
+  subrequests: number;
+  kvReads: number;
+  kvWrites: number;
+  /** Clock time its response ended (fetch) or its run returned; work after it is waitUntil's. */
+  endedAt?: number;
+  instance?: InstanceMeter;
+}
+
+/** Every KV write, by key, as the platform saw it (what a test counts: "no write to job keys"). */
+export interface KvWrite {
+  key: string;
+  at: number;
+  location: string;
+}
+
+interface Version {
+  value: string | null;
+  at: number;
+  origin: string;
+  expiresAt?: number;
+}
+
+export class PlatformViolation extends Error {}
+
+export class StrictPlatform {
+  readonly limits: PlatformLimits;
+  readonly invocations: InvocationRecord[] = [];
+  readonly kvWrites: KvWrite[] = [];
+  /** Rules broken so far; a test that does not break one on purpose expects none (see strict-setup.ts). */
+  readonly violations: string[] = [];
+  readonly #now: () => number;
+  readonly #context = new AsyncLocalStorage<InvocationRecord>();
+  readonly #deferred = new Set<Promise<unknown>>();
+  // KV as the platform holds it: each key's versions, and what each location has cached.
+  readonly #versions = new Map<string, Version[]>();
+  readonly #edge = new Map<string, Map<string, { value: string | null; until: number }>>();
+
+  constructor(now: () => number, limits: Partial<PlatformLimits> = {}) {
+    this.#now = now;
+    this.limits = { ...PAID_LIMITS, ...limits };
+  }
+
+  /** The invocation the calling code runs in, if any (a test's own calls run in none). */
+  get current(): InvocationRecord | undefined {
+    return this.#context.getStore();
+  }
+
+  /** Runs `work` as a new invocation. */
+  invoke<T>(kind: InvocationRecord['kind'], name: string, work: () => Promise<T>, options: { location?: string; instance?: InstanceMeter } = {}): Promise<T> {
+    const record: InvocationRecord = { kind, name, location: options.location ?? DEFAULT_LOCATION, subrequests: 0, kvReads: 0, kvWrites: 0, ...(options.instance ? { instance: options.instance } : {}) };
+    this.invocations.push(record);
+    return this.#context.run(record, work);
+  }
+
+  /** Ends the current invocation's response: what still runs has waitUntil's 30 s. */
+  end(record: InvocationRecord): void {
+    record.endedAt ??= this.#now();
+  }
+
+  /** Serves one request as a fetch invocation; the invocation ends when its body ends or its client goes. */
+  async serve(request: Request, handle: (request: Request) => Promise<Response>): Promise<Response> {
+    const location = request.headers.get(LOCATION_HEADER) ?? DEFAULT_LOCATION;
+    let record!: InvocationRecord;
+    const response = await this.invoke('fetch', `${request.method} ${new URL(request.url).pathname}`, async () => {
+      record = this.current!;
+      return handle(request);
+    }, { location });
+    if (!response.body) {
+      this.end(record);
+      return response;
+    }
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const { done, value } = await reader.read();
+        if (done) {
+          this.end(record);
+          controller.close();
+        } else controller.enqueue(value);
+      },
+      cancel: async (reason) => {
+        this.end(record); // the client went away
+        await reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+
+  /** waitUntil: the work is awaited by settle(), and cut 30 s after its invocation's response. */
+  defer(work: Promise<unknown>): void {
+    const held = work.catch(() => undefined).finally(() => this.#deferred.delete(held));
+    this.#deferred.add(held);
+  }
+
+  async settle(): Promise<void> {
+    while (this.#deferred.size) await Promise.all([...this.#deferred]);
+  }
+
+  #violate(message: string): never {
+    this.violations.push(message);
+    throw new PlatformViolation(message);
+  }
+
+  // Every binding call and fetch goes through here: the invocation must be alive, and within budget.
+  #subrequest(what: string): InvocationRecord | undefined {
+    const record = this.current;
+    if (!record) return undefined;
+    if (record.endedAt !== undefined && this.#now() - record.endedAt > this.limits.waitUntilMs) {
+      this.#violate(`${what} ${this.limits.waitUntilMs / 1000} s after "${record.name}" ended: waitUntil has cut it`);
+    }
+    record.subrequests++;
+    if (record.subrequests > this.limits.subrequestsPerInvocation) this.#violate(`Too many subrequests in "${record.name}" (${record.subrequests} > ${this.limits.subrequestsPerInvocation})`);
+    if (record.instance) {
+      record.instance.subrequests++;
+      if (record.instance.subrequests > this.limits.subrequestsPerInstance) {
+        this.#violate(`Too many subrequests in Workflow instance ${record.instance.id} (${record.instance.subrequests} > ${this.limits.subrequestsPerInstance})`);
+      }
+    }
+    return record;
+  }
+
+  #kvOp(kind: 'read' | 'write'): InvocationRecord | undefined {
+    const record = this.#subrequest('a KV operation');
+    if (!record) return undefined;
+    if (kind === 'read') record.kvReads++;
+    else record.kvWrites++;
+    const ops = record.kvReads + record.kvWrites;
+    if (ops > this.limits.kvOpsPerInvocation) this.#violate(`Too many API requests by single worker invocation: ${ops} KV operations in "${record.name}"`);
+    return record;
+  }
+
+  fetch(inner: FetchLike): FetchLike {
+    return async (input, init) => {
+      this.#subrequest(`fetch ${input instanceof Request ? input.url : String(input)}`);
+      return inner(input, init);
+    };
+  }
+
+  /** Durable Object calls are subrequests too. */
+  state(inner: StateStore): StateStore {
+    const call = async <T>(work: () => Promise<T>) => {
+      this.#subrequest('a Durable Object call');
+      return work();
+    };
+    return {
+      get: (key) => call(() => inner.get(key)),
+      create: (key: string, value: string, options?: StateWriteOptions) => call(() => inner.create(key, value, options)),
+      update: (key: string, version: number, value: string, options?: StateWriteOptions) => call(() => inner.update(key, version, value, options)),
+      delete: (key) => call(() => inner.delete(key)),
+      list: (prefix: string, options?: StateListOptions) => call(() => inner.list(prefix, options)),
+    };
+  }
+
+  /** Workers KV as each location sees it. `inner` still does the storing, so its own failures show. */
+  kv(inner: KvStore): KvStore {
+    return {
+      get: async (key) => {
+        const location = this.#kvOp('read')?.location ?? DEFAULT_LOCATION;
+        const stored = await inner.get(key);
+        return this.#versions.has(key) ? this.#readAt(location, key) : stored;
+      },
+      put: async (key: string, value: string, options?: KvPutOptions) => {
+        const location = this.#kvOp('write')?.location ?? DEFAULT_LOCATION;
+        const now = this.#now();
+        const last = this.kvWrites.findLast((w) => w.key === key);
+        if (last && now - last.at < this.limits.kvSameKeyWriteMs && now >= last.at) this.#violate(`KV PUT failed: 429 Too Many Requests (${key} written twice within a second)`);
+        await inner.put(key, value, options);
+        this.#write(location, key, value, now, options?.ttlSeconds);
+      },
+      delete: async (key) => {
+        const location = this.#kvOp('write')?.location ?? DEFAULT_LOCATION;
+        await inner.delete(key);
+        this.#write(location, key, null, this.#now());
+      },
+      list: async (prefix: string, options?: { cursor?: string; limit?: number }): Promise<KvListResult> => {
+        this.#kvOp('read');
+        return inner.list(prefix, options);
+      },
+    };
+  }
+
+  #write(location: string, key: string, value: string | null, at: number, ttlSeconds?: number): void {
+    this.kvWrites.push({ key, at, location });
+    const versions = this.#versions.get(key) ?? [];
+    versions.push({ value, at, origin: location, ...(ttlSeconds ? { expiresAt: at + ttlSeconds * 1000 } : {}) });
+    this.#versions.set(key, versions);
+    this.#edgeOf(location).set(key, { value, until: at + this.limits.kvEdgeCacheMs }); // a location reads its own writes
+  }
+
+  #edgeOf(location: string) {
+    let edge = this.#edge.get(location);
+    if (!edge) this.#edge.set(location, (edge = new Map()));
+    return edge;
+  }
+
+  #readAt(location: string, key: string): string | null {
+    const now = this.#now();
+    const edge = this.#edgeOf(location);
+    const cached = edge.get(key);
+    if (cached && now < cached.until) return cached.value;
+    const versions = this.#versions.get(key) ?? [];
+    const seen = versions.findLast((v) => v.origin === location || now - v.at >= this.limits.kvLagMs);
+    const value = seen && !(seen.expiresAt !== undefined && now >= seen.expiresAt) ? seen.value : null;
+    edge.set(key, { value, until: now + this.limits.kvEdgeCacheMs }); // a miss is cached too
+    return value;
+  }
+
+  /**
+   * The Workflows binding: instances run `run` with a `step` whose results are kept (a replay returns
+   * them), each step an invocation of its own, the instance's subrequests counted over all of them.
+   */
+  workflows(run: (id: string, step: EmulatedStep) => Promise<void>): EmulatedWorkflows {
+    return new EmulatedWorkflows(this, run);
+  }
+}
+
+export interface EmulatedStep {
+  do<T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T>;
+}
+
+type InstanceStatus = 'queued' | 'running' | 'complete' | 'errored' | 'terminated';
+
+class EmulatedInstance {
+  status: InstanceStatus = 'queued';
+  /** How many times it started: created once, then each restart. */
+  starts = 0;
+  readonly results = new Map<string, unknown>();
+  readonly meter: InstanceMeter;
+  done: Promise<void> = Promise.resolve();
+  constructor(readonly id: string) {
+    this.meter = { id, subrequests: 0 };
+  }
+}
+
+export class EmulatedWorkflows {
+  readonly instances = new Map<string, EmulatedInstance>();
+  constructor(private readonly platform: StrictPlatform, private readonly runInstance: (id: string, step: EmulatedStep) => Promise<void>) {}
+
+  async create(options: { id: string; params: { id: string } }): Promise<unknown> {
+    if (this.instances.has(options.id)) throw new Error(`instance.already_exists: an instance with id ${options.id} already exists`);
+    const instance = new EmulatedInstance(options.id);
+    this.instances.set(options.id, instance);
+    this.#start(instance);
+    return { id: options.id };
+  }
+
+  async get(id: string) {
+    const instance = this.instances.get(id);
+    if (!instance) throw new Error(`instance.not_found: ${id}`);
+    return {
+      status: async () => ({ status: instance.status }),
+      restart: async () => {
+        instance.results.clear();
+        this.#start(instance);
+      },
+      sendEvent: async () => {},
+    };
+  }
+
+  /** Resolves when every instance has stopped running. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.instances.values()].map((i) => i.done));
+  }
+
+  #start(instance: EmulatedInstance): void {
+    instance.status = 'running';
+    instance.starts++;
+    const step: EmulatedStep = {
+      do: async <T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T> => {
+        if (instance.results.has(name)) return instance.results.get(name) as T;
+        const tries = 1 + (config.retries?.limit ?? 0);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const result = await this.platform.invoke('step', name, run, { instance: instance.meter });
+            const size = new TextEncoder().encode(JSON.stringify(result ?? null)).byteLength;
+            if (size > this.platform.limits.stepResultBytes) {
+              this.platform.violations.push(`step "${name}" returned ${size} bytes > ${this.platform.limits.stepResultBytes}`);
+              throw new NonRetryable(`Step output for "${name}" is too large: ${size} bytes`);
+            }
+            instance.results.set(name, result);
+            return result;
+          } catch (error) {
+            if (error instanceof NonRetryable || attempt >= tries) throw error;
+          }
+        }
+      },
+    };
+    instance.done = this.platform
+      .invoke('workflow', instance.id, () => this.runInstance(instance.id, step), { instance: instance.meter })
+      .then(
+        () => void (instance.status = 'complete'),
+        () => void (instance.status = 'errored'),
+      );
+  }
+}
+
+class NonRetryable extends Error {}
