@@ -44,6 +44,14 @@ export // About 11 subrequests and up to 2 KV operations a tag: 50 tags stay far
 const DEFAULT_SYNC_MAX_TAGS = 50;
 const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 
+export interface SyncBudget {
+  subrequests: number;
+  kvOperations: number;
+}
+
+/** The documented Paid limits (10,000 subrequests, 1,000 KV operations per invocation) less a margin. */
+export const DEFAULT_SYNC_BUDGET: SyncBudget = { subrequests: 9000, kvOperations: 900 };
+
 export interface FerryConfig {
   registries: Map<string, RegistryConfig>;
   /** When true, a registry that is not configured is allowed if its address is public. */
@@ -60,6 +68,8 @@ export interface FerryConfig {
   resumeDownloads: boolean;
   /** A copy of more tags than this (`tags: "all"` or `match`) runs as a job, not in the request. */
   syncMaxTags: number;
+  /** What one synchronous copy may spend in its invocation; a plan above it runs as a job. */
+  syncBudget: SyncBudget;
   /** A queued or running job whose record has not changed for this long lost its runner and is woken. */
   jobStaleAfterMs: number;
   /** Who may call Ferry; without a `callers` section nobody may. */
@@ -214,7 +224,14 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   if (typeof tagTtl !== 'number' || !Number.isFinite(tagTtl) || tagTtl < 0) fail('cache.tagTtlSeconds: expected seconds >= 0');
   const copy = doc.copy ?? {};
   if (!isRecord(copy)) fail('copy: expected an object');
-  checkKeys('copy', copy, new Set(['concurrency', 'idleTimeoutSeconds', 'retryBudget', 'resumeDownloads', 'syncMaxTags']));
+  checkKeys('copy', copy, new Set(['concurrency', 'idleTimeoutSeconds', 'retryBudget', 'resumeDownloads', 'syncMaxTags', 'syncBudget']));
+  const syncBudget = copy.syncBudget ?? {};
+  if (!isRecord(syncBudget)) fail('copy.syncBudget: expected an object');
+  checkKeys('copy.syncBudget', syncBudget, new Set(['subrequests', 'kvOperations']));
+  for (const key of ['subrequests', 'kvOperations'] as const) {
+    const value = syncBudget[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) fail(`copy.syncBudget.${key}: expected an integer >= 1`);
+  }
   const syncMaxTags = copy.syncMaxTags ?? DEFAULT_SYNC_MAX_TAGS;
   if (typeof syncMaxTags !== 'number' || !Number.isInteger(syncMaxTags) || syncMaxTags < 0) fail('copy.syncMaxTags: expected an integer >= 0');
   if (copy.resumeDownloads !== undefined && typeof copy.resumeDownloads !== 'boolean') fail('copy.resumeDownloads: expected a boolean');
@@ -231,7 +248,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   checkKeys('jobs', jobs, new Set(['staleAfterSeconds']));
   const stale = jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS;
   if (typeof stale !== 'number' || !(stale >= 3)) fail('jobs.staleAfterSeconds: expected seconds >= 3');
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, syncMaxTags, jobStaleAfterMs: stale * 1000, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, syncMaxTags, syncBudget: { ...DEFAULT_SYNC_BUDGET, ...(syncBudget as Partial<SyncBudget>) }, jobStaleAfterMs: stale * 1000, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
 }
 
 function parseJsonText(text: string): unknown {

@@ -39,3 +39,32 @@ it('at or under copy.syncMaxTags the copy runs in the request', async () => {
   // The tag list read for the budget is the one copied from: asked once.
   expect(service.requests.filter((r) => new URL(r.url).pathname === '/v2/ferry-test/v2s2/tags/list')).toHaveLength(1);
 });
+
+it('a plan over the synchronous budget answers 202 with a job before any blob moves, and says why', async () => {
+  const prod = uniqueRepository('sized/budget');
+  const service = makeService({ registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } }, copy: { syncBudget: { subrequests: 30 } } }, { jobs: true });
+  const { repository, tag, digest, count } = fixture.bulk.layers;
+  const answer = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/${repository}:${tag}`, target: `${registry}/${prod}:v1` }) });
+  expect(answer.status).toBe(202);
+  const body = (await answer.json()) as { id: string; reason: string };
+  // 16 fixed, 4 for each of 301 blobs, 2 for the manifest, 2 for the tag.
+  expect(body.reason).toBe(`plan exceeds synchronous budget: ${(16 + 4 * (count + 1) + 2 + 2).toLocaleString('en-US')} subrequests > 30`);
+  expect(answer.headers.get('location')).toBe(`/v1/jobs/${body.id}`);
+  const beforeAnswer = service.requests.filter((r) => r.url.includes('/blobs/'));
+  expect(beforeAnswer).toEqual([]);
+  const job = await waitForJob(service, body.id, {}, 60);
+  expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', reason: body.reason, result: { digest } });
+  const audit = await service.app.request('/v1/audit');
+  expect(((await audit.json()) as { records: unknown[] }).records).toContainEqual(expect.objectContaining({ outcome: 'handed-over', job: body.id, reason: body.reason }));
+}, 90_000);
+
+it('a streamed copy over budget ends with a job event; its job was promised in a header at once', async () => {
+  const prod = uniqueRepository('sized/budget-stream');
+  const service = makeService({ registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } }, copy: { syncBudget: { subrequests: 20 } } }, { jobs: true });
+  const answer = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/ferry-test/multiarch:v1`, target: `${registry}/${prod}:v1` }) });
+  const promised = answer.headers.get('ferry-job');
+  const events = new TextDecoder().decode(await answer.arrayBuffer()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  expect(events.at(-1)).toMatchObject({ type: 'job', url: promised, reason: expect.stringMatching(/^plan exceeds synchronous budget: \d+ subrequests > 20$/) });
+  expect(events.some((e) => e.type === 'started' || e.type === 'mounted')).toBe(false);
+  expect(await waitForJob(service, events.at(-1).id)).toMatchObject({ state: 'done', result: { digest: fixture.skopeo.anonymous.multiarch!.digest } });
+});

@@ -1,5 +1,6 @@
 // The same service on every runtime: workerd (npm start), Node, Deno and Bun each serve inspect and
-// copy (cold, streaming multi-MiB layers, then warm) against the real registries, with their own KV.
+// copy (cold, streaming multi-MiB layers, then warm) against the real registries, with their own KV;
+// a streamed copy whose client disconnects goes on as the job its response promised.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ const config = {
   registries: {
     [source.host]: { insecure: true, credentials: { username: source.username, password: { secret: 'SOURCE_PASSWORD' } } },
     [target.host]: { insecure: true, credentials: { username: target.username, password: { secret: 'TARGET_PASSWORD' } } },
+    [fixture.registries.anonymous.host]: { insecure: true },
   },
   callers: { anonymous: true },
 };
@@ -30,7 +32,7 @@ async function copy(ferry: FerryProcess, body: unknown): Promise<any[]> {
 }
 
 describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime) => {
-  it('inspects, copies cold and warm, with its own KV', async () => {
+  it('inspects, copies cold and warm, with its own KV; a copy whose client went away completes as a job', async () => {
     const state = mkdtempSync(join(tmpdir(), `ferry-${runtime}-`));
     dirs.push(state);
     const ferry = await startFerry(config, secrets, state, runtime);
@@ -52,6 +54,30 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
 
       const warm = await copy(ferry, request);
       expect(warm.map((e) => e.type)).toEqual(['resolved', 'done']);
+
+      // The client of a streamed copy goes away after 300 ms: the copy completes as the job it was promised.
+      const { repository: layered, tag, digest } = fixture.bulk.layers;
+      const gone = uniqueRepository(`runtimes/${runtime}-gone`);
+      const client = new AbortController();
+      const streamed = await fetch(`${ferry.base}/v1/copy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+        body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/${layered}:${tag}`, target: `${target.host}/${gone}:v1` }),
+        signal: client.signal,
+      });
+      const promised = streamed.headers.get('ferry-job');
+      expect(promised).toMatch(/^\/v1\/jobs\//);
+      const reading = streamed.text().catch(() => 'aborted');
+      await new Promise((r) => setTimeout(r, 300));
+      client.abort();
+      expect(await reading).toBe('aborted');
+      let job: any;
+      for (let i = 0; i < 600 && job?.state !== 'done' && job?.state !== 'failed'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const res = await fetch(`${ferry.base}${promised}`);
+        job = res.status === 200 ? await res.json() : undefined;
+      }
+      expect(job, `${JSON.stringify(job)}\n${ferry.output().slice(-2000)}`).toMatchObject({ state: 'done', reason: 'the client disconnected: the rest of the copy runs as a job', result: { digest } });
       expect(ferry.output()).not.toContain(source.password!);
     } finally {
       await ferry.stop();

@@ -4,8 +4,9 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditCopy } from '../ops/audit.js';
-import { createCopyJob } from '../ops/jobs.js';
+import { createCopyJob, handOverCopy, type JobRecord } from '../ops/jobs.js';
 import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy-events.js';
+import { OverBudget, SyncAccount, type PlanCost } from '../ops/copy-budget.js';
 import { copiesManyTags, copyImage, copySubjects, selectTags, type CopyRequest, type ManyCopyResult } from '../ops/copy.js';
 import type { AppEnv } from './app-env.js';
 import { problemResponse, toProblem } from './errors.js';
@@ -35,13 +36,26 @@ async function readBody(request: Request): Promise<unknown> {
 
 type Format = 'ndjson' | 'sse' | 'json';
 
+/** The last event of a streamed copy that goes on as a job. */
+interface HandOverEvent {
+  type: 'job';
+  id: string;
+  url: string;
+  reason: string;
+}
+
+/** On a streamed copy: the job URL where the copy goes on if the stream ends before its last event. */
+export const JOB_HEADER = 'ferry-job';
+const DISCONNECTED = 'the client disconnected: the rest of the copy runs as a job';
+const jobUrl = (id: string) => `/v1/jobs/${id}`;
+
 function negotiate(accept: string | undefined): Format {
   if (accept?.includes('application/x-ndjson')) return 'ndjson';
   if (accept?.includes('text/event-stream')) return 'sse';
   return 'json';
 }
 
-function encodeEvent(format: Format, event: CopyEvent): string {
+function encodeEvent(format: Format, event: CopyEvent | HandOverEvent): string {
   const json = JSON.stringify(event);
   return format === 'sse' ? `event: ${event.type}\ndata: ${json}\n\n` : `${json}\n`;
 }
@@ -57,36 +71,60 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     requireGrant(deps.config.callers, caller, 'inspect', subjects.source);
     requireGrant(deps.config.callers, caller, 'copy', subjects.target);
     const format = negotiate(c.req.header('accept'));
-    const audited = (work: Promise<CopyResult | ManyCopyResult>) =>
-      work.then(
-        async (result) => {
-          await auditCopy(deps, caller.id, request, { results: 'results' in result ? result.results : [result] });
-          return result;
-        },
-        async (error: unknown) => {
-          await auditCopy(deps, caller.id, request, { error: { code: isAppError(error) ? error.code : 'INTERNAL' } });
-          throw error;
-        },
-      );
+    const accepted = (job: JobRecord, reason?: string) => {
+      const url = jobUrl(job.id);
+      return c.json({ id: job.id, state: job.state, url, ...(reason ? { reason } : {}) }, 202, { location: url });
+    };
     // Too many tags for one invocation: a job, decided from the tag list alone (no manifest fetched yet).
-    let reason: string | undefined;
     let selectedTags: string[] | undefined;
     if (request.wait !== false && deps.jobs && copiesManyTags(request)) {
       selectedTags = await selectTags(deps, request);
       const count = selectedTags.length;
-      if (count > deps.config.syncMaxTags) reason = `${count} tags > copy.syncMaxTags ${deps.config.syncMaxTags}: copied as a job`;
+      if (count > deps.config.syncMaxTags) {
+        const reason = `${count} tags > copy.syncMaxTags ${deps.config.syncMaxTags}: copied as a job`;
+        return accepted(await handOverCopy(deps, request, caller.id, { reason }), reason);
+      }
     }
-    const options = selectedTags ? { selectedTags } : {};
-    if (request.wait === false || reason) {
+    if (request.wait === false) {
       if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead');
-      const job = await createCopyJob(deps, request, caller.id, reason);
+      const job = await createCopyJob(deps, request, caller.id);
       await deps.jobs.enqueue(job.id);
-      const url = `/v1/jobs/${job.id}`;
-      return c.json({ id: job.id, state: job.state, url, ...(reason ? { reason } : {}) }, 202, { location: url });
+      return accepted(job);
     }
+
+    // The copy runs in this request while it fits: its plans are priced before bytes move, and the client
+    // may go away. Either way the rest goes on as a job under an id the client is told at once.
+    const jobId = crypto.randomUUID();
+    const stop = new AbortController();
+    let handedOver: Promise<JobRecord> | undefined;
+    const handOver = (reason: string) => {
+      stop.abort();
+      return (handedOver ??= handOverCopy(deps, request, caller.id, { reason, id: jobId }));
+    };
+    const account = new SyncAccount(deps.config.syncBudget);
+    const options = { ...(selectedTags ? { selectedTags } : {}), admit: (cost: PlanCost) => account.admit(cost), signal: stop.signal };
+    const clientGone = () => void handOver(DISCONNECTED).catch((error: unknown) => deps.log.error('copy: could not hand over to a job', { id: jobId, error: error instanceof Error ? error.message : 'unknown' }));
+    c.req.raw.signal?.addEventListener('abort', clientGone);
+    // Settles the copy: audited as done or failed, unless its rest was handed to a job (audited so there).
+    const settle = async (reporter: CopyReporter): Promise<{ result: CopyResult | ManyCopyResult } | { job: JobRecord; reason: string }> => {
+      try {
+        const result = await copyImage(deps, request, reporter, options);
+        await auditCopy(deps, caller.id, request, { results: 'results' in result ? result.results : [result] });
+        return { result };
+      } catch (error) {
+        if (error instanceof OverBudget) return { job: await handOver(error.reason), reason: error.reason };
+        if (handedOver) return { job: await handedOver, reason: DISCONNECTED };
+        await auditCopy(deps, caller.id, request, { error: { code: isAppError(error) ? error.code : 'INTERNAL' } });
+        throw error;
+      } finally {
+        c.req.raw.signal?.removeEventListener('abort', clientGone);
+      }
+    };
+
     if (format === 'json') {
       try {
-        return c.json(await audited(copyImage(deps, request, { emit: () => {}, wantsProgress: false }, options)));
+        const settled = await settle({ emit: () => {}, wantsProgress: false });
+        return 'result' in settled ? c.json(settled.result) : accepted(settled.job, settled.reason);
       } catch (error) {
         return problemResponse(error, deps.log);
       }
@@ -95,14 +133,17 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     const writer = writable.getWriter();
     const encoder = new TextEncoder();
     let open = true;
-    const send = (event: CopyEvent) => {
+    const send = (event: CopyEvent | HandOverEvent) => {
       if (!open) return;
       writer.write(encoder.encode(encodeEvent(format, event))).catch(() => {
-        open = false; // the client went away; the copy finishes or fails on its own
+        open = false; // the client went away (where the runtime gives no request signal, this tells)
+        clientGone();
       });
     };
-    const reporter: CopyReporter = { emit: send, wantsProgress: true };
-    const run = audited(copyImage(deps, request, reporter, options))
+    const run = settle({ emit: send, wantsProgress: true })
+      .then((settled) => {
+        if ('job' in settled) send({ type: 'job', id: settled.job.id, url: jobUrl(settled.job.id), reason: settled.reason });
+      })
       .catch((error) => {
         const problem = toProblem(error, deps.log);
         const { code, detail, blob, manifest, tag } = problem as { code: string; detail: string; blob?: string; manifest?: string; tag?: string };
@@ -112,14 +153,17 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
         open = false;
         writer.close().catch(() => {});
       });
-    // On Workers the response stream keeps the invocation alive while the copy runs.
-    void run;
+    // The response stream keeps the invocation alive while the copy runs; after a disconnect, what is
+    // left of it (handing over, the blobs in flight) is the invocation's to finish.
+    deps.defer(run);
     return new Response(readable, {
       status: 200,
       headers: {
         'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
         'cache-control': 'no-store',
         'content-encoding': 'identity',
+        // Where the copy goes on if this stream ends before its last event (a disconnect, a plan too big).
+        [JOB_HEADER]: jobUrl(jobId),
       },
     });
   });

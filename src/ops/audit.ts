@@ -15,8 +15,11 @@ export interface AuditRecord {
   sourceDigest?: string;
   targetDigest?: string;
   tags?: string[];
-  outcome: 'ok' | 'error';
+  /** handed-over: the request could not finish it; `job` does the rest, for `reason`. */
+  outcome: 'ok' | 'error' | 'handed-over';
   code?: string;
+  job?: string;
+  reason?: string;
 }
 
 export async function recordAudit(deps: Deps, entry: Omit<AuditRecord, 'at'>): Promise<void> {
@@ -41,14 +44,20 @@ export async function auditCopy(
   deps: Deps,
   caller: string,
   request: { source: string; target: string },
-  outcome: { results: { source: string; target: string; digest: string; tags: string[] }[] } | { error: { code: string } },
+  outcome: { results: { source: string; target: string; digest: string; tags: string[] }[] } | { error: { code: string } } | { handedOver: { job: string; reason: string } },
+  job?: string,
 ): Promise<void> {
+  const ran = job ? { job } : {};
+  if ('handedOver' in outcome) {
+    await recordAudit(deps, { caller, action: 'copy', source: request.source, target: request.target, outcome: 'handed-over', ...outcome.handedOver });
+    return;
+  }
   if ('error' in outcome) {
-    await recordAudit(deps, { caller, action: 'copy', source: request.source, target: request.target, outcome: 'error', code: outcome.error.code });
+    await recordAudit(deps, { caller, action: 'copy', source: request.source, target: request.target, outcome: 'error', code: outcome.error.code, ...ran });
     return;
   }
   for (const r of outcome.results) {
-    await recordAudit(deps, { caller, action: 'copy', source: r.source, target: r.target, sourceDigest: r.source.split('@')[1], targetDigest: r.digest, tags: r.tags, outcome: 'ok' });
+    await recordAudit(deps, { caller, action: 'copy', source: r.source, target: r.target, sourceDigest: r.source.split('@')[1], targetDigest: r.digest, tags: r.tags, outcome: 'ok', ...ran });
   }
 }
 

@@ -7,6 +7,7 @@ import type { RegistryClient } from '../registry/client.js';
 import { formatReference, hasExplicitTag, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
 import { BlobMemory, transferBlob, type RetryBudget } from './blob-transfer.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
+import { planCost, type PlanCost } from './copy-budget.js';
 import { planCopy, type PlannedBlob, type PlannedManifest } from './copy-plan.js';
 import { registryClient } from './clients.js';
 import { runPool } from './pool.js';
@@ -39,6 +40,8 @@ interface SingleCopy {
   verify: boolean;
   beforeTag?: TagGuard;
   blobsPlaced?: boolean;
+  admit?: (cost: PlanCost) => void;
+  signal?: AbortSignal;
   /**
    * Where blobs are, kept by the caller (a later tag of a many-tags copy): no cache read or write here.
    * Without it the copy reads its image's locations and writes them back, and remembers its first tag.
@@ -55,6 +58,10 @@ export interface CopyOptions {
   blobsPlaced?: boolean;
   /** A many-tags copy's tags when the caller listed them already (selectTags): not listed twice. */
   selectedTags?: string[];
+  /** Prices each plan before any byte moves (a synchronous copy: throws OverBudget to become a job). */
+  admit?: (cost: PlanCost) => void;
+  /** Once aborted, the copy starts nothing more (its rest was handed to a job); what runs finishes. */
+  signal?: AbortSignal;
 }
 
 /** The repositories a copy reads and writes ("registry/repository"), for authorisation before it starts. */
@@ -66,7 +73,7 @@ export function copySubjects(request: CopyRequest): { source: string; target: st
 }
 
 export async function copyImage(deps: Deps, request: CopyRequest, reporter: CopyReporter, options: CopyOptions = {}): Promise<CopyResult | ManyCopyResult> {
-  if (copiesManyTags(request)) return copyTags(deps, request, reporter, options.selectedTags);
+  if (copiesManyTags(request)) return copyTags(deps, request, reporter, options);
   const source = parseReference(request.source);
   const target = parseReference(request.target);
   if (target.digest) throw new AppError('INVALID_REQUEST', 'the target must be a repository or a tag, not a digest');
@@ -84,6 +91,8 @@ export async function copyImage(deps: Deps, request: CopyRequest, reporter: Copy
     verify: request.verify === true,
     ...(options.beforeTag ? { beforeTag: options.beforeTag } : {}),
     ...(options.blobsPlaced ? { blobsPlaced: true } : {}),
+    ...(options.admit ? { admit: options.admit } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   }, reporter);
 }
 
@@ -119,14 +128,15 @@ export async function selectTags(deps: Deps, request: CopyRequest): Promise<stri
   return tags.filter(filter).sort();
 }
 
-async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter, selected?: string[]): Promise<ManyCopyResult> {
+async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter, options: CopyOptions): Promise<ManyCopyResult> {
   const source = parseRepositoryName(request.source);
   const target = parseRepositoryName(request.target);
   const results: CopyResult[] = [];
   // Caches as for one copy (KV allows 1,000 operations per invocation): the first tag reads and writes
   // them; later tags look first in the target repository, where the first tags put their shared blobs.
   let memory: BlobMemory | undefined;
-  for (const tag of selected ?? (await selectTags(deps, request))) {
+  for (const tag of options.selectedTags ?? (await selectTags(deps, request))) {
+    options.signal?.throwIfAborted();
     results.push(
       await copySingle(deps, {
         source: { ...source, tag },
@@ -136,6 +146,8 @@ async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter
         unwrap: request.unwrap === true,
         verify: request.verify === true,
         ...(memory ? { memory } : {}),
+        ...(options.admit ? { admit: options.admit } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       }, reporter),
     );
     if (!memory) (memory = BlobMemory.none(target.registry)).assume(target.repository);
@@ -175,6 +187,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
     return result;
   }
 
+  job.admit?.(planCost(plan, job.tags.length, targetClient.transport.registry?.upload));
   reporter.emit({ type: 'plan', manifests: plan.manifests.length, blobs: plan.blobs.length, bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) });
   const ends = {
     source: sourceClient,
@@ -187,7 +200,10 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   const budget: RetryBudget = { remaining: deps.config.retryBudget };
   const memory = await loading;
   if (job.blobsPlaced) memory.assume(repository);
-  const move = (blob: PlannedBlob) => transferBlob(deps, ends, blob, memory, reporter, budget);
+  const move = (blob: PlannedBlob) => {
+    job.signal?.throwIfAborted();
+    return transferBlob(deps, ends, blob, memory, reporter, budget);
+  };
   // Mounts move no bytes and take one short request each: they get a wider pool than streams.
   const mountable = plan.blobs.filter((b) => memory.canMount(b.digest, ends));
   const streamed = plan.blobs.filter((b) => !mountable.includes(b));
@@ -196,6 +212,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
       runPool(mountable, Math.min(MAX_MOUNT_CONCURRENCY, deps.config.copyConcurrency * 4), move),
       runPool(streamed, deps.config.copyConcurrency, move),
     ]);
+    job.signal?.throwIfAborted();
     for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
     // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
     for (const tag of job.tags) {

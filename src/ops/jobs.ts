@@ -72,9 +72,24 @@ function newJob(deps: Deps, fields: Pick<JobRecord, 'id' | 'kind' | 'request' | 
   return { state: 'queued', createdAt: now, updatedAt: now, runs: 0, progress: { blobsDone: 0, blobsTotal: 0 }, ...fields };
 }
 
-export async function createCopyJob(deps: Deps, request: CopyRequest, caller: string, reason?: string): Promise<JobRecord> {
+/** `reason`: why it is a job and not an answer (said in the record); `id`: one the caller promised already. */
+export async function createCopyJob(deps: Deps, request: CopyRequest, caller: string, details: { reason?: string; id?: string } = {}): Promise<JobRecord> {
   const { wait: _wait, ...copy } = request;
-  return (await createJobRecord(deps, newJob(deps, { id: crypto.randomUUID(), kind: 'copy', request: copy, caller, ...(reason ? { reason } : {}) }))).job;
+  const { reason, id = crypto.randomUUID() } = details;
+  return (await createJobRecord(deps, newJob(deps, { id, kind: 'copy', request: copy, caller, ...(reason ? { reason } : {}) }))).job;
+}
+
+/**
+ * A synchronous copy that cannot finish in its request (its plan is over budget, its client went away)
+ * goes on as a job: created under `id`, queued, and audited as handed over. What the copy did so far
+ * stays; the job finds it at the target and does the rest.
+ */
+export async function handOverCopy(deps: Deps, request: CopyRequest, caller: string, details: { reason: string; id?: string }): Promise<JobRecord> {
+  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', `${details.reason}; no job runner is configured (Workers: the FERRY_JOBS Workflow binding)`);
+  const job = await createCopyJob(deps, request, caller, details);
+  await deps.jobs.enqueue(job.id);
+  await auditCopy(deps, caller, request, { handedOver: { job: job.id, reason: details.reason } });
+  return job;
 }
 
 /** A promotion job (from a webhook event): the source is pinned by digest and re-checked when it runs. */
@@ -169,14 +184,14 @@ export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: bo
       const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, options);
       job.state = 'done';
       job.result = result;
-      await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] });
+      await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);
     }
   } catch (error) {
     job.state = 'failed';
     const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
     job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
     if (job.kind === 'promote') await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error);
-    else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } });
+    else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } }, id);
   } finally {
     await writer.stop();
   }

@@ -1,0 +1,40 @@
+// A streamed copy whose client goes away is not lost: its rest is handed to a job, whose URL the
+// response promised in its first bytes (the ferry-job header), audited as handed over.
+
+import { expect, inject, it } from 'vitest';
+import { judge, uniqueRepository, waitForJob } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+
+it('an NDJSON copy whose client disconnects mid-copy completes as the job the response promised', async () => {
+  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } }, { jobs: true });
+  const { repository, tag, digest } = fixture.bulk.layers;
+  const prod = uniqueRepository('disconnect/layers');
+  const client = new AbortController();
+  const answer = await service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify({ source: `${source}/${repository}:${tag}`, target: `${target}/${prod}:v1` }),
+    signal: client.signal,
+  });
+  expect(answer.status).toBe(200);
+  const promised = answer.headers.get('ferry-job')!;
+  expect(promised).toMatch(/^\/v1\/jobs\/[0-9a-f-]{36}$/);
+  // Read until the first blob is in place, then go away.
+  const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = '';
+  while (!/"type":"done","blob"/.test(seen)) seen += (await reader.read()).value ?? '';
+  client.abort();
+  await reader.cancel();
+  expect(seen).not.toMatch(/"type":"done","result"/);
+
+  const job = await waitForJob(service, promised.split('/').at(-1)!, {}, 60);
+  expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', reason: 'the client disconnected: the rest of the copy runs as a job', result: { digest } });
+  expect((await judge(fixture.judge, 'raw', `${target}/${prod}:v1`)).raw).toBe((await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw);
+  await service.settle();
+  const audit = (await (await service.app.request('/v1/audit')).json()) as { records: { outcome: string; job?: string }[] };
+  expect(audit.records.filter((r) => r.job === job.id).map((r) => r.outcome).sort()).toEqual(['handed-over', 'ok']);
+}, 90_000);
