@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from '../test/support/binaries.js';
 import { startFerry, type FerryProcess, type Runtime } from '../test/support/ferry-process.js';
+import { countCopies } from './counts.js';
 import { buildImage, type ImageSpec } from './images.js';
 import { freePort } from '../test/support/ports.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
@@ -85,6 +86,7 @@ async function main() {
     };
 
     const rows: string[] = [];
+    const counted: string[] = [];
     const results: Record<string, unknown>[] = [];
     for (const spec of IMAGES) {
       const bytes = 2 * spec.layers * spec.layerSize;
@@ -132,6 +134,17 @@ async function main() {
         if (run % 2 === 0) await skopeoRound();
         console.log(`run ${run + 1}/${RUNS}: ${Object.entries(times).map(([k, v]) => `${k} ${v[v.length - 1]!.toFixed(2)}s`).join(', ')}`);
       }
+      // Subrequests and KV operations per copy (the Workers limits), the same cases counted once.
+      const coldHost = await freshTarget();
+      for (const count of await countCopies(config, [
+        { name: 'cold', source: src, target: `${coldHost}/bench/${spec.name}:v1` },
+        { name: 'warm', source: src, target: `${coldHost}/bench/${spec.name}:v1` },
+        { name: 'same-registry new repo', source: `${coldHost}/bench/${spec.name}:v1`, target: `${coldHost}/bench/${spec.name}-copy:v1` },
+      ])) {
+        const blobs = count.streamed + count.mounted + count.skipped;
+        counted.push(`| ${spec.name} | ${count.case} | ${blobs} (${count.streamed} streamed, ${count.mounted} mounted, ${count.skipped} there) | ${count.fetches} | ${count.subrequests} | ${count.kvReads} | ${count.kvWrites} | ${count.duplicateManifestGets} |`);
+        results.push({ image: spec.name, counted: count });
+      }
       for (const runtime of RUNTIMES) {
         for (const kind of ['cold', 'warm', 'same-registry new repo']) {
           const f = median(times[`${runtime} ${kind}`]!);
@@ -144,6 +157,7 @@ async function main() {
       }
     }
     console.log(`\n| image | runtime | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}`);
+    console.log(`\n| image | case | blobs | fetches | subrequests (fetch + KV + state) | KV reads | KV writes | duplicate manifest GETs |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${counted.join('\n')}`);
     mkdirSync('.tmp', { recursive: true });
     writeFileSync('.tmp/bench-results.json', JSON.stringify({ date: new Date().toISOString(), scale: SCALE, runs: RUNS, results }, null, 2));
     console.log('\nraw figures: .tmp/bench-results.json');
