@@ -1,10 +1,11 @@
 // The one place that turns Deps into registry clients: one client per registry per configuration, so auth
-// challenges are learned once, with the service's token store behind them.
+// challenges are learned once, with the service's token store and backoff gate behind them.
 
 import { detached, type Deps } from '../deps.js';
 import type { FerryConfig } from '../config.js';
 import { TokenCache } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';
+import { sharedBackoffGate } from './backoff-gate.js';
 import { tokenStore } from './tokens.js';
 
 // Keyed by the configuration object: every request's Deps of one isolate share it.
@@ -17,6 +18,6 @@ export function registryClient(deps: Deps, registryKey: string): RegistryClient 
   const isolateDeps: Deps = { ...deps, defer: detached };
   if (!held) clients.set(deps.config, (held = { tokens: new TokenCache(isolateDeps, tokenStore(isolateDeps)), byRegistry: new Map() }));
   let client = held.byRegistry.get(registryKey);
-  if (!client) held.byRegistry.set(registryKey, (client = new RegistryClient(deps, registryKey, held.tokens)));
+  if (!client) held.byRegistry.set(registryKey, (client = new RegistryClient(deps, registryKey, held.tokens, sharedBackoffGate(isolateDeps, registryKey))));
   return client;
 }

@@ -7,6 +7,7 @@ import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
 import { RegistryTransport, upstreamError, type Endpoint, type RegistryRequest } from './transport.js';
+import type { BackoffGate } from './retry.js';
 
 export interface FetchedManifest {
   bytes: Uint8Array;
@@ -48,8 +49,8 @@ function isDigest(reference: string): boolean {
 export class RegistryClient {
   readonly transport: RegistryTransport;
 
-  constructor(deps: Deps, registryKey: string, tokens: TokenCache) {
-    this.transport = new RegistryTransport(deps, registryKey, tokens);
+  constructor(deps: Deps, registryKey: string, tokens: TokenCache, gate?: BackoffGate) {
+    this.transport = new RegistryTransport(deps, registryKey, tokens, gate);
   }
 
   get registryKey(): string {

@@ -12,13 +12,20 @@ const MAX_BACKOFF_MS = 4000;
 // A Retry-After longer than this is not worth holding a request open for.
 const MAX_RETRY_AFTER_MS = 30_000;
 
-export type RetryDeps = Pick<Deps, 'fetch' | 'sleep' | 'now'> & { gate?: HostGate };
+export type RetryDeps = Pick<Deps, 'fetch' | 'sleep' | 'now'> & { gate?: BackoffGate };
 
 /**
  * One backoff state per registry host, shared by every transfer to it: when the host says "slow down"
- * (429/503, Retry-After), every request to it waits, not only the one that was told.
+ * (429/503, Retry-After), every request to it waits, not only the one that was told. The service may
+ * share it further (src/ops/backoff-gate.ts: across isolates and processes, through the state store).
  */
-export class HostGate {
+export interface BackoffGate {
+  wait(deps: Pick<Deps, 'sleep' | 'now'>): Promise<void>;
+  holdUntil(time: number): void;
+}
+
+/** The gate of one process: a time before which nothing is sent. */
+export class HostGate implements BackoffGate {
   #notBefore = 0;
 
   async wait(deps: Pick<Deps, 'sleep' | 'now'>): Promise<void> {

@@ -7,7 +7,7 @@ import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
 import { discardBody, readLimited } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
 import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
-import { describeUrl, fetchWithRetry, HostGate } from './retry.js';
+import { describeUrl, fetchWithRetry, HostGate, type BackoffGate } from './retry.js';
 
 const MAX_REDIRECTS = 5;
 // Registry error documents are a few hundred bytes; read no more than this of one.
@@ -40,10 +40,11 @@ export class RegistryTransport {
   readonly #deps: Deps;
   readonly #tokens: TokenCache;
   readonly #auth = new Map<string, AuthState>();
-  readonly #gate = new HostGate();
+  readonly #gate: BackoffGate;
 
-  constructor(deps: Deps, registryKey: string, tokens: TokenCache) {
+  constructor(deps: Deps, registryKey: string, tokens: TokenCache, gate: BackoffGate = new HostGate()) {
     this.#deps = deps;
+    this.#gate = gate;
     this.registryKey = registryKey;
     this.registry = checkRegistryAllowed(deps.config, registryKey);
     this.#tokens = tokens;

@@ -14,6 +14,8 @@ export const stateKeys = {
   /** Promotion rules managed through the API (those in the configuration are not stored). */
   rule: (name: string) => `rules|${name}`,
   rulesPrefix: () => 'rules|',
+  /** Until when a registry asked everyone to wait (429/503 with Retry-After). */
+  backoff: (registry: string) => `backoff:${registry}|gate`,
   tokenFlight: (registry: string, credentialId: string, scopeId: string) => `tokens:${registry}|${credentialId}:${scopeId}`,
 };
 
