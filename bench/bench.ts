@@ -43,14 +43,23 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function ferryCopy(ferry: FerryProcess, source: string, target: string): Promise<void> {
+async function ferryCopy(ferry: FerryProcess, source: string, target: string, accept = 'application/json'): Promise<void> {
   const res = await fetch(`${ferry.base}/v1/copy`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept },
     body: JSON.stringify({ source, target }),
   });
   const body = await res.text();
-  if (!res.ok) throw new Error(`Ferry copy ${source} -> ${target} failed: ${body}`);
+  if (!res.ok || (accept === 'application/x-ndjson' && !body.trimEnd().split('\n').at(-1)!.includes('"type":"done","result"'))) {
+    throw new Error(`Ferry copy ${source} -> ${target} failed: ${body.slice(-500)}`);
+  }
+}
+
+/** CPU seconds the serving process spent on `work`. */
+async function cpuOf(ferry: FerryProcess, work: () => Promise<void>): Promise<number> {
+  const before = ferry.cpuSeconds();
+  await work();
+  return ferry.cpuSeconds() - before;
 }
 
 async function skopeoCold(source: string, target: string): Promise<void> {
@@ -98,6 +107,7 @@ async function main() {
 
       const times: Record<string, number[]> = {};
       const peaks: Record<string, number> = {};
+      const cpuMsPerMiB: Record<string, number[]> = {};
       const add = (name: string, seconds: number) => (times[name] ??= []).push(seconds);
       const ferryRound = async (runtime: Runtime) => {
         const host = await freshTarget();
@@ -107,11 +117,18 @@ async function main() {
         let peak = ferry.rssBytes();
         const sampler = setInterval(() => (peak = Math.max(peak, ferry.rssBytes())), 50);
         try {
-          add(`${runtime} cold`, await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
+          let cpu = 0;
+          add(`${runtime} cold`, await timed(async () => void (cpu = await cpuOf(ferry, () => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)))));
+          (cpuMsPerMiB[`${runtime} json`] ??= []).push((cpu * 1000) / (bytes / MiB));
           await settle();
           add(`${runtime} warm`, await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
           await settle();
           add(`${runtime} same-registry new repo`, await timed(() => ferryCopy(ferry, `${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+          // The same cold copy streamed as NDJSON, into a target that never saw it: its CPU per MiB.
+          const ndjsonHost = await freshTarget();
+          await settle();
+          const ndjsonCpu = await cpuOf(ferry, () => ferryCopy(ferry, src, `${ndjsonHost}/bench/${spec.name}:v1`, 'application/x-ndjson'));
+          (cpuMsPerMiB[`${runtime} ndjson`] ??= []).push((ndjsonCpu * 1000) / (bytes / MiB));
         } finally {
           clearInterval(sampler);
           peaks[runtime] = Math.max(peaks[runtime] ?? 0, peak);
@@ -153,6 +170,10 @@ async function main() {
           results.push({ image: spec.name, runtime, case: kind, ferrySeconds: f, skopeoSeconds: s, ratio: f / s, runs: RUNS, mib: bytes / MiB });
         }
         results.push({ image: spec.name, runtime, ferryPeakRssMiB: peaks[runtime]! / MiB });
+        const json = median(cpuMsPerMiB[`${runtime} json`]!);
+        const ndjson = median(cpuMsPerMiB[`${runtime} ndjson`]!);
+        results.push({ image: spec.name, runtime, cpuMsPerMiB: { json, ndjson, ratio: ndjson / json } });
+        rows.push(`| ${spec.name} | ${runtime} | cold CPU per MiB, JSON / NDJSON | ${json.toFixed(2)} / ${ndjson.toFixed(2)} ms (NDJSON/JSON ${(ndjson / json).toFixed(2)}) | | |`);
         rows.push(`| ${spec.name} | ${runtime} | peak RSS of the serving process | ${(peaks[runtime]! / MiB).toFixed(0)} MiB | | |`);
       }
     }

@@ -7,7 +7,7 @@ import { cacheRead, cacheWrite } from '../kv/cache.js';
 import { getImageLocations, putImageLocations, recordKeys } from '../kv/records.js';
 import type { RegistryClient } from '../registry/client.js';
 import { resumableBlobBody, startsAt, type ResumableBody } from '../registry/resume.js';
-import { meter, verifier } from '../registry/streams.js';
+import { verifier } from '../registry/streams.js';
 import { BlobUploader, type UploadSession } from '../registry/upload.js';
 import type { CopyReporter } from './copy-events.js';
 import type { PlannedBlob } from './copy-plan.js';
@@ -255,33 +255,34 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
   reporter.emit({ type: 'started', blob: blob.digest, size });
   let body: ReadableStream<Uint8Array> = response.body ?? new Blob([]).stream();
   // Untouched, the source body keeps its length and the runtime pumps it natively into the upload.
+  // Progress rides on the resume pump's own hop; without one, no stream is added just to count bytes
+  // (a streamed copy then reports each blob started and done).
   let transformed = false;
   let resumable: ResumableBody | undefined;
   if (ends.resumeDownloads && size >= RESUME_MIN_BYTES) {
+    let last = deps.now();
     // A break or a stall in the download resumes with Range instead of failing the upload.
     resumable = resumableBlobBody(ends.source, ends.sourceRepository, blob.digest, size, response, {
       idleTimeoutMs: deps.config.idleTimeoutMs,
       maxResumes: MAX_RESUMES,
       onResume: (offset) => reporter.emit({ type: 'resumed', blob: blob.digest, offset }),
+      ...(reporter.wantsProgress
+        ? {
+            onProgress: (bytes: number) => {
+              const now = deps.now();
+              if (now - last >= PROGRESS_INTERVAL_MS && bytes < size) {
+                last = now;
+                reporter.emit({ type: 'progress', blob: blob.digest, bytes, size });
+              }
+            },
+          }
+        : {}),
     });
     body = resumable.stream;
   }
   if (ends.verify) {
     body = body.pipeThrough(verifier(blob.digest, size, `blob ${blob.digest}`));
     transformed = true;
-  }
-  if (reporter.wantsProgress) {
-    transformed = true;
-    let last = deps.now();
-    body = body.pipeThrough(
-      meter((bytes) => {
-        const now = deps.now();
-        if (now - last >= PROGRESS_INTERVAL_MS && bytes < size) {
-          last = now;
-          reporter.emit({ type: 'progress', blob: blob.digest, bytes, size });
-        }
-      }),
-    );
   }
   const profile = ends.target.transport.registry?.upload;
   const failure = transformed ? trackStreamError(body) : { stream: body, error: undefined };

@@ -9,6 +9,8 @@ export interface ResumeOptions {
   idleTimeoutMs: number;
   maxResumes: number;
   onResume?: (offset: number) => void;
+  /** Called after each chunk with the bytes passed on so far: metering at no extra stream hop. */
+  onProgress?: (offset: number) => void;
 }
 
 class IdleTimeout extends Error {}
@@ -107,6 +109,7 @@ export function resumableBlobBody(
       const chunk = result.value.byteLength > size - offset ? result.value.subarray(0, size - offset) : result.value;
       offset += chunk.byteLength;
       await writer.write(chunk);
+      options.onProgress?.(offset);
     }
     await reader.cancel().catch(() => undefined); // anything past `size` is not ours to send
     await writer.close();

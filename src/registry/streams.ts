@@ -1,20 +1,8 @@
-// Stream pieces for blob transfer: counting, in-flight verification, known lengths, and slicing into chunks.
+// Stream pieces for blob transfer: in-flight verification, known lengths, and slicing into chunks.
 // Every piece passes chunks through as they come, so memory stays flat whatever the blob size.
 
 import { AppError } from '../errors.js';
 import { createSha256Digester } from './digest.js';
-
-/** Counts bytes as they pass and reports the running total. */
-export function meter(onBytes: (total: number) => void): TransformStream<Uint8Array, Uint8Array> {
-  let total = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      total += chunk.byteLength;
-      onBytes(total);
-      controller.enqueue(chunk);
-    },
-  });
-}
 
 /**
  * Hashes bytes in flight and fails the stream at its end when digest or size differ from the descriptor,

@@ -29,6 +29,8 @@ export interface FerryProcess {
   output(): string;
   /** Resident memory (bytes) of the process tree's workerd, or of the whole tree when there is none. */
   rssBytes(): number;
+  /** CPU time (user + system, seconds) the serving process(es) used so far: workerd's, or the runtime's. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
   /** SIGKILL to the whole process group: no cleanup, as a crash or an OOM kill would leave it. */
   kill(): Promise<void>;
@@ -49,6 +51,18 @@ function descendants(pid: number): number[] {
   const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
   walk(pid);
   return out;
+}
+
+// /proc/<pid>/stat counts CPU in clock ticks: 100 per second on Linux.
+const TICKS_PER_SECOND = 100;
+
+function cpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+  } catch {
+    return 0;
+  }
 }
 
 function rssOf(pid: number): { command: string; rss: number } {
@@ -87,6 +101,11 @@ export async function startFerry(config: unknown, env: Record<string, string> = 
       const tree = descendants(child.pid!).map(rssOf);
       const servers = tree.filter((p) => SERVER[runtime].test(p.command));
       return (servers.length ? servers : tree).reduce((sum, p) => sum + p.rss, 0);
+    },
+    cpuSeconds() {
+      const tree = descendants(child.pid!);
+      const servers = tree.filter((p) => SERVER[runtime].test(rssOf(p).command));
+      return (servers.length ? servers : tree).reduce((sum, p) => sum + cpuOf(p), 0);
     },
     async kill() {
       if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
