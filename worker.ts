@@ -124,6 +124,7 @@ const STEP_CONFIG = { retries: { limit: 3, delay: '10 seconds', backoff: 'expone
 
 export interface WorkflowStep {
   do<T>(name: string, config: unknown, run: () => Promise<T>): Promise<T>;
+  sleep(name: string, duration: number): Promise<void>;
 }
 
 /**
@@ -139,7 +140,7 @@ export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unkno
 /** A job's Workflow run. It ends `failed` or done, never errored, so no sweep restarts what fails the same way again. */
 export async function runWorkflowJob(deps: Deps, id: string, step: WorkflowStep): Promise<void> {
   try {
-    await runJobInSteps(deps, id, { do: (name, run) => step.do(name, STEP_CONFIG, run) });
+    await runJobInSteps(deps, id, { do: (name, run) => step.do(name, STEP_CONFIG, run), sleep: (name, ms) => step.sleep(name, ms) });
   } catch (error) {
     // Steps retried already: what reaches here fails the same way again (a step result over its limit,
     // a step that kept failing). The job ends failed and the instance completes, so nothing restarts it.

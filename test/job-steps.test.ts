@@ -24,6 +24,7 @@ function recordingSteps(service: TestService, replay: Map<string, unknown> = new
       ran.push({ name, blobGets: after.gets - before.gets, blobPuts: after.puts - before.puts });
       return result;
     },
+    async sleep() {},
   };
   return { steps, ran };
 }

@@ -10,6 +10,8 @@ import { parseReference, parseRepositoryName } from '../registry/reference.js';
 import { BlobMemory, transferBlob } from './blob-transfer.js';
 import { silentReporter } from './copy-events.js';
 import { planCopy } from './copy-plan.js';
+import { copiesManyTags } from './copy.js';
+import { checkBatches, finishBatches, listJobTags, startBatches } from './job-batches.js';
 import { getJob, noteProgress, progressWriter, runJob, type JobRecord } from './jobs.js';
 import { runPool } from './pool.js';
 import { planPromotion } from './promote.js';
@@ -86,10 +88,31 @@ export async function transferJobBlob(deps: Deps, step: BlobStep): Promise<void>
 export interface DurableSteps {
   /** Runs `run` as the step `name`; a replay after a crash returns a finished step's result instead. */
   do<T>(name: string, run: () => Promise<T>): Promise<T>;
+  /** Waits `ms` without holding the instance awake (a Workflow's step.sleep). */
+  sleep(name: string, ms: number): Promise<void>;
 }
 
-/** Runs a job as steps: plan, each blob (a few at a time), then the job, which finds the blobs in place. */
+// How often a many-tags job looks at its batches.
+const BATCH_CHECK_MS = 10_000;
+
+/** A many-tags job: its tags in batches, each a job of its own, then their results gathered. */
+async function runInBatches(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
+  const tags = await steps.do('list tags', () => listJobTags(deps, id));
+  const batches = await steps.do('start batches', () => startBatches(deps, id, tags));
+  for (let round = 0; ; round++) {
+    if ((await steps.do(`check batches ${round}`, () => checkBatches(deps, id, batches))) === 0) break;
+    await steps.sleep(`wait for batches ${round}`, BATCH_CHECK_MS);
+  }
+  await steps.do('finish batches', async () => (await finishBatches(deps, id, batches), 'done'));
+}
+
+/**
+ * Runs a job as steps: plan, each blob (a few at a time), then the job, which finds the blobs in place. A
+ * many-tags job (not itself a batch) runs in batches instead.
+ */
 export async function runJobInSteps(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
+  const job = await getJob(deps, id);
+  if (job && !job.tags && job.kind === 'copy' && copiesManyTags(job.request) && deps.jobs) return runInBatches(deps, id, steps);
   const blobs = await steps.do('plan blobs', () => planJobBlobs(deps, id));
   if (blobs.length) {
     let done = 0;

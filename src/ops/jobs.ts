@@ -34,6 +34,11 @@ export interface JobRecord {
   error?: { code: string; message: string; blob?: string };
   /** Why the job exists when the caller asked for a synchronous copy (it was too large, or its client left). */
   reason?: string;
+  /** A batch of a many-tags job (src/ops/job-batches.ts): the tags it copies, and the job it is part of. */
+  tags?: string[];
+  parent?: string;
+  /** A many-tags job cut into batches: their job ids. */
+  batches?: string[];
 }
 
 // Job records stay a week for `GET /v1/jobs/<id>`.
@@ -181,7 +186,7 @@ export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: bo
       job.result = { results };
       await auditPromotion(deps, job.caller, job.promotion.source, plan);
     } else {
-      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, options);
+      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { ...options, ...(job.tags ? { selectedTags: job.tags } : {}) });
       job.state = 'done';
       job.result = result;
       await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);

@@ -271,7 +271,11 @@ export class StrictPlatform {
 
 export interface EmulatedStep {
   do<T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T>;
+  /** Time passes for the instance; here a short real wait (tests do not wait out a Workflow's sleeps). */
+  sleep(name: string, ms: number): Promise<void>;
 }
+
+const EMULATED_SLEEP_MS = 50;
 
 type InstanceStatus = 'queued' | 'running' | 'complete' | 'errored' | 'terminated';
 
@@ -321,6 +325,11 @@ export class EmulatedWorkflows {
     instance.status = 'running';
     instance.starts++;
     const step: EmulatedStep = {
+      sleep: async (name) => {
+        if (instance.results.has(name)) return;
+        await new Promise((r) => setTimeout(r, EMULATED_SLEEP_MS));
+        instance.results.set(name, null);
+      },
       do: async <T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T> => {
         if (instance.results.has(name)) return instance.results.get(name) as T;
         const tries = 1 + (config.retries?.limit ?? 0);

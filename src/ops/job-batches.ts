@@ -1,0 +1,81 @@
+// A many-tags job (`tags: "all"` or `match`) on a durable step engine is cut into batches of tags, each a
+// job (and Workflow instance) of its own: a Workflow instance has one budget of subrequests for all its
+// steps, so one instance for thousands of tags would run out. The parent lists the tags once, starts the
+// batches, and waits for them, its record kept fresh while it waits; it ends done with every batch's
+// results, or failed with the first failed batch's error.
+
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { selectTags, type ManyCopyResult } from './copy.js';
+import { createJobRecord, getJob, updateJob, type JobRecord } from './jobs.js';
+
+/** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
+export const TAGS_PER_BATCH = 100;
+
+const finished = (job: JobRecord | null) => job?.state === 'done' || job?.state === 'failed';
+
+/** A batch's id: derived from the parent's, so a replayed step finds the batches it started. */
+export const batchId = (parent: string, index: number) => `${parent}.${index}`;
+
+/** The tags of a many-tags job, sorted (one tag list request). Empty when the job is over already. */
+export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
+  const job = await getJob(deps, id);
+  if (!job || finished(job)) return [];
+  return selectTags(deps, job.request);
+}
+
+/** Creates (once) and queues a job per batch of tags; the parent runs, naming them. Returns their ids. */
+export async function startBatches(deps: Deps, id: string, tags: string[]): Promise<string[]> {
+  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
+  const parent = await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 }));
+  if (!parent || finished(parent)) return [];
+  const ids: string[] = [];
+  for (let i = 0; i * TAGS_PER_BATCH < tags.length; i++) {
+    const now = new Date(deps.now()).toISOString();
+    const batch: JobRecord = {
+      id: batchId(id, i),
+      kind: 'copy',
+      request: parent.request,
+      tags: tags.slice(i * TAGS_PER_BATCH, (i + 1) * TAGS_PER_BATCH),
+      parent: id,
+      caller: parent.caller,
+      state: 'queued',
+      createdAt: now,
+      updatedAt: now,
+      runs: 0,
+      progress: { blobsDone: 0, blobsTotal: 0 },
+    };
+    await createJobRecord(deps, batch);
+    await deps.jobs.enqueue(batch.id);
+    ids.push(batch.id);
+  }
+  await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, batches: ids }));
+  return ids;
+}
+
+/** How many batches are unfinished; the parent's progress (and its heartbeat) is written from theirs. */
+export async function checkBatches(deps: Deps, id: string, ids: string[]): Promise<number> {
+  const batches = await Promise.all(ids.map((b) => getJob(deps, b)));
+  const progress = { blobsDone: 0, blobsTotal: 0 };
+  for (const b of batches) {
+    progress.blobsDone += b?.progress.blobsDone ?? 0;
+    progress.blobsTotal += b?.progress.blobsTotal ?? 0;
+  }
+  await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'running', progress }));
+  return batches.filter((b) => !finished(b)).length;
+}
+
+/** Ends the parent: done with every batch's results in tag order, or failed as its first failed batch. */
+export async function finishBatches(deps: Deps, id: string, ids: string[]): Promise<void> {
+  const batches = await Promise.all(ids.map((b) => getJob(deps, b)));
+  const failed = batches.find((b) => b?.state === 'failed' || !b);
+  const result: ManyCopyResult = { results: batches.flatMap((b) => (b?.result && 'results' in b.result ? b.result.results : [])) };
+  await updateJob(deps, id, (job) => {
+    if (finished(job)) return null;
+    if (failed || !batches.length) {
+      const error = failed?.error ?? { code: 'INTERNAL', message: 'a batch of this job is gone' };
+      return { ...job, state: 'failed', error: { ...error, message: `batch ${failed?.id ?? '?'}: ${error.message}` } };
+    }
+    return { ...job, state: 'done', result };
+  });
+}
