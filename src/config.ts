@@ -72,6 +72,8 @@ export interface FerryConfig {
   syncBudget: SyncBudget;
   /** A queued or running job whose record has not changed for this long lost its runner and is woken. */
   jobStaleAfterMs: number;
+  /** In a Workflow job, the bytes one step uploads of a blob to a chunked target before the next step goes on. */
+  jobStepBytes: number;
   /** Who may call Ferry; without a `callers` section nobody may. */
   callers: CallersConfig;
   /** Promotion rules (`promotion.rules`). */
@@ -203,6 +205,8 @@ const DEFAULT_RETRY_BUDGET = 10;
 // A running job writes its record at least every third of this (a heartbeat); silence for the whole
 // of it means its runner died (a crash, a killed host) and nobody else will notice.
 const DEFAULT_JOB_STALE_AFTER_SECONDS = 90;
+// A step moving 1 GiB stays well inside a step's hour even on a slow link.
+const DEFAULT_JOB_STEP_BYTES = 1024 * 1024 * 1024;
 
 export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined, defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY }): FerryConfig {
   const doc = typeof input === 'string' ? parseJsonText(input) : input ?? {};
@@ -245,10 +249,12 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   }
   const jobs = doc.jobs ?? {};
   if (!isRecord(jobs)) fail('jobs: expected an object');
-  checkKeys('jobs', jobs, new Set(['staleAfterSeconds']));
+  checkKeys('jobs', jobs, new Set(['staleAfterSeconds', 'stepBytes']));
+  const stepBytes = jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES;
+  if (typeof stepBytes !== 'number' || !Number.isInteger(stepBytes) || stepBytes < 1024) fail('jobs.stepBytes: expected bytes >= 1024');
   const stale = jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS;
   if (typeof stale !== 'number' || !(stale >= 3)) fail('jobs.staleAfterSeconds: expected seconds >= 3');
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, syncMaxTags, syncBudget: { ...DEFAULT_SYNC_BUDGET, ...(syncBudget as Partial<SyncBudget>) }, jobStaleAfterMs: stale * 1000, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
+  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, syncMaxTags, syncBudget: { ...DEFAULT_SYNC_BUDGET, ...(syncBudget as Partial<SyncBudget>) }, jobStaleAfterMs: stale * 1000, jobStepBytes: stepBytes, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
 }
 
 function parseJsonText(text: string): unknown {

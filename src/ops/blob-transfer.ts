@@ -326,3 +326,54 @@ function trackStreamError(stream: ReadableStream<Uint8Array>): { stream: Readabl
     },
   };
 }
+
+/** Where a chunked upload stands between two steps of a job: small and plain, a step's output. */
+export interface UploadPoint {
+  location: string;
+  offset: number;
+  minChunk?: number;
+}
+
+/**
+ * One step's share of a blob bound for a chunked target (a Workflow job): goes on from where the upload
+ * stands, uploads at most `maxBytes`, and returns where it got to, or 'done'. Where it stands: the
+ * previous step's output (`from`), unless the state store holds a later acknowledged chunk (a step cut
+ * off mid-way: distribution accepts an upload only at its latest state token). A session the registry
+ * forgot, or cancelled, starts over.
+ */
+export async function transferBlobPart(deps: Deps, ends: BlobEnds, blob: PlannedBlob, from: UploadPoint | undefined, maxBytes: number): Promise<UploadPoint | 'done'> {
+  const profile = ends.target.transport.registry?.upload;
+  if (profile?.mode !== 'chunked') throw new AppError('INTERNAL', 'a blob spans steps only into a chunked upload');
+  const uploader = new BlobUploader(ends.target, ends.targetRepository);
+  const key = sessionKey(ends, blob);
+  const saved = await loadUploadSession(deps, key);
+  const point = saved && saved.offset >= (from?.offset ?? 0) ? saved : from;
+  let session: UploadSession | undefined;
+  let held = 0;
+  if (point) {
+    session = { location: point.location, minChunk: point.minChunk };
+    const status = await uploader.status(session).catch(() => undefined);
+    if (status === undefined) session = undefined;
+    else held = status;
+  }
+  if (!session) {
+    if (await ends.target.headBlob(ends.targetRepository, blob.digest, { primary: true })) return 'done';
+    session = await uploader.start();
+    held = 0;
+  }
+  const response = await ends.source.getBlob(ends.sourceRepository, blob.digest, held > 0 ? { from: held } : {});
+  if (held > 0 && !startsAt(response, held)) {
+    await response.body?.cancel();
+    throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: the source does not resume at byte ${held} (no 206 for Range)`);
+  }
+  const left = await uploader.putChunked(session, blob.digest, blob.size, response.body!, profile, {
+    start: held,
+    stopAfter: maxBytes,
+    onChunk: (s, offset) => recordUploadSession(deps, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+  });
+  if (!left) {
+    await forgetUploadSession(deps, key);
+    return 'done';
+  }
+  return { location: left.session.location, offset: left.offset, ...(left.session.minChunk ? { minChunk: left.session.minChunk } : {}) };
+}

@@ -5,9 +5,10 @@
 // reported there.
 
 import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
 import { registryClient } from './clients.js';
 import { parseReference, parseRepositoryName } from '../registry/reference.js';
-import { BlobMemory, transferBlob } from './blob-transfer.js';
+import { BlobMemory, transferBlob, transferBlobPart, type UploadPoint } from './blob-transfer.js';
 import { silentReporter } from './copy-events.js';
 import { planCopy } from './copy-plan.js';
 import { copiesManyTags } from './copy.js';
@@ -68,8 +69,12 @@ export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> 
   }
 }
 
-/** Brings one blob to its target (skipped when there; a recorded chunked upload continues). */
-export async function transferJobBlob(deps: Deps, step: BlobStep): Promise<void> {
+/**
+ * Brings one blob to its target (skipped when there; a recorded chunked upload continues). A blob bound
+ * for a chunked target and larger than `jobs.stepBytes` goes in parts: each call moves at most that much
+ * from `from` and returns where it stopped, for the next step.
+ */
+export async function transferJobBlob(deps: Deps, step: BlobStep, from?: UploadPoint): Promise<UploadPoint | 'done'> {
   const source = parseRepositoryName(step.source);
   const target = parseRepositoryName(step.target);
   const ends = {
@@ -80,8 +85,13 @@ export async function transferJobBlob(deps: Deps, step: BlobStep): Promise<void>
     verify: step.verify,
     resumeDownloads: deps.config.resumeDownloads,
   };
+  const blob = { digest: step.digest, size: step.size, mediaType: step.mediaType };
+  if (ends.target.transport.registry?.upload.mode === 'chunked' && step.size > deps.config.jobStepBytes && !step.verify) {
+    return transferBlobPart(deps, ends, blob, from, deps.config.jobStepBytes);
+  }
   // One blob on its own: the job step's copy remembers where the image went.
-  await transferBlob(deps, ends, { digest: step.digest, size: step.size, mediaType: step.mediaType }, BlobMemory.none(target.registry), silentReporter, { remaining: deps.config.retryBudget });
+  await transferBlob(deps, ends, blob, BlobMemory.none(target.registry), silentReporter, { remaining: deps.config.retryBudget });
+  return 'done';
 }
 
 /** A durable step engine as the job sees it (a Workflow's `step`, with its retry policy bound in). */
@@ -124,7 +134,15 @@ export async function runJobInSteps(deps: Deps, id: string, steps: DurableSteps)
     try {
       await runPool(blobs, deps.config.copyConcurrency, async (blob) => {
         try {
-          await steps.do(blobStepName(blob), async () => (await transferJobBlob(deps, blob), 'done'));
+          // A blob in parts: each step starts where the last one's output says. A blob that started over
+          // takes more parts; one that keeps starting over fails here and is tried again by the job step.
+          let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob));
+          const maxParts = 2 * Math.ceil(blob.size / deps.config.jobStepBytes) + 2;
+          for (let part = 2; point !== 'done'; part++) {
+            if (part > maxParts) throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: no end after ${maxParts} steps`);
+            const from: UploadPoint = point;
+            point = await steps.do(`${blobStepName(blob)} part ${part}`, () => transferJobBlob(deps, blob, from));
+          }
         } catch (error) {
           // The job step tries this blob again, and reports it if it fails there too.
           deps.log.warn('job: blob step failed', { id, blob: blob.digest, reason: error instanceof Error ? error.message : 'unknown' });

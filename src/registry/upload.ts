@@ -98,13 +98,24 @@ export class BlobUploader {
     size: number,
     body: ReadableStream<Uint8Array>,
     profile: UploadProfile,
-    options: { start?: number; onChunk?: (session: UploadSession, offset: number) => Promise<void> } = {},
-  ): Promise<void> {
+    options: {
+      start?: number;
+      onChunk?: (session: UploadSession, offset: number) => Promise<void>;
+      /** Stop once this many bytes went (at a chunk's end), leaving the upload open: the caller goes on later. */
+      stopAfter?: number;
+    } = {},
+  ): Promise<{ session: UploadSession; offset: number } | undefined> {
     const chunkSize = Math.max(profile.chunkSize, session.minChunk ?? 0);
     const slicer = new StreamSlicer(body);
     let current = session;
+    const start = options.start ?? 0;
     try {
-      for (let offset = options.start ?? 0; offset < size; ) {
+      for (let offset = start; offset < size; ) {
+        if (options.stopAfter !== undefined && offset - start >= options.stopAfter) {
+          // Not awaited: a cancel can wait for ever on a read workerd keeps pending; the rest is not ours to send.
+          void slicer.cancel().catch(() => undefined);
+          return { session: current, offset };
+        }
         const length = Math.min(chunkSize, size - offset);
         const response = await this.#send('PATCH', current.location, {
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(length), 'content-range': `${offset}-${offset + length - 1}` },
@@ -119,12 +130,13 @@ export class BlobUploader {
       }
       if (!(await slicer.finished())) throw new AppError('UPSTREAM_PROTOCOL', `blob ${digest} is longer than its descriptor's ${size} bytes`);
     } catch (error) {
-      await slicer.cancel().catch(() => undefined);
+      void slicer.cancel().catch(() => undefined); // not awaited, as above
       throw error;
     }
     const response = await this.#send('PUT', withDigest(current.location, digest), { headers: { 'content-length': '0' }, body: '' });
     if (response.status !== 201) throw await upstreamError(response, `closing the upload of ${digest} to ${this.#what}`);
     await discardBody(response);
+    return undefined;
   }
 
   /**

@@ -1,13 +1,17 @@
 // Images at the size of the hosted limits, pushed over the registry API in the global setup: one image
-// of 300 layers, and one repository of 500 tags (each its own manifest over the same two blobs).
+// of 300 layers, one repository of 500 tags (each its own manifest over the same two blobs), and one
+// image with a 64 MiB layer.
 
 import { OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST, sha256, tar } from './oci-layout.js';
+import { noise } from './test-images.js';
 
 export interface BulkFixture {
   /** "ferry-test/layers300:v1" on the anonymous source registry: 300 layers. */
   layers: { repository: string; tag: string; digest: string; count: number };
   /** A repository of 500 tags, t000..t499, each a different manifest. */
   tags: { repository: string; digests: Record<string, string> };
+  /** One layer of 64 MiB (incompressible): a blob that spans Workflow steps. */
+  big: { repository: string; tag: string; digest: string; layer: { digest: string; size: number } };
 }
 
 const LAYERS = 300;
@@ -60,7 +64,12 @@ export async function pushBulkImages(host: string): Promise<BulkFixture> {
   const tagConfig = await pushBlob(host, tagsRepository, new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
   const tags = Array.from({ length: TAGS }, (_, i) => `t${String(i).padStart(3, '0')}`);
   const digests = await inBatches(tags, (tag) => pushManifest(host, tagsRepository, tag, imageManifest(tagConfig, [layer], { 'org.opencontainers.image.version': tag })));
+  const bigRepository = 'ferry-test/big64';
+  const bigLayer = await pushBlob(host, bigRepository, noise(64 * 1024 * 1024, 64));
+  const bigConfig = await pushBlob(host, bigRepository, new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [bigLayer.digest] } })));
+  const bigDigest = await pushManifest(host, bigRepository, 'v1', imageManifest(bigConfig, [bigLayer]));
   return {
+    big: { repository: bigRepository, tag: 'v1', digest: bigDigest, layer: bigLayer },
     layers: { repository: layersRepository, tag: 'v1', digest: layersDigest, count: LAYERS },
     tags: { repository: tagsRepository, digests: Object.fromEntries(tags.map((t, i) => [t, digests[i]!])) },
   };
