@@ -69,26 +69,37 @@ export class StreamSlicer {
     let remaining = size;
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
-        if (remaining === 0) return controller.close();
-        let chunk = this.#leftover;
-        this.#leftover = undefined;
-        if (!chunk) {
-          const { done, value } = await this.#reader.read();
-          if (done) {
-            this.#done = true;
-            return controller.close();
+        // A slice whose request failed is cancelled under a pending read; whatever fails after that
+        // (the read, an enqueue into the cancelled slice) belongs to the failed upload, which reports it.
+        try {
+          if (remaining === 0) return controller.close();
+          let chunk = this.#leftover;
+          this.#leftover = undefined;
+          if (!chunk) {
+            const { done, value } = await this.#reader.read();
+            if (done) {
+              this.#done = true;
+              return controller.close();
+            }
+            chunk = value;
           }
-          chunk = value;
+          if (chunk.byteLength > remaining) {
+            this.#leftover = chunk.subarray(remaining);
+            chunk = chunk.subarray(0, remaining);
+          }
+          remaining -= chunk.byteLength;
+          controller.enqueue(chunk);
+          if (remaining === 0) controller.close();
+        } catch (error) {
+          try {
+            controller.error(error);
+          } catch {
+            // cancelled already
+          }
         }
-        if (chunk.byteLength > remaining) {
-          this.#leftover = chunk.subarray(remaining);
-          chunk = chunk.subarray(0, remaining);
-        }
-        remaining -= chunk.byteLength;
-        controller.enqueue(chunk);
-        if (remaining === 0) controller.close();
       },
-    });
+      // Nothing is read ahead: a slice is pulled only while its request sends it.
+    }, { highWaterMark: 0 });
   }
 
   cancel(reason?: unknown): Promise<void> {
