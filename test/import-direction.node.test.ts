@@ -44,16 +44,29 @@ it('no layer imports one above it, and the core imports no runtime', () => {
 });
 
 // DESIGN.md: the registry layer is closed. It reaches tokens through its TokenStore interface, never KV or
-// the state store. (It still reads the Deps and FerryConfig types; registry options replace them next.)
+// the state store, and gets RegistryOptions (src/registry/options.ts), not Deps or the whole FerryConfig:
+// of config and deps it may name only the types that describe one registry, a fetch and a logger.
 const REGISTRY_MAY_IMPORT = new Set(['errors.ts', 'deps.ts', 'config.ts']);
+const REGISTRY_TYPES_FROM: Record<string, Set<string>> = {
+  'config.ts': new Set(['RegistryConfig', 'Credentials', 'UploadProfile']),
+  'deps.ts': new Set(['FetchLike', 'Logger']),
+};
 
-it('the registry layer imports only itself, errors, and the Deps/config types', () => {
+it('the registry layer imports only itself, errors, and the types of one registry, a fetch and a logger', () => {
   const problems: string[] = [];
   for (const file of sourceFiles(join(SRC, 'registry'))) {
+    const text = readFileSync(file, 'utf8');
     for (const spec of importsOf(file)) {
       if (!spec.startsWith('.')) continue;
       const target = relative(SRC, resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       if (!target.startsWith('registry/') && !REGISTRY_MAY_IMPORT.has(target)) problems.push(`${relative(SRC, file)} imports ${spec}`);
+      const allowed = REGISTRY_TYPES_FROM[target];
+      if (!allowed) continue;
+      for (const statement of text.matchAll(new RegExp(`^\\s*import(\\s+type)?\\s*\\{([^}]*)\\}\\s*from\\s*'${spec.replace(/[.]/g, '\\.')}'`, 'gm'))) {
+        const names = statement[2]!.split(',').map((n) => n.trim().replace(/^type\s+/, '')).filter(Boolean);
+        if (!statement[1]) problems.push(`${relative(SRC, file)} imports values from ${spec}`);
+        for (const name of names) if (!allowed.has(name)) problems.push(`${relative(SRC, file)} imports ${name} from ${spec}`);
+      }
     }
   }
   expect(problems).toEqual([]);

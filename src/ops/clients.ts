@@ -5,11 +5,27 @@ import { detached, type Deps } from '../deps.js';
 import type { FerryConfig } from '../config.js';
 import { TokenCache } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';
+import type { RegistryOptions } from '../registry/options.js';
 import { sharedBackoffGate } from './backoff-gate.js';
 import { tokenStore } from './tokens.js';
 
 // Keyed by the configuration object: every request's Deps of one isolate share it.
 const clients = new WeakMap<FerryConfig, { tokens: TokenCache; byRegistry: Map<string, RegistryClient> }>();
+
+/**
+ * What the registry layer gets of Deps: reached through `deps` at each call, so a test that swaps the
+ * clock or the fetch after the client exists is heard.
+ */
+function registryOptions(deps: Deps): RegistryOptions {
+  return {
+    registries: deps.config.registries,
+    allowPublicRegistries: deps.config.allowPublicRegistries,
+    fetch: (input, init) => deps.fetch(input, init),
+    sleep: (ms) => deps.sleep(ms),
+    now: () => deps.now(),
+    log: deps.log,
+  };
+}
 
 export function registryClient(deps: Deps, registryKey: string): RegistryClient {
   let held = clients.get(deps.config);
@@ -18,6 +34,6 @@ export function registryClient(deps: Deps, registryKey: string): RegistryClient 
   const isolateDeps: Deps = { ...deps, defer: detached };
   if (!held) clients.set(deps.config, (held = { tokens: new TokenCache(isolateDeps, tokenStore(isolateDeps)), byRegistry: new Map() }));
   let client = held.byRegistry.get(registryKey);
-  if (!client) held.byRegistry.set(registryKey, (client = new RegistryClient(deps, registryKey, held.tokens, sharedBackoffGate(isolateDeps, registryKey))));
+  if (!client) held.byRegistry.set(registryKey, (client = new RegistryClient(registryOptions(deps), registryKey, held.tokens, sharedBackoffGate(isolateDeps, registryKey))));
   return client;
 }

@@ -1,7 +1,7 @@
 // Registry authentication: Basic headers and the Bearer token flow (GET realm or OAuth2 POST), with a token cache.
 
 import type { Credentials } from '../config.js';
-import type { Deps } from '../deps.js';
+import type { RegistryIo } from './options.js';
 import { AppError } from '../errors.js';
 import { BodyTooLargeError, readLimited } from './body.js';
 import type { Challenge } from './challenge.js';
@@ -53,7 +53,7 @@ export function mergeScopes(scopes: Iterable<string>): string[] {
 export class TokenCache {
   readonly #memory = new Map<string, { token: string; expiresAt: number }>();
 
-  constructor(private readonly deps: Pick<Deps, 'fetch' | 'now' | 'sleep' | 'log'>, private readonly store: TokenStore) {}
+  constructor(private readonly deps: RegistryIo, private readonly store: TokenStore) {}
 
   async bearerToken(scope: AuthScope, challenge: Challenge, scopes: string[], fresh = false): Promise<string> {
     const realm = challenge.params.realm;

@@ -1,12 +1,12 @@
 // OCI distribution client for one registry: manifests, blobs and tags, reading through mirrors first.
 
-import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import type { TokenCache } from './auth.js';
 import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
 import { RegistryTransport, upstreamError, type Endpoint, type RegistryRequest } from './transport.js';
+import type { RegistryOptions } from './options.js';
 import type { BackoffGate } from './retry.js';
 
 export interface FetchedManifest {
@@ -49,8 +49,8 @@ function isDigest(reference: string): boolean {
 export class RegistryClient {
   readonly transport: RegistryTransport;
 
-  constructor(deps: Deps, registryKey: string, tokens: TokenCache, gate?: BackoffGate) {
-    this.transport = new RegistryTransport(deps, registryKey, tokens, gate);
+  constructor(options: RegistryOptions, registryKey: string, tokens: TokenCache, gate?: BackoffGate) {
+    this.transport = new RegistryTransport(options, registryKey, tokens, gate);
   }
 
   get registryKey(): string {

@@ -1,6 +1,7 @@
 // Decides whether Ferry may send a request to a URL: scheme, configured registries, and private addresses.
 
-import type { FerryConfig, RegistryConfig } from '../config.js';
+import type { RegistryConfig } from '../config.js';
+import type { RegistryReach } from './options.js';
 import { AppError } from '../errors.js';
 
 export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'reserved';
@@ -68,7 +69,7 @@ function parseUrl(raw: string): URL {
 }
 
 /** The registry API itself: configured registries, or public hosts when the config allows them. */
-export function checkRegistryAllowed(config: FerryConfig, registryKey: string): RegistryConfig | undefined {
+export function checkRegistryAllowed(config: RegistryReach, registryKey: string): RegistryConfig | undefined {
   const registry = config.registries.get(registryKey);
   if (registry) return registry;
   const hostname = new URL(`https://${registryKey}`).hostname;
@@ -113,7 +114,7 @@ function allowedHosts(registry: RegistryConfig | undefined, ownHostname: string,
  * blobHosts for redirects and uploads; built in for well-known registries) or another configured
  * registry; private addresses only when configured; plain http only for a registry configured insecure.
  */
-export function checkFollowUrl(config: FerryConfig, registry: RegistryConfig | undefined, registryKey: string, raw: string, kind: FollowKind): URL {
+export function checkFollowUrl(config: RegistryReach, registry: RegistryConfig | undefined, registryKey: string, raw: string, kind: FollowKind): URL {
   const url = parseUrl(raw);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse('ADDRESS_NOT_ALLOWED', `refusing ${url.protocol} URL`);
   if (url.username || url.password) refuse('ADDRESS_NOT_ALLOWED', 'refusing a URL with embedded credentials');

@@ -1,6 +1,6 @@
 // Sends one HTTP request, retrying idempotent ones on 408/429/5xx and network errors with jittered backoff.
 
-import type { Deps } from '../deps.js';
+import type { RegistryIo } from './options.js';
 import { AppError } from '../errors.js';
 import { discardBody } from './body.js';
 
@@ -12,7 +12,7 @@ const MAX_BACKOFF_MS = 4000;
 // A Retry-After longer than this is not worth holding a request open for.
 const MAX_RETRY_AFTER_MS = 30_000;
 
-export type RetryDeps = Pick<Deps, 'fetch' | 'sleep' | 'now'> & { gate?: BackoffGate };
+export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now'> & { gate?: BackoffGate };
 
 /**
  * One backoff state per registry host, shared by every transfer to it: when the host says "slow down"
@@ -20,7 +20,7 @@ export type RetryDeps = Pick<Deps, 'fetch' | 'sleep' | 'now'> & { gate?: Backoff
  * share it further (src/ops/backoff-gate.ts: across isolates and processes, through the state store).
  */
 export interface BackoffGate {
-  wait(deps: Pick<Deps, 'sleep' | 'now'>): Promise<void>;
+  wait(deps: Pick<RegistryIo, 'sleep' | 'now'>): Promise<void>;
   holdUntil(time: number): void;
 }
 
@@ -28,7 +28,7 @@ export interface BackoffGate {
 export class HostGate implements BackoffGate {
   #notBefore = 0;
 
-  async wait(deps: Pick<Deps, 'sleep' | 'now'>): Promise<void> {
+  async wait(deps: Pick<RegistryIo, 'sleep' | 'now'>): Promise<void> {
     const ms = this.#notBefore - deps.now();
     if (ms > 0) await deps.sleep(ms);
   }

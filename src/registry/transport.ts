@@ -1,12 +1,12 @@
 // Sends requests to one registry: egress checks, auth per endpoint, retries, and redirects followed by hand.
 
 import type { Credentials, RegistryConfig } from '../config.js';
-import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
 import { discardBody, readLimited } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
 import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
+import type { RegistryOptions } from './options.js';
 import { describeUrl, fetchWithRetry, HostGate, type BackoffGate } from './retry.js';
 
 const MAX_REDIRECTS = 5;
@@ -37,16 +37,16 @@ type AuthState = { kind: 'none' } | { kind: 'challenges'; challenges: Challenge[
 export class RegistryTransport {
   readonly registryKey: string;
   readonly registry: RegistryConfig | undefined;
-  readonly #deps: Deps;
+  readonly #options: RegistryOptions;
   readonly #tokens: TokenCache;
   readonly #auth = new Map<string, AuthState>();
   readonly #gate: BackoffGate;
 
-  constructor(deps: Deps, registryKey: string, tokens: TokenCache, gate: BackoffGate = new HostGate()) {
-    this.#deps = deps;
+  constructor(options: RegistryOptions, registryKey: string, tokens: TokenCache, gate: BackoffGate = new HostGate()) {
+    this.#options = options;
     this.#gate = gate;
     this.registryKey = registryKey;
-    this.registry = checkRegistryAllowed(deps.config, registryKey);
+    this.registry = checkRegistryAllowed(options, registryKey);
     this.#tokens = tokens;
   }
 
@@ -61,7 +61,7 @@ export class RegistryTransport {
     return { base: registryBaseUrl(this.registry, this.registryKey), credentials: this.registry?.credentials, mirror: false };
   }
 
-  checkUrl = (raw: string, kind: FollowKind): URL => checkFollowUrl(this.#deps.config, this.registry, this.registryKey, raw, kind);
+  checkUrl = (raw: string, kind: FollowKind): URL => checkFollowUrl(this.#options, this.registry, this.registryKey, raw, kind);
 
   async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
     // `path` may be an absolute URL the registry gave us (an upload Location): check it like a redirect.
@@ -140,7 +140,7 @@ export class RegistryTransport {
       const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
       const init: RequestInit & { duplex?: 'half' } = { method, headers, body, redirect: 'manual' };
       if (body instanceof ReadableStream) init.duplex = 'half'; // Node's fetch needs it for a streamed body
-      const response = await fetchWithRetry({ ...this.#deps, gate: this.#gate }, current, init, idempotent && !(body instanceof ReadableStream));
+      const response = await fetchWithRetry({ ...this.#options, gate: this.#gate }, current, init, idempotent && !(body instanceof ReadableStream));
       const location = response.headers.get('location');
       if (!REDIRECT_STATUS.has(response.status) || !location) return response;
       await discardBody(response);

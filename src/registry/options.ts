@@ -1,0 +1,20 @@
+// What the registry layer is given by the service: network, clock and log, and which registries it may
+// reach. Not the service's Deps or whole configuration: this layer knows registries, nothing else.
+
+import type { RegistryConfig } from '../config.js';
+import type { FetchLike, Logger } from '../deps.js';
+
+/** Which registries may be called: the configured ones, and other public hosts when allowed. */
+export interface RegistryReach {
+  registries: ReadonlyMap<string, RegistryConfig>;
+  allowPublicRegistries: boolean;
+}
+
+export interface RegistryIo {
+  fetch: FetchLike;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  log: Logger;
+}
+
+export interface RegistryOptions extends RegistryReach, RegistryIo {}
