@@ -4,7 +4,7 @@
 
 import { expect, inject, it } from 'vitest';
 import type { JobQueue } from '../src/deps.js';
-import { blobStepName, type BlobStep } from '../src/ops/job-steps.js';
+import { blobStepName, expandPlan, type CompactPlan } from '../src/ops/job-steps.js';
 import { createCopyJob, getJob, MAX_JOB_WAKES, reviveStaleJobs, runJob, updateJob } from '../src/ops/jobs.js';
 import { uniqueRepository } from './support/copying.js';
 import { makeService } from './support/service.js';
@@ -114,7 +114,7 @@ it.runIf(runtimeName === 'workerd')("worker.ts's cron trigger wakes a silent job
   expect(record, JSON.stringify(record)).toMatchObject({ state: 'done', runs: 2, result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
   // The instance ran in steps: the plan, a step per blob, then the job step.
   await instance.waitForStatus('complete');
-  const blobs = (await instance.waitForStepResult({ name: 'plan blobs' })) as BlobStep[];
+  const blobs = expandPlan((await instance.waitForStepResult({ name: 'plan blobs' })) as CompactPlan);
   expect(blobs.length).toBeGreaterThan(0);
   for (const blob of blobs) expect(await instance.waitForStepResult({ name: blobStepName(blob) })).toBe('done');
   expect(await instance.waitForStepResult({ name: 'run job' })).toBe('done');

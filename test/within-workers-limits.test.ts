@@ -5,6 +5,7 @@
 
 import { runtimeName } from '@test-runtime';
 import { describe, expect, inject, it } from 'vitest';
+import { expandPlan, type CompactPlan } from '../src/ops/job-steps.js';
 import { reviveStaleJobs, updateJob } from '../src/ops/jobs.js';
 import { judge, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
@@ -68,6 +69,17 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     // Each instance stayed within its budget (the platform fails the test otherwise); the batches did the copying.
     for (const batch of job.batches as string[]) expect(service.workflows!.instances.get(batch)!.meter.subrequests).toBeGreaterThan(300);
   }, 90_000);
+
+  it("a 300-layer job's plan step returns under 100 bytes a blob, far inside a step's 1 MiB", async () => {
+    const { repository, tag, digest, count } = fixture.bulk.layers;
+    const service = makeService({ registries }, { jobs: true });
+    const answer = await post(service, { source: `${source}/${repository}:${tag}`, target: `${target}/${uniqueRepository('limits/plan')}:${tag}`, wait: false });
+    const { id } = (await answer.json()) as { id: string };
+    expect(await waitForJob(service, id, {}, 60)).toMatchObject({ state: 'done', result: { digest } });
+    const plan = service.workflows!.instances.get(id)!.results.get('plan blobs');
+    expect(expandPlan(plan as CompactPlan)).toHaveLength(count + 1);
+    expect(JSON.stringify(plan).length / (count + 1)).toBeLessThan(100);
+  }, 60_000);
 
   it('with the clock frozen, a job whose blobs are in place completes, and nothing is written to KV for it', async () => {
     const service = makeService({ registries }, { jobs: true });
