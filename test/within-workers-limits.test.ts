@@ -6,7 +6,7 @@
 import { runtimeName } from '@test-runtime';
 import { describe, expect, inject, it } from 'vitest';
 import { expandPlan, type CompactPlan } from '../src/ops/job-steps.js';
-import { reviveStaleJobs, updateJob } from '../src/ops/jobs.js';
+import { createPromotionJob, reviveStaleJobs, updateJob } from '../src/ops/jobs.js';
 import { judge, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
 
@@ -80,6 +80,27 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     expect(expandPlan(plan as CompactPlan)).toHaveLength(count + 1);
     expect(JSON.stringify(plan).length / (count + 1)).toBeLessThan(100);
   }, 60_000);
+
+  it("a promotion of 300 layers to 4 targets moves each target's blobs in an instance of its own", async () => {
+    const { repository, tag, digest } = fixture.bulk.layers;
+    const prod = [0, 1, 2, 3].map(() => uniqueRepository('limits/promote'));
+    const service = makeService(
+      {
+        registries,
+        promotion: { rules: [{ name: 'wide', source: { repository: `${source}/${repository}`, tags: { exact: tag } }, targets: prod.map((p) => ({ repository: `${target}/${p}`, tags: ['{tag}'] })) }] },
+      },
+      // In one instance the blobs alone would take 4 x 301 x 4 = 4,816 subrequests.
+      { jobs: true, platform: { subrequestsPerInstance: 4000 } },
+    );
+    const job = await createPromotionJob(service.deps, { source: `${source}/${repository}:${tag}`, rule: 'wide' }, 'test');
+    await service.deps.jobs!.enqueue(job.id);
+    const done = await waitForJob(service, job.id, {}, 80);
+    expect(done, JSON.stringify(done).slice(0, 1000)).toMatchObject({ state: 'done', batches: [0, 1, 2, 3].map((i) => `${job.id}.t${i}`) });
+    const raw = (await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw;
+    for (const p of prod) expect((await judge(fixture.judge, 'raw', `${target}/${p}:${tag}`)).raw).toBe(raw);
+    for (const batch of done.batches as string[]) expect(service.workflows!.instances.get(batch)!.meter.subrequests).toBeGreaterThan(1000);
+    expect(digest).toMatch(/^sha256:/);
+  }, 90_000);
 
   it('with the clock frozen, a job whose blobs are in place completes, and nothing is written to KV for it', async () => {
     const service = makeService({ registries }, { jobs: true });

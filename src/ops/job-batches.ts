@@ -1,13 +1,14 @@
-// A many-tags job (`tags: "all"` or `match`) on a durable step engine is cut into batches of tags, each a
-// job (and Workflow instance) of its own: a Workflow instance has one budget of subrequests for all its
-// steps, so one instance for thousands of tags would run out. The parent lists the tags once, starts the
-// batches, and waits for them, its record kept fresh while it waits; it ends done with every batch's
-// results, or failed with the first failed batch's error.
+// Work cut into batches, each a job (and Workflow instance) of its own: an instance has one budget of
+// subrequests for all its steps. A many-tags job (`tags: "all"` or `match`) lists its tags once, starts a
+// batch per TAGS_PER_BATCH tags, and ends done with every batch's results or failed as the first failed
+// batch. A promotion to many targets moves each target's blobs in a batch, then pushes the manifests
+// itself, finding the blobs in place. The parent waits with its record kept fresh.
 
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { selectTags, type ManyCopyResult } from './copy.js';
 import { createJobRecord, getJob, updateJob, type JobRecord } from './jobs.js';
+import type { CompactPlan } from './job-steps.js';
 
 /** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
 export const TAGS_PER_BATCH = 100;
@@ -51,6 +52,40 @@ export async function startBatches(deps: Deps, id: string, tags: string[]): Prom
   }
   await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, batches: ids }));
   return ids;
+}
+
+/** A promotion's blobs, a batch per target (ids <job>.t<n>): each brings its blobs and is done. */
+export async function startBlobBatches(deps: Deps, id: string, plan: CompactPlan): Promise<string[]> {
+  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
+  const parent = await getJob(deps, id);
+  if (!parent || finished(parent)) return [];
+  const ids: string[] = [];
+  for (const [i, group] of plan.groups.entries()) {
+    const now = new Date(deps.now()).toISOString();
+    const batch: JobRecord = {
+      id: `${id}.t${i}`,
+      kind: 'copy',
+      request: { source: group.source, target: group.target },
+      blobs: { mediaTypes: plan.mediaTypes, groups: [group] },
+      parent: id,
+      caller: parent.caller,
+      state: 'queued',
+      createdAt: now,
+      updatedAt: now,
+      runs: 0,
+      progress: { blobsDone: 0, blobsTotal: group.blobs.length },
+    };
+    await createJobRecord(deps, batch);
+    await deps.jobs.enqueue(batch.id);
+    ids.push(batch.id);
+  }
+  await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'running', batches: ids }));
+  return ids;
+}
+
+/** A blob batch is done once its blob steps ran (a blob that failed there is the promotion's to retry). */
+export async function finishBlobBatch(deps: Deps, id: string): Promise<void> {
+  await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'done' }));
 }
 
 /** How many batches are unfinished; the parent's progress (and its heartbeat) is written from theirs. */

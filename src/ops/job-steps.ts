@@ -12,7 +12,7 @@ import { BlobMemory, transferBlob, transferBlobPart, type UploadPoint } from './
 import { silentReporter } from './copy-events.js';
 import { planCopy } from './copy-plan.js';
 import { copiesManyTags } from './copy.js';
-import { checkBatches, finishBatches, listJobTags, startBatches } from './job-batches.js';
+import { checkBatches, finishBatches, finishBlobBatch, listJobTags, startBatches, startBlobBatches } from './job-batches.js';
 import { getJob, noteProgress, progressWriter, runJob, type JobRecord } from './jobs.js';
 import { runPool } from './pool.js';
 import { planPromotion } from './promote.js';
@@ -134,50 +134,73 @@ const BATCH_CHECK_MS = 10_000;
 async function runInBatches(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
   const tags = await steps.do('list tags', () => listJobTags(deps, id));
   const batches = await steps.do('start batches', () => startBatches(deps, id, tags));
+  await awaitBatches(deps, id, steps, batches);
+  await steps.do('finish batches', async () => (await finishBatches(deps, id, batches), 'done'));
+}
+
+// Subrequests of one instance's blob steps (4 a streamed blob) above which a promotion to several targets
+// hands each target's blobs to an instance of its own: an instance has 10,000 for all its steps.
+const INSTANCE_BLOB_SUBREQUESTS = 4000;
+
+/** Each blob in its step (or steps, in parts), a few at a time; a failed one is left to the job step. */
+async function runBlobSteps(deps: Deps, id: string, steps: DurableSteps, blobs: BlobStep[]): Promise<void> {
+  let done = 0;
+  const writer = progressWriter(deps, () => {
+    const progress = { blobsDone: done, blobsTotal: blobs.length };
+    return () => noteProgress(deps, id, progress);
+  });
+  await noteProgress(deps, id, { blobsDone: 0, blobsTotal: blobs.length });
+  try {
+    await runPool(blobs, deps.config.copyConcurrency, async (blob) => {
+      try {
+        // A blob in parts: each step starts where the last one's output says. A blob that started over
+        // takes more parts; one that keeps starting over fails here and is tried again by the job step.
+        let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob));
+        const maxParts = 2 * Math.ceil(blob.size / deps.config.jobStepBytes) + 2;
+        for (let part = 2; point !== 'done'; part++) {
+          if (part > maxParts) throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: no end after ${maxParts} steps`);
+          const from: UploadPoint = point;
+          point = await steps.do(`${blobStepName(blob)} part ${part}`, () => transferJobBlob(deps, blob, from));
+        }
+      } catch (error) {
+        // The job step tries this blob again, and reports it if it fails there too.
+        deps.log.warn('job: blob step failed', { id, blob: blob.digest, reason: error instanceof Error ? error.message : 'unknown' });
+      }
+      done++;
+      writer.changed();
+    });
+  } finally {
+    await writer.stop();
+  }
+}
+
+/** Waits for batches started by `start`, looking every BATCH_CHECK_MS; returns their ids. */
+async function awaitBatches(deps: Deps, id: string, steps: DurableSteps, ids: string[]): Promise<void> {
   for (let round = 0; ; round++) {
-    if ((await steps.do(`check batches ${round}`, () => checkBatches(deps, id, batches))) === 0) break;
+    if ((await steps.do(`check batches ${round}`, () => checkBatches(deps, id, ids))) === 0) return;
     await steps.sleep(`wait for batches ${round}`, BATCH_CHECK_MS);
   }
-  await steps.do('finish batches', async () => (await finishBatches(deps, id, batches), 'done'));
 }
 
 /**
  * Runs a job as steps: plan, each blob (a few at a time), then the job, which finds the blobs in place. A
- * many-tags job (not itself a batch) runs in batches instead.
+ * many-tags job (not itself a batch) runs in batches instead; a promotion whose blobs for all its targets
+ * would pass an instance's budget moves each target's blobs in a batch of its own first.
  */
 export async function runJobInSteps(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
   const job = await getJob(deps, id);
   if (job && !job.tags && job.kind === 'copy' && copiesManyTags(job.request) && deps.jobs) return runInBatches(deps, id, steps);
-  const blobs = expandPlan(await steps.do('plan blobs', async () => compactPlan(await planJobBlobs(deps, id))));
-  if (blobs.length) {
-    let done = 0;
-    const writer = progressWriter(deps, () => {
-      const progress = { blobsDone: done, blobsTotal: blobs.length };
-      return () => noteProgress(deps, id, progress);
-    });
-    await noteProgress(deps, id, { blobsDone: 0, blobsTotal: blobs.length });
-    try {
-      await runPool(blobs, deps.config.copyConcurrency, async (blob) => {
-        try {
-          // A blob in parts: each step starts where the last one's output says. A blob that started over
-          // takes more parts; one that keeps starting over fails here and is tried again by the job step.
-          let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob));
-          const maxParts = 2 * Math.ceil(blob.size / deps.config.jobStepBytes) + 2;
-          for (let part = 2; point !== 'done'; part++) {
-            if (part > maxParts) throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: no end after ${maxParts} steps`);
-            const from: UploadPoint = point;
-            point = await steps.do(`${blobStepName(blob)} part ${part}`, () => transferJobBlob(deps, blob, from));
-          }
-        } catch (error) {
-          // The job step tries this blob again, and reports it if it fails there too.
-          deps.log.warn('job: blob step failed', { id, blob: blob.digest, reason: error instanceof Error ? error.message : 'unknown' });
-        }
-        done++;
-        writer.changed();
-      });
-    } finally {
-      await writer.stop();
-    }
+  if (job?.blobs) {
+    // A batch of a promotion's blobs for one target: its blobs, then it is done; the promotion pushes.
+    await runBlobSteps(deps, id, steps, expandPlan(job.blobs));
+    await steps.do('blobs placed', async () => (await finishBlobBatch(deps, id), 'done'));
+    return;
   }
+  const plan = await steps.do('plan blobs', async () => compactPlan(await planJobBlobs(deps, id)));
+  const blobs = expandPlan(plan);
+  if (job?.kind === 'promote' && deps.jobs && plan.groups.length > 1 && 4 * blobs.length > INSTANCE_BLOB_SUBREQUESTS) {
+    const batches = await steps.do('start target batches', () => startBlobBatches(deps, id, plan));
+    await awaitBatches(deps, id, steps, batches);
+  } else if (blobs.length) await runBlobSteps(deps, id, steps, blobs);
   await steps.do('run job', async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0 }), 'done'));
 }

@@ -13,6 +13,7 @@ import { executePromotion, planPromotion, type PromotionPlan } from './promote.j
 import { findRule } from './rules-store.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
 import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from './copy.js';
+import type { CompactPlan } from './job-steps.js';
 
 export interface JobRecord {
   id: string;
@@ -39,6 +40,8 @@ export interface JobRecord {
   parent?: string;
   /** A many-tags job cut into batches: their job ids. */
   batches?: string[];
+  /** A batch of a promotion's blobs for one target (src/ops/job-batches.ts): what it brings there. */
+  blobs?: CompactPlan;
 }
 
 // Job records stay a week for `GET /v1/jobs/<id>`.

@@ -275,7 +275,7 @@ export interface EmulatedStep {
   sleep(name: string, ms: number): Promise<void>;
 }
 
-const EMULATED_SLEEP_MS = 50;
+const EMULATED_SLEEP_MS = 200;
 
 type InstanceStatus = 'queued' | 'running' | 'complete' | 'errored' | 'terminated';
 
