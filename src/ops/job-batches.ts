@@ -25,62 +25,47 @@ export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
   return selectTags(deps, job.request);
 }
 
-/** Creates (once) and queues a job per batch of tags; the parent runs, naming them. Returns their ids. */
-export async function startBatches(deps: Deps, id: string, tags: string[]): Promise<string[]> {
+/**
+ * Creates (once: the ids derive from the parent's) and queues a job per batch, the parent's caller
+ * owning each; the parent runs, naming them. Returns their ids.
+ */
+async function startJobs(deps: Deps, parent: JobRecord, batches: Pick<JobRecord, 'id' | 'request' | 'tags' | 'blobs' | 'progress'>[]): Promise<string[]> {
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
+  for (const fields of batches) {
+    const now = new Date(deps.now()).toISOString();
+    await createJobRecord(deps, { kind: 'copy', parent: parent.id, caller: parent.caller, state: 'queued', createdAt: now, updatedAt: now, runs: 0, ...fields });
+    await deps.jobs.enqueue(fields.id);
+  }
+  const ids = batches.map((b) => b.id);
+  await updateJob(deps, parent.id, (job) => (finished(job) ? null : { ...job, state: 'running', batches: ids }));
+  return ids;
+}
+
+/** A many-tags job: a batch per TAGS_PER_BATCH tags (ids <job>.<n>), each copying its tags. */
+export async function startBatches(deps: Deps, id: string, tags: string[]): Promise<string[]> {
   const parent = await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 }));
   if (!parent || finished(parent)) return [];
-  const ids: string[] = [];
+  const batches = [];
   for (let i = 0; i * TAGS_PER_BATCH < tags.length; i++) {
-    const now = new Date(deps.now()).toISOString();
-    const batch: JobRecord = {
-      id: batchId(id, i),
-      kind: 'copy',
-      request: parent.request,
-      tags: tags.slice(i * TAGS_PER_BATCH, (i + 1) * TAGS_PER_BATCH),
-      parent: id,
-      caller: parent.caller,
-      state: 'queued',
-      createdAt: now,
-      updatedAt: now,
-      runs: 0,
-      progress: { blobsDone: 0, blobsTotal: 0 },
-    };
-    await createJobRecord(deps, batch);
-    await deps.jobs.enqueue(batch.id);
-    ids.push(batch.id);
+    batches.push({ id: batchId(id, i), request: parent.request, tags: tags.slice(i * TAGS_PER_BATCH, (i + 1) * TAGS_PER_BATCH), progress: { blobsDone: 0, blobsTotal: 0 } });
   }
-  await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, batches: ids }));
-  return ids;
+  return startJobs(deps, parent, batches);
 }
 
 /** A promotion's blobs, a batch per target (ids <job>.t<n>): each brings its blobs and is done. */
 export async function startBlobBatches(deps: Deps, id: string, plan: CompactPlan): Promise<string[]> {
-  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
   const parent = await getJob(deps, id);
   if (!parent || finished(parent)) return [];
-  const ids: string[] = [];
-  for (const [i, group] of plan.groups.entries()) {
-    const now = new Date(deps.now()).toISOString();
-    const batch: JobRecord = {
+  return startJobs(
+    deps,
+    parent,
+    plan.groups.map((group, i) => ({
       id: `${id}.t${i}`,
-      kind: 'copy',
       request: { source: group.source, target: group.target },
       blobs: { mediaTypes: plan.mediaTypes, groups: [group] },
-      parent: id,
-      caller: parent.caller,
-      state: 'queued',
-      createdAt: now,
-      updatedAt: now,
-      runs: 0,
       progress: { blobsDone: 0, blobsTotal: group.blobs.length },
-    };
-    await createJobRecord(deps, batch);
-    await deps.jobs.enqueue(batch.id);
-    ids.push(batch.id);
-  }
-  await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'running', batches: ids }));
-  return ids;
+    })),
+  );
 }
 
 /** A blob batch is done once its blob steps ran (a blob that failed there is the promotion's to retry). */
