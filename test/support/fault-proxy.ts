@@ -5,7 +5,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { handleTransportFault } from './transport-faults.js';
 
-export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location';
+export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location';
 
 export interface FaultProxy {
   server: Server;
@@ -80,8 +80,19 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
     for (const h of ['x-ferry-fault', 'x-ferry-fault-id', 'x-ferry-fault-arg']) delete headers[h];
     const url = new URL(req.url ?? '/', 'http://proxy');
     const paginate = fault === 'paginate-tags' && TAGS_PATH.test(url.pathname);
+    const hostile = fault === 'hostile-tags' && TAGS_PATH.test(url.pathname);
     const path = paginate ? url.pathname : req.url;
     const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path, headers }, (up) => {
+      if (hostile && up.statusCode === 200) {
+        // A hostile registry's tag list: the tag x-ferry-fault-arg names, which no registry may hold.
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const doc = JSON.parse(Buffer.concat(chunks).toString()) as { name: string; tags: string[] };
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...doc, tags: [...doc.tags, String(req.headers['x-ferry-fault-arg'])] }));
+        });
+        return;
+      }
       if (paginate && up.statusCode === 200) {
         const chunks: Buffer[] = [];
         up.on('data', (c: Buffer) => chunks.push(c));
