@@ -29,6 +29,8 @@ export interface CopyRequest {
 
 export interface ManyCopyResult {
   results: CopyResult[];
+  /** Tags the source listed that are not valid tags (a hostile or broken registry): not copied. */
+  skipped?: { tag: string; reason: string }[];
 }
 
 interface SingleCopy {
@@ -135,7 +137,10 @@ async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter
   // Caches as for one copy (KV allows 1,000 operations per invocation): the first tag reads and writes
   // them; later tags look first in the target repository, where the first tags put their shared blobs.
   let memory: BlobMemory | undefined;
-  for (const tag of options.selectedTags ?? (await selectTags(deps, request))) {
+  const listed = options.selectedTags ?? (await selectTags(deps, request));
+  // A tag from a registry is checked before it names anything: "../../x/manifests/y" would name another path.
+  const skipped = listed.filter((t) => !isValidTag(t)).map((tag) => ({ tag, reason: 'not a valid tag: the source registry listed it, Ferry did not copy it' }));
+  for (const tag of listed.filter(isValidTag)) {
     options.signal?.throwIfAborted();
     results.push(
       await copySingle(deps, {
@@ -152,7 +157,7 @@ async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter
     );
     if (!memory) (memory = BlobMemory.none(target.registry)).assume(target.repository);
   }
-  return { results };
+  return skipped.length ? { results, skipped } : { results };
 }
 
 async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): Promise<CopyResult> {

@@ -89,7 +89,9 @@ export async function checkBatches(deps: Deps, id: string, ids: string[]): Promi
 export async function finishBatches(deps: Deps, id: string, ids: string[]): Promise<void> {
   const batches = await Promise.all(ids.map((b) => getJob(deps, b)));
   const failed = batches.find((b) => b?.state === 'failed' || !b);
-  const result: ManyCopyResult = { results: batches.flatMap((b) => (b?.result && 'results' in b.result ? b.result.results : [])) };
+  const many = batches.map((b) => (b?.result && 'results' in b.result ? b.result : { results: [] }));
+  const skipped = many.flatMap((m) => m.skipped ?? []);
+  const result: ManyCopyResult = { results: many.flatMap((m) => m.results), ...(skipped.length ? { skipped } : {}) };
   await updateJob(deps, id, (job) => {
     if (finished(job)) return null;
     if (failed || !batches.length) {

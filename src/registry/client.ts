@@ -5,6 +5,7 @@ import type { TokenCache } from './auth.js';
 import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
+import { isValidDigest, isValidTag } from './reference.js';
 import { RegistryTransport, upstreamError, type Endpoint, type RegistryRequest } from './transport.js';
 import type { RegistryOptions } from './options.js';
 import type { BackoffGate } from './retry.js';
@@ -46,6 +47,19 @@ function isDigest(reference: string): boolean {
   return reference.includes(':');
 }
 
+// Every request path is built here from checked parts: a tag or digest a registry handed us (a tag list,
+// a descriptor) can name no other path, such as "../../other/repo/manifests/latest".
+function checkedReference(reference: string): string {
+  if (isDigest(reference) ? isValidDigest(reference) : isValidTag(reference)) return reference;
+  throw new AppError('UPSTREAM_PROTOCOL', `"${reference.slice(0, 200)}" is not a valid ${isDigest(reference) ? 'digest' : 'tag'}`);
+}
+
+const manifestPath = (repository: string, reference: string) => `/v2/${repository}/manifests/${checkedReference(reference)}`;
+const blobPath = (repository: string, digest: string) => {
+  if (!isValidDigest(digest)) throw new AppError('UPSTREAM_PROTOCOL', `"${digest.slice(0, 200)}" is not a valid digest`);
+  return `/v2/${repository}/blobs/${digest}`;
+};
+
 export class RegistryClient {
   readonly transport: RegistryTransport;
 
@@ -84,7 +98,7 @@ export class RegistryClient {
     return this.#read(async (endpoint) => {
       const response = await this.#request(endpoint, repository, {
         method: 'GET',
-        path: `/v2/${repository}/manifests/${reference}`,
+        path: manifestPath(repository, reference),
         headers: { accept: MANIFEST_ACCEPT },
       });
       if (!response.ok) throw await upstreamError(response, what);
@@ -108,7 +122,7 @@ export class RegistryClient {
     return this.#read(async (endpoint) => {
       const response = await this.#request(endpoint, repository, {
         method: 'HEAD',
-        path: `/v2/${repository}/manifests/${reference}`,
+        path: manifestPath(repository, reference),
         headers: { accept: MANIFEST_ACCEPT },
       });
       await discardBody(response);
@@ -130,7 +144,7 @@ export class RegistryClient {
 
   async headBlob(repository: string, digest: string, options: ReadOptions = {}): Promise<{ size: number } | null> {
     return this.#read(async (endpoint) => {
-      const response = await this.#request(endpoint, repository, { method: 'HEAD', path: `/v2/${repository}/blobs/${digest}` });
+      const response = await this.#request(endpoint, repository, { method: 'HEAD', path: blobPath(repository, digest) });
       await discardBody(response);
       if (response.status === 404) return null;
       if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
@@ -143,7 +157,7 @@ export class RegistryClient {
     const what = `push of manifest ${this.registryKey}/${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
     const response = await this.transport.request(this.transport.primaryEndpoint(), {
       method: 'PUT',
-      path: `/v2/${repository}/manifests/${reference}`,
+      path: manifestPath(repository, reference),
       scopes: [pushScope(repository)],
       headers: { 'content-type': mediaType },
       body: bytes as Uint8Array<ArrayBuffer>,
@@ -162,7 +176,7 @@ export class RegistryClient {
     return this.#read(async (endpoint) => {
       const response = await this.#request(endpoint, repository, {
         method: 'GET',
-        path: `/v2/${repository}/blobs/${digest}`,
+        path: blobPath(repository, digest),
         ...(options.from ? { headers: { range: `bytes=${options.from}-` } } : {}),
       });
       if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);

@@ -120,6 +120,13 @@ export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
 
+/** A digest of a known algorithm with its exact lowercase-hex length. */
+export function isValidDigest(digest: string): boolean {
+  if (!DIGEST.test(digest)) return false;
+  const [algorithm, hex] = digest.split(':') as [string, string];
+  return hex.length === DIGEST_HEX_LENGTH[algorithm] && /^[a-f0-9]+$/.test(hex);
+}
+
 /** Whether the text names a tag itself (parseReference fills in "latest" when it does not). */
 export function hasExplicitTag(input: string): boolean {
   const name = input.split('@')[0] ?? '';
