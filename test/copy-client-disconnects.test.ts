@@ -38,3 +38,15 @@ it('an NDJSON copy whose client disconnects mid-copy completes as the job the re
   const audit = (await (await service.app.request('/v1/audit')).json()) as { records: { outcome: string; job?: string }[] };
   expect(audit.records.filter((r) => r.job === job.id).map((r) => r.outcome).sort()).toEqual(['handed-over', 'ok']);
 }, 90_000);
+
+it('without a job runner a streamed copy promises no job, and runs to its end', async () => {
+  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const answer = await service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('disconnect/no-runner')}:v1` }),
+  });
+  expect(answer.headers.get('ferry-job')).toBeNull();
+  const events = new TextDecoder().decode(await answer.arrayBuffer()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  expect(events.at(-1)).toMatchObject({ type: 'done', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
+});

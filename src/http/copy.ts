@@ -93,8 +93,10 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     }
 
     // The copy runs in this request while it fits: its plans are priced before bytes move, and the client
-    // may go away. Either way the rest goes on as a job under an id the client is told at once.
+    // may go away. Either way the rest goes on as a job under an id the client is told at once, where a
+    // job runner exists; without one, a disconnect leaves the copy running as it is.
     const jobId = crypto.randomUUID();
+    const canHandOver = deps.jobs !== undefined;
     const stop = new AbortController();
     let handedOver: Promise<JobRecord> | undefined;
     const handOver = (reason: string) => {
@@ -104,7 +106,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     const account = new SyncAccount(deps.config.syncBudget);
     const options = { ...(selectedTags ? { selectedTags } : {}), admit: (cost: PlanCost) => account.admit(cost), signal: stop.signal };
     const clientGone = () => void handOver(DISCONNECTED).catch((error: unknown) => deps.log.error('copy: could not hand over to a job', { id: jobId, error: error instanceof Error ? error.message : 'unknown' }));
-    c.req.raw.signal?.addEventListener('abort', clientGone);
+    if (canHandOver) c.req.raw.signal?.addEventListener('abort', clientGone);
     // Settles the copy: audited as done or failed, unless its rest was handed to a job (audited so there).
     const settle = async (reporter: CopyReporter): Promise<{ result: CopyResult | ManyCopyResult } | { job: JobRecord; reason: string }> => {
       try {
@@ -137,7 +139,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
       if (!open) return;
       writer.write(encoder.encode(encodeEvent(format, event))).catch(() => {
         open = false; // the client went away (where the runtime gives no request signal, this tells)
-        clientGone();
+        if (canHandOver) clientGone();
       });
     };
     const run = settle({ emit: send, wantsProgress: true })
@@ -163,7 +165,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
         'cache-control': 'no-store',
         'content-encoding': 'identity',
         // Where the copy goes on if this stream ends before its last event (a disconnect, a plan too big).
-        [JOB_HEADER]: jobUrl(jobId),
+        ...(canHandOver ? { [JOB_HEADER]: jobUrl(jobId) } : {}),
       },
     });
   });
