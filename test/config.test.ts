@@ -27,8 +27,23 @@ describe('parseConfig', () => {
     [{ jobs: { staleAfterSeconds: 1 } }, 'jobs.staleAfterSeconds: expected seconds >= 3'],
     [{ jobs: { staleAfter: 10 } }, 'unknown field "staleAfter"'],
     ['{not json', 'not valid JSON'],
+    [{ promotion: { rules: [{ name: 'r', source: { repository: 'a.io/x/*' }, targets: [{ repository: 'a.io/y', tags: ['{tag}'] }], requireSignatures: true }] } }, 'promotion.rules[0]: unknown field "requireSignatures"'],
+    [{ callers: { grants: [{ apiKey: 'k', actions: ['inspect'], repositories: ['a.io/**'], repository: 'x' }] } }, 'callers.grants[0]: unknown field "repository"'],
+    [{ webhooks: { receivers: { r: { format: 'github', registry: 'a.io', secret: 'x'.repeat(20), secrett: 'y' } } } }, 'webhooks.receivers.r: unknown field "secrett"'],
+    [{ limits: { indexChildren: 0 } }, 'limits.indexChildren'],
+    [{ copy: { syncBudget: { subrequest: 1 } } }, 'copy.syncBudget: unknown field "subrequest"'],
   ])('refuses %j', (input, message) => {
     expect(() => parseConfig(input)).toThrowError(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining(message) }));
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    try {
+      parseConfig({ registries: { 'a.io': { insecrue: true } }, cache: { tagTtlSeconds: -1 }, jobz: {} });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as { details: { problems: { path: string; message: string }[] } }).details.problems;
+      expect(problems.map((p) => p.path).sort()).toEqual(['cache.tagTtlSeconds', 'registries["a.io"]', 'top level']);
+    }
   });
 
   it('never puts a secret value in its errors', () => {

@@ -3,6 +3,7 @@
 // cap, and tag lists paginated with n/last and Link (2.8 ignores n on tags/list; v3 pages them).
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { handleHostileDocument } from './hostile-documents.js';
 import { handleTransportFault } from './transport-faults.js';
 
 export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location';
@@ -56,6 +57,7 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
   const storage = await startStorage(targetPort, storagePort);
   const server = createServer((req, res) => {
     if (handleTransportFault(req, res, targetPort)) return;
+    if (handleHostileDocument(req, res, storage.host)) return;
     const fault = req.headers['x-ferry-fault'] as Fault | undefined;
     if (fault === 'redirect-blobs' && req.method === 'GET' && BLOB_PATH.test(req.url ?? '')) {
       res.writeHead(307, { location: `http://${storage.host}${req.url}` }).end();
