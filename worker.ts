@@ -3,6 +3,7 @@
 // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; the root tsconfig has no Workers types.
 import { DurableObject, WorkflowEntrypoint } from 'cloudflare:workers';
 import { parseConfig } from './src/config.js';
+import { LOCAL_DEFAULT_CONFIG } from './src/local-default.js';
 import { failJob, reviveStaleJobs } from './src/ops/jobs.js';
 import { runJobInSteps } from './src/ops/job-steps.js';
 import { consoleLogger, realSleep, type Deps, type JobQueue } from './src/deps.js';
@@ -36,6 +37,8 @@ export interface Env {
   FERRY_JOBS?: WorkflowBinding;
   /** The JSON configuration document (a var, or a secret when it holds credentials). */
   FERRY_CONFIG?: string;
+  /** Set by `npm start` only ("loopback"): without FERRY_CONFIG, use the local default instead of no callers. */
+  FERRY_LOCAL_DEFAULT?: string;
   [secret: string]: unknown;
 }
 
@@ -84,6 +87,12 @@ export function workflowJobs(workflows: WorkflowBinding, deps: () => Deps): JobQ
   };
 }
 
+/** FERRY_CONFIG; else the local default under `npm start`; else nothing (a deployed worker refuses every caller). */
+function configDocument(env: Env): unknown {
+  if (env.FERRY_CONFIG !== undefined) return env.FERRY_CONFIG;
+  return env.FERRY_LOCAL_DEFAULT === 'loopback' ? LOCAL_DEFAULT_CONFIG : {};
+}
+
 export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => void): Deps {
   const lookup = (name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined);
   const deps: Deps = {
@@ -92,7 +101,7 @@ export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => vo
     // Requests get their own waitUntil (src/http/app.ts); outside one, the work goes on while the invocation does.
     defer: waitUntil ?? ((work) => void work.catch(() => undefined)),
     fetch: (input, init) => fetch(input, init),
-    config: parseConfig(env.FERRY_CONFIG ?? '{}', lookup, { copyConcurrency: WORKERS_COPY_CONCURRENCY }),
+    config: parseConfig(configDocument(env), lookup, { copyConcurrency: WORKERS_COPY_CONCURRENCY }),
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,

@@ -1,21 +1,25 @@
 // What the Node, Deno and Bun entries share: the local default configuration and building Deps from it.
 
 import { parseConfig } from '../src/config.js';
+import { LOCAL_DEFAULT_CONFIG } from '../src/local-default.js';
 import { consoleLogger, detached, realSleep, type Deps, type FetchLike } from '../src/deps.js';
+import { isLoopbackHostname } from '../src/http/anonymous-guard.js';
 import { createApp } from '../src/http/app.js';
 import type { KvStore } from '../src/kv/store.js';
 import type { StateStore } from '../src/state/store.js';
 import { InProcessJobs } from '../src/ops/jobs.js';
+import { lookup } from 'node:dns/promises';
 
-/** The same local default as wrangler.toml's FERRY_CONFIG (a test keeps the two equal). */
-export const DEFAULT_LOCAL_CONFIG = {
-  registries: { '127.0.0.1:5000': { insecure: true }, 'localhost:5000': { insecure: true } },
-  allowPublicRegistries: true,
-  callers: { anonymous: true },
-};
+/** The system's name lookup (hosts file and DNS), as Node, Deno and Bun all provide it through node:dns. */
+export async function resolveHost(hostname: string): Promise<string[]> {
+  return (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+}
+
 
 export interface EntryOptions {
   runtime: string;
+  /** The address the server binds: anonymous callers are refused beyond loopback unless acknowledged. */
+  hostname: string;
   kv: KvStore;
   state: StateStore;
   env: (name: string) => string | undefined;
@@ -23,19 +27,24 @@ export interface EntryOptions {
   fetch?: FetchLike;
 }
 
-export function buildApp({ runtime, kv, state, env, fetch: runtimeFetch }: EntryOptions) {
+export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetch }: EntryOptions) {
   const configText = env('FERRY_CONFIG');
-  const document: unknown = configText ? JSON.parse(configText) : DEFAULT_LOCAL_CONFIG;
+  const document: unknown = configText ? JSON.parse(configText) : LOCAL_DEFAULT_CONFIG;
   const deps: Deps = {
     kv,
     state,
     defer: detached,
     fetch: runtimeFetch ?? ((input, init) => fetch(input, init)),
+    resolveHost,
     config: parseConfig(document, env),
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,
   };
+  const callers = deps.config.callers;
+  if (callers.anonymous && !callers.anonymousBeyondLoopback && !isLoopbackHostname(hostname)) {
+    throw new Error(`refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`);
+  }
   // Jobs ("wait": false) run in this process; the ones a previous process left unfinished resume at start.
   const jobs = new InProcessJobs(deps);
   deps.jobs = jobs;

@@ -1,6 +1,5 @@
 // `npm start`: runs worker.ts on local workerd through wrangler, with the devtools inspector off
 // (the `wrangler dev` CLI always attaches it, and it breaks on large streamed bodies) and local KV on disk.
-import { readFileSync } from 'node:fs';
 import { unstable_startWorker } from 'wrangler';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
@@ -9,11 +8,6 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
 const port = Number(process.env.PORT ?? 8787);
 const hostname = process.env.HOST ?? '127.0.0.1';
 const persistTo = process.env.FERRY_STATE_DIR ?? '.wrangler/state';
-
-function defaultConfigText() {
-  const toml = readFileSync(new URL('../wrangler.toml', import.meta.url), 'utf8');
-  return toml.match(/^FERRY_CONFIG = '(.*)'$/m)?.[1] ?? '{}';
-}
 
 /** Names the config refers to as {"secret": "NAME"}: passed to the worker from this environment. */
 function secretNames(value, names = new Set()) {
@@ -26,7 +20,26 @@ function secretNames(value, names = new Set()) {
   return names;
 }
 
-const bindings = {};
+// Without FERRY_CONFIG the worker uses its local default (src/local-default.ts): only a local run says so.
+// As isLoopbackHostname in src/http/anonymous-guard.ts (this script runs before anything is compiled).
+const LOOPBACK_HOST = /^(localhost|[^.]+\.localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\])$/i;
+
+/** Anonymous callers have every grant: served on a non-loopback address only when the config says so. */
+function refuseAnonymousBind(configText) {
+  let callers = { anonymous: true };
+  try {
+    if (configText) callers = JSON.parse(configText)?.callers ?? {};
+  } catch {
+    return; // the worker reports a bad configuration itself
+  }
+  if (callers.anonymous === true && !callers.anonymousBeyondLoopback && !LOOPBACK_HOST.test(hostname)) {
+    console.error(`refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`);
+    process.exit(2);
+  }
+}
+refuseAnonymousBind(process.env.FERRY_CONFIG);
+
+const bindings = { FERRY_LOCAL_DEFAULT: { type: 'plain_text', value: 'loopback' } };
 if (process.env.FERRY_CONFIG) {
   let parsed;
   try {
@@ -55,11 +68,10 @@ const worker = await unstable_startWorker({
 });
 await worker.ready;
 const url = await worker.url;
-console.log(`ferry listening on ${url.origin} (config: ${process.env.FERRY_CONFIG ? 'FERRY_CONFIG' : 'wrangler.toml default'}, KV: ${persistTo})`);
-const configText = process.env.FERRY_CONFIG ?? defaultConfigText();
-let anonymous = false;
+console.log(`ferry listening on ${url.origin} (config: ${process.env.FERRY_CONFIG ? 'FERRY_CONFIG' : 'local default'}, KV: ${persistTo})`);
+let anonymous = !process.env.FERRY_CONFIG;
 try {
-  anonymous = JSON.parse(configText)?.callers?.anonymous === true;
+  anonymous ||= JSON.parse(process.env.FERRY_CONFIG)?.callers?.anonymous === true;
 } catch {
   // the worker reports a bad configuration on its first request
 }

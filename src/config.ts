@@ -1,9 +1,11 @@
 // Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
 
-import { parseCallers, type CallersConfig } from './callers.js';
-import { parseRules, type PromotionRule } from './rules.js';
-import { parseWebhooks, type WebhookReceiver } from './webhooks.js';
+import { buildCallers, type CallersConfig } from './callers.js';
+import { ConfigSchema, schemaProblems, type ConfigDocument, type ConfigProblem } from './config-schema.js';
 import { AppError } from './errors.js';
+import { normalizeRegistryHost } from './reference.js';
+import { buildRule, type PromotionRule } from './rules.js';
+import { buildReceivers, type WebhookReceiver } from './webhooks.js';
 
 /** A credential value: inline (local use only) or the name of a secret/env binding. */
 export type SecretValue = string | { secret: string };
@@ -39,10 +41,23 @@ export interface UploadProfile {
   chunkSize: number;
 }
 
-// Large enough that a chunk's request overhead is noise; small enough for limits such as GHCR's.
-export // About 11 subrequests and up to 2 KV operations a tag: 50 tags stay far inside one invocation's limits.
+// About 11 subrequests and up to 2 KV operations a tag: 50 tags stay far inside one invocation's limits.
 const DEFAULT_SYNC_MAX_TAGS = 50;
+// Large enough that a chunk's request overhead is noise; small enough for limits such as GHCR's.
 const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+
+/** Bounds on what one request or registry answer may make Ferry do (each exceeded: LIMIT_EXCEEDED naming it). */
+export interface Limits {
+  indexChildren: number;
+  indexDepth: number;
+  indexConcurrency: number;
+  tagsPerSync: number;
+  bodyTimeoutMs: number;
+}
+
+// OCI indexes in the wild list tens of platforms; buildx attestations double that. 1,000 is far above any
+// real image and far below what a hostile 4 MiB index can list (~28,000).
+export const DEFAULT_LIMITS: Limits = { indexChildren: 1000, indexDepth: 8, indexConcurrency: 8, tagsPerSync: 10_000, bodyTimeoutMs: 30_000 };
 
 export interface SyncBudget {
   subrequests: number;
@@ -80,116 +95,67 @@ export interface FerryConfig {
   rules: PromotionRule[];
   /** Webhook receivers (`webhooks.receivers`). */
   receivers: WebhookReceiver[];
+  limits: Limits;
 }
 
 export type SecretLookup = (name: string) => string | undefined;
 
 const DEFAULT_TAG_TTL_SECONDS = 60;
-const REGISTRY_KEYS = new Set(['insecure', 'credentials', 'mirrors', 'headers', 'authHosts', 'blobHosts', 'upload']);
-const CREDENTIAL_KEYS = new Set(['username', 'password', 'token', 'identityToken']);
-const TOP_KEYS = new Set(['registries', 'allowPublicRegistries', 'cache', 'copy', 'callers', 'promotion', 'webhooks', 'jobs', '$schema']);
 
-// Docker Hub is spelled several ways; its API lives on registry-1.docker.io.
-export const DOCKER_HUB_HOST = 'registry-1.docker.io';
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', DOCKER_HUB_HOST]);
+/** Collects every problem of a configuration, so one run reports them all. */
+export class ConfigProblems {
+  readonly list: ConfigProblem[] = [];
+  constructor(private readonly lookup: SecretLookup) {}
 
-export function normalizeRegistryHost(host: string): string {
-  const lower = host.toLowerCase();
-  return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB_HOST : lower;
-}
+  add(path: string, message: string): void {
+    this.list.push({ path, message });
+  }
 
-function fail(message: string): never {
-  throw new AppError('INVALID_CONFIG', `invalid configuration: ${message}`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(where: string, value: Record<string, unknown>, allowed: Set<string>): void {
-  for (const key of Object.keys(value)) if (!allowed.has(key)) fail(`${where}: unknown field "${key}"`);
-}
-
-function resolveSecret(where: string, value: unknown, lookup: SecretLookup): string {
-  if (typeof value === 'string') return value;
-  if (isRecord(value) && typeof value.secret === 'string' && Object.keys(value).length === 1) {
-    const resolved = lookup(value.secret);
-    if (resolved === undefined || resolved === '') fail(`${where}: secret "${value.secret}" is not set`);
+  /** A string, or the value of the named secret; a missing secret is a problem (its value never is printed). */
+  secret(path: string, value: string | { secret: string }): string {
+    if (typeof value === 'string') return value;
+    const resolved = this.lookup(value.secret);
+    if (resolved === undefined || resolved === '') {
+      this.add(path, `secret "${value.secret}" is not set`);
+      return '';
+    }
     return resolved;
   }
-  return fail(`${where}: expected a string or {"secret": "NAME"}`);
 }
 
-function parseCredentials(where: string, value: unknown, lookup: SecretLookup): Credentials | undefined {
-  if (value === undefined) return undefined;
-  if (!isRecord(value)) fail(`${where}: expected an object`);
-  checkKeys(where, value, CREDENTIAL_KEYS);
-  const out: Credentials = {};
-  for (const key of CREDENTIAL_KEYS) {
-    if (value[key] !== undefined) out[key as keyof Credentials] = resolveSecret(`${where}.${key}`, value[key], lookup);
-  }
-  if (out.password !== undefined && out.username === undefined) fail(`${where}: password needs a username`);
-  if (!out.password && !out.token && !out.identityToken) fail(`${where}: give password, token or identityToken`);
-  return out;
+export function invalidConfig(problems: ConfigProblem[]): AppError {
+  const text = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  return new AppError('INVALID_CONFIG', `invalid configuration: ${text}`, { details: { problems } });
 }
 
-function parseEndpoint(where: string, value: unknown): string {
-  if (typeof value !== 'string') fail(`${where}: expected a URL string`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail(`${where}: "${value}" is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`${where}: only http(s) endpoints`);
+function endpoint(value: string): string {
+  const url = new URL(value);
   return `${url.protocol}//${url.host}`;
 }
 
-function parseStringMap(where: string, value: unknown): Record<string, string> {
-  if (value === undefined) return {};
-  if (!isRecord(value)) fail(`${where}: expected an object of strings`);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') fail(`${where}.${k}: expected a string`);
-    if (k.toLowerCase() === 'authorization') fail(`${where}: set credentials, not an Authorization header`);
-    out[k] = v;
+function buildRegistry(host: string, value: NonNullable<ConfigDocument['registries']>[string], problems: ConfigProblems): RegistryConfig {
+  const where = `registries[${JSON.stringify(host)}]`;
+  const raw = value.credentials;
+  let credentials: Credentials | undefined;
+  if (raw) {
+    credentials = {};
+    for (const key of ['username', 'password', 'token', 'identityToken'] as const) {
+      const v = raw[key];
+      if (v !== undefined) credentials[key] = problems.secret(`${where}.credentials.${key}`, v);
+    }
+    if (raw.password !== undefined && raw.username === undefined) problems.add(`${where}.credentials`, 'password needs a username');
+    if (raw.password === undefined && raw.token === undefined && raw.identityToken === undefined) problems.add(`${where}.credentials`, 'give password, token or identityToken');
   }
-  return out;
-}
-
-function parseRegistry(host: string, value: unknown, lookup: SecretLookup): RegistryConfig {
-  const where = `registries["${host}"]`;
-  if (!/^[a-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$/i.test(host)) fail(`${where}: expected host[:port]`);
-  if (!isRecord(value)) fail(`${where}: expected an object`);
-  checkKeys(where, value, REGISTRY_KEYS);
-  if (value.insecure !== undefined && typeof value.insecure !== 'boolean') fail(`${where}.insecure: expected a boolean`);
-  const mirrors = value.mirrors ?? [];
-  if (!Array.isArray(mirrors)) fail(`${where}.mirrors: expected an array`);
-  const authHosts = value.authHosts ?? [];
-  if (!Array.isArray(authHosts) || authHosts.some((h) => typeof h !== 'string')) fail(`${where}.authHosts: expected strings`);
-  const blobHosts = value.blobHosts ?? [];
-  if (!Array.isArray(blobHosts) || blobHosts.some((h) => typeof h !== 'string')) fail(`${where}.blobHosts: expected strings`);
   return {
     host: normalizeRegistryHost(host),
     insecure: value.insecure === true,
-    credentials: parseCredentials(`${where}.credentials`, value.credentials, lookup),
-    mirrors: mirrors.map((m, i) => parseEndpoint(`${where}.mirrors[${i}]`, m)),
-    headers: parseStringMap(`${where}.headers`, value.headers),
-    authHosts: (authHosts as string[]).map((h) => h.toLowerCase()),
-    blobHosts: (blobHosts as string[]).map((h) => h.toLowerCase()),
-    upload: parseUpload(`${where}.upload`, value.upload),
+    credentials,
+    mirrors: (value.mirrors ?? []).map(endpoint),
+    headers: value.headers ?? {},
+    authHosts: (value.authHosts ?? []).map((h) => h.toLowerCase()),
+    blobHosts: (value.blobHosts ?? []).map((h) => h.toLowerCase()),
+    upload: { mode: value.upload?.mode ?? 'monolithic', chunkSize: value.upload?.chunkSize ?? DEFAULT_CHUNK_SIZE },
   };
-}
-
-function parseUpload(where: string, value: unknown): UploadProfile {
-  if (value === undefined) return { mode: 'monolithic', chunkSize: DEFAULT_CHUNK_SIZE };
-  if (!isRecord(value)) fail(`${where}: expected an object`);
-  checkKeys(where, value, new Set(['mode', 'chunkSize']));
-  const mode = value.mode ?? 'monolithic';
-  if (mode !== 'monolithic' && mode !== 'chunked') fail(`${where}.mode: expected "monolithic" or "chunked"`);
-  const chunkSize = value.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1024) fail(`${where}.chunkSize: expected bytes >= 1024`);
-  return { mode, chunkSize };
 }
 
 export interface RuntimeDefaults {
@@ -208,59 +174,57 @@ const DEFAULT_JOB_STALE_AFTER_SECONDS = 90;
 // A step moving 1 GiB stays well inside a step's hour even on a slow link.
 const DEFAULT_JOB_STEP_BYTES = 1024 * 1024 * 1024;
 
+/** Validates the document against the one schema, resolves secrets, and reports every problem at once. */
 export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined, defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY }): FerryConfig {
-  const doc = typeof input === 'string' ? parseJsonText(input) : input ?? {};
-  if (!isRecord(doc)) fail('expected a JSON object');
-  checkKeys('top level', doc, TOP_KEYS);
+  const parsed = ConfigSchema.safeParse(typeof input === 'string' ? parseJsonText(input) : input ?? {});
+  if (!parsed.success) throw invalidConfig(schemaProblems(parsed.error));
+  const doc = parsed.data;
+  const problems = new ConfigProblems(lookup);
   const registries = new Map<string, RegistryConfig>();
-  const rawRegistries = doc.registries ?? {};
-  if (!isRecord(rawRegistries)) fail('registries: expected an object keyed by host[:port]');
-  for (const [host, value] of Object.entries(rawRegistries)) {
-    const registry = parseRegistry(host, value, lookup);
+  for (const [host, value] of Object.entries(doc.registries ?? {})) {
+    const registry = buildRegistry(host, value, problems);
     registries.set(registry.host, registry);
   }
-  if (doc.allowPublicRegistries !== undefined && typeof doc.allowPublicRegistries !== 'boolean') {
-    fail('allowPublicRegistries: expected a boolean');
+  const rules = (doc.promotion?.rules ?? []).map((r, i) => buildRule(r, `promotion.rules[${i}]`, problems));
+  const names = new Set<string>();
+  for (const [i, rule] of rules.entries()) {
+    if (names.has(rule.name)) problems.add(`promotion.rules[${i}].name`, `"${rule.name}" is used by another rule`);
+    names.add(rule.name);
   }
-  const cache = doc.cache ?? {};
-  if (!isRecord(cache)) fail('cache: expected an object');
-  const tagTtl = cache.tagTtlSeconds ?? DEFAULT_TAG_TTL_SECONDS;
-  if (typeof tagTtl !== 'number' || !Number.isFinite(tagTtl) || tagTtl < 0) fail('cache.tagTtlSeconds: expected seconds >= 0');
   const copy = doc.copy ?? {};
-  if (!isRecord(copy)) fail('copy: expected an object');
-  checkKeys('copy', copy, new Set(['concurrency', 'idleTimeoutSeconds', 'retryBudget', 'resumeDownloads', 'syncMaxTags', 'syncBudget']));
-  const syncBudget = copy.syncBudget ?? {};
-  if (!isRecord(syncBudget)) fail('copy.syncBudget: expected an object');
-  checkKeys('copy.syncBudget', syncBudget, new Set(['subrequests', 'kvOperations']));
-  for (const key of ['subrequests', 'kvOperations'] as const) {
-    const value = syncBudget[key];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) fail(`copy.syncBudget.${key}: expected an integer >= 1`);
-  }
-  const syncMaxTags = copy.syncMaxTags ?? DEFAULT_SYNC_MAX_TAGS;
-  if (typeof syncMaxTags !== 'number' || !Number.isInteger(syncMaxTags) || syncMaxTags < 0) fail('copy.syncMaxTags: expected an integer >= 0');
-  if (copy.resumeDownloads !== undefined && typeof copy.resumeDownloads !== 'boolean') fail('copy.resumeDownloads: expected a boolean');
-  const idle = copy.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
-  if (typeof idle !== 'number' || !(idle > 0)) fail('copy.idleTimeoutSeconds: expected seconds > 0');
-  const budget = copy.retryBudget ?? DEFAULT_RETRY_BUDGET;
-  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 0) fail('copy.retryBudget: expected an integer >= 0');
-  const concurrency = copy.concurrency;
-  if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
-    fail('copy.concurrency: expected an integer from 1 to 64');
-  }
   const jobs = doc.jobs ?? {};
-  if (!isRecord(jobs)) fail('jobs: expected an object');
-  checkKeys('jobs', jobs, new Set(['staleAfterSeconds', 'stepBytes']));
-  const stepBytes = jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES;
-  if (typeof stepBytes !== 'number' || !Number.isInteger(stepBytes) || stepBytes < 1024) fail('jobs.stepBytes: expected bytes >= 1024');
-  const stale = jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS;
-  if (typeof stale !== 'number' || !(stale >= 3)) fail('jobs.staleAfterSeconds: expected seconds >= 3');
-  return { registries, allowPublicRegistries: doc.allowPublicRegistries === true, tagTtlSeconds: tagTtl, copyConcurrency: concurrency ?? defaults.copyConcurrency, idleTimeoutMs: idle * 1000, retryBudget: budget, resumeDownloads: copy.resumeDownloads !== false, syncMaxTags, syncBudget: { ...DEFAULT_SYNC_BUDGET, ...(syncBudget as Partial<SyncBudget>) }, jobStaleAfterMs: stale * 1000, jobStepBytes: stepBytes, callers: parseCallers(doc.callers, (where, v) => resolveSecret(where, v, lookup)), rules: parseRules(doc.promotion), receivers: parseWebhooks(doc.webhooks, (where, v) => resolveSecret(where, v, lookup)) };
+  const limits = doc.limits ?? {};
+  const config: FerryConfig = {
+    registries,
+    allowPublicRegistries: doc.allowPublicRegistries === true,
+    tagTtlSeconds: doc.cache?.tagTtlSeconds ?? DEFAULT_TAG_TTL_SECONDS,
+    copyConcurrency: copy.concurrency ?? defaults.copyConcurrency,
+    idleTimeoutMs: (copy.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
+    retryBudget: copy.retryBudget ?? DEFAULT_RETRY_BUDGET,
+    resumeDownloads: copy.resumeDownloads !== false,
+    syncMaxTags: copy.syncMaxTags ?? DEFAULT_SYNC_MAX_TAGS,
+    syncBudget: { ...DEFAULT_SYNC_BUDGET, ...copy.syncBudget },
+    jobStaleAfterMs: (jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS) * 1000,
+    jobStepBytes: jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES,
+    callers: buildCallers(doc.callers, problems),
+    rules,
+    receivers: buildReceivers(doc.webhooks, problems),
+    limits: {
+      indexChildren: limits.indexChildren ?? DEFAULT_LIMITS.indexChildren,
+      indexDepth: limits.indexDepth ?? DEFAULT_LIMITS.indexDepth,
+      indexConcurrency: limits.indexConcurrency ?? DEFAULT_LIMITS.indexConcurrency,
+      tagsPerSync: limits.tagsPerSync ?? DEFAULT_LIMITS.tagsPerSync,
+      bodyTimeoutMs: limits.bodyTimeoutSeconds !== undefined ? limits.bodyTimeoutSeconds * 1000 : DEFAULT_LIMITS.bodyTimeoutMs,
+    },
+  };
+  if (problems.list.length) throw invalidConfig(problems.list);
+  return config;
 }
 
 function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return fail('not valid JSON');
+    throw invalidConfig([{ path: 'top level', message: 'not valid JSON' }]);
   }
 }

@@ -34,6 +34,11 @@ export interface Deps {
    */
   defer: (work: Promise<unknown>) => void;
   fetch: FetchLike;
+  /**
+   * The runtime's name lookup, where it has one (Node, Deno, Bun; not Workers): hosts reached only because
+   * they are public are refused when they resolve to private addresses.
+   */
+  resolveHost?: (hostname: string) => Promise<string[]>;
   config: FerryConfig;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

@@ -1,7 +1,7 @@
 // Globs over "registry/repository" for grants and promotion rules: `*` stays inside a path segment,
 // `**` crosses segments; the registry part is normalised like references are (docker.io etc.).
 
-import { normalizeRegistryHost } from './config.js';
+import { normalizeRegistryHost } from './reference.js';
 
 export function repositoryGlob(glob: string): RegExp {
   const slash = glob.indexOf('/');

@@ -1,6 +1,6 @@
 // Parses image references with Docker's rules (distribution/reference) and normalises Docker Hub names.
 
-import { AppError } from '../errors.js';
+import { AppError } from './errors.js';
 
 export interface ImageReference {
   /** Registry key: lowercase host[:port]; Docker Hub is registry-1.docker.io. */
@@ -15,7 +15,15 @@ export interface RepositoryName {
   repository: string;
 }
 
-const DOCKER_HUB = 'registry-1.docker.io';
+// Docker Hub is spelled several ways; its API lives on registry-1.docker.io.
+export const DOCKER_HUB = 'registry-1.docker.io';
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', DOCKER_HUB]);
+
+/** The registry key of a host as written anywhere (config, globs, receivers, references). */
+export function normalizeRegistryHost(host: string): string {
+  const lower = host.toLowerCase();
+  return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+}
 export const DEFAULT_TAG = 'latest';
 // distribution/reference: NameTotalLengthMax.
 const NAME_TOTAL_LENGTH_MAX = 255;
@@ -60,13 +68,10 @@ function splitName(input: string, name: string): RepositoryName {
   const first = slash === -1 ? '' : name.slice(0, slash);
   // Docker: the first component is a registry only if it has "." or ":", is "localhost", or has upper case.
   const hasDomain = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
-  let registry = hasDomain ? first.toLowerCase() : 'docker.io';
+  const registry = normalizeRegistryHost(hasDomain ? first : 'docker.io');
   let repository = hasDomain ? name.slice(slash + 1) : name;
   if (hasDomain && !isDomain(first)) invalid(input, `"${first}" is not a valid registry host[:port]`);
-  if (registry === 'docker.io' || registry === 'index.docker.io') {
-    registry = DOCKER_HUB;
-    if (!repository.includes('/')) repository = `library/${repository}`;
-  }
+  if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
   if (repository === '') invalid(input, 'repository name is empty');
   if (repository.toLowerCase() !== repository) invalid(input, 'repository name must be lowercase');
   for (const component of repository.split('/')) {

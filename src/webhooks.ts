@@ -1,6 +1,8 @@
 // The `webhooks` part of the configuration: one receiver per sender, with its format, registry and proof.
 
-import { AppError } from './errors.js';
+import type { ConfigProblems } from './config.js';
+import type { ConfigDocument } from './config-schema.js';
+import { normalizeRegistryHost } from './reference.js';
 
 export interface WebhookReceiver {
   id: string;
@@ -14,48 +16,48 @@ export interface WebhookReceiver {
   /** distribution: sent as `Authorization: Bearer <secret>`; github: the webhook's HMAC key. */
   secret: string;
   /** pubsub: the push subscription's token: issuer, JWKS and the exact audience it was configured with. */
-  token?: { issuer: string; jwksUri: string; audience: string };
+  token?: { issuer: string; jwksUri: string; audience: string; serviceAccountEmail: string };
   /** acr: the custom header the webhook sends (its value is `secret`). */
   header?: string;
 }
 
 // Docker Hub and Quay sign nothing: the receiver id in the URL is the secret, so it must be unguessable.
 const MIN_PATH_SECRET = 32;
-const FORMATS = ['distribution', 'github', 'pubsub', 'harbor', 'acr', 'dockerhub', 'quay'] as const;
+const MIN_SECRET = 16;
 
-function fail(message: string): never {
-  throw new AppError('INVALID_CONFIG', `invalid configuration: webhooks.${message}`);
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export function parseWebhooks(value: unknown, resolveSecret: (where: string, value: unknown) => string): WebhookReceiver[] {
-  if (value === undefined) return [];
-  if (!isRecord(value) || !isRecord(value.receivers)) fail('expected {"receivers": {"<id>": {...}}}');
-  return Object.entries(value.receivers).map(([id, r]) => {
-    const where = `receivers["${id}"]`;
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) fail(`${where}: ids are 1-64 of A-Z a-z 0-9 _ -`);
-    if (!isRecord(r)) fail(`${where}: expected an object`);
-    const format = FORMATS.find((f) => f === r.format);
-    if (!format) fail(`${where}.format: supported: ${FORMATS.map((f) => `"${f}"`).join(', ')}`);
-    if (typeof r.registry !== 'string' || !r.registry) fail(`${where}.registry: expected host[:port]`);
-    if (format === 'dockerhub' || format === 'quay') {
-      if (id.length < MIN_PATH_SECRET) fail(`${where}: ${format} signs nothing, so the receiver id is its secret: use ${MIN_PATH_SECRET}+ random characters`);
-      return { id, format, registry: r.registry.toLowerCase(), secret: '' };
+/** The `webhooks` section, schema-checked: each format's proof settings present, secrets resolved. */
+export function buildReceivers(value: ConfigDocument['webhooks'], problems: ConfigProblems): WebhookReceiver[] {
+  return Object.entries(value?.receivers ?? {}).map(([id, r]): WebhookReceiver => {
+    const where = `webhooks.receivers[${JSON.stringify(id)}]`;
+    const base = { id, format: r.format, registry: normalizeRegistryHost(r.registry), secret: '' };
+    if (r.format === 'dockerhub' || r.format === 'quay') {
+      if (id.length < MIN_PATH_SECRET) problems.add(where, `${r.format} signs nothing, so the receiver id is its secret: use ${MIN_PATH_SECRET}+ random characters`);
+      return base;
     }
-    if (format === 'pubsub') {
+    if (r.format === 'pubsub') {
       const t = r.token;
-      if (!isRecord(t) || typeof t.audience !== 'string' || !t.audience) fail(`${where}.token: expected {"audience": "...", "issuer"?, "jwksUri"?}`);
-      const issuer = typeof t.issuer === 'string' ? t.issuer : 'https://accounts.google.com';
-      const jwksUri = typeof t.jwksUri === 'string' ? t.jwksUri : 'https://www.googleapis.com/oauth2/v3/certs';
-      return { id, format, registry: r.registry.toLowerCase(), secret: '', token: { issuer, jwksUri, audience: t.audience } };
+      if (!t) {
+        problems.add(`${where}.token`, 'expected {"audience": "...", "serviceAccountEmail": "...", "issuer"?, "jwksUri"?}');
+        return base;
+      }
+      // Any Google service account can mint a token for any audience: only the push subscription's own
+      // account proves the message came from it.
+      if (!t.serviceAccountEmail) problems.add(`${where}.token.serviceAccountEmail`, "required: the push subscription's service account, matched against the token's verified email");
+      const token = {
+        issuer: t.issuer ?? 'https://accounts.google.com',
+        jwksUri: t.jwksUri ?? 'https://www.googleapis.com/oauth2/v3/certs',
+        audience: t.audience,
+        serviceAccountEmail: (t.serviceAccountEmail ?? '').toLowerCase(),
+      };
+      return { ...base, token };
     }
-    const secret = resolveSecret(`webhooks.${where}.secret`, r.secret);
-    if (secret.length < 16) fail(`${where}.secret: use at least 16 characters`);
-    if (format === 'acr') {
-      if (typeof r.header !== 'string' || !/^[A-Za-z0-9-]+$/.test(r.header)) fail(`${where}.header: the custom header's name`);
-      return { id, format, registry: r.registry.toLowerCase(), secret, header: r.header.toLowerCase() };
+    const secret = r.secret === undefined ? '' : problems.secret(`${where}.secret`, r.secret);
+    if (r.secret === undefined) problems.add(`${where}.secret`, 'required');
+    else if (secret && secret.length < MIN_SECRET) problems.add(`${where}.secret`, `use at least ${MIN_SECRET} characters`);
+    if (r.format === 'acr') {
+      if (!r.header) problems.add(`${where}.header`, "the custom header's name");
+      return { ...base, secret, header: (r.header ?? '').toLowerCase() };
     }
-    return { id, format, registry: r.registry.toLowerCase(), secret };
+    return { ...base, secret };
   });
 }

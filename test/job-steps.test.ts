@@ -4,9 +4,10 @@
 
 import { expect, inject, it } from 'vitest';
 import { blobStepName, compactPlan, planJobBlobs, runJobInSteps, transferJobBlob, type DurableSteps } from '../src/ops/job-steps.js';
-import { createCopyJob, createPromotionJob, getJob } from '../src/ops/jobs.js';
+import { createCopyJob, createPromotionJobOnce, getJob } from '../src/ops/jobs.js';
+import { findRule } from '../src/ops/rules-store.js';
 import { blobTraffic, judge, uniqueRepository } from './support/copying.js';
-import { makeService, type TestService } from './support/service.js';
+import { ANONYMOUS_OWNER, makeService, type TestService } from './support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -32,7 +33,7 @@ function recordingSteps(service: TestService, replay: Map<string, unknown> = new
 it('a copy job runs a step per blob, then a job step that moves no blob bytes', async () => {
   const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
   const repository = uniqueRepository('steps/copy');
-  const job = await createCopyJob(service.deps, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }, 'anonymous');
+  const job = await createCopyJob(service.deps, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }, ANONYMOUS_OWNER);
   const { steps, ran } = recordingSteps(service);
   await runJobInSteps(service.deps, job.id, steps);
 
@@ -51,7 +52,7 @@ it('a copy job runs a step per blob, then a job step that moves no blob bytes', 
 it('a replay runs only the steps that had not finished', async () => {
   const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
   const repository = uniqueRepository('steps/replay');
-  const job = await createCopyJob(service.deps, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }, 'anonymous');
+  const job = await createCopyJob(service.deps, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }, ANONYMOUS_OWNER);
   // A first run that got through the plan and two blobs before its host died.
   const first = recordingSteps(service);
   const blobs = await first.steps.do('plan blobs', () => planJobBlobs(service.deps, job.id));
@@ -76,9 +77,9 @@ it('a promotion job steps through the blobs of every target', async () => {
     promotion: { rules: [{ name: 'two', source: { repository: `${target}/${staging}`, tags: { exact: '1.0.0' } }, targets: prod.map((p) => ({ repository: `${target}/${p}`, tags: ['{tag}'] })) }] },
   });
   const staged = recordingSteps(service);
-  const copy = await createCopyJob(service.deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${staging}:1.0.0` }, 'anonymous');
+  const copy = await createCopyJob(service.deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${staging}:1.0.0` }, ANONYMOUS_OWNER);
   await runJobInSteps(service.deps, copy.id, staged.steps);
-  const job = await createPromotionJob(service.deps, { source: `${target}/${staging}:1.0.0`, rule: 'two' }, 'test');
+  const job = await createPromotionJobOnce(service.deps, { source: `${target}/${staging}:1.0.0`, rule: await findRule(service.deps, 'two') }, ANONYMOUS_OWNER, crypto.randomUUID()).then((r) => r.job);
   const { steps, ran } = recordingSteps(service);
   await runJobInSteps(service.deps, job.id, steps);
   const names = ran.map((s) => s.name).filter((n) => n.startsWith('blob '));
@@ -91,7 +92,7 @@ it('a blob step that fails does not stop the job step, which reports the blob', 
   const { repository, tag, missingBlob } = fixture.brokenImage;
   const service = makeService({ registries: { [fixture.emptyRegistry]: { insecure: true }, [target]: { insecure: true } } });
   const into = uniqueRepository('steps/broken');
-  const job = await createCopyJob(service.deps, { source: `${fixture.emptyRegistry}/${repository}:${tag}`, target: `${target}/${into}:v1` }, 'anonymous');
+  const job = await createCopyJob(service.deps, { source: `${fixture.emptyRegistry}/${repository}:${tag}`, target: `${target}/${into}:v1` }, ANONYMOUS_OWNER);
   const { steps, ran } = recordingSteps(service);
   await runJobInSteps(service.deps, job.id, steps);
   expect(ran.at(-1)!.name).toBe('run job');

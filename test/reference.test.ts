@@ -1,7 +1,7 @@
 // Reference parsing follows Docker's rules.
 
 import { describe, expect, it } from 'vitest';
-import { formatReference, parseReference, parseRepositoryName } from '../src/registry/reference.js';
+import { formatReference, parseReference, parseRepositoryName } from '../src/reference.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 

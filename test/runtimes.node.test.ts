@@ -2,11 +2,10 @@
 // copy (cold, streaming multi-MiB layers, then warm) against the real registries, with their own KV;
 // a streamed copy whose client disconnects goes on as the job its response promised.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_LOCAL_CONFIG } from '../entries/shared.js';
 import { judge, uniqueRepository } from './support/copying.js';
 import { startFerry, type FerryProcess, type Runtime } from './support/ferry-process.js';
 
@@ -83,9 +82,4 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
       await ferry.stop();
     }
   }, 120_000);
-});
-
-it('the Node/Deno/Bun local default is the one in wrangler.toml', () => {
-  const toml = readFileSync(new URL('../wrangler.toml', import.meta.url), 'utf8');
-  expect(JSON.parse(toml.match(/^FERRY_CONFIG = '(.*)'$/m)![1]!)).toEqual(DEFAULT_LOCAL_CONFIG);
 });

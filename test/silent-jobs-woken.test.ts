@@ -7,7 +7,7 @@ import type { JobQueue } from '../src/deps.js';
 import { blobStepName, expandPlan, type CompactPlan } from '../src/ops/job-steps.js';
 import { createCopyJob, getJob, MAX_JOB_WAKES, reviveStaleJobs, runJob, updateJob } from '../src/ops/jobs.js';
 import { uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { ANONYMOUS_OWNER, makeService } from './support/service.js';
 import { runtimeName } from '@test-runtime';
 
 const fixture = inject('fixture');
@@ -33,7 +33,7 @@ const copyRequest = () => ({ source: `${source}/ferry-test/v2s2:v1`, target: `${
 
 it('the sweep wakes a job only once its record has been silent for jobs.staleAfterSeconds', async () => {
   const { service, queue, advance } = serviceWithClock();
-  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
   advance(STALE_SECONDS - 1);
   expect(await reviveStaleJobs(service.deps)).toBe(0);
   expect(queue.woken).toEqual([]);
@@ -45,7 +45,7 @@ it('the sweep wakes a job only once its record has been silent for jobs.staleAft
 
 it(`a job woken ${MAX_JOB_WAKES} times without finishing fails, and later sweeps leave it alone`, async () => {
   const { service, queue, advance } = serviceWithClock();
-  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
   for (let sweep = 1; sweep <= MAX_JOB_WAKES; sweep++) {
     advance(STALE_SECONDS + 1);
     expect(await reviveStaleJobs(service.deps)).toBe(1);
@@ -63,7 +63,7 @@ it(`a job woken ${MAX_JOB_WAKES} times without finishing fails, and later sweeps
 
 it('two sweeps that see the same silence wake the job once', async () => {
   const { service, queue, advance } = serviceWithClock();
-  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
   advance(STALE_SECONDS + 1);
   expect((await Promise.all([reviveStaleJobs(service.deps), reviveStaleJobs(service.deps)])).reduce((a, b) => a + b)).toBe(1);
   expect(queue.woken).toEqual([job.id]);
@@ -71,7 +71,7 @@ it('two sweeps that see the same silence wake the job once', async () => {
 
 it('GET /v1/jobs/<id> wakes a silent job and answers with its record', async () => {
   const { service, queue, advance } = serviceWithClock();
-  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
   expect((await service.app.request(`/v1/jobs/${job.id}`)).status).toBe(200);
   expect(queue.woken).toEqual([]);
   advance(STALE_SECONDS + 1);
@@ -83,7 +83,7 @@ it('GET /v1/jobs/<id> wakes a silent job and answers with its record', async () 
 
 it('a finished job is never woken, however old', async () => {
   const { service, queue, advance } = serviceWithClock();
-  const job = await createCopyJob(service.deps, copyRequest(), 'anonymous');
+  const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
   await runJob(service.deps, job.id);
   expect((await getJob(service.deps, job.id))?.state).toBe('done');
   advance(STALE_SECONDS * 100);
@@ -99,7 +99,7 @@ it.runIf(runtimeName === 'workerd')("worker.ts's cron trigger wakes a silent job
   const { default: worker, depsFromEnv } = await import('../worker.js');
   const deps = depsFromEnv(env);
   const repository = uniqueRepository('jobs/cron');
-  const job = await createCopyJob(deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` }, 'anonymous');
+  const job = await createCopyJob(deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` }, ANONYMOUS_OWNER);
   // Its runner died an hour ago: no Workflow instance holds it.
   await updateJob({ ...deps, now: () => Date.now() - 3600_000 }, job.id, (stored) => ({ ...stored, state: 'running', runs: 1 }));
   const instance = await introspectWorkflowInstance(env.FERRY_JOBS, job.id);

@@ -28,7 +28,7 @@ it('a Pub/Sub push with a valid token promotes; one for another audience is refu
   const service = makeService(
     {
       registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
-      webhooks: { receivers: { gar: { format: 'pubsub', registry, token: { issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${crypto.randomUUID()}`, audience: AUDIENCE } } } },
+      webhooks: { receivers: { gar: { format: 'pubsub', registry, token: { issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${crypto.randomUUID()}`, audience: AUDIENCE, serviceAccountEmail: 'pubsub@project.iam.gserviceaccount.com' } } } },
       promotion: { rules: [{ name: 'gar', source: { repository: `${registry}/gar/**`, tags: { exact: 'v7' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] }] },
     },
     { jobs: true },

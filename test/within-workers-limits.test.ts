@@ -6,9 +6,10 @@
 import { runtimeName } from '@test-runtime';
 import { describe, expect, inject, it } from 'vitest';
 import { expandPlan, type CompactPlan } from '../src/ops/job-steps.js';
-import { createPromotionJob, reviveStaleJobs, updateJob } from '../src/ops/jobs.js';
+import { createPromotionJobOnce, reviveStaleJobs, updateJob } from '../src/ops/jobs.js';
+import { findRule } from '../src/ops/rules-store.js';
 import { judge, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { ANONYMOUS_OWNER, makeService } from './support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -92,7 +93,7 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
       // In one instance the blobs alone would take 4 x 301 x 4 = 4,816 subrequests.
       { jobs: true, platform: { subrequestsPerInstance: 4000 } },
     );
-    const job = await createPromotionJob(service.deps, { source: `${source}/${repository}:${tag}`, rule: 'wide' }, 'test');
+    const job = await createPromotionJobOnce(service.deps, { source: `${source}/${repository}:${tag}`, rule: await findRule(service.deps, 'wide') }, ANONYMOUS_OWNER, crypto.randomUUID()).then((r) => r.job);
     await service.deps.jobs!.enqueue(job.id);
     const done = await waitForJob(service, job.id, {}, 80);
     expect(done, JSON.stringify(done).slice(0, 1000)).toMatchObject({ state: 'done', batches: [0, 1, 2, 3].map((i) => `${job.id}.t${i}`) });

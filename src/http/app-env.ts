@@ -2,7 +2,7 @@
 // the app's middleware.
 
 import type { Deps } from '../deps.js';
-import type { Caller } from './auth.js';
+import type { Caller } from '../callers.js';
 
 export interface AppEnv {
   Variables: { caller: Caller; deps: Deps };

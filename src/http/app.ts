@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { listAuditRecords } from '../ops/audit.js';
 import type { AppEnv } from './app-env.js';
+import { checkAnonymousRequest } from './anonymous-guard.js';
 import { authenticate } from './auth.js';
 import { copyRoutes } from './copy.js';
 import { problemResponse } from './errors.js';
@@ -14,7 +15,7 @@ import { jobRoutes } from './jobs.js';
 import { promoteRoutes } from './promote.js';
 import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi.js';
-import { requireAdmin } from './policy.js';
+import { isAdminOver, requireAnyGrant } from '../policy.js';
 import { AuditQuerySchema, validate } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json']);
@@ -40,7 +41,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   });
   app.use('*', async (c, next) => {
     if (isPublic(c.req.path)) return next();
-    c.set('caller', await authenticate(deps, c.req.header('authorization')));
+    const caller = await authenticate(deps, c.req.header('authorization'));
+    if (caller.kind === 'anonymous') checkAnonymousRequest(deps.config.callers, c.req.raw);
+    c.set('caller', caller);
     return next();
   });
 
@@ -51,9 +54,11 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', webhookRoutes(deps));
   app.get('/v1/audit', async (c) => {
     const deps = c.var.deps;
-    requireAdmin(deps.config.callers, c.get('caller'));
+    const caller = c.get('caller');
+    requireAnyGrant(deps.config.callers, caller, 'admin');
     const { limit, cursor } = validate(AuditQuerySchema, c.req.query(), 'query');
-    return c.json(await listAuditRecords(deps, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }));
+    const visible = (repositories: string[]) => isAdminOver(deps.config.callers, caller, repositories);
+    return c.json(await listAuditRecords(deps, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }, visible));
   });
 
   app.notFound(() => problemResponse(new AppError('ROUTE_NOT_FOUND', 'no such route'), deps.log));

@@ -1,17 +1,13 @@
 // Who is calling: an API key (SHA-256 compared in constant time) or an OIDC JWT verified with jose.
 
 import { createRemoteJWKSet, customFetch, decodeJwt, errors as joseErrors, jwksCache, jwtVerify, type JWTPayload } from 'jose';
-import type { OidcIssuer } from '../callers.js';
+import type { Caller, OidcIssuer } from '../callers.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { cacheRead, cacheWrite } from '../kv/cache.js';
 import { getJwks, putJwks, type JwksRecord } from '../kv/records.js';
 import { computeDigest } from '../registry/digest.js';
 
-export type Caller =
-  | { kind: 'anonymous'; id: 'anonymous' }
-  | { kind: 'apiKey'; id: string; name: string }
-  | { kind: 'oidc'; id: string; issuer: string; claims: JWTPayload };
 
 // JWKS documents are small; a bigger answer is not one.
 const MAX_JWKS_BYTES = 256 * 1024;

@@ -10,28 +10,12 @@ import { OverBudget, SyncAccount, type PlanCost } from '../ops/copy-budget.js';
 import { copiesManyTags, copyImage, copySubjects, selectTags, type CopyRequest, type ManyCopyResult } from '../ops/copy.js';
 import type { AppEnv } from './app-env.js';
 import { problemResponse, toProblem } from './errors.js';
-import { requireGrant } from './policy.js';
+import { readableBy, readScope, requireAnyGrant, requireGrant } from '../policy.js';
+import { readJsonBody } from './body.js';
 import { CopyRequestSchema, validate } from './schemas.js';
-
-// A copy request is a few references and options; anything bigger is not one.
-const MAX_BODY_BYTES = 64 * 1024;
-
-function bad(message: string): never {
-  throw new AppError('INVALID_REQUEST', message);
-}
 
 export function parseCopyRequest(body: unknown): CopyRequest {
   return validate(CopyRequestSchema, body, 'copy request') as CopyRequest;
-}
-
-async function readBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) bad(`the body is larger than ${MAX_BODY_BYTES} bytes`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    return bad('the body is not valid JSON');
-  }
 }
 
 type Format = 'ndjson' | 'sse' | 'json';
@@ -65,9 +49,11 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
 
   app.post('/v1/copy', async (c) => {
     const deps = c.var.deps;
-    const request = parseCopyRequest(await readBody(c.req.raw));
     const caller = c.get('caller');
+    requireAnyGrant(deps.config.callers, caller, 'copy');
+    const request = parseCopyRequest(await readJsonBody(c.req.raw, deps));
     const subjects = copySubjects(request);
+    const owner = { id: caller.id, readScope: readScope(deps.config.callers, caller) };
     requireGrant(deps.config.callers, caller, 'inspect', subjects.source);
     requireGrant(deps.config.callers, caller, 'copy', subjects.target);
     const format = negotiate(c.req.header('accept'));
@@ -82,12 +68,12 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
       const count = selectedTags.length;
       if (count > deps.config.syncMaxTags) {
         const reason = `${count} tags > copy.syncMaxTags ${deps.config.syncMaxTags}: copied as a job`;
-        return accepted(await handOverCopy(deps, request, caller.id, { reason }), reason);
+        return accepted(await handOverCopy(deps, request, owner, { reason }), reason);
       }
     }
     if (request.wait === false) {
       if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead');
-      const job = await createCopyJob(deps, request, caller.id);
+      const job = await createCopyJob(deps, request, owner);
       await deps.jobs.enqueue(job.id);
       return accepted(job);
     }
@@ -101,10 +87,10 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     let handedOver: Promise<JobRecord> | undefined;
     const handOver = (reason: string) => {
       stop.abort();
-      return (handedOver ??= handOverCopy(deps, request, caller.id, { reason, id: jobId }));
+      return (handedOver ??= handOverCopy(deps, request, owner, { reason, id: jobId }));
     };
     const account = new SyncAccount(deps.config.syncBudget);
-    const options = { ...(selectedTags ? { selectedTags } : {}), admit: (cost: PlanCost) => account.admit(cost), signal: stop.signal };
+    const options = { ...(selectedTags ? { selectedTags } : {}), admit: (cost: PlanCost) => account.admit(cost), signal: stop.signal, readable: readableBy(deps.config.callers, caller) };
     const clientGone = () => void handOver(DISCONNECTED).catch((error: unknown) => deps.log.error('copy: could not hand over to a job', { id: jobId, error: error instanceof Error ? error.message : 'unknown' }));
     if (canHandOver) c.req.raw.signal?.addEventListener('abort', clientGone);
     // Settles the copy: audited as done or failed, unless its rest was handed to a job (audited so there).

@@ -5,9 +5,9 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { inspectImage } from '../ops/inspect.js';
 import { listTags, readManifest } from '../ops/read.js';
-import { parseReference, parseRepositoryName } from '../registry/reference.js';
+import { parseReference, parseRepositoryName } from '../reference.js';
 import type { AppEnv } from './app-env.js';
-import { requireGrant } from './policy.js';
+import { requireGrant } from '../policy.js';
 import { InspectQuerySchema, TagsQuerySchema, validate } from './schemas.js';
 
 /** The reference is the rest of the path after the route prefix, percent-decoded. */

@@ -5,26 +5,41 @@ import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditPromotion, recordAudit } from '../ops/audit.js';
 import { executePromotion, planPromotion } from '../ops/promote.js';
-import { deleteRule, findRule, listRules, putRule } from '../ops/rules-store.js';
-import { parseReference } from '../registry/reference.js';
+import { deleteRule, listRules, lookupRule, parseRuleBody, putRule } from '../ops/rules-store.js';
+import { parseReference } from '../reference.js';
 import type { AppEnv } from './app-env.js';
-import { requireAdmin, requireGrant } from './policy.js';
+import { readJsonBody } from './body.js';
+import type { Caller, CallersConfig } from '../callers.js';
+import { coversGlob, isAdminOver, readableBy, requireAnyGrant, requireGrant, ruleAdminGap } from '../policy.js';
+import { ruleRepositories, type PromotionRule } from '../rules.js';
 import { PromoteRequestSchema, validate } from './schemas.js';
+
+const noSuchRule = (name: string) => new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
+
+/** An admin over every repository the rule names: may see, change and delete it. */
+const administers = (callers: CallersConfig, caller: Caller, rule: PromotionRule) => isAdminOver(callers, caller, ruleRepositories(rule));
+
+/** May promote by the rule: its admin, or a caller with promote on every target. Anyone else is told it does not exist. */
+const mayUse = (callers: CallersConfig, caller: Caller, rule: PromotionRule) =>
+  administers(callers, caller, rule) || rule.targets.every((t) => coversGlob(callers, caller, 'promote', t.repository));
 
 export function promoteRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/v1/promote', async (c) => {
     const deps = c.var.deps;
-    const request = validate(PromoteRequestSchema, await c.req.json().catch(() => undefined), 'promote request');
     const caller = c.get('caller');
-    const rule = await findRule(deps, request.rule);
+    const callers = deps.config.callers;
+    requireAnyGrant(callers, caller, 'promote');
+    const request = validate(PromoteRequestSchema, await readJsonBody(c.req.raw, deps), 'promote request');
+    const rule = await lookupRule(deps, request.rule);
+    if (!rule || !mayUse(callers, caller, rule)) throw noSuchRule(request.rule);
     const source = parseReference(request.source);
-    requireGrant(deps.config.callers, caller, 'inspect', `${source.registry}/${source.repository}`);
-    for (const target of rule.targets) requireGrant(deps.config.callers, caller, 'promote', target.repository);
+    requireGrant(callers, caller, 'inspect', `${source.registry}/${source.repository}`);
+    for (const target of rule.targets) requireGrant(callers, caller, 'promote', target.repository);
     const plan = await planPromotion(deps, request.source, rule);
     if (request.dryRun !== false) return c.json({ dryRun: true, plan });
     try {
-      const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false }, caller.id);
+      const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false }, caller.id, { readable: readableBy(callers, caller) });
       await auditPromotion(deps, caller.id, request.source, plan);
       return c.json({ dryRun: false, plan, results });
     } catch (error) {
@@ -33,26 +48,38 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     }
   });
 
-  // Rules managed through the API (admin); configured rules are listed but read-only.
+  // Rules managed through the API: each admin sees and manages the rules within its repositories only.
   app.get('/v1/rules', async (c) => {
     const deps = c.var.deps;
-    requireAdmin(deps.config.callers, c.get('caller'));
-    return c.json({ rules: await listRules(deps) });
+    const caller = c.get('caller');
+    requireAnyGrant(deps.config.callers, caller, 'admin');
+    return c.json({ rules: (await listRules(deps)).filter((r) => administers(deps.config.callers, caller, r)) });
   });
   app.put('/v1/rules/:name', async (c) => {
     const deps = c.var.deps;
-    requireAdmin(deps.config.callers, c.get('caller'));
+    const caller = c.get('caller');
+    const callers = deps.config.callers;
+    requireAnyGrant(callers, caller, 'admin');
     const name = c.req.param('name');
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new AppError('INVALID_REQUEST', 'rule names are 1-64 of A-Z a-z 0-9 _ . -');
-    const rule = await putRule(deps, name, await c.req.json().catch(() => undefined));
-    await recordAudit(deps, { caller: c.get('caller').id, action: 'rule.put', target: name, outcome: 'ok' });
+    const rule = parseRuleBody(name, await readJsonBody(c.req.raw, deps), caller);
+    const gap = ruleAdminGap(callers, caller, rule);
+    if (gap !== undefined) throw new AppError('FORBIDDEN', `caller ${caller.id} has no "admin" grant covering ${gap}`, { details: { missingGrant: { action: 'admin', repository: gap } } });
+    const existing = await lookupRule(deps, name);
+    if (existing && !administers(callers, caller, existing)) throw new AppError('CONFLICT', `the rule name "${name}" is taken`);
+    await putRule(deps, rule);
+    await recordAudit(deps, { caller: caller.id, action: 'rule.put', target: name, repositories: ruleRepositories(rule), outcome: 'ok' });
     return c.json(rule);
   });
   app.delete('/v1/rules/:name', async (c) => {
     const deps = c.var.deps;
-    requireAdmin(deps.config.callers, c.get('caller'));
-    await deleteRule(deps, c.req.param('name'));
-    await recordAudit(deps, { caller: c.get('caller').id, action: 'rule.delete', target: c.req.param('name'), outcome: 'ok' });
+    const caller = c.get('caller');
+    requireAnyGrant(deps.config.callers, caller, 'admin');
+    const name = c.req.param('name');
+    const existing = await lookupRule(deps, name);
+    if (!existing || !administers(deps.config.callers, caller, existing)) throw noSuchRule(name);
+    await deleteRule(deps, name);
+    await recordAudit(deps, { caller: caller.id, action: 'rule.delete', target: name, repositories: ruleRepositories(existing), outcome: 'ok' });
     return c.body(null, 204);
   });
   return app;

@@ -2,6 +2,7 @@
 // in the state store: a record is written once and must be listable at once, which KV does not promise.
 
 import type { Deps } from '../deps.js';
+import { parseReference } from '../reference.js';
 import { stateKeys } from '../state/records.js';
 
 const AUDIT_TTL_SECONDS = 400 * 24 * 3600;
@@ -20,12 +21,14 @@ export interface AuditRecord {
   code?: string;
   job?: string;
   reason?: string;
+  /** "registry/repository" names or globs the record is about: only an admin over all of them reads it. */
+  repositories?: string[];
 }
 
 export async function recordAudit(deps: Deps, entry: Omit<AuditRecord, 'at'>): Promise<void> {
   const now = deps.now();
   try {
-    const record: AuditRecord = { at: new Date(now).toISOString(), ...entry };
+    const record: AuditRecord = { at: new Date(now).toISOString(), ...entry, repositories: entry.repositories ?? namedRepositories(entry) };
     await deps.state.create(stateKeys.audit(now, crypto.randomUUID()), JSON.stringify(record), { ttlSeconds: AUDIT_TTL_SECONDS });
   } catch (error) {
     // The mutation already happened: losing its record must be loud, but must not turn success into failure.
@@ -33,9 +36,30 @@ export async function recordAudit(deps: Deps, entry: Omit<AuditRecord, 'at'>): P
   }
 }
 
-export async function listAuditRecords(deps: Deps, options: { limit: number; cursor?: string }): Promise<{ records: AuditRecord[]; cursor?: string }> {
+/** The repositories of a record's source and target references ("a,b" for a promotion's targets); unreadable ones as they are. */
+function namedRepositories(entry: Pick<AuditRecord, 'source' | 'target'>): string[] {
+  const names = [entry.source, ...(entry.target?.split(',') ?? [])].filter((r): r is string => !!r);
+  return [
+    ...new Set(
+      names.map((name) => {
+        try {
+          const ref = parseReference(name);
+          return `${ref.registry}/${ref.repository}`;
+        } catch {
+          return name;
+        }
+      }),
+    ),
+  ];
+}
+
+/**
+ * A page of records, newest first, holding only those `visible` passes (a page may hold fewer than
+ * `limit`: follow the cursor).
+ */
+export async function listAuditRecords(deps: Deps, options: { limit: number; cursor?: string }, visible: (repositories: string[]) => boolean): Promise<{ records: AuditRecord[]; cursor?: string }> {
   const page = await deps.state.list(stateKeys.auditPrefix(), options);
-  const records = page.entries.map((e) => JSON.parse(e.value) as AuditRecord);
+  const records = page.entries.map((e) => JSON.parse(e.value) as AuditRecord).filter((r) => visible(r.repositories ?? namedRepositories(r)));
   return page.cursor ? { records, cursor: page.cursor } : { records };
 }
 

@@ -32,6 +32,8 @@ export interface BlobEnds {
   verify: boolean;
   /** Wrap the download so it resumes with Range (costs a JS hop per chunk; see docs/benchmarks.md). */
   resumeDownloads: boolean;
+  /** Whether a blob may be mounted from "registry/repository" (one the caller may read); the source always may. */
+  mayMountFrom: (repository: string) => boolean;
 }
 
 /**
@@ -121,7 +123,8 @@ export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob
 
 function mountCandidates(ends: BlobEnds, known: string[]): string[] {
   const sameRegistry = ends.source.registryKey === ends.target.registryKey ? [ends.sourceRepository] : [];
-  return [...new Set([...sameRegistry, ...known])].filter((r) => r !== ends.targetRepository);
+  const readable = known.filter((r) => ends.mayMountFrom(`${ends.target.registryKey}/${r}`));
+  return [...new Set([...sameRegistry, ...readable])].filter((r) => r !== ends.targetRepository);
 }
 
 async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter): Promise<void> {

@@ -1,10 +1,11 @@
 // The one place that turns Deps into registry clients: one client per registry per configuration, so auth
 // challenges are learned once, with the service's token store and backoff gate behind them.
 
-import { detached, type Deps } from '../deps.js';
+import { detached, type Deps, type FetchLike } from '../deps.js';
 import type { FerryConfig } from '../config.js';
 import { TokenCache } from '../registry/auth.js';
 import { RegistryClient } from '../registry/client.js';
+import { resolvingFetch } from '../registry/egress.js';
 import type { RegistryOptions } from '../registry/options.js';
 import { sharedBackoffGate } from './backoff-gate.js';
 import { tokenStore } from './tokens.js';
@@ -17,10 +18,11 @@ const clients = new WeakMap<FerryConfig, { tokens: TokenCache; byRegistry: Map<s
  * clock or the fetch after the client exists is heard.
  */
 function registryOptions(deps: Deps): RegistryOptions {
+  const fetch: FetchLike = (input, init) => deps.fetch(input, init);
   return {
     registries: deps.config.registries,
     allowPublicRegistries: deps.config.allowPublicRegistries,
-    fetch: (input, init) => deps.fetch(input, init),
+    fetch: deps.resolveHost ? resolvingFetch(fetch, deps.resolveHost, deps.config) : fetch,
     sleep: (ms) => deps.sleep(ms),
     now: () => deps.now(),
     log: deps.log,

@@ -5,6 +5,8 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { computeDigest } from '../registry/digest.js';
 import { formatPlatform, isIndexMediaType, parseManifest, platformMatches, type Descriptor } from '../registry/manifest.js';
+import { checkIndexBounds } from './index-bounds.js';
+import { runPool } from './pool.js';
 import { manifestByDigest, type ResolvedManifest } from './resolve.js';
 
 export interface PlannedManifest {
@@ -55,10 +57,11 @@ function planned(m: ResolvedManifest): PlannedManifest {
 }
 
 /** Image descriptors in an index tree (nested indexes searched) matching any wanted platform. */
-async function matchingImages(src: Source, index: ResolvedManifest, wanted: string[]): Promise<Descriptor[]> {
+async function matchingImages(src: Source, index: ResolvedManifest, wanted: string[], level = 1): Promise<Descriptor[]> {
+  checkIndexBounds(src.deps.config.limits, index.parsed.manifests.length, level);
   const out: Descriptor[] = [];
   for (const child of index.parsed.manifests) {
-    if (isIndexMediaType(child.mediaType)) out.push(...(await matchingImages(src, await load(src, child.digest), wanted)));
+    if (isIndexMediaType(child.mediaType)) out.push(...(await matchingImages(src, await load(src, child.digest), wanted, level + 1)));
     else if (wanted.some((p) => platformMatches(p, child.platform))) out.push(child);
   }
   return out;
@@ -103,13 +106,19 @@ export async function planCopy(deps: Deps, registry: string, repository: string,
   const blobs = new Map<string, PlannedBlob>();
   const platforms: string[] = [];
   const seen = new Set<string>();
-  const visit = async (m: PlannedManifest, descriptor: Descriptor | undefined): Promise<void> => {
+  const visit = async (m: PlannedManifest, descriptor: Descriptor | undefined, level: number): Promise<void> => {
     if (seen.has(m.digest)) return;
     seen.add(m.digest);
     const parsed = parseManifest(m.bytes, m.mediaType);
     if (parsed.kind === 'index') {
-      const children = await Promise.all(parsed.manifests.map((child) => load(src, child.digest))); // fetched at once, visited in order
-      for (const [i, child] of parsed.manifests.entries()) await visit(planned(children[i]!), child);
+      const limits = deps.config.limits;
+      checkIndexBounds(limits, parsed.manifests.length, level);
+      // Fetched a few at a time (a wide index must not open a thousand requests), visited in order.
+      const children: ResolvedManifest[] = new Array(parsed.manifests.length);
+      await runPool([...parsed.manifests.keys()], limits.indexConcurrency, async (i) => {
+        children[i] = await load(src, parsed.manifests[i]!.digest);
+      });
+      for (const [i, child] of parsed.manifests.entries()) await visit(planned(children[i]!), child, level + 1);
     } else {
       if (descriptor?.platform) platforms.push(formatPlatform(descriptor.platform));
       for (const blob of [...(parsed.config ? [parsed.config] : []), ...parsed.layers]) {
@@ -119,7 +128,7 @@ export async function planCopy(deps: Deps, registry: string, repository: string,
     }
     manifests.push(m);
   };
-  await visit(top, topDescriptor);
+  await visit(top, topDescriptor, 1);
   return {
     top,
     manifests,

@@ -2,9 +2,10 @@
 // move blobs with bounded concurrency, push manifests children first, and write tags last.
 
 import type { Deps } from '../deps.js';
+import { compilePattern, PatternError, type TagPattern } from '../patterns.js';
 import { AppError, isAppError } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
-import { formatReference, hasExplicitTag, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
+import { formatReference, hasExplicitTag, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../reference.js';
 import { BlobMemory, transferBlob, type RetryBudget } from './blob-transfer.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
 import { planCost, type PlanCost } from './copy-budget.js';
@@ -44,6 +45,7 @@ interface SingleCopy {
   blobsPlaced?: boolean;
   admit?: (cost: PlanCost) => void;
   signal?: AbortSignal;
+  readable?: (repository: string) => boolean;
   /**
    * Where blobs are, kept by the caller (a later tag of a many-tags copy): no cache read or write here.
    * Without it the copy reads its image's locations and writes them back, and remembers its first tag.
@@ -64,6 +66,11 @@ export interface CopyOptions {
   admit?: (cost: PlanCost) => void;
   /** Once aborted, the copy starts nothing more (its rest was handed to a job); what runs finishes. */
   signal?: AbortSignal;
+  /**
+   * Which "registry/repository" the copy may read on its caller's behalf: a blob is mounted only from one of
+   * these (or the source itself), never from wherever Ferry remembers it, so a mount cannot widen access.
+   */
+  readable?: (repository: string) => boolean;
 }
 
 /** The repositories a copy reads and writes ("registry/repository"), for authorisation before it starts. */
@@ -95,6 +102,7 @@ export async function copyImage(deps: Deps, request: CopyRequest, reporter: Copy
     ...(options.blobsPlaced ? { blobsPlaced: true } : {}),
     ...(options.admit ? { admit: options.admit } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.readable ? { readable: options.readable } : {}),
   }, reporter);
 }
 
@@ -118,16 +126,22 @@ export async function selectTags(deps: Deps, request: CopyRequest): Promise<stri
   const source = parseRepositoryName(request.source);
   let filter: (tag: string) => boolean = () => true;
   if (typeof request.tags === 'object' && !Array.isArray(request.tags)) {
-    let pattern: RegExp;
+    let pattern: TagPattern;
     try {
-      pattern = new RegExp(`^(?:${request.tags.match})$`);
-    } catch {
-      throw new AppError('INVALID_REQUEST', `tags.match is not a valid regular expression`);
+      pattern = compilePattern(request.tags.match);
+    } catch (error) {
+      if (error instanceof PatternError) throw new AppError('INVALID_REQUEST', `tags.match: ${error.message}`);
+      throw error;
     }
-    filter = (tag) => pattern.test(tag);
+    filter = (tag) => pattern.matchesWhole(tag);
   }
   const { tags } = await registryClient(deps, source.registry).listTags(source.repository);
-  return tags.filter(filter).sort();
+  const selected = tags.filter(filter).sort();
+  const cap = deps.config.limits.tagsPerSync;
+  if (selected.length > cap) {
+    throw new AppError('LIMIT_EXCEEDED', `${selected.length} tags match, more than limits.tagsPerSync (${cap}) allows in one sync`, { details: { limit: 'limits.tagsPerSync', value: cap } });
+  }
+  return selected;
 }
 
 async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter, options: CopyOptions): Promise<ManyCopyResult> {
@@ -153,6 +167,7 @@ async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter
         ...(memory ? { memory } : {}),
         ...(options.admit ? { admit: options.admit } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.readable ? { readable: options.readable } : {}),
       }, reporter),
     );
     if (!memory) (memory = BlobMemory.none(target.registry)).assume(target.repository);
@@ -201,6 +216,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
     targetRepository: repository,
     verify: job.verify,
     resumeDownloads: deps.config.resumeDownloads,
+    mayMountFrom: job.readable ?? (() => false),
   };
   const budget: RetryBudget = { remaining: deps.config.retryBudget };
   const memory = await loading;

@@ -1,12 +1,13 @@
 // Summarises an image or index as `skopeo inspect` does, cached by digest.
 
 import type { Deps } from '../deps.js';
+import { checkIndexBounds } from './index-bounds.js';
 import { AppError } from '../errors.js';
 import { cacheRead, cacheWrite } from '../kv/cache.js';
 import { getInspectRecord, putInspectRecord, recordKeys } from '../kv/records.js';
 import { registryClient } from './clients.js';
 import { formatPlatform, isIndexMediaType, platformMatches, type Descriptor, type ParsedManifest } from '../registry/manifest.js';
-import { formatReference, parseReference, type ImageReference } from '../registry/reference.js';
+import { formatReference, parseReference, type ImageReference } from '../reference.js';
 import { manifestByDigest, resolveDigest } from './resolve.js';
 
 // Image configs are small JSON; a long history can reach a few MiB.
@@ -65,11 +66,12 @@ export async function inspectImage(deps: Deps, input: string, options: { platfor
   }
   registryClient(deps, ref.registry); // refuses a registry that is not allowed before any cache is read
   const { digest } = await resolveDigest(deps, ref);
-  const summary = await summarize(deps, ref, digest, options.platform);
+  const summary = await summarize(deps, ref, digest, options.platform, 1);
   return { ...summary, reference: formatReference({ ...ref, digest }) };
 }
 
-async function summarize(deps: Deps, ref: ImageReference, digest: string, platform: string | undefined): Promise<InspectResult> {
+/** `level`: how many indexes down this manifest is (1 at the top), bounded by limits.indexDepth. */
+async function summarize(deps: Deps, ref: ImageReference, digest: string, platform: string | undefined, level: number): Promise<InspectResult> {
   const key = recordKeys.inspect(ref.registry, ref.repository, digest, platform);
   const cached = await cacheRead(deps, 'inspect', () => getInspectRecord<InspectResult>(deps.kv, key));
   if (cached) return cached;
@@ -85,8 +87,9 @@ async function summarize(deps: Deps, ref: ImageReference, digest: string, platfo
     ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
   };
   let result: InspectResult;
+  if (parsed.kind === 'index') checkIndexBounds(deps.config.limits, parsed.manifests.length, level);
   if (parsed.kind === 'index' && platform !== undefined) {
-    const inner = await pickPlatform(deps, ref, parsed, platform);
+    const inner = await pickPlatform(deps, ref, parsed, platform, level);
     if (!inner) throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} has no ${platform} image`);
     result = { ...inner, index: inner.index ?? { digest, mediaType: parsed.mediaType } };
   } else if (parsed.kind === 'index') {
@@ -117,12 +120,12 @@ async function summarize(deps: Deps, ref: ImageReference, digest: string, platfo
 }
 
 /** The platform's image in an index: a direct child first, else searched inside child indexes. */
-async function pickPlatform(deps: Deps, ref: ImageReference, index: ParsedManifest, platform: string): Promise<InspectResult | undefined> {
+async function pickPlatform(deps: Deps, ref: ImageReference, index: ParsedManifest, platform: string, level: number): Promise<InspectResult | undefined> {
   const direct = index.manifests.find((m) => !isIndexMediaType(m.mediaType) && platformMatches(platform, m.platform));
-  if (direct) return summarize(deps, ref, direct.digest, platform);
+  if (direct) return summarize(deps, ref, direct.digest, platform, level + 1);
   for (const child of index.manifests.filter((m) => isIndexMediaType(m.mediaType))) {
     try {
-      return await summarize(deps, ref, child.digest, platform);
+      return await summarize(deps, ref, child.digest, platform, level + 1);
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'PLATFORM_NOT_FOUND')) throw error;
     }

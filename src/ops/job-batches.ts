@@ -33,7 +33,8 @@ async function startJobs(deps: Deps, parent: JobRecord, batches: Pick<JobRecord,
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
   for (const fields of batches) {
     const now = new Date(deps.now()).toISOString();
-    await createJobRecord(deps, { kind: 'copy', parent: parent.id, caller: parent.caller, state: 'queued', createdAt: now, updatedAt: now, runs: 0, ...fields });
+    const owner = { caller: parent.caller, ...(parent.readScope ? { readScope: parent.readScope } : {}), ...(parent.repositories ? { repositories: parent.repositories } : {}) };
+    await createJobRecord(deps, { kind: 'copy', parent: parent.id, ...owner, state: 'queued', createdAt: now, updatedAt: now, runs: 0, ...fields });
     await deps.jobs.enqueue(fields.id);
   }
   const ids = batches.map((b) => b.id);

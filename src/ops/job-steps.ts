@@ -7,7 +7,7 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { registryClient } from './clients.js';
-import { parseReference, parseRepositoryName } from '../registry/reference.js';
+import { parseReference, parseRepositoryName } from '../reference.js';
 import { BlobMemory, transferBlob, transferBlobPart, type UploadPoint } from './blob-transfer.js';
 import { silentReporter } from './copy-events.js';
 import { planCopy } from './copy-plan.js';
@@ -109,6 +109,8 @@ export async function transferJobBlob(deps: Deps, step: BlobStep, from?: UploadP
     targetRepository: target.repository,
     verify: step.verify,
     resumeDownloads: deps.config.resumeDownloads,
+    // A lone blob step has no remembered locations: only the source itself, on the same registry, is mounted from.
+    mayMountFrom: () => false,
   };
   const blob = { digest: step.digest, size: step.size, mediaType: step.mediaType };
   if (ends.target.transport.registry?.upload.mode === 'chunked' && step.size > deps.config.jobStepBytes && !step.verify) {

@@ -11,6 +11,9 @@ import { getStateJson } from '../state/store.js';
 import { auditCopy, auditPromotion } from './audit.js';
 import { executePromotion, planPromotion, type PromotionPlan } from './promote.js';
 import { findRule } from './rules-store.js';
+import { matcherOf, requireAuthorGrants } from '../policy.js';
+import { parseReference } from '../reference.js';
+import type { PromotionRule } from '../rules.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
 import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from './copy.js';
 import type { CompactPlan } from './job-steps.js';
@@ -42,6 +45,16 @@ export interface JobRecord {
   batches?: string[];
   /** A batch of a promotion's blobs for one target (src/ops/job-batches.ts): what it brings there. */
   blobs?: CompactPlan;
+  /** Repository globs the job may mount blobs from: its creator's read grants, or a webhook rule's source. */
+  readScope?: string[];
+  /** The "registry/repository" names (or target templates) the job is about: who administers all of them may read it. */
+  repositories?: string[];
+}
+
+/** Who a job runs for: its owner's id and what the owner may read (mounts never go beyond it). */
+export interface JobOwner {
+  id: string;
+  readScope: string[];
 }
 
 // Job records stay a week for `GET /v1/jobs/<id>`.
@@ -81,10 +94,12 @@ function newJob(deps: Deps, fields: Pick<JobRecord, 'id' | 'kind' | 'request' | 
 }
 
 /** `reason`: why it is a job and not an answer (said in the record); `id`: one the caller promised already. */
-export async function createCopyJob(deps: Deps, request: CopyRequest, caller: string, details: { reason?: string; id?: string } = {}): Promise<JobRecord> {
+export async function createCopyJob(deps: Deps, request: CopyRequest, owner: JobOwner, details: { reason?: string; id?: string } = {}): Promise<JobRecord> {
   const { wait: _wait, ...copy } = request;
   const { reason, id = crypto.randomUUID() } = details;
-  return (await createJobRecord(deps, newJob(deps, { id, kind: 'copy', request: copy, caller, ...(reason ? { reason } : {}) }))).job;
+  const { source, target } = copySubjects(copy);
+  const fields = { id, kind: 'copy' as const, request: copy, caller: owner.id, readScope: owner.readScope, repositories: [source, target], ...(reason ? { reason } : {}) };
+  return (await createJobRecord(deps, newJob(deps, fields))).job;
 }
 
 /**
@@ -92,22 +107,42 @@ export async function createCopyJob(deps: Deps, request: CopyRequest, caller: st
  * goes on as a job: created under `id`, queued, and audited as handed over. What the copy did so far
  * stays; the job finds it at the target and does the rest.
  */
-export async function handOverCopy(deps: Deps, request: CopyRequest, caller: string, details: { reason: string; id?: string }): Promise<JobRecord> {
+export async function handOverCopy(deps: Deps, request: CopyRequest, owner: JobOwner, details: { reason: string; id?: string }): Promise<JobRecord> {
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', `${details.reason}; no job runner is configured (Workers: the FERRY_JOBS Workflow binding)`);
-  const job = await createCopyJob(deps, request, caller, details);
+  const job = await createCopyJob(deps, request, owner, details);
   await deps.jobs.enqueue(job.id);
-  await auditCopy(deps, caller, request, { handedOver: { job: job.id, reason: details.reason } });
+  await auditCopy(deps, owner.id, request, { handedOver: { job: job.id, reason: details.reason } });
   return job;
 }
 
-/** A promotion job (from a webhook event): the source is pinned by digest and re-checked when it runs. */
-export async function createPromotionJob(deps: Deps, promotion: { source: string; rule: string }, caller: string, id: string = crypto.randomUUID()): Promise<JobRecord> {
-  return (await createPromotionJobOnce(deps, promotion, caller, id)).job;
+/**
+ * A promotion job (from a webhook event): the source is pinned by digest and re-checked when it runs.
+ * Tells whether this call created it (false: the id was taken, the job left as it is).
+ */
+export function createPromotionJobOnce(deps: Deps, promotion: { source: string; rule: PromotionRule }, owner: JobOwner, id: string): Promise<{ job: JobRecord; created: boolean }> {
+  const source = parseReference(promotion.source);
+  const fields = {
+    id,
+    kind: 'promote' as const,
+    request: { source: promotion.source, target: '' },
+    promotion: { source: promotion.source, rule: promotion.rule.name },
+    caller: owner.id,
+    readScope: owner.readScope,
+    repositories: [`${source.registry}/${source.repository}`, ...promotion.rule.targets.map((t) => t.repository)],
+  };
+  return createJobRecord(deps, newJob(deps, fields));
 }
 
-/** As createPromotionJob, telling whether this call created it (false: the id was taken, the job left as it is). */
-export function createPromotionJobOnce(deps: Deps, promotion: { source: string; rule: string }, caller: string, id: string): Promise<{ job: JobRecord; created: boolean }> {
-  return createJobRecord(deps, newJob(deps, { id, kind: 'promote', request: { source: promotion.source, target: '' }, promotion, caller }));
+/** What a job is about; records written before jobs kept it have it derived from their request. */
+export function jobRepositories(job: JobRecord): string[] {
+  if (job.repositories) return job.repositories;
+  try {
+    if (job.kind === 'copy') return Object.values(copySubjects(job.request));
+    const source = parseReference(job.promotion?.source ?? job.request.source);
+    return [`${source.registry}/${source.repository}`];
+  } catch {
+    return [];
+  }
 }
 
 export async function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
@@ -183,13 +218,16 @@ export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: bo
   let plan: PromotionPlan | undefined;
   try {
     if (job.kind === 'promote' && job.promotion) {
-      plan = await planPromotion(deps, job.promotion.source, await findRule(deps, job.promotion.rule));
-      const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller, options);
+      const rule = await findRule(deps, job.promotion.rule);
+      requireAuthorGrants(deps.config.callers, rule);
+      plan = await planPromotion(deps, job.promotion.source, rule);
+      const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller, { ...options, readable: matcherOf(job.readScope ?? []) });
       job.state = 'done';
       job.result = { results };
       await auditPromotion(deps, job.caller, job.promotion.source, plan);
     } else {
-      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { ...options, ...(job.tags ? { selectedTags: job.tags } : {}) });
+      const readable = matcherOf(job.readScope ?? []);
+      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { ...options, readable, ...(job.tags ? { selectedTags: job.tags } : {}) });
       job.state = 'done';
       job.result = result;
       await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);

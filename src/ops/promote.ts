@@ -4,15 +4,17 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { repositoryGlob } from '../glob.js';
+import { compilePattern } from '../patterns.js';
 import { registryClient } from './clients.js';
-import { formatReference, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../registry/reference.js';
+import { formatReference, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../reference.js';
 import type { PromotionRule } from '../rules.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
-import { copyByDigest, copyImage, type TagGuard } from './copy.js';
+import { copyByDigest, copyImage, type CopyOptions, type TagGuard } from './copy.js';
 import { findRule } from './rules-store.js';
 import { pushPromotionRecord } from './promotion-record.js';
 import { indexReferrers, listReferrers, referrersTag } from './referrers.js';
-import { parseSemver, satisfies } from './semver.js';
+import { compareSemver, parseSemver, satisfies } from './semver.js';
+import { stateKeys } from '../state/records.js';
 
 export interface PromotionStep {
   target: string;
@@ -22,6 +24,8 @@ export interface PromotionStep {
   action: 'create' | 'unchanged' | 'move' | 'conflict';
   /** With a mutable rule, where the old digest is kept before the tag moves. */
   backupTag?: string;
+  /** Why a step is a conflict when the tag itself is free to move (a monotonic rule's higher version). */
+  reason?: string;
 }
 
 export interface PromotionPlan {
@@ -35,7 +39,7 @@ export interface PromotionPlan {
 export function tagAllowed(rule: PromotionRule, tag: string): boolean {
   const { match, semver, exact } = rule.source.tags;
   if (exact !== undefined && tag !== exact) return false;
-  if (match !== undefined && !new RegExp(`^(?:${match})$`).test(tag)) return false;
+  if (match !== undefined && !compilePattern(match).matchesWhole(tag)) return false;
   if (semver !== undefined) {
     const version = parseSemver(tag);
     if (!version || !satisfies(version, semver)) return false;
@@ -79,17 +83,43 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
     for (const template of target.tags) {
       const targetTag = renderTag(template, tag);
       const current = (await client.headManifest(name.repository, targetTag, { primary: true }))?.digest;
-      const action = current === undefined ? 'create' : current === digest ? 'unchanged' : rule.mutable ? 'move' : 'conflict';
+      let action: PromotionStep['action'] = current === undefined ? 'create' : current === digest ? 'unchanged' : rule.mutable ? 'move' : 'conflict';
+      const target = `${name.registry}/${name.repository}`;
+      const higher = action === 'unchanged' || !rule.monotonic ? undefined : await higherPromoted(deps, rule.name, target, targetTag, tag);
+      if (higher) action = 'conflict';
       steps.push({
-        target: `${name.registry}/${name.repository}`,
+        target,
         tag: targetTag,
         ...(current ? { current } : {}),
         action,
         ...(action === 'move' ? { backupTag: `${targetTag}-backup-${current!.slice(7, 19)}` } : {}),
+        ...(higher ? { reason: `monotonic: rule "${rule.name}" promoted ${higher} to this tag, and ${tag} is lower` } : {}),
       });
     }
   }
   return { rule: rule.name, source: formatReference({ ...source, digest }), sourceTag: tag, digest, steps };
+}
+
+/** The version a monotonic rule last promoted to the tag, when it is above `version`. */
+async function higherPromoted(deps: Deps, rule: string, target: string, tag: string, version: string): Promise<string | undefined> {
+  const last = (await deps.state.get(stateKeys.promotedVersion(rule, target, tag)))?.value;
+  const [a, b] = [last && parseSemver(last), parseSemver(version)];
+  return a && b && compareSemver(a, b) > 0 ? last : undefined;
+}
+
+/** Raises the version a monotonic rule promoted to each tag (never lowers it: a racing older promotion loses). */
+async function notePromotedVersion(deps: Deps, rule: string, target: string, tags: string[], version: string): Promise<void> {
+  const promoted = parseSemver(version);
+  if (!promoted) return;
+  for (const tag of tags) {
+    const key = stateKeys.promotedVersion(rule, target, tag);
+    for (;;) {
+      const entry = await deps.state.get(key);
+      const held = entry ? parseSemver(entry.value) : undefined;
+      if (held && compareSemver(held, promoted) >= 0) break;
+      if (entry ? await deps.state.update(key, entry.version, version) : await deps.state.create(key, version)) break;
+    }
+  }
 }
 
 /**
@@ -144,10 +174,10 @@ async function copyReferrers(deps: Deps, source: ImageReference, digest: string,
  * Carries a plan out: refuses whole on any conflict, keeps backups of moved tags, copies by digest (and,
  * if the rule says so, the signature and referrer tags), then leaves a promotion record in each target.
  */
-export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter, trigger: string, options: { blobsPlaced?: boolean } = {}): Promise<CopyResult[]> {
+export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter, trigger: string, options: Pick<CopyOptions, 'blobsPlaced' | 'readable'> = {}): Promise<CopyResult[]> {
   const conflicts = plan.steps.filter((s) => s.action === 'conflict');
   if (conflicts.length) {
-    throw new AppError('CONFLICT', `immutable tags already name other digests: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.current})`).join(', ')}`, {
+    throw new AppError('CONFLICT', `target tags may not move: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.reason ?? `immutable, names ${c.current}`})`).join(', ')}`, {
       details: { conflicts },
     });
   }
@@ -165,6 +195,7 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
     if (!tags.length) continue;
     const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter, { beforeTag: tagStillAsPlanned(deps, plan, target), ...options })) as CopyResult;
     results.push(result);
+    if (rule.monotonic) await notePromotedVersion(deps, rule.name, target, tags, plan.sourceTag);
     if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, target, reporter);
     await pushPromotionRecord(deps, target, { digest: result.digest, mediaType: result.mediaType, size: result.size }, {
       rule: plan.rule,

@@ -2,7 +2,7 @@
 
 import type { Deps } from '../deps.js';
 import { registryClient } from './clients.js';
-import { formatReference, parseReference, parseRepositoryName } from '../registry/reference.js';
+import { formatReference, parseReference, parseRepositoryName } from '../reference.js';
 import { manifestByDigest, resolveDigest } from './resolve.js';
 
 export async function readManifest(deps: Deps, input: string): Promise<{ bytes: Uint8Array; mediaType: string; digest: string; reference: string }> {

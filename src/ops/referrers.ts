@@ -4,7 +4,7 @@
 
 import { isAppError } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
-import { MediaType, type Descriptor } from '../registry/manifest.js';
+import { MediaType, parseManifest, type Descriptor } from '../registry/manifest.js';
 
 /** The fallback tag for `digest`; cosign's `.sig`, `.att` and `.sbom` tags are built on it too. */
 export function referrersTag(digest: string): string {
@@ -14,8 +14,8 @@ export function referrersTag(digest: string): string {
 async function readFallback(client: RegistryClient, repository: string, digest: string): Promise<Descriptor[]> {
   try {
     const index = await client.getManifest(repository, referrersTag(digest));
-    const parsed = JSON.parse(new TextDecoder().decode(index.bytes)) as { manifests?: unknown };
-    return Array.isArray(parsed.manifests) ? (parsed.manifests as Descriptor[]) : [];
+    const parsed = parseManifest(index.bytes, index.mediaType);
+    return parsed.kind === 'index' ? parsed.manifests : [];
   } catch (error) {
     if (isAppError(error) && error.code === 'NOT_FOUND') return [];
     throw error;

@@ -6,7 +6,7 @@ import { cacheRead, cacheWrite } from '../kv/cache.js';
 import { getManifestRecord, getTagDigest, putManifestRecord, putTagDigest, recordKeys } from '../kv/records.js';
 import type { FetchedManifest } from '../registry/client.js';
 import { parseManifest, type ParsedManifest } from '../registry/manifest.js';
-import type { ImageReference } from '../registry/reference.js';
+import type { ImageReference } from '../reference.js';
 import { registryClient } from './clients.js';
 
 export interface ResolvedManifest extends FetchedManifest {

@@ -5,7 +5,10 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { stateKeys } from '../state/records.js';
 import { getStateJson, replaceState } from '../state/store.js';
-import { parseRules, type PromotionRule } from '../rules.js';
+import type { Caller } from '../callers.js';
+import { ConfigProblems } from '../config.js';
+import { formatPath, RuleBodySchema } from '../config-schema.js';
+import { buildRule, type PromotionRule } from '../rules.js';
 
 export interface StoredRule extends PromotionRule {
   /** "config": from the configuration, not changeable through the API. */
@@ -23,23 +26,44 @@ export async function listRules(deps: Deps): Promise<StoredRule[]> {
   return [...deps.config.rules.map((r) => ({ ...r, origin: 'config' as const })), ...fromApi];
 }
 
+/** The rule of that name, from the configuration or the store; undefined when there is none. */
+export async function lookupRule(deps: Deps, name: string): Promise<PromotionRule | undefined> {
+  return deps.config.rules.find((r) => r.name === name) ?? (await getStateJson<PromotionRule>(deps.state, stateKeys.rule(name)))?.value;
+}
+
 export async function findRule(deps: Deps, name: string): Promise<PromotionRule> {
-  const rule = deps.config.rules.find((r) => r.name === name) ?? (await getStateJson<PromotionRule>(deps.state, stateKeys.rule(name)))?.value;
+  const rule = await lookupRule(deps, name);
   if (!rule) throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
   return rule;
 }
 
-/** Validates a rule exactly as the configuration would, then stores it; configured rules cannot be replaced. */
-export async function putRule(deps: Deps, name: string, body: unknown): Promise<PromotionRule> {
-  if (deps.config.rules.some((r) => r.name === name)) throw new AppError('CONFLICT', `rule "${name}" comes from the configuration and cannot be changed here`);
-  let rule: PromotionRule;
-  try {
-    [rule] = parseRules({ rules: [{ ...(body as object), name }] }) as [PromotionRule];
-  } catch (error) {
-    throw new AppError('INVALID_REQUEST', error instanceof Error ? error.message.replace('invalid configuration: promotion.rules[0]', 'rule') : 'invalid rule');
+/** Checks a rule body with the configuration's own schema (unknown keys refused) and builds it for storing. */
+export function parseRuleBody(name: string, body: unknown, author: Caller): PromotionRule {
+  const parsed = RuleBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? `rule.${formatPath(issue.path)}` : 'rule';
+    const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message;
+    throw new AppError('INVALID_REQUEST', `${where}: ${message}`);
   }
-  await replaceState(deps.state, stateKeys.rule(name), JSON.stringify(rule));
-  return rule;
+  const problems = new ConfigProblems(() => undefined);
+  const rule = buildRule({ ...parsed.data, name }, 'rule', problems);
+  const first = problems.list[0];
+  if (first) throw new AppError('INVALID_REQUEST', `${first.path}: ${first.message}`);
+  return { ...rule, author: authorOf(author) };
+}
+
+// What identifies the author later, without the token's time claims.
+function authorOf(caller: Caller): Caller {
+  if (caller.kind !== 'oidc') return caller;
+  const { exp: _exp, iat: _iat, nbf: _nbf, jti: _jti, ...claims } = caller.claims;
+  return { ...caller, claims };
+}
+
+/** Stores a rule checked by parseRuleBody; configured rules cannot be replaced. */
+export async function putRule(deps: Deps, rule: PromotionRule): Promise<void> {
+  if (deps.config.rules.some((r) => r.name === rule.name)) throw new AppError('CONFLICT', `rule "${rule.name}" comes from the configuration and cannot be changed here`);
+  await replaceState(deps.state, stateKeys.rule(rule.name), JSON.stringify(rule));
 }
 
 export async function deleteRule(deps: Deps, name: string): Promise<void> {

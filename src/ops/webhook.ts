@@ -4,9 +4,9 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { repositoryGlob } from '../glob.js';
-import { isValidTag, validateDigest } from '../registry/reference.js';
+import { isValidDigest, isValidTag, parseRepositoryName } from '../reference.js';
 import type { WebhookReceiver } from '../webhooks.js';
-import { createPromotionJobOnce } from './jobs.js';
+import { createPromotionJobOnce, type JobRecord } from './jobs.js';
 import { tagAllowed } from './promote.js';
 import { listRules } from './rules-store.js';
 
@@ -44,8 +44,9 @@ export function distributionEvents(body: unknown): PushEvent[] {
   const events = (body as { events?: unknown })?.events;
   if (!Array.isArray(events)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a distribution notification envelope (no "events" array)');
   const out: PushEvent[] = [];
-  for (const raw of events as DistributionEvent[]) {
-    const t = raw.target;
+  for (const raw of events as (DistributionEvent | null)[]) {
+    if (!isObject(raw)) continue;
+    const t = isObject(raw.target) ? raw.target : undefined;
     if (raw.action !== 'push' || !t || typeof t.tag !== 'string' || typeof t.repository !== 'string' || typeof t.digest !== 'string' || typeof raw.id !== 'string') continue;
     if (!MANIFEST_TYPES.has(String(t.mediaType))) continue;
     out.push({ id: raw.id, repository: t.repository, tag: t.tag, digest: t.digest });
@@ -53,18 +54,24 @@ export function distributionEvents(body: unknown): PushEvent[] {
   return out;
 }
 
-/** GitHub `package` / `registry_package` events for containers: the published tag and its digest. */
-export function githubEvents(body: unknown, deliveryId: string): PushEvent[] {
+/**
+ * GitHub `package` / `registry_package` events for containers: the published tag and its digest. The
+ * event's id is its signed content (package version, digest, tag), not the unsigned X-GitHub-Delivery: a
+ * captured body sent again under a new delivery id is the same event.
+ */
+export function githubEvents(body: unknown): PushEvent[] {
   const b = body as { action?: unknown; package?: GithubPackage; registry_package?: GithubPackage };
   const pkg = b.registry_package ?? b.package;
-  if (!pkg || typeof pkg !== 'object') throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a GitHub package event');
+  if (!isObject(pkg)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a GitHub package event');
   if (b.action !== 'published' && b.action !== 'updated') return [];
   // Container metadata is what tells a container version apart: `package_type` is unreliable (GitHub's
   // own example of a docker package says "npm"). An empty tag name is an untagged manifest: nothing to do.
-  const tag = pkg.package_version?.container_metadata?.tag;
+  const version = pkg.package_version;
+  const tag = version?.container_metadata?.tag;
   const owner = pkg.owner?.login ?? pkg.namespace;
-  if (!tag?.name || !tag.digest || !pkg.name || !owner) return [];
-  return [{ id: deliveryId, repository: `${owner}/${pkg.name}`.toLowerCase(), tag: tag.name, digest: tag.digest }];
+  if (typeof tag?.name !== 'string' || typeof tag.digest !== 'string' || typeof pkg.name !== 'string' || typeof owner !== 'string' || !tag.name || !owner) return [];
+  const id = `github:${String(version?.id ?? '')}:${tag.digest}:${tag.name}`;
+  return [{ id, repository: `${owner}/${pkg.name}`.toLowerCase(), tag: tag.name, digest: tag.digest }];
 }
 
 /**
@@ -82,7 +89,7 @@ export function pubsubEvents(body: unknown): PushEvent[] {
   } catch {
     throw new AppError('UNKNOWN_EVENT_FORMAT', 'the Pub/Sub message data is not base64 JSON');
   }
-  if (data.action !== 'INSERT' || typeof data.tag !== 'string' || typeof data.digest !== 'string' || !id) return [];
+  if (!isObject(data) || data.action !== 'INSERT' || typeof data.tag !== 'string' || typeof data.digest !== 'string' || !id) return [];
   const at = data.digest.lastIndexOf('@');
   const colon = data.tag.lastIndexOf(':');
   const path = data.tag.slice(0, colon);
@@ -94,7 +101,7 @@ export function pubsubEvents(body: unknown): PushEvent[] {
 export function harborEvents(body: unknown): PushEvent[] {
   const b = body as { type?: unknown; id?: unknown; specversion?: unknown; data?: HarborData; event_data?: HarborData };
   const data = b.event_data ?? b.data;
-  if (!data || !Array.isArray(data.resources)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a Harbor event');
+  if (!isObject(data) || !Array.isArray(data.resources)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a Harbor event');
   // Default format: type PUSH_ARTIFACT; CloudEvents: harbor.artifact.pushed.
   if (b.type !== 'PUSH_ARTIFACT' && b.type !== 'harbor.artifact.pushed') return [];
   const repository = data.repository?.repo_full_name;
@@ -103,7 +110,7 @@ export function harborEvents(body: unknown): PushEvent[] {
   const delivery = typeof b.specversion === 'string' && typeof b.id === 'string' ? `ce:${b.id}` : repository;
   return data.resources
     // A push by digest repeats the digest in `tag`: no tag, nothing to promote.
-    .filter((r) => typeof r.tag === 'string' && typeof r.digest === 'string' && r.tag !== r.digest)
+    .filter((r) => isObject(r) && typeof r.tag === 'string' && typeof r.digest === 'string' && r.tag !== r.digest)
     .map((r) => ({ id: `${delivery}@${r.digest}:${r.tag}`, repository, tag: r.tag!, digest: r.digest! }));
 }
 
@@ -115,7 +122,7 @@ interface HarborData {
 /** Azure Container Registry: distribution-like single events. */
 export function acrEvents(body: unknown): PushEvent[] {
   const b = body as { id?: unknown; action?: unknown; target?: { repository?: unknown; tag?: unknown; digest?: unknown } };
-  if (!b || typeof b !== 'object' || !b.target) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not an ACR event');
+  if (!isObject(b) || !isObject(b.target)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not an ACR event');
   const t = b.target;
   if (b.action !== 'push' || typeof b.id !== 'string' || typeof t.repository !== 'string' || typeof t.tag !== 'string' || typeof t.digest !== 'string') return [];
   return [{ id: b.id, repository: t.repository, tag: t.tag, digest: t.digest }];
@@ -124,9 +131,11 @@ export function acrEvents(body: unknown): PushEvent[] {
 /** Docker Hub: a tag was pushed (no digest: it is resolved when the job runs). */
 export function dockerHubEvents(body: unknown): PushEvent[] {
   const b = body as { push_data?: { tag?: unknown; pushed_at?: unknown }; repository?: { repo_name?: unknown } };
-  if (!b?.push_data || !b.repository) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a Docker Hub event');
+  if (!isObject(b?.push_data) || !isObject(b.repository)) throw new AppError('UNKNOWN_EVENT_FORMAT', 'not a Docker Hub event');
   if (typeof b.push_data.tag !== 'string' || typeof b.repository.repo_name !== 'string') return [];
-  return [{ id: `${b.repository.repo_name}:${b.push_data.tag}:${String(b.push_data.pushed_at)}`, repository: b.repository.repo_name, tag: b.push_data.tag }];
+  // pushed_at is a number in Docker Hub's events; anything else is not turned into text (a deep array would overflow).
+  const at = typeof b.push_data.pushed_at === 'number' || typeof b.push_data.pushed_at === 'string' ? b.push_data.pushed_at : '';
+  return [{ id: `${b.repository.repo_name}:${b.push_data.tag}:${at}`, repository: b.repository.repo_name, tag: b.push_data.tag }];
 }
 
 /** Quay: updated tags of a repository (no digests; resolved when the job runs). */
@@ -142,7 +151,11 @@ interface GithubPackage {
   namespace?: string;
   package_type?: string;
   owner?: { login?: string };
-  package_version?: { container_metadata?: { tag?: { name?: string; digest?: string } } };
+  package_version?: { id?: number | string; container_metadata?: { tag?: { name?: string; digest?: string } } };
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Starts a promotion job per (event, matching rule), each pinned to the pushed digest; a repeated event runs once. */
@@ -151,25 +164,50 @@ export async function startPromotions(deps: Deps, receiver: WebhookReceiver, eve
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'this runtime has no job runner for promotions');
   const rules = await listRules(deps);
   for (const event of events) {
-    if (!isValidTag(event.tag)) continue;
-    const pinned = event.digest === undefined ? '' : `@${validateDigest(event.digest)}`;
-    const repository = `${receiver.registry}/${event.repository}`;
+    if (!isValidTag(event.tag) || (event.digest !== undefined && !isValidDigest(event.digest))) continue;
+    const pinned = event.digest === undefined ? '' : `@${event.digest}`;
+    // The receiver's registry, normalised as references are (docker.io is registry-1.docker.io, with library/).
+    let name;
+    try {
+      name = parseRepositoryName(`${receiver.registry}/${event.repository}`);
+    } catch {
+      continue; // "staging/../team-b/secret" names no repository
+    }
+    const repository = `${name.registry}/${name.repository}`;
     for (const rule of rules) {
       if (!repositoryGlob(rule.source.repository).test(repository) || !tagAllowed(rule, event.tag)) continue;
       // The job id comes from the receiver, event and rule, and the state store creates a job id once: a
       // redelivery (here or anywhere else, at once or days later while the job is kept) finds the same job
       // and leaves it as it is.
-      const id = await jobId(`${receiver.id}\u0000${event.id}\u0000${rule.name}`);
-      const { created } = await createPromotionJobOnce(deps, { source: `${repository}:${event.tag}${pinned}`, rule: rule.name }, `webhook:${receiver.id}`, id);
-      if (!created) {
+      const base = await jobId(`${receiver.id}\u0000${event.id}\u0000${rule.name}`);
+      const owner = { id: `webhook:${receiver.id}`, readScope: [rule.source.repository] };
+      const job = await createOrRetry(deps, base, (id) => createPromotionJobOnce(deps, { source: `${repository}:${event.tag}${pinned}`, rule }, owner, id));
+      if (!job) {
         outcome.duplicates++;
         continue;
       }
-      await deps.jobs.enqueue(id);
-      outcome.jobs.push(id);
+      await deps.jobs.enqueue(job);
+      outcome.jobs.push(job);
     }
   }
   return outcome;
+}
+
+// A redelivered event whose job failed may run again, this many times.
+const MAX_EVENT_RETRIES = 5;
+
+/**
+ * Creates the event's job under `base`; when that id's job failed, under `base.r<n>` (a Workflow instance id
+ * is never reused). Returns the new job's id, or undefined when the event is a duplicate.
+ */
+async function createOrRetry(deps: Deps, base: string, create: (id: string) => Promise<{ job: JobRecord; created: boolean }>): Promise<string | undefined> {
+  for (let attempt = 0; attempt <= MAX_EVENT_RETRIES; attempt++) {
+    const id = attempt === 0 ? base : `${base}.r${attempt}`;
+    const { job, created } = await create(id);
+    if (created) return id;
+    if (job.state !== 'failed') return undefined;
+  }
+  return undefined;
 }
 
 async function jobId(key: string): Promise<string> {

@@ -4,8 +4,8 @@ import { AppError, isAppError } from '../errors.js';
 import type { TokenCache } from './auth.js';
 import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
-import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
-import { isValidDigest, isValidTag } from './reference.js';
+import { asDescriptor, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
+import { isValidDigest, isValidTag } from '../reference.js';
 import { RegistryTransport, upstreamError, type Endpoint, type RegistryRequest } from './transport.js';
 import type { RegistryOptions } from './options.js';
 import type { BackoffGate } from './retry.js';
@@ -219,9 +219,8 @@ export class RegistryClient {
         if (!response.ok) throw await upstreamError(response, what);
         const body = await readJson(response, MAX_MANIFEST_BYTES, what);
         if (!Array.isArray(body.manifests)) throw new AppError('UPSTREAM_PROTOCOL', `${what}: the answer is not an image index`);
-        found.push(...(body.manifests as Descriptor[]).filter((d) => typeof d?.digest === 'string' && typeof d.mediaType === 'string'));
-        const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'));
-        path = next ? `${next.pathname}${next.search}` : undefined;
+        found.push(...body.manifests.map((d, i) => asDescriptor(d, `referrers manifests[${i}]`)));
+        path = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'))?.href;
       }
       return found;
     }, options.primary);
@@ -250,7 +249,7 @@ export class RegistryClient {
           const last = next?.searchParams.get('last') ?? undefined;
           return last === undefined ? { tags } : { tags, next: last };
         }
-        path = next ? `${next.pathname}${next.search}` : undefined;
+        path = next?.href;
       }
       return { tags };
     });

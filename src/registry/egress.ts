@@ -3,6 +3,7 @@
 import type { RegistryConfig } from '../config.js';
 import type { RegistryReach } from './options.js';
 import { AppError } from '../errors.js';
+import type { FetchLike } from '../deps.js';
 
 export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'reserved';
 
@@ -28,15 +29,28 @@ function parseIpv6(text: string): number[] | undefined {
   return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
 }
 
+const v4Of = (high: number, low: number) => ipv4Class([high >> 8, high & 255, low >> 8, low & 255]);
+
+/**
+ * IPv6 classes, including every form that carries an IPv4 address a host may route to (the embedded
+ * address decides): IPv4-mapped, IPv4-compatible, SIIT, NAT64 and 6to4.
+ */
 function ipv6Class(groups: number[]): AddressClass {
-  const [g0 = 0, , , , , g5 = 0, g6 = 0, g7 = 0] = groups;
-  const zeroPrefix = groups.slice(0, 5).every((g) => g === 0);
-  if (zeroPrefix && g5 === 0xffff) return ipv4Class([g6 >> 8, g6 & 255, g7 >> 8, g7 & 255]); // IPv4-mapped
-  if (g0 === 0x64 && groups[1] === 0xff9b) return ipv4Class([g6 >> 8, g6 & 255, g7 >> 8, g7 & 255]); // NAT64
-  if (groups.every((g, i) => g === (i === 7 ? 1 : 0))) return 'loopback';
-  if (groups.every((g) => g === 0)) return 'reserved';
+  const [g0 = 0, g1 = 0, g2 = 0, , g4 = 0, g5 = 0, g6 = 0, g7 = 0] = groups;
+  const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  if (groups.every((g, i) => g === (i === 7 ? 1 : 0))) return 'loopback'; // ::1
+  if (groups.every((g) => g === 0)) return 'reserved'; // ::
+  if (zeros(0, 5) && g5 === 0xffff) return v4Of(g6, g7); // ::ffff:a.b.c.d, IPv4-mapped
+  if (zeros(0, 6)) return v4Of(g6, g7); // ::a.b.c.d, IPv4-compatible (deprecated, still routed by some stacks)
+  if (zeros(0, 4) && g4 === 0xffff && g5 === 0) return v4Of(g6, g7); // ::ffff:0:a.b.c.d, SIIT
+  if (g0 === 0x64 && g1 === 0xff9b) return v4Of(g6, g7); // 64:ff9b::/96 NAT64, 64:ff9b:1::/48 local NAT64
+  if (g0 === 0x2002) return v4Of(g1, g2); // 6to4
+  if (g0 === 0x2001 && g1 === 0) return 'reserved'; // Teredo: a tunnel whose far end nobody checks
+  if (g0 === 0x2001 && g1 === 0xdb8) return 'reserved'; // documentation
+  if (g0 === 0x100 && zeros(1, 4)) return 'reserved'; // 100::/64, discard
   if ((g0 & 0xfe00) === 0xfc00) return 'private';
   if ((g0 & 0xffc0) === 0xfe80) return 'link-local';
+  if ((g0 & 0xffc0) === 0xfec0) return 'private'; // fec0::/10, site-local (deprecated)
   if ((g0 & 0xff00) === 0xff00) return 'reserved';
   return 'public';
 }
@@ -54,6 +68,54 @@ export function classifyHostname(hostname: string): AddressClass {
   // Names that only resolve inside a network (GCP metadata, mDNS, home routers).
   if (host.endsWith('.internal') || host.endsWith('.local') || host.endsWith('.home.arpa') || !host.includes('.')) return 'private';
   return 'public';
+}
+
+/** The class of an address as a resolver returns it ("::ffff:127.0.0.1", "10.0.0.1"). */
+export function classifyAddress(address: string): AddressClass {
+  try {
+    return classifyHostname(new URL(`http://${address.includes(':') ? `[${address}]` : address}/`).hostname);
+  } catch {
+    return 'reserved';
+  }
+}
+
+const isIpLiteral = (hostname: string) => hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+
+/** Whether the operator named this host in the configuration (a registry, its mirrors, auth and blob hosts). */
+function configuredHost(config: RegistryReach, hostname: string): boolean {
+  for (const [key, registry] of config.registries) {
+    if (new URL(`http://${key}`).hostname === hostname) return true;
+    if ([...registry.authHosts, ...registry.blobHosts].some((p) => hostMatches(p, hostname) || hostMatches(p.replace(/:\d+$/, ''), hostname))) return true;
+    if (registry.mirrors.some((m) => new URL(m).hostname === hostname)) return true;
+  }
+  return false;
+}
+
+// How long a name's addresses are trusted before they are looked up again.
+const RESOLVED_TTL_MS = 60_000;
+
+/**
+ * Where the runtime can resolve names (Node, Deno, Bun), a fetch that looks up each host Ferry reaches only
+ * because it is public (not one the operator configured) and refuses it when any address is private,
+ * loopback or link-local: "127.0.0.1.nip.io" is not a public registry. Workers cannot resolve names (see
+ * docs/security.md); their fetch goes out through Cloudflare's network, which does not reach private ranges.
+ */
+export function resolvingFetch(fetch: FetchLike, resolve: (hostname: string) => Promise<string[]>, config: RegistryReach): FetchLike {
+  const known = new Map<string, { cls: AddressClass; address: string; until: number }>();
+  return async (input, init) => {
+    const hostname = new URL(input instanceof Request ? input.url : input.toString()).hostname.toLowerCase();
+    if (!isIpLiteral(hostname) && !configuredHost(config, hostname)) {
+      let verdict = known.get(hostname);
+      if (!verdict || verdict.until < Date.now()) {
+        const addresses = await resolve(hostname).catch(() => [] as string[]);
+        const worst = addresses.map((a) => ({ address: a, cls: classifyAddress(a) })).find((a) => a.cls !== 'public');
+        verdict = { cls: worst?.cls ?? 'public', address: worst?.address ?? '', until: Date.now() + RESOLVED_TTL_MS };
+        known.set(hostname, verdict);
+      }
+      if (verdict.cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing ${hostname}: it resolves to a ${verdict.cls} address (${verdict.address}) and is not configured`);
+    }
+    return fetch(input, init);
+  };
 }
 
 function refuse(code: 'REGISTRY_NOT_ALLOWED' | 'ADDRESS_NOT_ALLOWED' | 'INSECURE_NOT_ALLOWED', message: string): never {

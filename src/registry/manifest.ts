@@ -1,6 +1,7 @@
 // Manifest media types, the Accept list, and reading a manifest's kind and children from its raw bytes.
 
 import { AppError } from '../errors.js';
+import { isValidDigest } from '../reference.js';
 
 export const MediaType = {
   OciIndex: 'application/vnd.oci.image.index.v1+json',
@@ -76,12 +77,30 @@ function invalid(message: string): never {
   throw new AppError('MANIFEST_INVALID', message);
 }
 
-function asDescriptor(value: unknown, where: string): Descriptor {
-  if (typeof value !== 'object' || value === null) invalid(`${where}: not a descriptor`);
+// RFC 6838 restricted names: "type/subtype", each 1-127 of letters, digits and !#$&-^_.+ (first a letter or
+// digit), then optional parameters. The syntax, not a list: Helm charts, WASM modules and other artifacts
+// must keep copying.
+const RESTRICTED_NAME = '[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}';
+const MEDIA_TYPE = new RegExp(`^${RESTRICTED_NAME}/${RESTRICTED_NAME}(?:\\s*;\\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\\\\x00-\\x1f]*"))*$`);
+
+export function isValidMediaType(mediaType: string): boolean {
+  return MEDIA_TYPE.test(mediaType);
+}
+
+function badField(field: string, why: string): never {
+  throw new AppError('UPSTREAM_PROTOCOL', `the registry sent a manifest whose ${field} ${why}`, { details: { field } });
+}
+
+/** A descriptor whose values are checked before anything is built from them (request paths, plans, sizes). */
+export function asDescriptor(value: unknown, where: string): Descriptor {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(`${where}: not a descriptor`);
   const d = value as Record<string, unknown>;
   if (typeof d.digest !== 'string' || typeof d.size !== 'number' || typeof d.mediaType !== 'string') {
     invalid(`${where}: descriptor needs mediaType, digest and size`);
   }
+  if (!isValidDigest(d.digest)) badField(`${where}.digest`, `"${d.digest.slice(0, 100)}" is not a valid digest`);
+  if (!Number.isSafeInteger(d.size) || d.size < 0) badField(`${where}.size`, `${d.size} is not a byte count`);
+  if (!isValidMediaType(d.mediaType)) badField(`${where}.mediaType`, `"${d.mediaType.slice(0, 100)}" is not a media type`);
   return d as unknown as Descriptor;
 }
 
@@ -125,7 +144,10 @@ export function parseManifest(bytes: Uint8Array, contentType: string | null): Pa
     return { ...base, kind: 'image', manifests: [], config, layers };
   }
   const fsLayers = Array.isArray(doc.fsLayers) ? (doc.fsLayers as { blobSum?: unknown }[]) : [];
-  const layers = fsLayers.map((l) => ({ mediaType: 'application/vnd.docker.container.image.rootfs.diff+x-gtar', digest: String(l.blobSum), size: -1 }));
+  const layers = fsLayers.map((l, i) => {
+    if (typeof l?.blobSum !== 'string' || !isValidDigest(l.blobSum)) badField(`fsLayers[${i}].blobSum`, 'is not a valid digest');
+    return { mediaType: 'application/vnd.docker.container.image.rootfs.diff+x-gtar', digest: l.blobSum, size: -1 };
+  });
   return { ...base, kind: 'schema1', manifests: [], config: undefined, layers };
 }
 

@@ -65,6 +65,8 @@ export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestIni
     try {
       response = await deps.fetch(url.toString(), init);
     } catch (cause) {
+      // A refusal by Ferry's own egress checks is an answer, not a network failure: no retry.
+      if (cause instanceof AppError) throw cause;
       if (last) {
         throw new AppError('UPSTREAM_UNAVAILABLE', `${init.method ?? 'GET'} ${describeUrl(url)} failed: ${errorMessage(cause)}`, { cause });
       }

@@ -64,8 +64,7 @@ export class RegistryTransport {
   checkUrl = (raw: string, kind: FollowKind): URL => checkFollowUrl(this.#options, this.registry, this.registryKey, raw, kind);
 
   async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
-    // `path` may be an absolute URL the registry gave us (an upload Location): check it like a redirect.
-    const url = /^https?:\/\//i.test(req.path) ? this.checkUrl(req.path, 'location') : new URL(req.path, endpoint.base);
+    const url = this.#resolve(endpoint, req.path);
     if (url.origin !== new URL(endpoint.base).origin) return this.#send(url, req, undefined);
     const state = await this.#authState(endpoint);
     let authorization = await this.#authorization(endpoint, state, req.scopes, false);
@@ -92,6 +91,16 @@ export class RegistryTransport {
       throw this.#unauthorized(endpoint, 'the credentials were rejected');
     }
     return response;
+  }
+
+  /**
+   * A path we built ("/v2/..."), or an absolute URL the registry gave us (an upload Location, a Link page),
+   * checked like a redirect. Nothing else: "//host/x" would resolve to another host.
+   */
+  #resolve(endpoint: Endpoint, path: string): URL {
+    if (/^https?:\/\//i.test(path)) return this.checkUrl(path, 'location');
+    if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) throw new AppError('UPSTREAM_PROTOCOL', `refusing the request path "${path.slice(0, 100)}"`);
+    return new URL(path, endpoint.base);
   }
 
   #unauthorized(endpoint: Endpoint, why: string): AppError {
@@ -127,16 +136,20 @@ export class RegistryTransport {
     return undefined;
   }
 
-  /** One request with retries; redirects are followed by hand and never carry credentials to another origin. */
+  /**
+   * One request with retries; redirects are followed by hand. Credentials go only to the origin they were
+   * made for, and the registry's configured extra headers only to the registry's own origin: never to a
+   * blob host, an upload Location elsewhere, a mirror or another port.
+   */
   async #send(url: URL, req: RegistryRequest, authorization: string | undefined): Promise<Response> {
     let current = url;
     let method = req.method;
     let body = req.body ?? null;
     const origin = url.origin;
+    const registryOrigin = new URL(this.primaryEndpoint().base).origin;
     for (let hop = 0; ; hop++) {
-      const sameOrigin = current.origin === origin;
-      const headers = new Headers(sameOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers);
-      if (authorization && sameOrigin) headers.set('authorization', authorization);
+      const headers = new Headers(current.origin === registryOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers);
+      if (authorization && current.origin === origin) headers.set('authorization', authorization);
       const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
       const init: RequestInit & { duplex?: 'half' } = { method, headers, body, redirect: 'manual' };
       if (body instanceof ReadableStream) init.duplex = 'half'; // Node's fetch needs it for a streamed body
@@ -154,14 +167,33 @@ export class RegistryTransport {
   }
 }
 
+// What a registry's error message may say in Ferry's answers: a code, and a short message with anything
+// that looks like a credential taken out (a registry may echo a query, a header or a token back).
+const MAX_UPSTREAM_MESSAGE = 200;
+const CREDENTIAL_LIKE = [
+  /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi,
+  /\b([A-Za-z0-9_-]*(pass(word)?|passwd|secret|token|key|signature|sig|credential|auth)[A-Za-z0-9_-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s&,;]+)/gi,
+  /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // a JWT
+  /\b[A-Za-z0-9+/_-]{32,}={0,2}/g, // long opaque strings: keys, tokens
+  /[a-z][a-z0-9+.-]*:\/\/[^\s/@]+@/gi, // user:password@ in a URL
+];
+
+export function summarizeUpstreamError(code: unknown, message: unknown): string {
+  const safeCode = typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,40}$/.test(code) ? code : '';
+  let text = typeof message === 'string' ? message.replace(/[\x00-\x1f\x7f]+/g, ' ') : '';
+  for (const pattern of CREDENTIAL_LIKE) text = text.replace(pattern, (match, name: string | undefined) => (name && pattern.source.includes('pass(word)') ? `${name}=[redacted]` : '[redacted]'));
+  if (text.length > MAX_UPSTREAM_MESSAGE) text = `${text.slice(0, MAX_UPSTREAM_MESSAGE)}…`;
+  return `${safeCode} ${text}`.trim();
+}
+
 /** Maps an unexpected registry status to a Ferry error, using the registry's own error message when it sent one. */
 export async function upstreamError(response: Response, what: string): Promise<AppError> {
   let detail = '';
   try {
     const text = new TextDecoder().decode(await readLimited(response, MAX_ERROR_BODY_BYTES)).slice(0, 2048);
-    const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+    const parsed = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
     const first = parsed.errors?.[0];
-    if (first) detail = `: ${first.code ?? ''} ${first.message ?? ''}`.trimEnd();
+    if (first) detail = `: ${summarizeUpstreamError(first.code, first.message)}`.trimEnd();
   } catch {
     // not a registry error document
   }

@@ -16,6 +16,8 @@ export const stateKeys = {
   rulesPrefix: () => 'rules|',
   /** Until when a registry asked everyone to wait (429/503 with Retry-After). */
   backoff: (registry: string) => `backoff:${registry}|gate`,
+  /** The highest version a monotonic rule promoted to a target tag: it never moves the tag below it. */
+  promotedVersion: (rule: string, target: string, tag: string) => `monotonic:${rule}|${target}:${tag}`,
   tokenFlight: (registry: string, credentialId: string, scopeId: string) => `tokens:${registry}|${credentialId}:${scopeId}`,
 };
 

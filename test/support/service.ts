@@ -152,3 +152,6 @@ async function send(app: ReturnType<typeof createApp>, path: string, headers: Re
   const body = type.includes('json') && !type.includes('vnd.') ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
   return { status: response.status, headers: response.headers, body, bytes };
 }
+
+/** The owner of jobs a test creates directly: the anonymous local caller, who may read everything. */
+export const ANONYMOUS_OWNER = { id: 'anonymous', readScope: ['**/**'] };

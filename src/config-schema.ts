@@ -1,0 +1,179 @@
+// The one schema of Ferry's configuration document. Every object is strict: an unknown key anywhere (a
+// typo such as "requireSignatures") is an error naming its path. Secrets stay unresolved here: values
+// are either inline strings or {"secret": "NAME"}; config.ts resolves and cross-checks after this.
+
+import { z } from 'zod';
+
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
+export const ACTION_NAMES = ['inspect', 'copy', 'promote', 'admin'] as const;
+export const RECEIVER_FORMATS = ['distribution', 'github', 'pubsub', 'harbor', 'acr', 'dockerhub', 'quay'] as const;
+
+const HOST_KEY = /^[a-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$/i;
+const RULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const RECEIVER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const SecretValueSchema = z.union([z.string(), z.strictObject({ secret: z.string().min(1) })], { error: 'expected a string or {"secret": "NAME"}' });
+
+const seconds = (min: number, why = `expected seconds >= ${min}`) => z.number({ error: why }).finite().min(min, why);
+const positiveInt = (min: number, what = 'an integer') => z.number({ error: `expected ${what} >= ${min}` }).int(`expected ${what} >= ${min}`).min(min, `expected ${what} >= ${min}`);
+
+const HttpUrl = z.string().refine((v) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'only http(s) URLs');
+
+const RegistrySchema = z.strictObject({
+  insecure: z.boolean().optional(),
+  credentials: z
+    .strictObject({ username: SecretValueSchema.optional(), password: SecretValueSchema.optional(), token: SecretValueSchema.optional(), identityToken: SecretValueSchema.optional() })
+    .optional(),
+  mirrors: z.array(HttpUrl).optional(),
+  headers: z
+    .record(z.string(), z.string())
+    .refine((h) => !Object.keys(h).some((k) => k.toLowerCase() === 'authorization'), 'set credentials, not an Authorization header')
+    .optional(),
+  authHosts: z.array(z.string().min(1)).optional(),
+  blobHosts: z.array(z.string().min(1)).optional(),
+  upload: z.strictObject({ mode: z.enum(['monolithic', 'chunked']).optional(), chunkSize: positiveInt(1024, 'bytes').optional() }).optional(),
+});
+
+export const TagFilterSchema = z.strictObject({ match: z.string().optional(), semver: z.string().optional(), exact: z.string().optional() });
+
+/** A promotion rule as the configuration and `PUT /v1/rules/<name>` spell it (the name comes from the path there). */
+export const RuleBodySchema = z.strictObject({
+  source: z.strictObject({ repository: z.string().includes('/', { error: 'expected "registry/repository"' }), tags: TagFilterSchema.optional() }),
+  targets: z
+    .array(
+      z.strictObject({
+        repository: z
+          .string()
+          .includes('/', { error: 'expected "registry/repository"' })
+          .refine((r) => !/[*?]/.test(r), 'expected "registry/repository" (a template, not a glob)'),
+        tags: z.array(z.string().min(1)).min(1, 'expected tag templates'),
+      }),
+    )
+    .min(1, 'expected at least one target'),
+  mutable: z.boolean().optional(),
+  /** Never move a target tag to a lower version than the one this rule last promoted there (semver rules). */
+  monotonic: z.boolean().optional(),
+  copyReferrers: z.boolean().optional(),
+  requireSignature: z.boolean().optional(),
+});
+
+const RuleSchema = RuleBodySchema.extend({ name: z.string().regex(RULE_NAME, 'rule names are 1-64 of A-Z a-z 0-9 _ . -') });
+
+const GrantSchema = z.strictObject({
+  apiKey: z.string().min(1).optional(),
+  issuer: z.string().min(1).optional(),
+  claims: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: 'expected claim names mapped to exact values' }).optional(),
+  actions: z.array(z.enum(ACTION_NAMES, { error: `expected some of ${ACTION_NAMES.join(', ')}` })).min(1, `expected some of ${ACTION_NAMES.join(', ')}`),
+  repositories: z.array(z.string().includes('/', { error: 'expected globs like "ghcr.io/org/**"' })).min(1, 'expected globs like "ghcr.io/org/**"'),
+});
+
+const CallersSchema = z.strictObject({
+  anonymous: z.boolean().optional(),
+  /**
+   * Anonymous callers beyond loopback (a deployed worker, a server bound to a public address): every
+   * request gets every grant. Refused unless this acknowledgement is set.
+   */
+  anonymousBeyondLoopback: z.literal('I understand that anyone who can reach Ferry can use every grant').optional(),
+  apiKeys: z.array(z.strictObject({ name: z.string().min(1, 'expected a name'), sha256: SecretValueSchema })).optional(),
+  oidc: z
+    .array(
+      z.strictObject({
+        issuer: z.string().min(1, 'expected the issuer URL'),
+        jwksUri: HttpUrl.optional(),
+        audience: z.string().min(1, 'expected the exact audience'),
+        algorithms: z.array(z.enum(ALGORITHMS, { error: `expected asymmetric algorithms from ${ALGORITHMS.join(', ')}` })).min(1, `expected asymmetric algorithms from ${ALGORITHMS.join(', ')}`).optional(),
+        clockToleranceSeconds: seconds(0).optional(),
+        maxTokenAgeSeconds: seconds(0).optional(),
+        jwksCooldownSeconds: seconds(0).optional(),
+      }),
+    )
+    .optional(),
+  grants: z.array(GrantSchema).optional(),
+});
+
+const ReceiverSchema = z.strictObject({
+  format: z.enum(RECEIVER_FORMATS, { error: `supported: ${RECEIVER_FORMATS.map((f) => `"${f}"`).join(', ')}` }),
+  registry: z.string().min(1, 'expected host[:port]'),
+  secret: SecretValueSchema.optional(),
+  token: z
+    .strictObject({
+      audience: z.string().min(1),
+      issuer: z.string().optional(),
+      jwksUri: HttpUrl.optional(),
+      /** The push subscription's service account: the token's verified `email` must be this. */
+      serviceAccountEmail: z.string().optional(),
+    })
+    .optional(),
+  header: z.string().regex(/^[A-Za-z0-9-]+$/, "the custom header's name").optional(),
+});
+
+export const LimitsSchema = z.strictObject({
+  /** Children one index may list. */
+  indexChildren: positiveInt(1).optional(),
+  /** Indexes nested in indexes. */
+  indexDepth: positiveInt(1).optional(),
+  /** Index children fetched at once while planning. */
+  indexConcurrency: positiveInt(1).optional(),
+  /** Tags one sync (`tags: "all"` or a pattern, a rule) may take. */
+  tagsPerSync: positiveInt(1).optional(),
+  /** How long a caller or webhook sender may take to send its request body. */
+  bodyTimeoutSeconds: seconds(1).optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  registries: z.record(z.string().regex(HOST_KEY, 'expected host[:port]'), RegistrySchema).optional(),
+  allowPublicRegistries: z.boolean().optional(),
+  cache: z.strictObject({ tagTtlSeconds: seconds(0).optional() }).optional(),
+  copy: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(64, 'expected an integer from 1 to 64').optional(),
+      idleTimeoutSeconds: z.number().gt(0, 'expected seconds > 0').optional(),
+      retryBudget: positiveInt(0).optional(),
+      resumeDownloads: z.boolean().optional(),
+      syncMaxTags: positiveInt(0).optional(),
+      syncBudget: z.strictObject({ subrequests: positiveInt(1).optional(), kvOperations: positiveInt(1).optional() }).optional(),
+    })
+    .optional(),
+  jobs: z.strictObject({ staleAfterSeconds: seconds(3).optional(), stepBytes: positiveInt(1024, 'bytes').optional() }).optional(),
+  limits: LimitsSchema.optional(),
+  callers: CallersSchema.optional(),
+  promotion: z.strictObject({ rules: z.array(RuleSchema) }).optional(),
+  webhooks: z.strictObject({ receivers: z.record(z.string().regex(RECEIVER_ID, 'ids are 1-64 of A-Z a-z 0-9 _ -'), ReceiverSchema) }).optional(),
+});
+
+export type ConfigDocument = z.infer<typeof ConfigSchema>;
+export type RuleBody = z.infer<typeof RuleBodySchema>;
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** `registries["a.io"].credentials.password`: the path as one would write it in JavaScript. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (typeof part === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(String(part))}]`;
+  }
+  return out || 'top level';
+}
+
+/** Every problem zod found, as paths and plain messages (never the offending value: it may be a secret). */
+export function schemaProblems(error: z.ZodError): ConfigProblem[] {
+  return error.issues.flatMap((issue): ConfigProblem[] => {
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: formatPath(issue.path), message: `unknown field "${key}"` }));
+    if (issue.code === 'invalid_union' && issue.path.length && issue.message === 'Invalid input') return [{ path: formatPath(issue.path), message: 'has the wrong type or shape' }];
+    if (issue.code === 'invalid_key') return [{ path: formatPath(issue.path), message: issue.issues[0]?.message ?? 'is not a valid key' }];
+    const message = issue.message.startsWith('Invalid input: expected') ? issue.message.replace('Invalid input: ', '') : issue.message;
+    return [{ path: formatPath(issue.path), message }];
+  });
+}
