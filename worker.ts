@@ -9,6 +9,7 @@ import { runJobInSteps } from './src/ops/job-steps.js';
 import { consoleLogger, realSleep, type Deps, type JobQueue } from './src/deps.js';
 import { isAppError } from './src/errors.js';
 import { createApp } from './src/http/app.js';
+import { describeConfigProblems, invalidConfigResponse } from './src/http/invalid-config.js';
 import { CloudflareKv, type KvNamespaceLike } from './src/kv/cloudflare.js';
 import { DurableObjectState, type StateNamespaceLike } from './src/state/durable-objects.js';
 import { SqlState, type SqlRunner } from './src/state/sql.js';
@@ -17,6 +18,7 @@ import type { StateListOptions, StateWriteOptions } from './src/state/store.js';
 interface WorkflowInstance {
   status(): Promise<{ status: string }>;
   restart(): Promise<void>;
+  terminate(): Promise<void>;
   sendEvent(event: { type: string; payload: unknown }): Promise<void>;
 }
 
@@ -42,13 +44,11 @@ export interface Env {
   [secret: string]: unknown;
 }
 
-type App = ReturnType<typeof createApp>;
-
 // An invocation may hold 6 connections; each blob copy holds 2 (source GET, target PUT).
 const WORKERS_COPY_CONCURRENCY = 3;
 
 // One app per isolate and config text; it holds no request state, only learned auth challenges.
-let cached: { env: Env; configText: string | undefined; app: App } | undefined;
+let cached: { env: Env; configText: string | undefined; handler: Handler } | undefined;
 
 /**
  * Jobs as Workflow instances, one per job id. The state store decided already that this job exists once
@@ -64,6 +64,10 @@ export function workflowJobs(workflows: WorkflowBinding, deps: () => Deps): JobQ
   };
   return {
     enqueue: create,
+    async cancel(id) {
+      const instance = await workflows.get(id).catch(() => undefined);
+      await instance?.terminate();
+    },
     async wake(id) {
       let instance: WorkflowInstance;
       try {
@@ -110,16 +114,28 @@ export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => vo
   return deps;
 }
 
-function appFor(env: Env): App {
+type Handler = (request: Request, env: Env, ctx: unknown) => Response | Promise<Response>;
+
+/** The app for this config text; an invalid configuration answers every request with its problems. */
+function appFor(env: Env): Handler {
   if (!cached || cached.env !== env || cached.configText !== env.FERRY_CONFIG) {
-    cached = { env, configText: env.FERRY_CONFIG, app: createApp(depsFromEnv(env)) };
+    let handler: Handler;
+    try {
+      const app = createApp(depsFromEnv(env));
+      handler = (request, e, ctx) => app.fetch(request, e, ctx as never);
+    } catch (error) {
+      if (!(isAppError(error) && error.code === 'INVALID_CONFIG')) throw error;
+      console.error(describeConfigProblems(error));
+      handler = (request) => invalidConfigResponse(error, request);
+    }
+    cached = { env, configText: env.FERRY_CONFIG, handler };
   }
-  return cached.app;
+  return cached.handler;
 }
 
 export default {
   fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx as never);
+    return appFor(env)(request, env, ctx);
   },
   /** The cron trigger: wakes jobs whose runner went silent (see jobs.staleAfterSeconds). */
   scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): void {

@@ -9,12 +9,34 @@ import type { KvStore } from '../src/kv/store.js';
 import type { StateStore } from '../src/state/store.js';
 import { InProcessJobs } from '../src/ops/jobs.js';
 import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import process from 'node:process';
+import { isAppError } from '../src/errors.js';
+import { describeConfigProblems } from '../src/http/invalid-config.js';
 
 /** The system's name lookup (hosts file and DNS), as Node, Deno and Bun all provide it through node:dns. */
 export async function resolveHost(hostname: string): Promise<string[]> {
   return (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 }
 
+/** Says why and stops: a server that cannot serve must not claim to listen. */
+function refuseToStart(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+/** FERRY_CONFIG, else the file FERRY_CONFIG_FILE names, else undefined (the local default). */
+export function configText(env: (name: string) => string | undefined): string | undefined {
+  const inline = env('FERRY_CONFIG');
+  if (inline !== undefined) return inline;
+  const file = env('FERRY_CONFIG_FILE');
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    return refuseToStart(`FERRY_CONFIG_FILE: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 export interface EntryOptions {
   runtime: string;
@@ -28,22 +50,28 @@ export interface EntryOptions {
 }
 
 export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetch }: EntryOptions) {
-  const configText = env('FERRY_CONFIG');
-  const document: unknown = configText ? JSON.parse(configText) : LOCAL_DEFAULT_CONFIG;
+  const text = configText(env);
+  let config;
+  try {
+    config = parseConfig(text ?? LOCAL_DEFAULT_CONFIG, env);
+  } catch (error) {
+    if (isAppError(error) && error.code === 'INVALID_CONFIG') refuseToStart(describeConfigProblems(error));
+    throw error;
+  }
   const deps: Deps = {
     kv,
     state,
     defer: detached,
     fetch: runtimeFetch ?? ((input, init) => fetch(input, init)),
     resolveHost,
-    config: parseConfig(document, env),
+    config,
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,
   };
   const callers = deps.config.callers;
   if (callers.anonymous && !callers.anonymousBeyondLoopback && !isLoopbackHostname(hostname)) {
-    throw new Error(`refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`);
+    refuseToStart(`refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`);
   }
   // Jobs ("wait": false) run in this process; the ones a previous process left unfinished resume at start.
   const jobs = new InProcessJobs(deps);
@@ -52,14 +80,14 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
     app: createApp(deps),
     deps,
     announce: (url: string) => {
-      announce(runtime, url, deps, configText !== undefined);
+      announce(runtime, url, deps, text === undefined ? 'local default' : env('FERRY_CONFIG') !== undefined ? 'FERRY_CONFIG' : `FERRY_CONFIG_FILE ${env('FERRY_CONFIG_FILE')}`);
       void jobs.resumePending().then((n) => n && console.log(`jobs: resumed ${n} unfinished job(s)`));
     },
   };
 }
 
-function announce(runtime: string, url: string, deps: Deps, fromEnv: boolean): void {
-  console.log(`ferry listening on ${url} (${runtime}; config: ${fromEnv ? 'FERRY_CONFIG' : 'local default'})`);
+function announce(runtime: string, url: string, deps: Deps, source: string): void {
+  console.log(`ferry listening on ${url} (${runtime}; config: ${source})`);
   if (deps.config.callers.anonymous) {
     console.log('callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine');
   } else console.log('callers: only configured API keys and OIDC tokens are accepted');

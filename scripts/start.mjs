@@ -1,5 +1,6 @@
 // `npm start`: runs worker.ts on local workerd through wrangler, with the devtools inspector off
 // (the `wrangler dev` CLI always attaches it, and it breaks on large streamed bodies) and local KV on disk.
+import { readFileSync } from 'node:fs';
 import { unstable_startWorker } from 'wrangler';
 
 process.env.WRANGLER_SEND_METRICS ??= 'false';
@@ -37,18 +38,30 @@ function refuseAnonymousBind(configText) {
     process.exit(2);
   }
 }
-refuseAnonymousBind(process.env.FERRY_CONFIG);
-
-const bindings = { FERRY_LOCAL_DEFAULT: { type: 'plain_text', value: 'loopback' } };
-if (process.env.FERRY_CONFIG) {
-  let parsed;
+/** FERRY_CONFIG, else the file FERRY_CONFIG_FILE names (as the Node, Deno and Bun entries read it). */
+function readConfigText() {
+  if (process.env.FERRY_CONFIG !== undefined) return process.env.FERRY_CONFIG;
+  const file = process.env.FERRY_CONFIG_FILE;
+  if (!file) return undefined;
   try {
-    parsed = JSON.parse(process.env.FERRY_CONFIG);
-  } catch {
-    console.error('FERRY_CONFIG is set but is not valid JSON');
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    console.error(`FERRY_CONFIG_FILE: cannot read ${file}: ${error.message}`);
     process.exit(2);
   }
-  bindings.FERRY_CONFIG = { type: 'plain_text', value: process.env.FERRY_CONFIG };
+}
+const configText = readConfigText();
+refuseAnonymousBind(configText);
+
+const bindings = { FERRY_LOCAL_DEFAULT: { type: 'plain_text', value: 'loopback' } };
+if (configText !== undefined) {
+  let parsed = {};
+  try {
+    parsed = JSON.parse(configText);
+  } catch {
+    // the worker says so, with the other problems, when it is probed below
+  }
+  bindings.FERRY_CONFIG = { type: 'plain_text', value: configText };
   for (const name of secretNames(parsed)) {
     if (process.env[name] !== undefined) bindings[name] = { type: 'secret_text', value: process.env[name] };
   }
@@ -68,12 +81,25 @@ const worker = await unstable_startWorker({
 });
 await worker.ready;
 const url = await worker.url;
-console.log(`ferry listening on ${url.origin} (config: ${process.env.FERRY_CONFIG ? 'FERRY_CONFIG' : 'local default'}, KV: ${persistTo})`);
-let anonymous = !process.env.FERRY_CONFIG;
+
+// The worker checks its configuration itself (one schema, src/config-schema.ts): ask it before saying
+// that anything listens. An invalid configuration answers /healthz 503 with every problem.
+const probe = await fetch(new URL('/healthz', url)).catch((error) => ({ status: 0, error }));
+if (probe.status !== 200) {
+  const body = probe.json ? await probe.json().catch(() => ({})) : {};
+  if (body.code === 'INVALID_CONFIG') {
+    const problems = body.problems ?? [{ path: 'configuration', message: body.detail }];
+    console.error(['invalid configuration:', ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n'));
+  } else console.error(`the worker did not come up: /healthz answered ${probe.status || probe.error?.message}`);
+  await worker.dispose();
+  process.exit(2);
+}
+console.log(`ferry listening on ${url.origin} (config: ${configText !== undefined ? (process.env.FERRY_CONFIG !== undefined ? 'FERRY_CONFIG' : process.env.FERRY_CONFIG_FILE) : 'local default'}, KV: ${persistTo})`);
+let anonymous = configText === undefined;
 try {
-  anonymous ||= JSON.parse(process.env.FERRY_CONFIG)?.callers?.anonymous === true;
+  anonymous ||= JSON.parse(configText)?.callers?.anonymous === true;
 } catch {
-  // the worker reports a bad configuration on its first request
+  // checked above
 }
 if (anonymous) console.log('callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine');
 else console.log('callers: only configured API keys and OIDC tokens are accepted');

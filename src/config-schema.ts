@@ -3,6 +3,7 @@
 // are either inline strings or {"secret": "NAME"}; config.ts resolves and cross-checks after this.
 
 import { z } from 'zod';
+import { MATCH_RENAMED } from './patterns.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
 export const ACTION_NAMES = ['inspect', 'copy', 'promote', 'admin'] as const;
@@ -40,7 +41,13 @@ const RegistrySchema = z.strictObject({
   upload: z.strictObject({ mode: z.enum(['monolithic', 'chunked']).optional(), chunkSize: positiveInt(1024, 'bytes').optional() }).optional(),
 });
 
-export const TagFilterSchema = z.strictObject({ match: z.string().optional(), semver: z.string().optional(), exact: z.string().optional() });
+export const TagFilterSchema = z.strictObject({
+  /** An unanchored RE2 search over tags (skopeo sync's images-by-tag-regex); ^...$ for a full match. */
+  regex: z.string().optional(),
+  semver: z.string().optional(),
+  exact: z.string().optional(),
+  match: z.unknown().refine(() => false, MATCH_RENAMED).optional(),
+});
 
 /** A promotion rule as the configuration and `PUT /v1/rules/<name>` spell it (the name comes from the path there). */
 export const RuleBodySchema = z.strictObject({
@@ -149,6 +156,12 @@ export const ConfigSchema = z.strictObject({
 });
 
 export type ConfigDocument = z.infer<typeof ConfigSchema>;
+
+let published: unknown;
+/** The schema as JSON Schema (draft 2020-12), served at GET /config.schema.json for editors and CI. */
+export function configJsonSchema(): unknown {
+  return (published ??= { ...z.toJSONSchema(ConfigSchema), $id: 'urn:ferry:config', title: 'Ferry configuration (FERRY_CONFIG)' });
+}
 export type RuleBody = z.infer<typeof RuleBodySchema>;
 
 export interface ConfigProblem {
@@ -167,10 +180,61 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || 'top level';
 }
 
+type AnySchema = { _zod: { def: Record<string, any> } };
+
+/** The keys an object in the schema allows at `path` (through optionals, records, arrays and unions). */
+function allowedKeys(schema: AnySchema, path: readonly PropertyKey[]): string[] {
+  let nodes: AnySchema[] = [schema];
+  const unwrap = (node: AnySchema): AnySchema[] => {
+    const def = node._zod.def;
+    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') return unwrap(def.innerType);
+    if (def.type === 'union') return (def.options as AnySchema[]).flatMap(unwrap);
+    if (def.type === 'pipe') return unwrap(def.in);
+    return [node];
+  };
+  for (const step of path) {
+    nodes = nodes.flatMap(unwrap).flatMap((node) => {
+      const def = node._zod.def;
+      if (def.type === 'object') return def.shape[step as string] ? [def.shape[step as string]] : [];
+      if (def.type === 'record') return [def.valueType];
+      if (def.type === 'array') return [def.element];
+      return [];
+    });
+  }
+  return nodes.flatMap(unwrap).flatMap((node) => (node._zod.def.type === 'object' ? Object.keys(node._zod.def.shape) : []));
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const held = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      previous = held;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The allowed key a typo most likely meant: within a third of its length (at least 2 edits), else none. */
+export function didYouMean(key: string, allowed: string[]): string | undefined {
+  const ranked = allowed.map((a) => ({ a, d: distance(key, a) })).sort((x, y) => x.d - y.d);
+  const best = ranked[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.a : undefined;
+}
+
 /** Every problem zod found, as paths and plain messages (never the offending value: it may be a secret). */
-export function schemaProblems(error: z.ZodError): ConfigProblem[] {
+export function schemaProblems(error: z.ZodError, schema: AnySchema = ConfigSchema): ConfigProblem[] {
   return error.issues.flatMap((issue): ConfigProblem[] => {
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: formatPath(issue.path), message: `unknown field "${key}"` }));
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = allowedKeys(schema, issue.path);
+      return issue.keys.map((key) => {
+        const guess = didYouMean(key, allowed);
+        return { path: formatPath(issue.path), message: `unknown field "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` };
+      });
+    }
     if (issue.code === 'invalid_union' && issue.path.length && issue.message === 'Invalid input') return [{ path: formatPath(issue.path), message: 'has the wrong type or shape' }];
     if (issue.code === 'invalid_key') return [{ path: formatPath(issue.path), message: issue.issues[0]?.message ?? 'is not a valid key' }];
     const message = issue.message.startsWith('Invalid input: expected') ? issue.message.replace('Invalid input: ', '') : issue.message;

@@ -1,7 +1,7 @@
 // Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
 
 import { buildCallers, type CallersConfig } from './callers.js';
-import { ConfigSchema, schemaProblems, type ConfigDocument, type ConfigProblem } from './config-schema.js';
+import { ConfigSchema, formatPath, schemaProblems, type ConfigDocument, type ConfigProblem } from './config-schema.js';
 import { AppError } from './errors.js';
 import { normalizeRegistryHost } from './reference.js';
 import { buildRule, type PromotionRule } from './rules.js';
@@ -134,7 +134,7 @@ function endpoint(value: string): string {
 }
 
 function buildRegistry(host: string, value: NonNullable<ConfigDocument['registries']>[string], problems: ConfigProblems): RegistryConfig {
-  const where = `registries[${JSON.stringify(host)}]`;
+  const where = formatPath(['registries', host]);
   const raw = value.credentials;
   let credentials: Credentials | undefined;
   if (raw) {

@@ -20,6 +20,8 @@ export interface JobQueue {
   enqueue(id: string): Promise<void> | void;
   /** Runs again a job whose runner stopped (a crash, a killed host); does nothing to one that runs. */
   wake(id: string): Promise<void> | void;
+  /** Stops a job's run (its record already says cancelled): a Workflow instance terminated, an in-process run aborted. */
+  cancel(id: string): Promise<void> | void;
 }
 
 export interface Deps {

@@ -3,11 +3,18 @@
 
 import { RE2JS } from 're2js';
 
+/**
+ * A tag pattern as skopeo sync's `images-by-tag-regex` means it: an unanchored search ("v1" finds
+ * "v1.0" and "1.0-v1"); write ^...$ for a full match.
+ */
 export interface TagPattern {
   readonly source: string;
-  /** Whether the whole text matches (the pattern is anchored at both ends). */
-  matchesWhole(text: string): boolean;
+  /** Whether the pattern occurs anywhere in the text. */
+  found(text: string): boolean;
 }
+
+/** What a rule or copy that still says `match` (once a full match) is told: its meaning changed. */
+export const MATCH_RENAMED = 'renamed to "regex", an unanchored search as in skopeo sync: write "regex" with explicit ^...$ anchors to keep a full match';
 
 export class PatternError extends Error {}
 
@@ -23,5 +30,5 @@ export function compilePattern(source: string): TagPattern {
   } catch (error) {
     throw new PatternError(`not a pattern the linear-time engine (RE2 syntax) accepts: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { source, matchesWhole: (text) => compiled.matches(text) };
+  return { source, found: (text) => compiled.matcher(text).find() };
 }

@@ -6,7 +6,8 @@ import type { ConfigDocument } from './config-schema.js';
 import { compilePattern, PatternError } from './patterns.js';
 
 export interface TagFilter {
-  match?: string;
+  /** An unanchored search (src/patterns.ts); a stored rule that still says `match` promotes nothing. */
+  regex?: string;
   semver?: string;
   exact?: string;
 }
@@ -42,13 +43,13 @@ type RuleDocument = NonNullable<ConfigDocument['promotion']>['rules'][number];
 
 /** A schema-checked rule with its pattern compiled once (so a bad one is reported where it is written). */
 export function buildRule(r: RuleDocument, where: string, problems: ConfigProblems): PromotionRule {
-  const tags = r.source.tags ?? {};
-  if (tags.match !== undefined) {
+  const { match: _renamed, ...tags } = r.source.tags ?? {};
+  if (tags.regex !== undefined) {
     try {
-      compilePattern(tags.match);
+      compilePattern(tags.regex);
     } catch (error) {
       if (!(error instanceof PatternError)) throw error;
-      problems.add(`${where}.source.tags.match`, error.message);
+      problems.add(`${where}.source.tags.regex`, error.message);
     }
   }
   if (r.monotonic && tags.semver === undefined) problems.add(`${where}.monotonic`, 'needs a semver tag filter: versions are what it compares');

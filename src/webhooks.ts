@@ -1,7 +1,7 @@
 // The `webhooks` part of the configuration: one receiver per sender, with its format, registry and proof.
 
 import type { ConfigProblems } from './config.js';
-import type { ConfigDocument } from './config-schema.js';
+import { formatPath, type ConfigDocument } from './config-schema.js';
 import { normalizeRegistryHost } from './reference.js';
 
 export interface WebhookReceiver {
@@ -28,7 +28,7 @@ const MIN_SECRET = 16;
 /** The `webhooks` section, schema-checked: each format's proof settings present, secrets resolved. */
 export function buildReceivers(value: ConfigDocument['webhooks'], problems: ConfigProblems): WebhookReceiver[] {
   return Object.entries(value?.receivers ?? {}).map(([id, r]): WebhookReceiver => {
-    const where = `webhooks.receivers[${JSON.stringify(id)}]`;
+    const where = formatPath(['webhooks', 'receivers', id]);
     const base = { id, format: r.format, registry: normalizeRegistryHost(r.registry), secret: '' };
     if (r.format === 'dockerhub' || r.format === 'quay') {
       if (id.length < MIN_PATH_SECRET) problems.add(where, `${r.format} signs nothing, so the receiver id is its secret: use ${MIN_PATH_SECRET}+ random characters`);

@@ -16,7 +16,7 @@ it('a many-tags copy over copy.syncMaxTags becomes a job from the tag list alone
   expect((await post({ source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${staging}:1.0.0`, tags: ['1.0.1', '1.0.2'] })).status).toBe(200);
 
   service.requests.length = 0;
-  const answer = await post({ source: `${registry}/${staging}`, target: `${registry}/${prod}`, tags: { match: '1\\.0\\..*' } });
+  const answer = await post({ source: `${registry}/${staging}`, target: `${registry}/${prod}`, tags: { regex: '^1\\.0\\.' } });
   expect(answer.status).toBe(202);
   const body = (await answer.json()) as { id: string; reason: string; url: string };
   expect(body.reason).toBe('3 tags > copy.syncMaxTags 2: copied as a job');

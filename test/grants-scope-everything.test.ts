@@ -75,7 +75,7 @@ describe('B1: admin on a glob is admin over those repositories only', () => {
   it("a team-a admin may not write a rule that reaches team-b; rules it may not see are not listed, nor deletable", async () => {
     const { a, b, make } = await teams();
     const { call } = await make();
-    const evil = { source: { repository: `${registry}/${a}/**`, tags: { match: 'v.*' } }, targets: [{ repository: `${registry}/${b}/app`, tags: ['latest'] }], mutable: true };
+    const evil = { source: { repository: `${registry}/${a}/**`, tags: { regex: '^v' } }, targets: [{ repository: `${registry}/${b}/app`, tags: ['latest'] }], mutable: true };
     const refused = await call('PUT', '/v1/rules/evil', 'kadm', evil);
     expect(refused.status, JSON.stringify(refused.body)).toBe(403);
     expect(refused.body.detail).toContain(`${registry}/${b}/app`);

@@ -116,6 +116,28 @@ describe('promotion by rule', () => {
     expect(raw.raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
   });
 
+  it('a dry run answers as the real run would: conflict 409 with the plan, rule mismatch and missing signature 422', async () => {
+    const { staging, promote, stage } = setup(false);
+    await stage('multiarch', ['1.0.0']);
+    expect((await promote({ source: `${registry}/${staging}:1.0.0`, rule: 'release', dryRun: false })).status).toBe(200);
+    await stage('v2s2', ['1.0.0', '0.9.0']);
+    const dry = await promote({ source: `${registry}/${staging}:1.0.0`, rule: 'release' });
+    const real = await promote({ source: `${registry}/${staging}:1.0.0`, rule: 'release', dryRun: false });
+    expect([dry.status, dry.body.code]).toEqual([409, 'CONFLICT']);
+    expect([real.status, real.body.code]).toEqual([409, 'CONFLICT']);
+    expect(dry.body.plan.steps.map((s: { action: string }) => s.action)).toContain('conflict');
+    for (const dryRun of [undefined, false]) {
+      const mismatch = await promote({ source: `${registry}/${staging}:0.9.0`, rule: 'release', ...(dryRun === false ? { dryRun } : {}) });
+      expect([mismatch.status, mismatch.body.code]).toEqual([422, 'RULE_MISMATCH']);
+    }
+    const unsigned = setup(false, { requireSignature: true });
+    await unsigned.stage('v2s2', ['5.0.0']);
+    for (const dryRun of [true, false]) {
+      const refused = await unsigned.promote({ source: `${registry}/${unsigned.staging}:5.0.0`, rule: 'release', dryRun });
+      expect([refused.status, refused.body.code]).toEqual([422, 'SIGNATURE_MISSING']);
+    }
+  });
+
   it('a mutable rule keeps a backup tag of the old digest, then moves the tag', async () => {
     const { staging, prod, promote, stage } = setup(true);
     await stage('multiarch', ['2.0.0']);

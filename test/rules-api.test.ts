@@ -27,7 +27,7 @@ it('admins put, list, use and delete rules; configured rules stay read-only; oth
   };
   const staging = uniqueRepository('api-staging/app');
   const prod = uniqueRepository('api-prod/app');
-  const rule = { source: { repository: `${registry}/api-staging/**`, tags: { match: 'v[0-9]+' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] };
+  const rule = { source: { repository: `${registry}/api-staging/**`, tags: { regex: '^v[0-9]+$' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] };
 
   expect((await call('PUT', '/v1/rules/from-api', 'rules-dev-key', rule)).status).toBe(403);
   expect((await call('PUT', '/v1/rules/from-api', 'rules-admin-key', { ...rule, targets: [] })).body.code).toBe('INVALID_REQUEST');

@@ -17,7 +17,7 @@ const STALE_SECONDS = 30;
 
 function recordingQueue(): JobQueue & { woken: string[] } {
   const woken: string[] = [];
-  return { woken, enqueue: () => undefined, wake: (id) => void woken.push(id) };
+  return { woken, enqueue: () => undefined, wake: (id) => void woken.push(id), cancel: () => undefined };
 }
 
 function serviceWithClock() {

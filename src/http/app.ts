@@ -2,6 +2,7 @@
 // the protected routes, then one error mapping.
 
 import { Hono } from 'hono';
+import { configJsonSchema } from '../config-schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { listAuditRecords } from '../ops/audit.js';
@@ -18,14 +19,27 @@ import { openApiDocument } from './openapi.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
 import { AuditQuerySchema, validate } from './schemas.js';
 
-const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json']);
+const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json', '/config.schema.json']);
 // Webhook senders prove themselves per receiver (see webhooks.ts), not as callers.
 const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith('/v1/webhooks/');
+
+/** The methods the app's routes take for this path (middleware, registered for every method, aside). */
+function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL' || route.path === '/*' || route.path === '*') continue;
+    const pattern = new RegExp(`^${route.path.split('/').map((s) => (s.startsWith(':') ? '[^/]+' : s === '*' ? '.*' : s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/config.schema.json', (c) => c.json(configJsonSchema()));
 
   // Each request gets Deps whose `defer` is its own invocation's waitUntil (Workers); elsewhere work simply goes on.
   app.use('*', async (c, next) => {
@@ -61,7 +75,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     return c.json(await listAuditRecords(deps, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }, visible));
   });
 
-  app.notFound(() => problemResponse(new AppError('ROUTE_NOT_FOUND', 'no such route'), deps.log));
+  // A known path asked with another method is a 405 that says which methods it takes.
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (!allowed.length) return problemResponse(new AppError('ROUTE_NOT_FOUND', 'no such route'), deps.log);
+    const response = problemResponse(new AppError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed here; use ${allowed.join(', ')}`), deps.log);
+    response.headers.set('allow', allowed.join(', '));
+    return response;
+  });
   app.onError((error) => problemResponse(error, deps.log));
   return app;
 }

@@ -12,9 +12,12 @@ import type { AppEnv } from './app-env.js';
 import { problemResponse, toProblem } from './errors.js';
 import { readableBy, readScope, requireAnyGrant, requireGrant } from '../policy.js';
 import { readJsonBody } from './body.js';
+import { MATCH_RENAMED } from '../patterns.js';
 import { CopyRequestSchema, validate } from './schemas.js';
 
 export function parseCopyRequest(body: unknown): CopyRequest {
+  const tags = (body as { tags?: { match?: unknown } } | null)?.tags;
+  if (tags && typeof tags === 'object' && 'match' in tags) throw new AppError('INVALID_REQUEST', `copy request: tags.match: ${MATCH_RENAMED}`);
   return validate(CopyRequestSchema, body, 'copy request') as CopyRequest;
 }
 
@@ -134,8 +137,9 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
       })
       .catch((error) => {
         const problem = toProblem(error, deps.log);
-        const { code, detail, blob, manifest, tag } = problem as { code: string; detail: string; blob?: string; manifest?: string; tag?: string };
-        send({ type: 'error', code, message: detail, ...(blob ? { blob } : {}), ...(manifest ? { manifest } : {}), ...(tag ? { tag } : {}) });
+        const { code, detail, status, blob, manifest, tag } = problem as { code: string; detail: string; status: number; blob?: string; manifest?: string; tag?: string };
+        // The stream answered 200 before this: `status` is what the JSON mode would have answered.
+        send({ type: 'error', code, status, message: detail, ...(blob ? { blob } : {}), ...(manifest ? { manifest } : {}), ...(tag ? { tag } : {}) });
       })
       .finally(() => {
         open = false;

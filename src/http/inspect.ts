@@ -54,7 +54,8 @@ export function readRoutes(deps: Deps): Hono<AppEnv> {
     const deps = c.var.deps;
     const reference = pathRest(c.req.url, '/v1/manifest/');
     mayInspect(c.get('caller'), parseReference(reference));
-    const manifest = await readManifest(deps, reference);
+    const { platform } = validate(InspectQuerySchema, c.req.query(), 'query');
+    const manifest = await readManifest(deps, reference, platform === undefined ? {} : { platform });
     const etag = `"${manifest.digest}"`;
     const headers = {
       etag,

@@ -1,13 +1,15 @@
-// GET /v1/jobs/<id>: the state and progress of a job (a copy with "wait": false, a webhook promotion).
-// Asking also wakes a job whose runner died, so a poller never waits on a dead job until the sweep.
+// Jobs (a copy with "wait": false or too large for its request, a webhook promotion): listed, read and
+// cancelled by whoever may see them. Reading one also wakes it if its runner died, so a poller never
+// waits on a dead job until the sweep.
 
 import { Hono } from 'hono';
 import type { Caller, CallersConfig } from '../callers.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { getJob, jobRepositories, reviveIfStale, type JobRecord } from '../ops/jobs.js';
+import { cancelJob, getJob, isFinished, jobRepositories, listJobs, reviveIfStale, type JobRecord } from '../ops/jobs.js';
 import { isAdminOver, isAllowed, ownsJob } from '../policy.js';
 import type { AppEnv } from './app-env.js';
+import { JobsQuerySchema, validate } from './schemas.js';
 
 /**
  * Its owner while the owner may still read one of its repositories, and admins of all of them. Anyone else
@@ -19,14 +21,34 @@ function mayRead(callers: CallersConfig, caller: Caller, job: JobRecord): boolea
   return isAdminOver(callers, caller, repositories);
 }
 
+const noSuchJob = () => new AppError('NOT_FOUND', 'no such job');
+
 export function jobRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.get('/v1/jobs', async (c) => {
+    const deps = c.var.deps;
+    const caller = c.get('caller');
+    const { limit, cursor, ...filter } = validate(JobsQuerySchema, c.req.query(), 'query');
+    const page = await listJobs(deps, filter, { limit: Number(limit ?? 50), ...(cursor ? { cursor } : {}) }, (job) => mayRead(deps.config.callers, caller, job));
+    return c.json(page);
+  });
   app.get('/v1/jobs/:id', async (c) => {
     const deps = c.var.deps;
     const job = await getJob(deps, c.req.param('id'));
-    if (!job || !mayRead(deps.config.callers, c.get('caller'), job)) throw new AppError('NOT_FOUND', 'no such job');
+    if (!job || !mayRead(deps.config.callers, c.get('caller'), job)) throw noSuchJob();
     await reviveIfStale(deps, job).catch((error: unknown) => deps.log.error('could not wake job', { id: job.id, error: error instanceof Error ? error.message : 'unknown' }));
     return c.json(job);
+  });
+  // Cancels a queued or running job (its creator or an admin); a finished one is a 409.
+  app.delete('/v1/jobs/:id', async (c) => {
+    const deps = c.var.deps;
+    const caller = c.get('caller');
+    const job = await getJob(deps, c.req.param('id'));
+    if (!job || !mayRead(deps.config.callers, caller, job)) throw noSuchJob();
+    if (isFinished(job)) throw new AppError('CONFLICT', `job ${job.id} has finished (${job.state}): there is nothing to cancel`);
+    const cancelled = await cancelJob(deps, job.id, caller.id);
+    if (cancelled?.state !== 'cancelled') throw new AppError('CONFLICT', `job ${job.id} finished (${cancelled?.state ?? 'gone'}) before it could be cancelled`);
+    return c.json(cancelled);
   });
   return app;
 }

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditPromotion, recordAudit } from '../ops/audit.js';
-import { executePromotion, planPromotion } from '../ops/promote.js';
+import { executePromotion, planPromotion, refuseConflicts } from '../ops/promote.js';
 import { deleteRule, listRules, lookupRule, parseRuleBody, putRule } from '../ops/rules-store.js';
 import { parseReference } from '../reference.js';
 import type { AppEnv } from './app-env.js';
@@ -35,9 +35,13 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     if (!rule || !mayUse(callers, caller, rule)) throw noSuchRule(request.rule);
     const source = parseReference(request.source);
     requireGrant(callers, caller, 'inspect', `${source.registry}/${source.repository}`);
-    for (const target of rule.targets) requireGrant(callers, caller, 'promote', target.repository);
     const plan = await planPromotion(deps, request.source, rule);
-    if (request.dryRun !== false) return c.json({ dryRun: true, plan });
+    // Targets as the plan rendered them (a template names a repository only for this source).
+    for (const target of new Set(plan.steps.map((s) => s.target))) requireGrant(callers, caller, 'promote', target);
+    if (request.dryRun !== false) {
+      refuseConflicts(plan);
+      return c.json({ dryRun: true, plan });
+    }
     try {
       const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false }, caller.id, { readable: readableBy(callers, caller) });
       await auditPromotion(deps, caller.id, request.source, plan);

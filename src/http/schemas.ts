@@ -10,9 +10,13 @@ export const CopyRequestSchema = z
     source: z.string().min(1).describe('Image reference to copy from; a repository when `tags` is "all" or {match}'),
     target: z.string().min(1).describe('Repository or tag to copy to; without a tag, the source tag'),
     tags: z
-      .union([z.array(z.string()).describe('extra target tags'), z.literal('all'), z.object({ match: z.string() }).strict()])
+      .union([
+        z.array(z.string()).describe('extra target tags'),
+        z.literal('all'),
+        z.object({ regex: z.string().describe('an unanchored RE2 search over the source tags, as skopeo sync; ^...$ for a full match') }).strict(),
+      ])
       .optional()
-      .describe('Extra target tags, or which source tags to copy ("all" or a regex)'),
+      .describe('Extra target tags, or which source tags to copy ("all" or {"regex"})'),
     platforms: z.union([z.literal('all'), z.array(z.string().regex(PLATFORM, 'must look like os/arch[/variant]')).min(1)]).optional(),
     unwrap: z.boolean().optional().describe('With one platform: tag that platform manifest itself'),
     verify: z.boolean().optional().describe('Hash blob bytes in flight and abort on mismatch'),
@@ -30,6 +34,15 @@ export const PromoteRequestSchema = z
 
 export const InspectQuerySchema = z.object({ platform: z.string().regex(PLATFORM, 'must look like os/arch[/variant]').optional() });
 export const TagsQuerySchema = z.object({ n: z.string().regex(/^[1-9][0-9]{0,4}$/, 'must be a page size from 1 to 99999').optional(), last: z.string().optional() });
+export const JobsQuerySchema = z
+  .object({
+    state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']).optional(),
+    kind: z.enum(['copy', 'promote']).optional(),
+    rule: z.string().min(1).optional(),
+    limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999').optional(),
+    cursor: z.string().optional(),
+  })
+  .strict();
 export const AuditQuerySchema = z.object({ limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999').optional(), cursor: z.string().optional() });
 
 export const ProblemSchema = z
@@ -54,7 +67,7 @@ export const InspectResultSchema = z
   .catchall(z.unknown());
 
 export const JobSchema = z
-  .object({ id: z.string(), kind: z.literal('copy'), state: z.enum(['queued', 'running', 'done', 'failed']), createdAt: z.string(), updatedAt: z.string() })
+  .object({ id: z.string(), kind: z.enum(['copy', 'promote']), state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), createdAt: z.string(), updatedAt: z.string() })
   .catchall(z.unknown());
 
 export const TagListSchema = z.object({ name: z.string(), tags: z.array(z.string()), next: z.string().optional() });

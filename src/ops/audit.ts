@@ -21,6 +21,9 @@ export interface AuditRecord {
   code?: string;
   job?: string;
   reason?: string;
+  /** A promotion's rule; on failure, what went wrong (the code says which kind). */
+  rule?: string;
+  detail?: string;
   /** "registry/repository" names or globs the record is about: only an admin over all of them reads it. */
   repositories?: string[];
 }
@@ -91,11 +94,15 @@ export async function auditPromotion(
   caller: string,
   source: string,
   plan: { source: string; digest: string; steps: { target: string; tag: string }[] } | undefined,
-  error?: { code: string },
+  error?: { code: string; message?: string },
+  context: { job?: string; rule?: string | undefined } = {},
 ): Promise<void> {
   await recordAudit(deps, {
     caller,
     action: 'promote',
+    ...(context.job ? { job: context.job } : {}),
+    ...(context.rule ? { rule: context.rule } : {}),
+    ...(error?.message ? { detail: error.message.slice(0, 500) } : {}),
     source: plan?.source ?? source,
     ...(plan ? { sourceDigest: plan.digest, targetDigest: plan.digest, target: [...new Set(plan.steps.map((s) => s.target))].join(','), tags: plan.steps.map((s) => s.tag) } : {}),
     outcome: error ? 'error' : 'ok',

@@ -25,7 +25,7 @@ export type CopyEvent =
   | { type: 'done'; blob: string; size: number }
   | { type: 'pushed'; manifest: string; mediaType: string; reference: string }
   | { type: 'done'; result: CopyResult }
-  | { type: 'error'; code: string; message: string; blob?: string; manifest?: string; tag?: string };
+  | { type: 'error'; code: string; status: number; message: string; blob?: string; manifest?: string; tag?: string };
 
 export interface CopyReporter {
   emit(event: CopyEvent): void;

@@ -20,7 +20,7 @@ export interface CopyRequest {
   source: string;
   target: string;
   /** Extra target tags, or (with a repository as source) which source tags to copy. */
-  tags?: string[] | 'all' | { match: string };
+  tags?: string[] | 'all' | { regex: string };
   platforms?: 'all' | string[];
   unwrap?: boolean;
   verify?: boolean;
@@ -85,16 +85,21 @@ export async function copyImage(deps: Deps, request: CopyRequest, reporter: Copy
   if (copiesManyTags(request)) return copyTags(deps, request, reporter, options);
   const source = parseReference(request.source);
   const target = parseReference(request.target);
-  if (target.digest) throw new AppError('INVALID_REQUEST', 'the target must be a repository or a tag, not a digest');
-  // Like skopeo, a target without a tag takes the source's tag.
+  // A target digest only restates the source's: the copy is untagged, as crane and regctl allow.
+  if (target.digest && (target.digest !== source.digest || hasExplicitTag(request.target))) {
+    throw new AppError('INVALID_REQUEST', 'a target digest must be the source digest, with no tag: the copy lands untagged');
+  }
+  if (target.digest && request.platforms !== undefined && request.platforms !== 'all') {
+    throw new AppError('INVALID_REQUEST', 'a platform subset is a new index with its own digest: give the target a tag or no digest');
+  }
+  // Like skopeo, a target without a tag takes the source's tag; a digest source into a repository lands untagged.
   const tag = hasExplicitTag(request.target) ? target.tag : source.digest && !hasExplicitTag(request.source) ? undefined : source.tag;
-  if (!tag) throw new AppError('INVALID_REQUEST', 'the source is a digest: give the target a tag');
   const extra = Array.isArray(request.tags) ? request.tags : [];
   for (const t of extra) if (!isValidTag(t)) throw new AppError('INVALID_REQUEST', `"${t}" is not a valid tag`);
   return copySingle(deps, {
     source,
     targetRepository: { registry: target.registry, repository: target.repository },
-    tags: [...new Set([tag, ...extra])],
+    tags: [...new Set([...(tag ? [tag] : []), ...extra])],
     platforms: request.platforms ?? 'all',
     unwrap: request.unwrap === true,
     verify: request.verify === true,
@@ -121,22 +126,30 @@ export function copiesManyTags(request: CopyRequest): boolean {
   return request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
 }
 
+const everyTag = () => true;
+
 /** The source tags a many-tags copy takes, sorted: one tag list request, no manifest fetched. */
 export async function selectTags(deps: Deps, request: CopyRequest): Promise<string[]> {
   const source = parseRepositoryName(request.source);
-  let filter: (tag: string) => boolean = () => true;
+  let filter: (tag: string) => boolean = everyTag;
   if (typeof request.tags === 'object' && !Array.isArray(request.tags)) {
     let pattern: TagPattern;
     try {
-      pattern = compilePattern(request.tags.match);
+      pattern = compilePattern(request.tags.regex);
     } catch (error) {
-      if (error instanceof PatternError) throw new AppError('INVALID_REQUEST', `tags.match: ${error.message}`);
+      if (error instanceof PatternError) throw new AppError('INVALID_REQUEST', `tags.regex: ${error.message}`);
       throw error;
     }
-    filter = (tag) => pattern.matchesWhole(tag);
+    filter = (tag) => pattern.found(tag);
   }
   const { tags } = await registryClient(deps, source.registry).listTags(source.repository);
   const selected = tags.filter(filter).sort();
+  if (selected.length === 0 && filter !== everyTag && tags.length > 0) {
+    const examples = tags.slice(0, 5);
+    throw new AppError('NO_TAGS_MATCHED', `the pattern matches none of the ${tags.length} tags of ${request.source} (such as ${examples.map((t) => `"${t}"`).join(', ')}); it is an unanchored search, as skopeo sync's`, {
+      details: { tags: tags.length, examples },
+    });
+  }
   const cap = deps.config.limits.tagsPerSync;
   if (selected.length > cap) {
     throw new AppError('LIMIT_EXCEEDED', `${selected.length} tags match, more than limits.tagsPerSync (${cap}) allows in one sync`, { details: { limit: 'limits.tagsPerSync', value: cap } });
@@ -237,6 +250,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
     for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
     // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
     for (const tag of job.tags) {
+      job.signal?.throwIfAborted(); // a cancelled job writes no tag
       await job.beforeTag?.(tag);
       await pushManifest(targetClient, repository, plan.top, tag, reporter);
     }

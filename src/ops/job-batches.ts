@@ -7,13 +7,13 @@
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { selectTags, type ManyCopyResult } from './copy.js';
-import { createJobRecord, getJob, updateJob, type JobRecord } from './jobs.js';
+import { createJobRecord, getJob, isFinished, updateJob, type JobRecord } from './jobs.js';
 import type { CompactPlan } from './job-steps.js';
 
 /** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
 export const TAGS_PER_BATCH = 100;
 
-const finished = (job: JobRecord | null) => job?.state === 'done' || job?.state === 'failed';
+const finished = (job: JobRecord | null) => isFinished(job);
 
 /** A batch's id: derived from the parent's, so a replayed step finds the batches it started. */
 export const batchId = (parent: string, index: number) => `${parent}.${index}`;
@@ -89,7 +89,7 @@ export async function checkBatches(deps: Deps, id: string, ids: string[]): Promi
 /** Ends the parent: done with every batch's results in tag order, or failed as its first failed batch. */
 export async function finishBatches(deps: Deps, id: string, ids: string[]): Promise<void> {
   const batches = await Promise.all(ids.map((b) => getJob(deps, b)));
-  const failed = batches.find((b) => b?.state === 'failed' || !b);
+  const failed = batches.find((b) => b?.state === 'failed' || b?.state === 'cancelled' || !b);
   const many = batches.map((b) => (b?.result && 'results' in b.result ? b.result : { results: [] }));
   const skipped = many.flatMap((m) => m.skipped ?? []);
   const result: ManyCopyResult = { results: many.flatMap((m) => m.results), ...(skipped.length ? { skipped } : {}) };

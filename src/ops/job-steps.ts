@@ -13,7 +13,7 @@ import { silentReporter } from './copy-events.js';
 import { planCopy } from './copy-plan.js';
 import { copiesManyTags } from './copy.js';
 import { checkBatches, finishBatches, finishBlobBatch, listJobTags, startBatches, startBlobBatches } from './job-batches.js';
-import { getJob, noteProgress, progressWriter, runJob, type JobRecord } from './jobs.js';
+import { getJob, isFinished, noteProgress, progressWriter, runJob, type JobRecord } from './jobs.js';
 import { runPool } from './pool.js';
 import { planPromotion } from './promote.js';
 import { findRule } from './rules-store.js';
@@ -85,7 +85,7 @@ async function plan(deps: Deps, job: JobRecord): Promise<BlobStep[]> {
  */
 export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> {
   const job = await getJob(deps, id);
-  if (!job || job.state === 'done' || job.state === 'failed') return [];
+  if (!job || isFinished(job)) return [];
   try {
     return await plan(deps, job);
   } catch (error) {

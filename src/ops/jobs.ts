@@ -8,7 +8,7 @@ import type { Deps, JobQueue } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { jobLabels, stateKeys } from '../state/records.js';
 import { getStateJson } from '../state/store.js';
-import { auditCopy, auditPromotion } from './audit.js';
+import { auditCopy, auditPromotion, recordAudit } from './audit.js';
 import { executePromotion, planPromotion, type PromotionPlan } from './promote.js';
 import { findRule } from './rules-store.js';
 import { matcherOf, requireAuthorGrants } from '../policy.js';
@@ -26,7 +26,7 @@ export interface JobRecord {
   /** kind "promote": the source (pinned by digest) and the rule. */
   promotion?: { source: string; rule: string };
   caller: string;
-  state: 'queued' | 'running' | 'done' | 'failed';
+  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
   createdAt: string;
   updatedAt: string;
   /** How many times a run of this job started (more than one: it was resumed after a restart). */
@@ -49,6 +49,8 @@ export interface JobRecord {
   readScope?: string[];
   /** The "registry/repository" names (or target templates) the job is about: who administers all of them may read it. */
   repositories?: string[];
+  /** What started it: a webhook receiver and the event's delivery id. */
+  trigger?: { receiver: string; delivery: string };
 }
 
 /** Who a job runs for: its owner's id and what the owner may read (mounts never go beyond it). */
@@ -64,7 +66,8 @@ const PROGRESS_WRITE_MS = 1000;
 // A job woken this many times without finishing fails instead: its failure is not one a restart cures.
 export const MAX_JOB_WAKES = 5;
 
-const isFinished = (job: JobRecord) => job.state === 'done' || job.state === 'failed';
+/** Done, failed or cancelled: nothing changes it any more. */
+export const isFinished = (job: JobRecord | null | undefined) => job?.state === 'done' || job?.state === 'failed' || job?.state === 'cancelled';
 
 function labelsOf(job: JobRecord): string[] {
   const labels = [jobLabels.state(job.state), jobLabels.kind(job.kind)];
@@ -119,7 +122,12 @@ export async function handOverCopy(deps: Deps, request: CopyRequest, owner: JobO
  * A promotion job (from a webhook event): the source is pinned by digest and re-checked when it runs.
  * Tells whether this call created it (false: the id was taken, the job left as it is).
  */
-export function createPromotionJobOnce(deps: Deps, promotion: { source: string; rule: PromotionRule }, owner: JobOwner, id: string): Promise<{ job: JobRecord; created: boolean }> {
+export function createPromotionJobOnce(
+  deps: Deps,
+  promotion: { source: string; rule: PromotionRule; trigger?: JobRecord['trigger'] },
+  owner: JobOwner,
+  id: string,
+): Promise<{ job: JobRecord; created: boolean }> {
   const source = parseReference(promotion.source);
   const fields = {
     id,
@@ -129,6 +137,7 @@ export function createPromotionJobOnce(deps: Deps, promotion: { source: string; 
     caller: owner.id,
     readScope: owner.readScope,
     repositories: [`${source.registry}/${source.repository}`, ...promotion.rule.targets.map((t) => t.repository)],
+    ...(promotion.trigger ? { trigger: promotion.trigger } : {}),
   };
   return createJobRecord(deps, newJob(deps, fields));
 }
@@ -199,15 +208,24 @@ export async function noteProgress(deps: Deps, id: string, progress: { blobsDone
   await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', progress }));
 }
 
-/** Runs a job to its end. `blobsPlaced`: earlier steps brought its blobs to the target (runJobInSteps). */
-export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: boolean } = {}): Promise<void> {
+/**
+ * Runs a job to its end. `blobsPlaced`: earlier steps brought its blobs to the target (runJobInSteps);
+ * `signal`: the runner cancels it (in process).
+ */
+export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: boolean; signal?: AbortSignal } = {}): Promise<void> {
   const started = await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state: 'running', runs: stored.runs + 1, progress: { blobsDone: 0, blobsTotal: 0 } }));
   if (!started || isFinished(started)) return;
   const job: JobRecord = started;
-  // Progress and heartbeat: only while the job is unfinished in the store (a cancel or a sweep may end it).
+  // A cancel reaches a running job through its runner (signal) or its record: the progress and heartbeat
+  // writes see it finished in the store, and the copy then starts nothing more and writes no tag.
+  const stop = new AbortController();
+  options.signal?.addEventListener('abort', () => stop.abort());
   const writer = progressWriter(deps, () => {
     const progress = { ...job.progress };
-    return () => updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, progress }));
+    return async () => {
+      const stored = await updateJob(deps, id, (held) => (isFinished(held) ? null : { ...held, progress }));
+      if (isFinished(stored)) stop.abort();
+    };
   });
   const emit = (event: CopyEvent) => {
     if (event.type === 'plan') job.progress.blobsTotal += event.blobs;
@@ -221,13 +239,13 @@ export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: bo
       const rule = await findRule(deps, job.promotion.rule);
       requireAuthorGrants(deps.config.callers, rule);
       plan = await planPromotion(deps, job.promotion.source, rule);
-      const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller, { ...options, readable: matcherOf(job.readScope ?? []) });
+      const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller, { blobsPlaced: options.blobsPlaced === true, readable: matcherOf(job.readScope ?? []), signal: stop.signal });
       job.state = 'done';
       job.result = { results };
-      await auditPromotion(deps, job.caller, job.promotion.source, plan);
+      await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, { job: id, rule: job.promotion.rule });
     } else {
       const readable = matcherOf(job.readScope ?? []);
-      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { ...options, readable, ...(job.tags ? { selectedTags: job.tags } : {}) });
+      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { blobsPlaced: options.blobsPlaced === true, readable, signal: stop.signal, ...(job.tags ? { selectedTags: job.tags } : {}) });
       job.state = 'done';
       job.result = result;
       await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);
@@ -236,13 +254,62 @@ export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: bo
     job.state = 'failed';
     const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
     job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
-    if (job.kind === 'promote') await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error);
+    if (job.kind === 'promote') {
+      await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error, { job: id, rule: job.promotion?.rule });
+      if (job.trigger) deps.log.error('webhook promotion failed', { job: id, rule: job.promotion?.rule, source: job.promotion?.source, receiver: job.trigger.receiver, delivery: job.trigger.delivery, code: job.error.code, detail: job.error.message });
+    }
     else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } }, id);
   } finally {
     await writer.stop();
   }
   const { state, result, error } = job;
   await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state, progress: job.progress, ...(result ? { result } : {}), ...(error ? { error } : {}) }));
+}
+
+export interface JobFilter {
+  state?: JobRecord['state'];
+  kind?: JobRecord['kind'];
+  rule?: string;
+}
+
+/**
+ * A page of jobs matching the filter that `visible` lets the caller see, newest records as the store
+ * lists them (a page may hold fewer than `limit`: follow the cursor). The most selective filter is the
+ * store's label; the others are checked here.
+ */
+export async function listJobs(deps: Deps, filter: JobFilter, page: { limit: number; cursor?: string }, visible: (job: JobRecord) => boolean): Promise<{ jobs: JobRecord[]; cursor?: string }> {
+  const label = filter.rule ? jobLabels.rule(filter.rule) : filter.kind ? jobLabels.kind(filter.kind) : filter.state ? jobLabels.state(filter.state) : undefined;
+  const listed = await deps.state.list(stateKeys.jobsPrefix(), { limit: page.limit, ...(label ? { label } : {}), ...(page.cursor ? { cursor: page.cursor } : {}) });
+  const jobs: JobRecord[] = [];
+  for (const entry of listed.entries) {
+    let job: JobRecord;
+    try {
+      job = JSON.parse(entry.value) as JobRecord;
+    } catch {
+      continue;
+    }
+    if (filter.state && job.state !== filter.state) continue;
+    if (filter.kind && job.kind !== filter.kind) continue;
+    if (filter.rule && job.promotion?.rule !== filter.rule) continue;
+    if (visible(job)) jobs.push(job);
+  }
+  return listed.cursor ? { jobs, cursor: listed.cursor } : { jobs };
+}
+
+/**
+ * Cancels a queued or running job and its batches: the record says `cancelled` first (so nothing
+ * restarts it and a run that is still going stops before its next blob and writes no tag), then the
+ * runner is told. Returns the record as it is now; a job that had finished is left as it was.
+ */
+export async function cancelJob(deps: Deps, id: string, by: string): Promise<JobRecord | null> {
+  const before = await getJob(deps, id);
+  if (!before || isFinished(before)) return before;
+  const job = await updateJob(deps, id, (held) => (isFinished(held) ? null : { ...held, state: 'cancelled', error: { code: 'CANCELLED', message: `cancelled by ${by}` } }));
+  if (job?.state !== 'cancelled') return job;
+  await Promise.resolve(deps.jobs?.cancel(id)).catch((error: unknown) => deps.log.warn('could not stop a cancelled job run', { id, error: error instanceof Error ? error.message : 'unknown' }));
+  for (const batch of job.batches ?? []) await cancelJob(deps, batch, by);
+  await recordAudit(deps, { caller: by, action: 'job.cancel', job: id, ...(job.repositories ? { repositories: job.repositories } : {}), outcome: 'ok' });
+  return job;
 }
 
 /** True when a job should be running but its record went silent for `jobs.staleAfterSeconds`. */
@@ -308,12 +375,18 @@ export async function reviveStaleJobs(deps: Deps): Promise<number> {
 export class InProcessJobs implements JobQueue {
   readonly #deps: Deps;
   readonly #queue: string[] = [];
-  readonly #running = new Set<string>();
+  readonly #running = new Map<string, AbortController>();
   readonly #concurrency: number;
 
   constructor(deps: Deps, concurrency = 2) {
     this.#deps = deps;
     this.#concurrency = concurrency;
+  }
+
+  cancel(id: string): void {
+    this.#running.get(id)?.abort();
+    const queued = this.#queue.indexOf(id);
+    if (queued !== -1) this.#queue.splice(queued, 1);
   }
 
   enqueue(id: string): void {
@@ -339,8 +412,9 @@ export class InProcessJobs implements JobQueue {
   #next(): void {
     while (this.#running.size < this.#concurrency && this.#queue.length) {
       const id = this.#queue.shift()!;
-      this.#running.add(id);
-      runJob(this.#deps, id)
+      const stop = new AbortController();
+      this.#running.set(id, stop);
+      runJob(this.#deps, id, { signal: stop.signal })
         .catch((error: unknown) => this.#deps.log.error('job failed to run', { id, error: error instanceof Error ? error.message : 'unknown' }))
         .finally(() => {
           this.#running.delete(id);

@@ -37,14 +37,38 @@ export interface PromotionPlan {
 }
 
 export function tagAllowed(rule: PromotionRule, tag: string): boolean {
-  const { match, semver, exact } = rule.source.tags;
+  const { regex, semver, exact } = rule.source.tags;
+  // A rule stored before `match` became `regex` fails closed: it promotes nothing until rewritten.
+  if ('match' in rule.source.tags) return false;
   if (exact !== undefined && tag !== exact) return false;
-  if (match !== undefined && !compilePattern(match).matchesWhole(tag)) return false;
+  if (regex !== undefined && !compilePattern(regex).found(tag)) return false;
   if (semver !== undefined) {
     const version = parseSemver(tag);
     if (!version || !satisfies(version, semver)) return false;
   }
   return true;
+}
+
+/**
+ * A target repository template: `{repository}` is the source path after the glob's leading literal
+ * segments (whole segments only), `{name}` its last segment; `registry/staging/**` to
+ * `registry/prod/{repository}` is one rule for every repository. The result must be a repository name.
+ */
+export function renderRepository(template: string, glob: string, source: string, rule: string): string {
+  if (!template.includes('{')) return template;
+  const globSegments = glob.split('/');
+  const literal = globSegments.findIndex((s) => s.includes('*'));
+  const below = source.split('/').slice(literal === -1 ? globSegments.length : literal).join('/');
+  const rendered = template.replace(/\{(repository|name)\}/g, (_, key: string) => (key === 'name' ? source.split('/').at(-1)! : below));
+  const invalid = (why: string) => new AppError('RULE_MISMATCH', `rule "${rule}": target "${template}" for ${source} ${why}`);
+  if (/[{}]/.test(rendered)) throw invalid('has a placeholder other than {repository} and {name}');
+  if (!below) throw invalid('names no repository (the source adds nothing below the glob)');
+  try {
+    parseRepositoryName(rendered);
+  } catch {
+    throw invalid(`renders "${rendered}", which is not a repository name`);
+  }
+  return rendered;
 }
 
 function renderTag(template: string, tag: string): string {
@@ -78,7 +102,7 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
   }
   const steps: PromotionStep[] = [];
   for (const target of rule.targets) {
-    const name = parseRepositoryName(target.repository);
+    const name = parseRepositoryName(renderRepository(target.repository, rule.source.repository, repository, rule.name));
     const client = registryClient(deps, name.registry);
     for (const template of target.tags) {
       const targetTag = renderTag(template, tag);
@@ -171,16 +195,23 @@ async function copyReferrers(deps: Deps, source: ImageReference, digest: string,
 }
 
 /**
+ * A plan with a conflict is refused whole, the same way in a dry run as in the real one (409 CONFLICT, the
+ * plan in the problem document), so a dry run that succeeds means the real run would go ahead.
+ */
+export function refuseConflicts(plan: PromotionPlan): void {
+  const conflicts = plan.steps.filter((s) => s.action === 'conflict');
+  if (!conflicts.length) return;
+  throw new AppError('CONFLICT', `target tags may not move: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.reason ?? `immutable, names ${c.current}`})`).join(', ')}`, {
+    details: { conflicts, plan },
+  });
+}
+
+/**
  * Carries a plan out: refuses whole on any conflict, keeps backups of moved tags, copies by digest (and,
  * if the rule says so, the signature and referrer tags), then leaves a promotion record in each target.
  */
-export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter, trigger: string, options: Pick<CopyOptions, 'blobsPlaced' | 'readable'> = {}): Promise<CopyResult[]> {
-  const conflicts = plan.steps.filter((s) => s.action === 'conflict');
-  if (conflicts.length) {
-    throw new AppError('CONFLICT', `target tags may not move: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.reason ?? `immutable, names ${c.current}`})`).join(', ')}`, {
-      details: { conflicts },
-    });
-  }
+export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter, trigger: string, options: Pick<CopyOptions, 'blobsPlaced' | 'readable' | 'signal'> = {}): Promise<CopyResult[]> {
+  refuseConflicts(plan);
   for (const step of plan.steps.filter((s) => s.action === 'move')) {
     const name = parseRepositoryName(step.target);
     const client = registryClient(deps, name.registry);

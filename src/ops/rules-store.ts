@@ -7,7 +7,7 @@ import { stateKeys } from '../state/records.js';
 import { getStateJson, replaceState } from '../state/store.js';
 import type { Caller } from '../callers.js';
 import { ConfigProblems } from '../config.js';
-import { formatPath, RuleBodySchema } from '../config-schema.js';
+import { RuleBodySchema, schemaProblems } from '../config-schema.js';
 import { buildRule, type PromotionRule } from '../rules.js';
 
 export interface StoredRule extends PromotionRule {
@@ -39,12 +39,17 @@ export async function findRule(deps: Deps, name: string): Promise<PromotionRule>
 
 /** Checks a rule body with the configuration's own schema (unknown keys refused) and builds it for storing. */
 export function parseRuleBody(name: string, body: unknown, author: Caller): PromotionRule {
-  const parsed = RuleBodySchema.safeParse(body);
+  // The path names the rule; a body may repeat that name, never give another.
+  let document = body;
+  if (typeof body === 'object' && body !== null && 'name' in body) {
+    const { name: given, ...rest } = body as { name: unknown };
+    if (given !== name) throw new AppError('INVALID_REQUEST', `rule.name: the body names "${String(given).slice(0, 64)}", the path "${name}"`);
+    document = rest;
+  }
+  const parsed = RuleBodySchema.safeParse(document);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? `rule.${formatPath(issue.path)}` : 'rule';
-    const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message;
-    throw new AppError('INVALID_REQUEST', `${where}: ${message}`);
+    const [first] = schemaProblems(parsed.error, RuleBodySchema);
+    throw new AppError('INVALID_REQUEST', `${first!.path === 'top level' ? 'rule' : `rule.${first!.path}`}: ${first!.message}`);
   }
   const problems = new ConfigProblems(() => undefined);
   const rule = buildRule({ ...parsed.data, name }, 'rule', problems);

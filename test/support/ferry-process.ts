@@ -79,7 +79,8 @@ export async function startFerry(config: unknown, env: Record<string, string> = 
   const port = await freePort();
   let output = '';
   const child = spawn('npm', SCRIPTS[runtime], {
-    env: { ...process.env, ...env, PORT: String(port), FERRY_CONFIG: JSON.stringify(config), ...(stateDir ? { FERRY_STATE_DIR: stateDir } : {}) },
+    // config undefined: none in the environment (the runtime's local default, or FERRY_CONFIG_FILE).
+    env: { ...process.env, ...env, PORT: String(port), ...(config === undefined ? {} : { FERRY_CONFIG: JSON.stringify(config) }), ...(stateDir ? { FERRY_STATE_DIR: stateDir } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

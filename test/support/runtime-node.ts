@@ -10,4 +10,6 @@ export const makeKv = (): KvStore => new MemoryKv();
 export const makeState = (): StateStore => new MemoryState();
 
 /** Node is not Workers: no strict-platform mode here (see runtime-workerd.ts). */
-export const workersPlatform: { workflowJobs: typeof workflowJobs; runWorkflowJob: typeof runWorkflowJob } | undefined = undefined;
+export const workersPlatform:
+  | { workflowJobs: typeof workflowJobs; runWorkflowJob: typeof runWorkflowJob; workerFetch: (request: Request, bindings: Record<string, unknown>) => Response | Promise<Response> }
+  | undefined = undefined;

@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import type { KvListResult, KvPutOptions, KvStore } from '../../src/kv/store.js';
 import { DurableObjectState, type StateNamespaceLike } from '../../src/state/durable-objects.js';
-import { runWorkflowJob, workflowJobs } from '../../worker.js';
+import worker, { runWorkflowJob, workflowJobs } from '../../worker.js';
 import type { StateEntry, StateListOptions, StateStore, StateWriteOptions } from '../../src/state/store.js';
 
 export const runtimeName: 'node' | 'workerd' = 'workerd';
@@ -46,4 +46,9 @@ export const makeState = (): StateStore =>
  * code without the hosted limits, so the harness enforces them; jobs run as Workflow instances through
  * worker.ts's own code.
  */
-export const workersPlatform = { workflowJobs, runWorkflowJob };
+export const workersPlatform = {
+  workflowJobs,
+  runWorkflowJob,
+  /** worker.ts's own fetch handler, for what happens before any app exists (an invalid configuration). */
+  workerFetch: (request: Request, bindings: Record<string, unknown>) => worker.fetch(request, { ...(env as object), ...bindings } as never, {}),
+};

@@ -313,6 +313,10 @@ export class EmulatedWorkflows {
         this.#start(instance);
       },
       sendEvent: async () => {},
+      // As the hosted engine: the instance stops at its next step and never runs again.
+      terminate: async () => {
+        instance.status = 'terminated';
+      },
     };
   }
 
@@ -326,11 +330,13 @@ export class EmulatedWorkflows {
     instance.starts++;
     const step: EmulatedStep = {
       sleep: async (name) => {
+        if (instance.status === 'terminated') throw new NonRetryable('the instance was terminated');
         if (instance.results.has(name)) return;
         await new Promise((r) => setTimeout(r, EMULATED_SLEEP_MS));
         instance.results.set(name, null);
       },
       do: async <T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T> => {
+        if (instance.status === 'terminated') throw new NonRetryable('the instance was terminated');
         if (instance.results.has(name)) return instance.results.get(name) as T;
         const tries = 1 + (config.retries?.limit ?? 0);
         for (let attempt = 1; ; attempt++) {
@@ -352,8 +358,8 @@ export class EmulatedWorkflows {
     instance.done = this.platform
       .invoke('workflow', instance.id, () => this.runInstance(instance.id, step), { instance: instance.meter })
       .then(
-        () => void (instance.status = 'complete'),
-        () => void (instance.status = 'errored'),
+        () => void (instance.status = instance.status === 'terminated' ? 'terminated' : 'complete'),
+        () => void (instance.status = instance.status === 'terminated' ? 'terminated' : 'errored'),
       );
   }
 }

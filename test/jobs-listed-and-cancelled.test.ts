@@ -1,0 +1,84 @@
+// Jobs are visible and controllable: GET /v1/jobs lists what the caller may see (by state, kind, rule);
+// DELETE /v1/jobs/<id> cancels a queued or running job (its creator or an admin), leaving no tag that
+// names an incomplete image; a finished job is a 409; someone else's job does not exist.
+
+import { expect, inject, it } from 'vitest';
+import { computeDigest } from '../src/registry/digest.js';
+import { judge, uniqueRepository, waitForJob } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+const proxy = fixture.faultProxy;
+const hash = async (key: string) => (await computeDigest(new TextEncoder().encode(key))).slice(7);
+
+async function service(extra: Record<string, unknown> = {}) {
+  return makeService(
+    {
+      registries: { [source]: { insecure: true }, [target]: { insecure: true }, [proxy]: { insecure: true, headers: { 'x-ferry-fault': 'stall-blob-get', 'x-ferry-fault-id': crypto.randomUUID() } } },
+      copy: { idleTimeoutSeconds: 2 },
+      callers: {
+        apiKeys: [{ name: 'ka', sha256: await hash('jobs-ka') }, { name: 'kb', sha256: await hash('jobs-kb') }],
+        grants: [
+          { apiKey: 'ka', actions: ['inspect', 'copy'], repositories: ['**/**'] },
+          { apiKey: 'kb', actions: ['inspect', 'copy'], repositories: [`${target}/kb-only/*`] },
+        ],
+      },
+      ...extra,
+    },
+    { jobs: true },
+  );
+}
+
+function caller(svc: Awaited<ReturnType<typeof service>>, key: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await svc.app.request(path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+}
+
+it('GET /v1/jobs lists the caller\'s jobs, filtered by state and kind; another caller sees none of them', async () => {
+  const svc = await service();
+  const ka = caller(svc, 'jobs-ka');
+  const kb = caller(svc, 'jobs-kb');
+  const ids: string[] = [];
+  for (const tag of ['v1', 'v2']) {
+    const res = await ka('POST', '/v1/copy', { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('listed')}:${tag}`, wait: false });
+    expect(res.status).toBe(202);
+    ids.push(res.body.id);
+  }
+  for (const id of ids) await waitForJob(svc, id, { authorization: 'Bearer jobs-ka' });
+  const mine = await ka('GET', '/v1/jobs?kind=copy&state=done&limit=200');
+  expect(mine.status).toBe(200);
+  expect(mine.body.jobs.map((j: { id: string }) => j.id)).toEqual(expect.arrayContaining(ids));
+  expect(mine.body.jobs.every((j: { kind: string; state: string }) => j.kind === 'copy' && j.state === 'done')).toBe(true);
+  expect((await ka('GET', '/v1/jobs?state=failed')).body.jobs.map((j: { id: string }) => j.id)).not.toEqual(expect.arrayContaining(ids));
+  const theirs = await kb('GET', '/v1/jobs?limit=200');
+  expect(theirs.body.jobs.filter((j: { id: string }) => ids.includes(j.id))).toEqual([]);
+  expect((await ka('GET', '/v1/jobs?state=sideways')).status).toBe(400);
+});
+
+it('DELETE cancels a running copy: it ends cancelled, the target gets no tag; a finished job is 409; another caller gets 404', async () => {
+  const svc = await service();
+  const ka = caller(svc, 'jobs-ka');
+  const kb = caller(svc, 'jobs-kb');
+  const repository = uniqueRepository('cancelled');
+  const big = fixture.bulk.big;
+  const started = await ka('POST', '/v1/copy', { source: `${proxy}/${big.repository}:${big.tag}`, target: `${target}/${repository}:v1`, wait: false });
+  expect(started.status).toBe(202);
+  const id = started.body.id as string;
+  for (let i = 0; i < 50 && (await ka('GET', `/v1/jobs/${id}`)).body.state === 'queued'; i++) await new Promise((r) => setTimeout(r, 100));
+
+  expect((await kb('DELETE', `/v1/jobs/${id}`)).status).toBe(404);
+  const cancelled = await ka('DELETE', `/v1/jobs/${id}`);
+  expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+  expect(cancelled.body).toMatchObject({ state: 'cancelled', error: { code: 'CANCELLED' } });
+
+  // The run that was going on stops before its next blob and writes no tag (the stalled blob resumes in ~2-7 s).
+  await new Promise((r) => setTimeout(r, 9000));
+  await svc.settle();
+  expect((await ka('GET', `/v1/jobs/${id}`)).body.state).toBe('cancelled');
+  expect((await judge(fixture.judge, 'raw', `${target}/${repository}:v1`)).raw).toBeUndefined();
+  expect((await ka('DELETE', `/v1/jobs/${id}`)).status).toBe(409);
+}, 30_000);
