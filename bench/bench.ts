@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { requireBinary } from '../test/support/binaries.js';
 import { startFerry, type FerryProcess, type Runtime } from '../test/support/ferry-process.js';
 import { countCopies } from './counts.js';
+import { timePatterns } from './patterns.js';
 import { buildImage, type ImageSpec } from './images.js';
 import { freePort } from '../test/support/ports.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
@@ -190,6 +191,11 @@ async function main() {
     }
     console.log(`\n| image | runtime | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}`);
     console.log(`\n| image | case | blobs | fetches | subrequests (fetch + KV + state) | KV reads | KV writes | duplicate manifest GETs |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${counted.join('\n')}`);
+    const patterns = timePatterns();
+    results.push({ patterns });
+    console.log(`\n| tag pattern | tags | RE2 (Ferry), all tags | backtracking engine, one tag |\n| --- | --- | --- | --- |\n${patterns
+      .map((p) => `| \`${p.pattern}\` | ${p.tags} | ${p.re2Ms.toFixed(0)} ms | ${p.backtracking.ms.toFixed(0)} ms at ${p.backtracking.tagLength} characters (doubling with each) |`)
+      .join('\n')}`);
     mkdirSync('.tmp', { recursive: true });
     writeFileSync('.tmp/bench-results.json', JSON.stringify({ date: new Date().toISOString(), scale: SCALE, runs: RUNS, results }, null, 2));
     console.log('\nraw figures: .tmp/bench-results.json');
