@@ -55,3 +55,11 @@ it('a streamed copy\'s error event carries the status the JSON mode answers', as
   expect(json.status).toBe(404);
   expect(streamed.final).toMatchObject({ type: 'error', code: json.final.code, status: json.status });
 });
+
+it('a network failure names the host and port, and that no response headers had arrived', async () => {
+  const service = makeService({ registries: { '127.0.0.1:1': { insecure: true } }, copy: { retryBudget: 0 } });
+  const res = await service.get('/v1/inspect/127.0.0.1:1/nothing/here:v1');
+  expect(res.body.code).toBe('UPSTREAM_UNAVAILABLE');
+  expect(res.body.detail).toContain('127.0.0.1:1');
+  expect(res.body.detail).toContain('before any response headers arrived');
+});

@@ -22,6 +22,19 @@ describe.each(['anonymous', 'token'] as const)('tags under %s auth', (mode) => {
   });
 });
 
+it('pages even where the registry ignores n (distribution 2.8): Ferry cuts the page and links the next', async () => {
+  const host = fixture.registries.anonymous.host;
+  const service = makeService(configFor(fixture, 'anonymous'));
+  const first = await service.get(`/v1/tags/${host}/ferry-test/nested?n=2`);
+  expect(first.body.tags).toEqual(NESTED_TAGS.slice(0, 2));
+  expect(first.body.next).toBe('part-s390x');
+  expect(first.headers.get('link')).toBe(`</v1/tags/${host}/ferry-test/nested?n=2&last=part-s390x>; rel="next"`);
+  const second = await service.get(`/v1/tags/${host}/ferry-test/nested?n=2&last=${first.body.next}`);
+  expect(second.body.tags).toEqual(NESTED_TAGS.slice(2));
+  expect(second.body.next).toBeUndefined();
+  expect(second.headers.get('link')).toBeNull();
+});
+
 describe('pagination (a registry that pages tags, as distribution v3 and Docker Hub do)', () => {
   const host = fixture.faultProxy;
   const config = { registries: { [host]: { insecure: true, headers: { 'x-ferry-fault': 'paginate-tags' } } } };

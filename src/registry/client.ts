@@ -8,7 +8,7 @@ import { asDescriptor, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Desc
 import { isValidDigest, isValidTag } from '../reference.js';
 import { RegistryTransport, upstreamError, type Endpoint, type RegistryRequest } from './transport.js';
 import type { RegistryOptions } from './options.js';
-import type { BackoffGate } from './retry.js';
+import { describeCause, type BackoffGate } from './retry.js';
 
 export interface FetchedManifest {
   bytes: Uint8Array;
@@ -107,7 +107,7 @@ export class RegistryClient {
         bytes = await readLimited(response, MAX_MANIFEST_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLargeError) throw new AppError('MANIFEST_TOO_LARGE', `${what} is larger than ${MAX_MANIFEST_BYTES} bytes`);
-        throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the body broke off`, { cause: error });
+        throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the body broke off after the response headers arrived: ${describeCause(error)}`, { cause: error });
       }
       const expected = isDigest(reference) ? reference : response.headers.get('docker-content-digest') ?? undefined;
       const digest = expected ? await verifyDigest(bytes, expected, what) : await computeDigest(bytes);
@@ -193,7 +193,7 @@ export class RegistryClient {
       bytes = await readLimited(response, maxBytes);
     } catch (error) {
       if (error instanceof BodyTooLargeError) throw new AppError('UPSTREAM_PROTOCOL', `${what} is larger than ${maxBytes} bytes`);
-      throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the body broke off`, { cause: error });
+      throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the body broke off after the response headers arrived: ${describeCause(error)}`, { cause: error });
     }
     await verifyDigest(bytes, digest, what);
     return bytes;
@@ -246,6 +246,14 @@ export class RegistryClient {
         if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
         const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'));
         if (options.n !== undefined) {
+          // A registry that ignores n (distribution 2.8 does) sends everything: the page is cut here, and
+          // the next one starts after its last tag (every registry honours `last`).
+          if (tags.length > options.n) {
+            // Such a registry may list in storage order and ignore `last` too: page in lexical order, as the API does.
+            const after = [...tags].sort().filter((t) => options.last === undefined || t > options.last);
+            const page = after.slice(0, options.n);
+            return after.length > options.n ? { tags: page, next: page[page.length - 1]! } : { tags: page };
+          }
           const last = next?.searchParams.get('last') ?? undefined;
           return last === undefined ? { tags } : { tags, next: last };
         }

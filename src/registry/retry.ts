@@ -68,7 +68,7 @@ export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestIni
       // A refusal by Ferry's own egress checks is an answer, not a network failure: no retry.
       if (cause instanceof AppError) throw cause;
       if (last) {
-        throw new AppError('UPSTREAM_UNAVAILABLE', `${init.method ?? 'GET'} ${describeUrl(url)} failed: ${errorMessage(cause)}`, { cause });
+        throw new AppError('UPSTREAM_UNAVAILABLE', `${init.method ?? 'GET'} ${describeUrl(url)} failed before any response headers arrived: ${describeCause(cause)}`, { cause });
       }
       await deps.sleep(backoff(attempt));
       continue;
@@ -84,6 +84,16 @@ export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestIni
   }
 }
 
-function errorMessage(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+/**
+ * A network error as the runtime tells it, its causes included (Node: "fetch failed: connect ECONNREFUSED
+ * 127.0.0.1:5000"; workerd says only "Network connection lost").
+ */
+export function describeCause(cause: unknown): string {
+  const parts: string[] = [];
+  for (let c = cause, depth = 0; c !== undefined && c !== null && depth < 4; depth++) {
+    const text = c instanceof Error ? c.message : String(c);
+    if (text && !parts.includes(text)) parts.push(text);
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return parts.join(': ') || 'unknown network error';
 }

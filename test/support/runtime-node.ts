@@ -4,6 +4,8 @@ import type { KvStore } from '../../src/kv/store.js';
 import { MemoryState } from '../../src/state/memory.js';
 import type { StateStore } from '../../src/state/store.js';
 import type { runWorkflowJob, workflowJobs } from '../../worker.js';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { openApiDocument } from '../../src/http/openapi.js';
 
 export const runtimeName: 'node' | 'workerd' = 'node';
 export const makeKv = (): KvStore => new MemoryKv();
@@ -13,3 +15,10 @@ export const makeState = (): StateStore => new MemoryState();
 export const workersPlatform:
   | { workflowJobs: typeof workflowJobs; runWorkflowJob: typeof runWorkflowJob; workerFetch: (request: Request, bindings: Record<string, unknown>) => Response | Promise<Response> }
   | undefined = undefined;
+
+/** Validates responses against /openapi.json's schemas (test/support/documented-responses.ts); Node only. */
+export const schemaValidator = (() => {
+  const ajv = new (Ajv2020 as unknown as new (options: object) => { addSchema(s: object, key: string): void; getSchema(ref: string): ((d: unknown) => boolean) | undefined })({ strict: false, allErrors: false, validateFormats: false });
+  ajv.addSchema(openApiDocument() as object, 'openapi.json');
+  return (pointer: string) => ajv.getSchema(pointer);
+})();

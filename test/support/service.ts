@@ -1,6 +1,7 @@
 // Builds Ferry for a test: the real app over a KV for this runtime, with a fetch that records every request.
 
-import { makeKv, makeState, workersPlatform } from '@test-runtime';
+import { makeKv, makeState, schemaValidator, workersPlatform } from '@test-runtime';
+import { checkDocumented, useSchemaValidation } from './documented-responses.js';
 import { parseConfig } from '../../src/config.js';
 import type { Deps, FetchLike, Logger } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
@@ -112,8 +113,8 @@ export function makeService(
     deps.jobs = workflowJobs(workflows, () => deps);
   } else if (options.jobs) deps.jobs = new InProcessJobs(deps);
   const inner = createApp(deps);
-  // Under the platform, each request is an invocation of its own.
-  const app = platform ? servedBy(platform, inner) : inner;
+  // Under the platform, each request is an invocation of its own; every answer is held against /openapi.json.
+  const app = documented(platform ? servedBy(platform, inner) : inner);
   return {
     app,
     deps,
@@ -129,6 +130,33 @@ export function makeService(
       return send(app, path, headers);
     },
   };
+}
+
+if (schemaValidator) useSchemaValidation(schemaValidator);
+
+/** The app, with each response checked against the published document (documented-responses.ts). */
+function documented(app: ReturnType<typeof createApp>): ReturnType<typeof createApp> {
+  const describe = (input: Request | string | URL, init?: RequestInit) =>
+    input instanceof Request ? { method: input.method, url: input.url } : { method: init?.method ?? 'GET', url: new URL(String(input), 'http://localhost').toString() };
+  return new Proxy(app, {
+    get(target, property, receiver) {
+      if (property === 'request') {
+        return async (input: Request | string | URL, init?: RequestInit, ...rest: unknown[]) => {
+          const response = await (target.request as (...args: unknown[]) => Promise<Response>)(input, init, ...rest);
+          await checkDocumented(describe(input, init), response);
+          return response;
+        };
+      }
+      if (property === 'fetch') {
+        return async (request: Request, ...rest: unknown[]) => {
+          const response = await (target.fetch as (...args: unknown[]) => Promise<Response>)(request, ...rest);
+          await checkDocumented({ method: request.method, url: request.url }, response);
+          return response;
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 function servedBy(platform: StrictPlatform, app: ReturnType<typeof createApp>): ReturnType<typeof createApp> {
