@@ -160,7 +160,7 @@ export type ConfigDocument = z.infer<typeof ConfigSchema>;
 let published: unknown;
 /** The schema as JSON Schema (draft 2020-12), served at GET /config.schema.json for editors and CI. */
 export function configJsonSchema(): unknown {
-  return (published ??= { ...z.toJSONSchema(ConfigSchema), $id: 'urn:ferry:config', title: 'Ferry configuration (FERRY_CONFIG)' });
+  return (published ??= { ...z.toJSONSchema(ConfigSchema, { io: 'input' }), $id: 'urn:ferry:config', title: 'Ferry configuration (FERRY_CONFIG)' });
 }
 export type RuleBody = z.infer<typeof RuleBodySchema>;
 
