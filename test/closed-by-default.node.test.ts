@@ -4,7 +4,7 @@
 // - Slow bodies: each connection trickling its body is closed (408 or reset) within the body deadline
 //   plus 5 s, on Node and Bun, while /healthz keeps answering.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './support/ports.js';
-import { startFerry, type Runtime } from './support/ferry-process.js';
+import { runUntilExit, startFerry, type Runtime } from './support/ferry-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -27,34 +27,14 @@ it('B11: wrangler deploy --dry-run ships no FERRY_CONFIG (nor any other configur
   expect(out).not.toMatch(/anonymous/);
 }, 60_000);
 
-/** Runs an npm script until it exits (or 60 s), without FERRY_CONFIG; returns its exit code and output. */
-async function runUntilExit(script: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const { FERRY_CONFIG: _none, ...inherited } = process.env;
-  const child = spawn('npm', script, { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => {
-      process.kill(-child.pid!, 'SIGKILL');
-      resolve(null);
-    }, 60_000);
-    child.once('exit', (c) => {
-      clearTimeout(timer);
-      resolve(c);
-    });
-  });
-  return { code, output };
-}
-
 describe('B12: anonymous callers are not served beyond loopback', () => {
   it.each([
-    ['npm start', ['start']],
-    ['the Node entry', ['run', '-s', 'start:node']],
-  ])('%s with HOST=0.0.0.0 and the anonymous default refuses to start', async (_name, script) => {
+    ['npm start', 'workerd'],
+    ['the Node entry', 'node'],
+  ] as [string, Runtime][])('%s with HOST=0.0.0.0 and the anonymous default refuses to start', async (_name, runtime) => {
     const state = mkdtempSync(join(tmpdir(), 'ferry-bind-'));
     try {
-      const { code, output } = await runUntilExit(script, { HOST: '0.0.0.0', PORT: String(await freePort()), FERRY_STATE_DIR: state });
+      const { code, output } = await runUntilExit(runtime, { HOST: '0.0.0.0', PORT: String(await freePort()), FERRY_STATE_DIR: state });
       expect(code, output).not.toBe(0);
       expect(code, output).not.toBeNull();
       expect(output).toContain('refusing to start');

@@ -3,37 +3,23 @@
 // the worker itself (it validates its own configuration) before it says anything listens.
 // Also: FERRY_CONFIG_FILE for local runs, and `npm run config:check` offline.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './support/ports.js';
-import { startFerry, type Runtime } from './support/ferry-process.js';
+import { runUntilExit, startFerry, type Runtime } from './support/ferry-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SCRIPTS: Record<Runtime, string[]> = { workerd: ['start'], node: ['run', '-s', 'start:node'], deno: ['run', '-s', 'start:deno'], bun: ['run', '-s', 'start:bun'] };
 const INVALID = { registries: { '127.0.0.1:5000': { insecrue: true } }, callers: { anonymous: true } };
-
-async function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const { FERRY_CONFIG: _c, FERRY_CONFIG_FILE: _f, ...inherited } = process.env;
-  const child = spawn('npm', args, { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => (process.kill(-child.pid!, 'SIGKILL'), resolve(null)), 90_000);
-    child.once('exit', (c) => (clearTimeout(timer), resolve(c)));
-  });
-  return { code, output };
-}
 
 describe('an invalid configuration refuses to start', () => {
   it.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('%s', async (runtime) => {
     const state = mkdtempSync(join(tmpdir(), `ferry-invalid-${runtime}-`));
     try {
-      const { code, output } = await runToExit(SCRIPTS[runtime], { FERRY_CONFIG: JSON.stringify(INVALID), PORT: String(await freePort()), FERRY_STATE_DIR: state });
+      const { code, output } = await runUntilExit(runtime, { FERRY_CONFIG: JSON.stringify(INVALID), PORT: String(await freePort()), FERRY_STATE_DIR: state });
       expect(code, output).not.toBeNull();
       expect(code, output).not.toBe(0);
       expect(output).toContain('invalid configuration');

@@ -12,7 +12,8 @@ import { auditCopy, auditPromotion, recordAudit } from './audit.js';
 import { executePromotion, planPromotion, type PromotionPlan } from './promote.js';
 import { findRule } from './rules-store.js';
 import { matcherOf, requireAuthorGrants } from '../policy.js';
-import { parseReference } from '../reference.js';
+import { parseReference, parseRepositoryName } from '../reference.js';
+import { abandonUploads } from './upload-sessions.js';
 import type { PromotionRule } from '../rules.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
 import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from './copy.js';
@@ -308,6 +309,11 @@ export async function cancelJob(deps: Deps, id: string, by: string): Promise<Job
   if (job?.state !== 'cancelled') return job;
   await Promise.resolve(deps.jobs?.cancel(id)).catch((error: unknown) => deps.log.warn('could not stop a cancelled job run', { id, error: error instanceof Error ? error.message : 'unknown' }));
   for (const batch of job.batches ?? []) await cancelJob(deps, batch, by);
+  // Uploads the stopped run left open at its targets (the source, and templates not yet rendered, aside).
+  for (const repository of jobRepositories(job).slice(1).filter((r) => !r.includes('{'))) {
+    const name = parseRepositoryName(repository);
+    await abandonUploads(deps, name.registry, name.repository).catch((error: unknown) => deps.log.warn('could not cancel open uploads', { id, repository, error: error instanceof Error ? error.message : 'unknown' }));
+  }
   await recordAudit(deps, { caller: by, action: 'job.cancel', job: id, ...(job.repositories ? { repositories: job.repositories } : {}), outcome: 'ok' });
   return job;
 }

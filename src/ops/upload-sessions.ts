@@ -2,8 +2,10 @@
 // upload is and how many bytes the registry acknowledged, so a restarted job continues from there.
 
 import type { Deps } from '../deps.js';
+import { BlobUploader } from '../registry/upload.js';
 import { stateKeys } from '../state/records.js';
 import { getStateJson } from '../state/store.js';
+import { registryClient } from './clients.js';
 
 export interface UploadSessionRecord {
   location: string;
@@ -34,4 +36,26 @@ export async function recordUploadSession(deps: Deps, key: string, record: Uploa
 
 export function forgetUploadSession(deps: Deps, key: string): Promise<void> {
   return deps.state.delete(key);
+}
+
+/**
+ * Cancels (DELETE) every recorded upload into a repository and forgets it: what a cancelled job leaves
+ * open there. Best effort: a session the registry dropped is gone already.
+ */
+export async function abandonUploads(deps: Deps, registry: string, repository: string): Promise<number> {
+  const prefix = stateKeys.upload(registry, repository, '');
+  const uploader = new BlobUploader(registryClient(deps, registry), repository);
+  let abandoned = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.state.list(prefix, cursor ? { cursor } : {});
+    for (const entry of page.entries) {
+      const record = await loadUploadSession(deps, entry.key);
+      if (record) await uploader.cancel({ location: record.location, minChunk: record.minChunk });
+      await forgetUploadSession(deps, entry.key);
+      abandoned++;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return abandoned;
 }

@@ -22,6 +22,23 @@ const SERVER: Record<Runtime, RegExp> = {
   bun: /bun.*entries\/bun\.ts/,
 };
 
+/**
+ * Runs a start script that is expected to refuse (a bad configuration, a forbidden bind): waits for it to
+ * exit, with no FERRY_CONFIG or FERRY_CONFIG_FILE but what `env` gives. null: it was still running after 90 s.
+ */
+export async function runUntilExit(runtime: Runtime, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { FERRY_CONFIG: _config, FERRY_CONFIG_FILE: _file, ...inherited } = process.env;
+  const child = spawn('npm', SCRIPTS[runtime], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => (process.kill(-child.pid!, 'SIGKILL'), resolve(null)), 90_000);
+    child.once('exit', (c) => (clearTimeout(timer), resolve(c)));
+  });
+  return { code, output };
+}
+
 export interface FerryProcess {
   base: string;
   child: ChildProcess;
