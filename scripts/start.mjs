@@ -67,6 +67,17 @@ if (configText !== undefined) {
   }
 }
 
+// workerd reports a socket whose peer closed its side (a client that went away mid-stream, a registry
+// that hung up once it had what it needed) as an error with a native stack, through wrangler's logger:
+// "kj::getCaughtExceptionAsKj() = kj/async-io-unix.c++:…: disconnected: ::write(fd, …): Broken pipe".
+// Nothing failed there: what such a hang-up breaks surfaces as Ferry's own error (its JSON log line, a
+// failed copy or job). Only these lines are dropped; every other message prints.
+const PEER_HUNG_UP = /kj::getCaughtExceptionAsKj\(\) = kj\/async-io-unix\.c\+\+:\d+: disconnected: ::(write|read)\(fd, .*?\): (Broken pipe|Connection reset by peer)/;
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => (PEER_HUNG_UP.test(String(chunk)) ? true : write(chunk, ...rest));
+}
+
 const worker = await unstable_startWorker({
   config: new URL('../wrangler.toml', import.meta.url).pathname,
   bindings,
