@@ -47,8 +47,9 @@ it('an unsigned image under a rule that requires a signature: the job fails with
   expect(job, JSON.stringify(job)).toMatchObject({ kind: 'promote', state: 'failed', error: { code: 'SIGNATURE_MISSING' } });
   // The job names its rule, pinned source and trigger; the audit record its job, rule and detail; one log line says it failed.
   expect(job).toMatchObject({ promotion: { rule: 'release', source: expect.stringContaining(`@${V2S2.digest}`) }, trigger: { receiver: 'staging', delivery: expect.stringMatching(/^event-/) } });
-  const audit = (await (await service.app.request('/v1/audit?limit=50')).json()) as { records: { action: string; job?: string; rule?: string; code?: string; detail?: string }[] };
-  expect(audit.records.find((r) => r.action === 'promote' && r.job === job.id)).toMatchObject({ rule: 'release', code: 'SIGNATURE_MISSING', detail: expect.stringContaining('.sig') });
+  const audit = (await (await service.app.request('/v1/audit?limit=50')).json()) as { records: { action: string; kind?: string; job?: string; rule?: string; code?: string; detail?: string }[] };
+  expect(audit.records.find((r) => r.action === 'promote' && r.job === job.id)).toMatchObject({ kind: 'promote', rule: 'release', code: 'SIGNATURE_MISSING', detail: expect.stringContaining('.sig'), trigger: { receiver: 'staging' } });
+  expect(audit.records.find((r) => r.action === 'copy')).toMatchObject({ kind: 'copy' });
   const line = service.logs.map((l) => JSON.parse(l)).find((l) => l.m === 'webhook promotion failed' && l.job === job.id);
   expect(line).toMatchObject({ rule: 'release', receiver: 'staging', code: 'SIGNATURE_MISSING' });
   expect(job.error.message).toContain(`${V2S2.digest.replace(':', '-')}.sig`);

@@ -21,6 +21,9 @@ export interface AuditRecord {
   code?: string;
   job?: string;
   reason?: string;
+  /** What ran: a copy or a promotion (as jobs say it), and what started it when a webhook did. */
+  kind?: 'copy' | 'promote';
+  trigger?: { receiver: string; delivery: string };
   /** A promotion's rule; on failure, what went wrong (the code says which kind). */
   rule?: string;
   detail?: string;
@@ -74,9 +77,9 @@ export async function auditCopy(
   outcome: { results: { source: string; target: string; digest: string; tags: string[] }[] } | { error: { code: string } } | { handedOver: { job: string; reason: string } },
   job?: string,
 ): Promise<void> {
-  const ran = job ? { job } : {};
+  const ran = { kind: 'copy' as const, ...(job ? { job } : {}) };
   if ('handedOver' in outcome) {
-    await recordAudit(deps, { caller, action: 'copy', source: request.source, target: request.target, outcome: 'handed-over', ...outcome.handedOver });
+    await recordAudit(deps, { caller, action: 'copy', kind: 'copy', source: request.source, target: request.target, outcome: 'handed-over', ...outcome.handedOver });
     return;
   }
   if ('error' in outcome) {
@@ -95,11 +98,13 @@ export async function auditPromotion(
   source: string,
   plan: { source: string; digest: string; steps: { target: string; tag: string }[] } | undefined,
   error?: { code: string; message?: string },
-  context: { job?: string; rule?: string | undefined } = {},
+  context: { job?: string; rule?: string | undefined; trigger?: AuditRecord['trigger'] } = {},
 ): Promise<void> {
   await recordAudit(deps, {
     caller,
     action: 'promote',
+    kind: 'promote',
+    ...(context.trigger ? { trigger: context.trigger } : {}),
     ...(context.job ? { job: context.job } : {}),
     ...(context.rule ? { rule: context.rule } : {}),
     ...(error?.message ? { detail: error.message.slice(0, 500) } : {}),

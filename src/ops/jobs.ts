@@ -243,7 +243,7 @@ export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: bo
       const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller, { blobsPlaced: options.blobsPlaced === true, readable: matcherOf(job.readScope ?? []), signal: stop.signal });
       job.state = 'done';
       job.result = { results };
-      await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, { job: id, rule: job.promotion.rule });
+      await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, { job: id, rule: job.promotion.rule, ...(job.trigger ? { trigger: job.trigger } : {}) });
     } else {
       const readable = matcherOf(job.readScope ?? []);
       const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { blobsPlaced: options.blobsPlaced === true, readable, signal: stop.signal, ...(job.tags ? { selectedTags: job.tags } : {}) });
@@ -256,7 +256,7 @@ export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: bo
     const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
     job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
     if (job.kind === 'promote') {
-      await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error, { job: id, rule: job.promotion?.rule });
+      await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error, { job: id, rule: job.promotion?.rule, ...(job.trigger ? { trigger: job.trigger } : {}) });
       if (job.trigger) deps.log.error('webhook promotion failed', { job: id, rule: job.promotion?.rule, source: job.promotion?.source, receiver: job.trigger.receiver, delivery: job.trigger.delivery, code: job.error.code, detail: job.error.message });
     }
     else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } }, id);
