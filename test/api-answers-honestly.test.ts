@@ -63,3 +63,17 @@ it('a network failure names the host and port, and that no response headers had 
   expect(res.body.detail).toContain('127.0.0.1:1');
   expect(res.body.detail).toContain('before any response headers arrived');
 });
+
+it('a copy or a rule that still says `match` (once a full match) is refused, saying to write `regex` with anchors', async () => {
+  const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } } });
+  const copy = await runCopy(service, { source: `${source}/ferry-test/nested`, target: `${registry}/x`, tags: { match: 'v1' } }, 'application/json');
+  expect(copy.status).toBe(400);
+  expect(copy.final.detail).toContain('"regex"');
+  const put = await service.app.request('http://localhost/v1/rules/old', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: { repository: `${registry}/staging/**`, tags: { match: 'v1' } }, targets: [{ repository: `${registry}/prod/app`, tags: ['{tag}'] }] }),
+  });
+  expect(put.status).toBe(400);
+  expect(((await put.json()) as { detail: string }).detail).toContain('^...$');
+});

@@ -31,6 +31,7 @@ describe('parseConfig', () => {
     [{ callers: { grants: [{ apiKey: 'k', actions: ['inspect'], repositories: ['a.io/**'], repository: 'x' }] } }, 'callers.grants[0]: unknown field "repository"'],
     [{ webhooks: { receivers: { r: { format: 'github', registry: 'a.io', secret: 'x'.repeat(20), secrett: 'y' } } } }, 'webhooks.receivers.r: unknown field "secrett"'],
     [{ limits: { indexChildren: 0 } }, 'limits.indexChildren'],
+    [{ promotion: { rules: [{ name: 'r', source: { repository: 'a.io/x/*', tags: { match: 'v1' } }, targets: [{ repository: 'a.io/y', tags: ['{tag}'] }] }] } }, 'promotion.rules[0].source.tags.match: renamed to "regex"'],
     [{ copy: { syncBudget: { subrequest: 1 } } }, 'copy.syncBudget: unknown field "subrequest"'],
   ])('refuses %j', (input, message) => {
     expect(() => parseConfig(input)).toThrowError(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining(message) }));
