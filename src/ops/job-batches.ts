@@ -13,7 +13,6 @@ import type { CompactPlan } from './job-steps.js';
 /** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
 export const TAGS_PER_BATCH = 100;
 
-const finished = (job: JobRecord | null) => isFinished(job);
 
 /** A batch's id: derived from the parent's, so a replayed step finds the batches it started. */
 export const batchId = (parent: string, index: number) => `${parent}.${index}`;
@@ -21,7 +20,7 @@ export const batchId = (parent: string, index: number) => `${parent}.${index}`;
 /** The tags of a many-tags job, sorted (one tag list request). Empty when the job is over already. */
 export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
   const job = await getJob(deps, id);
-  if (!job || finished(job)) return [];
+  if (!job || isFinished(job)) return [];
   return selectTags(deps, job.request);
 }
 
@@ -38,14 +37,14 @@ async function startJobs(deps: Deps, parent: JobRecord, batches: Pick<JobRecord,
     await deps.jobs.enqueue(fields.id);
   }
   const ids = batches.map((b) => b.id);
-  await updateJob(deps, parent.id, (job) => (finished(job) ? null : { ...job, state: 'running', batches: ids }));
+  await updateJob(deps, parent.id, (job) => (isFinished(job) ? null : { ...job, state: 'running', batches: ids }));
   return ids;
 }
 
 /** A many-tags job: a batch per TAGS_PER_BATCH tags (ids <job>.<n>), each copying its tags. */
 export async function startBatches(deps: Deps, id: string, tags: string[]): Promise<string[]> {
-  const parent = await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 }));
-  if (!parent || finished(parent)) return [];
+  const parent = await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 }));
+  if (!parent || isFinished(parent)) return [];
   const batches = [];
   for (let i = 0; i * TAGS_PER_BATCH < tags.length; i++) {
     batches.push({ id: batchId(id, i), request: parent.request, tags: tags.slice(i * TAGS_PER_BATCH, (i + 1) * TAGS_PER_BATCH), progress: { blobsDone: 0, blobsTotal: 0 } });
@@ -56,7 +55,7 @@ export async function startBatches(deps: Deps, id: string, tags: string[]): Prom
 /** A promotion's blobs, a batch per target (ids <job>.t<n>): each brings its blobs and is done. */
 export async function startBlobBatches(deps: Deps, id: string, plan: CompactPlan): Promise<string[]> {
   const parent = await getJob(deps, id);
-  if (!parent || finished(parent)) return [];
+  if (!parent || isFinished(parent)) return [];
   return startJobs(
     deps,
     parent,
@@ -71,7 +70,7 @@ export async function startBlobBatches(deps: Deps, id: string, plan: CompactPlan
 
 /** A blob batch is done once its blob steps ran (a blob that failed there is the promotion's to retry). */
 export async function finishBlobBatch(deps: Deps, id: string): Promise<void> {
-  await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'done' }));
+  await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'done' }));
 }
 
 /** How many batches are unfinished; the parent's progress (and its heartbeat) is written from theirs. */
@@ -82,8 +81,8 @@ export async function checkBatches(deps: Deps, id: string, ids: string[]): Promi
     progress.blobsDone += b?.progress.blobsDone ?? 0;
     progress.blobsTotal += b?.progress.blobsTotal ?? 0;
   }
-  await updateJob(deps, id, (job) => (finished(job) ? null : { ...job, state: 'running', progress }));
-  return batches.filter((b) => !finished(b)).length;
+  await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', progress }));
+  return batches.filter((b) => !isFinished(b)).length;
 }
 
 /** Ends the parent: done with every batch's results in tag order, or failed as its first failed batch. */
@@ -94,7 +93,7 @@ export async function finishBatches(deps: Deps, id: string, ids: string[]): Prom
   const skipped = many.flatMap((m) => m.skipped ?? []);
   const result: ManyCopyResult = { results: many.flatMap((m) => m.results), ...(skipped.length ? { skipped } : {}) };
   await updateJob(deps, id, (job) => {
-    if (finished(job)) return null;
+    if (isFinished(job)) return null;
     if (failed || !batches.length) {
       const error = failed?.error ?? { code: 'INTERNAL', message: 'a batch of this job is gone' };
       return { ...job, state: 'failed', error: { ...error, message: `batch ${failed?.id ?? '?'}: ${error.message}` } };

@@ -181,7 +181,8 @@ export async function startPromotions(deps: Deps, receiver: WebhookReceiver, eve
       // and leaves it as it is.
       const base = await jobId(`${receiver.id}\u0000${event.id}\u0000${rule.name}`);
       const owner = { id: `webhook:${receiver.id}`, readScope: [rule.source.repository] };
-      const trigger = { receiver: receiver.id, delivery: event.id };
+      // The sender's event id, as it named it: kept short, it goes into job records and log lines.
+      const trigger = { receiver: receiver.id, delivery: event.id.slice(0, 200) };
       const job = await createOrRetry(deps, base, (id) => createPromotionJobOnce(deps, { source: `${repository}:${event.tag}${pinned}`, rule, trigger }, owner, id));
       if (!job) {
         outcome.duplicates++;

@@ -102,9 +102,16 @@ const RESOLVED_TTL_MS = 60_000;
  */
 export function resolvingFetch(fetch: FetchLike, resolve: (hostname: string) => Promise<string[]>, config: RegistryReach): FetchLike {
   const known = new Map<string, { cls: AddressClass; address: string; until: number }>();
+  // Every blob chunk passes here: whether a host needs a lookup is decided once per host.
+  const looked = new Map<string, boolean>();
+  const needsLookup = (hostname: string) => {
+    let needed = looked.get(hostname);
+    if (needed === undefined) looked.set(hostname, (needed = !isIpLiteral(hostname) && !configuredHost(config, hostname)));
+    return needed;
+  };
   return async (input, init) => {
     const hostname = new URL(input instanceof Request ? input.url : input.toString()).hostname.toLowerCase();
-    if (!isIpLiteral(hostname) && !configuredHost(config, hostname)) {
+    if (needsLookup(hostname)) {
       let verdict = known.get(hostname);
       if (!verdict || verdict.until < Date.now()) {
         const addresses = await resolve(hostname).catch(() => [] as string[]);
