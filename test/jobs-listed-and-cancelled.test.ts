@@ -3,6 +3,7 @@
 // names an incomplete image; a finished job is a 409; someone else's job does not exist.
 
 import { expect, inject, it } from 'vitest';
+import type { InProcessJobs } from '../src/ops/jobs.js';
 import { computeDigest } from '../src/registry/digest.js';
 import { judge, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
@@ -75,8 +76,8 @@ it('DELETE cancels a running copy: it ends cancelled, the target gets no tag; a 
   expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
   expect(cancelled.body).toMatchObject({ state: 'cancelled', error: { code: 'CANCELLED' } });
 
-  // The run that was going on stops before its next blob and writes no tag (the stalled blob resumes in ~2-7 s).
-  await new Promise((r) => setTimeout(r, 9000));
+  // The run that was going on stops before its next blob and writes no tag: wait until it has returned.
+  await (svc.workflows ? svc.workflows.settle() : (svc.deps.jobs as InProcessJobs).idle());
   await svc.settle();
   expect((await ka('GET', `/v1/jobs/${id}`)).body.state).toBe('cancelled');
   expect((await judge(fixture.judge, 'raw', `${target}/${repository}:v1`)).raw).toBeUndefined();

@@ -23,6 +23,8 @@ it('a registry notification and a client disconnect print no Broken pipe; a fail
       registries: { [source]: { insecure: true }, [staging]: { insecure: true }, '127.0.0.1:1': { insecure: true } },
       callers: { anonymous: true },
       webhooks: { receivers: { staging: { format: 'distribution', registry: staging, secret: SECRET } } },
+      // The notification's arrival shows as this rule's job.
+      promotion: { rules: [{ name: 'seen', source: { repository: `${staging}/app`, tags: { regex: '^v1$' } }, targets: [{ repository: `${staging}/seen`, tags: ['{tag}'] }] }] },
     },
     {},
     join(dir, 'state'),
@@ -46,7 +48,14 @@ it('a registry notification and a client disconnect print no Broken pipe; a fail
     stop.abort();
     // A real failure.
     expect((await fetch(`${ferry.base}/v1/inspect/127.0.0.1:1/x/y:v1`)).status).toBe(502);
-    await new Promise((r) => setTimeout(r, 4000)); // notifications go out within the registry's backoff
+    // Distribution sends its notification once the push is done: wait for the promotion it starts to end.
+    let promoted: { state: string } | undefined;
+    for (let i = 0; i < 100 && promoted?.state !== 'done'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      promoted = ((await (await fetch(`${ferry.base}/v1/jobs?kind=promote&rule=seen`)).json()) as { jobs: { state: string }[] }).jobs[0];
+    }
+    expect(promoted?.state).toBe('done');
+    await new Promise((r) => setTimeout(r, 300)); // workerd's log lines trail the responses a little
     expect(ferry.output()).toContain('request failed');
     expect(ferry.output(), ferry.output()).not.toContain('Broken pipe');
     expect(ferry.output()).not.toContain('getCaughtExceptionAsKj');

@@ -383,6 +383,7 @@ export class InProcessJobs implements JobQueue {
   readonly #queue: string[] = [];
   readonly #running = new Map<string, AbortController>();
   readonly #concurrency: number;
+  #idle: Array<() => void> = [];
 
   constructor(deps: Deps, concurrency = 2) {
     this.#deps = deps;
@@ -406,6 +407,12 @@ export class InProcessJobs implements JobQueue {
     this.enqueue(id);
   }
 
+  /** Resolves once nothing runs or waits here (a run that was cancelled has returned). */
+  idle(): Promise<void> {
+    if (!this.#running.size && !this.#queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
   async resumePending(): Promise<number> {
     let found = 0;
     for await (const job of unfinishedJobs(this.#deps)) {
@@ -425,6 +432,7 @@ export class InProcessJobs implements JobQueue {
         .finally(() => {
           this.#running.delete(id);
           this.#next();
+          if (!this.#running.size) this.#idle.splice(0).forEach((resolve) => resolve());
         });
     }
   }

@@ -1,11 +1,13 @@
 // Vitest global setup: real registries on 127.0.0.1 (anonymous, htpasswd, token), the token server,
 // a fault proxy, the test images pushed with skopeo, and skopeo's own view of them as the oracle.
 
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { requireBinary } from './binaries.js';
 import { startFaultProxy } from './fault-proxy.js';
@@ -86,12 +88,25 @@ async function pushBrokenImage(host: string, root: string): Promise<void> {
   brokenMissingBlob = missing.descriptor.digest;
 }
 
+function compileEntries(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tsc = spawn('npx', ['tsc', '-p', 'entries'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    tsc.stdout!.on('data', (c) => (output += c));
+    tsc.stderr!.on('data', (c) => (output += c));
+    tsc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p entries failed:\n${output}`))));
+  });
+}
+
 export default async function setup(project: TestProject) {
   for (const binary of ['docker-registry', 'skopeo', 'htpasswd', 'openssl']) requireBinary(binary);
   const dir = mkdtempSync(join(tmpdir(), 'ferry-test-'));
   const storage = join(dir, 'storage');
   const targetStorage = join(dir, 'target-storage');
   const stoppers: (() => Promise<void>)[] = [];
+  // The Node entry compiled once, while the registries start: tests that run `npm run start:node` then
+  // find nothing to rebuild, and none of them writes dist/ while another reads it.
+  const entries = compileEntries();
   try {
     const tokenPort = await freePort();
     const service = 'ferry-test-registry';
@@ -170,6 +185,7 @@ export default async function setup(project: TestProject) {
       bulk,
       skopeo,
     };
+    await entries;
     project.provide('fixture', fixture);
   } catch (error) {
     for (const stop of stoppers.reverse()) await stop();
