@@ -27,8 +27,8 @@ function accepts(node: Json): string {
 function rows(node: Json, path: string, out: string[][]): void {
   if (node.type === 'object' && node.properties) {
     for (const [key, child] of Object.entries(node.properties as Record<string, Json>)) {
-      // `match` is accepted only to be refused with a message saying to write `regex`.
-      if (key === '$schema' || key === 'match') continue;
+      // `match` and `requireSignature` are accepted only to be refused with a message saying what to write.
+      if (key === '$schema' || key === 'match' || key === 'requireSignature') continue;
       const required = (node.required as string[] | undefined)?.includes(key);
       const before = out.length;
       rows(child, path ? `${path}.${key}` : key, out);
@@ -43,6 +43,15 @@ function rows(node: Json, path: string, out: string[][]): void {
     return;
   }
   if (node.type === 'array' && node.items?.type === 'object' && node.items.properties) return rows(node.items, `${path}[]`, out);
+  if (node.type === 'array' && node.items?.oneOf) return rows(node.items, `${path}[]`, out);
+  // A choice of objects told apart by a constant `kind` (signers): each kind's fields, named by it.
+  if (node.oneOf && (node.oneOf as Json[]).every((o) => o.properties?.kind?.const !== undefined)) {
+    for (const option of node.oneOf as Json[]) {
+      const { kind, ...fields } = option.properties as Record<string, Json>;
+      rows({ ...option, properties: fields }, `${path}{kind: "${kind!.const}"}`, out);
+    }
+    return;
+  }
   out.push([path, accepts(node), '']);
 }
 

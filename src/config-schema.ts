@@ -49,6 +49,54 @@ export const TagFilterSchema = z.strictObject({
   match: z.unknown().refine(() => false, MATCH_RENAMED).optional(),
 });
 
+/** What a rule that still says `requireSignature` (which only saw that a signature existed) is told. */
+export const REQUIRE_SIGNATURE_REPLACED =
+  'replaced by "verify": list the signers you accept, e.g. "verify": {"signers": [{"kind": "cosign-key", "publicKey": {"secret": "COSIGN_PUB"}}]}';
+
+const SIGNER_KINDS = ['cosign-key', 'sigstore', 'notation'] as const;
+
+/** Someone whose signature a rule accepts. Large material (keys, trust roots) can be a secret reference. */
+export const SignerSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('cosign-key'), publicKey: SecretValueSchema }),
+    z.strictObject({
+      kind: z.literal('sigstore'),
+      /** An RE2 pattern over the certificate's identity (its SAN), anchored: it must match whole. */
+      identity: z.string().min(1, 'expected a pattern for the signing identity'),
+      /** The OIDC issuer the certificate names, exactly. */
+      issuer: z.string().min(1, 'expected the OIDC issuer URL'),
+      /** Sigstore's trusted_root.json (CAs, transparency logs, CT logs, timestamp authorities). */
+      trustedRoot: SecretValueSchema,
+    }),
+    z.strictObject({
+      kind: z.literal('notation'),
+      /** PEM certificates: the trust store's roots. */
+      trustStore: SecretValueSchema,
+      /** Trusted identities as Notation writes them ("x509.subject: C=US, O=Acme, CN=release"), or "*". */
+      identities: z.array(z.string().min(1)).min(1, 'expected trusted identities ("x509.subject: …" or "*")'),
+    }),
+  ],
+  { error: `expected a signer with "kind" one of ${SIGNER_KINDS.map((k) => `"${k}"`).join(', ')}` },
+);
+
+export const VerifySchema = z
+  .strictObject({
+    signers: z.array(SignerSchema).optional(),
+    /** In-toto attestations the image must carry, each signed by its signer. */
+    attestations: z
+      .array(
+        z.strictObject({
+          predicateType: z.string().min(1, 'expected the predicate type URI'),
+          signer: SignerSchema,
+          /** Dotted paths into the predicate and the exact value each must have ("builder.id"). */
+          conditions: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .refine((v) => (v.signers?.length ?? 0) + (v.attestations?.length ?? 0) > 0, 'expected at least one signer or attestation');
+
 /** A promotion rule as the configuration and `PUT /v1/rules/<name>` spell it (the name comes from the path there). */
 export const RuleBodySchema = z.strictObject({
   source: z.strictObject({ repository: z.string().includes('/', { error: 'expected "registry/repository"' }), tags: TagFilterSchema.optional() }),
@@ -67,7 +115,9 @@ export const RuleBodySchema = z.strictObject({
   /** Never move a target tag to a lower version than the one this rule last promoted there (semver rules). */
   monotonic: z.boolean().optional(),
   copyReferrers: z.boolean().optional(),
-  requireSignature: z.boolean().optional(),
+  /** Promote only what an accepted signer signed (src/signatures/). */
+  verify: VerifySchema.optional(),
+  requireSignature: z.unknown().refine(() => false, REQUIRE_SIGNATURE_REPLACED).optional(),
 });
 
 const RuleSchema = RuleBodySchema.extend({ name: z.string().regex(RULE_NAME, 'rule names are 1-64 of A-Z a-z 0-9 _ . -') });

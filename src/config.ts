@@ -96,6 +96,8 @@ export interface FerryConfig {
   /** Webhook receivers (`webhooks.receivers`). */
   receivers: WebhookReceiver[];
   limits: Limits;
+  /** A secret's value by name: rules name their keys and trust roots, and are stored with the names only. */
+  secret: SecretLookup;
 }
 
 export type SecretLookup = (name: string) => string | undefined;
@@ -216,6 +218,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
       tagsPerSync: limits.tagsPerSync ?? DEFAULT_LIMITS.tagsPerSync,
       bodyTimeoutMs: limits.bodyTimeoutSeconds !== undefined ? limits.bodyTimeoutSeconds * 1000 : DEFAULT_LIMITS.bodyTimeoutMs,
     },
+    secret: lookup,
   };
   if (problems.list.length) throw invalidConfig(problems.list);
   return config;

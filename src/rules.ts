@@ -2,8 +2,11 @@
 
 import type { Caller } from './callers.js';
 import type { ConfigProblems } from './config.js';
-import type { ConfigDocument } from './config-schema.js';
-import { compilePattern, PatternError } from './patterns.js';
+import type { ConfigDocument, SignerSchema, VerifySchema } from './config-schema.js';
+import type { z } from 'zod';
+import { compilePattern, MATCH_RENAMED, PatternError } from './patterns.js';
+import { REQUIRE_SIGNATURE_REPLACED } from './config-schema.js';
+import { pemBlocks } from './signatures/encoding.js';
 
 export interface TagFilter {
   /** An unanchored search (src/patterns.ts); a stored rule that still says `match` promotes nothing. */
@@ -30,14 +33,17 @@ export interface PromotionRule {
   monotonic: boolean;
   /** Copy cosign-style `sha256-<hex>.sig/.att/.sbom` tags and OCI referrers (API or tag fallback) along. */
   copyReferrers: boolean;
-  /** Refuse to promote an image that has neither a `.sig` tag nor a signature referrer. */
-  requireSignature: boolean;
+  /** Promote only an image an accepted signer signed (and that carries the attestations it names). */
+  verify?: VerifyPolicy;
   /**
    * Who wrote it through the API (absent for rules of the configuration): a webhook-triggered promotion by
    * this rule runs only while the author still holds the grants the rule needs.
    */
   author?: Caller;
 }
+
+export type VerifyPolicy = z.output<typeof VerifySchema>;
+export type SignerPolicy = z.output<typeof SignerSchema>;
 
 type RuleDocument = NonNullable<ConfigDocument['promotion']>['rules'][number];
 
@@ -52,6 +58,7 @@ export function buildRule(r: RuleDocument, where: string, problems: ConfigProble
       problems.add(`${where}.source.tags.regex`, error.message);
     }
   }
+  for (const signer of signersOf(r.verify)) checkSigner(signer.policy, `${where}.verify.${signer.path}`, problems);
   if (r.monotonic && tags.semver === undefined) problems.add(`${where}.monotonic`, 'needs a semver tag filter: versions are what it compares');
   return {
     name: r.name,
@@ -60,8 +67,52 @@ export function buildRule(r: RuleDocument, where: string, problems: ConfigProble
     mutable: r.mutable === true,
     monotonic: r.monotonic === true,
     copyReferrers: r.copyReferrers === true,
-    requireSignature: r.requireSignature === true,
+    ...(r.verify ? { verify: r.verify } : {}),
   };
+}
+
+/** Every signer a policy names, with its path in the rule. */
+export function signersOf(verify: VerifyPolicy | undefined): { policy: SignerPolicy; path: string }[] {
+  return [
+    ...(verify?.signers ?? []).map((policy, i) => ({ policy, path: `signers[${i}]` })),
+    ...(verify?.attestations ?? []).map((a, i) => ({ policy: a.signer, path: `attestations[${i}].signer` })),
+  ];
+}
+
+function isOnePublicKey(pem: string): boolean {
+  try {
+    return pemBlocks(pem, 'PUBLIC KEY').length === 1;
+  } catch {
+    return false;
+  }
+}
+
+// Secrets named must be set, and an identity pattern must compile, where the rule is written.
+function checkSigner(signer: SignerPolicy, where: string, problems: ConfigProblems): void {
+  if (signer.kind === 'cosign-key') {
+    const pem = problems.secret(`${where}.publicKey`, signer.publicKey);
+    if (pem && !isOnePublicKey(pem)) problems.add(`${where}.publicKey`, 'expected a PEM "PUBLIC KEY" block');
+  }
+  if (signer.kind === 'notation') problems.secret(`${where}.trustStore`, signer.trustStore);
+  if (signer.kind === 'sigstore') {
+    problems.secret(`${where}.trustedRoot`, signer.trustedRoot);
+    try {
+      compilePattern(signer.identity);
+    } catch (error) {
+      if (!(error instanceof PatternError)) throw error;
+      problems.add(`${where}.identity`, error.message);
+    }
+  }
+}
+
+/**
+ * Why a rule stored under an older schema may not run (it fails closed until rewritten): `match` became
+ * `regex` with another meaning, and `requireSignature` (which only saw that something existed) became `verify`.
+ */
+export function staleRuleProblem(rule: PromotionRule): string | undefined {
+  if ('match' in rule.source.tags) return `says "match": ${MATCH_RENAMED}`;
+  if ((rule as { requireSignature?: unknown }).requireSignature === true) return `says "requireSignature": ${REQUIRE_SIGNATURE_REPLACED}`;
+  return undefined;
 }
 
 /** Every repository glob or target template a rule names: whoever administers it must cover them all. */

@@ -3,6 +3,7 @@
 
 import { expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
+import { makeKey } from './support/cosign-signing.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
@@ -41,7 +42,7 @@ function setup(rule: Record<string, unknown>) {
 }
 
 it('an unsigned image under a rule that requires a signature: the job fails with SIGNATURE_MISSING, nothing promoted', async () => {
-  const { service, staging, prod, put, notify } = setup({ requireSignature: true });
+  const { service, staging, prod, put, notify } = setup({ verify: { signers: [{ kind: 'cosign-key', publicKey: (await makeKey()).pem }] } });
   await put('v2s2', `${registry}/${staging}:2.0.0`);
   const job = await notify(V2S2.digest, '2.0.0');
   expect(job, JSON.stringify(job)).toMatchObject({ kind: 'promote', state: 'failed', error: { code: 'SIGNATURE_MISSING' } });

@@ -134,7 +134,7 @@ export function openApiDocument(): Record<string, unknown> {
             '200': json('the plan, and with dryRun false the copy results'),
             '404': problem('no such rule, or one the caller may not use (NOT_FOUND); no such image'),
             '409': problem('a target tag may not move (CONFLICT), with the plan'),
-            '422': problem('the rule does not cover this source or tag (RULE_MISMATCH), or SIGNATURE_MISSING'),
+            '422': problem('the rule does not cover this source or tag (RULE_MISMATCH), is stored under an older schema (RULE_INVALID), or its verify gate refused: SIGNATURE_MISSING, SIGNATURE_INVALID'),
             ...common,
             ...body,
             '502': upstream['502'],

@@ -4,6 +4,7 @@
 import type { Deps } from '../deps.js';
 import { parseReference } from '../reference.js';
 import { stateKeys } from '../state/records.js';
+import type { SignatureOutcome } from '../signatures/found.js';
 
 const AUDIT_TTL_SECONDS = 400 * 24 * 3600;
 
@@ -27,6 +28,8 @@ export interface AuditRecord {
   /** A promotion's rule; on failure, what went wrong (the code says which kind). */
   rule?: string;
   detail?: string;
+  /** What a promotion rule's `verify` gate accepted: signer, identity, log index, time. */
+  verified?: { signature?: SignatureOutcome; attestations: SignatureOutcome[] };
   /** "registry/repository" names or globs the record is about: only an admin over all of them reads it. */
   repositories?: string[];
 }
@@ -96,7 +99,7 @@ export async function auditPromotion(
   deps: Deps,
   caller: string,
   source: string,
-  plan: { source: string; digest: string; steps: { target: string; tag: string }[] } | undefined,
+  plan: { source: string; digest: string; steps: { target: string; tag: string }[]; verified?: AuditRecord['verified'] } | undefined,
   error?: { code: string; message?: string },
   context: { job?: string; rule?: string | undefined; trigger?: AuditRecord['trigger'] } = {},
 ): Promise<void> {
@@ -109,6 +112,7 @@ export async function auditPromotion(
     ...(context.rule ? { rule: context.rule } : {}),
     ...(error?.message ? { detail: error.message.slice(0, 500) } : {}),
     source: plan?.source ?? source,
+    ...(plan?.verified ? { verified: plan.verified } : {}),
     ...(plan ? { sourceDigest: plan.digest, targetDigest: plan.digest, target: [...new Set(plan.steps.map((s) => s.target))].join(','), tags: plan.steps.map((s) => s.tag) } : {}),
     outcome: error ? 'error' : 'ok',
     ...(error ? { code: error.code } : {}),

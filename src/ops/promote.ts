@@ -7,7 +7,7 @@ import { repositoryGlob } from '../glob.js';
 import { compilePattern } from '../patterns.js';
 import { registryClient } from './clients.js';
 import { formatReference, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../reference.js';
-import type { PromotionRule } from '../rules.js';
+import { staleRuleProblem, type PromotionRule } from '../rules.js';
 import type { CopyReporter, CopyResult } from './copy-events.js';
 import { copyByDigest, copyImage, type CopyOptions, type TagGuard } from './copy.js';
 import { findRule } from './rules-store.js';
@@ -15,6 +15,7 @@ import { pushPromotionRecord } from './promotion-record.js';
 import { indexReferrers, listReferrers, referrersTag } from './referrers.js';
 import { compareSemver, parseSemver, satisfies } from './semver.js';
 import { stateKeys } from '../state/records.js';
+import { verifyForPromotion, type VerifiedImage } from './signatures.js';
 
 export interface PromotionStep {
   target: string;
@@ -34,6 +35,8 @@ export interface PromotionPlan {
   sourceTag: string;
   digest: string;
   steps: PromotionStep[];
+  /** What the rule's `verify` gate accepted: the signature and attestations, with signer and identity. */
+  verified?: VerifiedImage;
 }
 
 export function tagAllowed(rule: PromotionRule, tag: string): boolean {
@@ -89,6 +92,8 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
   const tag = source.tag!;
   const repository = `${source.registry}/${source.repository}`;
   if (!repositoryGlob(rule.source.repository).test(repository)) throw new AppError('RULE_MISMATCH', `rule "${rule.name}" does not cover ${repository}`);
+  const stale = staleRuleProblem(rule);
+  if (stale) throw new AppError('RULE_INVALID', `rule "${rule.name}" ${stale}`);
   if (!tagAllowed(rule, tag)) throw new AppError('RULE_MISMATCH', `rule "${rule.name}" does not promote tag "${tag}"`);
   // Events and callers are hints: the tag is resolved (or its digest confirmed) at the source now.
   const head = await registryClient(deps, source.registry).headManifest(source.repository, tag);
@@ -97,9 +102,7 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
     throw new AppError('CONFLICT', `${repository}:${tag} now names ${head.digest}, not ${source.digest}`);
   }
   const digest = head.digest;
-  if (rule.requireSignature && !(await isSigned(deps, source.registry, source.repository, digest))) {
-    throw new AppError('SIGNATURE_MISSING', `rule "${rule.name}" requires a signature, and ${repository}@${digest} has neither a ${referrersTag(digest)}.sig tag nor a signature referrer`);
-  }
+  const verified = await verifyForPromotion(deps, rule, source.registry, source.repository, digest);
   const steps: PromotionStep[] = [];
   for (const target of rule.targets) {
     const name = parseRepositoryName(renderRepository(target.repository, rule.source.repository, repository, rule.name));
@@ -121,7 +124,7 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
       });
     }
   }
-  return { rule: rule.name, source: formatReference({ ...source, digest }), sourceTag: tag, digest, steps };
+  return { rule: rule.name, source: formatReference({ ...source, digest }), sourceTag: tag, digest, steps, ...(verified ? { verified } : {}) };
 }
 
 /** The version a monotonic rule last promoted to the tag, when it is above `version`. */
@@ -164,15 +167,6 @@ function tagStillAsPlanned(deps: Deps, plan: PromotionPlan, target: string): Tag
     }
   };
   return () => (checked ??= check());
-}
-
-// Artifact types of signatures: cosign (OCI 1.1 mode), a sigstore bundle, Notation.
-const SIGNATURE_TYPES = new Set(['application/vnd.dev.cosign.artifact.sig.v1+json', 'application/vnd.dev.sigstore.bundle.v0.3+json', 'application/vnd.cncf.notary.signature']);
-
-async function isSigned(deps: Deps, registry: string, repository: string, digest: string): Promise<boolean> {
-  const client = registryClient(deps, registry);
-  if (await client.headManifest(repository, `${referrersTag(digest)}.sig`)) return true;
-  return (await listReferrers(client, repository, digest)).some((r) => r.artifactType !== undefined && SIGNATURE_TYPES.has(r.artifactType));
 }
 
 /**
@@ -236,6 +230,7 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
       tags,
       trigger,
       at: new Date(deps.now()).toISOString(),
+      ...(plan.verified ? { verified: plan.verified } : {}),
     });
   }
   return results;

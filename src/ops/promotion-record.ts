@@ -3,6 +3,7 @@
 // the referrers API (distribution 2.8) find it through the `sha256-<hex>` tag fallback index (OCI 1.1).
 
 import type { Deps } from '../deps.js';
+import type { SignatureOutcome } from '../signatures/found.js';
 import type { RegistryClient } from '../registry/client.js';
 import { registryClient } from './clients.js';
 import { computeDigest } from '../registry/digest.js';
@@ -21,6 +22,8 @@ export interface PromotionRecord {
   tags: string[];
   trigger: string;
   at: string;
+  /** The signature (and attestations) the rule's gate accepted. */
+  verified?: { signature?: SignatureOutcome; attestations: SignatureOutcome[] };
 }
 
 async function pushBlob(client: RegistryClient, repository: string, bytes: Uint8Array): Promise<string> {

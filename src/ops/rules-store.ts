@@ -6,13 +6,15 @@ import { AppError } from '../errors.js';
 import { stateKeys } from '../state/records.js';
 import { getStateJson, replaceState } from '../state/store.js';
 import type { Caller } from '../callers.js';
-import { ConfigProblems } from '../config.js';
+import { ConfigProblems, type SecretLookup } from '../config.js';
 import { RuleBodySchema, schemaProblems } from '../config-schema.js';
-import { buildRule, type PromotionRule } from '../rules.js';
+import { buildRule, staleRuleProblem, type PromotionRule } from '../rules.js';
 
 export interface StoredRule extends PromotionRule {
   /** "config": from the configuration, not changeable through the API. */
   origin: 'config' | 'api';
+  /** A rule stored under an older schema: why it promotes nothing until rewritten. */
+  invalid?: string;
 }
 
 export async function listRules(deps: Deps): Promise<StoredRule[]> {
@@ -20,7 +22,11 @@ export async function listRules(deps: Deps): Promise<StoredRule[]> {
   let cursor: string | undefined;
   do {
     const page = await deps.state.list(stateKeys.rulesPrefix(), cursor ? { cursor } : {});
-    for (const entry of page.entries) fromApi.push({ ...(JSON.parse(entry.value) as PromotionRule), origin: 'api' });
+    for (const entry of page.entries) {
+      const rule = JSON.parse(entry.value) as PromotionRule;
+      const invalid = staleRuleProblem(rule);
+      fromApi.push({ ...rule, origin: 'api', ...(invalid ? { invalid } : {}) });
+    }
     cursor = page.cursor;
   } while (cursor);
   return [...deps.config.rules.map((r) => ({ ...r, origin: 'config' as const })), ...fromApi];
@@ -38,7 +44,7 @@ export async function findRule(deps: Deps, name: string): Promise<PromotionRule>
 }
 
 /** Checks a rule body with the configuration's own schema (unknown keys refused) and builds it for storing. */
-export function parseRuleBody(name: string, body: unknown, author: Caller): PromotionRule {
+export function parseRuleBody(name: string, body: unknown, author: Caller, secret: SecretLookup): PromotionRule {
   // The path names the rule; a body may repeat that name, never give another.
   let document = body;
   if (typeof body === 'object' && body !== null && 'name' in body) {
@@ -51,7 +57,7 @@ export function parseRuleBody(name: string, body: unknown, author: Caller): Prom
     const [first] = schemaProblems(parsed.error, RuleBodySchema);
     throw new AppError('INVALID_REQUEST', `${first!.path === 'top level' ? 'rule' : `rule.${first!.path}`}: ${first!.message}`);
   }
-  const problems = new ConfigProblems(() => undefined);
+  const problems = new ConfigProblems(secret);
   const rule = buildRule({ ...parsed.data, name }, 'rule', problems);
   const first = problems.list[0];
   if (first) throw new AppError('INVALID_REQUEST', `${first.path}: ${first.message}`);
