@@ -5,7 +5,8 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ECDSASigValue, ECParameters } from '@peculiar/asn1-ecc';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { pemBlocks } from './encoding.js';
+import { encodeTlv } from './der.js';
+import { concatBytes, pemBlocks } from './encoding.js';
 
 export type Hash = 'SHA-256' | 'SHA-384' | 'SHA-512';
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'rsa' | 'ed25519';
@@ -38,6 +39,21 @@ export function parsePublicKeyPem(pem: string): Promise<PublicKey> {
 }
 
 export async function importPublicKey(spki: Uint8Array): Promise<PublicKey> {
+  try {
+    return await importSpki(spki);
+  } catch (error) {
+    if (error instanceof KeyError) throw error;
+    throw new KeyError(`the key does not load: ${error instanceof Error ? error.message : 'unreadable'}`);
+  }
+}
+
+/** A PKCS #1 RSAPublicKey (as some trust roots give CT log keys) wrapped as a SubjectPublicKeyInfo. */
+export function rsaPublicKeyToSpki(pkcs1: Uint8Array): Uint8Array {
+  const algorithm = new Uint8Array([0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]);
+  return encodeTlv(0x30, concatBytes(algorithm, encodeTlv(0x03, concatBytes(new Uint8Array([0]), pkcs1))));
+}
+
+async function importSpki(spki: Uint8Array): Promise<PublicKey> {
   let info: SubjectPublicKeyInfo;
   try {
     info = AsnConvert.parse(spki, SubjectPublicKeyInfo);

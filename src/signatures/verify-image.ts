@@ -5,13 +5,12 @@
 import { EncodingError, fromBase64, sha256, toHex } from './encoding.js';
 import { PayloadError, pae, parseEnvelope, parseStatement, simpleSigningDigest, statementNames, valueAt, type Statement } from './payloads.js';
 import type { PublicKey } from './public-keys.js';
+import { Refusal } from './refusal.js';
 import type { Attempt, Found, SignatureOutcome } from './found.js';
 
 /** A signer of a rule, its material parsed. */
 export type Signer = { label: string } & { kind: 'cosign-key'; key: PublicKey };
 
-/** Why one signature did not verify for one signer; thrown inside, kept as an attempt. */
-export class Refusal extends Error {}
 
 export interface Verdict {
   outcome?: SignatureOutcome;
