@@ -87,15 +87,37 @@ function isOnePublicKey(pem: string): boolean {
   }
 }
 
+function hasBlocks(pem: string, label: string): boolean {
+  try {
+    return pemBlocks(pem, label).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+// Its certificates and keys are read when a promotion runs; here, that it is one.
+function isTrustedRoot(text: string): boolean {
+  try {
+    const mediaType = (JSON.parse(text) as { mediaType?: unknown }).mediaType;
+    return typeof mediaType === 'string' && mediaType.startsWith('application/vnd.dev.sigstore.trustedroot');
+  } catch {
+    return false;
+  }
+}
+
 // Secrets named must be set, and an identity pattern must compile, where the rule is written.
 function checkSigner(signer: SignerPolicy, where: string, problems: ConfigProblems): void {
   if (signer.kind === 'cosign-key') {
     const pem = problems.secret(`${where}.publicKey`, signer.publicKey);
     if (pem && !isOnePublicKey(pem)) problems.add(`${where}.publicKey`, 'expected a PEM "PUBLIC KEY" block');
   }
-  if (signer.kind === 'notation') problems.secret(`${where}.trustStore`, signer.trustStore);
+  if (signer.kind === 'notation') {
+    const pem = problems.secret(`${where}.trustStore`, signer.trustStore);
+    if (pem && !hasBlocks(pem, 'CERTIFICATE')) problems.add(`${where}.trustStore`, 'expected PEM certificates (the trust store\'s roots)');
+  }
   if (signer.kind === 'sigstore') {
-    problems.secret(`${where}.trustedRoot`, signer.trustedRoot);
+    const root = problems.secret(`${where}.trustedRoot`, signer.trustedRoot);
+    if (root && !isTrustedRoot(root)) problems.add(`${where}.trustedRoot`, 'expected a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot+json)');
     try {
       compilePattern(signer.identity);
     } catch (error) {

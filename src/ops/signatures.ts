@@ -9,8 +9,12 @@ import type { RegistryClient } from '../registry/client.js';
 import { parseManifest, type Descriptor } from '../registry/manifest.js';
 import type { PromotionRule, SignerPolicy, VerifyPolicy } from '../rules.js';
 import type { Attempt, Found, SignatureOutcome } from '../signatures/found.js';
+import { CertificateError, parseCertificatesPem } from '../signatures/certificates.js';
+import { EncodingError } from '../signatures/encoding.js';
 import { parsePublicKeyPem, KeyError } from '../signatures/public-keys.js';
-import { verifyAttestation, verifyImageSignature, type Signer } from '../signatures/verify-image.js';
+import { parseTrustedRoot, TrustedRootError } from '../signatures/trusted-root.js';
+import { compilePattern } from '../patterns.js';
+import { mayAttest, verifyAttestation, verifyImageSignature, type Signer } from '../signatures/verify-image.js';
 import { registryClient } from './clients.js';
 import { listReferrers, referrersTag } from './referrers.js';
 
@@ -60,7 +64,7 @@ export async function verifyForPromotion(deps: Deps, rule: PromotionRule, regist
   }
   for (const [i, attestation] of (policy.attestations ?? []).entries()) {
     const [signer] = await resolveSigners(deps, rule, { signers: [attestation.signer] }, `attestations[${i}].signer`);
-    const attestations = found.filter((f) => f.format === 'cosign-attestation');
+    const attestations = found.filter(mayAttest);
     if (!attestations.length) throw new AppError('SIGNATURE_MISSING', `rule "${rule.name}" requires a ${attestation.predicateType} attestation, and ${image} has none`);
     const verdict = await verifyAttestation(digest, attestations, { ...attestation, signer: signer! });
     if (!verdict.outcome) throw refused(rule, image, `no ${attestation.predicateType} attestation verifies`, verdict.attempts);
@@ -87,15 +91,23 @@ async function resolveSigner(deps: Deps, rule: PromotionRule, policy: SignerPoli
     if (!text) throw new AppError('INVALID_CONFIG', `${label}.${field}: secret "${(value as { secret: string }).secret}" is not set`);
     return text;
   };
-  if (policy.kind === 'cosign-key') {
-    try {
-      return { kind: 'cosign-key', label, key: await parsePublicKeyPem(material(policy.publicKey, 'publicKey')) };
-    } catch (error) {
-      if (error instanceof KeyError) throw new AppError('INVALID_CONFIG', `${label}.publicKey: ${error.message}`);
-      throw error;
+  const field = policy.kind === 'cosign-key' ? 'publicKey' : policy.kind === 'sigstore' ? 'trustedRoot' : 'trustStore';
+  try {
+    if (policy.kind === 'cosign-key') return { kind: 'cosign-key', label, key: await parsePublicKeyPem(material(policy.publicKey, field)) };
+    if (policy.kind === 'sigstore') {
+      // The identity must match the certificate's SAN whole.
+      const identity = compilePattern(`^(?:${policy.identity})$`);
+      return { kind: 'sigstore', label, root: await parseTrustedRoot(material(policy.trustedRoot, field)), identity: (san) => identity.found(san), issuer: policy.issuer };
     }
+    const roots = parseCertificatesPem(material(policy.trustStore, field));
+    if (!roots.length) throw new CertificateError('expected PEM certificates');
+    return { kind: 'notation', label, roots, identities: policy.identities, at: new Date(deps.now()) };
+  } catch (error) {
+    if (error instanceof KeyError || error instanceof TrustedRootError || error instanceof CertificateError || error instanceof EncodingError) {
+      throw new AppError('INVALID_CONFIG', `${label}.${field}: ${error.message}`);
+    }
+    throw error;
   }
-  throw new AppError('NOT_SUPPORTED', `${label}: signers of kind "${policy.kind}" are not verified yet`);
 }
 
 /** Everything next to `digest` in the repository that may sign it (attestations only when asked for). */

@@ -22,7 +22,8 @@ const VERSIONS: Record<string, number> = {
 };
 
 export interface BundlePolicy {
-  root: TrustedRoot;
+  /** Absent only with a key: the signature alone is checked (cosign-key signers name no trusted root). */
+  root?: TrustedRoot;
   /** Keyless: the certificate's identity (SAN) must satisfy this, and its OIDC issuer equal `issuer`. */
   identity?: (san: string) => boolean;
   issuer?: string;
@@ -97,18 +98,24 @@ async function verify(bundle: Json, artifact: SignedArtifact, policy: BundlePoli
     throw new Refusal('the bundle has neither a message signature nor a DSSE envelope');
   }
 
+  if (!policy.root) {
+    if (leaf) throw new Refusal('a certificate needs a trusted root to verify against');
+    return statement ? { statement } : {};
+  }
+  const root = policy.root;
+
   // Transparency log: every entry must match this bundle and be proven in a trusted log.
   const entries = (material.tlogEntries ?? []) as Json[];
   if (!entries.length) throw new Refusal('missing log entry: the bundle has no transparency-log entry');
   const times: Date[] = [];
   let logIndex: number | undefined;
   for (const entry of entries) {
-    const proven = await verifyEntry(entry, version, policy.root, { leaf, key, signature, envelope, artifact });
+    const proven = await verifyEntry(entry, version, root, { leaf, key, signature, envelope, artifact });
     if (proven.integratedTime) times.push(proven.integratedTime);
     logIndex ??= proven.logIndex;
   }
   for (const [i, t] of ((material.timestampVerificationData?.rfc3161Timestamps ?? []) as Json[]).entries()) {
-    times.push(await verifyTimestamp(fromBase64(String(t.signedTimestamp ?? ''), `timestamp ${i}`), signature, policy.root.timestampAuthorities));
+    times.push(await verifyTimestamp(fromBase64(String(t.signedTimestamp ?? ''), `timestamp ${i}`), signature, root.timestampAuthorities));
   }
 
   if (!leaf) return { ...(logIndex !== undefined ? { logIndex } : {}), ...(times.length ? { time: earliest(times) } : {}), ...(statement ? { statement } : {}) };
@@ -118,9 +125,9 @@ async function verify(bundle: Json, artifact: SignedArtifact, policy: BundlePoli
   let issuerCa: X509 | undefined;
   for (const t of times) {
     if (t < leaf.notBefore || t > leaf.notAfter) throw new Refusal(`expired certificate: signed at ${t.toISOString()}, outside the certificate's validity (${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()})`);
-    issuerCa = await trustedIssuer(leaf, policy.root, t);
+    issuerCa = await trustedIssuer(leaf, root, t);
   }
-  await verifyEmbeddedScts(leaf, issuerCa!, policy.root.ctlogs, CertificateOids.sctList);
+  await verifyEmbeddedScts(leaf, issuerCa!, root.ctlogs, CertificateOids.sctList);
   const identity = leaf.identities.find((san) => policy.identity?.(san));
   if (!identity) throw new Refusal(`identity mismatch: the certificate is for ${leaf.identities.join(', ') || 'no identity'}`);
   if (leaf.oidcIssuer !== policy.issuer) throw new Refusal(`issuer mismatch: the certificate's OIDC issuer is ${leaf.oidcIssuer ?? 'absent'}`);
