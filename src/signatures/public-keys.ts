@@ -53,6 +53,16 @@ export function rsaPublicKeyToSpki(pkcs1: Uint8Array): Uint8Array {
   return encodeTlv(0x30, concatBytes(algorithm, encodeTlv(0x03, concatBytes(new Uint8Array([0]), pkcs1))));
 }
 
+// Some runtimes throw on a signature they cannot parse (Deno: "Invalid key format") where others answer
+// false: either way it does not verify.
+async function verified(check: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await check();
+  } catch {
+    return false;
+  }
+}
+
 async function importSpki(spki: Uint8Array): Promise<PublicKey> {
   let info: SubjectPublicKeyInfo;
   try {
@@ -75,10 +85,11 @@ async function importSpki(spki: Uint8Array): Promise<PublicKey> {
       algorithm: curve.algorithm,
       hash: curve.hash,
       spki,
-      verify: async (data, signature, hash = curve.hash) => {
-        const raw = ecdsaDerToRaw(signature, curve.size);
-        return raw !== undefined && crypto.subtle.verify({ name: 'ECDSA', hash }, key, raw as BufferSource, data as BufferSource);
-      },
+      verify: (data, signature, hash = curve.hash) =>
+        verified(async () => {
+          const raw = ecdsaDerToRaw(signature, curve.size);
+          return raw !== undefined && crypto.subtle.verify({ name: 'ECDSA', hash }, key, raw as BufferSource, data as BufferSource);
+        }),
     };
   }
   if (oid === RSA_ENCRYPTION) {
@@ -94,13 +105,13 @@ async function importSpki(spki: Uint8Array): Promise<PublicKey> {
       hash: 'SHA-256',
       spki,
       verify: async (data, signature, hash = 'SHA-256') =>
-        (await crypto.subtle.verify('RSASSA-PKCS1-v1_5', await keyFor('RSASSA-PKCS1-v1_5', hash), signature as BufferSource, data as BufferSource)) ||
-        crypto.subtle.verify({ name: 'RSA-PSS', saltLength: hashBytes(hash) }, await keyFor('RSA-PSS', hash), signature as BufferSource, data as BufferSource),
+        (await verified(async () => crypto.subtle.verify('RSASSA-PKCS1-v1_5', await keyFor('RSASSA-PKCS1-v1_5', hash), signature as BufferSource, data as BufferSource))) ||
+        verified(async () => crypto.subtle.verify({ name: 'RSA-PSS', saltLength: hashBytes(hash) }, await keyFor('RSA-PSS', hash), signature as BufferSource, data as BufferSource)),
     };
   }
   if (oid === ED25519) {
     const key = await crypto.subtle.importKey('spki', spki as BufferSource, { name: 'Ed25519' }, false, ['verify']);
-    return { algorithm: 'ed25519', hash: 'SHA-512', spki, verify: async (data, signature) => crypto.subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, data as BufferSource) };
+    return { algorithm: 'ed25519', hash: 'SHA-512', spki, verify: (data, signature) => verified(() => crypto.subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, data as BufferSource)) };
   }
   throw new KeyError(`unsupported public key algorithm ${oid}`);
 }

@@ -101,12 +101,38 @@ export async function pushSignatureTag(host: string, repository: string, digest:
 }
 
 /** cosign's OCI 1.1 layout: an artifact whose subject is the image, listed in the tag fallback index. */
-export async function pushSignatureReferrer(host: string, repository: string, subject: { digest: string; mediaType: string; size: number }, layers: SignatureLayer[]): Promise<void> {
+export async function pushSignatureReferrer(host: string, repository: string, subject: Subject, layers: SignatureLayer[]): Promise<void> {
   const artifactType = 'application/vnd.dev.cosign.artifact.sig.v1+json';
-  const manifest = await layersManifest(host, repository, layers, { artifactType, subject });
-  const pushed = await pushManifest(host, repository, undefined, manifest);
-  const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...pushed, artifactType }] };
-  const res = await fetch(`http://${host}/v2/${repository}/manifests/${subject.digest.replace(':', '-')}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: JSON.stringify(index) });
+  await addToFallbackIndex(host, repository, subject.digest, { ...(await pushManifest(host, repository, undefined, await layersManifest(host, repository, layers, { artifactType, subject }))), artifactType });
+}
+
+export interface Subject {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+/** Any OCI 1.1 artifact about `subject` (a Sigstore bundle, a Notation signature): one layer of `bytes`. */
+export async function pushReferrer(host: string, repository: string, subject: Subject, artifactType: string, layer: { mediaType: string; bytes: Uint8Array }): Promise<void> {
+  const empty = new TextEncoder().encode('{}');
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: await pushBlob(host, repository, empty), size: empty.byteLength },
+    layers: [{ mediaType: layer.mediaType, digest: await pushBlob(host, repository, layer.bytes), size: layer.bytes.byteLength }],
+    subject,
+  };
+  await addToFallbackIndex(host, repository, subject.digest, { ...(await pushManifest(host, repository, undefined, manifest)), artifactType });
+}
+
+// The `sha256-<hex>` index a registry without the referrers API is found through, keeping its entries.
+async function addToFallbackIndex(host: string, repository: string, digest: string, entry: { digest: string; size: number; artifactType: string }): Promise<void> {
+  const url = `http://${host}/v2/${repository}/manifests/${digest.replace(':', '-')}`;
+  const existing = await fetch(url, { headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
+  const manifests = existing.ok ? ((await existing.json()) as { manifests: unknown[] }).manifests : [];
+  const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [...manifests, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...entry }] };
+  const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: JSON.stringify(index) });
   expect(res.status).toBe(201);
 }
 
