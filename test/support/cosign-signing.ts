@@ -6,6 +6,7 @@
 
 import { expect } from 'vitest';
 import { computeDigest } from '../../src/registry/digest.js';
+import { ecdsaRawToDer } from './test-pki.js';
 
 export type KeyKind = 'P-256' | 'P-384' | 'RSA' | 'Ed25519';
 
@@ -31,23 +32,9 @@ export async function makeKey(kind: KeyKind = 'P-256'): Promise<TestKey> {
     async sign(data) {
       const algorithm = kind === 'RSA' ? 'RSASSA-PKCS1-v1_5' : kind === 'Ed25519' ? 'Ed25519' : { name: 'ECDSA', hash: 'SHA-256' };
       const signature = new Uint8Array(await crypto.subtle.sign(algorithm, pair.privateKey, data as BufferSource));
-      return kind === 'P-256' || kind === 'P-384' ? rawToDer(signature) : signature;
+      return kind === 'P-256' || kind === 'P-384' ? ecdsaRawToDer(signature) : signature;
     },
   };
-}
-
-/** Web Crypto's r || s as the DER ECDSA-Sig-Value cosign (Go) writes. */
-function rawToDer(raw: Uint8Array): Uint8Array {
-  const integer = (bytes: Uint8Array) => {
-    let start = 0;
-    while (start < bytes.length - 1 && bytes[start] === 0) start++;
-    const trimmed = bytes.subarray(start);
-    const body = trimmed[0]! & 0x80 ? [0, ...trimmed] : [...trimmed];
-    return [0x02, body.length, ...body];
-  };
-  const half = raw.length / 2;
-  const body = [...integer(raw.subarray(0, half)), ...integer(raw.subarray(half))];
-  return new Uint8Array([0x30, ...(body.length < 128 ? [body.length] : [0x81, body.length]), ...body]);
 }
 
 export function simpleSigningPayload(reference: string, digest: string): Uint8Array {

@@ -65,9 +65,8 @@ function name(text: string): Name {
   );
 }
 
-/** An ECDSA signature as X.509 and cosign carry it (DER), by a Web Crypto P-256 key. */
-export async function signDer(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
-  const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, data as BufferSource));
+/** Web Crypto's fixed-width r || s as the DER ECDSA-Sig-Value X.509 and cosign (Go) carry. */
+export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   const integer = (bytes: Uint8Array) => {
     let start = 0;
     while (start < bytes.length - 1 && bytes[start] === 0) start++;
@@ -75,8 +74,14 @@ export async function signDer(key: CryptoKey, data: Uint8Array): Promise<Uint8Ar
     const body = t[0]! & 0x80 ? [0, ...t] : [...t];
     return [0x02, body.length, ...body];
   };
-  const body = [...integer(raw.subarray(0, 32)), ...integer(raw.subarray(32))];
-  return new Uint8Array([0x30, body.length, ...body]);
+  const half = raw.length / 2;
+  const body = [...integer(raw.subarray(0, half)), ...integer(raw.subarray(half))];
+  return new Uint8Array([0x30, ...(body.length < 128 ? [body.length] : [0x81, body.length]), ...body]);
+}
+
+/** An ECDSA signature (DER) by a Web Crypto P-256 key. */
+export async function signDer(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+  return ecdsaRawToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, data as BufferSource)));
 }
 
 /** The TBSCertificate of a certificate to be; `finish` signs it (extensions may be added before). */
