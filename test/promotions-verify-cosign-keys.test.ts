@@ -60,6 +60,11 @@ describe('cosign key signatures', () => {
     expect(done.body.plan.verified.signature).toMatchObject({ kind: 'cosign-key', signer: 'release.verify.signers[0]', identity: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), where: expect.stringContaining('.sig layers[0]') });
     expect(await s.promoted('1.0.0')).toBe(true);
     expect((await s.audit())[0]).toMatchObject({ outcome: 'ok', verified: { signature: { kind: 'cosign-key', identity: done.body.plan.verified.signature.identity } } });
+    // The promotion record the target keeps (a referrer of the promoted digest) says who signed it.
+    const get = async (path: string, accept = '*/*') => (await fetch(`http://${registry}/v2/${s.prod}/${path}`, { headers: { accept } })).json() as Promise<any>;
+    const index = await get(`manifests/${MULTIARCH.digest.replace(':', '-')}`, 'application/vnd.oci.image.index.v1+json');
+    const artifact = await get(`manifests/${index.manifests.find((m: { artifactType: string }) => m.artifactType === 'application/vnd.ferry.promotion.v1+json').digest}`, 'application/vnd.oci.image.manifest.v1+json');
+    expect((await get(`blobs/${artifact.layers[0].digest}`)).verified).toEqual(done.body.plan.verified);
   });
 
   it.each(['P-384', 'RSA', 'Ed25519'] as KeyKind[])('a %s key verifies as well (OCI 1.1 referrer layout)', async (kind) => {
@@ -72,7 +77,7 @@ describe('cosign key signatures', () => {
     expect(done.body.plan.verified.signature.where).toContain(`@sha256:`);
   });
 
-  it('refusals, each with its code and reason, the same in a dry run, nothing promoted', async () => {
+  it('refusals, each with its code and reason, the same in a dry run and in a webhook job, nothing promoted', async () => {
     const cases: { name: string; prepare: (s: ReturnType<typeof setup>) => Promise<void>; code: string; reason: RegExp }[] = [
       { name: 'no signature', prepare: async () => {}, code: 'SIGNATURE_MISSING', reason: /has none \(no sha256-[0-9a-f]{64}\.sig tag, no signature referrer\)/ },
       { name: 'another key', prepare: async (s) => pushSignatureTag(registry, s.staging, V2S2.digest, [await sign(keyB, s.staging, V2S2.digest)]), code: 'SIGNATURE_INVALID', reason: /does not verify with release\.verify\.signers\[0\]'s key \(wrong key\)/ },
@@ -92,8 +97,12 @@ describe('cosign key signatures', () => {
         const refused = await s.promote('1.0.0', dryRun);
         expect([c.name, refused.status, refused.body.code], JSON.stringify(refused.body)).toEqual([c.name, 422, c.code]);
         expect(refused.body.detail).toMatch(c.reason);
-        if (c.code === 'SIGNATURE_INVALID') expect(refused.body.attempts[0]).toMatchObject({ signer: 'release.verify.signers[0]', reason: expect.stringMatching(c.reason) });
+        if (c.code === 'SIGNATURE_INVALID') expect(refused.body.attempts[0]).toMatchObject({ signer: expect.stringContaining('release.verify.signers[0]'), reason: expect.stringMatching(c.reason) });
       }
+      // The same refusal for a webhook-triggered promotion: its job fails with the code and the reason.
+      const job = await s.notify(V2S2.digest, '1.0.0');
+      expect([c.name, job.state, job.error?.code]).toEqual([c.name, 'failed', c.code]);
+      expect(job.error.message).toMatch(c.reason);
       expect(await s.promoted('1.0.0'), c.name).toBe(false);
     }
   });

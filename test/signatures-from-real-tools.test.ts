@@ -1,7 +1,8 @@
 // Signatures made by the real tools, from their projects' published test data (origins in
 // test/fixtures/*/ORIGIN.md), verified by src/signatures on Node and workerd: accepted with the right
 // signer, refused with a wrong key, trust store or identity, and for another digest.
-// (Keyless cosign and Sigstore bundles made by the real clients: test/sigstore-conformance.test.ts.)
+// (Sigstore bundles made by the real clients: test/sigstore-conformance.test.ts; cosign's own
+// attestation bundle through a registry: test/promotions-verify-real-cosign-bundle.test.ts.)
 
 import { describe, expect, it } from 'vitest';
 import { parseCertificatesPem } from '../src/signatures/certificates.js';
@@ -9,6 +10,10 @@ import type { Found } from '../src/signatures/found.js';
 import { parsePublicKeyPem } from '../src/signatures/public-keys.js';
 import { verifyImageSignature, type Signer } from '../src/signatures/verify-image.js';
 import cosignFixture from './fixtures/cosign/key-signature.json?raw';
+import keylessFixture from './fixtures/cosign/keyless-signature-layer.json?raw';
+import publicGood from './fixtures/sigstore-public-good/trusted_root.json?raw';
+import { compilePattern } from '../src/patterns.js';
+import { parseTrustedRoot } from '../src/signatures/trusted-root.js';
 import jws from './fixtures/notation/jws_signature.sig?raw';
 import { makeKey } from './support/cosign-signing.js';
 
@@ -28,6 +33,36 @@ describe('cosign, key-based (.sig layer)', () => {
     expect(other.attempts[0]!.reason).toContain('wrong key');
     const elsewhere = await verifyImageSignature(NOTATION_DIGEST, found, [{ kind: 'cosign-key', label: 'k', key: await parsePublicKeyPem(cosign.publicKey) }]);
     expect(elsewhere.attempts[0]!.reason).toContain('digest mismatch');
+  });
+});
+
+describe('cosign, keyless (.sig layer with certificate, chain and Rekor bundle, public-good Sigstore)', () => {
+  const keyless = JSON.parse(keylessFixture) as { digest: string; identity: string; issuer: string; payload: string; layer: { annotations: Record<string, string> } };
+  const a = keyless.layer.annotations;
+  const found: Found[] = [
+    {
+      format: 'cosign',
+      where: 'fixture',
+      payload: new TextEncoder().encode(keyless.payload),
+      signature: a['dev.cosignproject.cosign/signature']!,
+      certificate: a['dev.sigstore.cosign/certificate']!,
+      chain: a['dev.sigstore.cosign/chain']!,
+      rekorBundle: a['dev.sigstore.cosign/bundle']!,
+    },
+  ];
+  const signer = async (identity: string, issuer = keyless.issuer): Promise<Signer> => {
+    const pattern = compilePattern(`^(?:${identity})$`);
+    return { kind: 'sigstore', label: 's', root: await parseTrustedRoot(publicGood), identity: (san) => pattern.found(san), issuer };
+  };
+  it('accepted for its identity and issuer; log index and signing time from Rekor', async () => {
+    const verdict = await verifyImageSignature(keyless.digest, found, [await signer('cosign@cosign-test-bazel-1-384518\\.iam\\.gserviceaccount\\.com')]);
+    expect(verdict.outcome, JSON.stringify(verdict.attempts)).toMatchObject({ kind: 'sigstore', identity: keyless.identity, issuer: keyless.issuer, logIndex: 18667247, time: '2023-04-22T18:55:42.000Z' });
+  });
+  it('refused for another identity, another issuer, another digest', async () => {
+    const reason = async (digest: string, s: Signer) => (await verifyImageSignature(digest, found, [s])).attempts[0]!.reason;
+    expect(await reason(keyless.digest, await signer('release@acme\\.example'))).toContain('identity mismatch');
+    expect(await reason(keyless.digest, await signer('.*', 'https://token.actions.githubusercontent.com'))).toContain('issuer mismatch');
+    expect(await reason(cosign.digest, await signer('.*'))).toContain('digest mismatch');
   });
 });
 
