@@ -26,10 +26,38 @@ const HttpUrl = z.string().refine((v) => {
   }
 }, 'only http(s) URLs');
 
+/**
+ * Amazon ECR: registry passwords are 12-hour tokens from ECR's GetAuthorizationToken, called with AWS
+ * keys: temporary ones from STS for Ferry's own OIDC token (roleArn: no stored secret), or static keys.
+ */
+const AwsSchema = z
+  .strictObject({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as "us-east-1"'),
+    /** The role Ferry assumes with its own token (AssumeRoleWithWebIdentity). */
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected "arn:aws:iam::<account>:role/<name>"').optional(),
+    /** The audience the role's trust policy expects (default "sts.amazonaws.com"). */
+    audience: z.string().min(1).optional(),
+    sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'expected 2-64 of A-Z a-z 0-9 _ + = , . @ -').optional(),
+    /** Static keys: the fallback where no federation is set up. */
+    accessKeyId: SecretValueSchema.optional(),
+    secretAccessKey: SecretValueSchema.optional(),
+    sessionToken: SecretValueSchema.optional(),
+    /** Where STS and ECR are answered, for tests and private clouds: only in the static configuration. */
+    endpoints: z.strictObject({ sts: HttpUrl.optional(), ecr: HttpUrl.optional() }).optional(),
+  })
+  .refine((a) => (a.roleArn !== undefined) !== (a.accessKeyId !== undefined || a.secretAccessKey !== undefined), 'give roleArn (federation) or accessKeyId and secretAccessKey, not both')
+  .refine((a) => (a.accessKeyId === undefined) === (a.secretAccessKey === undefined), 'accessKeyId and secretAccessKey go together');
+
 const RegistrySchema = z.strictObject({
   insecure: z.boolean().optional(),
   credentials: z
-    .strictObject({ username: SecretValueSchema.optional(), password: SecretValueSchema.optional(), token: SecretValueSchema.optional(), identityToken: SecretValueSchema.optional() })
+    .strictObject({
+      username: SecretValueSchema.optional(),
+      password: SecretValueSchema.optional(),
+      token: SecretValueSchema.optional(),
+      identityToken: SecretValueSchema.optional(),
+      aws: AwsSchema.optional(),
+    })
     .optional(),
   mirrors: z.array(HttpUrl).optional(),
   headers: z
@@ -183,6 +211,20 @@ export const LimitsSchema = z.strictObject({
   bodyTimeoutSeconds: seconds(1).optional(),
 });
 
+/** Ferry as an OIDC workload identity: the issuer clouds federate with, and the keys it signs with. */
+const IdentitySchema = z
+  .strictObject({
+    /** Where Ferry is reached: the tokens' issuer; discovery and keys are served below it. */
+    publicUrl: HttpUrl,
+    /** Signing keys (PKCS #8 PEM), each published by its id; several allow rotation. */
+    keys: z.array(z.strictObject({ kid: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'key ids are 1-64 of A-Z a-z 0-9 _ . -'), privateKey: SecretValueSchema })).min(1, 'expected at least one signing key'),
+    /** The key that signs; the others are only published (default: the first). */
+    activeKid: z.string().optional(),
+    algorithm: z.enum(['RS256', 'ES256'], { error: 'expected "RS256" (accepted by AWS, Google and Entra) or "ES256"' }).optional(),
+  })
+  .refine((i) => i.activeKid === undefined || i.keys.some((k) => k.kid === i.activeKid), 'activeKid names none of the keys')
+  .refine((i) => new Set(i.keys.map((k) => k.kid)).size === i.keys.length, 'key ids must differ');
+
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   registries: z.record(z.string().regex(HOST_KEY, 'expected host[:port]'), RegistrySchema).optional(),
@@ -203,6 +245,7 @@ export const ConfigSchema = z.strictObject({
   callers: CallersSchema.optional(),
   promotion: z.strictObject({ rules: z.array(RuleSchema) }).optional(),
   webhooks: z.strictObject({ receivers: z.record(z.string().regex(RECEIVER_ID, 'ids are 1-64 of A-Z a-z 0-9 _ -'), ReceiverSchema) }).optional(),
+  identity: IdentitySchema.optional(),
 });
 
 export type ConfigDocument = z.infer<typeof ConfigSchema>;

@@ -34,6 +34,22 @@ export interface RegistryConfig {
   blobHosts: string[];
   /** How blobs are uploaded here: one PUT (default), or PATCH chunks of `chunkSize` bytes. */
   upload: UploadProfile;
+  /** Credentials a cloud hands out for a while (src/ops/cloud/): fetched, cached and renewed by Ferry. */
+  cloud?: CloudAuth;
+}
+
+export type CloudAuth = AwsAuth;
+
+export interface AwsAuth {
+  kind: 'aws';
+  region: string;
+  /** Federation: Ferry's token for this entry, exchanged at STS for this role's temporary keys. */
+  roleArn?: string;
+  audience: string;
+  sessionName: string;
+  /** Static keys instead of federation. */
+  keys?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  endpoints: { sts: string; ecr: string };
 }
 
 export interface UploadProfile {
@@ -98,6 +114,16 @@ export interface FerryConfig {
   limits: Limits;
   /** A secret's value by name: rules name their keys and trust roots, and are stored with the names only. */
   secret: SecretLookup;
+  /** Ferry's own OIDC identity (`identity`), when configured. */
+  identity?: IdentityConfig;
+}
+
+export interface IdentityConfig {
+  /** The issuer: Ferry's public URL without a trailing slash. */
+  issuer: string;
+  keys: { kid: string; pem: string }[];
+  activeKid: string;
+  algorithm: 'RS256' | 'ES256';
 }
 
 export type SecretLookup = (name: string) => string | undefined;
@@ -146,8 +172,12 @@ function buildRegistry(host: string, value: NonNullable<ConfigDocument['registri
       if (v !== undefined) credentials[key] = problems.secret(`${where}.credentials.${key}`, v);
     }
     if (raw.password !== undefined && raw.username === undefined) problems.add(`${where}.credentials`, 'password needs a username');
-    if (raw.password === undefined && raw.token === undefined && raw.identityToken === undefined) problems.add(`${where}.credentials`, 'give password, token or identityToken');
+    const stored = raw.password !== undefined || raw.token !== undefined || raw.identityToken !== undefined;
+    if (!stored && !raw.aws) problems.add(`${where}.credentials`, 'give password, token, identityToken or aws');
+    if (stored && raw.aws) problems.add(`${where}.credentials.aws`, 'a registry takes stored credentials or aws, not both');
   }
+  const cloud = raw?.aws ? buildAws(raw.aws, `${where}.credentials.aws`, value.insecure === true, problems) : undefined;
+  if (cloud) credentials = undefined;
   return {
     host: normalizeRegistryHost(host),
     insecure: value.insecure === true,
@@ -157,6 +187,33 @@ function buildRegistry(host: string, value: NonNullable<ConfigDocument['registri
     authHosts: (value.authHosts ?? []).map((h) => h.toLowerCase()),
     blobHosts: (value.blobHosts ?? []).map((h) => h.toLowerCase()),
     upload: { mode: value.upload?.mode ?? 'monolithic', chunkSize: value.upload?.chunkSize ?? DEFAULT_CHUNK_SIZE },
+    ...(cloud ? { cloud } : {}),
+  };
+}
+
+type AwsDocument = NonNullable<NonNullable<NonNullable<ConfigDocument['registries']>[string]['credentials']>['aws']>;
+
+function buildAws(aws: AwsDocument, where: string, insecure: boolean, problems: ConfigProblems): AwsAuth {
+  const endpoints = { sts: aws.endpoints?.sts ?? `https://sts.${aws.region}.amazonaws.com/`, ecr: aws.endpoints?.ecr ?? `https://api.ecr.${aws.region}.amazonaws.com/` };
+  for (const [name, url] of Object.entries(endpoints)) {
+    if (new URL(url).protocol !== 'https:' && !insecure) problems.add(`${where}.endpoints.${name}`, 'expected https (plain http only for a registry marked insecure)');
+  }
+  const keys =
+    aws.accessKeyId !== undefined && aws.secretAccessKey !== undefined
+      ? {
+          accessKeyId: problems.secret(`${where}.accessKeyId`, aws.accessKeyId),
+          secretAccessKey: problems.secret(`${where}.secretAccessKey`, aws.secretAccessKey),
+          ...(aws.sessionToken !== undefined ? { sessionToken: problems.secret(`${where}.sessionToken`, aws.sessionToken) } : {}),
+        }
+      : undefined;
+  return {
+    kind: 'aws',
+    region: aws.region,
+    ...(aws.roleArn ? { roleArn: aws.roleArn } : {}),
+    audience: aws.audience ?? 'sts.amazonaws.com',
+    sessionName: aws.sessionName ?? 'ferry',
+    ...(keys ? { keys } : {}),
+    endpoints,
   };
 }
 
@@ -186,6 +243,9 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   for (const [host, value] of Object.entries(doc.registries ?? {})) {
     const registry = buildRegistry(host, value, problems);
     registries.set(registry.host, registry);
+  }
+  for (const registry of registries.values()) {
+    if (registry.cloud?.roleArn && !doc.identity) problems.add(`${formatPath(['registries', registry.host])}.credentials.aws.roleArn`, 'federation needs Ferry\'s own identity: configure "identity" (publicUrl and keys)');
   }
   const rules = (doc.promotion?.rules ?? []).map((r, i) => buildRule(r, `promotion.rules[${i}]`, problems));
   const names = new Set<string>();
@@ -219,9 +279,19 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
       bodyTimeoutMs: limits.bodyTimeoutSeconds !== undefined ? limits.bodyTimeoutSeconds * 1000 : DEFAULT_LIMITS.bodyTimeoutMs,
     },
     secret: lookup,
+    ...(doc.identity ? { identity: buildIdentity(doc.identity, problems) } : {}),
   };
   if (problems.list.length) throw invalidConfig(problems.list);
   return config;
+}
+
+function buildIdentity(identity: NonNullable<ConfigDocument['identity']>, problems: ConfigProblems): IdentityConfig {
+  const keys = identity.keys.map((k, i) => {
+    const pem = problems.secret(`identity.keys[${i}].privateKey`, k.privateKey);
+    if (pem && !/-----BEGIN PRIVATE KEY-----/.test(pem)) problems.add(`identity.keys[${i}].privateKey`, 'expected a PKCS #8 PEM private key ("-----BEGIN PRIVATE KEY-----")');
+    return { kid: k.kid, pem };
+  });
+  return { issuer: identity.publicUrl.replace(/\/+$/, ''), keys, activeKid: identity.activeKid ?? identity.keys[0]!.kid, algorithm: identity.algorithm ?? 'RS256' };
 }
 
 function parseJsonText(text: string): unknown {

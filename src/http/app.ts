@@ -12,6 +12,7 @@ import { authenticate } from './auth.js';
 import { copyRoutes } from './copy.js';
 import { problemResponse } from './errors.js';
 import { readRoutes } from './inspect.js';
+import { identityRoutes } from './identity.js';
 import { jobRoutes } from './jobs.js';
 import { promoteRoutes } from './promote.js';
 import { webhookRoutes } from './webhooks.js';
@@ -19,7 +20,7 @@ import { openApiDocument } from './openapi.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
 import { AuditQuerySchema, validate } from './schemas.js';
 
-const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json', '/config.schema.json']);
+const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json', '/config.schema.json', '/.well-known/openid-configuration', '/.well-known/jwks.json']);
 // Webhook senders prove themselves per receiver (see webhooks.ts), not as callers.
 const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith('/v1/webhooks/');
 
@@ -40,6 +41,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/config.schema.json', (c) => c.json(configJsonSchema()));
+  app.route('/', identityRoutes(deps));
 
   // Each request gets Deps whose `defer` is its own invocation's waitUntil (Workers); elsewhere work simply goes on.
   app.use('*', async (c, next) => {

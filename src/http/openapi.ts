@@ -78,6 +78,12 @@ export function openApiDocument(): Record<string, unknown> {
       '/healthz': { get: { operationId: 'health', summary: 'Liveness', security: [], responses: { '200': { description: 'ok' }, '503': problem('the configuration is invalid (INVALID_CONFIG)') } } },
       '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' }, '500': problem('INVALID_CONFIG') } } },
       '/config.schema.json': { get: { operationId: 'configSchema', summary: 'The configuration schema (JSON Schema 2020-12)', security: [], responses: { '200': { description: 'JSON Schema' }, '500': problem('INVALID_CONFIG') } } },
+      '/.well-known/openid-configuration': {
+        get: { operationId: 'identityDiscovery', summary: "OIDC discovery of Ferry's workload identity (clouds verify its tokens with it)", security: [], responses: { '200': { description: 'OpenID provider metadata' }, '404': problem('no identity configured (ROUTE_NOT_FOUND)'), '500': problem('INVALID_CONFIG') } },
+      },
+      '/.well-known/jwks.json': {
+        get: { operationId: 'identityKeys', summary: "The public keys of Ferry's workload identity, by kid", security: [], responses: { '200': { description: 'JWK Set' }, '404': problem('no identity configured (ROUTE_NOT_FOUND)'), '500': problem('a signing key does not load (INVALID_CONFIG)') } },
+      },
       '/v1/inspect/{reference}': {
         get: {
           operationId: 'inspect',

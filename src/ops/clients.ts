@@ -8,6 +8,7 @@ import { RegistryClient } from '../registry/client.js';
 import { resolvingFetch } from '../registry/egress.js';
 import type { RegistryOptions } from '../registry/options.js';
 import { sharedBackoffGate } from './backoff-gate.js';
+import { cloudCredentials } from './cloud/credentials.js';
 import { tokenStore } from './tokens.js';
 
 // Keyed by the configuration object: every request's Deps of one isolate share it.
@@ -23,6 +24,7 @@ function registryOptions(deps: Deps): RegistryOptions {
     registries: deps.config.registries,
     allowPublicRegistries: deps.config.allowPublicRegistries,
     fetch: deps.resolveHost ? resolvingFetch(fetch, deps.resolveHost, deps.config) : fetch,
+    issuedCredentials: (registryKey, renew) => cloudCredentials(deps, registryKey, renew),
     sleep: (ms) => deps.sleep(ms),
     now: () => deps.now(),
     log: deps.log,

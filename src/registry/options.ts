@@ -1,7 +1,7 @@
 // What the registry layer is given by the service: network, clock and log, and which registries it may
 // reach. Not the service's Deps or whole configuration: this layer knows registries, nothing else.
 
-import type { RegistryConfig } from '../config.js';
+import type { Credentials, RegistryConfig } from '../config.js';
 import type { FetchLike, Logger } from '../deps.js';
 
 /** Which registries may be called: the configured ones, and other public hosts when allowed. */
@@ -12,6 +12,11 @@ export interface RegistryReach {
 
 export interface RegistryIo {
   fetch: FetchLike;
+  /**
+   * Credentials a cloud issues for a while (ECR and the like), in place of the configured ones; `renew`
+   * when the registry refused the last ones. Undefined for an entry whose credentials are stored.
+   */
+  issuedCredentials?(registryKey: string, renew: boolean): Promise<Credentials | undefined>;
   sleep(ms: number): Promise<void>;
   now(): number;
   log: Logger;

@@ -124,7 +124,8 @@ export class RegistryTransport {
   }
 
   async #authorization(endpoint: Endpoint, state: AuthState, scopes: string[], fresh: boolean): Promise<string | undefined> {
-    const creds = endpoint.credentials;
+    const issued = endpoint.mirror || state.kind === 'none' ? undefined : await this.#options.issuedCredentials?.(this.registryKey, fresh);
+    const creds = issued ?? endpoint.credentials;
     if (creds?.token && !creds.username) return `Bearer ${creds.token}`;
     if (state.kind === 'none') return undefined;
     const bearer = state.challenges.find((c) => c.scheme === 'bearer');

@@ -16,3 +16,12 @@ export function requireBinary(name: keyof typeof INSTALL | string): string {
     throw new Error(`the tests need \`${name}\`, which is not installed: ${INSTALL[name] ?? `install ${name}`}`);
   }
 }
+
+/** A Python module of Debian's /usr/bin/python3 (which may not be the `python3` first on PATH). */
+export function requireDebianPython(module: string, debianPackage: string): void {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`the tests need the Python module \`${module}\` of /usr/bin/python3, which is not installed: apt-get install -y ${debianPackage}`);
+  }
+}

@@ -1,0 +1,62 @@
+// Amazon ECR credentials: AWS keys (temporary ones from STS for Ferry's own OIDC token, or static keys),
+// then ECR's GetAuthorizationToken, SigV4-signed with aws4fetch (made for Workers and fetch), whose
+// answer is the registry's Basic credentials ("AWS" and a 12-hour password).
+
+import { AwsClient } from 'aws4fetch';
+import type { AwsAuth } from '../../config.js';
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { mintToken } from '../../identity.js';
+import type { IssuedCredentials } from './credentials.js';
+
+interface AwsKeys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+// What a cloud said when it refused, bounded and without anything that looks like a credential.
+function refusal(step: string, registryKey: string, status: number, text: string): AppError {
+  const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? /"__type"\s*:\s*"(?:[^"#]*#)?([^"]{1,64})"/.exec(text)?.[1];
+  const message = (/<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1] ?? /"message"\s*:\s*"([^"]{1,300})"/i.exec(text)?.[1] ?? '').replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '<token>');
+  return new AppError('UPSTREAM_UNAUTHORIZED', `${registryKey}: ${step} refused (${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''})`);
+}
+
+async function assumeRole(deps: Deps, registryKey: string, aws: AwsAuth): Promise<AwsKeys> {
+  const identity = deps.config.identity!;
+  const token = await mintToken(identity, registryKey, aws.audience, deps.now());
+  const form = new URLSearchParams({ Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: aws.roleArn!, RoleSessionName: aws.sessionName, WebIdentityToken: token, DurationSeconds: '900' });
+  const step = 'AWS STS AssumeRoleWithWebIdentity';
+  const response = await deps.fetch(aws.endpoints.sts, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/xml' }, body: form.toString() });
+  const text = await response.text();
+  if (!response.ok) throw refusal(step, registryKey, response.status, text);
+  const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(text)?.[1];
+  const [accessKeyId, secretAccessKey, sessionToken] = [field('AccessKeyId'), field('SecretAccessKey'), field('SessionToken')];
+  if (!accessKeyId || !secretAccessKey || !sessionToken) throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without credentials`);
+  return { accessKeyId, secretAccessKey, sessionToken };
+}
+
+/** ECR's registry credentials for this entry, with when they stop working. */
+export async function ecrCredentials(deps: Deps, registryKey: string, aws: AwsAuth): Promise<IssuedCredentials> {
+  const keys = aws.keys ?? (await assumeRole(deps, registryKey, aws));
+  const client = new AwsClient({ ...keys, service: 'ecr', region: aws.region, retries: 0 });
+  const signed = await client.sign(aws.endpoints.ecr, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken' },
+    body: '{}',
+  });
+  const step = 'AWS ECR GetAuthorizationToken';
+  const response = await deps.fetch(signed.url, { method: signed.method, headers: signed.headers, body: await signed.text() });
+  const text = await response.text();
+  if (!response.ok) throw refusal(step, registryKey, response.status, text);
+  let data: { authorizationToken?: string; expiresAt?: number } | undefined;
+  try {
+    data = (JSON.parse(text) as { authorizationData?: { authorizationToken?: string; expiresAt?: number }[] }).authorizationData?.[0];
+  } catch {
+    data = undefined;
+  }
+  const decoded = data?.authorizationToken ? atob(data.authorizationToken) : '';
+  const colon = decoded.indexOf(':');
+  if (colon < 1 || typeof data?.expiresAt !== 'number') throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
+  return { credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }, expiresAt: data.expiresAt * 1000 };
+}

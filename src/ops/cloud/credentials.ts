@@ -1,0 +1,34 @@
+// Registry credentials that a cloud hands out for a while: fetched when first needed, shared by every
+// copy of this isolate, renewed a little before they expire or at once when the registry refuses them
+// (a revoked token), one fetch at a time per registry.
+
+import type { Credentials, FerryConfig } from '../../config.js';
+import type { Deps } from '../../deps.js';
+import { ecrCredentials } from './aws.js';
+
+export interface IssuedCredentials {
+  credentials: Credentials;
+  /** Epoch ms after which they no longer work. */
+  expiresAt: number;
+}
+
+// Renewed this long before they expire, so no request starts with credentials about to die.
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+const held = new WeakMap<FerryConfig, Map<string, { current?: IssuedCredentials; pending?: Promise<IssuedCredentials> }>>();
+
+/** The credentials of a registry entry whose auth comes from a cloud; undefined for any other entry. */
+export async function cloudCredentials(deps: Deps, registryKey: string, renew: boolean): Promise<Credentials | undefined> {
+  const cloud = deps.config.registries.get(registryKey)?.cloud;
+  if (!cloud) return undefined;
+  let cache = held.get(deps.config);
+  if (!cache) held.set(deps.config, (cache = new Map()));
+  let entry = cache.get(registryKey);
+  if (!entry) cache.set(registryKey, (entry = {}));
+  const fresh = entry.current && !renew && deps.now() < entry.current.expiresAt - RENEW_BEFORE_MS;
+  if (fresh) return entry.current!.credentials;
+  const slot = entry;
+  slot.pending ??= ecrCredentials(deps, registryKey, cloud).finally(() => (slot.pending = undefined));
+  slot.current = await slot.pending;
+  return slot.current.credentials;
+}

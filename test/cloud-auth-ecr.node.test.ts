@@ -1,0 +1,124 @@
+// Amazon ECR with no stored secret: Ferry is its own OIDC identity (discovery and JWKS at its public
+// URL); STS takes its short-lived token for a role's temporary keys, and ECR's GetAuthorizationToken,
+// SigV4-signed with them, gives the registry credentials. The fake STS verifies the token against
+// Ferry's published keys; the fake ECR recomputes the signature with botocore; the registry is a real
+// docker-registry behind htpasswd. Static access keys are the fallback. Clock injected for renewal.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { runCopy, uniqueRepository } from './support/copying.js';
+import { startFakeAws, type FakeAws } from './support/fake-aws.js';
+import { freePort } from './support/ports.js';
+import { startRegistry, type RunningRegistry } from './support/registries.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const V2S2 = fixture.skopeo.anonymous.v2s2!;
+const ROLE = 'arn:aws:iam::123456789012:role/ferry-push';
+const PASSWORD = `ecr-${crypto.randomUUID()}`;
+
+let dir: string;
+let registry: RunningRegistry;
+let ecrHost: string;
+let privateKeyPem: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ferry-ecr-'));
+  registry = await startRegistry(dir, 'ecr', join(dir, 'storage'), { kind: 'htpasswd', users: { AWS: PASSWORD } });
+  ecrHost = `127.0.0.1:${registry.port}`;
+  const pair = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
+  privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
+}, 60_000);
+
+afterAll(async () => {
+  await registry?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Ferry served on a port (the fake STS fetches its JWKS), and the fake AWS trusting it. */
+async function setup(aws: (fake: FakeAws) => Record<string, unknown>, trust: { roleArn?: string; subject?: string } = {}) {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  let offset = 0;
+  const clock = () => Date.now() + offset;
+  const fake = await startFakeAws({
+    issuer: publicUrl,
+    jwksUrl: `${publicUrl}/.well-known/jwks.json`,
+    roleArn: trust.roleArn ?? ROLE,
+    subject: trust.subject ?? `registry:${ecrHost}`,
+    registry: { username: 'AWS', password: PASSWORD },
+    staticKeys: { accessKeyId: 'AKIASTATICTESTKEY001', secretAccessKey: 'static-secret-for-the-fallback-0001' },
+    now: clock,
+  });
+  const service = makeService(
+    {
+      registries: { [source]: { insecure: true }, [ecrHost]: { insecure: true, credentials: { aws: { region: 'us-east-1', endpoints: { sts: fake.stsUrl, ecr: fake.ecrUrl }, ...aws(fake) } } } },
+      identity: { publicUrl, keys: [{ kid: 'ferry-1', privateKey: { secret: 'FERRY_IDENTITY_KEY' } }] },
+      callers: { anonymous: true },
+    },
+    { secrets: { FERRY_IDENTITY_KEY: privateKeyPem, AWS_ACCESS_KEY_ID: 'AKIASTATICTESTKEY001', AWS_SECRET_ACCESS_KEY: 'static-secret-for-the-fallback-0001' } },
+  );
+  service.deps.now = clock;
+  const server = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port });
+  await new Promise((r) => setTimeout(r, 50));
+  expect((server.address() as AddressInfo).port).toBe(port);
+  const copy = async (tag: string) => {
+    const target = `${ecrHost}/${uniqueRepository('ecr/app')}:${tag}`;
+    return { ...(await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')), target };
+  };
+  return { fake, service, copy, advance: (ms: number) => (offset += ms), close: async () => (server.close(), await fake.close()) };
+}
+
+async function pulledRaw(reference: string): Promise<string> {
+  const [repository, tag] = reference.slice(ecrHost.length + 1).split(':');
+  const res = await fetch(`http://${ecrHost}/v2/${repository}/manifests/${tag}`, { headers: { authorization: `Basic ${btoa(`AWS:${PASSWORD}`)}`, accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  return Buffer.from(await res.arrayBuffer()).toString('base64');
+}
+
+it('a copy into ECR through federation completes byte-exact; credentials are reused, then renewed near expiry', async () => {
+  const s = await setup(() => ({ roleArn: ROLE }));
+  try {
+    const first = await s.copy('v1');
+    expect(first.status, JSON.stringify(first.final)).toBe(200);
+    expect(await pulledRaw(first.target)).toBe(V2S2.raw);
+    expect(s.fake.calls).toMatchObject({ sts: 1, ecr: 1, refused: [] });
+    expect((await s.copy('v2')).status).toBe(200);
+    expect(s.fake.calls).toMatchObject({ sts: 1, ecr: 1 });
+    s.advance(12 * 3600_000 - 60_000); // within five minutes of ECR's 12 hours
+    expect((await s.copy('v3')).status).toBe(200);
+    expect(s.fake.calls).toMatchObject({ sts: 2, ecr: 2, refused: [] });
+  } finally {
+    await s.close();
+  }
+});
+
+it('static access keys are the fallback: no STS call', async () => {
+  const s = await setup(() => ({ accessKeyId: { secret: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: { secret: 'AWS_SECRET_ACCESS_KEY' } }));
+  try {
+    expect((await s.copy('v1')).status).toBe(200);
+    expect(s.fake.calls).toMatchObject({ sts: 0, ecr: 1, refused: [] });
+  } finally {
+    await s.close();
+  }
+});
+
+it('a refused federation is UPSTREAM_UNAUTHORIZED naming the step, with no token or secret in the answer or the log', async () => {
+  const s = await setup(() => ({ roleArn: ROLE }), { subject: 'registry:some-other-entry' });
+  try {
+    const refused = await s.copy('v1');
+    expect([refused.status, refused.final.code]).toEqual([502, 'UPSTREAM_UNAUTHORIZED']);
+    expect(refused.final.detail).toContain(`${ecrHost}: AWS STS AssumeRoleWithWebIdentity refused (403 AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity)`);
+    const said = JSON.stringify(refused.final) + s.service.logs.join('\n');
+    expect(said).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // no JWT
+    expect(said).not.toContain(privateKeyPem.slice(40, 80));
+    expect(s.fake.calls.refused).toEqual(['sts: trust policy']);
+  } finally {
+    await s.close();
+  }
+});
