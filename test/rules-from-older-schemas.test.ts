@@ -5,7 +5,7 @@
 import { expect, inject, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { stateKeys } from '../src/state/records.js';
-import { runCopy, uniqueRepository } from './support/copying.js';
+import { runCopy, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
@@ -32,8 +32,12 @@ it('a verify policy is checked where it is written: unset secrets, bad identity 
   expect(refused({ signers: [{ kind: 'cosign-key', publicKey: 'not a key' }] })).toThrowError(expect.objectContaining({ message: expect.stringContaining('verify.signers[0].publicKey: expected a PEM "PUBLIC KEY" block') }));
 });
 
-it('rules stored before the change fail closed and are listed as invalid', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } }, callers: { anonymous: true } });
+it('rules stored before the change fail closed and are listed as invalid; a webhook they match gets a failed job saying why', async () => {
+  const SECRET = 'older-schema-receiver-secret-3c1d';
+  const service = makeService(
+    { registries: { [source]: { insecure: true }, [registry]: { insecure: true } }, callers: { anonymous: true }, webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } } },
+    { jobs: true },
+  );
   const staging = uniqueRepository('staging/old');
   expect((await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${staging}:1.0.0` }, 'application/json')).status).toBe(200);
   const stored = { name: 'unsigned', ...rule({}), mutable: false, monotonic: false, copyReferrers: false, requireSignature: true };
@@ -47,4 +51,11 @@ it('rules stored before the change fail closed and are listed as invalid', async
     const body = (await res.json()) as { code: string; detail: string };
     expect([res.status, body.code], body.detail).toEqual([422, 'RULE_INVALID']);
   }
+  const digest = fixture.skopeo.anonymous.v2s2!.digest;
+  const event = { events: [{ id: `event-${crypto.randomUUID()}`, action: 'push', target: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest, repository: staging, tag: '1.0.0' } }] };
+  const notified = await service.app.request('/v1/webhooks/staging', { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' }, body: JSON.stringify(event) });
+  expect(notified.status).toBe(202);
+  const { jobs } = (await notified.json()) as { jobs: string[] };
+  expect(jobs).toHaveLength(2);
+  for (const id of jobs) expect(await waitForJob(service, id)).toMatchObject({ state: 'failed', error: { code: 'RULE_INVALID' } });
 });

@@ -41,8 +41,6 @@ export interface PromotionPlan {
 
 export function tagAllowed(rule: PromotionRule, tag: string): boolean {
   const { regex, semver, exact } = rule.source.tags;
-  // A rule stored before `match` became `regex` fails closed: it promotes nothing until rewritten.
-  if ('match' in rule.source.tags) return false;
   if (exact !== undefined && tag !== exact) return false;
   if (regex !== undefined && !compilePattern(regex).found(tag)) return false;
   if (semver !== undefined) {

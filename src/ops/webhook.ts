@@ -8,6 +8,7 @@ import { isValidDigest, isValidTag, parseRepositoryName } from '../reference.js'
 import type { WebhookReceiver } from '../webhooks.js';
 import { createPromotionJobOnce, type JobRecord } from './jobs.js';
 import { tagAllowed } from './promote.js';
+import { staleRuleProblem } from '../rules.js';
 import { listRules } from './rules-store.js';
 
 const MANIFEST_TYPES = new Set([
@@ -175,7 +176,8 @@ export async function startPromotions(deps: Deps, receiver: WebhookReceiver, eve
     }
     const repository = `${name.registry}/${name.repository}`;
     for (const rule of rules) {
-      if (!repositoryGlob(rule.source.repository).test(repository) || !tagAllowed(rule, event.tag)) continue;
+      // A rule stored under an older schema still gets its job, which fails RULE_INVALID where operators look.
+      if (!repositoryGlob(rule.source.repository).test(repository) || (!staleRuleProblem(rule) && !tagAllowed(rule, event.tag))) continue;
       // The job id comes from the receiver, event and rule, and the state store creates a job id once: a
       // redelivery (here or anywhere else, at once or days later while the job is kept) finds the same job
       // and leaves it as it is.
