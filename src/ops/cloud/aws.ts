@@ -30,7 +30,11 @@ async function assumeRole(deps: Deps, registryKey: string, aws: AwsAuth): Promis
   const response = await deps.fetch(aws.endpoints.sts, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/xml' }, body: form.toString() });
   const text = await response.text();
   if (!response.ok) throw refusal(step, registryKey, response.status, text);
-  const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(text)?.[1];
+  const field = (name: string) => {
+    const start = text.indexOf(`<${name}>`);
+    const end = text.indexOf(`</${name}>`, start);
+    return start === -1 || end === -1 ? undefined : text.slice(start + name.length + 2, end) || undefined;
+  };
   const [accessKeyId, secretAccessKey, sessionToken] = [field('AccessKeyId'), field('SecretAccessKey'), field('SessionToken')];
   if (!accessKeyId || !secretAccessKey || !sessionToken) throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without credentials`);
   return { accessKeyId, secretAccessKey, sessionToken };
