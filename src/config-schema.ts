@@ -48,6 +48,27 @@ const AwsSchema = z
   .refine((a) => (a.roleArn !== undefined) !== (a.accessKeyId !== undefined || a.secretAccessKey !== undefined), 'give roleArn (federation) or accessKeyId and secretAccessKey, not both')
   .refine((a) => (a.accessKeyId === undefined) === (a.secretAccessKey === undefined), 'accessKeyId and secretAccessKey go together');
 
+/**
+ * Google Artifact Registry / GCR: an OAuth access token (user "oauth2accesstoken"), from Workload
+ * Identity Federation with Ferry's own token (no stored secret), or from a service-account key.
+ */
+const GoogleSchema = z
+  .strictObject({
+    /** "projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>". */
+    workloadIdentityProvider: z
+      .string()
+      .regex(/^projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]{4,32}\/providers\/[a-z0-9-]{4,32}$/, 'expected "projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>"')
+      .optional(),
+    /** The service account to impersonate with the federated token (its e-mail). */
+    serviceAccount: z.string().regex(/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/, 'expected a service account e-mail (…@….iam.gserviceaccount.com)').optional(),
+    /** The audience the provider expects (default: https://iam.googleapis.com/<provider>). */
+    audience: z.string().min(1).optional(),
+    /** A service-account key (its JSON file): the fallback where no federation is set up. */
+    serviceAccountKey: SecretValueSchema.optional(),
+    endpoints: z.strictObject({ sts: HttpUrl.optional(), iamCredentials: HttpUrl.optional(), oauth2: HttpUrl.optional() }).optional(),
+  })
+  .refine((g) => (g.workloadIdentityProvider !== undefined) !== (g.serviceAccountKey !== undefined), 'give workloadIdentityProvider (federation) or serviceAccountKey, not both');
+
 const RegistrySchema = z.strictObject({
   insecure: z.boolean().optional(),
   credentials: z
@@ -57,6 +78,7 @@ const RegistrySchema = z.strictObject({
       token: SecretValueSchema.optional(),
       identityToken: SecretValueSchema.optional(),
       aws: AwsSchema.optional(),
+      google: GoogleSchema.optional(),
     })
     .optional(),
   mirrors: z.array(HttpUrl).optional(),

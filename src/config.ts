@@ -38,7 +38,18 @@ export interface RegistryConfig {
   cloud?: CloudAuth;
 }
 
-export type CloudAuth = AwsAuth;
+export type CloudAuth = AwsAuth | GoogleAuth;
+
+export interface GoogleAuth {
+  kind: 'google';
+  /** Federation: Ferry's token exchanged at Google's STS (and, with serviceAccount, impersonation). */
+  workloadIdentityProvider?: string;
+  serviceAccount?: string;
+  audience: string;
+  /** A service-account key instead: its e-mail and PEM key (the JWT-bearer grant). */
+  key?: { clientEmail: string; privateKey: string };
+  endpoints: { sts: string; iamCredentials: string; oauth2: string };
+}
 
 export interface AwsAuth {
   kind: 'aws';
@@ -173,10 +184,15 @@ function buildRegistry(host: string, value: NonNullable<ConfigDocument['registri
     }
     if (raw.password !== undefined && raw.username === undefined) problems.add(`${where}.credentials`, 'password needs a username');
     const stored = raw.password !== undefined || raw.token !== undefined || raw.identityToken !== undefined;
-    if (!stored && !raw.aws) problems.add(`${where}.credentials`, 'give password, token, identityToken or aws');
-    if (stored && raw.aws) problems.add(`${where}.credentials.aws`, 'a registry takes stored credentials or aws, not both');
+    const clouds = (['aws', 'google'] as const).filter((k) => raw[k] !== undefined);
+    if (!stored && !clouds.length) problems.add(`${where}.credentials`, 'give password, token, identityToken, aws or google');
+    if ((stored && clouds.length) || clouds.length > 1) problems.add(`${where}.credentials.${clouds.at(-1)}`, 'a registry takes one kind of credentials: stored ones, aws or google');
   }
-  const cloud = raw?.aws ? buildAws(raw.aws, `${where}.credentials.aws`, value.insecure === true, problems) : undefined;
+  const cloud = raw?.aws
+    ? buildAws(raw.aws, `${where}.credentials.aws`, value.insecure === true, problems)
+    : raw?.google
+      ? buildGoogle(raw.google, `${where}.credentials.google`, value.insecure === true, problems)
+      : undefined;
   if (cloud) credentials = undefined;
   return {
     host: normalizeRegistryHost(host),
@@ -191,13 +207,47 @@ function buildRegistry(host: string, value: NonNullable<ConfigDocument['registri
   };
 }
 
+type GoogleDocument = NonNullable<NonNullable<NonNullable<ConfigDocument['registries']>[string]['credentials']>['google']>;
+
+function checkEndpoints(endpoints: Record<string, string>, where: string, insecure: boolean, problems: ConfigProblems): void {
+  for (const [name, url] of Object.entries(endpoints)) {
+    if (new URL(url).protocol !== 'https:' && !insecure) problems.add(`${where}.endpoints.${name}`, 'expected https (plain http only for a registry marked insecure)');
+  }
+}
+
+function buildGoogle(google: GoogleDocument, where: string, insecure: boolean, problems: ConfigProblems): GoogleAuth {
+  const endpoints = {
+    sts: google.endpoints?.sts ?? 'https://sts.googleapis.com/v1/token',
+    iamCredentials: google.endpoints?.iamCredentials ?? 'https://iamcredentials.googleapis.com/v1/',
+    oauth2: google.endpoints?.oauth2 ?? 'https://oauth2.googleapis.com/token',
+  };
+  checkEndpoints(endpoints, where, insecure, problems);
+  let key: GoogleAuth['key'];
+  if (google.serviceAccountKey !== undefined) {
+    const text = problems.secret(`${where}.serviceAccountKey`, google.serviceAccountKey);
+    try {
+      const parsed = text ? (JSON.parse(text) as { client_email?: unknown; private_key?: unknown }) : {};
+      if (text && (typeof parsed.client_email !== 'string' || typeof parsed.private_key !== 'string')) throw new Error('fields');
+      if (text) key = { clientEmail: parsed.client_email as string, privateKey: parsed.private_key as string };
+    } catch {
+      problems.add(`${where}.serviceAccountKey`, 'expected a service-account key file (JSON with client_email and private_key)');
+    }
+  }
+  return {
+    kind: 'google',
+    ...(google.workloadIdentityProvider ? { workloadIdentityProvider: google.workloadIdentityProvider } : {}),
+    ...(google.serviceAccount ? { serviceAccount: google.serviceAccount } : {}),
+    audience: google.audience ?? `https://iam.googleapis.com/${google.workloadIdentityProvider ?? ''}`,
+    ...(key ? { key } : {}),
+    endpoints,
+  };
+}
+
 type AwsDocument = NonNullable<NonNullable<NonNullable<ConfigDocument['registries']>[string]['credentials']>['aws']>;
 
 function buildAws(aws: AwsDocument, where: string, insecure: boolean, problems: ConfigProblems): AwsAuth {
   const endpoints = { sts: aws.endpoints?.sts ?? `https://sts.${aws.region}.amazonaws.com/`, ecr: aws.endpoints?.ecr ?? `https://api.ecr.${aws.region}.amazonaws.com/` };
-  for (const [name, url] of Object.entries(endpoints)) {
-    if (new URL(url).protocol !== 'https:' && !insecure) problems.add(`${where}.endpoints.${name}`, 'expected https (plain http only for a registry marked insecure)');
-  }
+  checkEndpoints(endpoints, where, insecure, problems);
   const keys =
     aws.accessKeyId !== undefined && aws.secretAccessKey !== undefined
       ? {
@@ -245,7 +295,8 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
     registries.set(registry.host, registry);
   }
   for (const registry of registries.values()) {
-    if (registry.cloud?.roleArn && !doc.identity) problems.add(`${formatPath(['registries', registry.host])}.credentials.aws.roleArn`, 'federation needs Ferry\'s own identity: configure "identity" (publicUrl and keys)');
+    const federated = registry.cloud?.kind === 'aws' ? registry.cloud.roleArn && 'aws.roleArn' : registry.cloud?.kind === 'google' ? registry.cloud.workloadIdentityProvider && 'google.workloadIdentityProvider' : undefined;
+    if (federated && !doc.identity) problems.add(`${formatPath(['registries', registry.host])}.credentials.${federated}`, 'federation needs Ferry\'s own identity: configure "identity" (publicUrl and keys)');
   }
   const rules = (doc.promotion?.rules ?? []).map((r, i) => buildRule(r, `promotion.rules[${i}]`, problems));
   const names = new Set<string>();

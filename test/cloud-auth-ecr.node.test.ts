@@ -5,16 +5,13 @@
 // docker-registry behind htpasswd. Static access keys are the fallback. Clock injected for renewal.
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { runCopy, uniqueRepository } from './support/copying.js';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { freePort } from './support/ports.js';
+import { reservePublicUrl, rsaPrivateKeyPem, serveFerry } from './support/federation.js';
 import { startRegistry, type RunningRegistry } from './support/registries.js';
-import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -31,9 +28,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-ecr-'));
   registry = await startRegistry(dir, 'ecr', join(dir, 'storage'), { kind: 'htpasswd', users: { AWS: PASSWORD } });
   ecrHost = `127.0.0.1:${registry.port}`;
-  const pair = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
-  privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
+  privateKeyPem = await rsaPrivateKeyPem();
 }, 60_000);
 
 afterAll(async () => {
@@ -43,10 +38,8 @@ afterAll(async () => {
 
 /** Ferry served on a port (the fake STS fetches its JWKS), and the fake AWS trusting it. */
 async function setup(aws: (fake: FakeAws) => Record<string, unknown>, trust: { roleArn?: string; subject?: string } = {}) {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  let offset = 0;
-  const clock = () => Date.now() + offset;
+  const { port, publicUrl } = await reservePublicUrl();
+  let clock = () => Date.now();
   const fake = await startFakeAws({
     issuer: publicUrl,
     jwksUrl: `${publicUrl}/.well-known/jwks.json`,
@@ -54,25 +47,21 @@ async function setup(aws: (fake: FakeAws) => Record<string, unknown>, trust: { r
     subject: trust.subject ?? `registry:${ecrHost}`,
     registry: { username: 'AWS', password: PASSWORD },
     staticKeys: { accessKeyId: 'AKIASTATICTESTKEY001', secretAccessKey: 'static-secret-for-the-fallback-0001' },
-    now: clock,
+    now: () => clock(),
   });
-  const service = makeService(
-    {
-      registries: { [source]: { insecure: true }, [ecrHost]: { insecure: true, credentials: { aws: { region: 'us-east-1', endpoints: { sts: fake.stsUrl, ecr: fake.ecrUrl }, ...aws(fake) } } } },
-      identity: { publicUrl, keys: [{ kid: 'ferry-1', privateKey: { secret: 'FERRY_IDENTITY_KEY' } }] },
-      callers: { anonymous: true },
-    },
-    { secrets: { FERRY_IDENTITY_KEY: privateKeyPem, AWS_ACCESS_KEY_ID: 'AKIASTATICTESTKEY001', AWS_SECRET_ACCESS_KEY: 'static-secret-for-the-fallback-0001' } },
+  const ferry = await serveFerry(
+    port,
+    publicUrl,
+    { registries: { [source]: { insecure: true }, [ecrHost]: { insecure: true, credentials: { aws: { region: 'us-east-1', endpoints: { sts: fake.stsUrl, ecr: fake.ecrUrl }, ...aws(fake) } } } } },
+    { AWS_ACCESS_KEY_ID: 'AKIASTATICTESTKEY001', AWS_SECRET_ACCESS_KEY: 'static-secret-for-the-fallback-0001' },
+    privateKeyPem,
   );
-  service.deps.now = clock;
-  const server = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port });
-  await new Promise((r) => setTimeout(r, 50));
-  expect((server.address() as AddressInfo).port).toBe(port);
+  clock = ferry.clock;
   const copy = async (tag: string) => {
     const target = `${ecrHost}/${uniqueRepository('ecr/app')}:${tag}`;
-    return { ...(await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')), target };
+    return { ...(await runCopy(ferry.service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')), target };
   };
-  return { fake, service, copy, advance: (ms: number) => (offset += ms), close: async () => (server.close(), await fake.close()) };
+  return { fake, service: ferry.service, copy, advance: ferry.advance, close: async () => (ferry.close(), await fake.close()) };
 }
 
 async function pulledRaw(reference: string): Promise<string> {

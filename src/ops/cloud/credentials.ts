@@ -5,6 +5,7 @@
 import type { Credentials, FerryConfig } from '../../config.js';
 import type { Deps } from '../../deps.js';
 import { ecrCredentials } from './aws.js';
+import { googleCredentials } from './google.js';
 
 export interface IssuedCredentials {
   credentials: Credentials;
@@ -28,7 +29,7 @@ export async function cloudCredentials(deps: Deps, registryKey: string, renew: b
   const fresh = entry.current && !renew && deps.now() < entry.current.expiresAt - RENEW_BEFORE_MS;
   if (fresh) return entry.current!.credentials;
   const slot = entry;
-  slot.pending ??= ecrCredentials(deps, registryKey, cloud).finally(() => (slot.pending = undefined));
+  slot.pending ??= (cloud.kind === 'aws' ? ecrCredentials(deps, registryKey, cloud) : googleCredentials(deps, registryKey, cloud)).finally(() => (slot.pending = undefined));
   slot.current = await slot.pending;
   return slot.current.credentials;
 }
