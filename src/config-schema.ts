@@ -69,6 +69,22 @@ const GoogleSchema = z
   })
   .refine((g) => (g.workloadIdentityProvider !== undefined) !== (g.serviceAccountKey !== undefined), 'give workloadIdentityProvider (federation) or serviceAccountKey, not both');
 
+/**
+ * Azure Container Registry: an Entra ID access token (for Ferry's own token through a federated
+ * credential, or with a client secret) exchanged at the registry's /oauth2/exchange for ACR's refresh
+ * token, which the registry's token endpoint then trades for scoped access tokens.
+ */
+const AzureSchema = z.strictObject({
+  tenantId: z.string().regex(/^[0-9a-f-]{36}$|^[a-z0-9.-]+$/i, 'expected the Entra tenant id'),
+  /** The app registration (or managed identity) client id. */
+  clientId: z.string().min(1),
+  /** The fallback where no federated credential is set up. */
+  clientSecret: SecretValueSchema.optional(),
+  /** The audience the federated credential expects (default "api://AzureADTokenExchange"). */
+  audience: z.string().min(1).optional(),
+  endpoints: z.strictObject({ entra: HttpUrl.optional(), acrExchange: HttpUrl.optional() }).optional(),
+});
+
 const RegistrySchema = z.strictObject({
   insecure: z.boolean().optional(),
   credentials: z
@@ -79,6 +95,7 @@ const RegistrySchema = z.strictObject({
       identityToken: SecretValueSchema.optional(),
       aws: AwsSchema.optional(),
       google: GoogleSchema.optional(),
+      azure: AzureSchema.optional(),
     })
     .optional(),
   mirrors: z.array(HttpUrl).optional(),

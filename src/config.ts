@@ -38,7 +38,17 @@ export interface RegistryConfig {
   cloud?: CloudAuth;
 }
 
-export type CloudAuth = AwsAuth | GoogleAuth;
+export type CloudAuth = AwsAuth | GoogleAuth | AzureAuth;
+
+export interface AzureAuth {
+  kind: 'azure';
+  tenantId: string;
+  clientId: string;
+  /** Absent: federation with Ferry's own token (client assertion). */
+  clientSecret?: string;
+  audience: string;
+  endpoints: { entra: string; acrExchange: string };
+}
 
 export interface GoogleAuth {
   kind: 'google';
@@ -184,15 +194,17 @@ function buildRegistry(host: string, value: NonNullable<ConfigDocument['registri
     }
     if (raw.password !== undefined && raw.username === undefined) problems.add(`${where}.credentials`, 'password needs a username');
     const stored = raw.password !== undefined || raw.token !== undefined || raw.identityToken !== undefined;
-    const clouds = (['aws', 'google'] as const).filter((k) => raw[k] !== undefined);
-    if (!stored && !clouds.length) problems.add(`${where}.credentials`, 'give password, token, identityToken, aws or google');
-    if ((stored && clouds.length) || clouds.length > 1) problems.add(`${where}.credentials.${clouds.at(-1)}`, 'a registry takes one kind of credentials: stored ones, aws or google');
+    const clouds = (['aws', 'google', 'azure'] as const).filter((k) => raw[k] !== undefined);
+    if (!stored && !clouds.length) problems.add(`${where}.credentials`, 'give password, token, identityToken, aws, google or azure');
+    if ((stored && clouds.length) || clouds.length > 1) problems.add(`${where}.credentials.${clouds.at(-1)}`, 'a registry takes one kind of credentials: stored ones, aws, google or azure');
   }
   const cloud = raw?.aws
     ? buildAws(raw.aws, `${where}.credentials.aws`, value.insecure === true, problems)
     : raw?.google
       ? buildGoogle(raw.google, `${where}.credentials.google`, value.insecure === true, problems)
-      : undefined;
+      : raw?.azure
+        ? buildAzure(raw.azure, normalizeRegistryHost(host), `${where}.credentials.azure`, value.insecure === true, problems)
+        : undefined;
   if (cloud) credentials = undefined;
   return {
     host: normalizeRegistryHost(host),
@@ -239,6 +251,21 @@ function buildGoogle(google: GoogleDocument, where: string, insecure: boolean, p
     ...(google.serviceAccount ? { serviceAccount: google.serviceAccount } : {}),
     audience: google.audience ?? `https://iam.googleapis.com/${google.workloadIdentityProvider ?? ''}`,
     ...(key ? { key } : {}),
+    endpoints,
+  };
+}
+
+type AzureDocument = NonNullable<NonNullable<NonNullable<ConfigDocument['registries']>[string]['credentials']>['azure']>;
+
+function buildAzure(azure: AzureDocument, host: string, where: string, insecure: boolean, problems: ConfigProblems): AzureAuth {
+  const endpoints = { entra: azure.endpoints?.entra ?? 'https://login.microsoftonline.com/', acrExchange: azure.endpoints?.acrExchange ?? `https://${host}/oauth2/exchange` };
+  checkEndpoints(endpoints, where, insecure, problems);
+  return {
+    kind: 'azure',
+    tenantId: azure.tenantId,
+    clientId: azure.clientId,
+    ...(azure.clientSecret !== undefined ? { clientSecret: problems.secret(`${where}.clientSecret`, azure.clientSecret) } : {}),
+    audience: azure.audience ?? 'api://AzureADTokenExchange',
     endpoints,
   };
 }
@@ -295,7 +322,9 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
     registries.set(registry.host, registry);
   }
   for (const registry of registries.values()) {
-    const federated = registry.cloud?.kind === 'aws' ? registry.cloud.roleArn && 'aws.roleArn' : registry.cloud?.kind === 'google' ? registry.cloud.workloadIdentityProvider && 'google.workloadIdentityProvider' : undefined;
+    const cloud = registry.cloud;
+    const federated =
+      cloud?.kind === 'aws' ? cloud.roleArn && 'aws.roleArn' : cloud?.kind === 'google' ? cloud.workloadIdentityProvider && 'google.workloadIdentityProvider' : cloud?.kind === 'azure' ? !cloud.clientSecret && 'azure.clientId' : undefined;
     if (federated && !doc.identity) problems.add(`${formatPath(['registries', registry.host])}.credentials.${federated}`, 'federation needs Ferry\'s own identity: configure "identity" (publicUrl and keys)');
   }
   const rules = (doc.promotion?.rules ?? []).map((r, i) => buildRule(r, `promotion.rules[${i}]`, problems));

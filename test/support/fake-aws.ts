@@ -6,9 +6,10 @@
 // hands out the Basic credentials of a real docker-registry.
 
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { requestBody } from './request-body.js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { requireDebianPython } from './binaries.js';
 
@@ -40,15 +41,6 @@ export interface FakeAws {
 
 const SIGV4_CHECK = fileURLToPath(new URL('./sigv4-check.py', import.meta.url));
 
-function body(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function checkSignature(request: Record<string, unknown>): Promise<{ ok: boolean; expected: string; got: string }> {
   return new Promise((resolve, reject) => {
     const child = execFile('/usr/bin/python3', [SIGV4_CHECK], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
@@ -66,7 +58,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   const random = (n: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('base64url');
 
   const server: Server = createServer(async (req, res) => {
-    const raw = await body(req);
+    const raw = await requestBody(req);
     const fail = (status: number, why: string, payload: string, type = 'text/xml') => {
       calls.refused.push(why);
       res.writeHead(status, { 'content-type': type }).end(payload);

@@ -6,8 +6,9 @@
 // issuer the account, audience the token endpoint, at most an hour). It hands out the password of a
 // real docker-registry as the access token (user "oauth2accesstoken").
 
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestBody } from './request-body.js';
 import { createRemoteJWKSet, importSPKI, jwtVerify } from 'jose';
 
 export interface FakeGoogleOptions {
@@ -33,13 +34,6 @@ export interface FakeGoogle {
   close(): Promise<void>;
 }
 
-const body = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    let text = '';
-    req.on('data', (c) => (text += c));
-    req.on('end', () => resolve(text));
-  });
-
 export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeGoogle> {
   const now = options.now ?? (() => Date.now());
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
@@ -51,7 +45,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions): Promise<FakeG
   let base = '';
 
   const server: Server = createServer(async (req, res) => {
-    const text = await body(req);
+    const text = (await requestBody(req)).toString();
     const send = (status: number, payload: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     const refuse = (status: number, why: string, payload: unknown) => (calls.refused.push(why), send(status, payload));
     if (req.method === 'POST' && req.url === '/sts/v1/token') {

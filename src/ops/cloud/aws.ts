@@ -7,6 +7,7 @@ import type { AwsAuth } from '../../config.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { mintToken } from '../../identity.js';
+import { cloudRefusal } from './calls.js';
 import type { IssuedCredentials } from './credentials.js';
 
 interface AwsKeys {
@@ -15,11 +16,11 @@ interface AwsKeys {
   sessionToken?: string;
 }
 
-// What a cloud said when it refused, bounded and without anything that looks like a credential.
+// What AWS said when it refused: its error code and message (XML for STS, JSON for ECR).
 function refusal(step: string, registryKey: string, status: number, text: string): AppError {
   const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? /"__type"\s*:\s*"(?:[^"#]*#)?([^"]{1,64})"/.exec(text)?.[1];
-  const message = (/<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1] ?? /"message"\s*:\s*"([^"]{1,300})"/i.exec(text)?.[1] ?? '').replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '<token>');
-  return new AppError('UPSTREAM_UNAUTHORIZED', `${registryKey}: ${step} refused (${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''})`);
+  const message = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1] ?? /"message"\s*:\s*"([^"]{1,300})"/i.exec(text)?.[1] ?? '';
+  return cloudRefusal(step, registryKey, status, `${code ?? ''}${message ? `: ${message}` : ''}`);
 }
 
 async function assumeRole(deps: Deps, registryKey: string, aws: AwsAuth): Promise<AwsKeys> {

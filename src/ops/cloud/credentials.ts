@@ -2,9 +2,10 @@
 // copy of this isolate, renewed a little before they expire or at once when the registry refuses them
 // (a revoked token), one fetch at a time per registry.
 
-import type { Credentials, FerryConfig } from '../../config.js';
+import type { CloudAuth, Credentials, FerryConfig } from '../../config.js';
 import type { Deps } from '../../deps.js';
 import { ecrCredentials } from './aws.js';
+import { acrCredentials } from './azure.js';
 import { googleCredentials } from './google.js';
 
 export interface IssuedCredentials {
@@ -18,6 +19,12 @@ const RENEW_BEFORE_MS = 5 * 60_000;
 
 const held = new WeakMap<FerryConfig, Map<string, { current?: IssuedCredentials; pending?: Promise<IssuedCredentials> }>>();
 
+function issue(deps: Deps, registryKey: string, cloud: CloudAuth): Promise<IssuedCredentials> {
+  if (cloud.kind === 'aws') return ecrCredentials(deps, registryKey, cloud);
+  if (cloud.kind === 'google') return googleCredentials(deps, registryKey, cloud);
+  return acrCredentials(deps, registryKey, cloud);
+}
+
 /** The credentials of a registry entry whose auth comes from a cloud; undefined for any other entry. */
 export async function cloudCredentials(deps: Deps, registryKey: string, renew: boolean): Promise<Credentials | undefined> {
   const cloud = deps.config.registries.get(registryKey)?.cloud;
@@ -29,7 +36,7 @@ export async function cloudCredentials(deps: Deps, registryKey: string, renew: b
   const fresh = entry.current && !renew && deps.now() < entry.current.expiresAt - RENEW_BEFORE_MS;
   if (fresh) return entry.current!.credentials;
   const slot = entry;
-  slot.pending ??= (cloud.kind === 'aws' ? ecrCredentials(deps, registryKey, cloud) : googleCredentials(deps, registryKey, cloud)).finally(() => (slot.pending = undefined));
+  slot.pending ??= issue(deps, registryKey, cloud).finally(() => (slot.pending = undefined));
   slot.current = await slot.pending;
   return slot.current.credentials;
 }

@@ -9,35 +9,11 @@ import type { GoogleAuth } from '../../config.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { mintToken } from '../../identity.js';
+import { formBody, postForJson } from './calls.js';
 import type { IssuedCredentials } from './credentials.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const USERNAME = 'oauth2accesstoken';
-
-function refused(step: string, registryKey: string, status: number, text: string): AppError {
-  let said = '';
-  try {
-    const body = JSON.parse(text) as { error?: string | { status?: string; message?: string }; error_description?: string };
-    said = typeof body.error === 'string' ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : `${body.error?.status ?? ''}${body.error?.message ? `: ${body.error.message}` : ''}`;
-  } catch {
-    said = '';
-  }
-  said = said.slice(0, 300).replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '<token>');
-  return new AppError('UPSTREAM_UNAUTHORIZED', `${registryKey}: ${step} refused (${status}${said ? ` ${said}` : ''})`);
-}
-
-async function post(deps: Deps, step: string, registryKey: string, url: string, init: RequestInit): Promise<Record<string, unknown>> {
-  const response = await deps.fetch(url, { method: 'POST', ...init });
-  const text = await response.text();
-  if (!response.ok) throw refused(step, registryKey, response.status, text);
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} did not answer JSON`);
-  }
-}
-
-const form = (fields: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
 
 export async function googleCredentials(deps: Deps, registryKey: string, google: GoogleAuth): Promise<IssuedCredentials> {
   const now = deps.now();
@@ -55,17 +31,17 @@ export async function googleCredentials(deps: Deps, registryKey: string, google:
       .setIssuedAt(seconds)
       .setExpirationTime(seconds + 3600)
       .sign(key);
-    const answer = await post(deps, step, registryKey, google.endpoints.oauth2, form({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }));
+    const answer = await postForJson(deps, step, registryKey, google.endpoints.oauth2, formBody({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }));
     return issued(registryKey, step, answer.access_token, typeof answer.expires_in === 'number' ? now + answer.expires_in * 1000 : undefined);
   }
   const step = 'Google STS token exchange';
   const subjectToken = await mintToken(deps.config.identity!, registryKey, google.audience, now);
-  const exchanged = await post(
+  const exchanged = await postForJson(
     deps,
     step,
     registryKey,
     google.endpoints.sts,
-    form({
+    formBody({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       audience: `//iam.googleapis.com/${google.workloadIdentityProvider!}`,
       scope: SCOPE,
@@ -78,7 +54,7 @@ export async function googleCredentials(deps: Deps, registryKey: string, google:
   const impersonation = 'Google IAM Credentials generateAccessToken';
   if (typeof exchanged.access_token !== 'string') throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
   const url = new URL(`projects/-/serviceAccounts/${encodeURIComponent(google.serviceAccount)}:generateAccessToken`, google.endpoints.iamCredentials);
-  const answer = await post(deps, impersonation, registryKey, url.toString(), {
+  const answer = await postForJson(deps, impersonation, registryKey, url.toString(), {
     headers: { authorization: `Bearer ${exchanged.access_token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ scope: [SCOPE], lifetime: '3600s' }),
   });
