@@ -50,3 +50,18 @@ it('without a job runner a streamed copy promises no job, and runs to its end', 
   const events = new TextDecoder().decode(await answer.arrayBuffer()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
   expect(events.at(-1)).toMatchObject({ type: 'done', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
 });
+
+it('the promised job id resolves whatever happens: a streamed copy that ends in its request is recorded there, done or failed', async () => {
+  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } }, { jobs: true });
+  const stream = async (body: unknown) => {
+    const answer = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify(body) });
+    const id = answer.headers.get('ferry-job')!.split('/').at(-1)!;
+    await answer.text();
+    const res = await service.app.request(`/v1/jobs/${id}`);
+    return { status: res.status, job: (await res.json()) as any };
+  };
+  const done = await stream({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('promised/done')}:v1` });
+  expect(done).toMatchObject({ status: 200, job: { state: 'done', reason: 'ran in its request', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } } });
+  const failed = await stream({ source: `${source}/ferry-test/no-such-image:v1`, target: `${target}/${uniqueRepository('promised/failed')}:v1` });
+  expect(failed).toMatchObject({ status: 200, job: { state: 'failed', error: { code: 'NOT_FOUND' } } });
+});

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditCopy } from '../ops/audit.js';
-import { createCopyJob, handOverCopy, type JobRecord } from '../ops/jobs.js';
+import { createCopyJob, handOverCopy, recordCopyOutcome, type JobRecord } from '../ops/jobs.js';
 import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy-events.js';
 import { OverBudget, SyncAccount, type PlanCost } from '../ops/copy-budget.js';
 import { copiesManyTags, copyImage, copySubjects, selectTags, type CopyRequest, type ManyCopyResult } from '../ops/copy.js';
@@ -96,16 +96,22 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     const options = { ...(selectedTags ? { selectedTags } : {}), admit: (cost: PlanCost) => account.admit(cost), signal: stop.signal, readable: readableBy(deps.config.callers, caller) };
     const clientGone = () => void handOver(DISCONNECTED).catch((error: unknown) => deps.log.error('copy: could not hand over to a job', { id: jobId, error: error instanceof Error ? error.message : 'unknown' }));
     if (canHandOver) c.req.raw.signal?.addEventListener('abort', clientGone);
+    // A streamed copy's client was told the job id at once: whatever the outcome, it can be found there.
+    const promised = canHandOver && format !== 'json';
+    const remember = (outcome: Pick<JobRecord, 'result' | 'error'>) =>
+      promised ? recordCopyOutcome(deps, request, owner, jobId, outcome).catch((error: unknown) => deps.log.warn('copy: could not record its outcome', { id: jobId, error: error instanceof Error ? error.message : 'unknown' })) : undefined;
     // Settles the copy: audited as done or failed, unless its rest was handed to a job (audited so there).
     const settle = async (reporter: CopyReporter): Promise<{ result: CopyResult | ManyCopyResult } | { job: JobRecord; reason: string }> => {
       try {
         const result = await copyImage(deps, request, reporter, options);
         await auditCopy(deps, caller.id, request, { results: 'results' in result ? result.results : [result] });
+        await remember({ result });
         return { result };
       } catch (error) {
         if (error instanceof OverBudget) return { job: await handOver(error.reason), reason: error.reason };
         if (handedOver) return { job: await handedOver, reason: DISCONNECTED };
         await auditCopy(deps, caller.id, request, { error: { code: isAppError(error) ? error.code : 'INTERNAL' } });
+        await remember({ error: { code: isAppError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : 'unknown' } });
         throw error;
       } finally {
         c.req.raw.signal?.removeEventListener('abort', clientGone);

@@ -107,6 +107,17 @@ export async function createCopyJob(deps: Deps, request: CopyRequest, owner: Job
 }
 
 /**
+ * A streamed copy that ended in its request, recorded under the id its client was told at once: a client
+ * that went away before the last event (however late that was noticed, if at all) finds the outcome there.
+ */
+export async function recordCopyOutcome(deps: Deps, request: CopyRequest, owner: JobOwner, id: string, outcome: Pick<JobRecord, 'result' | 'error'>): Promise<void> {
+  const { wait: _wait, ...copy } = request;
+  const { source, target } = copySubjects(copy);
+  const fields = { id, kind: 'copy' as const, request: copy, caller: owner.id, readScope: owner.readScope, repositories: [source, target], reason: 'ran in its request', runs: 1 };
+  await createJobRecord(deps, { ...newJob(deps, fields), state: outcome.error ? 'failed' : 'done', ...outcome });
+}
+
+/**
  * A synchronous copy that cannot finish in its request (its plan is over budget, its client went away)
  * goes on as a job: created under `id`, queued, and audited as handed over. What the copy did so far
  * stays; the job finds it at the target and does the rest.

@@ -155,14 +155,26 @@ export class RegistryClient {
   /** PUT a manifest's bytes as they are, under a digest or a tag. */
   async putManifest(repository: string, reference: string, bytes: Uint8Array, mediaType: string): Promise<string> {
     const what = `push of manifest ${this.registryKey}/${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
-    const response = await this.transport.request(this.transport.primaryEndpoint(), {
-      method: 'PUT',
-      path: manifestPath(repository, reference),
-      scopes: [pushScope(repository)],
-      headers: { 'content-type': mediaType },
-      body: bytes as Uint8Array<ArrayBuffer>,
-      idempotent: true, // the same bytes under the same name: repeating it is harmless
-    });
+    const put = () =>
+      this.transport.request(this.transport.primaryEndpoint(), {
+        method: 'PUT',
+        path: manifestPath(repository, reference),
+        scopes: [pushScope(repository)],
+        headers: { 'content-type': mediaType },
+        body: bytes as Uint8Array<ArrayBuffer>,
+        idempotent: true, // the same bytes under the same name: repeating it is harmless
+      });
+    let response = await put();
+    // Two pushes of the same manifest at once (parallel batches whose tags share it) can make
+    // distribution's storage answer DIGEST_INVALID for bytes that do match: it read the other writer's
+    // half-written copy. Bytes we checked ourselves get one more try.
+    if (response.status === 400 && isDigest(reference) && (await computeDigest(bytes)) === reference) {
+      const text = await response.clone().text();
+      if (text.includes('DIGEST_INVALID')) {
+        await discardBody(response);
+        response = await put();
+      }
+    }
     if (response.status !== 201 && response.status !== 200) throw await upstreamError(response, what);
     await discardBody(response);
     return response.headers.get('docker-content-digest') ?? (await computeDigest(bytes));
