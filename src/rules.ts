@@ -6,7 +6,7 @@ import type { ConfigDocument, SignerSchema, VerifySchema } from './config-schema
 import type { z } from 'zod';
 import { compilePattern, MATCH_RENAMED, PatternError } from './patterns.js';
 import { REQUIRE_SIGNATURE_REPLACED } from './config-schema.js';
-import { pemBlocks } from './signatures/encoding.js';
+import { pemBlocks } from './encoding.js';
 
 export interface TagFilter {
   /** An unanchored search (src/patterns.ts); a stored rule that still says `match` promotes nothing. */

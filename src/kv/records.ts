@@ -1,6 +1,7 @@
 // The only file that spells KV keys and the shapes of the records stored under them.
 
 import { getJson, putJson, type KvStore } from './store.js';
+import { fromBase64, toBase64 } from '../encoding.js';
 
 const PREFIX = 'v1';
 
@@ -98,18 +99,4 @@ export async function getJwks(kv: KvStore, issuerId: string): Promise<JwksRecord
 
 export async function putJwks(kv: KvStore, issuerId: string, record: JwksRecord): Promise<void> {
   await putJson(kv, recordKeys.jwks(issuerId), record, { ttlSeconds: JWKS_TTL_SECONDS });
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  // Chunked: String.fromCharCode with millions of arguments overflows the stack.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }

@@ -10,7 +10,7 @@ import { parseManifest, type Descriptor } from '../registry/manifest.js';
 import type { PromotionRule, SignerPolicy, VerifyPolicy } from '../rules.js';
 import type { Attempt, Found, SignatureOutcome } from '../signatures/found.js';
 import { CertificateError, parseCertificatesPem } from '../signatures/certificates.js';
-import { EncodingError } from '../signatures/encoding.js';
+import { EncodingError } from '../encoding.js';
 import { parsePublicKeyPem, KeyError } from '../signatures/public-keys.js';
 import { parseTrustedRoot, TrustedRootError } from '../signatures/trusted-root.js';
 import { compilePattern } from '../patterns.js';

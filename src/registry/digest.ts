@@ -1,13 +1,10 @@
 // Content digests: computing and checking "sha256:<hex>" over bytes.
 
+import { toHex } from '../encoding.js';
 import { AppError } from '../errors.js';
 import { Sha256 } from './sha256.js';
 
 const ALGORITHMS: Record<string, string> = { sha256: 'SHA-256', sha512: 'SHA-512' };
-
-function toHex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export async function computeDigest(bytes: Uint8Array, algorithm = 'sha256'): Promise<string> {
   const name = ALGORITHMS[algorithm];

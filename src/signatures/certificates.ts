@@ -6,7 +6,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicConstraints, Certificate, ExtendedKeyUsage, SubjectAlternativeName } from '@peculiar/asn1-x509';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { childrenOf, content, readTlv, slice } from './der.js';
-import { equalBytes, pemBlocks } from './encoding.js';
+import { equalBytes, pemBlocks } from '../encoding.js';
 import { importPublicKey, type Hash, type PublicKey } from './public-keys.js';
 
 export class CertificateError extends Error {}

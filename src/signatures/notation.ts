@@ -6,7 +6,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Name } from '@peculiar/asn1-x509';
 import { encodeTlv } from './der.js';
-import { concatBytes, equalBytes, fromBase64, fromBase64Url, utf8 } from './encoding.js';
+import { concatBytes, equalBytes, fromBase64, fromBase64Url, utf8 } from '../encoding.js';
 import { isSelfIssued, parseCertificate, verifyChain, type X509 } from './certificates.js';
 import type { Hash } from './public-keys.js';
 import { Refusal } from './refusal.js';

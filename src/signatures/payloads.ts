@@ -1,7 +1,7 @@
 // The signed documents: cosign's simple-signing payload, DSSE envelopes and the in-toto statements they
 // carry. Each names the image it is about; that must be the digest being promoted.
 
-import { concatBytes, EncodingError, fromBase64, toHex, utf8 } from './encoding.js';
+import { concatBytes, EncodingError, fromBase64, toHex, utf8 } from '../encoding.js';
 
 export class PayloadError extends Error {}
 

@@ -6,7 +6,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { ECDSASigValue, ECParameters } from '@peculiar/asn1-ecc';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { encodeTlv } from './der.js';
-import { concatBytes, pemBlocks } from './encoding.js';
+import { concatBytes, pemBlocks } from '../encoding.js';
 
 export type Hash = 'SHA-256' | 'SHA-384' | 'SHA-512';
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'rsa' | 'ed25519';

@@ -3,7 +3,7 @@
 // and the issuer's key hash. At least one must come from a CT log of the trusted root.
 
 import { childrenOf, content, encodeTlv, readTlv, type Tlv } from './der.js';
-import { concatBytes, equalBytes, sha256 } from './encoding.js';
+import { concatBytes, equalBytes, sha256 } from '../encoding.js';
 import type { X509 } from './certificates.js';
 import { Refusal } from './refusal.js';
 import { within, type TrustedLog } from './trusted-root.js';

@@ -5,7 +5,7 @@
 // and a trusted signing time (Rekor v1's integrated time, RFC 3161 timestamps) within the certificate's life.
 
 import { CertificateOids, isSelfIssued, parseCertificate, verifyChain, type X509 } from './certificates.js';
-import { EncodingError, equalBytes, fromBase64, pemBlocks, sha256, toHex } from './encoding.js';
+import { EncodingError, equalBytes, fromBase64, pemBlocks, sha256, toHex } from '../encoding.js';
 import { pae, parseEnvelope, parseStatement, PayloadError, type Envelope, type Statement } from './payloads.js';
 import type { PublicKey } from './public-keys.js';
 import { Refusal } from './refusal.js';

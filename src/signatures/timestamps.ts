@@ -7,7 +7,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { SignerInfo } from '@peculiar/asn1-cms';
 import { TSTInfo } from '@peculiar/asn1-tsp';
 import { childrenOf, content, readTlv, slice, type Tlv } from './der.js';
-import { concatBytes, equalBytes } from './encoding.js';
+import { concatBytes, equalBytes } from '../encoding.js';
 import { parseCertificate, verifyChain, type X509 } from './certificates.js';
 import type { Hash } from './public-keys.js';
 import { Refusal } from './refusal.js';

@@ -2,7 +2,7 @@
 // checkpoint the log signed (a C2SP signed note: Rekor v1 signs with ECDSA, Rekor v2 with Ed25519), and
 // Rekor v1's signed entry timestamp (the log's promise, over the entry and its integration time).
 
-import { concatBytes, equalBytes, fromBase64, toHex, utf8 } from './encoding.js';
+import { concatBytes, equalBytes, fromBase64, toHex, utf8 } from '../encoding.js';
 import type { TrustedLog } from './trusted-root.js';
 import { Refusal } from './refusal.js';
 

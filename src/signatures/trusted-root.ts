@@ -2,7 +2,7 @@
 // authorities (Fulcio), transparency logs (Rekor v1 and v2), CT logs and timestamp authorities a
 // verifier trusts, each for a period. A malformed root is refused whole rather than half-trusted.
 
-import { fromBase64 } from './encoding.js';
+import { fromBase64 } from '../encoding.js';
 import { parseCertificate, type X509 } from './certificates.js';
 import { importPublicKey, rsaPublicKeyToSpki, type PublicKey } from './public-keys.js';
 

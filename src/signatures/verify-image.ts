@@ -3,7 +3,7 @@
 // kept, with its reason, for the SIGNATURE_INVALID answer. Keyless cosign layers (certificate and Rekor
 // bundle in annotations) are read as the Sigstore bundles they amount to, and verified the same way.
 
-import { EncodingError, fromBase64, fromHex, sha256, toBase64, toHex } from './encoding.js';
+import { EncodingError, fromBase64, fromHex, sha256, toBase64, toHex } from '../encoding.js';
 import type { Attempt, CosignLayer, Found, SignatureOutcome } from './found.js';
 import { verifyNotation } from './notation.js';
 import { pae, parseEnvelope, parseStatement, PayloadError, simpleSigningDigest, statementNames, valueAt, type Statement } from './payloads.js';

@@ -3,7 +3,7 @@
 // the same cases the same way. `file(case, name)` gives a file of the case's directory, or undefined.
 
 import { compilePattern } from '../../src/patterns.js';
-import { sha256, utf8 } from '../../src/signatures/encoding.js';
+import { sha256, utf8 } from '../../src/encoding.js';
 import { KeyError, parsePublicKeyPem } from '../../src/signatures/public-keys.js';
 import { Refusal } from '../../src/signatures/refusal.js';
 import { verifyBundle } from '../../src/signatures/sigstore-bundle.js';

@@ -1,5 +1,5 @@
-// Byte encodings the signature formats use: standard and URL-safe base64 (strict: a corrupted value is
-// refused, not half-decoded), hex, and PEM blocks.
+// The one set of byte encodings (a leaf: KV records, digests and signature formats use it): standard and
+// URL-safe base64 (strict: a corrupted value is refused, not half-decoded), hex, and PEM blocks.
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -26,7 +26,8 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-export function toHex(bytes: Uint8Array): string {
+export function toHex(bytes: Uint8Array | ArrayBuffer): string {
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
