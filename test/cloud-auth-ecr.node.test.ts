@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { cloudCredentials } from '../src/ops/cloud/credentials.js';
 import { runCopy, uniqueRepository } from './support/copying.js';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
 import { reservePublicUrl, rsaPrivateKeyPem, serveFerry } from './support/federation.js';
@@ -79,9 +80,15 @@ it('a copy into ECR through federation completes byte-exact; credentials are reu
     expect(s.fake.calls).toMatchObject({ sts: 1, ecr: 1, refused: [] });
     expect((await s.copy('v2')).status).toBe(200);
     expect(s.fake.calls).toMatchObject({ sts: 1, ecr: 1 });
-    s.advance(12 * 3600_000 - 60_000); // within five minutes of ECR's 12 hours
+    // A refusal asks for renewal: credentials under a minute old are kept, older ones are renewed.
+    await cloudCredentials(s.service.deps, ecrHost, true);
+    expect(s.fake.calls).toMatchObject({ sts: 1, ecr: 1 });
+    s.advance(61_000);
+    await cloudCredentials(s.service.deps, ecrHost, true);
+    expect(s.fake.calls).toMatchObject({ sts: 2, ecr: 2 });
+    s.advance(12 * 3600_000 - 120_000); // within five minutes of ECR's 12 hours
     expect((await s.copy('v3')).status).toBe(200);
-    expect(s.fake.calls).toMatchObject({ sts: 2, ecr: 2, refused: [] });
+    expect(s.fake.calls).toMatchObject({ sts: 3, ecr: 3, refused: [] });
   } finally {
     await s.close();
   }

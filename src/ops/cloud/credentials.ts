@@ -16,8 +16,11 @@ export interface IssuedCredentials {
 
 // Renewed this long before they expire, so no request starts with credentials about to die.
 const RENEW_BEFORE_MS = 5 * 60_000;
+// Any 401 asks for renewal, and most are a bearer token wanting another scope: credentials this young
+// are kept, so a burst of such answers does not cost a cloud round trip each.
+const KEEP_AT_LEAST_MS = 60_000;
 
-const held = new WeakMap<FerryConfig, Map<string, { current?: IssuedCredentials; pending?: Promise<IssuedCredentials> }>>();
+const held = new WeakMap<FerryConfig, Map<string, { current?: IssuedCredentials & { issuedAt: number }; pending?: Promise<IssuedCredentials> }>>();
 
 function issue(deps: Deps, registryKey: string, cloud: CloudAuth): Promise<IssuedCredentials> {
   if (cloud.kind === 'aws') return ecrCredentials(deps, registryKey, cloud);
@@ -33,10 +36,11 @@ export async function cloudCredentials(deps: Deps, registryKey: string, renew: b
   if (!cache) held.set(deps.config, (cache = new Map()));
   let entry = cache.get(registryKey);
   if (!entry) cache.set(registryKey, (entry = {}));
-  const fresh = entry.current && !renew && deps.now() < entry.current.expiresAt - RENEW_BEFORE_MS;
-  if (fresh) return entry.current!.credentials;
+  const now = deps.now();
+  const current = entry.current;
+  if (current && now < current.expiresAt - RENEW_BEFORE_MS && (!renew || now - current.issuedAt < KEEP_AT_LEAST_MS)) return current.credentials;
   const slot = entry;
   slot.pending ??= issue(deps, registryKey, cloud).finally(() => (slot.pending = undefined));
-  slot.current = await slot.pending;
+  slot.current = { ...(await slot.pending), issuedAt: now };
   return slot.current.credentials;
 }
