@@ -9,7 +9,7 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 export const ACTION_NAMES = ['inspect', 'copy', 'promote', 'admin'] as const;
 export const RECEIVER_FORMATS = ['distribution', 'github', 'pubsub', 'harbor', 'acr', 'dockerhub', 'quay'] as const;
 
-const HOST_KEY = /^[a-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$/i;
+export const HOST_KEY = /^[a-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$/i;
 const RULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const RECEIVER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -85,7 +85,7 @@ const AzureSchema = z.strictObject({
   endpoints: z.strictObject({ entra: HttpUrl.optional(), acrExchange: HttpUrl.optional() }).optional(),
 });
 
-const RegistrySchema = z.strictObject({
+export const RegistrySchema = z.strictObject({
   insecure: z.boolean().optional(),
   credentials: z
     .strictObject({
@@ -264,6 +264,25 @@ const IdentitySchema = z
   .refine((i) => i.activeKid === undefined || i.keys.some((k) => k.kid === i.activeKid), 'activeKid names none of the keys')
   .refine((i) => new Set(i.keys.map((k) => k.kid)).size === i.keys.length, 'key ids must differ');
 
+/**
+ * Registry entries admins add through `PUT /v1/registries/<host>` (stored in the consistent store, their
+ * secret values sealed with AES-GCM under these keys), and what such entries may reach.
+ */
+const ManagedRegistriesSchema = z
+  .strictObject({
+    /** Keys that seal stored credentials: 32 random bytes, base64; each by its id, so old entries stay readable after a rotation. */
+    keys: z.array(z.strictObject({ kid: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'key ids are 1-64 of A-Z a-z 0-9 _ . -'), key: SecretValueSchema })).optional(),
+    /** The key that seals new values (default: the first). */
+    activeKid: z.string().optional(),
+    /** Let API entries name private, loopback or link-local addresses (default: public addresses only). */
+    allowPrivateAddresses: z.boolean().optional(),
+    /** Let API entries speak plain http (default: https only). */
+    allowInsecure: z.boolean().optional(),
+    /** How long an instance uses the entries it read before reading them again (default 30). */
+    cacheSeconds: seconds(0).optional(),
+  })
+  .refine((m) => m.activeKid === undefined || (m.keys ?? []).some((k) => k.kid === m.activeKid), 'activeKid names none of the keys');
+
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   registries: z.record(z.string().regex(HOST_KEY, 'expected host[:port]'), RegistrySchema).optional(),
@@ -285,6 +304,7 @@ export const ConfigSchema = z.strictObject({
   promotion: z.strictObject({ rules: z.array(RuleSchema) }).optional(),
   webhooks: z.strictObject({ receivers: z.record(z.string().regex(RECEIVER_ID, 'ids are 1-64 of A-Z a-z 0-9 _ -'), ReceiverSchema) }).optional(),
   identity: IdentitySchema.optional(),
+  managedRegistries: ManagedRegistriesSchema.optional(),
 });
 
 export type ConfigDocument = z.infer<typeof ConfigSchema>;

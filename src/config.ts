@@ -3,6 +3,7 @@
 import { buildCallers, type CallersConfig } from './callers.js';
 import { ConfigSchema, formatPath, schemaProblems, type ConfigDocument, type ConfigProblem } from './config-schema.js';
 import { AppError } from './errors.js';
+import { fromBase64 } from './encoding.js';
 import { normalizeRegistryHost } from './reference.js';
 import { buildRule, type PromotionRule } from './rules.js';
 import { buildReceivers, type WebhookReceiver } from './webhooks.js';
@@ -36,6 +37,11 @@ export interface RegistryConfig {
   upload: UploadProfile;
   /** Credentials a cloud hands out for a while (src/ops/cloud/): fetched, cached and renewed by Ferry. */
   cloud?: CloudAuth;
+  /**
+   * Added through the API (not by the operator): reached only at public addresses, like a registry
+   * nobody configured, unless `managedRegistries.allowPrivateAddresses`.
+   */
+  publicOnly?: boolean;
 }
 
 export type CloudAuth = AwsAuth | GoogleAuth | AzureAuth;
@@ -137,6 +143,18 @@ export interface FerryConfig {
   secret: SecretLookup;
   /** Ferry's own OIDC identity (`identity`), when configured. */
   identity?: IdentityConfig;
+  /** Registry entries managed through the API: sealing keys and what the entries may reach. */
+  managedRegistries: ManagedRegistriesConfig;
+}
+
+export interface ManagedRegistriesConfig {
+  /** Raw AES-256 keys by id; empty: entries cannot hold credentials. */
+  keys: { kid: string; key: Uint8Array }[];
+  activeKid: string | undefined;
+  allowPrivateAddresses: boolean;
+  allowInsecure: boolean;
+  /** How long an instance keeps the entries it read. */
+  cacheMs: number;
 }
 
 export interface IdentityConfig {
@@ -182,7 +200,10 @@ function endpoint(value: string): string {
   return `${url.protocol}//${url.host}`;
 }
 
-function buildRegistry(host: string, value: NonNullable<ConfigDocument['registries']>[string], problems: ConfigProblems): RegistryConfig {
+export type RegistryDocument = NonNullable<ConfigDocument['registries']>[string];
+
+/** One registry entry from its document (the configuration's, or one stored through the API). */
+export function buildRegistry(host: string, value: RegistryDocument, problems: ConfigProblems): RegistryConfig {
   const where = formatPath(['registries', host]);
   const raw = value.credentials;
   let credentials: Credentials | undefined;
@@ -360,9 +381,34 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
     },
     secret: lookup,
     ...(doc.identity ? { identity: buildIdentity(doc.identity, problems) } : {}),
+    managedRegistries: buildManagedRegistries(doc.managedRegistries ?? {}, problems),
   };
   if (problems.list.length) throw invalidConfig(problems.list);
   return config;
+}
+
+// An instance reads API-managed entries again after this long: how late another instance sees a change.
+const DEFAULT_MANAGED_CACHE_SECONDS = 30;
+
+function buildManagedRegistries(managed: NonNullable<ConfigDocument['managedRegistries']>, problems: ConfigProblems): ManagedRegistriesConfig {
+  const keys = (managed.keys ?? []).map((k, i) => {
+    const text = problems.secret(`managedRegistries.keys[${i}].key`, k.key);
+    let key: Uint8Array = new Uint8Array();
+    try {
+      key = fromBase64(text);
+    } catch {
+      // reported below
+    }
+    if (text && key.length !== 32) problems.add(`managedRegistries.keys[${i}].key`, 'expected 32 random bytes, base64 (e.g. `openssl rand -base64 32`)');
+    return { kid: k.kid, key };
+  });
+  return {
+    keys,
+    activeKid: managed.activeKid ?? keys[0]?.kid,
+    allowPrivateAddresses: managed.allowPrivateAddresses === true,
+    allowInsecure: managed.allowInsecure === true,
+    cacheMs: (managed.cacheSeconds ?? DEFAULT_MANAGED_CACHE_SECONDS) * 1000,
+  };
 }
 
 function buildIdentity(identity: NonNullable<ConfigDocument['identity']>, problems: ConfigProblems): IdentityConfig {

@@ -19,8 +19,12 @@ const config = {
     [fixture.registries.anonymous.host]: { insecure: true },
   },
   callers: { anonymous: true },
+  // Loopback test registries: the operator allows API entries to name them.
+  managedRegistries: { keys: [{ kid: 'k1', key: { secret: 'SEALING_KEY' } }], allowPrivateAddresses: true, allowInsecure: true },
 };
-const secrets = { SOURCE_PASSWORD: source.password!, TARGET_PASSWORD: target.password! };
+const secrets = { SOURCE_PASSWORD: source.password!, TARGET_PASSWORD: target.password!, SEALING_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))) };
+const managed = fixture.targets.token;
+const CANARY = `canary-${crypto.randomUUID()}`;
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -31,7 +35,7 @@ async function copy(ferry: FerryProcess, body: unknown): Promise<any[]> {
 }
 
 describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime) => {
-  it('inspects, copies cold and warm, with its own KV; a copy whose client went away completes as a job', async () => {
+  it('inspects, copies cold and warm, with its own KV; a copy whose client went away completes as a job; an entry added through the API is used at once', async () => {
     const state = mkdtempSync(join(tmpdir(), `ferry-${runtime}-`));
     dirs.push(state);
     const ferry = await startFerry(config, secrets, state, runtime);
@@ -77,6 +81,22 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
         job = res.status === 200 ? await res.json() : undefined;
       }
       expect(job, `${JSON.stringify(job)}\n${ferry.output().slice(-2000)}`).toMatchObject({ state: 'done', reason: 'the client disconnected: the rest of the copy runs as a job', result: { digest } });
+
+      // A registry entry added through the API is used by the next request; its secrets never show.
+      const small = { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${managed.host}/${uniqueRepository(`runtimes/${runtime}-managed`)}:v1` };
+      const unknown = await fetch(`${ferry.base}/v1/copy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(small) });
+      expect((await unknown.json()).code).toBe('ADDRESS_NOT_ALLOWED');
+      const put = await fetch(`${ferry.base}/v1/registries/${managed.host}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ insecure: true, credentials: { username: managed.username, password: managed.password }, headers: { 'x-canary': CANARY } }),
+      });
+      const putText = await put.text();
+      expect(put.status, putText).toBe(200);
+      const known = await copy(ferry, small);
+      expect(known.at(-1), JSON.stringify(known.at(-1))).toMatchObject({ type: 'done', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
+      const shown = await (await fetch(`${ferry.base}/v1/registries/${managed.host}`)).text();
+      for (const said of [putText, shown, JSON.stringify(known), ferry.output()]) for (const secret of [managed.password!, CANARY]) expect(said).not.toContain(secret);
       expect(ferry.output()).not.toContain(source.password!);
     } finally {
       await ferry.stop();

@@ -15,6 +15,8 @@ import { readRoutes } from './inspect.js';
 import { identityRoutes } from './identity.js';
 import { jobRoutes } from './jobs.js';
 import { promoteRoutes } from './promote.js';
+import { registryRoutes } from './registries.js';
+import { withManagedRegistries } from '../ops/registry-entries.js';
 import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
@@ -52,7 +54,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     } catch {
       waitUntil = undefined; // Hono throws outside Workers: there is no invocation to extend
     }
-    c.set('deps', waitUntil ? { ...deps, defer: waitUntil } : deps);
+    // The configuration with the registry entries added through the API (cached briefly per instance).
+    const merged = await withManagedRegistries(deps);
+    c.set('deps', waitUntil ? { ...merged, defer: waitUntil } : merged);
     return next();
   });
   app.use('*', async (c, next) => {
@@ -68,6 +72,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', jobRoutes(deps));
   app.route('/', promoteRoutes(deps));
   app.route('/', webhookRoutes(deps));
+  app.route('/', registryRoutes(deps));
   app.get('/v1/audit', async (c) => {
     const deps = c.var.deps;
     const caller = c.get('caller');

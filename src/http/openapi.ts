@@ -158,6 +158,25 @@ export function openApiDocument(): Record<string, unknown> {
         },
         delete: { operationId: 'deleteRule', summary: 'Delete an API-managed rule (needs admin over it)', parameters: [namePath('name')], responses: { '204': { description: 'deleted' }, '404': problem('no such rule'), '409': problem('a configured rule'), ...common } },
       },
+      '/v1/registries': { get: { operationId: 'listRegistries', summary: 'Registry entries the caller administers (admin over <host>/**): configured (read-only) and API-managed; secrets only as {"set": true}', responses: { '200': json('registries'), ...common } } },
+      '/v1/registries/{host}': {
+        get: { operationId: 'getRegistry', summary: 'One registry entry (needs admin over <host>/**); secret values never shown', parameters: [namePath('host')], responses: { '200': json('the entry'), '404': problem('no entry for this host'), ...common } },
+        put: {
+          operationId: 'putRegistry',
+          summary: 'Create or replace an API-managed registry entry (the configuration\'s registry schema; secret values given inline are sealed at rest; public https addresses only unless the configuration allows more)',
+          parameters: [namePath('host')],
+          requestBody: { required: true, content: { 'application/json': { schema: {} } } },
+          responses: {
+            '200': json('the stored entry, secrets as {"set": true}'),
+            '409': problem('the host is configured (read-only)'),
+            '501': problem('credentials given but no sealing keys configured (NOT_SUPPORTED)'),
+            ...common,
+            '403': problem('no admin over <host>/** (FORBIDDEN), or a private address (ADDRESS_NOT_ALLOWED) or plain http (INSECURE_NOT_ALLOWED) the configuration does not allow'),
+            ...body,
+          },
+        },
+        delete: { operationId: 'deleteRegistry', summary: 'Remove an API-managed registry entry', parameters: [namePath('host')], responses: { '204': { description: 'removed' }, '404': problem('no API-managed entry for this host'), '409': problem('a configured entry'), ...common } },
+      },
       '/v1/webhooks/{receiver}': {
         post: {
           operationId: 'webhook',

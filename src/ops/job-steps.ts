@@ -15,6 +15,7 @@ import { copiesManyTags } from './copy.js';
 import { checkBatches, finishBatches, finishBlobBatch, listJobTags, startBatches, startBlobBatches } from './job-batches.js';
 import { getJob, isFinished, noteProgress, progressWriter, runJob, type JobRecord } from './jobs.js';
 import { runPool } from './pool.js';
+import { withManagedRegistries } from './registry-entries.js';
 import { planPromotion } from './promote.js';
 import { findRule } from './rules-store.js';
 
@@ -189,7 +190,8 @@ async function awaitBatches(deps: Deps, id: string, steps: DurableSteps, ids: st
  * many-tags job (not itself a batch) runs in batches instead; a promotion whose blobs for all its targets
  * would pass an instance's budget moves each target's blobs in a batch of its own first.
  */
-export async function runJobInSteps(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
+export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps): Promise<void> {
+  const deps = await withManagedRegistries(given);
   const job = await getJob(deps, id);
   if (job && !job.tags && job.kind === 'copy' && copiesManyTags(job.request) && deps.jobs) return runInBatches(deps, id, steps);
   if (job?.blobs) {

@@ -18,6 +18,7 @@ import type { PromotionRule } from '../rules.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
 import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from './copy.js';
 import type { CompactPlan } from './job-steps.js';
+import { withManagedRegistries } from './registry-entries.js';
 
 export interface JobRecord {
   id: string;
@@ -224,7 +225,8 @@ export async function noteProgress(deps: Deps, id: string, progress: { blobsDone
  * Runs a job to its end. `blobsPlaced`: earlier steps brought its blobs to the target (runJobInSteps);
  * `signal`: the runner cancels it (in process).
  */
-export async function runJob(deps: Deps, id: string, options: { blobsPlaced?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+export async function runJob(given: Deps, id: string, options: { blobsPlaced?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  const deps = await withManagedRegistries(given);
   const started = await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state: 'running', runs: stored.runs + 1, progress: { blobsDone: 0, blobsTotal: 0 } }));
   if (!started || isFinished(started)) return;
   const job: JobRecord = started;

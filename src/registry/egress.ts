@@ -81,9 +81,13 @@ export function classifyAddress(address: string): AddressClass {
 
 const isIpLiteral = (hostname: string) => hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
 
-/** Whether the operator named this host in the configuration (a registry, its mirrors, auth and blob hosts). */
+/**
+ * Whether the operator named this host in the configuration (a registry, its mirrors, auth and blob hosts).
+ * Entries added through the API do not count: their hosts are checked like any public host.
+ */
 function configuredHost(config: RegistryReach, hostname: string): boolean {
   for (const [key, registry] of config.registries) {
+    if (registry.publicOnly) continue;
     if (new URL(`http://${key}`).hostname === hostname) return true;
     if ([...registry.authHosts, ...registry.blobHosts].some((p) => hostMatches(p, hostname) || hostMatches(p.replace(/:\d+$/, ''), hostname))) return true;
     if (registry.mirrors.some((m) => new URL(m).hostname === hostname)) return true;
@@ -140,9 +144,13 @@ function parseUrl(raw: string): URL {
 /** The registry API itself: configured registries, or public hosts when the config allows them. */
 export function checkRegistryAllowed(config: RegistryReach, registryKey: string): RegistryConfig | undefined {
   const registry = config.registries.get(registryKey);
-  if (registry) return registry;
+  if (registry && !registry.publicOnly) return registry;
   const hostname = new URL(`https://${registryKey}`).hostname;
   const cls = classifyHostname(hostname);
+  if (registry) {
+    if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `registry ${registryKey} is a ${cls} address: entries added through the API reach public addresses only`);
+    return registry;
+  }
   if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `registry ${registryKey} is a ${cls} address and is not configured`);
   if (!config.allowPublicRegistries) refuse('REGISTRY_NOT_ALLOWED', `registry ${registryKey} is not configured`);
   return undefined;
@@ -192,8 +200,11 @@ export function checkFollowUrl(config: RegistryReach, registry: RegistryConfig |
   const hostname = url.hostname.toLowerCase();
   const own = hostname === ownHostname;
   const listed = allowedHosts(registry, ownHostname, kind).some((p) => hostMatches(p, host) || hostMatches(p, hostname));
-  const configured = config.registries.get(host);
   const cls = classifyHostname(hostname);
+  // An entry added through the API vouches for no address but a public one, its own included.
+  if (cls !== 'public' && (own || listed) && registry?.publicOnly) refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}): entries added through the API reach public addresses only`);
+  const named = config.registries.get(host);
+  const configured = named && !(named.publicOnly && cls !== 'public') ? named : undefined;
   if (!own && !configured && !listed) {
     if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}) that is not configured`);
     refuse('ADDRESS_NOT_ALLOWED', `refusing ${kindName[kind]} on ${host}: not ${registryKey} nor a host configured for it`);

@@ -14,6 +14,9 @@ export const stateKeys = {
   /** Promotion rules managed through the API (those in the configuration are not stored). */
   rule: (name: string) => `rules|${name}`,
   rulesPrefix: () => 'rules|',
+  /** Registry entries managed through the API (configured ones are not stored). */
+  registry: (host: string) => `registries|${host}`,
+  registriesPrefix: () => 'registries|',
   /** Until when a registry asked everyone to wait (429/503 with Retry-After). */
   backoff: (registry: string) => `backoff:${registry}|gate`,
   /** The highest version a monotonic rule promoted to a target tag: it never moves the tag below it. */
