@@ -76,12 +76,15 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** Extra machine-readable fields for the problem response (never secrets). */
   details?: Record<string, unknown>;
+  /** Worth another try as it is though not a transient failure (credentials renewed after an upload was refused). */
+  retryable?: boolean;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
+  readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -89,6 +92,7 @@ export class AppError extends Error {
     this.code = code;
     this.status = options.status ?? DEFAULT_STATUS[code];
     this.details = options.details;
+    this.retryable = options.retryable === true;
   }
 }
 

@@ -81,10 +81,10 @@ it('a copy into ECR through federation completes byte-exact; credentials are reu
     expect((await s.copy('v2')).status).toBe(200);
     expect(s.fake.calls).toMatchObject({ sts: 1, ecr: 1 });
     // A refusal asks for renewal: credentials under a minute old are kept, older ones are renewed.
-    await cloudCredentials(s.service.deps, ecrHost, true);
+    await cloudCredentials(s.service.deps, ecrHost, 'if-old');
     expect(s.fake.calls).toMatchObject({ sts: 1, ecr: 1 });
     s.advance(61_000);
-    await cloudCredentials(s.service.deps, ecrHost, true);
+    await cloudCredentials(s.service.deps, ecrHost, 'if-old');
     expect(s.fake.calls).toMatchObject({ sts: 2, ecr: 2 });
     s.advance(12 * 3600_000 - 120_000); // within five minutes of ECR's 12 hours
     expect((await s.copy('v3')).status).toBe(200);

@@ -101,7 +101,8 @@ export interface RetryBudget {
   remaining: number;
 }
 
-// A blob is tried this many times in all; only transient failures (network, 5xx, 429) earn another go.
+// A blob is tried this many times in all; only transient failures (network, 5xx, 429) and an upload whose
+// credentials were refused midway (renewed since) earn another go.
 const BLOB_ATTEMPTS = 3;
 
 export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter, budget: RetryBudget): Promise<void> {
@@ -111,7 +112,7 @@ export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob
       return;
     } catch (error) {
       const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error), { cause: error });
-      const transient = base.code === 'UPSTREAM_UNAVAILABLE';
+      const transient = base.code === 'UPSTREAM_UNAVAILABLE' || base.retryable;
       if (!transient || attempt >= BLOB_ATTEMPTS || budget.remaining <= 0) {
         throw new AppError(base.code, `blob ${blob.digest}: ${base.message}`, { status: base.status, cause: error, details: { ...base.details, blob: blob.digest } });
       }

@@ -10,13 +10,20 @@ export interface RegistryReach {
   allowPublicRegistries: boolean;
 }
 
+/**
+ * When issued credentials are fetched anew: `none` (only near their expiry), `if-old` (the registry
+ * answered 401, which mostly wants a token for another scope: renewed unless just issued), or `refused`
+ * (the registry or its token server refused these very credentials: renewed now, unless already replaced).
+ */
+export type Renewal = 'none' | 'if-old' | { refused: Credentials };
+
 export interface RegistryIo {
   fetch: FetchLike;
   /**
-   * Credentials a cloud issues for a while (ECR and the like), in place of the configured ones; `renew`
-   * when the registry refused the last ones. Undefined for an entry whose credentials are stored.
+   * Credentials a cloud issues for a while (ECR and the like), in place of the configured ones. Undefined
+   * for an entry whose credentials are stored.
    */
-  issuedCredentials?(registryKey: string, renew: boolean): Promise<Credentials | undefined>;
+  issuedCredentials?(registryKey: string, renew: Renewal): Promise<Credentials | undefined>;
   sleep(ms: number): Promise<void>;
   now(): number;
   log: Logger;

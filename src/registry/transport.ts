@@ -1,12 +1,12 @@
 // Sends requests to one registry: egress checks, auth per endpoint, retries, and redirects followed by hand.
 
 import type { Credentials, RegistryConfig } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
 import { discardBody, readLimited } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
 import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
-import type { RegistryOptions } from './options.js';
+import type { RegistryOptions, Renewal } from './options.js';
 import { describeUrl, fetchWithRetry, HostGate, type BackoffGate } from './retry.js';
 
 const MAX_REDIRECTS = 5;
@@ -67,25 +67,30 @@ export class RegistryTransport {
     const url = this.#resolve(endpoint, req.path);
     if (url.origin !== new URL(endpoint.base).origin) return this.#send(url, req, undefined);
     const state = await this.#authState(endpoint);
-    let authorization = await this.#authorization(endpoint, state, req.scopes, false);
-    let response = await this.#send(url, req, authorization);
+    let response = await this.#send(url, req, (await this.#authorization(endpoint, state, req.scopes, 'none')).header);
     if (response.status !== 401) return response;
-    // A streamed body is gone once sent: it cannot be replayed with new credentials.
-    if (req.body instanceof ReadableStream) {
-      await discardBody(response);
-      throw this.#unauthorized(endpoint, 'the registry asked for new credentials in the middle of an upload');
-    }
 
-    // The resource asked for (more) auth: learn its challenge, fetch a fresh token once, and retry.
+    // The resource asked for (more) auth, or what we sent expired or was revoked: learn its challenge,
+    // fetch a fresh token (issued credentials renewed unless just issued), and retry.
     const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
     await discardBody(response);
     if (challenges.length === 0) throw this.#unauthorized(endpoint, 'it sent no challenge');
-    this.#auth.set(endpoint.base, { kind: 'challenges', challenges });
+    const challenged: AuthState = { kind: 'challenges', challenges };
+    this.#auth.set(endpoint.base, challenged);
     const extra = challenges.find((c) => c.scheme === 'bearer')?.params.scope;
     const scopes = extra ? [...req.scopes, ...extra.split(' ')] : req.scopes;
-    authorization = await this.#authorization(endpoint, { kind: 'challenges', challenges }, scopes, true);
-    if (authorization === undefined) throw this.#unauthorized(endpoint, 'no credentials are configured');
-    response = await this.#send(url, req, authorization);
+    const fresh = await this.#authorization(endpoint, challenged, scopes, 'if-old');
+    if (fresh.header === undefined) throw this.#unauthorized(endpoint, 'no credentials are configured');
+    // A streamed body is gone once sent: the renewed credentials serve the blob's next attempt.
+    if (req.body instanceof ReadableStream) {
+      throw new AppError('UPSTREAM_UNAUTHORIZED', `${endpoint.base} refused the credentials in the middle of an upload (renewed for the next attempt)`, { retryable: true });
+    }
+    response = await this.#send(url, req, fresh.header);
+    if (response.status === 401 && fresh.issued) {
+      // Issued credentials the registry itself refuses (revoked before their time): renewed now, once.
+      await discardBody(response);
+      response = await this.#send(url, req, (await this.#authorization(endpoint, challenged, scopes, { refused: fresh.issued })).header);
+    }
     if (response.status === 401) {
       await discardBody(response);
       throw this.#unauthorized(endpoint, 'the credentials were rejected');
@@ -123,18 +128,26 @@ export class RegistryTransport {
     return state;
   }
 
-  async #authorization(endpoint: Endpoint, state: AuthState, scopes: string[], fresh: boolean): Promise<string | undefined> {
-    const issued = endpoint.mirror || state.kind === 'none' ? undefined : await this.#options.issuedCredentials?.(this.registryKey, fresh);
+  /** The Authorization header for a request, and the issued credentials it came from (if any). */
+  async #authorization(endpoint: Endpoint, state: AuthState, scopes: string[], renew: Renewal): Promise<{ header?: string; issued?: Credentials }> {
+    const issued = endpoint.mirror || state.kind === 'none' ? undefined : await this.#options.issuedCredentials?.(this.registryKey, renew);
     const creds = issued ?? endpoint.credentials;
-    if (creds?.token && !creds.username) return `Bearer ${creds.token}`;
-    if (state.kind === 'none') return undefined;
+    const from = issued ? { issued } : {};
+    if (creds?.token && !creds.username) return { header: `Bearer ${creds.token}`, ...from };
+    if (state.kind === 'none') return from;
     const bearer = state.challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
       const scope: AuthScope = { registryKey: this.registryKey, credentials: creds, checkRealm: (raw) => this.checkUrl(raw, 'realm') };
-      return `Bearer ${await this.#tokens.bearerToken(scope, bearer, scopes, fresh)}`;
+      try {
+        return { header: `Bearer ${await this.#tokens.bearerToken(scope, bearer, scopes, renew !== 'none')}`, ...from };
+      } catch (error) {
+        // The token server refused issued credentials (revoked before their time): renewed now, once.
+        if (!issued || typeof renew === 'object' || !isAppError(error) || error.code !== 'UPSTREAM_UNAUTHORIZED') throw error;
+        return this.#authorization(endpoint, state, scopes, { refused: issued });
+      }
     }
-    if (state.challenges.some((c) => c.scheme === 'basic') && creds?.username) return basicAuthorization(creds);
-    return undefined;
+    if (state.challenges.some((c) => c.scheme === 'basic') && creds?.username) return { header: basicAuthorization(creds), ...from };
+    return from;
   }
 
   /**

@@ -21,8 +21,8 @@ export interface FakeAwsOptions {
   /** The `sub` the role's trust policy names (StringEquals on `<issuer>:sub`). */
   subject: string;
   audience?: string;
-  /** What ECR hands out: the registry's Basic credentials. */
-  registry: { username: string; password: string };
+  /** What ECR hands out: the registry's credentials (a function: new ones each time). */
+  registry: { username: string; password: string } | (() => { username: string; password: string });
   /** Static keys also accepted by ECR (the no-federation fallback). */
   staticKeys?: { accessKeyId: string; secretAccessKey: string };
   /** How long ECR's tokens live (the real ones: 12 hours). */
@@ -100,7 +100,8 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       const headers = Object.fromEntries(signedHeaders!.split(';').map((h) => [h, String(req.headers[h] ?? '')]));
       const verdict = await checkSignature({ method: 'POST', url: `http://${req.headers.host}${req.url}`, headers: { ...headers, authorization }, body: raw.toString('base64'), accessKeyId: keyId, secretAccessKey: keys.secretAccessKey, sessionToken: keys.sessionToken, service: 'ecr', region });
       if (!verdict.ok) return fail(403, `ecr: signature (${verdict.expected} vs ${verdict.got})`, '{"__type":"InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided."}', json);
-      const token = Buffer.from(`${options.registry.username}:${options.registry.password}`).toString('base64');
+      const handed = typeof options.registry === 'function' ? options.registry() : options.registry;
+      const token = Buffer.from(`${handed.username}:${handed.password}`).toString('base64');
       const expiresAt = Math.floor(now() / 1000) + (options.ecrTtlSeconds ?? 12 * 3600);
       res.writeHead(200, { 'content-type': json }).end(JSON.stringify({ authorizationData: [{ authorizationToken: token, expiresAt, proxyEndpoint: `https://${req.headers.host}` }] }));
       return;

@@ -22,6 +22,13 @@ export interface TokenServer {
   port: number;
   /** Every request the server saw: method, query and whether credentials were sent. */
   log: { method: string; scope: string[]; account: string | null; form: boolean }[];
+  /** What became of a token it issued (a gate in front of the registry enforces it: see token-gate.ts). */
+  verdict(token: string): 'valid' | 'expired' | 'revoked' | 'unknown';
+  /** Every token issued so far expires now (its credentials still get new ones). */
+  expireAll(): void;
+  /** The user's password stops working and every token issued to it is revoked. */
+  revokeUser(user: string): void;
+  addUser(user: string, password: string): void;
 }
 
 export function makeIssuerCertificate(dir: string): { certPath: string; keyPath: string } {
@@ -61,6 +68,7 @@ export async function startTokenServer(options: TokenServerOptions, port: number
   const key = await importPKCS8(readFileSync(keyPath, 'utf8'), 'ES256');
   const log: TokenServer['log'] = [];
   const flakyAnswered = new Set<string>();
+  const issued = new Map<string, { user: string; expiresAt: number; revoked: boolean }>();
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -110,6 +118,8 @@ export async function startTokenServer(options: TokenServerOptions, port: number
     // Anonymous callers get a token with no access, as Docker Hub's server does for private repos.
     const access = user ? accessFor(scopes) : [];
     const now = Math.floor(Date.now() / 1000);
+    const jti = crypto.randomUUID();
+    issued.set(jti, { user: user ?? '', expiresAt: Date.now() + 300_000, revoked: false });
     const token = await new SignJWT({ access })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', x5c: [certDer] })
       .setIssuer(options.issuer)
@@ -118,11 +128,38 @@ export async function startTokenServer(options: TokenServerOptions, port: number
       .setIssuedAt(now)
       .setNotBefore(now - 5)
       .setExpirationTime(now + 300)
-      .setJti(crypto.randomUUID())
+      .setJti(jti)
       .sign(key);
     const body = isForm ? { access_token: token, expires_in: 300 } : { token, expires_in: 300, issued_at: new Date().toISOString() };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, certPath, port, log };
+  return {
+    server,
+    certPath,
+    port,
+    log,
+    verdict(token) {
+      let jti: unknown;
+      try {
+        jti = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).jti;
+      } catch {
+        return 'unknown';
+      }
+      const held = typeof jti === 'string' ? issued.get(jti) : undefined;
+      if (!held) return 'unknown';
+      if (held.revoked) return 'revoked';
+      return held.expiresAt <= Date.now() ? 'expired' : 'valid';
+    },
+    expireAll() {
+      for (const held of issued.values()) held.expiresAt = Math.min(held.expiresAt, Date.now());
+    },
+    revokeUser(user) {
+      delete options.users[user];
+      for (const held of issued.values()) if (held.user === user) held.revoked = true;
+    },
+    addUser(user, password) {
+      options.users[user] = password;
+    },
+  };
 }

@@ -4,6 +4,7 @@
 
 import type { CloudAuth, Credentials, FerryConfig } from '../../config.js';
 import type { Deps } from '../../deps.js';
+import type { Renewal } from '../../registry/options.js';
 import { ecrCredentials } from './aws.js';
 import { acrCredentials } from './azure.js';
 import { googleCredentials } from './google.js';
@@ -29,7 +30,7 @@ function issue(deps: Deps, registryKey: string, cloud: CloudAuth): Promise<Issue
 }
 
 /** The credentials of a registry entry whose auth comes from a cloud; undefined for any other entry. */
-export async function cloudCredentials(deps: Deps, registryKey: string, renew: boolean): Promise<Credentials | undefined> {
+export async function cloudCredentials(deps: Deps, registryKey: string, renew: Renewal = 'none'): Promise<Credentials | undefined> {
   const cloud = deps.config.registries.get(registryKey)?.cloud;
   if (!cloud) return undefined;
   let cache = held.get(deps.config);
@@ -38,9 +39,14 @@ export async function cloudCredentials(deps: Deps, registryKey: string, renew: b
   if (!entry) cache.set(registryKey, (entry = {}));
   const now = deps.now();
   const current = entry.current;
-  if (current && now < current.expiresAt - RENEW_BEFORE_MS && (!renew || now - current.issuedAt < KEEP_AT_LEAST_MS)) return current.credentials;
+  const usable = current && now < current.expiresAt - RENEW_BEFORE_MS;
+  if (usable && renew === 'none') return current.credentials;
+  if (usable && renew === 'if-old' && now - current.issuedAt < KEEP_AT_LEAST_MS) return current.credentials;
+  // Refused credentials another request already replaced: the new ones.
+  if (usable && typeof renew === 'object' && current.credentials !== renew.refused) return current.credentials;
   const slot = entry;
-  slot.pending ??= issue(deps, registryKey, cloud).finally(() => (slot.pending = undefined));
-  slot.current = { ...(await slot.pending), issuedAt: now };
-  return slot.current.credentials;
+  slot.pending ??= issue(deps, registryKey, cloud)
+    .then((issued) => ((slot.current = { ...issued, issuedAt: now }), issued))
+    .finally(() => (slot.pending = undefined));
+  return (await slot.pending).credentials;
 }
