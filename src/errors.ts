@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'PLATFORM_NOT_FOUND'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_PROTOCOL'
   | 'MANIFEST_TOO_LARGE'
   | 'MANIFEST_INVALID'
@@ -50,6 +51,8 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   PLATFORM_NOT_FOUND: 404,
   UPSTREAM_UNAVAILABLE: 502,
+  // The registry's quota, passed on: the caller can do nothing but wait (Retry-After says how long).
+  UPSTREAM_RATE_LIMITED: 429,
   UPSTREAM_PROTOCOL: 502,
   MANIFEST_TOO_LARGE: 502,
   MANIFEST_INVALID: 502,

@@ -35,5 +35,6 @@ export function problemResponse(error: unknown, log: Logger): Response {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   // RFC 6750: a 401 says how to authenticate.
   if (problem.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer realm="ferry"';
+  if (typeof problem.retryAfterSeconds === 'number') headers['retry-after'] = String(problem.retryAfterSeconds);
   return new Response(JSON.stringify(problem), { status: problem.status, headers });
 }

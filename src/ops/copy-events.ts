@@ -1,5 +1,7 @@
 // The events a copy reports while it runs, and its result.
 
+import type { RateLimit } from '../registry/rate-limit.js';
+
 export interface CopyResult {
   /** The source as resolved, by digest. */
   source: string;
@@ -14,7 +16,7 @@ export interface CopyResult {
 }
 
 export type CopyEvent =
-  | { type: 'resolved'; source: string; digest: string }
+  | { type: 'resolved'; source: string; digest: string; rateLimit?: RateLimit }
   | { type: 'plan'; manifests: number; blobs: number; bytes: number }
   | { type: 'skipped'; blob: string; size: number }
   | { type: 'mounted'; blob: string; size: number; from: string }

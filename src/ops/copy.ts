@@ -199,7 +199,8 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   if (!job.source.digest) root = await fetchManifest(deps, job.source.registry, job.source.repository, job.source.tag!, { remember: false });
   const digest = job.source.digest ?? root!.digest;
   const sourceByDigest = formatReference({ ...job.source, digest });
-  reporter.emit({ type: 'resolved', source: sourceByDigest, digest });
+  // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
+  reporter.emit({ type: 'resolved', source: sourceByDigest, digest, ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}) });
 
   const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, { platforms: job.platforms, unwrap: job.unwrap, ...(root ? { root } : {}) });
   const result: CopyResult = {

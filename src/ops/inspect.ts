@@ -1,5 +1,6 @@
 // Summarises an image or index as `skopeo inspect` does, cached by digest.
 
+import type { RateLimit } from '../registry/rate-limit.js';
 import type { Deps } from '../deps.js';
 import { checkIndexBounds } from './index-bounds.js';
 import { AppError } from '../errors.js';
@@ -57,6 +58,8 @@ export interface InspectResult {
   layers?: { digest: string; mediaType: string; size: number }[];
   /** Compressed bytes of all layers. */
   totalSize?: number;
+  /** The registry's pull quota as it announced it when this call resolved the tag (Docker Hub); not cached. */
+  rateLimit?: RateLimit;
 }
 
 export async function inspectImage(deps: Deps, input: string, options: { platform?: string } = {}): Promise<InspectResult> {
@@ -65,9 +68,9 @@ export async function inspectImage(deps: Deps, input: string, options: { platfor
     throw new AppError('INVALID_REQUEST', `platform "${options.platform}" must look like os/arch[/variant]`);
   }
   registryClient(deps, ref.registry); // refuses a registry that is not allowed before any cache is read
-  const { digest } = await resolveDigest(deps, ref);
+  const { digest, fetched } = await resolveDigest(deps, ref);
   const summary = await summarize(deps, ref, digest, options.platform, 1);
-  return { ...summary, reference: formatReference({ ...ref, digest }) };
+  return { ...summary, reference: formatReference({ ...ref, digest }), ...(fetched?.rateLimit ? { rateLimit: fetched.rateLimit } : {}) };
 }
 
 /** `level`: how many indexes down this manifest is (1 at the top), bounded by limits.indexDepth. */

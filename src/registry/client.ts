@@ -1,5 +1,6 @@
 // OCI distribution client for one registry: manifests, blobs and tags, reading through mirrors first.
 
+import { parseRateLimit, type RateLimit } from './rate-limit.js';
 import { AppError, isAppError } from '../errors.js';
 import type { TokenCache } from './auth.js';
 import { BodyTooLargeError, discardBody, readLimited } from './body.js';
@@ -14,6 +15,8 @@ export interface FetchedManifest {
   bytes: Uint8Array;
   mediaType: string;
   digest: string;
+  /** The pull quota the registry announced with this answer (Docker Hub). */
+  rateLimit?: RateLimit;
 }
 
 export interface ManifestHead {
@@ -112,7 +115,8 @@ export class RegistryClient {
       const expected = isDigest(reference) ? reference : response.headers.get('docker-content-digest') ?? undefined;
       const digest = expected ? await verifyDigest(bytes, expected, what) : await computeDigest(bytes);
       const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
-      return { bytes, mediaType, digest };
+      const rateLimit = parseRateLimit(response.headers);
+      return { bytes, mediaType, digest, ...(rateLimit ? { rateLimit } : {}) };
     });
   }
 

@@ -3,6 +3,7 @@
 import type { RegistryIo } from './options.js';
 import { AppError } from '../errors.js';
 import { discardBody } from './body.js';
+import { parseRateLimit } from './rate-limit.js';
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 // Five tries span a few seconds: enough for a blip, short enough for an HTTP caller waiting on us.
@@ -74,6 +75,8 @@ export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestIni
       continue;
     }
     if (!RETRYABLE_STATUS.has(response.status)) return response;
+    // A spent quota (Docker Hub: remaining 0) comes back only when its window ends: no retry helps.
+    if (response.status === 429 && parseRateLimit(response.headers)?.remaining === 0) return response;
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'), deps.now());
     if (retryAfter !== undefined && (response.status === 429 || response.status === 503)) deps.gate?.holdUntil(deps.now() + Math.min(retryAfter, MAX_RETRY_AFTER_MS));
     if (last) return response;

@@ -7,7 +7,8 @@ import { discardBody, readLimited } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
 import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
 import type { RegistryOptions, Renewal } from './options.js';
-import { describeUrl, fetchWithRetry, HostGate, type BackoffGate } from './retry.js';
+import { parseRateLimit } from './rate-limit.js';
+import { describeUrl, fetchWithRetry, HostGate, parseRetryAfter, type BackoffGate } from './retry.js';
 
 const MAX_REDIRECTS = 5;
 // Registry error documents are a few hundred bytes; read no more than this of one.
@@ -200,6 +201,19 @@ export function summarizeUpstreamError(code: unknown, message: unknown): string 
   return `${safeCode} ${text}`.trim();
 }
 
+/**
+ * A registry's "too many requests" after the retries: when to try again (its Retry-After, else the end of
+ * its quota window, the longest it can take) and the quota it announced.
+ */
+function rateLimited(response: Response, message: string): AppError {
+  const rateLimit = parseRateLimit(response.headers);
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+  const retryAfterSeconds = retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : rateLimit?.windowSeconds;
+  const quota = rateLimit ? ` (quota ${rateLimit.limit}${rateLimit.windowSeconds ? ` per ${rateLimit.windowSeconds} s` : ''}, ${rateLimit.remaining} left)` : '';
+  const when = retryAfterSeconds !== undefined ? `; retry after ${retryAfterSeconds} s` : '';
+  return new AppError('UPSTREAM_RATE_LIMITED', `${message}${quota}${when}`, { details: { ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(rateLimit ? { rateLimit } : {}) } });
+}
+
 /** Maps an unexpected registry status to a Ferry error, using the registry's own error message when it sent one. */
 export async function upstreamError(response: Response, what: string): Promise<AppError> {
   let detail = '';
@@ -212,6 +226,7 @@ export async function upstreamError(response: Response, what: string): Promise<A
     // not a registry error document
   }
   const status = response.status;
+  if (status === 429) return rateLimited(response, `${what}: registry answered 429${detail}`);
   const message = `${what}: registry answered ${status}${detail}`;
   if (status === 404) return new AppError('NOT_FOUND', message);
   if (status === 401) return new AppError('UPSTREAM_UNAUTHORIZED', message);

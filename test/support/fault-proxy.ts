@@ -6,7 +6,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { handleHostileDocument } from './hostile-documents.js';
 import { handleTransportFault } from './transport-faults.js';
 
-export type Fault = 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location';
+export type Fault = 'docker-hub-quota' | 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location';
 
 export interface FaultProxy {
   server: Server;
@@ -76,6 +76,19 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
     if (fault === 'foreign-location' && req.method === 'POST' && /\/blobs\/uploads\/$/.test(new URL(req.url ?? '/', 'http://x').pathname)) {
       res.writeHead(202, { location: `http://${storage.host}/upload-here`, 'docker-upload-uuid': 'x' }).end();
       return;
+    }
+    // Docker Hub's pull quota on manifest answers: x-ferry-fault-arg is "<remaining>" or "<remaining>+<retry-after>";
+    // a spent quota is a 429 carrying it (Hub sends no Retry-After then: the window says when).
+    if (fault === 'docker-hub-quota' && MANIFEST_PATH.test(req.url ?? '') && (req.method === 'GET' || req.method === 'HEAD')) {
+      const [remaining = '0', retryAfter] = String(req.headers['x-ferry-fault-arg'] ?? '0').split('+');
+      const quota = { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': `${remaining};w=21600`, 'docker-ratelimit-source': '192.0.2.1' };
+      if (remaining === '0') {
+        res.writeHead(429, { 'content-type': 'application/json', ...quota, ...(retryAfter ? { 'retry-after': retryAfter } : {}) });
+        res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit' }] }));
+        return;
+      }
+      res.setHeader('ratelimit-limit', quota['ratelimit-limit']);
+      res.setHeader('ratelimit-remaining', quota['ratelimit-remaining']);
     }
     // The Host header stays the proxy's, so the registry builds upload Locations that come back through us.
     const headers: Record<string, string | string[] | undefined> = { ...req.headers };
