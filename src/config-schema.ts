@@ -42,6 +42,10 @@ const AwsSchema = z
     accessKeyId: SecretValueSchema.optional(),
     secretAccessKey: SecretValueSchema.optional(),
     sessionToken: SecretValueSchema.optional(),
+    /** ECR Public (public.ecr.aws: its own API, in us-east-1); default: whether the host is public.ecr.aws. */
+    public: z.boolean().optional(),
+    /** Create a repository that does not exist yet (ECR's CreateRepository) before pushing to it; audited. */
+    createRepositories: z.boolean().optional(),
     /** Where STS and ECR are answered, for tests and private clouds: only in the static configuration. */
     endpoints: z.strictObject({ sts: HttpUrl.optional(), ecr: HttpUrl.optional() }).optional(),
   })

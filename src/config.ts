@@ -76,6 +76,10 @@ export interface AwsAuth {
   sessionName: string;
   /** Static keys instead of federation. */
   keys?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** ECR Public's API (public.ecr.aws) rather than a private registry's. */
+  public: boolean;
+  /** CreateRepository before pushing to a repository that does not exist. */
+  createRepositories: boolean;
   endpoints: { sts: string; ecr: string };
 }
 
@@ -220,14 +224,14 @@ export function buildRegistry(host: string, value: RegistryDocument, problems: C
     if ((stored && clouds.length) || clouds.length > 1) problems.add(`${where}.credentials.${clouds.at(-1)}`, 'a registry takes one kind of credentials: stored ones, aws, google or azure');
   }
   const cloud = raw?.aws
-    ? buildAws(raw.aws, `${where}.credentials.aws`, value.insecure === true, problems)
+    ? buildAws(raw.aws, normalizeRegistryHost(host), `${where}.credentials.aws`, value.insecure === true, problems)
     : raw?.google
       ? buildGoogle(raw.google, `${where}.credentials.google`, value.insecure === true, problems)
       : raw?.azure
         ? buildAzure(raw.azure, normalizeRegistryHost(host), `${where}.credentials.azure`, value.insecure === true, problems)
         : undefined;
   if (cloud) credentials = undefined;
-  return {
+  const registry: RegistryConfig = {
     host: normalizeRegistryHost(host),
     insecure: value.insecure === true,
     credentials,
@@ -238,6 +242,18 @@ export function buildRegistry(host: string, value: RegistryDocument, problems: C
     upload: { mode: value.upload?.mode ?? 'monolithic', chunkSize: value.upload?.chunkSize ?? DEFAULT_CHUNK_SIZE },
     ...(cloud ? { cloud } : {}),
   };
+  checkEcrChunks(registry.host, registry, where, problems);
+  return registry;
+}
+
+// ECR refuses upload parts under 5 MiB (all but the last): InvalidLayerPartException.
+const ECR_MIN_CHUNK_BYTES = 5 * 1024 * 1024;
+const isEcrHost = (host: string) => /\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:\d+)?$/.test(host) || host === 'public.ecr.aws';
+
+function checkEcrChunks(host: string, registry: RegistryConfig, where: string, problems: ConfigProblems): void {
+  if ((registry.cloud?.kind === 'aws' || isEcrHost(host)) && registry.upload.mode === 'chunked' && registry.upload.chunkSize < ECR_MIN_CHUNK_BYTES) {
+    problems.add(`${where}.upload.chunkSize`, `ECR takes upload chunks of at least 5 MiB (${ECR_MIN_CHUNK_BYTES} bytes)`);
+  }
 }
 
 type GoogleDocument = NonNullable<NonNullable<NonNullable<ConfigDocument['registries']>[string]['credentials']>['google']>;
@@ -293,8 +309,11 @@ function buildAzure(azure: AzureDocument, host: string, where: string, insecure:
 
 type AwsDocument = NonNullable<NonNullable<NonNullable<ConfigDocument['registries']>[string]['credentials']>['aws']>;
 
-function buildAws(aws: AwsDocument, where: string, insecure: boolean, problems: ConfigProblems): AwsAuth {
-  const endpoints = { sts: aws.endpoints?.sts ?? `https://sts.${aws.region}.amazonaws.com/`, ecr: aws.endpoints?.ecr ?? `https://api.ecr.${aws.region}.amazonaws.com/` };
+function buildAws(aws: AwsDocument, host: string, where: string, insecure: boolean, problems: ConfigProblems): AwsAuth {
+  const isPublic = aws.public ?? host === 'public.ecr.aws';
+  // ECR Public's API lives in us-east-1 only, whatever region the entry names for STS.
+  const ecr = isPublic ? 'https://api.ecr-public.us-east-1.amazonaws.com/' : `https://api.ecr.${aws.region}.amazonaws.com/`;
+  const endpoints = { sts: aws.endpoints?.sts ?? `https://sts.${aws.region}.amazonaws.com/`, ecr: aws.endpoints?.ecr ?? ecr };
   checkEndpoints(endpoints, where, insecure, problems);
   const keys =
     aws.accessKeyId !== undefined && aws.secretAccessKey !== undefined
@@ -311,6 +330,8 @@ function buildAws(aws: AwsDocument, where: string, insecure: boolean, problems: 
     audience: aws.audience ?? 'sts.amazonaws.com',
     sessionName: aws.sessionName ?? 'ferry',
     ...(keys ? { keys } : {}),
+    public: isPublic,
+    createRepositories: aws.createRepositories === true,
     endpoints,
   };
 }

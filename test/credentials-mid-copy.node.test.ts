@@ -1,6 +1,6 @@
 // A credential that dies in the middle of a copy: against a token-auth docker-registry whose token server
 // honours expiry and revocation (enforced to the second by a gate in front of the registry: see
-// token-gate.ts), the token Ferry holds expires, or the cloud-issued password behind it is revoked,
+// registry-gate.ts), the token Ferry holds expires, or the cloud-issued password behind it is revoked,
 // between opening a blob upload and sending its bytes. Ferry renews once and the copy completes byte-exact.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { startFakeAws } from './support/fake-aws.js';
 import { freePort } from './support/ports.js';
 import { startRegistry, type RunningRegistry } from './support/registries.js';
 import { makeService } from './support/service.js';
-import { startTokenGate, type TokenGate } from './support/token-gate.js';
+import { startRegistryGate, tokenVerdicts, type TokenGate } from './support/registry-gate.js';
 import { startTokenServer, type TokenServer } from './support/token-server.js';
 
 const fixture = inject('fixture');
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const realm = `http://127.0.0.1:${port}/token`;
   tokens = await startTokenServer({ dir, issuer: 'mid-copy-issuer', service: SERVICE, users: { ferry: 'static-password-1' }, refreshTokens: {} }, port);
   registry = await startRegistry(dir, 'mid-copy', join(dir, 'storage'), { kind: 'token', realm, service: SERVICE, issuer: 'mid-copy-issuer', certPath: tokens.certPath });
-  gate = await startTokenGate(registry.port, tokens, { realm, service: SERVICE }, (req, status) => afterRequest(req.method ?? 'GET', req.url ?? '', status));
+  gate = await startRegistryGate(registry.port, tokenVerdicts(tokens, { realm, service: SERVICE }), (req, status) => afterRequest(req.method ?? 'GET', req.url ?? '', status));
 }, 60_000);
 
 afterAll(async () => {

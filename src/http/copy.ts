@@ -93,7 +93,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
       return (handedOver ??= handOverCopy(deps, request, owner, { reason, id: jobId }));
     };
     const account = new SyncAccount(deps.config.syncBudget);
-    const options = { ...(selectedTags ? { selectedTags } : {}), admit: (cost: PlanCost) => account.admit(cost), signal: stop.signal, readable: readableBy(deps.config.callers, caller) };
+    const options = { ...(selectedTags ? { selectedTags } : {}), admit: (cost: PlanCost) => account.admit(cost), signal: stop.signal, readable: readableBy(deps.config.callers, caller), actor: caller.id };
     const clientGone = () => void handOver(DISCONNECTED).catch((error: unknown) => deps.log.error('copy: could not hand over to a job', { id: jobId, error: error instanceof Error ? error.message : 'unknown' }));
     if (canHandOver) c.req.raw.signal?.addEventListener('abort', clientGone);
     // A streamed copy's client was told the job id at once: whatever the outcome, it can be found there.

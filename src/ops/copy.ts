@@ -1,6 +1,7 @@
 // Copies an image between registries: resolve once, short-circuit when the target already has it, plan,
 // move blobs with bounded concurrency, push manifests children first, and write tags last.
 
+import { ensureRepository } from './cloud/repositories.js';
 import type { Deps } from '../deps.js';
 import { compilePattern, PatternError, type TagPattern } from '../patterns.js';
 import { AppError, isAppError } from '../errors.js';
@@ -46,6 +47,7 @@ interface SingleCopy {
   admit?: (cost: PlanCost) => void;
   signal?: AbortSignal;
   readable?: (repository: string) => boolean;
+  actor?: string;
   /**
    * Where blobs are, kept by the caller (a later tag of a many-tags copy): no cache read or write here.
    * Without it the copy reads its image's locations and writes them back, and remembers its first tag.
@@ -71,6 +73,8 @@ export interface CopyOptions {
    * these (or the source itself), never from wherever Ferry remembers it, so a mount cannot widen access.
    */
   readable?: (repository: string) => boolean;
+  /** Who the copy is for (a caller id): named in the audit record of a repository the copy had to create. */
+  actor?: string;
 }
 
 /** The repositories a copy reads and writes ("registry/repository"), for authorisation before it starts. */
@@ -108,6 +112,7 @@ export async function copyImage(deps: Deps, request: CopyRequest, reporter: Copy
     ...(options.admit ? { admit: options.admit } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.readable ? { readable: options.readable } : {}),
+    ...(options.actor ? { actor: options.actor } : {}),
   }, reporter);
 }
 
@@ -181,6 +186,7 @@ async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter
         ...(options.admit ? { admit: options.admit } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.readable ? { readable: options.readable } : {}),
+        ...(options.actor ? { actor: options.actor } : {}),
       }, reporter),
     );
     if (!memory) (memory = BlobMemory.none(target.registry)).assume(target.repository);
@@ -222,6 +228,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   }
 
   job.admit?.(planCost(plan, job.tags.length, targetClient.transport.registry?.upload));
+  await ensureRepository(deps, registry, repository, job.actor ?? 'ferry');
   reporter.emit({ type: 'plan', manifests: plan.manifests.length, blobs: plan.blobs.length, bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) });
   const ends = {
     source: sourceClient,

@@ -16,6 +16,7 @@ import { checkBatches, finishBatches, finishBlobBatch, listJobTags, startBatches
 import { getJob, isFinished, noteProgress, progressWriter, runJob, type JobRecord } from './jobs.js';
 import { runPool } from './pool.js';
 import { withManagedRegistries } from './registry-entries.js';
+import { ensureRepository } from './cloud/repositories.js';
 import { planPromotion } from './promote.js';
 import { findRule } from './rules-store.js';
 
@@ -185,6 +186,20 @@ async function awaitBatches(deps: Deps, id: string, steps: DurableSteps, ids: st
   }
 }
 
+/** Repositories the target registry wants created before blobs arrive (ECR), in a step of their own when any does. */
+async function prepareTargets(deps: Deps, steps: DurableSteps, job: JobRecord, blobs: BlobStep[]): Promise<void> {
+  const targets = [...new Set(blobs.map((b) => b.target))].map(parseRepositoryName);
+  const wanted = targets.filter((t) => {
+    const cloud = deps.config.registries.get(t.registry)?.cloud;
+    return cloud?.kind === 'aws' && cloud.createRepositories;
+  });
+  if (!wanted.length) return;
+  await steps.do('create target repositories', async () => {
+    for (const t of wanted) await ensureRepository(deps, t.registry, t.repository, job.caller);
+    return 'done';
+  });
+}
+
 /**
  * Runs a job as steps: plan, each blob (a few at a time), then the job, which finds the blobs in place. A
  * many-tags job (not itself a batch) runs in batches instead; a promotion whose blobs for all its targets
@@ -196,6 +211,7 @@ export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps
   if (job && !job.tags && job.kind === 'copy' && copiesManyTags(job.request) && deps.jobs) return runInBatches(deps, id, steps);
   if (job?.blobs) {
     // A batch of a promotion's blobs for one target: its blobs, then it is done; the promotion pushes.
+    await prepareTargets(deps, steps, job, expandPlan(job.blobs));
     await runBlobSteps(deps, id, steps, expandPlan(job.blobs));
     await steps.do('blobs placed', async () => (await finishBlobBatch(deps, id), 'done'));
     return;
@@ -205,6 +221,9 @@ export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps
   if (job?.kind === 'promote' && deps.jobs && plan.groups.length > 1 && 4 * blobs.length > INSTANCE_BLOB_SUBREQUESTS) {
     const batches = await steps.do('start target batches', () => startBlobBatches(deps, id, plan));
     await awaitBatches(deps, id, steps, batches);
-  } else if (blobs.length) await runBlobSteps(deps, id, steps, blobs);
+  } else if (blobs.length) {
+    if (job) await prepareTargets(deps, steps, job, blobs);
+    await runBlobSteps(deps, id, steps, blobs);
+  }
   await steps.do('run job', async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0 }), 'done'));
 }

@@ -259,7 +259,7 @@ export async function runJob(given: Deps, id: string, options: { blobsPlaced?: b
       await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, { job: id, rule: job.promotion.rule, ...(job.trigger ? { trigger: job.trigger } : {}) });
     } else {
       const readable = matcherOf(job.readScope ?? []);
-      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { blobsPlaced: options.blobsPlaced === true, readable, signal: stop.signal, ...(job.tags ? { selectedTags: job.tags } : {}) });
+      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { blobsPlaced: options.blobsPlaced === true, readable, signal: stop.signal, actor: job.caller, ...(job.tags ? { selectedTags: job.tags } : {}) });
       job.state = 'done';
       job.result = result;
       await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);

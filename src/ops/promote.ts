@@ -216,7 +216,7 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
   for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
     const tags = plan.steps.filter((s) => s.target === target && s.action !== 'unchanged').map((s) => s.tag);
     if (!tags.length) continue;
-    const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter, { beforeTag: tagStillAsPlanned(deps, plan, target), ...options })) as CopyResult;
+    const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter, { beforeTag: tagStillAsPlanned(deps, plan, target), actor: trigger, ...options })) as CopyResult;
     results.push(result);
     if (rule.monotonic) await notePromotedVersion(deps, rule.name, target, tags, plan.sourceTag);
     if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, target, reporter);

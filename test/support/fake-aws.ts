@@ -33,9 +33,11 @@ export interface FakeAwsOptions {
 export interface FakeAws {
   stsUrl: string;
   ecrUrl: string;
-  calls: { sts: number; ecr: number; refused: string[] };
+  calls: { sts: number; ecr: number; refused: string[]; operations: string[] };
   /** What STS answered: a canary to look for in logs and responses. */
   issuedSecrets: string[];
+  /** Repositories CreateRepository made (a gate in front of the registry refuses pushes elsewhere). */
+  repositories: Set<string>;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,8 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   const now = options.now ?? (() => Date.now());
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
   const temporary = new Map<string, { secretAccessKey: string; sessionToken: string }>();
-  const calls = { sts: 0, ecr: 0, refused: [] as string[] };
+  const calls = { sts: 0, ecr: 0, refused: [] as string[], operations: [] as string[] };
+  const repositories = new Set<string>();
   const issuedSecrets: string[] = [];
   const random = (n: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('base64url');
 
@@ -88,27 +91,44 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     if (req.method === 'POST' && req.url === '/ecr/') {
       calls.ecr++;
       const json = 'application/x-amz-json-1.1';
-      if (req.headers['x-amz-target'] !== 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken') return fail(400, 'ecr: target', '{"__type":"UnknownOperationException"}', json);
+      // Private ECR and ECR Public: the same protocol under their own names (ECR Public only in us-east-1).
+      const target = /^(AmazonEC2ContainerRegistry_V20150921|SpencerFrontendService)\.(GetAuthorizationToken|CreateRepository)$/.exec(String(req.headers['x-amz-target'] ?? ''));
+      if (!target) return fail(400, 'ecr: target', '{"__type":"UnknownOperationException"}', json);
+      const isPublic = target[1] === 'SpencerFrontendService';
+      calls.operations.push(target[0]);
       const authorization = String(req.headers.authorization ?? '');
-      const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/ecr\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(authorization);
+      const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/(ecr|ecr-public)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(authorization);
       if (!m) return fail(403, 'ecr: no signature', '{"__type":"MissingAuthenticationTokenException","message":"Missing Authentication Token"}', json);
-      const [, keyId, region, signedHeaders] = m;
+      const [, keyId, region, service, signedHeaders] = m;
+      if (service !== (isPublic ? 'ecr-public' : 'ecr') || (isPublic && region !== 'us-east-1')) return fail(403, 'ecr: scope', '{"__type":"InvalidSignatureException","message":"Credential should be scoped to correct service"}', json);
       const keys = temporary.get(keyId!) ?? (options.staticKeys?.accessKeyId === keyId ? { ...options.staticKeys, sessionToken: undefined } : undefined);
       if (!keys) return fail(403, 'ecr: unknown key', '{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}', json);
       if (keys.sessionToken !== undefined && req.headers['x-amz-security-token'] !== keys.sessionToken) return fail(403, 'ecr: session token', '{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}', json);
       // AWS recomputes over the headers the signature names; so does botocore here.
       const headers = Object.fromEntries(signedHeaders!.split(';').map((h) => [h, String(req.headers[h] ?? '')]));
-      const verdict = await checkSignature({ method: 'POST', url: `http://${req.headers.host}${req.url}`, headers: { ...headers, authorization }, body: raw.toString('base64'), accessKeyId: keyId, secretAccessKey: keys.secretAccessKey, sessionToken: keys.sessionToken, service: 'ecr', region });
+      const verdict = await checkSignature({ method: 'POST', url: `http://${req.headers.host}${req.url}`, headers: { ...headers, authorization }, body: raw.toString('base64'), accessKeyId: keyId, secretAccessKey: keys.secretAccessKey, sessionToken: keys.sessionToken, service, region });
       if (!verdict.ok) return fail(403, `ecr: signature (${verdict.expected} vs ${verdict.got})`, '{"__type":"InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided."}', json);
+      if (target[2] === 'CreateRepository') {
+        const name = (JSON.parse(raw.toString() || '{}') as { repositoryName?: unknown }).repositoryName;
+        if (typeof name !== 'string' || !/^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name)) return fail(400, 'ecr: repository name', '{"__type":"InvalidParameterException"}', json);
+        if (repositories.has(name)) {
+          res.writeHead(400, { 'content-type': json }).end(JSON.stringify({ __type: 'RepositoryAlreadyExistsException', message: `The repository with name '${name}' already exists` }));
+          return;
+        }
+        repositories.add(name);
+        res.writeHead(200, { 'content-type': json }).end(JSON.stringify({ repository: { repositoryName: name, repositoryArn: `arn:aws:ecr:${region}:123456789012:repository/${name}` } }));
+        return;
+      }
       const handed = typeof options.registry === 'function' ? options.registry() : options.registry;
       const token = Buffer.from(`${handed.username}:${handed.password}`).toString('base64');
       const expiresAt = Math.floor(now() / 1000) + (options.ecrTtlSeconds ?? 12 * 3600);
-      res.writeHead(200, { 'content-type': json }).end(JSON.stringify({ authorizationData: [{ authorizationToken: token, expiresAt, proxyEndpoint: `https://${req.headers.host}` }] }));
+      const data = { authorizationToken: token, expiresAt, ...(isPublic ? {} : { proxyEndpoint: `https://${req.headers.host}` }) };
+      res.writeHead(200, { 'content-type': json }).end(JSON.stringify({ authorizationData: isPublic ? data : [data] }));
       return;
     }
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { stsUrl: `${base}/sts/`, ecrUrl: `${base}/ecr/`, calls, issuedSecrets, close: () => new Promise((r) => server.close(() => r())) };
+  return { stsUrl: `${base}/sts/`, ecrUrl: `${base}/ecr/`, calls, issuedSecrets, repositories, close: () => new Promise((r) => server.close(() => r())) };
 }

@@ -41,27 +41,51 @@ async function assumeRole(deps: Deps, registryKey: string, aws: AwsAuth): Promis
   return { accessKeyId, secretAccessKey, sessionToken };
 }
 
-/** ECR's registry credentials for this entry, with when they stop working. */
-export async function ecrCredentials(deps: Deps, registryKey: string, aws: AwsAuth): Promise<IssuedCredentials> {
-  const keys = aws.keys ?? (await assumeRole(deps, registryKey, aws));
-  const client = new AwsClient({ ...keys, service: 'ecr', region: aws.region, retries: 0 });
+// ECR (private) and ECR Public speak the same JSON protocol under different names.
+const API = {
+  private: { service: 'ecr', prefix: 'AmazonEC2ContainerRegistry_V20150921' },
+  public: { service: 'ecr-public', prefix: 'SpencerFrontendService' },
+};
+
+/** One SigV4-signed call to ECR's API: the answer's status and text. */
+async function ecrCall(deps: Deps, aws: AwsAuth, keys: AwsKeys, operation: string, body: unknown): Promise<{ status: number; ok: boolean; text: string }> {
+  const api = aws.public ? API.public : API.private;
+  const client = new AwsClient({ ...keys, service: api.service, region: aws.public ? 'us-east-1' : aws.region, retries: 0 });
   const signed = await client.sign(aws.endpoints.ecr, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken' },
-    body: '{}',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${api.prefix}.${operation}` },
+    body: JSON.stringify(body),
   });
-  const step = 'AWS ECR GetAuthorizationToken';
   const response = await deps.fetch(signed.url, { method: signed.method, headers: signed.headers, body: await signed.text() });
-  const text = await response.text();
-  if (!response.ok) throw refusal(step, registryKey, response.status, text);
+  return { status: response.status, ok: response.ok, text: await response.text() };
+}
+
+const awsKeys = (deps: Deps, registryKey: string, aws: AwsAuth) => (aws.keys ? Promise.resolve(aws.keys) : assumeRole(deps, registryKey, aws));
+
+/** ECR's registry credentials for this entry, with when they stop working. */
+export async function ecrCredentials(deps: Deps, registryKey: string, aws: AwsAuth): Promise<IssuedCredentials> {
+  const step = `AWS ${aws.public ? 'ECR Public' : 'ECR'} GetAuthorizationToken`;
+  const response = await ecrCall(deps, aws, await awsKeys(deps, registryKey, aws), 'GetAuthorizationToken', {});
+  if (!response.ok) throw refusal(step, registryKey, response.status, response.text);
   let data: { authorizationToken?: string; expiresAt?: number } | undefined;
   try {
-    data = (JSON.parse(text) as { authorizationData?: { authorizationToken?: string; expiresAt?: number }[] }).authorizationData?.[0];
+    // Private ECR answers a list (one per registry id); ECR Public one object.
+    const parsed = (JSON.parse(response.text) as { authorizationData?: unknown }).authorizationData;
+    data = (Array.isArray(parsed) ? parsed[0] : parsed) as typeof data;
   } catch {
     data = undefined;
   }
-  const decoded = data?.authorizationToken ? atob(data.authorizationToken) : '';
+  const decoded = typeof data?.authorizationToken === 'string' ? atob(data.authorizationToken) : '';
   const colon = decoded.indexOf(':');
   if (colon < 1 || typeof data?.expiresAt !== 'number') throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
   return { credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }, expiresAt: data.expiresAt * 1000 };
+}
+
+/** Creates a repository: 'created', or 'exists' when it was there already. */
+export async function createEcrRepository(deps: Deps, registryKey: string, aws: AwsAuth, repository: string): Promise<'created' | 'exists'> {
+  const step = `AWS ${aws.public ? 'ECR Public' : 'ECR'} CreateRepository`;
+  const response = await ecrCall(deps, aws, await awsKeys(deps, registryKey, aws), 'CreateRepository', { repositoryName: repository });
+  if (response.ok) return 'created';
+  if (response.status === 400 && /RepositoryAlreadyExistsException/.test(response.text)) return 'exists';
+  throw refusal(step, registryKey, response.status, response.text);
 }
