@@ -89,6 +89,20 @@ const AzureSchema = z.strictObject({
   endpoints: z.strictObject({ entra: HttpUrl.optional(), acrExchange: HttpUrl.optional() }).optional(),
 });
 
+/**
+ * GHCR with a GitHub App (experimental: public reports disagree on whether ghcr.io takes installation
+ * tokens for pulls): the App's key signs a JWT that GitHub trades for an installation token (an hour).
+ */
+const GithubAppSchema = z.strictObject({
+  /** The App's id (digits) or client id ("Iv1.…"): the JWT's issuer. */
+  appId: z.string().regex(/^\d{1,20}$|^Iv[0-9A-Za-z.]{3,40}$/, 'expected the App id (digits) or its client id ("Iv1.…")'),
+  installationId: z.string().regex(/^\d{1,20}$/, 'expected the installation id (digits)'),
+  /** The App's private key as GitHub gives it (PEM, PKCS #1 or #8). */
+  privateKey: SecretValueSchema,
+  /** GitHub's REST API (GitHub Enterprise Server: https://<host>/api/v3/): only in the static configuration. */
+  endpoints: z.strictObject({ api: HttpUrl.optional() }).optional(),
+});
+
 export const RegistrySchema = z.strictObject({
   insecure: z.boolean().optional(),
   credentials: z
@@ -100,6 +114,7 @@ export const RegistrySchema = z.strictObject({
       aws: AwsSchema.optional(),
       google: GoogleSchema.optional(),
       azure: AzureSchema.optional(),
+      githubApp: GithubAppSchema.optional(),
     })
     .optional(),
   mirrors: z.array(HttpUrl).optional(),

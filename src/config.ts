@@ -44,7 +44,16 @@ export interface RegistryConfig {
   publicOnly?: boolean;
 }
 
-export type CloudAuth = AwsAuth | GoogleAuth | AzureAuth;
+export type CloudAuth = AwsAuth | GoogleAuth | AzureAuth | GithubAppAuth;
+
+export interface GithubAppAuth {
+  kind: 'github-app';
+  appId: string;
+  installationId: string;
+  /** PEM as GitHub gives it (PKCS #1) or PKCS #8. */
+  privateKey: string;
+  endpoints: { api: string };
+}
 
 export interface AzureAuth {
   kind: 'azure';
@@ -219,9 +228,9 @@ export function buildRegistry(host: string, value: RegistryDocument, problems: C
     }
     if (raw.password !== undefined && raw.username === undefined) problems.add(`${where}.credentials`, 'password needs a username');
     const stored = raw.password !== undefined || raw.token !== undefined || raw.identityToken !== undefined;
-    const clouds = (['aws', 'google', 'azure'] as const).filter((k) => raw[k] !== undefined);
-    if (!stored && !clouds.length) problems.add(`${where}.credentials`, 'give password, token, identityToken, aws, google or azure');
-    if ((stored && clouds.length) || clouds.length > 1) problems.add(`${where}.credentials.${clouds.at(-1)}`, 'a registry takes one kind of credentials: stored ones, aws, google or azure');
+    const clouds = (['aws', 'google', 'azure', 'githubApp'] as const).filter((k) => raw[k] !== undefined);
+    if (!stored && !clouds.length) problems.add(`${where}.credentials`, 'give password, token, identityToken, aws, google, azure or githubApp');
+    if ((stored && clouds.length) || clouds.length > 1) problems.add(`${where}.credentials.${clouds.at(-1)}`, 'a registry takes one kind of credentials: stored ones, aws, google, azure or githubApp');
   }
   const cloud = raw?.aws
     ? buildAws(raw.aws, normalizeRegistryHost(host), `${where}.credentials.aws`, value.insecure === true, problems)
@@ -229,7 +238,9 @@ export function buildRegistry(host: string, value: RegistryDocument, problems: C
       ? buildGoogle(raw.google, `${where}.credentials.google`, value.insecure === true, problems)
       : raw?.azure
         ? buildAzure(raw.azure, normalizeRegistryHost(host), `${where}.credentials.azure`, value.insecure === true, problems)
-        : undefined;
+        : raw?.githubApp
+          ? buildGithubApp(raw.githubApp, `${where}.credentials.githubApp`, value.insecure === true, problems)
+          : undefined;
   if (cloud) credentials = undefined;
   const registry: RegistryConfig = {
     host: normalizeRegistryHost(host),
@@ -290,6 +301,16 @@ function buildGoogle(google: GoogleDocument, where: string, insecure: boolean, p
     ...(key ? { key } : {}),
     endpoints,
   };
+}
+
+type GithubAppDocument = NonNullable<NonNullable<RegistryDocument['credentials']>['githubApp']>;
+
+function buildGithubApp(app: GithubAppDocument, where: string, insecure: boolean, problems: ConfigProblems): GithubAppAuth {
+  const endpoints = { api: app.endpoints?.api ?? 'https://api.github.com/' };
+  checkEndpoints(endpoints, where, insecure, problems);
+  const privateKey = problems.secret(`${where}.privateKey`, app.privateKey);
+  if (privateKey && !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey)) problems.add(`${where}.privateKey`, 'expected the App\'s private key (PEM, as GitHub gives it)');
+  return { kind: 'github-app', appId: app.appId, installationId: app.installationId, privateKey, endpoints };
 }
 
 type AzureDocument = NonNullable<NonNullable<NonNullable<ConfigDocument['registries']>[string]['credentials']>['azure']>;

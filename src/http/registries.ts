@@ -57,6 +57,6 @@ export function registryRoutes(_deps: Deps): Hono<AppEnv> {
 /** What kind of credentials the entry now has: never a value. */
 function describeChange(credentials: Record<string, unknown> | undefined): string {
   if (!credentials) return 'credentials: none';
-  const kind = ['aws', 'google', 'azure'].find((k) => k in credentials) ?? Object.keys(credentials).filter((k) => k !== 'username').join('+');
+  const kind = ['aws', 'google', 'azure', 'githubApp'].find((k) => k in credentials) ?? Object.keys(credentials).filter((k) => k !== 'username').join('+');
   return `credentials: ${kind}`;
 }

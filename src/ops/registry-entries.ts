@@ -48,6 +48,7 @@ const SECRET_PATHS: Path[] = [
   ['credentials', 'aws', 'sessionToken'],
   ['credentials', 'google', 'serviceAccountKey'],
   ['credentials', 'azure', 'clientSecret'],
+  ['credentials', 'githubApp', 'privateKey'],
 ];
 
 function secretPaths(document: RegistryDocument): Path[] {
@@ -108,7 +109,7 @@ function checkBody(config: FerryConfig, host: string, body: unknown): RegistryDo
     const value = at(document, path);
     if (typeof value === 'object' && value !== null) throw invalid(path.join('.'), 'give the value itself: environment secrets are named only in the static configuration');
   }
-  for (const kind of ['aws', 'google', 'azure'] as const) {
+  for (const kind of ['aws', 'google', 'azure', 'githubApp'] as const) {
     if (document.credentials?.[kind]?.endpoints) throw invalid(`credentials.${kind}.endpoints`, 'cloud endpoints are set only in the static configuration');
   }
   if (document.insecure && !config.managedRegistries.allowInsecure) throw new AppError('INSECURE_NOT_ALLOWED', 'entries added through the API speak https only (managedRegistries.allowInsecure)');
@@ -204,6 +205,7 @@ function view(registry: RegistryConfig, origin: 'config' | 'api', stored?: Store
   else if (cloud?.kind === 'aws') credentials = { aws: { region: cloud.region, ...(cloud.roleArn ? { roleArn: cloud.roleArn } : { accessKeyId: set, secretAccessKey: set }), audience: cloud.audience, sessionName: cloud.sessionName } };
   else if (cloud?.kind === 'google') credentials = { google: { ...(cloud.workloadIdentityProvider ? { workloadIdentityProvider: cloud.workloadIdentityProvider } : { serviceAccountKey: set }), ...(cloud.serviceAccount ? { serviceAccount: cloud.serviceAccount } : {}), audience: cloud.audience } };
   else if (cloud?.kind === 'azure') credentials = { azure: { tenantId: cloud.tenantId, clientId: cloud.clientId, ...(cloud.clientSecret !== undefined ? { clientSecret: set } : {}), audience: cloud.audience } };
+  else if (cloud?.kind === 'github-app') credentials = { githubApp: { appId: cloud.appId, installationId: cloud.installationId, privateKey: set } };
   return {
     host: registry.host,
     origin,

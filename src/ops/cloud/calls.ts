@@ -10,13 +10,14 @@ export function cloudRefusal(step: string, registryKey: string, status: number, 
   return new AppError('UPSTREAM_UNAUTHORIZED', `${registryKey}: ${step} refused (${status}${clean ? ` ${clean}` : ''})`);
 }
 
-/** What an OAuth-style JSON error says: `error: description`, Google's `{error: {status, message}}`, ACR's `errors[0].message`. */
+/** What an OAuth-style JSON error says: `error: description`, Google's `{error: {status, message}}`, ACR's `errors[0].message`, GitHub's `message`. */
 export function oauthError(text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: string | { status?: string; message?: string }; error_description?: unknown; errors?: { message?: string }[] };
+    const body = JSON.parse(text) as { error?: string | { status?: string; message?: string }; error_description?: unknown; errors?: { message?: string }[]; message?: unknown };
     if (typeof body.error === 'string') return `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description.split('\n')[0]}` : ''}`;
     if (body.error) return `${body.error.status ?? ''}${body.error.message ? `: ${body.error.message}` : ''}`;
-    return body.errors?.[0]?.message ?? '';
+    // GitHub: {"message": "…", "documentation_url": "…"}
+    return body.errors?.[0]?.message ?? (typeof body.message === 'string' ? body.message : '');
   } catch {
     return '';
   }

@@ -7,6 +7,7 @@ import type { Deps } from '../../deps.js';
 import type { Renewal } from '../../registry/options.js';
 import { ecrCredentials } from './aws.js';
 import { acrCredentials } from './azure.js';
+import { githubAppCredentials } from './github.js';
 import { googleCredentials } from './google.js';
 
 export interface IssuedCredentials {
@@ -26,6 +27,7 @@ const held = new WeakMap<FerryConfig, Map<string, { current?: IssuedCredentials 
 function issue(deps: Deps, registryKey: string, cloud: CloudAuth): Promise<IssuedCredentials> {
   if (cloud.kind === 'aws') return ecrCredentials(deps, registryKey, cloud);
   if (cloud.kind === 'google') return googleCredentials(deps, registryKey, cloud);
+  if (cloud.kind === 'github-app') return githubAppCredentials(deps, registryKey, cloud);
   return acrCredentials(deps, registryKey, cloud);
 }
 
