@@ -88,15 +88,18 @@ async function pushBrokenImage(host: string, root: string): Promise<void> {
   brokenMissingBlob = missing.descriptor.digest;
 }
 
-function compileEntries(): Promise<void> {
+function compile(project: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const tsc = spawn('npx', ['tsc', '-p', 'entries'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const tsc = spawn('npx', ['tsc', '-p', project], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     tsc.stdout!.on('data', (c) => (output += c));
     tsc.stderr!.on('data', (c) => (output += c));
-    tsc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p entries failed:\n${output}`))));
+    tsc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p ${project} failed:\n${output}`))));
   });
 }
+
+// One after the other: both write dist/src.
+const compileEntries = () => compile('entries').then(() => compile('cli'));
 
 export default async function setup(project: TestProject) {
   for (const binary of ['docker-registry', 'skopeo', 'htpasswd', 'openssl']) requireBinary(binary);
@@ -104,8 +107,8 @@ export default async function setup(project: TestProject) {
   const storage = join(dir, 'storage');
   const targetStorage = join(dir, 'target-storage');
   const stoppers: (() => Promise<void>)[] = [];
-  // The Node entry compiled once, while the registries start: tests that run `npm run start:node` then
-  // find nothing to rebuild, and none of them writes dist/ while another reads it.
+  // The Node entry and the command line compiled once, while the registries start: tests that run
+  // `npm run start:node` or `ferry` then find nothing to rebuild, and none writes dist/ while another reads it.
   const entries = compileEntries();
   try {
     const tokenPort = await freePort();

@@ -1,0 +1,237 @@
+// Each verb: the request it makes of Ferry's API (in process or remote) and how it shows the answer.
+
+import { compilePattern, PatternError } from '../src/patterns.js';
+import { parseReference, parseRepositoryName } from '../src/reference.js';
+import type { Connection } from './connection.js';
+import { CopyProgress, formatBytes, type Style } from './progress.js';
+import { booleanValue, UsageError, type Parsed } from './usage.js';
+
+export interface Output {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  style: Style;
+}
+
+/** An operation that failed: its code and message go to stderr, exit 1 (or 3: partly done). */
+export class Failure extends Error {
+  constructor(readonly code: string, message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** skopeo's transport prefix is accepted: "docker://ghcr.io/a/b:1" is "ghcr.io/a/b:1". */
+export const withoutTransport = (reference: string) => reference.replace(/^docker:\/\//, '');
+
+async function failed(response: Response): Promise<Failure> {
+  const text = await response.text();
+  try {
+    const problem = JSON.parse(text) as { code?: string; detail?: string };
+    return new Failure(problem.code ?? `HTTP_${response.status}`, problem.detail ?? text);
+  } catch {
+    return new Failure(`HTTP_${response.status}`, text.slice(0, 500) || response.statusText);
+  }
+}
+
+async function json(connection: Connection, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await connection.request(method, path, body === undefined ? {} : { body });
+  if (!response.ok) throw await failed(response);
+  return response.status === 204 ? undefined : response.json();
+}
+
+const encodePath = (reference: string) => reference.split('/').map(encodeURIComponent).join('/');
+
+export async function copy(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
+  const [source, target] = parsed.positionals.map(withoutTransport) as [string, string];
+  const v = parsed.values;
+  const platforms = (v.platform as string[] | undefined) ?? [];
+  const extra = (v.tag as string[] | undefined) ?? [];
+  if (v['all-tags'] && v.regex !== undefined) throw new UsageError('copy: --all-tags and --regex are two ways to choose tags: give one');
+  if ((v['all-tags'] || v.regex !== undefined) && extra.length) throw new UsageError('copy: --tag adds tags to one image; a sync (--all-tags, --regex) copies each tag as it is');
+  const tags = v['all-tags'] ? 'all' : v.regex !== undefined ? { regex: v.regex as string } : extra.length ? extra : undefined;
+  const wait = booleanValue(v, 'wait', true);
+  if (!wait && connection.mode === 'local') throw new UsageError('copy: --wait=false submits a job, which needs a Ferry service (--server or FERRY_URL)');
+  const body = { source, target, ...(tags ? { tags } : {}), ...(platforms.length ? { platforms } : {}), ...(v.unwrap ? { unwrap: true } : {}), ...(v['verify-digest'] ? { verify: true } : {}), ...(wait ? {} : { wait: false }) };
+  if (v['dry-run']) return dryRun(connection, body, output);
+  if (!wait) {
+    const job = await json(connection, 'POST', '/v1/copy', body);
+    output.out(output.style === 'json' ? `${JSON.stringify(job)}\n` : `job ${job.id} ${job.state ?? 'queued'}: ferry jobs watch ${job.id}\n`);
+    return 0;
+  }
+  const response = await connection.request('POST', '/v1/copy', { body, accept: 'application/x-ndjson' });
+  if (!response.ok) throw await failed(response);
+  const progress = new CopyProgress(output.style, output.out);
+  const results: { target: string; digest: string; tags: string[] }[] = [];
+  let handedTo: string | undefined;
+  try {
+    for await (const event of ndjson(response)) {
+      if (event.type === 'error') throw new Failure(String(event.code), String(event.message));
+      if (event.type === 'done' && event.result) results.push(event.result as (typeof results)[number]);
+      if (event.type === 'job') handedTo = String(event.id);
+      progress.event(event);
+    }
+  } finally {
+    progress.finish();
+  }
+  if (handedTo) return watchJob(connection, handedTo, output);
+  if (!results.length) throw new Failure('INTERNAL', 'the copy ended without a result');
+  if (output.style !== 'json' && output.style !== 'quiet') for (const r of results) output.out(`${r.target}@${r.digest}${r.tags.length ? ` tagged ${r.tags.join(', ')}` : ' (untagged)'}\n`);
+  return 0;
+}
+
+/** What a copy would do, asking only reads of the source: its digest and platforms, or the tags a sync would take. */
+async function dryRun(connection: Connection, body: { source: string; target: string; tags?: unknown; platforms?: string[] }, output: Output): Promise<number> {
+  if (body.tags === 'all' || (typeof body.tags === 'object' && !Array.isArray(body.tags))) {
+    const repository = parseRepositoryName(body.source);
+    const all = await listTags(connection, `${repository.registry}/${repository.repository}`);
+    let chosen = all;
+    if (body.tags !== 'all') {
+      let pattern;
+      try {
+        pattern = compilePattern((body.tags as { regex: string }).regex);
+      } catch (error) {
+        throw new UsageError(`copy: --regex: ${error instanceof PatternError ? error.message : String(error)}`);
+      }
+      chosen = all.filter((t) => pattern.found(t));
+    }
+    if (!chosen.length) throw new Failure('NO_TAGS_MATCHED', `no tag of ${body.source} matches (${all.length} tags there)`);
+    if (output.style === 'json') output.out(`${JSON.stringify({ dryRun: true, source: body.source, target: body.target, tags: chosen })}\n`);
+    else output.out(`would copy ${chosen.length} tag${chosen.length === 1 ? '' : 's'} of ${body.source} to ${body.target}: ${chosen.join(', ')}\n`);
+    return 0;
+  }
+  const platform = body.platforms?.length === 1 ? `?platform=${encodeURIComponent(body.platforms[0]!)}` : '';
+  const image = await json(connection, 'GET', `/v1/inspect/${encodePath(body.source)}${platform}`);
+  if (output.style === 'json') output.out(`${JSON.stringify({ dryRun: true, source: image.reference, target: body.target, digest: image.digest, platforms: body.platforms ?? 'all' })}\n`);
+  else output.out(`would copy ${image.reference} (${image.kind}${image.manifests ? `, ${image.manifests.length} platforms` : ''}) to ${body.target}\n`);
+  return 0;
+}
+
+async function* ndjson(response: Response): AsyncGenerator<Record<string, unknown> & { type: string }> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line) yield JSON.parse(line);
+    }
+  }
+  if (buffered.trim()) yield JSON.parse(buffered);
+}
+
+async function listTags(connection: Connection, repository: string): Promise<string[]> {
+  const tags: string[] = [];
+  let last: string | undefined;
+  do {
+    const query = new URLSearchParams({ n: '1000', ...(last ? { last } : {}) });
+    const page: { tags: string[]; next?: string } = await json(connection, 'GET', `/v1/tags/${encodePath(repository)}?${query}`);
+    tags.push(...page.tags);
+    last = page.next && page.next !== last ? page.next : undefined;
+  } while (last);
+  return tags;
+}
+
+export async function tags(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
+  const name = parseRepositoryName(withoutTransport(parsed.positionals[0]!));
+  const all = await listTags(connection, `${name.registry}/${name.repository}`);
+  output.out(output.style === 'json' ? `${JSON.stringify({ repository: `${name.registry}/${name.repository}`, tags: all })}\n` : all.map((t) => `${t}\n`).join(''));
+  return 0;
+}
+
+export async function inspect(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
+  const reference = withoutTransport(parsed.positionals[0]!);
+  parseReference(reference);
+  const v = parsed.values;
+  const format = (v.format as string | undefined) ?? (output.style === 'json' ? 'json' : 'table');
+  if (format !== 'table' && format !== 'json') throw new UsageError(`inspect: --format: expected table or json, got "${format}"`);
+  const platform = v.platform ? `?platform=${encodeURIComponent(v.platform as string)}` : '';
+  if (v.raw) {
+    const response = await connection.request('GET', `/v1/manifest/${encodePath(reference)}${platform}`, { accept: '*/*' });
+    if (!response.ok) throw await failed(response);
+    output.out(new TextDecoder().decode(await response.arrayBuffer()));
+    return 0;
+  }
+  const image = await json(connection, 'GET', `/v1/inspect/${encodePath(reference)}${platform}`);
+  if (v['show-config']) {
+    output.out(`${JSON.stringify(image.config ?? null, null, 2)}\n`);
+    return 0;
+  }
+  if (format === 'json') {
+    output.out(`${JSON.stringify(image, null, 2)}\n`);
+    return 0;
+  }
+  const lines = [`Reference  ${image.reference}`, `Digest     ${image.digest}`, `MediaType  ${image.mediaType}`];
+  if (image.platform) lines.push(`Platform   ${image.platform}`);
+  if (image.manifests) {
+    lines.push('', 'PLATFORM              DIGEST                                                                   SIZE');
+    for (const m of image.manifests) lines.push(`${String(m.platform ?? m.artifactType ?? '-').padEnd(22)}${m.digest}  ${formatBytes(m.size)}`);
+  }
+  if (image.layers) {
+    lines.push('', 'LAYER                                                                    SIZE');
+    for (const l of image.layers) lines.push(`${l.digest}  ${formatBytes(l.size)}`);
+    lines.push(`Total ${formatBytes(image.totalSize ?? 0)}`);
+  }
+  output.out(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+export async function promote(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
+  const rule = parsed.values.rule as string | undefined;
+  if (!rule) throw new UsageError('promote: --rule NAME is required');
+  const result = await json(connection, 'POST', '/v1/promote', { source: withoutTransport(parsed.positionals[0]!), rule, dryRun: parsed.values['dry-run'] === true });
+  output.out(`${JSON.stringify(result, null, output.style === 'json' ? 0 : 2)}\n`);
+  return 0;
+}
+
+const FINISHED = new Set(['done', 'failed', 'cancelled']);
+
+async function watchJob(connection: Connection, id: string, output: Output): Promise<number> {
+  let last = '';
+  for (;;) {
+    const job = await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id)}`);
+    const line = `job ${job.id} ${job.state}${job.progress ? ` ${job.progress.blobsDone}/${job.progress.blobsTotal} blobs` : ''}`;
+    if (output.style !== 'quiet' && line !== last) output.out(output.style === 'json' ? `${JSON.stringify(job)}\n` : `${line}\n`);
+    last = line;
+    if (FINISHED.has(job.state)) {
+      if (job.state === 'done') return 0;
+      throw new Failure(job.error?.code ?? job.state.toUpperCase(), job.error?.message ?? `job ${job.state}`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export async function jobs(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
+  const [action = 'ls', id] = parsed.positionals;
+  if (action !== 'ls' && !id) throw new UsageError(`jobs ${action}: expected a job id`);
+  if (action === 'ls') output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/jobs'), null, output.style === 'json' ? 0 : 2)}\n`);
+  else if (action === 'get') output.out(`${JSON.stringify(await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`), null, output.style === 'json' ? 0 : 2)}\n`);
+  else if (action === 'watch') return watchJob(connection, id!, output);
+  else if (action === 'cancel') output.out(`${JSON.stringify(await json(connection, 'DELETE', `/v1/jobs/${encodeURIComponent(id!)}`))}\n`);
+  else throw new UsageError(`jobs: unknown action "${action}": expected ls, get, watch or cancel`);
+  return 0;
+}
+
+export async function rules(connection: Connection, parsed: Parsed, output: Output, readFile: (path: string) => string): Promise<number> {
+  const [action = 'ls', name, file] = parsed.positionals;
+  if (action !== 'ls' && !name) throw new UsageError(`rules ${action}: expected a rule name`);
+  const path = `/v1/rules/${encodeURIComponent(name ?? '')}`;
+  if (action === 'ls') output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/rules'), null, 2)}\n`);
+  else if (action === 'get') {
+    const all = (await json(connection, 'GET', '/v1/rules')).rules as { name: string }[];
+    const rule = all.find((r) => r.name === name);
+    if (!rule) throw new Failure('NOT_FOUND', `no rule named "${name}"`);
+    output.out(`${JSON.stringify(rule, null, 2)}\n`);
+  } else if (action === 'put') {
+    if (!file) throw new UsageError('rules put: expected NAME FILE');
+    let body: unknown;
+    try {
+      body = JSON.parse(readFile(file));
+    } catch (error) {
+      throw new UsageError(`rules put: ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    output.out(`${JSON.stringify(await json(connection, 'PUT', path, body), null, 2)}\n`);
+  } else if (action === 'rm') await json(connection, 'DELETE', path);
+  else throw new UsageError(`rules: unknown action "${action}": expected ls, get, put or rm`);
+  return 0;
+}

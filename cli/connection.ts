@@ -1,0 +1,126 @@
+// Where the command line's requests go. Remote: a Ferry service (--server / FERRY_URL) with FERRY_TOKEN, or
+// in a GitHub Actions job its OIDC token. Local: the same app in this process, as the local user (every
+// grant), with the registries the references name: loopback ones over plain http, as Docker does,
+// credentials found where skopeo finds them. One behaviour: both speak Ferry's HTTP API.
+
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '../src/config.js';
+import { consoleLogger, detached, realSleep, type Deps, type Logger } from '../src/deps.js';
+import { createApp } from '../src/http/app.js';
+import { MemoryKv } from '../src/kv/memory.js';
+import { normalizeRegistryHost } from '../src/reference.js';
+import { MemoryState } from '../src/state/memory.js';
+import { nodeFetch } from '../entries/node-fetch.js';
+import { findCredentials } from './auth-files.js';
+import { UsageError } from './usage.js';
+
+type Env = (name: string) => string | undefined;
+
+export interface Connection {
+  mode: 'local' | 'remote';
+  request(method: string, path: string, options?: { body?: unknown; accept?: string }): Promise<Response>;
+}
+
+export interface LocalRegistry {
+  host: string;
+  /** --src-tls-verify=false / --dest-tls-verify=false: plain http (or an unverified peer) for this one. */
+  insecure: boolean;
+}
+
+const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/.test(host);
+
+/** --config FILE or FERRY_CONFIG (a path, or the JSON itself), else nothing. */
+export function readConfigDocument(file: string | undefined, env: Env): Record<string, unknown> | undefined {
+  const given = file ?? env('FERRY_CONFIG');
+  if (!given) return undefined;
+  const text = given.trim().startsWith('{') ? given : readText(given);
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new UsageError(`${file ? '--config' : 'FERRY_CONFIG'}: not valid JSON`);
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const quietLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** The configuration the local user runs with: their file's registries, then what the references need. */
+export function localConfig(document: Record<string, unknown> | undefined, registries: LocalRegistry[], env: Env): Record<string, unknown> {
+  const configured = (document?.registries ?? {}) as Record<string, Record<string, unknown>>;
+  const known = new Set(Object.keys(configured).map((h) => normalizeRegistryHost(h.toLowerCase())));
+  const added: Record<string, Record<string, unknown>> = {};
+  for (const { host, insecure } of registries) {
+    if (known.has(host) || added[host]) continue;
+    const found = findCredentials(host, env);
+    const credentials = found ? (found.identityToken ? { identityToken: found.identityToken } : { username: found.username, password: found.password }) : undefined;
+    added[host] = { ...(insecure || isLoopback(host) ? { insecure: true } : {}), ...(credentials ? { credentials } : {}) };
+  }
+  const { callers: _callers, ...rest } = document ?? {};
+  return { ...rest, allowPublicRegistries: true, registries: { ...added, ...configured }, callers: { anonymous: true } };
+}
+
+export function localConnection(document: Record<string, unknown> | undefined, registries: LocalRegistry[], env: Env): Connection {
+  const config = parseConfig(localConfig(document, registries, env), env);
+  const deps: Deps = {
+    kv: new MemoryKv(),
+    state: new MemoryState(),
+    defer: detached,
+    fetch: nodeFetch,
+    config,
+    now: () => Date.now(),
+    sleep: realSleep,
+    log: env('FERRY_DEBUG') ? consoleLogger : quietLogger,
+  };
+  const app = createApp(deps);
+  return {
+    mode: 'local',
+    request: async (method, path, options = {}) => app.request(`http://localhost${path}`, init(method, options)),
+  };
+}
+
+function init(method: string, options: { body?: unknown; accept?: string }, token?: string): RequestInit {
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  return { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) };
+}
+
+/**
+ * FERRY_TOKEN; else, inside a GitHub Actions job granted `id-token: write`, the job's OIDC token for the
+ * audience (--audience / FERRY_AUDIENCE, default "ferry"); else none.
+ */
+export async function remoteToken(env: Env, audience: string | undefined): Promise<string | undefined> {
+  const token = env('FERRY_TOKEN');
+  if (token) return token;
+  const url = env('ACTIONS_ID_TOKEN_REQUEST_URL');
+  const bearer = env('ACTIONS_ID_TOKEN_REQUEST_TOKEN');
+  if (!url || !bearer) return undefined;
+  const request = new URL(url);
+  request.searchParams.set('audience', audience ?? env('FERRY_AUDIENCE') ?? 'ferry');
+  const response = await fetch(request, { headers: { authorization: `bearer ${bearer}`, accept: 'application/json' } });
+  if (!response.ok) throw new Error(`GitHub Actions did not give an OIDC token (${response.status}): is "id-token: write" granted to the job?`);
+  const value = ((await response.json()) as { value?: unknown }).value;
+  if (typeof value !== 'string') throw new Error('GitHub Actions answered without an OIDC token');
+  return value;
+}
+
+export function remoteConnection(server: string, token: string | undefined): Connection {
+  let base: URL;
+  try {
+    base = new URL(server);
+  } catch {
+    throw new UsageError(`--server: "${server}" is not a URL`);
+  }
+  const root = base.toString().replace(/\/+$/, '');
+  return {
+    mode: 'remote',
+    request: (method, path, options = {}) => fetch(`${root}${path}`, init(method, options, token)),
+  };
+}

@@ -1,0 +1,143 @@
+// The verbs, their options and their help (each with an example), parsed with Node's own parseArgs.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A mistake in how the command was called: exit code 2. */
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Verb {
+  name: string;
+  summary: string;
+  usage: string;
+  example: string;
+  options: Options;
+  positionals: [min: number, max: number];
+  /** Needs a Ferry service (jobs, rules, audit): refused in local mode. */
+  remoteOnly?: boolean;
+}
+
+const flag = (short?: string) => ({ type: 'boolean' as const, ...(short ? { short } : {}) });
+const text = { type: 'string' as const };
+const texts = { type: 'string' as const, multiple: true };
+
+export const GLOBAL_OPTIONS: Options = {
+  config: text,
+  server: text,
+  audience: text,
+  json: flag(),
+  quiet: flag('q'),
+  help: flag('h'),
+};
+
+export const VERBS: Verb[] = [
+  {
+    name: 'copy',
+    summary: 'Copy an image (or, with --all-tags or --regex, a repository\'s tags) between registries',
+    usage: 'ferry copy SOURCE TARGET [--platform os/arch]... [--tag T]... [--all-tags | --regex RE] [--dry-run] [--unwrap] [--verify-digest] [--wait=false]',
+    example: 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20 --platform linux/amd64',
+    options: { platform: texts, tag: texts, 'all-tags': flag(), regex: text, 'dry-run': flag(), unwrap: flag(), 'verify-digest': flag(), wait: text, 'src-tls-verify': text, 'dest-tls-verify': text },
+    positionals: [2, 2],
+  },
+  {
+    name: 'inspect',
+    summary: 'Show an image: digest, platforms, layers, config',
+    usage: 'ferry inspect REFERENCE [--raw] [--platform os/arch] [--show-config] [--format table|json]',
+    example: 'ferry inspect ghcr.io/acme/app:1.4 --platform linux/arm64',
+    options: { raw: flag(), platform: text, 'show-config': flag(), format: text, 'tls-verify': text },
+    positionals: [1, 1],
+  },
+  {
+    name: 'tags',
+    summary: 'List a repository\'s tags',
+    usage: 'ferry tags REPOSITORY',
+    example: 'ferry tags ghcr.io/acme/app',
+    options: { 'tls-verify': text },
+    positionals: [1, 1],
+  },
+  {
+    name: 'promote',
+    summary: 'Promote an image by a rule (remote only)',
+    usage: 'ferry promote SOURCE --rule NAME [--dry-run]',
+    example: 'ferry promote registry.acme.dev/staging/app:1.4 --rule staging-to-prod --dry-run',
+    options: { rule: text, 'dry-run': flag() },
+    positionals: [1, 1],
+    remoteOnly: true,
+  },
+  {
+    name: 'jobs',
+    summary: 'List, show, follow or cancel jobs (remote only)',
+    usage: 'ferry jobs [ls | get ID | watch ID | cancel ID]',
+    example: 'ferry jobs watch 0f6c…',
+    options: {},
+    positionals: [0, 2],
+    remoteOnly: true,
+  },
+  {
+    name: 'rules',
+    summary: 'List, show, store or remove promotion rules (remote only)',
+    usage: 'ferry rules [ls | get NAME | put NAME FILE | rm NAME]',
+    example: 'ferry rules put staging-to-prod rule.json',
+    options: {},
+    positionals: [0, 3],
+    remoteOnly: true,
+  },
+  { name: 'serve', summary: 'Run the service on Node (as npm run start:node)', usage: 'ferry serve', example: 'HOST=127.0.0.1 PORT=8787 ferry serve', options: {}, positionals: [0, 0] },
+  { name: 'version', summary: 'Print the version', usage: 'ferry version', example: 'ferry version', options: {}, positionals: [0, 0] },
+];
+
+const GLOBAL_HELP = `Global options:
+  --server URL      a Ferry service (or FERRY_URL); without one, Ferry runs here, as you
+  --config FILE     Ferry's configuration (or FERRY_CONFIG): registries, mirrors, cloud auth
+  --audience AUD    in GitHub Actions: the OIDC audience to ask for (FERRY_AUDIENCE, default "ferry")
+  --json            NDJSON events and JSON results instead of text
+  -q, --quiet       only errors
+  -h, --help        this help
+
+Exit codes: 0 done, 1 the operation failed, 2 usage error, 3 partly done (some tags failed).`;
+
+export function helpText(verb?: Verb): string {
+  if (!verb) {
+    const width = Math.max(...VERBS.map((v) => v.name.length));
+    return `Usage: ferry VERB [options]\n\nVerbs:\n${VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}\n\n${GLOBAL_HELP}\n\nExample:\n  ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20\n`;
+  }
+  const options = Object.entries(verb.options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`);
+  return `Usage: ${verb.usage}\n\n${verb.summary}.\n${options.length ? `\nOptions:\n${options.join('\n')}\n` : ''}\n${GLOBAL_HELP}\n\nExample:\n  ${verb.example}\n`;
+}
+
+export interface Parsed {
+  verb: Verb;
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/** The verb and its arguments, or UsageError; `undefined` verb: help was asked for. */
+export function parseCommandLine(args: string[]): Parsed | { help: string } {
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h' || name === 'help') return { help: helpText(VERBS.find((v) => v.name === rest[0])) };
+  if (name === '--version') return parseCommandLine(['version']);
+  const verb = VERBS.find((v) => v.name === name);
+  if (!verb) throw new UsageError(`unknown verb "${name}": expected one of ${VERBS.map((v) => v.name).join(', ')}`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...verb.options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${verb.name}: ${error instanceof Error ? error.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(error)}`);
+  }
+  if (parsed.values.help) return { help: helpText(verb) };
+  const [min, max] = verb.positionals;
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    throw new UsageError(`${verb.name}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${parsed.positionals.length}\nUsage: ${verb.usage}`);
+  }
+  return { verb, values: parsed.values as Parsed['values'], positionals: parsed.positionals };
+}
+
+/** "true"/"false" flags that take a value as skopeo's do (--src-tls-verify=false). */
+export function booleanValue(values: Parsed['values'], name: string, fallback: boolean): boolean {
+  const value = values[name];
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === true) return true;
+  if (value === 'false') return false;
+  throw new UsageError(`--${name}: expected true or false, got "${String(value)}"`);
+}

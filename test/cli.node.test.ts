@@ -1,0 +1,213 @@
+// The `ferry` executable itself (dist/cli/ferry.js, the package's bin), run as a user or a pipeline runs
+// it, against the real registries: in local mode (no server; loopback registries over plain http,
+// credentials where skopeo finds them) and in remote mode against a served Ferry, whose token a
+// simulated GitHub Actions job fetches from a local fake of ACTIONS_ID_TOKEN_REQUEST_URL.
+
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { importJWK, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { judge, uniqueRepository } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const fixture = inject('fixture');
+const FERRY = fileURLToPath(new URL('../dist/cli/ferry.js', import.meta.url));
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+const basic = fixture.targets.basic;
+
+let home: string;
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'ferry-cli-home-'));
+});
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the executable with a clean environment: its own HOME, no auth files but those a test writes. */
+function ferry(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [FERRY, ...args], { env: { PATH: process.env.PATH!, HOME: home, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('local mode (no server)', () => {
+  it('copies byte-exact (loopback registries over plain http), with one line per event when not a terminal', async () => {
+    const to = `${target}/${uniqueRepository('cli/app')}:v1`;
+    const run = await ferry(['copy', `docker://${source}/ferry-test/multiarch:v1`, `docker://${to}`]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`resolved ${source}/ferry-test/multiarch:v1@${fixture.skopeo.anonymous.multiarch!.digest}`);
+    expect(run.stdout).toMatch(/^copied {2}sha256:[0-9a-f]{64}/m);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe(`${to.replace(/:v1$/, '')}@${fixture.skopeo.anonymous.multiarch!.digest} tagged v1`);
+    expect((await judge(fixture.judge, 'raw', to)).raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
+    expect((await judge(fixture.judge, 'copy-all', to)).ok).toBe(true);
+    // --json: the events themselves, one per line.
+    const json = await ferry(['copy', `${source}/ferry-test/multiarch:v1`, to, '--json']);
+    expect(json.code).toBe(0);
+    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['resolved', 'done']);
+  });
+
+  it('inspects as skopeo sees it, raw and summarised, and lists tags', async () => {
+    const view = fixture.skopeo.anonymous.multiarch!;
+    const raw = await ferry(['inspect', '--raw', `${source}/ferry-test/multiarch:v1`]);
+    expect(raw.code, raw.stderr).toBe(0);
+    expect(Buffer.from(raw.stdout).toString('base64')).toBe(view.raw);
+    const summary = await ferry(['inspect', `${source}/ferry-test/multiarch:v1`, '--format', 'json']);
+    expect(JSON.parse(summary.stdout).digest).toBe(view.digest);
+    const table = await ferry(['inspect', `${source}/ferry-test/multiarch:v1`]);
+    expect(table.stdout).toContain(`Digest     ${view.digest}`);
+    expect(table.stdout).toMatch(/linux\/arm64\/v8 +sha256:/);
+    const listed = await ferry(['tags', `${source}/ferry-test/tags500`]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.trim().split('\n')).toHaveLength(500);
+  });
+
+  it('syncs the tags a pattern picks, and says first what a dry run would do', async () => {
+    const repository = uniqueRepository('cli/sync');
+    const dry = await ferry(['copy', `${source}/ferry-test/tags500`, `${target}/${repository}`, '--regex', '^t00[12]$', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toBe(`would copy 2 tags of ${source}/ferry-test/tags500 to ${target}/${repository}: t001, t002\n`);
+    expect((await judge(fixture.judge, 'list-tags', `${target}/${repository}`)).ok).toBe(false);
+    const sync = await ferry(['copy', `${source}/ferry-test/tags500`, `${target}/${repository}`, '--regex', '^t00[12]$']);
+    expect(sync.code, sync.stderr).toBe(0);
+    const tags = await judge(fixture.judge, 'list-tags', `${target}/${repository}`);
+    expect(tags.tags?.sort()).toEqual(['t001', 't002']);
+    const none = await ferry(['copy', `${source}/ferry-test/tags500`, `${target}/${repository}`, '--regex', '^nothing$', '--dry-run']);
+    expect([none.code, none.stderr.split(':')[1]?.trim()]).toEqual([1, 'NO_TAGS_MATCHED']);
+  });
+
+  it('exit codes: 1 with the code and message on stderr for a failed copy, 2 for usage errors and remote-only verbs', async () => {
+    const missing = await ferry(['copy', `${source}/ferry-test/multiarch:no-such-tag`, `${target}/cli/never:v1`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ferry: NOT_FOUND: manifest .*no-such-tag/);
+    expect(missing.stdout).not.toContain('never');
+    const usage = await ferry(['copy', `${source}/ferry-test/multiarch:v1`]);
+    expect([usage.code, usage.stderr.split('\n')[0]]).toEqual([2, 'ferry: copy: expected 2 arguments, got 1']);
+    expect((await ferry(['copy', 'a', 'b', '--no-such-flag'])).code).toBe(2);
+    expect((await ferry(['frobnicate'])).code).toBe(2);
+    const remoteOnly = await ferry(['jobs', 'ls']);
+    expect([remoteOnly.code, remoteOnly.stderr]).toEqual([2, 'ferry: jobs needs a Ferry service (--server URL or FERRY_URL): jobs, rules and promotions live there\n']);
+    expect((await ferry(['copy', `${source}/a:b`, `${target}/c:d`, '--wait=false'])).code).toBe(2);
+    const help = await ferry(['copy', '--help']);
+    expect([help.code, help.stdout.includes('Example:\n  ferry copy docker://')]).toEqual([0, true]);
+  });
+});
+
+describe('local mode credentials, found as skopeo finds them', () => {
+  const good = Buffer.from(`${basic.username}:${basic.password}`).toString('base64');
+  const bad = Buffer.from(`${basic.username}:wrong-password`).toString('base64');
+  const copyToBasic = (env: Record<string, string>) => ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${basic.host}/${uniqueRepository('cli/auth')}:v1`], env);
+  const dir = (name: string) => {
+    const path = join(home, name, crypto.randomUUID());
+    mkdirSync(path, { recursive: true });
+    return path;
+  };
+
+  it('from a Docker config (auths)', async () => {
+    const docker = dir('docker');
+    writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [basic.host]: { auth: good } } }));
+    const run = await copyToBasic({ DOCKER_CONFIG: docker });
+    expect(run.code, run.stderr).toBe(0);
+    expect((await copyToBasic({})).stderr).toMatch(/^ferry: UPSTREAM_UNAUTHORIZED/);
+  });
+
+  it('from a credential helper on PATH (credHelpers)', async () => {
+    const docker = dir('docker');
+    const bin = dir('bin');
+    writeFileSync(join(docker, 'config.json'), JSON.stringify({ credHelpers: { [basic.host]: 'ferrytest' } }));
+    const helper = join(bin, 'docker-credential-ferrytest');
+    writeFileSync(helper, `#!/bin/sh\nread host\n[ "$host" = "${basic.host}" ] || exit 1\necho '{"ServerURL":"${basic.host}","Username":"${basic.username}","Secret":"${basic.password}"}'\n`);
+    chmodSync(helper, 0o755);
+    const run = await copyToBasic({ DOCKER_CONFIG: docker, PATH: `${bin}:${process.env.PATH}` });
+    expect(run.code, run.stderr).toBe(0);
+  });
+
+  it('from a containers auth.json, which comes before the Docker config', async () => {
+    const docker = dir('docker');
+    const containers = dir('containers');
+    writeFileSync(join(containers, 'auth.json'), JSON.stringify({ auths: { [basic.host]: { auth: good } } }));
+    writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [basic.host]: { auth: bad } } }));
+    expect((await copyToBasic({ REGISTRY_AUTH_FILE: join(containers, 'auth.json'), DOCKER_CONFIG: docker })).code).toBe(0);
+    // The other way round: the wrong one is found first and used.
+    writeFileSync(join(containers, 'auth.json'), JSON.stringify({ auths: { [basic.host]: { auth: bad } } }));
+    writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [basic.host]: { auth: good } } }));
+    const refused = await copyToBasic({ REGISTRY_AUTH_FILE: join(containers, 'auth.json'), DOCKER_CONFIG: docker });
+    expect([refused.code, refused.stderr.split(':')[1]?.trim()]).toEqual([1, 'UPSTREAM_UNAUTHORIZED']);
+    // ~/.config/containers/auth.json, found through HOME.
+    const user = dir('home');
+    mkdirSync(join(user, '.config', 'containers'), { recursive: true });
+    writeFileSync(join(user, '.config', 'containers', 'auth.json'), JSON.stringify({ auths: { [basic.host]: { auth: good } } }));
+    expect((await copyToBasic({ HOME: user })).code).toBe(0);
+  });
+});
+
+describe('remote mode', () => {
+  let actions: Server;
+  let ferryServer: ReturnType<typeof serve>;
+  let url: string;
+  let actionsUrl: string;
+  const REQUEST_TOKEN = `actions-request-${crypto.randomUUID()}`;
+  const ISSUER = 'https://token.actions.githubusercontent.com';
+
+  beforeAll(async () => {
+    // GitHub's token service: the job's request token, an audience, and a JWT signed for the job.
+    const key = await importJWK(fixture.oidc.keys.first, 'RS256');
+    actions = createServer(async (req, res) => {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      if (req.headers.authorization !== `bearer ${REQUEST_TOKEN}` || !query.get('audience')) return res.writeHead(401).end();
+      const value = await new SignJWT({ repository: 'acme/app', ref: 'refs/heads/main' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+        .setIssuer(ISSUER)
+        .setAudience(query.get('audience')!)
+        .setSubject('repo:acme/app:ref:refs/heads/main')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(key);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: 1, value }));
+    });
+    await new Promise<void>((r) => actions.listen(0, '127.0.0.1', r));
+    actionsUrl = `http://127.0.0.1:${(actions.address() as AddressInfo).port}/_apis/token?api-version=2.0`;
+    const service = makeService({
+      registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+      callers: {
+        oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/cli`, audience: 'ferry-ci' }],
+        grants: [{ issuer: ISSUER, claims: { repository: 'acme/app' }, actions: ['inspect', 'copy'], repositories: [`${source}/**`, `${target}/cli/**`] }],
+      },
+    });
+    ferryServer = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((r) => setTimeout(r, 50));
+    url = `http://127.0.0.1:${(ferryServer.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    actions?.close();
+    ferryServer?.close();
+  });
+
+  it('a GitHub Actions job copies with its own OIDC token; without one it is refused (exit 1)', async () => {
+    const to = `${target}/${uniqueRepository('cli/remote')}:v1`;
+    const job = { FERRY_URL: url, FERRY_AUDIENCE: 'ferry-ci', ACTIONS_ID_TOKEN_REQUEST_URL: actionsUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN };
+    const run = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, to], job);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe(`${to.replace(/:v1$/, '')}@${fixture.skopeo.anonymous.v2s2!.digest} tagged v1`);
+    expect((await judge(fixture.judge, 'raw', to)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+    const inspected = await ferry(['inspect', `${source}/ferry-test/v2s2:v1`, '--format', 'json', '--server', url], { ...job, FERRY_URL: '' });
+    expect(JSON.parse(inspected.stdout).digest).toBe(fixture.skopeo.anonymous.v2s2!.digest);
+    // Outside its grants: the service's refusal, exit 1.
+    const refused = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${target}/elsewhere/app:v1`], job);
+    expect([refused.code, refused.stderr.split(':')[1]?.trim()]).toEqual([1, 'FORBIDDEN']);
+    const anonymous = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, to], { FERRY_URL: url });
+    expect([anonymous.code, anonymous.stderr.split(':')[1]?.trim()]).toEqual([1, 'UNAUTHENTICATED']);
+  });
+});
