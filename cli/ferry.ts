@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { isAppError } from '../src/errors.js';
 import { parseReference, parseRepositoryName } from '../src/reference.js';
+import { bashCompletion, zshCompletion } from './completion.js';
 import { copy, Failure, inspect, jobs, promote, rules, tags, withoutTransport, type Output } from './commands.js';
 import { localConnection, readConfigDocument, remoteConnection, remoteToken, type Connection, type LocalRegistry } from './connection.js';
 import { booleanValue, parseCommandLine, UsageError, type Parsed } from './usage.js';
@@ -59,6 +60,12 @@ export async function main(args: string[], output: Output): Promise<number> {
       case 'version':
         out.out(`ferry ${version()}\n`);
         return 0;
+      case 'completion': {
+        const shell = parsed.positionals[0];
+        if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: expected bash or zsh, got "${shell}"`);
+        out.out(shell === 'bash' ? bashCompletion() : zshCompletion());
+        return 0;
+      }
       case 'serve':
         await import('../entries/node.js');
         return await new Promise<number>(() => {}); // serves until stopped

@@ -83,6 +83,14 @@ export const VERBS: Verb[] = [
     positionals: [0, 3],
     remoteOnly: true,
   },
+  {
+    name: 'completion',
+    summary: 'Print a shell completion script (bash or zsh)',
+    usage: 'ferry completion bash|zsh',
+    example: 'source <(ferry completion bash)',
+    options: {},
+    positionals: [1, 1],
+  },
   { name: 'serve', summary: 'Run the service on Node (as npm run start:node)', usage: 'ferry serve', example: 'HOST=127.0.0.1 PORT=8787 ferry serve', options: {}, positionals: [0, 0] },
   { name: 'version', summary: 'Print the version', usage: 'ferry version', example: 'ferry version', options: {}, positionals: [0, 0] },
 ];

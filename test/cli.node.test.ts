@@ -3,7 +3,7 @@
 // credentials where skopeo finds them) and in remote mode against a served Ferry, whose token a
 // simulated GitHub Actions job fetches from a local fake of ACTIONS_ID_TOKEN_REQUEST_URL.
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -103,6 +103,21 @@ describe('local mode (no server)', () => {
     const help = await ferry(['copy', '--help']);
     expect([help.code, help.stdout.includes('Example:\n  ferry copy docker://')]).toEqual([0, true]);
   });
+});
+
+it('every verb has --help with an example; the bash completion script loads and completes verbs, options and actions', async () => {
+  for (const verb of ['copy', 'inspect', 'tags', 'promote', 'jobs', 'rules', 'completion', 'serve', 'version']) {
+    const help = await ferry([verb, '--help']);
+    expect([verb, help.code, /\nExample:\n {2}\S/.test(help.stdout)]).toEqual([verb, 0, true]);
+  }
+  const script = await ferry(['completion', 'bash']);
+  const complete = (words: string) =>
+    execFileSync('bash', ['-c', `eval "$FERRY_COMPLETION"; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _ferry; echo "\${COMPREPLY[*]}"; complete -p ferry`], { env: { PATH: process.env.PATH!, FERRY_COMPLETION: script.stdout }, encoding: 'utf8' }).split('\n');
+  expect(complete('ferry in')).toEqual(['inspect', 'complete -o default -F _ferry ferry', '']);
+  expect(complete('ferry copy --pla')[0]).toBe('--platform');
+  expect(complete('ferry copy --src-')[0]).toBe('--src-tls-verify');
+  expect(complete('ferry jobs wa')[0]).toBe('watch');
+  expect((await ferry(['completion', 'fish'])).code).toBe(2);
 });
 
 describe('local mode credentials, found as skopeo finds them', () => {

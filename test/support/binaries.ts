@@ -7,6 +7,7 @@ const INSTALL: Record<string, string> = {
   skopeo: 'apt-get install -y skopeo',
   htpasswd: 'apt-get install -y apache2-utils',
   openssl: 'apt-get install -y openssl',
+  tmux: 'apt-get install -y tmux',
 };
 
 export function requireBinary(name: keyof typeof INSTALL | string): string {

@@ -1,5 +1,5 @@
 // Transport faults for the fault proxy (issue: survives faults). Chosen per request by headers:
-//   x-ferry-fault: reset-blob-get | stall-blob-get | reset-upload | throttle | burst | blob-500 | hold-patch
+//   x-ferry-fault: reset-blob-get | stall-blob-get | slow-blob-get (arg: bytes per second) | reset-upload | throttle | burst | blob-500 | hold-patch
 //   x-ferry-fault-id: a test's own id (state and log are kept per id, so concurrent tests do not mix)
 //   x-ferry-fault-arg: the digest for blob-500; for hold-patch, which PATCH (1-based) is held
 // GET /__faultlog/<id> returns what the proxy did for that id.
@@ -82,6 +82,20 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
   if (fault === 'blob-500' && isBlobGet && url.pathname.endsWith(arg ?? '-')) {
     log({ status: 500, bytes: 0 });
     res.writeHead(500, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNKNOWN"}]}');
+    return true;
+  }
+  if (fault === 'slow-blob-get' && isBlobGet) {
+    // Blob bodies paced to x-ferry-fault-arg bytes per second: a copy that takes a while, for progress.
+    const rate = Number(arg ?? 1024 * 1024);
+    forward(req, res, upstreamPort, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.on('data', (chunk: Buffer) => {
+        up.pause();
+        res.write(chunk);
+        setTimeout(() => up.resume(), (chunk.length / rate) * 1000);
+      });
+      up.on('end', () => res.end());
+    });
     return true;
   }
   if ((fault === 'reset-blob-get' || fault === 'stall-blob-get') && isBlobGet) {
