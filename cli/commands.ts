@@ -62,9 +62,11 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
   const progress = new CopyProgress(output.style, output.out);
   const results: { target: string; digest: string; tags: string[] }[] = [];
   let handedTo: string | undefined;
+  const sync = tags === 'all' || (typeof tags === 'object' && !Array.isArray(tags));
   try {
     for await (const event of ndjson(response)) {
-      if (event.type === 'error') throw new Failure(String(event.code), String(event.message));
+      // A sync that copied some tags before one failed is partly done: exit 3, the copied ones listed.
+      if (event.type === 'error') throw new Failure(String(event.code), `${event.message}${sync && results.length ? ` (${results.length} tag${results.length === 1 ? '' : 's'} copied before: ${results.flatMap((r) => r.tags).join(', ')})` : ''}`, sync && results.length ? 3 : 1);
       if (event.type === 'done' && event.result) results.push(event.result as (typeof results)[number]);
       if (event.type === 'job') handedTo = String(event.id);
       progress.event(event);

@@ -88,6 +88,19 @@ describe('local mode (no server)', () => {
     expect([none.code, none.stderr.split(':')[1]?.trim()]).toEqual([1, 'NO_TAGS_MATCHED']);
   });
 
+  it('a sync where a tag fails after others were copied is partly done: exit 3, the copied tags named', async () => {
+    // Repository R: tag "a" whole, tag "b" whose config blob the registry lost.
+    const repository = `${target}/${uniqueRepository('cli/partial')}`;
+    expect((await ferry(['copy', `${source}/ferry-test/multiarch:v1`, `${repository}:a`])).code).toBe(0);
+    expect((await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${repository}:b`])).code).toBe(0);
+    const config = (JSON.parse(Buffer.from(fixture.skopeo.anonymous.v2s2!.raw, 'base64').toString()) as { config: { digest: string } }).config.digest;
+    const name = repository.slice(target.length + 1);
+    expect((await fetch(`http://${target}/v2/${name}/blobs/${config}`, { method: 'DELETE' })).status).toBe(202);
+    const sync = await ferry(['copy', repository, `${target}/${uniqueRepository('cli/partial-copy')}`, '--all-tags']);
+    expect(sync.code, sync.stderr).toBe(3);
+    expect(sync.stderr).toMatch(/^ferry: NOT_FOUND: .*\(1 tag copied before: a\)\n$/);
+  });
+
   it('exit codes: 1 with the code and message on stderr for a failed copy, 2 for usage errors and remote-only verbs', async () => {
     const missing = await ferry(['copy', `${source}/ferry-test/multiarch:no-such-tag`, `${target}/cli/never:v1`]);
     expect(missing.code).toBe(1);
