@@ -178,6 +178,36 @@ export async function inspect(connection: Connection, parsed: Parsed, output: Ou
   return 0;
 }
 
+export async function diff(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
+  const [from, to] = parsed.positionals.map(withoutTransport) as [string, string];
+  const result = await json(connection, 'GET', `/v1/diff/${encodePath(from)}?${new URLSearchParams({ to })}`);
+  if (output.style === 'json') {
+    output.out(`${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  const lines = [`from ${result.from.reference}`, `to   ${result.to.reference}`];
+  if (result.identical) lines.push('identical');
+  for (const p of result.platforms.added) lines.push(`+ platform ${p}`);
+  for (const p of result.platforms.removed) lines.push(`- platform ${p}`);
+  for (const image of result.images) {
+    const l = image.layers;
+    lines.push('', `${image.platform}: ${l.shared.length} layers shared (${formatBytes(l.sharedBytes)}), ${l.added.length} added (${formatBytes(l.addedBytes)}), ${l.removed.length} removed (${formatBytes(l.removedBytes)})`);
+    for (const layer of l.added) lines.push(`  + ${layer.digest}  ${formatBytes(layer.size)}`);
+    for (const layer of l.removed) lines.push(`  - ${layer.digest}  ${formatBytes(layer.size)}`);
+    const c = image.config;
+    for (const e of c.env.added) lines.push(`  + env ${e}`);
+    for (const e of c.env.removed) lines.push(`  - env ${e}`);
+    for (const [k, v] of Object.entries(c.labels.added)) lines.push(`  + label ${k}=${v}`);
+    for (const [k, v] of Object.entries(c.labels.removed)) lines.push(`  - label ${k}=${v}`);
+    for (const [k, v] of Object.entries(c.labels.changed) as [string, { from: string; to: string }][]) lines.push(`  ~ label ${k}: ${v.from} -> ${v.to}`);
+    for (const p of c.exposedPorts.added) lines.push(`  + port ${p}`);
+    for (const p of c.exposedPorts.removed) lines.push(`  - port ${p}`);
+    for (const field of ['entrypoint', 'cmd', 'workingDir'] as const) if (c[field]) lines.push(`  ~ ${field}: ${JSON.stringify(c[field].from)} -> ${JSON.stringify(c[field].to)}`);
+  }
+  output.out(`${lines.join('\n')}\n`);
+  return 0;
+}
+
 export async function promote(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
   const rule = parsed.values.rule as string | undefined;
   if (!rule) throw new UsageError('promote: --rule NAME is required');

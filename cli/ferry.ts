@@ -7,7 +7,7 @@ import process from 'node:process';
 import { isAppError } from '../src/errors.js';
 import { parseReference, parseRepositoryName } from '../src/reference.js';
 import { bashCompletion, zshCompletion } from './completion.js';
-import { copy, Failure, inspect, jobs, promote, rules, tags, withoutTransport, type Output } from './commands.js';
+import { copy, diff, Failure, inspect, jobs, promote, rules, tags, withoutTransport, type Output } from './commands.js';
 import { localConnection, readConfigDocument, remoteConnection, remoteToken, type Connection, type LocalRegistry } from './connection.js';
 import { booleanValue, parseCommandLine, UsageError, type Parsed } from './usage.js';
 
@@ -37,6 +37,7 @@ function registriesOf(parsed: Parsed): LocalRegistry[] {
     ];
   }
   if (parsed.verb.name === 'inspect' || parsed.verb.name === 'tags') return [{ host: host(first!), insecure: !booleanValue(v, 'tls-verify', true) }];
+  if (parsed.verb.name === 'diff') return [first!, second!].map((r) => ({ host: host(r), insecure: !booleanValue(v, 'tls-verify', true) }));
   return [];
 }
 
@@ -78,6 +79,8 @@ export async function main(args: string[], output: Output): Promise<number> {
         return await inspect(connection, parsed, out);
       case 'tags':
         return await tags(connection, parsed, out);
+      case 'diff':
+        return await diff(connection, parsed, out);
       case 'promote':
         return await promote(connection, parsed, out);
       case 'jobs':

@@ -57,6 +57,14 @@ export const VERBS: Verb[] = [
     positionals: [1, 1],
   },
   {
+    name: 'diff',
+    summary: 'What changed between two images: platforms, layers (shared, added, removed) and config',
+    usage: 'ferry diff FROM TO',
+    example: 'ferry diff ghcr.io/acme/app:1.3 ghcr.io/acme/app:1.4',
+    options: { 'tls-verify': text },
+    positionals: [2, 2],
+  },
+  {
     name: 'promote',
     summary: 'Promote an image by a rule (remote only)',
     usage: 'ferry promote SOURCE --rule NAME [--dry-run]',

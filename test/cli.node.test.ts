@@ -74,6 +74,17 @@ describe('local mode (no server)', () => {
     expect(listed.stdout.trim().split('\n')).toHaveLength(500);
   });
 
+  it('compares two images as GET /v1/diff does', async () => {
+    const run = await ferry(['diff', `${source}/ferry-test/release-a:v1`, `docker://${source}/ferry-test/release-b:v1`]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('+ platform linux/s390x\n- platform linux/arm64/v8\n');
+    expect(run.stdout).toMatch(/linux\/amd64: 1 layers shared \(.+\), 2 added \(.+\), 1 removed/);
+    expect(run.stdout).toContain('  ~ label version: 1 -> 2\n');
+    expect(run.stdout).toContain('  ~ entrypoint: ["/app"] -> ["/app","--serve"]\n');
+    const json = JSON.parse((await ferry(['diff', `${source}/ferry-test/release-a:v1`, `${source}/ferry-test/release-b:v1`, '--json'])).stdout);
+    expect(json.platforms.common).toEqual(['linux/amd64']);
+  });
+
   it('syncs the tags a pattern picks, and says first what a dry run would do', async () => {
     const repository = uniqueRepository('cli/sync');
     const dry = await ferry(['copy', `${source}/ferry-test/tags500`, `${target}/${repository}`, '--regex', '^t00[12]$', '--dry-run']);
@@ -119,7 +130,7 @@ describe('local mode (no server)', () => {
 });
 
 it('every verb has --help with an example; the bash completion script loads and completes verbs, options and actions', async () => {
-  for (const verb of ['copy', 'inspect', 'tags', 'promote', 'jobs', 'rules', 'completion', 'serve', 'version']) {
+  for (const verb of ['copy', 'inspect', 'tags', 'diff', 'promote', 'jobs', 'rules', 'completion', 'serve', 'version']) {
     const help = await ferry([verb, '--help']);
     expect([verb, help.code, /\nExample:\n {2}\S/.test(help.stdout)]).toEqual([verb, 0, true]);
   }
@@ -131,7 +142,7 @@ it('every verb has --help with an example; the bash completion script loads and 
   expect(complete('ferry copy --src-')[0]).toBe('--src-tls-verify');
   expect(complete('ferry jobs wa')[0]).toBe('watch');
   expect((await ferry(['completion', 'fish'])).code).toBe(2);
-});
+}, 30_000);
 
 describe('local mode credentials, found as skopeo finds them', () => {
   const good = Buffer.from(`${basic.username}:${basic.password}`).toString('base64');

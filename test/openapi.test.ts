@@ -9,7 +9,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
   expect(res.status).toBe(200);
   const doc = res.body;
   expect(doc.openapi).toBe('3.1.0');
-  expect(Object.keys(doc.paths).sort()).toEqual(['/.well-known/jwks.json', '/.well-known/openid-configuration', '/config.schema.json', '/healthz', '/openapi.json', '/v1/audit', '/v1/copy', '/v1/inspect/{reference}', '/v1/jobs', '/v1/jobs/{id}', '/v1/manifest/{reference}', '/v1/promote', '/v1/registries', '/v1/registries/{host}', '/v1/rules', '/v1/rules/{name}', '/v1/tags/{repository}', '/v1/webhooks/{receiver}']);
+  expect(Object.keys(doc.paths).sort()).toEqual(['/.well-known/jwks.json', '/.well-known/openid-configuration', '/config.schema.json', '/healthz', '/openapi.json', '/v1/audit', '/v1/copy', '/v1/diff/{reference}', '/v1/inspect/{reference}', '/v1/jobs', '/v1/jobs/{id}', '/v1/manifest/{reference}', '/v1/promote', '/v1/registries', '/v1/registries/{host}', '/v1/rules', '/v1/rules/{name}', '/v1/tags/{repository}', '/v1/webhooks/{receiver}']);
   expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
   const operations = Object.values(doc.paths).flatMap((p: any) => Object.values(p)) as { operationId?: string }[];
   expect(operations.every((o) => typeof o.operationId === 'string')).toBe(true);

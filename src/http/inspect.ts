@@ -1,14 +1,15 @@
-// Read-only routes: image inspection, raw manifests and tag lists.
+// Read-only routes: image inspection, raw manifests, comparisons and tag lists.
 
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { diffImages } from '../ops/diff.js';
 import { inspectImage } from '../ops/inspect.js';
 import { listTags, readManifest } from '../ops/read.js';
 import { parseReference, parseRepositoryName } from '../reference.js';
 import type { AppEnv } from './app-env.js';
 import { requireGrant } from '../policy.js';
-import { InspectQuerySchema, TagsQuerySchema, validate } from './schemas.js';
+import { DiffQuerySchema, InspectQuerySchema, TagsQuerySchema, validate } from './schemas.js';
 
 /** The reference is the rest of the path after the route prefix, percent-decoded. */
 function pathRest(url: string, prefix: string): string {
@@ -65,6 +66,16 @@ export function readRoutes(deps: Deps): Hono<AppEnv> {
     };
     if (notModified(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
     return c.body(manifest.bytes as Uint8Array<ArrayBuffer>, 200, headers);
+  });
+
+  // What changed between two references: the same comparison the console shows and `ferry diff` prints.
+  app.get('/v1/diff/*', async (c) => {
+    const deps = c.var.deps;
+    const from = pathRest(c.req.url, '/v1/diff/');
+    const { to } = validate(DiffQuerySchema, c.req.query(), 'query');
+    mayInspect(c.get('caller'), parseReference(from));
+    mayInspect(c.get('caller'), parseReference(to));
+    return c.json(await diffImages(deps, from, to));
   });
 
   app.get('/v1/tags/*', async (c) => {

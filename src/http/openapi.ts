@@ -15,6 +15,7 @@ import {
   PromoteRequestSchema,
   TagListSchema,
   TagsQuerySchema,
+  DiffQuerySchema,
 } from './schemas.js';
 
 function schema(s: z.ZodType): Record<string, unknown> {
@@ -99,6 +100,14 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'The raw manifest bytes (needs inspect); ?platform= picks one image out of an index',
           parameters: [refPath('reference'), ...queryParameters(InspectQuerySchema)],
           responses: { '200': { description: 'manifest bytes with their media type and Docker-Content-Digest' }, '304': { description: 'If-None-Match matched' }, ...common, ...upstream },
+        },
+      },
+      '/v1/diff/{reference}': {
+        get: {
+          operationId: 'diff',
+          summary: 'What changed from one reference to another (needs inspect on both): platforms added and removed; per common platform, layers shared, added and removed with sizes, and config changes (env, labels, entrypoint, cmd, working dir, ports)',
+          parameters: [refPath('reference'), ...queryParameters(DiffQuerySchema)],
+          responses: { '200': json('the comparison'), ...common, ...upstream },
         },
       },
       '/v1/tags/{repository}': {

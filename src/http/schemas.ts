@@ -33,6 +33,7 @@ export const PromoteRequestSchema = z
   .strict();
 
 export const InspectQuerySchema = z.object({ platform: z.string().regex(PLATFORM, 'must look like os/arch[/variant]').optional() });
+export const DiffQuerySchema = z.object({ to: z.string({ error: 'is required: the reference to compare with' }).min(1, 'is required: the reference to compare with') });
 export const TagsQuerySchema = z.object({ n: z.string().regex(/^[1-9][0-9]{0,4}$/, 'must be a page size from 1 to 99999').optional(), last: z.string().optional() });
 export const JobsQuerySchema = z
   .object({

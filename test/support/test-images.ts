@@ -58,6 +58,24 @@ export function buildTestImages(root: string): TestImage[] {
     return l.index([amd, arm]);
   });
 
+  // Two releases of one app, for comparisons: a shared base layer; platforms, layers and config differ.
+  const release = (l: OciLayout, version: string) => {
+    const base = l.layer([['etc/os-release', 'ID=ferry-release\n']]);
+    const app = l.layer([['app', `release ${version}\n`]]);
+    const amdLayers = version === 'a' ? [base, app] : [base, app, l.layer([['extra', 'only in b\n']])];
+    const config = {
+      Env: ['PATH=/usr/bin', `MODE=${version}`, ...(version === 'b' ? ['NEW=1'] : [])],
+      Entrypoint: version === 'a' ? ['/app'] : ['/app', '--serve'],
+      ExposedPorts: version === 'a' ? { '8080/tcp': {} } : { '8080/tcp': {}, '9090/tcp': {} },
+      Labels: version === 'a' ? { version: '1', team: 'core' } : { version: '2' },
+    };
+    const amd = l.image({ platform: { os: 'linux', architecture: 'amd64' }, layers: amdLayers, config });
+    const other = version === 'a' ? l.image({ platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, layers: [base, app], config }) : l.image({ platform: { os: 'linux', architecture: 's390x' }, layers: [base, app], config });
+    return l.index([amd, other]);
+  };
+  add('release-a', (l) => release(l, 'a'));
+  add('release-b', (l) => release(l, 'b'));
+
   // One image, pushed as Docker v2 schema 2.
   add('v2s2', (l) => l.image({ platform: { os: 'linux', architecture: 'amd64' }, layers: [l.layer([['hello.txt', 'docker format\n']])], config: richConfig('amd64') }), 'v2s2');
 
