@@ -2,9 +2,11 @@
 // on the same images between the same two local registries, runs alternating. Prints medians, ratios and
 // the serving process's peak RSS. Sizes shrink with BENCH_SCALE (e.g. 0.1) and runs with BENCH_RUNS.
 
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { requireBinary } from '../test/support/binaries.js';
 import { startFerry, type FerryProcess, type Runtime } from '../test/support/ferry-process.js';
 import { countCopies } from './counts.js';
@@ -17,12 +19,17 @@ import { skopeoCopy } from '../test/support/skopeo.js';
 const MiB = 1024 * 1024;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const IMAGES: ImageSpec[] = [
+const ALL_IMAGES: ImageSpec[] = [
   { name: 'large', layers: 8, layerSize: Math.round(128 * MiB * SCALE) },
   { name: 'small-blobs', layers: 40, layerSize: Math.round(0.25 * MiB * Math.max(SCALE, 0.25)) },
 ];
+// BENCH_IMAGES=small-blobs: only those.
+const IMAGES = process.env.BENCH_IMAGES ? ALL_IMAGES.filter((i) => process.env.BENCH_IMAGES!.split(',').includes(i.name)) : ALL_IMAGES;
 // Ferry as `npm start` (workerd) and on the other runtimes' entries, so users can choose by numbers.
-const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'workerd,node,deno,bun').split(',') as Runtime[];
+// BENCH_RUNTIMES=none: the command line and skopeo only.
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'workerd,node,deno,bun').split(',').filter((r) => r && r !== 'none') as Runtime[];
+// The command line in local mode (`ferry copy`, no server) beside skopeo: BENCH_CLI=false leaves it out.
+const WITH_CLI = process.env.BENCH_CLI !== 'false';
 // skopeo's blob-info cache lets it mount what it saw before; the cases below want it cold (root's path).
 const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
 
@@ -61,6 +68,17 @@ async function cpuOf(ferry: FerryProcess, work: () => Promise<void>): Promise<nu
   const before = ferry.cpuSeconds();
   await work();
   return ferry.cpuSeconds() - before;
+}
+
+const FERRY_CLI = fileURLToPath(new URL('../../../dist/cli/ferry.js', import.meta.url));
+
+/** `ferry copy` in local mode, as a user at a terminal runs it: a process per copy, no server. */
+function cliCopy(source: string, target: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [FERRY_CLI, 'copy', source, target, '--quiet'], { env: { PATH: process.env.PATH, HOME: process.env.HOME } }, (error, _stdout, stderr) =>
+      error ? reject(new Error(`ferry copy ${source} -> ${target} failed: ${stderr.slice(-500)}`)) : resolve(),
+    );
+  });
 }
 
 async function skopeoCold(source: string, target: string): Promise<void> {
@@ -130,6 +148,14 @@ async function main() {
           rmSync(state, { recursive: true, force: true });
         }
       };
+      const cliRound = async () => {
+        const host = await freshTarget();
+        add('ferry CLI cold', await timed(() => cliCopy(src, `${host}/bench/${spec.name}:v1`)));
+        await settle();
+        add('ferry CLI warm', await timed(() => cliCopy(src, `${host}/bench/${spec.name}:v1`)));
+        await settle();
+        add('ferry CLI same-registry new repo', await timed(() => cliCopy(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+      };
       const skopeoRound = async () => {
         const host = await freshTarget();
         add('skopeo cold', await timed(() => skopeoCold(src, `${host}/bench/${spec.name}:v1`)));
@@ -159,6 +185,7 @@ async function main() {
         // Alternate who goes first, so neither always meets a warmer page cache.
         if (run % 2 === 1) await skopeoRound();
         for (const runtime of RUNTIMES) await ferryRound(runtime);
+        if (WITH_CLI) await cliRound();
         if (run % 2 === 0) await skopeoRound();
         console.log(`run ${run + 1}/${RUNS}: ${Object.entries(times).map(([k, v]) => `${k} ${v[v.length - 1]!.toFixed(2)}s`).join(', ')}`);
       }
@@ -173,6 +200,14 @@ async function main() {
         const blobs = count.streamed + count.mounted + count.skipped;
         counted.push(`| ${spec.name} | ${count.case} | ${blobs} (${count.streamed} streamed, ${count.mounted} mounted, ${count.skipped} there) | ${count.fetches} | ${count.subrequests} | ${count.kvReads} | ${count.kvWrites} | ${count.duplicateManifestGets} |`);
         results.push({ image: spec.name, counted: count });
+      }
+      if (WITH_CLI) {
+        for (const kind of ['cold', 'warm', 'same-registry new repo']) {
+          const f = median(times[`ferry CLI ${kind}`]!);
+          const s = median(times[`skopeo ${kind}`]!);
+          rows.push(`| ${spec.name} | ferry CLI (local mode) | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`);
+          results.push({ image: spec.name, runtime: 'ferry CLI', case: kind, ferrySeconds: f, skopeoSeconds: s, ratio: f / s, runs: RUNS, mib: bytes / MiB });
+        }
       }
       for (const runtime of RUNTIMES) {
         for (const kind of ['cold', 'warm', 'same-registry new repo']) {

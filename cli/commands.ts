@@ -93,7 +93,7 @@ async function dryRun(connection: Connection, body: { source: string; target: st
       } catch (error) {
         throw new UsageError(`copy: --regex: ${error instanceof PatternError ? error.message : String(error)}`);
       }
-      chosen = all.filter((t) => pattern.found(t));
+      chosen = all.filter((t) => pattern.found(t)).sort();
     }
     if (!chosen.length) throw new Failure('NO_TAGS_MATCHED', `no tag of ${body.source} matches (${all.length} tags there)`);
     if (output.style === 'json') output.out(`${JSON.stringify({ dryRun: true, source: body.source, target: body.target, tags: chosen })}\n`);

@@ -68,7 +68,8 @@ export async function main(args: string[], output: Output): Promise<number> {
         return 0;
       }
       case 'serve':
-        await import('../entries/node.js');
+        // A bundle of its own (scripts/build-cli.mjs): the server's modules, SQLite among them, load only here.
+        await import(new URL('./serve.js', import.meta.url).href);
         return await new Promise<number>(() => {}); // serves until stopped
     }
     const connection = await connect(parsed);

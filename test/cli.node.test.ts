@@ -3,7 +3,7 @@
 // credentials where skopeo finds them) and in remote mode against a served Ferry, whose token a
 // simulated GitHub Actions job fetches from a local fake of ACTIONS_ID_TOKEN_REQUEST_URL.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,7 @@ import { serve } from '@hono/node-server';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { judge, uniqueRepository } from './support/copying.js';
+import { freePort } from './support/ports.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
@@ -144,6 +145,21 @@ it('every verb has --help with an example; the bash completion script loads and 
   expect((await ferry(['completion', 'fish'])).code).toBe(2);
 }, 30_000);
 
+it('serve runs the service on Node, as npm run start:node does', async () => {
+  const port = await freePort();
+  const state = mkdtempSync(join(home, 'serve-'));
+  const child = spawn(process.execPath, [FERRY, 'serve'], { env: { PATH: process.env.PATH!, HOME: home, PORT: String(port), FERRY_STATE_DIR: state } });
+  let said = '';
+  child.stdout.on('data', (c) => (said += c));
+  try {
+    for (let i = 0; i < 100 && !said.includes('ferry listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(said).toContain(`ferry listening on http://127.0.0.1:${port} (node; config: local default)`);
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
+  } finally {
+    child.kill();
+  }
+});
+
 describe('local mode credentials, found as skopeo finds them', () => {
   const good = Buffer.from(`${basic.username}:${basic.password}`).toString('base64');
   const bad = Buffer.from(`${basic.username}:wrong-password`).toString('base64');
@@ -222,9 +238,9 @@ describe('remote mode', () => {
       registries: { [source]: { insecure: true }, [target]: { insecure: true } },
       callers: {
         oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/cli`, audience: 'ferry-ci' }],
-        grants: [{ issuer: ISSUER, claims: { repository: 'acme/app' }, actions: ['inspect', 'copy'], repositories: [`${source}/**`, `${target}/cli/**`] }],
+        grants: [{ issuer: ISSUER, claims: { repository: 'acme/app' }, actions: ['inspect', 'copy', 'promote', 'admin'], repositories: [`${source}/**`, `${target}/cli/**`] }],
       },
-    });
+    }, { jobs: true });
     ferryServer = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port: 0 });
     await new Promise((r) => setTimeout(r, 50));
     url = `http://127.0.0.1:${(ferryServer.address() as AddressInfo).port}`;
@@ -234,17 +250,65 @@ describe('remote mode', () => {
     ferryServer?.close();
   });
 
+  const job = () => ({ FERRY_URL: url, FERRY_AUDIENCE: 'ferry-ci', ACTIONS_ID_TOKEN_REQUEST_URL: actionsUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN });
+
+  it('the read verbs, a sync, a dry run and a failure behave as in local mode', async () => {
+    const listed = await ferry(['tags', `${source}/ferry-test/tags500`], job());
+    expect([listed.code, listed.stdout.trim().split('\n').length]).toEqual([0, 500]);
+    const compared = await ferry(['diff', `${source}/ferry-test/release-a:v1`, `${source}/ferry-test/release-b:v1`, '--json'], job());
+    expect(JSON.parse(compared.stdout).platforms.added).toEqual(['linux/s390x']);
+    const repository = `${target}/${uniqueRepository('cli/remote-sync')}`;
+    const dry = await ferry(['copy', `${source}/ferry-test/tags500`, repository, '--regex', '^t01[01]$', '--dry-run'], job());
+    expect(dry.stdout).toBe(`would copy 2 tags of ${source}/ferry-test/tags500 to ${repository}: t010, t011\n`);
+    const sync = await ferry(['copy', `${source}/ferry-test/tags500`, repository, '--regex', '^t01[01]$'], job());
+    expect(sync.code, sync.stderr).toBe(0);
+    expect((await judge(fixture.judge, 'list-tags', repository)).tags?.sort()).toEqual(['t010', 't011']);
+    const missing = await ferry(['copy', `${source}/ferry-test/v2s2:nope`, `${repository}:x`], job());
+    expect([missing.code, missing.stderr.split(':')[1]?.trim()]).toEqual([1, 'NOT_FOUND']);
+  });
+
+  it('remote-only verbs: rules put, ls, get and rm; promote (dry run, then for real); a job submitted and watched', async () => {
+    const staging = `${target}/${uniqueRepository('cli/stage')}`;
+    const prod = `${target}/${uniqueRepository('cli/prod')}`;
+    expect((await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${staging}:v7`], job())).code).toBe(0);
+    const ruleFile = join(home, `rule-${crypto.randomUUID()}.json`);
+    writeFileSync(ruleFile, JSON.stringify({ source: { repository: staging, tags: { regex: '^v[0-9]+$' } }, targets: [{ repository: prod, tags: ['{tag}'] }] }));
+    const name = `cli-${crypto.randomUUID().slice(0, 8)}`;
+    const put = await ferry(['rules', 'put', name, ruleFile], job());
+    expect(put.code, put.stderr).toBe(0);
+    expect(JSON.parse((await ferry(['rules', 'ls'], job())).stdout).rules.map((r: any) => r.name)).toContain(name);
+    expect(JSON.parse((await ferry(['rules', 'get', name], job())).stdout).targets[0].repository).toBe(prod);
+    const planned = await ferry(['promote', `${staging}:v7`, '--rule', name, '--dry-run'], job());
+    expect(planned.code, planned.stderr).toBe(0);
+    expect((await judge(fixture.judge, 'raw', `${prod}:v7`)).ok).toBe(false);
+    const promoted = await ferry(['promote', `${staging}:v7`, '--rule', name], job());
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect((await judge(fixture.judge, 'raw', `${prod}:v7`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+    expect((await ferry(['rules', 'rm', name], job())).code).toBe(0);
+    const gone = await ferry(['rules', 'get', name], job());
+    expect([gone.code, gone.stderr.split(':')[1]?.trim()]).toEqual([1, 'NOT_FOUND']);
+
+    const submitted = await ferry(['copy', `${source}/ferry-test/multiarch:v1`, `${target}/${uniqueRepository('cli/jobbed')}:v1`, '--wait=false'], job());
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const id = /^job (\S+) /.exec(submitted.stdout)?.[1];
+    expect(id, submitted.stdout).toBeTruthy();
+    const watched = await ferry(['jobs', 'watch', id!], job());
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^job ${id} done`));
+    expect(JSON.parse((await ferry(['jobs', 'get', id!], job())).stdout).state).toBe('done');
+    expect((await ferry(['jobs', 'cancel', id!], job())).stderr).toMatch(/^ferry: CONFLICT: /);
+  }, 60_000);
+
   it('a GitHub Actions job copies with its own OIDC token; without one it is refused (exit 1)', async () => {
     const to = `${target}/${uniqueRepository('cli/remote')}:v1`;
-    const job = { FERRY_URL: url, FERRY_AUDIENCE: 'ferry-ci', ACTIONS_ID_TOKEN_REQUEST_URL: actionsUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN };
-    const run = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, to], job);
+    const run = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, to], job());
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.trim().split('\n').at(-1)).toBe(`${to.replace(/:v1$/, '')}@${fixture.skopeo.anonymous.v2s2!.digest} tagged v1`);
     expect((await judge(fixture.judge, 'raw', to)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
-    const inspected = await ferry(['inspect', `${source}/ferry-test/v2s2:v1`, '--format', 'json', '--server', url], { ...job, FERRY_URL: '' });
+    const inspected = await ferry(['inspect', `${source}/ferry-test/v2s2:v1`, '--format', 'json', '--server', url], { ...job(), FERRY_URL: '' });
     expect(JSON.parse(inspected.stdout).digest).toBe(fixture.skopeo.anonymous.v2s2!.digest);
     // Outside its grants: the service's refusal, exit 1.
-    const refused = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${target}/elsewhere/app:v1`], job);
+    const refused = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${target}/elsewhere/app:v1`], job());
     expect([refused.code, refused.stderr.split(':')[1]?.trim()]).toEqual([1, 'FORBIDDEN']);
     const anonymous = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, to], { FERRY_URL: url });
     expect([anonymous.code, anonymous.stderr.split(':')[1]?.trim()]).toEqual([1, 'UNAUTHENTICATED']);

@@ -15,7 +15,7 @@ import { pushPromotionRecord } from './promotion-record.js';
 import { indexReferrers, listReferrers, referrersTag } from './referrers.js';
 import { compareSemver, parseSemver, satisfies } from './semver.js';
 import { stateKeys } from '../state/records.js';
-import { verifyForPromotion, type VerifiedImage } from './signatures.js';
+import type { VerifiedImage } from './signatures.js';
 
 export interface PromotionStep {
   target: string;
@@ -100,7 +100,8 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
     throw new AppError('CONFLICT', `${repository}:${tag} now names ${head.digest}, not ${source.digest}`);
   }
   const digest = head.digest;
-  const verified = await verifyForPromotion(deps, rule, source.registry, source.repository, digest);
+  // The signature code (ASN.1, X.509, CMS) loads only for a rule that verifies: most starts never need it.
+  const verified = rule.verify ? await (await import('./signatures.js')).verifyForPromotion(deps, rule, source.registry, source.repository, digest) : undefined;
   const steps: PromotionStep[] = [];
   for (const target of rule.targets) {
     const name = parseRepositoryName(renderRepository(target.repository, rule.source.repository, repository, rule.name));

@@ -88,18 +88,19 @@ async function pushBrokenImage(host: string, root: string): Promise<void> {
   brokenMissingBlob = missing.descriptor.digest;
 }
 
-function compile(project: string): Promise<void> {
+/** Runs a build step in the project's root; its output only when it fails. */
+function buildStep(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const tsc = spawn('npx', ['tsc', '-p', project], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const step = spawn(command, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    tsc.stdout!.on('data', (c) => (output += c));
-    tsc.stderr!.on('data', (c) => (output += c));
-    tsc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p ${project} failed:\n${output}`))));
+    step.stdout!.on('data', (c) => (output += c));
+    step.stderr!.on('data', (c) => (output += c));
+    step.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed:\n${output}`))));
   });
 }
 
-// One after the other: both write dist/src.
-const compileEntries = () => compile('entries').then(() => compile('cli'));
+// The Node entry (tsc) and the `ferry` executable (bundled, as `npm ci`'s prepare builds it).
+const compileEntries = () => Promise.all([buildStep('npx', ['tsc', '-p', 'entries']), buildStep(process.execPath, ['scripts/build-cli.mjs'])]).then(() => undefined);
 
 export default async function setup(project: TestProject) {
   for (const binary of ['docker-registry', 'skopeo', 'htpasswd', 'openssl']) requireBinary(binary);
