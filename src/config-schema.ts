@@ -302,6 +302,12 @@ const ManagedRegistriesSchema = z
   })
   .refine((m) => m.activeKid === undefined || (m.keys ?? []).some((k) => k.kid === m.activeKid), 'activeKid names none of the keys');
 
+/** The web console (src/http/console/): browser sessions for API-key callers. */
+const ConsoleSchema = z.strictObject({
+  /** Signs session cookies (HMAC-SHA256): 32+ random bytes, e.g. `openssl rand -base64 32`. Without it, only anonymous mode has a console. */
+  sessionSecret: SecretValueSchema.optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   registries: z.record(z.string().regex(HOST_KEY, 'expected host[:port]'), RegistrySchema).optional(),
@@ -324,6 +330,7 @@ export const ConfigSchema = z.strictObject({
   webhooks: z.strictObject({ receivers: z.record(z.string().regex(RECEIVER_ID, 'ids are 1-64 of A-Z a-z 0-9 _ -'), ReceiverSchema) }).optional(),
   identity: IdentitySchema.optional(),
   managedRegistries: ManagedRegistriesSchema.optional(),
+  console: ConsoleSchema.optional(),
 });
 
 export type ConfigDocument = z.infer<typeof ConfigSchema>;

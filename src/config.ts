@@ -158,6 +158,8 @@ export interface FerryConfig {
   identity?: IdentityConfig;
   /** Registry entries managed through the API: sealing keys and what the entries may reach. */
   managedRegistries: ManagedRegistriesConfig;
+  /** The web console: the key that signs its session cookies, when configured. */
+  console: { sessionSecret?: string };
 }
 
 export interface ManagedRegistriesConfig {
@@ -424,6 +426,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
     secret: lookup,
     ...(doc.identity ? { identity: buildIdentity(doc.identity, problems) } : {}),
     managedRegistries: buildManagedRegistries(doc.managedRegistries ?? {}, problems),
+    console: buildConsole(doc.console ?? {}, problems),
   };
   if (problems.list.length) throw invalidConfig(problems.list);
   return config;
@@ -451,6 +454,13 @@ function buildManagedRegistries(managed: NonNullable<ConfigDocument['managedRegi
     allowInsecure: managed.allowInsecure === true,
     cacheMs: (managed.cacheSeconds ?? DEFAULT_MANAGED_CACHE_SECONDS) * 1000,
   };
+}
+
+function buildConsole(console: NonNullable<ConfigDocument['console']>, problems: ConfigProblems): FerryConfig['console'] {
+  if (console.sessionSecret === undefined) return {};
+  const secret = problems.secret('console.sessionSecret', console.sessionSecret);
+  if (secret && secret.length < 32) problems.add('console.sessionSecret', 'expected at least 32 characters of random (e.g. `openssl rand -base64 32`)');
+  return { sessionSecret: secret };
 }
 
 function buildIdentity(identity: NonNullable<ConfigDocument['identity']>, problems: ConfigProblems): IdentityConfig {

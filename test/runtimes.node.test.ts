@@ -97,6 +97,10 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
       expect(known.at(-1), JSON.stringify(known.at(-1))).toMatchObject({ type: 'done', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
       const shown = await (await fetch(`${ferry.base}/v1/registries/${managed.host}`)).text();
       for (const said of [putText, shown, JSON.stringify(known), ferry.output()]) for (const secret of [managed.password!, CANARY]) expect(said).not.toContain(secret);
+      // The console renders here too.
+      const console = await fetch(`${ferry.base}/console/image/${source.host}/ferry-test/large:v1`);
+      expect([console.status, console.headers.get('content-type')]).toEqual([200, 'text/html; charset=UTF-8']);
+      expect(await console.text()).toContain(fixture.skopeo.token.large!.digest);
       expect(ferry.output()).not.toContain(source.password!);
     } finally {
       await ferry.stop();

@@ -16,6 +16,7 @@ import { identityRoutes } from './identity.js';
 import { jobRoutes } from './jobs.js';
 import { promoteRoutes } from './promote.js';
 import { registryRoutes } from './registries.js';
+import { consoleRoutes } from './console/routes.js';
 import { withManagedRegistries } from '../ops/registry-entries.js';
 import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi.js';
@@ -24,7 +25,8 @@ import { AuditQuerySchema, validate } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json', '/config.schema.json', '/.well-known/openid-configuration', '/.well-known/jwks.json']);
 // Webhook senders prove themselves per receiver (see webhooks.ts), not as callers.
-const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith('/v1/webhooks/');
+// The console (console/routes.tsx) knows its users by their session cookie, not an Authorization header.
+const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith('/v1/webhooks/') || path === '/console' || path.startsWith('/console/');
 
 /** The methods the app's routes take for this path (middleware, registered for every method, aside). */
 function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
@@ -73,6 +75,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', promoteRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', registryRoutes(deps));
+  app.route('/', consoleRoutes(deps));
   app.get('/v1/audit', async (c) => {
     const deps = c.var.deps;
     const caller = c.get('caller');

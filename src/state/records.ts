@@ -17,6 +17,8 @@ export const stateKeys = {
   /** Registry entries managed through the API (configured ones are not stored). */
   registry: (host: string) => `registries|${host}`,
   registriesPrefix: () => 'registries|',
+  /** A console sign-in: which API key, until when (TTL). */
+  consoleSession: (id: string) => `sessions|${id}`,
   /** Until when a registry asked everyone to wait (429/503 with Retry-After). */
   backoff: (registry: string) => `backoff:${registry}|gate`,
   /** The highest version a monotonic rule promoted to a target tag: it never moves the tag below it. */

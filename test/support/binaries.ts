@@ -7,6 +7,7 @@ const INSTALL: Record<string, string> = {
   skopeo: 'apt-get install -y skopeo',
   htpasswd: 'apt-get install -y apache2-utils',
   openssl: 'apt-get install -y openssl',
+  chromium: 'apt-get install -y chromium',
   tmux: 'apt-get install -y tmux',
 };
 

@@ -1,0 +1,332 @@
+/** @jsxImportSource hono/jsx */
+// The console's pages, rendered on the server with Hono's JSX: plain HTML and one stylesheet, no inline
+// script or style (the CSP forbids them). Every form control has a label.
+
+import type { Child } from 'hono/jsx';
+import type { ImageDiff } from '../../ops/diff.js';
+import type { InspectResult } from '../../ops/inspect.js';
+
+const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB'];
+export function size(bytes: number): string {
+  if (bytes < 0) return '?';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) (value /= 1024), unit++;
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
+}
+
+const path = (reference: string) => reference.split('/').map(encodeURIComponent).join('/');
+export const imageUrl = (reference: string, platform?: string) => `/console/image/${path(reference)}${platform ? `?platform=${encodeURIComponent(platform)}` : ''}`;
+export const tagsUrl = (repository: string) => `/console/tags/${path(repository)}`;
+
+export function Layout(props: { title: string; csrf: string; signedIn: boolean; who: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title} · Ferry</title>
+        <link rel="stylesheet" href="/console/static/console.css" />
+        <link rel="icon" href="/console/static/favicon.svg" type="image/svg+xml" />
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/console">Ferry</a>
+          <nav aria-label="Console">
+            <a href="/console/registries">Registries</a>
+            <a href="/console/compare">Compare</a>
+          </nav>
+          <span class="who">{props.who}</span>
+          {props.signedIn ? (
+            <form method="post" action="/console/sign-out">
+              <input type="hidden" name="csrf" value={props.csrf} />
+              <button type="submit">Sign out</button>
+            </form>
+          ) : null}
+        </header>
+        <main>
+          <h1>{props.title}</h1>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export function SignIn(props: { csrf: string; error?: string; available: boolean }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>Sign in · Ferry</title>
+        <link rel="stylesheet" href="/console/static/console.css" />
+        <link rel="icon" href="/console/static/favicon.svg" type="image/svg+xml" />
+      </head>
+      <body>
+        <main class="narrow">
+          <h1>Sign in to Ferry</h1>
+          {props.available ? (
+            <form method="post" action="/console/sign-in">
+              <input type="hidden" name="csrf" value={props.csrf} />
+              <label for="api-key">API key</label>
+              <input id="api-key" name="apiKey" type="password" autocomplete="current-password" required />
+              <button type="submit">Sign in</button>
+            </form>
+          ) : (
+            <p>The console's sign-in is not configured here: the operator sets <code>console.sessionSecret</code>.</p>
+          )}
+          {props.error ? <p class="error" role="alert">{props.error}</p> : null}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export function Problem(props: { code: string; detail: string }) {
+  return (
+    <section class="problem" role="alert">
+      <p>
+        <strong>{props.code}</strong>: {props.detail}
+      </p>
+    </section>
+  );
+}
+
+export function Registries(props: { registries: { host: string; origin: string }[] }) {
+  return (
+    <>
+      <form method="get" action="/console/open" class="inline">
+        <label for="repository">Repository</label>
+        <input id="repository" name="repository" placeholder="registry/repository" required />
+        <button type="submit">List tags</button>
+      </form>
+      <table>
+        <caption>Registries you may read</caption>
+        <thead>
+          <tr>
+            <th scope="col">Registry</th>
+            <th scope="col">Configured</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.registries.map((r) => (
+            <tr>
+              <td>{r.host}</td>
+              <td>{r.origin === 'api' ? 'through the API' : 'in the configuration'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+export function Tags(props: { repository: string; tags: string[]; next?: string }) {
+  return (
+    <>
+      <ul class="tags">
+        {props.tags.map((tag) => (
+          <li>
+            <a href={imageUrl(`${props.repository}:${tag}`)}>{tag}</a>
+          </li>
+        ))}
+      </ul>
+      {props.next ? <a href={`${tagsUrl(props.repository)}?last=${encodeURIComponent(props.next)}`}>Next page</a> : null}
+    </>
+  );
+}
+
+function Reference(props: { value: string }) {
+  return <code class="reference">{props.value}</code>;
+}
+
+export function Image(props: { image: InspectResult; repository: string }) {
+  const image = props.image;
+  const total = image.totalSize ?? 0;
+  return (
+    <>
+      <dl class="facts">
+        <dt>Reference</dt>
+        <dd>
+          <Reference value={image.reference} />
+        </dd>
+        <dt>Digest</dt>
+        <dd>
+          <code data-digest={image.digest}>{image.digest}</code>
+        </dd>
+        <dt>Media type</dt>
+        <dd>{image.mediaType}</dd>
+        {image.platform ? (
+          <>
+            <dt>Platform</dt>
+            <dd>{image.platform}</dd>
+          </>
+        ) : null}
+        {image.index ? (
+          <>
+            <dt>Index</dt>
+            <dd>
+              <a href={imageUrl(`${props.repository}@${image.index.digest}`)}>{image.index.digest}</a>
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <p>
+        <a href={`/v1/manifest/${path(image.reference)}`}>Raw manifest</a>
+      </p>
+      {image.manifests ? (
+        <table id="platforms">
+          <caption>Platforms</caption>
+          <thead>
+            <tr>
+              <th scope="col">Platform</th>
+              <th scope="col">Digest</th>
+              <th scope="col">Size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {image.manifests.map((m) => (
+              <tr>
+                <td>{m.artifactType ?? m.platform}</td>
+                <td>
+                  <a class="digest" href={imageUrl(`${props.repository}@${m.digest}`)}>
+                    {m.digest}
+                  </a>
+                </td>
+                <td>{size(m.size)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {image.layers ? (
+        <table id="layers">
+          <caption>Layers ({size(total)} compressed)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Digest</th>
+              <th scope="col">Media type</th>
+              <th scope="col">Size</th>
+              <th scope="col">Share</th>
+            </tr>
+          </thead>
+          <tbody>
+            {image.layers.map((l) => (
+              <tr>
+                <td>
+                  <code class="digest">{l.digest}</code>
+                </td>
+                <td>{l.mediaType}</td>
+                <td>{size(l.size)}</td>
+                <td>{total > 0 ? `${((100 * Math.max(0, l.size)) / total).toFixed(1)} %` : '-'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {image.config ? (
+        <section id="config">
+          <h2>Config</h2>
+          <dl class="facts">
+            <dt>Entrypoint</dt>
+            <dd>{JSON.stringify(image.config.entrypoint)}</dd>
+            <dt>Cmd</dt>
+            <dd>{JSON.stringify(image.config.cmd)}</dd>
+            <dt>Working dir</dt>
+            <dd>{image.config.workingDir ?? '-'}</dd>
+            <dt>Exposed ports</dt>
+            <dd>{image.config.exposedPorts.join(', ') || '-'}</dd>
+            <dt>Env</dt>
+            <dd>
+              <ul>
+                {image.config.env.map((e) => (
+                  <li>
+                    <code>{e}</code>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+            <dt>Labels</dt>
+            <dd>
+              <ul>
+                {Object.entries(image.config.labels).map(([k, v]) => (
+                  <li>
+                    <code>
+                      {k}={v}
+                    </code>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </dl>
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+export function Compare(props: { from: string; to: string; diff?: ImageDiff }) {
+  const diff = props.diff;
+  return (
+    <>
+      <form method="get" action="/console/compare" class="stacked">
+        <label for="from">From</label>
+        <input id="from" name="from" value={props.from} placeholder="registry/repository:tag" required />
+        <label for="to">To</label>
+        <input id="to" name="to" value={props.to} placeholder="registry/repository:tag" required />
+        <button type="submit">Compare</button>
+      </form>
+      {diff ? (
+        <section id="diff">
+          <p>{diff.identical ? 'Identical: both name one digest.' : `${diff.from.digest} → ${diff.to.digest}`}</p>
+          <ul class="platform-changes">
+            {diff.platforms.added.map((p) => (
+              <li class="added">+ {p}</li>
+            ))}
+            {diff.platforms.removed.map((p) => (
+              <li class="removed">− {p}</li>
+            ))}
+          </ul>
+          {diff.images.map((image) => (
+            <section class="platform-diff" data-platform={image.platform}>
+              <h2>{image.platform}</h2>
+              <p>
+                {image.layers.shared.length} layers shared ({size(image.layers.sharedBytes)}), {image.layers.added.length} added ({size(image.layers.addedBytes)}),{' '}
+                {image.layers.removed.length} removed ({size(image.layers.removedBytes)})
+              </p>
+              <ul>
+                {image.layers.added.map((l) => (
+                  <li class="added">
+                    + <code>{l.digest}</code> {size(l.size)}
+                  </li>
+                ))}
+                {image.layers.removed.map((l) => (
+                  <li class="removed">
+                    − <code>{l.digest}</code> {size(l.size)}
+                  </li>
+                ))}
+                {image.config.env.added.map((e) => (
+                  <li class="added">+ env {e}</li>
+                ))}
+                {image.config.env.removed.map((e) => (
+                  <li class="removed">− env {e}</li>
+                ))}
+                {Object.entries(image.config.labels.changed).map(([k, v]) => (
+                  <li class="changed">
+                    ~ label {k}: {v.from} → {v.to}
+                  </li>
+                ))}
+                {image.config.entrypoint ? (
+                  <li class="changed">
+                    ~ entrypoint {JSON.stringify(image.config.entrypoint.from)} → {JSON.stringify(image.config.entrypoint.to)}
+                  </li>
+                ) : null}
+              </ul>
+            </section>
+          ))}
+        </section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,178 @@
+/** @jsxImportSource hono/jsx */
+// The web console: the same callers and grants as the API, pages rendered on the server. Anonymous mode
+// (the local user) needs no sign-in; otherwise an API key signs in once (session.ts). Every answer
+// carries a CSP that allows nothing inline, and forms are checked against their CSRF token.
+
+import { Hono, type Context } from 'hono';
+import type { Caller } from '../../callers.js';
+import type { Deps } from '../../deps.js';
+import { AppError, isAppError } from '../../errors.js';
+import { diffImages } from '../../ops/diff.js';
+import { inspectImage } from '../../ops/inspect.js';
+import { listTags } from '../../ops/read.js';
+import { listRegistryEntries } from '../../ops/registry-entries.js';
+import { readScope, requireGrant } from '../../policy.js';
+import { parseReference, parseRepositoryName } from '../../reference.js';
+import { checkAnonymousRequest } from '../anonymous-guard.js';
+import { constantTimeEqual } from '../auth.js';
+import type { AppEnv } from '../app-env.js';
+import { CONSOLE_CSS, FAVICON_SVG } from './assets.js';
+import { Compare, Image, Layout, Problem, Registries, SignIn, Tags } from './pages.js';
+import { apiKeyName, cookie, CSRF_COOKIE, endSession, randomToken, readCookie, SESSION_COOKIE, SESSION_SECONDS, sessionCaller, startSession } from './session.js';
+
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
+
+type C = Context<AppEnv>;
+
+/** The request's CSRF token, set as a cookie when the browser has none yet. */
+function csrfToken(c: C): string {
+  const held = readCookie(c.req.header('cookie'), CSRF_COOKIE);
+  if (held && /^[\w-]{43}$/.test(held)) return held;
+  const fresh = randomToken();
+  c.header('set-cookie', cookie(CSRF_COOKIE, fresh, new URL(c.req.url), SESSION_SECONDS), { append: true });
+  return fresh;
+}
+
+/** A posted form whose token matches the browser's cookie (another site can send neither). */
+async function checkedForm(c: C): Promise<Record<string, string>> {
+  const form = Object.fromEntries([...(await c.req.formData()).entries()].map(([k, v]) => [k, typeof v === 'string' ? v : '']));
+  const held = readCookie(c.req.header('cookie'), CSRF_COOKIE);
+  if (!held || !form.csrf || !constantTimeEqual(held, form.csrf)) throw new AppError('FORBIDDEN', 'the form is stale or came from elsewhere: reload the page and send it again');
+  return form;
+}
+
+/** Who uses the console: the local user in anonymous mode, else the signed-in API key; undefined: sign in. */
+async function consoleCaller(c: C): Promise<Caller | undefined> {
+  const deps = c.var.deps;
+  if (deps.config.callers.anonymous) {
+    checkAnonymousRequest(deps.config.callers, c.req.raw);
+    return { kind: 'anonymous', id: 'anonymous' };
+  }
+  return sessionCaller(deps, readCookie(c.req.header('cookie'), SESSION_COOKIE));
+}
+
+const whoIs = (caller: Caller) => (caller.kind === 'apiKey' ? `API key ${caller.name}` : caller.kind === 'oidc' ? caller.id : 'local user (anonymous mode)');
+
+/** A page for a known caller: the sign-in page when there is none; a failure rendered with its status. */
+function page(title: (c: C) => string, body: (c: C, caller: Caller) => Promise<unknown>) {
+  return async (c: C) => {
+    const caller = await consoleCaller(c);
+    if (!caller) return c.redirect('/console/sign-in', 303);
+    const csrf = csrfToken(c);
+    const frame = (content: unknown, status = 200) =>
+      c.html(
+        <Layout title={title(c)} csrf={csrf} signedIn={caller.kind === 'apiKey'} who={whoIs(caller)}>
+          {content as never}
+        </Layout>,
+        status as 200,
+      );
+    try {
+      return frame(await body(c, caller));
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      return frame(<Problem code={error.code} detail={error.message} />, error.status);
+    }
+  };
+}
+
+/** The rest of the path after a prefix, decoded: a reference or repository. */
+const rest = (c: C, prefix: string) => decodeURIComponent(new URL(c.req.url).pathname.slice(prefix.length));
+
+export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('/console/*', async (c, next) => {
+    await next();
+    c.header('content-security-policy', CSP);
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'same-origin');
+    if (!c.req.path.startsWith('/console/static/')) c.header('cache-control', 'no-store');
+  });
+  app.get('/console/static/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  app.get('/console/static/favicon.svg', (c) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }));
+  app.get('/console', (c) => c.redirect('/console/registries', 303));
+
+  app.get('/console/sign-in', (c) => c.html(<SignIn csrf={csrfToken(c)} available={!!c.var.deps.config.console.sessionSecret} />));
+  app.post('/console/sign-in', async (c) => {
+    const deps = c.var.deps;
+    const form = await checkedForm(c);
+    if (!deps.config.console.sessionSecret) throw new AppError('NOT_SUPPORTED', 'the console sign-in is not configured (console.sessionSecret)');
+    const name = form.apiKey ? await apiKeyName(deps, form.apiKey) : undefined;
+    if (!name) return c.html(<SignIn csrf={form.csrf!} available error="Unknown or revoked API key." />, 401);
+    c.header('set-cookie', cookie(SESSION_COOKIE, await startSession(deps, name), new URL(c.req.url), SESSION_SECONDS), { append: true });
+    return c.redirect('/console/registries', 303);
+  });
+  app.post('/console/sign-out', async (c) => {
+    await checkedForm(c);
+    await endSession(c.var.deps, readCookie(c.req.header('cookie'), SESSION_COOKIE));
+    c.header('set-cookie', cookie(SESSION_COOKIE, '', new URL(c.req.url), 0), { append: true });
+    return c.redirect('/console/sign-in', 303);
+  });
+
+  app.get(
+    '/console/registries',
+    page(
+      () => 'Registries',
+      async (c, caller) => {
+        const deps = c.var.deps;
+        // A registry is listed when the caller may read something in it: its name alone says nothing more.
+        const globs = readScope(deps.config.callers, caller);
+        const hosts = new Set(globs.map((g) => g.slice(0, g.indexOf('/'))));
+        const visible = (host: string) => hosts.has('**') || hosts.has('*') || hosts.has(host);
+        return <Registries registries={(await listRegistryEntries(deps)).filter((r) => visible(r.host))} />;
+      },
+    ),
+  );
+  app.get('/console/open', (c) => {
+    const repository = c.req.query('repository') ?? '';
+    const name = parseRepositoryName(repository.trim());
+    return c.redirect(`/console/tags/${`${name.registry}/${name.repository}`.split('/').map(encodeURIComponent).join('/')}`, 303);
+  });
+  app.get(
+    '/console/tags/*',
+    page(
+      (c) => `Tags of ${rest(c, '/console/tags/')}`,
+      async (c, caller) => {
+        const deps = c.var.deps;
+        const repository = rest(c, '/console/tags/');
+        const name = parseRepositoryName(repository);
+        requireGrant(deps.config.callers, caller, 'inspect', `${name.registry}/${name.repository}`);
+        const last = c.req.query('last');
+        const listed = await listTags(deps, repository, { n: 100, ...(last ? { last } : {}) });
+        return <Tags repository={`${name.registry}/${name.repository}`} tags={listed.tags} {...(listed.next ? { next: listed.next } : {})} />;
+      },
+    ),
+  );
+  app.get(
+    '/console/image/*',
+    page(
+      (c) => rest(c, '/console/image/'),
+      async (c, caller) => {
+        const deps = c.var.deps;
+        const reference = rest(c, '/console/image/');
+        const ref = parseReference(reference);
+        requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
+        const platform = c.req.query('platform');
+        const image = await inspectImage(deps, reference, platform ? { platform } : {});
+        return <Image image={image} repository={`${ref.registry}/${ref.repository}`} />;
+      },
+    ),
+  );
+  app.get(
+    '/console/compare',
+    page(
+      () => 'Compare',
+      async (c, caller) => {
+        const deps = c.var.deps;
+        const from = c.req.query('from')?.trim() ?? '';
+        const to = c.req.query('to')?.trim() ?? '';
+        if (!from || !to) return <Compare from={from} to={to} />;
+        for (const reference of [from, to]) {
+          const ref = parseReference(reference);
+          requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
+        }
+        return <Compare from={from} to={to} diff={await diffImages(deps, from, to)} />;
+      },
+    ),
+  );
+  return app;
+}

@@ -1,0 +1,124 @@
+// The console in a real browser (Debian's chromium through playwright-core) against the service on
+// workerd (npm start) and the real registries: sign in with an API key, open a repository, browse to an
+// image and its platform, compare two releases, see an action refused for a key without the grant. The
+// platform and layer digests shown are skopeo's; no console error (a CSP violation would be one); every
+// form control has a label and is reached with the keyboard.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { computeDigest } from '../src/registry/digest.js';
+import { requireBinary } from './support/binaries.js';
+import { startFerry, type FerryProcess } from './support/ferry-process.js';
+
+const fixture = inject('fixture');
+const host = fixture.registries.anonymous.host;
+const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
+
+let ferry: FerryProcess;
+let browser: Browser;
+let state: string;
+
+beforeAll(async () => {
+  const executablePath = requireBinary('chromium');
+  state = mkdtempSync(join(tmpdir(), 'ferry-console-'));
+  const config = {
+    registries: { [host]: { insecure: true } },
+    console: { sessionSecret: { secret: 'CONSOLE_SECRET' } },
+    callers: {
+      apiKeys: [
+        { name: 'reader', sha256: await hash('reader-browser-key') },
+        { name: 'narrow', sha256: await hash('narrow-browser-key') },
+      ],
+      grants: [
+        { apiKey: 'reader', actions: ['inspect'], repositories: [`${host}/**`] },
+        { apiKey: 'narrow', actions: ['inspect'], repositories: [`${host}/ferry-test/release-*`] },
+      ],
+    },
+  };
+  [ferry, browser] = await Promise.all([startFerry(config, { CONSOLE_SECRET: 'browser-console-secret-0123456789abcdef' }, state, 'workerd'), chromium.launch({ executablePath, args: ['--no-sandbox'] })]);
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await ferry?.stop();
+  rmSync(state, { recursive: true, force: true });
+});
+
+/** Every visible form control has a label, and Tab reaches each of them and every link and button. */
+async function checkAccessible(page: Page): Promise<void> {
+  const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML));
+  expect(unlabelled).toEqual([]);
+  const focusable = await page.$$eval('a[href], button, input:not([type=hidden]), select, textarea', (els) => els.length);
+  const reached = new Set<string>();
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  for (let i = 0; i < focusable + 2; i++) {
+    await page.keyboard.press('Tab');
+    reached.add(await page.evaluate(() => { const e = document.activeElement; return e && e !== document.body ? e.outerHTML : ''; }));
+  }
+  reached.delete('');
+  expect(reached.size).toBe(focusable);
+}
+
+async function signIn(page: Page, key: string): Promise<void> {
+  await page.goto(`${ferry.base}/console`);
+  expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+  await checkAccessible(page);
+  await page.getByLabel('API key').fill(key);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/console\/registries$/);
+}
+
+it('signs in, browses to an image and its platform (skopeo\'s digests), compares two tags; no console error', async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await signIn(page, 'reader-browser-key');
+    await checkAccessible(page);
+    await page.getByLabel('Repository').fill(`${host}/ferry-test/multiarch`);
+    await page.getByRole('button', { name: 'List tags' }).click();
+    await page.getByRole('link', { name: 'v1', exact: true }).click();
+    const view = fixture.skopeo.anonymous.multiarch!;
+    const children = (JSON.parse(Buffer.from(view.raw, 'base64').toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest);
+    expect(await page.locator('#platforms a.digest').allTextContents()).toEqual(children);
+    expect(await page.locator('[data-digest]').textContent()).toBe(view.digest);
+    await page.locator('#platforms a.digest').first().click();
+    const image = view.images[children[0]!]!;
+    expect(await page.locator('#layers code.digest').allTextContents()).toEqual(image.summary.Layers);
+
+    await page.getByRole('link', { name: 'Compare' }).click();
+    await checkAccessible(page);
+    await page.getByLabel('From').fill(`${host}/ferry-test/release-a:v1`);
+    await page.getByLabel('To').fill(`${host}/ferry-test/release-b:v1`);
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await expect.poll(() => page.locator('#diff .added').first().textContent()).toBe('+ linux/s390x');
+    expect(await page.locator('#diff').textContent()).toContain('~ label version: 1 → 2');
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+}, 60_000);
+
+it('a key without the grant sees the refusal, not the image; signing out ends the session', async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await signIn(page, 'narrow-browser-key');
+    const response = await page.goto(`${ferry.base}/console/image/${host}/ferry-test/multiarch:v1`);
+    expect(response?.status()).toBe(403);
+    expect(await page.getByRole('alert').textContent()).toMatch(/^FORBIDDEN: caller key:narrow has no "inspect" grant/);
+    expect(await page.content()).not.toContain(fixture.skopeo.anonymous.multiarch!.digest);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/console\/sign-in$/);
+    await page.goto(`${ferry.base}/console/registries`);
+    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+}, 60_000);
