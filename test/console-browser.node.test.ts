@@ -25,7 +25,12 @@ beforeAll(async () => {
   const executablePath = requireBinary('chromium');
   state = mkdtempSync(join(tmpdir(), 'ferry-console-'));
   const config = {
-    registries: { [host]: { insecure: true } },
+    registries: {
+      [host]: { insecure: true },
+      [fixture.targets.anonymous.host]: { insecure: true },
+      // A slow source: a copy that runs long enough to be cancelled from its page.
+      [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(128 * 1024) } },
+    },
     console: { sessionSecret: { secret: 'CONSOLE_SECRET' } },
     callers: {
       apiKeys: [
@@ -33,7 +38,8 @@ beforeAll(async () => {
         { name: 'narrow', sha256: await hash('narrow-browser-key') },
       ],
       grants: [
-        { apiKey: 'reader', actions: ['inspect'], repositories: [`${host}/**`] },
+        { apiKey: 'reader', actions: ['inspect'], repositories: [`${host}/**`, `${fixture.faultProxy}/**`] },
+        { apiKey: 'reader', actions: ['copy'], repositories: [`${fixture.targets.anonymous.host}/console/**`] },
         { apiKey: 'narrow', actions: ['inspect'], repositories: [`${host}/ferry-test/release-*`] },
       ],
     },
@@ -122,3 +128,35 @@ it('a key without the grant sees the refusal, not the image; signing out ends th
     await page.close();
   }
 }, 60_000);
+
+it('starts a copy from the form and watches it finish live; cancels a running one; no console error', async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  const target = `${fixture.targets.anonymous.host}/console/${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await signIn(page, 'reader-browser-key');
+    await page.getByRole('link', { name: 'Copy', exact: true }).click();
+    await checkAccessible(page);
+    await page.getByLabel('Source').fill(`${host}/ferry-test/multiarch:v1`);
+    await page.getByLabel('Target').fill(`${target}:v1`);
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.waitForURL(/\/console\/jobs\/[^/]+$/);
+    await expect.poll(() => page.locator('#job-state').textContent(), { timeout: 30_000 }).toBe('done');
+    expect(await page.locator('.result').textContent()).toContain(`@${fixture.skopeo.anonymous.multiarch!.digest}`);
+
+    // A slow copy (128 KiB/s): cancelled from its page while it runs.
+    await page.goto(`${ferry.base}/console/copy`);
+    await page.getByLabel('Source').fill(`${fixture.faultProxy}/ferry-test/large:v1`);
+    await page.getByLabel('Target').fill(`${target}-slow:v1`);
+    await page.getByLabel('Platforms (comma-separated; empty: all)').fill('linux/amd64');
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.waitForURL(/\/console\/jobs\/[^/]+$/);
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await expect.poll(() => page.locator('#job-state').textContent(), { timeout: 30_000 }).toBe('cancelled');
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+}, 90_000);

@@ -4,6 +4,7 @@
 
 import { expect, inject, it } from 'vitest';
 import { computeDigest } from '../src/registry/digest.js';
+import { judge, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';
 import { makeState } from '@test-runtime';
 
@@ -130,4 +131,42 @@ it('nothing a caller may not see is rendered: registries filtered by grants, ref
   const allowed = await visit(service, `/console/image/${host}/ferry-test/release-a:v1`, { cookie: narrow });
   expect(allowed.status).toBe(200);
   expect(allowed.html).toContain(fixture.skopeo.anonymous['release-a']!.digest);
+});
+
+it('the copy form runs a job whose page follows it to its end (live over server-sent events); a forged form is refused', async () => {
+  const service = makeService({ registries: { [host]: { insecure: true }, [other]: { insecure: true } } }, { jobs: true });
+  const form = await visit(service, '/console/copy');
+  expect(form.html).toMatch(/<label for="source">Source<\/label><input id="source"/);
+  const csrf = cookieValue(form.cookies, 'ferry_csrf')!;
+  const target = `${other}/${uniqueRepository('console/copy')}`;
+  const fields = { csrf, source: `${host}/ferry-test/multiarch:v1`, target: `${target}:v1`, platforms: '', tags: 'stable' };
+  expect((await visit(service, '/console/copy', { form: fields })).status).toBe(403);
+  const submitted = await visit(service, '/console/copy', { cookie: `ferry_csrf=${csrf}`, form: fields });
+  expect(submitted.status, submitted.html).toBe(303);
+  const id = submitted.headers.get('location')!.split('/').at(-1)!;
+  const events = await service.app.request(`http://localhost/console/jobs/${id}/events`);
+  expect(events.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+  const stream = await events.text();
+  expect(stream).toMatch(/^event: job\ndata: \{"state":"(queued|running|done)"/);
+  expect(stream.trimEnd().split('\n\n').at(-1)).toMatch(/^event: job\ndata: \{"state":"done","progress":\{"blobsDone":\d+,"blobsTotal":\d+\}\}$/);
+  expect((await waitForJob(service, id, {}, 30)).state).toBe('done');
+  const page = await visit(service, `/console/jobs/${id}`, { cookie: `ferry_csrf=${csrf}` });
+  expect(page.html).toContain(`<dd id="job-state">done</dd>`);
+  expect(page.html).toContain(`tagged v1, stable`);
+  expect(page.html).not.toContain('Cancel job');
+  expect((await judge(fixture.judge, 'raw', `${target}:stable`)).raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
+  const jobs = await visit(service, '/console/jobs', { cookie: `ferry_csrf=${csrf}` });
+  expect(jobs.html).toContain(`<a href="/console/jobs/${id}">${id}</a>`);
+  // Cancelling a finished job is refused, with the reason.
+  const late = await visit(service, `/console/jobs/${id}/cancel`, { cookie: `ferry_csrf=${csrf}`, form: { csrf } });
+  expect([late.status, late.html.includes('<strong>CONFLICT</strong>')]).toEqual([409, true]);
+});
+
+it('a signed-in key without the copy grant sees the copy refused, naming the grant', async () => {
+  const service = await signedInService();
+  const jar = await signIn(service, 'reader-key');
+  const csrf = /ferry_csrf=([\w-]+)/.exec(jar)![1]!;
+  const refused = await visit(service, '/console/copy', { cookie: jar, form: { csrf, source: `${host}/ferry-test/v2s2:v1`, target: `${other}/console/never:v1` } });
+  expect(refused.status).toBe(403);
+  expect(refused.html).toContain(`<strong>FORBIDDEN</strong>: caller key:reader has no &quot;copy&quot; grant`);
 });

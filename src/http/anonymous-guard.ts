@@ -6,7 +6,7 @@
 //   - a foreign Origin (or Sec-Fetch-Site of another site);
 //   - a Host that is not a loopback name, unless the operator acknowledged anonymous callers beyond
 //     loopback (callers.anonymousBeyondLoopback).
-// (The web console's same-origin form posts, with a CSRF token, will be the one exception.)
+// The web console's same-origin form posts, which carry a CSRF token the console checks, are the one exception.
 
 import type { CallersConfig } from '../callers.js';
 import { AppError } from '../errors.js';
@@ -24,7 +24,8 @@ function isJson(contentType: string | null): boolean {
   return type === 'application/json' || /^[a-z0-9.+-]+\/[a-z0-9.+-]+\+json$/.test(type);
 }
 
-export function checkAnonymousRequest(callers: CallersConfig, request: Request): void {
+/** `formWithCsrf`: a console form whose CSRF token the route checks (the one body that is not JSON). */
+export function checkAnonymousRequest(callers: CallersConfig, request: Request, options: { formWithCsrf?: boolean } = {}): void {
   const url = new URL(request.url);
   if (!callers.anonymousBeyondLoopback && !isLoopbackHostname(url.hostname)) {
     throw new AppError('FORBIDDEN', `anonymous callers are served on loopback names only, not "${url.hostname}" (set callers.anonymousBeyondLoopback to acknowledge anonymous access beyond loopback)`);
@@ -35,7 +36,7 @@ export function checkAnonymousRequest(callers: CallersConfig, request: Request):
     throw new AppError('FORBIDDEN', 'a cross-site request to an anonymous Ferry is refused');
   }
   const hasBody = request.body !== null || Number(request.headers.get('content-length') ?? 0) > 0;
-  if (BODY_METHODS.has(request.method) && hasBody && !isJson(request.headers.get('content-type'))) {
+  if (BODY_METHODS.has(request.method) && hasBody && !isJson(request.headers.get('content-type')) && !options.formWithCsrf) {
     throw new AppError('UNSUPPORTED_CONTENT_TYPE', 'send the body as application/json');
   }
 }

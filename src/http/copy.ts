@@ -1,6 +1,7 @@
 // POST /v1/copy: validates the request, runs the copy, and answers as NDJSON, SSE or one JSON result.
 
 import { Hono } from 'hono';
+import type { Caller } from '../callers.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditCopy } from '../ops/audit.js';
@@ -47,6 +48,23 @@ function encodeEvent(format: Format, event: CopyEvent | HandOverEvent): string {
   return format === 'sse' ? `event: ${event.type}\ndata: ${json}\n\n` : `${json}\n`;
 }
 
+/** A copy request checked, and checked against the caller's grants (inspect the source, copy to the target). */
+export function authorizeCopy(deps: Deps, caller: Caller, body: unknown): { request: CopyRequest; owner: { id: string; readScope: string[] } } {
+  const request = parseCopyRequest(body);
+  const subjects = copySubjects(request);
+  requireGrant(deps.config.callers, caller, 'inspect', subjects.source);
+  requireGrant(deps.config.callers, caller, 'copy', subjects.target);
+  return { request, owner: { id: caller.id, readScope: readScope(deps.config.callers, caller) } };
+}
+
+/** Runs a copy as a job ("wait": false, the console's copy form): recorded, then handed to the runner. */
+export async function submitCopyJob(deps: Deps, request: CopyRequest, owner: { id: string; readScope: string[] }): Promise<JobRecord> {
+  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead');
+  const job = await createCopyJob(deps, request, owner);
+  await deps.jobs.enqueue(job.id);
+  return job;
+}
+
 export function copyRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -54,11 +72,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     const deps = c.var.deps;
     const caller = c.get('caller');
     requireAnyGrant(deps.config.callers, caller, 'copy');
-    const request = parseCopyRequest(await readJsonBody(c.req.raw, deps));
-    const subjects = copySubjects(request);
-    const owner = { id: caller.id, readScope: readScope(deps.config.callers, caller) };
-    requireGrant(deps.config.callers, caller, 'inspect', subjects.source);
-    requireGrant(deps.config.callers, caller, 'copy', subjects.target);
+    const { request, owner } = authorizeCopy(deps, caller, await readJsonBody(c.req.raw, deps));
     const format = negotiate(c.req.header('accept'));
     const accepted = (job: JobRecord, reason?: string) => {
       const url = jobUrl(job.id);
@@ -74,12 +88,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
         return accepted(await handOverCopy(deps, request, owner, { reason }), reason);
       }
     }
-    if (request.wait === false) {
-      if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead');
-      const job = await createCopyJob(deps, request, owner);
-      await deps.jobs.enqueue(job.id);
-      return accepted(job);
-    }
+    if (request.wait === false) return accepted(await submitCopyJob(deps, request, owner));
 
     // The copy runs in this request while it fits: its plans are priced before bytes move, and the client
     // may go away. Either way the rest goes on as a job under an id the client is told at once, where a

@@ -15,13 +15,31 @@ import { JobsQuerySchema, validate } from './schemas.js';
  * Its owner while the owner may still read one of its repositories, and admins of all of them. Anyone else
  * is told it does not exist.
  */
-function mayRead(callers: CallersConfig, caller: Caller, job: JobRecord): boolean {
+export function mayRead(callers: CallersConfig, caller: Caller, job: JobRecord): boolean {
   const repositories = jobRepositories(job);
   if (ownsJob(caller, job.caller) && repositories.some((r) => !r.includes('{') && isAllowed(callers, caller, 'inspect', r))) return true;
   return isAdminOver(callers, caller, repositories);
 }
 
 const noSuchJob = () => new AppError('NOT_FOUND', 'no such job');
+
+/** A job the caller may see, or NOT_FOUND (whether it exists is not said); woken if its runner died. */
+export async function visibleJob(deps: Deps, caller: Caller, id: string): Promise<JobRecord> {
+  const job = await getJob(deps, id);
+  if (!job || !mayRead(deps.config.callers, caller, job)) throw noSuchJob();
+  await reviveIfStale(deps, job).catch((error: unknown) => deps.log.error('could not wake job', { id: job.id, error: error instanceof Error ? error.message : 'unknown' }));
+  return job;
+}
+
+/** Cancels a queued or running job the caller may see; a finished one is a CONFLICT. */
+export async function cancelVisibleJob(deps: Deps, caller: Caller, id: string): Promise<JobRecord> {
+  const job = await getJob(deps, id);
+  if (!job || !mayRead(deps.config.callers, caller, job)) throw noSuchJob();
+  if (isFinished(job)) throw new AppError('CONFLICT', `job ${job.id} has finished (${job.state}): there is nothing to cancel`);
+  const cancelled = await cancelJob(deps, job.id, caller.id);
+  if (cancelled?.state !== 'cancelled') throw new AppError('CONFLICT', `job ${job.id} finished (${cancelled?.state ?? 'gone'}) before it could be cancelled`);
+  return cancelled;
+}
 
 export function jobRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -32,23 +50,8 @@ export function jobRoutes(deps: Deps): Hono<AppEnv> {
     const page = await listJobs(deps, filter, { limit: Number(limit ?? 50), ...(cursor ? { cursor } : {}) }, (job) => mayRead(deps.config.callers, caller, job));
     return c.json(page);
   });
-  app.get('/v1/jobs/:id', async (c) => {
-    const deps = c.var.deps;
-    const job = await getJob(deps, c.req.param('id'));
-    if (!job || !mayRead(deps.config.callers, c.get('caller'), job)) throw noSuchJob();
-    await reviveIfStale(deps, job).catch((error: unknown) => deps.log.error('could not wake job', { id: job.id, error: error instanceof Error ? error.message : 'unknown' }));
-    return c.json(job);
-  });
+  app.get('/v1/jobs/:id', async (c) => c.json(await visibleJob(c.var.deps, c.get('caller'), c.req.param('id'))));
   // Cancels a queued or running job (its creator or an admin); a finished one is a 409.
-  app.delete('/v1/jobs/:id', async (c) => {
-    const deps = c.var.deps;
-    const caller = c.get('caller');
-    const job = await getJob(deps, c.req.param('id'));
-    if (!job || !mayRead(deps.config.callers, caller, job)) throw noSuchJob();
-    if (isFinished(job)) throw new AppError('CONFLICT', `job ${job.id} has finished (${job.state}): there is nothing to cancel`);
-    const cancelled = await cancelJob(deps, job.id, caller.id);
-    if (cancelled?.state !== 'cancelled') throw new AppError('CONFLICT', `job ${job.id} finished (${cancelled?.state ?? 'gone'}) before it could be cancelled`);
-    return c.json(cancelled);
-  });
+  app.delete('/v1/jobs/:id', async (c) => c.json(await cancelVisibleJob(c.var.deps, c.get('caller'), c.req.param('id'))));
   return app;
 }

@@ -95,6 +95,8 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
         setTimeout(() => up.resume(), (chunk.length / rate) * 1000);
       });
       up.on('end', () => res.end());
+      // A client that left (a cancelled copy) stops the paced body, or it would hold the proxy open.
+      res.on('close', () => up.destroy());
     });
     return true;
   }

@@ -31,3 +31,20 @@ ul.tags { columns: 12rem; }
 
 // Named in every page, so browsers do not ask for /favicon.ico (an API path: 401 without a key).
 export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 11h14l-2 3H3z" fill="#36c"/><path d="M7 2v8H3z" fill="#36c"/></svg>';
+
+// Live job progress (progressive enhancement: without it the page still shows the state when loaded).
+export const CONSOLE_JS = `
+const job = document.querySelector('[data-events]');
+if (job && window.EventSource) {
+  const events = new EventSource(job.dataset.events);
+  events.addEventListener('job', (event) => {
+    const record = JSON.parse(event.data);
+    document.getElementById('job-state').textContent = record.state;
+    document.getElementById('job-progress').textContent = record.progress.blobsDone + '/' + record.progress.blobsTotal + ' blobs';
+    if (['done', 'failed', 'cancelled'].includes(record.state)) {
+      events.close();
+      location.reload();
+    }
+  });
+}
+`;

@@ -35,6 +35,8 @@ export function Layout(props: { title: string; csrf: string; signedIn: boolean; 
           <nav aria-label="Console">
             <a href="/console/registries">Registries</a>
             <a href="/console/compare">Compare</a>
+            <a href="/console/copy">Copy</a>
+            <a href="/console/jobs">Jobs</a>
           </nav>
           <span class="who">{props.who}</span>
           {props.signedIn ? (
@@ -328,5 +330,114 @@ export function Compare(props: { from: string; to: string; diff?: ImageDiff }) {
         </section>
       ) : null}
     </>
+  );
+}
+
+export function CopyForm(props: { csrf: string; source: string; target: string }) {
+  return (
+    <form method="post" action="/console/copy" class="stacked">
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <label for="source">Source</label>
+      <input id="source" name="source" value={props.source} placeholder="registry/repository:tag" required />
+      <label for="target">Target</label>
+      <input id="target" name="target" value={props.target} placeholder="registry/repository[:tag]" required />
+      <label for="platforms">Platforms (comma-separated; empty: all)</label>
+      <input id="platforms" name="platforms" placeholder="linux/amd64, linux/arm64" />
+      <label for="tags">Extra tags (comma-separated)</label>
+      <input id="tags" name="tags" placeholder="latest, stable" />
+      <button type="submit">Copy</button>
+    </form>
+  );
+}
+
+interface JobView {
+  id: string;
+  kind: string;
+  state: string;
+  createdAt: string;
+  updatedAt: string;
+  progress: { blobsDone: number; blobsTotal: number };
+  request?: { source: string; target: string };
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+const FINISHED = new Set(['done', 'failed', 'cancelled']);
+const progressText = (job: JobView) => `${job.progress.blobsDone}/${job.progress.blobsTotal} blobs`;
+
+export function JobPage(props: { job: JobView; csrf: string }) {
+  const job = props.job;
+  const results = job.result ? ('results' in (job.result as object) ? (job.result as { results: { target: string; digest: string; tags: string[] }[] }).results : [job.result as { target: string; digest: string; tags: string[] }]) : [];
+  return (
+    <section id="job" data-events={FINISHED.has(job.state) ? undefined : `/console/jobs/${encodeURIComponent(job.id)}/events`}>
+      <dl class="facts">
+        <dt>Job</dt>
+        <dd>
+          <code>{job.id}</code>
+        </dd>
+        <dt>Kind</dt>
+        <dd>{job.kind}</dd>
+        {job.request ? (
+          <>
+            <dt>Copy</dt>
+            <dd>
+              <code>{job.request.source}</code> → <code>{job.request.target}</code>
+            </dd>
+          </>
+        ) : null}
+        <dt>State</dt>
+        <dd id="job-state">{job.state}</dd>
+        <dt>Progress</dt>
+        <dd id="job-progress">{progressText(job)}</dd>
+        <dt>Created</dt>
+        <dd>{job.createdAt}</dd>
+      </dl>
+      {results.map((r) => (
+        <p class="result">
+          <code>
+            {r.target}@{r.digest}
+          </code>{' '}
+          {r.tags.length ? `tagged ${r.tags.join(', ')}` : '(untagged)'}
+        </p>
+      ))}
+      {job.error ? <Problem code={job.error.code} detail={job.error.message} /> : null}
+      {FINISHED.has(job.state) ? null : (
+        <form method="post" action={`/console/jobs/${encodeURIComponent(job.id)}/cancel`}>
+          <input type="hidden" name="csrf" value={props.csrf} />
+          <button type="submit">Cancel job</button>
+        </form>
+      )}
+      <script src="/console/static/console.js" defer></script>
+    </section>
+  );
+}
+
+export function JobsList(props: { jobs: JobView[] }) {
+  return (
+    <table id="jobs">
+      <caption>Jobs you may see, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Job</th>
+          <th scope="col">Kind</th>
+          <th scope="col">State</th>
+          <th scope="col">Progress</th>
+          <th scope="col">Updated</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.jobs.map((job) => (
+          <tr>
+            <td>
+              <a href={`/console/jobs/${encodeURIComponent(job.id)}`}>{job.id}</a>
+            </td>
+            <td>{job.kind}</td>
+            <td>{job.state}</td>
+            <td>{progressText(job)}</td>
+            <td>{job.updatedAt}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -10,14 +10,17 @@ import { AppError, isAppError } from '../../errors.js';
 import { diffImages } from '../../ops/diff.js';
 import { inspectImage } from '../../ops/inspect.js';
 import { listTags } from '../../ops/read.js';
+import { listJobs } from '../../ops/jobs.js';
 import { listRegistryEntries } from '../../ops/registry-entries.js';
 import { readScope, requireGrant } from '../../policy.js';
 import { parseReference, parseRepositoryName } from '../../reference.js';
 import { checkAnonymousRequest } from '../anonymous-guard.js';
 import { constantTimeEqual } from '../auth.js';
 import type { AppEnv } from '../app-env.js';
-import { CONSOLE_CSS, FAVICON_SVG } from './assets.js';
-import { Compare, Image, Layout, Problem, Registries, SignIn, Tags } from './pages.js';
+import { authorizeCopy, submitCopyJob } from '../copy.js';
+import { cancelVisibleJob, mayRead, visibleJob } from '../jobs.js';
+import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from './assets.js';
+import { Compare, CopyForm, Image, JobPage, JobsList, Layout, Problem, Registries, SignIn, Tags } from './pages.js';
 import { apiKeyName, cookie, CSRF_COOKIE, endSession, randomToken, readCookie, SESSION_COOKIE, SESSION_SECONDS, sessionCaller, startSession } from './session.js';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -42,10 +45,10 @@ async function checkedForm(c: C): Promise<Record<string, string>> {
 }
 
 /** Who uses the console: the local user in anonymous mode, else the signed-in API key; undefined: sign in. */
-async function consoleCaller(c: C): Promise<Caller | undefined> {
+async function consoleCaller(c: C, formWithCsrf = false): Promise<Caller | undefined> {
   const deps = c.var.deps;
   if (deps.config.callers.anonymous) {
-    checkAnonymousRequest(deps.config.callers, c.req.raw);
+    checkAnonymousRequest(deps.config.callers, c.req.raw, { formWithCsrf });
     return { kind: 'anonymous', id: 'anonymous' };
   }
   return sessionCaller(deps, readCookie(c.req.header('cookie'), SESSION_COOKIE));
@@ -74,6 +77,31 @@ function page(title: (c: C) => string, body: (c: C, caller: Caller) => Promise<u
     }
   };
 }
+
+/** A form's action for a known caller, its CSRF token checked first; a failure rendered with its status. */
+function action(title: string, act: (c: C, caller: Caller, form: Record<string, string>) => Promise<Response>) {
+  return async (c: C) => {
+    const form = await checkedForm(c);
+    const caller = await consoleCaller(c, true);
+    if (!caller) return c.redirect('/console/sign-in', 303);
+    try {
+      return await act(c, caller, form);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      return c.html(
+        <Layout title={title} csrf={form.csrf!} signedIn={caller.kind === 'apiKey'} who={whoIs(caller)}>
+          <Problem code={error.code} detail={error.message} />
+        </Layout>,
+        error.status as 200,
+      );
+    }
+  };
+}
+
+const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+const FINISHED = new Set(['done', 'failed', 'cancelled']);
+// How long one event stream follows a job before the browser reconnects (EventSource does so by itself).
+const EVENTS_MS = 5 * 60_000;
 
 /** The rest of the path after a prefix, decoded: a reference or repository. */
 const rest = (c: C, prefix: string) => decodeURIComponent(new URL(c.req.url).pathname.slice(prefix.length));
@@ -173,6 +201,83 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         return <Compare from={from} to={to} diff={await diffImages(deps, from, to)} />;
       },
     ),
+  );
+  app.get('/console/static/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  app.get(
+    '/console/copy',
+    page(
+      () => 'Copy',
+      async (c) => <CopyForm csrf={csrfToken(c)} source={c.req.query('source') ?? ''} target={c.req.query('target') ?? ''} />,
+    ),
+  );
+  // A copy from the form always runs as a job: its page follows it live, whatever its size.
+  app.post(
+    '/console/copy',
+    action('Copy', async (c, caller, form) => {
+      const deps = c.var.deps;
+      const platforms = list(form.platforms);
+      const tags = list(form.tags);
+      const body = { source: (form.source ?? '').trim(), target: (form.target ?? '').trim(), ...(platforms.length ? { platforms } : {}), ...(tags.length ? { tags } : {}), wait: false };
+      const { request, owner } = authorizeCopy(deps, caller, body);
+      const job = await submitCopyJob(deps, request, owner);
+      return c.redirect(`/console/jobs/${encodeURIComponent(job.id)}`, 303);
+    }),
+  );
+  app.get(
+    '/console/jobs',
+    page(
+      () => 'Jobs',
+      async (c, caller) => {
+        const deps = c.var.deps;
+        const listed = await listJobs(deps, {}, { limit: 50 }, (job) => mayRead(deps.config.callers, caller, job));
+        return <JobsList jobs={listed.jobs} />;
+      },
+    ),
+  );
+  app.get(
+    '/console/jobs/:id',
+    page(
+      (c) => `Job ${c.req.param('id') ?? ''}`,
+      async (c, caller) => <JobPage job={await visibleJob(c.var.deps, caller, c.req.param('id')!)} csrf={csrfToken(c)} />,
+    ),
+  );
+  // Server-sent events: the job's record each time it changes, until it finishes.
+  app.get('/console/jobs/:id/events', async (c) => {
+    const deps = c.var.deps;
+    const caller = await consoleCaller(c);
+    if (!caller) return c.body(null, 401);
+    const id = c.req.param('id');
+    await visibleJob(deps, caller, id);
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    const follow = (async () => {
+      let last = '';
+      const until = deps.now() + EVENTS_MS;
+      try {
+        while (deps.now() < until) {
+          const job = await visibleJob(deps, caller, id);
+          const text = JSON.stringify({ state: job.state, progress: job.progress });
+          if (text !== last) await writer.write(new TextEncoder().encode(`event: job\ndata: ${text}\n\n`));
+          last = text;
+          if (FINISHED.has(job.state)) break;
+          // A real pause, not deps.sleep (which tests shorten to nothing): the job's runner needs the time.
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      } catch {
+        // the browser went away, or the job became invisible: the stream just ends
+      } finally {
+        await writer.close().catch(() => {});
+      }
+    })();
+    deps.defer(follow);
+    return c.body(readable, 200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+  });
+  app.post(
+    '/console/jobs/:id/cancel',
+    action('Cancel', async (c, caller) => {
+      const job = await cancelVisibleJob(c.var.deps, caller, c.req.param('id')!);
+      return c.redirect(`/console/jobs/${encodeURIComponent(job.id)}`, 303);
+    }),
   );
   return app;
 }
