@@ -170,3 +170,31 @@ it('a signed-in key without the copy grant sees the copy refused, naming the gra
   expect(refused.status).toBe(403);
   expect(refused.html).toContain(`<strong>FORBIDDEN</strong>: caller key:reader has no &quot;copy&quot; grant`);
 });
+
+it('rules you may use with a dry-run plan; the audit log with filters, for admins only', async () => {
+  const staging = `${other}/${uniqueRepository('console/stage')}`;
+  const prod = `${other}/${uniqueRepository('console/prod')}`;
+  const service = makeService({
+    registries: { [host]: { insecure: true }, [other]: { insecure: true } },
+    promotion: { rules: [{ name: 'to-prod', source: { repository: staging, tags: { regex: '^v' } }, targets: [{ repository: prod, tags: ['{tag}'] }] }] },
+  });
+  const copied = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: `${host}/ferry-test/v2s2:v1`, target: `${staging}:v3` }) });
+  expect(copied.status).toBe(200);
+  const rules = await visit(service, '/console/rules');
+  expect(rules.html).toContain('to-prod');
+  expect(rules.html).toMatch(/<label for="source-to-prod">Source image<\/label><input id="source-to-prod"/);
+  const plan = await visit(service, `/console/rules/to-prod/plan?source=${encodeURIComponent(`${staging}:v3`)}`);
+  expect(plan.status, plan.html).toBe(200);
+  expect(plan.html).toMatch(new RegExp(`<tr class="create"><td><code>${prod.replace(/[.]/g, '\\.')}</code></td><td>v3</td><td>create</td>`));
+  expect((await judge(fixture.judge, 'raw', `${prod}:v3`)).ok).toBe(false); // a dry run writes nothing
+  const mismatch = await visit(service, `/console/rules/to-prod/plan?source=${encodeURIComponent(`${host}/ferry-test/v2s2:v1`)}`);
+  expect([mismatch.status, mismatch.html.includes('<strong>RULE_MISMATCH</strong>')]).toEqual([422, true]);
+  const audit = await visit(service, '/console/audit?action=copy');
+  expect(audit.html).toContain(`<td>copy</td><td><code>${host}/ferry-test/v2s2:v1@${fixture.skopeo.anonymous.v2s2!.digest} → ${staging}</code></td><td>ok</td>`);
+  expect((await visit(service, '/console/audit?action=rule.put')).html).not.toContain(staging);
+  // Not an admin: no audit page.
+  const signed = await signedInService();
+  const jar = await signIn(signed, 'narrow-key');
+  const refused = await visit(signed, '/console/audit', { cookie: jar });
+  expect([refused.status, refused.html.includes('<strong>FORBIDDEN</strong>')]).toEqual([403, true]);
+});

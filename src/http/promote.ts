@@ -4,8 +4,8 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditPromotion, recordAudit } from '../ops/audit.js';
-import { executePromotion, planPromotion, refuseConflicts } from '../ops/promote.js';
-import { deleteRule, listRules, lookupRule, parseRuleBody, putRule } from '../ops/rules-store.js';
+import { executePromotion, planPromotion, refuseConflicts, type PromotionPlan } from '../ops/promote.js';
+import { deleteRule, listRules, lookupRule, parseRuleBody, putRule, type StoredRule } from '../ops/rules-store.js';
 import { parseReference } from '../reference.js';
 import type { AppEnv } from './app-env.js';
 import { readJsonBody } from './body.js';
@@ -23,6 +23,26 @@ const administers = (callers: CallersConfig, caller: Caller, rule: PromotionRule
 const mayUse = (callers: CallersConfig, caller: Caller, rule: PromotionRule) =>
   administers(callers, caller, rule) || rule.targets.every((t) => coversGlob(callers, caller, 'promote', t.repository));
 
+/** The rules the caller may promote by (its admins, or callers with promote on every target). */
+export async function usableRules(deps: Deps, caller: Caller): Promise<StoredRule[]> {
+  return (await listRules(deps)).filter((r) => mayUse(deps.config.callers, caller, r));
+}
+
+/**
+ * A promotion's plan, for a caller who may use the rule, read the source and promote to every target the
+ * plan names (a template names a repository only for this source): the API's promote and the console's dry run.
+ */
+export async function planForCaller(deps: Deps, caller: Caller, ruleName: string, sourceReference: string): Promise<PromotionPlan> {
+  const callers = deps.config.callers;
+  const rule = await lookupRule(deps, ruleName);
+  if (!rule || !mayUse(callers, caller, rule)) throw noSuchRule(ruleName);
+  const source = parseReference(sourceReference);
+  requireGrant(callers, caller, 'inspect', `${source.registry}/${source.repository}`);
+  const plan = await planPromotion(deps, sourceReference, rule);
+  for (const target of new Set(plan.steps.map((s) => s.target))) requireGrant(callers, caller, 'promote', target);
+  return plan;
+}
+
 export function promoteRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/v1/promote', async (c) => {
@@ -31,13 +51,7 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     const callers = deps.config.callers;
     requireAnyGrant(callers, caller, 'promote');
     const request = validate(PromoteRequestSchema, await readJsonBody(c.req.raw, deps), 'promote request');
-    const rule = await lookupRule(deps, request.rule);
-    if (!rule || !mayUse(callers, caller, rule)) throw noSuchRule(request.rule);
-    const source = parseReference(request.source);
-    requireGrant(callers, caller, 'inspect', `${source.registry}/${source.repository}`);
-    const plan = await planPromotion(deps, request.source, rule);
-    // Targets as the plan rendered them (a template names a repository only for this source).
-    for (const target of new Set(plan.steps.map((s) => s.target))) requireGrant(callers, caller, 'promote', target);
+    const plan = await planForCaller(deps, caller, request.rule, request.source);
     if (request.dryRun !== false) {
       refuseConflicts(plan);
       return c.json({ dryRun: true, plan });

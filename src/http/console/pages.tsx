@@ -37,6 +37,8 @@ export function Layout(props: { title: string; csrf: string; signedIn: boolean; 
             <a href="/console/compare">Compare</a>
             <a href="/console/copy">Copy</a>
             <a href="/console/jobs">Jobs</a>
+            <a href="/console/rules">Rules</a>
+            <a href="/console/audit">Audit</a>
           </nav>
           <span class="who">{props.who}</span>
           {props.signedIn ? (
@@ -439,5 +441,150 @@ export function JobsList(props: { jobs: JobView[] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+interface RuleView {
+  name: string;
+  origin: string;
+  source: { repository: string };
+  targets: { repository: string; tags: string[] }[];
+  invalid?: string;
+}
+
+export function Rules(props: { rules: RuleView[] }) {
+  return (
+    <table id="rules">
+      <caption>Promotion rules you may use</caption>
+      <thead>
+        <tr>
+          <th scope="col">Rule</th>
+          <th scope="col">Source</th>
+          <th scope="col">Targets</th>
+          <th scope="col">Dry run</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rules.map((rule) => (
+          <tr>
+            <td>
+              {rule.name} <small>({rule.origin === 'api' ? 'API' : 'configuration'})</small>
+              {rule.invalid ? <p class="error">{rule.invalid}</p> : null}
+            </td>
+            <td>
+              <code>{rule.source.repository}</code>
+            </td>
+            <td>
+              {rule.targets.map((t) => (
+                <div>
+                  <code>{t.repository}</code> ← {t.tags.join(', ')}
+                </div>
+              ))}
+            </td>
+            <td>
+              <form method="get" action={`/console/rules/${encodeURIComponent(rule.name)}/plan`} class="inline">
+                <label for={`source-${rule.name}`}>Source image</label>
+                <input id={`source-${rule.name}`} name="source" placeholder="registry/repository:tag" required />
+                <button type="submit">Plan</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Plan(props: { plan: { source: string; digest: string; steps: { target: string; tag: string; action: string; current?: string; reason?: string }[] } }) {
+  return (
+    <>
+      <p>
+        <code>
+          {props.plan.source}@{props.plan.digest}
+        </code>
+      </p>
+      <table id="plan">
+        <caption>What a promotion would do (nothing is written)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Target</th>
+            <th scope="col">Tag</th>
+            <th scope="col">Action</th>
+            <th scope="col">Now</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.plan.steps.map((step) => (
+            <tr class={step.action}>
+              <td>
+                <code>{step.target}</code>
+              </td>
+              <td>{step.tag}</td>
+              <td>
+                {step.action}
+                {step.reason ? `: ${step.reason}` : ''}
+              </td>
+              <td>
+                <code>{step.current ?? '-'}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+interface AuditView {
+  at: string;
+  caller: string;
+  action: string;
+  target?: string;
+  source?: string;
+  outcome: string;
+  code?: string;
+}
+
+export function Audit(props: { records: AuditView[]; action: string; caller: string; next?: string }) {
+  const query = (cursor: string) => `/console/audit?${new URLSearchParams({ ...(props.action ? { action: props.action } : {}), ...(props.caller ? { caller: props.caller } : {}), cursor })}`;
+  return (
+    <>
+      <form method="get" action="/console/audit" class="inline">
+        <label for="action">Action</label>
+        <input id="action" name="action" value={props.action} placeholder="copy, promote, rule.put…" />
+        <label for="caller">Caller</label>
+        <input id="caller" name="caller" value={props.caller} placeholder="key:ci" />
+        <button type="submit">Filter</button>
+      </form>
+      <table id="audit">
+        <caption>Audit records you administer, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Caller</th>
+            <th scope="col">Action</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.records.map((r) => (
+            <tr>
+              <td>{r.at}</td>
+              <td>{r.caller}</td>
+              <td>{r.action}</td>
+              <td>
+                <code>{[r.source, r.target].filter(Boolean).join(' → ')}</code>
+              </td>
+              <td>
+                {r.outcome}
+                {r.code ? ` (${r.code})` : ''}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {props.next ? <a href={query(props.next)}>Older records</a> : null}
+    </>
   );
 }

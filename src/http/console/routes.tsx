@@ -10,17 +10,19 @@ import { AppError, isAppError } from '../../errors.js';
 import { diffImages } from '../../ops/diff.js';
 import { inspectImage } from '../../ops/inspect.js';
 import { listTags } from '../../ops/read.js';
+import { listAuditRecords } from '../../ops/audit.js';
 import { listJobs } from '../../ops/jobs.js';
 import { listRegistryEntries } from '../../ops/registry-entries.js';
-import { readScope, requireGrant } from '../../policy.js';
+import { isAdminOver, readScope, requireAnyGrant, requireGrant } from '../../policy.js';
 import { parseReference, parseRepositoryName } from '../../reference.js';
 import { checkAnonymousRequest } from '../anonymous-guard.js';
 import { constantTimeEqual } from '../auth.js';
 import type { AppEnv } from '../app-env.js';
 import { authorizeCopy, submitCopyJob } from '../copy.js';
 import { cancelVisibleJob, mayRead, visibleJob } from '../jobs.js';
+import { planForCaller, usableRules } from '../promote.js';
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from './assets.js';
-import { Compare, CopyForm, Image, JobPage, JobsList, Layout, Problem, Registries, SignIn, Tags } from './pages.js';
+import { Audit, Compare, CopyForm, Image, JobPage, JobsList, Layout, Plan, Problem, Registries, Rules, SignIn, Tags } from './pages.js';
 import { apiKeyName, cookie, CSRF_COOKIE, endSession, randomToken, readCookie, SESSION_COOKIE, SESSION_SECONDS, sessionCaller, startSession } from './session.js';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -199,6 +201,37 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
           requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
         }
         return <Compare from={from} to={to} diff={await diffImages(deps, from, to)} />;
+      },
+    ),
+  );
+  app.get(
+    '/console/rules',
+    page(
+      () => 'Promotion rules',
+      async (c, caller) => <Rules rules={await usableRules(c.var.deps, caller)} />,
+    ),
+  );
+  app.get(
+    '/console/rules/:name/plan',
+    page(
+      (c) => `Dry run of ${c.req.param('name') ?? ''}`,
+      async (c, caller) => <Plan plan={await planForCaller(c.var.deps, caller, c.req.param('name')!, (c.req.query('source') ?? '').trim())} />,
+    ),
+  );
+  app.get(
+    '/console/audit',
+    page(
+      () => 'Audit',
+      async (c, caller) => {
+        const deps = c.var.deps;
+        requireAnyGrant(deps.config.callers, caller, 'admin');
+        const action = c.req.query('action')?.trim() ?? '';
+        const by = c.req.query('caller')?.trim() ?? '';
+        const cursor = c.req.query('cursor');
+        const visible = (repositories: string[]) => isAdminOver(deps.config.callers, caller, repositories);
+        const page = await listAuditRecords(deps, { limit: 100, ...(cursor ? { cursor } : {}) }, visible);
+        const records = page.records.filter((r) => (!action || r.action === action) && (!by || r.caller === by));
+        return <Audit records={records} action={action} caller={by} {...(page.cursor ? { next: page.cursor } : {})} />;
       },
     ),
   );
