@@ -198,3 +198,12 @@ it('rules you may use with a dry-run plan; the audit log with filters, for admin
   const refused = await visit(signed, '/console/audit', { cookie: jar });
   expect([refused.status, refused.html.includes('<strong>FORBIDDEN</strong>')]).toEqual([403, true]);
 });
+
+it('the sign-in form is read as API bodies are: bounded (open to anyone), and a bad path is a 400, not a crash', async () => {
+  const service = await signedInService();
+  const huge = await service.app.request('http://localhost/console/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `apiKey=${'a'.repeat(1024 * 1024)}` });
+  expect([huge.status, ((await huge.json()) as { code: string }).code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  const anonymous = makeService({ registries: { [host]: { insecure: true } } });
+  const bad = await anonymous.app.request(`http://localhost/console/image/${host}/ferry-test/multiarch:%E0`);
+  expect(bad.status).toBe(400);
+});

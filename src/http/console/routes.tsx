@@ -18,6 +18,7 @@ import { parseReference, parseRepositoryName } from '../../reference.js';
 import { checkAnonymousRequest } from '../anonymous-guard.js';
 import { constantTimeEqual } from '../auth.js';
 import type { AppEnv } from '../app-env.js';
+import { MAX_API_BODY_BYTES, readBodyBytes } from '../body.js';
 import { authorizeCopy, submitCopyJob } from '../copy.js';
 import { cancelVisibleJob, mayRead, visibleJob } from '../jobs.js';
 import { planForCaller, usableRules } from '../promote.js';
@@ -40,7 +41,9 @@ function csrfToken(c: C): string {
 
 /** A posted form whose token matches the browser's cookie (another site can send neither). */
 async function checkedForm(c: C): Promise<Record<string, string>> {
-  const form = Object.fromEntries([...(await c.req.formData()).entries()].map(([k, v]) => [k, typeof v === 'string' ? v : '']));
+  // Read as the API reads bodies (64 KiB, within the deadline): sign-in is open to anyone.
+  const bytes = await readBodyBytes(c.req.raw, c.var.deps, MAX_API_BODY_BYTES);
+  const form = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(bytes)));
   const held = readCookie(c.req.header('cookie'), CSRF_COOKIE);
   if (!held || !form.csrf || !constantTimeEqual(held, form.csrf)) throw new AppError('FORBIDDEN', 'the form is stale or came from elsewhere: reload the page and send it again');
   return form;
@@ -102,11 +105,19 @@ function action(title: string, act: (c: C, caller: Caller, form: Record<string, 
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
-// How long one event stream follows a job before the browser reconnects (EventSource does so by itself).
+// How long one event stream follows a job before the browser reconnects (EventSource does so by itself);
+// it reads the job once a second, so a stream costs at most 300 state reads.
 const EVENTS_MS = 5 * 60_000;
 
 /** The rest of the path after a prefix, decoded: a reference or repository. */
-const rest = (c: C, prefix: string) => decodeURIComponent(new URL(c.req.url).pathname.slice(prefix.length));
+function rest(c: C, prefix: string): string {
+  const raw = new URL(c.req.url).pathname.slice(prefix.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new AppError('INVALID_REFERENCE', 'the path is not valid percent-encoding');
+  }
+}
 
 export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -294,7 +305,7 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
           last = text;
           if (FINISHED.has(job.state)) break;
           // A real pause, not deps.sleep (which tests shorten to nothing): the job's runner needs the time.
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await new Promise((resolve) => setTimeout(resolve, 1000));
         }
       } catch {
         // the browser went away, or the job became invisible: the stream just ends
