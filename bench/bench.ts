@@ -81,6 +81,16 @@ function cliCopy(source: string, target: string): Promise<void> {
   });
 }
 
+/**
+ * What any Node command line pays before its first request: starting Node and loading the Web classes
+ * (Request, Response, Headers: undici, loaded on first use) that Ferry's Web-standard code is made of.
+ */
+function nodeFloor(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', "new Response('')"], (error) => (error ? reject(error) : resolve()));
+  });
+}
+
 async function skopeoCold(source: string, target: string): Promise<void> {
   rmSync(SKOPEO_CACHE, { force: true });
   await skopeoCopy(`docker://${source}`, `docker://${target}`);
@@ -155,6 +165,7 @@ async function main() {
         add('ferry CLI warm', await timed(() => cliCopy(src, `${host}/bench/${spec.name}:v1`)));
         await settle();
         add('ferry CLI same-registry new repo', await timed(() => cliCopy(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+        add('node floor', await timed(nodeFloor));
       };
       const skopeoRound = async () => {
         const host = await freshTarget();
@@ -208,6 +219,10 @@ async function main() {
           rows.push(`| ${spec.name} | ferry CLI (local mode) | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`);
           results.push({ image: spec.name, runtime: 'ferry CLI', case: kind, ferrySeconds: f, skopeoSeconds: s, ratio: f / s, runs: RUNS, mib: bytes / MiB });
         }
+        const floor = median(times['node floor']!);
+        const warm = median(times['skopeo warm']!);
+        rows.push(`| ${spec.name} | Node's floor (\`node -e "new Response('')"\`) | any | ${floor.toFixed(2)} s | ${warm.toFixed(2)} s (warm) | ${(floor / warm).toFixed(2)} |`);
+        results.push({ image: spec.name, runtime: 'node floor', floorSeconds: floor, skopeoWarmSeconds: warm, ratio: floor / warm, runs: RUNS });
       }
       for (const runtime of RUNTIMES) {
         for (const kind of ['cold', 'warm', 'same-registry new repo']) {

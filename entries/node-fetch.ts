@@ -1,6 +1,12 @@
-// Node's fetch (undici) reads a streamed request body as fast as it can, whatever the socket's backpressure,
-// so a fast source piped into a slower registry piles up in memory (a 256 MiB body: ~290 MiB RSS). This
-// fetch sends streamed bodies with node:http, which waits for 'drain'; everything else goes to fetch.
+// Ferry's fetch on Node. Two reasons to send requests with node:http rather than Node's fetch (undici):
+// - undici reads a streamed request body as fast as it can, whatever the socket's backpressure, so a fast
+//   source piped into a slower registry piles up in memory (a 256 MiB body: ~290 MiB RSS); node:http
+//   waits for 'drain';
+// - undici loads on the first fetch (some 40 ms of a command-line run that makes six requests) and node:http
+//   is already there.
+// Registry traffic never lets fetch follow redirects (each hop is checked by hand), so node:http takes every
+// request with `redirect: 'manual'` or a streamed body; the rest (token endpoints of cloud providers, which
+// may redirect) still goes to fetch.
 
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -10,19 +16,32 @@ import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import type { FetchLike } from '../src/deps.js';
 
 export const nodeFetch: FetchLike = async (input, init = {}) => {
+  if (input instanceof Request) return fetch(input, init);
   const body = init.body;
-  if (!(body instanceof ReadableStream)) return fetch(input, init);
-  const url = new URL(input instanceof Request ? input.url : String(input));
+  const streamed = body instanceof ReadableStream;
+  const url = new URL(String(input));
+  const plainBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+  if (!streamed && !(init.redirect === 'manual' && plainBody)) return fetch(input, init);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
+  init.signal?.throwIfAborted();
   const headers = Object.fromEntries(new Headers(init.headers));
+  // fetch would decompress a coded answer; this sends bytes on as they came, so ask for them uncoded.
+  headers['accept-encoding'] ??= 'identity';
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(url, { method: init.method ?? 'POST', headers, signal: init.signal ?? undefined }, resolve);
-    req.on('error', reject);
-    // pipeline pauses the source whenever the socket buffer is full.
-    pipeline(Readable.fromWeb(body as unknown as NodeWebReadableStream<Uint8Array>), req).catch((error: unknown) => {
-      req.destroy(error instanceof Error ? error : new Error(String(error)));
-      reject(error);
-    });
+    const req = send(url, { method: init.method ?? (streamed ? 'POST' : 'GET'), headers, signal: init.signal ?? undefined }, resolve);
+    // As fetch does: a network failure is a TypeError with the cause, an abort is the signal's reason.
+    req.on('error', (error) => reject(init.signal?.aborted ? init.signal.reason : new TypeError('fetch failed', { cause: error })));
+    if (streamed) {
+      // pipeline pauses the source whenever the socket buffer is full; the source's own error (a digest
+      // mismatch, a broken download) is the one to report.
+      pipeline(Readable.fromWeb(body as unknown as NodeWebReadableStream<Uint8Array>), req).catch((error: unknown) => {
+        req.destroy(error instanceof Error ? error : new Error(String(error)));
+        reject(error);
+      });
+    } else {
+      req.end(body ?? undefined);
+    }
   });
   const responseHeaders = new Headers();
   for (const [name, value] of Object.entries(response.headers)) {
@@ -30,7 +49,11 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
     else if (value !== undefined) responseHeaders.set(name, value);
   }
   const status = response.statusCode ?? 502;
-  const noBody = init.method === 'HEAD' || status === 204 || status === 304;
+  const noBody = (init.method ?? 'GET') === 'HEAD' || status === 204 || status === 304;
   if (noBody) response.resume();
-  return new Response(noBody ? null : (Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>), { status, headers: responseHeaders });
+  return new Response(noBody ? null : (Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>), {
+    status,
+    statusText: response.statusMessage ?? '',
+    headers: responseHeaders,
+  });
 };
