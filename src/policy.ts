@@ -104,6 +104,11 @@ export function matcherOf(globs: string[]): (repository: string) => boolean {
   return (repository) => patterns.some((p) => p.test(repository));
 }
 
+/** Whether any of the caller's read grants reaches into `host` (its globs' first segment matches it). */
+export function readsInRegistry(callers: CallersConfig, caller: Caller, host: string): boolean {
+  return readScope(callers, caller).some((glob) => repositoryGlob(glob.slice(0, glob.indexOf('/'))).test(host));
+}
+
 /** What a copy may mount from on the caller's behalf, as a predicate. */
 export function readableBy(callers: CallersConfig, caller: Caller): (repository: string) => boolean {
   return matcherOf(readScope(callers, caller));

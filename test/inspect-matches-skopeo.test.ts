@@ -30,6 +30,17 @@ function expectSameImage(ferry: any, view: SkopeoImageView) {
   expect(ferry.config.workingDir).toBe(config.config?.WorkingDir || undefined);
   expect(ferry.config.exposedPorts).toEqual(Object.keys(config.config?.ExposedPorts ?? {}).sort());
   expect(ferry.config.historyLength).toBe((config.history ?? []).length);
+  expect(ferry.config.user).toBe(config.config?.User || undefined);
+  // skopeo --config shows the config as stored: the history in build order, empty_layer marking steps without a layer.
+  const history = (config.history ?? []) as { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+  expect(ferry.config.history).toEqual(
+    history.map((h) => ({
+      ...(h.created ? { created: h.created } : {}),
+      ...(h.created_by ? { createdBy: h.created_by } : {}),
+      ...(h.comment ? { comment: h.comment } : {}),
+      emptyLayer: h.empty_layer === true,
+    })),
+  );
 }
 
 describe.each(AUTH_MODES)('inspect under %s auth', (mode) => {

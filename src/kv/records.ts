@@ -30,7 +30,7 @@ export const recordKeys = {
   imageLocations: (registry: string, digest: string) => `${PREFIX}:image-at:${registry}:${digest}`,
   jwks: (issuerId: string) => `${PREFIX}:jwks:${issuerId}`,
   inspect: (registry: string, repository: string, digest: string, platform: string | undefined) =>
-    `${PREFIX}:inspect:${registry}/${repository}@${digest}${platform ? `#${platform}` : ''}`,
+    `${PREFIX}:inspect2:${registry}/${repository}@${digest}${platform ? `#${platform}` : ''}`,
 };
 
 export async function getToken(kv: KvStore, key: string, now: number): Promise<TokenRecord | null> {

@@ -10,6 +10,8 @@ import { registryClient } from './clients.js';
 import { formatPlatform, isIndexMediaType, platformMatches, type Descriptor, type ParsedManifest } from '../registry/manifest.js';
 import { formatReference, parseReference, type ImageReference } from '../reference.js';
 import { manifestByDigest, resolveDigest } from './resolve.js';
+import { groupedReferrers, type GroupedReferrers } from './referrers.js';
+import { runPool } from './pool.js';
 
 // Image configs are small JSON; a long history can reach a few MiB.
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -39,7 +41,17 @@ export interface ConfigSummary {
   cmd: string[] | null;
   workingDir?: string;
   exposedPorts: string[];
+  user?: string;
   historyLength: number;
+  /** The build steps, oldest first; `emptyLayer` steps added no layer (ENV, CMD, ...). */
+  history: HistoryEntry[];
+}
+
+export interface HistoryEntry {
+  created?: string;
+  createdBy?: string;
+  comment?: string;
+  emptyLayer: boolean;
 }
 
 export interface InspectResult {
@@ -71,6 +83,14 @@ export async function inspectImage(deps: Deps, input: string, options: { platfor
   const { digest, fetched } = await resolveDigest(deps, ref);
   const summary = await summarize(deps, ref, digest, options.platform, 1);
   return { ...summary, reference: formatReference({ ...ref, digest }), ...(fetched?.rateLimit ? { rateLimit: fetched.rateLimit } : {}) };
+}
+
+/** What refers to the image `input` names (signatures, SBOMs, attestations, promotion records), grouped. */
+export async function imageReferrers(deps: Deps, input: string): Promise<GroupedReferrers> {
+  const ref = parseReference(input);
+  const client = registryClient(deps, ref.registry);
+  const { digest } = await resolveDigest(deps, ref);
+  return groupedReferrers(client, ref.repository, digest);
 }
 
 /** `level`: how many indexes down this manifest is (1 at the top), bounded by limits.indexDepth. */
@@ -173,6 +193,53 @@ async function configSummary(deps: Deps, ref: ImageReference, descriptor: Descri
     cmd: (c.Cmd ?? null) as string[] | null,
     ...optional('workingDir', c.WorkingDir),
     exposedPorts: Object.keys(c.ExposedPorts ?? {}).sort(),
+    ...optional('user', c.User),
     historyLength: Array.isArray(doc.history) ? doc.history.length : 0,
+    history: (Array.isArray(doc.history) ? (doc.history as Record<string, unknown>[]) : []).map((h) => ({
+      ...optional('created', h?.created),
+      ...optional('createdBy', h?.created_by),
+      ...optional('comment', h?.comment),
+      emptyLayer: h?.empty_layer === true,
+    })),
   };
+}
+
+export interface TagSummary {
+  tag: string;
+  digest?: string;
+  kind?: InspectResult['kind'];
+  /** An image's layers, compressed. */
+  size?: number;
+  /** An index's platforms. */
+  platforms?: number;
+  /** The image config's `created`, or an index's `org.opencontainers.image.created`. */
+  created?: string;
+  /** Why this tag could not be read (its error code), without failing the others. */
+  error?: string;
+}
+
+// Tags summarized at once: each costs a manifest (and a config) read the first time, then the cache answers.
+const TAG_SUMMARY_CONCURRENCY = 8;
+
+/** Digest, size and age of each of `tags` in `repository` (a page of a tag list). */
+export async function summarizeTags(deps: Deps, repository: string, tags: string[]): Promise<TagSummary[]> {
+  const summaries = new Map<string, TagSummary>();
+  await runPool(tags, TAG_SUMMARY_CONCURRENCY, async (tag) => {
+    try {
+      const image = await inspectImage(deps, `${repository}:${tag}`);
+      const created = image.config?.created ?? image.annotations?.['org.opencontainers.image.created'];
+      summaries.set(tag, {
+        tag,
+        digest: image.digest,
+        kind: image.kind,
+        ...(image.totalSize !== undefined ? { size: image.totalSize } : {}),
+        ...(image.manifests ? { platforms: image.manifests.length } : {}),
+        ...(created ? { created } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      summaries.set(tag, { tag, error: error.code });
+    }
+  });
+  return tags.map((tag) => summaries.get(tag)!);
 }

@@ -2,7 +2,7 @@
 
 import type { Deps } from '../deps.js';
 import { registryClient } from './clients.js';
-import { formatReference, parseReference, parseRepositoryName } from '../reference.js';
+import { formatReference, normalizeRegistryHost, parseReference, parseRepositoryName } from '../reference.js';
 import { AppError } from '../errors.js';
 import { isIndexMediaType, platformMatches } from '../registry/manifest.js';
 import type { ImageReference } from '../reference.js';
@@ -39,4 +39,18 @@ export async function listTags(deps: Deps, input: string, options: { n?: number;
   const name = parseRepositoryName(input);
   const page = await registryClient(deps, name.registry).listTags(name.repository, options);
   return { name: `${name.registry}/${name.repository}`, ...page };
+}
+
+/** One page of a registry's catalog, only the repositories `visible` lets the caller see. */
+export async function listRepositories(
+  deps: Deps,
+  host: string,
+  options: { n: number; last?: string },
+  visible: (repository: string) => boolean,
+): Promise<{ registry: string; repositories: string[]; next?: string }> {
+  const registry = normalizeRegistryHost(host.toLowerCase());
+  const page = await registryClient(deps, registry).catalog(options);
+  // Another team's repository names are theirs: filtered here, before anything renders them.
+  const repositories = page.repositories.filter((r) => visible(`${registry}/${r}`));
+  return { registry, repositories, ...(page.next !== undefined ? { next: page.next } : {}) };
 }

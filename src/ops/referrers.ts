@@ -43,3 +43,70 @@ export async function indexReferrers(client: RegistryClient, repository: string,
   const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...existing, ...fresh] }));
   await client.putManifest(repository, referrersTag(digest), index, MediaType.OciIndex);
 }
+
+export type ReferrerKind = 'signatures' | 'sboms' | 'attestations' | 'promotions' | 'other';
+
+export interface ReferrerEntry {
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType?: string;
+  /** cosign's tag scheme (`sha256-<hex>.sig`, `.att`, `.sbom`) rather than the referrers API. */
+  tag?: string;
+  annotations?: Record<string, string>;
+}
+
+export type GroupedReferrers = Record<ReferrerKind, ReferrerEntry[]>;
+
+// The predicate cosign gives a plain signature when it writes a Sigstore bundle.
+const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+// Artifact types by what people look for; the first match wins.
+const KINDS: [RegExp, ReferrerKind][] = [
+  [/^application\/vnd\.ferry\.promotion\b/, 'promotions'],
+  [/^application\/vnd\.(dev\.cosign\.artifact\.sig|cncf\.notary\.signature)\b/, 'signatures'],
+  [/spdx|cyclonedx|syft|\bsbom\b/i, 'sboms'],
+  [/in-toto|dsse|attestation|provenance|\.att\b/i, 'attestations'],
+];
+
+function kindOf(entry: ReferrerEntry): ReferrerKind {
+  const type = entry.artifactType ?? '';
+  if (type.startsWith('application/vnd.dev.sigstore.bundle')) {
+    // A bundle holds a signature or an attestation: its predicate type says which.
+    const predicate = entry.annotations?.['dev.sigstore.bundle.predicateType'];
+    return predicate === undefined || predicate === SIGN_PREDICATE ? 'signatures' : 'attestations';
+  }
+  return KINDS.find(([pattern]) => pattern.test(type))?.[1] ?? 'other';
+}
+
+const COSIGN_TAGS: [suffix: string, kind: ReferrerKind][] = [
+  ['sig', 'signatures'],
+  ['att', 'attestations'],
+  ['sbom', 'sboms'],
+];
+
+/**
+ * What refers to `digest` in its repository, grouped for people: referrers (the API, or its fallback tag)
+ * by artifact type, and cosign's signature, attestation and SBOM tags.
+ */
+export async function groupedReferrers(client: RegistryClient, repository: string, digest: string): Promise<GroupedReferrers> {
+  const groups: GroupedReferrers = { signatures: [], sboms: [], attestations: [], promotions: [], other: [] };
+  const [listed, ...tagged] = await Promise.all([
+    listReferrers(client, repository, digest),
+    ...COSIGN_TAGS.map(([suffix]) => client.headManifest(repository, `${referrersTag(digest)}.${suffix}`)),
+  ]);
+  for (const d of listed) {
+    const entry: ReferrerEntry = {
+      digest: d.digest,
+      mediaType: d.mediaType,
+      size: d.size,
+      ...(d.artifactType ? { artifactType: d.artifactType } : {}),
+      ...(d.annotations ? { annotations: d.annotations } : {}),
+    };
+    groups[kindOf(entry)].push(entry);
+  }
+  tagged.forEach((head, i) => {
+    const [suffix, kind] = COSIGN_TAGS[i]!;
+    if (head) groups[kind].push({ digest: head.digest, mediaType: head.mediaType, size: head.size, tag: `${referrersTag(digest)}.${suffix}` });
+  });
+  return groups;
+}

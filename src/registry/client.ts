@@ -278,6 +278,27 @@ export class RegistryClient {
       return { tags };
     });
   }
+
+  /**
+   * One page of the registry's catalog (`/v2/_catalog`, where the registry offers it): repository names
+   * after `last`, and where the next page starts. Its `Link` is checked as every upstream URL is.
+   */
+  async catalog(options: { n: number; last?: string }): Promise<{ repositories: string[]; next?: string }> {
+    const what = `the catalog of ${this.registryKey}`;
+    return this.#read(async (endpoint) => {
+      const query = new URLSearchParams({ n: String(options.n) });
+      if (options.last !== undefined) query.set('last', options.last);
+      const path = `/v2/_catalog?${query}`;
+      const response = await this.transport.request(endpoint, { method: 'GET', path, scopes: ['registry:catalog:*'] });
+      if (!response.ok) throw await upstreamError(response, what);
+      const body = await readJson(response, MAX_TAG_PAGE_BYTES, what);
+      const names = Array.isArray(body.repositories) ? body.repositories.filter((r): r is string => typeof r === 'string') : [];
+      const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'));
+      const repositories = names.slice(0, options.n);
+      const last = next?.searchParams.get('last') ?? (names.length > options.n ? repositories[repositories.length - 1] : undefined);
+      return last === undefined ? { repositories } : { repositories, next: last };
+    }, true); // a mirror's catalog is the mirror's
+  }
 }
 
 async function readJson(response: Response, limit: number, what: string): Promise<Record<string, unknown>> {

@@ -92,7 +92,11 @@ export class OciLayout {
         ...options.platform,
         config: options.config ?? {},
         rootfs: { type: 'layers', diff_ids: options.layers.map((l) => l.diffId) },
-        history: options.layers.map((_, i) => ({ created: '2026-01-02T03:04:05Z', created_by: `step ${i}` })),
+        // One step per layer, then one that added none (as CMD or ENV do).
+        history: [
+          ...options.layers.map((_, i) => ({ created: '2026-01-02T03:04:05Z', created_by: `step ${i}` })),
+          { created: '2026-01-02T03:04:06Z', created_by: '/bin/sh -c #(nop)  CMD ["--serve"]', empty_layer: true },
+        ],
       },
       OCI_CONFIG,
     );

@@ -24,6 +24,7 @@ const richConfig = (arch: string) => ({
   Entrypoint: ['/bin/ferry-test'],
   Cmd: ['--serve', arch],
   WorkingDir: '/srv',
+  User: 'ferry',
   ExposedPorts: { '8080/tcp': {}, '53/udp': {} },
   Labels: { 'org.opencontainers.image.title': 'ferry test', 'test.arch': arch },
 });
