@@ -302,10 +302,16 @@ const ManagedRegistriesSchema = z
   })
   .refine((m) => m.activeKid === undefined || (m.keys ?? []).some((k) => k.kid === m.activeKid), 'activeKid names none of the keys');
 
-/** The web console (src/http/console/): browser sessions for API-key callers. */
+/** The web console (src/http/console/): browser sessions for API-key callers, or Cloudflare Access. */
 const ConsoleSchema = z.strictObject({
   /** Signs session cookies (HMAC-SHA256): 32+ random bytes, e.g. `openssl rand -base64 32`. Without it, only anonymous mode has a console. */
   sessionSecret: SecretValueSchema.optional(),
+  /**
+   * Behind Cloudflare Access: the `Cf-Access-Jwt-Assertion` header is verified as a token of this issuer
+   * (`https://<team>.cloudflareaccess.com`, configured in `callers.oidc` with the application's AUD tag as
+   * its audience); grants name the issuer and claims such as `email`.
+   */
+  cloudflareAccess: z.strictObject({ issuer: z.string().min(1, 'expected https://<team>.cloudflareaccess.com') }).optional(),
 });
 
 export const ConfigSchema = z.strictObject({

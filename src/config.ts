@@ -1,6 +1,6 @@
 // Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
 
-import { buildCallers, type CallersConfig } from './callers.js';
+import { buildCallers, type CallersConfig, type OidcIssuer } from './callers.js';
 import { ConfigSchema, formatPath, schemaProblems, type ConfigDocument, type ConfigProblem } from './config-schema.js';
 import { AppError } from './errors.js';
 import { fromBase64 } from './encoding.js';
@@ -158,8 +158,8 @@ export interface FerryConfig {
   identity?: IdentityConfig;
   /** Registry entries managed through the API: sealing keys and what the entries may reach. */
   managedRegistries: ManagedRegistriesConfig;
-  /** The web console: the key that signs its session cookies, when configured. */
-  console: { sessionSecret?: string };
+  /** The web console: the key that signs its session cookies, and the Cloudflare Access issuer, when configured. */
+  console: { sessionSecret?: string; cloudflareAccess?: OidcIssuer };
 }
 
 export interface ManagedRegistriesConfig {
@@ -401,6 +401,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   const copy = doc.copy ?? {};
   const jobs = doc.jobs ?? {};
   const limits = doc.limits ?? {};
+  const callers = buildCallers(doc.callers, problems);
   const config: FerryConfig = {
     registries,
     allowPublicRegistries: doc.allowPublicRegistries === true,
@@ -413,7 +414,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
     syncBudget: { ...DEFAULT_SYNC_BUDGET, ...copy.syncBudget },
     jobStaleAfterMs: (jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS) * 1000,
     jobStepBytes: jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES,
-    callers: buildCallers(doc.callers, problems),
+    callers,
     rules,
     receivers: buildReceivers(doc.webhooks, problems),
     limits: {
@@ -426,7 +427,7 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
     secret: lookup,
     ...(doc.identity ? { identity: buildIdentity(doc.identity, problems) } : {}),
     managedRegistries: buildManagedRegistries(doc.managedRegistries ?? {}, problems),
-    console: buildConsole(doc.console ?? {}, problems),
+    console: buildConsole(doc.console ?? {}, callers, problems),
   };
   if (problems.list.length) throw invalidConfig(problems.list);
   return config;
@@ -456,11 +457,19 @@ function buildManagedRegistries(managed: NonNullable<ConfigDocument['managedRegi
   };
 }
 
-function buildConsole(console: NonNullable<ConfigDocument['console']>, problems: ConfigProblems): FerryConfig['console'] {
-  if (console.sessionSecret === undefined) return {};
-  const secret = problems.secret('console.sessionSecret', console.sessionSecret);
-  if (secret && secret.length < 32) problems.add('console.sessionSecret', 'expected at least 32 characters of random (e.g. `openssl rand -base64 32`)');
-  return { sessionSecret: secret };
+function buildConsole(console: NonNullable<ConfigDocument['console']>, callers: CallersConfig, problems: ConfigProblems): FerryConfig['console'] {
+  const built: FerryConfig['console'] = {};
+  if (console.sessionSecret !== undefined) {
+    const secret = problems.secret('console.sessionSecret', console.sessionSecret);
+    if (secret && secret.length < 32) problems.add('console.sessionSecret', 'expected at least 32 characters of random (e.g. `openssl rand -base64 32`)');
+    built.sessionSecret = secret;
+  }
+  if (console.cloudflareAccess) {
+    const issuer = callers.oidc.find((o) => o.issuer === console.cloudflareAccess!.issuer);
+    if (!issuer) problems.add('console.cloudflareAccess.issuer', `"${console.cloudflareAccess.issuer}" is not in callers.oidc (its audience: the Access application's AUD tag; jwksUri: <issuer>/cdn-cgi/access/certs)`);
+    else built.cloudflareAccess = issuer;
+  }
+  return built;
 }
 
 function buildIdentity(identity: NonNullable<ConfigDocument['identity']>, problems: ConfigProblems): IdentityConfig {

@@ -2,9 +2,12 @@
 // signed, HttpOnly, SameSite=Strict session cookie (never the key), CSRF tokens on forms, a CSP with
 // nothing inline, and pages whose digests are the registry's (checked against skopeo's view).
 
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { expect, inject, it } from 'vitest';
+import type { FetchLike } from '../src/deps.js';
 import { computeDigest } from '../src/registry/digest.js';
 import { judge, uniqueRepository, waitForJob } from './support/copying.js';
+import { pushReferrer, pushSignatureTag } from './support/cosign-signing.js';
 import { makeService } from './support/service.js';
 import { makeState } from '@test-runtime';
 
@@ -120,8 +123,21 @@ it('nothing a caller may not see is rendered: registries filtered by grants, ref
   const service = await signedInService();
   const narrow = await signIn(service, 'narrow-key');
   const registries = await visit(service, '/console/registries', { cookie: narrow });
-  expect(registries.html).toContain(`<td>${host}</td>`);
-  expect(registries.html).not.toContain(`<td>${other}</td>`);
+  expect(registries.html).toContain(`>${host}</a>`);
+  expect(registries.html).not.toContain(`>${other}</a>`);
+  // The catalog: only what the grants cover, though the registry lists other teams' repositories too.
+  const catalog = await visit(service, `/console/catalog/${host}?last=ferry-test/release-`, { cookie: narrow });
+  const listed = [...catalog.html.matchAll(/<a href="\/console\/tags\/[^"]*">([^<]+)<\/a>/g)].map((m) => m[1]);
+  expect(listed.slice(0, 2)).toEqual(['ferry-test/release-a', 'ferry-test/release-b']);
+  expect(listed.every((r) => /^ferry-test\/release-[^/]*$/.test(r!))).toBe(true);
+  const reader = await signIn(service, 'reader-key');
+  const wide = await visit(service, `/console/catalog/${host}?last=ferry-test/m`, { cookie: reader });
+  expect(wide.html).toContain('>ferry-test/multiarch</a>');
+  // A registry the caller has no grant in is not even asked.
+  const before = service.requests.length;
+  const elsewhere = await visit(service, `/console/catalog/${other}`, { cookie: narrow });
+  expect(elsewhere.status).toBe(403);
+  expect(service.requests.slice(before).filter((r) => r.url.includes(other))).toEqual([]);
   const refused = await visit(service, `/console/image/${host}/ferry-test/multiarch:v1`, { cookie: narrow });
   expect(refused.status).toBe(403);
   expect(refused.html).toContain('<strong>FORBIDDEN</strong>');
@@ -206,4 +222,140 @@ it('the sign-in form is read as API bodies are: bounded (open to anyone), and a 
   const anonymous = makeService({ registries: { [host]: { insecure: true } } });
   const bad = await anonymous.app.request(`http://localhost/console/image/${host}/ferry-test/multiarch:%E0`);
   expect(bad.status).toBe(400);
+});
+
+it('behind Cloudflare Access: a verified assertion is the caller its claims grant; forged, foreign, expired or unconfigured ones are not', async () => {
+  // A fake of the team's certs endpoint (Cloudflare's documented shape: RS256 JWKs under `keys`), so
+  // nothing leaves the machine; Access's application token carries iss, aud [AUD tag], email, sub, iat, exp.
+  const team = 'https://acme.cloudflareaccess.com';
+  const aud = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9';
+  const access = await generateKeyPair('RS256', { extractable: true });
+  const stranger = await generateKeyPair('RS256', { extractable: true });
+  const certsAsked: string[] = [];
+  const fetchWithAccess: FetchLike = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.startsWith(team)) {
+      certsAsked.push(url);
+      const jwk = { ...(await exportJWK(access.publicKey)), kid: 'access-1', alg: 'RS256', use: 'sig' };
+      return url === `${team}/cdn-cgi/access/certs` ? Response.json({ keys: [jwk] }) : new Response('not found', { status: 404 });
+    }
+    return fetch(input, init);
+  };
+  const oidc = [{ issuer: team, jwksUri: `${team}/cdn-cgi/access/certs`, audience: aud, algorithms: ['RS256'], maxTokenAgeSeconds: 86_400 }];
+  const callers = {
+    oidc,
+    grants: [{ issuer: team, claims: { email: 'dev@acme.example' }, actions: ['inspect'], repositories: [`${host}/ferry-test/release-*`] }],
+  };
+  const service = makeService(
+    { registries: { [host]: { insecure: true } }, console: { cloudflareAccess: { issuer: team } }, callers },
+    { fetch: fetchWithAccess },
+  );
+  const token = (claims: Record<string, unknown>, key = access.privateKey, audience: string = aud, expires: string | number = '1h') =>
+    new SignJWT({ email: 'dev@acme.example', type: 'app', ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: 'access-1' })
+      .setIssuer(team)
+      .setAudience([audience])
+      .setSubject('7335d417-61da-459d-899c-0a01c76a2f94')
+      .setIssuedAt()
+      .setExpirationTime(expires)
+      .sign(key);
+  const open = async (path: string, assertion?: string) => {
+    const res = await service.app.request(`http://localhost${path}`, { redirect: 'manual', headers: assertion ? { 'cf-access-jwt-assertion': assertion } : {} });
+    return { status: res.status, html: await res.text(), location: res.headers.get('location') };
+  };
+  const granted = `/console/image/${host}/ferry-test/release-a:v1`;
+
+  const ok = await open(granted, await token({}));
+  expect(ok.status, ok.html).toBe(200);
+  expect(ok.html).toContain('dev@acme.example');
+  expect(ok.html).toContain('linux/amd64');
+  expect(certsAsked).toEqual([`${team}/cdn-cgi/access/certs`]);
+  // Its claims grant release-* only: another repository is refused, naming the grant.
+  const other = await open(`/console/image/${host}/ferry-test/multiarch:v1`, await token({}));
+  expect(other.status).toBe(403);
+  expect(other.html).toContain('inspect');
+  // Someone else's email: signed by Access, but no grant.
+  expect((await open(granted, await token({ email: 'intruder@elsewhere.example' }))).status).toBe(403);
+
+  // Forged (another key), another application's audience, expired: each refused with why, nothing rendered.
+  for (const [assertion, why] of [
+    [await token({}, stranger.privateKey), 'signature'],
+    [await token({}, access.privateKey, 'another-application'), 'aud'],
+    [await token({}, access.privateKey, aud, Math.floor(Date.now() / 1000) - 600), 'expired'],
+    ['eyJhbGciOiJub25lIn0.eyJlbWFpbCI6ImRldkBhY21lLmV4YW1wbGUifQ.', 'rejected'],
+  ] as const) {
+    const refused = await open(granted, assertion);
+    expect(refused.status, why).toBe(401);
+    expect(refused.html).toContain(why);
+    expect(refused.html).not.toContain('linux/amd64');
+  }
+
+  // Without Access configured, the header is just a header anyone can send: it is never read.
+  const plain = makeService(
+    { registries: { [host]: { insecure: true } }, console: { sessionSecret: { secret: 'CONSOLE_SECRET' } }, callers },
+    { fetch: fetchWithAccess, secrets: { CONSOLE_SECRET: SECRET } },
+  );
+  const ignored = await plain.app.request(`http://localhost${granted}`, { redirect: 'manual', headers: { 'cf-access-jwt-assertion': await token({}) } });
+  expect(ignored.status).toBe(303);
+  expect(ignored.headers.get('location')).toBe('/console/sign-in');
+  expect(certsAsked).toHaveLength(1);
+
+  // The configuration must name an issuer it verifies.
+  expect(() => makeService({ console: { cloudflareAccess: { issuer: 'https://other.cloudflareaccess.com' } }, callers })).toThrow(/console\.cloudflareAccess\.issuer/);
+});
+
+it('the image page: history with empty steps marked, the user, referrers grouped by kind, a raw manifest whose digests are links; tags with digests and age', async () => {
+  const service = makeService({ registries: { [host]: { insecure: true } } });
+  const repository = uniqueRepository('ferry-test/console-image');
+  const copied = await service.app.request('http://localhost/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: `${host}/ferry-test/release-a:v1`, target: `${host}/${repository}:v1` }),
+  });
+  expect(copied.status, await copied.clone().text()).toBe(200);
+  const view = fixture.skopeo.anonymous['release-a']!;
+  const subject = { digest: view.digest, mediaType: 'application/vnd.oci.image.index.v1+json', size: Buffer.from(view.raw, 'base64').byteLength };
+  const json = (text: string) => ({ mediaType: 'application/json', bytes: new TextEncoder().encode(text) });
+  await pushSignatureTag(host, repository, view.digest, [{ payload: new TextEncoder().encode('{}'), annotations: {} }]);
+  await pushReferrer(host, repository, subject, 'application/spdx+json', json('{"spdxVersion":"SPDX-2.3"}'));
+  await pushReferrer(host, repository, subject, 'application/vnd.in-toto+json', json('{}'));
+  await pushReferrer(host, repository, subject, 'application/vnd.ferry.promotion.v1+json', json('{}'));
+
+  const page = await visit(service, `/console/image/${host}/${repository}:v1`);
+  expect(page.status, page.html).toBe(200);
+  expect(page.headers.get('server-timing')).toMatch(/^render;dur=\d+(\.\d)?$/);
+  const counts = Object.fromEntries([...page.html.matchAll(/data-kind="(\w+)"><caption>[^(]*\((\d+)\)/g)].map((m) => [m[1], Number(m[2])]));
+  expect(counts).toEqual({ signatures: 1, sboms: 1, attestations: 1, promotions: 1 });
+  expect(page.html).toContain(`tag ${view.digest.replace(':', '-')}.sig`);
+  expect(page.html).toContain(`data-copy="${host}/${repository}:v1@${view.digest}"`);
+
+  // One platform's image: its history, as the config has it, beside the layers.
+  const amd = Object.values(view.images).find((i) => i.summary.Architecture === 'amd64')!;
+  const image = await visit(service, `/console/image/${host}/${repository}:v1?platform=linux/amd64`);
+  const history = (amd.config.history ?? []) as { created_by?: string; empty_layer?: boolean }[];
+  const rows = [...image.html.matchAll(/<tr( class="empty-layer")?><td>\d+<\/td><td>[^<]*<\/td><td><code>([^<]*)<\/code>/g)];
+  expect(rows.map((r) => [r[2]!.replace(/&quot;/g, '"'), !!r[1]])).toEqual(history.map((h) => [h.created_by ?? '', h.empty_layer === true]));
+  expect(history.some((h) => h.empty_layer)).toBe(true);
+  expect(image.html).toContain('<dt>Created</dt><dd>2026-01-02T03:04:05Z</dd>');
+  const rich = await visit(service, `/console/image/${host}/ferry-test/multiarch:v1?platform=linux/amd64`);
+  expect(rich.html).toContain('<dt>User</dt><dd>ferry</dd>');
+
+  // The raw manifest: formatted, every digest in it a link (children to their manifests).
+  const raw = await visit(service, `/console/manifest/${host}/${repository}:v1`);
+  expect(raw.status).toBe(200);
+  const digests = new Set([...Buffer.from(view.raw, 'base64').toString().matchAll(/sha256:[0-9a-f]{64}/g)].map((m) => m[0]));
+  const links = [...raw.html.matchAll(/<a href="([^"]*)">(sha256:[0-9a-f]{64})<\/a>/g)];
+  expect(links.every(([, href, digest]) => decodeURIComponent(href!) === `/console/manifest/${host}/${repository}@${digest}`)).toBe(true);
+  const linked = new Set(links.map((m) => m[2]));
+  expect(linked).toEqual(digests);
+  const child = await visit(service, `/console/manifest/${host}/${repository}@${[...digests][0]}`);
+  const childDigests = [...new Set([...child.html.matchAll(/sha256:[0-9a-f]{64}/g)].map((m) => m[0]))].filter((d) => d !== [...digests][0]);
+  expect(childDigests.length).toBeGreaterThan(1);
+  for (const d of childDigests) expect(child.html).toMatch(new RegExp(`<a href="/console/image/[^"]*#(config|layer-${d.slice(7)})">${d}</a>`));
+
+  // The tags page: each tag's digest (as skopeo resolves it), kind and age.
+  const tags = await visit(service, `/console/tags/${host}/ferry-test/release-a`);
+  expect(tags.html).toMatch(new RegExp(`<a href="[^"]*release-a%3Av1">v1</a></td><td><code class="digest" title="${view.digest}">`));
+  expect(tags.html).toContain('index, 2 platforms');
+  expect(tags.html).toMatch(/<time datetime="2026-01-02T03:04:05Z">\d+ (day|month|year)s? ago<\/time>|<td><\/td><\/tr>/);
 });

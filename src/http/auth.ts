@@ -48,6 +48,11 @@ async function verifyOidc(deps: Deps, token: string): Promise<Caller> {
   }
   const issuer = deps.config.callers.oidc.find((o) => o.issuer === issuerName);
   if (!issuer) throw unauthenticated('the token comes from an issuer Ferry does not trust');
+  return issuerCaller(deps, issuer, token);
+}
+
+/** The caller a token of one configured issuer stands for (verified first). */
+export async function issuerCaller(deps: Deps, issuer: OidcIssuer, token: string): Promise<Caller> {
   const payload = await verifyIssuerToken(deps, issuer, token);
   return { kind: 'oidc', id: `${issuer.issuer}#${String(payload.sub ?? '')}`, issuer: issuer.issuer, claims: payload };
 }

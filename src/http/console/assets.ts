@@ -14,7 +14,7 @@ h1 { font-size: 1.3rem; word-break: break-all; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-code, .digest { font: 13px ui-monospace, monospace; word-break: break-all; }
+code, .digest, .digest-short, a.referrer, .copyable { font: 13px ui-monospace, monospace; word-break: break-all; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.facts dt { color: var(--muted); }
 dl.facts ul { margin: 0; padding-left: 1rem; }
@@ -26,14 +26,29 @@ button { font: inherit; padding: .3rem .8rem; }
 .error, .problem { color: #c33; }
 .added { color: #2a2; } .removed { color: #c33; } .changed { color: #b80; }
 ul.tags { columns: 12rem; }
+.muted, tr.empty-layer td { color: var(--muted); }
+pre.manifest { font: 13px/1.4 ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; padding: .6rem; border: 1px solid var(--line); }
+nav.pager { display: flex; gap: 1rem; margin: .5rem 0; }
+button.copy { font-size: 12px; padding: 0 .4rem; }
 @media (max-width: 40rem) { header .who { width: 100%; margin: 0; } input { min-width: 0; width: 100%; } }
 `;
 
 // Named in every page, so browsers do not ask for /favicon.ico (an API path: 401 without a key).
 export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 11h14l-2 3H3z" fill="#36c"/><path d="M7 2v8H3z" fill="#36c"/></svg>';
 
-// Live job progress (progressive enhancement: without it the page still shows the state when loaded).
+// Progressive enhancement only: copy buttons (shown when the clipboard API is there) and live job progress
+// (without it the page still shows the state when loaded).
 export const CONSOLE_JS = `
+if (navigator.clipboard) {
+  for (const button of document.querySelectorAll('button[data-copy]')) {
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      await navigator.clipboard.writeText(button.dataset.copy);
+      button.textContent = 'Copied';
+      setTimeout(() => (button.textContent = 'Copy'), 1500);
+    });
+  }
+}
 const job = document.querySelector('[data-events]');
 if (job && window.EventSource) {
   const events = new EventSource(job.dataset.events);

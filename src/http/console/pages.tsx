@@ -4,7 +4,8 @@
 
 import type { Child } from 'hono/jsx';
 import type { ImageDiff } from '../../ops/diff.js';
-import type { InspectResult } from '../../ops/inspect.js';
+import type { ChildSummary, HistoryEntry, InspectResult, TagSummary } from '../../ops/inspect.js';
+import type { GroupedReferrers, ReferrerKind } from '../../ops/referrers.js';
 
 const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB'];
 export function size(bytes: number): string {
@@ -28,6 +29,7 @@ export function Layout(props: { title: string; csrf: string; signedIn: boolean; 
         <title>{props.title} · Ferry</title>
         <link rel="stylesheet" href="/console/static/console.css" />
         <link rel="icon" href="/console/static/favicon.svg" type="image/svg+xml" />
+        <script src="/console/static/console.js" defer></script>
       </head>
       <body>
         <header>
@@ -57,7 +59,7 @@ export function Layout(props: { title: string; csrf: string; signedIn: boolean; 
   );
 }
 
-export function SignIn(props: { csrf: string; error?: string; available: boolean }) {
+export function SignIn(props: { csrf: string; error?: string; available: boolean; access?: boolean }) {
   return (
     <html lang="en">
       <head>
@@ -77,9 +79,10 @@ export function SignIn(props: { csrf: string; error?: string; available: boolean
               <input id="api-key" name="apiKey" type="password" autocomplete="current-password" required />
               <button type="submit">Sign in</button>
             </form>
-          ) : (
+          ) : props.access ? null : (
             <p>The console's sign-in is not configured here: the operator sets <code>console.sessionSecret</code>.</p>
           )}
+          {props.access ? <p>This console is behind Cloudflare Access: open it through the Access application's address and sign in there.</p> : null}
           {props.error ? <p class="error" role="alert">{props.error}</p> : null}
         </main>
       </body>
@@ -116,7 +119,9 @@ export function Registries(props: { registries: { host: string; origin: string }
         <tbody>
           {props.registries.map((r) => (
             <tr>
-              <td>{r.host}</td>
+              <td>
+                <a href={catalogUrl(r.host)}>{r.host}</a>
+              </td>
               <td>{r.origin === 'api' ? 'through the API' : 'in the configuration'}</td>
             </tr>
           ))}
@@ -126,38 +131,203 @@ export function Registries(props: { registries: { host: string; origin: string }
   );
 }
 
-export function Tags(props: { repository: string; tags: string[]; next?: string }) {
+/** How long ago `iso` was, roughly ("3 days ago"); empty when it is not a date. */
+export function age(iso: string | undefined, now: number): string {
+  const at = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(at)) return '';
+  const seconds = Math.max(0, (now - at) / 1000);
+  const [value, unit] =
+    seconds < 3600 ? [seconds / 60, 'minute'] : seconds < 86_400 ? [seconds / 3600, 'hour'] : seconds < 86_400 * 60 ? [seconds / 86_400, 'day'] : seconds < 86_400 * 730 ? [seconds / (86_400 * 30.44), 'month'] : [seconds / (86_400 * 365.25), 'year'];
+  const n = Math.floor(value);
+  return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+}
+
+export const catalogUrl = (host: string, last?: string) => `/console/catalog/${encodeURIComponent(host)}${last ? `?last=${encodeURIComponent(last)}` : ''}`;
+
+export function Catalog(props: { registry: string; repositories: string[]; next?: string }) {
   return (
     <>
-      <ul class="tags">
-        {props.tags.map((tag) => (
-          <li>
-            <a href={imageUrl(`${props.repository}:${tag}`)}>{tag}</a>
-          </li>
-        ))}
-      </ul>
+      <p>Repositories the registry lists that you may read{props.next ? ' (this page)' : ''}.</p>
+      {props.repositories.length ? (
+        <ul class="tags" id="repositories">
+          {props.repositories.map((r) => (
+            <li>
+              <a href={tagsUrl(`${props.registry}/${r}`)}>{r}</a>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>None on this page.</p>
+      )}
+      {props.next ? <a href={catalogUrl(props.registry, props.next)}>Next page</a> : null}
+    </>
+  );
+}
+
+export function Tags(props: { repository: string; tags: TagSummary[]; next?: string; now: number }) {
+  return (
+    <>
+      <p>
+        <Copyable value={props.repository} />
+      </p>
+      <table id="tags">
+        <caption>Tags</caption>
+        <thead>
+          <tr>
+            <th scope="col">Tag</th>
+            <th scope="col">Digest</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Size</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.tags.map((t) => (
+            <tr>
+              <td>
+                <a href={imageUrl(`${props.repository}:${t.tag}`)}>{t.tag}</a>
+              </td>
+              <td>{t.digest ? <code class="digest" title={t.digest}>{t.digest.slice(0, 19)}…</code> : <span class="error">{t.error}</span>}</td>
+              <td>{t.kind === 'index' ? `index, ${t.platforms} platforms` : (t.kind ?? '')}</td>
+              <td>{t.size !== undefined ? size(t.size) : ''}</td>
+              <td>{t.created ? <time datetime={t.created}>{age(t.created, props.now)}</time> : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       {props.next ? <a href={`${tagsUrl(props.repository)}?last=${encodeURIComponent(props.next)}`}>Next page</a> : null}
     </>
   );
 }
 
-function Reference(props: { value: string }) {
-  return <code class="reference">{props.value}</code>;
+/** A reference or digest, with a button that copies it (shown by console.js: it needs the clipboard API). */
+function Copyable(props: { value: string }) {
+  return (
+    <>
+      <code class="copyable">{props.value}</code>{' '}
+      <button type="button" class="copy" data-copy={props.value} hidden>
+        Copy
+      </button>
+    </>
+  );
 }
 
-export function Image(props: { image: InspectResult; repository: string }) {
+// History rows the image page shows; the rest are on the paged history view.
+export const HISTORY_PAGE = 100;
+const layerAnchor = (digest: string) => `layer-${digest.replace(/^sha256:/, '')}`;
+export const manifestUrl = (reference: string) => `/console/manifest/${path(reference)}`;
+export const historyUrl = (reference: string, page = 1) => `/console/history/${path(reference)}${page > 1 ? `?page=${page}` : ''}`;
+
+/** Each history step beside the layer it added (steps marked empty added none). */
+export function historyRows(image: InspectResult): { step: HistoryEntry; layer?: string }[] {
+  const layers = image.layers ?? [];
+  let next = 0;
+  return (image.config?.history ?? []).map((step) => (step.emptyLayer ? { step } : { step, ...(layers[next] ? { layer: layers[next++]!.digest } : {}) }));
+}
+
+export function HistoryTable(props: { rows: { step: HistoryEntry; layer?: string }[]; first: number; caption: string; layersHref?: string }) {
+  return (
+    <table id="history">
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">#</th>
+          <th scope="col">Created</th>
+          <th scope="col">Created by</th>
+          <th scope="col">Layer</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row, i) => (
+          <tr class={row.step.emptyLayer ? 'empty-layer' : undefined}>
+            <td>{props.first + i + 1}</td>
+            <td>{row.step.created ?? '-'}</td>
+            <td>
+              <code>{row.step.createdBy ?? row.step.comment ?? ''}</code>
+            </td>
+            <td>
+              {row.step.emptyLayer ? (
+                <span class="muted">empty layer</span>
+              ) : row.layer ? (
+                <a class="digest-short" href={`${props.layersHref ?? ''}#${layerAnchor(row.layer)}`}>
+                  {row.layer.slice(0, 19)}…
+                </a>
+              ) : (
+                '-'
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const REFERRER_GROUPS: [ReferrerKind, string][] = [
+  ['signatures', 'Signatures'],
+  ['sboms', 'SBOMs'],
+  ['attestations', 'Attestations'],
+  ['promotions', 'Promotion records'],
+  ['other', 'Other referrers'],
+];
+
+function Referrers(props: { groups: GroupedReferrers; repository: string; inIndex: ChildSummary[] }) {
+  const groups = { ...props.groups, attestations: [...props.groups.attestations] };
+  // buildx keeps its attestations inside the index, beside the images they describe.
+  for (const child of props.inIndex) groups.attestations.push({ digest: child.digest, mediaType: child.mediaType, size: child.size, tag: 'in the index' });
+  const total = REFERRER_GROUPS.reduce((n, [kind]) => n + groups[kind].length, 0);
+  return (
+    <section id="referrers">
+      <h2>Referrers</h2>
+      {total === 0 ? <p>No signatures, SBOMs, attestations or promotion records refer to this manifest.</p> : null}
+      {REFERRER_GROUPS.filter(([kind]) => groups[kind].length > 0).map(([kind, title]) => (
+        <table class="referrers" data-kind={kind}>
+          <caption>
+            {title} ({groups[kind].length})
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Digest</th>
+              <th scope="col">Type</th>
+              <th scope="col">Found</th>
+            </tr>
+          </thead>
+          <tbody>
+            {groups[kind].map((r) => (
+              <tr>
+                <td>
+                  <a class="referrer" href={manifestUrl(`${props.repository}@${r.digest}`)}>
+                    {r.digest}
+                  </a>
+                </td>
+                <td>{r.artifactType ?? r.mediaType}</td>
+                <td>{r.tag ? (r.tag === 'in the index' ? r.tag : `tag ${r.tag}`) : 'referrers'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </section>
+  );
+}
+
+const isAttestationChild = (m: ChildSummary) => m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';
+
+export function Image(props: { image: InspectResult; repository: string; referrers: GroupedReferrers }) {
   const image = props.image;
   const total = image.totalSize ?? 0;
+  const history = historyRows(image);
+  const config = image.config;
   return (
     <>
       <dl class="facts">
         <dt>Reference</dt>
         <dd>
-          <Reference value={image.reference} />
+          <Copyable value={image.reference} />
         </dd>
         <dt>Digest</dt>
         <dd>
-          <code data-digest={image.digest}>{image.digest}</code>
+          <Copyable value={image.digest} />
         </dd>
         <dt>Media type</dt>
         <dd>{image.mediaType}</dd>
@@ -165,6 +335,12 @@ export function Image(props: { image: InspectResult; repository: string }) {
           <>
             <dt>Platform</dt>
             <dd>{image.platform}</dd>
+          </>
+        ) : null}
+        {config?.created ? (
+          <>
+            <dt>Created</dt>
+            <dd>{config.created}</dd>
           </>
         ) : null}
         {image.index ? (
@@ -177,7 +353,7 @@ export function Image(props: { image: InspectResult; repository: string }) {
         ) : null}
       </dl>
       <p>
-        <a href={`/v1/manifest/${path(image.reference)}`}>Raw manifest</a>
+        <a href={manifestUrl(image.reference)}>Raw manifest</a> · <a href={`/console/copy?source=${encodeURIComponent(image.reference)}`}>Copy this image…</a>
       </p>
       {image.manifests ? (
         <table id="platforms">
@@ -192,7 +368,7 @@ export function Image(props: { image: InspectResult; repository: string }) {
           <tbody>
             {image.manifests.map((m) => (
               <tr>
-                <td>{m.artifactType ?? m.platform}</td>
+                <td>{isAttestationChild(m) ? 'attestation' : (m.artifactType ?? m.platform)}</td>
                 <td>
                   <a class="digest" href={imageUrl(`${props.repository}@${m.digest}`)}>
                     {m.digest}
@@ -217,7 +393,7 @@ export function Image(props: { image: InspectResult; repository: string }) {
           </thead>
           <tbody>
             {image.layers.map((l) => (
-              <tr>
+              <tr id={layerAnchor(l.digest)}>
                 <td>
                   <code class="digest">{l.digest}</code>
                 </td>
@@ -229,22 +405,24 @@ export function Image(props: { image: InspectResult; repository: string }) {
           </tbody>
         </table>
       ) : null}
-      {image.config ? (
+      {config ? (
         <section id="config">
           <h2>Config</h2>
           <dl class="facts">
             <dt>Entrypoint</dt>
-            <dd>{JSON.stringify(image.config.entrypoint)}</dd>
+            <dd>{JSON.stringify(config.entrypoint)}</dd>
             <dt>Cmd</dt>
-            <dd>{JSON.stringify(image.config.cmd)}</dd>
+            <dd>{JSON.stringify(config.cmd)}</dd>
+            <dt>User</dt>
+            <dd>{config.user ?? '-'}</dd>
             <dt>Working dir</dt>
-            <dd>{image.config.workingDir ?? '-'}</dd>
+            <dd>{config.workingDir ?? '-'}</dd>
             <dt>Exposed ports</dt>
-            <dd>{image.config.exposedPorts.join(', ') || '-'}</dd>
+            <dd>{config.exposedPorts.join(', ') || '-'}</dd>
             <dt>Env</dt>
             <dd>
               <ul>
-                {image.config.env.map((e) => (
+                {config.env.map((e) => (
                   <li>
                     <code>{e}</code>
                   </li>
@@ -254,7 +432,7 @@ export function Image(props: { image: InspectResult; repository: string }) {
             <dt>Labels</dt>
             <dd>
               <ul>
-                {Object.entries(image.config.labels).map(([k, v]) => (
+                {Object.entries(config.labels).map(([k, v]) => (
                   <li>
                     <code>
                       {k}={v}
@@ -266,6 +444,106 @@ export function Image(props: { image: InspectResult; repository: string }) {
           </dl>
         </section>
       ) : null}
+      {history.length ? (
+        <>
+          <HistoryTable rows={history.slice(0, HISTORY_PAGE)} first={0} caption={`History (${history.length} steps, ${history.filter((r) => r.step.emptyLayer).length} without a layer)`} />
+          {history.length > HISTORY_PAGE ? <a href={historyUrl(image.reference, 2)}>More history</a> : null}
+        </>
+      ) : null}
+      <Referrers groups={props.referrers} repository={props.repository} inIndex={(image.manifests ?? []).filter(isAttestationChild)} />
+    </>
+  );
+}
+
+/** The paged history of an image (steps HISTORY_PAGE at a time). */
+export function HistoryPage(props: { image: InspectResult; page: number }) {
+  const rows = historyRows(props.image);
+  const first = (props.page - 1) * HISTORY_PAGE;
+  const pages = Math.max(1, Math.ceil(rows.length / HISTORY_PAGE));
+  return (
+    <>
+      <p>
+        <a href={imageUrl(props.image.reference)}>Back to the image</a>
+      </p>
+      <HistoryTable rows={rows.slice(first, first + HISTORY_PAGE)} first={first} caption={`Steps ${first + 1}–${Math.min(rows.length, first + HISTORY_PAGE)} of ${rows.length}`} layersHref={imageUrl(props.image.reference)} />
+      <Pager page={props.page} pages={pages} href={(page) => historyUrl(props.image.reference, page)} />
+    </>
+  );
+}
+
+function Pager(props: { page: number; pages: number; href: (page: number) => string }) {
+  if (props.pages <= 1) return null;
+  return (
+    <nav aria-label="Pages" class="pager">
+      {props.page > 1 ? <a href={props.href(props.page - 1)}>Previous page</a> : null} <span>
+        Page {props.page} of {props.pages}
+      </span>{' '}
+      {props.page < props.pages ? <a href={props.href(props.page + 1)}>Next page</a> : null}
+    </nav>
+  );
+}
+
+// Lines of the formatted manifest per page: a very large index stays readable and light.
+export const MANIFEST_LINES_PER_PAGE = 1500;
+const DIGEST = /sha256:[0-9a-f]{64}/g;
+
+/** Where a digest in a manifest leads: a manifest's own page, or the image page's layer or config. */
+function digestTargets(json: unknown): Map<string, 'manifest' | 'config' | 'layer'> {
+  const targets = new Map<string, 'manifest' | 'config' | 'layer'>();
+  const doc = (json ?? {}) as { config?: { digest?: unknown }; layers?: { digest?: unknown }[]; manifests?: { digest?: unknown }[]; subject?: { digest?: unknown }; blobs?: { digest?: unknown }[] };
+  const add = (d: unknown, kind: 'manifest' | 'config' | 'layer') => typeof d === 'string' && !targets.has(d) && targets.set(d, kind);
+  for (const m of Array.isArray(doc.manifests) ? doc.manifests : []) add(m?.digest, 'manifest');
+  add(doc.subject?.digest, 'manifest');
+  add(doc.config?.digest, 'config');
+  for (const l of [...(Array.isArray(doc.layers) ? doc.layers : []), ...(Array.isArray(doc.blobs) ? doc.blobs : [])]) add(l?.digest, 'layer');
+  return targets;
+}
+
+export function RawManifest(props: { reference: string; repository: string; digest: string; mediaType: string; text: string; page: number }) {
+  let json: unknown;
+  let formatted = props.text;
+  try {
+    json = JSON.parse(props.text);
+    formatted = JSON.stringify(json, null, 2);
+  } catch {
+    // shown as the registry sent it
+  }
+  const targets = digestTargets(json);
+  const lines = formatted.split('\n');
+  const pages = Math.max(1, Math.ceil(lines.length / MANIFEST_LINES_PER_PAGE));
+  const shown = lines.slice((props.page - 1) * MANIFEST_LINES_PER_PAGE, props.page * MANIFEST_LINES_PER_PAGE).join('\n');
+  const image = imageUrl(props.reference);
+  const link = (digest: string) => {
+    const kind = targets.get(digest);
+    if (kind === 'manifest') return manifestUrl(`${props.repository}@${digest}`);
+    if (kind === 'config') return `${image}#config`;
+    if (kind === 'layer') return `${image}#${layerAnchor(digest)}`;
+    return undefined;
+  };
+  const parts: unknown[] = [];
+  let at = 0;
+  for (const match of shown.matchAll(DIGEST)) {
+    parts.push(shown.slice(at, match.index));
+    const href = link(match[0]);
+    parts.push(href ? <a href={href}>{match[0]}</a> : match[0]);
+    at = match.index! + match[0].length;
+  }
+  parts.push(shown.slice(at));
+  return (
+    <>
+      <dl class="facts">
+        <dt>Digest</dt>
+        <dd>
+          <Copyable value={props.digest} />
+        </dd>
+        <dt>Media type</dt>
+        <dd>{props.mediaType}</dd>
+      </dl>
+      <p>
+        <a href={image}>The image</a> · <a href={`/v1/manifest/${path(props.reference)}`}>The registry's bytes</a> (the digest is theirs; shown here formatted)
+      </p>
+      <pre class="manifest">{parts as never}</pre>
+      <Pager page={props.page} pages={pages} href={(page) => `${manifestUrl(props.reference)}?page=${page}`} />
     </>
   );
 }
@@ -409,7 +687,6 @@ export function JobPage(props: { job: JobView; csrf: string }) {
           <button type="submit">Cancel job</button>
         </form>
       )}
-      <script src="/console/static/console.js" defer></script>
     </section>
   );
 }

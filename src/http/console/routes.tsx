@@ -8,22 +8,22 @@ import type { Caller } from '../../callers.js';
 import type { Deps } from '../../deps.js';
 import { AppError, isAppError } from '../../errors.js';
 import { diffImages } from '../../ops/diff.js';
-import { inspectImage } from '../../ops/inspect.js';
-import { listTags } from '../../ops/read.js';
+import { imageReferrers, inspectImage, summarizeTags } from '../../ops/inspect.js';
+import { listRepositories, listTags, readManifest } from '../../ops/read.js';
 import { listAuditRecords } from '../../ops/audit.js';
 import { listJobs } from '../../ops/jobs.js';
 import { listRegistryEntries } from '../../ops/registry-entries.js';
-import { isAdminOver, readScope, requireAnyGrant, requireGrant } from '../../policy.js';
-import { parseReference, parseRepositoryName } from '../../reference.js';
+import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant } from '../../policy.js';
+import { normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
 import { checkAnonymousRequest } from '../anonymous-guard.js';
-import { constantTimeEqual } from '../auth.js';
+import { constantTimeEqual, issuerCaller } from '../auth.js';
 import type { AppEnv } from '../app-env.js';
 import { MAX_API_BODY_BYTES, readBodyBytes } from '../body.js';
 import { authorizeCopy, submitCopyJob } from '../copy.js';
 import { cancelVisibleJob, mayRead, visibleJob } from '../jobs.js';
 import { planForCaller, usableRules } from '../promote.js';
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from './assets.js';
-import { Audit, Compare, CopyForm, Image, JobPage, JobsList, Layout, Plan, Problem, Registries, Rules, SignIn, Tags } from './pages.js';
+import { Audit, Catalog, Compare, CopyForm, HistoryPage, Image, JobPage, JobsList, Layout, Plan, Problem, RawManifest, Registries, Rules, SignIn, Tags } from './pages.js';
 import { apiKeyName, cookie, CSRF_COOKIE, endSession, randomToken, readCookie, SESSION_COOKIE, SESSION_SECONDS, sessionCaller, startSession } from './session.js';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -49,23 +49,47 @@ async function checkedForm(c: C): Promise<Record<string, string>> {
   return form;
 }
 
-/** Who uses the console: the local user in anonymous mode, else the signed-in API key; undefined: sign in. */
+/**
+ * Who uses the console: the local user in anonymous mode; behind Cloudflare Access, the identity its
+ * verified assertion names; else the signed-in API key; undefined: sign in. An assertion that does not
+ * verify is refused (UNAUTHENTICATED), and one is never read unless Access is configured: outside
+ * Cloudflare anyone can send the header.
+ */
 async function consoleCaller(c: C, formWithCsrf = false): Promise<Caller | undefined> {
   const deps = c.var.deps;
   if (deps.config.callers.anonymous) {
     checkAnonymousRequest(deps.config.callers, c.req.raw, { formWithCsrf });
     return { kind: 'anonymous', id: 'anonymous' };
   }
+  const access = deps.config.console.cloudflareAccess;
+  const assertion = c.req.header('cf-access-jwt-assertion');
+  if (access && assertion) return issuerCaller(deps, access, assertion);
   return sessionCaller(deps, readCookie(c.req.header('cookie'), SESSION_COOKIE));
 }
 
-const whoIs = (caller: Caller) => (caller.kind === 'apiKey' ? `API key ${caller.name}` : caller.kind === 'oidc' ? caller.id : 'local user (anonymous mode)');
+function whoIs(caller: Caller): string {
+  if (caller.kind === 'apiKey') return `API key ${caller.name}`;
+  if (caller.kind !== 'oidc') return 'local user (anonymous mode)';
+  // Access names people by email and service tokens by common_name.
+  const name = caller.claims.email ?? caller.claims.common_name;
+  return typeof name === 'string' ? name : caller.id;
+}
+
+/** The console's caller, or the sign-in page (with why, when an identity was refused). */
+async function callerOrSignIn(c: C, formWithCsrf = false): Promise<Caller | Response> {
+  try {
+    return (await consoleCaller(c, formWithCsrf)) ?? c.redirect('/console/sign-in', 303);
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'UNAUTHENTICATED') throw error;
+    return c.html(<SignIn csrf={csrfToken(c)} available={!!c.var.deps.config.console.sessionSecret} access={!!c.var.deps.config.console.cloudflareAccess} error={error.message} />, 401);
+  }
+}
 
 /** A page for a known caller: the sign-in page when there is none; a failure rendered with its status. */
 function page(title: (c: C) => string, body: (c: C, caller: Caller) => Promise<unknown>) {
   return async (c: C) => {
-    const caller = await consoleCaller(c);
-    if (!caller) return c.redirect('/console/sign-in', 303);
+    const caller = await callerOrSignIn(c);
+    if (caller instanceof Response) return caller;
     const csrf = csrfToken(c);
     const frame = (content: unknown, status = 200) =>
       c.html(
@@ -87,8 +111,8 @@ function page(title: (c: C) => string, body: (c: C, caller: Caller) => Promise<u
 function action(title: string, act: (c: C, caller: Caller, form: Record<string, string>) => Promise<Response>) {
   return async (c: C) => {
     const form = await checkedForm(c);
-    const caller = await consoleCaller(c, true);
-    if (!caller) return c.redirect('/console/sign-in', 303);
+    const caller = await callerOrSignIn(c, true);
+    if (caller instanceof Response) return caller;
     try {
       return await act(c, caller, form);
     } catch (error) {
@@ -109,6 +133,17 @@ const FINISHED = new Set(['done', 'failed', 'cancelled']);
 // it reads the job once a second, so a stream costs at most 300 state reads.
 const EVENTS_MS = 5 * 60_000;
 
+// Repository names per catalog page (before filtering by grants).
+const CATALOG_PAGE = 100;
+// Each tag on a page costs a manifest (and config) read until cached: pages stay short.
+const TAGS_PER_PAGE = 25;
+
+/** `?page=N` (1 when absent or not a page number). */
+function pageNumber(c: C): number {
+  const page = Number(c.req.query('page') ?? 1);
+  return Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1;
+}
+
 /** The rest of the path after a prefix, decoded: a reference or repository. */
 function rest(c: C, prefix: string): string {
   const raw = new URL(c.req.url).pathname.slice(prefix.length);
@@ -122,7 +157,10 @@ function rest(c: C, prefix: string): string {
 export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('/console/*', async (c, next) => {
+    // Server time of every page, for `npm run bench` (the image page's budget is measured with it).
+    const started = performance.now();
     await next();
+    c.header('server-timing', `render;dur=${(performance.now() - started).toFixed(1)}`);
     c.header('content-security-policy', CSP);
     c.header('x-content-type-options', 'nosniff');
     c.header('referrer-policy', 'same-origin');
@@ -132,13 +170,13 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
   app.get('/console/static/favicon.svg', (c) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }));
   app.get('/console', (c) => c.redirect('/console/registries', 303));
 
-  app.get('/console/sign-in', (c) => c.html(<SignIn csrf={csrfToken(c)} available={!!c.var.deps.config.console.sessionSecret} />));
+  app.get('/console/sign-in', (c) => c.html(<SignIn csrf={csrfToken(c)} available={!!c.var.deps.config.console.sessionSecret} access={!!c.var.deps.config.console.cloudflareAccess} />));
   app.post('/console/sign-in', async (c) => {
     const deps = c.var.deps;
     const form = await checkedForm(c);
     if (!deps.config.console.sessionSecret) throw new AppError('NOT_SUPPORTED', 'the console sign-in is not configured (console.sessionSecret)');
     const name = form.apiKey ? await apiKeyName(deps, form.apiKey) : undefined;
-    if (!name) return c.html(<SignIn csrf={form.csrf!} available error="Unknown or revoked API key." />, 401);
+    if (!name) return c.html(<SignIn csrf={form.csrf!} available access={!!deps.config.console.cloudflareAccess} error="Unknown or revoked API key." />, 401);
     c.header('set-cookie', cookie(SESSION_COOKIE, await startSession(deps, name), new URL(c.req.url), SESSION_SECONDS), { append: true });
     return c.redirect('/console/registries', 303);
   });
@@ -156,10 +194,24 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       async (c, caller) => {
         const deps = c.var.deps;
         // A registry is listed when the caller may read something in it: its name alone says nothing more.
-        const globs = readScope(deps.config.callers, caller);
-        const hosts = new Set(globs.map((g) => g.slice(0, g.indexOf('/'))));
-        const visible = (host: string) => hosts.has('**') || hosts.has('*') || hosts.has(host);
-        return <Registries registries={(await listRegistryEntries(deps)).filter((r) => visible(r.host))} />;
+        const entries = await listRegistryEntries(deps);
+        return <Registries registries={entries.filter((r) => readsInRegistry(deps.config.callers, caller, r.host))} />;
+      },
+    ),
+  );
+  app.get(
+    '/console/catalog/:host',
+    page(
+      (c) => `Repositories in ${c.req.param('host') ?? ''}`,
+      async (c, caller) => {
+        const deps = c.var.deps;
+        const host = normalizeRegistryHost(c.req.param('host')!.toLowerCase());
+        // Not even a request to a registry the caller has no read grant in.
+        if (!readsInRegistry(deps.config.callers, caller, host)) throw new AppError('FORBIDDEN', `no inspect grant covers any repository in ${host}`);
+        const readable = readableBy(deps.config.callers, caller);
+        const last = c.req.query('last');
+        const listed = await listRepositories(deps, host, { n: CATALOG_PAGE, ...(last ? { last } : {}) }, readable);
+        return <Catalog registry={listed.registry} repositories={listed.repositories} {...(listed.next ? { next: listed.next } : {})} />;
       },
     ),
   );
@@ -178,8 +230,9 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         const name = parseRepositoryName(repository);
         requireGrant(deps.config.callers, caller, 'inspect', `${name.registry}/${name.repository}`);
         const last = c.req.query('last');
-        const listed = await listTags(deps, repository, { n: 100, ...(last ? { last } : {}) });
-        return <Tags repository={`${name.registry}/${name.repository}`} tags={listed.tags} {...(listed.next ? { next: listed.next } : {})} />;
+        const listed = await listTags(deps, repository, { n: TAGS_PER_PAGE, ...(last ? { last } : {}) });
+        const tags = await summarizeTags(deps, listed.name, listed.tags);
+        return <Tags repository={listed.name} tags={tags} now={deps.now()} {...(listed.next ? { next: listed.next } : {})} />;
       },
     ),
   );
@@ -194,7 +247,37 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
         const platform = c.req.query('platform');
         const image = await inspectImage(deps, reference, platform ? { platform } : {});
-        return <Image image={image} repository={`${ref.registry}/${ref.repository}`} />;
+        // The referrers of the manifest shown (the platform's image when one was picked).
+        const referrers = await imageReferrers(deps, image.reference);
+        return <Image image={image} repository={`${ref.registry}/${ref.repository}`} referrers={referrers} />;
+      },
+    ),
+  );
+  app.get(
+    '/console/history/*',
+    page(
+      (c) => `History of ${rest(c, '/console/history/')}`,
+      async (c, caller) => {
+        const deps = c.var.deps;
+        const reference = rest(c, '/console/history/');
+        const ref = parseReference(reference);
+        requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
+        return <HistoryPage image={await inspectImage(deps, reference)} page={pageNumber(c)} />;
+      },
+    ),
+  );
+  app.get(
+    '/console/manifest/*',
+    page(
+      (c) => `Manifest of ${rest(c, '/console/manifest/')}`,
+      async (c, caller) => {
+        const deps = c.var.deps;
+        const reference = rest(c, '/console/manifest/');
+        const ref = parseReference(reference);
+        requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
+        const manifest = await readManifest(deps, reference);
+        const text = new TextDecoder().decode(manifest.bytes);
+        return <RawManifest reference={manifest.reference} repository={`${ref.registry}/${ref.repository}`} digest={manifest.digest} mediaType={manifest.mediaType} text={text} page={pageNumber(c)} />;
       },
     ),
   );
@@ -288,7 +371,7 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
   // Server-sent events: the job's record each time it changes, until it finishes.
   app.get('/console/jobs/:id/events', async (c) => {
     const deps = c.var.deps;
-    const caller = await consoleCaller(c);
+    const caller = await consoleCaller(c).catch(() => undefined);
     if (!caller) return c.body(null, 401);
     const id = c.req.param('id');
     await visibleJob(deps, caller, id);
