@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireBinary } from '../test/support/binaries.js';
 import { startFerry, type FerryProcess, type Runtime } from '../test/support/ferry-process.js';
+import { benchConsole } from './console.js';
 import { countCopies } from './counts.js';
 import { timePatterns } from './patterns.js';
 import { buildImage, type ImageSpec } from './images.js';
@@ -30,6 +31,9 @@ const IMAGES = process.env.BENCH_IMAGES ? ALL_IMAGES.filter((i) => process.env.B
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'workerd,node,deno,bun').split(',').filter((r) => r && r !== 'none') as Runtime[];
 // The command line in local mode (`ferry copy`, no server) beside skopeo: BENCH_CLI=false leaves it out.
 const WITH_CLI = process.env.BENCH_CLI !== 'false';
+// The console's pages (server time and weight): BENCH_CONSOLE=false leaves them out; measured on workerd
+// and Node whatever BENCH_RUNTIMES says (Node's Server-Timing is the page's own time).
+const WITH_CONSOLE = process.env.BENCH_CONSOLE !== 'false';
 // skopeo's blob-info cache lets it mount what it saw before; the cases below want it cold (root's path).
 const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
 
@@ -241,6 +245,17 @@ async function main() {
     }
     console.log(`\n| image | runtime | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}`);
     console.log(`\n| image | case | blobs | fetches | subrequests (fetch + KV + state) | KV reads | KV writes | duplicate manifest GETs |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${counted.join('\n')}`);
+    if (WITH_CONSOLE) {
+      const figures = await benchConsole(dir, source.host, ['node', 'workerd']);
+      results.push({ console: figures });
+      const byPage = new Map<string, Partial<Record<string, (typeof figures)[number]>>>();
+      for (const f of figures) byPage.set(f.page, { ...byPage.get(f.page), [f.runtime]: f });
+      console.log(
+        `\n| console page | Node: server time (Server-Timing) | Node: client waited | workerd: client waited | gzip weight |\n| --- | --- | --- | --- | --- |\n${[...byPage]
+          .map(([page, r]) => `| ${page} | ${r.node?.serverMs.toFixed(1)} ms | ${r.node?.clientMs.toFixed(1)} ms | ${r.workerd?.clientMs.toFixed(1)} ms | ${Math.max(r.node?.gzipKiB ?? 0, r.workerd?.gzipKiB ?? 0).toFixed(1)} KiB |`)
+          .join('\n')}`,
+      );
+    }
     const patterns = timePatterns();
     results.push({ patterns });
     console.log(`\n| tag pattern | tags | RE2 (Ferry), all tags | backtracking engine, one tag |\n| --- | --- | --- | --- |\n${patterns
