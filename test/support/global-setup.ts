@@ -15,7 +15,7 @@ import type { AuthMode, Fixture, SkopeoImageView, SkopeoView } from './fixture.j
 import { freePort } from './ports.js';
 import { startRegistry, type RunningRegistry } from './registries.js';
 import { skopeoCopy, skopeoInspect, type SkopeoAuth } from './skopeo.js';
-import { buildTestImages, type TestImage } from './test-images.js';
+import { buildTestImages, pushTestImage, type TestImage } from './test-images.js';
 import { pushBulkImages } from './bulk-images.js';
 import { startTokenServer } from './token-server.js';
 import { startJudge } from './judge.js';
@@ -56,21 +56,6 @@ async function observe(host: string, repository: string, tag: string, auth: Skop
 async function imageView(ref: string, digest: string, raw: Buffer, auth: SkopeoAuth): Promise<SkopeoImageView> {
   const [summary, config] = await Promise.all([skopeoInspect(ref, auth, 'summary'), skopeoInspect(ref, auth, 'config')]);
   return { digest, raw: raw.toString('base64'), summary: JSON.parse(summary.toString()), config: JSON.parse(config.toString()) };
-}
-
-async function pushImage(host: string, image: TestImage): Promise<void> {
-  const target = `docker://${host}/${image.repository}`;
-  if (!image.top) {
-    await skopeoCopy(`oci:${image.layoutDir}:${image.tag}`, `${target}:${image.tag}`, image.format ? { format: image.format } : {});
-    return;
-  }
-  for (const part of image.parts ?? []) await skopeoCopy(`oci:${image.layoutDir}:${part}`, `${target}:${part}`);
-  const res = await fetch(`http://${host}/v2/${image.repository}/manifests/${image.tag}`, {
-    method: 'PUT',
-    headers: { 'content-type': image.top.mediaType },
-    body: image.top.bytes as Uint8Array<ArrayBuffer>,
-  });
-  if (res.status !== 201) throw new Error(`PUT of ${image.name}'s top manifest answered ${res.status}: ${await res.text()}`);
 }
 
 const BROKEN_REPOSITORY = 'ferry-test/broken';
@@ -149,7 +134,7 @@ export default async function setup(project: TestProject) {
     stoppers.push(() => closeServer(proxy.storage.server));
 
     const images = buildTestImages(join(dir, 'layouts'));
-    await Promise.all(images.map((image) => pushImage(anonymous.host, image)));
+    await Promise.all(images.map((image) => pushTestImage(anonymous.host, image)));
     await pushBrokenImage(empty.host, join(dir, 'layouts'));
     const bulk = await pushBulkImages(anonymous.host);
 

@@ -2,6 +2,7 @@
 
 import { join } from 'node:path';
 import { OciLayout, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST, type Descriptor } from './oci-layout.js';
+import { skopeoCopy } from './skopeo.js';
 
 export interface TestImage {
   /** Short name used by the tests. */
@@ -125,4 +126,20 @@ export function buildTestImages(root: string): TestImage[] {
   });
 
   return images;
+}
+
+/** Pushes one test image with skopeo (an index of indexes: its parts, then the top manifest's bytes as they are). */
+export async function pushTestImage(host: string, image: TestImage): Promise<void> {
+  const target = `docker://${host}/${image.repository}`;
+  if (!image.top) {
+    await skopeoCopy(`oci:${image.layoutDir}:${image.tag}`, `${target}:${image.tag}`, image.format ? { format: image.format } : {});
+    return;
+  }
+  for (const part of image.parts ?? []) await skopeoCopy(`oci:${image.layoutDir}:${part}`, `${target}:${part}`);
+  const res = await fetch(`http://${host}/v2/${image.repository}/manifests/${image.tag}`, {
+    method: 'PUT',
+    headers: { 'content-type': image.top.mediaType },
+    body: image.top.bytes as Uint8Array<ArrayBuffer>,
+  });
+  if (res.status !== 201) throw new Error(`PUT of ${image.name}'s top manifest answered ${res.status}: ${await res.text()}`);
 }

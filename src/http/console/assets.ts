@@ -15,7 +15,8 @@ table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 code, .digest, .digest-short, a.referrer, .copyable { font: 13px ui-monospace, monospace; word-break: break-all; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem 1rem; }
+dl.facts dd { margin: 0; min-width: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts ul { margin: 0; padding-left: 1rem; }
 form.inline, form.stacked { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .5rem 0; }
@@ -30,7 +31,7 @@ ul.tags { columns: 12rem; }
 pre.manifest { font: 13px/1.4 ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; padding: .6rem; border: 1px solid var(--line); }
 nav.pager { display: flex; gap: 1rem; margin: .5rem 0; }
 button.copy { font-size: 12px; padding: 0 .4rem; }
-@media (max-width: 40rem) { header .who { width: 100%; margin: 0; } input { min-width: 0; width: 100%; } }
+@media (max-width: 40rem) { header .who { width: 100%; margin: 0; } input { min-width: 0; width: 100%; } dl.facts { grid-template-columns: minmax(0, 1fr); } dl.facts dd { margin-bottom: .4rem; } }
 `;
 
 // Named in every page, so browsers do not ask for /favicon.ico (an API path: 401 without a key).
