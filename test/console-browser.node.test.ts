@@ -91,7 +91,9 @@ it('signs in, browses to an image and its platform (skopeo\'s digests), compares
     const view = fixture.skopeo.anonymous.multiarch!;
     const children = (JSON.parse(Buffer.from(view.raw, 'base64').toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest);
     expect(await page.locator('#platforms a.digest').allTextContents()).toEqual(children);
-    expect(await page.locator('[data-digest]').textContent()).toBe(view.digest);
+    expect(await page.locator('[data-digest] code').textContent()).toBe(view.digest);
+    // console.js shows the copy buttons where the clipboard API is (loopback is a secure context).
+    await expect.poll(() => page.locator(`button[data-copy="${view.digest}"]`).isVisible()).toBe(true);
     await page.locator('#platforms a.digest').first().click();
     const image = view.images[children[0]!]!;
     expect(await page.locator('#layers code.digest').allTextContents()).toEqual(image.summary.Layers);

@@ -326,7 +326,7 @@ export function Image(props: { image: InspectResult; repository: string; referre
           <Copyable value={image.reference} />
         </dd>
         <dt>Digest</dt>
-        <dd>
+        <dd data-digest={image.digest}>
           <Copyable value={image.digest} />
         </dd>
         <dt>Media type</dt>
