@@ -1,18 +1,28 @@
-// Builds the `ferry` executable: one bundled file (esbuild) instead of some hundred modules, because a
-// command line pays its start on every run (about half the time of a warm copy before this). `serve`
-// gets a bundle of its own, so the command line never loads the server's SQLite.
+// Builds the `ferry` executable. The command line is one bundled file (esbuild) instead of some hundred
+// modules, because a command line pays its start on every run: cli/main.ts as CommonJS (ferry-main.cjs),
+// which the small ESM launcher (cli/ferry.ts) runs through V8's code cache. `serve` gets a bundle of its
+// own, so the command line never loads the server's SQLite.
 
 import { build } from 'esbuild';
 
+const common = { bundle: true, platform: 'node', target: 'node20', external: ['better-sqlite3'], logLevel: 'warning' };
+
 await build({
+  ...common,
   entryPoints: { ferry: 'cli/ferry.ts', serve: 'entries/node.ts' },
   outdir: 'dist/cli',
-  bundle: true,
-  platform: 'node',
   format: 'esm',
-  target: 'node20',
-  external: ['better-sqlite3'],
   // Bundled CommonJS dependencies may require() Node's modules: give them one.
   banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
-  logLevel: 'warning',
+});
+
+await build({
+  ...common,
+  entryPoints: { 'ferry-main': 'cli/main.ts' },
+  outdir: 'dist/cli',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // The code finds package.json and serve.js beside itself, as in the ESM sources.
+  define: { 'import.meta.url': '__ferryModuleUrl' },
+  banner: { js: "const __ferryModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
