@@ -155,6 +155,10 @@ it('starts a copy from the form and watches it finish live; cancels a running on
     await page.getByLabel('Platforms (comma-separated; empty: all)').fill('linux/amd64');
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.waitForURL(/\/console\/jobs\/[^/]+$/);
+    // Live per-blob progress: a bar for the blob moving now, filling as its bytes arrive (over SSE).
+    const bar = page.locator('#job-blobs progress').first();
+    await expect.poll(async () => Number((await bar.getAttribute('value').catch(() => null)) ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await page.locator('#job-progress').textContent()).toMatch(/^\d+\/\d+ blobs, [\d.]+ (B|KiB|MiB) of [\d.]+ (KiB|MiB)$/);
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await expect.poll(() => page.locator('#job-state').textContent(), { timeout: 30_000 }).toBe('cancelled');
     expect(errors).toEqual([]);

@@ -164,7 +164,7 @@ it('the copy form runs a job whose page follows it to its end (live over server-
   expect(events.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
   const stream = await events.text();
   expect(stream).toMatch(/^event: job\ndata: \{"state":"(queued|running|done)"/);
-  expect(stream.trimEnd().split('\n\n').at(-1)).toMatch(/^event: job\ndata: \{"state":"done","progress":\{"blobsDone":\d+,"blobsTotal":\d+\}\}$/);
+  expect(stream.trimEnd().split('\n\n').at(-1)).toMatch(/^event: job\ndata: \{"state":"done","progress":"(\d+)\/\1 blobs, [\d.]+ (B|KiB) of [\d.]+ (B|KiB)","active":\[\]\}$/);
   expect((await waitForJob(service, id, {}, 30)).state).toBe('done');
   const page = await visit(service, `/console/jobs/${id}`, { cookie: `ferry_csrf=${csrf}` });
   expect(page.html).toContain(`<dd id="job-state">done</dd>`);
@@ -359,3 +359,33 @@ it('the image page: history with empty steps marked, the user, referrers grouped
   expect(tags.html).toContain('index, 2 platforms');
   expect(tags.html).toMatch(/<time datetime="2026-01-02T03:04:05Z">\d+ (day|month|year)s? ago<\/time>|<td><\/td><\/tr>/);
 });
+
+it('a running copy job names the blobs moving and their bytes; its page draws a bar for each', async () => {
+  // A source served at 512 KiB/s: its 3 MiB layer takes seconds, long enough to be seen mid-blob.
+  const slow = { insecure: true, headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(512 * 1024) } };
+  const service = makeService({ registries: { [fixture.faultProxy]: slow, [other]: { insecure: true } } }, { jobs: true });
+  const target = `${other}/${uniqueRepository('console/progress')}:v1`;
+  const submitted = await service.app.request('http://localhost/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: `${fixture.faultProxy}/ferry-test/large:v1`, target, platforms: ['linux/amd64'], wait: false }),
+  });
+  expect(submitted.status, await submitted.clone().text()).toBe(202);
+  const { id } = (await submitted.json()) as { id: string };
+  let seen: { blob: string; size: number; bytes: number } | undefined;
+  let progress: { bytesDone?: number; bytesTotal?: number } = {};
+  for (let i = 0; i < 100 && !seen; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const job = (await (await service.app.request(`http://localhost/v1/jobs/${id}`)).json()) as { progress: { active?: { blob: string; size: number; bytes: number }[]; bytesDone?: number; bytesTotal?: number } };
+    seen = job.progress.active?.find((a) => a.bytes > 0 && a.bytes < a.size);
+    progress = job.progress;
+  }
+  expect(seen, 'a blob part-way through').toBeDefined();
+  expect(seen!.blob).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expect(progress.bytesTotal).toBeGreaterThanOrEqual(seen!.size);
+  expect(progress.bytesDone).toBeGreaterThanOrEqual(seen!.bytes);
+  const page = await visit(service, `/console/jobs/${id}`);
+  expect(page.html).toMatch(/<ul id="job-blobs" aria-label="Blobs moving now"><li><progress max="\d+" value="\d+" aria-label="blob sha256:[0-9a-f]{64}"><\/progress> <code>sha256:[0-9a-f]{12}… [\d.]+ (B|KiB|MiB) of [\d.]+ (KiB|MiB)<\/code><\/li>/);
+  const cancelled = await service.app.request(`http://localhost/v1/jobs/${id}`, { method: 'DELETE' });
+  expect(((await cancelled.json()) as { state: string }).state).toBe('cancelled');
+}, 60_000);

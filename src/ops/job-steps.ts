@@ -9,7 +9,8 @@ import { AppError } from '../errors.js';
 import { registryClient } from './clients.js';
 import { parseReference, parseRepositoryName } from '../reference.js';
 import { BlobMemory, transferBlob, transferBlobPart, type UploadPoint } from './blob-transfer.js';
-import { silentReporter } from './copy-events.js';
+import { silentReporter, type CopyReporter } from './copy-events.js';
+import { ProgressTracker } from './job-progress.js';
 import { planCopy } from './copy-plan.js';
 import { copiesManyTags } from './copy.js';
 import { checkBatches, finishBatches, finishBlobBatch, listJobTags, startBatches, startBlobBatches } from './job-batches.js';
@@ -101,7 +102,7 @@ export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> 
  * for a chunked target and larger than `jobs.stepBytes` goes in parts: each call moves at most that much
  * from `from` and returns where it stopped, for the next step.
  */
-export async function transferJobBlob(deps: Deps, step: BlobStep, from?: UploadPoint): Promise<UploadPoint | 'done'> {
+export async function transferJobBlob(deps: Deps, step: BlobStep, from?: UploadPoint, reporter: CopyReporter = silentReporter): Promise<UploadPoint | 'done'> {
   const source = parseRepositoryName(step.source);
   const target = parseRepositoryName(step.target);
   const ends = {
@@ -119,7 +120,7 @@ export async function transferJobBlob(deps: Deps, step: BlobStep, from?: UploadP
     return transferBlobPart(deps, ends, blob, from, deps.config.jobStepBytes);
   }
   // One blob on its own: the job step's copy remembers where the image went.
-  await transferBlob(deps, ends, blob, BlobMemory.none(target.registry), silentReporter, { remaining: deps.config.retryBudget });
+  await transferBlob(deps, ends, blob, BlobMemory.none(target.registry), reporter, { remaining: deps.config.retryBudget });
   return 'done';
 }
 
@@ -148,18 +149,30 @@ const INSTANCE_BLOB_SUBREQUESTS = 4000;
 
 /** Each blob in its step (or steps, in parts), a few at a time; a failed one is left to the job step. */
 async function runBlobSteps(deps: Deps, id: string, steps: DurableSteps, blobs: BlobStep[]): Promise<void> {
-  let done = 0;
+  const tracker = new ProgressTracker({ blobs: blobs.length, bytes: blobs.reduce((sum, b) => sum + b.size, 0) });
   const writer = progressWriter(deps, () => {
-    const progress = { blobsDone: done, blobsTotal: blobs.length };
+    const progress = tracker.snapshot();
     return () => noteProgress(deps, id, progress);
   });
-  await noteProgress(deps, id, { blobsDone: 0, blobsTotal: blobs.length });
+  await noteProgress(deps, id, tracker.snapshot());
   try {
     await runPool(blobs, deps.config.copyConcurrency, async (blob) => {
+      // This blob's bytes as its step moves them. A step replayed after a restart, a blob in parts and a
+      // failed step report no end of their own: the blob counts as done once its steps are over.
+      let ended = false;
+      const reporter: CopyReporter = {
+        wantsProgress: true,
+        emit: (event) => {
+          if (ended) return;
+          ended = event.type === 'done' || event.type === 'skipped' || event.type === 'mounted';
+          if (tracker.observe(event)) writer.changed();
+        },
+      };
+      reporter.emit({ type: 'started', blob: blob.digest, size: blob.size });
       try {
         // A blob in parts: each step starts where the last one's output says. A blob that started over
         // takes more parts; one that keeps starting over fails here and is tried again by the job step.
-        let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob));
+        let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob, undefined, reporter));
         const maxParts = 2 * Math.ceil(blob.size / deps.config.jobStepBytes) + 2;
         for (let part = 2; point !== 'done'; part++) {
           if (part > maxParts) throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: no end after ${maxParts} steps`);
@@ -170,8 +183,7 @@ async function runBlobSteps(deps: Deps, id: string, steps: DurableSteps, blobs: 
         // The job step tries this blob again, and reports it if it fails there too.
         deps.log.warn('job: blob step failed', { id, blob: blob.digest, reason: error instanceof Error ? error.message : 'unknown' });
       }
-      done++;
-      writer.changed();
+      reporter.emit({ type: 'done', blob: blob.digest, size: blob.size });
     });
   } finally {
     await writer.stop();

@@ -15,6 +15,7 @@ import { matcherOf, requireAuthorGrants } from '../policy.js';
 import { parseReference, parseRepositoryName } from '../reference.js';
 import { abandonUploads } from './upload-sessions.js';
 import type { PromotionRule } from '../rules.js';
+import { ProgressTracker, type JobProgress } from './job-progress.js';
 import type { CopyEvent, CopyResult } from './copy-events.js';
 import { copyImage, copySubjects, type CopyRequest, type ManyCopyResult } from './copy.js';
 import type { CompactPlan } from './job-steps.js';
@@ -35,7 +36,7 @@ export interface JobRecord {
   runs: number;
   /** How many times the job was woken after its runner went silent. */
   wakes?: number;
-  progress: { blobsDone: number; blobsTotal: number };
+  progress: JobProgress;
   result?: CopyResult | ManyCopyResult;
   error?: { code: string; message: string; blob?: string };
   /** Why the job exists when the caller asked for a synchronous copy (it was too large, or its client left). */
@@ -217,7 +218,7 @@ export function progressWriter(deps: Deps, prepare: () => () => Promise<unknown>
 }
 
 /** Progress from outside the job step (Workflow blob steps): the job runs, this much is done. A finished job is left as it is. */
-export async function noteProgress(deps: Deps, id: string, progress: { blobsDone: number; blobsTotal: number }): Promise<void> {
+export async function noteProgress(deps: Deps, id: string, progress: JobProgress): Promise<void> {
   await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', progress }));
 }
 
@@ -234,32 +235,30 @@ export async function runJob(given: Deps, id: string, options: { blobsPlaced?: b
   // writes see it finished in the store, and the copy then starts nothing more and writes no tag.
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort());
+  const tracker = new ProgressTracker();
   const writer = progressWriter(deps, () => {
-    const progress = { ...job.progress };
+    const progress = tracker.snapshot();
     return async () => {
       const stored = await updateJob(deps, id, (held) => (isFinished(held) ? null : { ...held, progress }));
       if (isFinished(stored)) stop.abort();
     };
   });
-  const emit = (event: CopyEvent) => {
-    if (event.type === 'plan') job.progress.blobsTotal += event.blobs;
-    else if (event.type === 'skipped' || event.type === 'mounted' || (event.type === 'done' && 'blob' in event)) job.progress.blobsDone += 1;
-    else return;
-    writer.changed();
-  };
+  const emit = (event: CopyEvent) => tracker.observe(event) && writer.changed();
+  // Progress events (bytes per blob) for the job's page; the record is written at most once a second.
+  const reporter = { emit, wantsProgress: true };
   let plan: PromotionPlan | undefined;
   try {
     if (job.kind === 'promote' && job.promotion) {
       const rule = await findRule(deps, job.promotion.rule);
       requireAuthorGrants(deps.config.callers, rule);
       plan = await planPromotion(deps, job.promotion.source, rule);
-      const results = await executePromotion(deps, plan, { emit, wantsProgress: false }, job.caller, { blobsPlaced: options.blobsPlaced === true, readable: matcherOf(job.readScope ?? []), signal: stop.signal });
+      const results = await executePromotion(deps, plan, reporter, job.caller, { blobsPlaced: options.blobsPlaced === true, readable: matcherOf(job.readScope ?? []), signal: stop.signal });
       job.state = 'done';
       job.result = { results };
       await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, { job: id, rule: job.promotion.rule, ...(job.trigger ? { trigger: job.trigger } : {}) });
     } else {
       const readable = matcherOf(job.readScope ?? []);
-      const result = await copyImage(deps, job.request, { emit, wantsProgress: false }, { blobsPlaced: options.blobsPlaced === true, readable, signal: stop.signal, actor: job.caller, ...(job.tags ? { selectedTags: job.tags } : {}) });
+      const result = await copyImage(deps, job.request, reporter, { blobsPlaced: options.blobsPlaced === true, readable, signal: stop.signal, actor: job.caller, ...(job.tags ? { selectedTags: job.tags } : {}) });
       job.state = 'done';
       job.result = result;
       await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);
@@ -277,7 +276,8 @@ export async function runJob(given: Deps, id: string, options: { blobsPlaced?: b
     await writer.stop();
   }
   const { state, result, error } = job;
-  await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state, progress: job.progress, ...(result ? { result } : {}), ...(error ? { error } : {}) }));
+  const { active: _moving, ...progress } = tracker.snapshot(); // nothing moves once a job has ended
+  await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state, progress, ...(result ? { result } : {}), ...(error ? { error } : {}) }));
 }
 
 export interface JobFilter {

@@ -31,6 +31,7 @@ ul.tags { columns: 12rem; }
 pre.manifest { font: 13px/1.4 ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; padding: .6rem; border: 1px solid var(--line); }
 nav.pager { display: flex; gap: 1rem; margin: .5rem 0; }
 button.copy { font-size: 12px; padding: 0 .4rem; }
+#job-blobs { list-style: none; padding: 0; } #job-blobs progress { width: 10rem; vertical-align: middle; }
 @media (max-width: 40rem) { header .who { width: 100%; margin: 0; } input { min-width: 0; width: 100%; } dl.facts { grid-template-columns: minmax(0, 1fr); } dl.facts dd { margin-bottom: .4rem; } }
 `;
 
@@ -56,7 +57,19 @@ if (job && window.EventSource) {
   events.addEventListener('job', (event) => {
     const record = JSON.parse(event.data);
     document.getElementById('job-state').textContent = record.state;
-    document.getElementById('job-progress').textContent = record.progress.blobsDone + '/' + record.progress.blobsTotal + ' blobs';
+    document.getElementById('job-progress').textContent = record.progress;
+    const list = document.getElementById('job-blobs');
+    list.replaceChildren(...record.active.map((blob) => {
+      const item = document.createElement('li');
+      const bar = document.createElement('progress');
+      bar.max = blob.size;
+      bar.value = blob.bytes;
+      bar.setAttribute('aria-label', 'blob ' + blob.blob);
+      const label = document.createElement('code');
+      label.textContent = blob.label;
+      item.append(bar, ' ', label);
+      return item;
+    }));
     if (['done', 'failed', 'cancelled'].includes(record.state)) {
       events.close();
       location.reload();

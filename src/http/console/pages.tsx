@@ -6,6 +6,7 @@ import type { Child } from 'hono/jsx';
 import type { ImageDiff } from '../../ops/diff.js';
 import type { ChildSummary, HistoryEntry, InspectResult, TagSummary } from '../../ops/inspect.js';
 import type { GroupedReferrers, ReferrerKind } from '../../ops/referrers.js';
+import type { ActiveBlob, JobProgress } from '../../ops/job-progress.js';
 
 const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB'];
 export function size(bytes: number): string {
@@ -636,14 +637,21 @@ interface JobView {
   state: string;
   createdAt: string;
   updatedAt: string;
-  progress: { blobsDone: number; blobsTotal: number };
+  progress: JobProgress;
   request?: { source: string; target: string };
   result?: unknown;
   error?: { code: string; message: string };
 }
 
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
-const progressText = (job: JobView) => `${job.progress.blobsDone}/${job.progress.blobsTotal} blobs`;
+/** "3/8 blobs, 1.2 MiB of 4.0 MiB": the job page's line, here and in its live updates (routes.tsx). */
+export function progressText(progress: JobProgress): string {
+  const bytes = progress.bytesTotal ? `, ${size(progress.bytesDone ?? 0)} of ${size(progress.bytesTotal)}` : '';
+  return `${progress.blobsDone}/${progress.blobsTotal} blobs${bytes}`;
+}
+
+/** One moving blob's label: "sha256:0123abcd… 512.0 KiB of 3.0 MiB". */
+export const activeBlobText = (a: ActiveBlob) => `${a.blob.slice(0, 19)}… ${size(a.bytes)} of ${size(a.size)}`;
 
 export function JobPage(props: { job: JobView; csrf: string }) {
   const job = props.job;
@@ -668,10 +676,19 @@ export function JobPage(props: { job: JobView; csrf: string }) {
         <dt>State</dt>
         <dd id="job-state">{job.state}</dd>
         <dt>Progress</dt>
-        <dd id="job-progress">{progressText(job)}</dd>
+        <dd id="job-progress">{progressText(job.progress)}</dd>
         <dt>Created</dt>
         <dd>{job.createdAt}</dd>
       </dl>
+      <ul id="job-blobs" aria-label="Blobs moving now">
+        {FINISHED.has(job.state)
+          ? null
+          : (job.progress.active ?? []).map((a) => (
+              <li>
+                <progress max={a.size} value={a.bytes} aria-label={`blob ${a.blob}`}></progress> <code>{activeBlobText(a)}</code>
+              </li>
+            ))}
+      </ul>
       {results.map((r) => (
         <p class="result">
           <code>
@@ -712,7 +729,7 @@ export function JobsList(props: { jobs: JobView[] }) {
             </td>
             <td>{job.kind}</td>
             <td>{job.state}</td>
-            <td>{progressText(job)}</td>
+            <td>{progressText(job.progress)}</td>
             <td>{job.updatedAt}</td>
           </tr>
         ))}

@@ -23,7 +23,7 @@ import { authorizeCopy, submitCopyJob } from '../copy.js';
 import { cancelVisibleJob, mayRead, visibleJob } from '../jobs.js';
 import { planForCaller, usableRules } from '../promote.js';
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from './assets.js';
-import { Audit, Catalog, Compare, CopyForm, HistoryPage, Image, JobPage, JobsList, Layout, Plan, Problem, RawManifest, Registries, Rules, SignIn, Tags } from './pages.js';
+import { activeBlobText, Audit, Catalog, Compare, CopyForm, HistoryPage, Image, JobPage, JobsList, Layout, Plan, Problem, progressText, RawManifest, Registries, Rules, SignIn, Tags } from './pages.js';
 import { apiKeyName, cookie, CSRF_COOKIE, endSession, randomToken, readCookie, SESSION_COOKIE, SESSION_SECONDS, sessionCaller, startSession } from './session.js';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -383,7 +383,9 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       try {
         while (deps.now() < until) {
           const job = await visibleJob(deps, caller, id);
-          const text = JSON.stringify({ state: job.state, progress: job.progress });
+          // Labels made here, so the page's script formats nothing itself.
+          const active = FINISHED.has(job.state) ? [] : (job.progress.active ?? []).map((a) => ({ ...a, label: activeBlobText(a) }));
+          const text = JSON.stringify({ state: job.state, progress: progressText(job.progress), active });
           if (text !== last) await writer.write(new TextEncoder().encode(`event: job\ndata: ${text}\n\n`));
           last = text;
           if (FINISHED.has(job.state)) break;
