@@ -8,7 +8,7 @@ import type { FetchLike } from '../src/deps.js';
 import { computeDigest } from '../src/registry/digest.js';
 import { judge, uniqueRepository, waitForJob } from './support/copying.js';
 import { pushReferrer, pushSignatureTag } from './support/cosign-signing.js';
-import { makeService } from './support/service.js';
+import { loopbackOnlyFetch, makeService } from './support/service.js';
 import { makeState } from '@test-runtime';
 
 const fixture = inject('fixture');
@@ -389,3 +389,20 @@ it('a running copy job names the blobs moving and their bytes; its page draws a 
   const cancelled = await service.app.request(`http://localhost/v1/jobs/${id}`, { method: 'DELETE' });
   expect(((await cancelled.json()) as { state: string }).state).toBe('cancelled');
 }, 60_000);
+
+it("a catalog page whose Link leads elsewhere is refused as every upstream URL is; nothing is sent there", async () => {
+  for (const [link, code] of [
+    ['http://10.0.0.1/v2/_catalog?last=x&n=100', 'ADDRESS_NOT_ALLOWED'],
+    [`http://${other}/v2/_catalog?last=x&n=100`, 'UPSTREAM_PROTOCOL'],
+  ] as const) {
+    const refused: string[] = [];
+    const registries = { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'foreign-link', 'x-ferry-fault-arg': link } }, [other]: { insecure: true } };
+    const service = makeService({ registries }, { fetch: loopbackOnlyFetch(refused) });
+    const page = await visit(service, `/console/catalog/${fixture.faultProxy}`);
+    expect(page.status, page.html).toBeGreaterThanOrEqual(400);
+    expect(page.html).toContain(`<strong>${code}</strong>`);
+    expect(page.html).not.toContain('/console/tags/');
+    expect(refused).toEqual([]);
+    expect(service.requests.filter((r) => !r.url.includes(fixture.faultProxy))).toEqual([]);
+  }
+});

@@ -6,7 +6,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { handleHostileDocument } from './hostile-documents.js';
 import { handleTransportFault } from './transport-faults.js';
 
-export type Fault = 'docker-hub-quota' | 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location';
+export type Fault = 'docker-hub-quota' | 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location' | 'foreign-link';
 
 export interface FaultProxy {
   server: Server;
@@ -116,6 +116,12 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
           res.writeHead(200, { 'content-type': 'application/json', ...(page.link ? { link: page.link } : {}) });
           res.end(page.body);
         });
+        return;
+      }
+      if (fault === 'foreign-link' && url.pathname === '/v2/_catalog' && up.statusCode === 200) {
+        // A catalog page whose next page is elsewhere (x-ferry-fault-arg: the URL), as a hostile registry sends it.
+        res.writeHead(200, { ...up.headers, link: `<${String(req.headers['x-ferry-fault-arg'])}>; rel="next"` });
+        up.pipe(res);
         return;
       }
       if (fault === 'corrupt-blobs' && req.method === 'GET' && BLOB_PATH.test(req.url ?? '') && up.statusCode === 200) {
