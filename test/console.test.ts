@@ -170,6 +170,14 @@ it('the copy form runs a job whose page follows it to its end (live over server-
   expect(page.html).toContain(`<dd id="job-state">done</dd>`);
   expect(page.html).toContain(`tagged v1, stable`);
   expect(page.html).not.toContain('Cancel job');
+  expect(page.html).toContain('<dt>Runs</dt><dd>1</dd>');
+  // A job that fails: its page gives the error's code and message, as the API has them.
+  const failing = await visit(service, '/console/copy', { cookie: `ferry_csrf=${csrf}`, form: { ...fields, source: `${host}/ferry-test/multiarch:no-such-tag` } });
+  const failedId = failing.headers.get('location')!.split('/').at(-1)!;
+  const failed = await waitForJob(service, failedId, {}, 30);
+  expect(failed.state).toBe('failed');
+  const failedPage = await visit(service, `/console/jobs/${failedId}`);
+  expect(failedPage.html).toContain(`<strong>${failed.error.code}</strong>: ${failed.error.message}`);
   expect((await judge(fixture.judge, 'raw', `${target}:stable`)).raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
   const jobs = await visit(service, '/console/jobs', { cookie: `ferry_csrf=${csrf}` });
   expect(jobs.html).toContain(`<a href="/console/jobs/${id}">${id}</a>`);

@@ -639,8 +639,11 @@ interface JobView {
   updatedAt: string;
   progress: JobProgress;
   request?: { source: string; target: string };
+  promotion?: { source: string; rule: string };
+  trigger?: { receiver: string; delivery?: string };
+  runs?: number;
   result?: unknown;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; blob?: string };
 }
 
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
@@ -665,11 +668,31 @@ export function JobPage(props: { job: JobView; csrf: string }) {
         </dd>
         <dt>Kind</dt>
         <dd>{job.kind}</dd>
-        {job.request ? (
+        {job.promotion ? (
+          <>
+            <dt>Promotion</dt>
+            <dd>
+              rule <code>{job.promotion.rule}</code> of <code>{job.promotion.source}</code>
+            </dd>
+          </>
+        ) : job.request ? (
           <>
             <dt>Copy</dt>
             <dd>
               <code>{job.request.source}</code> → <code>{job.request.target}</code>
+            </dd>
+          </>
+        ) : null}
+        {job.trigger ? (
+          <>
+            <dt>Triggered by</dt>
+            <dd>
+              webhook <code>{job.trigger.receiver}</code>
+              {job.trigger.delivery ? (
+                <>
+                  , delivery <code>{job.trigger.delivery}</code>
+                </>
+              ) : null}
             </dd>
           </>
         ) : null}
@@ -679,6 +702,10 @@ export function JobPage(props: { job: JobView; csrf: string }) {
         <dd id="job-progress">{progressText(job.progress)}</dd>
         <dt>Created</dt>
         <dd>{job.createdAt}</dd>
+        <dt>Updated</dt>
+        <dd id="job-updated">{job.updatedAt}</dd>
+        <dt>Runs</dt>
+        <dd>{(job.runs ?? 0) > 1 ? `${job.runs} (resumed after its runner stopped)` : String(job.runs ?? 0)}</dd>
       </dl>
       <ul id="job-blobs" aria-label="Blobs moving now">
         {FINISHED.has(job.state)
@@ -697,7 +724,7 @@ export function JobPage(props: { job: JobView; csrf: string }) {
           {r.tags.length ? `tagged ${r.tags.join(', ')}` : '(untagged)'}
         </p>
       ))}
-      {job.error ? <Problem code={job.error.code} detail={job.error.message} /> : null}
+      {job.error ? <Problem code={job.error.code} detail={job.error.blob && !job.error.message.includes(job.error.blob) ? `${job.error.message} (blob ${job.error.blob})` : job.error.message} /> : null}
       {FINISHED.has(job.state) ? null : (
         <form method="post" action={`/console/jobs/${encodeURIComponent(job.id)}/cancel`}>
           <input type="hidden" name="csrf" value={props.csrf} />
