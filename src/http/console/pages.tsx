@@ -111,12 +111,7 @@ export function Registries(props: { registries: { host: string; origin: string }
       </form>
       <table>
         <caption>Registries you may read</caption>
-        <thead>
-          <tr>
-            <th scope="col">Registry</th>
-            <th scope="col">Configured</th>
-          </tr>
-        </thead>
+        <Columns names={['Registry', 'Configured']} />
         <tbody>
           {props.registries.map((r) => (
             <tr>
@@ -173,15 +168,7 @@ export function Tags(props: { repository: string; tags: TagSummary[]; next?: str
       </p>
       <table id="tags">
         <caption>Tags</caption>
-        <thead>
-          <tr>
-            <th scope="col">Tag</th>
-            <th scope="col">Digest</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Size</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
+        <Columns names={['Tag', 'Digest', 'Kind', 'Size', 'Created']} />
         <tbody>
           {props.tags.map((t) => (
             <tr>
@@ -198,6 +185,19 @@ export function Tags(props: { repository: string; tags: TagSummary[]; next?: str
       </table>
       {props.next ? <a href={`${tagsUrl(props.repository)}?last=${encodeURIComponent(props.next)}`}>Next page</a> : null}
     </>
+  );
+}
+
+/** A table's column headings. */
+function Columns(props: { names: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.names.map((name) => (
+          <th scope="col">{name}</th>
+        ))}
+      </tr>
+    </thead>
   );
 }
 
@@ -230,14 +230,7 @@ export function HistoryTable(props: { rows: { step: HistoryEntry; layer?: string
   return (
     <table id="history">
       <caption>{props.caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">Created</th>
-          <th scope="col">Created by</th>
-          <th scope="col">Layer</th>
-        </tr>
-      </thead>
+      <Columns names={['#', 'Created', 'Created by', 'Layer']} />
       <tbody>
         {props.rows.map((row, i) => (
           <tr class={row.step.emptyLayer ? 'empty-layer' : undefined}>
@@ -286,13 +279,7 @@ function Referrers(props: { groups: GroupedReferrers; repository: string; inInde
           <caption>
             {title} ({groups[kind].length})
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Digest</th>
-              <th scope="col">Type</th>
-              <th scope="col">Found</th>
-            </tr>
-          </thead>
+          <Columns names={['Digest', 'Type', 'Found']} />
           <tbody>
             {groups[kind].map((r) => (
               <tr>
@@ -359,13 +346,7 @@ export function Image(props: { image: InspectResult; repository: string; referre
       {image.manifests ? (
         <table id="platforms">
           <caption>Platforms</caption>
-          <thead>
-            <tr>
-              <th scope="col">Platform</th>
-              <th scope="col">Digest</th>
-              <th scope="col">Size</th>
-            </tr>
-          </thead>
+          <Columns names={['Platform', 'Digest', 'Size']} />
           <tbody>
             {image.manifests.map((m) => (
               <tr>
@@ -384,14 +365,7 @@ export function Image(props: { image: InspectResult; repository: string; referre
       {image.layers ? (
         <table id="layers">
           <caption>Layers ({size(total)} compressed)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Digest</th>
-              <th scope="col">Media type</th>
-              <th scope="col">Size</th>
-              <th scope="col">Share</th>
-            </tr>
-          </thead>
+          <Columns names={['Digest', 'Media type', 'Size', 'Share']} />
           <tbody>
             {image.layers.map((l) => (
               <tr id={layerAnchor(l.digest)}>
@@ -739,15 +713,7 @@ export function JobsList(props: { jobs: JobView[] }) {
   return (
     <table id="jobs">
       <caption>Jobs you may see, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Job</th>
-          <th scope="col">Kind</th>
-          <th scope="col">State</th>
-          <th scope="col">Progress</th>
-          <th scope="col">Updated</th>
-        </tr>
-      </thead>
+      <Columns names={['Job', 'Kind', 'State', 'Progress', 'Updated']} />
       <tbody>
         {props.jobs.map((job) => (
           <tr>
@@ -777,14 +743,7 @@ export function Rules(props: { rules: RuleView[] }) {
   return (
     <table id="rules">
       <caption>Promotion rules you may use</caption>
-      <thead>
-        <tr>
-          <th scope="col">Rule</th>
-          <th scope="col">Source</th>
-          <th scope="col">Targets</th>
-          <th scope="col">Dry run</th>
-        </tr>
-      </thead>
+      <Columns names={['Rule', 'Source', 'Targets', 'Dry run']} />
       <tbody>
         {props.rules.map((rule) => (
           <tr>
@@ -826,14 +785,7 @@ export function Plan(props: { plan: { source: string; digest: string; steps: { t
       </p>
       <table id="plan">
         <caption>What a promotion would do (nothing is written)</caption>
-        <thead>
-          <tr>
-            <th scope="col">Target</th>
-            <th scope="col">Tag</th>
-            <th scope="col">Action</th>
-            <th scope="col">Now</th>
-          </tr>
-        </thead>
+        <Columns names={['Target', 'Tag', 'Action', 'Now']} />
         <tbody>
           {props.plan.steps.map((step) => (
             <tr class={step.action}>
@@ -879,15 +831,7 @@ export function Audit(props: { records: AuditView[]; action: string; caller: str
       </form>
       <table id="audit">
         <caption>Audit records you administer, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Caller</th>
-            <th scope="col">Action</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Outcome</th>
-          </tr>
-        </thead>
+        <Columns names={['When', 'Caller', 'Action', 'Subject', 'Outcome']} />
         <tbody>
           {props.records.map((r) => (
             <tr>

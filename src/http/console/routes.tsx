@@ -154,6 +154,15 @@ function rest(c: C, prefix: string): string {
   }
 }
 
+/** The reference in the path after `prefix`, once the caller's inspect grant covers its repository. */
+function inspectable(c: C, caller: Caller, prefix: string): { reference: string; repository: string } {
+  const reference = rest(c, prefix);
+  const ref = parseReference(reference);
+  const repository = `${ref.registry}/${ref.repository}`;
+  requireGrant(c.var.deps.config.callers, caller, 'inspect', repository);
+  return { reference, repository };
+}
+
 export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('/console/*', async (c, next) => {
@@ -242,14 +251,12 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       (c) => rest(c, '/console/image/'),
       async (c, caller) => {
         const deps = c.var.deps;
-        const reference = rest(c, '/console/image/');
-        const ref = parseReference(reference);
-        requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
+        const { reference, repository } = inspectable(c, caller, '/console/image/');
         const platform = c.req.query('platform');
         const image = await inspectImage(deps, reference, platform ? { platform } : {});
         // The referrers of the manifest shown (the platform's image when one was picked).
         const referrers = await imageReferrers(deps, image.reference);
-        return <Image image={image} repository={`${ref.registry}/${ref.repository}`} referrers={referrers} />;
+        return <Image image={image} repository={repository} referrers={referrers} />;
       },
     ),
   );
@@ -258,11 +265,8 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     page(
       (c) => `History of ${rest(c, '/console/history/')}`,
       async (c, caller) => {
-        const deps = c.var.deps;
-        const reference = rest(c, '/console/history/');
-        const ref = parseReference(reference);
-        requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
-        return <HistoryPage image={await inspectImage(deps, reference)} page={pageNumber(c)} />;
+        const { reference } = inspectable(c, caller, '/console/history/');
+        return <HistoryPage image={await inspectImage(c.var.deps, reference)} page={pageNumber(c)} />;
       },
     ),
   );
@@ -271,13 +275,10 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     page(
       (c) => `Manifest of ${rest(c, '/console/manifest/')}`,
       async (c, caller) => {
-        const deps = c.var.deps;
-        const reference = rest(c, '/console/manifest/');
-        const ref = parseReference(reference);
-        requireGrant(deps.config.callers, caller, 'inspect', `${ref.registry}/${ref.repository}`);
-        const manifest = await readManifest(deps, reference);
+        const { reference, repository } = inspectable(c, caller, '/console/manifest/');
+        const manifest = await readManifest(c.var.deps, reference);
         const text = new TextDecoder().decode(manifest.bytes);
-        return <RawManifest reference={manifest.reference} repository={`${ref.registry}/${ref.repository}`} digest={manifest.digest} mediaType={manifest.mediaType} text={text} page={pageNumber(c)} />;
+        return <RawManifest reference={manifest.reference} repository={repository} digest={manifest.digest} mediaType={manifest.mediaType} text={text} page={pageNumber(c)} />;
       },
     ),
   );
