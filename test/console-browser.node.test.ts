@@ -87,7 +87,9 @@ it('signs in, browses to an image and its platform (skopeo\'s digests), compares
     await checkAccessible(page);
     await page.getByLabel('Repository').fill(`${host}/ferry-test/multiarch`);
     await page.getByRole('button', { name: 'List tags' }).click();
+    await checkAccessible(page);
     await page.getByRole('link', { name: 'v1', exact: true }).click();
+    await checkAccessible(page);
     const view = fixture.skopeo.anonymous.multiarch!;
     const children = (JSON.parse(Buffer.from(view.raw, 'base64').toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest);
     expect(await page.locator('#platforms a.digest').allTextContents()).toEqual(children);
@@ -97,6 +99,7 @@ it('signs in, browses to an image and its platform (skopeo\'s digests), compares
     await page.locator('#platforms a.digest').first().click();
     const image = view.images[children[0]!]!;
     expect(await page.locator('#layers code.digest').allTextContents()).toEqual(image.summary.Layers);
+    await checkAccessible(page);
 
     await page.getByRole('link', { name: 'Compare' }).click();
     await checkAccessible(page);
