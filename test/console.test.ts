@@ -414,3 +414,19 @@ it("a catalog page whose Link leads elsewhere is refused as every upstream URL i
     expect(service.requests.filter((r) => !r.url.includes(fixture.faultProxy))).toEqual([]);
   }
 });
+
+it('names a hostile registry lists are not linked: a catalog name or tag that is no name, a signature digest that is no digest', async () => {
+  const hostile = (fault: string, arg: string) => makeService({ registries: { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': fault, 'x-ferry-fault-arg': arg } } } });
+  const catalog = await visit(hostile('hostile-catalog', '../../hostile-name'), `/console/catalog/${fixture.faultProxy}`);
+  expect(catalog.status).toBe(200);
+  expect(catalog.html).not.toContain('hostile-name');
+  const tags = await visit(hostile('hostile-tags', '../../audit'), `/console/tags/${fixture.faultProxy}/ferry-test/release-a`);
+  expect(tags.status).toBe(200);
+  expect(tags.html).toContain('<td>../../audit</td>');
+  expect(tags.html).not.toMatch(/href="[^"]*\.\.\/\.\.\/audit/);
+  expect(tags.html).toMatch(/release-a%3Av1">v1<\/a>/);
+  const image = await visit(hostile('hostile-digest', 'sha256:../../../hostile-digest'), `/console/image/${fixture.faultProxy}/ferry-test/release-a:v1`);
+  expect(image.status).toBe(502);
+  expect(image.html).toContain('<strong>UPSTREAM_PROTOCOL</strong>');
+  expect(image.html).not.toContain('hostile-digest');
+});

@@ -8,7 +8,7 @@ import { cacheRead, cacheWrite } from '../kv/cache.js';
 import { getInspectRecord, putInspectRecord, recordKeys } from '../kv/records.js';
 import { registryClient } from './clients.js';
 import { formatPlatform, isIndexMediaType, platformMatches, type Descriptor, type ParsedManifest } from '../registry/manifest.js';
-import { formatReference, parseReference, type ImageReference } from '../reference.js';
+import { formatReference, isValidTag, parseReference, type ImageReference } from '../reference.js';
 import { manifestByDigest, resolveDigest } from './resolve.js';
 import { groupedReferrers, type GroupedReferrers } from './referrers.js';
 import { runPool } from './pool.js';
@@ -225,6 +225,8 @@ const TAG_SUMMARY_CONCURRENCY = 8;
 export async function summarizeTags(deps: Deps, repository: string, tags: string[]): Promise<TagSummary[]> {
   const summaries = new Map<string, TagSummary>();
   await runPool(tags, TAG_SUMMARY_CONCURRENCY, async (tag) => {
+    // A registry may list what no tag can be: reported, never asked for.
+    if (!isValidTag(tag)) return void summaries.set(tag, { tag, error: 'INVALID_REFERENCE' });
     try {
       const image = await inspectImage(deps, `${repository}:${tag}`);
       const created = image.config?.created ?? image.annotations?.['org.opencontainers.image.created'];

@@ -50,7 +50,17 @@ export async function listRepositories(
 ): Promise<{ registry: string; repositories: string[]; next?: string }> {
   const registry = normalizeRegistryHost(host.toLowerCase());
   const page = await registryClient(deps, registry).catalog(options);
-  // Another team's repository names are theirs: filtered here, before anything renders them.
-  const repositories = page.repositories.filter((r) => visible(`${registry}/${r}`));
+  // Another team's repository names are theirs: filtered here, before anything renders them; and a name
+  // that is not a repository name (a hostile registry's "../x") is not one to link to.
+  const repositories = page.repositories.filter((r) => isRepositoryPath(registry, r) && visible(`${registry}/${r}`));
   return { registry, repositories, ...(page.next !== undefined ? { next: page.next } : {}) };
+}
+
+function isRepositoryPath(registry: string, path: string): boolean {
+  try {
+    const name = parseRepositoryName(`${registry}/${path}`);
+    return name.registry === registry && name.repository === path;
+  } catch {
+    return false;
+  }
 }

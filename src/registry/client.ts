@@ -133,6 +133,8 @@ export class RegistryClient {
       if (response.status === 404) return null;
       if (!response.ok) throw await upstreamError(response, what);
       const digest = response.headers.get('docker-content-digest');
+      // Whoever reads a HEAD uses its digest in requests and links: a malformed one is the registry's fault.
+      if (digest && !isValidDigest(digest)) throw new AppError('UPSTREAM_PROTOCOL', `${what}: the registry answered with a malformed Docker-Content-Digest`);
       // Some registries omit the digest on HEAD: fall back to reading the manifest.
       if (!digest) {
         const fetched = await this.getManifest(repository, reference);

@@ -6,7 +6,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { handleHostileDocument } from './hostile-documents.js';
 import { handleTransportFault } from './transport-faults.js';
 
-export type Fault = 'docker-hub-quota' | 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location' | 'foreign-link';
+export type Fault = 'docker-hub-quota' | 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location' | 'foreign-link' | 'hostile-catalog' | 'hostile-digest';
 
 export interface FaultProxy {
   server: Server;
@@ -90,6 +90,11 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
       res.setHeader('ratelimit-limit', quota['ratelimit-limit']);
       res.setHeader('ratelimit-remaining', quota['ratelimit-remaining']);
     }
+    // A signature tag that "exists", with whatever digest x-ferry-fault-arg says.
+    if (fault === 'hostile-digest' && req.method === 'HEAD' && /\/manifests\/sha256-[0-9a-f]{64}\.sig$/.test(req.url ?? '')) {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': String(req.headers['x-ferry-fault-arg']), 'content-length': '2' }).end();
+      return;
+    }
     // The Host header stays the proxy's, so the registry builds upload Locations that come back through us.
     const headers: Record<string, string | string[] | undefined> = { ...req.headers };
     for (const h of ['x-ferry-fault', 'x-ferry-fault-id', 'x-ferry-fault-arg']) delete headers[h];
@@ -115,6 +120,16 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
           const page = paginateTags(Buffer.concat(chunks), url);
           res.writeHead(200, { 'content-type': 'application/json', ...(page.link ? { link: page.link } : {}) });
           res.end(page.body);
+        });
+        return;
+      }
+      if (fault === 'hostile-catalog' && url.pathname === '/v2/_catalog' && up.statusCode === 200) {
+        // A hostile registry's catalog: the name x-ferry-fault-arg gives, which no repository may have.
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const doc = JSON.parse(Buffer.concat(chunks).toString()) as { repositories: string[] };
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ repositories: [String(req.headers['x-ferry-fault-arg']), ...doc.repositories] }));
         });
         return;
       }

@@ -172,9 +172,7 @@ export function Tags(props: { repository: string; tags: TagSummary[]; next?: str
         <tbody>
           {props.tags.map((t) => (
             <tr>
-              <td>
-                <a href={imageUrl(`${props.repository}:${t.tag}`)}>{t.tag}</a>
-              </td>
+              <td>{t.error === 'INVALID_REFERENCE' ? t.tag : <a href={imageUrl(`${props.repository}:${t.tag}`)}>{t.tag}</a>}</td>
               <td>{t.digest ? <code class="digest" title={t.digest}>{t.digest.slice(0, 19)}…</code> : <span class="error">{t.error}</span>}</td>
               <td>{t.kind === 'index' ? `index, ${t.platforms} platforms` : (t.kind ?? '')}</td>
               <td>{t.size !== undefined ? size(t.size) : ''}</td>
