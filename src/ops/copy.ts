@@ -199,6 +199,8 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   const targetClient = registryClient(deps, job.targetRepository.registry);
   const { registry, repository } = job.targetRepository;
 
+  // The target's ping overlaps the source's reads (its failure is the target's first request's to report).
+  const targetPinged = targetClient.transport.ping().catch(() => undefined);
   // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
   // The manifest fetched for the tag is the plan's root: it is not fetched again.
   let root: ResolvedManifest | undefined;
@@ -208,6 +210,10 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
   reporter.emit({ type: 'resolved', source: sourceByDigest, digest, ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}) });
 
+  // Copying every platform, the target's manifest will be the source's own: whether the target already has
+  // it is asked while the plan reads the children (a copy of what is there costs no extra round trips).
+  const early = job.platforms === 'all' && !job.unwrap ? targetPinged.then(() => alreadyThere(targetClient, repository, job.tags, digest)) : undefined;
+  early?.catch(() => undefined); // heard below, unless the plan fails first
   const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, { platforms: job.platforms, unwrap: job.unwrap, ...(root ? { root } : {}) });
   const result: CopyResult = {
     source: sourceByDigest,
@@ -222,7 +228,8 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
 
   // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
   const loading = job.memory ? Promise.resolve(job.memory) : BlobMemory.load(deps, registry, plan.top.digest);
-  if (await alreadyThere(targetClient, repository, job.tags, plan.top.digest)) {
+  await targetPinged;
+  if (await (early ?? alreadyThere(targetClient, repository, job.tags, plan.top.digest))) {
     reporter.emit({ type: 'done', result });
     return result;
   }

@@ -113,10 +113,21 @@ export class RegistryTransport {
     return new AppError('UPSTREAM_UNAUTHORIZED', `${endpoint.base} requires authentication: ${why}`);
   }
 
+  /**
+   * Learns how the registry itself wants auth ahead of the first request that needs it, so a caller that
+   * will talk to it soon overlaps the round trip with other work. (Not shared between concurrent callers:
+   * on Workers a promise must not outlive the request that made it.)
+   */
+  async ping(): Promise<void> {
+    await this.#authState(this.primaryEndpoint());
+  }
+
   /** Docker's ping: GET /v2/ once per endpoint to learn whether and how it wants auth. */
   async #authState(endpoint: Endpoint): Promise<AuthState> {
-    const known = this.#auth.get(endpoint.base);
-    if (known) return known;
+    return this.#auth.get(endpoint.base) ?? (await this.#ping(endpoint));
+  }
+
+  async #ping(endpoint: Endpoint): Promise<AuthState> {
     const response = await this.#send(new URL('/v2/', endpoint.base), { method: 'GET', path: '/v2/', scopes: [], idempotent: true }, undefined);
     await discardBody(response);
     let state: AuthState;
