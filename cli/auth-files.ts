@@ -4,8 +4,8 @@
 // any host (a `docker-credential-<name>` program on PATH, asked with `get`). The first file that knows
 // the host wins.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,6 +56,8 @@ function readAuthFile(path: string): AuthFile | undefined {
 /** Asks a docker credential helper (docker-credential-<name> get, the host on stdin). */
 function fromHelper(name: string, host: string, env: Env): FoundCredentials | undefined {
   const program = `docker-credential-${name}`;
+  // node:child_process loads only when a helper is asked: most runs have none, and each start counts.
+  const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   let output: string;
   try {
     output = execFileSync(program, ['get'], { input: host, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, PATH: env('PATH') ?? process.env.PATH } });

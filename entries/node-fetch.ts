@@ -9,7 +9,6 @@
 // may redirect) still goes to fetch.
 
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
@@ -27,7 +26,8 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
   const headers = Object.fromEntries(new Headers(init.headers));
   // fetch would decompress a coded answer; this sends bytes on as they came, so ask for them uncoded.
   headers['accept-encoding'] ??= 'identity';
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  // node:https (and TLS under it) loads only for a registry that needs it: a command line's start counts.
+  const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = send(url, { method: init.method ?? (streamed ? 'POST' : 'GET'), headers, signal: init.signal ?? undefined }, resolve);
     // As fetch does: a network failure is a TypeError with the cause, an abort is the signal's reason.
