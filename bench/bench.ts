@@ -74,7 +74,7 @@ async function cpuOf(ferry: FerryProcess, work: () => Promise<void>): Promise<nu
   return ferry.cpuSeconds() - before;
 }
 
-const FERRY_CLI = fileURLToPath(new URL('../../../dist/cli/ferry.js', import.meta.url));
+const FERRY_CLI = fileURLToPath(new URL('../../../dist/cli/ferry.cjs', import.meta.url));
 
 /** `ferry copy` in local mode, as a user at a terminal runs it: a process per copy, no server. */
 function cliCopy(source: string, target: string): Promise<void> {

@@ -2,7 +2,8 @@
 // `ferry`: starts the command line (cli/main.ts, bundled as one CommonJS file) through V8's code cache. A
 // command line pays its start on every run, and compiling the 2 MiB bundle was a quarter of a warm copy's
 // time; Node 20 has no module compile cache, so the bundle runs as a vm.Script with `cachedData`, kept in
-// the user's cache directory per Node version and bundle. Without a usable cache it simply compiles.
+// the user's cache directory per Node version and bundle. Without a usable cache it simply compiles. The
+// launcher itself is built as CommonJS too (ferry.cjs): Node's ESM loader alone took some 10 ms of a start.
 
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,7 +32,8 @@ function readCache(path: string | undefined): Buffer | undefined {
 
 const path = cachePath();
 const cachedData = readCache(path);
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'utf8')}\n})`, {
+// latin1: the bundle is ASCII (scripts/build-cli.mjs), so this is a one-byte string with no decoding.
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'latin1')}\n})`, {
   filename,
   ...(cachedData ? { cachedData } : {}),
 });
@@ -49,4 +51,4 @@ if (path && (!cachedData || script.cachedDataRejected)) {
 const module = { exports: {} as { run(): Promise<'serve' | undefined> } };
 (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(filename), module, filename, dirname(filename));
 // `ferry serve`: the service's own bundle, imported here (code from the cache cannot import modules).
-if ((await module.exports.run()) === 'serve') await import(new URL('./serve.js', import.meta.url).href);
+void module.exports.run().then((started) => (started === 'serve' ? import(new URL('./serve.js', import.meta.url).href) : undefined));

@@ -12,7 +12,7 @@ import { requireBinary } from './support/binaries.js';
 import { uniqueRepository } from './support/copying.js';
 
 const fixture = inject('fixture');
-const FERRY = fileURLToPath(new URL('../dist/cli/ferry.js', import.meta.url));
+const FERRY = fileURLToPath(new URL('../dist/cli/ferry.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ferry-tmux-'));
 const socket = `ferry-test-${process.pid}`;
 afterAll(() => {

@@ -1,4 +1,4 @@
-// The `ferry` executable itself (dist/cli/ferry.js, the package's bin), run as a user or a pipeline runs
+// The `ferry` executable itself (dist/cli/ferry.cjs, the package's bin), run as a user or a pipeline runs
 // it, against the real registries: in local mode (no server; loopback registries over plain http,
 // credentials where skopeo finds them) and in remote mode against a served Ferry, whose token a
 // simulated GitHub Actions job fetches from a local fake of ACTIONS_ID_TOKEN_REQUEST_URL.
@@ -18,7 +18,7 @@ import { freePort } from './support/ports.js';
 import { makeService } from './support/service.js';
 
 const fixture = inject('fixture');
-const FERRY = fileURLToPath(new URL('../dist/cli/ferry.js', import.meta.url));
+const FERRY = fileURLToPath(new URL('../dist/cli/ferry.cjs', import.meta.url));
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 const basic = fixture.targets.basic;
