@@ -5,10 +5,10 @@
 // the user's cache directory per Node version and bundle. Without a usable cache it simply compiles. The
 // launcher itself is built as CommonJS too (ferry.cjs): Node's ESM loader alone took some 10 ms of a start.
 
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
@@ -22,6 +22,20 @@ function cachePath(): string | undefined {
   return join(base, 'ferry', `code-${process.version}-${size}-${Math.round(mtimeMs)}.v8`);
 }
 
+// Caches of builds replaced since go once a month old (one written 31 days ago by a build still in use is
+// simply written again; a cache shared by two installs is not fought over).
+const STALE_CACHE_MS = 30 * 24 * 3600 * 1000;
+
+function writeCache(path: string, data: Buffer): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, data);
+  for (const name of readdirSync(dir)) {
+    const other = join(dir, name);
+    if (/^code-.*\.v8$/.test(name) && name !== basename(path) && Date.now() - statSync(other).mtimeMs > STALE_CACHE_MS) rmSync(other, { force: true });
+  }
+}
+
 function readCache(path: string | undefined): Buffer | undefined {
   try {
     return path ? readFileSync(path) : undefined;
@@ -32,8 +46,7 @@ function readCache(path: string | undefined): Buffer | undefined {
 
 const path = cachePath();
 const cachedData = readCache(path);
-// latin1: the bundle is ASCII (scripts/build-cli.mjs), so this is a one-byte string with no decoding.
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'latin1')}\n})`, {
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'utf8')}\n})`, {
   filename,
   ...(cachedData ? { cachedData } : {}),
 });
@@ -41,8 +54,7 @@ if (path && (!cachedData || script.cachedDataRejected)) {
   // Written as the process ends, so the functions this run compiled are in it too; best effort.
   process.once('exit', () => {
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, script.createCachedData());
+      writeCache(path, script.createCachedData());
     } catch {
       // no cache this time
     }

@@ -3,7 +3,6 @@
 // which the small launcher (cli/ferry.ts, CommonJS too) runs through V8's code cache. `serve` gets a
 // bundle of its own, so the command line never loads the server's SQLite.
 
-import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', target: 'node20', external: ['better-sqlite3'], logLevel: 'warning' };
@@ -28,9 +27,3 @@ await build({
   define: { 'import.meta.url': '__ferryModuleUrl' },
   banner: { js: "const __ferryModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-
-// The launcher reads the bundle as latin1: an ASCII file becomes a one-byte string at once, where UTF-8
-// decoding made a two-byte copy of 2 MiB (some 10 ms of every start). esbuild already escapes what is not
-// ASCII in code; what is left is in comments, escaped the same way.
-const main = 'dist/cli/ferry-main.cjs';
-writeFileSync(main, readFileSync(main, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));

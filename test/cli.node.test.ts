@@ -4,7 +4,7 @@
 // simulated GitHub Actions job fetches from a local fake of ACTIONS_ID_TOKEN_REQUEST_URL.
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -158,6 +158,27 @@ it('serve runs the service on Node, as npm run start:node does', async () => {
   } finally {
     child.kill();
   }
+});
+
+it('keeps its code cache under XDG_CACHE_HOME, and removes caches of replaced builds once a month old', async () => {
+  const cache = mkdtempSync(join(home, 'xdg-cache-'));
+  const dir = join(cache, 'ferry');
+  mkdirSync(dir);
+  const old = join(dir, 'code-v0.0.0-1-1.v8');
+  const recent = join(dir, 'code-v0.0.0-2-2.v8');
+  writeFileSync(old, 'x');
+  writeFileSync(recent, 'x');
+  utimesSync(old, new Date(Date.now() - 31 * 24 * 3600 * 1000), new Date(Date.now() - 31 * 24 * 3600 * 1000));
+  expect((await ferry(['version'], { XDG_CACHE_HOME: cache })).code).toBe(0);
+  const left = readdirSync(dir);
+  expect(left).toContain('code-v0.0.0-2-2.v8');
+  expect(left).not.toContain('code-v0.0.0-1-1.v8');
+  const written = left.filter((name) => name.startsWith(`code-${process.version}-`));
+  expect(written).toHaveLength(1);
+  // The next run starts from it and leaves it as it was.
+  const before = statSync(join(dir, written[0]!)).mtimeMs;
+  expect((await ferry(['version'], { XDG_CACHE_HOME: cache })).stdout).toMatch(/^ferry \d+\.\d+\.\d+/);
+  expect(statSync(join(dir, written[0]!)).mtimeMs).toBe(before);
 });
 
 describe('local mode credentials, found as skopeo finds them', () => {
