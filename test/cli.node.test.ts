@@ -4,7 +4,7 @@
 // simulated GitHub Actions job fetches from a local fake of ACTIONS_ID_TOKEN_REQUEST_URL.
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -179,6 +179,20 @@ it('keeps its code cache under XDG_CACHE_HOME, and removes caches of replaced bu
   const before = statSync(join(dir, written[0]!)).mtimeMs;
   expect((await ferry(['version'], { XDG_CACHE_HOME: cache })).stdout).toMatch(/^ferry \d+\.\d+\.\d+/);
   expect(statSync(join(dir, written[0]!)).mtimeMs).toBe(before);
+});
+
+it('a long run leaves its code cache to the next short one (by its end, the bytecode of the start is flushed)', async () => {
+  const cache = mkdtempSync(join(home, 'xdg-cache-'));
+  const config = join(cache, 'slow-source.json');
+  writeFileSync(config, JSON.stringify({ registries: { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(1024 * 1024) } } } }));
+  const to = `${target}/${uniqueRepository('cli/cache')}:v1`;
+  const started = Date.now();
+  const long = await ferry(['copy', `${fixture.faultProxy}/ferry-test/large:v1`, to, '--platform', 'linux/amd64', '--config', config, '--quiet'], { XDG_CACHE_HOME: cache });
+  expect(long.code, long.stderr).toBe(0);
+  expect(Date.now() - started).toBeGreaterThan(2500);
+  expect(existsSync(join(cache, 'ferry'))).toBe(false);
+  expect((await ferry(['version'], { XDG_CACHE_HOME: cache })).code).toBe(0);
+  expect(readdirSync(join(cache, 'ferry')).filter((name) => name.startsWith(`code-${process.version}-`))).toHaveLength(1);
 });
 
 describe('local mode credentials, found as skopeo finds them', () => {
