@@ -9,6 +9,7 @@
 // may redirect) still goes to fetch.
 
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
@@ -27,7 +28,8 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
   // fetch would decompress a coded answer; this sends bytes on as they came, so ask for them uncoded.
   headers['accept-encoding'] ??= 'identity';
   // node:https (and TLS under it) loads only for a registry that needs it: a command line's start counts.
-  const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  // Required, not imported: the command line runs from V8's code cache, where import() is not available.
+  const send = url.protocol === 'https:' ? (createRequire(import.meta.url)('node:https') as typeof import('node:https')).request : httpRequest;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = send(url, { method: init.method ?? (streamed ? 'POST' : 'GET'), headers, signal: init.signal ?? undefined }, resolve);
     // As fetch does: a network failure is a TypeError with the cause, an abort is the signal's reason.

@@ -5,7 +5,8 @@
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { GeneralName, SubjectAlternativeName } from '@peculiar/asn1-x509';
 import { judge, uniqueRepository } from './support/copying.js';
+import { makeCertificate, toPem } from './support/test-pki.js';
 import { freePort } from './support/ports.js';
 import { makeService } from './support/service.js';
 
@@ -193,6 +197,34 @@ it('a long run leaves its code cache to the next short one (by its end, the byte
   expect(existsSync(join(cache, 'ferry'))).toBe(false);
   expect((await ferry(['version'], { XDG_CACHE_HOME: cache })).code).toBe(0);
   expect(readdirSync(join(cache, 'ferry')).filter((name) => name.startsWith(`code-${process.version}-`))).toHaveLength(1);
+});
+
+it('speaks TLS to a registry configured without insecure (node:https, loaded only then)', async () => {
+  // A TLS front for the anonymous registry on 127.0.0.1, its certificate from a test CA the process trusts.
+  const ca = await makeCertificate({ subject: 'CN=Ferry test CA', ca: true });
+  const sans = new SubjectAlternativeName([new GeneralName({ iPAddress: '127.0.0.1' })]);
+  const leaf = await makeCertificate({ subject: 'CN=127.0.0.1', issuer: ca, extensions: { '2.5.29.17': new Uint8Array(AsnConvert.serialize(sans)) } });
+  const key = toPem(new Uint8Array(await crypto.subtle.exportKey('pkcs8', leaf.keys.privateKey)), 'PRIVATE KEY');
+  const [upstreamHost, upstreamPort] = source.split(':');
+  const front = createHttpsServer({ cert: leaf.pem, key }, (req, res) => {
+    const upstream = httpRequest({ host: upstreamHost, port: Number(upstreamPort), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const host = `127.0.0.1:${(front.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(home, 'tls-'));
+  writeFileSync(join(dir, 'ca.pem'), ca.pem);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ registries: { [host]: {} } }));
+  try {
+    const run = await ferry(['inspect', `${host}/ferry-test/multiarch:v1`, '--format', 'json', '--config', join(dir, 'config.json')], { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).digest).toBe(fixture.skopeo.anonymous.multiarch!.digest);
+  } finally {
+    front.close();
+  }
 });
 
 describe('local mode credentials, found as skopeo finds them', () => {
