@@ -52,7 +52,8 @@ export interface CertificateOptions {
 }
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-export const toPem = (der: Uint8Array, label = 'CERTIFICATE') => `-----BEGIN ${label}-----\n${b64(der).replace(/(.{64})/g, '$1\n')}\n-----END ${label}-----\n`;
+// Lines of 64 characters and no empty one (OpenSSL refuses a PEM with a blank line before its end).
+export const toPem = (der: Uint8Array, label = 'CERTIFICATE') => `-----BEGIN ${label}-----\n${b64(der).match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
 
 export const newKeys = () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 
@@ -103,7 +104,8 @@ export async function prepareCertificate(options: CertificateOptions) {
   const now = Date.now();
   const tbs = new TBSCertificate({
     version: Version.v3,
-    serialNumber: crypto.getRandomValues(new Uint8Array(16)).map((b, i) => (i === 0 ? b & 0x7f : b)).buffer,
+    // Positive and minimally encoded (a leading zero byte is not DER, and OpenSSL refuses it).
+    serialNumber: crypto.getRandomValues(new Uint8Array(16)).map((b, i) => (i === 0 ? 0x40 | (b & 0x3f) : b)).buffer,
     signature: new AlgorithmIdentifier({ algorithm: ECDSA_SHA256 }),
     issuer: name(options.issuer?.subject ?? options.subject),
     validity: new Validity({ notBefore: options.notBefore ?? new Date(now - 3600_000), notAfter: options.notAfter ?? new Date(now + 365 * 86400_000) }),
