@@ -107,7 +107,8 @@ function nodeFloor(): Promise<void> {
 
 /**
  * Node's floor for a warm copy: the floor above plus the fewest requests that learn the copy is done
- * (both pings, the source's tag, the target's tag: three rounds, as Ferry's warm copy), with node:http and
+ * (both pings together, the source's tag, the target's tag: three rounds; Ferry's warm copy takes four, the target
+ * asked only once the source is known to be there), with node:http and
  * nothing else: no auth, no checks, no output. What no Node command line can go below.
  */
 function nodeFloorWithRequests(source: string, target: string): Promise<void> {

@@ -164,6 +164,24 @@ it('serve runs the service on Node, as npm run start:node does', async () => {
   }
 });
 
+it('a source that is not there leaves the target unasked', async () => {
+  const asked: string[] = [];
+  const recorder = createServer((req, res) => {
+    asked.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
+  });
+  await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+  try {
+    const to = `127.0.0.1:${(recorder.address() as AddressInfo).port}/cli/unasked:v1`;
+    const run = await ferry(['copy', `${source}/ferry-test/not-there:v1`, to]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('NOT_FOUND');
+    expect(asked).toEqual([]);
+  } finally {
+    recorder.close();
+  }
+});
+
 it('keeps its code cache under XDG_CACHE_HOME, and removes caches of replaced builds once a month old', async () => {
   const cache = mkdtempSync(join(home, 'xdg-cache-'));
   const dir = join(cache, 'ferry');

@@ -199,8 +199,6 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   const targetClient = registryClient(deps, job.targetRepository.registry);
   const { registry, repository } = job.targetRepository;
 
-  // The target's ping overlaps the source's reads (its failure is the target's first request's to report).
-  const targetPinged = targetClient.transport.ping().catch(() => undefined);
   // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
   // The manifest fetched for the tag is the plan's root: it is not fetched again.
   let root: ResolvedManifest | undefined;
@@ -210,8 +208,11 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
   // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
   reporter.emit({ type: 'resolved', source: sourceByDigest, digest, ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}) });
 
-  // Copying every platform, the target's manifest will be the source's own: whether the target already has
-  // it is asked while the plan reads the children (a copy of what is there costs no extra round trips).
+  // The source is there: from here the target's ping overlaps the plan's reads (its failure is for the
+  // target's first request to report). Copying every platform, the target's manifest will be the source's
+  // own, so whether the target already has it is asked meanwhile too (a warm copy of an index: four rounds
+  // of requests instead of five). A source that is not there leaves the target unasked.
+  const targetPinged = targetClient.transport.ping().catch(() => undefined);
   const early = job.platforms === 'all' && !job.unwrap ? targetPinged.then(() => alreadyThere(targetClient, repository, job.tags, digest)) : undefined;
   early?.catch(() => undefined); // heard below, unless the plan fails first
   const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, { platforms: job.platforms, unwrap: job.unwrap, ...(root ? { root } : {}) });
@@ -228,7 +229,7 @@ async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): 
 
   // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
   const loading = job.memory ? Promise.resolve(job.memory) : BlobMemory.load(deps, registry, plan.top.digest);
-  await targetPinged;
+  await targetPinged; // not a second ping
   if (await (early ?? alreadyThere(targetClient, repository, job.tags, plan.top.digest))) {
     reporter.emit({ type: 'done', result });
     return result;
