@@ -106,10 +106,10 @@ function nodeFloor(): Promise<void> {
 }
 
 /**
- * Node's floor for a warm copy: the floor above plus the fewest requests that learn the copy is done
- * (both pings together, the source's tag, the target's tag: three rounds; Ferry's warm copy takes four, the target
- * asked only once the source is known to be there), with node:http and
- * nothing else: no auth, no checks, no output. What no Node command line can go below.
+ * Node's floor for a warm copy: the floor above plus the fewest requests that learn the copy is done (both
+ * pings together, the source's tag, the target's tag: three rounds; Ferry's takes four, asking the target only
+ * once the source is known to be there), with node:http and nothing else: no auth, no checks, no output.
+ * What no Node command line can go below.
  */
 function nodeFloorWithRequests(source: string, target: string): Promise<void> {
   const [from, to] = [source, target].map((ref) => {
