@@ -24,6 +24,7 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
   if (!streamed && !(init.redirect === 'manual' && plainBody)) return fetch(input, init);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
   init.signal?.throwIfAborted();
+  const method = init.method ?? (streamed ? 'POST' : 'GET');
   const headers = Object.fromEntries(new Headers(init.headers));
   // fetch would decompress a coded answer; this sends bytes on as they came, so ask for them uncoded.
   headers['accept-encoding'] ??= 'identity';
@@ -31,7 +32,7 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
   // Required, not imported: the command line runs from V8's code cache, where import() is not available.
   const send = url.protocol === 'https:' ? (createRequire(import.meta.url)('node:https') as typeof import('node:https')).request : httpRequest;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(url, { method: init.method ?? (streamed ? 'POST' : 'GET'), headers, signal: init.signal ?? undefined }, resolve);
+    const req = send(url, { method, headers, signal: init.signal ?? undefined }, resolve);
     // As fetch does: a network failure is a TypeError with the cause, an abort is the signal's reason.
     req.on('error', (error) => reject(init.signal?.aborted ? init.signal.reason : new TypeError('fetch failed', { cause: error })));
     if (streamed) {
@@ -51,7 +52,11 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
     else if (value !== undefined) responseHeaders.set(name, value);
   }
   const status = response.statusCode ?? 502;
-  const noBody = (init.method ?? 'GET') === 'HEAD' || status === 204 || status === 304;
+  // An empty answer to a write (a registry's 202 to an upload's POST, its 201 to the PUT: two per blob
+  // copied) gets no body stream, which would cost more than the answer. A GET keeps its stream, empty or
+  // not: an empty blob is still a body.
+  const emptyWrite = method !== 'GET' && response.headers['content-length'] === '0';
+  const noBody = method === 'HEAD' || status === 204 || status === 304 || emptyWrite;
   if (noBody) response.resume();
   return new Response(noBody ? null : (Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>), {
     status,

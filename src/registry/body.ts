@@ -60,11 +60,18 @@ export async function readLimited(response: Pick<Response, 'headers' | 'body'>, 
   return out;
 }
 
-/** Drains and drops a body we do not need, so the connection can be reused. */
+// Cancelling a body that was not read to its end closes its connection (on Node at least), so a short one
+// (a ping's "{}", an error document) is read instead, within a deadline: a peer trickling it holds nothing.
+const DRAIN_LIMIT_BYTES = 16 * 1024;
+const DRAIN_DEADLINE_MS = 1000;
+
+/** Drops a body we do not need: a short one is read to its end so its connection is reused, the rest cancelled. */
 export async function discardBody(response: Response): Promise<void> {
   try {
-    await response.body?.cancel();
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (response.body && declared <= DRAIN_LIMIT_BYTES) await readLimited(response, DRAIN_LIMIT_BYTES, DRAIN_DEADLINE_MS);
+    else await response.body?.cancel();
   } catch {
-    // nothing to do: the body is gone either way
+    // nothing to do: the body is gone either way (readLimited cancels what it gives up on)
   }
 }

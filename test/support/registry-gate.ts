@@ -21,6 +21,8 @@ export interface TokenGate {
   host: string;
   /** Requests the gate refused, with why. */
   refused: { method: string; path: string; verdict: string }[];
+  /** TCP connections the gate accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -57,8 +59,17 @@ export async function startRegistryGate(registryPort: number, refuse: (req: Inco
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { host: `127.0.0.1:${port}`, refused, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    host: `127.0.0.1:${port}`,
+    refused,
+    get connections() {
+      return connections;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
