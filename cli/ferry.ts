@@ -52,7 +52,8 @@ const SHORT_RUN_MS = 2000;
 const started = performance.now();
 const path = cachePath();
 const cachedData = readCache(path);
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'utf8')}\n})`, {
+// The bundle is built inside CommonJS's function wrapper (scripts/build-cli.mjs).
+const script = new vm.Script(readFileSync(filename, 'utf8'), {
   filename,
   ...(cachedData ? { cachedData } : {}),
 });

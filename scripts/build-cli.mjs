@@ -16,14 +16,24 @@ await build({
   banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
 });
 
-await build({
+// CommonJS, finding package.json, the bundle and serve.js beside itself as the ESM sources do.
+const commonJs = {
   ...common,
-  // The launcher (ferry.cjs, the package's bin) and what it runs.
-  entryPoints: { ferry: 'cli/ferry.ts', 'ferry-main': 'cli/main.ts' },
   outdir: 'dist/cli',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  // The code finds package.json, the bundle and serve.js beside itself, as in the ESM sources.
   define: { 'import.meta.url': '__ferryModuleUrl' },
-  banner: { js: "const __ferryModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+const moduleUrl = "const __ferryModuleUrl = require('node:url').pathToFileURL(__filename).href;";
+
+// The launcher (ferry.cjs, the package's bin).
+await build({ ...commonJs, entryPoints: { ferry: 'cli/ferry.ts' }, banner: { js: moduleUrl } });
+
+// What it runs, written already inside CommonJS's function wrapper: the launcher compiles the file as it
+// is, instead of first copying 2 MiB of source into a wrapped string (some 3 ms of every start).
+await build({
+  ...commonJs,
+  entryPoints: { 'ferry-main': 'cli/main.ts' },
+  banner: { js: `(function (exports, require, module, __filename, __dirname) {${moduleUrl}` },
+  footer: { js: '})' },
 });
