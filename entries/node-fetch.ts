@@ -52,9 +52,10 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
     else if (value !== undefined) responseHeaders.set(name, value);
   }
   const status = response.statusCode ?? 502;
-  // An empty answer to a write (a registry's 202 to an upload's POST, its 201 to the PUT: two per blob
-  // copied) gets no body stream, which would cost more than the answer. A GET keeps its stream, empty or
-  // not: an empty blob is still a body.
+  // An empty answer to a write (a registry's 202 to an upload's POST, its 201 to the PUT) gets no body
+  // stream: the caller drops such a body by cancelling it, and cancelling a message not yet read to its
+  // end closes the connection (two new connections per blob copied). A GET keeps its stream, empty or not:
+  // an empty blob is still a body.
   const emptyWrite = method !== 'GET' && response.headers['content-length'] === '0';
   const noBody = method === 'HEAD' || status === 204 || status === 304 || emptyWrite;
   if (noBody) response.resume();

@@ -60,18 +60,11 @@ export async function readLimited(response: Pick<Response, 'headers' | 'body'>, 
   return out;
 }
 
-// Cancelling a body that was not read to its end closes its connection (on Node at least), so a short one
-// (a ping's "{}", an error document) is read instead, within a deadline: a peer trickling it holds nothing.
-const DRAIN_LIMIT_BYTES = 16 * 1024;
-const DRAIN_DEADLINE_MS = 1000;
-
-/** Drops a body we do not need: a short one is read to its end so its connection is reused, the rest cancelled. */
+/** Drops a body we do not need: cancelled, not read to its end (a peer could trickle it for ever). */
 export async function discardBody(response: Response): Promise<void> {
   try {
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (response.body && declared <= DRAIN_LIMIT_BYTES) await readLimited(response, DRAIN_LIMIT_BYTES, DRAIN_DEADLINE_MS);
-    else await response.body?.cancel();
+    await response.body?.cancel();
   } catch {
-    // nothing to do: the body is gone either way (readLimited cancels what it gives up on)
+    // nothing to do: the body is gone either way
   }
 }
