@@ -17,6 +17,9 @@ const config = {
     [source.host]: { insecure: true, credentials: { username: source.username, password: { secret: 'SOURCE_PASSWORD' } } },
     [target.host]: { insecure: true, credentials: { username: target.username, password: { secret: 'TARGET_PASSWORD' } } },
     [fixture.registries.anonymous.host]: { insecure: true },
+    [fixture.targets.anonymous.host]: { insecure: true },
+    // The anonymous registry paced to 1 MiB/s per blob: a copy that cannot end before its client leaves.
+    [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(1024 * 1024) } },
   },
   callers: { anonymous: true },
   // Loopback test registries: the operator allows API entries to name them.
@@ -58,14 +61,16 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
       const warm = await copy(ferry, request);
       expect(warm.map((e) => e.type)).toEqual(['resolved', 'done']);
 
-      // The client of a streamed copy goes away after 300 ms: the copy completes as the job it was promised.
-      const { repository: layered, tag, digest } = fixture.bulk.layers;
+      // The client of a streamed copy goes away after 300 ms, while its paced 3 MiB layer is still moving
+      // (to a registry this process has not copied it to, so nothing can be mounted): the copy completes
+      // as the job it was promised.
+      const paced = fixture.skopeo.anonymous.large!;
       const gone = uniqueRepository(`runtimes/${runtime}-gone`);
       const client = new AbortController();
       const streamed = await fetch(`${ferry.base}/v1/copy`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
-        body: JSON.stringify({ source: `${fixture.registries.anonymous.host}/${layered}:${tag}`, target: `${target.host}/${gone}:v1` }),
+        body: JSON.stringify({ source: `${fixture.faultProxy}/ferry-test/large:v1`, target: `${fixture.targets.anonymous.host}/${gone}:v1` }),
         signal: client.signal,
       });
       const promised = streamed.headers.get('ferry-job');
@@ -80,7 +85,7 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
         const res = await fetch(`${ferry.base}${promised}`);
         job = res.status === 200 ? await res.json() : undefined;
       }
-      expect(job, `${JSON.stringify(job)}\n${ferry.output().slice(-2000)}`).toMatchObject({ state: 'done', reason: 'the client disconnected: the rest of the copy runs as a job', result: { digest } });
+      expect(job, `${JSON.stringify(job)}\n${ferry.output().slice(-2000)}`).toMatchObject({ state: 'done', reason: 'the client disconnected: the rest of the copy runs as a job', result: { digest: paced.digest } });
 
       // A registry entry added through the API is used by the next request; its secrets never show.
       const small = { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${managed.host}/${uniqueRepository(`runtimes/${runtime}-managed`)}:v1` };
