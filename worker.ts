@@ -2,10 +2,10 @@
 
 // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; the root tsconfig has no Workers types.
 import { DurableObject, WorkflowEntrypoint } from 'cloudflare:workers';
-import { parseConfig } from './src/config.js';
-import { LOCAL_DEFAULT_CONFIG } from './src/local-default.js';
-import { failJob, reviveStaleJobs } from './src/ops/jobs.js';
-import { runJobInSteps } from './src/ops/job-steps.js';
+import { parseConfig } from './src/config/parse.js';
+import { LOCAL_DEFAULT_CONFIG } from './src/config/local-default.js';
+import { failJob, reviveStaleJobs } from './src/ops/jobs/index.js';
+import { runJobInSteps } from './src/ops/jobs/index.js';
 import { consoleLogger, realSleep, type Deps, type JobQueue } from './src/deps.js';
 import { isAppError } from './src/errors.js';
 import { createApp } from './src/http/app.js';

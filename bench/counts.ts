@@ -2,7 +2,7 @@
 // and KV operations, counted by the strict platform the workerd tests run under, for Ferry's own code
 // serving one POST /v1/copy in process. Cases as the timings: cold, warm, same-registry new repository.
 
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/parse.js';
 import type { Deps, FetchLike, Logger } from '../src/deps.js';
 import { realSleep } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';

@@ -4,7 +4,7 @@
 // credentials found where skopeo finds them. One behaviour: both speak Ferry's HTTP API.
 
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/parse.js';
 import { consoleLogger, detached, realSleep, type Deps, type Logger } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import { MemoryKv } from '../src/kv/memory.js';

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/parse.js';
 import { isAppError } from '../src/errors.js';
 import { describeConfigProblems } from '../src/http/invalid-config.js';
 

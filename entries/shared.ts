@@ -1,13 +1,13 @@
 // What the Node, Deno and Bun entries share: the local default configuration and building Deps from it.
 
-import { parseConfig } from '../src/config.js';
-import { LOCAL_DEFAULT_CONFIG } from '../src/local-default.js';
+import { parseConfig } from '../src/config/parse.js';
+import { LOCAL_DEFAULT_CONFIG } from '../src/config/local-default.js';
 import { consoleLogger, detached, realSleep, type Deps, type FetchLike } from '../src/deps.js';
 import { isLoopbackHostname } from '../src/http/anonymous-guard.js';
 import { createApp } from '../src/http/app.js';
 import type { KvStore } from '../src/kv/store.js';
 import type { StateStore } from '../src/state/store.js';
-import { InProcessJobs } from '../src/ops/jobs.js';
+import { InProcessJobs } from '../src/ops/jobs/index.js';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import process from 'node:process';

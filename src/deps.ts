@@ -1,18 +1,12 @@
 // What a runtime provides to the core: storage, network, configuration, clock and logging.
 
-import type { FerryConfig } from './config.js';
+import type { FerryConfig } from './config/parse.js';
 import type { KvStore } from './kv/store.js';
 import type { StateStore } from './state/store.js';
 
-export type LogFields = Record<string, string | number | boolean | undefined>;
+import type { FetchLike, Logger } from './registry/options.js';
 
-export interface Logger {
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
-
-export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+export type { FetchLike, LogFields, Logger } from './registry/options.js';
 
 /** Runs jobs outside the request that created them (`wait: false`, webhooks); absent where nothing durable runs them. */
 export interface JobQueue {

@@ -2,11 +2,11 @@
 // claims. `admin` on a glob is every action on those repositories and nothing beyond them: a job, an
 // audit record or a rule is an admin's only when the admin's grants cover every repository it names.
 
-import type { Action, Caller, CallersConfig, Grant } from './callers.js';
+import type { Action, Caller, CallersConfig, Grant } from './config/callers.js';
 import { AppError } from './errors.js';
 import { repositoryGlob } from './glob.js';
 import { normalizeRegistryHost } from './reference.js';
-import { ruleRepositories, type PromotionRule } from './rules.js';
+import { ruleRepositories, type PromotionRule } from './config/rules.js';
 
 function grantApplies(grant: Grant, caller: Caller): boolean {
   if (caller.kind === 'apiKey') return grant.apiKey === caller.name;

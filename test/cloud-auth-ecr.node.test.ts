@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { cloudCredentials } from '../src/ops/cloud/credentials.js';
+import { cloudCredentials } from '../src/ops/registries/index.js';
 import { runCopy, uniqueRepository } from './support/copying.js';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
 import { reservePublicUrl, rsaPrivateKeyPem, serveFerry } from './support/federation.js';
 import { startRegistry, type RunningRegistry } from './support/registries.js';
 import { startRegistryGate } from './support/registry-gate.js';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/parse.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

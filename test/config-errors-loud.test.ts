@@ -4,7 +4,7 @@
 
 import { expect, it } from 'vitest';
 import { workersPlatform } from '@test-runtime';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/parse.js';
 import { makeService } from './support/service.js';
 
 const BAD = { registries: { 'a.example.com': { insecrue: true, credentials: { username: 'u', password: { secret: 'UNSET_SECRET' } } } }, webhooks: { receivers: { hook: { format: 'github', registry: 'a.example.com', secret: 'eleven-char' } } } };

@@ -3,7 +3,7 @@
 
 import { expect, it } from 'vitest';
 import readme from '../README.md?raw';
-import { configReferenceTable } from '../src/config-reference.js';
+import { configReferenceTable } from '../src/config/reference.js';
 
 it('the README holds the configuration reference generated from the schema', () => {
   const block = readme.split('<!-- config-reference:start -->')[1]?.split('<!-- config-reference:end -->')[0]?.trim();

@@ -1,9 +1,9 @@
 // Manual promotions by rule: semver filters, templated tags, dry runs, immutable tags, mutable tags with backups.
 
 import { describe, expect, inject, it } from 'vitest';
-import { silentReporter } from '../src/ops/copy-events.js';
-import { executePromotion, planPromotion } from '../src/ops/promote.js';
-import { findRule } from '../src/ops/rules-store.js';
+import { silentReporter } from '../src/ops/copy/index.js';
+import { executePromotion, planPromotion } from '../src/ops/promote/index.js';
+import { findRule } from '../src/ops/promote/index.js';
 import { computeDigest } from '../src/registry/digest.js';
 import { judge, runCopy, uniqueRepository } from './support/copying.js';
 import { makeKey } from './support/cosign-signing.js';

@@ -2,7 +2,7 @@
 // segments, whole segments only) and {name} (its last segment), checked as repository names.
 
 import { expect, inject, it } from 'vitest';
-import { renderRepository } from '../src/ops/promote.js';
+import { renderRepository } from '../src/ops/promote/index.js';
 import { judge, runCopy, uniqueRepository } from './support/copying.js';
 import { makeService } from './support/service.js';
 

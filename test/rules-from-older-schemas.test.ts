@@ -3,7 +3,7 @@
 // fails closed (422 RULE_INVALID) and is listed as invalid, as is one stored with `match`.
 
 import { expect, inject, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/parse.js';
 import { stateKeys } from '../src/state/records.js';
 import { runCopy, uniqueRepository, waitForJob } from './support/copying.js';
 import { makeService } from './support/service.js';

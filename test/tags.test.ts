@@ -1,7 +1,7 @@
 // Tag lists: every tag, one page with n/last and a `next` cursor, or every page by following Link headers.
 
 import { describe, expect, inject, it } from 'vitest';
-import { registryClient } from '../src/ops/clients.js';
+import { registryClient } from '../src/ops/registries/index.js';
 import { configFor } from './support/configs.js';
 import { makeService } from './support/service.js';
 

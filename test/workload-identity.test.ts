@@ -4,7 +4,7 @@
 
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/parse.js';
 import { mintToken } from '../src/identity.js';
 import { makeService } from './support/service.js';
 

@@ -8,7 +8,7 @@
 //     loopback (callers.anonymousBeyondLoopback).
 // The web console's same-origin form posts, which carry a CSRF token the console checks, are the one exception.
 
-import type { CallersConfig } from '../callers.js';
+import type { CallersConfig } from '../config/callers.js';
 import { AppError } from '../errors.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

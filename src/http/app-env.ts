@@ -2,7 +2,7 @@
 // the app's middleware.
 
 import type { Deps } from '../deps.js';
-import type { Caller } from '../callers.js';
+import type { Caller } from '../config/callers.js';
 
 export interface AppEnv {
   Variables: { caller: Caller; deps: Deps };

@@ -2,7 +2,7 @@
 // the protected routes, then one error mapping.
 
 import { Hono } from 'hono';
-import { configJsonSchema } from '../config-schema.js';
+import { configJsonSchema } from '../config/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { listAuditRecords } from '../ops/audit.js';
@@ -17,7 +17,7 @@ import { jobRoutes } from './jobs.js';
 import { promoteRoutes } from './promote.js';
 import { registryRoutes } from './registries.js';
 import { consoleRoutes } from './console/routes.js';
-import { withManagedRegistries } from '../ops/registry-entries.js';
+import { withManagedRegistries } from '../ops/registries/index.js';
 import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';

@@ -1,7 +1,7 @@
 // Who is calling: an API key (SHA-256 compared in constant time) or an OIDC JWT verified with jose.
 
 import { createRemoteJWKSet, customFetch, decodeJwt, errors as joseErrors, jwksCache, jwtVerify, type JWTPayload } from 'jose';
-import type { Caller, OidcIssuer } from '../callers.js';
+import type { Caller, OidcIssuer } from '../config/callers.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { cacheRead, cacheWrite } from '../kv/cache.js';

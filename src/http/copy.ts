@@ -1,14 +1,14 @@
 // POST /v1/copy: validates the request, runs the copy, and answers as NDJSON, SSE or one JSON result.
 
 import { Hono } from 'hono';
-import type { Caller } from '../callers.js';
+import type { Caller } from '../config/callers.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditCopy } from '../ops/audit.js';
-import { createCopyJob, handOverCopy, recordCopyOutcome, type JobRecord } from '../ops/jobs.js';
-import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy-events.js';
-import { OverBudget, SyncAccount, type PlanCost } from '../ops/copy-budget.js';
-import { copiesManyTags, copyImage, copySubjects, selectTags, type CopyRequest, type ManyCopyResult } from '../ops/copy.js';
+import { createCopyJob, handOverCopy, recordCopyOutcome, type JobRecord } from '../ops/jobs/index.js';
+import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy/index.js';
+import { OverBudget, SyncAccount, type PlanCost } from '../ops/copy/index.js';
+import { copiesManyTags, copyImage, copySubjects, selectTags, type CopyRequest, type ManyCopyResult } from '../ops/copy/index.js';
 import type { AppEnv } from './app-env.js';
 import { problemResponse, toProblem } from './errors.js';
 import { readableBy, readScope, requireAnyGrant, requireGrant } from '../policy.js';

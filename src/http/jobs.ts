@@ -3,10 +3,10 @@
 // waits on a dead job until the sweep.
 
 import { Hono } from 'hono';
-import type { Caller, CallersConfig } from '../callers.js';
+import type { Caller, CallersConfig } from '../config/callers.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { cancelJob, getJob, isFinished, jobRepositories, listJobs, reviveIfStale, type JobRecord } from '../ops/jobs.js';
+import { cancelJob, getJob, isFinished, jobRepositories, listJobs, reviveIfStale, type JobRecord } from '../ops/jobs/index.js';
 import { isAdminOver, isAllowed, ownsJob } from '../policy.js';
 import type { AppEnv } from './app-env.js';
 import { JobsQuerySchema, validate } from './schemas.js';

@@ -4,14 +4,14 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditPromotion, recordAudit } from '../ops/audit.js';
-import { executePromotion, planPromotion, refuseConflicts, type PromotionPlan } from '../ops/promote.js';
-import { deleteRule, listRules, lookupRule, parseRuleBody, putRule, type StoredRule } from '../ops/rules-store.js';
+import { executePromotion, planPromotion, refuseConflicts, type PromotionPlan } from '../ops/promote/index.js';
+import { deleteRule, listRules, lookupRule, parseRuleBody, putRule, type StoredRule } from '../ops/promote/index.js';
 import { parseReference } from '../reference.js';
 import type { AppEnv } from './app-env.js';
 import { readJsonBody } from './body.js';
-import type { Caller, CallersConfig } from '../callers.js';
+import type { Caller, CallersConfig } from '../config/callers.js';
 import { coversGlob, isAdminOver, readableBy, requireAnyGrant, requireGrant, ruleAdminGap } from '../policy.js';
-import { ruleRepositories, type PromotionRule } from '../rules.js';
+import { ruleRepositories, type PromotionRule } from '../config/rules.js';
 import { PromoteRequestSchema, validate } from './schemas.js';
 
 const noSuchRule = (name: string) => new AppError('NOT_FOUND', `no promotion rule named "${name}"`);

@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { recordAudit } from '../ops/audit.js';
-import { deleteRegistryEntry, entryHost, getRegistryEntry, listRegistryEntries, putRegistryEntry } from '../ops/registry-entries.js';
+import { deleteRegistryEntry, entryHost, getRegistryEntry, listRegistryEntries, putRegistryEntry } from '../ops/registries/index.js';
 import { coversGlob, requireAnyGrant } from '../policy.js';
 import type { AppEnv } from './app-env.js';
 import { readJsonBody } from './body.js';

@@ -5,9 +5,9 @@
 import { Hono, type Context } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { acrEvents, distributionEvents, dockerHubEvents, githubEvents, harborEvents, pubsubEvents, quayEvents, startPromotions, type PushEvent } from '../ops/webhook.js';
+import { acrEvents, distributionEvents, dockerHubEvents, githubEvents, harborEvents, pubsubEvents, quayEvents, startPromotions, type PushEvent } from '../ops/webhooks/index.js';
 import { computeDigest } from '../registry/digest.js';
-import type { WebhookReceiver } from '../webhooks.js';
+import type { WebhookReceiver } from '../config/webhooks.js';
 import type { AppEnv } from './app-env.js';
 import { constantTimeEqual, verifyIssuerToken } from './auth.js';
 import { readBodyBytes } from './body.js';

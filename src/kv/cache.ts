@@ -1,14 +1,20 @@
 // KV as a cache: a read that fails is a miss, a write is deferred past the response and may be lost, and
 // neither ever fails a request. Failures are logged once per Deps (one request, or one job run) and kind.
 
-import type { Deps } from '../deps.js';
+import type { KvStore } from './store.js';
 
 // Workers KV takes one write per second per key; a second one within that gets 429.
 const SAME_KEY_WRITE_MS = 1000;
 // Recent writes remembered to keep that rule in this isolate; older ones are dropped past this count.
 const RECENT_WRITES_KEPT = 1000;
 
-type CacheDeps = Pick<Deps, 'kv' | 'defer' | 'log' | 'now'>;
+/** What the cache needs of the runtime: the store, work kept alive past the response, a log and a clock. */
+export interface CacheDeps {
+  kv: KvStore;
+  defer(work: Promise<unknown>): void;
+  log: { warn(message: string, fields?: Record<string, string | number | boolean | undefined>): void };
+  now(): number;
+}
 
 const logged = new WeakMap<object, Set<string>>();
 // Per KV store, plain data only (key -> time of the last write): nothing of a request is kept across requests.

@@ -7,7 +7,7 @@ import { getManifestRecord, getTagDigest, putManifestRecord, putTagDigest, recor
 import type { FetchedManifest } from '../registry/client.js';
 import { parseManifest, type ParsedManifest } from '../registry/manifest.js';
 import type { ImageReference } from '../reference.js';
-import { registryClient } from './clients.js';
+import { registryClient } from './registries/index.js';
 
 export interface ResolvedManifest extends FetchedManifest {
   parsed: ParsedManifest;

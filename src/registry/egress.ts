@@ -1,9 +1,7 @@
 // Decides whether Ferry may send a request to a URL: scheme, configured registries, and private addresses.
 
-import type { RegistryConfig } from '../config.js';
-import type { RegistryReach } from './options.js';
+import type { FetchLike, RegistryConfig, RegistryReach } from './options.js';
 import { AppError } from '../errors.js';
-import type { FetchLike } from '../deps.js';
 
 export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'reserved';
 

@@ -1,8 +1,51 @@
 // What the registry layer is given by the service: network, clock and log, and which registries it may
 // reach. Not the service's Deps or whole configuration: this layer knows registries, nothing else.
 
-import type { Credentials, RegistryConfig } from '../config.js';
-import type { FetchLike, Logger } from '../deps.js';
+export type LogFields = Record<string, string | number | boolean | undefined>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+  /** A ready bearer token sent as is (e.g. a PAT some registries accept). */
+  token?: string;
+  /** An OAuth2 refresh token exchanged with a POST to the token realm (ACR, GAR-style). */
+  identityToken?: string;
+}
+
+export interface RegistryConfig {
+  /** The key: host[:port], lowercase. */
+  host: string;
+  /** Plain http is allowed only for registries configured with this flag. */
+  insecure: boolean;
+  credentials: Credentials | undefined;
+  /** Pull endpoints (scheme://host[:port]) tried in order before the registry itself. */
+  mirrors: string[];
+  headers: Record<string, string>;
+  /** Extra hosts the registry may send us to for tokens (realm) besides its own hostname. */
+  authHosts: string[];
+  /** Hosts the registry may redirect blob downloads and uploads to (storage, CDN); "*.example.com" allowed. */
+  blobHosts: string[];
+  /** How blobs are uploaded here: one PUT (default), or PATCH chunks of `chunkSize` bytes. */
+  upload: UploadProfile;
+  /**
+   * Added through the API (not by the operator): reached only at public addresses, like a registry
+   * nobody configured, unless `managedRegistries.allowPrivateAddresses`.
+   */
+  publicOnly?: boolean;
+}
+
+export interface UploadProfile {
+  mode: 'monolithic' | 'chunked';
+  chunkSize: number;
+}
 
 /** Which registries may be called: the configured ones, and other public hosts when allowed. */
 export interface RegistryReach {

@@ -1,6 +1,6 @@
 // Sends requests to one registry: egress checks, auth per endpoint, retries, and redirects followed by hand.
 
-import type { Credentials, RegistryConfig } from '../config.js';
+import type { Credentials, RegistryConfig } from './options.js';
 import { AppError, isAppError } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
 import { discardBody, readLimited } from './body.js';

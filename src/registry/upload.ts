@@ -1,7 +1,7 @@
 // Blob upload state machine: open (or mount), then one monolithic PUT or PATCH chunks and a closing PUT;
 // a failed upload is cancelled with DELETE so the registry does not keep a half-written session.
 
-import type { UploadProfile } from '../config.js';
+import type { UploadProfile } from './options.js';
 import { AppError } from '../errors.js';
 import { discardBody } from './body.js';
 import { pullScope, pushScope, type RegistryClient } from './client.js';

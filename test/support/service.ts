@@ -2,12 +2,12 @@
 
 import { makeKv, makeState, schemaValidator, workersPlatform } from '@test-runtime';
 import { checkDocumented, useSchemaValidation } from './documented-responses.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/parse.js';
 import type { Deps, FetchLike, Logger } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
 import type { KvStore } from '../../src/kv/store.js';
 import type { StateStore } from '../../src/state/store.js';
-import { InProcessJobs } from '../../src/ops/jobs.js';
+import { InProcessJobs } from '../../src/ops/jobs/index.js';
 import { watchPlatform } from './strict-watch.js';
 import { StrictPlatform, type EmulatedWorkflows, type PlatformLimits } from './strict-platform.js';
 

@@ -3,10 +3,10 @@
 // script or style (the CSP forbids them). Every form control has a label.
 
 import type { Child } from 'hono/jsx';
-import type { ImageDiff } from '../../ops/diff.js';
-import type { ChildSummary, HistoryEntry, InspectResult, TagSummary } from '../../ops/inspect.js';
+import type { ImageDiff } from '../../ops/inspect/index.js';
+import type { ChildSummary, HistoryEntry, InspectResult, TagSummary } from '../../ops/inspect/index.js';
 import type { GroupedReferrers, ReferrerKind } from '../../ops/referrers.js';
-import type { ActiveBlob, JobProgress } from '../../ops/job-progress.js';
+import type { ActiveBlob, JobProgress } from '../../ops/jobs/index.js';
 
 const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB'];
 export function size(bytes: number): string {

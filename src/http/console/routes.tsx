@@ -4,15 +4,15 @@
 // carries a CSP that allows nothing inline, and forms are checked against their CSRF token.
 
 import { Hono, type Context } from 'hono';
-import type { Caller } from '../../callers.js';
+import type { Caller } from '../../config/callers.js';
 import type { Deps } from '../../deps.js';
 import { AppError, isAppError } from '../../errors.js';
-import { diffImages } from '../../ops/diff.js';
-import { imageReferrers, inspectImage, summarizeTags } from '../../ops/inspect.js';
-import { listRepositories, listTags, readManifest } from '../../ops/read.js';
+import { diffImages } from '../../ops/inspect/index.js';
+import { imageReferrers, inspectImage, summarizeTags } from '../../ops/inspect/index.js';
+import { listRepositories, listTags, readManifest } from '../../ops/inspect/index.js';
 import { listAuditRecords } from '../../ops/audit.js';
-import { listJobs } from '../../ops/jobs.js';
-import { listRegistryEntries } from '../../ops/registry-entries.js';
+import { listJobs } from '../../ops/jobs/index.js';
+import { listRegistryEntries } from '../../ops/registries/index.js';
 import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant } from '../../policy.js';
 import { normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
 import { checkAnonymousRequest } from '../anonymous-guard.js';

@@ -4,7 +4,7 @@
 // the configuration ends its sessions at their next request. Forms carry a CSRF token that must equal a
 // SameSite=Strict cookie's (double submit), so another site cannot post them.
 
-import type { Caller } from '../../callers.js';
+import type { Caller } from '../../config/callers.js';
 import type { Deps } from '../../deps.js';
 import { fromBase64Url, toBase64 } from '../../encoding.js';
 import { computeDigest } from '../../registry/digest.js';

@@ -1,0 +1,225 @@
+// Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
+
+import { buildCallers, type CallersConfig, type OidcIssuer } from './callers.js';
+import { ConfigSchema, type ConfigDocument } from './schema.js';
+import { ConfigProblems, formatPath, invalidConfig, schemaProblems } from './problems.js';
+import { buildRegistry, type RegistryEntry } from './registries.js';
+import { fromBase64 } from '../encoding.js';
+import { normalizeRegistryHost } from '../reference.js';
+import { buildRule, type PromotionRule } from './rules.js';
+import { buildReceivers, type WebhookReceiver } from './webhooks.js';
+import type { SecretLookup } from './values.js';
+
+// About 11 subrequests and up to 2 KV operations a tag: 50 tags stay far inside one invocation's limits.
+const DEFAULT_SYNC_MAX_TAGS = 50;
+
+/** Bounds on what one request or registry answer may make Ferry do (each exceeded: LIMIT_EXCEEDED naming it). */
+export interface Limits {
+  indexChildren: number;
+  indexDepth: number;
+  indexConcurrency: number;
+  tagsPerSync: number;
+  bodyTimeoutMs: number;
+}
+
+// OCI indexes in the wild list tens of platforms; buildx attestations double that. 1,000 is far above any
+// real image and far below what a hostile 4 MiB index can list (~28,000).
+export const DEFAULT_LIMITS: Limits = { indexChildren: 1000, indexDepth: 8, indexConcurrency: 8, tagsPerSync: 10_000, bodyTimeoutMs: 30_000 };
+
+export interface SyncBudget {
+  subrequests: number;
+  kvOperations: number;
+}
+
+/** The documented Paid limits (10,000 subrequests, 1,000 KV operations per invocation) less a margin. */
+export const DEFAULT_SYNC_BUDGET: SyncBudget = { subrequests: 9000, kvOperations: 900 };
+
+export interface FerryConfig {
+  registries: Map<string, RegistryEntry>;
+  /** When true, a registry that is not configured is allowed if its address is public. */
+  allowPublicRegistries: boolean;
+  /** How long a tag -> digest resolution is cached. */
+  tagTtlSeconds: number;
+  /** Blob transfers at once in one copy. */
+  copyConcurrency: number;
+  /** A blob download that brings no byte for this long is broken off and resumed. */
+  idleTimeoutMs: number;
+  /** Blob restarts (after the request-level retries failed) one copy may spend in all. */
+  retryBudget: number;
+  /** Resume broken blob downloads with Range (a JS hop per chunk) instead of restarting the blob. */
+  resumeDownloads: boolean;
+  /** A copy of more tags than this (`tags: "all"` or `match`) runs as a job, not in the request. */
+  syncMaxTags: number;
+  /** What one synchronous copy may spend in its invocation; a plan above it runs as a job. */
+  syncBudget: SyncBudget;
+  /** A queued or running job whose record has not changed for this long lost its runner and is woken. */
+  jobStaleAfterMs: number;
+  /** In a Workflow job, the bytes one step uploads of a blob to a chunked target before the next step goes on. */
+  jobStepBytes: number;
+  /** Who may call Ferry; without a `callers` section nobody may. */
+  callers: CallersConfig;
+  /** Promotion rules (`promotion.rules`). */
+  rules: PromotionRule[];
+  /** Webhook receivers (`webhooks.receivers`). */
+  receivers: WebhookReceiver[];
+  limits: Limits;
+  /** A secret's value by name: rules name their keys and trust roots, and are stored with the names only. */
+  secret: SecretLookup;
+  /** Ferry's own OIDC identity (`identity`), when configured. */
+  identity?: IdentityConfig;
+  /** Registry entries managed through the API: sealing keys and what the entries may reach. */
+  managedRegistries: ManagedRegistriesConfig;
+  /** The web console: the key that signs its session cookies, and the Cloudflare Access issuer, when configured. */
+  console: { sessionSecret?: string; cloudflareAccess?: OidcIssuer };
+}
+
+export interface ManagedRegistriesConfig {
+  /** Raw AES-256 keys by id; empty: entries cannot hold credentials. */
+  keys: { kid: string; key: Uint8Array }[];
+  activeKid: string | undefined;
+  allowPrivateAddresses: boolean;
+  allowInsecure: boolean;
+  /** How long an instance keeps the entries it read. */
+  cacheMs: number;
+}
+
+export interface IdentityConfig {
+  /** The issuer: Ferry's public URL without a trailing slash. */
+  issuer: string;
+  keys: { kid: string; pem: string }[];
+  activeKid: string;
+  algorithm: 'RS256' | 'ES256';
+}
+
+
+const DEFAULT_TAG_TTL_SECONDS = 60;
+
+export interface RuntimeDefaults {
+  /** Workers allow 6 open connections per invocation and a blob copy holds 2: so 3 there, 6 elsewhere. */
+  copyConcurrency: number;
+}
+
+export const DEFAULT_COPY_CONCURRENCY = 6;
+// Registries answer within seconds; a minute of silence on a blob body is a dead connection.
+const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+// Blob restarts per copy after request-level retries: enough for a flaky hour, bounded for a broken one.
+const DEFAULT_RETRY_BUDGET = 10;
+// A running job writes its record at least every third of this (a heartbeat); silence for the whole
+// of it means its runner died (a crash, a killed host) and nobody else will notice.
+const DEFAULT_JOB_STALE_AFTER_SECONDS = 90;
+// A step moving 1 GiB stays well inside a step's hour even on a slow link.
+const DEFAULT_JOB_STEP_BYTES = 1024 * 1024 * 1024;
+
+/** Validates the document against the one schema, resolves secrets, and reports every problem at once. */
+export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined, defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY }): FerryConfig {
+  const parsed = ConfigSchema.safeParse(typeof input === 'string' ? parseJsonText(input) : input ?? {});
+  if (!parsed.success) throw invalidConfig(schemaProblems(parsed.error, ConfigSchema));
+  const doc = parsed.data;
+  const problems = new ConfigProblems(lookup);
+  const registries = new Map<string, RegistryEntry>();
+  for (const [host, value] of Object.entries(doc.registries ?? {})) {
+    const registry = buildRegistry(host, value, problems);
+    registries.set(registry.host, registry);
+  }
+  for (const registry of registries.values()) {
+    const cloud = registry.cloud;
+    const federated =
+      cloud?.kind === 'aws' ? cloud.roleArn && 'aws.roleArn' : cloud?.kind === 'google' ? cloud.workloadIdentityProvider && 'google.workloadIdentityProvider' : cloud?.kind === 'azure' ? !cloud.clientSecret && 'azure.clientId' : undefined;
+    if (federated && !doc.identity) problems.add(`${formatPath(['registries', registry.host])}.credentials.${federated}`, 'federation needs Ferry\'s own identity: configure "identity" (publicUrl and keys)');
+  }
+  const rules = (doc.promotion?.rules ?? []).map((r, i) => buildRule(r, `promotion.rules[${i}]`, problems));
+  const names = new Set<string>();
+  for (const [i, rule] of rules.entries()) {
+    if (names.has(rule.name)) problems.add(`promotion.rules[${i}].name`, `"${rule.name}" is used by another rule`);
+    names.add(rule.name);
+  }
+  const copy = doc.copy ?? {};
+  const jobs = doc.jobs ?? {};
+  const limits = doc.limits ?? {};
+  const callers = buildCallers(doc.callers, problems);
+  const config: FerryConfig = {
+    registries,
+    allowPublicRegistries: doc.allowPublicRegistries === true,
+    tagTtlSeconds: doc.cache?.tagTtlSeconds ?? DEFAULT_TAG_TTL_SECONDS,
+    copyConcurrency: copy.concurrency ?? defaults.copyConcurrency,
+    idleTimeoutMs: (copy.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
+    retryBudget: copy.retryBudget ?? DEFAULT_RETRY_BUDGET,
+    resumeDownloads: copy.resumeDownloads !== false,
+    syncMaxTags: copy.syncMaxTags ?? DEFAULT_SYNC_MAX_TAGS,
+    syncBudget: { ...DEFAULT_SYNC_BUDGET, ...copy.syncBudget },
+    jobStaleAfterMs: (jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS) * 1000,
+    jobStepBytes: jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES,
+    callers,
+    rules,
+    receivers: buildReceivers(doc.webhooks, problems),
+    limits: {
+      indexChildren: limits.indexChildren ?? DEFAULT_LIMITS.indexChildren,
+      indexDepth: limits.indexDepth ?? DEFAULT_LIMITS.indexDepth,
+      indexConcurrency: limits.indexConcurrency ?? DEFAULT_LIMITS.indexConcurrency,
+      tagsPerSync: limits.tagsPerSync ?? DEFAULT_LIMITS.tagsPerSync,
+      bodyTimeoutMs: limits.bodyTimeoutSeconds !== undefined ? limits.bodyTimeoutSeconds * 1000 : DEFAULT_LIMITS.bodyTimeoutMs,
+    },
+    secret: lookup,
+    ...(doc.identity ? { identity: buildIdentity(doc.identity, problems) } : {}),
+    managedRegistries: buildManagedRegistries(doc.managedRegistries ?? {}, problems),
+    console: buildConsole(doc.console ?? {}, callers, problems),
+  };
+  if (problems.list.length) throw invalidConfig(problems.list);
+  return config;
+}
+
+// An instance reads API-managed entries again after this long: how late another instance sees a change.
+const DEFAULT_MANAGED_CACHE_SECONDS = 30;
+
+function buildManagedRegistries(managed: NonNullable<ConfigDocument['managedRegistries']>, problems: ConfigProblems): ManagedRegistriesConfig {
+  const keys = (managed.keys ?? []).map((k, i) => {
+    const text = problems.secret(`managedRegistries.keys[${i}].key`, k.key);
+    let key: Uint8Array = new Uint8Array();
+    try {
+      key = fromBase64(text);
+    } catch {
+      // reported below
+    }
+    if (text && key.length !== 32) problems.add(`managedRegistries.keys[${i}].key`, 'expected 32 random bytes, base64 (e.g. `openssl rand -base64 32`)');
+    return { kid: k.kid, key };
+  });
+  return {
+    keys,
+    activeKid: managed.activeKid ?? keys[0]?.kid,
+    allowPrivateAddresses: managed.allowPrivateAddresses === true,
+    allowInsecure: managed.allowInsecure === true,
+    cacheMs: (managed.cacheSeconds ?? DEFAULT_MANAGED_CACHE_SECONDS) * 1000,
+  };
+}
+
+function buildConsole(console: NonNullable<ConfigDocument['console']>, callers: CallersConfig, problems: ConfigProblems): FerryConfig['console'] {
+  const built: FerryConfig['console'] = {};
+  if (console.sessionSecret !== undefined) {
+    const secret = problems.secret('console.sessionSecret', console.sessionSecret);
+    if (secret && secret.length < 32) problems.add('console.sessionSecret', 'expected at least 32 characters of random (e.g. `openssl rand -base64 32`)');
+    built.sessionSecret = secret;
+  }
+  if (console.cloudflareAccess) {
+    const issuer = callers.oidc.find((o) => o.issuer === console.cloudflareAccess!.issuer);
+    if (!issuer) problems.add('console.cloudflareAccess.issuer', `"${console.cloudflareAccess.issuer}" is not in callers.oidc (its audience: the Access application's AUD tag; jwksUri: <issuer>/cdn-cgi/access/certs)`);
+    else built.cloudflareAccess = issuer;
+  }
+  return built;
+}
+
+function buildIdentity(identity: NonNullable<ConfigDocument['identity']>, problems: ConfigProblems): IdentityConfig {
+  const keys = identity.keys.map((k, i) => {
+    const pem = problems.secret(`identity.keys[${i}].privateKey`, k.privateKey);
+    if (pem && !/-----BEGIN PRIVATE KEY-----/.test(pem)) problems.add(`identity.keys[${i}].privateKey`, 'expected a PKCS #8 PEM private key ("-----BEGIN PRIVATE KEY-----")');
+    return { kid: k.kid, pem };
+  });
+  return { issuer: identity.publicUrl.replace(/\/+$/, ''), keys, activeKid: identity.activeKid ?? identity.keys[0]!.kid, algorithm: identity.algorithm ?? 'RS256' };
+}
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidConfig([{ path: 'top level', message: 'not valid JSON' }]);
+  }
+}

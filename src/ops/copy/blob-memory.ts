@@ -1,0 +1,86 @@
+// The two ends of a blob's move, and what Ferry remembers of where images live in a target registry: the
+// repositories a blob can be mounted from instead of streamed.
+
+import type { Deps } from '../../deps.js';
+import { cacheRead, cacheWrite } from '../../kv/cache.js';
+import { getImageLocations, putImageLocations, recordKeys } from '../../kv/records.js';
+import type { RegistryClient } from '../../registry/client.js';
+
+export interface BlobEnds {
+  source: RegistryClient;
+  sourceRepository: string;
+  target: RegistryClient;
+  targetRepository: string;
+  verify: boolean;
+  /** Wrap the download so it resumes with Range (costs a JS hop per chunk; see docs/benchmarks.md). */
+  resumeDownloads: boolean;
+  /** Whether a blob may be mounted from "registry/repository" (one the caller may read); the source always may. */
+  mayMountFrom: (repository: string) => boolean;
+}
+
+/**
+ * What Ferry remembers of where an image lives in the target registry (one KV record per image: read once
+ * before a copy, written at most once after it): every blob of the image can be mounted from there.
+ */
+export class BlobMemory {
+  readonly #registry: string;
+  readonly #image: string | undefined;
+  #repositories: string[];
+  #holder: string | undefined;
+
+  // What the KV record held: the one written back, with the new holder first.
+  readonly #saved: string[];
+
+  private constructor(registry: string, image: string | undefined, repositories: string[]) {
+    this.#registry = registry;
+    this.#image = image;
+    this.#repositories = repositories;
+    this.#saved = repositories;
+  }
+
+  /** Where the image `digest` is known to be in the target registry. */
+  static async load(deps: Deps, registry: string, digest: string): Promise<BlobMemory> {
+    const known = await cacheRead(deps, 'image locations', () => getImageLocations(deps.kv, registry, digest));
+    return new BlobMemory(registry, digest, known ?? []);
+  }
+
+  /** Nothing remembered, nothing written (a single blob moved on its own). */
+  static none(registry: string): BlobMemory {
+    return new BlobMemory(registry, undefined, []);
+  }
+
+  known(_digest: string): string[] {
+    return this.#repositories;
+  }
+
+  /** Whether a mount will be tried for this blob (same registry, or a remembered repository). */
+  canMount(digest: string, ends: BlobEnds): boolean {
+    return mountCandidates(ends, this.known(digest)).length > 0;
+  }
+
+  /** The blobs are believed to be in `repository` already (earlier steps put them there): HEAD before anything else. */
+  assume(repository: string): void {
+    this.#repositories = [...new Set([repository, ...this.#repositories])];
+  }
+
+  /** The whole image is now in `repository`. */
+  holds(repository: string): void {
+    this.#holder = repository;
+  }
+
+  /** Best effort and after the response: a lost write only costs a future mount. An unchanged record is not rewritten. */
+  save(deps: Deps): void {
+    const image = this.#image;
+    const holder = this.#holder;
+    if (!image || !holder || this.#saved[0] === holder) return;
+    const key = recordKeys.imageLocations(this.#registry, image);
+    cacheWrite(deps, 'image locations', key, () => putImageLocations(deps.kv, this.#registry, image, [holder, ...this.#saved]));
+  }
+}
+
+/** Repositories of the target registry a blob may be mounted from: the source's on the same registry, and remembered ones the caller may read. */
+export function mountCandidates(ends: BlobEnds, known: string[]): string[] {
+  const sameRegistry = ends.source.registryKey === ends.target.registryKey ? [ends.sourceRepository] : [];
+  const readable = known.filter((r) => ends.mayMountFrom(`${ends.target.registryKey}/${r}`));
+  return [...new Set([...sameRegistry, ...readable])].filter((r) => r !== ends.targetRepository);
+}

@@ -1,0 +1,155 @@
+// Copies one image between registries: resolve once, short-circuit when the target already has it, plan,
+// move blobs with bounded concurrency, push manifests children first, and write tags last.
+
+import type { Deps } from '../../deps.js';
+import { AppError, isAppError } from '../../errors.js';
+import type { RegistryClient } from '../../registry/client.js';
+import { formatReference, type ImageReference } from '../../reference.js';
+import { ensureRepository, registryClient } from '../registries/index.js';
+import { fetchManifest, rememberTag, type ResolvedManifest } from '../resolve.js';
+import { BlobMemory } from './blob-memory.js';
+import { transferBlob, type RetryBudget } from './blobs.js';
+import { planCost, type PlanCost } from './budget.js';
+import type { CopyReporter, CopyResult } from './events.js';
+import { planCopy, type PlannedBlob, type PlannedManifest } from './plan.js';
+import { runPool } from './pool.js';
+import type { TagGuard } from './request.js';
+
+const MAX_MOUNT_CONCURRENCY = 24;
+
+/** One image to copy, its references parsed: the source (by tag or digest), where it goes, under which tags. */
+export interface SingleCopy {
+  source: ImageReference;
+  targetRepository: { registry: string; repository: string };
+  tags: string[];
+  platforms: 'all' | string[];
+  unwrap: boolean;
+  verify: boolean;
+  beforeTag?: TagGuard;
+  blobsPlaced?: boolean;
+  admit?: (cost: PlanCost) => void;
+  signal?: AbortSignal;
+  readable?: (repository: string) => boolean;
+  actor?: string;
+  /**
+   * Where blobs are, kept by the caller (a later tag of a many-tags copy): no cache read or write here.
+   * Without it the copy reads its image's locations and writes them back, and remembers its first tag.
+   */
+  memory?: BlobMemory;
+}
+
+export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): Promise<CopyResult> {
+  const sourceClient = registryClient(deps, job.source.registry);
+  const targetClient = registryClient(deps, job.targetRepository.registry);
+  const { registry, repository } = job.targetRepository;
+
+  // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
+  // The manifest fetched for the tag is the plan's root: it is not fetched again.
+  let root: ResolvedManifest | undefined;
+  if (!job.source.digest) root = await fetchManifest(deps, job.source.registry, job.source.repository, job.source.tag!, { remember: false });
+  const digest = job.source.digest ?? root!.digest;
+  const sourceByDigest = formatReference({ ...job.source, digest });
+  // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
+  reporter.emit({ type: 'resolved', source: sourceByDigest, digest, ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}) });
+
+  // The source is there: from here the target's ping overlaps the plan's reads (its failure is for the
+  // target's first request to report). Copying every platform, the target's manifest will be the source's
+  // own, so whether the target already has it is asked meanwhile too (a warm copy of an index: four rounds
+  // of requests instead of five). A source that is not there leaves the target unasked.
+  const targetPinged = targetClient.transport.ping().catch(() => undefined);
+  const early = job.platforms === 'all' && !job.unwrap ? targetPinged.then(() => alreadyThere(targetClient, repository, job.tags, digest)) : undefined;
+  early?.catch(() => undefined); // heard below, unless the plan fails first
+  const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, { platforms: job.platforms, unwrap: job.unwrap, ...(root ? { root } : {}) });
+  const result: CopyResult = {
+    source: sourceByDigest,
+    target: `${registry}/${repository}`,
+    digest: plan.top.digest,
+    size: plan.top.bytes.byteLength,
+    mediaType: plan.top.mediaType,
+    tags: job.tags,
+    ...(plan.platforms ? { platforms: plan.platforms } : {}),
+    ...(plan.indexDigestChanged ? { indexDigestChanged: true } : {}),
+  };
+
+  // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
+  const loading = job.memory ? Promise.resolve(job.memory) : BlobMemory.load(deps, registry, plan.top.digest);
+  await targetPinged; // not a second ping
+  if (await (early ?? alreadyThere(targetClient, repository, job.tags, plan.top.digest))) {
+    reporter.emit({ type: 'done', result });
+    return result;
+  }
+
+  job.admit?.(planCost(plan, job.tags.length, targetClient.transport.registry?.upload));
+  await ensureRepository(deps, registry, repository, job.actor ?? 'ferry');
+  reporter.emit({ type: 'plan', manifests: plan.manifests.length, blobs: plan.blobs.length, bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) });
+  const ends = {
+    source: sourceClient,
+    sourceRepository: job.source.repository,
+    target: targetClient,
+    targetRepository: repository,
+    verify: job.verify,
+    resumeDownloads: deps.config.resumeDownloads,
+    mayMountFrom: job.readable ?? (() => false),
+  };
+  const budget: RetryBudget = { remaining: deps.config.retryBudget };
+  const memory = await loading;
+  if (job.blobsPlaced) memory.assume(repository);
+  const move = (blob: PlannedBlob) => {
+    job.signal?.throwIfAborted();
+    return transferBlob(deps, ends, blob, memory, reporter, budget);
+  };
+  // Mounts move no bytes and take one short request each: they get a wider pool than streams.
+  const mountable = plan.blobs.filter((b) => memory.canMount(b.digest, ends));
+  const streamed = plan.blobs.filter((b) => !mountable.includes(b));
+  try {
+    await Promise.all([
+      runPool(mountable, Math.min(MAX_MOUNT_CONCURRENCY, deps.config.copyConcurrency * 4), move),
+      runPool(streamed, deps.config.copyConcurrency, move),
+    ]);
+    job.signal?.throwIfAborted();
+    for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
+    // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
+    for (const tag of job.tags) {
+      job.signal?.throwIfAborted(); // a cancelled job writes no tag
+      await job.beforeTag?.(tag);
+      await pushManifest(targetClient, repository, plan.top, tag, reporter);
+    }
+    memory.holds(repository);
+    // One tag resolution per copy, as inspect would have read it: the first tag now names this digest.
+    if (job.tags[0] && !job.memory) rememberTag(deps, registry, repository, job.tags[0], plan.top.digest);
+  } finally {
+    // Where the image now is: a hint for later mounts, written once and after the answer.
+    memory.save(deps);
+  }
+  reporter.emit({ type: 'done', result });
+  return result;
+}
+
+/** True when every tag names the digest; without tags, when the manifest is there by digest. */
+async function alreadyThere(client: RegistryClient, repository: string, tags: string[], digest: string): Promise<boolean> {
+  if (!tags.length) return (await client.headManifest(repository, digest, { primary: true })) !== null;
+  for (const tag of tags) {
+    const head = await client.headManifest(repository, tag, { primary: true });
+    if (head?.digest !== digest) return false;
+  }
+  return true;
+}
+
+async function pushManifest(client: RegistryClient, repository: string, manifest: PlannedManifest, reference: string, reporter: CopyReporter): Promise<void> {
+  const byDigest = reference.startsWith('sha256:') || reference.startsWith('sha512:');
+  try {
+    if (byDigest && (await client.headManifest(repository, reference, { primary: true }))) return;
+    const stored = await client.putManifest(repository, reference, manifest.bytes, manifest.mediaType);
+    if (stored !== manifest.digest) {
+      throw new AppError('DIGEST_MISMATCH', `the target stored the manifest as ${stored}, expected ${manifest.digest}`);
+    }
+  } catch (error) {
+    const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error));
+    throw new AppError(base.code, `manifest ${manifest.digest}${byDigest ? '' : ` (tag ${reference})`}: ${base.message}`, {
+      status: base.status,
+      cause: error,
+      details: { ...base.details, manifest: manifest.digest, ...(byDigest ? {} : { tag: reference }) },
+    });
+  }
+  reporter.emit({ type: 'pushed', manifest: manifest.digest, mediaType: manifest.mediaType, reference });
+}

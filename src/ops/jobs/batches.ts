@@ -1,0 +1,103 @@
+// Work cut into batches, each a job (and Workflow instance) of its own: an instance has one budget of
+// subrequests for all its steps. A many-tags job (`tags: "all"` or `match`) lists its tags once, starts a
+// batch per TAGS_PER_BATCH tags, and ends done with every batch's results or failed as the first failed
+// batch. A promotion to many targets moves each target's blobs in a batch, then pushes the manifests
+// itself, finding the blobs in place. The parent waits with its record kept fresh.
+
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { selectTags, type ManyCopyResult } from '../copy/index.js';
+import { createJobRecord, getJob, isFinished, updateJob, type JobRecord } from './record.js';
+import type { CompactPlan } from './blob-plan.js';
+
+/** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
+export const TAGS_PER_BATCH = 100;
+
+
+/** A batch's id: derived from the parent's, so a replayed step finds the batches it started. */
+export const batchId = (parent: string, index: number) => `${parent}.${index}`;
+
+/** The tags of a many-tags job, sorted (one tag list request). Empty when the job is over already. */
+export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
+  const job = await getJob(deps, id);
+  if (!job || isFinished(job)) return [];
+  return selectTags(deps, job.request);
+}
+
+/**
+ * Creates (once: the ids derive from the parent's) and queues a job per batch, the parent's caller
+ * owning each; the parent runs, naming them. Returns their ids.
+ */
+async function startJobs(deps: Deps, parent: JobRecord, batches: Pick<JobRecord, 'id' | 'request' | 'tags' | 'blobs' | 'progress'>[]): Promise<string[]> {
+  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
+  for (const fields of batches) {
+    const now = new Date(deps.now()).toISOString();
+    const owner = { caller: parent.caller, ...(parent.readScope ? { readScope: parent.readScope } : {}), ...(parent.repositories ? { repositories: parent.repositories } : {}) };
+    await createJobRecord(deps, { kind: 'copy', parent: parent.id, ...owner, state: 'queued', createdAt: now, updatedAt: now, runs: 0, ...fields });
+    await deps.jobs.enqueue(fields.id);
+  }
+  const ids = batches.map((b) => b.id);
+  await updateJob(deps, parent.id, (job) => (isFinished(job) ? null : { ...job, state: 'running', batches: ids }));
+  return ids;
+}
+
+/** A many-tags job: a batch per TAGS_PER_BATCH tags (ids <job>.<n>), each copying its tags. */
+export async function startBatches(deps: Deps, id: string, tags: string[]): Promise<string[]> {
+  const parent = await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 }));
+  if (!parent || isFinished(parent)) return [];
+  const batches = [];
+  for (let i = 0; i * TAGS_PER_BATCH < tags.length; i++) {
+    batches.push({ id: batchId(id, i), request: parent.request, tags: tags.slice(i * TAGS_PER_BATCH, (i + 1) * TAGS_PER_BATCH), progress: { blobsDone: 0, blobsTotal: 0 } });
+  }
+  return startJobs(deps, parent, batches);
+}
+
+/** A promotion's blobs, a batch per target (ids <job>.t<n>): each brings its blobs and is done. */
+export async function startBlobBatches(deps: Deps, id: string, plan: CompactPlan): Promise<string[]> {
+  const parent = await getJob(deps, id);
+  if (!parent || isFinished(parent)) return [];
+  return startJobs(
+    deps,
+    parent,
+    plan.groups.map((group, i) => ({
+      id: `${id}.t${i}`,
+      request: { source: group.source, target: group.target },
+      blobs: { mediaTypes: plan.mediaTypes, groups: [group] },
+      progress: { blobsDone: 0, blobsTotal: group.blobs.length },
+    })),
+  );
+}
+
+/** A blob batch is done once its blob steps ran (a blob that failed there is the promotion's to retry). */
+export async function finishBlobBatch(deps: Deps, id: string): Promise<void> {
+  await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'done' }));
+}
+
+/** How many batches are unfinished; the parent's progress (and its heartbeat) is written from theirs. */
+export async function checkBatches(deps: Deps, id: string, ids: string[]): Promise<number> {
+  const batches = await Promise.all(ids.map((b) => getJob(deps, b)));
+  const progress = { blobsDone: 0, blobsTotal: 0 };
+  for (const b of batches) {
+    progress.blobsDone += b?.progress.blobsDone ?? 0;
+    progress.blobsTotal += b?.progress.blobsTotal ?? 0;
+  }
+  await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', progress }));
+  return batches.filter((b) => !isFinished(b)).length;
+}
+
+/** Ends the parent: done with every batch's results in tag order, or failed as its first failed batch. */
+export async function finishBatches(deps: Deps, id: string, ids: string[]): Promise<void> {
+  const batches = await Promise.all(ids.map((b) => getJob(deps, b)));
+  const failed = batches.find((b) => b?.state === 'failed' || b?.state === 'cancelled' || !b);
+  const many = batches.map((b) => (b?.result && 'results' in b.result ? b.result : { results: [] }));
+  const skipped = many.flatMap((m) => m.skipped ?? []);
+  const result: ManyCopyResult = { results: many.flatMap((m) => m.results), ...(skipped.length ? { skipped } : {}) };
+  await updateJob(deps, id, (job) => {
+    if (isFinished(job)) return null;
+    if (failed || !batches.length) {
+      const error = failed?.error ?? { code: 'INTERNAL', message: 'a batch of this job is gone' };
+      return { ...job, state: 'failed', error: { ...error, message: `batch ${failed?.id ?? '?'}: ${error.message}` } };
+    }
+    return { ...job, state: 'done', result };
+  });
+}

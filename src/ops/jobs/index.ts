@@ -1,0 +1,11 @@
+// The jobs wing's front door: what the rest of Ferry may use of it.
+
+export { blobStepName, compactPlan, type CompactPlan, expandPlan } from './blob-plan.js';
+export { cancelJob } from './cancel.js';
+export { InProcessJobs } from './in-process.js';
+export { type ActiveBlob, type JobProgress } from './progress.js';
+export { failJob, getJob, isFinished, type JobRecord, jobRepositories, listJobs, updateJob } from './record.js';
+export { MAX_JOB_WAKES, reviveIfStale, reviveStaleJobs } from './revive.js';
+export { runJob } from './run.js';
+export { createCopyJob, createPromotionJobOnce, handOverCopy, recordCopyOutcome } from './start.js';
+export { type DurableSteps, planJobBlobs, runJobInSteps, transferJobBlob } from './steps.js';

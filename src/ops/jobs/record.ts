@@ -1,0 +1,174 @@
+// Jobs that outlive their request: recorded in the state store (consistent, atomic), run by a JobQueue (a
+// Workflow instance, or an in-process queue), and picked up again after a crash or a restart (blobs already
+// at the target are skipped; a recorded chunked upload continues). A running job rewrites its record at
+// least every third of `jobs.staleAfterSeconds`; a record older than that means its runner died, and the
+// job is woken, a bounded number of times.
+
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { jobLabels, stateKeys } from '../../state/records.js';
+import { getStateJson } from '../../state/store.js';
+import { parseReference } from '../../reference.js';
+import type { JobProgress } from './progress.js';
+import type { CopyResult } from '../copy/index.js';
+import { copySubjects, type CopyRequest, type ManyCopyResult } from '../copy/index.js';
+import type { CompactPlan } from './blob-plan.js';
+
+export interface JobRecord {
+  id: string;
+  kind: 'copy' | 'promote';
+  /** kind "copy": the copy to run. */
+  request: CopyRequest;
+  /** kind "promote": the source (pinned by digest) and the rule. */
+  promotion?: { source: string; rule: string };
+  caller: string;
+  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  createdAt: string;
+  updatedAt: string;
+  /** How many times a run of this job started (more than one: it was resumed after a restart). */
+  runs: number;
+  /** How many times the job was woken after its runner went silent. */
+  wakes?: number;
+  progress: JobProgress;
+  result?: CopyResult | ManyCopyResult;
+  error?: { code: string; message: string; blob?: string };
+  /** Why the job exists when the caller asked for a synchronous copy (it was too large, or its client left). */
+  reason?: string;
+  /** A batch of a many-tags job (src/ops/job-batches.ts): the tags it copies, and the job it is part of. */
+  tags?: string[];
+  parent?: string;
+  /** A many-tags job cut into batches: their job ids. */
+  batches?: string[];
+  /** A batch of a promotion's blobs for one target (src/ops/job-batches.ts): what it brings there. */
+  blobs?: CompactPlan;
+  /** Repository globs the job may mount blobs from: its creator's read grants, or a webhook rule's source. */
+  readScope?: string[];
+  /** The "registry/repository" names (or target templates) the job is about: who administers all of them may read it. */
+  repositories?: string[];
+  /** What started it: a webhook receiver and the event's delivery id. */
+  trigger?: { receiver: string; delivery: string };
+}
+
+/** Who a job runs for: its owner's id and what the owner may read (mounts never go beyond it). */
+export interface JobOwner {
+  id: string;
+  readScope: string[];
+}
+
+
+// Job records stay a week for `GET /v1/jobs/<id>`.
+const JOB_TTL_SECONDS = 7 * 24 * 3600;
+
+/** Done, failed or cancelled: nothing changes it any more. */
+export const isFinished = (job: JobRecord | null | undefined) => job?.state === 'done' || job?.state === 'failed' || job?.state === 'cancelled';
+
+function labelsOf(job: JobRecord): string[] {
+  const labels = [jobLabels.state(job.state), jobLabels.kind(job.kind)];
+  if (job.promotion) labels.push(jobLabels.rule(job.promotion.rule));
+  try {
+    const subjects = job.kind === 'copy' ? copySubjects(job.request) : undefined;
+    if (subjects) labels.push(jobLabels.repository(subjects.source), jobLabels.repository(subjects.target));
+  } catch {
+    // an unparsable request fails when it runs; it is listed without repositories
+  }
+  return [...new Set(labels)];
+}
+
+const storeOptions = (job: JobRecord) => ({ ttlSeconds: JOB_TTL_SECONDS, labels: labelsOf(job) });
+
+/** Creates the record unless one holds the id: the store decides, so two deliveries racing create one job. */
+export async function createJobRecord(deps: Deps, job: JobRecord): Promise<{ job: JobRecord; created: boolean }> {
+  if (await deps.state.create(stateKeys.job(job.id), JSON.stringify(job), storeOptions(job))) return { job, created: true };
+  const existing = await getJob(deps, job.id);
+  if (!existing) throw new AppError('INTERNAL', `job ${job.id} exists but cannot be read`);
+  return { job: existing, created: false };
+}
+
+export function newJob(deps: Deps, fields: Pick<JobRecord, 'id' | 'kind' | 'request' | 'caller'> & Partial<JobRecord>): JobRecord {
+  const now = new Date(deps.now()).toISOString();
+  return { state: 'queued', createdAt: now, updatedAt: now, runs: 0, progress: { blobsDone: 0, blobsTotal: 0 }, ...fields };
+}
+
+/** What a job is about; records written before jobs kept it have it derived from their request. */
+export function jobRepositories(job: JobRecord): string[] {
+  if (job.repositories) return job.repositories;
+  try {
+    if (job.kind === 'copy') return Object.values(copySubjects(job.request));
+    const source = parseReference(job.promotion?.source ?? job.request.source);
+    return [`${source.registry}/${source.repository}`];
+  } catch {
+    return [];
+  }
+}
+
+export async function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
+  return (await getStateJson<JobRecord>(deps.state, stateKeys.job(id)))?.value ?? null;
+}
+
+/**
+ * Changes a job by compare-and-set: `change` sees the stored record and returns the new one, or null to
+ * leave it. Retried when another writer got there first. Returns what is stored in the end.
+ */
+export async function updateJob(deps: Deps, id: string, change: (job: JobRecord) => JobRecord | null): Promise<JobRecord | null> {
+  for (;;) {
+    const held = await getStateJson<JobRecord>(deps.state, stateKeys.job(id));
+    if (!held) return null;
+    const next = change(held.value);
+    if (!next) return held.value;
+    next.updatedAt = new Date(deps.now()).toISOString();
+    if (await deps.state.update(stateKeys.job(id), held.version, JSON.stringify(next), storeOptions(next))) return next;
+  }
+}
+
+/** Ends a job as failed with `error`, unless it already ended. */
+export function failJob(deps: Deps, id: string, error: { code: string; message: string }): Promise<JobRecord | null> {
+  return updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'failed', error }));
+}
+
+export interface JobFilter {
+  state?: JobRecord['state'];
+  kind?: JobRecord['kind'];
+  rule?: string;
+}
+
+/**
+ * A page of jobs matching the filter that `visible` lets the caller see, newest records as the store
+ * lists them (a page may hold fewer than `limit`: follow the cursor). The most selective filter is the
+ * store's label; the others are checked here.
+ */
+export async function listJobs(deps: Deps, filter: JobFilter, page: { limit: number; cursor?: string }, visible: (job: JobRecord) => boolean): Promise<{ jobs: JobRecord[]; cursor?: string }> {
+  const label = filter.rule ? jobLabels.rule(filter.rule) : filter.kind ? jobLabels.kind(filter.kind) : filter.state ? jobLabels.state(filter.state) : undefined;
+  const listed = await deps.state.list(stateKeys.jobsPrefix(), { limit: page.limit, ...(label ? { label } : {}), ...(page.cursor ? { cursor: page.cursor } : {}) });
+  const jobs: JobRecord[] = [];
+  for (const entry of listed.entries) {
+    let job: JobRecord;
+    try {
+      job = JSON.parse(entry.value) as JobRecord;
+    } catch {
+      continue;
+    }
+    if (filter.state && job.state !== filter.state) continue;
+    if (filter.kind && job.kind !== filter.kind) continue;
+    if (filter.rule && job.promotion?.rule !== filter.rule) continue;
+    if (visible(job)) jobs.push(job);
+  }
+  return listed.cursor ? { jobs, cursor: listed.cursor } : { jobs };
+}
+
+/** Unfinished jobs, a page at a time (the store lists them by state label: no scan of finished ones). */
+export async function* unfinishedJobs(deps: Deps): AsyncGenerator<JobRecord> {
+  for (const state of ['queued', 'running'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.state.list(stateKeys.jobsPrefix(), { label: jobLabels.state(state), ...(cursor ? { cursor } : {}) });
+      for (const entry of page.entries) {
+        try {
+          yield JSON.parse(entry.value) as JobRecord;
+        } catch {
+          // a corrupt record is skipped
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+}

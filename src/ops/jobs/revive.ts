@@ -1,0 +1,48 @@
+// Jobs whose runner died: a record silent for `jobs.staleAfterSeconds` is woken, a bounded number of times.
+
+import type { Deps } from '../../deps.js';
+import { failJob, isFinished, unfinishedJobs, updateJob, type JobRecord } from './record.js';
+
+// A job woken this many times without finishing fails instead: its failure is not one a restart cures.
+export const MAX_JOB_WAKES = 5;
+
+/** True when a job should be running but its record went silent for `jobs.staleAfterSeconds`. */
+export function isStale(deps: Deps, job: JobRecord): boolean {
+  return !isFinished(job) && deps.now() - Date.parse(job.updatedAt) > deps.config.jobStaleAfterMs;
+}
+
+/**
+ * Wakes the job when its runner died; true when it did. A job woken MAX_JOB_WAKES times without finishing
+ * fails instead, so a failure that kills every runner the same way is not retried for ever.
+ */
+export async function reviveIfStale(deps: Deps, job: JobRecord): Promise<boolean> {
+  if (!deps.jobs || !isStale(deps, job)) return false;
+  // Counted by compare-and-set: of two sweeps (or a sweep and a poll) seeing the same silence, one wakes it.
+  let counted = false;
+  const woken = await updateJob(deps, job.id, (stored) => {
+    counted = isStale(deps, stored);
+    return counted ? { ...stored, wakes: (stored.wakes ?? 0) + 1 } : null;
+  });
+  if (!woken || !counted) return false;
+  if ((woken.wakes ?? 0) > MAX_JOB_WAKES) {
+    deps.log.warn('job keeps losing its runner: failing it', { id: job.id, wakes: woken.wakes });
+    await failJob(deps, job.id, { code: 'INTERNAL', message: `the job's runner stopped ${MAX_JOB_WAKES} times without finishing; giving up` });
+    return false;
+  }
+  deps.log.warn('job went silent: waking it', { id: job.id, updatedAt: job.updatedAt });
+  await deps.jobs.wake(job.id);
+  return true;
+}
+
+/** The sweep (a cron on Workers): wakes every unfinished job that went silent. Returns how many. */
+export async function reviveStaleJobs(deps: Deps): Promise<number> {
+  let woken = 0;
+  for await (const job of unfinishedJobs(deps)) {
+    const revived = await reviveIfStale(deps, job).catch((error: unknown) => {
+      deps.log.error('could not wake job', { id: job.id, error: error instanceof Error ? error.message : 'unknown' });
+      return false;
+    });
+    if (revived) woken++;
+  }
+  return woken;
+}

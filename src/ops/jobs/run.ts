@@ -1,0 +1,72 @@
+// A job run to its end: a copy or a promotion, its progress written, its outcome audited and recorded.
+
+import type { Deps } from '../../deps.js';
+import { isAppError } from '../../errors.js';
+import { matcherOf, requireAuthorGrants } from '../../policy.js';
+import { auditCopy, auditPromotion } from '../audit.js';
+import { executePromotion, planPromotion, type PromotionPlan } from '../promote/index.js';
+import { findRule } from '../promote/index.js';
+import type { CopyEvent } from '../copy/index.js';
+import { copyImage } from '../copy/index.js';
+import { withManagedRegistries } from '../registries/index.js';
+import { ProgressTracker } from './progress.js';
+import { progressWriter } from './progress-writer.js';
+import { isFinished, updateJob, type JobRecord } from './record.js';
+
+/**
+ * Runs a job to its end. `blobsPlaced`: earlier steps brought its blobs to the target (runJobInSteps);
+ * `signal`: the runner cancels it (in process).
+ */
+export async function runJob(given: Deps, id: string, options: { blobsPlaced?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  const deps = await withManagedRegistries(given);
+  const started = await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state: 'running', runs: stored.runs + 1, progress: { blobsDone: 0, blobsTotal: 0 } }));
+  if (!started || isFinished(started)) return;
+  const job: JobRecord = started;
+  // A cancel reaches a running job through its runner (signal) or its record: the progress and heartbeat
+  // writes see it finished in the store, and the copy then starts nothing more and writes no tag.
+  const stop = new AbortController();
+  options.signal?.addEventListener('abort', () => stop.abort());
+  const tracker = new ProgressTracker();
+  const writer = progressWriter(deps, () => {
+    const progress = tracker.snapshot();
+    return async () => {
+      const stored = await updateJob(deps, id, (held) => (isFinished(held) ? null : { ...held, progress }));
+      if (isFinished(stored)) stop.abort();
+    };
+  });
+  const emit = (event: CopyEvent) => tracker.observe(event) && writer.changed();
+  // Progress events (bytes per blob) for the job's page; the record is written at most once a second.
+  const reporter = { emit, wantsProgress: true };
+  let plan: PromotionPlan | undefined;
+  try {
+    if (job.kind === 'promote' && job.promotion) {
+      const rule = await findRule(deps, job.promotion.rule);
+      requireAuthorGrants(deps.config.callers, rule);
+      plan = await planPromotion(deps, job.promotion.source, rule);
+      const results = await executePromotion(deps, plan, reporter, job.caller, { blobsPlaced: options.blobsPlaced === true, readable: matcherOf(job.readScope ?? []), signal: stop.signal });
+      job.state = 'done';
+      job.result = { results };
+      await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, { job: id, rule: job.promotion.rule, ...(job.trigger ? { trigger: job.trigger } : {}) });
+    } else {
+      const readable = matcherOf(job.readScope ?? []);
+      const result = await copyImage(deps, job.request, reporter, { blobsPlaced: options.blobsPlaced === true, readable, signal: stop.signal, actor: job.caller, ...(job.tags ? { selectedTags: job.tags } : {}) });
+      job.state = 'done';
+      job.result = result;
+      await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);
+    }
+  } catch (error) {
+    job.state = 'failed';
+    const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
+    job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
+    if (job.kind === 'promote') {
+      await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error, { job: id, rule: job.promotion?.rule, ...(job.trigger ? { trigger: job.trigger } : {}) });
+      if (job.trigger) deps.log.error('webhook promotion failed', { job: id, rule: job.promotion?.rule, source: job.promotion?.source, receiver: job.trigger.receiver, delivery: job.trigger.delivery, code: job.error.code, detail: job.error.message });
+    }
+    else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } }, id);
+  } finally {
+    await writer.stop();
+  }
+  const { state, result, error } = job;
+  const { active: _moving, ...progress } = tracker.snapshot(); // nothing moves once a job has ended
+  await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state, progress, ...(result ? { result } : {}), ...(error ? { error } : {}) }));
+}

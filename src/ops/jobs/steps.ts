@@ -1,0 +1,202 @@
+// A job cut into durable steps for an engine that checkpoints them (Cloudflare Workflows): first each
+// blob in a step of its own (its own retries, its own CPU and subrequest budget, never redone once
+// finished), then the job itself, which finds those blobs at the target and only pushes manifests and
+// tags. The job step stays the one truth: a blob step that failed is simply tried again there, and
+// reported there.
+
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { registryClient } from '../registries/index.js';
+import { parseReference, parseRepositoryName } from '../../reference.js';
+import { BlobMemory, transferBlob, transferBlobPart, type UploadPoint } from '../copy/index.js';
+import { silentReporter, type CopyReporter } from '../copy/index.js';
+import { ProgressTracker } from './progress.js';
+import { planCopy } from '../copy/index.js';
+import { copiesManyTags } from '../copy/index.js';
+import { checkBatches, finishBatches, finishBlobBatch, listJobTags, startBatches, startBlobBatches } from './batches.js';
+import { getJob, isFinished, type JobRecord } from './record.js';
+import { noteProgress, progressWriter } from './progress-writer.js';
+import { runJob } from './run.js';
+import { blobStepName, compactPlan, expandPlan, type BlobStep } from './blob-plan.js';
+import { runPool } from '../copy/index.js';
+import { withManagedRegistries } from '../registries/index.js';
+import { ensureRepository } from '../registries/index.js';
+import { planPromotion } from '../promote/index.js';
+import { findRule } from '../promote/index.js';
+
+async function plan(deps: Deps, job: JobRecord): Promise<BlobStep[]> {
+  if (job.kind === 'promote' && job.promotion) {
+    const promotion = await planPromotion(deps, job.promotion.source, await findRule(deps, job.promotion.rule));
+    if (promotion.steps.some((s) => s.action === 'conflict')) return [];
+    const source = parseReference(promotion.source);
+    const targets = [...new Set(promotion.steps.filter((s) => s.action !== 'unchanged').map((s) => s.target))];
+    const copy = await planCopy(deps, source.registry, source.repository, promotion.digest, { platforms: 'all', unwrap: false });
+    return targets.flatMap((target) => copy.blobs.map((b) => ({ source: `${source.registry}/${source.repository}`, target, ...b, verify: false })));
+  }
+  const request = job.request;
+  // Copies of many tags plan one image at a time: the job step does them whole.
+  if (request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags))) return [];
+  const source = parseReference(request.source);
+  const target = parseReference(request.target);
+  const digest = source.digest ?? (await registryClient(deps, source.registry).getManifest(source.repository, source.tag!)).digest;
+  const copy = await planCopy(deps, source.registry, source.repository, digest, { platforms: request.platforms ?? 'all', unwrap: request.unwrap === true });
+  return copy.blobs.map((b) => ({ source: `${source.registry}/${source.repository}`, target: `${target.registry}/${target.repository}`, ...b, verify: request.verify === true }));
+}
+
+/**
+ * The blobs the job will need at its targets. Empty when there is nothing to do ahead, or when planning
+ * fails: the job step meets the same failure and records it with its code.
+ */
+export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> {
+  const job = await getJob(deps, id);
+  if (!job || isFinished(job)) return [];
+  try {
+    return await plan(deps, job);
+  } catch (error) {
+    deps.log.info('job: no blob steps, the job step plans itself', { id, reason: error instanceof Error ? error.message : 'unknown' });
+    return [];
+  }
+}
+
+/**
+ * Brings one blob to its target (skipped when there; a recorded chunked upload continues). A blob bound
+ * for a chunked target and larger than `jobs.stepBytes` goes in parts: each call moves at most that much
+ * from `from` and returns where it stopped, for the next step.
+ */
+export async function transferJobBlob(deps: Deps, step: BlobStep, from?: UploadPoint, reporter: CopyReporter = silentReporter): Promise<UploadPoint | 'done'> {
+  const source = parseRepositoryName(step.source);
+  const target = parseRepositoryName(step.target);
+  const ends = {
+    source: registryClient(deps, source.registry),
+    sourceRepository: source.repository,
+    target: registryClient(deps, target.registry),
+    targetRepository: target.repository,
+    verify: step.verify,
+    resumeDownloads: deps.config.resumeDownloads,
+    // A lone blob step has no remembered locations: only the source itself, on the same registry, is mounted from.
+    mayMountFrom: () => false,
+  };
+  const blob = { digest: step.digest, size: step.size, mediaType: step.mediaType };
+  if (ends.target.transport.registry?.upload.mode === 'chunked' && step.size > deps.config.jobStepBytes && !step.verify) {
+    return transferBlobPart(deps, ends, blob, from, deps.config.jobStepBytes);
+  }
+  // One blob on its own: the job step's copy remembers where the image went.
+  await transferBlob(deps, ends, blob, BlobMemory.none(target.registry), reporter, { remaining: deps.config.retryBudget });
+  return 'done';
+}
+
+/** A durable step engine as the job sees it (a Workflow's `step`, with its retry policy bound in). */
+export interface DurableSteps {
+  /** Runs `run` as the step `name`; a replay after a crash returns a finished step's result instead. */
+  do<T>(name: string, run: () => Promise<T>): Promise<T>;
+  /** Waits `ms` without holding the instance awake (a Workflow's step.sleep). */
+  sleep(name: string, ms: number): Promise<void>;
+}
+
+// How often a many-tags job looks at its batches.
+const BATCH_CHECK_MS = 10_000;
+
+/** A many-tags job: its tags in batches, each a job of its own, then their results gathered. */
+async function runInBatches(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
+  const tags = await steps.do('list tags', () => listJobTags(deps, id));
+  const batches = await steps.do('start batches', () => startBatches(deps, id, tags));
+  await awaitBatches(deps, id, steps, batches);
+  await steps.do('finish batches', async () => (await finishBatches(deps, id, batches), 'done'));
+}
+
+// Subrequests of one instance's blob steps (4 a streamed blob) above which a promotion to several targets
+// hands each target's blobs to an instance of its own: an instance has 10,000 for all its steps.
+const INSTANCE_BLOB_SUBREQUESTS = 4000;
+
+/** Each blob in its step (or steps, in parts), a few at a time; a failed one is left to the job step. */
+async function runBlobSteps(deps: Deps, id: string, steps: DurableSteps, blobs: BlobStep[]): Promise<void> {
+  const tracker = new ProgressTracker({ blobs: blobs.length, bytes: blobs.reduce((sum, b) => sum + b.size, 0) });
+  const writer = progressWriter(deps, () => {
+    const progress = tracker.snapshot();
+    return () => noteProgress(deps, id, progress);
+  });
+  await noteProgress(deps, id, tracker.snapshot());
+  try {
+    await runPool(blobs, deps.config.copyConcurrency, async (blob) => {
+      // This blob's bytes as its step moves them. A step replayed after a restart, a blob in parts and a
+      // failed step report no end of their own: the blob counts as done once its steps are over.
+      let ended = false;
+      const reporter: CopyReporter = {
+        wantsProgress: true,
+        emit: (event) => {
+          if (ended) return;
+          ended = event.type === 'done' || event.type === 'skipped' || event.type === 'mounted';
+          if (tracker.observe(event)) writer.changed();
+        },
+      };
+      reporter.emit({ type: 'started', blob: blob.digest, size: blob.size });
+      try {
+        // A blob in parts: each step starts where the last one's output says. A blob that started over
+        // takes more parts; one that keeps starting over fails here and is tried again by the job step.
+        let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob, undefined, reporter));
+        const maxParts = 2 * Math.ceil(blob.size / deps.config.jobStepBytes) + 2;
+        for (let part = 2; point !== 'done'; part++) {
+          if (part > maxParts) throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: no end after ${maxParts} steps`);
+          const from: UploadPoint = point;
+          point = await steps.do(`${blobStepName(blob)} part ${part}`, () => transferJobBlob(deps, blob, from));
+        }
+      } catch (error) {
+        // The job step tries this blob again, and reports it if it fails there too.
+        deps.log.warn('job: blob step failed', { id, blob: blob.digest, reason: error instanceof Error ? error.message : 'unknown' });
+      }
+      reporter.emit({ type: 'done', blob: blob.digest, size: blob.size });
+    });
+  } finally {
+    await writer.stop();
+  }
+}
+
+/** Waits for batches started by `start`, looking every BATCH_CHECK_MS; returns their ids. */
+async function awaitBatches(deps: Deps, id: string, steps: DurableSteps, ids: string[]): Promise<void> {
+  for (let round = 0; ; round++) {
+    if ((await steps.do(`check batches ${round}`, () => checkBatches(deps, id, ids))) === 0) return;
+    await steps.sleep(`wait for batches ${round}`, BATCH_CHECK_MS);
+  }
+}
+
+/** Repositories the target registry wants created before blobs arrive (ECR), in a step of their own when any does. */
+async function prepareTargets(deps: Deps, steps: DurableSteps, job: JobRecord, blobs: BlobStep[]): Promise<void> {
+  const targets = [...new Set(blobs.map((b) => b.target))].map(parseRepositoryName);
+  const wanted = targets.filter((t) => {
+    const cloud = deps.config.registries.get(t.registry)?.cloud;
+    return cloud?.kind === 'aws' && cloud.createRepositories;
+  });
+  if (!wanted.length) return;
+  await steps.do('create target repositories', async () => {
+    for (const t of wanted) await ensureRepository(deps, t.registry, t.repository, job.caller);
+    return 'done';
+  });
+}
+
+/**
+ * Runs a job as steps: plan, each blob (a few at a time), then the job, which finds the blobs in place. A
+ * many-tags job (not itself a batch) runs in batches instead; a promotion whose blobs for all its targets
+ * would pass an instance's budget moves each target's blobs in a batch of its own first.
+ */
+export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps): Promise<void> {
+  const deps = await withManagedRegistries(given);
+  const job = await getJob(deps, id);
+  if (job && !job.tags && job.kind === 'copy' && copiesManyTags(job.request) && deps.jobs) return runInBatches(deps, id, steps);
+  if (job?.blobs) {
+    // A batch of a promotion's blobs for one target: its blobs, then it is done; the promotion pushes.
+    await prepareTargets(deps, steps, job, expandPlan(job.blobs));
+    await runBlobSteps(deps, id, steps, expandPlan(job.blobs));
+    await steps.do('blobs placed', async () => (await finishBlobBatch(deps, id), 'done'));
+    return;
+  }
+  const plan = await steps.do('plan blobs', async () => compactPlan(await planJobBlobs(deps, id)));
+  const blobs = expandPlan(plan);
+  if (job?.kind === 'promote' && deps.jobs && plan.groups.length > 1 && 4 * blobs.length > INSTANCE_BLOB_SUBREQUESTS) {
+    const batches = await steps.do('start target batches', () => startBlobBatches(deps, id, plan));
+    await awaitBatches(deps, id, steps, batches);
+  } else if (blobs.length) {
+    if (job) await prepareTargets(deps, steps, job, blobs);
+    await runBlobSteps(deps, id, steps, blobs);
+  }
+  await steps.do('run job', async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0 }), 'done'));
+}

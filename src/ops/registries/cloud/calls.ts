@@ -1,0 +1,45 @@
+// One way to call a cloud's token endpoints: POST, read the answer, and on refusal an
+// UPSTREAM_UNAUTHORIZED naming the registry entry, the step and what the cloud said (bounded, with
+// anything shaped like a token cut out), never a credential.
+
+import type { Deps } from '../../../deps.js';
+import type { Credentials } from '../../../registry/options.js';
+import { AppError } from '../../../errors.js';
+
+/** Registry credentials a cloud issued, and until when they work. */
+export interface IssuedCredentials {
+  credentials: Credentials;
+  /** Epoch ms after which they no longer work. */
+  expiresAt: number;
+}
+
+export function cloudRefusal(step: string, registryKey: string, status: number, said: string): AppError {
+  const clean = said.slice(0, 300).replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '<token>');
+  return new AppError('UPSTREAM_UNAUTHORIZED', `${registryKey}: ${step} refused (${status}${clean ? ` ${clean}` : ''})`);
+}
+
+/** What an OAuth-style JSON error says: `error: description`, Google's `{error: {status, message}}`, ACR's `errors[0].message`, GitHub's `message`. */
+export function oauthError(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: string | { status?: string; message?: string }; error_description?: unknown; errors?: { message?: string }[]; message?: unknown };
+    if (typeof body.error === 'string') return `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description.split('\n')[0]}` : ''}`;
+    if (body.error) return `${body.error.status ?? ''}${body.error.message ? `: ${body.error.message}` : ''}`;
+    // GitHub: {"message": "…", "documentation_url": "…"}
+    return body.errors?.[0]?.message ?? (typeof body.message === 'string' ? body.message : '');
+  } catch {
+    return '';
+  }
+}
+
+export async function postForJson(deps: Deps, step: string, registryKey: string, url: string, init: { headers: Record<string, string>; body: string }): Promise<Record<string, unknown>> {
+  const response = await deps.fetch(url, { method: 'POST', ...init });
+  const text = await response.text();
+  if (!response.ok) throw cloudRefusal(step, registryKey, response.status, oauthError(text));
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} did not answer JSON`);
+  }
+}
+
+export const formBody = (fields: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
