@@ -4,8 +4,7 @@
 import { DurableObject, WorkflowEntrypoint } from 'cloudflare:workers';
 import { parseConfig } from './src/config/parse.js';
 import { LOCAL_DEFAULT_CONFIG } from './src/config/local-default.js';
-import { failJob, reviveStaleJobs } from './src/ops/jobs/index.js';
-import { runJobInSteps } from './src/ops/jobs/index.js';
+import { failJob, reviveStaleJobs, runJobInSteps } from './src/ops/jobs/index.js';
 import { consoleLogger, realSleep, type Deps, type JobQueue } from './src/deps.js';
 import { isAppError } from './src/errors.js';
 import { createApp } from './src/http/app.js';

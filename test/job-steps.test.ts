@@ -3,8 +3,7 @@
 // retried, and reported, by the job step.
 
 import { expect, inject, it } from 'vitest';
-import { blobStepName, compactPlan, planJobBlobs, runJobInSteps, transferJobBlob, type DurableSteps } from '../src/ops/jobs/index.js';
-import { createCopyJob, createPromotionJobOnce, getJob } from '../src/ops/jobs/index.js';
+import { blobStepName, compactPlan, planJobBlobs, runJobInSteps, transferJobBlob, type DurableSteps, createCopyJob, createPromotionJobOnce, getJob } from '../src/ops/jobs/index.js';
 import { findRule } from '../src/ops/promote/index.js';
 import { blobTraffic, judge, uniqueRepository } from './support/copying.js';
 import { ANONYMOUS_OWNER, makeService, type TestService } from './support/service.js';

@@ -2,8 +2,7 @@
 
 import { describe, expect, inject, it } from 'vitest';
 import { silentReporter } from '../src/ops/copy/index.js';
-import { executePromotion, planPromotion } from '../src/ops/promote/index.js';
-import { findRule } from '../src/ops/promote/index.js';
+import { executePromotion, planPromotion, findRule } from '../src/ops/promote/index.js';
 import { computeDigest } from '../src/registry/digest.js';
 import { judge, runCopy, uniqueRepository } from './support/copying.js';
 import { makeKey } from './support/cosign-signing.js';

@@ -4,8 +4,7 @@
 
 import { expect, inject, it } from 'vitest';
 import type { JobQueue } from '../src/deps.js';
-import { blobStepName, expandPlan, type CompactPlan } from '../src/ops/jobs/index.js';
-import { createCopyJob, getJob, MAX_JOB_WAKES, reviveStaleJobs, runJob, updateJob } from '../src/ops/jobs/index.js';
+import { blobStepName, expandPlan, type CompactPlan, createCopyJob, getJob, MAX_JOB_WAKES, reviveStaleJobs, runJob, updateJob } from '../src/ops/jobs/index.js';
 import { uniqueRepository } from './support/copying.js';
 import { ANONYMOUS_OWNER, makeService } from './support/service.js';
 import { runtimeName } from '@test-runtime';

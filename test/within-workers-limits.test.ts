@@ -5,8 +5,7 @@
 
 import { runtimeName } from '@test-runtime';
 import { describe, expect, inject, it } from 'vitest';
-import { expandPlan, type CompactPlan } from '../src/ops/jobs/index.js';
-import { createPromotionJobOnce, reviveStaleJobs, updateJob } from '../src/ops/jobs/index.js';
+import { expandPlan, type CompactPlan, createPromotionJobOnce, reviveStaleJobs, updateJob } from '../src/ops/jobs/index.js';
 import { findRule } from '../src/ops/promote/index.js';
 import { judge, uniqueRepository, waitForJob } from './support/copying.js';
 import { ANONYMOUS_OWNER, makeService } from './support/service.js';

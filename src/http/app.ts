@@ -19,7 +19,7 @@ import { registryRoutes } from './registries.js';
 import { consoleRoutes } from './console/routes.js';
 import { withManagedRegistries } from '../ops/registries/index.js';
 import { webhookRoutes } from './webhooks.js';
-import { openApiDocument } from './openapi.js';
+import { openApiDocument } from './openapi/document.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
 import { AuditQuerySchema, validate } from './schemas.js';
 

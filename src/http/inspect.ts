@@ -3,9 +3,7 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { diffImages } from '../ops/inspect/index.js';
-import { inspectImage } from '../ops/inspect/index.js';
-import { listTags, readManifest } from '../ops/inspect/index.js';
+import { diffImages, inspectImage, listTags, readManifest } from '../ops/inspect/index.js';
 import { parseReference, parseRepositoryName } from '../reference.js';
 import type { AppEnv } from './app-env.js';
 import { requireGrant } from '../policy.js';

@@ -1,7 +1,6 @@
 // Registry authentication: Basic headers and the Bearer token flow (GET realm or OAuth2 POST), with a token cache.
 
-import type { Credentials } from './options.js';
-import type { RegistryIo } from './options.js';
+import type { Credentials, RegistryIo } from './options.js';
 import { AppError } from '../errors.js';
 import { BodyTooLargeError, readLimited } from './body.js';
 import type { Challenge } from './challenge.js';

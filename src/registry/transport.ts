@@ -1,12 +1,11 @@
 // Sends requests to one registry: egress checks, auth per endpoint, retries, and redirects followed by hand.
 
-import type { Credentials, RegistryConfig } from './options.js';
+import type { Credentials, RegistryConfig, RegistryOptions, Renewal } from './options.js';
 import { AppError, isAppError } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
 import { discardBody, readLimited } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
 import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
-import type { RegistryOptions, Renewal } from './options.js';
 import { parseRateLimit } from './rate-limit.js';
 import { describeUrl, fetchWithRetry, HostGate, parseRetryAfter, type BackoffGate } from './retry.js';
 

@@ -3,7 +3,7 @@
 // forbids the code generation ajv relies on, so there only the status is checked). A response the document
 // does not describe fails the test that met it.
 
-import { openApiDocument } from '../../src/http/openapi.js';
+import { openApiDocument } from '../../src/http/openapi/document.js';
 
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
@@ -38,7 +38,7 @@ export async function checkDocumented(request: { method: string; url: string }, 
   if (!route || !operation) return;
   const status = String(response.status);
   const documented = operation.responses[status];
-  if (!documented) throw new Error(`undocumented response: ${request.method} ${route.template} answered ${status} (add it to src/http/openapi.ts)`);
+  if (!documented) throw new Error(`undocumented response: ${request.method} ${route.template} answered ${status} (add it to src/http/openapi/)`);
   const type = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
   if (!compile || (type !== 'application/json' && type !== 'application/problem+json') || !documented.content?.[type]?.schema || method === 'head') return;
   const validate = compile(`openapi.json#/paths/${pointerPart(route.template)}/${method}/responses/${status}/content/${pointerPart(type)}/schema`);

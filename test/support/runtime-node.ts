@@ -5,7 +5,7 @@ import { MemoryState } from '../../src/state/memory.js';
 import type { StateStore } from '../../src/state/store.js';
 import type { runWorkflowJob, workflowJobs } from '../../worker.js';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { openApiDocument } from '../../src/http/openapi.js';
+import { openApiDocument } from '../../src/http/openapi/document.js';
 
 export const runtimeName: 'node' | 'workerd' = 'node';
 export const makeKv = (): KvStore => new MemoryKv();

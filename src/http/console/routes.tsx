@@ -3,129 +3,30 @@
 // (the local user) needs no sign-in; otherwise an API key signs in once (session.ts). Every answer
 // carries a CSP that allows nothing inline, and forms are checked against their CSRF token.
 
-import { Hono, type Context } from 'hono';
-import type { Caller } from '../../config/callers.js';
+import { Hono } from 'hono';
 import type { Deps } from '../../deps.js';
-import { AppError, isAppError } from '../../errors.js';
-import { diffImages } from '../../ops/inspect/index.js';
-import { imageReferrers, inspectImage, summarizeTags } from '../../ops/inspect/index.js';
-import { listRepositories, listTags, readManifest } from '../../ops/inspect/index.js';
+import { AppError } from '../../errors.js';
+import { diffImages, imageReferrers, inspectImage, summarizeTags, listRepositories, listTags, readManifest } from '../../ops/inspect/index.js';
 import { listAuditRecords } from '../../ops/audit.js';
 import { listJobs } from '../../ops/jobs/index.js';
 import { listRegistryEntries } from '../../ops/registries/index.js';
 import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant } from '../../policy.js';
 import { normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
-import { checkAnonymousRequest } from '../anonymous-guard.js';
-import { constantTimeEqual, issuerCaller } from '../auth.js';
 import type { AppEnv } from '../app-env.js';
-import { MAX_API_BODY_BYTES, readBodyBytes } from '../body.js';
 import { authorizeCopy, submitCopyJob } from '../copy.js';
 import { cancelVisibleJob, mayRead, visibleJob } from '../jobs.js';
 import { planForCaller, usableRules } from '../promote.js';
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from './assets.js';
-import { activeBlobText, Audit, Catalog, Compare, CopyForm, HistoryPage, Image, JobPage, JobsList, Layout, Plan, Problem, progressText, RawManifest, Registries, Rules, SignIn, Tags } from './pages.js';
-import { apiKeyName, cookie, CSRF_COOKIE, endSession, randomToken, readCookie, SESSION_COOKIE, SESSION_SECONDS, sessionCaller, startSession } from './session.js';
-
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
-
-type C = Context<AppEnv>;
-
-/** The request's CSRF token, set as a cookie when the browser has none yet. */
-function csrfToken(c: C): string {
-  const held = readCookie(c.req.header('cookie'), CSRF_COOKIE);
-  if (held && /^[\w-]{43}$/.test(held)) return held;
-  const fresh = randomToken();
-  c.header('set-cookie', cookie(CSRF_COOKIE, fresh, new URL(c.req.url), SESSION_SECONDS), { append: true });
-  return fresh;
-}
-
-/** A posted form whose token matches the browser's cookie (another site can send neither). */
-async function checkedForm(c: C): Promise<Record<string, string>> {
-  // Read as the API reads bodies (64 KiB, within the deadline): sign-in is open to anyone.
-  const bytes = await readBodyBytes(c.req.raw, c.var.deps, MAX_API_BODY_BYTES);
-  const form = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(bytes)));
-  const held = readCookie(c.req.header('cookie'), CSRF_COOKIE);
-  if (!held || !form.csrf || !constantTimeEqual(held, form.csrf)) throw new AppError('FORBIDDEN', 'the form is stale or came from elsewhere: reload the page and send it again');
-  return form;
-}
-
-/**
- * Who uses the console: the local user in anonymous mode; behind Cloudflare Access, the identity its
- * verified assertion names; else the signed-in API key; undefined: sign in. An assertion that does not
- * verify is refused (UNAUTHENTICATED), and one is never read unless Access is configured: outside
- * Cloudflare anyone can send the header.
- */
-async function consoleCaller(c: C, formWithCsrf = false): Promise<Caller | undefined> {
-  const deps = c.var.deps;
-  if (deps.config.callers.anonymous) {
-    checkAnonymousRequest(deps.config.callers, c.req.raw, { formWithCsrf });
-    return { kind: 'anonymous', id: 'anonymous' };
-  }
-  const access = deps.config.console.cloudflareAccess;
-  const assertion = c.req.header('cf-access-jwt-assertion');
-  if (access && assertion) return issuerCaller(deps, access, assertion);
-  return sessionCaller(deps, readCookie(c.req.header('cookie'), SESSION_COOKIE));
-}
-
-function whoIs(caller: Caller): string {
-  if (caller.kind === 'apiKey') return `API key ${caller.name}`;
-  if (caller.kind !== 'oidc') return 'local user (anonymous mode)';
-  // Access names people by email and service tokens by common_name.
-  const name = caller.claims.email ?? caller.claims.common_name;
-  return typeof name === 'string' ? name : caller.id;
-}
-
-/** The console's caller, or the sign-in page (with why, when an identity was refused). */
-async function callerOrSignIn(c: C, formWithCsrf = false): Promise<Caller | Response> {
-  try {
-    return (await consoleCaller(c, formWithCsrf)) ?? c.redirect('/console/sign-in', 303);
-  } catch (error) {
-    if (!isAppError(error) || error.code !== 'UNAUTHENTICATED') throw error;
-    return c.html(<SignIn csrf={csrfToken(c)} available={!!c.var.deps.config.console.sessionSecret} access={!!c.var.deps.config.console.cloudflareAccess} error={error.message} />, 401);
-  }
-}
-
-/** A page for a known caller: the sign-in page when there is none; a failure rendered with its status. */
-function page(title: (c: C) => string, body: (c: C, caller: Caller) => Promise<unknown>) {
-  return async (c: C) => {
-    const caller = await callerOrSignIn(c);
-    if (caller instanceof Response) return caller;
-    const csrf = csrfToken(c);
-    const frame = (content: unknown, status = 200) =>
-      c.html(
-        <Layout title={title(c)} csrf={csrf} signedIn={caller.kind === 'apiKey'} who={whoIs(caller)}>
-          {content as never}
-        </Layout>,
-        status as 200,
-      );
-    try {
-      return frame(await body(c, caller));
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      return frame(<Problem code={error.code} detail={error.message} />, error.status);
-    }
-  };
-}
-
-/** A form's action for a known caller, its CSRF token checked first; a failure rendered with its status. */
-function action(title: string, act: (c: C, caller: Caller, form: Record<string, string>) => Promise<Response>) {
-  return async (c: C) => {
-    const form = await checkedForm(c);
-    const caller = await callerOrSignIn(c, true);
-    if (caller instanceof Response) return caller;
-    try {
-      return await act(c, caller, form);
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      return c.html(
-        <Layout title={title} csrf={form.csrf!} signedIn={caller.kind === 'apiKey'} who={whoIs(caller)}>
-          <Problem code={error.code} detail={error.message} />
-        </Layout>,
-        error.status as 200,
-      );
-    }
-  };
-}
+import { Audit } from './pages/audit.js';
+import { Catalog, Registries, Tags } from './pages/browse.js';
+import { Compare } from './pages/compare.js';
+import { HistoryPage, Image } from './pages/image.js';
+import { activeBlobText, CopyForm, JobPage, JobsList, progressText } from './pages/jobs.js';
+import { SignIn } from './pages/layout.js';
+import { RawManifest } from './pages/manifest.js';
+import { Plan, Rules } from './pages/rules.js';
+import { apiKeyName, cookie, endSession, readCookie, SESSION_COOKIE, SESSION_SECONDS, startSession } from './session.js';
+import { action, checkedForm, csrfToken, CSP, inspectable, page, pageNumber, rest, consoleCaller } from './guard.js';
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
@@ -137,31 +38,6 @@ const EVENTS_MS = 5 * 60_000;
 const CATALOG_PAGE = 100;
 // Each tag on a page costs a manifest (and config) read until cached: pages stay short.
 const TAGS_PER_PAGE = 25;
-
-/** `?page=N` (1 when absent or not a page number). */
-function pageNumber(c: C): number {
-  const page = Number(c.req.query('page') ?? 1);
-  return Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1;
-}
-
-/** The rest of the path after a prefix, decoded: a reference or repository. */
-function rest(c: C, prefix: string): string {
-  const raw = new URL(c.req.url).pathname.slice(prefix.length);
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new AppError('INVALID_REFERENCE', 'the path is not valid percent-encoding');
-  }
-}
-
-/** The reference in the path after `prefix`, once the caller's inspect grant covers its repository. */
-function inspectable(c: C, caller: Caller, prefix: string): { reference: string; repository: string } {
-  const reference = rest(c, prefix);
-  const ref = parseReference(reference);
-  const repository = `${ref.registry}/${ref.repository}`;
-  requireGrant(c.var.deps.config.callers, caller, 'inspect', repository);
-  return { reference, repository };
-}
 
 export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

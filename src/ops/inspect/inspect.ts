@@ -2,7 +2,7 @@
 
 import type { RateLimit } from '../../registry/rate-limit.js';
 import type { Deps } from '../../deps.js';
-import { checkIndexBounds } from '../copy/index.js';
+import { checkIndexBounds, runPool } from '../copy/index.js';
 import { AppError } from '../../errors.js';
 import { cacheRead, cacheWrite } from '../../kv/cache.js';
 import { getInspectRecord, putInspectRecord, recordKeys } from '../../kv/records.js';
@@ -11,7 +11,6 @@ import { formatPlatform, isIndexMediaType, platformMatches, type Descriptor, typ
 import { formatReference, isValidTag, parseReference, type ImageReference } from '../../reference.js';
 import { manifestByDigest, resolveDigest } from '../resolve.js';
 import { groupedReferrers, type GroupedReferrers } from '../referrers.js';
-import { runPool } from '../copy/index.js';
 
 // Image configs are small JSON; a long history can reach a few MiB.
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;

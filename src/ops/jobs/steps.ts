@@ -6,23 +6,16 @@
 
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { registryClient } from '../registries/index.js';
+import { registryClient, withManagedRegistries, ensureRepository } from '../registries/index.js';
 import { parseReference, parseRepositoryName } from '../../reference.js';
-import { BlobMemory, transferBlob, transferBlobPart, type UploadPoint } from '../copy/index.js';
-import { silentReporter, type CopyReporter } from '../copy/index.js';
+import { BlobMemory, transferBlob, transferBlobPart, type UploadPoint, silentReporter, type CopyReporter, planCopy, copiesManyTags, runPool } from '../copy/index.js';
 import { ProgressTracker } from './progress.js';
-import { planCopy } from '../copy/index.js';
-import { copiesManyTags } from '../copy/index.js';
 import { checkBatches, finishBatches, finishBlobBatch, listJobTags, startBatches, startBlobBatches } from './batches.js';
 import { getJob, isFinished, type JobRecord } from './record.js';
 import { noteProgress, progressWriter } from './progress-writer.js';
 import { runJob } from './run.js';
 import { blobStepName, compactPlan, expandPlan, type BlobStep } from './blob-plan.js';
-import { runPool } from '../copy/index.js';
-import { withManagedRegistries } from '../registries/index.js';
-import { ensureRepository } from '../registries/index.js';
-import { planPromotion } from '../promote/index.js';
-import { findRule } from '../promote/index.js';
+import { planPromotion, findRule } from '../promote/index.js';
 
 async function plan(deps: Deps, job: JobRecord): Promise<BlobStep[]> {
   if (job.kind === 'promote' && job.promotion) {

@@ -7,9 +7,8 @@ import { repositoryGlob } from '../../glob.js';
 import { isValidDigest, isValidTag, parseRepositoryName } from '../../reference.js';
 import type { WebhookReceiver } from '../../config/webhooks.js';
 import { createPromotionJobOnce, type JobRecord } from '../jobs/index.js';
-import { tagAllowed } from '../promote/index.js';
+import { tagAllowed, listRules } from '../promote/index.js';
 import { staleRuleProblem } from '../../config/rules.js';
-import { listRules } from '../promote/index.js';
 
 const MANIFEST_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',

@@ -1,0 +1,148 @@
+/** @jsxImportSource hono/jsx */
+// Copies started from the console, and jobs: one with its live progress, and the list.
+
+import type { ActiveBlob, JobProgress } from '../../../ops/jobs/index.js';
+import { Columns, Problem, size } from './layout.js';
+
+export function CopyForm(props: { csrf: string; source: string; target: string }) {
+  return (
+    <form method="post" action="/console/copy" class="stacked">
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <label for="source">Source</label>
+      <input id="source" name="source" value={props.source} placeholder="registry/repository:tag" required />
+      <label for="target">Target</label>
+      <input id="target" name="target" value={props.target} placeholder="registry/repository[:tag]" required />
+      <label for="platforms">Platforms (comma-separated; empty: all)</label>
+      <input id="platforms" name="platforms" placeholder="linux/amd64, linux/arm64" />
+      <label for="tags">Extra tags (comma-separated)</label>
+      <input id="tags" name="tags" placeholder="latest, stable" />
+      <button type="submit">Copy</button>
+    </form>
+  );
+}
+
+interface JobView {
+  id: string;
+  kind: string;
+  state: string;
+  createdAt: string;
+  updatedAt: string;
+  progress: JobProgress;
+  request?: { source: string; target: string };
+  promotion?: { source: string; rule: string };
+  trigger?: { receiver: string; delivery?: string };
+  runs?: number;
+  result?: unknown;
+  error?: { code: string; message: string; blob?: string };
+}
+
+const FINISHED = new Set(['done', 'failed', 'cancelled']);
+/** "3/8 blobs, 1.2 MiB of 4.0 MiB": the job page's line, here and in its live updates (routes.tsx). */
+export function progressText(progress: JobProgress): string {
+  const bytes = progress.bytesTotal ? `, ${size(progress.bytesDone ?? 0)} of ${size(progress.bytesTotal)}` : '';
+  return `${progress.blobsDone}/${progress.blobsTotal} blobs${bytes}`;
+}
+
+/** One moving blob's label: "sha256:0123abcd… 512.0 KiB of 3.0 MiB". */
+export const activeBlobText = (a: ActiveBlob) => `${a.blob.slice(0, 19)}… ${size(a.bytes)} of ${size(a.size)}`;
+
+export function JobPage(props: { job: JobView; csrf: string }) {
+  const job = props.job;
+  const results = job.result ? ('results' in (job.result as object) ? (job.result as { results: { target: string; digest: string; tags: string[] }[] }).results : [job.result as { target: string; digest: string; tags: string[] }]) : [];
+  return (
+    <section id="job" data-events={FINISHED.has(job.state) ? undefined : `/console/jobs/${encodeURIComponent(job.id)}/events`}>
+      <dl class="facts">
+        <dt>Job</dt>
+        <dd>
+          <code>{job.id}</code>
+        </dd>
+        <dt>Kind</dt>
+        <dd>{job.kind}</dd>
+        {job.promotion ? (
+          <>
+            <dt>Promotion</dt>
+            <dd>
+              rule <code>{job.promotion.rule}</code> of <code>{job.promotion.source}</code>
+            </dd>
+          </>
+        ) : job.request ? (
+          <>
+            <dt>Copy</dt>
+            <dd>
+              <code>{job.request.source}</code> → <code>{job.request.target}</code>
+            </dd>
+          </>
+        ) : null}
+        {job.trigger ? (
+          <>
+            <dt>Triggered by</dt>
+            <dd>
+              webhook <code>{job.trigger.receiver}</code>
+              {job.trigger.delivery ? (
+                <>
+                  , delivery <code>{job.trigger.delivery}</code>
+                </>
+              ) : null}
+            </dd>
+          </>
+        ) : null}
+        <dt>State</dt>
+        <dd id="job-state">{job.state}</dd>
+        <dt>Progress</dt>
+        <dd id="job-progress">{progressText(job.progress)}</dd>
+        <dt>Created</dt>
+        <dd>{job.createdAt}</dd>
+        <dt>Updated</dt>
+        <dd id="job-updated">{job.updatedAt}</dd>
+        <dt>Runs</dt>
+        <dd>{(job.runs ?? 0) > 1 ? `${job.runs} (resumed after its runner stopped)` : String(job.runs ?? 0)}</dd>
+      </dl>
+      <ul id="job-blobs" aria-label="Blobs moving now">
+        {FINISHED.has(job.state)
+          ? null
+          : (job.progress.active ?? []).map((a) => (
+              <li>
+                <progress max={a.size} value={a.bytes} aria-label={`blob ${a.blob}`}></progress> <code>{activeBlobText(a)}</code>
+              </li>
+            ))}
+      </ul>
+      {results.map((r) => (
+        <p class="result">
+          <code>
+            {r.target}@{r.digest}
+          </code>{' '}
+          {r.tags.length ? `tagged ${r.tags.join(', ')}` : '(untagged)'}
+        </p>
+      ))}
+      {job.error ? <Problem code={job.error.code} detail={job.error.blob && !job.error.message.includes(job.error.blob) ? `${job.error.message} (blob ${job.error.blob})` : job.error.message} /> : null}
+      {FINISHED.has(job.state) ? null : (
+        <form method="post" action={`/console/jobs/${encodeURIComponent(job.id)}/cancel`}>
+          <input type="hidden" name="csrf" value={props.csrf} />
+          <button type="submit">Cancel job</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+export function JobsList(props: { jobs: JobView[] }) {
+  return (
+    <table id="jobs">
+      <caption>Jobs you may see, newest first</caption>
+      <Columns names={['Job', 'Kind', 'State', 'Progress', 'Updated']} />
+      <tbody>
+        {props.jobs.map((job) => (
+          <tr>
+            <td>
+              <a href={`/console/jobs/${encodeURIComponent(job.id)}`}>{job.id}</a>
+            </td>
+            <td>{job.kind}</td>
+            <td>{job.state}</td>
+            <td>{progressText(job.progress)}</td>
+            <td>{job.updatedAt}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

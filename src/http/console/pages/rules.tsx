@@ -1,0 +1,81 @@
+/** @jsxImportSource hono/jsx */
+// Promotion rules and a promotion's plan.
+
+import { Columns } from './layout.js';
+
+interface RuleView {
+  name: string;
+  origin: string;
+  source: { repository: string };
+  targets: { repository: string; tags: string[] }[];
+  invalid?: string;
+}
+
+export function Rules(props: { rules: RuleView[] }) {
+  return (
+    <table id="rules">
+      <caption>Promotion rules you may use</caption>
+      <Columns names={['Rule', 'Source', 'Targets', 'Dry run']} />
+      <tbody>
+        {props.rules.map((rule) => (
+          <tr>
+            <td>
+              {rule.name} <small>({rule.origin === 'api' ? 'API' : 'configuration'})</small>
+              {rule.invalid ? <p class="error">{rule.invalid}</p> : null}
+            </td>
+            <td>
+              <code>{rule.source.repository}</code>
+            </td>
+            <td>
+              {rule.targets.map((t) => (
+                <div>
+                  <code>{t.repository}</code> ← {t.tags.join(', ')}
+                </div>
+              ))}
+            </td>
+            <td>
+              <form method="get" action={`/console/rules/${encodeURIComponent(rule.name)}/plan`} class="inline">
+                <label for={`source-${rule.name}`}>Source image</label>
+                <input id={`source-${rule.name}`} name="source" placeholder="registry/repository:tag" required />
+                <button type="submit">Plan</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Plan(props: { plan: { source: string; digest: string; steps: { target: string; tag: string; action: string; current?: string; reason?: string }[] } }) {
+  return (
+    <>
+      <p>
+        <code>
+          {props.plan.source}@{props.plan.digest}
+        </code>
+      </p>
+      <table id="plan">
+        <caption>What a promotion would do (nothing is written)</caption>
+        <Columns names={['Target', 'Tag', 'Action', 'Now']} />
+        <tbody>
+          {props.plan.steps.map((step) => (
+            <tr class={step.action}>
+              <td>
+                <code>{step.target}</code>
+              </td>
+              <td>{step.tag}</td>
+              <td>
+                {step.action}
+                {step.reason ? `: ${step.reason}` : ''}
+              </td>
+              <td>
+                <code>{step.current ?? '-'}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
