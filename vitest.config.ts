@@ -22,7 +22,13 @@ export default defineConfig({
           cloudflareTest(({ inject }) => {
             const { registries, targets } = inject('fixture');
             // The worker's own FERRY_CONFIG (worker.ts, its Workflow and cron): the test registries.
-            const config = { registries: { [registries.anonymous.host]: { insecure: true }, [targets.anonymous.host]: { insecure: true } }, callers: { anonymous: true } };
+            const config = {
+              registries: {
+                [registries.anonymous.host]: { insecure: true },
+                [targets.anonymous.host]: { insecure: true },
+              },
+              callers: { anonymous: true },
+            };
             return {
               wrangler: { configPath: './wrangler.toml' },
               miniflare: { cf: false, bindings: { FERRY_CONFIG: JSON.stringify(config) } },
@@ -30,7 +36,12 @@ export default defineConfig({
           }),
         ],
         resolve: { alias: { '@test-runtime': here('./test/support/runtime-workerd.ts') } },
-        test: { name: 'workerd', include: ['test/**/*.test.ts'], exclude: ['test/**/*.node.test.ts'], setupFiles: ['./test/support/strict-setup.ts'] },
+        test: {
+          name: 'workerd',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.node.test.ts'],
+          setupFiles: ['./test/support/strict-setup.ts'],
+        },
       },
     ],
   },

@@ -164,7 +164,10 @@ export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unkno
 /** A job's Workflow run. It ends `failed` or done, never errored, so no sweep restarts what fails the same way again. */
 export async function runWorkflowJob(deps: Deps, id: string, step: WorkflowStep): Promise<void> {
   try {
-    await runJobInSteps(deps, id, { do: (name, run) => step.do(name, STEP_CONFIG, run), sleep: (name, ms) => step.sleep(name, ms) });
+    await runJobInSteps(deps, id, {
+      do: (name, run) => step.do(name, STEP_CONFIG, run),
+      sleep: (name, ms) => step.sleep(name, ms),
+    });
   } catch (error) {
     // Steps retried already: what reaches here fails the same way again (a step result over its limit,
     // a step that kept failing). The job ends failed and the instance completes, so nothing restarts it.
@@ -192,11 +195,21 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
     this.#store = new SqlState(runner);
   }
 
-  get(key: string) { return this.#store.get(key); }
-  create(key: string, value: string, options?: StateWriteOptions) { return this.#store.create(key, value, options); }
-  update(key: string, version: number, value: string, options?: StateWriteOptions) { return this.#store.update(key, version, value, options); }
-  delete(key: string) { return this.#store.delete(key); }
-  list(prefix: string, options?: StateListOptions) { return this.#store.list(prefix, options); }
+  get(key: string) {
+    return this.#store.get(key);
+  }
+  create(key: string, value: string, options?: StateWriteOptions) {
+    return this.#store.create(key, value, options);
+  }
+  update(key: string, version: number, value: string, options?: StateWriteOptions) {
+    return this.#store.update(key, version, value, options);
+  }
+  delete(key: string) {
+    return this.#store.delete(key);
+  }
+  list(prefix: string, options?: StateListOptions) {
+    return this.#store.list(prefix, options);
+  }
 }
 
 interface SqlStorageLike {

@@ -25,10 +25,14 @@ const ALL_IMAGES: ImageSpec[] = [
   { name: 'small-blobs', layers: 40, layerSize: Math.round(0.25 * MiB * Math.max(SCALE, 0.25)) },
 ];
 // BENCH_IMAGES=small-blobs: only those.
-const IMAGES = process.env.BENCH_IMAGES ? ALL_IMAGES.filter((i) => process.env.BENCH_IMAGES!.split(',').includes(i.name)) : ALL_IMAGES;
+const IMAGES = process.env.BENCH_IMAGES
+  ? ALL_IMAGES.filter((i) => process.env.BENCH_IMAGES!.split(',').includes(i.name))
+  : ALL_IMAGES;
 // Ferry as `npm start` (workerd) and on the other runtimes' entries, so users can choose by numbers.
 // BENCH_RUNTIMES=none: the command line and skopeo only.
-const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'workerd,node,deno,bun').split(',').filter((r) => r && r !== 'none') as Runtime[];
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'workerd,node,deno,bun')
+  .split(',')
+  .filter((r) => r && r !== 'none') as Runtime[];
 // The command line in local mode (`ferry copy`, no server) beside skopeo: BENCH_CLI=false leaves it out.
 const WITH_CLI = process.env.BENCH_CLI !== 'false';
 // The console's pages (server time and weight): BENCH_CONSOLE=false leaves them out; measured on workerd
@@ -55,14 +59,22 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function ferryCopy(ferry: FerryProcess, source: string, target: string, accept = 'application/json'): Promise<void> {
+async function ferryCopy(
+  ferry: FerryProcess,
+  source: string,
+  target: string,
+  accept = 'application/json',
+): Promise<void> {
   const res = await fetch(`${ferry.base}/v1/copy`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept },
     body: JSON.stringify({ source, target }),
   });
   const body = await res.text();
-  if (!res.ok || (accept === 'application/x-ndjson' && !body.trimEnd().split('\n').at(-1)!.includes('"type":"done","result"'))) {
+  if (
+    !res.ok ||
+    (accept === 'application/x-ndjson' && !body.trimEnd().split('\n').at(-1)!.includes('"type":"done","result"'))
+  ) {
     throw new Error(`Ferry copy ${source} -> ${target} failed: ${body.slice(-500)}`);
   }
 }
@@ -79,8 +91,12 @@ const FERRY_CLI = fileURLToPath(new URL('../../../dist/cli/ferry.cjs', import.me
 /** `ferry copy` in local mode, as a user at a terminal runs it: a process per copy, no server. */
 function cliCopy(source: string, target: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [FERRY_CLI, 'copy', source, target, '--quiet'], { env: { PATH: process.env.PATH, HOME: process.env.HOME } }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`ferry copy ${source} -> ${target} failed: ${stderr.slice(-500)}`)) : resolve(),
+    execFile(
+      process.execPath,
+      [FERRY_CLI, 'copy', source, target, '--quiet'],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`ferry copy ${source} -> ${target} failed: ${stderr.slice(-500)}`)) : resolve(),
     );
   });
 }
@@ -91,7 +107,12 @@ function cliCopy(source: string, target: string): Promise<void> {
  */
 function primeCli(): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [FERRY_CLI, 'version'], { env: { PATH: process.env.PATH, HOME: process.env.HOME } }, (error) => (error ? reject(error) : resolve()));
+    execFile(
+      process.execPath,
+      [FERRY_CLI, 'version'],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+      (error) => (error ? reject(error) : resolve()),
+    );
   });
 }
 
@@ -157,7 +178,13 @@ async function main() {
       await target?.stop();
       rmSync(join(dir, `target-storage-${generation}`), { recursive: true, force: true });
       generation++;
-      target = await startRegistry(dir, 'target', join(dir, `target-storage-${generation}`), { kind: 'anonymous' }, { port: targetPort });
+      target = await startRegistry(
+        dir,
+        'target',
+        join(dir, `target-storage-${generation}`),
+        { kind: 'anonymous' },
+        { port: targetPort },
+      );
       return target.host;
     };
     stops.push(async () => target?.stop());
@@ -165,7 +192,10 @@ async function main() {
     const config = {
       registries: { [source.host]: { insecure: true }, [targetHost]: { insecure: true } },
       // Local workerd is not bound by the Workers connection limit; use skopeo's parallelism (6).
-      copy: { concurrency: Number(process.env.BENCH_CONCURRENCY ?? 6), resumeDownloads: process.env.BENCH_RESUME !== 'false' },
+      copy: {
+        concurrency: Number(process.env.BENCH_CONCURRENCY ?? 6),
+        resumeDownloads: process.env.BENCH_RESUME !== 'false',
+      },
       callers: { anonymous: true },
     };
 
@@ -174,7 +204,9 @@ async function main() {
     const results: Record<string, unknown>[] = [];
     for (const spec of IMAGES) {
       const bytes = 2 * spec.layers * spec.layerSize;
-      console.log(`\n# ${spec.name}: 2 platforms x ${spec.layers} layers x ${(spec.layerSize / MiB).toFixed(2)} MiB = ${(bytes / MiB).toFixed(0)} MiB`);
+      console.log(
+        `\n# ${spec.name}: 2 platforms x ${spec.layers} layers x ${(spec.layerSize / MiB).toFixed(2)} MiB = ${(bytes / MiB).toFixed(0)} MiB`,
+      );
       const layoutDir = buildImage(join(dir, 'layouts'), spec);
       const src = `${source.host}/bench/${spec.name}:v1`;
       await skopeoCopy(`oci:${layoutDir}:v1`, `docker://${src}`);
@@ -196,7 +228,10 @@ async function main() {
           await settle();
           add(`${runtime} warm`, await timed(() => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`)));
           await settle();
-          add(`${runtime} same-registry new repo`, await timed(() => ferryCopy(ferry, `${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+          add(
+            `${runtime} same-registry new repo`,
+            await timed(() => ferryCopy(ferry, `${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)),
+          );
         } finally {
           clearInterval(sampler);
           peaks[runtime] = Math.max(peaks[runtime] ?? 0, peak);
@@ -210,7 +245,10 @@ async function main() {
         await settle();
         add('ferry CLI warm', await timed(() => cliCopy(src, `${host}/bench/${spec.name}:v1`)));
         await settle();
-        add('ferry CLI same-registry new repo', await timed(() => cliCopy(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+        add(
+          'ferry CLI same-registry new repo',
+          await timed(() => cliCopy(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)),
+        );
         add('node floor', await timed(nodeFloor));
         add('node floor with requests', await timed(() => nodeFloorWithRequests(src, `${host}/bench/${spec.name}:v1`)));
       };
@@ -220,7 +258,10 @@ async function main() {
         await settle();
         add('skopeo warm', await timed(() => skopeoCopy(`docker://${src}`, `docker://${host}/bench/${spec.name}:v1`)));
         await settle();
-        add('skopeo same-registry new repo', await timed(() => skopeoCold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)));
+        add(
+          'skopeo same-registry new repo',
+          await timed(() => skopeoCold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)),
+        );
       };
       // CPU per MiB of the cold copy as JSON and as streamed NDJSON, measured apart from the timed rounds
       // (a 2 GiB copy more per round would leave the disk flushing into the next round's timing).
@@ -228,7 +269,10 @@ async function main() {
         const state = mkdtempSync(join(dir, 'ferry-state-'));
         const ferry = await startFerry(config, {}, state, runtime);
         try {
-          for (const [format, accept] of [['json', 'application/json'], ['ndjson', 'application/x-ndjson']] as const) {
+          for (const [format, accept] of [
+            ['json', 'application/json'],
+            ['ndjson', 'application/x-ndjson'],
+          ] as const) {
             const host = await freshTarget();
             await settle();
             const cpu = await cpuOf(ferry, () => ferryCopy(ferry, src, `${host}/bench/${spec.name}:v1`, accept));
@@ -245,7 +289,11 @@ async function main() {
         for (const runtime of RUNTIMES) await ferryRound(runtime);
         if (WITH_CLI) await cliRound();
         if (run % 2 === 0) await skopeoRound();
-        console.log(`run ${run + 1}/${RUNS}: ${Object.entries(times).map(([k, v]) => `${k} ${v[v.length - 1]!.toFixed(2)}s`).join(', ')}`);
+        console.log(
+          `run ${run + 1}/${RUNS}: ${Object.entries(times)
+            .map(([k, v]) => `${k} ${v[v.length - 1]!.toFixed(2)}s`)
+            .join(', ')}`,
+        );
       }
       for (const runtime of RUNTIMES) await cpuRound(runtime);
       // Subrequests and KV operations per copy (the Workers limits), the same cases counted once.
@@ -253,62 +301,129 @@ async function main() {
       for (const count of await countCopies(config, [
         { name: 'cold', source: src, target: `${coldHost}/bench/${spec.name}:v1` },
         { name: 'warm', source: src, target: `${coldHost}/bench/${spec.name}:v1` },
-        { name: 'same-registry new repo', source: `${coldHost}/bench/${spec.name}:v1`, target: `${coldHost}/bench/${spec.name}-copy:v1` },
+        {
+          name: 'same-registry new repo',
+          source: `${coldHost}/bench/${spec.name}:v1`,
+          target: `${coldHost}/bench/${spec.name}-copy:v1`,
+        },
       ])) {
         const blobs = count.streamed + count.mounted + count.skipped;
-        counted.push(`| ${spec.name} | ${count.case} | ${blobs} (${count.streamed} streamed, ${count.mounted} mounted, ${count.skipped} there) | ${count.fetches} | ${count.subrequests} | ${count.kvReads} | ${count.kvWrites} | ${count.duplicateManifestGets} |`);
+        counted.push(
+          `| ${spec.name} | ${count.case} | ${blobs} (${count.streamed} streamed, ${count.mounted} mounted, ${count.skipped} there) | ${count.fetches} | ${count.subrequests} | ${count.kvReads} | ${count.kvWrites} | ${count.duplicateManifestGets} |`,
+        );
         results.push({ image: spec.name, counted: count });
       }
       if (WITH_CLI) {
         for (const kind of ['cold', 'warm', 'same-registry new repo']) {
           const f = median(times[`ferry CLI ${kind}`]!);
           const s = median(times[`skopeo ${kind}`]!);
-          rows.push(`| ${spec.name} | ferry CLI (local mode) | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`);
-          results.push({ image: spec.name, runtime: 'ferry CLI', case: kind, ferrySeconds: f, skopeoSeconds: s, ratio: f / s, runs: RUNS, mib: bytes / MiB });
+          rows.push(
+            `| ${spec.name} | ferry CLI (local mode) | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`,
+          );
+          results.push({
+            image: spec.name,
+            runtime: 'ferry CLI',
+            case: kind,
+            ferrySeconds: f,
+            skopeoSeconds: s,
+            ratio: f / s,
+            runs: RUNS,
+            mib: bytes / MiB,
+          });
         }
         const floor = median(times['node floor']!);
         const warm = median(times['skopeo warm']!);
-        rows.push(`| ${spec.name} | Node's floor (\`node -e "new Response('')"\`) | any | ${floor.toFixed(2)} s | ${warm.toFixed(2)} s (warm) | ${(floor / warm).toFixed(2)} |`);
-        results.push({ image: spec.name, runtime: 'node floor', floorSeconds: floor, skopeoWarmSeconds: warm, ratio: floor / warm, runs: RUNS });
+        rows.push(
+          `| ${spec.name} | Node's floor (\`node -e "new Response('')"\`) | any | ${floor.toFixed(2)} s | ${warm.toFixed(2)} s (warm) | ${(floor / warm).toFixed(2)} |`,
+        );
+        results.push({
+          image: spec.name,
+          runtime: 'node floor',
+          floorSeconds: floor,
+          skopeoWarmSeconds: warm,
+          ratio: floor / warm,
+          runs: RUNS,
+        });
         const floorCopy = median(times['node floor with requests']!);
-        rows.push(`| ${spec.name} | Node's floor with a warm copy's requests (node:http, 3 rounds) | warm | ${floorCopy.toFixed(2)} s | ${warm.toFixed(2)} s | ${(floorCopy / warm).toFixed(2)} |`);
-        results.push({ image: spec.name, runtime: 'node floor with requests', floorSeconds: floorCopy, skopeoWarmSeconds: warm, ratio: floorCopy / warm, runs: RUNS });
+        rows.push(
+          `| ${spec.name} | Node's floor with a warm copy's requests (node:http, 3 rounds) | warm | ${floorCopy.toFixed(2)} s | ${warm.toFixed(2)} s | ${(floorCopy / warm).toFixed(2)} |`,
+        );
+        results.push({
+          image: spec.name,
+          runtime: 'node floor with requests',
+          floorSeconds: floorCopy,
+          skopeoWarmSeconds: warm,
+          ratio: floorCopy / warm,
+          runs: RUNS,
+        });
       }
       for (const runtime of RUNTIMES) {
         for (const kind of ['cold', 'warm', 'same-registry new repo']) {
           const f = median(times[`${runtime} ${kind}`]!);
           const s = median(times[`skopeo ${kind}`]!);
-          rows.push(`| ${spec.name} | ${runtime} | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`);
-          results.push({ image: spec.name, runtime, case: kind, ferrySeconds: f, skopeoSeconds: s, ratio: f / s, runs: RUNS, mib: bytes / MiB });
+          rows.push(
+            `| ${spec.name} | ${runtime} | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`,
+          );
+          results.push({
+            image: spec.name,
+            runtime,
+            case: kind,
+            ferrySeconds: f,
+            skopeoSeconds: s,
+            ratio: f / s,
+            runs: RUNS,
+            mib: bytes / MiB,
+          });
         }
         results.push({ image: spec.name, runtime, ferryPeakRssMiB: peaks[runtime]! / MiB });
         const json = median(cpuMsPerMiB[`${runtime} json`]!);
         const ndjson = median(cpuMsPerMiB[`${runtime} ndjson`]!);
         results.push({ image: spec.name, runtime, cpuMsPerMiB: { json, ndjson, ratio: ndjson / json } });
-        rows.push(`| ${spec.name} | ${runtime} | cold CPU per MiB, JSON / NDJSON | ${json.toFixed(2)} / ${ndjson.toFixed(2)} ms (NDJSON/JSON ${(ndjson / json).toFixed(2)}) | | |`);
-        rows.push(`| ${spec.name} | ${runtime} | peak RSS of the serving process | ${(peaks[runtime]! / MiB).toFixed(0)} MiB | | |`);
+        rows.push(
+          `| ${spec.name} | ${runtime} | cold CPU per MiB, JSON / NDJSON | ${json.toFixed(2)} / ${ndjson.toFixed(2)} ms (NDJSON/JSON ${(ndjson / json).toFixed(2)}) | | |`,
+        );
+        rows.push(
+          `| ${spec.name} | ${runtime} | peak RSS of the serving process | ${(peaks[runtime]! / MiB).toFixed(0)} MiB | | |`,
+        );
       }
     }
-    console.log(`\n| image | runtime | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}`);
-    console.log(`\n| image | case | blobs | fetches | subrequests (fetch + KV + state) | KV reads | KV writes | duplicate manifest GETs |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${counted.join('\n')}`);
+    console.log(
+      `\n| image | runtime | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}`,
+    );
+    console.log(
+      `\n| image | case | blobs | fetches | subrequests (fetch + KV + state) | KV reads | KV writes | duplicate manifest GETs |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${counted.join('\n')}`,
+    );
     if (WITH_CONSOLE) {
       const figures = await benchConsole(dir, source.host, ['node', 'workerd']);
       results.push({ console: figures });
       const byPage = new Map<string, Partial<Record<string, (typeof figures)[number]>>>();
       for (const f of figures) byPage.set(f.page, { ...byPage.get(f.page), [f.runtime]: f });
       console.log(
-        `\n| console page | Node: server time (Server-Timing) | Node: client waited | workerd: client waited | gzip weight |\n| --- | --- | --- | --- | --- |\n${[...byPage]
-          .map(([page, r]) => `| ${page} | ${r.node?.serverMs.toFixed(1)} ms | ${r.node?.clientMs.toFixed(1)} ms | ${r.workerd?.clientMs.toFixed(1)} ms | ${Math.max(r.node?.gzipKiB ?? 0, r.workerd?.gzipKiB ?? 0).toFixed(1)} KiB |`)
+        `\n| console page | Node: server time (Server-Timing) | Node: client waited | workerd: client waited | gzip weight |\n| --- | --- | --- | --- | --- |\n${[
+          ...byPage,
+        ]
+          .map(
+            ([page, r]) =>
+              `| ${page} | ${r.node?.serverMs.toFixed(1)} ms | ${r.node?.clientMs.toFixed(1)} ms | ${r.workerd?.clientMs.toFixed(1)} ms | ${Math.max(r.node?.gzipKiB ?? 0, r.workerd?.gzipKiB ?? 0).toFixed(1)} KiB |`,
+          )
           .join('\n')}`,
       );
     }
     const patterns = timePatterns();
     results.push({ patterns });
-    console.log(`\n| tag pattern | tags | RE2 (Ferry), all tags | backtracking engine, one tag |\n| --- | --- | --- | --- |\n${patterns
-      .map((p) => `| \`${p.pattern}\` | ${p.tags} | ${p.re2Ms.toFixed(0)} ms | ${p.backtracking.ms.toFixed(0)} ms at ${p.backtracking.tagLength} characters (doubling with each) |`)
-      .join('\n')}`);
+    console.log(
+      `\n| tag pattern | tags | RE2 (Ferry), all tags | backtracking engine, one tag |\n| --- | --- | --- | --- |\n${patterns
+        .map(
+          (p) =>
+            `| \`${p.pattern}\` | ${p.tags} | ${p.re2Ms.toFixed(0)} ms | ${p.backtracking.ms.toFixed(0)} ms at ${p.backtracking.tagLength} characters (doubling with each) |`,
+        )
+        .join('\n')}`,
+    );
     mkdirSync('.tmp', { recursive: true });
-    writeFileSync('.tmp/bench-results.json', JSON.stringify({ date: new Date().toISOString(), scale: SCALE, runs: RUNS, results }, null, 2));
+    writeFileSync(
+      '.tmp/bench-results.json',
+      JSON.stringify({ date: new Date().toISOString(), scale: SCALE, runs: RUNS, results }, null, 2),
+    );
     console.log('\nraw figures: .tmp/bench-results.json');
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});

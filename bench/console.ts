@@ -25,7 +25,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-export async function benchConsole(dir: string, registryHost: string, runtimes: Runtime[]): Promise<ConsolePageFigure[]> {
+export async function benchConsole(
+  dir: string,
+  registryHost: string,
+  runtimes: Runtime[],
+): Promise<ConsolePageFigure[]> {
   const layout = buildImage(join(dir, 'layouts'), { name: 'console-300', layers: LAYERS, layerSize: 1024 });
   const repository = `${registryHost}/bench/console-300`;
   await skopeoCopy(`oci:${layout}:v1`, `docker://${repository}:v1`, { all: true });
@@ -42,7 +46,10 @@ export async function benchConsole(dir: string, registryHost: string, runtimes: 
         ['raw manifest (index)', `/console/manifest/${enc(`${repository}:v1`)}`],
         ['tags', `/console/tags/${enc(repository)}`],
         ['catalog', `/console/catalog/${encodeURIComponent(registryHost)}`],
-        ['compare', `/console/compare?from=${encodeURIComponent(`${repository}:v1`)}&to=${encodeURIComponent(`${repository}:v2`)}`],
+        [
+          'compare',
+          `/console/compare?from=${encodeURIComponent(`${repository}:v1`)}&to=${encodeURIComponent(`${repository}:v2`)}`,
+        ],
         ['registries', '/console/registries'],
         ['copy form', '/console/copy'],
         ['jobs', '/console/jobs'],
@@ -50,11 +57,16 @@ export async function benchConsole(dir: string, registryHost: string, runtimes: 
         ['audit', '/console/audit'],
       ];
       // A platform's image by digest, as the index page links it, and its raw manifest (300 layer digests).
-      const child = (await (await fetch(`${ferry.base}${pages[0]![1]}`)).text()).match(/<a class="digest" href="[^"]*%40(sha256%3A[0-9a-f]{64})"/)?.[1];
+      const child = (await (await fetch(`${ferry.base}${pages[0]![1]}`)).text()).match(
+        /<a class="digest" href="[^"]*%40(sha256%3A[0-9a-f]{64})"/,
+      )?.[1];
       if (!child) throw new Error('console bench: the index page links no platform');
       pages.push([`image (${LAYERS} layers, by digest)`, `/console/image/${enc(repository)}%40${child}`]);
       pages.push([`raw manifest (${LAYERS} layers)`, `/console/manifest/${enc(repository)}%40${child}`]);
-      pages.push([`history, page 2 of ${Math.ceil((LAYERS + 1) / 100)}`, `/console/history/${enc(repository)}%40${child}?page=2`]);
+      pages.push([
+        `history, page 2 of ${Math.ceil((LAYERS + 1) / 100)}`,
+        `/console/history/${enc(repository)}%40${child}?page=2`,
+      ]);
       for (const [name, path] of pages) {
         const warm = await fetch(`${ferry.base}${path}`); // fills the inspect cache
         if (!warm.ok) throw new Error(`console ${name}: ${warm.status} ${(await warm.text()).slice(0, 300)}`);
@@ -69,7 +81,13 @@ export async function benchConsole(dir: string, registryHost: string, runtimes: 
           client.push(performance.now() - started);
           server.push(Number(res.headers.get('server-timing')?.match(/dur=([\d.]+)/)?.[1] ?? NaN));
         }
-        figures.push({ runtime, page: name, serverMs: median(server), clientMs: median(client), gzipKiB: gzipSync(bytes).byteLength / 1024 });
+        figures.push({
+          runtime,
+          page: name,
+          serverMs: median(server),
+          clientMs: median(client),
+          gzipKiB: gzipSync(bytes).byteLength / 1024,
+        });
       }
     } finally {
       await ferry.stop();

@@ -26,7 +26,10 @@ export interface CopyCount {
 
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
-export async function countCopies(config: unknown, cases: { name: string; source: string; target: string }[]): Promise<CopyCount[]> {
+export async function countCopies(
+  config: unknown,
+  cases: { name: string; source: string; target: string }[],
+): Promise<CopyCount[]> {
   const platform = new StrictPlatform(() => Date.now());
   let seen: string[] = [];
   const counting: FetchLike = (input, init) => {
@@ -54,7 +57,10 @@ export async function countCopies(config: unknown, cases: { name: string; source
       body: JSON.stringify({ source: c.source, target: c.target }),
     });
     const response = await platform.serve(request, (r) => Promise.resolve(app.fetch(r)));
-    const events = (await response.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; blob?: string; code?: string });
+    const events = (await response.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; blob?: string; code?: string });
     const failed = events.find((e) => e.type === 'error');
     if (failed) throw new Error(`counted copy ${c.source} -> ${c.target} failed: ${JSON.stringify(failed)}`);
     await platform.settle(); // deferred cache writes belong to this invocation too

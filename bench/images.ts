@@ -13,11 +13,19 @@ export interface ImageSpec {
 
 export function buildImage(root: string, spec: ImageSpec): string {
   const layout = new OciLayout(join(root, spec.name));
-  const platforms = [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }];
+  const platforms = [
+    { os: 'linux', architecture: 'amd64' },
+    { os: 'linux', architecture: 'arm64', variant: 'v8' },
+  ];
   const manifests: Descriptor[] = platforms.map((platform) => {
     const layers = Array.from({ length: spec.layers }, () => {
       const data = randomBytes(spec.layerSize);
-      const tar = Buffer.concat([tarHeader('data', data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]);
+      const tar = Buffer.concat([
+        tarHeader('data', data.length),
+        data,
+        Buffer.alloc((512 - (data.length % 512)) % 512),
+        Buffer.alloc(1024),
+      ]);
       const descriptor = layout.blob(tar, OCI_LAYER_TAR);
       return { descriptor, diffId: descriptor.digest };
     });
@@ -26,4 +34,3 @@ export function buildImage(root: string, spec: ImageSpec): string {
   layout.tag(layout.index(manifests), 'v1');
   return layout.dir;
 }
-

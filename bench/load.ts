@@ -32,7 +32,10 @@ async function main() {
   ]);
   const [source, target] = registries;
   const ferry = await startFerry(
-    { registries: { [source.host]: { insecure: true }, [target.host]: { insecure: true } }, callers: { anonymous: true } },
+    {
+      registries: { [source.host]: { insecure: true }, [target.host]: { insecure: true } },
+      callers: { anonymous: true },
+    },
     {},
     join(dir, 'state'),
     RUNTIME,
@@ -60,7 +63,11 @@ async function main() {
     const paths =
       process.env.LOAD_PATHS === 'health'
         ? ['/healthz']
-        : [`/v1/inspect/${source.host}/load/app:v1`, `/v1/inspect/${source.host}/load/app@${digest}?platform=linux/arm64`, `/v1/manifest/${source.host}/load/app@${digest}`];
+        : [
+            `/v1/inspect/${source.host}/load/app:v1`,
+            `/v1/inspect/${source.host}/load/app@${digest}?platform=linux/arm64`,
+            `/v1/manifest/${source.host}/load/app@${digest}`,
+          ];
 
     const copyResults: { ok: boolean; seconds: number }[] = [];
     const copies = (async () => {
@@ -71,7 +78,10 @@ async function main() {
             const res = await fetch(`${ferry.base}/v1/copy`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', accept: 'application/json' },
-              body: JSON.stringify({ source: `${source.host}/load/app:v1`, target: `${target.host}/load/copy-${round}-${i}:v1` }),
+              body: JSON.stringify({
+                source: `${source.host}/load/app:v1`,
+                target: `${target.host}/load/copy-${round}-${i}:v1`,
+              }),
             });
             await res.arrayBuffer();
             copyResults.push({ ok: res.status === 200, seconds: (performance.now() - started) / 1000 });
@@ -90,10 +100,21 @@ async function main() {
     const copyErrors = copyResults.filter((c) => !c.ok).length;
     const mib = (b: number) => (b / MiB).toFixed(0);
     console.log(`runtime: ${RUNTIME}`);
-    console.log(`inspect: ${latencies.length} requests in waves of ${INSPECT_CONCURRENCY}, ${errors} errors, ${(latencies.length / inspectSeconds).toFixed(0)} req/s, p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`);
-    console.log(`copy: ${copyResults.length} copies of a 64 MiB image (${COPIES} at once), ${copyErrors} errors, median ${percentile(copyResults.map((c) => c.seconds), 50).toFixed(2)} s`);
-    const sixths = Array.from({ length: 6 }, (_, i) => mib(Math.max(...rss.slice(Math.floor((i * rss.length) / 6), Math.floor(((i + 1) * rss.length) / 6)))));
-    console.log(`rss of the serving process: peak ${mib(Math.max(...rss))} MiB; max per sixth of the run: ${sixths.join(", ")} MiB`);
+    console.log(
+      `inspect: ${latencies.length} requests in waves of ${INSPECT_CONCURRENCY}, ${errors} errors, ${(latencies.length / inspectSeconds).toFixed(0)} req/s, p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
+    );
+    console.log(
+      `copy: ${copyResults.length} copies of a 64 MiB image (${COPIES} at once), ${copyErrors} errors, median ${percentile(
+        copyResults.map((c) => c.seconds),
+        50,
+      ).toFixed(2)} s`,
+    );
+    const sixths = Array.from({ length: 6 }, (_, i) =>
+      mib(Math.max(...rss.slice(Math.floor((i * rss.length) / 6), Math.floor(((i + 1) * rss.length) / 6)))),
+    );
+    console.log(
+      `rss of the serving process: peak ${mib(Math.max(...rss))} MiB; max per sixth of the run: ${sixths.join(', ')} MiB`,
+    );
     if (errors || copyErrors) process.exitCode = 1;
   } finally {
     await ferry.stop();

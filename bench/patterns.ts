@@ -12,7 +12,11 @@ export interface PatternTiming {
 }
 
 const CASES: { pattern: string; tag: (n: number) => string; tags: () => string[] }[] = [
-  { pattern: '(a+)+b', tag: (n) => 'a'.repeat(n), tags: () => Array.from({ length: 10_000 }, (_, i) => 'a'.repeat(20 + (i % 108))) },
+  {
+    pattern: '(a+)+b',
+    tag: (n) => 'a'.repeat(n),
+    tags: () => Array.from({ length: 10_000 }, (_, i) => 'a'.repeat(20 + (i % 108))),
+  },
   {
     pattern: 'sha256-(?:[0-9a-f]+)+\\.att',
     tag: (n) => `sha256-${'f'.repeat(n)}.sig`,

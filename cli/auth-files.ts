@@ -60,7 +60,12 @@ function fromHelper(name: string, host: string, env: Env): FoundCredentials | un
   const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   let output: string;
   try {
-    output = execFileSync(program, ['get'], { input: host, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, PATH: env('PATH') ?? process.env.PATH } });
+    output = execFileSync(program, ['get'], {
+      input: host,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { ...process.env, PATH: env('PATH') ?? process.env.PATH },
+    });
   } catch {
     return undefined; // not found in the store (helpers exit 1), or not installed
   }
@@ -95,8 +100,13 @@ export function findCredentials(host: string, env: Env): FoundCredentials | unde
   for (const path of authFiles(env)) {
     const file = readAuthFile(path);
     if (!file) continue;
-    const helper = keysFor(host).map((k) => file.credHelpers?.[k]).find(Boolean);
-    const found = (helper ? fromHelper(helper, host, env) : undefined) ?? fromAuths(file, host, path) ?? (file.credsStore ? fromHelper(file.credsStore, host, env) : undefined);
+    const helper = keysFor(host)
+      .map((k) => file.credHelpers?.[k])
+      .find(Boolean);
+    const found =
+      (helper ? fromHelper(helper, host, env) : undefined) ??
+      fromAuths(file, host, path) ??
+      (file.credsStore ? fromHelper(file.credsStore, host, env) : undefined);
     if (found) return found;
   }
   return undefined;

@@ -14,7 +14,11 @@ export interface Output {
 
 /** An operation that failed: its code and message go to stderr, exit 1 (or 3: partly done). */
 export class Failure extends Error {
-  constructor(readonly code: string, message: string, readonly exitCode = 1) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -45,16 +49,37 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
   const v = parsed.values;
   const platforms = (v.platform as string[] | undefined) ?? [];
   const extra = (v.tag as string[] | undefined) ?? [];
-  if (v['all-tags'] && v.regex !== undefined) throw new UsageError('copy: --all-tags and --regex are two ways to choose tags: give one');
-  if ((v['all-tags'] || v.regex !== undefined) && extra.length) throw new UsageError('copy: --tag adds tags to one image; a sync (--all-tags, --regex) copies each tag as it is');
-  const tags = v['all-tags'] ? 'all' : v.regex !== undefined ? { regex: v.regex as string } : extra.length ? extra : undefined;
+  if (v['all-tags'] && v.regex !== undefined)
+    throw new UsageError('copy: --all-tags and --regex are two ways to choose tags: give one');
+  if ((v['all-tags'] || v.regex !== undefined) && extra.length)
+    throw new UsageError('copy: --tag adds tags to one image; a sync (--all-tags, --regex) copies each tag as it is');
+  const tags = v['all-tags']
+    ? 'all'
+    : v.regex !== undefined
+      ? { regex: v.regex as string }
+      : extra.length
+        ? extra
+        : undefined;
   const wait = booleanValue(v, 'wait', true);
-  if (!wait && connection.mode === 'local') throw new UsageError('copy: --wait=false submits a job, which needs a Ferry service (--server or FERRY_URL)');
-  const body = { source, target, ...(tags ? { tags } : {}), ...(platforms.length ? { platforms } : {}), ...(v.unwrap ? { unwrap: true } : {}), ...(v['verify-digest'] ? { verify: true } : {}), ...(wait ? {} : { wait: false }) };
+  if (!wait && connection.mode === 'local')
+    throw new UsageError('copy: --wait=false submits a job, which needs a Ferry service (--server or FERRY_URL)');
+  const body = {
+    source,
+    target,
+    ...(tags ? { tags } : {}),
+    ...(platforms.length ? { platforms } : {}),
+    ...(v.unwrap ? { unwrap: true } : {}),
+    ...(v['verify-digest'] ? { verify: true } : {}),
+    ...(wait ? {} : { wait: false }),
+  };
   if (v['dry-run']) return dryRun(connection, body, output);
   if (!wait) {
     const job = await json(connection, 'POST', '/v1/copy', body);
-    output.out(output.style === 'json' ? `${JSON.stringify(job)}\n` : `job ${job.id} ${job.state ?? 'queued'}: ferry jobs watch ${job.id}\n`);
+    output.out(
+      output.style === 'json'
+        ? `${JSON.stringify(job)}\n`
+        : `job ${job.id} ${job.state ?? 'queued'}: ferry jobs watch ${job.id}\n`,
+    );
     return 0;
   }
   const response = await connection.request('POST', '/v1/copy', { body, accept: 'application/x-ndjson' });
@@ -66,7 +91,12 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
   try {
     for await (const event of ndjson(response)) {
       // A sync that copied some tags before one failed is partly done: exit 3, the copied ones listed.
-      if (event.type === 'error') throw new Failure(String(event.code), `${event.message}${sync && results.length ? ` (${results.length} tag${results.length === 1 ? '' : 's'} copied before: ${results.flatMap((r) => r.tags).join(', ')})` : ''}`, sync && results.length ? 3 : 1);
+      if (event.type === 'error')
+        throw new Failure(
+          String(event.code),
+          `${event.message}${sync && results.length ? ` (${results.length} tag${results.length === 1 ? '' : 's'} copied before: ${results.flatMap((r) => r.tags).join(', ')})` : ''}`,
+          sync && results.length ? 3 : 1,
+        );
       if (event.type === 'done' && event.result) results.push(event.result as (typeof results)[number]);
       if (event.type === 'job') handedTo = String(event.id);
       progress.event(event);
@@ -76,12 +106,18 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
   }
   if (handedTo) return watchJob(connection, handedTo, output);
   if (!results.length) throw new Failure('INTERNAL', 'the copy ended without a result');
-  if (output.style !== 'json' && output.style !== 'quiet') for (const r of results) output.out(`${r.target}@${r.digest}${r.tags.length ? ` tagged ${r.tags.join(', ')}` : ' (untagged)'}\n`);
+  if (output.style !== 'json' && output.style !== 'quiet')
+    for (const r of results)
+      output.out(`${r.target}@${r.digest}${r.tags.length ? ` tagged ${r.tags.join(', ')}` : ' (untagged)'}\n`);
   return 0;
 }
 
 /** What a copy would do, asking only reads of the source: its digest and platforms, or the tags a sync would take. */
-async function dryRun(connection: Connection, body: { source: string; target: string; tags?: unknown; platforms?: string[] }, output: Output): Promise<number> {
+async function dryRun(
+  connection: Connection,
+  body: { source: string; target: string; tags?: unknown; platforms?: string[] },
+  output: Output,
+): Promise<number> {
   if (body.tags === 'all' || (typeof body.tags === 'object' && !Array.isArray(body.tags))) {
     const repository = parseRepositoryName(body.source);
     const all = await listTags(connection, `${repository.registry}/${repository.repository}`);
@@ -95,15 +131,26 @@ async function dryRun(connection: Connection, body: { source: string; target: st
       }
       chosen = all.filter((t) => pattern.found(t)).sort();
     }
-    if (!chosen.length) throw new Failure('NO_TAGS_MATCHED', `no tag of ${body.source} matches (${all.length} tags there)`);
-    if (output.style === 'json') output.out(`${JSON.stringify({ dryRun: true, source: body.source, target: body.target, tags: chosen })}\n`);
-    else output.out(`would copy ${chosen.length} tag${chosen.length === 1 ? '' : 's'} of ${body.source} to ${body.target}: ${chosen.join(', ')}\n`);
+    if (!chosen.length)
+      throw new Failure('NO_TAGS_MATCHED', `no tag of ${body.source} matches (${all.length} tags there)`);
+    if (output.style === 'json')
+      output.out(`${JSON.stringify({ dryRun: true, source: body.source, target: body.target, tags: chosen })}\n`);
+    else
+      output.out(
+        `would copy ${chosen.length} tag${chosen.length === 1 ? '' : 's'} of ${body.source} to ${body.target}: ${chosen.join(', ')}\n`,
+      );
     return 0;
   }
   const platform = body.platforms?.length === 1 ? `?platform=${encodeURIComponent(body.platforms[0]!)}` : '';
   const image = await json(connection, 'GET', `/v1/inspect/${encodePath(body.source)}${platform}`);
-  if (output.style === 'json') output.out(`${JSON.stringify({ dryRun: true, source: image.reference, target: body.target, digest: image.digest, platforms: body.platforms ?? 'all' })}\n`);
-  else output.out(`would copy ${image.reference} (${image.kind}${image.manifests ? `, ${image.manifests.length} platforms` : ''}) to ${body.target}\n`);
+  if (output.style === 'json')
+    output.out(
+      `${JSON.stringify({ dryRun: true, source: image.reference, target: body.target, digest: image.digest, platforms: body.platforms ?? 'all' })}\n`,
+    );
+  else
+    output.out(
+      `would copy ${image.reference} (${image.kind}${image.manifests ? `, ${image.manifests.length} platforms` : ''}) to ${body.target}\n`,
+    );
   return 0;
 }
 
@@ -127,7 +174,11 @@ async function listTags(connection: Connection, repository: string): Promise<str
   let last: string | undefined;
   do {
     const query = new URLSearchParams({ n: '1000', ...(last ? { last } : {}) });
-    const page: { tags: string[]; next?: string } = await json(connection, 'GET', `/v1/tags/${encodePath(repository)}?${query}`);
+    const page: { tags: string[]; next?: string } = await json(
+      connection,
+      'GET',
+      `/v1/tags/${encodePath(repository)}?${query}`,
+    );
     tags.push(...page.tags);
     last = page.next && page.next !== last ? page.next : undefined;
   } while (last);
@@ -137,7 +188,11 @@ async function listTags(connection: Connection, repository: string): Promise<str
 export async function tags(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
   const name = parseRepositoryName(withoutTransport(parsed.positionals[0]!));
   const all = await listTags(connection, `${name.registry}/${name.repository}`);
-  output.out(output.style === 'json' ? `${JSON.stringify({ repository: `${name.registry}/${name.repository}`, tags: all })}\n` : all.map((t) => `${t}\n`).join(''));
+  output.out(
+    output.style === 'json'
+      ? `${JSON.stringify({ repository: `${name.registry}/${name.repository}`, tags: all })}\n`
+      : all.map((t) => `${t}\n`).join(''),
+  );
   return 0;
 }
 
@@ -146,10 +201,13 @@ export async function inspect(connection: Connection, parsed: Parsed, output: Ou
   parseReference(reference);
   const v = parsed.values;
   const format = (v.format as string | undefined) ?? (output.style === 'json' ? 'json' : 'table');
-  if (format !== 'table' && format !== 'json') throw new UsageError(`inspect: --format: expected table or json, got "${format}"`);
+  if (format !== 'table' && format !== 'json')
+    throw new UsageError(`inspect: --format: expected table or json, got "${format}"`);
   const platform = v.platform ? `?platform=${encodeURIComponent(v.platform as string)}` : '';
   if (v.raw) {
-    const response = await connection.request('GET', `/v1/manifest/${encodePath(reference)}${platform}`, { accept: '*/*' });
+    const response = await connection.request('GET', `/v1/manifest/${encodePath(reference)}${platform}`, {
+      accept: '*/*',
+    });
     if (!response.ok) throw await failed(response);
     output.out(new TextDecoder().decode(await response.arrayBuffer()));
     return 0;
@@ -166,8 +224,12 @@ export async function inspect(connection: Connection, parsed: Parsed, output: Ou
   const lines = [`Reference  ${image.reference}`, `Digest     ${image.digest}`, `MediaType  ${image.mediaType}`];
   if (image.platform) lines.push(`Platform   ${image.platform}`);
   if (image.manifests) {
-    lines.push('', 'PLATFORM              DIGEST                                                                   SIZE');
-    for (const m of image.manifests) lines.push(`${String(m.platform ?? m.artifactType ?? '-').padEnd(22)}${m.digest}  ${formatBytes(m.size)}`);
+    lines.push(
+      '',
+      'PLATFORM              DIGEST                                                                   SIZE',
+    );
+    for (const m of image.manifests)
+      lines.push(`${String(m.platform ?? m.artifactType ?? '-').padEnd(22)}${m.digest}  ${formatBytes(m.size)}`);
   }
   if (image.layers) {
     lines.push('', 'LAYER                                                                    SIZE');
@@ -191,7 +253,10 @@ export async function diff(connection: Connection, parsed: Parsed, output: Outpu
   for (const p of result.platforms.removed) lines.push(`- platform ${p}`);
   for (const image of result.images) {
     const l = image.layers;
-    lines.push('', `${image.platform}: ${l.shared.length} layers shared (${formatBytes(l.sharedBytes)}), ${l.added.length} added (${formatBytes(l.addedBytes)}), ${l.removed.length} removed (${formatBytes(l.removedBytes)})`);
+    lines.push(
+      '',
+      `${image.platform}: ${l.shared.length} layers shared (${formatBytes(l.sharedBytes)}), ${l.added.length} added (${formatBytes(l.addedBytes)}), ${l.removed.length} removed (${formatBytes(l.removedBytes)})`,
+    );
     for (const layer of l.added) lines.push(`  + ${layer.digest}  ${formatBytes(layer.size)}`);
     for (const layer of l.removed) lines.push(`  - ${layer.digest}  ${formatBytes(layer.size)}`);
     const c = image.config;
@@ -199,10 +264,12 @@ export async function diff(connection: Connection, parsed: Parsed, output: Outpu
     for (const e of c.env.removed) lines.push(`  - env ${e}`);
     for (const [k, v] of Object.entries(c.labels.added)) lines.push(`  + label ${k}=${v}`);
     for (const [k, v] of Object.entries(c.labels.removed)) lines.push(`  - label ${k}=${v}`);
-    for (const [k, v] of Object.entries(c.labels.changed) as [string, { from: string; to: string }][]) lines.push(`  ~ label ${k}: ${v.from} -> ${v.to}`);
+    for (const [k, v] of Object.entries(c.labels.changed) as [string, { from: string; to: string }][])
+      lines.push(`  ~ label ${k}: ${v.from} -> ${v.to}`);
     for (const p of c.exposedPorts.added) lines.push(`  + port ${p}`);
     for (const p of c.exposedPorts.removed) lines.push(`  - port ${p}`);
-    for (const field of ['entrypoint', 'cmd', 'workingDir'] as const) if (c[field]) lines.push(`  ~ ${field}: ${JSON.stringify(c[field].from)} -> ${JSON.stringify(c[field].to)}`);
+    for (const field of ['entrypoint', 'cmd', 'workingDir'] as const)
+      if (c[field]) lines.push(`  ~ ${field}: ${JSON.stringify(c[field].from)} -> ${JSON.stringify(c[field].to)}`);
   }
   output.out(`${lines.join('\n')}\n`);
   return 0;
@@ -211,7 +278,11 @@ export async function diff(connection: Connection, parsed: Parsed, output: Outpu
 export async function promote(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
   const rule = parsed.values.rule as string | undefined;
   if (!rule) throw new UsageError('promote: --rule NAME is required');
-  const result = await json(connection, 'POST', '/v1/promote', { source: withoutTransport(parsed.positionals[0]!), rule, dryRun: parsed.values['dry-run'] === true });
+  const result = await json(connection, 'POST', '/v1/promote', {
+    source: withoutTransport(parsed.positionals[0]!),
+    rule,
+    dryRun: parsed.values['dry-run'] === true,
+  });
   output.out(`${JSON.stringify(result, null, output.style === 'json' ? 0 : 2)}\n`);
   return 0;
 }
@@ -223,7 +294,8 @@ async function watchJob(connection: Connection, id: string, output: Output): Pro
   for (;;) {
     const job = await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id)}`);
     const line = `job ${job.id} ${job.state}${job.progress ? ` ${job.progress.blobsDone}/${job.progress.blobsTotal} blobs` : ''}`;
-    if (output.style !== 'quiet' && line !== last) output.out(output.style === 'json' ? `${JSON.stringify(job)}\n` : `${line}\n`);
+    if (output.style !== 'quiet' && line !== last)
+      output.out(output.style === 'json' ? `${JSON.stringify(job)}\n` : `${line}\n`);
     last = line;
     if (FINISHED.has(job.state)) {
       if (job.state === 'done') return 0;
@@ -236,15 +308,25 @@ async function watchJob(connection: Connection, id: string, output: Output): Pro
 export async function jobs(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
   const [action = 'ls', id] = parsed.positionals;
   if (action !== 'ls' && !id) throw new UsageError(`jobs ${action}: expected a job id`);
-  if (action === 'ls') output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/jobs'), null, output.style === 'json' ? 0 : 2)}\n`);
-  else if (action === 'get') output.out(`${JSON.stringify(await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`), null, output.style === 'json' ? 0 : 2)}\n`);
+  if (action === 'ls')
+    output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/jobs'), null, output.style === 'json' ? 0 : 2)}\n`);
+  else if (action === 'get')
+    output.out(
+      `${JSON.stringify(await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`), null, output.style === 'json' ? 0 : 2)}\n`,
+    );
   else if (action === 'watch') return watchJob(connection, id!, output);
-  else if (action === 'cancel') output.out(`${JSON.stringify(await json(connection, 'DELETE', `/v1/jobs/${encodeURIComponent(id!)}`))}\n`);
+  else if (action === 'cancel')
+    output.out(`${JSON.stringify(await json(connection, 'DELETE', `/v1/jobs/${encodeURIComponent(id!)}`))}\n`);
   else throw new UsageError(`jobs: unknown action "${action}": expected ls, get, watch or cancel`);
   return 0;
 }
 
-export async function rules(connection: Connection, parsed: Parsed, output: Output, readFile: (path: string) => string): Promise<number> {
+export async function rules(
+  connection: Connection,
+  parsed: Parsed,
+  output: Output,
+  readFile: (path: string) => string,
+): Promise<number> {
   const [action = 'ls', name, file] = parsed.positionals;
   if (action !== 'ls' && !name) throw new UsageError(`rules ${action}: expected a rule name`);
   const path = `/v1/rules/${encodeURIComponent(name ?? '')}`;

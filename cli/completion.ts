@@ -4,10 +4,17 @@ import { GLOBAL_OPTIONS, VERBS } from './usage.js';
 
 const flags = (options: object) => Object.keys(options).map((name) => `--${name}`);
 
-const ACTIONS: Record<string, string[]> = { jobs: ['ls', 'get', 'watch', 'cancel'], rules: ['ls', 'get', 'put', 'rm'], completion: ['bash', 'zsh'] };
+const ACTIONS: Record<string, string[]> = {
+  jobs: ['ls', 'get', 'watch', 'cancel'],
+  rules: ['ls', 'get', 'put', 'rm'],
+  completion: ['bash', 'zsh'],
+};
 
 export function bashCompletion(): string {
-  const cases = VERBS.map((v) => `    ${v.name}) opts="${[...flags(v.options), ...flags(GLOBAL_OPTIONS)].join(' ')}"; actions="${(ACTIONS[v.name] ?? []).join(' ')}" ;;`).join('\n');
+  const cases = VERBS.map(
+    (v) =>
+      `    ${v.name}) opts="${[...flags(v.options), ...flags(GLOBAL_OPTIONS)].join(' ')}"; actions="${(ACTIONS[v.name] ?? []).join(' ')}" ;;`,
+  ).join('\n');
   return `# ferry completion for bash: source <(ferry completion bash)
 _ferry() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" opts="" actions=""
@@ -29,7 +36,10 @@ complete -o default -F _ferry ferry
 }
 
 export function zshCompletion(): string {
-  const cases = VERBS.map((v) => `    ${v.name}) _values 'option' ${[...flags(v.options), ...flags(GLOBAL_OPTIONS)].map((f) => `'${f}'`).join(' ')} ;;`).join('\n');
+  const cases = VERBS.map(
+    (v) =>
+      `    ${v.name}) _values 'option' ${[...flags(v.options), ...flags(GLOBAL_OPTIONS)].map((f) => `'${f}'`).join(' ')} ;;`,
+  ).join('\n');
   return `#compdef ferry
 # ferry completion for zsh: source <(ferry completion zsh)
 _ferry() {

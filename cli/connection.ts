@@ -52,21 +52,41 @@ function readText(path: string): string {
 const quietLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** The configuration the local user runs with: their file's registries, then what the references need. */
-export function localConfig(document: Record<string, unknown> | undefined, registries: LocalRegistry[], env: Env): Record<string, unknown> {
+export function localConfig(
+  document: Record<string, unknown> | undefined,
+  registries: LocalRegistry[],
+  env: Env,
+): Record<string, unknown> {
   const configured = (document?.registries ?? {}) as Record<string, Record<string, unknown>>;
   const known = new Set(Object.keys(configured).map((h) => normalizeRegistryHost(h.toLowerCase())));
   const added: Record<string, Record<string, unknown>> = {};
   for (const { host, insecure } of registries) {
     if (known.has(host) || added[host]) continue;
     const found = findCredentials(host, env);
-    const credentials = found ? (found.identityToken ? { identityToken: found.identityToken } : { username: found.username, password: found.password }) : undefined;
-    added[host] = { ...(insecure || isLoopback(host) ? { insecure: true } : {}), ...(credentials ? { credentials } : {}) };
+    const credentials = found
+      ? found.identityToken
+        ? { identityToken: found.identityToken }
+        : { username: found.username, password: found.password }
+      : undefined;
+    added[host] = {
+      ...(insecure || isLoopback(host) ? { insecure: true } : {}),
+      ...(credentials ? { credentials } : {}),
+    };
   }
   const { callers: _callers, ...rest } = document ?? {};
-  return { ...rest, allowPublicRegistries: true, registries: { ...added, ...configured }, callers: { anonymous: true } };
+  return {
+    ...rest,
+    allowPublicRegistries: true,
+    registries: { ...added, ...configured },
+    callers: { anonymous: true },
+  };
 }
 
-export function localConnection(document: Record<string, unknown> | undefined, registries: LocalRegistry[], env: Env): Connection {
+export function localConnection(
+  document: Record<string, unknown> | undefined,
+  registries: LocalRegistry[],
+  env: Env,
+): Connection {
   const config = parseConfig(localConfig(document, registries, env), env);
   const deps: Deps = {
     kv: new MemoryKv(),
@@ -105,7 +125,10 @@ export async function remoteToken(env: Env, audience: string | undefined): Promi
   const request = new URL(url);
   request.searchParams.set('audience', audience ?? env('FERRY_AUDIENCE') ?? 'ferry');
   const response = await fetch(request, { headers: { authorization: `bearer ${bearer}`, accept: 'application/json' } });
-  if (!response.ok) throw new Error(`GitHub Actions did not give an OIDC token (${response.status}): is "id-token: write" granted to the job?`);
+  if (!response.ok)
+    throw new Error(
+      `GitHub Actions did not give an OIDC token (${response.status}): is "id-token: write" granted to the job?`,
+    );
   const value = ((await response.json()) as { value?: unknown }).value;
   if (typeof value !== 'string') throw new Error('GitHub Actions answered without an OIDC token');
   return value;

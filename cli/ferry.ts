@@ -32,7 +32,8 @@ function writeCache(path: string, data: Buffer): void {
   writeFileSync(path, data);
   for (const name of readdirSync(dir)) {
     const other = join(dir, name);
-    if (/^code-.*\.v8$/.test(name) && name !== basename(path) && Date.now() - statSync(other).mtimeMs > STALE_CACHE_MS) rmSync(other, { force: true });
+    if (/^code-.*\.v8$/.test(name) && name !== basename(path) && Date.now() - statSync(other).mtimeMs > STALE_CACHE_MS)
+      rmSync(other, { force: true });
   }
 }
 
@@ -69,6 +70,14 @@ if (path && (!cachedData || script.cachedDataRejected)) {
   });
 }
 const module = { exports: {} as { run(): Promise<'serve' | undefined> } };
-(script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(filename), module, filename, dirname(filename));
+(script.runInThisContext() as (...args: unknown[]) => void)(
+  module.exports,
+  createRequire(filename),
+  module,
+  filename,
+  dirname(filename),
+);
 // `ferry serve`: the service's own bundle, imported here (code from the cache cannot import modules).
-void module.exports.run().then((started) => (started === 'serve' ? import(new URL('./serve.js', import.meta.url).href) : undefined));
+void module.exports
+  .run()
+  .then((started) => (started === 'serve' ? import(new URL('./serve.js', import.meta.url).href) : undefined));

@@ -7,7 +7,14 @@ import { isAppError } from '../src/errors.js';
 import { parseReference, parseRepositoryName } from '../src/reference.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { copy, diff, Failure, inspect, jobs, promote, rules, tags, withoutTransport, type Output } from './commands.js';
-import { localConnection, readConfigDocument, remoteConnection, remoteToken, type Connection, type LocalRegistry } from './connection.js';
+import {
+  localConnection,
+  readConfigDocument,
+  remoteConnection,
+  remoteToken,
+  type Connection,
+  type LocalRegistry,
+} from './connection.js';
 import { booleanValue, parseCommandLine, UsageError, type Parsed } from './usage.js';
 
 const env = (name: string) => process.env[name];
@@ -35,16 +42,25 @@ function registriesOf(parsed: Parsed): LocalRegistry[] {
       { host: host(second!), insecure: !booleanValue(v, 'dest-tls-verify', true) },
     ];
   }
-  if (parsed.verb.name === 'inspect' || parsed.verb.name === 'tags') return [{ host: host(first!), insecure: !booleanValue(v, 'tls-verify', true) }];
-  if (parsed.verb.name === 'diff') return [first!, second!].map((r) => ({ host: host(r), insecure: !booleanValue(v, 'tls-verify', true) }));
+  if (parsed.verb.name === 'inspect' || parsed.verb.name === 'tags')
+    return [{ host: host(first!), insecure: !booleanValue(v, 'tls-verify', true) }];
+  if (parsed.verb.name === 'diff')
+    return [first!, second!].map((r) => ({ host: host(r), insecure: !booleanValue(v, 'tls-verify', true) }));
   return [];
 }
 
 async function connect(parsed: Parsed): Promise<Connection> {
   const server = (parsed.values.server as string | undefined) ?? env('FERRY_URL');
   if (server) return remoteConnection(server, await remoteToken(env, parsed.values.audience as string | undefined));
-  if (parsed.verb.remoteOnly) throw new UsageError(`${parsed.verb.name} needs a Ferry service (--server URL or FERRY_URL): jobs, rules and promotions live there`);
-  return localConnection(readConfigDocument(parsed.values.config as string | undefined, env), registriesOf(parsed), env);
+  if (parsed.verb.remoteOnly)
+    throw new UsageError(
+      `${parsed.verb.name} needs a Ferry service (--server URL or FERRY_URL): jobs, rules and promotions live there`,
+    );
+  return localConnection(
+    readConfigDocument(parsed.values.config as string | undefined, env),
+    registriesOf(parsed),
+    env,
+  );
 }
 
 export async function main(args: string[], output: Output): Promise<number> {
@@ -62,7 +78,8 @@ export async function main(args: string[], output: Output): Promise<number> {
         return 0;
       case 'completion': {
         const shell = parsed.positionals[0];
-        if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: expected bash or zsh, got "${shell}"`);
+        if (shell !== 'bash' && shell !== 'zsh')
+          throw new UsageError(`completion: expected bash or zsh, got "${shell}"`);
         out.out(shell === 'bash' ? bashCompletion() : zshCompletion());
         return 0;
       }

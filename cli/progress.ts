@@ -16,11 +16,14 @@ export function formatBytes(n: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let value = n / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) (value /= 1024), unit++;
+  while (value >= 1024 && unit < units.length - 1) ((value /= 1024), unit++);
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-const short = (digest: unknown) => String(digest).replace(/^sha256:/, '').slice(0, 12);
+const short = (digest: unknown) =>
+  String(digest)
+    .replace(/^sha256:/, '')
+    .slice(0, 12);
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';
@@ -91,8 +94,12 @@ export class CopyProgress {
     const done = this.#total.doneBytes + moving;
     const rate = elapsed > 0 ? done / elapsed : 0;
     const eta = rate > 0 ? (this.#total.bytes - done) / rate : Number.NaN;
-    const lines = [...this.#active.entries()].map(([digest, b]) => `  ${short(digest)}  ${formatBytes(b.bytes).padStart(9)} / ${formatBytes(b.size)}`);
-    lines.push(`  ${this.#total.doneBlobs}/${this.#total.blobs} blobs  ${formatBytes(done)} / ${formatBytes(this.#total.bytes)}  ${formatBytes(rate)}/s  ETA ${formatDuration(eta)}`);
+    const lines = [...this.#active.entries()].map(
+      ([digest, b]) => `  ${short(digest)}  ${formatBytes(b.bytes).padStart(9)} / ${formatBytes(b.size)}`,
+    );
+    lines.push(
+      `  ${this.#total.doneBlobs}/${this.#total.blobs} blobs  ${formatBytes(done)} / ${formatBytes(this.#total.bytes)}  ${formatBytes(rate)}/s  ETA ${formatDuration(eta)}`,
+    );
     this.#clear();
     this.#write(lines.map((l) => `${l}\x1b[K\n`).join(''));
     this.#drawn = lines.length;

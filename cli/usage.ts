@@ -34,10 +34,22 @@ export const GLOBAL_OPTIONS: Options = {
 export const VERBS: Verb[] = [
   {
     name: 'copy',
-    summary: 'Copy an image (or, with --all-tags or --regex, a repository\'s tags) between registries',
-    usage: 'ferry copy SOURCE TARGET [--platform os/arch]... [--tag T]... [--all-tags | --regex RE] [--dry-run] [--unwrap] [--verify-digest] [--wait=false]',
+    summary: "Copy an image (or, with --all-tags or --regex, a repository's tags) between registries",
+    usage:
+      'ferry copy SOURCE TARGET [--platform os/arch]... [--tag T]... [--all-tags | --regex RE] [--dry-run] [--unwrap] [--verify-digest] [--wait=false]',
     example: 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20 --platform linux/amd64',
-    options: { platform: texts, tag: texts, 'all-tags': flag(), regex: text, 'dry-run': flag(), unwrap: flag(), 'verify-digest': flag(), wait: text, 'src-tls-verify': text, 'dest-tls-verify': text },
+    options: {
+      platform: texts,
+      tag: texts,
+      'all-tags': flag(),
+      regex: text,
+      'dry-run': flag(),
+      unwrap: flag(),
+      'verify-digest': flag(),
+      wait: text,
+      'src-tls-verify': text,
+      'dest-tls-verify': text,
+    },
     positionals: [2, 2],
   },
   {
@@ -50,7 +62,7 @@ export const VERBS: Verb[] = [
   },
   {
     name: 'tags',
-    summary: 'List a repository\'s tags',
+    summary: "List a repository's tags",
     usage: 'ferry tags REPOSITORY',
     example: 'ferry tags ghcr.io/acme/app',
     options: { 'tls-verify': text },
@@ -99,8 +111,22 @@ export const VERBS: Verb[] = [
     options: {},
     positionals: [1, 1],
   },
-  { name: 'serve', summary: 'Run the service on Node (as npm run start:node)', usage: 'ferry serve', example: 'HOST=127.0.0.1 PORT=8787 ferry serve', options: {}, positionals: [0, 0] },
-  { name: 'version', summary: 'Print the version', usage: 'ferry version', example: 'ferry version', options: {}, positionals: [0, 0] },
+  {
+    name: 'serve',
+    summary: 'Run the service on Node (as npm run start:node)',
+    usage: 'ferry serve',
+    example: 'HOST=127.0.0.1 PORT=8787 ferry serve',
+    options: {},
+    positionals: [0, 0],
+  },
+  {
+    name: 'version',
+    summary: 'Print the version',
+    usage: 'ferry version',
+    example: 'ferry version',
+    options: {},
+    positionals: [0, 0],
+  },
 ];
 
 const GLOBAL_HELP = `Global options:
@@ -118,7 +144,9 @@ export function helpText(verb?: Verb): string {
     const width = Math.max(...VERBS.map((v) => v.name.length));
     return `Usage: ferry VERB [options]\n\nVerbs:\n${VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}\n\n${GLOBAL_HELP}\n\nExample:\n  ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20\n`;
   }
-  const options = Object.entries(verb.options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`);
+  const options = Object.entries(verb.options).map(
+    ([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`,
+  );
   return `Usage: ${verb.usage}\n\n${verb.summary}.\n${options.length ? `\nOptions:\n${options.join('\n')}\n` : ''}\n${GLOBAL_HELP}\n\nExample:\n  ${verb.example}\n`;
 }
 
@@ -131,20 +159,30 @@ export interface Parsed {
 /** The verb and its arguments, or UsageError; `undefined` verb: help was asked for. */
 export function parseCommandLine(args: string[]): Parsed | { help: string } {
   const [name, ...rest] = args;
-  if (!name || name === '--help' || name === '-h' || name === 'help') return { help: helpText(VERBS.find((v) => v.name === rest[0])) };
+  if (!name || name === '--help' || name === '-h' || name === 'help')
+    return { help: helpText(VERBS.find((v) => v.name === rest[0])) };
   if (name === '--version') return parseCommandLine(['version']);
   const verb = VERBS.find((v) => v.name === name);
   if (!verb) throw new UsageError(`unknown verb "${name}": expected one of ${VERBS.map((v) => v.name).join(', ')}`);
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...verb.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { ...GLOBAL_OPTIONS, ...verb.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
-    throw new UsageError(`${verb.name}: ${error instanceof Error ? error.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(error)}`);
+    throw new UsageError(
+      `${verb.name}: ${error instanceof Error ? error.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(error)}`,
+    );
   }
   if (parsed.values.help) return { help: helpText(verb) };
   const [min, max] = verb.positionals;
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
-    throw new UsageError(`${verb.name}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${parsed.positionals.length}\nUsage: ${verb.usage}`);
+    throw new UsageError(
+      `${verb.name}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${parsed.positionals.length}\nUsage: ${verb.usage}`,
+    );
   }
   return { verb, values: parsed.values as Parsed['values'], positionals: parsed.positionals };
 }

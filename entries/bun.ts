@@ -21,7 +21,13 @@ const db = new Database(`${stateDir}/kv.sqlite`, { create: true });
 db.exec('PRAGMA journal_mode = WAL');
 db.exec('PRAGMA busy_timeout = 5000');
 const hostname = Bun.env.HOST ?? '127.0.0.1';
-const { app, deps, announce } = buildApp({ runtime: 'bun', hostname, kv: new SqliteKv(db), state: new SqlState(preparedRunner(db)), env: (name) => Bun.env[name] });
+const { app, deps, announce } = buildApp({
+  runtime: 'bun',
+  hostname,
+  kv: new SqliteKv(db),
+  state: new SqlState(preparedRunner(db)),
+  env: (name) => Bun.env[name],
+});
 const bodySeconds = Math.ceil(deps.config.limits.bodyTimeoutMs / 1000) + 5;
 
 /** The request with its body watched: when the last byte is in, the connection may idle again. */

@@ -37,5 +37,6 @@ try {
   console.error(`${file}: ${describeConfigProblems(error)}`);
   process.exit(1);
 }
-for (const name of unset) console.warn(`warning: secret "${name}" is not checked here (run with --env to read it from the environment)`);
+for (const name of unset)
+  console.warn(`warning: secret "${name}" is not checked here (run with --env to read it from the environment)`);
 console.log(`${file}: valid`);

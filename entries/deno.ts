@@ -14,7 +14,13 @@ const stateDir = Deno.env.get('FERRY_STATE_DIR') ?? '.ferry/deno';
 Deno.mkdirSync(stateDir, { recursive: true });
 const store = await Deno.openKv(`${stateDir}/kv.sqlite`);
 // Deno's server has no socket timeouts: a slow body is cut by the app's own body deadline (docs/security.md).
-const { app, announce } = buildApp({ runtime: 'deno', hostname: Deno.env.get('HOST') ?? '127.0.0.1', kv: new DenoKv(store), state: new DenoState(store), env: (name) => Deno.env.get(name) });
+const { app, announce } = buildApp({
+  runtime: 'deno',
+  hostname: Deno.env.get('HOST') ?? '127.0.0.1',
+  kv: new DenoKv(store),
+  state: new DenoState(store),
+  env: (name) => Deno.env.get(name),
+});
 
 export default {
   fetch: app.fetch,

@@ -30,11 +30,16 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
   headers['accept-encoding'] ??= 'identity';
   // node:https (and TLS under it) loads only for a registry that needs it: a command line's start counts.
   // Required, not imported: the command line runs from V8's code cache, where import() is not available.
-  const send = url.protocol === 'https:' ? (createRequire(import.meta.url)('node:https') as typeof import('node:https')).request : httpRequest;
+  const send =
+    url.protocol === 'https:'
+      ? (createRequire(import.meta.url)('node:https') as typeof import('node:https')).request
+      : httpRequest;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = send(url, { method, headers, signal: init.signal ?? undefined }, resolve);
     // As fetch does: a network failure is a TypeError with the cause, an abort is the signal's reason.
-    req.on('error', (error) => reject(init.signal?.aborted ? init.signal.reason : new TypeError('fetch failed', { cause: error })));
+    req.on('error', (error) =>
+      reject(init.signal?.aborted ? init.signal.reason : new TypeError('fetch failed', { cause: error })),
+    );
     if (streamed) {
       // pipeline pauses the source whenever the socket buffer is full; the source's own error (a digest
       // mismatch, a broken download) is the one to report.

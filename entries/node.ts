@@ -17,14 +17,30 @@ db.pragma('journal_mode = WAL');
 db.pragma('busy_timeout = 5000');
 const hostname = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8787);
-const { app, deps, announce } = buildApp({ runtime: 'node', hostname, kv: new SqliteKv(db), state: new SqlState(preparedRunner(db)), env: (name) => process.env[name], fetch: nodeFetch });
+const { app, deps, announce } = buildApp({
+  runtime: 'node',
+  hostname,
+  kv: new SqliteKv(db),
+  state: new SqlState(preparedRunner(db)),
+  env: (name) => process.env[name],
+  fetch: nodeFetch,
+});
 // The request (headers and body) must arrive within the body deadline plus a margin, or the socket is
 // closed: a sender trickling bytes cannot hold connections. The response may take as long as it needs
 // (a copy answered as one JSON result sends nothing until it is done): Node's requestTimeout does not
 // cover it. Sockets are checked every second, so the cut comes on time.
 const requestTimeout = deps.config.limits.bodyTimeoutMs + 4000;
 const server = serve(
-  { fetch: app.fetch, hostname, port, serverOptions: { requestTimeout, headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: 1000 } },
+  {
+    fetch: app.fetch,
+    hostname,
+    port,
+    serverOptions: {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, 60_000),
+      connectionsCheckingInterval: 1000,
+    },
+  },
   () => announce(`http://${hostname}:${port}`),
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.close(() => process.exit(0)));

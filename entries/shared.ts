@@ -34,7 +34,9 @@ export function configText(env: (name: string) => string | undefined): string | 
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    return refuseToStart(`FERRY_CONFIG_FILE: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    return refuseToStart(
+      `FERRY_CONFIG_FILE: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -71,7 +73,9 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
   };
   const callers = deps.config.callers;
   if (callers.anonymous && !callers.anonymousBeyondLoopback && !isLoopbackHostname(hostname)) {
-    refuseToStart(`refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`);
+    refuseToStart(
+      `refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`,
+    );
   }
   // Jobs ("wait": false) run in this process; the ones a previous process left unfinished resume at start.
   const jobs = new InProcessJobs(deps);
@@ -80,7 +84,16 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
     app: createApp(deps),
     deps,
     announce: (url: string) => {
-      announce(runtime, url, deps, text === undefined ? 'local default' : env('FERRY_CONFIG') !== undefined ? 'FERRY_CONFIG' : `FERRY_CONFIG_FILE ${env('FERRY_CONFIG_FILE')}`);
+      announce(
+        runtime,
+        url,
+        deps,
+        text === undefined
+          ? 'local default'
+          : env('FERRY_CONFIG') !== undefined
+            ? 'FERRY_CONFIG'
+            : `FERRY_CONFIG_FILE ${env('FERRY_CONFIG_FILE')}`,
+      );
       void jobs.resumePending().then((n) => n && console.log(`jobs: resumed ${n} unfinished job(s)`));
     },
   };
@@ -89,6 +102,8 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
 function announce(runtime: string, url: string, deps: Deps, source: string): void {
   console.log(`ferry listening on ${url} (${runtime}; config: ${source})`);
   if (deps.config.callers.anonymous) {
-    console.log('callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine');
+    console.log(
+      'callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine',
+    );
   } else console.log('callers: only configured API keys and OIDC tokens are accepted');
 }

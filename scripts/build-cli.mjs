@@ -13,7 +13,9 @@ await build({
   outdir: 'dist/cli',
   format: 'esm',
   // Bundled CommonJS dependencies may require() Node's modules: give them one.
-  banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);",
+  },
 });
 
 // CommonJS, finding package.json, the bundle and serve.js beside itself as the ESM sources do.

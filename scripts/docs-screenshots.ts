@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   for (const binary of ['docker-registry', 'skopeo']) requireBinary(binary);
   const dir = mkdtempSync(join(tmpdir(), 'ferry-screenshots-'));
   const registry = await startRegistry(dir, 'registry', join(dir, 'storage'), { kind: 'anonymous' });
-  const ferry = await startFerry({ registries: { [registry.host]: { insecure: true } }, callers: { anonymous: true } }, {}, join(dir, 'state'), 'workerd');
+  const ferry = await startFerry(
+    { registries: { [registry.host]: { insecure: true } }, callers: { anonymous: true } },
+    {},
+    join(dir, 'state'),
+    'workerd',
+  );
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   try {
     for (const image of buildTestImages(join(dir, 'layouts'))) await pushTestImage(registry.host, image);
@@ -38,7 +43,9 @@ async function main(): Promise<void> {
     await setup.getByLabel('Target').fill(`${registry.host}/demo/multiarch:v1`);
     await setup.getByRole('button', { name: 'Copy' }).click();
     await setup.waitForURL(/\/console\/jobs\/[^/]+$/);
-    await setup.waitForFunction(() => document.getElementById('job-state')?.textContent === 'done', undefined, { timeout: 60_000 });
+    await setup.waitForFunction(() => document.getElementById('job-state')?.textContent === 'done', undefined, {
+      timeout: 60_000,
+    });
     const jobPath = new URL(setup.url()).pathname;
     await setup.close();
 
@@ -49,7 +56,10 @@ async function main(): Promise<void> {
       ['image-index', `/console/image/${enc(`${repo('multiarch')}:v1`)}`],
       ['image-platform', `/console/image/${enc(`${repo('multiarch')}:v1`)}?platform=linux/amd64`],
       ['raw-manifest', `/console/manifest/${enc(`${repo('multiarch')}:v1`)}`],
-      ['compare', `/console/compare?from=${encodeURIComponent(`${repo('release-a')}:v1`)}&to=${encodeURIComponent(`${repo('release-b')}:v1`)}`],
+      [
+        'compare',
+        `/console/compare?from=${encodeURIComponent(`${repo('release-a')}:v1`)}&to=${encodeURIComponent(`${repo('release-b')}:v1`)}`,
+      ],
       ['copy', '/console/copy'],
       ['job', jobPath],
       ['jobs', '/console/jobs'],

@@ -34,7 +34,9 @@ function refuseAnonymousBind(configText) {
     return; // the worker reports a bad configuration itself
   }
   if (callers.anonymous === true && !callers.anonymousBeyondLoopback && !LOOPBACK_HOST.test(hostname)) {
-    console.error(`refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`);
+    console.error(
+      `refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`,
+    );
     process.exit(2);
   }
 }
@@ -72,7 +74,8 @@ if (configText !== undefined) {
 // "kj::getCaughtExceptionAsKj() = kj/async-io-unix.c++:…: disconnected: ::write(fd, …): Broken pipe".
 // Nothing failed there: what such a hang-up breaks surfaces as Ferry's own error (its JSON log line, a
 // failed copy or job). Only these lines are dropped; every other message prints.
-const PEER_HUNG_UP = /kj::getCaughtExceptionAsKj\(\) = kj\/async-io-unix\.c\+\+:\d+: disconnected: ::(write|read)\(fd, .*?\): (Broken pipe|Connection reset by peer)/;
+const PEER_HUNG_UP =
+  /kj::getCaughtExceptionAsKj\(\) = kj\/async-io-unix\.c\+\+:\d+: disconnected: ::(write|read)\(fd, .*?\): (Broken pipe|Connection reset by peer)/;
 for (const stream of [process.stdout, process.stderr]) {
   const write = stream.write.bind(stream);
   stream.write = (chunk, ...rest) => (PEER_HUNG_UP.test(String(chunk)) ? true : write(chunk, ...rest));
@@ -105,25 +108,33 @@ if (probe.status !== 200) {
   await worker.dispose();
   process.exit(2);
 }
-console.log(`ferry listening on ${url.origin} (config: ${configText !== undefined ? (process.env.FERRY_CONFIG !== undefined ? 'FERRY_CONFIG' : process.env.FERRY_CONFIG_FILE) : 'local default'}, KV: ${persistTo})`);
+console.log(
+  `ferry listening on ${url.origin} (config: ${configText !== undefined ? (process.env.FERRY_CONFIG !== undefined ? 'FERRY_CONFIG' : process.env.FERRY_CONFIG_FILE) : 'local default'}, KV: ${persistTo})`,
+);
 let anonymous = configText === undefined;
 try {
   anonymous ||= JSON.parse(configText)?.callers?.anonymous === true;
 } catch {
   // checked above
 }
-if (anonymous) console.log('callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine');
+if (anonymous)
+  console.log(
+    'callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine',
+  );
 else console.log('callers: only configured API keys and OIDC tokens are accepted');
 
 // A local dev server fires no cron triggers: run wrangler.toml's (it wakes jobs whose runner died,
 // such as the ones a killed `npm start` left) on its schedule, every minute (FERRY_CRON_SECONDS).
 // (Miniflare's local trigger endpoint; `worker.scheduled()` cannot find the worker by name here.)
 const cronTrigger = new URL('/cdn-cgi/handler/scheduled?cron=*+*+*+*+*', url);
-const cron = setInterval(() => {
-  fetch(cronTrigger)
-    .then((res) => res.ok || console.error(`cron trigger failed: HTTP ${res.status}`))
-    .catch((error) => console.error(`cron trigger failed: ${error.message}`));
-}, Number(process.env.FERRY_CRON_SECONDS ?? 60) * 1000);
+const cron = setInterval(
+  () => {
+    fetch(cronTrigger)
+      .then((res) => res.ok || console.error(`cron trigger failed: HTTP ${res.status}`))
+      .catch((error) => console.error(`cron trigger failed: ${error.message}`));
+  },
+  Number(process.env.FERRY_CRON_SECONDS ?? 60) * 1000,
+);
 
 const stop = async () => {
   clearInterval(cron);

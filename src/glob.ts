@@ -8,7 +8,12 @@ export function repositoryGlob(glob: string): RegExp {
   const normalized = `${normalizeRegistryHost(glob.slice(0, slash))}${glob.slice(slash)}`;
   const body = normalized
     .split('**')
-    .map((part) => part.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
+    .map((part) =>
+      part
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*'),
+    )
     .join('.*');
   return new RegExp(`^${body}$`);
 }

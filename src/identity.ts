@@ -23,7 +23,10 @@ function keysOf(identity: IdentityConfig) {
       }),
     ).catch((error: unknown) => {
       imported.delete(identity);
-      throw new AppError('INVALID_CONFIG', `identity.keys: a private key does not load as ${identity.algorithm}: ${error instanceof Error ? error.message : 'unreadable'}`);
+      throw new AppError(
+        'INVALID_CONFIG',
+        `identity.keys: a private key does not load as ${identity.algorithm}: ${error instanceof Error ? error.message : 'unreadable'}`,
+      );
     });
     imported.set(identity, held);
   }
@@ -51,7 +54,12 @@ export async function publicKeys(identity: IdentityConfig): Promise<{ keys: JWK[
 export const registrySubject = (registryKey: string) => `registry:${registryKey}`;
 
 /** A token for one registry entry and one audience, signed with the active key. */
-export async function mintToken(identity: IdentityConfig, registryKey: string, audience: string, nowMs: number): Promise<string> {
+export async function mintToken(
+  identity: IdentityConfig,
+  registryKey: string,
+  audience: string,
+  nowMs: number,
+): Promise<string> {
   const active = (await keysOf(identity)).find((k) => k.kid === identity.activeKid)!;
   const now = Math.floor(nowMs / 1000);
   return new SignJWT({})

@@ -14,7 +14,8 @@ export interface TagPattern {
 }
 
 /** What a rule or copy that still says `match` (once a full match) is told: its meaning changed. */
-export const MATCH_RENAMED = 'renamed to "regex", an unanchored search as in skopeo sync: write "regex" with explicit ^...$ anchors to keep a full match';
+export const MATCH_RENAMED =
+  'renamed to "regex", an unanchored search as in skopeo sync: write "regex" with explicit ^...$ anchors to keep a full match';
 
 export class PatternError extends Error {}
 
@@ -23,12 +24,15 @@ const MAX_PATTERN_LENGTH = 1024;
 
 /** Compiles a user's pattern; a PatternError says why RE2 refuses it (backreferences, lookaround, syntax). */
 export function compilePattern(source: string): TagPattern {
-  if (source.length > MAX_PATTERN_LENGTH) throw new PatternError(`a pattern is at most ${MAX_PATTERN_LENGTH} characters`);
+  if (source.length > MAX_PATTERN_LENGTH)
+    throw new PatternError(`a pattern is at most ${MAX_PATTERN_LENGTH} characters`);
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(source);
   } catch (error) {
-    throw new PatternError(`not a pattern the linear-time engine (RE2 syntax) accepts: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PatternError(
+      `not a pattern the linear-time engine (RE2 syntax) accepts: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return { source, found: (text) => compiled.matcher(text).find() };
 }

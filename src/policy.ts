@@ -18,7 +18,9 @@ function grantApplies(grant: Grant, caller: Caller): boolean {
 }
 
 function grantsFor(callers: CallersConfig, caller: Caller, action: Action): Grant[] {
-  return callers.grants.filter((g) => grantApplies(g, caller) && (g.actions.includes(action) || g.actions.includes('admin')));
+  return callers.grants.filter(
+    (g) => grantApplies(g, caller) && (g.actions.includes(action) || g.actions.includes('admin')),
+  );
 }
 
 export function isAllowed(callers: CallersConfig, caller: Caller, action: Action, repository: string): boolean {
@@ -47,7 +49,13 @@ function segmentCovers(wide: string, narrow: string): boolean {
   if (wide.includes('**') || narrow.includes('**')) return false;
   const stars = wide.split('*').length - 1;
   if (stars === 0) return false;
-  if (!narrow.includes('*')) return new RegExp(`^${wide.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`).test(narrow);
+  if (!narrow.includes('*'))
+    return new RegExp(
+      `^${wide
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*')}$`,
+    ).test(narrow);
   // Both have stars: "pre*suf" covers whatever starts with pre and ends with suf.
   if (stars !== 1) return false;
   const [pre = '', suf = ''] = wide.split('*');
@@ -89,7 +97,9 @@ export function isAdminOver(callers: CallersConfig, caller: Caller, repositories
  */
 export function requireAnyGrant(callers: CallersConfig, caller: Caller, action: Action): void {
   if (caller.kind === 'anonymous' ? callers.anonymous : grantsFor(callers, caller, action).length > 0) return;
-  throw new AppError('FORBIDDEN', `caller ${caller.id} has no "${action}" grant`, { details: { missingGrant: { action } } });
+  throw new AppError('FORBIDDEN', `caller ${caller.id} has no "${action}" grant`, {
+    details: { missingGrant: { action } },
+  });
 }
 
 /** The repository globs the caller may read (inspect): what a copy may mount blobs from on its behalf. */
@@ -141,7 +151,11 @@ export function requireAuthorGrants(callers: CallersConfig, rule: PromotionRule)
   if (!rule.author) return;
   const gap = stillConfigured(callers, rule.author) ? ruleAdminGap(callers, rule.author, rule) : rule.source.repository;
   if (gap === undefined) return;
-  throw new AppError('FORBIDDEN', `rule "${rule.name}": its author ${rule.author.id} no longer has "admin" over ${gap}`, {
-    details: { rule: rule.name, missingGrant: { action: 'admin', repository: gap } },
-  });
+  throw new AppError(
+    'FORBIDDEN',
+    `rule "${rule.name}": its author ${rule.author.id} no longer has "admin" over ${gap}`,
+    {
+      details: { rule: rule.name, missingGrant: { action: 'admin', repository: gap } },
+    },
+  );
 }

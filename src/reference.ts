@@ -29,7 +29,8 @@ export const DEFAULT_TAG = 'latest';
 const NAME_TOTAL_LENGTH_MAX = 255;
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const DOMAIN_NAME = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*$/;
+const DOMAIN_NAME =
+  /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*$/;
 const IPV6_DOMAIN = /^\[[a-fA-F0-9:.]+\]$/;
 const PORT = /^[0-9]{1,5}$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
@@ -49,7 +50,8 @@ export function validateDigest(digest: string, input = digest): string {
   const [algorithm, hex] = digest.split(':') as [string, string];
   const length = DIGEST_HEX_LENGTH[algorithm];
   if (length === undefined) invalid(input, `unsupported digest algorithm "${algorithm}"`);
-  if (hex.length !== length || !/^[a-f0-9]+$/.test(hex)) invalid(input, `${algorithm} digest needs ${length} lowercase hex characters`);
+  if (hex.length !== length || !/^[a-f0-9]+$/.test(hex))
+    invalid(input, `${algorithm} digest needs ${length} lowercase hex characters`);
   return digest;
 }
 
@@ -76,7 +78,12 @@ function splitName(input: string, name: string): RepositoryName {
   if (repository.toLowerCase() !== repository) invalid(input, 'repository name must be lowercase');
   for (const component of repository.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
-      invalid(input, component === '' ? 'repository has an empty path component' : `repository component "${component}" has invalid characters`);
+      invalid(
+        input,
+        component === ''
+          ? 'repository has an empty path component'
+          : `repository component "${component}" has invalid characters`,
+      );
     }
   }
   // Docker measures the normalised name ("docker.io/library/x", not the API host).

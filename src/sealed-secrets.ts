@@ -23,13 +23,21 @@ const imported = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 
 function cryptoKey(key: Uint8Array): Promise<CryptoKey> {
   let held = imported.get(key);
-  if (!held) imported.set(key, (held = crypto.subtle.importKey('raw', key as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt'])));
+  if (!held)
+    imported.set(
+      key,
+      (held = crypto.subtle.importKey('raw', key as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt'])),
+    );
   return held;
 }
 
 export async function seal(key: SealingKey, plaintext: string, context: string): Promise<SealedValue> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: iv as BufferSource, additionalData: new TextEncoder().encode(context) }, await cryptoKey(key.key), new TextEncoder().encode(plaintext));
+  const data = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv: iv as BufferSource, additionalData: new TextEncoder().encode(context) },
+    await cryptoKey(key.key),
+    new TextEncoder().encode(plaintext),
+  );
   return { sealed: { kid: key.kid, iv: toBase64(iv), data: toBase64(new Uint8Array(data)) } };
 }
 
@@ -39,7 +47,11 @@ export async function unseal(keys: SealingKey[], value: SealedValue, context: st
   if (!key) throw new SealError(`sealed with key "${value.sealed.kid}", which is not configured`);
   try {
     const iv = fromBase64(value.sealed.iv);
-    const data = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: iv as BufferSource, additionalData: new TextEncoder().encode(context) }, await cryptoKey(key.key), fromBase64(value.sealed.data) as BufferSource);
+    const data = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: iv as BufferSource, additionalData: new TextEncoder().encode(context) },
+      await cryptoKey(key.key),
+      fromBase64(value.sealed.data) as BufferSource,
+    );
     return new TextDecoder().decode(data);
   } catch {
     throw new SealError(`a value sealed with key "${key.kid}" does not open: altered, or moved from elsewhere`);

@@ -27,7 +27,11 @@ it('PUT /v1/rules/<name> with another name in the body is 400; the same name is 
     service.app.request('http://localhost/v1/rules/release', {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name, source: { repository: `${registry}/staging/**` }, targets: [{ repository: `${registry}/prod/app`, tags: ['{tag}'] }] }),
+      body: JSON.stringify({
+        name,
+        source: { repository: `${registry}/staging/**` },
+        targets: [{ repository: `${registry}/prod/app`, tags: ['{tag}'] }],
+      }),
     });
   const other = await put('something-else');
   expect(other.status).toBe(400);
@@ -35,7 +39,7 @@ it('PUT /v1/rules/<name> with another name in the body is 400; the same name is 
   expect((await put('release')).status).toBe(200);
 });
 
-it('GET /v1/manifest/<index>?platform=linux/arm64 answers that platform\'s manifest, as /v1/inspect picks it', async () => {
+it("GET /v1/manifest/<index>?platform=linux/arm64 answers that platform's manifest, as /v1/inspect picks it", async () => {
   const service = makeService({ registries: { [source]: { insecure: true } } });
   const ref = `${source}/ferry-test/multiarch:v1`;
   const inspected = await service.get(`/v1/inspect/${ref}?platform=linux/arm64`);
@@ -47,7 +51,7 @@ it('GET /v1/manifest/<index>?platform=linux/arm64 answers that platform\'s manif
   expect((await service.get(`/v1/manifest/${ref}?platform=plan9/mips`)).body.code).toBe('PLATFORM_NOT_FOUND');
 });
 
-it('a streamed copy\'s error event carries the status the JSON mode answers', async () => {
+it("a streamed copy's error event carries the status the JSON mode answers", async () => {
   const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } } });
   const body = { source: `${source}/ferry-test/no-such-image:v1`, target: `${registry}/nowhere/app:v1` };
   const json = await runCopy(service, body, 'application/json');
@@ -66,13 +70,20 @@ it('a network failure names the host and port, and that no response headers had 
 
 it('a copy or a rule that still says `match` (once a full match) is refused, saying to write `regex` with anchors', async () => {
   const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } } });
-  const copy = await runCopy(service, { source: `${source}/ferry-test/nested`, target: `${registry}/x`, tags: { match: 'v1' } }, 'application/json');
+  const copy = await runCopy(
+    service,
+    { source: `${source}/ferry-test/nested`, target: `${registry}/x`, tags: { match: 'v1' } },
+    'application/json',
+  );
   expect(copy.status).toBe(400);
   expect(copy.final.detail).toContain('"regex"');
   const put = await service.app.request('http://localhost/v1/rules/old', {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ source: { repository: `${registry}/staging/**`, tags: { match: 'v1' } }, targets: [{ repository: `${registry}/prod/app`, tags: ['{tag}'] }] }),
+    body: JSON.stringify({
+      source: { repository: `${registry}/staging/**`, tags: { match: 'v1' } },
+      targets: [{ repository: `${registry}/prod/app`, tags: ['{tag}'] }],
+    }),
   });
   expect(put.status).toBe(400);
   expect(((await put.json()) as { detail: string }).detail).toContain('^...$');

@@ -17,22 +17,37 @@ it("a 429 with Retry-After seen by one isolate holds another's requests to that 
   const clock = Date.now();
   const throttled = crypto.randomUUID();
   const told = makeService(
-    { registries: { [source]: { insecure: true, headers: { 'x-ferry-fault': 'throttle', 'x-ferry-fault-id': throttled } }, [target]: { insecure: true } } },
+    {
+      registries: {
+        [source]: { insecure: true, headers: { 'x-ferry-fault': 'throttle', 'x-ferry-fault-id': throttled } },
+        [target]: { insecure: true },
+      },
+    },
     { state, sleep: async () => {} },
   );
   told.deps.now = () => clock;
-  const first = await runCopy(told, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('backoff/told')}:v1` });
+  const first = await runCopy(told, {
+    source: `${source}/ferry-test/v2s2:v1`,
+    target: `${target}/${uniqueRepository('backoff/told')}:v1`,
+  });
   expect(first.final.type, JSON.stringify(first.final)).toBe('done');
   const log = (await (await fetch(`http://${source}/__faultlog/${throttled}`)).json()) as FaultLogEntry[];
   expect(log.filter((e) => e.status === 429)).toHaveLength(3);
   // The hold is shared after the answer (best-effort): wait until it is there.
-  for (let i = 0; i < 50 && !(await state.get(stateKeys.backoff(source))); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 50 && !(await state.get(stateKeys.backoff(source))); i++)
+    await new Promise((r) => setTimeout(r, 20));
 
   // Another isolate: its own caches and clients, the same state store, never throttled itself.
   const slept: number[] = [];
-  const other = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } }, { state, sleep: async (ms) => void slept.push(ms) });
+  const other = makeService(
+    { registries: { [source]: { insecure: true }, [target]: { insecure: true } } },
+    { state, sleep: async (ms) => void slept.push(ms) },
+  );
   other.deps.now = () => clock + 500;
-  const second = await runCopy(other, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('backoff/other')}:v1` });
+  const second = await runCopy(other, {
+    source: `${source}/ferry-test/v2s2:v1`,
+    target: `${target}/${uniqueRepository('backoff/other')}:v1`,
+  });
   expect(second.final.type, JSON.stringify(second.final)).toBe('done');
   expect(slept[0]).toBe(1500); // what was left of the 2 s hold
 }, 60_000);

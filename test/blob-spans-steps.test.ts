@@ -34,22 +34,39 @@ describe.runIf(runtimeName === 'workerd')('a blob larger than a step', () => {
       return fetch(input, init);
     };
     const service = makeService(
-      { registries: { [source]: { insecure: true }, [target]: { insecure: true, upload: { mode: 'chunked', chunkSize: MiB } } }, jobs: { stepBytes: 8 * MiB } },
+      {
+        registries: {
+          [source]: { insecure: true },
+          [target]: { insecure: true, upload: { mode: 'chunked', chunkSize: MiB } },
+        },
+        jobs: { stepBytes: 8 * MiB },
+      },
       { jobs: true, fetch: cutting },
     );
     const prod = uniqueRepository('spans/big');
-    const answer = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: `${source}/${repository}:${tag}`, target: `${target}/${prod}:v1`, wait: false }) });
+    const answer = await service.app.request('/v1/copy', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: `${source}/${repository}:${tag}`, target: `${target}/${prod}:v1`, wait: false }),
+    });
     const { id } = (await answer.json()) as { id: string };
     const job = await waitForJob(service, id, {}, 60);
     expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', result: { digest } });
-    expect((await judge(fixture.judge, 'raw', `${target}/${prod}:v1`)).raw).toBe((await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw);
+    expect((await judge(fixture.judge, 'raw', `${target}/${prod}:v1`)).raw).toBe(
+      (await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw,
+    );
 
     // The layer went in 8 steps of at most 8 MiB, each handing the next its offset. The second step was cut
     // off after 3 chunks (at 11 MiB); run again, it went on from there, not from its input's 8 MiB.
     const results = service.workflows!.instances.get(id)!.results;
     const parts = [...results.keys()].filter((name) => name.includes(layer.digest));
-    expect(parts).toEqual([`blob ${target}/${prod} ${layer.digest}`, ...[2, 3, 4, 5, 6, 7, 8].map((n) => `blob ${target}/${prod} ${layer.digest} part ${n}`)]);
-    expect(parts.slice(0, -1).map((name) => (results.get(name) as { offset: number }).offset / MiB)).toEqual([8, 19, 27, 35, 43, 51, 59]);
+    expect(parts).toEqual([
+      `blob ${target}/${prod} ${layer.digest}`,
+      ...[2, 3, 4, 5, 6, 7, 8].map((n) => `blob ${target}/${prod} ${layer.digest} part ${n}`),
+    ]);
+    expect(parts.slice(0, -1).map((name) => (results.get(name) as { offset: number }).offset / MiB)).toEqual([
+      8, 19, 27, 35, 43, 51, 59,
+    ]);
     expect(results.get(parts.at(-1)!)).toBe('done');
     // Every byte of the layer was sent once: nothing started over.
     expect(patches).toBe(65);

@@ -9,26 +9,34 @@ import { makeService } from './support/service.js';
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
-const KEYS = { deployer: 'key-deployer-5d1c0a', reader: 'key-reader-77e2f1', admin: 'key-admin-0b9d3c', revoked: 'key-revoked-31aa' };
+const KEYS = {
+  deployer: 'key-deployer-5d1c0a',
+  reader: 'key-reader-77e2f1',
+  admin: 'key-admin-0b9d3c',
+  revoked: 'key-revoked-31aa',
+};
 const hash = async (key: string) => (await computeDigest(new TextEncoder().encode(key))).slice(7);
 
 async function service() {
-  return makeService({
-    registries: { [source]: { insecure: true }, [target]: { insecure: true } },
-    callers: {
-      apiKeys: [
-        { name: 'deployer', sha256: await hash(KEYS.deployer) },
-        { name: 'reader', sha256: await hash(KEYS.reader) },
-        { name: 'admin', sha256: { secret: 'ADMIN_KEY_HASH' } },
-      ],
-      grants: [
-        { apiKey: 'deployer', actions: ['inspect'], repositories: [`${source}/ferry-test/*`] },
-        { apiKey: 'deployer', actions: ['copy'], repositories: [`${target}/prod/**`] },
-        { apiKey: 'reader', actions: ['inspect'], repositories: [`${source}/ferry-test/multiarch`] },
-        { apiKey: 'admin', actions: ['admin'], repositories: ['**/**'] },
-      ],
+  return makeService(
+    {
+      registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+      callers: {
+        apiKeys: [
+          { name: 'deployer', sha256: await hash(KEYS.deployer) },
+          { name: 'reader', sha256: await hash(KEYS.reader) },
+          { name: 'admin', sha256: { secret: 'ADMIN_KEY_HASH' } },
+        ],
+        grants: [
+          { apiKey: 'deployer', actions: ['inspect'], repositories: [`${source}/ferry-test/*`] },
+          { apiKey: 'deployer', actions: ['copy'], repositories: [`${target}/prod/**`] },
+          { apiKey: 'reader', actions: ['inspect'], repositories: [`${source}/ferry-test/multiarch`] },
+          { apiKey: 'admin', actions: ['admin'], repositories: ['**/**'] },
+        ],
+      },
     },
-  }, { secrets: { ADMIN_KEY_HASH: await hash(KEYS.admin) } });
+    { secrets: { ADMIN_KEY_HASH: await hash(KEYS.admin) } },
+  );
 }
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -51,7 +59,11 @@ describe('authentication', () => {
     ['POST', '/v1/copy'],
   ])('%s %s without credentials is 401 with WWW-Authenticate', async (method, path) => {
     const svc = await service();
-    const res = await svc.app.request(path, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    const res = await svc.app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(method === 'POST' ? { body: '{}' } : {}),
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="ferry"');
     expect((await res.json()).code).toBe('UNAUTHENTICATED');
@@ -88,21 +100,37 @@ describe('grants', () => {
   it('a caller allowed to copy into prod/* cannot copy into other/*, nor read a source it may not inspect', async () => {
     const svc = await service();
     const into = uniqueRepository('prod/app');
-    const ok = await copyAs(svc, KEYS.deployer, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${into}:v1` });
+    const ok = await copyAs(svc, KEYS.deployer, {
+      source: `${source}/ferry-test/v2s2:v1`,
+      target: `${target}/${into}:v1`,
+    });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
 
-    const other = await copyAs(svc, KEYS.deployer, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/other/app:v1` });
+    const other = await copyAs(svc, KEYS.deployer, {
+      source: `${source}/ferry-test/v2s2:v1`,
+      target: `${target}/other/app:v1`,
+    });
     expect(other.status).toBe(403);
     expect(other.body.missingGrant).toEqual({ action: 'copy', repository: `${target}/other/app` });
 
-    const unreadable = await copyAs(svc, KEYS.deployer, { source: `${target}/${into}:v1`, target: `${target}/prod/again:v1` });
+    const unreadable = await copyAs(svc, KEYS.deployer, {
+      source: `${target}/${into}:v1`,
+      target: `${target}/prod/again:v1`,
+    });
     expect(unreadable.status).toBe(403);
     expect(unreadable.body.missingGrant).toEqual({ action: 'inspect', repository: `${target}/${into}` });
 
-    const reader = await copyAs(svc, KEYS.reader, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/prod/x:v1` });
+    const reader = await copyAs(svc, KEYS.reader, {
+      source: `${source}/ferry-test/multiarch:v1`,
+      target: `${target}/prod/x:v1`,
+    });
     expect(reader.body.missingGrant.action).toBe('copy');
     // Refused copies never reached a registry.
-    expect(svc.requests.filter((r) => r.url.includes('/prod/again') || r.url.includes('/other/') || r.url.includes('/prod/x'))).toEqual([]);
+    expect(
+      svc.requests.filter(
+        (r) => r.url.includes('/prod/again') || r.url.includes('/other/') || r.url.includes('/prod/x'),
+      ),
+    ).toEqual([]);
   });
 
   it('every copy leaves an audit record that admins can list, newest first', async () => {
@@ -116,7 +144,13 @@ describe('grants', () => {
     const mine = res.body.records.filter((r: any) => r.target.includes(into));
     expect(mine).toHaveLength(2);
     expect(mine[0]).toMatchObject({ caller: 'key:deployer', action: 'copy', outcome: 'error', code: 'NOT_FOUND' });
-    expect(mine[1]).toMatchObject({ caller: 'key:deployer', action: 'copy', outcome: 'ok', targetDigest: fixture.skopeo.anonymous.v2s2!.digest, tags: ['v1'] });
+    expect(mine[1]).toMatchObject({
+      caller: 'key:deployer',
+      action: 'copy',
+      outcome: 'ok',
+      targetDigest: fixture.skopeo.anonymous.v2s2!.digest,
+      tags: ['v1'],
+    });
     expect(mine[1].sourceDigest).toBe(fixture.skopeo.anonymous.v2s2!.digest);
   });
 });
@@ -125,7 +159,11 @@ describe('the local default', () => {
   it('anonymous callers get every grant only when the config says so', async () => {
     const svc = makeService({ registries: { [source]: { insecure: true } }, callers: { anonymous: true } });
     expect((await svc.get(`/v1/inspect/${source}/ferry-test/multiarch:v1`)).status).toBe(200);
-    const run = await runCopy(svc, { source: `${source}/ferry-test/v2s2:v1`, target: `${source}/${uniqueRepository('anon')}:v1` }, 'application/json');
+    const run = await runCopy(
+      svc,
+      { source: `${source}/ferry-test/v2s2:v1`, target: `${source}/${uniqueRepository('anon')}:v1` },
+      'application/json',
+    );
     expect(run.status).toBe(200);
   });
 });

@@ -4,7 +4,17 @@
 // simulated GitHub Actions job fetches from a local fake of ACTIONS_ID_TOKEN_REQUEST_URL.
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -42,9 +52,14 @@ interface Run {
 /** Runs the executable with a clean environment: its own HOME, no auth files but those a test writes. */
 function ferry(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [FERRY, ...args], { env: { PATH: process.env.PATH!, HOME: home, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [FERRY, ...args],
+      { env: { PATH: process.env.PATH!, HOME: home, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -53,15 +68,24 @@ describe('local mode (no server)', () => {
     const to = `${target}/${uniqueRepository('cli/app')}:v1`;
     const run = await ferry(['copy', `docker://${source}/ferry-test/multiarch:v1`, `docker://${to}`]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`resolved ${source}/ferry-test/multiarch:v1@${fixture.skopeo.anonymous.multiarch!.digest}`);
+    expect(run.stdout).toContain(
+      `resolved ${source}/ferry-test/multiarch:v1@${fixture.skopeo.anonymous.multiarch!.digest}`,
+    );
     expect(run.stdout).toMatch(/^copied {2}sha256:[0-9a-f]{64}/m);
-    expect(run.stdout.trim().split('\n').at(-1)).toBe(`${to.replace(/:v1$/, '')}@${fixture.skopeo.anonymous.multiarch!.digest} tagged v1`);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe(
+      `${to.replace(/:v1$/, '')}@${fixture.skopeo.anonymous.multiarch!.digest} tagged v1`,
+    );
     expect((await judge(fixture.judge, 'raw', to)).raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
     expect((await judge(fixture.judge, 'copy-all', to)).ok).toBe(true);
     // --json: the events themselves, one per line.
     const json = await ferry(['copy', `${source}/ferry-test/multiarch:v1`, to, '--json']);
     expect(json.code).toBe(0);
-    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['resolved', 'done']);
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(['resolved', 'done']);
   });
 
   it('inspects as skopeo sees it, raw and summarised, and lists tags', async () => {
@@ -80,27 +104,56 @@ describe('local mode (no server)', () => {
   });
 
   it('compares two images as GET /v1/diff does', async () => {
-    const run = await ferry(['diff', `${source}/ferry-test/release-a:v1`, `docker://${source}/ferry-test/release-b:v1`]);
+    const run = await ferry([
+      'diff',
+      `${source}/ferry-test/release-a:v1`,
+      `docker://${source}/ferry-test/release-b:v1`,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('+ platform linux/s390x\n- platform linux/arm64/v8\n');
     expect(run.stdout).toMatch(/linux\/amd64: 1 layers shared \(.+\), 2 added \(.+\), 1 removed/);
     expect(run.stdout).toContain('  ~ label version: 1 -> 2\n');
     expect(run.stdout).toContain('  ~ entrypoint: ["/app"] -> ["/app","--serve"]\n');
-    const json = JSON.parse((await ferry(['diff', `${source}/ferry-test/release-a:v1`, `${source}/ferry-test/release-b:v1`, '--json'])).stdout);
+    const json = JSON.parse(
+      (await ferry(['diff', `${source}/ferry-test/release-a:v1`, `${source}/ferry-test/release-b:v1`, '--json']))
+        .stdout,
+    );
     expect(json.platforms.common).toEqual(['linux/amd64']);
   });
 
   it('syncs the tags a pattern picks, and says first what a dry run would do', async () => {
     const repository = uniqueRepository('cli/sync');
-    const dry = await ferry(['copy', `${source}/ferry-test/tags500`, `${target}/${repository}`, '--regex', '^t00[12]$', '--dry-run']);
+    const dry = await ferry([
+      'copy',
+      `${source}/ferry-test/tags500`,
+      `${target}/${repository}`,
+      '--regex',
+      '^t00[12]$',
+      '--dry-run',
+    ]);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toBe(`would copy 2 tags of ${source}/ferry-test/tags500 to ${target}/${repository}: t001, t002\n`);
+    expect(dry.stdout).toBe(
+      `would copy 2 tags of ${source}/ferry-test/tags500 to ${target}/${repository}: t001, t002\n`,
+    );
     expect((await judge(fixture.judge, 'list-tags', `${target}/${repository}`)).ok).toBe(false);
-    const sync = await ferry(['copy', `${source}/ferry-test/tags500`, `${target}/${repository}`, '--regex', '^t00[12]$']);
+    const sync = await ferry([
+      'copy',
+      `${source}/ferry-test/tags500`,
+      `${target}/${repository}`,
+      '--regex',
+      '^t00[12]$',
+    ]);
     expect(sync.code, sync.stderr).toBe(0);
     const tags = await judge(fixture.judge, 'list-tags', `${target}/${repository}`);
     expect(tags.tags?.sort()).toEqual(['t001', 't002']);
-    const none = await ferry(['copy', `${source}/ferry-test/tags500`, `${target}/${repository}`, '--regex', '^nothing$', '--dry-run']);
+    const none = await ferry([
+      'copy',
+      `${source}/ferry-test/tags500`,
+      `${target}/${repository}`,
+      '--regex',
+      '^nothing$',
+      '--dry-run',
+    ]);
     expect([none.code, none.stderr.split(':')[1]?.trim()]).toEqual([1, 'NO_TAGS_MATCHED']);
   });
 
@@ -109,7 +162,9 @@ describe('local mode (no server)', () => {
     const repository = `${target}/${uniqueRepository('cli/partial')}`;
     expect((await ferry(['copy', `${source}/ferry-test/multiarch:v1`, `${repository}:a`])).code).toBe(0);
     expect((await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${repository}:b`])).code).toBe(0);
-    const config = (JSON.parse(Buffer.from(fixture.skopeo.anonymous.v2s2!.raw, 'base64').toString()) as { config: { digest: string } }).config.digest;
+    const config = (
+      JSON.parse(Buffer.from(fixture.skopeo.anonymous.v2s2!.raw, 'base64').toString()) as { config: { digest: string } }
+    ).config.digest;
     const name = repository.slice(target.length + 1);
     expect((await fetch(`http://${target}/v2/${name}/blobs/${config}`, { method: 'DELETE' })).status).toBe(202);
     const sync = await ferry(['copy', repository, `${target}/${uniqueRepository('cli/partial-copy')}`, '--all-tags']);
@@ -127,7 +182,10 @@ describe('local mode (no server)', () => {
     expect((await ferry(['copy', 'a', 'b', '--no-such-flag'])).code).toBe(2);
     expect((await ferry(['frobnicate'])).code).toBe(2);
     const remoteOnly = await ferry(['jobs', 'ls']);
-    expect([remoteOnly.code, remoteOnly.stderr]).toEqual([2, 'ferry: jobs needs a Ferry service (--server URL or FERRY_URL): jobs, rules and promotions live there\n']);
+    expect([remoteOnly.code, remoteOnly.stderr]).toEqual([
+      2,
+      'ferry: jobs needs a Ferry service (--server URL or FERRY_URL): jobs, rules and promotions live there\n',
+    ]);
     expect((await ferry(['copy', `${source}/a:b`, `${target}/c:d`, '--wait=false'])).code).toBe(2);
     const help = await ferry(['copy', '--help']);
     expect([help.code, help.stdout.includes('Example:\n  ferry copy docker://')]).toEqual([0, true]);
@@ -135,13 +193,31 @@ describe('local mode (no server)', () => {
 });
 
 it('every verb has --help with an example; the bash completion script loads and completes verbs, options and actions', async () => {
-  for (const verb of ['copy', 'inspect', 'tags', 'diff', 'promote', 'jobs', 'rules', 'completion', 'serve', 'version']) {
+  for (const verb of [
+    'copy',
+    'inspect',
+    'tags',
+    'diff',
+    'promote',
+    'jobs',
+    'rules',
+    'completion',
+    'serve',
+    'version',
+  ]) {
     const help = await ferry([verb, '--help']);
     expect([verb, help.code, /\nExample:\n {2}\S/.test(help.stdout)]).toEqual([verb, 0, true]);
   }
   const script = await ferry(['completion', 'bash']);
   const complete = (words: string) =>
-    execFileSync('bash', ['-c', `eval "$FERRY_COMPLETION"; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _ferry; echo "\${COMPREPLY[*]}"; complete -p ferry`], { env: { PATH: process.env.PATH!, FERRY_COMPLETION: script.stdout }, encoding: 'utf8' }).split('\n');
+    execFileSync(
+      'bash',
+      [
+        '-c',
+        `eval "$FERRY_COMPLETION"; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _ferry; echo "\${COMPREPLY[*]}"; complete -p ferry`,
+      ],
+      { env: { PATH: process.env.PATH!, FERRY_COMPLETION: script.stdout }, encoding: 'utf8' },
+    ).split('\n');
   expect(complete('ferry in')).toEqual(['inspect', 'complete -o default -F _ferry ferry', '']);
   expect(complete('ferry copy --pla')[0]).toBe('--platform');
   expect(complete('ferry copy --src-')[0]).toBe('--src-tls-verify');
@@ -152,7 +228,9 @@ it('every verb has --help with an example; the bash completion script loads and 
 it('serve runs the service on Node, as npm run start:node does', async () => {
   const port = await freePort();
   const state = mkdtempSync(join(home, 'serve-'));
-  const child = spawn(process.execPath, [FERRY, 'serve'], { env: { PATH: process.env.PATH!, HOME: home, PORT: String(port), FERRY_STATE_DIR: state } });
+  const child = spawn(process.execPath, [FERRY, 'serve'], {
+    env: { PATH: process.env.PATH!, HOME: home, PORT: String(port), FERRY_STATE_DIR: state },
+  });
   let said = '';
   child.stdout.on('data', (c) => (said += c));
   try {
@@ -206,29 +284,60 @@ it('keeps its code cache under XDG_CACHE_HOME, and removes caches of replaced bu
 it('a long run leaves its code cache to the next short one (by its end, the bytecode of the start is flushed)', async () => {
   const cache = mkdtempSync(join(home, 'xdg-cache-'));
   const config = join(cache, 'slow-source.json');
-  writeFileSync(config, JSON.stringify({ registries: { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(1024 * 1024) } } } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      registries: {
+        [fixture.faultProxy]: {
+          insecure: true,
+          headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(1024 * 1024) },
+        },
+      },
+    }),
+  );
   const to = `${target}/${uniqueRepository('cli/cache')}:v1`;
   const started = Date.now();
-  const long = await ferry(['copy', `${fixture.faultProxy}/ferry-test/large:v1`, to, '--platform', 'linux/amd64', '--config', config, '--quiet'], { XDG_CACHE_HOME: cache });
+  const long = await ferry(
+    [
+      'copy',
+      `${fixture.faultProxy}/ferry-test/large:v1`,
+      to,
+      '--platform',
+      'linux/amd64',
+      '--config',
+      config,
+      '--quiet',
+    ],
+    { XDG_CACHE_HOME: cache },
+  );
   expect(long.code, long.stderr).toBe(0);
   expect(Date.now() - started).toBeGreaterThan(2500);
   expect(existsSync(join(cache, 'ferry'))).toBe(false);
   expect((await ferry(['version'], { XDG_CACHE_HOME: cache })).code).toBe(0);
-  expect(readdirSync(join(cache, 'ferry')).filter((name) => name.startsWith(`code-${process.version}-`))).toHaveLength(1);
+  expect(readdirSync(join(cache, 'ferry')).filter((name) => name.startsWith(`code-${process.version}-`))).toHaveLength(
+    1,
+  );
 });
 
 it('speaks TLS to a registry configured without insecure (node:https, loaded only then)', async () => {
   // A TLS front for the anonymous registry on 127.0.0.1, its certificate from a test CA the process trusts.
   const ca = await makeCertificate({ subject: 'CN=Ferry test CA', ca: true });
   const sans = new SubjectAlternativeName([new GeneralName({ iPAddress: '127.0.0.1' })]);
-  const leaf = await makeCertificate({ subject: 'CN=127.0.0.1', issuer: ca, extensions: { '2.5.29.17': new Uint8Array(AsnConvert.serialize(sans)) } });
+  const leaf = await makeCertificate({
+    subject: 'CN=127.0.0.1',
+    issuer: ca,
+    extensions: { '2.5.29.17': new Uint8Array(AsnConvert.serialize(sans)) },
+  });
   const key = toPem(new Uint8Array(await crypto.subtle.exportKey('pkcs8', leaf.keys.privateKey)), 'PRIVATE KEY');
   const [upstreamHost, upstreamPort] = source.split(':');
   const front = createHttpsServer({ cert: leaf.pem, key }, (req, res) => {
-    const upstream = httpRequest({ host: upstreamHost, port: Number(upstreamPort), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      { host: upstreamHost, port: Number(upstreamPort), method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      },
+    );
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
@@ -237,7 +346,10 @@ it('speaks TLS to a registry configured without insecure (node:https, loaded onl
   writeFileSync(join(dir, 'ca.pem'), ca.pem);
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ registries: { [host]: {} } }));
   try {
-    const run = await ferry(['inspect', `${host}/ferry-test/multiarch:v1`, '--format', 'json', '--config', join(dir, 'config.json')], { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') });
+    const run = await ferry(
+      ['inspect', `${host}/ferry-test/multiarch:v1`, '--format', 'json', '--config', join(dir, 'config.json')],
+      { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).digest).toBe(fixture.skopeo.anonymous.multiarch!.digest);
   } finally {
@@ -248,7 +360,8 @@ it('speaks TLS to a registry configured without insecure (node:https, loaded onl
 describe('local mode credentials, found as skopeo finds them', () => {
   const good = Buffer.from(`${basic.username}:${basic.password}`).toString('base64');
   const bad = Buffer.from(`${basic.username}:wrong-password`).toString('base64');
-  const copyToBasic = (env: Record<string, string>) => ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${basic.host}/${uniqueRepository('cli/auth')}:v1`], env);
+  const copyToBasic = (env: Record<string, string>) =>
+    ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${basic.host}/${uniqueRepository('cli/auth')}:v1`], env);
   const dir = (name: string) => {
     const path = join(home, name, crypto.randomUUID());
     mkdirSync(path, { recursive: true });
@@ -268,7 +381,10 @@ describe('local mode credentials, found as skopeo finds them', () => {
     const bin = dir('bin');
     writeFileSync(join(docker, 'config.json'), JSON.stringify({ credHelpers: { [basic.host]: 'ferrytest' } }));
     const helper = join(bin, 'docker-credential-ferrytest');
-    writeFileSync(helper, `#!/bin/sh\nread host\n[ "$host" = "${basic.host}" ] || exit 1\necho '{"ServerURL":"${basic.host}","Username":"${basic.username}","Secret":"${basic.password}"}'\n`);
+    writeFileSync(
+      helper,
+      `#!/bin/sh\nread host\n[ "$host" = "${basic.host}" ] || exit 1\necho '{"ServerURL":"${basic.host}","Username":"${basic.username}","Secret":"${basic.password}"}'\n`,
+    );
     chmodSync(helper, 0o755);
     const run = await copyToBasic({ DOCKER_CONFIG: docker, PATH: `${bin}:${process.env.PATH}` });
     expect(run.code, run.stderr).toBe(0);
@@ -279,7 +395,9 @@ describe('local mode credentials, found as skopeo finds them', () => {
     const containers = dir('containers');
     writeFileSync(join(containers, 'auth.json'), JSON.stringify({ auths: { [basic.host]: { auth: good } } }));
     writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [basic.host]: { auth: bad } } }));
-    expect((await copyToBasic({ REGISTRY_AUTH_FILE: join(containers, 'auth.json'), DOCKER_CONFIG: docker })).code).toBe(0);
+    expect((await copyToBasic({ REGISTRY_AUTH_FILE: join(containers, 'auth.json'), DOCKER_CONFIG: docker })).code).toBe(
+      0,
+    );
     // The other way round: the wrong one is found first and used.
     writeFileSync(join(containers, 'auth.json'), JSON.stringify({ auths: { [basic.host]: { auth: bad } } }));
     writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [basic.host]: { auth: good } } }));
@@ -288,7 +406,10 @@ describe('local mode credentials, found as skopeo finds them', () => {
     // ~/.config/containers/auth.json, found through HOME.
     const user = dir('home');
     mkdirSync(join(user, '.config', 'containers'), { recursive: true });
-    writeFileSync(join(user, '.config', 'containers', 'auth.json'), JSON.stringify({ auths: { [basic.host]: { auth: good } } }));
+    writeFileSync(
+      join(user, '.config', 'containers', 'auth.json'),
+      JSON.stringify({ auths: { [basic.host]: { auth: good } } }),
+    );
     expect((await copyToBasic({ HOME: user })).code).toBe(0);
   });
 });
@@ -306,7 +427,8 @@ describe('remote mode', () => {
     const key = await importJWK(fixture.oidc.keys.first, 'RS256');
     actions = createServer(async (req, res) => {
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
-      if (req.headers.authorization !== `bearer ${REQUEST_TOKEN}` || !query.get('audience')) return res.writeHead(401).end();
+      if (req.headers.authorization !== `bearer ${REQUEST_TOKEN}` || !query.get('audience'))
+        return res.writeHead(401).end();
       const value = await new SignJWT({ repository: 'acme/app', ref: 'refs/heads/main' })
         .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
         .setIssuer(ISSUER)
@@ -319,13 +441,23 @@ describe('remote mode', () => {
     });
     await new Promise<void>((r) => actions.listen(0, '127.0.0.1', r));
     actionsUrl = `http://127.0.0.1:${(actions.address() as AddressInfo).port}/_apis/token?api-version=2.0`;
-    const service = makeService({
-      registries: { [source]: { insecure: true }, [target]: { insecure: true } },
-      callers: {
-        oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/cli`, audience: 'ferry-ci' }],
-        grants: [{ issuer: ISSUER, claims: { repository: 'acme/app' }, actions: ['inspect', 'copy', 'promote', 'admin'], repositories: [`${source}/**`, `${target}/cli/**`] }],
+    const service = makeService(
+      {
+        registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+        callers: {
+          oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/cli`, audience: 'ferry-ci' }],
+          grants: [
+            {
+              issuer: ISSUER,
+              claims: { repository: 'acme/app' },
+              actions: ['inspect', 'copy', 'promote', 'admin'],
+              repositories: [`${source}/**`, `${target}/cli/**`],
+            },
+          ],
+        },
       },
-    }, { jobs: true });
+      { jobs: true },
+    );
     ferryServer = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port: 0 });
     await new Promise((r) => setTimeout(r, 50));
     url = `http://127.0.0.1:${(ferryServer.address() as AddressInfo).port}`;
@@ -335,15 +467,26 @@ describe('remote mode', () => {
     ferryServer?.close();
   });
 
-  const job = () => ({ FERRY_URL: url, FERRY_AUDIENCE: 'ferry-ci', ACTIONS_ID_TOKEN_REQUEST_URL: actionsUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN });
+  const job = () => ({
+    FERRY_URL: url,
+    FERRY_AUDIENCE: 'ferry-ci',
+    ACTIONS_ID_TOKEN_REQUEST_URL: actionsUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN,
+  });
 
   it('the read verbs, a sync, a dry run and a failure behave as in local mode', async () => {
     const listed = await ferry(['tags', `${source}/ferry-test/tags500`], job());
     expect([listed.code, listed.stdout.trim().split('\n').length]).toEqual([0, 500]);
-    const compared = await ferry(['diff', `${source}/ferry-test/release-a:v1`, `${source}/ferry-test/release-b:v1`, '--json'], job());
+    const compared = await ferry(
+      ['diff', `${source}/ferry-test/release-a:v1`, `${source}/ferry-test/release-b:v1`, '--json'],
+      job(),
+    );
     expect(JSON.parse(compared.stdout).platforms.added).toEqual(['linux/s390x']);
     const repository = `${target}/${uniqueRepository('cli/remote-sync')}`;
-    const dry = await ferry(['copy', `${source}/ferry-test/tags500`, repository, '--regex', '^t01[01]$', '--dry-run'], job());
+    const dry = await ferry(
+      ['copy', `${source}/ferry-test/tags500`, repository, '--regex', '^t01[01]$', '--dry-run'],
+      job(),
+    );
     expect(dry.stdout).toBe(`would copy 2 tags of ${source}/ferry-test/tags500 to ${repository}: t010, t011\n`);
     const sync = await ferry(['copy', `${source}/ferry-test/tags500`, repository, '--regex', '^t01[01]$'], job());
     expect(sync.code, sync.stderr).toBe(0);
@@ -357,7 +500,13 @@ describe('remote mode', () => {
     const prod = `${target}/${uniqueRepository('cli/prod')}`;
     expect((await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${staging}:v7`], job())).code).toBe(0);
     const ruleFile = join(home, `rule-${crypto.randomUUID()}.json`);
-    writeFileSync(ruleFile, JSON.stringify({ source: { repository: staging, tags: { regex: '^v[0-9]+$' } }, targets: [{ repository: prod, tags: ['{tag}'] }] }));
+    writeFileSync(
+      ruleFile,
+      JSON.stringify({
+        source: { repository: staging, tags: { regex: '^v[0-9]+$' } },
+        targets: [{ repository: prod, tags: ['{tag}'] }],
+      }),
+    );
     const name = `cli-${crypto.randomUUID().slice(0, 8)}`;
     const put = await ferry(['rules', 'put', name, ruleFile], job());
     expect(put.code, put.stderr).toBe(0);
@@ -373,7 +522,10 @@ describe('remote mode', () => {
     const gone = await ferry(['rules', 'get', name], job());
     expect([gone.code, gone.stderr.split(':')[1]?.trim()]).toEqual([1, 'NOT_FOUND']);
 
-    const submitted = await ferry(['copy', `${source}/ferry-test/multiarch:v1`, `${target}/${uniqueRepository('cli/jobbed')}:v1`, '--wait=false'], job());
+    const submitted = await ferry(
+      ['copy', `${source}/ferry-test/multiarch:v1`, `${target}/${uniqueRepository('cli/jobbed')}:v1`, '--wait=false'],
+      job(),
+    );
     expect(submitted.code, submitted.stderr).toBe(0);
     const id = /^job (\S+) /.exec(submitted.stdout)?.[1];
     expect(id, submitted.stdout).toBeTruthy();
@@ -388,9 +540,14 @@ describe('remote mode', () => {
     const to = `${target}/${uniqueRepository('cli/remote')}:v1`;
     const run = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, to], job());
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim().split('\n').at(-1)).toBe(`${to.replace(/:v1$/, '')}@${fixture.skopeo.anonymous.v2s2!.digest} tagged v1`);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe(
+      `${to.replace(/:v1$/, '')}@${fixture.skopeo.anonymous.v2s2!.digest} tagged v1`,
+    );
     expect((await judge(fixture.judge, 'raw', to)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
-    const inspected = await ferry(['inspect', `${source}/ferry-test/v2s2:v1`, '--format', 'json', '--server', url], { ...job(), FERRY_URL: '' });
+    const inspected = await ferry(['inspect', `${source}/ferry-test/v2s2:v1`, '--format', 'json', '--server', url], {
+      ...job(),
+      FERRY_URL: '',
+    });
     expect(JSON.parse(inspected.stdout).digest).toBe(fixture.skopeo.anonymous.v2s2!.digest);
     // Outside its grants: the service's refusal, exit 1.
     const refused = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${target}/elsewhere/app:v1`], job());

@@ -23,12 +23,42 @@ beforeAll(async () => {
 
 async function setup(azure: Record<string, unknown>, subject = `registry:${target}`) {
   const { port, publicUrl } = await reservePublicUrl();
-  const fake = await startFakeAzure({ issuer: publicUrl, jwksUrl: `${publicUrl}/.well-known/jwks.json`, tenantId: TENANT, clientId: CLIENT, subject, clientSecret: SECRET, service: target, refreshToken: fixture.token.refreshToken });
+  const fake = await startFakeAzure({
+    issuer: publicUrl,
+    jwksUrl: `${publicUrl}/.well-known/jwks.json`,
+    tenantId: TENANT,
+    clientId: CLIENT,
+    subject,
+    clientSecret: SECRET,
+    service: target,
+    refreshToken: fixture.token.refreshToken,
+  });
   const endpoints = { entra: fake.entraUrl, acrExchange: fake.exchangeUrl };
-  const ferry = await serveFerry(port, publicUrl, { registries: { [source]: { insecure: true }, [target]: { insecure: true, credentials: { azure: { tenantId: TENANT, clientId: CLIENT, endpoints, ...azure } } } } }, { ACR_SECRET: SECRET }, keyPem);
+  const ferry = await serveFerry(
+    port,
+    publicUrl,
+    {
+      registries: {
+        [source]: { insecure: true },
+        [target]: {
+          insecure: true,
+          credentials: { azure: { tenantId: TENANT, clientId: CLIENT, endpoints, ...azure } },
+        },
+      },
+    },
+    { ACR_SECRET: SECRET },
+    keyPem,
+  );
   const copy = async () => {
     const repository = uniqueRepository('acr/app');
-    return { ...(await runCopy(ferry.service, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` }, 'application/json')), repository };
+    return {
+      ...(await runCopy(
+        ferry.service,
+        { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` },
+        'application/json',
+      )),
+      repository,
+    };
   };
   return { fake, ferry, copy, close: async () => (ferry.close(), await fake.close()) };
 }
@@ -39,7 +69,9 @@ it('an Entra federated credential, then the ACR exchange: the copy completes byt
     const first = await s.copy();
     expect(first.status, JSON.stringify(first.final)).toBe(200);
     // The target registries share one storage: read it back where no auth is asked.
-    expect((await judge(fixture.judge, 'raw', `${fixture.targets.anonymous.host}/${first.repository}:v1`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+    expect((await judge(fixture.judge, 'raw', `${fixture.targets.anonymous.host}/${first.repository}:v1`)).raw).toBe(
+      fixture.skopeo.anonymous.v2s2!.raw,
+    );
     expect((await s.copy()).status).toBe(200);
     expect(s.fake.calls).toMatchObject({ entra: 1, exchange: 1, refused: [] });
   } finally {
@@ -62,7 +94,9 @@ it('a federated credential for another subject is refused, naming the step, with
   try {
     const refused = await s.copy();
     expect([refused.status, refused.final.code]).toEqual([502, 'UPSTREAM_UNAUTHORIZED']);
-    expect(refused.final.detail).toContain(`${target}: Entra ID client-credentials token refused (401 invalid_client: AADSTS70021: No matching federated identity record found for presented assertion.)`);
+    expect(refused.final.detail).toContain(
+      `${target}: Entra ID client-credentials token refused (401 invalid_client: AADSTS70021: No matching federated identity record found for presented assertion.)`,
+    );
     const said = JSON.stringify(refused.final) + s.ferry.service.logs.join('\n');
     expect(said).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
     expect(said).not.toContain(fixture.token.refreshToken);

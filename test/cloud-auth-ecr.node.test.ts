@@ -40,7 +40,11 @@ afterAll(async () => {
 });
 
 /** Ferry served on a port (the fake STS fetches its JWKS), and the fake AWS trusting it. */
-async function setup(aws: (fake: FakeAws) => Record<string, unknown>, trust: { roleArn?: string; subject?: string } = {}, host = ecrHost) {
+async function setup(
+  aws: (fake: FakeAws) => Record<string, unknown>,
+  trust: { roleArn?: string; subject?: string } = {},
+  host = ecrHost,
+) {
   const { port, publicUrl } = await reservePublicUrl();
   let clock = () => Date.now();
   const fake = await startFakeAws({
@@ -55,21 +59,45 @@ async function setup(aws: (fake: FakeAws) => Record<string, unknown>, trust: { r
   const ferry = await serveFerry(
     port,
     publicUrl,
-    { registries: { [source]: { insecure: true }, [host]: { insecure: true, credentials: { aws: { region: 'us-east-1', endpoints: { sts: fake.stsUrl, ecr: fake.ecrUrl }, ...aws(fake) } } } } },
+    {
+      registries: {
+        [source]: { insecure: true },
+        [host]: {
+          insecure: true,
+          credentials: {
+            aws: { region: 'us-east-1', endpoints: { sts: fake.stsUrl, ecr: fake.ecrUrl }, ...aws(fake) },
+          },
+        },
+      },
+    },
     { AWS_ACCESS_KEY_ID: 'AKIASTATICTESTKEY001', AWS_SECRET_ACCESS_KEY: 'static-secret-for-the-fallback-0001' },
     privateKeyPem,
   );
   clock = ferry.clock;
   const copy = async (tag: string) => {
     const target = `${host}/${uniqueRepository('ecr/app')}:${tag}`;
-    return { ...(await runCopy(ferry.service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')), target };
+    return {
+      ...(await runCopy(ferry.service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')),
+      target,
+    };
   };
-  return { fake, service: ferry.service, copy, advance: ferry.advance, close: async () => (ferry.close(), await fake.close()) };
+  return {
+    fake,
+    service: ferry.service,
+    copy,
+    advance: ferry.advance,
+    close: async () => (ferry.close(), await fake.close()),
+  };
 }
 
 async function pulledRaw(reference: string): Promise<string> {
   const [repository, tag] = reference.slice(ecrHost.length + 1).split(':');
-  const res = await fetch(`http://${ecrHost}/v2/${repository}/manifests/${tag}`, { headers: { authorization: `Basic ${btoa(`AWS:${PASSWORD}`)}`, accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  const res = await fetch(`http://${ecrHost}/v2/${repository}/manifests/${tag}`, {
+    headers: {
+      authorization: `Basic ${btoa(`AWS:${PASSWORD}`)}`,
+      accept: 'application/vnd.docker.distribution.manifest.v2+json',
+    },
+  });
   return Buffer.from(await res.arrayBuffer()).toString('base64');
 }
 
@@ -97,7 +125,10 @@ it('a copy into ECR through federation completes byte-exact; credentials are reu
 });
 
 it('static access keys are the fallback: no STS call', async () => {
-  const s = await setup(() => ({ accessKeyId: { secret: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: { secret: 'AWS_SECRET_ACCESS_KEY' } }));
+  const s = await setup(() => ({
+    accessKeyId: { secret: 'AWS_ACCESS_KEY_ID' },
+    secretAccessKey: { secret: 'AWS_SECRET_ACCESS_KEY' },
+  }));
   try {
     expect((await s.copy('v1')).status).toBe(200);
     expect(s.fake.calls).toMatchObject({ sts: 0, ecr: 1, refused: [] });
@@ -111,7 +142,9 @@ it('a refused federation is UPSTREAM_UNAUTHORIZED naming the step, with no token
   try {
     const refused = await s.copy('v1');
     expect([refused.status, refused.final.code]).toEqual([502, 'UPSTREAM_UNAUTHORIZED']);
-    expect(refused.final.detail).toContain(`${ecrHost}: AWS STS AssumeRoleWithWebIdentity refused (403 AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity)`);
+    expect(refused.final.detail).toContain(
+      `${ecrHost}: AWS STS AssumeRoleWithWebIdentity refused (403 AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity)`,
+    );
     const said = JSON.stringify(refused.final) + s.service.logs.join('\n');
     expect(said).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // no JWT
     expect(said).not.toContain(privateKeyPem.slice(40, 80));
@@ -128,7 +161,14 @@ it('a repository that does not exist is created before the push (createRepositor
     const name = /^\/v2\/(.+)\/(blobs\/uploads\/|manifests\/)/.exec(req.url ?? '')?.[1];
     const writes = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
     if (!writes || !name || fake?.repositories.has(name)) return undefined;
-    const body = JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: `The repository with name '${name}' does not exist in the registry with id '123456789012'` }] });
+    const body = JSON.stringify({
+      errors: [
+        {
+          code: 'NAME_UNKNOWN',
+          message: `The repository with name '${name}' does not exist in the registry with id '123456789012'`,
+        },
+      ],
+    });
     return { status: 404, headers: { 'content-type': 'application/json' }, body, verdict: 'no such repository' };
   });
   const hostOfGate = gate.host;
@@ -149,9 +189,15 @@ it('a repository that does not exist is created before the push (createRepositor
       expect(first.status, JSON.stringify(first.final)).toBe(200);
       const repository = first.target.slice(hostOfGate.length + 1).split(':')[0]!;
       expect([...s.fake.repositories]).toEqual([repository]);
-      expect(s.fake.calls.operations.filter((o) => o.endsWith('CreateRepository'))).toEqual(['AmazonEC2ContainerRegistry_V20150921.CreateRepository']);
+      expect(s.fake.calls.operations.filter((o) => o.endsWith('CreateRepository'))).toEqual([
+        'AmazonEC2ContainerRegistry_V20150921.CreateRepository',
+      ]);
       const audit = await s.service.get('/v1/audit');
-      expect(audit.body.records.filter((r: any) => r.action === 'registry.create-repository').map((r: any) => [r.caller, r.target])).toEqual([['anonymous', `${hostOfGate}/${repository}`]]);
+      expect(
+        audit.body.records
+          .filter((r: any) => r.action === 'registry.create-repository')
+          .map((r: any) => [r.caller, r.target]),
+      ).toEqual([['anonymous', `${hostOfGate}/${repository}`]]);
       expect(s.fake.calls.refused).toEqual([]);
     } finally {
       await s.close();
@@ -162,7 +208,12 @@ it('a repository that does not exist is created before the push (createRepositor
 });
 
 it('ECR Public speaks its own API (ecr-public in us-east-1, one authorizationData object)', async () => {
-  const s = await setup(() => ({ accessKeyId: { secret: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: { secret: 'AWS_SECRET_ACCESS_KEY' }, public: true, region: 'eu-west-1' }));
+  const s = await setup(() => ({
+    accessKeyId: { secret: 'AWS_ACCESS_KEY_ID' },
+    secretAccessKey: { secret: 'AWS_SECRET_ACCESS_KEY' },
+    public: true,
+    region: 'eu-west-1',
+  }));
   try {
     const copied = await s.copy('v1');
     expect(copied.status, JSON.stringify(copied.final)).toBe(200);
@@ -174,7 +225,11 @@ it('ECR Public speaks its own API (ecr-public in us-east-1, one authorizationDat
 });
 
 it("ECR's smallest upload chunk (5 MiB) is checked in the configuration", () => {
-  const config = (chunkSize: number) => ({ registries: { '123456789012.dkr.ecr.us-east-1.amazonaws.com': { upload: { mode: 'chunked', chunkSize } } } });
-  expect(() => parseConfig(config(1024 * 1024))).toThrow('registries["123456789012.dkr.ecr.us-east-1.amazonaws.com"].upload.chunkSize: ECR takes upload chunks of at least 5 MiB (5242880 bytes)');
+  const config = (chunkSize: number) => ({
+    registries: { '123456789012.dkr.ecr.us-east-1.amazonaws.com': { upload: { mode: 'chunked', chunkSize } } },
+  });
+  expect(() => parseConfig(config(1024 * 1024))).toThrow(
+    'registries["123456789012.dkr.ecr.us-east-1.amazonaws.com"].upload.chunkSize: ECR takes upload chunks of at least 5 MiB (5242880 bytes)',
+  );
   expect(() => parseConfig(config(5 * 1024 * 1024))).not.toThrow();
 });

@@ -19,7 +19,11 @@ const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const APP_ID = '123456';
 const INSTALLATION = '987654321';
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 
 let dir: string;
 let tokens: TokenServer;
@@ -28,8 +32,17 @@ let registry: RunningRegistry;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-ghcr-'));
   const port = await freePort();
-  tokens = await startTokenServer({ dir, issuer: 'ghcr-issuer', service: 'ghcr-test', users: {}, refreshTokens: {} }, port);
-  registry = await startRegistry(dir, 'ghcr', join(dir, 'storage'), { kind: 'token', realm: `http://127.0.0.1:${port}/token`, service: 'ghcr-test', issuer: 'ghcr-issuer', certPath: tokens.certPath });
+  tokens = await startTokenServer(
+    { dir, issuer: 'ghcr-issuer', service: 'ghcr-test', users: {}, refreshTokens: {} },
+    port,
+  );
+  registry = await startRegistry(dir, 'ghcr', join(dir, 'storage'), {
+    kind: 'token',
+    realm: `http://127.0.0.1:${port}/token`,
+    service: 'ghcr-test',
+    issuer: 'ghcr-issuer',
+    certPath: tokens.certPath,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -41,14 +54,37 @@ afterAll(async () => {
 async function setup(installationId: string) {
   const issued: string[] = [];
   const onToken = (token: string) => (issued.push(token), tokens.addUser('x-access-token', token));
-  const github = await startFakeGithub({ appId: APP_ID, installationId: INSTALLATION, publicKeyPem: publicKey, onToken });
+  const github = await startFakeGithub({
+    appId: APP_ID,
+    installationId: INSTALLATION,
+    publicKeyPem: publicKey,
+    onToken,
+  });
   const service = makeService(
-    { registries: { [source]: { insecure: true }, [registry.host]: { insecure: true, credentials: { githubApp: { appId: APP_ID, installationId, privateKey: { secret: 'GITHUB_APP_KEY' }, endpoints: { api: github.apiUrl } } } } } },
+    {
+      registries: {
+        [source]: { insecure: true },
+        [registry.host]: {
+          insecure: true,
+          credentials: {
+            githubApp: {
+              appId: APP_ID,
+              installationId,
+              privateKey: { secret: 'GITHUB_APP_KEY' },
+              endpoints: { api: github.apiUrl },
+            },
+          },
+        },
+      },
+    },
     { secrets: { GITHUB_APP_KEY: privateKey } },
   );
   const copy = async () => {
     const target = `${registry.host}/${uniqueRepository('org/app')}:v1`;
-    return { ...(await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')), target };
+    return {
+      ...(await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')),
+      target,
+    };
   };
   return { github, service, copy, issued };
 }
@@ -58,7 +94,9 @@ it('an installation token from the App key gets the copy through, byte-exact, an
   try {
     const first = await s.copy();
     expect(first.status, JSON.stringify(first.final)).toBe(200);
-    expect((await judge(fixture.judge, 'raw', first.target, `x-access-token:${s.issued[0]}`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+    expect((await judge(fixture.judge, 'raw', first.target, `x-access-token:${s.issued[0]}`)).raw).toBe(
+      fixture.skopeo.anonymous.v2s2!.raw,
+    );
     expect((await s.copy()).status).toBe(200);
     expect(s.github.calls).toEqual({ tokens: 1, refused: [] });
   } finally {

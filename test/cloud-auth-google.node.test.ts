@@ -26,7 +26,10 @@ let keyPem: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-gar-'));
-  registry = await startRegistry(dir, 'gar', join(dir, 'storage'), { kind: 'htpasswd', users: { oauth2accesstoken: TOKEN } });
+  registry = await startRegistry(dir, 'gar', join(dir, 'storage'), {
+    kind: 'htpasswd',
+    users: { oauth2accesstoken: TOKEN },
+  });
   host = `127.0.0.1:${registry.port}`;
   keyPem = await rsaPrivateKeyPem();
 }, 60_000);
@@ -36,21 +39,50 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function setup(google: (fake: Awaited<ReturnType<typeof startFakeGoogle>>) => Record<string, unknown>, subject?: string) {
+async function setup(
+  google: (fake: Awaited<ReturnType<typeof startFakeGoogle>>) => Record<string, unknown>,
+  subject?: string,
+) {
   const { port, publicUrl } = await reservePublicUrl();
-  const fake = await startFakeGoogle({ issuer: publicUrl, jwksUrl: `${publicUrl}/.well-known/jwks.json`, provider: PROVIDER, subject: subject ?? `registry:${host}`, serviceAccount: ACCOUNT, accessToken: TOKEN });
+  const fake = await startFakeGoogle({
+    issuer: publicUrl,
+    jwksUrl: `${publicUrl}/.well-known/jwks.json`,
+    provider: PROVIDER,
+    subject: subject ?? `registry:${host}`,
+    serviceAccount: ACCOUNT,
+    accessToken: TOKEN,
+  });
   const endpoints = { sts: fake.stsUrl, iamCredentials: fake.iamCredentialsUrl, oauth2: fake.oauth2Url };
-  const ferry = await serveFerry(port, publicUrl, { registries: { [source]: { insecure: true }, [host]: { insecure: true, credentials: { google: { endpoints, ...google(fake) } } } } }, { GAR_KEY: fake.serviceAccountKey }, keyPem);
+  const ferry = await serveFerry(
+    port,
+    publicUrl,
+    {
+      registries: {
+        [source]: { insecure: true },
+        [host]: { insecure: true, credentials: { google: { endpoints, ...google(fake) } } },
+      },
+    },
+    { GAR_KEY: fake.serviceAccountKey },
+    keyPem,
+  );
   const copy = async () => {
     const target = `${host}/${uniqueRepository('gar/app')}:v1`;
-    return { ...(await runCopy(ferry.service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')), target };
+    return {
+      ...(await runCopy(ferry.service, { source: `${source}/ferry-test/v2s2:v1`, target }, 'application/json')),
+      target,
+    };
   };
   return { fake, ferry, copy, close: async () => (ferry.close(), await fake.close()) };
 }
 
 async function pulledRaw(target: string): Promise<string> {
   const [repository, tag] = target.slice(host.length + 1).split(':');
-  const res = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, { headers: { authorization: `Basic ${btoa(`oauth2accesstoken:${TOKEN}`)}`, accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  const res = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, {
+    headers: {
+      authorization: `Basic ${btoa(`oauth2accesstoken:${TOKEN}`)}`,
+      accept: 'application/vnd.docker.distribution.manifest.v2+json',
+    },
+  });
   return Buffer.from(await res.arrayBuffer()).toString('base64');
 }
 
@@ -78,11 +110,16 @@ it('a service-account key is the fallback (JWT-bearer grant)', async () => {
 });
 
 it('a refused federation names the step, with no token in the answer or the log', async () => {
-  const s = await setup(() => ({ workloadIdentityProvider: PROVIDER, serviceAccount: ACCOUNT }), 'registry:another-entry');
+  const s = await setup(
+    () => ({ workloadIdentityProvider: PROVIDER, serviceAccount: ACCOUNT }),
+    'registry:another-entry',
+  );
   try {
     const refused = await s.copy();
     expect([refused.status, refused.final.code]).toEqual([502, 'UPSTREAM_UNAUTHORIZED']);
-    expect(refused.final.detail).toContain(`${host}: Google STS token exchange refused (403 unauthorized_client: The given credential is rejected by the attribute condition.)`);
+    expect(refused.final.detail).toContain(
+      `${host}: Google STS token exchange refused (403 unauthorized_client: The given credential is rejected by the attribute condition.)`,
+    );
     expect(JSON.stringify(refused.final) + s.ferry.service.logs.join('\n')).not.toMatch(/eyJ[\w-]+\.[\w-]+\.|ya29\./);
     expect(s.fake.calls.refused).toEqual(['sts: attribute condition']);
   } finally {

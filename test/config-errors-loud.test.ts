@@ -7,7 +7,12 @@ import { workersPlatform } from '@test-runtime';
 import { parseConfig } from '../src/config/parse.js';
 import { makeService } from './support/service.js';
 
-const BAD = { registries: { 'a.example.com': { insecrue: true, credentials: { username: 'u', password: { secret: 'UNSET_SECRET' } } } }, webhooks: { receivers: { hook: { format: 'github', registry: 'a.example.com', secret: 'eleven-char' } } } };
+const BAD = {
+  registries: {
+    'a.example.com': { insecrue: true, credentials: { username: 'u', password: { secret: 'UNSET_SECRET' } } },
+  },
+  webhooks: { receivers: { hook: { format: 'github', registry: 'a.example.com', secret: 'eleven-char' } } },
+};
 
 it('every problem is reported with its path; a near-miss key gets a "did you mean"', () => {
   try {
@@ -15,10 +20,18 @@ it('every problem is reported with its path; a near-miss key gets a "did you mea
     expect.unreachable();
   } catch (error) {
     const { problems } = (error as { details: { problems: { path: string; message: string }[] } }).details;
-    expect(problems).toContainEqual({ path: 'registries["a.example.com"]', message: 'unknown field "insecrue" (did you mean "insecure"?)' });
+    expect(problems).toContainEqual({
+      path: 'registries["a.example.com"]',
+      message: 'unknown field "insecrue" (did you mean "insecure"?)',
+    });
   }
   // Once the shape is right, the rest is checked and reported together.
-  const shaped = { ...BAD, registries: { 'a.example.com': { insecure: true, credentials: { username: 'u', password: { secret: 'UNSET_SECRET' } } } } };
+  const shaped = {
+    ...BAD,
+    registries: {
+      'a.example.com': { insecure: true, credentials: { username: 'u', password: { secret: 'UNSET_SECRET' } } },
+    },
+  };
   try {
     parseConfig(shaped);
     expect.unreachable();
@@ -33,18 +46,27 @@ it('GET /config.schema.json publishes the schema the service validates with', as
   const res = await service.get('/config.schema.json');
   expect(res.status).toBe(200);
   expect(res.body.$schema).toContain('json-schema.org');
-  expect(Object.keys(res.body.properties)).toEqual(expect.arrayContaining(['registries', 'callers', 'promotion', 'webhooks', 'limits']));
+  expect(Object.keys(res.body.properties)).toEqual(
+    expect.arrayContaining(['registries', 'callers', 'promotion', 'webhooks', 'limits']),
+  );
   expect(res.body.additionalProperties).toBe(false);
 });
 
-it.runIf(workersPlatform)('a worker with an invalid configuration: every route INVALID_CONFIG naming the paths, /healthz 503, no stack trace', async () => {
-  const config = JSON.stringify(BAD);
-  for (const [path, status] of [['/healthz', 503], ['/v1/inspect/a.example.com/x:1', 500], ['/openapi.json', 500]] as const) {
-    const res = await workersPlatform!.workerFetch(new Request(`http://localhost${path}`), { FERRY_CONFIG: config });
-    expect(res.status).toBe(status);
-    const body = (await res.json()) as { code: string; detail: string; problems: { path: string }[] };
-    expect(body.code).toBe('INVALID_CONFIG');
-    expect(body.problems.map((p) => p.path)).toContain('registries["a.example.com"]');
-    expect(JSON.stringify(body)).not.toMatch(/\bat [\w.]+ \(|\.ts:\d+/);
-  }
-});
+it.runIf(workersPlatform)(
+  'a worker with an invalid configuration: every route INVALID_CONFIG naming the paths, /healthz 503, no stack trace',
+  async () => {
+    const config = JSON.stringify(BAD);
+    for (const [path, status] of [
+      ['/healthz', 503],
+      ['/v1/inspect/a.example.com/x:1', 500],
+      ['/openapi.json', 500],
+    ] as const) {
+      const res = await workersPlatform!.workerFetch(new Request(`http://localhost${path}`), { FERRY_CONFIG: config });
+      expect(res.status).toBe(status);
+      const body = (await res.json()) as { code: string; detail: string; problems: { path: string }[] };
+      expect(body.code).toBe('INVALID_CONFIG');
+      expect(body.problems.map((p) => p.path)).toContain('registries["a.example.com"]');
+      expect(JSON.stringify(body)).not.toMatch(/\bat [\w.]+ \(|\.ts:\d+/);
+    }
+  },
+);

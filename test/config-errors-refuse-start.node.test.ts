@@ -16,20 +16,28 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const INVALID = { registries: { '127.0.0.1:5000': { insecrue: true } }, callers: { anonymous: true } };
 
 describe('an invalid configuration refuses to start', () => {
-  it.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('%s', async (runtime) => {
-    const state = mkdtempSync(join(tmpdir(), `ferry-invalid-${runtime}-`));
-    try {
-      const { code, output } = await runUntilExit(runtime, { FERRY_CONFIG: JSON.stringify(INVALID), PORT: String(await freePort()), FERRY_STATE_DIR: state });
-      expect(code, output).not.toBeNull();
-      expect(code, output).not.toBe(0);
-      expect(output).toContain('invalid configuration');
-      expect(output).toContain('registries["127.0.0.1:5000"]: unknown field "insecrue" (did you mean "insecure"?)');
-      expect(output).not.toContain('ferry listening');
-      expect(output).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
-    } finally {
-      rmSync(state, { recursive: true, force: true });
-    }
-  }, 120_000);
+  it.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])(
+    '%s',
+    async (runtime) => {
+      const state = mkdtempSync(join(tmpdir(), `ferry-invalid-${runtime}-`));
+      try {
+        const { code, output } = await runUntilExit(runtime, {
+          FERRY_CONFIG: JSON.stringify(INVALID),
+          PORT: String(await freePort()),
+          FERRY_STATE_DIR: state,
+        });
+        expect(code, output).not.toBeNull();
+        expect(code, output).not.toBe(0);
+        expect(output).toContain('invalid configuration');
+        expect(output).toContain('registries["127.0.0.1:5000"]: unknown field "insecrue" (did you mean "insecure"?)');
+        expect(output).not.toContain('ferry listening');
+        expect(output).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // no stack trace
+      } finally {
+        rmSync(state, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });
 
 it('FERRY_CONFIG_FILE names the configuration of a local run', async () => {
@@ -52,21 +60,32 @@ describe('npm run config:check -- FILE [--env]', () => {
   const check = (file: string, env: Record<string, string> = {}, extra: string[] = []) => {
     const command = compiled ? ['node', 'dist/entries/config-check.js'] : ['npm', 'run', '-s', 'config:check', '--'];
     compiled = true;
-    return spawnSync(command[0]!, [...command.slice(1), file, ...extra], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+    return spawnSync(command[0]!, [...command.slice(1), file, ...extra], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
   };
 
   it('valid: exit 0; an unset secret is a warning unless --env, where it is an error; invalid: exit 1 with every path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-check-'));
     try {
       const good = join(dir, 'good.json');
-      writeFileSync(good, JSON.stringify({ registries: { 'ghcr.io': { credentials: { username: 'bot', password: { secret: 'CHECK_GHCR_TOKEN' } } } } }));
+      writeFileSync(
+        good,
+        JSON.stringify({
+          registries: { 'ghcr.io': { credentials: { username: 'bot', password: { secret: 'CHECK_GHCR_TOKEN' } } } },
+        }),
+      );
       const ok = check(good);
       expect(ok.status, ok.stderr).toBe(0);
       expect(ok.stdout).toContain('valid');
       expect(ok.stderr).toContain('CHECK_GHCR_TOKEN');
       const strict = check(good, {}, ['--env']);
       expect(strict.status).toBe(1);
-      expect(strict.stderr).toContain('registries["ghcr.io"].credentials.password: secret "CHECK_GHCR_TOKEN" is not set');
+      expect(strict.stderr).toContain(
+        'registries["ghcr.io"].credentials.password: secret "CHECK_GHCR_TOKEN" is not set',
+      );
       expect(check(good, { CHECK_GHCR_TOKEN: 'x' }, ['--env']).status).toBe(0);
       const bad = join(dir, 'bad.json');
       writeFileSync(bad, JSON.stringify({ ...INVALID, cache: { tagTtlSeconds: -1 } }));

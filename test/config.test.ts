@@ -6,7 +6,14 @@ import { parseConfig } from '../src/config/parse.js';
 describe('parseConfig', () => {
   it('resolves secrets by name and normalises Docker Hub', () => {
     const config = parseConfig(
-      { registries: { 'docker.io': { credentials: { username: 'me', password: { secret: 'HUB_TOKEN' } }, mirrors: ['https://mirror.example.com/'] } } },
+      {
+        registries: {
+          'docker.io': {
+            credentials: { username: 'me', password: { secret: 'HUB_TOKEN' } },
+            mirrors: ['https://mirror.example.com/'],
+          },
+        },
+      },
       (name) => (name === 'HUB_TOKEN' ? 's3cret' : undefined),
     );
     const hub = config.registries.get('registry-1.docker.io');
@@ -18,7 +25,10 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    [{ registries: { 'a.io': { credentials: { username: 'u', password: { secret: 'MISSING' } } } } }, 'secret "MISSING" is not set'],
+    [
+      { registries: { 'a.io': { credentials: { username: 'u', password: { secret: 'MISSING' } } } } },
+      'secret "MISSING" is not set',
+    ],
     [{ registries: { 'a.io': { insecrue: true } } }, 'unknown field "insecrue"'],
     [{ registries: { 'a.io': { headers: { Authorization: 'x' } } } }, 'not an Authorization header'],
     [{ registries: { 'a.io': { mirrors: ['ftp://m'] } } }, 'only http(s)'],
@@ -27,14 +37,49 @@ describe('parseConfig', () => {
     [{ jobs: { staleAfterSeconds: 1 } }, 'jobs.staleAfterSeconds: expected seconds >= 3'],
     [{ jobs: { staleAfter: 10 } }, 'unknown field "staleAfter"'],
     ['{not json', 'not valid JSON'],
-    [{ promotion: { rules: [{ name: 'r', source: { repository: 'a.io/x/*' }, targets: [{ repository: 'a.io/y', tags: ['{tag}'] }], requireSignatures: true }] } }, 'promotion.rules[0]: unknown field "requireSignatures"'],
-    [{ callers: { grants: [{ apiKey: 'k', actions: ['inspect'], repositories: ['a.io/**'], repository: 'x' }] } }, 'callers.grants[0]: unknown field "repository"'],
-    [{ webhooks: { receivers: { r: { format: 'github', registry: 'a.io', secret: 'x'.repeat(20), secrett: 'y' } } } }, 'webhooks.receivers.r: unknown field "secrett"'],
+    [
+      {
+        promotion: {
+          rules: [
+            {
+              name: 'r',
+              source: { repository: 'a.io/x/*' },
+              targets: [{ repository: 'a.io/y', tags: ['{tag}'] }],
+              requireSignatures: true,
+            },
+          ],
+        },
+      },
+      'promotion.rules[0]: unknown field "requireSignatures"',
+    ],
+    [
+      { callers: { grants: [{ apiKey: 'k', actions: ['inspect'], repositories: ['a.io/**'], repository: 'x' }] } },
+      'callers.grants[0]: unknown field "repository"',
+    ],
+    [
+      { webhooks: { receivers: { r: { format: 'github', registry: 'a.io', secret: 'x'.repeat(20), secrett: 'y' } } } },
+      'webhooks.receivers.r: unknown field "secrett"',
+    ],
     [{ limits: { indexChildren: 0 } }, 'limits.indexChildren'],
-    [{ promotion: { rules: [{ name: 'r', source: { repository: 'a.io/x/*', tags: { match: 'v1' } }, targets: [{ repository: 'a.io/y', tags: ['{tag}'] }] }] } }, 'promotion.rules[0].source.tags.match: renamed to "regex"'],
+    [
+      {
+        promotion: {
+          rules: [
+            {
+              name: 'r',
+              source: { repository: 'a.io/x/*', tags: { match: 'v1' } },
+              targets: [{ repository: 'a.io/y', tags: ['{tag}'] }],
+            },
+          ],
+        },
+      },
+      'promotion.rules[0].source.tags.match: renamed to "regex"',
+    ],
     [{ copy: { syncBudget: { subrequest: 1 } } }, 'copy.syncBudget: unknown field "subrequest"'],
   ])('refuses %j', (input, message) => {
-    expect(() => parseConfig(input)).toThrowError(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining(message) }));
+    expect(() => parseConfig(input)).toThrowError(
+      expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining(message) }),
+    );
   });
 
   it('reports every problem at once, each with its path', () => {

@@ -23,12 +23,18 @@ it('the executable copies 300 blobs over a handful of connections to the target,
     const { repository, tag, digest, count } = fixture.bulk.layers;
     const to = `${gate.host}/${uniqueRepository('connections/layers')}:v1`;
     const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, [FERRY, 'copy', `${source}/${repository}:${tag}`, to, '--quiet'], { env: { PATH: process.env.PATH!, HOME: home }, timeout: 120_000 }, (error, _out, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+      execFile(
+        process.execPath,
+        [FERRY, 'copy', `${source}/${repository}:${tag}`, to, '--quiet'],
+        { env: { PATH: process.env.PATH!, HOME: home }, timeout: 120_000 },
+        (error, _out, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
       );
     });
     expect(run.code, run.stderr).toBe(0);
-    const [copied, original] = await Promise.all([judge(fixture.judge, 'raw', to.replace(gate.host, target)), judge(fixture.judge, 'raw', `${source}/${repository}@${digest}`)]);
+    const [copied, original] = await Promise.all([
+      judge(fixture.judge, 'raw', to.replace(gate.host, target)),
+      judge(fixture.judge, 'raw', `${source}/${repository}@${digest}`),
+    ]);
     expect(copied.ok && original.ok).toBe(true);
     expect(copied.raw).toBe(original.raw);
     expect(count).toBe(300);

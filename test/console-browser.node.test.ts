@@ -29,7 +29,10 @@ beforeAll(async () => {
       [host]: { insecure: true },
       [fixture.targets.anonymous.host]: { insecure: true },
       // A slow source: a copy that runs long enough to be cancelled from its page.
-      [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(128 * 1024) } },
+      [fixture.faultProxy]: {
+        insecure: true,
+        headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(128 * 1024) },
+      },
     },
     console: { sessionSecret: { secret: 'CONSOLE_SECRET' } },
     callers: {
@@ -44,7 +47,10 @@ beforeAll(async () => {
       ],
     },
   };
-  [ferry, browser] = await Promise.all([startFerry(config, { CONSOLE_SECRET: 'browser-console-secret-0123456789abcdef' }, state, 'workerd'), chromium.launch({ executablePath, args: ['--no-sandbox'] })]);
+  [ferry, browser] = await Promise.all([
+    startFerry(config, { CONSOLE_SECRET: 'browser-console-secret-0123456789abcdef' }, state, 'workerd'),
+    chromium.launch({ executablePath, args: ['--no-sandbox'] }),
+  ]);
 }, 90_000);
 
 afterAll(async () => {
@@ -55,14 +61,24 @@ afterAll(async () => {
 
 /** Every visible form control has a label, and Tab reaches each of them and every link and button. */
 async function checkAccessible(page: Page): Promise<void> {
-  const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML));
+  const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
+    els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML),
+  );
   expect(unlabelled).toEqual([]);
-  const focusable = await page.$$eval('a[href], button, input:not([type=hidden]), select, textarea', (els) => els.length);
+  const focusable = await page.$$eval(
+    'a[href], button, input:not([type=hidden]), select, textarea',
+    (els) => els.length,
+  );
   const reached = new Set<string>();
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   for (let i = 0; i < focusable + 2; i++) {
     await page.keyboard.press('Tab');
-    reached.add(await page.evaluate(() => { const e = document.activeElement; return e && e !== document.body ? e.outerHTML : ''; }));
+    reached.add(
+      await page.evaluate(() => {
+        const e = document.activeElement;
+        return e && e !== document.body ? e.outerHTML : '';
+      }),
+    );
   }
   reached.delete('');
   expect(reached.size).toBe(focusable);
@@ -77,7 +93,7 @@ async function signIn(page: Page, key: string): Promise<void> {
   await page.waitForURL(/\/console\/registries$/);
 }
 
-it('signs in, browses to an image and its platform (skopeo\'s digests), compares two tags; no console error', async () => {
+it("signs in, browses to an image and its platform (skopeo's digests), compares two tags; no console error", async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -91,7 +107,9 @@ it('signs in, browses to an image and its platform (skopeo\'s digests), compares
     await page.getByRole('link', { name: 'v1', exact: true }).click();
     await checkAccessible(page);
     const view = fixture.skopeo.anonymous.multiarch!;
-    const children = (JSON.parse(Buffer.from(view.raw, 'base64').toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest);
+    const children = (
+      JSON.parse(Buffer.from(view.raw, 'base64').toString()) as { manifests: { digest: string }[] }
+    ).manifests.map((m) => m.digest);
     expect(await page.locator('#platforms a.digest').allTextContents()).toEqual(children);
     expect(await page.locator('[data-digest] code').textContent()).toBe(view.digest);
     // console.js shows the copy buttons where the clipboard API is (loopback is a secure context).
@@ -160,8 +178,12 @@ it('starts a copy from the form and watches it finish live; cancels a running on
     await page.waitForURL(/\/console\/jobs\/[^/]+$/);
     // Live per-blob progress: a bar for the blob moving now, filling as its bytes arrive (over SSE).
     const bar = page.locator('#job-blobs progress').first();
-    await expect.poll(async () => Number((await bar.getAttribute('value').catch(() => null)) ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
-    expect(await page.locator('#job-progress').textContent()).toMatch(/^\d+\/\d+ blobs, [\d.]+ (B|KiB|MiB) of [\d.]+ (KiB|MiB)$/);
+    await expect
+      .poll(async () => Number((await bar.getAttribute('value').catch(() => null)) ?? 0), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    expect(await page.locator('#job-progress').textContent()).toMatch(
+      /^\d+\/\d+ blobs, [\d.]+ (B|KiB|MiB) of [\d.]+ (KiB|MiB)$/,
+    );
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await expect.poll(() => page.locator('#job-state').textContent(), { timeout: 30_000 }).toBe('cancelled');
     expect(errors).toEqual([]);

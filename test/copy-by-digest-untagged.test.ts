@@ -15,12 +15,23 @@ it('source@digest into a repository, or into repository@the-same-digest, lands u
   const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
   for (const suffix of ['', `@${MULTIARCH.digest}`]) {
     const repository = uniqueRepository('untagged');
-    const run = await runCopy(service, { source: `${source}/ferry-test/multiarch@${MULTIARCH.digest}`, target: `${target}/${repository}${suffix}` }, 'application/json');
+    const run = await runCopy(
+      service,
+      { source: `${source}/ferry-test/multiarch@${MULTIARCH.digest}`, target: `${target}/${repository}${suffix}` },
+      'application/json',
+    );
     expect(run.status, JSON.stringify(run.final)).toBe(200);
     expect(run.final).toMatchObject({ digest: MULTIARCH.digest, tags: [] });
     expect((await judge(fixture.judge, 'raw', `${target}/${repository}@${MULTIARCH.digest}`)).raw).toBe(MULTIARCH.raw);
     expect((await judge(fixture.judge, 'list-tags', `${target}/${repository}`)).tags ?? []).toEqual([]);
   }
-  const other = await runCopy(service, { source: `${source}/ferry-test/multiarch@${MULTIARCH.digest}`, target: `${target}/${uniqueRepository('untagged')}@${V2S2.digest}` }, 'application/json');
+  const other = await runCopy(
+    service,
+    {
+      source: `${source}/ferry-test/multiarch@${MULTIARCH.digest}`,
+      target: `${target}/${uniqueRepository('untagged')}@${V2S2.digest}`,
+    },
+    'application/json',
+  );
   expect(other.status).toBe(400);
 });

@@ -10,7 +10,10 @@ const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 
 it('an NDJSON copy whose client disconnects mid-copy completes as the job the response promised', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } }, { jobs: true });
+  const service = makeService(
+    { registries: { [source]: { insecure: true }, [target]: { insecure: true } } },
+    { jobs: true },
+  );
   const { repository, tag, digest } = fixture.bulk.layers;
   const prod = uniqueRepository('disconnect/layers');
   const client = new AbortController();
@@ -32,11 +35,24 @@ it('an NDJSON copy whose client disconnects mid-copy completes as the job the re
   expect(seen).not.toMatch(/"type":"done","result"/);
 
   const job = await waitForJob(service, promised.split('/').at(-1)!, {}, 60);
-  expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', reason: 'the client disconnected: the rest of the copy runs as a job', result: { digest } });
-  expect((await judge(fixture.judge, 'raw', `${target}/${prod}:v1`)).raw).toBe((await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw);
+  expect(job, JSON.stringify(job)).toMatchObject({
+    state: 'done',
+    reason: 'the client disconnected: the rest of the copy runs as a job',
+    result: { digest },
+  });
+  expect((await judge(fixture.judge, 'raw', `${target}/${prod}:v1`)).raw).toBe(
+    (await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw,
+  );
   await service.settle();
-  const audit = (await (await service.app.request('/v1/audit')).json()) as { records: { outcome: string; job?: string }[] };
-  expect(audit.records.filter((r) => r.job === job.id).map((r) => r.outcome).sort()).toEqual(['handed-over', 'ok']);
+  const audit = (await (await service.app.request('/v1/audit')).json()) as {
+    records: { outcome: string; job?: string }[];
+  };
+  expect(
+    audit.records
+      .filter((r) => r.job === job.id)
+      .map((r) => r.outcome)
+      .sort(),
+  ).toEqual(['handed-over', 'ok']);
 }, 90_000);
 
 it('without a job runner a streamed copy promises no job, and runs to its end', async () => {
@@ -44,24 +60,47 @@ it('without a job runner a streamed copy promises no job, and runs to its end', 
   const answer = await service.app.request('/v1/copy', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
-    body: JSON.stringify({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('disconnect/no-runner')}:v1` }),
+    body: JSON.stringify({
+      source: `${source}/ferry-test/v2s2:v1`,
+      target: `${target}/${uniqueRepository('disconnect/no-runner')}:v1`,
+    }),
   });
   expect(answer.headers.get('ferry-job')).toBeNull();
-  const events = new TextDecoder().decode(await answer.arrayBuffer()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const events = new TextDecoder()
+    .decode(await answer.arrayBuffer())
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   expect(events.at(-1)).toMatchObject({ type: 'done', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
 });
 
 it('the promised job id resolves whatever happens: a streamed copy that ends in its request is recorded there, done or failed', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } }, { jobs: true });
+  const service = makeService(
+    { registries: { [source]: { insecure: true }, [target]: { insecure: true } } },
+    { jobs: true },
+  );
   const stream = async (body: unknown) => {
-    const answer = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify(body) });
+    const answer = await service.app.request('/v1/copy', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      body: JSON.stringify(body),
+    });
     const id = answer.headers.get('ferry-job')!.split('/').at(-1)!;
     await answer.text();
     const res = await service.app.request(`/v1/jobs/${id}`);
     return { status: res.status, job: (await res.json()) as any };
   };
-  const done = await stream({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('promised/done')}:v1` });
-  expect(done).toMatchObject({ status: 200, job: { state: 'done', reason: 'ran in its request', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } } });
-  const failed = await stream({ source: `${source}/ferry-test/no-such-image:v1`, target: `${target}/${uniqueRepository('promised/failed')}:v1` });
+  const done = await stream({
+    source: `${source}/ferry-test/v2s2:v1`,
+    target: `${target}/${uniqueRepository('promised/done')}:v1`,
+  });
+  expect(done).toMatchObject({
+    status: 200,
+    job: { state: 'done', reason: 'ran in its request', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } },
+  });
+  const failed = await stream({
+    source: `${source}/ferry-test/no-such-image:v1`,
+    target: `${target}/${uniqueRepository('promised/failed')}:v1`,
+  });
   expect(failed).toMatchObject({ status: 200, job: { state: 'failed', error: { code: 'NOT_FOUND' } } });
 });

@@ -17,8 +17,13 @@ describe('copy failures', () => {
   it('a source blob that is missing ends in an error naming it; the target tag does not exist', async () => {
     const { repository, tag, missingBlob } = fixture.brokenImage;
     const into = uniqueRepository('fail/missing');
-    const service = makeService({ registries: { [fixture.emptyRegistry]: { insecure: true }, [target]: { insecure: true } } });
-    const run = await runCopy(service, { source: `${fixture.emptyRegistry}/${repository}:${tag}`, target: `${target}/${into}:v1` });
+    const service = makeService({
+      registries: { [fixture.emptyRegistry]: { insecure: true }, [target]: { insecure: true } },
+    });
+    const run = await runCopy(service, {
+      source: `${fixture.emptyRegistry}/${repository}:${tag}`,
+      target: `${target}/${into}:v1`,
+    });
     expect(run.final).toMatchObject({ type: 'error', code: 'NOT_FOUND', blob: missingBlob });
     expect(run.final.message).toContain(missingBlob);
     expect(service.requests.some((r) => r.method === 'DELETE' && r.url.includes('/blobs/uploads/'))).toBe(true);
@@ -28,8 +33,16 @@ describe('copy failures', () => {
 
   it('a target that refuses uploads ends in an error naming a blob, with no tag written', async () => {
     const into = uniqueRepository('fail/readonly');
-    const service = makeService({ registries: { [fixture.registries.anonymous.host]: { insecure: true }, [fixture.readOnlyRegistry]: { insecure: true } } });
-    const run = await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/multiarch:v1`, target: `${fixture.readOnlyRegistry}/${into}:v1` });
+    const service = makeService({
+      registries: {
+        [fixture.registries.anonymous.host]: { insecure: true },
+        [fixture.readOnlyRegistry]: { insecure: true },
+      },
+    });
+    const run = await runCopy(service, {
+      source: `${fixture.registries.anonymous.host}/ferry-test/multiarch:v1`,
+      target: `${fixture.readOnlyRegistry}/${into}:v1`,
+    });
     expect(run.final.type).toBe('error');
     expect(run.final.blob).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(run.final.message).toContain(run.final.blob);
@@ -43,10 +56,17 @@ describe('copy failures', () => {
   ])('a corrupted blob (verify: %s): %s; the upload is cancelled and nothing is tagged', async (verify) => {
     const into = uniqueRepository('fail/corrupt');
     const service = makeService({
-      registries: { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'corrupt-blobs' } }, [target]: { insecure: true } },
+      registries: {
+        [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'corrupt-blobs' } },
+        [target]: { insecure: true },
+      },
       copy: { concurrency: 1 },
     });
-    const run = await runCopy(service, { source: `${fixture.faultProxy}/ferry-test/v2s2:v1`, target: `${target}/${into}:v1`, verify });
+    const run = await runCopy(service, {
+      source: `${fixture.faultProxy}/ferry-test/v2s2:v1`,
+      target: `${target}/${into}:v1`,
+      verify,
+    });
     expect(run.final.type).toBe('error');
     expect(run.final.blob).toMatch(/^sha256:/);
     if (verify) expect(run.final.code).toBe('DIGEST_MISMATCH');

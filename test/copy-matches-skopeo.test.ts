@@ -14,7 +14,12 @@ function copyConfig(mode: AuthMode) {
     insecure: true,
     ...(r.username ? { credentials: { username: r.username, password: r.password } } : {}),
   });
-  return { registries: { [fixture.registries[mode].host]: entry(fixture.registries[mode]), [fixture.targets[mode].host]: entry(fixture.targets[mode]) } };
+  return {
+    registries: {
+      [fixture.registries[mode].host]: entry(fixture.registries[mode]),
+      [fixture.targets[mode].host]: entry(fixture.targets[mode]),
+    },
+  };
 }
 
 describe.each(AUTH_MODES)('copy under %s auth', (mode) => {
@@ -22,26 +27,41 @@ describe.each(AUTH_MODES)('copy under %s auth', (mode) => {
   const target = fixture.targets[mode];
   const creds = target.username ? `${target.username}:${target.password}` : undefined;
 
-  it.each(fixture.images.map((i) => [i.name, i] as const))('%s: byte-exact at the target, skopeo pulls it, a repeat moves nothing', async (_name, image) => {
-    const repository = uniqueRepository(`copied/${image.name}`);
-    const service = makeService(copyConfig(mode));
-    const run = await runCopy(service, { source: `${source.host}/${image.repository}:${image.tag}`, target: `${target.host}/${repository}:v1`, tags: ['stable'] });
-    expect(run.final.type, JSON.stringify(run.final)).toBe('done');
-    const view = fixture.skopeo[mode][image.name]!;
-    expect(run.final.result).toMatchObject({ digest: view.digest, mediaType: view.mediaType, tags: ['v1', 'stable'] });
-    expect(run.events.find((e) => e.type === 'plan')).toBeDefined();
+  it.each(fixture.images.map((i) => [i.name, i] as const))(
+    '%s: byte-exact at the target, skopeo pulls it, a repeat moves nothing',
+    async (_name, image) => {
+      const repository = uniqueRepository(`copied/${image.name}`);
+      const service = makeService(copyConfig(mode));
+      const run = await runCopy(service, {
+        source: `${source.host}/${image.repository}:${image.tag}`,
+        target: `${target.host}/${repository}:v1`,
+        tags: ['stable'],
+      });
+      expect(run.final.type, JSON.stringify(run.final)).toBe('done');
+      const view = fixture.skopeo[mode][image.name]!;
+      expect(run.final.result).toMatchObject({
+        digest: view.digest,
+        mediaType: view.mediaType,
+        tags: ['v1', 'stable'],
+      });
+      expect(run.events.find((e) => e.type === 'plan')).toBeDefined();
 
-    for (const tag of ['v1', 'stable']) {
-      const raw = await judge(fixture.judge, 'raw', `${target.host}/${repository}:${tag}`, creds);
-      expect(raw.ok, raw.error).toBe(true);
-      expect(raw.raw).toBe(view.raw);
-    }
-    const pulled = await judge(fixture.judge, 'copy-all', `${target.host}/${repository}:v1`, creds);
-    expect(pulled.ok, pulled.error).toBe(true);
+      for (const tag of ['v1', 'stable']) {
+        const raw = await judge(fixture.judge, 'raw', `${target.host}/${repository}:${tag}`, creds);
+        expect(raw.ok, raw.error).toBe(true);
+        expect(raw.raw).toBe(view.raw);
+      }
+      const pulled = await judge(fixture.judge, 'copy-all', `${target.host}/${repository}:v1`, creds);
+      expect(pulled.ok, pulled.error).toBe(true);
 
-    const again = makeService(copyConfig(mode));
-    const repeat = await runCopy(again, { source: `${source.host}/${image.repository}:${image.tag}`, target: `${target.host}/${repository}:v1`, tags: ['stable'] });
-    expect(repeat.final.type).toBe('done');
-    expect(blobTraffic(again)).toEqual({ gets: 0, puts: 0, manifestPuts: 0 });
-  });
+      const again = makeService(copyConfig(mode));
+      const repeat = await runCopy(again, {
+        source: `${source.host}/${image.repository}:${image.tag}`,
+        target: `${target.host}/${repository}:v1`,
+        tags: ['stable'],
+      });
+      expect(repeat.final.type).toBe('done');
+      expect(blobTraffic(again)).toEqual({ gets: 0, puts: 0, manifestPuts: 0 });
+    },
+  );
 });

@@ -10,11 +10,17 @@ const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 
 async function streamedCopy(resumeDownloads: boolean) {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } }, copy: { resumeDownloads } });
+  const service = makeService({
+    registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+    copy: { resumeDownloads },
+  });
   // Every look at the clock is 600 ms later: each chunk passes the 500 ms progress interval.
   let clock = Date.now();
   service.deps.now = () => (clock += 600);
-  const run = await runCopy(service, { source: `${source}/ferry-test/large:v1`, target: `${target}/${uniqueRepository('progress/large')}:v1` });
+  const run = await runCopy(service, {
+    source: `${source}/ferry-test/large:v1`,
+    target: `${target}/${uniqueRepository('progress/large')}:v1`,
+  });
   expect(run.final.type, JSON.stringify(run.final)).toBe('done');
   return run.events;
 }
@@ -31,5 +37,7 @@ it('with resumeDownloads, a large blob reports its bytes as they pass', async ()
 it('without it, nothing is added to the stream to count: blobs are started and done', async () => {
   const events = await streamedCopy(false);
   expect(events.filter((e) => e.type === 'progress')).toEqual([]);
-  expect(events.filter((e) => e.type === 'started').length).toBe(events.filter((e) => e.type === 'done' && e.blob).length);
+  expect(events.filter((e) => e.type === 'started').length).toBe(
+    events.filter((e) => e.type === 'done' && e.blob).length,
+  );
 });

@@ -21,7 +21,10 @@ describe('mounts', () => {
     const kv = new MemoryKv();
     const first = uniqueRepository('mount/first');
     const seed = makeService(config(), { kv });
-    expect((await runCopy(seed, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${first}:v1` })).final.type).toBe('done');
+    expect(
+      (await runCopy(seed, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${first}:v1` })).final
+        .type,
+    ).toBe('done');
 
     const second = uniqueRepository('mount/second');
     const same = makeService(config(), { kv });
@@ -34,7 +37,10 @@ describe('mounts', () => {
     // From the other registry into a third repository: Ferry remembers where the target already has each blob.
     const third = uniqueRepository('mount/third');
     const remembered = makeService(config(), { kv });
-    const again = await runCopy(remembered, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${third}:v1` });
+    const again = await runCopy(remembered, {
+      source: `${source}/ferry-test/multiarch:v1`,
+      target: `${target}/${third}:v1`,
+    });
     expect(again.final.type).toBe('done');
     const mounted = again.events.filter((e) => e.type === 'mounted');
     expect(mounted).toHaveLength(planned);
@@ -48,7 +54,11 @@ describe('chunked uploads', () => {
   it('PATCHes Content-Range chunks when the target profile asks for it', async () => {
     const repository = uniqueRepository('chunked/app');
     const service = makeService(config({ upload: { mode: 'chunked', chunkSize: 1024 } }));
-    const run = await runCopy(service, { source: `${source}/ferry-test/attested:v1`, target: `${target}/${repository}:v1`, verify: true });
+    const run = await runCopy(service, {
+      source: `${source}/ferry-test/attested:v1`,
+      target: `${target}/${repository}:v1`,
+      verify: true,
+    });
     expect(run.final.type, JSON.stringify(run.final)).toBe('done');
     const patches = service.requests.filter((r) => r.method === 'PATCH');
     expect(patches.length).toBeGreaterThan(0);
@@ -60,7 +70,10 @@ describe('chunked uploads', () => {
     const repository = uniqueRepository('chunked/big');
     const chunk = 1024 * 1024;
     const service = makeService(config({ upload: { mode: 'chunked', chunkSize: chunk } }));
-    const run = await runCopy(service, { source: `${source}/ferry-test/large:v1`, target: `${target}/${repository}:v1` });
+    const run = await runCopy(service, {
+      source: `${source}/ferry-test/large:v1`,
+      target: `${target}/${repository}:v1`,
+    });
     expect(run.final.type, JSON.stringify(run.final)).toBe('done');
     const biggest = Math.max(...run.events.filter((e) => e.type === 'started').map((e) => e.size));
     expect(biggest).toBeGreaterThan(3 * chunk);
@@ -76,7 +89,11 @@ describe('platforms', () => {
   it('a subset builds a new index of exactly those platforms and reports its digest', async () => {
     const repository = uniqueRepository('subset/app');
     const service = makeService(config());
-    const run = await runCopy(service, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1`, platforms: ['linux/arm64'] });
+    const run = await runCopy(service, {
+      source: `${source}/ferry-test/multiarch:v1`,
+      target: `${target}/${repository}:v1`,
+      platforms: ['linux/arm64'],
+    });
     expect(run.final.type, JSON.stringify(run.final)).toBe('done');
     const result = run.final.result;
     expect(result.indexDigestChanged).toBe(true);
@@ -94,10 +111,21 @@ describe('platforms', () => {
   it('unwrap tags the one platform manifest itself', async () => {
     const repository = uniqueRepository('unwrap/app');
     const service = makeService(config());
-    const run = await runCopy(service, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1`, platforms: ['linux/amd64'], unwrap: true });
+    const run = await runCopy(service, {
+      source: `${source}/ferry-test/multiarch:v1`,
+      target: `${target}/${repository}:v1`,
+      platforms: ['linux/amd64'],
+      unwrap: true,
+    });
     expect(run.final.type).toBe('done');
-    const amd64 = JSON.parse(new TextDecoder().decode(fromBase64(multiarch.raw))).manifests.find((m: any) => m.platform.architecture === 'amd64');
-    expect(run.final.result).toMatchObject({ digest: amd64.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', platforms: ['linux/amd64'] });
+    const amd64 = JSON.parse(new TextDecoder().decode(fromBase64(multiarch.raw))).manifests.find(
+      (m: any) => m.platform.architecture === 'amd64',
+    );
+    expect(run.final.result).toMatchObject({
+      digest: amd64.digest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      platforms: ['linux/amd64'],
+    });
     const raw = await judge(fixture.judge, 'raw', `${target}/${repository}:v1`);
     expect(await computeDigest(fromBase64(raw.raw!))).toBe(amd64.digest);
   });
@@ -105,7 +133,11 @@ describe('platforms', () => {
   it('a platform the source lacks is PLATFORM_NOT_FOUND, and nothing is tagged', async () => {
     const repository = uniqueRepository('subset/none');
     const service = makeService(config());
-    const run = await runCopy(service, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1`, platforms: ['linux/riscv64'] });
+    const run = await runCopy(service, {
+      source: `${source}/ferry-test/multiarch:v1`,
+      target: `${target}/${repository}:v1`,
+      platforms: ['linux/riscv64'],
+    });
     expect(run.final).toMatchObject({ type: 'error', code: 'PLATFORM_NOT_FOUND' });
     expect((await judge(fixture.judge, 'raw', `${target}/${repository}:v1`)).ok).toBe(false);
   });
@@ -115,17 +147,26 @@ describe('many tags', () => {
   it('copies every tag matching a pattern, one result per tag', async () => {
     const repository = uniqueRepository('sync/nested');
     const service = makeService(config());
-    const run = await runCopy(service, { source: `${source}/ferry-test/nested`, target: `${target}/${repository}`, tags: { regex: '^part-' } }, 'application/json');
+    const run = await runCopy(
+      service,
+      { source: `${source}/ferry-test/nested`, target: `${target}/${repository}`, tags: { regex: '^part-' } },
+      'application/json',
+    );
     expect(run.status).toBe(200);
     expect(run.final.results.map((r: any) => r.tags)).toEqual([['part-inner'], ['part-s390x']]);
-    for (const tag of ['part-inner', 'part-s390x']) expect((await judge(fixture.judge, 'raw', `${target}/${repository}:${tag}`)).ok).toBe(true);
+    for (const tag of ['part-inner', 'part-s390x'])
+      expect((await judge(fixture.judge, 'raw', `${target}/${repository}:${tag}`)).ok).toBe(true);
     expect((await judge(fixture.judge, 'raw', `${target}/${repository}:v1`)).ok).toBe(false);
   });
 });
 
 describe('response formats and input', () => {
   it('application/json returns the result alone; text/event-stream sends SSE ending in done', async () => {
-    const json = await runCopy(makeService(config()), { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('fmt/json')}:v1` }, 'application/json');
+    const json = await runCopy(
+      makeService(config()),
+      { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('fmt/json')}:v1` },
+      'application/json',
+    );
     expect(json.status).toBe(200);
     expect(json.final).toMatchObject({ digest: fixture.skopeo.anonymous.v2s2!.digest, tags: ['v1'] });
 
@@ -133,7 +174,10 @@ describe('response formats and input', () => {
     const res = await service.app.request('/v1/copy', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('fmt/sse')}:v1` }),
+      body: JSON.stringify({
+        source: `${source}/ferry-test/v2s2:v1`,
+        target: `${target}/${uniqueRepository('fmt/sse')}:v1`,
+      }),
     });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const text = new TextDecoder().decode(await res.arrayBuffer());
@@ -155,7 +199,11 @@ describe('response formats and input', () => {
 
   it('refuses a digest target that does not restate the source digest (a digest source lands untagged: copy-by-digest-untagged)', async () => {
     const digest = multiarch.digest;
-    const a = await runCopy(makeService(config()), { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/x@${digest}` }, 'application/json');
+    const a = await runCopy(
+      makeService(config()),
+      { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/x@${digest}` },
+      'application/json',
+    );
     expect(a.final.code).toBe('INVALID_REQUEST');
   });
 });

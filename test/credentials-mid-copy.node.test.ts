@@ -31,9 +31,20 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-mid-copy-'));
   const port = await freePort();
   const realm = `http://127.0.0.1:${port}/token`;
-  tokens = await startTokenServer({ dir, issuer: 'mid-copy-issuer', service: SERVICE, users: { ferry: 'static-password-1' }, refreshTokens: {} }, port);
-  registry = await startRegistry(dir, 'mid-copy', join(dir, 'storage'), { kind: 'token', realm, service: SERVICE, issuer: 'mid-copy-issuer', certPath: tokens.certPath });
-  gate = await startRegistryGate(registry.port, tokenVerdicts(tokens, { realm, service: SERVICE }), (req, status) => afterRequest(req.method ?? 'GET', req.url ?? '', status));
+  tokens = await startTokenServer(
+    { dir, issuer: 'mid-copy-issuer', service: SERVICE, users: { ferry: 'static-password-1' }, refreshTokens: {} },
+    port,
+  );
+  registry = await startRegistry(dir, 'mid-copy', join(dir, 'storage'), {
+    kind: 'token',
+    realm,
+    service: SERVICE,
+    issuer: 'mid-copy-issuer',
+    certPath: tokens.certPath,
+  });
+  gate = await startRegistryGate(registry.port, tokenVerdicts(tokens, { realm, service: SERVICE }), (req, status) =>
+    afterRequest(req.method ?? 'GET', req.url ?? '', status),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -58,18 +69,30 @@ function onFirstUploadOpened(act: () => void): { fired: () => boolean } {
 /** The dead credential was refused while a blob's bytes were on their way (the upload's PUT), and only for that reason. */
 function expectRefusedMidUpload(before: number, verdict: 'expired' | 'revoked'): void {
   const refused = gate.refused.slice(before);
-  expect(refused.some((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/')), JSON.stringify(refused)).toBe(true);
+  expect(
+    refused.some((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/')),
+    JSON.stringify(refused),
+  ).toBe(true);
   expect(new Set(refused.map((r) => r.verdict))).toEqual(new Set([verdict]));
 }
 
 const copyOf = async (service: ReturnType<typeof makeService>) => {
   const target = `${gate.host}/${uniqueRepository('mid-copy/app')}:v1`;
-  return { ...(await runCopy(service, { source: `${source}/ferry-test/multiarch:v1`, target }, 'application/json')), target };
+  return {
+    ...(await runCopy(service, { source: `${source}/ferry-test/multiarch:v1`, target }, 'application/json')),
+    target,
+  };
 };
 
 it('a token that expires mid-copy is renewed once and the copy completes byte-exact', async () => {
   const service = makeService(
-    { registries: { [source]: { insecure: true }, [gate.host]: { insecure: true, credentials: { username: 'ferry', password: { secret: 'PASSWORD' } } } }, copy: { concurrency: 1 } },
+    {
+      registries: {
+        [source]: { insecure: true },
+        [gate.host]: { insecure: true, credentials: { username: 'ferry', password: { secret: 'PASSWORD' } } },
+      },
+      copy: { concurrency: 1 },
+    },
     { secrets: { PASSWORD: 'static-password-1' } },
   );
   const refusedBefore = gate.refused.length;
@@ -111,7 +134,17 @@ it('a cloud-issued password revoked mid-copy is renewed once at the cloud and th
       {
         registries: {
           [source]: { insecure: true },
-          [gate.host]: { insecure: true, credentials: { aws: { region: 'us-east-1', accessKeyId: { secret: 'KEY_ID' }, secretAccessKey: { secret: 'SECRET' }, endpoints: { sts: fake.stsUrl, ecr: fake.ecrUrl } } } },
+          [gate.host]: {
+            insecure: true,
+            credentials: {
+              aws: {
+                region: 'us-east-1',
+                accessKeyId: { secret: 'KEY_ID' },
+                secretAccessKey: { secret: 'SECRET' },
+                endpoints: { sts: fake.stsUrl, ecr: fake.ecrUrl },
+              },
+            },
+          },
         },
         copy: { concurrency: 1 },
       },

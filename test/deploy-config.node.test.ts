@@ -22,5 +22,7 @@ it('wrangler deploy --dry-run shows the Durable Object, the Workflow and KV; wra
   expect(config.limits).toEqual({ cpu_ms: 300_000, subrequests: 10_000 });
   expect(config.compatibility_flags).toContain('enable_request_signal');
   expect(config.migrations).toContainEqual(expect.objectContaining({ tag: 'v1', new_sqlite_classes: ['FerryState'] }));
-  expect(config.workflows).toContainEqual(expect.objectContaining({ binding: 'FERRY_JOBS', class_name: 'FerryJobWorkflow', limits: { steps: 10_000 } }));
+  expect(config.workflows).toContainEqual(
+    expect.objectContaining({ binding: 'FERRY_JOBS', class_name: 'FerryJobWorkflow', limits: { steps: 10_000 } }),
+  );
 }, 60_000);

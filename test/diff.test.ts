@@ -10,7 +10,8 @@ const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
 const a = fixture.skopeo.anonymous['release-a']!;
 const b = fixture.skopeo.anonymous['release-b']!;
-const layersOf = (view: typeof a, platform: string) => Object.values(view.images).find((i) => `${i.summary.Os}/${i.summary.Architecture}` === platform)!.summary.Layers!;
+const layersOf = (view: typeof a, platform: string) =>
+  Object.values(view.images).find((i) => `${i.summary.Os}/${i.summary.Architecture}` === platform)!.summary.Layers!;
 
 it('platforms added and removed; per platform, layers shared, added and removed with sizes; config changes', async () => {
   const service = makeService({ registries: { [host]: { insecure: true } } });
@@ -36,7 +37,9 @@ it('platforms added and removed; per platform, layers shared, added and removed 
     entrypoint: { from: ['/app'], to: ['/app', '--serve'] },
   });
   // The same reference on both sides: identical, nothing changed.
-  const same = await service.get(`/v1/diff/${host}/ferry-test/release-a:v1?to=${host}/ferry-test/release-a@${a.digest}`);
+  const same = await service.get(
+    `/v1/diff/${host}/ferry-test/release-a:v1?to=${host}/ferry-test/release-a@${a.digest}`,
+  );
   expect(same.body).toMatchObject({ identical: true, platforms: { added: [], removed: [] } });
   expect(same.body.images.every((i: any) => i.layers.added.length === 0 && i.layers.removed.length === 0)).toBe(true);
 });
@@ -45,11 +48,21 @@ it('needs inspect on both references, and a "to"', async () => {
   const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
   const service = makeService({
     registries: { [host]: { insecure: true } },
-    callers: { apiKeys: [{ name: 'a-only', sha256: await hash('a-only-key') }], grants: [{ apiKey: 'a-only', actions: ['inspect'], repositories: [`${host}/ferry-test/release-a`] }] },
+    callers: {
+      apiKeys: [{ name: 'a-only', sha256: await hash('a-only-key') }],
+      grants: [{ apiKey: 'a-only', actions: ['inspect'], repositories: [`${host}/ferry-test/release-a`] }],
+    },
   });
   const auth = { authorization: 'Bearer a-only-key' };
-  const refused = await service.get(`/v1/diff/${host}/ferry-test/release-a:v1?to=${host}/ferry-test/release-b:v1`, auth);
-  expect([refused.status, refused.body.code, refused.body.missingGrant]).toEqual([403, 'FORBIDDEN', { action: 'inspect', repository: `${host}/ferry-test/release-b` }]);
+  const refused = await service.get(
+    `/v1/diff/${host}/ferry-test/release-a:v1?to=${host}/ferry-test/release-b:v1`,
+    auth,
+  );
+  expect([refused.status, refused.body.code, refused.body.missingGrant]).toEqual([
+    403,
+    'FORBIDDEN',
+    { action: 'inspect', repository: `${host}/ferry-test/release-b` },
+  ]);
   const missing = await service.get(`/v1/diff/${host}/ferry-test/release-a:v1`, auth);
   expect([missing.status, missing.body.code]).toEqual([400, 'INVALID_REQUEST']);
 });

@@ -12,7 +12,13 @@ const hub = fixture.faultProxy;
 const target = fixture.targets.anonymous.host;
 
 function serviceWithQuota(arg: string) {
-  return makeService({ registries: { [hub]: { insecure: true, headers: { 'x-ferry-fault': 'docker-hub-quota', 'x-ferry-fault-arg': arg } }, [target]: { insecure: true } }, cache: { tagTtlSeconds: 0 } });
+  return makeService({
+    registries: {
+      [hub]: { insecure: true, headers: { 'x-ferry-fault': 'docker-hub-quota', 'x-ferry-fault-arg': arg } },
+      [target]: { insecure: true },
+    },
+    cache: { tagTtlSeconds: 0 },
+  });
 }
 
 it('the quota a registry announces is in the inspect result and the copy events', async () => {
@@ -20,12 +26,19 @@ it('the quota a registry announces is in the inspect result and the copy events'
   const inspected = await service.get(`/v1/inspect/${hub}/ferry-test/v2s2:v1`);
   expect(inspected.status).toBe(200);
   expect(inspected.body.rateLimit).toEqual({ limit: 100, remaining: 76, windowSeconds: 21600 });
-  const copied = await runCopy(service, { source: `${hub}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('quota/app')}:v1` });
-  expect(copied.events.find((e) => e.type === 'resolved')).toMatchObject({ rateLimit: { limit: 100, remaining: 76, windowSeconds: 21600 } });
+  const copied = await runCopy(service, {
+    source: `${hub}/ferry-test/v2s2:v1`,
+    target: `${target}/${uniqueRepository('quota/app')}:v1`,
+  });
+  expect(copied.events.find((e) => e.type === 'resolved')).toMatchObject({
+    rateLimit: { limit: 100, remaining: 76, windowSeconds: 21600 },
+  });
   expect(copied.events.at(-1)?.type).toBe('done');
   // A registry that announces nothing: no field.
   const plain = makeService({ registries: { [fixture.registries.anonymous.host]: { insecure: true } } });
-  expect((await plain.get(`/v1/inspect/${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`)).body).not.toHaveProperty('rateLimit');
+  expect(
+    (await plain.get(`/v1/inspect/${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`)).body,
+  ).not.toHaveProperty('rateLimit');
 });
 
 it('a spent quota is a 429 with Retry-After: the quota window when the registry sends none, asked once', async () => {
@@ -33,7 +46,10 @@ it('a spent quota is a 429 with Retry-After: the quota window when the registry 
   const refused = await service.get(`/v1/inspect/${hub}/ferry-test/v2s2:v1`);
   expect([refused.status, refused.body.code]).toEqual([429, 'UPSTREAM_RATE_LIMITED']);
   expect(refused.headers.get('retry-after')).toBe('21600');
-  expect(refused.body).toMatchObject({ retryAfterSeconds: 21600, rateLimit: { limit: 100, remaining: 0, windowSeconds: 21600 } });
+  expect(refused.body).toMatchObject({
+    retryAfterSeconds: 21600,
+    rateLimit: { limit: 100, remaining: 0, windowSeconds: 21600 },
+  });
   expect(refused.body.detail).toContain('registry answered 429: TOOMANYREQUESTS');
   expect(refused.body.detail).toContain('(quota 100 per 21600 s, 0 left); retry after 21600 s');
   // Retrying a spent quota only spends the caller's time: one manifest GET.
@@ -42,6 +58,14 @@ it('a spent quota is a 429 with Retry-After: the quota window when the registry 
 
 it("a 429 with the registry's own Retry-After passes that on", async () => {
   const service = serviceWithQuota('0+120');
-  const copied = await runCopy(service, { source: `${hub}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('quota/app')}:v1` }, 'application/json');
-  expect([copied.status, copied.final.code, copied.final.retryAfterSeconds]).toEqual([429, 'UPSTREAM_RATE_LIMITED', 120]);
+  const copied = await runCopy(
+    service,
+    { source: `${hub}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('quota/app')}:v1` },
+    'application/json',
+  );
+  expect([copied.status, copied.final.code, copied.final.retryAfterSeconds]).toEqual([
+    429,
+    'UPSTREAM_RATE_LIMITED',
+    120,
+  ]);
 });

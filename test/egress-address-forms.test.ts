@@ -38,7 +38,10 @@ describe('names that resolve to private addresses', () => {
   it('an unconfigured public name resolving to loopback is refused before any request', async () => {
     const refused: string[] = [];
     const service = makeService({ registries: {}, allowPublicRegistries: true }, { fetch: loopbackOnlyFetch(refused) });
-    service.deps.resolveHost = resolving({ '127.0.0.1.nip.io': ['127.0.0.1'], 'rebind.example.com': ['93.184.216.34', '10.0.0.5'] });
+    service.deps.resolveHost = resolving({
+      '127.0.0.1.nip.io': ['127.0.0.1'],
+      'rebind.example.com': ['93.184.216.34', '10.0.0.5'],
+    });
     for (const name of ['127.0.0.1.nip.io', 'rebind.example.com']) {
       const res = await service.get(`/v1/inspect/${name}/team/app:1`);
       expect(res.body.code).toBe('ADDRESS_NOT_ALLOWED');

@@ -35,25 +35,41 @@ describe('classifyHostname (after WHATWG URL normalisation)', () => {
 
 describe('checkFollowUrl', () => {
   const config = parseConfig({
-    registries: { '127.0.0.1:5000': { insecure: true }, 'registry.example.com': { authHosts: ['auth.example.com'], blobHosts: ['*.cdn.example.net'] } },
+    registries: {
+      '127.0.0.1:5000': { insecure: true },
+      'registry.example.com': { authHosts: ['auth.example.com'], blobHosts: ['*.cdn.example.net'] },
+    },
   });
   const local = config.registries.get('127.0.0.1:5000');
   const remote = config.registries.get('registry.example.com');
 
   it('allows the registry host on another port (a token server beside it)', () => {
-    expect(checkFollowUrl(config, local, '127.0.0.1:5000', 'http://127.0.0.1:5001/token', 'realm').host).toBe('127.0.0.1:5001');
+    expect(checkFollowUrl(config, local, '127.0.0.1:5000', 'http://127.0.0.1:5001/token', 'realm').host).toBe(
+      '127.0.0.1:5001',
+    );
   });
 
   it('allows configured auth hosts for realms and blob hosts for redirects and uploads', () => {
-    expect(checkFollowUrl(config, remote, 'registry.example.com', 'https://auth.example.com/token', 'realm').hostname).toBe('auth.example.com');
-    expect(checkFollowUrl(config, remote, 'registry.example.com', 'https://eu.cdn.example.net/blob', 'redirect').hostname).toBe('eu.cdn.example.net');
-    expect(checkFollowUrl(config, remote, 'registry.example.com', 'https://eu.cdn.example.net/up', 'location').hostname).toBe('eu.cdn.example.net');
+    expect(
+      checkFollowUrl(config, remote, 'registry.example.com', 'https://auth.example.com/token', 'realm').hostname,
+    ).toBe('auth.example.com');
+    expect(
+      checkFollowUrl(config, remote, 'registry.example.com', 'https://eu.cdn.example.net/blob', 'redirect').hostname,
+    ).toBe('eu.cdn.example.net');
+    expect(
+      checkFollowUrl(config, remote, 'registry.example.com', 'https://eu.cdn.example.net/up', 'location').hostname,
+    ).toBe('eu.cdn.example.net');
   });
 
   it('knows where Docker Hub sends tokens and blobs', () => {
     const hub = parseConfig({ registries: {}, allowPublicRegistries: true });
-    expect(checkFollowUrl(hub, undefined, 'registry-1.docker.io', 'https://auth.docker.io/token', 'realm').hostname).toBe('auth.docker.io');
-    expect(checkFollowUrl(hub, undefined, 'registry-1.docker.io', 'https://production.cloudflare.docker.com/x', 'redirect').hostname).toBe('production.cloudflare.docker.com');
+    expect(
+      checkFollowUrl(hub, undefined, 'registry-1.docker.io', 'https://auth.docker.io/token', 'realm').hostname,
+    ).toBe('auth.docker.io');
+    expect(
+      checkFollowUrl(hub, undefined, 'registry-1.docker.io', 'https://production.cloudflare.docker.com/x', 'redirect')
+        .hostname,
+    ).toBe('production.cloudflare.docker.com');
   });
 
   it.each([
@@ -67,6 +83,8 @@ describe('checkFollowUrl', () => {
     ['https://user:pw@eu.cdn.example.net/', 'redirect', 'ADDRESS_NOT_ALLOWED'],
     ['file:///etc/passwd', 'redirect', 'ADDRESS_NOT_ALLOWED'],
   ] as const)('refuses %s as %s (%s)', (url, kind, code) => {
-    expect(() => checkFollowUrl(config, remote, 'registry.example.com', url, kind)).toThrowError(expect.objectContaining({ code }));
+    expect(() => checkFollowUrl(config, remote, 'registry.example.com', url, kind)).toThrowError(
+      expect.objectContaining({ code }),
+    );
   });
 });

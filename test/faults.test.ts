@@ -12,7 +12,8 @@ const target = fixture.targets.anonymous.host;
 const LARGE = fixture.skopeo.anonymous.large!;
 const MiB = 1024 * 1024;
 
-const faultLog = async (proxy: string, id: string): Promise<FaultLogEntry[]> => (await fetch(`http://${proxy}/__faultlog/${id}`)).json();
+const faultLog = async (proxy: string, id: string): Promise<FaultLogEntry[]> =>
+  (await fetch(`http://${proxy}/__faultlog/${id}`)).json();
 
 function faulty(fault: string, where: 'source' | 'target', extra: Record<string, unknown> = {}) {
   const id = crypto.randomUUID();
@@ -36,7 +37,10 @@ function faulty(fault: string, where: 'source' | 'target', extra: Record<string,
 async function copyAndJudge(setup: ReturnType<typeof faulty>, options: Parameters<typeof makeService>[1] = {}) {
   const repository = uniqueRepository('faults/large');
   const service = makeService(setup.config, options);
-  const run = await runCopy(service, { source: `${setup.sourceHost}/ferry-test/large:v1`, target: `${setup.targetHost}/${repository}:v1` });
+  const run = await runCopy(service, {
+    source: `${setup.sourceHost}/ferry-test/large:v1`,
+    target: `${setup.targetHost}/${repository}:v1`,
+  });
   expect(run.final.type, JSON.stringify(run.final)).toBe('done');
   expect(run.final.result.digest).toBe(LARGE.digest);
   const pulled = await judge(fixture.judge, 'copy-all', `${target}/${repository}:v1`);
@@ -102,7 +106,10 @@ describe('faults a copy survives', () => {
         [target]: { insecure: true },
       },
     });
-    const run = await runCopy(service, { source: `${r.host}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` });
+    const run = await runCopy(service, {
+      source: `${r.host}/ferry-test/v2s2:v1`,
+      target: `${target}/${repository}:v1`,
+    });
     expect(run.final.type, JSON.stringify(run.final)).toBe('done');
     const tokenCalls = service.requests.filter((q) => q.url.includes('/token'));
     expect(tokenCalls.length).toBeGreaterThanOrEqual(2); // the failed one, then the retry
@@ -118,10 +125,19 @@ describe('faults a copy does not survive', () => {
     const setup = faulty('blob-500', 'source');
     const service = makeService({
       ...setup.config,
-      registries: { ...setup.config.registries, [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'blob-500', 'x-ferry-fault-id': setup.id, 'x-ferry-fault-arg': layer } } },
+      registries: {
+        ...setup.config.registries,
+        [fixture.faultProxy]: {
+          insecure: true,
+          headers: { 'x-ferry-fault': 'blob-500', 'x-ferry-fault-id': setup.id, 'x-ferry-fault-arg': layer },
+        },
+      },
     });
     const repository = uniqueRepository('faults/500');
-    const run = await runCopy(service, { source: `${fixture.faultProxy}/ferry-test/large:v1`, target: `${target}/${repository}:v1` });
+    const run = await runCopy(service, {
+      source: `${fixture.faultProxy}/ferry-test/large:v1`,
+      target: `${target}/${repository}:v1`,
+    });
     expect(run.final).toMatchObject({ type: 'error', code: 'UPSTREAM_UNAVAILABLE', blob: layer });
     expect(service.requests.some((r) => r.method === 'DELETE' && r.url.includes('/blobs/uploads/'))).toBe(true);
     expect(service.requests.some((r) => r.method === 'PUT' && r.url.includes('/manifests/'))).toBe(false);

@@ -19,13 +19,20 @@ const V2S2 = fixture.skopeo.anonymous.v2s2!;
 const hash = async (key: string) => (await computeDigest(new TextEncoder().encode(key))).slice(7);
 
 /** team-a and team-b, each with its own repositories; an admin of team-a only; a global admin. */
-async function teams(options: { adminOfA?: string[]; state?: ReturnType<typeof makeState>; kv?: ReturnType<typeof makeKv> } = {}) {
+async function teams(
+  options: { adminOfA?: string[]; state?: ReturnType<typeof makeState>; kv?: ReturnType<typeof makeKv> } = {},
+) {
   const a = uniqueRepository('team-a');
   const b = uniqueRepository('team-b');
   return { a, b, make: (adminOfA = options.adminOfA) => build(a, b, adminOfA, options) };
 }
 
-async function build(a: string, b: string, adminOfA: string[] | undefined, options: { state?: ReturnType<typeof makeState>; kv?: ReturnType<typeof makeKv> }) {
+async function build(
+  a: string,
+  b: string,
+  adminOfA: string[] | undefined,
+  options: { state?: ReturnType<typeof makeState>; kv?: ReturnType<typeof makeKv> },
+) {
   const keys = ['ka', 'kb', 'kadm', 'kroot', 'knone'];
   const service = makeService(
     {
@@ -33,8 +40,16 @@ async function build(a: string, b: string, adminOfA: string[] | undefined, optio
       callers: {
         apiKeys: await Promise.all(keys.map(async (name) => ({ name, sha256: await hash(`${name}-secret`) }))),
         grants: [
-          { apiKey: 'ka', actions: ['inspect', 'copy', 'promote'], repositories: [`${registry}/${a}/**`, `${source}/**`] },
-          { apiKey: 'kb', actions: ['inspect', 'copy', 'promote'], repositories: [`${registry}/${b}/**`, `${source}/**`] },
+          {
+            apiKey: 'ka',
+            actions: ['inspect', 'copy', 'promote'],
+            repositories: [`${registry}/${a}/**`, `${source}/**`],
+          },
+          {
+            apiKey: 'kb',
+            actions: ['inspect', 'copy', 'promote'],
+            repositories: [`${registry}/${b}/**`, `${source}/**`],
+          },
           { apiKey: 'kadm', actions: ['admin'], repositories: adminOfA ?? [`${registry}/${a}/**`, `${source}/**`] },
           { apiKey: 'kroot', actions: ['admin'], repositories: ['**/**'] },
           { apiKey: 'knone', actions: ['inspect'], repositories: [`${registry}/nothing-here/*`] },
@@ -45,7 +60,11 @@ async function build(a: string, b: string, adminOfA: string[] | undefined, optio
     { jobs: true, ...(options.state ? { state: options.state } : {}), ...(options.kv ? { kv: options.kv } : {}) },
   );
   const call = async (method: string, path: string, key: string, body?: unknown) => {
-    const res = await service.app.request(path, { method, headers: { authorization: `Bearer ${key}-secret`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await service.app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}-secret`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as any) };
   };
   return { service, call };
@@ -55,7 +74,11 @@ describe('B1: admin on a glob is admin over those repositories only', () => {
   it("a team-a admin cannot read team-b's job or audit records, but a global admin can", async () => {
     const { a, b, make } = await teams();
     const { service, call } = await make();
-    const copied = await call('POST', '/v1/copy', 'kb', { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${b}/app:v1`, wait: false });
+    const copied = await call('POST', '/v1/copy', 'kb', {
+      source: `${source}/ferry-test/v2s2:v1`,
+      target: `${registry}/${b}/app:v1`,
+      wait: false,
+    });
     expect(copied.status, JSON.stringify(copied.body)).toBe(202);
     await waitForJob(service, copied.body.id, { authorization: 'Bearer kb-secret' });
     await call('POST', '/v1/copy', 'ka', { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${a}/app:v1` });
@@ -64,7 +87,10 @@ describe('B1: admin on a glob is admin over those repositories only', () => {
     expect((await call('GET', `/v1/jobs/${copied.body.id}`, 'kroot')).status).toBe(200);
     expect((await call('GET', `/v1/jobs/${copied.body.id}`, 'kb')).status).toBe(200);
 
-    const mine = (await call('GET', '/v1/audit?limit=100', 'kadm')).body.records as { caller: string; target: string }[];
+    const mine = (await call('GET', '/v1/audit?limit=100', 'kadm')).body.records as {
+      caller: string;
+      target: string;
+    }[];
     expect(mine.some((r) => r.caller === 'key:ka')).toBe(true);
     expect(mine.filter((r) => r.caller === 'key:kb' || r.target?.includes(b))).toEqual([]);
     const all = (await call('GET', '/v1/audit?limit=100', 'kroot')).body.records as { caller: string }[];
@@ -72,34 +98,72 @@ describe('B1: admin on a glob is admin over those repositories only', () => {
     expect((await call('GET', '/v1/audit', 'ka')).status).toBe(403);
   });
 
-  it("a team-a admin may not write a rule that reaches team-b; rules it may not see are not listed, nor deletable", async () => {
+  it('a team-a admin may not write a rule that reaches team-b; rules it may not see are not listed, nor deletable', async () => {
     const { a, b, make } = await teams();
     const { call } = await make();
-    const evil = { source: { repository: `${registry}/${a}/**`, tags: { regex: '^v' } }, targets: [{ repository: `${registry}/${b}/app`, tags: ['latest'] }], mutable: true };
+    const evil = {
+      source: { repository: `${registry}/${a}/**`, tags: { regex: '^v' } },
+      targets: [{ repository: `${registry}/${b}/app`, tags: ['latest'] }],
+      mutable: true,
+    };
     const refused = await call('PUT', '/v1/rules/evil', 'kadm', evil);
     expect(refused.status, JSON.stringify(refused.body)).toBe(403);
     expect(refused.body.detail).toContain(`${registry}/${b}/app`);
     // A source glob wider than the admin's own is refused too.
-    expect((await call('PUT', '/v1/rules/wide', 'kadm', { ...evil, source: { repository: `${registry}/**` }, targets: [{ repository: `${registry}/${a}/prod`, tags: ['{tag}'] }] })).status).toBe(403);
+    expect(
+      (
+        await call('PUT', '/v1/rules/wide', 'kadm', {
+          ...evil,
+          source: { repository: `${registry}/**` },
+          targets: [{ repository: `${registry}/${a}/prod`, tags: ['{tag}'] }],
+        })
+      ).status,
+    ).toBe(403);
     // A template target counts as everything under its prefix.
-    expect((await call('PUT', '/v1/rules/templated', 'kadm', { ...evil, targets: [{ repository: `${registry}/${b}/{repository}`, tags: ['{tag}'] }] })).status).toBe(403);
+    expect(
+      (
+        await call('PUT', '/v1/rules/templated', 'kadm', {
+          ...evil,
+          targets: [{ repository: `${registry}/${b}/{repository}`, tags: ['{tag}'] }],
+        })
+      ).status,
+    ).toBe(403);
 
-    const own = await call('PUT', '/v1/rules/team-a-release', 'kadm', { source: { repository: `${registry}/${a}/staging/**` }, targets: [{ repository: `${registry}/${a}/prod/app`, tags: ['{tag}'] }] });
+    const own = await call('PUT', '/v1/rules/team-a-release', 'kadm', {
+      source: { repository: `${registry}/${a}/staging/**` },
+      targets: [{ repository: `${registry}/${a}/prod/app`, tags: ['{tag}'] }],
+    });
     expect(own.status, JSON.stringify(own.body)).toBe(200);
     expect(own.body.author).toMatchObject({ kind: 'apiKey', id: 'key:kadm' });
     // The rule body is checked by the configuration's own schema: a typo is refused, naming it.
-    const typo = await call('PUT', '/v1/rules/typo', 'kadm', { source: { repository: `${registry}/${a}/staging/**` }, targets: [{ repository: `${registry}/${a}/prod/app`, tags: ['{tag}'] }], requireSignatures: true });
+    const typo = await call('PUT', '/v1/rules/typo', 'kadm', {
+      source: { repository: `${registry}/${a}/staging/**` },
+      targets: [{ repository: `${registry}/${a}/prod/app`, tags: ['{tag}'] }],
+      requireSignatures: true,
+    });
     expect(typo.status).toBe(400);
     expect(typo.body.detail).toContain('unknown field "requireSignatures"');
-    const rootRule = await call('PUT', '/v1/rules/team-b-release', 'kroot', { source: { repository: `${registry}/${b}/staging/**` }, targets: [{ repository: `${registry}/${b}/prod/app`, tags: ['{tag}'] }] });
+    const rootRule = await call('PUT', '/v1/rules/team-b-release', 'kroot', {
+      source: { repository: `${registry}/${b}/staging/**` },
+      targets: [{ repository: `${registry}/${b}/prod/app`, tags: ['{tag}'] }],
+    });
     expect(rootRule.status).toBe(200);
 
     const listedByA = (await call('GET', '/v1/rules', 'kadm')).body.rules.map((r: { name: string }) => r.name);
     expect(listedByA).toContain('team-a-release');
     expect(listedByA).not.toContain('team-b-release');
     expect((await call('DELETE', '/v1/rules/team-b-release', 'kadm')).status).toBe(404);
-    expect((await call('PUT', '/v1/rules/team-b-release', 'kadm', { source: { repository: `${registry}/${a}/x/**` }, targets: [{ repository: `${registry}/${a}/y`, tags: ['{tag}'] }] })).status).toBe(409);
-    expect((await call('GET', '/v1/rules', 'kroot')).body.rules.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(['team-a-release', 'team-b-release']));
+    expect(
+      (
+        await call('PUT', '/v1/rules/team-b-release', 'kadm', {
+          source: { repository: `${registry}/${a}/x/**` },
+          targets: [{ repository: `${registry}/${a}/y`, tags: ['{tag}'] }],
+        })
+      ).status,
+    ).toBe(409);
+    expect((await call('GET', '/v1/rules', 'kroot')).body.rules.map((r: { name: string }) => r.name)).toEqual(
+      expect.arrayContaining(['team-a-release', 'team-b-release']),
+    );
   });
 
   it("a webhook promotion by an API rule runs with its author's current grants: revoked, each job fails FORBIDDEN naming the rule", async () => {
@@ -107,13 +171,47 @@ describe('B1: admin on a glob is admin over those repositories only', () => {
     const kv = makeKv();
     const { a, make } = await teams({ state, kv });
     const { service, call } = await make();
-    const rule = { source: { repository: `${registry}/${a}/staging/**` }, targets: [{ repository: `${registry}/${a}/prod/app`, tags: ['{tag}'] }] };
+    const rule = {
+      source: { repository: `${registry}/${a}/staging/**` },
+      targets: [{ repository: `${registry}/${a}/prod/app`, tags: ['{tag}'] }],
+    };
     expect((await call('PUT', '/v1/rules/release', 'kadm', rule)).status).toBe(200);
-    expect((await call('POST', '/v1/copy', 'kroot', { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${a}/staging/app:v1` })).status).toBe(200);
-    expect((await call('POST', '/v1/copy', 'kroot', { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${a}/staging/app:v2` })).status).toBe(200);
+    expect(
+      (
+        await call('POST', '/v1/copy', 'kroot', {
+          source: `${source}/ferry-test/v2s2:v1`,
+          target: `${registry}/${a}/staging/app:v1`,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call('POST', '/v1/copy', 'kroot', {
+          source: `${source}/ferry-test/v2s2:v1`,
+          target: `${registry}/${a}/staging/app:v2`,
+        })
+      ).status,
+    ).toBe(200);
     const notify = async (svc: typeof service, tag: string) => {
-      const envelope = { events: [{ id: `event-${crypto.randomUUID()}`, action: 'push', target: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: V2S2.digest, repository: `${a}/staging/app`, tag } }] };
-      const res = await svc.app.request('/v1/webhooks/reg', { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' }, body: JSON.stringify(envelope) });
+      const envelope = {
+        events: [
+          {
+            id: `event-${crypto.randomUUID()}`,
+            action: 'push',
+            target: {
+              mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+              digest: V2S2.digest,
+              repository: `${a}/staging/app`,
+              tag,
+            },
+          },
+        ],
+      };
+      const res = await svc.app.request('/v1/webhooks/reg', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
+        body: JSON.stringify(envelope),
+      });
       expect(res.status).toBe(202);
       const { jobs } = (await res.json()) as { jobs: string[] };
       expect(jobs).toHaveLength(1);
@@ -123,19 +221,35 @@ describe('B1: admin on a glob is admin over those repositories only', () => {
     expect((await judge(fixture.judge, 'raw', `${registry}/${a}/prod/app:v1`)).raw).toBe(V2S2.raw);
 
     // The operator narrows kadm to staging: the rule's target is no longer kadm's to write.
-    const revoked = await build(a, uniqueRepository('team-b'), [`${registry}/${a}/staging/**`, `${source}/**`], { state, kv });
+    const revoked = await build(a, uniqueRepository('team-b'), [`${registry}/${a}/staging/**`, `${source}/**`], {
+      state,
+      kv,
+    });
     const failed = await notify(revoked.service, 'v2');
-    expect(failed).toMatchObject({ state: 'failed', error: { code: 'FORBIDDEN', message: expect.stringContaining('rule "release"') } });
+    expect(failed).toMatchObject({
+      state: 'failed',
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('rule "release"') },
+    });
     expect((await judge(fixture.judge, 'raw', `${registry}/${a}/prod/app:v2`)).error).toBeTruthy();
   }, 60_000);
 });
 
 describe('B18: a rule the caller may not use answers like a missing one', () => {
-  it('404 for an unknown rule and for a rule whose targets are not the caller\'s, with nothing about its targets', async () => {
+  it("404 for an unknown rule and for a rule whose targets are not the caller's, with nothing about its targets", async () => {
     const { a, b, make } = await teams();
     const { call } = await make();
-    expect((await call('PUT', '/v1/rules/b-only', 'kroot', { source: { repository: `${source}/**` }, targets: [{ repository: `${registry}/${b}/secret-target`, tags: ['{tag}'] }] })).status).toBe(200);
-    const missing = await call('POST', '/v1/promote', 'ka', { source: `${source}/ferry-test/v2s2:v1`, rule: 'no-such-rule' });
+    expect(
+      (
+        await call('PUT', '/v1/rules/b-only', 'kroot', {
+          source: { repository: `${source}/**` },
+          targets: [{ repository: `${registry}/${b}/secret-target`, tags: ['{tag}'] }],
+        })
+      ).status,
+    ).toBe(200);
+    const missing = await call('POST', '/v1/promote', 'ka', {
+      source: `${source}/ferry-test/v2s2:v1`,
+      rule: 'no-such-rule',
+    });
     const hidden = await call('POST', '/v1/promote', 'ka', { source: `${source}/ferry-test/v2s2:v1`, rule: 'b-only' });
     expect(missing.status).toBe(404);
     expect(hidden.status).toBe(404);
@@ -143,18 +257,26 @@ describe('B18: a rule the caller may not use answers like a missing one', () => 
     expect(JSON.stringify(hidden.body)).not.toContain('secret-target');
     expect(hidden.body.detail).toBe(missing.body.detail.replace('no-such-rule', 'b-only'));
     // Its own team's caller may use it.
-    expect((await call('POST', '/v1/promote', 'kb', { source: `${source}/ferry-test/v2s2:v1`, rule: 'b-only' })).status).toBe(200);
+    expect(
+      (await call('POST', '/v1/promote', 'kb', { source: `${source}/ferry-test/v2s2:v1`, rule: 'b-only' })).status,
+    ).toBe(200);
     void a;
   });
 });
 
-describe('B14: a job is its owner\'s while the owner may still read it; a token without sub owns none', () => {
+describe("B14: a job is its owner's while the owner may still read it; a token without sub owns none", () => {
   const ISSUER = 'https://token.actions.example.test';
   const AUDIENCE = 'ferry-jobs-owner';
   const now = () => Math.floor(Date.now() / 1000);
   async function sign(claims: Record<string, unknown>) {
     const jwk = fixture.oidc.keys.first;
-    return new SignJWT(claims).setProtectedHeader({ alg: jwk.alg!, kid: jwk.kid! }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(now()).setExpirationTime(now() + 300).sign(await importJWK(jwk, jwk.alg));
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: jwk.alg!, kid: jwk.kid! })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now())
+      .setExpirationTime(now() + 300)
+      .sign(await importJWK(jwk, jwk.alg));
   }
 
   it('same sub with other claims, or no sub at all, reads nothing', async () => {
@@ -164,18 +286,37 @@ describe('B14: a job is its owner\'s while the owner may still read it; a token 
         registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
         callers: {
           oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${crypto.randomUUID()}`, audience: AUDIENCE }],
-          grants: [{ issuer: ISSUER, claims: { repository_id: '111' }, actions: ['inspect', 'copy'], repositories: [`${registry}/${repo}/**`, `${source}/**`] }],
+          grants: [
+            {
+              issuer: ISSUER,
+              claims: { repository_id: '111' },
+              actions: ['inspect', 'copy'],
+              repositories: [`${registry}/${repo}/**`, `${source}/**`],
+            },
+          ],
         },
       },
       { jobs: true },
     );
-    const as = async (claims: Record<string, unknown>) => ({ authorization: `Bearer ${await sign(claims)}`, 'content-type': 'application/json' });
+    const as = async (claims: Record<string, unknown>) => ({
+      authorization: `Bearer ${await sign(claims)}`,
+      'content-type': 'application/json',
+    });
     const create = async (claims: Record<string, unknown>) => {
-      const res = await service.app.request('/v1/copy', { method: 'POST', headers: await as(claims), body: JSON.stringify({ source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${repo}/app:v1`, wait: false }) });
+      const res = await service.app.request('/v1/copy', {
+        method: 'POST',
+        headers: await as(claims),
+        body: JSON.stringify({
+          source: `${source}/ferry-test/v2s2:v1`,
+          target: `${registry}/${repo}/app:v1`,
+          wait: false,
+        }),
+      });
       expect(res.status).toBe(202);
       return ((await res.json()) as { id: string }).id;
     };
-    const read = async (id: string, claims: Record<string, unknown>) => (await service.app.request(`/v1/jobs/${id}`, { headers: await as(claims) })).status;
+    const read = async (id: string, claims: Record<string, unknown>) =>
+      (await service.app.request(`/v1/jobs/${id}`, { headers: await as(claims) })).status;
 
     const withSub = await create({ repository_id: '111', sub: 'environment:prod' });
     expect(await read(withSub, { repository_id: '111', sub: 'environment:prod' })).toBe(200);

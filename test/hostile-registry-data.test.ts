@@ -17,21 +17,46 @@ function base64url(text: string): string {
 }
 
 function hostile(fault: string, arg = '', id = crypto.randomUUID(), extra: Record<string, unknown> = {}) {
-  return { registries: { [proxy]: { insecure: true, headers: { 'x-ferry-fault': fault, 'x-ferry-fault-arg': arg, 'x-ferry-fault-id': id } }, [target]: { insecure: true } }, ...extra };
+  return {
+    registries: {
+      [proxy]: {
+        insecure: true,
+        headers: { 'x-ferry-fault': fault, 'x-ferry-fault-arg': arg, 'x-ferry-fault-id': id },
+      },
+      [target]: { insecure: true },
+    },
+    ...extra,
+  };
 }
 
 const image = (layer: Record<string, unknown>, config: Record<string, unknown> = {}) => ({
   schemaVersion: 2,
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
   config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${HEX}`, size: 2, ...config },
-  layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, size: 10, ...layer }],
+  layers: [
+    {
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest: `sha256:${'b'.repeat(64)}`,
+      size: 10,
+      ...layer,
+    },
+  ],
 });
 
 describe('B2: descriptor values are checked before any path is built from them', () => {
   it('a layer digest with ../ fails the copy with UPSTREAM_PROTOCOL naming the field; nothing reaches the repository it points at', async () => {
     const victim = uniqueRepository('b2d/victim');
-    const service = makeService(hostile('hostile-manifest', base64url(JSON.stringify(image({ digest: `../../../${victim}/blobs/sha256:${HEX}` })))));
-    const run = await runCopy(service, { source: `${proxy}/evil/app:v1`, target: `${target}/${uniqueRepository('b2d/prod')}:v1` }, 'application/json');
+    const service = makeService(
+      hostile(
+        'hostile-manifest',
+        base64url(JSON.stringify(image({ digest: `../../../${victim}/blobs/sha256:${HEX}` }))),
+      ),
+    );
+    const run = await runCopy(
+      service,
+      { source: `${proxy}/evil/app:v1`, target: `${target}/${uniqueRepository('b2d/prod')}:v1` },
+      'application/json',
+    );
     expect(run.final.code).toBe('UPSTREAM_PROTOCOL');
     expect(run.final.detail).toContain('layers[0].digest');
     expect(service.requests.filter((r) => r.url.includes(victim))).toEqual([]);
@@ -51,7 +76,10 @@ describe('B2: descriptor values are checked before any path is built from them',
   });
 
   it('media types are checked by syntax, not from a list: a Helm chart inspects', async () => {
-    const chart = image({ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip' }, { mediaType: 'application/vnd.cncf.helm.config.v1+json' });
+    const chart = image(
+      { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip' },
+      { mediaType: 'application/vnd.cncf.helm.config.v1+json' },
+    );
     const service = makeService(hostile('hostile-manifest', base64url(JSON.stringify(chart))));
     const res = await service.get(`/v1/inspect/${proxy}/charts/app:1.0.0`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -61,7 +89,8 @@ describe('B2: descriptor values are checked before any path is built from them',
 
 describe('B3 and B13: URLs a registry hands out', () => {
   it('a Link "next" of http://registry//other-host/... is never fetched from the other host', async () => {
-    const log = async () => ((await (await fetch(`http://${fixture.blobStorage}/__log`)).json()) as { path: string }[]).length;
+    const log = async () =>
+      ((await (await fetch(`http://${fixture.blobStorage}/__log`)).json()) as { path: string }[]).length;
     const before = await log();
     const service = makeService(hostile('link-ssrf'));
     const res = await service.get(`/v1/tags/${proxy}/ferry-test/v2s2`);
@@ -74,27 +103,47 @@ describe('B3 and B13: URLs a registry hands out', () => {
     const service = makeService({
       registries: {
         [fixture.registries.anonymous.host]: { insecure: true },
-        [proxy]: { insecure: true, blobHosts: [fixture.blobStorage], headers: { 'x-ferry-fault': 'foreign-location', 'x-registry-secret': 'header-secret-1234' } },
+        [proxy]: {
+          insecure: true,
+          blobHosts: [fixture.blobStorage],
+          headers: { 'x-ferry-fault': 'foreign-location', 'x-registry-secret': 'header-secret-1234' },
+        },
       },
     });
-    await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${proxy}/${uniqueRepository('b13')}:v1` }, 'application/json');
+    await runCopy(
+      service,
+      {
+        source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`,
+        target: `${proxy}/${uniqueRepository('b13')}:v1`,
+      },
+      'application/json',
+    );
     const elsewhere = service.requests.filter((r) => new URL(r.url).host === fixture.blobStorage);
     expect(elsewhere.length).toBeGreaterThan(0);
     for (const r of elsewhere) {
       expect(r.headers['x-registry-secret']).toBeUndefined();
       expect(r.headers.authorization).toBeUndefined();
     }
-    expect(service.requests.some((r) => new URL(r.url).host === proxy && r.headers['x-registry-secret'] === 'header-secret-1234')).toBe(true);
+    expect(
+      service.requests.some(
+        (r) => new URL(r.url).host === proxy && r.headers['x-registry-secret'] === 'header-secret-1234',
+      ),
+    ).toBe(true);
   });
 });
 
 describe('B10 and B16: bounded work for index trees', () => {
-  const stats = async (id: string) => (await (await fetch(`http://${proxy}/__hostile/stats?id=${id}`)).json()) as { max: number; total: number };
+  const stats = async (id: string) =>
+    (await (await fetch(`http://${proxy}/__hostile/stats?id=${id}`)).json()) as { max: number; total: number };
 
   it('a wide index has its children fetched a few at a time (limits.indexConcurrency, 8)', async () => {
     const id = crypto.randomUUID();
     const service = makeService(hostile('wide-index', '200', id));
-    await runCopy(service, { source: `${proxy}/wide/app:v1`, target: `${target}/${uniqueRepository('b10')}:v1` }, 'application/json');
+    await runCopy(
+      service,
+      { source: `${proxy}/wide/app:v1`, target: `${target}/${uniqueRepository('b10')}:v1` },
+      'application/json',
+    );
     const seen = await stats(id);
     expect(seen.total).toBeGreaterThanOrEqual(200);
     expect(seen.max).toBeLessThanOrEqual(8);
@@ -103,7 +152,11 @@ describe('B10 and B16: bounded work for index trees', () => {
   it('an index of more children than limits.indexChildren is LIMIT_EXCEEDED (422) naming the cap, before any child is fetched', async () => {
     const id = crypto.randomUUID();
     const service = makeService(hostile('wide-index', '1001', id));
-    const run = await runCopy(service, { source: `${proxy}/wide/app:v1`, target: `${target}/${uniqueRepository('b10')}:v1` }, 'application/json');
+    const run = await runCopy(
+      service,
+      { source: `${proxy}/wide/app:v1`, target: `${target}/${uniqueRepository('b10')}:v1` },
+      'application/json',
+    );
     expect(run.status).toBe(422);
     expect(run.final).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'limits.indexChildren' });
     expect((await stats(id)).total).toBeLessThanOrEqual(2);
@@ -118,15 +171,30 @@ describe('B10 and B16: bounded work for index trees', () => {
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'limits.indexDepth' });
     expect((await stats(id)).total).toBeLessThanOrEqual(10);
-    const run = await runCopy(makeService(hostile('deep-index', '2000')), { source: `${proxy}/deep/app:v1`, target: `${target}/${uniqueRepository('b16')}:v1` }, 'application/json');
+    const run = await runCopy(
+      makeService(hostile('deep-index', '2000')),
+      { source: `${proxy}/deep/app:v1`, target: `${target}/${uniqueRepository('b16')}:v1` },
+      'application/json',
+    );
     expect(run.final.code).toBe('LIMIT_EXCEEDED');
     const shallow = makeService(hostile('deep-index', '4'));
     expect((await shallow.get(`/v1/inspect/${proxy}/deep/app:v1?platform=linux/amd64`)).status).toBe(200);
   });
 
   it('a sync of more tags than limits.tagsPerSync is LIMIT_EXCEEDED', async () => {
-    const service = makeService({ registries: { [fixture.registries.anonymous.host]: { insecure: true }, [target]: { insecure: true } }, limits: { tagsPerSync: 100 } });
-    const run = await runCopy(service, { source: `${fixture.registries.anonymous.host}/${fixture.bulk.tags.repository}`, target: `${target}/${uniqueRepository('sync-cap')}`, tags: 'all' }, 'application/json');
+    const service = makeService({
+      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [target]: { insecure: true } },
+      limits: { tagsPerSync: 100 },
+    });
+    const run = await runCopy(
+      service,
+      {
+        source: `${fixture.registries.anonymous.host}/${fixture.bulk.tags.repository}`,
+        target: `${target}/${uniqueRepository('sync-cap')}`,
+        tags: 'all',
+      },
+      'application/json',
+    );
     expect(run.status).toBe(422);
     expect(run.final).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'limits.tagsPerSync' });
   });

@@ -54,7 +54,11 @@ const rankOf = (group: string) => FLOORS.find(([g]) => g === group)![1];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? sourceFiles(join(dir, e.name))
+      : /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 
@@ -66,12 +70,25 @@ function importsOf(file: string): string[] {
 
 function resolveImport(file: string, spec: string): string {
   const base = resolve(dirname(file), spec);
-  for (const candidate of [base, base.replace(/\.js$/, '.ts'), base.replace(/\.js$/, '.tsx')]) if (existsSync(candidate)) return candidate;
+  for (const candidate of [base, base.replace(/\.js$/, '.ts'), base.replace(/\.js$/, '.tsx')])
+    if (existsSync(candidate)) return candidate;
   throw new Error(`${relative(ROOT, file)}: cannot resolve ${spec}`);
 }
 
-const FILES = [...sourceFiles(SRC), ...sourceFiles(join(ROOT, 'cli')), ...sourceFiles(join(ROOT, 'entries')), join(ROOT, 'worker.ts')];
-const GRAPH = new Map(FILES.map((f) => [f, importsOf(f).filter((s) => s.startsWith('.')).map((s) => resolveImport(f, s))]));
+const FILES = [
+  ...sourceFiles(SRC),
+  ...sourceFiles(join(ROOT, 'cli')),
+  ...sourceFiles(join(ROOT, 'entries')),
+  join(ROOT, 'worker.ts'),
+];
+const GRAPH = new Map(
+  FILES.map((f) => [
+    f,
+    importsOf(f)
+      .filter((s) => s.startsWith('.'))
+      .map((s) => resolveImport(f, s)),
+  ]),
+);
 
 /** Groups of files that reach each other through their imports (Tarjan's strongly connected components). */
 function circles(graph: Map<string, string[]>): string[][] {
@@ -107,7 +124,16 @@ it('no file reaches itself through its imports (no circle, type imports included
 });
 
 it('the check sees a circle where there is one', () => {
-  expect(circles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+  expect(
+    circles(
+      new Map([
+        ['a', ['b']],
+        ['b', ['c']],
+        ['c', ['a']],
+        ['d', ['a']],
+      ]),
+    ),
+  ).toEqual([['a', 'b', 'c']]);
 });
 
 it('imports run down the floors and, in src/ops/, down the wings', () => {
@@ -116,7 +142,8 @@ it('imports run down the floors and, in src/ops/, down the wings', () => {
     const from = groupOf(file);
     for (const target of targets) {
       const to = groupOf(target);
-      if (to !== from && rankOf(to) >= rankOf(from)) problems.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}: ${from} must not import ${to}`);
+      if (to !== from && rankOf(to) >= rankOf(from))
+        problems.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}: ${from} must not import ${to}`);
     }
   }
   expect(problems).toEqual([]);
@@ -128,7 +155,8 @@ it('a wing is entered only through its front door (index.ts)', () => {
     const from = groupOf(file);
     for (const target of targets) {
       const to = groupOf(target);
-      if (to !== from && WINGS.includes(to) && target !== join(ROOT, to, 'index.ts')) problems.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
+      if (to !== from && WINGS.includes(to) && target !== join(ROOT, to, 'index.ts'))
+        problems.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
     }
   }
   expect(problems).toEqual([]);
@@ -139,8 +167,10 @@ it('the core (src/) imports no runtime, and only src/http/ imports hono', () => 
   for (const file of sourceFiles(SRC)) {
     for (const spec of importsOf(file)) {
       const where = `${relative(SRC, file)} imports ${spec}`;
-      if (spec.startsWith('node:') || spec.startsWith('cloudflare:') || spec.startsWith('bun:') || spec === 'wrangler') problems.push(`${where}: runtime module in the core`);
-      if ((spec === 'hono' || spec.startsWith('hono/')) && groupOf(file) !== 'src/http') problems.push(`${where}: only http/ may import hono`);
+      if (spec.startsWith('node:') || spec.startsWith('cloudflare:') || spec.startsWith('bun:') || spec === 'wrangler')
+        problems.push(`${where}: runtime module in the core`);
+      if ((spec === 'hono' || spec.startsWith('hono/')) && groupOf(file) !== 'src/http')
+        problems.push(`${where}: only http/ may import hono`);
     }
   }
   expect(problems).toEqual([]);
@@ -157,7 +187,8 @@ it('the registry layer imports only itself, errors, references and encodings', (
   for (const file of sourceFiles(join(SRC, 'registry'))) {
     for (const target of GRAPH.get(file)!) {
       const rel = relative(ROOT, target);
-      if (!rel.startsWith('src/registry/') && !REGISTRY_MAY_IMPORT.has(rel)) problems.push(`${relative(ROOT, file)} imports ${rel}`);
+      if (!rel.startsWith('src/registry/') && !REGISTRY_MAY_IMPORT.has(rel))
+        problems.push(`${relative(ROOT, file)} imports ${rel}`);
     }
   }
   expect(problems).toEqual([]);

@@ -35,7 +35,10 @@ describe('caching', () => {
 
   it('a tag resolution is reused within its TTL and asked again after it', async () => {
     let now = Date.now();
-    const service = makeService({ ...configFor(fixture, 'anonymous'), cache: { tagTtlSeconds: 60 } }, { kv: new MemoryKv(() => now) });
+    const service = makeService(
+      { ...configFor(fixture, 'anonymous'), cache: { tagTtlSeconds: 60 } },
+      { kv: new MemoryKv(() => now) },
+    );
     service.deps.now = () => now;
     const ref = `/v1/inspect/${fixture.registries.anonymous.host}/${multiarch.repository}:v1`;
     await service.get(ref);
@@ -60,11 +63,17 @@ describe('caching', () => {
     // The password goes to the token server only, never to the registry.
     const toRegistry = service.requests.filter((r) => new URL(r.url).host === host);
     expect(toRegistry.some((r) => r.headers.authorization?.startsWith('Basic '))).toBe(false);
-    expect(toRegistry.filter((r) => r.url.includes('/manifests/')).every((r) => r.headers.authorization?.startsWith('Bearer '))).toBe(true);
+    expect(
+      toRegistry
+        .filter((r) => r.url.includes('/manifests/'))
+        .every((r) => r.headers.authorization?.startsWith('Bearer ')),
+    ).toBe(true);
   });
 
   it('an identity token is exchanged with the OAuth2 POST form', async () => {
-    const service = makeService({ registries: { [host]: { insecure: true, credentials: { identityToken: fixture.token.refreshToken } } } });
+    const service = makeService({
+      registries: { [host]: { insecure: true, credentials: { identityToken: fixture.token.refreshToken } } },
+    });
     const res = await service.get(`/v1/inspect/${host}/${multiarch.repository}:v1`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const tokenRequests = service.requests.filter((r) => r.url.includes('/token'));
@@ -82,7 +91,9 @@ describe('conditional requests', () => {
     expect(again.status).toBe(304);
     const other = await service.get(path, { 'if-none-match': '"sha256:0000"' });
     expect(other.status).toBe(200);
-    const manifest = await service.get(`/v1/manifest/${fixture.registries.anonymous.host}/${multiarch.repository}:v1`, { 'if-none-match': res.headers.get('etag')! });
+    const manifest = await service.get(`/v1/manifest/${fixture.registries.anonymous.host}/${multiarch.repository}:v1`, {
+      'if-none-match': res.headers.get('etag')!,
+    });
     expect(manifest.status).toBe(304);
   });
 });
@@ -91,7 +102,9 @@ describe('platform selection', () => {
   it('picks the child of a nested index by platform', async () => {
     const service = makeService(configFor(fixture, 'anonymous'));
     const nested = fixture.skopeo.anonymous.nested!;
-    const res = await service.get(`/v1/inspect/${fixture.registries.anonymous.host}/ferry-test/nested:v1?platform=linux/arm/v7`);
+    const res = await service.get(
+      `/v1/inspect/${fixture.registries.anonymous.host}/ferry-test/nested:v1?platform=linux/arm/v7`,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.platform).toBe('linux/arm/v7');
     expect(Object.keys(nested.images)).toContain(res.body.digest);
@@ -100,7 +113,9 @@ describe('platform selection', () => {
 
   it('rejects a malformed platform', async () => {
     const service = makeService(configFor(fixture, 'anonymous'));
-    const res = await service.get(`/v1/inspect/${fixture.registries.anonymous.host}/ferry-test/nested:v1?platform=linux`);
+    const res = await service.get(
+      `/v1/inspect/${fixture.registries.anonymous.host}/ferry-test/nested:v1?platform=linux`,
+    );
     expect(res.body.code).toBe('INVALID_REQUEST');
   });
 });

@@ -40,15 +40,20 @@ describe('egress refusals make no request at all', () => {
     expect(service.requests).toEqual([]);
   });
 
-  it.each(['10.0.0.1:5000', '169.254.169.254', '192.168.1.10', '[::ffff:127.0.0.1]:5000', '127.1:5000', 'localhost:5000', '[fd00::1]'])(
-    '%s is a private address, refused even when public registries are allowed',
-    async (host) => {
-      const service = makeService({ registries: {}, allowPublicRegistries: true }, { fetch: refusingFetch });
-      const res = await service.get(`/v1/inspect/${host}/team/app:1`);
-      expect(res.body.code).toBe('ADDRESS_NOT_ALLOWED');
-      expect(service.requests).toEqual([]);
-    },
-  );
+  it.each([
+    '10.0.0.1:5000',
+    '169.254.169.254',
+    '192.168.1.10',
+    '[::ffff:127.0.0.1]:5000',
+    '127.1:5000',
+    'localhost:5000',
+    '[fd00::1]',
+  ])('%s is a private address, refused even when public registries are allowed', async (host) => {
+    const service = makeService({ registries: {}, allowPublicRegistries: true }, { fetch: refusingFetch });
+    const res = await service.get(`/v1/inspect/${host}/team/app:1`);
+    expect(res.body.code).toBe('ADDRESS_NOT_ALLOWED');
+    expect(service.requests).toEqual([]);
+  });
 
   it('a public registry is allowed only when the config says so (the request goes to the recording fetch, not the network)', async () => {
     const service = makeService({ registries: {}, allowPublicRegistries: true }, { fetch: refusingFetch });
@@ -62,35 +67,51 @@ describe('egress refusals make no request at all', () => {
     const service = makeService({ registries: {}, allowPublicRegistries: true }, { fetch: refusingFetch });
     await service.get('/v1/inspect/alpine');
     await service.get('/v1/inspect/docker.io/library/alpine:3');
-    expect(new Set(service.requests.map((r) => new URL(r.url).origin))).toEqual(new Set(['https://registry-1.docker.io']));
+    expect(new Set(service.requests.map((r) => new URL(r.url).origin))).toEqual(
+      new Set(['https://registry-1.docker.io']),
+    );
   });
 });
 
 describe('upstream answers', () => {
   it('an unknown tag is NOT_FOUND', async () => {
     const service = makeService(configFor(fixture, 'anonymous'));
-    const res = await service.get(`/v1/inspect/${fixture.registries.anonymous.host}/${multiarch.repository}:no-such-tag`);
+    const res = await service.get(
+      `/v1/inspect/${fixture.registries.anonymous.host}/${multiarch.repository}:no-such-tag`,
+    );
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('NOT_FOUND');
   });
 
   it('a platform the index does not have is PLATFORM_NOT_FOUND', async () => {
     const service = makeService(configFor(fixture, 'anonymous'));
-    const res = await service.get(`/v1/inspect/${fixture.registries.anonymous.host}/${multiarch.repository}:v1?platform=windows/amd64`);
+    const res = await service.get(
+      `/v1/inspect/${fixture.registries.anonymous.host}/${multiarch.repository}:v1?platform=windows/amd64`,
+    );
     expect(res.body.code).toBe('PLATFORM_NOT_FOUND');
   });
 
-  it.each(['basic', 'token'] as const)('wrong credentials under %s auth are UPSTREAM_UNAUTHORIZED, and the password never shows', async (mode) => {
-    const wrong = 'wrong-secret-Zq81';
-    const r = fixture.registries[mode];
-    const service = makeService({ registries: { [r.host]: { insecure: true, credentials: { username: r.username, password: { secret: 'REG_PASS' } } } } }, { secrets: { REG_PASS: wrong } });
-    const res = await service.get(`/v1/inspect/${r.host}/${multiarch.repository}:v1`);
-    expect(res.body.code).toBe('UPSTREAM_UNAUTHORIZED');
-    expect(res.status).toBe(502);
-    const everything = JSON.stringify(res.body) + service.logs.join('\n');
-    expect(everything).not.toContain(wrong);
-    expect(everything).not.toContain(btoa(`${r.username}:${wrong}`));
-  });
+  it.each(['basic', 'token'] as const)(
+    'wrong credentials under %s auth are UPSTREAM_UNAUTHORIZED, and the password never shows',
+    async (mode) => {
+      const wrong = 'wrong-secret-Zq81';
+      const r = fixture.registries[mode];
+      const service = makeService(
+        {
+          registries: {
+            [r.host]: { insecure: true, credentials: { username: r.username, password: { secret: 'REG_PASS' } } },
+          },
+        },
+        { secrets: { REG_PASS: wrong } },
+      );
+      const res = await service.get(`/v1/inspect/${r.host}/${multiarch.repository}:v1`);
+      expect(res.body.code).toBe('UPSTREAM_UNAUTHORIZED');
+      expect(res.status).toBe(502);
+      const everything = JSON.stringify(res.body) + service.logs.join('\n');
+      expect(everything).not.toContain(wrong);
+      expect(everything).not.toContain(btoa(`${r.username}:${wrong}`));
+    },
+  );
 
   it('an authenticated registry without credentials is UPSTREAM_UNAUTHORIZED', async () => {
     const r = fixture.registries.basic;
@@ -100,13 +121,17 @@ describe('upstream answers', () => {
   });
 
   it('a manifest over 4 MiB is MANIFEST_TOO_LARGE', async () => {
-    const service = makeService({ registries: { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'oversize-manifest' } } } });
+    const service = makeService({
+      registries: { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'oversize-manifest' } } },
+    });
     const res = await service.get(`/v1/manifest/${fixture.faultProxy}/${multiarch.repository}:v1`);
     expect(res.body.code).toBe('MANIFEST_TOO_LARGE');
   });
 
   it('manifest bytes that do not match the registry digest are DIGEST_MISMATCH, by tag and by digest', async () => {
-    const service = makeService({ registries: { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'corrupt-manifest' } } } });
+    const service = makeService({
+      registries: { [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'corrupt-manifest' } } },
+    });
     const byTag = await service.get(`/v1/inspect/${fixture.faultProxy}/${multiarch.repository}:v1`);
     expect(byTag.body.code).toBe('DIGEST_MISMATCH');
     const digest = fixture.skopeo.anonymous.multiarch!.digest;

@@ -12,7 +12,11 @@ const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCo
 function expectSameImage(ferry: any, view: SkopeoImageView) {
   const { summary, config } = view;
   // skopeo 1.9 lists layer digests only; sizes and media types come from the raw manifest it read.
-  const rawLayers = JSON.parse(new TextDecoder().decode(fromBase64(view.raw))).layers as { digest: string; mediaType: string; size: number }[];
+  const rawLayers = JSON.parse(new TextDecoder().decode(fromBase64(view.raw))).layers as {
+    digest: string;
+    mediaType: string;
+    size: number;
+  }[];
   expect(ferry.kind).toBe('image');
   expect(ferry.digest).toBe(summary.Digest);
   expect(ferry.layers.map((l: any) => l.digest)).toEqual(summary.Layers);
@@ -32,7 +36,12 @@ function expectSameImage(ferry: any, view: SkopeoImageView) {
   expect(ferry.config.historyLength).toBe((config.history ?? []).length);
   expect(ferry.config.user).toBe(config.config?.User || undefined);
   // skopeo --config shows the config as stored: the history in build order, empty_layer marking steps without a layer.
-  const history = (config.history ?? []) as { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+  const history = (config.history ?? []) as {
+    created?: string;
+    created_by?: string;
+    comment?: string;
+    empty_layer?: boolean;
+  }[];
   expect(ferry.config.history).toEqual(
     history.map((h) => ({
       ...(h.created ? { created: h.created } : {}),
@@ -46,37 +55,43 @@ function expectSameImage(ferry: any, view: SkopeoImageView) {
 describe.each(AUTH_MODES)('inspect under %s auth', (mode) => {
   const host = fixture.registries[mode].host;
 
-  it.each(fixture.images.map((i) => [i.name, i] as const))('%s: digest, children, layers and config match skopeo', async (_name, image) => {
-    const service = makeService(configFor(fixture, mode));
-    const view = fixture.skopeo[mode][image.name]!;
-    const top = await service.get(`/v1/inspect/${host}/${image.repository}:${image.tag}`);
-    expect(top.status, JSON.stringify(top.body)).toBe(200);
-    expect(top.body.digest).toBe(view.digest);
-    expect(top.body.mediaType).toBe(view.mediaType);
-    expect(top.body.reference).toBe(`${host}/${image.repository}:${image.tag}@${view.digest}`);
-    const raw = JSON.parse(new TextDecoder().decode(fromBase64(view.raw)));
-    if (top.body.kind === 'index') {
-      expect(top.body.manifests.map((m: any) => m.digest)).toEqual(raw.manifests.map((m: any) => m.digest));
-      expect(top.body.manifests.map((m: any) => m.annotations)).toEqual(raw.manifests.map((m: any) => m.annotations));
-      expect(top.body.annotations).toEqual(raw.annotations);
-    } else {
-      expectSameImage(top.body, view.images[view.digest]!);
-    }
-    for (const [digest, imageView] of Object.entries(view.images)) {
-      const child = await service.get(`/v1/inspect/${host}/${image.repository}@${digest}`);
-      expect(child.status, JSON.stringify(child.body)).toBe(200);
-      expectSameImage(child.body, imageView);
-    }
-  });
+  it.each(fixture.images.map((i) => [i.name, i] as const))(
+    '%s: digest, children, layers and config match skopeo',
+    async (_name, image) => {
+      const service = makeService(configFor(fixture, mode));
+      const view = fixture.skopeo[mode][image.name]!;
+      const top = await service.get(`/v1/inspect/${host}/${image.repository}:${image.tag}`);
+      expect(top.status, JSON.stringify(top.body)).toBe(200);
+      expect(top.body.digest).toBe(view.digest);
+      expect(top.body.mediaType).toBe(view.mediaType);
+      expect(top.body.reference).toBe(`${host}/${image.repository}:${image.tag}@${view.digest}`);
+      const raw = JSON.parse(new TextDecoder().decode(fromBase64(view.raw)));
+      if (top.body.kind === 'index') {
+        expect(top.body.manifests.map((m: any) => m.digest)).toEqual(raw.manifests.map((m: any) => m.digest));
+        expect(top.body.manifests.map((m: any) => m.annotations)).toEqual(raw.manifests.map((m: any) => m.annotations));
+        expect(top.body.annotations).toEqual(raw.annotations);
+      } else {
+        expectSameImage(top.body, view.images[view.digest]!);
+      }
+      for (const [digest, imageView] of Object.entries(view.images)) {
+        const child = await service.get(`/v1/inspect/${host}/${image.repository}@${digest}`);
+        expect(child.status, JSON.stringify(child.body)).toBe(200);
+        expectSameImage(child.body, imageView);
+      }
+    },
+  );
 
-  it.each(fixture.images.map((i) => [i.name, i] as const))('%s: /v1/manifest returns the registry bytes, hashing to the digest', async (_name, image) => {
-    const service = makeService(configFor(fixture, mode));
-    const view = fixture.skopeo[mode][image.name]!;
-    const res = await service.get(`/v1/manifest/${host}/${image.repository}:${image.tag}`);
-    expect(res.status).toBe(200);
-    expect(res.bytes).toEqual(fromBase64(view.raw));
-    expect(await computeDigest(res.bytes)).toBe(view.digest);
-    expect(res.headers.get('docker-content-digest')).toBe(view.digest);
-    expect(res.headers.get('content-type')).toBe(view.mediaType);
-  });
+  it.each(fixture.images.map((i) => [i.name, i] as const))(
+    '%s: /v1/manifest returns the registry bytes, hashing to the digest',
+    async (_name, image) => {
+      const service = makeService(configFor(fixture, mode));
+      const view = fixture.skopeo[mode][image.name]!;
+      const res = await service.get(`/v1/manifest/${host}/${image.repository}:${image.tag}`);
+      expect(res.status).toBe(200);
+      expect(res.bytes).toEqual(fromBase64(view.raw));
+      expect(await computeDigest(res.bytes)).toBe(view.digest);
+      expect(res.headers.get('docker-content-digest')).toBe(view.digest);
+      expect(res.headers.get('content-type')).toBe(view.mediaType);
+    },
+  );
 });

@@ -3,7 +3,17 @@
 // retried, and reported, by the job step.
 
 import { expect, inject, it } from 'vitest';
-import { blobStepName, compactPlan, planJobBlobs, runJobInSteps, transferJobBlob, type DurableSteps, createCopyJob, createPromotionJobOnce, getJob } from '../src/ops/jobs/index.js';
+import {
+  blobStepName,
+  compactPlan,
+  planJobBlobs,
+  runJobInSteps,
+  transferJobBlob,
+  type DurableSteps,
+  createCopyJob,
+  createPromotionJobOnce,
+  getJob,
+} from '../src/ops/jobs/index.js';
 import { findRule } from '../src/ops/promote/index.js';
 import { blobTraffic, judge, uniqueRepository } from './support/copying.js';
 import { ANONYMOUS_OWNER, makeService, type TestService } from './support/service.js';
@@ -32,7 +42,11 @@ function recordingSteps(service: TestService, replay: Map<string, unknown> = new
 it('a copy job runs a step per blob, then a job step that moves no blob bytes', async () => {
   const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
   const repository = uniqueRepository('steps/copy');
-  const job = await createCopyJob(service.deps, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }, ANONYMOUS_OWNER);
+  const job = await createCopyJob(
+    service.deps,
+    { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` },
+    ANONYMOUS_OWNER,
+  );
   const { steps, ran } = recordingSteps(service);
   await runJobInSteps(service.deps, job.id, steps);
 
@@ -44,14 +58,21 @@ it('a copy job runs a step per blob, then a job step that moves no blob bytes', 
   // Blob steps run a few at a time: each blob was fetched and uploaded once in all, the job step moved none.
   expect(blobTraffic(service)).toMatchObject({ gets: blobSteps.length, puts: blobSteps.length });
   expect(ran.at(-1)).toMatchObject({ blobGets: 0, blobPuts: 0 });
-  expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'done', result: { digest: fixture.skopeo.anonymous.multiarch!.digest } });
+  expect(await getJob(service.deps, job.id)).toMatchObject({
+    state: 'done',
+    result: { digest: fixture.skopeo.anonymous.multiarch!.digest },
+  });
   expect((await judge(fixture.judge, 'copy-all', `${target}/${repository}:v1`)).ok).toBe(true);
 });
 
 it('a replay runs only the steps that had not finished', async () => {
   const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
   const repository = uniqueRepository('steps/replay');
-  const job = await createCopyJob(service.deps, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }, ANONYMOUS_OWNER);
+  const job = await createCopyJob(
+    service.deps,
+    { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` },
+    ANONYMOUS_OWNER,
+  );
   // A first run that got through the plan and two blobs before its host died.
   const first = recordingSteps(service);
   const blobs = await first.steps.do('plan blobs', () => planJobBlobs(service.deps, job.id));
@@ -73,28 +94,55 @@ it('a promotion job steps through the blobs of every target', async () => {
   const staging = uniqueRepository('steps/staging');
   const service = makeService({
     registries: { [source]: { insecure: true }, [target]: { insecure: true } },
-    promotion: { rules: [{ name: 'two', source: { repository: `${target}/${staging}`, tags: { exact: '1.0.0' } }, targets: prod.map((p) => ({ repository: `${target}/${p}`, tags: ['{tag}'] })) }] },
+    promotion: {
+      rules: [
+        {
+          name: 'two',
+          source: { repository: `${target}/${staging}`, tags: { exact: '1.0.0' } },
+          targets: prod.map((p) => ({ repository: `${target}/${p}`, tags: ['{tag}'] })),
+        },
+      ],
+    },
   });
   const staged = recordingSteps(service);
-  const copy = await createCopyJob(service.deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${staging}:1.0.0` }, ANONYMOUS_OWNER);
+  const copy = await createCopyJob(
+    service.deps,
+    { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${staging}:1.0.0` },
+    ANONYMOUS_OWNER,
+  );
   await runJobInSteps(service.deps, copy.id, staged.steps);
-  const job = await createPromotionJobOnce(service.deps, { source: `${target}/${staging}:1.0.0`, rule: await findRule(service.deps, 'two') }, ANONYMOUS_OWNER, crypto.randomUUID()).then((r) => r.job);
+  const job = await createPromotionJobOnce(
+    service.deps,
+    { source: `${target}/${staging}:1.0.0`, rule: await findRule(service.deps, 'two') },
+    ANONYMOUS_OWNER,
+    crypto.randomUUID(),
+  ).then((r) => r.job);
   const { steps, ran } = recordingSteps(service);
   await runJobInSteps(service.deps, job.id, steps);
   const names = ran.map((s) => s.name).filter((n) => n.startsWith('blob '));
   for (const p of prod) expect(names.filter((n) => n.startsWith(`blob ${target}/${p} `)).length).toBeGreaterThan(0);
   expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'done' });
-  for (const p of prod) expect((await judge(fixture.judge, 'raw', `${target}/${p}:1.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+  for (const p of prod)
+    expect((await judge(fixture.judge, 'raw', `${target}/${p}:1.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
 });
 
 it('a blob step that fails does not stop the job step, which reports the blob', async () => {
   const { repository, tag, missingBlob } = fixture.brokenImage;
-  const service = makeService({ registries: { [fixture.emptyRegistry]: { insecure: true }, [target]: { insecure: true } } });
+  const service = makeService({
+    registries: { [fixture.emptyRegistry]: { insecure: true }, [target]: { insecure: true } },
+  });
   const into = uniqueRepository('steps/broken');
-  const job = await createCopyJob(service.deps, { source: `${fixture.emptyRegistry}/${repository}:${tag}`, target: `${target}/${into}:v1` }, ANONYMOUS_OWNER);
+  const job = await createCopyJob(
+    service.deps,
+    { source: `${fixture.emptyRegistry}/${repository}:${tag}`, target: `${target}/${into}:v1` },
+    ANONYMOUS_OWNER,
+  );
   const { steps, ran } = recordingSteps(service);
   await runJobInSteps(service.deps, job.id, steps);
   expect(ran.at(-1)!.name).toBe('run job');
   expect(service.logs.join('\n')).toContain('job: blob step failed');
-  expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND', blob: missingBlob } });
+  expect(await getJob(service.deps, job.id)).toMatchObject({
+    state: 'failed',
+    error: { code: 'NOT_FOUND', blob: missingBlob },
+  });
 });

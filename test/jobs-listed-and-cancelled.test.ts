@@ -17,10 +17,20 @@ const hash = async (key: string) => (await computeDigest(new TextEncoder().encod
 async function service(extra: Record<string, unknown> = {}) {
   return makeService(
     {
-      registries: { [source]: { insecure: true }, [target]: { insecure: true }, [proxy]: { insecure: true, headers: { 'x-ferry-fault': 'stall-blob-get', 'x-ferry-fault-id': crypto.randomUUID() } } },
+      registries: {
+        [source]: { insecure: true },
+        [target]: { insecure: true },
+        [proxy]: {
+          insecure: true,
+          headers: { 'x-ferry-fault': 'stall-blob-get', 'x-ferry-fault-id': crypto.randomUUID() },
+        },
+      },
       copy: { idleTimeoutSeconds: 2 },
       callers: {
-        apiKeys: [{ name: 'ka', sha256: await hash('jobs-ka') }, { name: 'kb', sha256: await hash('jobs-kb') }],
+        apiKeys: [
+          { name: 'ka', sha256: await hash('jobs-ka') },
+          { name: 'kb', sha256: await hash('jobs-kb') },
+        ],
         grants: [
           { apiKey: 'ka', actions: ['inspect', 'copy'], repositories: ['**/**'] },
           { apiKey: 'kb', actions: ['inspect', 'copy'], repositories: [`${target}/kb-only/*`] },
@@ -34,18 +44,26 @@ async function service(extra: Record<string, unknown> = {}) {
 
 function caller(svc: Awaited<ReturnType<typeof service>>, key: string) {
   return async (method: string, path: string, body?: unknown) => {
-    const res = await svc.app.request(path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await svc.app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
 }
 
-it('GET /v1/jobs lists the caller\'s jobs, filtered by state and kind; another caller sees none of them', async () => {
+it("GET /v1/jobs lists the caller's jobs, filtered by state and kind; another caller sees none of them", async () => {
   const svc = await service();
   const ka = caller(svc, 'jobs-ka');
   const kb = caller(svc, 'jobs-kb');
   const ids: string[] = [];
   for (const tag of ['v1', 'v2']) {
-    const res = await ka('POST', '/v1/copy', { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('listed')}:${tag}`, wait: false });
+    const res = await ka('POST', '/v1/copy', {
+      source: `${source}/ferry-test/v2s2:v1`,
+      target: `${target}/${uniqueRepository('listed')}:${tag}`,
+      wait: false,
+    });
     expect(res.status).toBe(202);
     ids.push(res.body.id);
   }
@@ -53,8 +71,12 @@ it('GET /v1/jobs lists the caller\'s jobs, filtered by state and kind; another c
   const mine = await ka('GET', '/v1/jobs?kind=copy&state=done&limit=200');
   expect(mine.status).toBe(200);
   expect(mine.body.jobs.map((j: { id: string }) => j.id)).toEqual(expect.arrayContaining(ids));
-  expect(mine.body.jobs.every((j: { kind: string; state: string }) => j.kind === 'copy' && j.state === 'done')).toBe(true);
-  expect((await ka('GET', '/v1/jobs?state=failed')).body.jobs.map((j: { id: string }) => j.id)).not.toEqual(expect.arrayContaining(ids));
+  expect(mine.body.jobs.every((j: { kind: string; state: string }) => j.kind === 'copy' && j.state === 'done')).toBe(
+    true,
+  );
+  expect((await ka('GET', '/v1/jobs?state=failed')).body.jobs.map((j: { id: string }) => j.id)).not.toEqual(
+    expect.arrayContaining(ids),
+  );
   const theirs = await kb('GET', '/v1/jobs?limit=200');
   expect(theirs.body.jobs.filter((j: { id: string }) => ids.includes(j.id))).toEqual([]);
   expect((await ka('GET', '/v1/jobs?state=sideways')).status).toBe(400);
@@ -66,10 +88,15 @@ it('DELETE cancels a running copy: it ends cancelled, the target gets no tag; a 
   const kb = caller(svc, 'jobs-kb');
   const repository = uniqueRepository('cancelled');
   const big = fixture.bulk.big;
-  const started = await ka('POST', '/v1/copy', { source: `${proxy}/${big.repository}:${big.tag}`, target: `${target}/${repository}:v1`, wait: false });
+  const started = await ka('POST', '/v1/copy', {
+    source: `${proxy}/${big.repository}:${big.tag}`,
+    target: `${target}/${repository}:v1`,
+    wait: false,
+  });
   expect(started.status).toBe(202);
   const id = started.body.id as string;
-  for (let i = 0; i < 50 && (await ka('GET', `/v1/jobs/${id}`)).body.state === 'queued'; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && (await ka('GET', `/v1/jobs/${id}`)).body.state === 'queued'; i++)
+    await new Promise((r) => setTimeout(r, 100));
 
   expect((await kb('DELETE', `/v1/jobs/${id}`)).status).toBe(404);
   const cancelled = await ka('DELETE', `/v1/jobs/${id}`);

@@ -10,7 +10,11 @@ const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 
 const post = (service: ReturnType<typeof makeService>, body: unknown, headers: Record<string, string> = {}) =>
-  service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 it('a job is accepted at once and reports its result when done; others cannot see it', async () => {
   const keys = { owner: 'job-owner-key-1', other: 'job-other-key-2' };
@@ -19,7 +23,10 @@ it('a job is accepted at once and reports its result when done; others cannot se
     {
       registries: { [source]: { insecure: true }, [target]: { insecure: true } },
       callers: {
-        apiKeys: [{ name: 'owner', sha256: await hash(keys.owner) }, { name: 'other', sha256: await hash(keys.other) }],
+        apiKeys: [
+          { name: 'owner', sha256: await hash(keys.owner) },
+          { name: 'other', sha256: await hash(keys.other) },
+        ],
         grants: [
           { apiKey: 'owner', actions: ['inspect', 'copy'], repositories: ['**/**'] },
           { apiKey: 'other', actions: ['inspect', 'copy'], repositories: ['**/**'] },
@@ -29,12 +36,21 @@ it('a job is accepted at once and reports its result when done; others cannot se
     { jobs: true },
   );
   const repository = uniqueRepository('jobs/app');
-  const accepted = await post(service, { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1`, wait: false }, { authorization: `Bearer ${keys.owner}` });
+  const accepted = await post(
+    service,
+    { source: `${source}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1`, wait: false },
+    { authorization: `Bearer ${keys.owner}` },
+  );
   expect(accepted.status).toBe(202);
   const { id, url, state } = (await accepted.json()) as { id: string; url: string; state: string };
   expect(state).toBe('queued');
   const job = await waitForJob(service, id, { authorization: `Bearer ${keys.owner}` });
-  expect(job).toMatchObject({ id, state: 'done', runs: 1, result: { digest: fixture.skopeo.anonymous.multiarch!.digest, tags: ['v1'] } });
+  expect(job).toMatchObject({
+    id,
+    state: 'done',
+    runs: 1,
+    result: { digest: fixture.skopeo.anonymous.multiarch!.digest, tags: ['v1'] },
+  });
   expect(job.progress.blobsDone).toBe(job.progress.blobsTotal);
   expect((await judge(fixture.judge, 'copy-all', `${target}/${repository}:v1`)).ok).toBe(true);
   const foreign = await service.app.request(url, { headers: { authorization: `Bearer ${keys.other}` } });

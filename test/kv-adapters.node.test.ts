@@ -17,16 +17,29 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('SqliteKv on better-sqlite3 (Node) keeps the contract', async () => {
   let n = 0;
-  const results = await runKvContract({ fakeClock: true, make: (clock) => new SqliteKv(new Database(join(dir, `node-${n++}.sqlite`)), clock.now) });
+  const results = await runKvContract({
+    fakeClock: true,
+    make: (clock) => new SqliteKv(new Database(join(dir, `node-${n++}.sqlite`)), clock.now),
+  });
   expect(results.filter((r) => !r.ok)).toEqual([]);
 });
 
 it.each([
   ['bun', ['node_modules/.bin/bun', ['run', 'test/support/kv-contract-runner.ts', 'bun', dir]]],
-  ['deno', ['node_modules/.bin/deno', ['run', '--quiet', '--unstable-kv', '--sloppy-imports', '-A', 'test/support/kv-contract-runner.ts', 'deno', dir]]],
-] as const)('the %s adapter keeps the contract on its runtime', async (_name, [command, args]) => {
-  const { stdout } = await run(command, [...args], { maxBuffer: 16 * 1024 * 1024 });
-  const results = JSON.parse(stdout.trim().split('\n').pop()!) as ContractCheck[];
-  expect(results.filter((r) => !r.ok)).toEqual([]);
-  expect(results.length).toBeGreaterThan(10);
-}, 60_000);
+  [
+    'deno',
+    [
+      'node_modules/.bin/deno',
+      ['run', '--quiet', '--unstable-kv', '--sloppy-imports', '-A', 'test/support/kv-contract-runner.ts', 'deno', dir],
+    ],
+  ],
+] as const)(
+  'the %s adapter keeps the contract on its runtime',
+  async (_name, [command, args]) => {
+    const { stdout } = await run(command, [...args], { maxBuffer: 16 * 1024 * 1024 });
+    const results = JSON.parse(stdout.trim().split('\n').pop()!) as ContractCheck[];
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.length).toBeGreaterThan(10);
+  },
+  60_000,
+);

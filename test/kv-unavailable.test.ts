@@ -16,16 +16,29 @@ class BrokenKv implements KvStore {
     this.calls++;
     throw new Error('KV GET failed: 503 Service Unavailable');
   }
-  async get(): Promise<string | null> { return this.#fail(); }
-  async put(): Promise<void> { return this.#fail(); }
-  async delete(): Promise<void> { return this.#fail(); }
-  async list(): Promise<never> { return this.#fail(); }
+  async get(): Promise<string | null> {
+    return this.#fail();
+  }
+  async put(): Promise<void> {
+    return this.#fail();
+  }
+  async delete(): Promise<void> {
+    return this.#fail();
+  }
+  async list(): Promise<never> {
+    return this.#fail();
+  }
 }
 
 it('with every KV operation failing, inspect and copy succeed and say so in the log', async () => {
   const kv = new BrokenKv();
   const service = makeService(
-    { registries: { [source.host]: { insecure: true, credentials: { username: source.username, password: source.password } }, [target]: { insecure: true } } },
+    {
+      registries: {
+        [source.host]: { insecure: true, credentials: { username: source.username, password: source.password } },
+        [target]: { insecure: true },
+      },
+    },
     { kv },
   );
   const inspected = await service.get(`/v1/inspect/${source.host}/ferry-test/multiarch:v1`);
@@ -34,12 +47,18 @@ it('with every KV operation failing, inspect and copy succeed and say so in the 
 
   const repository = uniqueRepository('kv-down/app');
   const logsBeforeCopy = service.logs.length;
-  const copied = await service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: `${source.host}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }) });
+  const copied = await service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: `${source.host}/ferry-test/multiarch:v1`, target: `${target}/${repository}:v1` }),
+  });
   expect(copied.status, await copied.clone().text()).toBe(200);
   expect(((await copied.json()) as { digest: string }).digest).toBe(fixture.skopeo.token.multiarch!.digest);
   await service.settle();
   expect(kv.calls).toBeGreaterThan(0);
-  const warnings = service.logs.slice(logsBeforeCopy).filter((l) => l.includes('cache read failed') || l.includes('cache write failed'));
+  const warnings = service.logs
+    .slice(logsBeforeCopy)
+    .filter((l) => l.includes('cache read failed') || l.includes('cache write failed'));
   expect(warnings.length).toBeGreaterThan(0);
   // One line per request and kind of failure: within the copy, no line repeats.
   expect(new Set(warnings).size).toBe(warnings.length);

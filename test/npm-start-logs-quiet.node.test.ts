@@ -24,26 +24,48 @@ it('a registry notification and a client disconnect print no Broken pipe; a fail
       callers: { anonymous: true },
       webhooks: { receivers: { staging: { format: 'distribution', registry: staging, secret: SECRET } } },
       // The notification's arrival shows as this rule's job.
-      promotion: { rules: [{ name: 'seen', source: { repository: `${staging}/app`, tags: { regex: '^v1$' } }, targets: [{ repository: `${staging}/seen`, tags: ['{tag}'] }] }] },
+      promotion: {
+        rules: [
+          {
+            name: 'seen',
+            source: { repository: `${staging}/app`, tags: { regex: '^v1$' } },
+            targets: [{ repository: `${staging}/seen`, tags: ['{tag}'] }],
+          },
+        ],
+      },
     },
     {},
     join(dir, 'state'),
     'workerd',
   );
-  const registry = await startRegistry(dir, 'staging', join(dir, 'storage'), { kind: 'anonymous' }, {
-    port: stagingPort,
-    extraYaml: `notifications:\n  endpoints:\n    - name: ferry\n      url: ${ferry.base}/v1/webhooks/staging\n      headers:\n        Authorization: [Bearer ${SECRET}]\n      timeout: 2s\n      threshold: 3\n      backoff: 1s\n`,
-  });
+  const registry = await startRegistry(
+    dir,
+    'staging',
+    join(dir, 'storage'),
+    { kind: 'anonymous' },
+    {
+      port: stagingPort,
+      extraYaml: `notifications:\n  endpoints:\n    - name: ferry\n      url: ${ferry.base}/v1/webhooks/staging\n      headers:\n        Authorization: [Bearer ${SECRET}]\n      timeout: 2s\n      threshold: 3\n      backoff: 1s\n`,
+    },
+  );
   try {
     const post = (body: unknown, init: RequestInit = {}) =>
-      fetch(`${ferry.base}/v1/copy`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify(body), ...init });
+      fetch(`${ferry.base}/v1/copy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+        body: JSON.stringify(body),
+        ...init,
+      });
     // A push into the notifying registry (through Ferry): distribution tells Ferry about it.
     const pushed = await post({ source: `${source}/ferry-test/v2s2:v1`, target: `${staging}/app:v1` });
     expect(pushed.status).toBe(200);
     await pushed.text();
     // A client that reads the first event and hangs up.
     const stop = new AbortController();
-    const streamed = await post({ source: `${source}/ferry-test/large:v1`, target: `${staging}/large:v1` }, { signal: stop.signal });
+    const streamed = await post(
+      { source: `${source}/ferry-test/large:v1`, target: `${staging}/large:v1` },
+      { signal: stop.signal },
+    );
     await streamed.body!.getReader().read();
     stop.abort();
     // A real failure.
@@ -52,7 +74,9 @@ it('a registry notification and a client disconnect print no Broken pipe; a fail
     let promoted: { state: string } | undefined;
     for (let i = 0; i < 100 && promoted?.state !== 'done'; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      promoted = ((await (await fetch(`${ferry.base}/v1/jobs?kind=promote&rule=seen`)).json()) as { jobs: { state: string }[] }).jobs[0];
+      promoted = (
+        (await (await fetch(`${ferry.base}/v1/jobs?kind=promote&rule=seen`)).json()) as { jobs: { state: string }[] }
+      ).jobs[0];
     }
     expect(promoted?.state).toBe('done');
     await new Promise((r) => setTimeout(r, 300)); // workerd's log lines trail the responses a little

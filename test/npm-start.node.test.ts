@@ -13,7 +13,12 @@ const stateDir = mkdtempSync(join(tmpdir(), 'ferry-start-'));
 
 beforeAll(async () => {
   const config = {
-    registries: { [fixture.registries.basic.host]: { insecure: true, credentials: { username: 'ferry', password: { secret: 'LOCAL_REGISTRY_PASSWORD' } } } },
+    registries: {
+      [fixture.registries.basic.host]: {
+        insecure: true,
+        credentials: { username: 'ferry', password: { secret: 'LOCAL_REGISTRY_PASSWORD' } },
+      },
+    },
     callers: { anonymous: true },
   };
   ferry = await startFerry(config, { LOCAL_REGISTRY_PASSWORD: fixture.registries.basic.password! }, stateDir);

@@ -15,8 +15,24 @@ function service(jwksId: string, extra: Record<string, unknown> = {}) {
   return makeService({
     registries: { [source]: { insecure: true } },
     callers: {
-      oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${jwksId}`, audience: AUDIENCE, maxTokenAgeSeconds: 600, clockToleranceSeconds: 5, ...extra }],
-      grants: [{ issuer: ISSUER, claims: { repository_id: '4242', ref_protected: true }, actions: ['inspect'], repositories: [`${source}/ferry-test/**`] }],
+      oidc: [
+        {
+          issuer: ISSUER,
+          jwksUri: `${fixture.oidc.base}/jwks/${jwksId}`,
+          audience: AUDIENCE,
+          maxTokenAgeSeconds: 600,
+          clockToleranceSeconds: 5,
+          ...extra,
+        },
+      ],
+      grants: [
+        {
+          issuer: ISSUER,
+          claims: { repository_id: '4242', ref_protected: true },
+          actions: ['inspect'],
+          repositories: [`${source}/ferry-test/**`],
+        },
+      ],
     },
   });
 }
@@ -24,7 +40,18 @@ function service(jwksId: string, extra: Record<string, unknown> = {}) {
 const now = () => Math.floor(Date.now() / 1000);
 const goodClaims: JWTPayload = { repository_id: '4242', ref_protected: true, sub: 'repo:org/app:ref:refs/heads/main' };
 
-async function sign(claims: JWTPayload, options: { key?: 'first' | 'second'; iss?: string; aud?: string; iat?: number; exp?: number; nbf?: number; kid?: string } = {}) {
+async function sign(
+  claims: JWTPayload,
+  options: {
+    key?: 'first' | 'second';
+    iss?: string;
+    aud?: string;
+    iat?: number;
+    exp?: number;
+    nbf?: number;
+    kid?: string;
+  } = {},
+) {
   const jwk = fixture.oidc.keys[options.key ?? 'first'];
   const key = await importJWK(jwk, jwk.alg);
   const jwt = new SignJWT(claims)
@@ -52,7 +79,10 @@ describe('OIDC tokens', () => {
     const res = await svc.get(path, bearer(await sign({ ...goodClaims, ref_protected: false })));
     expect(res.status).toBe(403);
     // A sub that merely starts like a granted one does not help: grants match exact claims only.
-    const other = await svc.get(path, bearer(await sign({ sub: goodClaims.sub, repository_id: '4243', ref_protected: true })));
+    const other = await svc.get(
+      path,
+      bearer(await sign({ sub: goodClaims.sub, repository_id: '4243', ref_protected: true })),
+    );
     expect(other.status).toBe(403);
   });
 
@@ -67,7 +97,9 @@ describe('OIDC tokens', () => {
       'alg none',
       async () => {
         const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
-        const payload = base64url.encode(JSON.stringify({ ...goodClaims, iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 300 }));
+        const payload = base64url.encode(
+          JSON.stringify({ ...goodClaims, iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 300 }),
+        );
         return `${header}.${payload}.`;
       },
       'algorithm',
@@ -77,7 +109,13 @@ describe('OIDC tokens', () => {
       async () => {
         const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = fixture.oidc.keys.first;
         const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
-        return new SignJWT({ ...goodClaims }).setProtectedHeader({ alg: 'HS256', kid: 'key-1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('5m').sign(secret);
+        return new SignJWT({ ...goodClaims })
+          .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign(secret);
       },
       'algorithm',
     ],
@@ -121,7 +159,9 @@ describe('OIDC tokens', () => {
         registries: { [source]: { insecure: true } },
         callers: {
           oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${jwks}`, audience: AUDIENCE }],
-          grants: [{ issuer: ISSUER, claims: { repository_id: '4242' }, actions: ['inspect'], repositories: [`${source}/**`] }],
+          grants: [
+            { issuer: ISSUER, claims: { repository_id: '4242' }, actions: ['inspect'], repositories: [`${source}/**`] },
+          ],
         },
       },
       { kv: first.deps.kv },
@@ -135,7 +175,13 @@ describe('configuration', () => {
   it('refuses HS256 in an issuer algorithm list, and issuer grants without claims', () => {
     expect(() => service(id(), { algorithms: ['HS256'] })).toThrowError(/asymmetric/);
     expect(() =>
-      makeService({ registries: {}, callers: { oidc: [{ issuer: ISSUER, audience: AUDIENCE }], grants: [{ issuer: ISSUER, actions: ['inspect'], repositories: ['a/**'] }] } }),
+      makeService({
+        registries: {},
+        callers: {
+          oidc: [{ issuer: ISSUER, audience: AUDIENCE }],
+          grants: [{ issuer: ISSUER, actions: ['inspect'], repositories: ['a/**'] }],
+        },
+      }),
     ).toThrowError(/must name claims/);
   });
 });

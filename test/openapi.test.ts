@@ -9,7 +9,27 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
   expect(res.status).toBe(200);
   const doc = res.body;
   expect(doc.openapi).toBe('3.1.0');
-  expect(Object.keys(doc.paths).sort()).toEqual(['/.well-known/jwks.json', '/.well-known/openid-configuration', '/config.schema.json', '/healthz', '/openapi.json', '/v1/audit', '/v1/copy', '/v1/diff/{reference}', '/v1/inspect/{reference}', '/v1/jobs', '/v1/jobs/{id}', '/v1/manifest/{reference}', '/v1/promote', '/v1/registries', '/v1/registries/{host}', '/v1/rules', '/v1/rules/{name}', '/v1/tags/{repository}', '/v1/webhooks/{receiver}']);
+  expect(Object.keys(doc.paths).sort()).toEqual([
+    '/.well-known/jwks.json',
+    '/.well-known/openid-configuration',
+    '/config.schema.json',
+    '/healthz',
+    '/openapi.json',
+    '/v1/audit',
+    '/v1/copy',
+    '/v1/diff/{reference}',
+    '/v1/inspect/{reference}',
+    '/v1/jobs',
+    '/v1/jobs/{id}',
+    '/v1/manifest/{reference}',
+    '/v1/promote',
+    '/v1/registries',
+    '/v1/registries/{host}',
+    '/v1/rules',
+    '/v1/rules/{name}',
+    '/v1/tags/{repository}',
+    '/v1/webhooks/{receiver}',
+  ]);
   expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
   const operations = Object.values(doc.paths).flatMap((p: any) => Object.values(p)) as { operationId?: string }[];
   expect(operations.every((o) => typeof o.operationId === 'string')).toBe(true);
@@ -26,8 +46,13 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
 it('a response the document does not describe fails the test that meets it (test/support/documented-responses.ts)', async () => {
   const { checkDocumented } = await import('./support/documented-responses.js');
   const undocumented = new Response('{}', { status: 418, headers: { 'content-type': 'application/json' } });
-  await expect(checkDocumented({ method: 'GET', url: 'http://localhost/v1/inspect/r.io/a:1' }, undocumented)).rejects.toThrow(/undocumented response: GET \/v1\/inspect\/\{reference\} answered 418/);
-  const wrongShape = new Response(JSON.stringify({ tags: 'not a list' }), { status: 200, headers: { 'content-type': 'application/json' } });
+  await expect(
+    checkDocumented({ method: 'GET', url: 'http://localhost/v1/inspect/r.io/a:1' }, undocumented),
+  ).rejects.toThrow(/undocumented response: GET \/v1\/inspect\/\{reference\} answered 418/);
+  const wrongShape = new Response(JSON.stringify({ tags: 'not a list' }), {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  });
   const checked = checkDocumented({ method: 'GET', url: 'http://localhost/v1/tags/r.io/a' }, wrongShape);
   if (runtimeName === 'node') await expect(checked).rejects.toThrow(/does not match its documented schema/);
   else await checked; // workerd: statuses only

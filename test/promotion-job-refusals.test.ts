@@ -19,15 +19,44 @@ function setup(rule: Record<string, unknown>) {
     {
       registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
       webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } },
-      promotion: { rules: [{ name: 'release', source: { repository: `${registry}/${staging}`, tags: { semver: '>=1.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }], ...rule }] },
+      promotion: {
+        rules: [
+          {
+            name: 'release',
+            source: { repository: `${registry}/${staging}`, tags: { semver: '>=1.0.0' } },
+            targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }],
+            ...rule,
+          },
+        ],
+      },
     },
     { jobs: true },
   );
   const put = async (image: string, target: string) =>
-    expect((await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/${image}:v1`, target }, 'application/json')).status).toBe(200);
+    expect(
+      (
+        await runCopy(
+          service,
+          { source: `${fixture.registries.anonymous.host}/ferry-test/${image}:v1`, target },
+          'application/json',
+        )
+      ).status,
+    ).toBe(200);
   /** Tells Ferry that `tag` was pushed to staging, as distribution's notifications do; returns the job. */
-  const notify = async (digest: string, tag: string, envelopeType = 'application/vnd.docker.distribution.events.v1+json') => {
-    const envelope = { events: [{ id: `event-${crypto.randomUUID()}`, action: 'push', target: { mediaType: 'application/vnd.oci.image.index.v1+json', digest, repository: staging, tag } }] };
+  const notify = async (
+    digest: string,
+    tag: string,
+    envelopeType = 'application/vnd.docker.distribution.events.v1+json',
+  ) => {
+    const envelope = {
+      events: [
+        {
+          id: `event-${crypto.randomUUID()}`,
+          action: 'push',
+          target: { mediaType: 'application/vnd.oci.image.index.v1+json', digest, repository: staging, tag },
+        },
+      ],
+    };
     const res = await service.app.request('/v1/webhooks/staging', {
       method: 'POST',
       headers: { authorization: `Bearer ${SECRET}`, 'content-type': envelopeType },
@@ -42,16 +71,35 @@ function setup(rule: Record<string, unknown>) {
 }
 
 it('an unsigned image under a rule that requires a signature: the job fails with SIGNATURE_MISSING, nothing promoted', async () => {
-  const { service, staging, prod, put, notify } = setup({ verify: { signers: [{ kind: 'cosign-key', publicKey: (await makeKey()).pem }] } });
+  const { service, staging, prod, put, notify } = setup({
+    verify: { signers: [{ kind: 'cosign-key', publicKey: (await makeKey()).pem }] },
+  });
   await put('v2s2', `${registry}/${staging}:2.0.0`);
   const job = await notify(V2S2.digest, '2.0.0');
-  expect(job, JSON.stringify(job)).toMatchObject({ kind: 'promote', state: 'failed', error: { code: 'SIGNATURE_MISSING' } });
+  expect(job, JSON.stringify(job)).toMatchObject({
+    kind: 'promote',
+    state: 'failed',
+    error: { code: 'SIGNATURE_MISSING' },
+  });
   // The job names its rule, pinned source and trigger; the audit record its job, rule and detail; one log line says it failed.
-  expect(job).toMatchObject({ promotion: { rule: 'release', source: expect.stringContaining(`@${V2S2.digest}`) }, trigger: { receiver: 'staging', delivery: expect.stringMatching(/^event-/) } });
-  const audit = (await (await service.app.request('/v1/audit?limit=50')).json()) as { records: { action: string; kind?: string; job?: string; rule?: string; code?: string; detail?: string }[] };
-  expect(audit.records.find((r) => r.action === 'promote' && r.job === job.id)).toMatchObject({ kind: 'promote', rule: 'release', code: 'SIGNATURE_MISSING', detail: expect.stringContaining('.sig'), trigger: { receiver: 'staging' } });
+  expect(job).toMatchObject({
+    promotion: { rule: 'release', source: expect.stringContaining(`@${V2S2.digest}`) },
+    trigger: { receiver: 'staging', delivery: expect.stringMatching(/^event-/) },
+  });
+  const audit = (await (await service.app.request('/v1/audit?limit=50')).json()) as {
+    records: { action: string; kind?: string; job?: string; rule?: string; code?: string; detail?: string }[];
+  };
+  expect(audit.records.find((r) => r.action === 'promote' && r.job === job.id)).toMatchObject({
+    kind: 'promote',
+    rule: 'release',
+    code: 'SIGNATURE_MISSING',
+    detail: expect.stringContaining('.sig'),
+    trigger: { receiver: 'staging' },
+  });
   expect(audit.records.find((r) => r.action === 'copy')).toMatchObject({ kind: 'copy' });
-  const line = service.logs.map((l) => JSON.parse(l)).find((l) => l.m === 'webhook promotion failed' && l.job === job.id);
+  const line = service.logs
+    .map((l) => JSON.parse(l))
+    .find((l) => l.m === 'webhook promotion failed' && l.job === job.id);
   expect(line).toMatchObject({ rule: 'release', receiver: 'staging', code: 'SIGNATURE_MISSING' });
   expect(job.error.message).toContain(`${V2S2.digest.replace(':', '-')}.sig`);
   expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:2.0.0`)).ok).toBe(false);

@@ -20,19 +20,40 @@ it('staging/** -> prod/{repository} and -> flat/{name}: each source repository l
         {
           name: 'mirror-tree',
           source: { repository: `${registry}/${staging}/**`, tags: { semver: '>=1.0.0' } },
-          targets: [{ repository: `${registry}/${prod}/{repository}`, tags: ['{tag}'] }, { repository: `${registry}/${prod}-flat/{name}`, tags: ['{tag}'] }],
+          targets: [
+            { repository: `${registry}/${prod}/{repository}`, tags: ['{tag}'] },
+            { repository: `${registry}/${prod}-flat/{name}`, tags: ['{tag}'] },
+          ],
         },
       ],
     },
   });
   for (const repo of ['team/app', 'tools']) {
-    expect((await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${staging}/${repo}:1.0.0` }, 'application/json')).status).toBe(200);
-    const res = await service.app.request('/v1/promote', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: `${registry}/${staging}/${repo}:1.0.0`, rule: 'mirror-tree', dryRun: false }) });
+    expect(
+      (
+        await runCopy(
+          service,
+          { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${staging}/${repo}:1.0.0` },
+          'application/json',
+        )
+      ).status,
+    ).toBe(200);
+    const res = await service.app.request('/v1/promote', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: `${registry}/${staging}/${repo}:1.0.0`, rule: 'mirror-tree', dryRun: false }),
+    });
     expect(res.status, await res.clone().text()).toBe(200);
   }
-  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}/team/app:1.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
-  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}/tools:1.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
-  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}-flat/app:1.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}/team/app:1.0.0`)).raw).toBe(
+    fixture.skopeo.anonymous.v2s2!.raw,
+  );
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}/tools:1.0.0`)).raw).toBe(
+    fixture.skopeo.anonymous.v2s2!.raw,
+  );
+  expect((await judge(fixture.judge, 'raw', `${registry}/${prod}-flat/app:1.0.0`)).raw).toBe(
+    fixture.skopeo.anonymous.v2s2!.raw,
+  );
 });
 
 it.each([
@@ -49,5 +70,7 @@ it.each([
   ['r/prod/{other}', 'r/staging/**', 'r/staging/a', 'placeholder'],
   ['r/PROD/{repository}', 'r/staging/**', 'r/staging/a', 'not a repository name'],
 ])('%s for %s is a RULE_MISMATCH (%s)', (template, glob, repository, why) => {
-  expect(() => renderRepository(template, glob, repository, 'r')).toThrowError(expect.objectContaining({ code: 'RULE_MISMATCH', message: expect.stringContaining(why) }));
+  expect(() => renderRepository(template, glob, repository, 'r')).toThrowError(
+    expect.objectContaining({ code: 'RULE_MISMATCH', message: expect.stringContaining(why) }),
+  );
 });

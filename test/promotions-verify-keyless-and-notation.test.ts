@@ -15,7 +15,11 @@ const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const registry = fixture.targets.anonymous.host;
 const V2S2 = fixture.skopeo.anonymous.v2s2!;
-const SUBJECT = { digest: V2S2.digest, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: atob(V2S2.raw).length };
+const SUBJECT = {
+  digest: V2S2.digest,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+  size: atob(V2S2.raw).length,
+};
 const CI = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
 const GITHUB = 'https://token.actions.githubusercontent.com';
 const SECRET = 'keyless-receiver-secret-91c2';
@@ -29,26 +33,65 @@ function setup(verify: unknown) {
     {
       registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
       webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } },
-      promotion: { rules: [{ name: 'release', source: { repository: `${registry}/${staging}`, tags: { semver: '>=1.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }], verify }] },
+      promotion: {
+        rules: [
+          {
+            name: 'release',
+            source: { repository: `${registry}/${staging}`, tags: { semver: '>=1.0.0' } },
+            targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }],
+            verify,
+          },
+        ],
+      },
       callers: { anonymous: true },
     },
     { jobs: true, secrets: { SIGSTORE_ROOT: sigstore.trustedRoot } },
   );
-  const stage = async () => expect((await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${staging}:1.0.0` }, 'application/json')).status).toBe(200);
+  const stage = async () =>
+    expect(
+      (
+        await runCopy(
+          service,
+          { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${staging}:1.0.0` },
+          'application/json',
+        )
+      ).status,
+    ).toBe(200);
   const promote = async (dryRun = false) => {
-    const res = await service.app.request('/v1/promote', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: `${registry}/${staging}:1.0.0`, rule: 'release', dryRun }) });
+    const res = await service.app.request('/v1/promote', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: `${registry}/${staging}:1.0.0`, rule: 'release', dryRun }),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   const notify = async () => {
-    const envelope = { events: [{ id: `event-${crypto.randomUUID()}`, action: 'push', target: { mediaType: SUBJECT.mediaType, digest: V2S2.digest, repository: staging, tag: '1.0.0' } }] };
-    const res = await service.app.request('/v1/webhooks/staging', { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' }, body: JSON.stringify(envelope) });
+    const envelope = {
+      events: [
+        {
+          id: `event-${crypto.randomUUID()}`,
+          action: 'push',
+          target: { mediaType: SUBJECT.mediaType, digest: V2S2.digest, repository: staging, tag: '1.0.0' },
+        },
+      ],
+    };
+    const res = await service.app.request('/v1/webhooks/staging', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${SECRET}`,
+        'content-type': 'application/vnd.docker.distribution.events.v1+json',
+      },
+      body: JSON.stringify(envelope),
+    });
     expect(res.status).toBe(202);
     return waitForJob(service, ((await res.json()) as { jobs: string[] }).jobs[0]!);
   };
   return { staging, stage, promote, notify };
 }
 
-const keyless = (identity = CI, issuer = GITHUB) => ({ signers: [{ kind: 'sigstore', identity, issuer, trustedRoot: { secret: 'SIGSTORE_ROOT' } }] });
+const keyless = (identity = CI, issuer = GITHUB) => ({
+  signers: [{ kind: 'sigstore', identity, issuer, trustedRoot: { secret: 'SIGSTORE_ROOT' } }],
+});
 
 describe('keyless cosign (.sig layer with certificate and Rekor bundle)', () => {
   it('promoted for the accepted identity; the identity, issuer, log index and time are recorded', async () => {
@@ -59,7 +102,13 @@ describe('keyless cosign (.sig layer with certificate and Rekor bundle)', () => 
     await pushSignatureTag(registry, s.staging, V2S2.digest, [{ payload, annotations: signed.annotations }]);
     const done = await s.promote();
     expect(done.status, JSON.stringify(done.body)).toBe(200);
-    expect(done.body.plan.verified.signature).toMatchObject({ kind: 'sigstore', identity: CI, issuer: GITHUB, logIndex: expect.any(Number), time: expect.any(String) });
+    expect(done.body.plan.verified.signature).toMatchObject({
+      kind: 'sigstore',
+      identity: CI,
+      issuer: GITHUB,
+      logIndex: expect.any(Number),
+      time: expect.any(String),
+    });
   });
 
   it('the right digest signed under an identity or issuer the rule does not accept is refused, also as a webhook job', async () => {
@@ -67,16 +116,31 @@ describe('keyless cosign (.sig layer with certificate and Rekor bundle)', () => 
     await s.stage();
     const payload = simpleSigningPayload(`${registry}/${s.staging}`, V2S2.digest);
     await pushSignatureTag(registry, s.staging, V2S2.digest, [
-      { payload, annotations: (await sigstore.signLayer('https://github.com/evil/app/.github/workflows/release.yml@refs/heads/main', GITHUB, payload)).annotations },
+      {
+        payload,
+        annotations: (
+          await sigstore.signLayer(
+            'https://github.com/evil/app/.github/workflows/release.yml@refs/heads/main',
+            GITHUB,
+            payload,
+          )
+        ).annotations,
+      },
       { payload, annotations: (await sigstore.signLayer(CI, 'https://accounts.example.com', payload)).annotations },
     ]);
     for (const dryRun of [true, false]) {
       const refused = await s.promote(dryRun);
       expect([refused.status, refused.body.code]).toEqual([422, 'SIGNATURE_INVALID']);
-      expect(refused.body.attempts.map((a: { reason: string }) => a.reason)).toEqual([expect.stringContaining('identity mismatch'), expect.stringContaining('issuer mismatch')]);
+      expect(refused.body.attempts.map((a: { reason: string }) => a.reason)).toEqual([
+        expect.stringContaining('identity mismatch'),
+        expect.stringContaining('issuer mismatch'),
+      ]);
     }
     const job = await s.notify();
-    expect(job).toMatchObject({ state: 'failed', error: { code: 'SIGNATURE_INVALID', message: expect.stringContaining('identity mismatch') } });
+    expect(job).toMatchObject({
+      state: 'failed',
+      error: { code: 'SIGNATURE_INVALID', message: expect.stringContaining('identity mismatch') },
+    });
   });
 
   it('a certificate from another Sigstore (not in the trusted root) is refused', async () => {
@@ -84,7 +148,9 @@ describe('keyless cosign (.sig layer with certificate and Rekor bundle)', () => 
     await s.stage();
     const payload = simpleSigningPayload(`${registry}/${s.staging}`, V2S2.digest);
     const stranger = await startLocalSigstore();
-    await pushSignatureTag(registry, s.staging, V2S2.digest, [{ payload, annotations: (await stranger.signLayer(CI, GITHUB, payload)).annotations }]);
+    await pushSignatureTag(registry, s.staging, V2S2.digest, [
+      { payload, annotations: (await stranger.signLayer(CI, GITHUB, payload)).annotations },
+    ]);
     const refused = await s.promote();
     expect(refused.body.code).toBe('SIGNATURE_INVALID');
     expect(refused.body.detail).toMatch(/log the trusted root does not name|does not chain to a trusted CA/);
@@ -94,18 +160,42 @@ describe('keyless cosign (.sig layer with certificate and Rekor bundle)', () => 
 describe('Sigstore bundles as referrers (cosign bundle format)', () => {
   it('a bundle signing the digest promotes; an SLSA attestation bundle gates on builder.id', async () => {
     const slsa = 'https://slsa.dev/provenance/v1';
-    const s = setup({ ...keyless(), attestations: [{ predicateType: slsa, signer: keyless().signers[0], conditions: { 'runDetails.builder.id': 'https://github.com/acme/ci' } }] });
+    const s = setup({
+      ...keyless(),
+      attestations: [
+        {
+          predicateType: slsa,
+          signer: keyless().signers[0],
+          conditions: { 'runDetails.builder.id': 'https://github.com/acme/ci' },
+        },
+      ],
+    });
     await s.stage();
-    const push = async (bundle: unknown) => pushReferrer(registry, s.staging, SUBJECT, 'application/vnd.dev.sigstore.bundle.v0.3+json', { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', bytes: new TextEncoder().encode(JSON.stringify(bundle)) });
+    const push = async (bundle: unknown) =>
+      pushReferrer(registry, s.staging, SUBJECT, 'application/vnd.dev.sigstore.bundle.v0.3+json', {
+        mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+        bytes: new TextEncoder().encode(JSON.stringify(bundle)),
+      });
     await push(await sigstore.bundle(CI, GITHUB, V2S2.digest, COSIGN_SIGN));
-    await push(await sigstore.bundle(CI, GITHUB, V2S2.digest, slsa, { runDetails: { builder: { id: 'https://github.com/evil/ci' } } }));
+    await push(
+      await sigstore.bundle(CI, GITHUB, V2S2.digest, slsa, {
+        runDetails: { builder: { id: 'https://github.com/evil/ci' } },
+      }),
+    );
     const refused = await s.promote();
     expect([refused.status, refused.body.code], JSON.stringify(refused.body)).toEqual([422, 'SIGNATURE_INVALID']);
     expect(refused.body.detail).toContain('predicate runDetails.builder.id is "https://github.com/evil/ci"');
-    await push(await sigstore.bundle(CI, GITHUB, V2S2.digest, slsa, { runDetails: { builder: { id: 'https://github.com/acme/ci' } } }));
+    await push(
+      await sigstore.bundle(CI, GITHUB, V2S2.digest, slsa, {
+        runDetails: { builder: { id: 'https://github.com/acme/ci' } },
+      }),
+    );
     const done = await s.promote();
     expect(done.status, JSON.stringify(done.body)).toBe(200);
-    expect(done.body.plan.verified).toMatchObject({ signature: { kind: 'sigstore', identity: CI }, attestations: [{ kind: 'sigstore', identity: CI }] });
+    expect(done.body.plan.verified).toMatchObject({
+      signature: { kind: 'sigstore', identity: CI },
+      attestations: [{ kind: 'sigstore', identity: CI }],
+    });
   });
 });
 
@@ -113,16 +203,28 @@ describe('Notation (JWS referrers)', () => {
   it('signed by a certificate under the trust store with a trusted identity: promoted; another identity or trust store: refused', async () => {
     const root = await makeCertificate({ subject: 'O=Acme, CN=Acme Root', ca: true });
     const leaf = await makeCertificate({ subject: 'C=US, O=Acme, CN=release', issuer: root, codeSigning: true });
-    const notation = (identities: string[], trustStore = root.pem) => ({ signers: [{ kind: 'notation', trustStore, identities }] });
+    const notation = (identities: string[], trustStore = root.pem) => ({
+      signers: [{ kind: 'notation', trustStore, identities }],
+    });
     const sign = async (staging: string) =>
-      pushReferrer(registry, staging, SUBJECT, 'application/vnd.cncf.notary.signature', { mediaType: 'application/jose+json', bytes: await notationEnvelope([leaf], { mediaType: SUBJECT.mediaType, digest: V2S2.digest, size: SUBJECT.size }) });
+      pushReferrer(registry, staging, SUBJECT, 'application/vnd.cncf.notary.signature', {
+        mediaType: 'application/jose+json',
+        bytes: await notationEnvelope([leaf], {
+          mediaType: SUBJECT.mediaType,
+          digest: V2S2.digest,
+          size: SUBJECT.size,
+        }),
+      });
 
     const good = setup(notation(['x509.subject: CN=release, O=Acme, C=US']));
     await good.stage();
     await sign(good.staging);
     const done = await good.promote();
     expect(done.status, JSON.stringify(done.body)).toBe(200);
-    expect(done.body.plan.verified.signature).toMatchObject({ kind: 'notation', identity: 'x509.subject: C=US, O=Acme, CN=release' });
+    expect(done.body.plan.verified.signature).toMatchObject({
+      kind: 'notation',
+      identity: 'x509.subject: C=US, O=Acme, CN=release',
+    });
 
     const otherIdentity = setup(notation(['x509.subject: C=US, O=Acme, CN=nightly']));
     await otherIdentity.stage();
@@ -133,6 +235,9 @@ describe('Notation (JWS referrers)', () => {
     await otherStore.stage();
     await sign(otherStore.staging);
     const refused = await otherStore.promote();
-    expect([refused.body.code, refused.body.detail]).toEqual(['SIGNATURE_INVALID', expect.stringContaining('does not lead to the trust store')]);
+    expect([refused.body.code, refused.body.detail]).toEqual([
+      'SIGNATURE_INVALID',
+      expect.stringContaining('does not lead to the trust store'),
+    ]);
   });
 });

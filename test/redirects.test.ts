@@ -13,7 +13,11 @@ async function storageLog(): Promise<{ path: string; headers: Record<string, str
 function config(allowStorage: boolean) {
   return {
     registries: {
-      [fixture.faultProxy]: { insecure: true, credentials: { token: SECRET }, headers: { 'x-ferry-fault': 'redirect-blobs' } },
+      [fixture.faultProxy]: {
+        insecure: true,
+        credentials: { token: SECRET },
+        headers: { 'x-ferry-fault': 'redirect-blobs' },
+      },
       ...(allowStorage ? { [fixture.blobStorage]: { insecure: true } } : {}),
     },
   };
@@ -32,7 +36,9 @@ it('follows a blob redirect to another host without Authorization or registry he
     expect(request.headers['x-ferry-fault']).toBeUndefined();
   }
   // The registry itself did get the credential.
-  const toRegistry = service.requests.filter((r) => new URL(r.url).host === fixture.faultProxy && r.url.includes('/blobs/'));
+  const toRegistry = service.requests.filter(
+    (r) => new URL(r.url).host === fixture.faultProxy && r.url.includes('/blobs/'),
+  );
   expect(toRegistry[0]?.headers.authorization).toBe(`Bearer ${SECRET}`);
 });
 

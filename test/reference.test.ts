@@ -34,7 +34,9 @@ describe('parseReference', () => {
     ['host:99x/app', 'not a valid registry'],
     ['repo:-tag', 'invalid characters'],
   ])('%s is refused (%s)', (input, why) => {
-    expect(() => parseReference(input)).toThrowError(expect.objectContaining({ code: 'INVALID_REFERENCE', message: expect.stringContaining(why) }));
+    expect(() => parseReference(input)).toThrowError(
+      expect.objectContaining({ code: 'INVALID_REFERENCE', message: expect.stringContaining(why) }),
+    );
   });
 
   it('formats back to a canonical reference', () => {

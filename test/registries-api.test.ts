@@ -33,29 +33,52 @@ async function setup(managed: Record<string, unknown>, state = makeState(), fetc
           { name: 'dev-admin', sha256: await hash('dev-admin-key') },
         ],
         grants: [
-          { apiKey: 'owner', actions: ['admin', 'copy', 'inspect'], repositories: [`${target.host}/**`, `${source}/**`] },
+          {
+            apiKey: 'owner',
+            actions: ['admin', 'copy', 'inspect'],
+            repositories: [`${target.host}/**`, `${source}/**`],
+          },
           { apiKey: 'other', actions: ['admin'], repositories: ['elsewhere.example.com/**'] },
           { apiKey: 'dev', actions: ['copy', 'inspect'], repositories: ['**/**'] },
-          { apiKey: 'dev-admin', actions: ['admin', 'copy', 'inspect'], repositories: ['registry.example.com/**', `${source}/**`] },
+          {
+            apiKey: 'dev-admin',
+            actions: ['admin', 'copy', 'inspect'],
+            repositories: ['registry.example.com/**', `${source}/**`],
+          },
         ],
       },
     },
     { secrets: { SEALING_KEY: KEY }, state, ...(fetch ? { fetch } : {}) },
   );
   const call = async (method: string, path: string, key: string, body?: unknown) => {
-    const res = await service.app.request(path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await service.app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
   };
   const copy = async (tag: string) => {
     const reference = `${target.host}/${uniqueRepository('managed/app')}:${tag}`;
-    return { ...(await call('POST', '/v1/copy', 'owner-key', { source: `${source}/ferry-test/v2s2:v1`, target: reference })), reference };
+    return {
+      ...(await call('POST', '/v1/copy', 'owner-key', { source: `${source}/ferry-test/v2s2:v1`, target: reference })),
+      reference,
+    };
   };
   return { service, call, copy, state };
 }
 
-const open = { keys: [{ kid: 'k1', key: { secret: 'SEALING_KEY' } }], allowPrivateAddresses: true, allowInsecure: true };
-const entry = { insecure: true, credentials: { username: target.username, password: PASSWORD }, headers: { 'x-canary': HEADER_CANARY } };
+const open = {
+  keys: [{ kid: 'k1', key: { secret: 'SEALING_KEY' } }],
+  allowPrivateAddresses: true,
+  allowInsecure: true,
+};
+const entry = {
+  insecure: true,
+  credentials: { username: target.username, password: PASSWORD },
+  headers: { 'x-canary': HEADER_CANARY },
+};
 
 it('an entry added through the API is used by the next request, never shows its secrets, and is audited', async () => {
   const { service, call, copy, state } = await setup(open);
@@ -63,20 +86,36 @@ it('an entry added through the API is used by the next request, never shows its 
   expect(before.body.code).toBe('ADDRESS_NOT_ALLOWED');
 
   expect((await call('PUT', `/v1/registries/${target.host}`, 'dev-key', entry)).status).toBe(403);
-  expect((await call('PUT', `/v1/registries/${target.host}`, 'other-key', entry)).body.missingGrant).toEqual({ action: 'admin', repository: `${target.host}/**` });
+  expect((await call('PUT', `/v1/registries/${target.host}`, 'other-key', entry)).body.missingGrant).toEqual({
+    action: 'admin',
+    repository: `${target.host}/**`,
+  });
   const put = await call('PUT', `/v1/registries/${target.host}`, 'owner-key', entry);
   expect(put.status, put.text).toBe(200);
-  expect(put.body).toMatchObject({ host: target.host, origin: 'api', credentials: { username: target.username, password: { set: true } }, headers: ['x-canary'], updatedBy: 'key:owner' });
+  expect(put.body).toMatchObject({
+    host: target.host,
+    origin: 'api',
+    credentials: { username: target.username, password: { set: true } },
+    headers: ['x-canary'],
+    updatedBy: 'key:owner',
+  });
 
   const copied = await copy('v1');
   expect(copied.status, copied.text).toBe(200);
-  expect((await judge(fixture.judge, 'raw', copied.reference, `${target.username}:${PASSWORD}`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
+  expect((await judge(fixture.judge, 'raw', copied.reference, `${target.username}:${PASSWORD}`)).raw).toBe(
+    fixture.skopeo.anonymous.v2s2!.raw,
+  );
   // The configured header reached the registry: the entry is the one in use.
-  expect(service.requests.some((r) => r.url.startsWith(`http://${target.host}/`) && r.headers['x-canary'] === HEADER_CANARY)).toBe(true);
+  expect(
+    service.requests.some((r) => r.url.startsWith(`http://${target.host}/`) && r.headers['x-canary'] === HEADER_CANARY),
+  ).toBe(true);
 
   const got = await call('GET', `/v1/registries/${target.host}`, 'owner-key');
   const listed = await call('GET', '/v1/registries', 'owner-key');
-  expect(listed.body.registries.map((r: any) => [r.host, r.origin])).toEqual([[source, 'config'], [target.host, 'api']]);
+  expect(listed.body.registries.map((r: any) => [r.host, r.origin])).toEqual([
+    [source, 'config'],
+    [target.host, 'api'],
+  ]);
   expect((await call('GET', '/v1/registries', 'other-key')).body.registries).toEqual([]);
   expect((await call('GET', `/v1/registries/${target.host}`, 'other-key')).status).toBe(403);
 
@@ -105,22 +144,65 @@ it('what only the operator may allow is refused: configured hosts, private addre
   const put = (host: string, body: unknown) => closed.call('PUT', `/v1/registries/${host}`, 'owner-key', body);
   expect((await put(source, {})).status).toBe(409);
   expect((await closed.call('DELETE', `/v1/registries/${source}`, 'owner-key')).status).toBe(409);
-  expect((await put(target.host, { credentials: { username: 'u', password: 'p' } })).body.code).toBe('ADDRESS_NOT_ALLOWED');
-  expect((await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { insecure: true })).body.code).toBe('INSECURE_NOT_ALLOWED');
-  expect((await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { mirrors: ['https://10.1.2.3'] })).body.code).toBe('ADDRESS_NOT_ALLOWED');
-  expect((await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { blobHosts: ['metadata.google.internal'] })).body.code).toBe('ADDRESS_NOT_ALLOWED');
-  const named = await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { credentials: { username: 'u', password: { secret: 'SEALING_KEY' } } });
-  expect([named.status, named.body.code, named.body.detail]).toEqual([400, 'INVALID_REQUEST', 'registry.credentials.password: give the value itself: environment secrets are named only in the static configuration']);
-  const endpoints = await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { credentials: { aws: { region: 'us-east-1', accessKeyId: 'a', secretAccessKey: 'b', endpoints: { sts: 'https://sts.example.com/' } } } });
-  expect(endpoints.body.detail).toBe('registry.credentials.aws.endpoints: cloud endpoints are set only in the static configuration');
-  expect((await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { credentials: { aws: { region: 'us-east-1', roleArn: 'arn:aws:iam::123456789012:role/x' } } })).body.detail).toMatch(/federation needs Ferry's own identity/);
-  expect((await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { credentals: {} })).body.detail).toBe('registry: unknown field "credentals" (did you mean "credentials"?)');
+  expect((await put(target.host, { credentials: { username: 'u', password: 'p' } })).body.code).toBe(
+    'ADDRESS_NOT_ALLOWED',
+  );
+  expect(
+    (await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { insecure: true })).body.code,
+  ).toBe('INSECURE_NOT_ALLOWED');
+  expect(
+    (await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { mirrors: ['https://10.1.2.3'] }))
+      .body.code,
+  ).toBe('ADDRESS_NOT_ALLOWED');
+  expect(
+    (
+      await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', {
+        blobHosts: ['metadata.google.internal'],
+      })
+    ).body.code,
+  ).toBe('ADDRESS_NOT_ALLOWED');
+  const named = await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', {
+    credentials: { username: 'u', password: { secret: 'SEALING_KEY' } },
+  });
+  expect([named.status, named.body.code, named.body.detail]).toEqual([
+    400,
+    'INVALID_REQUEST',
+    'registry.credentials.password: give the value itself: environment secrets are named only in the static configuration',
+  ]);
+  const endpoints = await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', {
+    credentials: {
+      aws: {
+        region: 'us-east-1',
+        accessKeyId: 'a',
+        secretAccessKey: 'b',
+        endpoints: { sts: 'https://sts.example.com/' },
+      },
+    },
+  });
+  expect(endpoints.body.detail).toBe(
+    'registry.credentials.aws.endpoints: cloud endpoints are set only in the static configuration',
+  );
+  expect(
+    (
+      await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', {
+        credentials: { aws: { region: 'us-east-1', roleArn: 'arn:aws:iam::123456789012:role/x' } },
+      })
+    ).body.detail,
+  ).toMatch(/federation needs Ferry's own identity/);
+  expect(
+    (await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { credentals: {} })).body.detail,
+  ).toBe('registry: unknown field "credentals" (did you mean "credentials"?)');
   expect((await closed.call('PUT', '/v1/registries/not a host', 'other-key', {})).body.code).toBe('INVALID_REQUEST');
   const keyless = await setup({});
-  const refused = await keyless.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { credentials: { username: 'u', password: 'p' } });
+  const refused = await keyless.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', {
+    credentials: { username: 'u', password: 'p' },
+  });
   expect([refused.status, refused.body.code]).toEqual([501, 'NOT_SUPPORTED']);
   // Without secrets an entry needs no key: a mirror, an upload profile.
-  expect((await keyless.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { upload: { mode: 'chunked' } })).status).toBe(200);
+  expect(
+    (await keyless.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { upload: { mode: 'chunked' } }))
+      .status,
+  ).toBe(200);
 });
 
 it('a name that resolves to a private address is refused when used, unless the operator allows private addresses', async () => {
@@ -129,7 +211,10 @@ it('a name that resolves to a private address is refused when used, unless the o
   s.service.deps.resolveHost = async () => ['127.0.0.1'];
   const put = await s.call('PUT', '/v1/registries/registry.example.com', 'dev-admin-key', { insecure: true });
   expect(put.status, put.text).toBe(200);
-  const copied = await s.call('POST', '/v1/copy', 'dev-admin-key', { source: `${source}/ferry-test/v2s2:v1`, target: 'registry.example.com/app:v1' });
+  const copied = await s.call('POST', '/v1/copy', 'dev-admin-key', {
+    source: `${source}/ferry-test/v2s2:v1`,
+    target: 'registry.example.com/app:v1',
+  });
   expect(copied.body.code).toBe('ADDRESS_NOT_ALLOWED');
   expect(copied.body.detail).toContain('resolves to a loopback address');
   expect(refused).toEqual([]);
@@ -156,7 +241,9 @@ it('a sealed value opens only where it was sealed, and only while its key is con
   expect(JSON.stringify(sealed)).not.toContain(PASSWORD);
   expect(await unseal([key], sealed, 'entry a.example.com password')).toBe(PASSWORD);
   await expect(unseal([key], sealed, 'entry b.example.com password')).rejects.toBeInstanceOf(SealError);
-  await expect(unseal([{ kid: 'k2', key: key.key }], sealed, 'entry a.example.com password')).rejects.toThrow('sealed with key "k1", which is not configured');
+  await expect(unseal([{ kid: 'k2', key: key.key }], sealed, 'entry a.example.com password')).rejects.toThrow(
+    'sealed with key "k1", which is not configured',
+  );
   // Rotation: an older key still listed opens what it sealed.
   const newer = { kid: 'k2', key: crypto.getRandomValues(new Uint8Array(32)) };
   expect(await unseal([newer, key], sealed, 'entry a.example.com password')).toBe(PASSWORD);

@@ -28,7 +28,11 @@ async function service() {
     registries: { [registry]: { insecure: true } },
     limits: { bodyTimeoutSeconds: 1 },
     callers: {
-      apiKeys: [{ name: 'none', sha256: await hash('no-grant-key') }, { name: 'dev', sha256: await hash('dev-body-key') }, { name: 'admin', sha256: await hash('admin-body-key') }],
+      apiKeys: [
+        { name: 'none', sha256: await hash('no-grant-key') },
+        { name: 'dev', sha256: await hash('dev-body-key') },
+        { name: 'admin', sha256: await hash('admin-body-key') },
+      ],
       grants: [
         { apiKey: 'none', actions: ['inspect'], repositories: [`${registry}/elsewhere/*`] },
         { apiKey: 'dev', actions: ['inspect', 'copy', 'promote'], repositories: [`${registry}/**`] },
@@ -48,15 +52,25 @@ describe('B8: bodies are capped while read', () => {
   it.each(ROUTES)('%s %s: a caller with no grant for it gets 403 having sent almost nothing', async (method, path) => {
     const svc = await service();
     const { stream, counter } = countedBody(20 * 1024 * 1024);
-    const res = await svc.app.request(path, { method, headers: { authorization: 'Bearer no-grant-key', 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const res = await svc.app.request(path, {
+      method,
+      headers: { authorization: 'Bearer no-grant-key', 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(403);
     expect(counter.pulled).toBeLessThan(1024 * 1024);
   });
 
-  it.each(ROUTES)('%s %s: a granted caller\'s 20 MiB body is 413 after about 64 KiB', async (method, path, key) => {
+  it.each(ROUTES)("%s %s: a granted caller's 20 MiB body is 413 after about 64 KiB", async (method, path, key) => {
     const svc = await service();
     const { stream, counter } = countedBody(20 * 1024 * 1024);
-    const res = await svc.app.request(path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const res = await svc.app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
     expect(counter.pulled).toBeLessThan(1024 * 1024);
@@ -64,22 +78,39 @@ describe('B8: bodies are capped while read', () => {
 });
 
 describe('B9 (in the app): a body that never finishes', () => {
-  it.each([...ROUTES, ['POST', '/v1/webhooks/x', '']] as [string, string, string][])('%s %s is answered 408 once limits.bodyTimeoutSeconds passes', async (method, path, key) => {
-    const svc = makeService({
-      registries: { [registry]: { insecure: true } },
-      limits: { bodyTimeoutSeconds: 1 },
-      callers: { apiKeys: [{ name: 'dev', sha256: await hash('dev-body-key') }, { name: 'admin', sha256: await hash('admin-body-key') }], grants: [{ apiKey: 'dev', actions: ['inspect', 'copy', 'promote'], repositories: [`${registry}/**`] }, { apiKey: 'admin', actions: ['admin'], repositories: [`${registry}/**`] }] },
-      webhooks: { receivers: { x: { format: 'github', registry, secret: 'slow-body-secret-1234' } } },
-    });
-    const stalled = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode('{"source":'));
-      },
-    });
-    const started = Date.now();
-    const res = await svc.app.request(path, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' }, body: stalled, duplex: 'half' } as RequestInit);
-    expect(res.status).toBe(408);
-    expect(((await res.json()) as { code: string }).code).toBe('REQUEST_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(5000);
-  });
+  it.each([...ROUTES, ['POST', '/v1/webhooks/x', '']] as [string, string, string][])(
+    '%s %s is answered 408 once limits.bodyTimeoutSeconds passes',
+    async (method, path, key) => {
+      const svc = makeService({
+        registries: { [registry]: { insecure: true } },
+        limits: { bodyTimeoutSeconds: 1 },
+        callers: {
+          apiKeys: [
+            { name: 'dev', sha256: await hash('dev-body-key') },
+            { name: 'admin', sha256: await hash('admin-body-key') },
+          ],
+          grants: [
+            { apiKey: 'dev', actions: ['inspect', 'copy', 'promote'], repositories: [`${registry}/**`] },
+            { apiKey: 'admin', actions: ['admin'], repositories: [`${registry}/**`] },
+          ],
+        },
+        webhooks: { receivers: { x: { format: 'github', registry, secret: 'slow-body-secret-1234' } } },
+      });
+      const stalled = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"source":'));
+        },
+      });
+      const started = Date.now();
+      const res = await svc.app.request(path, {
+        method,
+        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' },
+        body: stalled,
+        duplex: 'half',
+      } as RequestInit);
+      expect(res.status).toBe(408);
+      expect(((await res.json()) as { code: string }).code).toBe('REQUEST_TIMEOUT');
+      expect(Date.now() - started).toBeLessThan(5000);
+    },
+  );
 });

@@ -13,38 +13,75 @@ it('admins put, list, use and delete rules; configured rules stay read-only; oth
   const service = makeService({
     registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
     callers: {
-      apiKeys: [{ name: 'admin', sha256: await hash('rules-admin-key') }, { name: 'dev', sha256: await hash('rules-dev-key') }],
+      apiKeys: [
+        { name: 'admin', sha256: await hash('rules-admin-key') },
+        { name: 'dev', sha256: await hash('rules-dev-key') },
+      ],
       grants: [
         { apiKey: 'admin', actions: ['admin'], repositories: ['**/**'] },
         { apiKey: 'dev', actions: ['inspect', 'copy', 'promote'], repositories: ['**/**'] },
       ],
     },
-    promotion: { rules: [{ name: 'configured', source: { repository: `${registry}/x/**`, tags: {} }, targets: [{ repository: `${registry}/y`, tags: ['{tag}'] }] }] },
+    promotion: {
+      rules: [
+        {
+          name: 'configured',
+          source: { repository: `${registry}/x/**`, tags: {} },
+          targets: [{ repository: `${registry}/y`, tags: ['{tag}'] }],
+        },
+      ],
+    },
   });
   const call = async (method: string, path: string, key: string, body?: unknown) => {
-    const res = await service.app.request(path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await service.app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as any) };
   };
   const staging = uniqueRepository('api-staging/app');
   const prod = uniqueRepository('api-prod/app');
-  const rule = { source: { repository: `${registry}/api-staging/**`, tags: { regex: '^v[0-9]+$' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] };
+  const rule = {
+    source: { repository: `${registry}/api-staging/**`, tags: { regex: '^v[0-9]+$' } },
+    targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }],
+  };
 
   expect((await call('PUT', '/v1/rules/from-api', 'rules-dev-key', rule)).status).toBe(403);
-  expect((await call('PUT', '/v1/rules/from-api', 'rules-admin-key', { ...rule, targets: [] })).body.code).toBe('INVALID_REQUEST');
+  expect((await call('PUT', '/v1/rules/from-api', 'rules-admin-key', { ...rule, targets: [] })).body.code).toBe(
+    'INVALID_REQUEST',
+  );
   expect((await call('PUT', '/v1/rules/configured', 'rules-admin-key', rule)).status).toBe(409);
   const put = await call('PUT', '/v1/rules/from-api', 'rules-admin-key', rule);
   expect(put.status, JSON.stringify(put.body)).toBe(200);
   const listed = await call('GET', '/v1/rules', 'rules-admin-key');
-  expect(listed.body.rules.map((r: any) => [r.name, r.origin])).toEqual([['configured', 'config'], ['from-api', 'api']]);
+  expect(listed.body.rules.map((r: any) => [r.name, r.origin])).toEqual([
+    ['configured', 'config'],
+    ['from-api', 'api'],
+  ]);
 
   // Stage the image with the dev key (anonymous callers are refused by this configuration).
   expect((await runCopy(service, { source: 'a/b:c', target: 'a/b:d' }, 'application/json')).status).toBe(401);
-  expect((await call('POST', '/v1/copy', 'rules-dev-key', { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${staging}:v3` })).status).toBe(200);
-  const promoted = await call('POST', '/v1/promote', 'rules-dev-key', { source: `${registry}/${staging}:v3`, rule: 'from-api', dryRun: false });
+  expect(
+    (
+      await call('POST', '/v1/copy', 'rules-dev-key', {
+        source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`,
+        target: `${registry}/${staging}:v3`,
+      })
+    ).status,
+  ).toBe(200);
+  const promoted = await call('POST', '/v1/promote', 'rules-dev-key', {
+    source: `${registry}/${staging}:v3`,
+    rule: 'from-api',
+    dryRun: false,
+  });
   expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
   expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:v3`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
 
   expect((await call('DELETE', '/v1/rules/from-api', 'rules-admin-key')).status).toBe(204);
   expect((await call('DELETE', '/v1/rules/configured', 'rules-admin-key')).status).toBe(409);
-  expect((await call('POST', '/v1/promote', 'rules-dev-key', { source: `${registry}/${staging}:v3`, rule: 'from-api' })).body.code).toBe('NOT_FOUND');
+  expect(
+    (await call('POST', '/v1/promote', 'rules-dev-key', { source: `${registry}/${staging}:v3`, rule: 'from-api' })).body
+      .code,
+  ).toBe('NOT_FOUND');
 });

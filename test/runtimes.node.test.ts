@@ -14,27 +14,51 @@ const source = fixture.registries.token;
 const target = fixture.targets.basic;
 const config = {
   registries: {
-    [source.host]: { insecure: true, credentials: { username: source.username, password: { secret: 'SOURCE_PASSWORD' } } },
-    [target.host]: { insecure: true, credentials: { username: target.username, password: { secret: 'TARGET_PASSWORD' } } },
+    [source.host]: {
+      insecure: true,
+      credentials: { username: source.username, password: { secret: 'SOURCE_PASSWORD' } },
+    },
+    [target.host]: {
+      insecure: true,
+      credentials: { username: target.username, password: { secret: 'TARGET_PASSWORD' } },
+    },
     [fixture.registries.anonymous.host]: { insecure: true },
     [fixture.targets.anonymous.host]: { insecure: true },
     // The anonymous registry paced to 1 MiB/s per blob: a copy that cannot end before its client leaves.
-    [fixture.faultProxy]: { insecure: true, headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(1024 * 1024) } },
+    [fixture.faultProxy]: {
+      insecure: true,
+      headers: { 'x-ferry-fault': 'slow-blob-get', 'x-ferry-fault-arg': String(1024 * 1024) },
+    },
   },
   callers: { anonymous: true },
   // Loopback test registries: the operator allows API entries to name them.
-  managedRegistries: { keys: [{ kid: 'k1', key: { secret: 'SEALING_KEY' } }], allowPrivateAddresses: true, allowInsecure: true },
+  managedRegistries: {
+    keys: [{ kid: 'k1', key: { secret: 'SEALING_KEY' } }],
+    allowPrivateAddresses: true,
+    allowInsecure: true,
+  },
 };
-const secrets = { SOURCE_PASSWORD: source.password!, TARGET_PASSWORD: target.password!, SEALING_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))) };
+const secrets = {
+  SOURCE_PASSWORD: source.password!,
+  TARGET_PASSWORD: target.password!,
+  SEALING_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+};
 const managed = fixture.targets.token;
 const CANARY = `canary-${crypto.randomUUID()}`;
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 async function copy(ferry: FerryProcess, body: unknown): Promise<any[]> {
-  const res = await fetch(`${ferry.base}/v1/copy`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify(body) });
+  const res = await fetch(`${ferry.base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
-  return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return (await res.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime) => {
@@ -53,9 +77,17 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
       const repository = uniqueRepository(`runtimes/${runtime}`);
       const request = { source: `${source.host}/ferry-test/large:v1`, target: `${target.host}/${repository}:v1` };
       const cold = await copy(ferry, request);
-      expect(cold.at(-1), JSON.stringify(cold.at(-1))).toMatchObject({ type: 'done', result: { digest: fixture.skopeo.token.large!.digest } });
+      expect(cold.at(-1), JSON.stringify(cold.at(-1))).toMatchObject({
+        type: 'done',
+        result: { digest: fixture.skopeo.token.large!.digest },
+      });
       expect(cold.filter((e) => e.type === 'done' && e.blob).length).toBeGreaterThanOrEqual(4);
-      const pulled = await judge(fixture.judge, 'copy-all', `${target.host}/${repository}:v1`, `${target.username}:${target.password}`);
+      const pulled = await judge(
+        fixture.judge,
+        'copy-all',
+        `${target.host}/${repository}:v1`,
+        `${target.username}:${target.password}`,
+      );
       expect(pulled.ok, pulled.error).toBe(true);
 
       const warm = await copy(ferry, request);
@@ -70,7 +102,10 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
       const streamed = await fetch(`${ferry.base}/v1/copy`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
-        body: JSON.stringify({ source: `${fixture.faultProxy}/ferry-test/large:v1`, target: `${fixture.targets.anonymous.host}/${gone}:v1` }),
+        body: JSON.stringify({
+          source: `${fixture.faultProxy}/ferry-test/large:v1`,
+          target: `${fixture.targets.anonymous.host}/${gone}:v1`,
+        }),
         signal: client.signal,
       });
       const promised = streamed.headers.get('ferry-job');
@@ -85,23 +120,42 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
         const res = await fetch(`${ferry.base}${promised}`);
         job = res.status === 200 ? await res.json() : undefined;
       }
-      expect(job, `${JSON.stringify(job)}\n${ferry.output().slice(-2000)}`).toMatchObject({ state: 'done', reason: 'the client disconnected: the rest of the copy runs as a job', result: { digest: paced.digest } });
+      expect(job, `${JSON.stringify(job)}\n${ferry.output().slice(-2000)}`).toMatchObject({
+        state: 'done',
+        reason: 'the client disconnected: the rest of the copy runs as a job',
+        result: { digest: paced.digest },
+      });
 
       // A registry entry added through the API is used by the next request; its secrets never show.
-      const small = { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${managed.host}/${uniqueRepository(`runtimes/${runtime}-managed`)}:v1` };
-      const unknown = await fetch(`${ferry.base}/v1/copy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(small) });
+      const small = {
+        source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`,
+        target: `${managed.host}/${uniqueRepository(`runtimes/${runtime}-managed`)}:v1`,
+      };
+      const unknown = await fetch(`${ferry.base}/v1/copy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(small),
+      });
       expect((await unknown.json()).code).toBe('ADDRESS_NOT_ALLOWED');
       const put = await fetch(`${ferry.base}/v1/registries/${managed.host}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ insecure: true, credentials: { username: managed.username, password: managed.password }, headers: { 'x-canary': CANARY } }),
+        body: JSON.stringify({
+          insecure: true,
+          credentials: { username: managed.username, password: managed.password },
+          headers: { 'x-canary': CANARY },
+        }),
       });
       const putText = await put.text();
       expect(put.status, putText).toBe(200);
       const known = await copy(ferry, small);
-      expect(known.at(-1), JSON.stringify(known.at(-1))).toMatchObject({ type: 'done', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
+      expect(known.at(-1), JSON.stringify(known.at(-1))).toMatchObject({
+        type: 'done',
+        result: { digest: fixture.skopeo.anonymous.v2s2!.digest },
+      });
       const shown = await (await fetch(`${ferry.base}/v1/registries/${managed.host}`)).text();
-      for (const said of [putText, shown, JSON.stringify(known), ferry.output()]) for (const secret of [managed.password!, CANARY]) expect(said).not.toContain(secret);
+      for (const said of [putText, shown, JSON.stringify(known), ferry.output()])
+        for (const secret of [managed.password!, CANARY]) expect(said).not.toContain(secret);
       // The console renders here too.
       const console = await fetch(`${ferry.base}/console/image/${source.host}/ferry-test/large:v1`);
       expect([console.status, console.headers.get('content-type')]).toEqual([200, 'text/html; charset=UTF-8']);

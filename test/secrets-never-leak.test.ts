@@ -25,11 +25,24 @@ it('secrets stay out of responses, logs and KV across successes and failures', a
   const service = makeService(
     {
       registries: {
-        [basic.host]: { insecure: true, credentials: { username: basic.username, password: { secret: 'BASIC_PASSWORD' } } },
-        [target.host]: { insecure: true, credentials: { username: target.username, password: { secret: 'TARGET_PASSWORD' } } },
+        [basic.host]: {
+          insecure: true,
+          credentials: { username: basic.username, password: { secret: 'BASIC_PASSWORD' } },
+        },
+        [target.host]: {
+          insecure: true,
+          credentials: { username: target.username, password: { secret: 'TARGET_PASSWORD' } },
+        },
         [token.host]: { insecure: true, credentials: { identityToken: { secret: 'REFRESH' } } },
-        [fixture.faultProxy]: { insecure: true, credentials: { token: { secret: 'PROXY_TOKEN' } }, headers: { 'x-ferry-fault': 'corrupt-manifest' } },
-        [fixture.targets.token.host]: { insecure: true, credentials: { username: 'ferry', password: { secret: 'WRONG' } } },
+        [fixture.faultProxy]: {
+          insecure: true,
+          credentials: { token: { secret: 'PROXY_TOKEN' } },
+          headers: { 'x-ferry-fault': 'corrupt-manifest' },
+        },
+        [fixture.targets.token.host]: {
+          insecure: true,
+          credentials: { username: 'ferry', password: { secret: 'WRONG' } },
+        },
       },
       callers: {
         apiKeys: [{ name: 'ci', sha256: (await computeDigest(new TextEncoder().encode(apiKey))).slice(7) }],
@@ -44,16 +57,36 @@ it('secrets stay out of responses, logs and KV across successes and failures', a
     seen.push(JSON.stringify([...res.headers]), new TextDecoder().decode(await res.arrayBuffer()));
     return res;
   };
-  const request = async (path: string, init: RequestInit = {}) => keep(await service.app.request(path, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } }));
+  const request = async (path: string, init: RequestInit = {}) =>
+    keep(
+      await service.app.request(path, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } }),
+    );
 
   expect((await request(`/v1/inspect/${basic.host}/ferry-test/multiarch:v1`)).status).toBe(200);
   expect((await request(`/v1/inspect/${token.host}/ferry-test/multiarch:v1`)).status).toBe(200);
   expect((await request(`/v1/inspect/${fixture.faultProxy}/ferry-test/multiarch:v1`)).status).toBe(502);
   expect((await request(`/v1/inspect/${fixture.targets.token.host}/anything:v1`)).status).toBe(502);
-  expect((await request(`/v1/inspect/${basic.host}/ferry-test/multiarch:v1`, { headers: { authorization: 'Bearer wrong-key' } })).status).toBe(401);
-  const copy = (body: unknown) => request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify(body) });
-  await copy({ source: `${basic.host}/ferry-test/v2s2:v1`, target: `${target.host}/${uniqueRepository('secrets')}:v1` });
-  await copy({ source: `${basic.host}/ferry-test/v2s2:v1`, target: `${fixture.targets.token.host}/${uniqueRepository('secrets')}:v1` });
+  expect(
+    (
+      await request(`/v1/inspect/${basic.host}/ferry-test/multiarch:v1`, {
+        headers: { authorization: 'Bearer wrong-key' },
+      })
+    ).status,
+  ).toBe(401);
+  const copy = (body: unknown) =>
+    request('/v1/copy', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      body: JSON.stringify(body),
+    });
+  await copy({
+    source: `${basic.host}/ferry-test/v2s2:v1`,
+    target: `${target.host}/${uniqueRepository('secrets')}:v1`,
+  });
+  await copy({
+    source: `${basic.host}/ferry-test/v2s2:v1`,
+    target: `${fixture.targets.token.host}/${uniqueRepository('secrets')}:v1`,
+  });
   await request('/v1/audit');
 
   const values = await Promise.all((await kv.list('', { limit: 10_000 })).keys.map((k) => kv.get(k)));

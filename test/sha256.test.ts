@@ -14,7 +14,7 @@ it.each([0, 1, 55, 56, 63, 64, 65, 1000, 100_000])('%i bytes in uneven chunks', 
   const data = bytes(n);
   const hash = new Sha256();
   const digester = createSha256Digester();
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const step = 1 + ((i * 7) % 97);
     hash.update(data.subarray(i, i + step));
     await digester.update(data.subarray(i, i + step));

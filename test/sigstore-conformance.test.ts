@@ -7,9 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { runConformanceCase } from './support/sigstore-cases.js';
 import publicGood from './fixtures/sigstore-public-good/trusted_root.json?raw';
 
-const files = import.meta.glob('./fixtures/sigstore-conformance/bundle-verify/**/*', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const files = import.meta.glob('./fixtures/sigstore-conformance/bundle-verify/**/*', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
 const PREFIX = './fixtures/sigstore-conformance/bundle-verify/';
-const cases = [...new Set(Object.keys(files).map((p) => p.slice(PREFIX.length).split('/')).filter((p) => p.length === 2).map((p) => p[0]!))].sort();
+const cases = [
+  ...new Set(
+    Object.keys(files)
+      .map((p) => p.slice(PREFIX.length).split('/'))
+      .filter((p) => p.length === 2)
+      .map((p) => p[0]!),
+  ),
+].sort();
 const file = (name: string, leaf: string) => files[`${PREFIX}${name}/${leaf}`];
 
 describe('sigstore-conformance bundle-verify', () => {

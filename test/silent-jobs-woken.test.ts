@@ -4,7 +4,17 @@
 
 import { expect, inject, it } from 'vitest';
 import type { JobQueue } from '../src/deps.js';
-import { blobStepName, expandPlan, type CompactPlan, createCopyJob, getJob, MAX_JOB_WAKES, reviveStaleJobs, runJob, updateJob } from '../src/ops/jobs/index.js';
+import {
+  blobStepName,
+  expandPlan,
+  type CompactPlan,
+  createCopyJob,
+  getJob,
+  MAX_JOB_WAKES,
+  reviveStaleJobs,
+  runJob,
+  updateJob,
+} from '../src/ops/jobs/index.js';
 import { uniqueRepository } from './support/copying.js';
 import { ANONYMOUS_OWNER, makeService } from './support/service.js';
 import { runtimeName } from '@test-runtime';
@@ -20,7 +30,10 @@ function recordingQueue(): JobQueue & { woken: string[] } {
 }
 
 function serviceWithClock() {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } }, jobs: { staleAfterSeconds: STALE_SECONDS } });
+  const service = makeService({
+    registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+    jobs: { staleAfterSeconds: STALE_SECONDS },
+  });
   let clock = Date.parse('2026-11-27T10:00:00Z');
   const queue = recordingQueue();
   service.deps.now = () => clock;
@@ -28,7 +41,10 @@ function serviceWithClock() {
   return { service, queue, advance: (seconds: number) => (clock += seconds * 1000) };
 }
 
-const copyRequest = () => ({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('jobs/silent')}:v1` });
+const copyRequest = () => ({
+  source: `${source}/ferry-test/v2s2:v1`,
+  target: `${target}/${uniqueRepository('jobs/silent')}:v1`,
+});
 
 it('the sweep wakes a job only once its record has been silent for jobs.staleAfterSeconds', async () => {
   const { service, queue, advance } = serviceWithClock();
@@ -52,7 +68,10 @@ it(`a job woken ${MAX_JOB_WAKES} times without finishing fails, and later sweeps
   expect(queue.woken).toHaveLength(MAX_JOB_WAKES);
   advance(STALE_SECONDS + 1);
   expect(await reviveStaleJobs(service.deps)).toBe(0);
-  expect(await getJob(service.deps, job.id)).toMatchObject({ state: 'failed', error: { code: 'INTERNAL', message: expect.stringContaining(`stopped ${MAX_JOB_WAKES} times`) } });
+  expect(await getJob(service.deps, job.id)).toMatchObject({
+    state: 'failed',
+    error: { code: 'INTERNAL', message: expect.stringContaining(`stopped ${MAX_JOB_WAKES} times`) },
+  });
   for (let sweep = 0; sweep < 3; sweep++) {
     advance(STALE_SECONDS * 10);
     expect(await reviveStaleJobs(service.deps)).toBe(0);
@@ -64,7 +83,9 @@ it('two sweeps that see the same silence wake the job once', async () => {
   const { service, queue, advance } = serviceWithClock();
   const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
   advance(STALE_SECONDS + 1);
-  expect((await Promise.all([reviveStaleJobs(service.deps), reviveStaleJobs(service.deps)])).reduce((a, b) => a + b)).toBe(1);
+  expect(
+    (await Promise.all([reviveStaleJobs(service.deps), reviveStaleJobs(service.deps)])).reduce((a, b) => a + b),
+  ).toBe(1);
   expect(queue.woken).toEqual([job.id]);
 });
 
@@ -91,31 +112,47 @@ it('a finished job is never woken, however old', async () => {
   expect(queue.woken).toEqual([]);
 });
 
-it.runIf(runtimeName === 'workerd')("worker.ts's cron trigger wakes a silent job as a Workflow instance, which runs it to the end", async () => {
-  // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd.
-  const { env } = await import('cloudflare:workers');
-  const { introspectWorkflowInstance } = await import('cloudflare:test');
-  const { default: worker, depsFromEnv } = await import('../worker.js');
-  const deps = depsFromEnv(env);
-  const repository = uniqueRepository('jobs/cron');
-  const job = await createCopyJob(deps, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` }, ANONYMOUS_OWNER);
-  // Its runner died an hour ago: no Workflow instance holds it.
-  await updateJob({ ...deps, now: () => Date.now() - 3600_000 }, job.id, (stored) => ({ ...stored, state: 'running', runs: 1 }));
-  const instance = await introspectWorkflowInstance(env.FERRY_JOBS, job.id);
-  const waits: Promise<unknown>[] = [];
-  worker.scheduled({}, env, { waitUntil: (p: Promise<unknown>) => void waits.push(p) });
-  await Promise.all(waits);
-  let record = await getJob(deps, job.id);
-  for (let i = 0; i < 150 && record?.state !== 'done' && record?.state !== 'failed'; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    record = await getJob(deps, job.id);
-  }
-  expect(record, JSON.stringify(record)).toMatchObject({ state: 'done', runs: 2, result: { digest: fixture.skopeo.anonymous.v2s2!.digest } });
-  // The instance ran in steps: the plan, a step per blob, then the job step.
-  await instance.waitForStatus('complete');
-  const blobs = expandPlan((await instance.waitForStepResult({ name: 'plan blobs' })) as CompactPlan);
-  expect(blobs.length).toBeGreaterThan(0);
-  for (const blob of blobs) expect(await instance.waitForStepResult({ name: blobStepName(blob) })).toBe('done');
-  expect(await instance.waitForStepResult({ name: 'run job' })).toBe('done');
-  await instance.dispose();
-}, 60_000);
+it.runIf(runtimeName === 'workerd')(
+  "worker.ts's cron trigger wakes a silent job as a Workflow instance, which runs it to the end",
+  async () => {
+    // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd.
+    const { env } = await import('cloudflare:workers');
+    const { introspectWorkflowInstance } = await import('cloudflare:test');
+    const { default: worker, depsFromEnv } = await import('../worker.js');
+    const deps = depsFromEnv(env);
+    const repository = uniqueRepository('jobs/cron');
+    const job = await createCopyJob(
+      deps,
+      { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${repository}:v1` },
+      ANONYMOUS_OWNER,
+    );
+    // Its runner died an hour ago: no Workflow instance holds it.
+    await updateJob({ ...deps, now: () => Date.now() - 3600_000 }, job.id, (stored) => ({
+      ...stored,
+      state: 'running',
+      runs: 1,
+    }));
+    const instance = await introspectWorkflowInstance(env.FERRY_JOBS, job.id);
+    const waits: Promise<unknown>[] = [];
+    worker.scheduled({}, env, { waitUntil: (p: Promise<unknown>) => void waits.push(p) });
+    await Promise.all(waits);
+    let record = await getJob(deps, job.id);
+    for (let i = 0; i < 150 && record?.state !== 'done' && record?.state !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      record = await getJob(deps, job.id);
+    }
+    expect(record, JSON.stringify(record)).toMatchObject({
+      state: 'done',
+      runs: 2,
+      result: { digest: fixture.skopeo.anonymous.v2s2!.digest },
+    });
+    // The instance ran in steps: the plan, a step per blob, then the job step.
+    await instance.waitForStatus('complete');
+    const blobs = expandPlan((await instance.waitForStepResult({ name: 'plan blobs' })) as CompactPlan);
+    expect(blobs.length).toBeGreaterThan(0);
+    for (const blob of blobs) expect(await instance.waitForStepResult({ name: blobStepName(blob) })).toBe('done');
+    expect(await instance.waitForStepResult({ name: 'run job' })).toBe('done');
+    await instance.dispose();
+  },
+  60_000,
+);

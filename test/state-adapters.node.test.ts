@@ -16,7 +16,10 @@ const dir = mkdtempSync(join(tmpdir(), 'ferry-state-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('SqlState on better-sqlite3 (Node) keeps the state contract', async () => {
-  const results = await runStateContract({ fakeClock: true, make: (clock) => new SqlState(preparedRunner(new Database(join(dir, 'node.sqlite'))), clock.now) });
+  const results = await runStateContract({
+    fakeClock: true,
+    make: (clock) => new SqlState(preparedRunner(new Database(join(dir, 'node.sqlite'))), clock.now),
+  });
   expect(results.filter((r) => !r.ok)).toEqual([]);
   expect(results.length).toBeGreaterThan(20);
 });
@@ -36,10 +39,29 @@ it('two connections to one SQLite file: concurrent creates and compare-and-sets 
 
 it.each([
   ['bun', ['node_modules/.bin/bun', ['run', 'test/support/state-contract-runner.ts', 'bun', dir]]],
-  ['deno', ['node_modules/.bin/deno', ['run', '--quiet', '--unstable-kv', '--sloppy-imports', '-A', 'test/support/state-contract-runner.ts', 'deno', dir]]],
-] as const)('the %s state adapter keeps the contract on its runtime', async (_name, [command, args]) => {
-  const { stdout } = await run(command, [...args], { maxBuffer: 16 * 1024 * 1024 });
-  const results = JSON.parse(stdout.trim().split('\n').pop()!) as StateCheck[];
-  expect(results.filter((r) => !r.ok)).toEqual([]);
-  expect(results.length).toBeGreaterThan(20);
-}, 60_000);
+  [
+    'deno',
+    [
+      'node_modules/.bin/deno',
+      [
+        'run',
+        '--quiet',
+        '--unstable-kv',
+        '--sloppy-imports',
+        '-A',
+        'test/support/state-contract-runner.ts',
+        'deno',
+        dir,
+      ],
+    ],
+  ],
+] as const)(
+  'the %s state adapter keeps the contract on its runtime',
+  async (_name, [command, args]) => {
+    const { stdout } = await run(command, [...args], { maxBuffer: 16 * 1024 * 1024 });
+    const results = JSON.parse(stdout.trim().split('\n').pop()!) as StateCheck[];
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.length).toBeGreaterThan(20);
+  },
+  60_000,
+);

@@ -36,9 +36,10 @@ it('one invocation may make 1,000 KV operations, not 1,001; the next invocation 
   expect(platform.violations).toHaveLength(1);
 });
 
-it("another location sees a write only after the lag, and a miss it read stays cached past it", async () => {
+it('another location sees a write only after the lag, and a miss it read stays cached past it', async () => {
   const { platform, kv, advance } = platformWithClock({ kvLagMs: 10_000, kvEdgeCacheMs: 60_000 });
-  const at = (location: string, work: () => Promise<unknown>) => platform.invoke('fetch', location, work as () => Promise<unknown>, { location });
+  const at = (location: string, work: () => Promise<unknown>) =>
+    platform.invoke('fetch', location, work as () => Promise<unknown>, { location });
   await at('a', () => kv.put('seen', 'v'));
   expect(await at('a', () => kv.get('seen'))).toBe('v'); // its own location reads its write
   expect(await at('c', () => kv.get('seen'))).toBeNull(); // not there yet; this miss is cached at c
@@ -57,13 +58,34 @@ it('subrequests are counted per invocation and per Workflow instance across its 
     await expect(fetch('http://127.0.0.1/')).rejects.toThrow(/Too many subrequests/);
   });
   const workflows = platform.workflows(async (_id, step) => {
-    await step.do('first', {}, async () => (await fetch('http://127.0.0.1/'), await fetch('http://127.0.0.1/'), await fetch('http://127.0.0.1/'), 1));
-    await step.do('second', {}, async () => (await fetch('http://127.0.0.1/'), await fetch('http://127.0.0.1/'), await fetch('http://127.0.0.1/'), 2));
+    await step.do(
+      'first',
+      {},
+      async () => (
+        await fetch('http://127.0.0.1/'),
+        await fetch('http://127.0.0.1/'),
+        await fetch('http://127.0.0.1/'),
+        1
+      ),
+    );
+    await step.do(
+      'second',
+      {},
+      async () => (
+        await fetch('http://127.0.0.1/'),
+        await fetch('http://127.0.0.1/'),
+        await fetch('http://127.0.0.1/'),
+        2
+      ),
+    );
   });
   await workflows.create({ id: 'i', params: { id: 'i' } });
   await workflows.settle();
   expect(await (await workflows.get('i')).status()).toEqual({ status: 'errored' });
-  expect(platform.violations).toEqual([expect.stringMatching(/Too many subrequests in "three"/), expect.stringMatching(/instance i \(6 > 5\)/)]);
+  expect(platform.violations).toEqual([
+    expect.stringMatching(/Too many subrequests in "three"/),
+    expect.stringMatching(/instance i \(6 > 5\)/),
+  ]);
 });
 
 it('a step result over 1 MiB fails its step without retries; an instance id is created once', async () => {
@@ -83,10 +105,13 @@ it('a step result over 1 MiB fails its step without retries; an instance id is c
 it('work left running 30 s past its response, or past its client going away, is cut', async () => {
   const { platform, kv, advance } = platformWithClock();
   let later!: () => Promise<unknown>;
-  const stream = await platform.serve(new Request('http://localhost/stream', { headers: { [LOCATION_HEADER]: 'a' } }), async () => {
-    later = AsyncResource.bind(() => kv.get('k')); // work of this invocation, run when the test says
-    return new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(1)) }));
-  });
+  const stream = await platform.serve(
+    new Request('http://localhost/stream', { headers: { [LOCATION_HEADER]: 'a' } }),
+    async () => {
+      later = AsyncResource.bind(() => kv.get('k')); // work of this invocation, run when the test says
+      return new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(1)) }));
+    },
+  );
   const reader = stream.body!.getReader();
   await reader.read();
   await later(); // the body still flows: the invocation is alive
@@ -98,11 +123,16 @@ it('work left running 30 s past its response, or past its client going away, is 
   expect(platform.violations).toHaveLength(1);
 });
 
-it.runIf(runtimeName === 'workerd')('every service in the workerd project runs under the platform: one request is one invocation', async () => {
-  const service = makeService({ registries: {} }, { kv: new MemoryKv(), state: new MemoryState() });
-  expect(service.platform).toBeDefined();
-  const response = await service.app.request('/healthz', { headers: { [LOCATION_HEADER]: 'b' } });
-  expect(response.status).toBe(200);
-  await response.text();
-  expect(service.platform!.invocations).toMatchObject([{ kind: 'fetch', name: 'GET /healthz', location: 'b', endedAt: expect.any(Number) }]);
-});
+it.runIf(runtimeName === 'workerd')(
+  'every service in the workerd project runs under the platform: one request is one invocation',
+  async () => {
+    const service = makeService({ registries: {} }, { kv: new MemoryKv(), state: new MemoryState() });
+    expect(service.platform).toBeDefined();
+    const response = await service.app.request('/healthz', { headers: { [LOCATION_HEADER]: 'b' } });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(service.platform!.invocations).toMatchObject([
+      { kind: 'fetch', name: 'GET /healthz', location: 'b', endedAt: expect.any(Number) },
+    ]);
+  },
+);

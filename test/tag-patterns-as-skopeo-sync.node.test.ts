@@ -19,28 +19,52 @@ async function skopeoSyncTags(repository: string, pattern: string): Promise<stri
   const dir = mkdtempSync(join(tmpdir(), 'ferry-sync-'));
   try {
     const yaml = join(dir, 'sync.yaml');
-    writeFileSync(yaml, `${registry}:\n  tls-verify: false\n  images-by-tag-regex:\n    ${repository}: '${pattern.replaceAll("'", "''")}'\n`);
+    writeFileSync(
+      yaml,
+      `${registry}:\n  tls-verify: false\n  images-by-tag-regex:\n    ${repository}: '${pattern.replaceAll("'", "''")}'\n`,
+    );
     const out = join(dir, 'out');
     await skopeo(['sync', '--src', 'yaml', '--dest', 'dir', yaml, out]);
     // dir destination: one directory per image taken, holding its manifest.json, named <name>:<tag>.
     const name = repository.split('/').at(-1)!;
-    const images = (readdirSync(out, { recursive: true }) as string[]).filter((p) => p.endsWith('manifest.json')).map((p) => p.split('/').at(-2)!);
-    return images.filter((d) => d.startsWith(`${name}:`)).map((d) => d.slice(name.length + 1)).sort();
+    const images = (readdirSync(out, { recursive: true }) as string[])
+      .filter((p) => p.endsWith('manifest.json'))
+      .map((p) => p.split('/').at(-2)!);
+    return images
+      .filter((d) => d.startsWith(`${name}:`))
+      .map((d) => d.slice(name.length + 1))
+      .sort();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-it.each(['^v1\\.', 'v1', '^v1\\.[0-9]+$'])('pattern %s selects the tags skopeo sync selects', async (pattern) => {
-  const repository = uniqueRepository('patterns/app');
-  const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } } });
-  const [first, ...rest] = TAGS;
-  const staged = await runCopy(service, { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${repository}:${first}`, tags: rest }, 'application/json');
-  expect(staged.status).toBe(200);
+it.each(['^v1\\.', 'v1', '^v1\\.[0-9]+$'])(
+  'pattern %s selects the tags skopeo sync selects',
+  async (pattern) => {
+    const repository = uniqueRepository('patterns/app');
+    const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } } });
+    const [first, ...rest] = TAGS;
+    const staged = await runCopy(
+      service,
+      { source: `${source}/ferry-test/v2s2:v1`, target: `${registry}/${repository}:${first}`, tags: rest },
+      'application/json',
+    );
+    expect(staged.status).toBe(200);
 
-  const copied = await runCopy(service, { source: `${registry}/${repository}`, target: `${registry}/${uniqueRepository('patterns/copy')}`, tags: { regex: pattern } }, 'application/json');
-  expect(copied.status, JSON.stringify(copied.final)).toBe(200);
-  const ferry = (copied.final.results as { tags: string[] }[]).flatMap((r) => r.tags).sort();
-  expect(ferry.length).toBeGreaterThan(0);
-  expect(ferry).toEqual(await skopeoSyncTags(repository, pattern));
-}, 60_000);
+    const copied = await runCopy(
+      service,
+      {
+        source: `${registry}/${repository}`,
+        target: `${registry}/${uniqueRepository('patterns/copy')}`,
+        tags: { regex: pattern },
+      },
+      'application/json',
+    );
+    expect(copied.status, JSON.stringify(copied.final)).toBe(200);
+    const ferry = (copied.final.results as { tags: string[] }[]).flatMap((r) => r.tags).sort();
+    expect(ferry.length).toBeGreaterThan(0);
+    expect(ferry).toEqual(await skopeoSyncTags(repository, pattern));
+  },
+  60_000,
+);

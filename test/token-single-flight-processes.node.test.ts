@@ -19,7 +19,12 @@ afterAll(async () => {
   for (const dir of [stateDir, seederDir]) rmSync(dir, { recursive: true, force: true });
 });
 
-const post = (base: string) => (body: unknown) => fetch(`${base}/v1/copy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (base: string) => (body: unknown) =>
+  fetch(`${base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 it('two processes on one SQLite store, 16 copies each, fetch one token for the shared scope', async () => {
   const config = { ...tokenConfig(fixture), callers: { anonymous: true } };
@@ -35,10 +40,17 @@ it('two processes on one SQLite store, 16 copies each, fetch one token for the s
     await seeder.stop();
   }
   const before = (await tokenRequestScopes(fixture.token.server, repository)).length;
-  const answers = await Promise.all(Array.from({ length: 32 }, async (_, i) => {
-    const r = await post(running[i % 2]!.base)(warmCopy(fixture, repository, i));
-    return `${r.status} ${r.status === 200 ? '' : await r.text()}`;
-  }));
-  expect(answers.filter((a) => !a.startsWith('200')), running.map((p) => p.output()).join('\n')).toEqual([]);
-  expect((await tokenRequestScopes(fixture.token.server, repository)).slice(before)).toEqual([`repository:${repository}:pull`]);
+  const answers = await Promise.all(
+    Array.from({ length: 32 }, async (_, i) => {
+      const r = await post(running[i % 2]!.base)(warmCopy(fixture, repository, i));
+      return `${r.status} ${r.status === 200 ? '' : await r.text()}`;
+    }),
+  );
+  expect(
+    answers.filter((a) => !a.startsWith('200')),
+    running.map((p) => p.output()).join('\n'),
+  ).toEqual([]);
+  expect((await tokenRequestScopes(fixture.token.server, repository)).slice(before)).toEqual([
+    `repository:${repository}:pull`,
+  ]);
 }, 120_000);

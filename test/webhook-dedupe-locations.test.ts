@@ -22,7 +22,15 @@ it('one delivery at two locations, 1 s apart: one job and one promotion; the sec
   const config = {
     registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
     webhooks: { receivers: { github: { format: 'github', registry, secret: SECRET } } },
-    promotion: { rules: [{ name: 'gh', source: { repository: `${registry}/org-*/app`, tags: { semver: '>=1.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] }] },
+    promotion: {
+      rules: [
+        {
+          name: 'gh',
+          source: { repository: `${registry}/org-*/app`, tags: { semver: '>=1.0.0' } },
+          targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }],
+        },
+      ],
+    },
   };
   const state = makeState();
   let clock = Date.now();
@@ -30,15 +38,37 @@ it('one delivery at two locations, 1 s apart: one job and one promotion; the sec
   const there = here.platform ? here : makeService(config, { jobs: true, state });
   for (const location of [here, there]) location.deps.now = () => clock;
 
-  const staged = await runCopy(here, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${owner}/app:1.2.3` }, 'application/json');
+  const staged = await runCopy(
+    here,
+    { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${owner}/app:1.2.3` },
+    'application/json',
+  );
   expect(staged.status).toBe(200);
   const body = JSON.stringify({
     action: 'published',
-    registry_package: { name: 'app', package_type: 'CONTAINER', owner: { login: owner }, package_version: { container_metadata: { tag: { name: '1.2.3', digest: fixture.skopeo.anonymous.v2s2!.digest } } } },
+    registry_package: {
+      name: 'app',
+      package_type: 'CONTAINER',
+      owner: { login: owner },
+      package_version: {
+        container_metadata: { tag: { name: '1.2.3', digest: fixture.skopeo.anonymous.v2s2!.digest } },
+      },
+    },
   });
-  const headers = { 'content-type': 'application/json', 'x-github-event': 'registry_package', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': await sign(body) };
+  const headers = {
+    'content-type': 'application/json',
+    'x-github-event': 'registry_package',
+    'x-github-delivery': crypto.randomUUID(),
+    'x-hub-signature-256': await sign(body),
+  };
   const deliver = async (location: typeof here, name: string) =>
-    (await location.app.request('/v1/webhooks/github', { method: 'POST', headers: { ...headers, [LOCATION_HEADER]: name }, body })).json() as Promise<{ jobs: string[]; duplicates: number }>;
+    (
+      await location.app.request('/v1/webhooks/github', {
+        method: 'POST',
+        headers: { ...headers, [LOCATION_HEADER]: name },
+        body,
+      })
+    ).json() as Promise<{ jobs: string[]; duplicates: number }>;
 
   const first = await deliver(here, 'a');
   clock += 1000;
@@ -55,7 +85,9 @@ it('one delivery at two locations, 1 s apart: one job and one promotion; the sec
   expect(await waitForJob(there, first.jobs[0]!)).toMatchObject({ state: 'done', runs: 1, updatedAt: job.updatedAt });
   // On workerd: the two deliveries were served at two locations, and one Workflow instance ran the job.
   if (here.platform) {
-    expect(here.platform.invocations.filter((i) => i.name === 'POST /v1/webhooks/github').map((i) => i.location)).toEqual(['a', 'b', 'b']);
+    expect(
+      here.platform.invocations.filter((i) => i.name === 'POST /v1/webhooks/github').map((i) => i.location),
+    ).toEqual(['a', 'b', 'b']);
     expect([...here.workflows!.instances.keys()]).toEqual([first.jobs[0]]);
   }
 }, 60_000);

@@ -25,21 +25,64 @@ it('each format is verified, parsed and promoted; a wrong proof is refused', asy
           [QUAY_ID]: { format: 'quay', registry },
         },
       },
-      promotion: { rules: [{ name: 'hooks', source: { repository: `${registry}/${staging}/app`, tags: { exact: '1.2.3' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] }] },
+      promotion: {
+        rules: [
+          {
+            name: 'hooks',
+            source: { repository: `${registry}/${staging}/app`, tags: { exact: '1.2.3' } },
+            targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }],
+          },
+        ],
+      },
     },
     { jobs: true },
   );
-  expect((await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${staging}/app:1.2.3` }, 'application/json')).status).toBe(200);
+  expect(
+    (
+      await runCopy(
+        service,
+        {
+          source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`,
+          target: `${registry}/${staging}/app:1.2.3`,
+        },
+        'application/json',
+      )
+    ).status,
+  ).toBe(200);
   const digest = fixture.skopeo.anonymous.v2s2!.digest;
   const repo = `${staging}/app`;
   const deliveries: [string, Record<string, string>, unknown][] = [
-    ['harbor', { authorization: HARBOR }, { type: 'PUSH_ARTIFACT', event_data: { resources: [{ digest, tag: '1.2.3' }], repository: { repo_full_name: repo } } }],
-    ['acr', { 'x-ferry-token': ACR }, { id: crypto.randomUUID(), action: 'push', target: { repository: repo, tag: '1.2.3', digest, mediaType: 'application/vnd.docker.distribution.manifest.v2+json' } }],
+    [
+      'harbor',
+      { authorization: HARBOR },
+      {
+        type: 'PUSH_ARTIFACT',
+        event_data: { resources: [{ digest, tag: '1.2.3' }], repository: { repo_full_name: repo } },
+      },
+    ],
+    [
+      'acr',
+      { 'x-ferry-token': ACR },
+      {
+        id: crypto.randomUUID(),
+        action: 'push',
+        target: {
+          repository: repo,
+          tag: '1.2.3',
+          digest,
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        },
+      },
+    ],
     [PATH_ID, {}, { push_data: { tag: '1.2.3', pushed_at: Date.now() }, repository: { repo_name: repo } }],
     [QUAY_ID, {}, { repository: repo, updated_tags: ['1.2.3', 'other'], docker_url: `quay.example/${repo}` }],
   ];
   const post = (receiver: string, headers: Record<string, string>, body: unknown) =>
-    service.app.request(`/v1/webhooks/${receiver}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    service.app.request(`/v1/webhooks/${receiver}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   expect((await post('harbor', { authorization: 'wrong' }, deliveries[0]![2])).status).toBe(401);
   expect((await post('acr', { 'x-ferry-token': 'wrong' }, deliveries[1]![2])).status).toBe(401);
@@ -55,7 +98,9 @@ it('each format is verified, parsed and promoted; a wrong proof is refused', asy
 });
 
 it('Docker Hub and Quay receivers need an unguessable id', () => {
-  expect(() => makeService({ registries: {}, webhooks: { receivers: { short: { format: 'dockerhub', registry: 'docker.io' } } } })).toThrowError(/receiver id is its secret/);
+  expect(() =>
+    makeService({ registries: {}, webhooks: { receivers: { short: { format: 'dockerhub', registry: 'docker.io' } } } }),
+  ).toThrowError(/receiver id is its secret/);
 });
 
 it('a Harbor CloudEvent promotes; a push by digest alone starts nothing; the same digest and tag in two repositories are two events', async () => {
@@ -65,13 +110,32 @@ it('a Harbor CloudEvent promotes; a push by digest alone starts nothing; the sam
     {
       registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
       webhooks: { receivers: { harbor: { format: 'harbor', registry, secret: HARBOR } } },
-      promotion: { rules: [{ name: 'ce', source: { repository: `${registry}/${staging}/*`, tags: { exact: '2.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] }] },
+      promotion: {
+        rules: [
+          {
+            name: 'ce',
+            source: { repository: `${registry}/${staging}/*`, tags: { exact: '2.0.0' } },
+            targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }],
+          },
+        ],
+      },
     },
     { jobs: true },
   );
   const digest = fixture.skopeo.anonymous.v2s2!.digest;
   for (const repo of ['one', 'two']) {
-    expect((await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${staging}/${repo}:2.0.0` }, 'application/json')).status).toBe(200);
+    expect(
+      (
+        await runCopy(
+          service,
+          {
+            source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`,
+            target: `${registry}/${staging}/${repo}:2.0.0`,
+          },
+          'application/json',
+        )
+      ).status,
+    ).toBe(200);
   }
   const cloudEvent = (repo: string, tag: string) => ({
     specversion: '1.0',
@@ -82,7 +146,11 @@ it('a Harbor CloudEvent promotes; a push by digest alone starts nothing; the sam
     data: { resources: [{ digest, tag }], repository: { repo_full_name: `${staging}/${repo}` } },
   });
   const post = (body: unknown, type = 'application/cloudevents+json') =>
-    service.app.request('/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': type, authorization: HARBOR }, body: JSON.stringify(body) });
+    service.app.request('/v1/webhooks/harbor', {
+      method: 'POST',
+      headers: { 'content-type': type, authorization: HARBOR },
+      body: JSON.stringify(body),
+    });
 
   const byDigest = await post(cloudEvent('one', digest));
   expect(await byDigest.json()).toMatchObject({ events: 0, jobs: [] });
@@ -95,7 +163,11 @@ it('a Harbor CloudEvent promotes; a push by digest alone starts nothing; the sam
   expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:2.0.0`)).raw).toBe(fixture.skopeo.anonymous.v2s2!.raw);
 
   // The default format has no event id: the repository is part of what identifies the delivery.
-  const plain = (repo: string) => ({ type: 'PUSH_ARTIFACT', occur_at: 1, event_data: { resources: [{ digest, tag: '2.0.0' }], repository: { repo_full_name: `${staging}/${repo}` } } });
+  const plain = (repo: string) => ({
+    type: 'PUSH_ARTIFACT',
+    occur_at: 1,
+    event_data: { resources: [{ digest, tag: '2.0.0' }], repository: { repo_full_name: `${staging}/${repo}` } },
+  });
   const first = (await (await post(plain('one'), 'application/json')).json()) as { jobs: string[] };
   const second = (await (await post(plain('two'), 'application/json')).json()) as { jobs: string[] };
   expect(first.jobs).toHaveLength(1);
@@ -105,8 +177,19 @@ it('a Harbor CloudEvent promotes; a push by digest alone starts nothing; the sam
 });
 
 it('a body of another format, a body that is not JSON, and a body over 2 MiB are refused with their codes', async () => {
-  const service = makeService({ registries: { [registry]: { insecure: true } }, webhooks: { receivers: { harbor: { format: 'harbor', registry, secret: HARBOR } } } }, { jobs: true });
-  const post = (body: string) => service.app.request('/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': 'application/json', authorization: HARBOR }, body });
+  const service = makeService(
+    {
+      registries: { [registry]: { insecure: true } },
+      webhooks: { receivers: { harbor: { format: 'harbor', registry, secret: HARBOR } } },
+    },
+    { jobs: true },
+  );
+  const post = (body: string) =>
+    service.app.request('/v1/webhooks/harbor', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: HARBOR },
+      body,
+    });
   const other = await post(JSON.stringify({ events: [{ action: 'push' }] }));
   expect(other.status).toBe(400);
   expect(await other.json()).toMatchObject({ code: 'UNKNOWN_EVENT_FORMAT' });

@@ -29,18 +29,34 @@ beforeAll(async () => {
   service = makeService(
     {
       registries: { [stagingHost]: { insecure: true }, [prodHost]: { insecure: true } },
-      webhooks: { receivers: { staging: { format: 'distribution', registry: stagingHost, secret: { secret: 'STAGING_SECRET' } } } },
-      promotion: { rules: [{ name: 'release', source: { repository: `${stagingHost}/app`, tags: { semver: '>=1.0.0' } }, targets: [{ repository: `${prodHost}/${prod}`, tags: ['{tag}', 'latest'] }] }] },
+      webhooks: {
+        receivers: { staging: { format: 'distribution', registry: stagingHost, secret: { secret: 'STAGING_SECRET' } } },
+      },
+      promotion: {
+        rules: [
+          {
+            name: 'release',
+            source: { repository: `${stagingHost}/app`, tags: { semver: '>=1.0.0' } },
+            targets: [{ repository: `${prodHost}/${prod}`, tags: ['{tag}', 'latest'] }],
+          },
+        ],
+      },
     },
     { jobs: true, secrets: { STAGING_SECRET: SECRET } },
   );
   server = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((r) => setTimeout(r, 50));
   ferryUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  staging = await startRegistry(dir, 'staging', join(dir, 'storage'), { kind: 'anonymous' }, {
-    port: stagingPort,
-    extraYaml: `notifications:\n  endpoints:\n    - name: ferry\n      url: ${ferryUrl}/v1/webhooks/staging\n      headers:\n        Authorization: [Bearer ${SECRET}]\n      timeout: 2s\n      threshold: 3\n      backoff: 1s\n`,
-  });
+  staging = await startRegistry(
+    dir,
+    'staging',
+    join(dir, 'storage'),
+    { kind: 'anonymous' },
+    {
+      port: stagingPort,
+      extraYaml: `notifications:\n  endpoints:\n    - name: ferry\n      url: ${ferryUrl}/v1/webhooks/staging\n      headers:\n        Authorization: [Bearer ${SECRET}]\n      timeout: 2s\n      threshold: 3\n      backoff: 1s\n`,
+    },
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -60,14 +76,22 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000)
 }
 
 it('pushing 1.2.3 to staging promotes it to production by digest; 1.2.3-rc1 is left alone', async () => {
-  await skopeoCopy(`docker://${fixture.registries.anonymous.host}/ferry-test/multiarch:v1`, `docker://${staging.host}/app:1.2.3-rc1`);
-  await skopeoCopy(`docker://${fixture.registries.anonymous.host}/ferry-test/multiarch:v1`, `docker://${staging.host}/app:1.2.3`);
+  await skopeoCopy(
+    `docker://${fixture.registries.anonymous.host}/ferry-test/multiarch:v1`,
+    `docker://${staging.host}/app:1.2.3-rc1`,
+  );
+  await skopeoCopy(
+    `docker://${fixture.registries.anonymous.host}/ferry-test/multiarch:v1`,
+    `docker://${staging.host}/app:1.2.3`,
+  );
   const promoted = await until(async () => {
     const raw = await judge(fixture.judge, 'raw', `${prodHost}/${prod}:1.2.3`);
     return raw.ok ? raw : undefined;
   });
   expect(promoted.raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
-  expect((await judge(fixture.judge, 'raw', `${prodHost}/${prod}:latest`)).raw).toBe(fixture.skopeo.anonymous.multiarch!.raw);
+  expect((await judge(fixture.judge, 'raw', `${prodHost}/${prod}:latest`)).raw).toBe(
+    fixture.skopeo.anonymous.multiarch!.raw,
+  );
   expect((await judge(fixture.judge, 'copy-all', `${prodHost}/${prod}:1.2.3`)).ok).toBe(true);
   expect((await judge(fixture.judge, 'raw', `${prodHost}/${prod}:1.2.3-rc1`)).ok).toBe(false);
   // The promotion record is a referrer of the promoted digest (the tag fallback on distribution 2.8).
@@ -76,7 +100,9 @@ it('pushing 1.2.3 to staging promotes it to production by digest; 1.2.3-rc1 is l
     const raw = await judge(fixture.judge, 'raw', `${prodHost}/${prod}:${digest.replace(':', '-')}`);
     return raw.ok ? raw : undefined;
   });
-  const referrer = JSON.parse(atob(fallback.raw!)).manifests.find((m: { artifactType?: string }) => m.artifactType === 'application/vnd.ferry.promotion.v1+json');
+  const referrer = JSON.parse(atob(fallback.raw!)).manifests.find(
+    (m: { artifactType?: string }) => m.artifactType === 'application/vnd.ferry.promotion.v1+json',
+  );
   const artifact = JSON.parse(atob((await judge(fixture.judge, 'raw', `${prodHost}/${prod}@${referrer.digest}`)).raw!));
   expect(artifact.subject.digest).toBe(digest);
   const record = await (await fetch(`http://${prodHost}/v2/${prod}/blobs/${artifact.layers[0].digest}`)).json();
@@ -89,12 +115,24 @@ it('a redelivered event runs once; a wrong secret is refused', async () => {
       {
         id: `event-${crypto.randomUUID()}`,
         action: 'push',
-        target: { mediaType: 'application/vnd.oci.image.index.v1+json', digest: fixture.skopeo.anonymous.multiarch!.digest, repository: 'app', tag: '1.2.3' },
+        target: {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: fixture.skopeo.anonymous.multiarch!.digest,
+          repository: 'app',
+          tag: '1.2.3',
+        },
       },
     ],
   };
   const post = (secret: string) =>
-    fetch(`${ferryUrl}/v1/webhooks/staging`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' }, body: JSON.stringify(envelope) });
+    fetch(`${ferryUrl}/v1/webhooks/staging`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${secret}`,
+        'content-type': 'application/vnd.docker.distribution.events.v1+json',
+      },
+      body: JSON.stringify(envelope),
+    });
   const first = await post(SECRET);
   expect(first.status).toBe(202);
   expect(((await first.json()) as any).jobs).toHaveLength(1);

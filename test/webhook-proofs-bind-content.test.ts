@@ -15,26 +15,56 @@ const registry = fixture.targets.anonymous.host;
 const V2S2 = fixture.skopeo.anonymous.v2s2!;
 const MULTIARCH = fixture.skopeo.anonymous.multiarch!;
 
-describe('B6: Pub/Sub pushes must come from the subscription\'s service account', () => {
+describe("B6: Pub/Sub pushes must come from the subscription's service account", () => {
   const ISSUER = 'https://accounts.google.example.test';
   const AUDIENCE = 'https://ferry.example.test/v1/webhooks/gar';
   const ACCOUNT = 'push@project.iam.gserviceaccount.com';
   const token = async (claims: Record<string, unknown>) => {
     const jwk = fixture.oidc.keys.first;
-    return new SignJWT(claims).setProtectedHeader({ alg: jwk.alg!, kid: jwk.kid! }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('5m').sign(await importJWK(jwk, jwk.alg));
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: jwk.alg!, kid: jwk.kid! })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(await importJWK(jwk, jwk.alg));
   };
-  const receiver = (token: Record<string, unknown>) => ({ format: 'pubsub', registry, token: { issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${crypto.randomUUID()}`, audience: AUDIENCE, ...token } });
+  const receiver = (token: Record<string, unknown>) => ({
+    format: 'pubsub',
+    registry,
+    token: {
+      issuer: ISSUER,
+      jwksUri: `${fixture.oidc.base}/jwks/${crypto.randomUUID()}`,
+      audience: AUDIENCE,
+      ...token,
+    },
+  });
 
   it('a receiver without serviceAccountEmail is a configuration error', () => {
-    expect(() => makeService({ registries: {}, webhooks: { receivers: { gar: receiver({}) } } })).toThrowError(/serviceAccountEmail/);
+    expect(() => makeService({ registries: {}, webhooks: { receivers: { gar: receiver({}) } } })).toThrowError(
+      /serviceAccountEmail/,
+    );
   });
 
   it('right audience, another account or an unverified email: 401; the configured account: accepted', async () => {
-    const service = makeService({ registries: { [registry]: { insecure: true } }, webhooks: { receivers: { gar: receiver({ serviceAccountEmail: ACCOUNT }) } } }, { jobs: true });
+    const service = makeService(
+      {
+        registries: { [registry]: { insecure: true } },
+        webhooks: { receivers: { gar: receiver({ serviceAccountEmail: ACCOUNT }) } },
+      },
+      { jobs: true },
+    );
     const data = btoa(JSON.stringify({ action: 'DELETE', digest: `x/y@${V2S2.digest}`, tag: 'x/y:v1' }));
     const push = async (jwt: string) =>
-      service.app.request('/v1/webhooks/gar', { method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body: JSON.stringify({ message: { data, messageId: crypto.randomUUID() } }) });
-    expect((await push(await token({ email: 'attacker@evil-project.iam.gserviceaccount.com', email_verified: true }))).status).toBe(401);
+      service.app.request('/v1/webhooks/gar', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: { data, messageId: crypto.randomUUID() } }),
+      });
+    expect(
+      (await push(await token({ email: 'attacker@evil-project.iam.gserviceaccount.com', email_verified: true })))
+        .status,
+    ).toBe(401);
     expect((await push(await token({ email: ACCOUNT, email_verified: false }))).status).toBe(401);
     expect((await push(await token({ email_verified: true }))).status).toBe(401);
     expect((await push(await token({ email: ACCOUNT, email_verified: true }))).status).toBe(202);
@@ -51,23 +81,53 @@ describe('B7: GitHub events are deduplicated by what they say, and a monotonic r
       {
         registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
         webhooks: { receivers: { github: { format: 'github', registry, secret: SECRET } } },
-        promotion: { rules: [{ name: 'stable', source: { repository: `${registry}/${owner}/app`, tags: { semver: '>=1.0.0' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['stable'] }], mutable: true, ...rule }] },
+        promotion: {
+          rules: [
+            {
+              name: 'stable',
+              source: { repository: `${registry}/${owner}/app`, tags: { semver: '>=1.0.0' } },
+              targets: [{ repository: `${registry}/${prod}`, tags: ['stable'] }],
+              mutable: true,
+              ...rule,
+            },
+          ],
+        },
       },
       { jobs: true },
     );
     const event = (version: string, digest: string, versionId: number) =>
-      JSON.stringify({ action: 'published', registry_package: { name: 'app', owner: { login: owner }, package_version: { id: versionId, container_metadata: { tag: { name: version, digest } } } } });
+      JSON.stringify({
+        action: 'published',
+        registry_package: {
+          name: 'app',
+          owner: { login: owner },
+          package_version: { id: versionId, container_metadata: { tag: { name: version, digest } } },
+        },
+      });
     const post = async (body: string, delivery: string = crypto.randomUUID()) => {
       const res = await service.app.request('/v1/webhooks/github', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'registry_package', 'x-github-delivery': delivery, 'x-hub-signature-256': await githubSignature(SECRET, body) },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'registry_package',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': await githubSignature(SECRET, body),
+        },
         body,
       });
       expect(res.status).toBe(202);
       return (await res.json()) as { jobs: string[]; duplicates: number };
     };
     const stage = async (image: string, tag: string) =>
-      expect((await runCopy(service, { source: `${source}/ferry-test/${image}:v1`, target: `${registry}/${owner}/app:${tag}` }, 'application/json')).status).toBe(200);
+      expect(
+        (
+          await runCopy(
+            service,
+            { source: `${source}/ferry-test/${image}:v1`, target: `${registry}/${owner}/app:${tag}` },
+            'application/json',
+          )
+        ).status,
+      ).toBe(200);
     return { service, prod, event, post, stage };
   }
 
@@ -104,18 +164,33 @@ describe('B7: GitHub events are deduplicated by what they say, and a monotonic r
     expect(await waitForJob(service, two.jobs[0]!)).toMatchObject({ state: 'done' });
     const one = await post(event('1.0.0', V2S2.digest, 301));
     const job = await waitForJob(service, one.jobs[0]!);
-    expect(job).toMatchObject({ state: 'failed', error: { code: 'CONFLICT', message: expect.stringContaining('monotonic') } });
+    expect(job).toMatchObject({
+      state: 'failed',
+      error: { code: 'CONFLICT', message: expect.stringContaining('monotonic') },
+    });
     expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:stable`)).raw).toBe(MULTIARCH.raw);
   }, 60_000);
 
   it('"monotonic" needs a semver filter', () => {
     expect(() =>
-      makeService({ registries: {}, promotion: { rules: [{ name: 'm', source: { repository: 'r.io/a/*', tags: { exact: 'v1' } }, targets: [{ repository: 'r.io/b/c', tags: ['x'] }], monotonic: true }] } }),
+      makeService({
+        registries: {},
+        promotion: {
+          rules: [
+            {
+              name: 'm',
+              source: { repository: 'r.io/a/*', tags: { exact: 'v1' } },
+              targets: [{ repository: 'r.io/b/c', tags: ['x'] }],
+              monotonic: true,
+            },
+          ],
+        },
+      }),
     ).toThrowError(/monotonic: needs a semver/);
   });
 });
 
-describe('B15: bodies that are not event objects are a 400 with the receiver\'s proof valid', () => {
+describe("B15: bodies that are not event objects are a 400 with the receiver's proof valid", () => {
   const SECRET = 'null-bodies-secret-9d1f0c';
   const service = () =>
     makeService(
@@ -142,8 +217,16 @@ describe('B15: bodies that are not event objects are a 400 with the receiver\'s 
     ['harbor', '{"type":"PUSH_ARTIFACT","event_data":{"resources":[null],"repository":{"repo_full_name":"a/b"}}}'],
     ['d'.repeat(40), `{"push_data":{"tag":"v1","pushed_at":${deep(3000)}},"repository":{"repo_name":"a/b"}}`],
   ])('%s: %s', async (id, body) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', authorization: id === 'harbor' ? SECRET : `Bearer ${SECRET}` };
-    if (id === 'github') Object.assign(headers, { 'x-github-event': 'registry_package', 'x-github-delivery': 'x', 'x-hub-signature-256': await githubSignature(SECRET, body) });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      authorization: id === 'harbor' ? SECRET : `Bearer ${SECRET}`,
+    };
+    if (id === 'github')
+      Object.assign(headers, {
+        'x-github-event': 'registry_package',
+        'x-github-delivery': 'x',
+        'x-hub-signature-256': await githubSignature(SECRET, body),
+      });
     const res = await service().app.request(`/v1/webhooks/${id}`, { method: 'POST', headers, body });
     expect(res.status).toBeLessThan(500);
     expect([400, 202]).toContain(res.status);
@@ -158,7 +241,15 @@ it('a dockerhub receiver for "docker.io" matches rules written for Docker Hub', 
       registries: {},
       allowPublicRegistries: true,
       webhooks: { receivers: { [id]: { format: 'dockerhub', registry: 'docker.io' } } },
-      promotion: { rules: [{ name: 'hub', source: { repository: 'docker.io/library/*', tags: { exact: 'v1' } }, targets: [{ repository: 'docker.io/acme/mirror', tags: ['{tag}'] }] }] },
+      promotion: {
+        rules: [
+          {
+            name: 'hub',
+            source: { repository: 'docker.io/library/*', tags: { exact: 'v1' } },
+            targets: [{ repository: 'docker.io/acme/mirror', tags: ['{tag}'] }],
+          },
+        ],
+      },
     },
     { jobs: true, fetch: loopbackOnlyFetch(refused) },
   );

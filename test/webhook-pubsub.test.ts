@@ -28,16 +28,59 @@ it('a Pub/Sub push with a valid token promotes; one for another audience is refu
   const service = makeService(
     {
       registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
-      webhooks: { receivers: { gar: { format: 'pubsub', registry, token: { issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${crypto.randomUUID()}`, audience: AUDIENCE, serviceAccountEmail: 'pubsub@project.iam.gserviceaccount.com' } } } },
-      promotion: { rules: [{ name: 'gar', source: { repository: `${registry}/gar/**`, tags: { exact: 'v7' } }, targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }] }] },
+      webhooks: {
+        receivers: {
+          gar: {
+            format: 'pubsub',
+            registry,
+            token: {
+              issuer: ISSUER,
+              jwksUri: `${fixture.oidc.base}/jwks/${crypto.randomUUID()}`,
+              audience: AUDIENCE,
+              serviceAccountEmail: 'pubsub@project.iam.gserviceaccount.com',
+            },
+          },
+        },
+      },
+      promotion: {
+        rules: [
+          {
+            name: 'gar',
+            source: { repository: `${registry}/gar/**`, tags: { exact: 'v7' } },
+            targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }],
+          },
+        ],
+      },
     },
     { jobs: true },
   );
-  expect((await runCopy(service, { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${staging}:v7` }, 'application/json')).status).toBe(200);
+  expect(
+    (
+      await runCopy(
+        service,
+        { source: `${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`, target: `${registry}/${staging}:v7` },
+        'application/json',
+      )
+    ).status,
+  ).toBe(200);
   const digest = fixture.skopeo.anonymous.v2s2!.digest;
-  const data = btoa(JSON.stringify({ action: 'INSERT', digest: `us-docker.pkg.dev/${staging}@${digest}`, tag: `us-docker.pkg.dev/${staging}:v7` }));
-  const body = JSON.stringify({ message: { data, messageId: crypto.randomUUID() }, subscription: 'projects/p/subscriptions/ferry' });
-  const push = async (jwt: string) => service.app.request('/v1/webhooks/gar', { method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body });
+  const data = btoa(
+    JSON.stringify({
+      action: 'INSERT',
+      digest: `us-docker.pkg.dev/${staging}@${digest}`,
+      tag: `us-docker.pkg.dev/${staging}:v7`,
+    }),
+  );
+  const body = JSON.stringify({
+    message: { data, messageId: crypto.randomUUID() },
+    subscription: 'projects/p/subscriptions/ferry',
+  });
+  const push = async (jwt: string) =>
+    service.app.request('/v1/webhooks/gar', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+      body,
+    });
 
   expect((await push(await token('https://someone-else.example.test'))).status).toBe(401);
   const accepted = await push(await token(AUDIENCE));

@@ -5,7 +5,13 @@
 
 import { runtimeName } from '@test-runtime';
 import { describe, expect, inject, it } from 'vitest';
-import { expandPlan, type CompactPlan, createPromotionJobOnce, reviveStaleJobs, updateJob } from '../src/ops/jobs/index.js';
+import {
+  expandPlan,
+  type CompactPlan,
+  createPromotionJobOnce,
+  reviveStaleJobs,
+  updateJob,
+} from '../src/ops/jobs/index.js';
 import { findRule } from '../src/ops/promote/index.js';
 import { judge, uniqueRepository, waitForJob } from './support/copying.js';
 import { ANONYMOUS_OWNER, makeService } from './support/service.js';
@@ -16,7 +22,11 @@ const target = fixture.targets.anonymous.host;
 const registries = { [source]: { insecure: true }, [target]: { insecure: true } };
 
 const post = (service: ReturnType<typeof makeService>, body: unknown) =>
-  service.app.request('/v1/copy', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 const head = async (url: string) => {
   const res = await fetch(url, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
@@ -28,7 +38,10 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     const { repository, tag, digest, count } = fixture.bulk.layers;
     const service = makeService({ registries });
     const prod = uniqueRepository('limits/layers');
-    const answer = await post(service, { source: `${source}/${repository}:${tag}`, target: `${target}/${prod}:${tag}` });
+    const answer = await post(service, {
+      source: `${source}/${repository}:${tag}`,
+      target: `${target}/${prod}:${tag}`,
+    });
     expect(answer.status, await answer.clone().text()).toBe(200);
     expect(((await answer.json()) as { digest: string }).digest).toBe(digest);
     await service.settle();
@@ -37,7 +50,9 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     expect(copy!.subrequests).toBeLessThanOrEqual(4 * blobs + 20);
     expect(copy!.kvReads + copy!.kvWrites).toBeLessThanOrEqual(10);
     expect(copy!.kvWrites).toBeLessThanOrEqual(2);
-    expect((await judge(fixture.judge, 'raw', `${target}/${prod}:${tag}`)).raw).toBe((await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw);
+    expect((await judge(fixture.judge, 'raw', `${target}/${prod}:${tag}`)).raw).toBe(
+      (await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw,
+    );
   }, 60_000);
 
   it('a tags:"all" copy of 500 tags becomes a job in batches, each its own instance within a small budget, and completes', async () => {
@@ -50,12 +65,17 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     const { id, reason } = (await answer.json()) as { id: string; reason: string };
     expect(reason).toBe('500 tags > copy.syncMaxTags 50: copied as a job');
     const job = await waitForJob(service, id, {}, 80);
-    expect(job, JSON.stringify(job).slice(0, 2000)).toMatchObject({ state: 'done', batches: [0, 1, 2, 3, 4].map((i) => `${id}.${i}`) });
+    expect(job, JSON.stringify(job).slice(0, 2000)).toMatchObject({
+      state: 'done',
+      batches: [0, 1, 2, 3, 4].map((i) => `${id}.${i}`),
+    });
     expect(job.result.results.map((r: { tags: string[] }) => r.tags[0])).toEqual(Object.keys(digests));
     expect([...service.workflows!.instances.keys()].sort()).toEqual([id, ...job.batches].sort());
     const tags = Object.keys(digests);
     for (let i = 0; i < tags.length; i += 25) {
-      const seen = await Promise.all(tags.slice(i, i + 25).map((t) => head(`http://${target}/v2/${prod}/manifests/${t}`)));
+      const seen = await Promise.all(
+        tags.slice(i, i + 25).map((t) => head(`http://${target}/v2/${prod}/manifests/${t}`)),
+      );
       expect(seen).toEqual(tags.slice(i, i + 25).map((t) => ({ status: 200, digest: digests[t] })));
     }
     const sample = tags.filter((_, i) => i % 50 === 7);
@@ -67,13 +87,18 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     }
     expect((await judge(fixture.judge, 'list-tags', `${target}/${prod}`)).tags?.sort()).toEqual(tags);
     // Each instance stayed within its budget (the platform fails the test otherwise); the batches did the copying.
-    for (const batch of job.batches as string[]) expect(service.workflows!.instances.get(batch)!.meter.subrequests).toBeGreaterThan(300);
+    for (const batch of job.batches as string[])
+      expect(service.workflows!.instances.get(batch)!.meter.subrequests).toBeGreaterThan(300);
   }, 90_000);
 
   it("a 300-layer job's plan step returns under 100 bytes a blob, far inside a step's 1 MiB", async () => {
     const { repository, tag, digest, count } = fixture.bulk.layers;
     const service = makeService({ registries }, { jobs: true });
-    const answer = await post(service, { source: `${source}/${repository}:${tag}`, target: `${target}/${uniqueRepository('limits/plan')}:${tag}`, wait: false });
+    const answer = await post(service, {
+      source: `${source}/${repository}:${tag}`,
+      target: `${target}/${uniqueRepository('limits/plan')}:${tag}`,
+      wait: false,
+    });
     const { id } = (await answer.json()) as { id: string };
     expect(await waitForJob(service, id, {}, 60)).toMatchObject({ state: 'done', result: { digest } });
     const plan = service.workflows!.instances.get(id)!.results.get('plan blobs');
@@ -87,18 +112,35 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     const service = makeService(
       {
         registries,
-        promotion: { rules: [{ name: 'wide', source: { repository: `${source}/${repository}`, tags: { exact: tag } }, targets: prod.map((p) => ({ repository: `${target}/${p}`, tags: ['{tag}'] })) }] },
+        promotion: {
+          rules: [
+            {
+              name: 'wide',
+              source: { repository: `${source}/${repository}`, tags: { exact: tag } },
+              targets: prod.map((p) => ({ repository: `${target}/${p}`, tags: ['{tag}'] })),
+            },
+          ],
+        },
       },
       // In one instance the blobs alone would take 4 x 301 x 4 = 4,816 subrequests.
       { jobs: true, platform: { subrequestsPerInstance: 4000 } },
     );
-    const job = await createPromotionJobOnce(service.deps, { source: `${source}/${repository}:${tag}`, rule: await findRule(service.deps, 'wide') }, ANONYMOUS_OWNER, crypto.randomUUID()).then((r) => r.job);
+    const job = await createPromotionJobOnce(
+      service.deps,
+      { source: `${source}/${repository}:${tag}`, rule: await findRule(service.deps, 'wide') },
+      ANONYMOUS_OWNER,
+      crypto.randomUUID(),
+    ).then((r) => r.job);
     await service.deps.jobs!.enqueue(job.id);
     const done = await waitForJob(service, job.id, {}, 80);
-    expect(done, JSON.stringify(done).slice(0, 1000)).toMatchObject({ state: 'done', batches: [0, 1, 2, 3].map((i) => `${job.id}.t${i}`) });
+    expect(done, JSON.stringify(done).slice(0, 1000)).toMatchObject({
+      state: 'done',
+      batches: [0, 1, 2, 3].map((i) => `${job.id}.t${i}`),
+    });
     const raw = (await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw;
     for (const p of prod) expect((await judge(fixture.judge, 'raw', `${target}/${p}:${tag}`)).raw).toBe(raw);
-    for (const batch of done.batches as string[]) expect(service.workflows!.instances.get(batch)!.meter.subrequests).toBeGreaterThan(1000);
+    for (const batch of done.batches as string[])
+      expect(service.workflows!.instances.get(batch)!.meter.subrequests).toBeGreaterThan(1000);
     expect(digest).toMatch(/^sha256:/);
   }, 90_000);
 
@@ -126,7 +168,11 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     const service = makeService({ registries, jobs: { staleAfterSeconds: 60 } }, { jobs: true });
     let clock = Date.now();
     service.deps.now = () => clock;
-    const answer = await post(service, { source: `${source}/ferry-test/no-such-image:v1`, target: `${target}/${uniqueRepository('limits/failing')}:v1`, wait: false });
+    const answer = await post(service, {
+      source: `${source}/ferry-test/no-such-image:v1`,
+      target: `${target}/${uniqueRepository('limits/failing')}:v1`,
+      wait: false,
+    });
     const { id } = (await answer.json()) as { id: string };
     const job = await waitForJob(service, id);
     expect(job).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND' } });
@@ -139,7 +185,13 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     expect(await waitForJob(service, id)).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND' } });
 
     // A complete instance whose record says running (its run ended without a result): failed, not run again.
-    const other = (await (await post(service, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${uniqueRepository('limits/done')}:v1`, wait: false })).json()) as { id: string };
+    const other = (await (
+      await post(service, {
+        source: `${source}/ferry-test/v2s2:v1`,
+        target: `${target}/${uniqueRepository('limits/done')}:v1`,
+        wait: false,
+      })
+    ).json()) as { id: string };
     expect(await waitForJob(service, other.id)).toMatchObject({ state: 'done' });
     await updateJob(service.deps, other.id, (stored) => ({ ...stored, state: 'running' }));
     for (let sweep = 0; sweep < 3; sweep++) {

@@ -19,12 +19,21 @@ afterAll(async () => {
 it('a copy job runs to completion as a Workflow', async () => {
   const source = fixture.registries.anonymous.host;
   const target = fixture.targets.anonymous.host;
-  ferry = await startFerry({ registries: { [source]: { insecure: true }, [target]: { insecure: true } }, callers: { anonymous: true } }, {}, state, 'workerd');
+  ferry = await startFerry(
+    { registries: { [source]: { insecure: true }, [target]: { insecure: true } }, callers: { anonymous: true } },
+    {},
+    state,
+    'workerd',
+  );
   const repository = uniqueRepository('workflows/app');
   const accepted = await fetch(`${ferry.base}/v1/copy`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ source: `${source}/ferry-test/large:v1`, target: `${target}/${repository}:v1`, wait: false }),
+    body: JSON.stringify({
+      source: `${source}/ferry-test/large:v1`,
+      target: `${target}/${repository}:v1`,
+      wait: false,
+    }),
   });
   const body = (await accepted.json()) as { id: string; url: string };
   expect(accepted.status, JSON.stringify(body)).toBe(202);
@@ -34,6 +43,9 @@ it('a copy job runs to completion as a Workflow', async () => {
     if (job.state === 'done' || job.state === 'failed') break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', result: { digest: fixture.skopeo.anonymous.large!.digest } });
+  expect(job, JSON.stringify(job)).toMatchObject({
+    state: 'done',
+    result: { digest: fixture.skopeo.anonymous.large!.digest },
+  });
   expect((await judge(fixture.judge, 'copy-all', `${target}/${repository}:v1`)).ok).toBe(true);
 }, 90_000);

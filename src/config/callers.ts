@@ -4,16 +4,23 @@ import { z } from 'zod';
 import type { ConfigProblems } from './problems.js';
 import { HttpUrl, SecretValueSchema, seconds } from './values.js';
 
-
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
 export const ACTION_NAMES = ['inspect', 'copy', 'promote', 'admin'] as const;
 
 const GrantSchema = z.strictObject({
   apiKey: z.string().min(1).optional(),
   issuer: z.string().min(1).optional(),
-  claims: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: 'expected claim names mapped to exact values' }).optional(),
-  actions: z.array(z.enum(ACTION_NAMES, { error: `expected some of ${ACTION_NAMES.join(', ')}` })).min(1, `expected some of ${ACTION_NAMES.join(', ')}`),
-  repositories: z.array(z.string().includes('/', { error: 'expected globs like "ghcr.io/org/**"' })).min(1, 'expected globs like "ghcr.io/org/**"'),
+  claims: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]), {
+      error: 'expected claim names mapped to exact values',
+    })
+    .optional(),
+  actions: z
+    .array(z.enum(ACTION_NAMES, { error: `expected some of ${ACTION_NAMES.join(', ')}` }))
+    .min(1, `expected some of ${ACTION_NAMES.join(', ')}`),
+  repositories: z
+    .array(z.string().includes('/', { error: 'expected globs like "ghcr.io/org/**"' }))
+    .min(1, 'expected globs like "ghcr.io/org/**"'),
 });
 
 export const CallersSchema = z.strictObject({
@@ -23,14 +30,19 @@ export const CallersSchema = z.strictObject({
    * request gets every grant. Refused unless this acknowledgement is set.
    */
   anonymousBeyondLoopback: z.literal('I understand that anyone who can reach Ferry can use every grant').optional(),
-  apiKeys: z.array(z.strictObject({ name: z.string().min(1, 'expected a name'), sha256: SecretValueSchema })).optional(),
+  apiKeys: z
+    .array(z.strictObject({ name: z.string().min(1, 'expected a name'), sha256: SecretValueSchema }))
+    .optional(),
   oidc: z
     .array(
       z.strictObject({
         issuer: z.string().min(1, 'expected the issuer URL'),
         jwksUri: HttpUrl.optional(),
         audience: z.string().min(1, 'expected the exact audience'),
-        algorithms: z.array(z.enum(ALGORITHMS, { error: `expected asymmetric algorithms from ${ALGORITHMS.join(', ')}` })).min(1, `expected asymmetric algorithms from ${ALGORITHMS.join(', ')}`).optional(),
+        algorithms: z
+          .array(z.enum(ALGORITHMS, { error: `expected asymmetric algorithms from ${ALGORITHMS.join(', ')}` }))
+          .min(1, `expected asymmetric algorithms from ${ALGORITHMS.join(', ')}`)
+          .optional(),
         clockToleranceSeconds: seconds(0).optional(),
         maxTokenAgeSeconds: seconds(0).optional(),
         jwksCooldownSeconds: seconds(0).optional(),
@@ -93,14 +105,24 @@ const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 const DEFAULT_MAX_TOKEN_AGE_SECONDS = 3600;
 const DEFAULT_JWKS_COOLDOWN_SECONDS = 30;
 
-export const NO_CALLERS: CallersConfig = { anonymous: false, anonymousBeyondLoopback: false, apiKeys: [], oidc: [], grants: [] };
+export const NO_CALLERS: CallersConfig = {
+  anonymous: false,
+  anonymousBeyondLoopback: false,
+  apiKeys: [],
+  oidc: [],
+  grants: [],
+};
 
 /** The `callers` section, schema-checked, with secrets resolved and grants checked against the keys and issuers they name. */
-export function buildCallers(value: z.infer<typeof CallersSchema> | undefined, problems: ConfigProblems): CallersConfig {
+export function buildCallers(
+  value: z.infer<typeof CallersSchema> | undefined,
+  problems: ConfigProblems,
+): CallersConfig {
   if (value === undefined) return NO_CALLERS;
   const keys = (value.apiKeys ?? []).map((k, i): ApiKeyCaller => {
     const hash = problems.secret(`callers.apiKeys[${i}].sha256`, k.sha256).toLowerCase();
-    if (hash && !/^[0-9a-f]{64}$/.test(hash)) problems.add(`callers.apiKeys[${i}].sha256`, 'expected 64 hex characters (the SHA-256 of the key)');
+    if (hash && !/^[0-9a-f]{64}$/.test(hash))
+      problems.add(`callers.apiKeys[${i}].sha256`, 'expected 64 hex characters (the SHA-256 of the key)');
     return { name: k.name, sha256: hash };
   });
   const issuers = (value.oidc ?? []).map((o): OidcIssuer => ({
@@ -114,11 +136,17 @@ export function buildCallers(value: z.infer<typeof CallersSchema> | undefined, p
   }));
   const grants = (value.grants ?? []).map((g, i): Grant => {
     const where = `callers.grants[${i}]`;
-    if ((g.apiKey === undefined) === (g.issuer === undefined)) problems.add(where, 'name either an apiKey or an issuer');
-    if (g.apiKey !== undefined && !keys.some((k) => k.name === g.apiKey)) problems.add(`${where}.apiKey`, `no API key is named "${g.apiKey}"`);
-    if (g.issuer !== undefined && !issuers.some((o) => o.issuer === g.issuer)) problems.add(`${where}.issuer`, `"${g.issuer}" is not in callers.oidc`);
+    if ((g.apiKey === undefined) === (g.issuer === undefined))
+      problems.add(where, 'name either an apiKey or an issuer');
+    if (g.apiKey !== undefined && !keys.some((k) => k.name === g.apiKey))
+      problems.add(`${where}.apiKey`, `no API key is named "${g.apiKey}"`);
+    if (g.issuer !== undefined && !issuers.some((o) => o.issuer === g.issuer))
+      problems.add(`${where}.issuer`, `"${g.issuer}" is not in callers.oidc`);
     if (g.issuer !== undefined && Object.keys(g.claims ?? {}).length === 0) {
-      problems.add(`${where}.claims`, 'a grant to an issuer must name claims (otherwise every token of that issuer would match)');
+      problems.add(
+        `${where}.claims`,
+        'a grant to an issuer must name claims (otherwise every token of that issuer would match)',
+      );
     }
     return {
       ...(g.apiKey !== undefined ? { apiKey: g.apiKey } : {}),
@@ -127,5 +155,11 @@ export function buildCallers(value: z.infer<typeof CallersSchema> | undefined, p
       repositories: g.repositories,
     };
   });
-  return { anonymous: value.anonymous === true, anonymousBeyondLoopback: value.anonymousBeyondLoopback !== undefined, apiKeys: keys, oidc: issuers, grants };
+  return {
+    anonymous: value.anonymous === true,
+    anonymousBeyondLoopback: value.anonymousBeyondLoopback !== undefined,
+    apiKeys: keys,
+    oidc: issuers,
+    grants,
+  };
 }

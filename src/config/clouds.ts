@@ -13,10 +13,16 @@ const AwsSchema = z
   .strictObject({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as "us-east-1"'),
     /** The role Ferry assumes with its own token (AssumeRoleWithWebIdentity). */
-    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected "arn:aws:iam::<account>:role/<name>"').optional(),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected "arn:aws:iam::<account>:role/<name>"')
+      .optional(),
     /** The audience the role's trust policy expects (default "sts.amazonaws.com"). */
     audience: z.string().min(1).optional(),
-    sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'expected 2-64 of A-Z a-z 0-9 _ + = , . @ -').optional(),
+    sessionName: z
+      .string()
+      .regex(/^[\w+=,.@-]{2,64}$/, 'expected 2-64 of A-Z a-z 0-9 _ + = , . @ -')
+      .optional(),
     /** Static keys: the fallback where no federation is set up. */
     accessKeyId: SecretValueSchema.optional(),
     secretAccessKey: SecretValueSchema.optional(),
@@ -28,8 +34,14 @@ const AwsSchema = z
     /** Where STS and ECR are answered, for tests and private clouds: only in the static configuration. */
     endpoints: z.strictObject({ sts: HttpUrl.optional(), ecr: HttpUrl.optional() }).optional(),
   })
-  .refine((a) => (a.roleArn !== undefined) !== (a.accessKeyId !== undefined || a.secretAccessKey !== undefined), 'give roleArn (federation) or accessKeyId and secretAccessKey, not both')
-  .refine((a) => (a.accessKeyId === undefined) === (a.secretAccessKey === undefined), 'accessKeyId and secretAccessKey go together');
+  .refine(
+    (a) => (a.roleArn !== undefined) !== (a.accessKeyId !== undefined || a.secretAccessKey !== undefined),
+    'give roleArn (federation) or accessKeyId and secretAccessKey, not both',
+  )
+  .refine(
+    (a) => (a.accessKeyId === undefined) === (a.secretAccessKey === undefined),
+    'accessKeyId and secretAccessKey go together',
+  );
 
 /**
  * Google Artifact Registry / GCR: an OAuth access token (user "oauth2accesstoken"), from Workload
@@ -40,17 +52,31 @@ const GoogleSchema = z
     /** "projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>". */
     workloadIdentityProvider: z
       .string()
-      .regex(/^projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]{4,32}\/providers\/[a-z0-9-]{4,32}$/, 'expected "projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>"')
+      .regex(
+        /^projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]{4,32}\/providers\/[a-z0-9-]{4,32}$/,
+        'expected "projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>"',
+      )
       .optional(),
     /** The service account to impersonate with the federated token (its e-mail). */
-    serviceAccount: z.string().regex(/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/, 'expected a service account e-mail (…@….iam.gserviceaccount.com)').optional(),
+    serviceAccount: z
+      .string()
+      .regex(
+        /^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/,
+        'expected a service account e-mail (…@….iam.gserviceaccount.com)',
+      )
+      .optional(),
     /** The audience the provider expects (default: https://iam.googleapis.com/<provider>). */
     audience: z.string().min(1).optional(),
     /** A service-account key (its JSON file): the fallback where no federation is set up. */
     serviceAccountKey: SecretValueSchema.optional(),
-    endpoints: z.strictObject({ sts: HttpUrl.optional(), iamCredentials: HttpUrl.optional(), oauth2: HttpUrl.optional() }).optional(),
+    endpoints: z
+      .strictObject({ sts: HttpUrl.optional(), iamCredentials: HttpUrl.optional(), oauth2: HttpUrl.optional() })
+      .optional(),
   })
-  .refine((g) => (g.workloadIdentityProvider !== undefined) !== (g.serviceAccountKey !== undefined), 'give workloadIdentityProvider (federation) or serviceAccountKey, not both');
+  .refine(
+    (g) => (g.workloadIdentityProvider !== undefined) !== (g.serviceAccountKey !== undefined),
+    'give workloadIdentityProvider (federation) or serviceAccountKey, not both',
+  );
 
 /**
  * Azure Container Registry: an Entra ID access token (for Ferry's own token through a federated
@@ -74,7 +100,9 @@ const AzureSchema = z.strictObject({
  */
 const GithubAppSchema = z.strictObject({
   /** The App's id (digits) or client id ("Iv1.…"): the JWT's issuer. */
-  appId: z.string().regex(/^\d{1,20}$|^Iv[0-9A-Za-z.]{3,40}$/, 'expected the App id (digits) or its client id ("Iv1.…")'),
+  appId: z
+    .string()
+    .regex(/^\d{1,20}$|^Iv[0-9A-Za-z.]{3,40}$/, 'expected the App id (digits) or its client id ("Iv1.…")'),
   installationId: z.string().regex(/^\d{1,20}$/, 'expected the installation id (digits)'),
   /** The App's private key as GitHub gives it (PEM, PKCS #1 or #8). */
   privateKey: SecretValueSchema,
@@ -136,12 +164,23 @@ type AzureDocument = z.infer<typeof AzureSchema>;
 type AwsDocument = z.infer<typeof AwsSchema>;
 
 /** The schemas of the clouds a registry entry's `credentials` may name, by their key there. */
-export const CLOUD_CREDENTIALS = { aws: AwsSchema, google: GoogleSchema, azure: AzureSchema, githubApp: GithubAppSchema };
+export const CLOUD_CREDENTIALS = {
+  aws: AwsSchema,
+  google: GoogleSchema,
+  azure: AzureSchema,
+  githubApp: GithubAppSchema,
+};
 
 export type CloudDocuments = { [K in keyof typeof CLOUD_CREDENTIALS]?: z.infer<(typeof CLOUD_CREDENTIALS)[K]> };
 
 /** The cloud a registry entry's credentials name, if any (`host` normalised). */
-export function buildCloud(raw: CloudDocuments | undefined, host: string, where: string, insecure: boolean, problems: ConfigProblems): CloudAuth | undefined {
+export function buildCloud(
+  raw: CloudDocuments | undefined,
+  host: string,
+  where: string,
+  insecure: boolean,
+  problems: ConfigProblems,
+): CloudAuth | undefined {
   return raw?.aws
     ? buildAws(raw.aws, host, `${where}.credentials.aws`, insecure, problems)
     : raw?.google
@@ -153,9 +192,15 @@ export function buildCloud(raw: CloudDocuments | undefined, host: string, where:
           : undefined;
 }
 
-function checkEndpoints(endpoints: Record<string, string>, where: string, insecure: boolean, problems: ConfigProblems): void {
+function checkEndpoints(
+  endpoints: Record<string, string>,
+  where: string,
+  insecure: boolean,
+  problems: ConfigProblems,
+): void {
   for (const [name, url] of Object.entries(endpoints)) {
-    if (new URL(url).protocol !== 'https:' && !insecure) problems.add(`${where}.endpoints.${name}`, 'expected https (plain http only for a registry marked insecure)');
+    if (new URL(url).protocol !== 'https:' && !insecure)
+      problems.add(`${where}.endpoints.${name}`, 'expected https (plain http only for a registry marked insecure)');
   }
 }
 
@@ -171,10 +216,14 @@ function buildGoogle(google: GoogleDocument, where: string, insecure: boolean, p
     const text = problems.secret(`${where}.serviceAccountKey`, google.serviceAccountKey);
     try {
       const parsed = text ? (JSON.parse(text) as { client_email?: unknown; private_key?: unknown }) : {};
-      if (text && (typeof parsed.client_email !== 'string' || typeof parsed.private_key !== 'string')) throw new Error('fields');
+      if (text && (typeof parsed.client_email !== 'string' || typeof parsed.private_key !== 'string'))
+        throw new Error('fields');
       if (text) key = { clientEmail: parsed.client_email as string, privateKey: parsed.private_key as string };
     } catch {
-      problems.add(`${where}.serviceAccountKey`, 'expected a service-account key file (JSON with client_email and private_key)');
+      problems.add(
+        `${where}.serviceAccountKey`,
+        'expected a service-account key file (JSON with client_email and private_key)',
+      );
     }
   }
   return {
@@ -187,41 +236,63 @@ function buildGoogle(google: GoogleDocument, where: string, insecure: boolean, p
   };
 }
 
-function buildGithubApp(app: GithubAppDocument, where: string, insecure: boolean, problems: ConfigProblems): GithubAppAuth {
+function buildGithubApp(
+  app: GithubAppDocument,
+  where: string,
+  insecure: boolean,
+  problems: ConfigProblems,
+): GithubAppAuth {
   const endpoints = { api: app.endpoints?.api ?? 'https://api.github.com/' };
   checkEndpoints(endpoints, where, insecure, problems);
   const privateKey = problems.secret(`${where}.privateKey`, app.privateKey);
-  if (privateKey && !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey)) problems.add(`${where}.privateKey`, 'expected the App\'s private key (PEM, as GitHub gives it)');
+  if (privateKey && !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey))
+    problems.add(`${where}.privateKey`, "expected the App's private key (PEM, as GitHub gives it)");
   return { kind: 'github-app', appId: app.appId, installationId: app.installationId, privateKey, endpoints };
 }
 
-
-function buildAzure(azure: AzureDocument, host: string, where: string, insecure: boolean, problems: ConfigProblems): AzureAuth {
-  const endpoints = { entra: azure.endpoints?.entra ?? 'https://login.microsoftonline.com/', acrExchange: azure.endpoints?.acrExchange ?? `https://${host}/oauth2/exchange` };
+function buildAzure(
+  azure: AzureDocument,
+  host: string,
+  where: string,
+  insecure: boolean,
+  problems: ConfigProblems,
+): AzureAuth {
+  const endpoints = {
+    entra: azure.endpoints?.entra ?? 'https://login.microsoftonline.com/',
+    acrExchange: azure.endpoints?.acrExchange ?? `https://${host}/oauth2/exchange`,
+  };
   checkEndpoints(endpoints, where, insecure, problems);
   return {
     kind: 'azure',
     tenantId: azure.tenantId,
     clientId: azure.clientId,
-    ...(azure.clientSecret !== undefined ? { clientSecret: problems.secret(`${where}.clientSecret`, azure.clientSecret) } : {}),
+    ...(azure.clientSecret !== undefined
+      ? { clientSecret: problems.secret(`${where}.clientSecret`, azure.clientSecret) }
+      : {}),
     audience: azure.audience ?? 'api://AzureADTokenExchange',
     endpoints,
   };
 }
 
-
 function buildAws(aws: AwsDocument, host: string, where: string, insecure: boolean, problems: ConfigProblems): AwsAuth {
   const isPublic = aws.public ?? host === 'public.ecr.aws';
   // ECR Public's API lives in us-east-1 only, whatever region the entry names for STS.
-  const ecr = isPublic ? 'https://api.ecr-public.us-east-1.amazonaws.com/' : `https://api.ecr.${aws.region}.amazonaws.com/`;
-  const endpoints = { sts: aws.endpoints?.sts ?? `https://sts.${aws.region}.amazonaws.com/`, ecr: aws.endpoints?.ecr ?? ecr };
+  const ecr = isPublic
+    ? 'https://api.ecr-public.us-east-1.amazonaws.com/'
+    : `https://api.ecr.${aws.region}.amazonaws.com/`;
+  const endpoints = {
+    sts: aws.endpoints?.sts ?? `https://sts.${aws.region}.amazonaws.com/`,
+    ecr: aws.endpoints?.ecr ?? ecr,
+  };
   checkEndpoints(endpoints, where, insecure, problems);
   const keys =
     aws.accessKeyId !== undefined && aws.secretAccessKey !== undefined
       ? {
           accessKeyId: problems.secret(`${where}.accessKeyId`, aws.accessKeyId),
           secretAccessKey: problems.secret(`${where}.secretAccessKey`, aws.secretAccessKey),
-          ...(aws.sessionToken !== undefined ? { sessionToken: problems.secret(`${where}.sessionToken`, aws.sessionToken) } : {}),
+          ...(aws.sessionToken !== undefined
+            ? { sessionToken: problems.secret(`${where}.sessionToken`, aws.sessionToken) }
+            : {}),
         }
       : undefined;
   return {

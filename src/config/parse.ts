@@ -24,7 +24,13 @@ export interface Limits {
 
 // OCI indexes in the wild list tens of platforms; buildx attestations double that. 1,000 is far above any
 // real image and far below what a hostile 4 MiB index can list (~28,000).
-export const DEFAULT_LIMITS: Limits = { indexChildren: 1000, indexDepth: 8, indexConcurrency: 8, tagsPerSync: 10_000, bodyTimeoutMs: 30_000 };
+export const DEFAULT_LIMITS: Limits = {
+  indexChildren: 1000,
+  indexDepth: 8,
+  indexConcurrency: 8,
+  tagsPerSync: 10_000,
+  bodyTimeoutMs: 30_000,
+};
 
 export interface SyncBudget {
   subrequests: number;
@@ -91,7 +97,6 @@ export interface IdentityConfig {
   algorithm: 'RS256' | 'ES256';
 }
 
-
 const DEFAULT_TAG_TTL_SECONDS = 60;
 
 export interface RuntimeDefaults {
@@ -111,8 +116,12 @@ const DEFAULT_JOB_STALE_AFTER_SECONDS = 90;
 const DEFAULT_JOB_STEP_BYTES = 1024 * 1024 * 1024;
 
 /** Validates the document against the one schema, resolves secrets, and reports every problem at once. */
-export function parseConfig(input: unknown, lookup: SecretLookup = () => undefined, defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY }): FerryConfig {
-  const parsed = ConfigSchema.safeParse(typeof input === 'string' ? parseJsonText(input) : input ?? {});
+export function parseConfig(
+  input: unknown,
+  lookup: SecretLookup = () => undefined,
+  defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY },
+): FerryConfig {
+  const parsed = ConfigSchema.safeParse(typeof input === 'string' ? parseJsonText(input) : (input ?? {}));
   if (!parsed.success) throw invalidConfig(schemaProblems(parsed.error, ConfigSchema));
   const doc = parsed.data;
   const problems = new ConfigProblems(lookup);
@@ -124,8 +133,18 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
   for (const registry of registries.values()) {
     const cloud = registry.cloud;
     const federated =
-      cloud?.kind === 'aws' ? cloud.roleArn && 'aws.roleArn' : cloud?.kind === 'google' ? cloud.workloadIdentityProvider && 'google.workloadIdentityProvider' : cloud?.kind === 'azure' ? !cloud.clientSecret && 'azure.clientId' : undefined;
-    if (federated && !doc.identity) problems.add(`${formatPath(['registries', registry.host])}.credentials.${federated}`, 'federation needs Ferry\'s own identity: configure "identity" (publicUrl and keys)');
+      cloud?.kind === 'aws'
+        ? cloud.roleArn && 'aws.roleArn'
+        : cloud?.kind === 'google'
+          ? cloud.workloadIdentityProvider && 'google.workloadIdentityProvider'
+          : cloud?.kind === 'azure'
+            ? !cloud.clientSecret && 'azure.clientId'
+            : undefined;
+    if (federated && !doc.identity)
+      problems.add(
+        `${formatPath(['registries', registry.host])}.credentials.${federated}`,
+        'federation needs Ferry\'s own identity: configure "identity" (publicUrl and keys)',
+      );
   }
   const rules = (doc.promotion?.rules ?? []).map((r, i) => buildRule(r, `promotion.rules[${i}]`, problems));
   const names = new Set<string>();
@@ -157,7 +176,8 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
       indexDepth: limits.indexDepth ?? DEFAULT_LIMITS.indexDepth,
       indexConcurrency: limits.indexConcurrency ?? DEFAULT_LIMITS.indexConcurrency,
       tagsPerSync: limits.tagsPerSync ?? DEFAULT_LIMITS.tagsPerSync,
-      bodyTimeoutMs: limits.bodyTimeoutSeconds !== undefined ? limits.bodyTimeoutSeconds * 1000 : DEFAULT_LIMITS.bodyTimeoutMs,
+      bodyTimeoutMs:
+        limits.bodyTimeoutSeconds !== undefined ? limits.bodyTimeoutSeconds * 1000 : DEFAULT_LIMITS.bodyTimeoutMs,
     },
     secret: lookup,
     ...(doc.identity ? { identity: buildIdentity(doc.identity, problems) } : {}),
@@ -171,7 +191,10 @@ export function parseConfig(input: unknown, lookup: SecretLookup = () => undefin
 // An instance reads API-managed entries again after this long: how late another instance sees a change.
 const DEFAULT_MANAGED_CACHE_SECONDS = 30;
 
-function buildManagedRegistries(managed: NonNullable<ConfigDocument['managedRegistries']>, problems: ConfigProblems): ManagedRegistriesConfig {
+function buildManagedRegistries(
+  managed: NonNullable<ConfigDocument['managedRegistries']>,
+  problems: ConfigProblems,
+): ManagedRegistriesConfig {
   const keys = (managed.keys ?? []).map((k, i) => {
     const text = problems.secret(`managedRegistries.keys[${i}].key`, k.key);
     let key: Uint8Array = new Uint8Array();
@@ -180,7 +203,11 @@ function buildManagedRegistries(managed: NonNullable<ConfigDocument['managedRegi
     } catch {
       // reported below
     }
-    if (text && key.length !== 32) problems.add(`managedRegistries.keys[${i}].key`, 'expected 32 random bytes, base64 (e.g. `openssl rand -base64 32`)');
+    if (text && key.length !== 32)
+      problems.add(
+        `managedRegistries.keys[${i}].key`,
+        'expected 32 random bytes, base64 (e.g. `openssl rand -base64 32`)',
+      );
     return { kid: k.kid, key };
   });
   return {
@@ -192,16 +219,28 @@ function buildManagedRegistries(managed: NonNullable<ConfigDocument['managedRegi
   };
 }
 
-function buildConsole(console: NonNullable<ConfigDocument['console']>, callers: CallersConfig, problems: ConfigProblems): FerryConfig['console'] {
+function buildConsole(
+  console: NonNullable<ConfigDocument['console']>,
+  callers: CallersConfig,
+  problems: ConfigProblems,
+): FerryConfig['console'] {
   const built: FerryConfig['console'] = {};
   if (console.sessionSecret !== undefined) {
     const secret = problems.secret('console.sessionSecret', console.sessionSecret);
-    if (secret && secret.length < 32) problems.add('console.sessionSecret', 'expected at least 32 characters of random (e.g. `openssl rand -base64 32`)');
+    if (secret && secret.length < 32)
+      problems.add(
+        'console.sessionSecret',
+        'expected at least 32 characters of random (e.g. `openssl rand -base64 32`)',
+      );
     built.sessionSecret = secret;
   }
   if (console.cloudflareAccess) {
     const issuer = callers.oidc.find((o) => o.issuer === console.cloudflareAccess!.issuer);
-    if (!issuer) problems.add('console.cloudflareAccess.issuer', `"${console.cloudflareAccess.issuer}" is not in callers.oidc (its audience: the Access application's AUD tag; jwksUri: <issuer>/cdn-cgi/access/certs)`);
+    if (!issuer)
+      problems.add(
+        'console.cloudflareAccess.issuer',
+        `"${console.cloudflareAccess.issuer}" is not in callers.oidc (its audience: the Access application's AUD tag; jwksUri: <issuer>/cdn-cgi/access/certs)`,
+      );
     else built.cloudflareAccess = issuer;
   }
   return built;
@@ -210,10 +249,19 @@ function buildConsole(console: NonNullable<ConfigDocument['console']>, callers: 
 function buildIdentity(identity: NonNullable<ConfigDocument['identity']>, problems: ConfigProblems): IdentityConfig {
   const keys = identity.keys.map((k, i) => {
     const pem = problems.secret(`identity.keys[${i}].privateKey`, k.privateKey);
-    if (pem && !/-----BEGIN PRIVATE KEY-----/.test(pem)) problems.add(`identity.keys[${i}].privateKey`, 'expected a PKCS #8 PEM private key ("-----BEGIN PRIVATE KEY-----")');
+    if (pem && !/-----BEGIN PRIVATE KEY-----/.test(pem))
+      problems.add(
+        `identity.keys[${i}].privateKey`,
+        'expected a PKCS #8 PEM private key ("-----BEGIN PRIVATE KEY-----")',
+      );
     return { kid: k.kid, pem };
   });
-  return { issuer: identity.publicUrl.replace(/\/+$/, ''), keys, activeKid: identity.activeKid ?? identity.keys[0]!.kid, algorithm: identity.algorithm ?? 'RS256' };
+  return {
+    issuer: identity.publicUrl.replace(/\/+$/, ''),
+    keys,
+    activeKid: identity.activeKid ?? identity.keys[0]!.kid,
+    algorithm: identity.algorithm ?? 'RS256',
+  };
 }
 
 function parseJsonText(text: string): unknown {

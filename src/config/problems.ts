@@ -42,7 +42,9 @@ function allowedKeys(schema: AnySchema, path: readonly PropertyKey[]): string[] 
       return [];
     });
   }
-  return nodes.flatMap(unwrap).flatMap((node) => (node._zod.def.type === 'object' ? Object.keys(node._zod.def.shape) : []));
+  return nodes
+    .flatMap(unwrap)
+    .flatMap((node) => (node._zod.def.type === 'object' ? Object.keys(node._zod.def.shape) : []));
 }
 
 function distance(a: string, b: string): number {
@@ -52,7 +54,11 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const held = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      row[j] = Math.min(
+        row[j]! + 1,
+        row[j - 1]! + 1,
+        previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+      );
       previous = held;
     }
   }
@@ -73,12 +79,19 @@ export function schemaProblems(error: z.ZodError, schema: AnySchema): ConfigProb
       const allowed = allowedKeys(schema, issue.path);
       return issue.keys.map((key) => {
         const guess = didYouMean(key, allowed);
-        return { path: formatPath(issue.path), message: `unknown field "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` };
+        return {
+          path: formatPath(issue.path),
+          message: `unknown field "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+        };
       });
     }
-    if (issue.code === 'invalid_union' && issue.path.length && issue.message === 'Invalid input') return [{ path: formatPath(issue.path), message: 'has the wrong type or shape' }];
-    if (issue.code === 'invalid_key') return [{ path: formatPath(issue.path), message: issue.issues[0]?.message ?? 'is not a valid key' }];
-    const message = issue.message.startsWith('Invalid input: expected') ? issue.message.replace('Invalid input: ', '') : issue.message;
+    if (issue.code === 'invalid_union' && issue.path.length && issue.message === 'Invalid input')
+      return [{ path: formatPath(issue.path), message: 'has the wrong type or shape' }];
+    if (issue.code === 'invalid_key')
+      return [{ path: formatPath(issue.path), message: issue.issues[0]?.message ?? 'is not a valid key' }];
+    const message = issue.message.startsWith('Invalid input: expected')
+      ? issue.message.replace('Invalid input: ', '')
+      : issue.message;
     return [{ path: formatPath(issue.path), message }];
   });
 }

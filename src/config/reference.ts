@@ -9,18 +9,25 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 function accepts(node: Json): string {
   if (node.anyOf) {
-    const parts = (node.anyOf as Json[]).map((n) => (n.type === 'object' && n.properties?.secret ? '`{"secret": NAME}`' : accepts(n)));
+    const parts = (node.anyOf as Json[]).map((n) =>
+      n.type === 'object' && n.properties?.secret ? '`{"secret": NAME}`' : accepts(n),
+    );
     return [...new Set(parts)].join(' or ');
   }
   if (node.enum) return (node.enum as unknown[]).map((v) => `\`${JSON.stringify(v)}\``).join(', ');
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   const type = Array.isArray(node.type) ? node.type.join(' or ') : node.type;
   const bounds = [
-    node.minimum !== undefined ? `≥ ${node.minimum}` : node.exclusiveMinimum !== undefined ? `> ${node.exclusiveMinimum}` : '',
+    node.minimum !== undefined
+      ? `≥ ${node.minimum}`
+      : node.exclusiveMinimum !== undefined
+        ? `> ${node.exclusiveMinimum}`
+        : '',
     node.maximum !== undefined && node.maximum !== MAX_SAFE ? `≤ ${node.maximum}` : '',
     node.minLength ? `non-empty` : '',
   ].filter(Boolean);
-  if (type === 'array') return `list of ${accepts(node.items ?? {})}${node.minItems ? ` (at least ${node.minItems})` : ''}`;
+  if (type === 'array')
+    return `list of ${accepts(node.items ?? {})}${node.minItems ? ` (at least ${node.minItems})` : ''}`;
   return [type ?? 'any', ...bounds].join(' ');
 }
 
@@ -38,11 +45,13 @@ function rows(node: Json, path: string, out: string[][]): void {
   }
   if (node.type === 'object' && node.additionalProperties && typeof node.additionalProperties === 'object') {
     const key = /registries$/.test(path) ? '<host[:port]>' : /receivers$/.test(path) ? '<id>' : '<name>';
-    if (node.additionalProperties.type === 'object' && node.additionalProperties.properties) return rows(node.additionalProperties, `${path}.${key}`, out);
+    if (node.additionalProperties.type === 'object' && node.additionalProperties.properties)
+      return rows(node.additionalProperties, `${path}.${key}`, out);
     out.push([`${path}.${key}`, accepts(node.additionalProperties), '']);
     return;
   }
-  if (node.type === 'array' && node.items?.type === 'object' && node.items.properties) return rows(node.items, `${path}[]`, out);
+  if (node.type === 'array' && node.items?.type === 'object' && node.items.properties)
+    return rows(node.items, `${path}[]`, out);
   if (node.type === 'array' && node.items?.oneOf) return rows(node.items, `${path}[]`, out);
   // A choice of objects told apart by a constant `kind` (signers): each kind's fields, named by it.
   if (node.oneOf && (node.oneOf as Json[]).every((o) => o.properties?.kind?.const !== undefined)) {

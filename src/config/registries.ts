@@ -28,11 +28,19 @@ export const RegistrySchema = z.strictObject({
   mirrors: z.array(HttpUrl).optional(),
   headers: z
     .record(z.string(), z.string())
-    .refine((h) => !Object.keys(h).some((k) => k.toLowerCase() === 'authorization'), 'set credentials, not an Authorization header')
+    .refine(
+      (h) => !Object.keys(h).some((k) => k.toLowerCase() === 'authorization'),
+      'set credentials, not an Authorization header',
+    )
     .optional(),
   authHosts: z.array(z.string().min(1)).optional(),
   blobHosts: z.array(z.string().min(1)).optional(),
-  upload: z.strictObject({ mode: z.enum(['monolithic', 'chunked']).optional(), chunkSize: positiveInt(1024, 'bytes').optional() }).optional(),
+  upload: z
+    .strictObject({
+      mode: z.enum(['monolithic', 'chunked']).optional(),
+      chunkSize: positiveInt(1024, 'bytes').optional(),
+    })
+    .optional(),
 });
 
 /** A configured registry: how the registry layer reaches it, and where its credentials come from. */
@@ -59,11 +67,17 @@ export function buildRegistry(host: string, value: RegistryDocument, problems: C
       const v = raw[key];
       if (v !== undefined) credentials[key] = problems.secret(`${where}.credentials.${key}`, v);
     }
-    if (raw.password !== undefined && raw.username === undefined) problems.add(`${where}.credentials`, 'password needs a username');
+    if (raw.password !== undefined && raw.username === undefined)
+      problems.add(`${where}.credentials`, 'password needs a username');
     const stored = raw.password !== undefined || raw.token !== undefined || raw.identityToken !== undefined;
     const clouds = (['aws', 'google', 'azure', 'githubApp'] as const).filter((k) => raw[k] !== undefined);
-    if (!stored && !clouds.length) problems.add(`${where}.credentials`, 'give password, token, identityToken, aws, google, azure or githubApp');
-    if ((stored && clouds.length) || clouds.length > 1) problems.add(`${where}.credentials.${clouds.at(-1)}`, 'a registry takes one kind of credentials: stored ones, aws, google, azure or githubApp');
+    if (!stored && !clouds.length)
+      problems.add(`${where}.credentials`, 'give password, token, identityToken, aws, google, azure or githubApp');
+    if ((stored && clouds.length) || clouds.length > 1)
+      problems.add(
+        `${where}.credentials.${clouds.at(-1)}`,
+        'a registry takes one kind of credentials: stored ones, aws, google, azure or githubApp',
+      );
   }
   const cloud = buildCloud(raw, normalizeRegistryHost(host), where, value.insecure === true, problems);
   if (cloud) credentials = undefined;
@@ -84,10 +98,18 @@ export function buildRegistry(host: string, value: RegistryDocument, problems: C
 
 // ECR refuses upload parts under 5 MiB (all but the last): InvalidLayerPartException.
 const ECR_MIN_CHUNK_BYTES = 5 * 1024 * 1024;
-const isEcrHost = (host: string) => /\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:\d+)?$/.test(host) || host === 'public.ecr.aws';
+const isEcrHost = (host: string) =>
+  /\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:\d+)?$/.test(host) || host === 'public.ecr.aws';
 
 function checkEcrChunks(host: string, registry: RegistryEntry, where: string, problems: ConfigProblems): void {
-  if ((registry.cloud?.kind === 'aws' || isEcrHost(host)) && registry.upload.mode === 'chunked' && registry.upload.chunkSize < ECR_MIN_CHUNK_BYTES) {
-    problems.add(`${where}.upload.chunkSize`, `ECR takes upload chunks of at least 5 MiB (${ECR_MIN_CHUNK_BYTES} bytes)`);
+  if (
+    (registry.cloud?.kind === 'aws' || isEcrHost(host)) &&
+    registry.upload.mode === 'chunked' &&
+    registry.upload.chunkSize < ECR_MIN_CHUNK_BYTES
+  ) {
+    problems.add(
+      `${where}.upload.chunkSize`,
+      `ECR takes upload chunks of at least 5 MiB (${ECR_MIN_CHUNK_BYTES} bytes)`,
+    );
   }
 }

@@ -7,7 +7,6 @@ import { SecretValueSchema } from './values.js';
 import { compilePattern, MATCH_RENAMED, PatternError } from '../patterns.js';
 import { pemBlocks } from '../encoding.js';
 
-
 const RULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export const TagFilterSchema = z.strictObject({
@@ -15,7 +14,10 @@ export const TagFilterSchema = z.strictObject({
   regex: z.string().optional(),
   semver: z.string().optional(),
   exact: z.string().optional(),
-  match: z.unknown().refine(() => false, MATCH_RENAMED).optional(),
+  match: z
+    .unknown()
+    .refine(() => false, MATCH_RENAMED)
+    .optional(),
 });
 
 /** What a rule that still says `requireSignature` (which only saw that a signature existed) is told. */
@@ -64,11 +66,17 @@ export const VerifySchema = z
       )
       .optional(),
   })
-  .refine((v) => (v.signers?.length ?? 0) + (v.attestations?.length ?? 0) > 0, 'expected at least one signer or attestation');
+  .refine(
+    (v) => (v.signers?.length ?? 0) + (v.attestations?.length ?? 0) > 0,
+    'expected at least one signer or attestation',
+  );
 
 /** A promotion rule as the configuration and `PUT /v1/rules/<name>` spell it (the name comes from the path there). */
 export const RuleBodySchema = z.strictObject({
-  source: z.strictObject({ repository: z.string().includes('/', { error: 'expected "registry/repository"' }), tags: TagFilterSchema.optional() }),
+  source: z.strictObject({
+    repository: z.string().includes('/', { error: 'expected "registry/repository"' }),
+    tags: TagFilterSchema.optional(),
+  }),
   targets: z
     .array(
       z.strictObject({
@@ -86,10 +94,15 @@ export const RuleBodySchema = z.strictObject({
   copyReferrers: z.boolean().optional(),
   /** Promote only what an accepted signer signed (src/signatures/). */
   verify: VerifySchema.optional(),
-  requireSignature: z.unknown().refine(() => false, REQUIRE_SIGNATURE_REPLACED).optional(),
+  requireSignature: z
+    .unknown()
+    .refine(() => false, REQUIRE_SIGNATURE_REPLACED)
+    .optional(),
 });
 
-export const RuleSchema = RuleBodySchema.extend({ name: z.string().regex(RULE_NAME, 'rule names are 1-64 of A-Z a-z 0-9 _ . -') });
+export const RuleSchema = RuleBodySchema.extend({
+  name: z.string().regex(RULE_NAME, 'rule names are 1-64 of A-Z a-z 0-9 _ . -'),
+});
 
 export type RuleBody = z.infer<typeof RuleBodySchema>;
 
@@ -144,7 +157,8 @@ export function buildRule(r: RuleDocument, where: string, problems: ConfigProble
     }
   }
   for (const signer of signersOf(r.verify)) checkSigner(signer.policy, `${where}.verify.${signer.path}`, problems);
-  if (r.monotonic && tags.semver === undefined) problems.add(`${where}.monotonic`, 'needs a semver tag filter: versions are what it compares');
+  if (r.monotonic && tags.semver === undefined)
+    problems.add(`${where}.monotonic`, 'needs a semver tag filter: versions are what it compares');
   return {
     name: r.name,
     source: { repository: r.source.repository, tags },
@@ -198,11 +212,16 @@ function checkSigner(signer: SignerPolicy, where: string, problems: ConfigProble
   }
   if (signer.kind === 'notation') {
     const pem = problems.secret(`${where}.trustStore`, signer.trustStore);
-    if (pem && !hasBlocks(pem, 'CERTIFICATE')) problems.add(`${where}.trustStore`, 'expected PEM certificates (the trust store\'s roots)');
+    if (pem && !hasBlocks(pem, 'CERTIFICATE'))
+      problems.add(`${where}.trustStore`, "expected PEM certificates (the trust store's roots)");
   }
   if (signer.kind === 'sigstore') {
     const root = problems.secret(`${where}.trustedRoot`, signer.trustedRoot);
-    if (root && !isTrustedRoot(root)) problems.add(`${where}.trustedRoot`, 'expected a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot+json)');
+    if (root && !isTrustedRoot(root))
+      problems.add(
+        `${where}.trustedRoot`,
+        'expected a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot+json)',
+      );
     try {
       compilePattern(signer.identity);
     } catch (error) {
@@ -218,7 +237,8 @@ function checkSigner(signer: SignerPolicy, where: string, problems: ConfigProble
  */
 export function staleRuleProblem(rule: PromotionRule): string | undefined {
   if ('match' in rule.source.tags) return `says "match": ${MATCH_RENAMED}`;
-  if ((rule as { requireSignature?: unknown }).requireSignature === true) return `says "requireSignature": ${REQUIRE_SIGNATURE_REPLACED}`;
+  if ((rule as { requireSignature?: unknown }).requireSignature === true)
+    return `says "requireSignature": ${REQUIRE_SIGNATURE_REPLACED}`;
   return undefined;
 }
 

@@ -28,12 +28,24 @@ const IdentitySchema = z
     /** Where Ferry is reached: the tokens' issuer; discovery and keys are served below it. */
     publicUrl: HttpUrl,
     /** Signing keys (PKCS #8 PEM), each published by its id; several allow rotation. */
-    keys: z.array(z.strictObject({ kid: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'key ids are 1-64 of A-Z a-z 0-9 _ . -'), privateKey: SecretValueSchema })).min(1, 'expected at least one signing key'),
+    keys: z
+      .array(
+        z.strictObject({
+          kid: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'key ids are 1-64 of A-Z a-z 0-9 _ . -'),
+          privateKey: SecretValueSchema,
+        }),
+      )
+      .min(1, 'expected at least one signing key'),
     /** The key that signs; the others are only published (default: the first). */
     activeKid: z.string().optional(),
-    algorithm: z.enum(['RS256', 'ES256'], { error: 'expected "RS256" (accepted by AWS, Google and Entra) or "ES256"' }).optional(),
+    algorithm: z
+      .enum(['RS256', 'ES256'], { error: 'expected "RS256" (accepted by AWS, Google and Entra) or "ES256"' })
+      .optional(),
   })
-  .refine((i) => i.activeKid === undefined || i.keys.some((k) => k.kid === i.activeKid), 'activeKid names none of the keys')
+  .refine(
+    (i) => i.activeKid === undefined || i.keys.some((k) => k.kid === i.activeKid),
+    'activeKid names none of the keys',
+  )
   .refine((i) => new Set(i.keys.map((k) => k.kid)).size === i.keys.length, 'key ids must differ');
 
 /**
@@ -43,7 +55,14 @@ const IdentitySchema = z
 const ManagedRegistriesSchema = z
   .strictObject({
     /** Keys that seal stored credentials: 32 random bytes, base64; each by its id, so old entries stay readable after a rotation. */
-    keys: z.array(z.strictObject({ kid: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'key ids are 1-64 of A-Z a-z 0-9 _ . -'), key: SecretValueSchema })).optional(),
+    keys: z
+      .array(
+        z.strictObject({
+          kid: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'key ids are 1-64 of A-Z a-z 0-9 _ . -'),
+          key: SecretValueSchema,
+        }),
+      )
+      .optional(),
     /** The key that seals new values (default: the first). */
     activeKid: z.string().optional(),
     /** Let API entries name private, loopback or link-local addresses (default: public addresses only). */
@@ -53,7 +72,10 @@ const ManagedRegistriesSchema = z
     /** How long an instance uses the entries it read before reading them again (default 30). */
     cacheSeconds: seconds(0).optional(),
   })
-  .refine((m) => m.activeKid === undefined || (m.keys ?? []).some((k) => k.kid === m.activeKid), 'activeKid names none of the keys');
+  .refine(
+    (m) => m.activeKid === undefined || (m.keys ?? []).some((k) => k.kid === m.activeKid),
+    'activeKid names none of the keys',
+  );
 
 /** The web console (src/http/console/): browser sessions for API-key callers, or Cloudflare Access. */
 const ConsoleSchema = z.strictObject({
@@ -64,7 +86,9 @@ const ConsoleSchema = z.strictObject({
    * (`https://<team>.cloudflareaccess.com`, configured in `callers.oidc` with the application's AUD tag as
    * its audience); grants name the issuer and claims such as `email`.
    */
-  cloudflareAccess: z.strictObject({ issuer: z.string().min(1, 'expected https://<team>.cloudflareaccess.com') }).optional(),
+  cloudflareAccess: z
+    .strictObject({ issuer: z.string().min(1, 'expected https://<team>.cloudflareaccess.com') })
+    .optional(),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -79,10 +103,14 @@ export const ConfigSchema = z.strictObject({
       retryBudget: positiveInt(0).optional(),
       resumeDownloads: z.boolean().optional(),
       syncMaxTags: positiveInt(0).optional(),
-      syncBudget: z.strictObject({ subrequests: positiveInt(1).optional(), kvOperations: positiveInt(1).optional() }).optional(),
+      syncBudget: z
+        .strictObject({ subrequests: positiveInt(1).optional(), kvOperations: positiveInt(1).optional() })
+        .optional(),
     })
     .optional(),
-  jobs: z.strictObject({ staleAfterSeconds: seconds(3).optional(), stepBytes: positiveInt(1024, 'bytes').optional() }).optional(),
+  jobs: z
+    .strictObject({ staleAfterSeconds: seconds(3).optional(), stepBytes: positiveInt(1024, 'bytes').optional() })
+    .optional(),
   limits: LimitsSchema.optional(),
   callers: CallersSchema.optional(),
   promotion: z.strictObject({ rules: z.array(RuleSchema) }).optional(),
@@ -97,6 +125,9 @@ export type ConfigDocument = z.infer<typeof ConfigSchema>;
 let published: unknown;
 /** The schema as JSON Schema (draft 2020-12), served at GET /config.schema.json for editors and CI. */
 export function configJsonSchema(): unknown {
-  return (published ??= { ...z.toJSONSchema(ConfigSchema, { io: 'input' }), $id: 'urn:ferry:config', title: 'Ferry configuration (FERRY_CONFIG)' });
+  return (published ??= {
+    ...z.toJSONSchema(ConfigSchema, { io: 'input' }),
+    $id: 'urn:ferry:config',
+    title: 'Ferry configuration (FERRY_CONFIG)',
+  });
 }
-

@@ -11,10 +11,17 @@ export type SecretLookup = (name: string) => string | undefined;
 
 export const HOST_KEY = /^[a-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$/i;
 
-export const SecretValueSchema = z.union([z.string(), z.strictObject({ secret: z.string().min(1) })], { error: 'expected a string or {"secret": "NAME"}' });
+export const SecretValueSchema = z.union([z.string(), z.strictObject({ secret: z.string().min(1) })], {
+  error: 'expected a string or {"secret": "NAME"}',
+});
 
-export const seconds = (min: number, why = `expected seconds >= ${min}`) => z.number({ error: why }).finite().min(min, why);
-export const positiveInt = (min: number, what = 'an integer') => z.number({ error: `expected ${what} >= ${min}` }).int(`expected ${what} >= ${min}`).min(min, `expected ${what} >= ${min}`);
+export const seconds = (min: number, why = `expected seconds >= ${min}`) =>
+  z.number({ error: why }).finite().min(min, why);
+export const positiveInt = (min: number, what = 'an integer') =>
+  z
+    .number({ error: `expected ${what} >= ${min}` })
+    .int(`expected ${what} >= ${min}`)
+    .min(min, `expected ${what} >= ${min}`);
 
 export const HttpUrl = z.string().refine((v) => {
   try {

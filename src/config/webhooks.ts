@@ -5,7 +5,6 @@ import { normalizeRegistryHost } from '../reference.js';
 import { formatPath, type ConfigProblems } from './problems.js';
 import { HttpUrl, SecretValueSchema } from './values.js';
 
-
 export const RECEIVER_FORMATS = ['distribution', 'github', 'pubsub', 'harbor', 'acr', 'dockerhub', 'quay'] as const;
 const RECEIVER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -22,10 +21,15 @@ const ReceiverSchema = z.strictObject({
       serviceAccountEmail: z.string().optional(),
     })
     .optional(),
-  header: z.string().regex(/^[A-Za-z0-9-]+$/, "the custom header's name").optional(),
+  header: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, "the custom header's name")
+    .optional(),
 });
 
-export const WebhooksSchema = z.strictObject({ receivers: z.record(z.string().regex(RECEIVER_ID, 'ids are 1-64 of A-Z a-z 0-9 _ -'), ReceiverSchema) });
+export const WebhooksSchema = z.strictObject({
+  receivers: z.record(z.string().regex(RECEIVER_ID, 'ids are 1-64 of A-Z a-z 0-9 _ -'), ReceiverSchema),
+});
 
 export interface WebhookReceiver {
   id: string;
@@ -49,23 +53,37 @@ const MIN_PATH_SECRET = 32;
 const MIN_SECRET = 16;
 
 /** The `webhooks` section, schema-checked: each format's proof settings present, secrets resolved. */
-export function buildReceivers(value: z.infer<typeof WebhooksSchema> | undefined, problems: ConfigProblems): WebhookReceiver[] {
+export function buildReceivers(
+  value: z.infer<typeof WebhooksSchema> | undefined,
+  problems: ConfigProblems,
+): WebhookReceiver[] {
   return Object.entries(value?.receivers ?? {}).map(([id, r]): WebhookReceiver => {
     const where = formatPath(['webhooks', 'receivers', id]);
     const base = { id, format: r.format, registry: normalizeRegistryHost(r.registry), secret: '' };
     if (r.format === 'dockerhub' || r.format === 'quay') {
-      if (id.length < MIN_PATH_SECRET) problems.add(where, `${r.format} signs nothing, so the receiver id is its secret: use ${MIN_PATH_SECRET}+ random characters`);
+      if (id.length < MIN_PATH_SECRET)
+        problems.add(
+          where,
+          `${r.format} signs nothing, so the receiver id is its secret: use ${MIN_PATH_SECRET}+ random characters`,
+        );
       return base;
     }
     if (r.format === 'pubsub') {
       const t = r.token;
       if (!t) {
-        problems.add(`${where}.token`, 'expected {"audience": "...", "serviceAccountEmail": "...", "issuer"?, "jwksUri"?}');
+        problems.add(
+          `${where}.token`,
+          'expected {"audience": "...", "serviceAccountEmail": "...", "issuer"?, "jwksUri"?}',
+        );
         return base;
       }
       // Any Google service account can mint a token for any audience: only the push subscription's own
       // account proves the message came from it.
-      if (!t.serviceAccountEmail) problems.add(`${where}.token.serviceAccountEmail`, "required: the push subscription's service account, matched against the token's verified email");
+      if (!t.serviceAccountEmail)
+        problems.add(
+          `${where}.token.serviceAccountEmail`,
+          "required: the push subscription's service account, matched against the token's verified email",
+        );
       const token = {
         issuer: t.issuer ?? 'https://accounts.google.com',
         jwksUri: t.jwksUri ?? 'https://www.googleapis.com/oauth2/v3/certs',
@@ -76,7 +94,8 @@ export function buildReceivers(value: z.infer<typeof WebhooksSchema> | undefined
     }
     const secret = r.secret === undefined ? '' : problems.secret(`${where}.secret`, r.secret);
     if (r.secret === undefined) problems.add(`${where}.secret`, 'required');
-    else if (secret && secret.length < MIN_SECRET) problems.add(`${where}.secret`, `use at least ${MIN_SECRET} characters`);
+    else if (secret && secret.length < MIN_SECRET)
+      problems.add(`${where}.secret`, `use at least ${MIN_SECRET} characters`);
     if (r.format === 'acr') {
       if (!r.header) problems.add(`${where}.header`, "the custom header's name");
       return { ...base, secret, header: (r.header ?? '').toLowerCase() };

@@ -16,7 +16,13 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A loopback name or address, as a URL's hostname or a bind address spells it. */
 export function isLoopbackHostname(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');
-  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '[::1]' || host === '::1';
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === '[::1]' ||
+    host === '::1'
+  );
 }
 
 function isJson(contentType: string | null): boolean {
@@ -25,10 +31,17 @@ function isJson(contentType: string | null): boolean {
 }
 
 /** `formWithCsrf`: a console form whose CSRF token the route checks (the one body that is not JSON). */
-export function checkAnonymousRequest(callers: CallersConfig, request: Request, options: { formWithCsrf?: boolean } = {}): void {
+export function checkAnonymousRequest(
+  callers: CallersConfig,
+  request: Request,
+  options: { formWithCsrf?: boolean } = {},
+): void {
   const url = new URL(request.url);
   if (!callers.anonymousBeyondLoopback && !isLoopbackHostname(url.hostname)) {
-    throw new AppError('FORBIDDEN', `anonymous callers are served on loopback names only, not "${url.hostname}" (set callers.anonymousBeyondLoopback to acknowledge anonymous access beyond loopback)`);
+    throw new AppError(
+      'FORBIDDEN',
+      `anonymous callers are served on loopback names only, not "${url.hostname}" (set callers.anonymousBeyondLoopback to acknowledge anonymous access beyond loopback)`,
+    );
   }
   const origin = request.headers.get('origin');
   const site = request.headers.get('sec-fetch-site');
@@ -36,7 +49,12 @@ export function checkAnonymousRequest(callers: CallersConfig, request: Request, 
     throw new AppError('FORBIDDEN', 'a cross-site request to an anonymous Ferry is refused');
   }
   const hasBody = request.body !== null || Number(request.headers.get('content-length') ?? 0) > 0;
-  if (BODY_METHODS.has(request.method) && hasBody && !isJson(request.headers.get('content-type')) && !options.formWithCsrf) {
+  if (
+    BODY_METHODS.has(request.method) &&
+    hasBody &&
+    !isJson(request.headers.get('content-type')) &&
+    !options.formWithCsrf
+  ) {
     throw new AppError('UNSUPPORTED_CONTENT_TYPE', 'send the body as application/json');
   }
 }

@@ -23,17 +23,29 @@ import { openApiDocument } from './openapi/document.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
 import { AuditQuerySchema, validate } from './schemas.js';
 
-const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json', '/config.schema.json', '/.well-known/openid-configuration', '/.well-known/jwks.json']);
+const PUBLIC_PATHS = new Set([
+  '/healthz',
+  '/openapi.json',
+  '/config.schema.json',
+  '/.well-known/openid-configuration',
+  '/.well-known/jwks.json',
+]);
 // Webhook senders prove themselves per receiver (see webhooks.ts), not as callers.
 // The console (console/routes.tsx) knows its users by their session cookie, not an Authorization header.
-const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path.startsWith('/v1/webhooks/') || path === '/console' || path.startsWith('/console/');
+const isPublic = (path: string) =>
+  PUBLIC_PATHS.has(path) || path.startsWith('/v1/webhooks/') || path === '/console' || path.startsWith('/console/');
 
 /** The methods the app's routes take for this path (middleware, registered for every method, aside). */
 function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
   const methods = new Set<string>();
   for (const route of app.routes) {
     if (route.method === 'ALL' || route.path === '/*' || route.path === '*') continue;
-    const pattern = new RegExp(`^${route.path.split('/').map((s) => (s.startsWith(':') ? '[^/]+' : s === '*' ? '.*' : s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+    const pattern = new RegExp(
+      `^${route.path
+        .split('/')
+        .map((s) => (s.startsWith(':') ? '[^/]+' : s === '*' ? '.*' : s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/')}$`,
+    );
     if (pattern.test(path)) methods.add(route.method);
   }
   if (methods.has('GET')) methods.add('HEAD');
@@ -82,14 +94,19 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     requireAnyGrant(deps.config.callers, caller, 'admin');
     const { limit, cursor } = validate(AuditQuerySchema, c.req.query(), 'query');
     const visible = (repositories: string[]) => isAdminOver(deps.config.callers, caller, repositories);
-    return c.json(await listAuditRecords(deps, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }, visible));
+    return c.json(
+      await listAuditRecords(deps, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }, visible),
+    );
   });
 
   // A known path asked with another method is a 405 that says which methods it takes.
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);
     if (!allowed.length) return problemResponse(new AppError('ROUTE_NOT_FOUND', 'no such route'), deps.log);
-    const response = problemResponse(new AppError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed here; use ${allowed.join(', ')}`), deps.log);
+    const response = problemResponse(
+      new AppError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed here; use ${allowed.join(', ')}`),
+      deps.log,
+    );
     response.headers.set('allow', allowed.join(', '));
     return response;
   });

@@ -1,13 +1,20 @@
 // Who is calling: an API key (SHA-256 compared in constant time) or an OIDC JWT verified with jose.
 
-import { createRemoteJWKSet, customFetch, decodeJwt, errors as joseErrors, jwksCache, jwtVerify, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeJwt,
+  errors as joseErrors,
+  jwksCache,
+  jwtVerify,
+  type JWTPayload,
+} from 'jose';
 import type { Caller, OidcIssuer } from '../config/callers.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { cacheRead, cacheWrite } from '../kv/cache.js';
 import { getJwks, putJwks, type JwksRecord } from '../kv/records.js';
 import { computeDigest } from '../registry/digest.js';
-
 
 // JWKS documents are small; a bigger answer is not one.
 const MAX_JWKS_BYTES = 256 * 1024;
@@ -80,7 +87,8 @@ export async function verifyIssuerToken(deps: Deps, issuer: OidcIssuer, token: s
 
 function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'it has expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim "${error.claim}" is not acceptable (${error.reason})`;
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return `claim "${error.claim}" is not acceptable (${error.reason})`;
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not allowed';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the issuer matches it';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature does not verify';

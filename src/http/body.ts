@@ -12,8 +12,10 @@ export async function readBodyBytes(request: Request, deps: Deps, maxBytes: numb
   try {
     return await readLimited(request, maxBytes, deps.config.limits.bodyTimeoutMs);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) throw new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
-    if (error instanceof BodyTimeoutError) throw new AppError('REQUEST_TIMEOUT', `the body did not arrive within ${Math.round(error.ms / 1000)} s`);
+    if (error instanceof BodyTooLargeError)
+      throw new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
+    if (error instanceof BodyTimeoutError)
+      throw new AppError('REQUEST_TIMEOUT', `the body did not arrive within ${Math.round(error.ms / 1000)} s`);
     throw new AppError('INVALID_REQUEST', 'the body could not be read');
   }
 }

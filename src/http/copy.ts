@@ -7,7 +7,17 @@ import { AppError, isAppError } from '../errors.js';
 import { auditCopy } from '../ops/audit.js';
 import { createCopyJob, handOverCopy, recordCopyOutcome, type JobRecord } from '../ops/jobs/index.js';
 import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy/index.js';
-import { OverBudget, SyncAccount, type PlanCost, copiesManyTags, copyImage, copySubjects, selectTags, type CopyRequest, type ManyCopyResult } from '../ops/copy/index.js';
+import {
+  OverBudget,
+  SyncAccount,
+  type PlanCost,
+  copiesManyTags,
+  copyImage,
+  copySubjects,
+  selectTags,
+  type CopyRequest,
+  type ManyCopyResult,
+} from '../ops/copy/index.js';
 import type { AppEnv } from './app-env.js';
 import { problemResponse, toProblem } from './errors.js';
 import { readableBy, readScope, requireAnyGrant, requireGrant } from '../policy.js';
@@ -17,7 +27,8 @@ import { CopyRequestSchema, validate } from './schemas.js';
 
 export function parseCopyRequest(body: unknown): CopyRequest {
   const tags = (body as { tags?: { match?: unknown } } | null)?.tags;
-  if (tags && typeof tags === 'object' && 'match' in tags) throw new AppError('INVALID_REQUEST', `copy request: tags.match: ${MATCH_RENAMED}`);
+  if (tags && typeof tags === 'object' && 'match' in tags)
+    throw new AppError('INVALID_REQUEST', `copy request: tags.match: ${MATCH_RENAMED}`);
   return validate(CopyRequestSchema, body, 'copy request') as CopyRequest;
 }
 
@@ -48,7 +59,11 @@ function encodeEvent(format: Format, event: CopyEvent | HandOverEvent): string {
 }
 
 /** A copy request checked, and checked against the caller's grants (inspect the source, copy to the target). */
-export function authorizeCopy(deps: Deps, caller: Caller, body: unknown): { request: CopyRequest; owner: { id: string; readScope: string[] } } {
+export function authorizeCopy(
+  deps: Deps,
+  caller: Caller,
+  body: unknown,
+): { request: CopyRequest; owner: { id: string; readScope: string[] } } {
   const request = parseCopyRequest(body);
   const subjects = copySubjects(request);
   requireGrant(deps.config.callers, caller, 'inspect', subjects.source);
@@ -57,8 +72,16 @@ export function authorizeCopy(deps: Deps, caller: Caller, body: unknown): { requ
 }
 
 /** Runs a copy as a job ("wait": false, the console's copy form): recorded, then handed to the runner. */
-export async function submitCopyJob(deps: Deps, request: CopyRequest, owner: { id: string; readScope: string[] }): Promise<JobRecord> {
-  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead');
+export async function submitCopyJob(
+  deps: Deps,
+  request: CopyRequest,
+  owner: { id: string; readScope: string[] },
+): Promise<JobRecord> {
+  if (!deps.jobs)
+    throw new AppError(
+      'NOT_SUPPORTED',
+      'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead',
+    );
   const job = await createCopyJob(deps, request, owner);
   await deps.jobs.enqueue(job.id);
   return job;
@@ -101,15 +124,36 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
       return (handedOver ??= handOverCopy(deps, request, owner, { reason, id: jobId }));
     };
     const account = new SyncAccount(deps.config.syncBudget);
-    const options = { ...(selectedTags ? { selectedTags } : {}), admit: (cost: PlanCost) => account.admit(cost), signal: stop.signal, readable: readableBy(deps.config.callers, caller), actor: caller.id };
-    const clientGone = () => void handOver(DISCONNECTED).catch((error: unknown) => deps.log.error('copy: could not hand over to a job', { id: jobId, error: error instanceof Error ? error.message : 'unknown' }));
+    const options = {
+      ...(selectedTags ? { selectedTags } : {}),
+      admit: (cost: PlanCost) => account.admit(cost),
+      signal: stop.signal,
+      readable: readableBy(deps.config.callers, caller),
+      actor: caller.id,
+    };
+    const clientGone = () =>
+      void handOver(DISCONNECTED).catch((error: unknown) =>
+        deps.log.error('copy: could not hand over to a job', {
+          id: jobId,
+          error: error instanceof Error ? error.message : 'unknown',
+        }),
+      );
     if (canHandOver) c.req.raw.signal?.addEventListener('abort', clientGone);
     // A streamed copy's client was told the job id at once: whatever the outcome, it can be found there.
     const promised = canHandOver && format !== 'json';
     const remember = (outcome: Pick<JobRecord, 'result' | 'error'>) =>
-      promised ? recordCopyOutcome(deps, request, owner, jobId, outcome).catch((error: unknown) => deps.log.warn('copy: could not record its outcome', { id: jobId, error: error instanceof Error ? error.message : 'unknown' })) : undefined;
+      promised
+        ? recordCopyOutcome(deps, request, owner, jobId, outcome).catch((error: unknown) =>
+            deps.log.warn('copy: could not record its outcome', {
+              id: jobId,
+              error: error instanceof Error ? error.message : 'unknown',
+            }),
+          )
+        : undefined;
     // Settles the copy: audited as done or failed, unless its rest was handed to a job (audited so there).
-    const settle = async (reporter: CopyReporter): Promise<{ result: CopyResult | ManyCopyResult } | { job: JobRecord; reason: string }> => {
+    const settle = async (
+      reporter: CopyReporter,
+    ): Promise<{ result: CopyResult | ManyCopyResult } | { job: JobRecord; reason: string }> => {
       try {
         const result = await copyImage(deps, request, reporter, options);
         await auditCopy(deps, caller.id, request, { results: 'results' in result ? result.results : [result] });
@@ -119,7 +163,12 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
         if (error instanceof OverBudget) return { job: await handOver(error.reason), reason: error.reason };
         if (handedOver) return { job: await handedOver, reason: DISCONNECTED };
         await auditCopy(deps, caller.id, request, { error: { code: isAppError(error) ? error.code : 'INTERNAL' } });
-        await remember({ error: { code: isAppError(error) ? error.code : 'INTERNAL', message: error instanceof Error ? error.message : 'unknown' } });
+        await remember({
+          error: {
+            code: isAppError(error) ? error.code : 'INTERNAL',
+            message: error instanceof Error ? error.message : 'unknown',
+          },
+        });
         throw error;
       } finally {
         c.req.raw.signal?.removeEventListener('abort', clientGone);
@@ -147,13 +196,29 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     };
     const run = settle({ emit: send, wantsProgress: true })
       .then((settled) => {
-        if ('job' in settled) send({ type: 'job', id: settled.job.id, url: jobUrl(settled.job.id), reason: settled.reason });
+        if ('job' in settled)
+          send({ type: 'job', id: settled.job.id, url: jobUrl(settled.job.id), reason: settled.reason });
       })
       .catch((error) => {
         const problem = toProblem(error, deps.log);
-        const { code, detail, status, blob, manifest, tag } = problem as { code: string; detail: string; status: number; blob?: string; manifest?: string; tag?: string };
+        const { code, detail, status, blob, manifest, tag } = problem as {
+          code: string;
+          detail: string;
+          status: number;
+          blob?: string;
+          manifest?: string;
+          tag?: string;
+        };
         // The stream answered 200 before this: `status` is what the JSON mode would have answered.
-        send({ type: 'error', code, status, message: detail, ...(blob ? { blob } : {}), ...(manifest ? { manifest } : {}), ...(tag ? { tag } : {}) });
+        send({
+          type: 'error',
+          code,
+          status,
+          message: detail,
+          ...(blob ? { blob } : {}),
+          ...(manifest ? { manifest } : {}),
+          ...(tag ? { tag } : {}),
+        });
       })
       .finally(() => {
         open = false;

@@ -16,7 +16,9 @@ export function toProblem(error: unknown, log: Logger): Problem {
   const appError = isAppError(error) ? error : new AppError('INTERNAL', 'internal error');
   if (!isAppError(error)) {
     // Unknown errors may hold anything: log their message only, never echo it to the caller.
-    log.error('unhandled error', { error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown' });
+    log.error('unhandled error', {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown',
+    });
   } else if (appError.status >= 500) {
     log.warn('request failed', { code: appError.code, detail: appError.message });
   }

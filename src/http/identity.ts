@@ -9,10 +9,13 @@ import type { AppEnv } from './app-env.js';
 export function identityRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const identity = () => {
-    if (!deps.config.identity) throw new AppError('ROUTE_NOT_FOUND', 'this Ferry has no workload identity (configure "identity")');
+    if (!deps.config.identity)
+      throw new AppError('ROUTE_NOT_FOUND', 'this Ferry has no workload identity (configure "identity")');
     return deps.config.identity;
   };
   app.get('/.well-known/openid-configuration', (c) => c.json(discoveryDocument(identity())));
-  app.get('/.well-known/jwks.json', async (c) => c.json(await publicKeys(identity()), 200, { 'cache-control': 'public, max-age=300' }));
+  app.get('/.well-known/jwks.json', async (c) =>
+    c.json(await publicKeys(identity()), 200, { 'cache-control': 'public, max-age=300' }),
+  );
   return app;
 }

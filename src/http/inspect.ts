@@ -83,7 +83,10 @@ export function readRoutes(deps: Deps): Hono<AppEnv> {
     const { n, last } = validate(TagsQuerySchema, c.req.query(), 'query');
     const page = await listTags(deps, repository, { ...(n ? { n: Number(n) } : {}), ...(last ? { last } : {}) });
     // As the registry API pages: a Link to the next page, besides `next` in the body.
-    const headers: Record<string, string> = page.next === undefined || !n ? {} : { link: `<${new URL(c.req.url).pathname}?${new URLSearchParams({ n, last: page.next })}>; rel="next"` };
+    const headers: Record<string, string> =
+      page.next === undefined || !n
+        ? {}
+        : { link: `<${new URL(c.req.url).pathname}?${new URLSearchParams({ n, last: page.next })}>; rel="next"` };
     return c.json(page, 200, headers);
   });
 

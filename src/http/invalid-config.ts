@@ -16,6 +16,8 @@ export function invalidConfigResponse(error: AppError, request: Request): Respon
 
 /** The configuration's problems as lines for a terminal: "path: what is wrong". */
 export function describeConfigProblems(error: AppError): string {
-  const problems = (error.details?.problems as { path: string; message: string }[] | undefined) ?? [{ path: 'configuration', message: error.message }];
+  const problems = (error.details?.problems as { path: string; message: string }[] | undefined) ?? [
+    { path: 'configuration', message: error.message },
+  ];
   return ['invalid configuration:', ...problems.map((p) => `  ${p.path}: ${p.message}`)].join('\n');
 }

@@ -6,7 +6,15 @@ import { Hono } from 'hono';
 import type { Caller, CallersConfig } from '../config/callers.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { cancelJob, getJob, isFinished, jobRepositories, listJobs, reviveIfStale, type JobRecord } from '../ops/jobs/index.js';
+import {
+  cancelJob,
+  getJob,
+  isFinished,
+  jobRepositories,
+  listJobs,
+  reviveIfStale,
+  type JobRecord,
+} from '../ops/jobs/index.js';
 import { isAdminOver, isAllowed, ownsJob } from '../policy.js';
 import type { AppEnv } from './app-env.js';
 import { JobsQuerySchema, validate } from './schemas.js';
@@ -17,7 +25,11 @@ import { JobsQuerySchema, validate } from './schemas.js';
  */
 export function mayRead(callers: CallersConfig, caller: Caller, job: JobRecord): boolean {
   const repositories = jobRepositories(job);
-  if (ownsJob(caller, job.caller) && repositories.some((r) => !r.includes('{') && isAllowed(callers, caller, 'inspect', r))) return true;
+  if (
+    ownsJob(caller, job.caller) &&
+    repositories.some((r) => !r.includes('{') && isAllowed(callers, caller, 'inspect', r))
+  )
+    return true;
   return isAdminOver(callers, caller, repositories);
 }
 
@@ -27,7 +39,9 @@ const noSuchJob = () => new AppError('NOT_FOUND', 'no such job');
 export async function visibleJob(deps: Deps, caller: Caller, id: string): Promise<JobRecord> {
   const job = await getJob(deps, id);
   if (!job || !mayRead(deps.config.callers, caller, job)) throw noSuchJob();
-  await reviveIfStale(deps, job).catch((error: unknown) => deps.log.error('could not wake job', { id: job.id, error: error instanceof Error ? error.message : 'unknown' }));
+  await reviveIfStale(deps, job).catch((error: unknown) =>
+    deps.log.error('could not wake job', { id: job.id, error: error instanceof Error ? error.message : 'unknown' }),
+  );
   return job;
 }
 
@@ -35,9 +49,14 @@ export async function visibleJob(deps: Deps, caller: Caller, id: string): Promis
 export async function cancelVisibleJob(deps: Deps, caller: Caller, id: string): Promise<JobRecord> {
   const job = await getJob(deps, id);
   if (!job || !mayRead(deps.config.callers, caller, job)) throw noSuchJob();
-  if (isFinished(job)) throw new AppError('CONFLICT', `job ${job.id} has finished (${job.state}): there is nothing to cancel`);
+  if (isFinished(job))
+    throw new AppError('CONFLICT', `job ${job.id} has finished (${job.state}): there is nothing to cancel`);
   const cancelled = await cancelJob(deps, job.id, caller.id);
-  if (cancelled?.state !== 'cancelled') throw new AppError('CONFLICT', `job ${job.id} finished (${cancelled?.state ?? 'gone'}) before it could be cancelled`);
+  if (cancelled?.state !== 'cancelled')
+    throw new AppError(
+      'CONFLICT',
+      `job ${job.id} finished (${cancelled?.state ?? 'gone'}) before it could be cancelled`,
+    );
   return cancelled;
 }
 
@@ -47,11 +66,15 @@ export function jobRoutes(deps: Deps): Hono<AppEnv> {
     const deps = c.var.deps;
     const caller = c.get('caller');
     const { limit, cursor, ...filter } = validate(JobsQuerySchema, c.req.query(), 'query');
-    const page = await listJobs(deps, filter, { limit: Number(limit ?? 50), ...(cursor ? { cursor } : {}) }, (job) => mayRead(deps.config.callers, caller, job));
+    const page = await listJobs(deps, filter, { limit: Number(limit ?? 50), ...(cursor ? { cursor } : {}) }, (job) =>
+      mayRead(deps.config.callers, caller, job),
+    );
     return c.json(page);
   });
   app.get('/v1/jobs/:id', async (c) => c.json(await visibleJob(c.var.deps, c.get('caller'), c.req.param('id'))));
   // Cancels a queued or running job (its creator or an admin); a finished one is a 409.
-  app.delete('/v1/jobs/:id', async (c) => c.json(await cancelVisibleJob(c.var.deps, c.get('caller'), c.req.param('id'))));
+  app.delete('/v1/jobs/:id', async (c) =>
+    c.json(await cancelVisibleJob(c.var.deps, c.get('caller'), c.req.param('id'))),
+  );
   return app;
 }

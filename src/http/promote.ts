@@ -4,7 +4,18 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditPromotion, recordAudit } from '../ops/audit.js';
-import { executePromotion, planPromotion, refuseConflicts, type PromotionPlan, deleteRule, listRules, lookupRule, parseRuleBody, putRule, type StoredRule } from '../ops/promote/index.js';
+import {
+  executePromotion,
+  planPromotion,
+  refuseConflicts,
+  type PromotionPlan,
+  deleteRule,
+  listRules,
+  lookupRule,
+  parseRuleBody,
+  putRule,
+  type StoredRule,
+} from '../ops/promote/index.js';
 import { parseReference } from '../reference.js';
 import type { AppEnv } from './app-env.js';
 import { readJsonBody } from './body.js';
@@ -16,7 +27,8 @@ import { PromoteRequestSchema, validate } from './schemas.js';
 const noSuchRule = (name: string) => new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
 
 /** An admin over every repository the rule names: may see, change and delete it. */
-const administers = (callers: CallersConfig, caller: Caller, rule: PromotionRule) => isAdminOver(callers, caller, ruleRepositories(rule));
+const administers = (callers: CallersConfig, caller: Caller, rule: PromotionRule) =>
+  isAdminOver(callers, caller, ruleRepositories(rule));
 
 /** May promote by the rule: its admin, or a caller with promote on every target. Anyone else is told it does not exist. */
 const mayUse = (callers: CallersConfig, caller: Caller, rule: PromotionRule) =>
@@ -31,7 +43,12 @@ export async function usableRules(deps: Deps, caller: Caller): Promise<StoredRul
  * A promotion's plan, for a caller who may use the rule, read the source and promote to every target the
  * plan names (a template names a repository only for this source): the API's promote and the console's dry run.
  */
-export async function planForCaller(deps: Deps, caller: Caller, ruleName: string, sourceReference: string): Promise<PromotionPlan> {
+export async function planForCaller(
+  deps: Deps,
+  caller: Caller,
+  ruleName: string,
+  sourceReference: string,
+): Promise<PromotionPlan> {
   const callers = deps.config.callers;
   const rule = await lookupRule(deps, ruleName);
   if (!rule || !mayUse(callers, caller, rule)) throw noSuchRule(ruleName);
@@ -56,11 +73,15 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
       return c.json({ dryRun: true, plan });
     }
     try {
-      const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false }, caller.id, { readable: readableBy(callers, caller) });
+      const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false }, caller.id, {
+        readable: readableBy(callers, caller),
+      });
       await auditPromotion(deps, caller.id, request.source, plan);
       return c.json({ dryRun: false, plan, results });
     } catch (error) {
-      await auditPromotion(deps, caller.id, request.source, plan, { code: isAppError(error) ? error.code : 'INTERNAL' });
+      await auditPromotion(deps, caller.id, request.source, plan, {
+        code: isAppError(error) ? error.code : 'INTERNAL',
+      });
       throw error;
     }
   });
@@ -78,14 +99,25 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     const callers = deps.config.callers;
     requireAnyGrant(callers, caller, 'admin');
     const name = c.req.param('name');
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new AppError('INVALID_REQUEST', 'rule names are 1-64 of A-Z a-z 0-9 _ . -');
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name))
+      throw new AppError('INVALID_REQUEST', 'rule names are 1-64 of A-Z a-z 0-9 _ . -');
     const rule = parseRuleBody(name, await readJsonBody(c.req.raw, deps), caller, deps.config.secret);
     const gap = ruleAdminGap(callers, caller, rule);
-    if (gap !== undefined) throw new AppError('FORBIDDEN', `caller ${caller.id} has no "admin" grant covering ${gap}`, { details: { missingGrant: { action: 'admin', repository: gap } } });
+    if (gap !== undefined)
+      throw new AppError('FORBIDDEN', `caller ${caller.id} has no "admin" grant covering ${gap}`, {
+        details: { missingGrant: { action: 'admin', repository: gap } },
+      });
     const existing = await lookupRule(deps, name);
-    if (existing && !administers(callers, caller, existing)) throw new AppError('CONFLICT', `the rule name "${name}" is taken`);
+    if (existing && !administers(callers, caller, existing))
+      throw new AppError('CONFLICT', `the rule name "${name}" is taken`);
     await putRule(deps, rule);
-    await recordAudit(deps, { caller: caller.id, action: 'rule.put', target: name, repositories: ruleRepositories(rule), outcome: 'ok' });
+    await recordAudit(deps, {
+      caller: caller.id,
+      action: 'rule.put',
+      target: name,
+      repositories: ruleRepositories(rule),
+      outcome: 'ok',
+    });
     return c.json(rule);
   });
   app.delete('/v1/rules/:name', async (c) => {
@@ -96,7 +128,13 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     const existing = await lookupRule(deps, name);
     if (!existing || !administers(deps.config.callers, caller, existing)) throw noSuchRule(name);
     await deleteRule(deps, name);
-    await recordAudit(deps, { caller: caller.id, action: 'rule.delete', target: name, repositories: ruleRepositories(existing), outcome: 'ok' });
+    await recordAudit(deps, {
+      caller: caller.id,
+      action: 'rule.delete',
+      target: name,
+      repositories: ruleRepositories(existing),
+      outcome: 'ok',
+    });
     return c.body(null, 204);
   });
   return app;

@@ -5,7 +5,13 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { recordAudit } from '../ops/audit.js';
-import { deleteRegistryEntry, entryHost, getRegistryEntry, listRegistryEntries, putRegistryEntry } from '../ops/registries/index.js';
+import {
+  deleteRegistryEntry,
+  entryHost,
+  getRegistryEntry,
+  listRegistryEntries,
+  putRegistryEntry,
+} from '../ops/registries/index.js';
 import { coversGlob, requireAnyGrant } from '../policy.js';
 import type { AppEnv } from './app-env.js';
 import { readJsonBody } from './body.js';
@@ -18,7 +24,9 @@ export function registryRoutes(_deps: Deps): Hono<AppEnv> {
     requireAnyGrant(deps.config.callers, c.var.caller, 'admin');
     const host = entryHost(c.req.param('host'));
     if (!coversGlob(deps.config.callers, c.var.caller, 'admin', `${host}/**`)) {
-      throw new AppError('FORBIDDEN', `caller ${c.var.caller.id} has no "admin" grant covering ${host}/**`, { details: { missingGrant: { action: 'admin', repository: `${host}/**` } } });
+      throw new AppError('FORBIDDEN', `caller ${c.var.caller.id} has no "admin" grant covering ${host}/**`, {
+        details: { missingGrant: { action: 'admin', repository: `${host}/**` } },
+      });
     }
     return host;
   };
@@ -28,7 +36,9 @@ export function registryRoutes(_deps: Deps): Hono<AppEnv> {
     const caller = c.get('caller');
     requireAnyGrant(deps.config.callers, caller, 'admin');
     const entries = await listRegistryEntries(deps);
-    return c.json({ registries: entries.filter((e) => coversGlob(deps.config.callers, caller, 'admin', `${e.host}/**`)) });
+    return c.json({
+      registries: entries.filter((e) => coversGlob(deps.config.callers, caller, 'admin', `${e.host}/**`)),
+    });
   });
   app.get('/v1/registries/:host', async (c) => {
     const host = administered(c);
@@ -41,14 +51,27 @@ export function registryRoutes(_deps: Deps): Hono<AppEnv> {
     const host = administered(c);
     const caller = c.get('caller');
     const entry = await putRegistryEntry(deps, caller, host, await readJsonBody(c.req.raw, deps));
-    await recordAudit(deps, { caller: caller.id, action: 'registry.put', target: host, repositories: [`${host}/**`], outcome: 'ok', detail: describeChange(entry.credentials) });
+    await recordAudit(deps, {
+      caller: caller.id,
+      action: 'registry.put',
+      target: host,
+      repositories: [`${host}/**`],
+      outcome: 'ok',
+      detail: describeChange(entry.credentials),
+    });
     return c.json(entry);
   });
   app.delete('/v1/registries/:host', async (c) => {
     const deps = c.var.deps;
     const host = administered(c);
     await deleteRegistryEntry(deps, host);
-    await recordAudit(deps, { caller: c.get('caller').id, action: 'registry.delete', target: host, repositories: [`${host}/**`], outcome: 'ok' });
+    await recordAudit(deps, {
+      caller: c.get('caller').id,
+      action: 'registry.delete',
+      target: host,
+      repositories: [`${host}/**`],
+      outcome: 'ok',
+    });
     return c.body(null, 204);
   });
   return app;
@@ -57,6 +80,10 @@ export function registryRoutes(_deps: Deps): Hono<AppEnv> {
 /** What kind of credentials the entry now has: never a value. */
 function describeChange(credentials: Record<string, unknown> | undefined): string {
   if (!credentials) return 'credentials: none';
-  const kind = ['aws', 'google', 'azure', 'githubApp'].find((k) => k in credentials) ?? Object.keys(credentials).filter((k) => k !== 'username').join('+');
+  const kind =
+    ['aws', 'google', 'azure', 'githubApp'].find((k) => k in credentials) ??
+    Object.keys(credentials)
+      .filter((k) => k !== 'username')
+      .join('+');
   return `credentials: ${kind}`;
 }

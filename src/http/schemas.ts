@@ -13,41 +13,84 @@ export const CopyRequestSchema = z
       .union([
         z.array(z.string()).describe('extra target tags'),
         z.literal('all'),
-        z.object({ regex: z.string().describe('an unanchored RE2 search over the source tags, as skopeo sync; ^...$ for a full match') }).strict(),
+        z
+          .object({
+            regex: z
+              .string()
+              .describe('an unanchored RE2 search over the source tags, as skopeo sync; ^...$ for a full match'),
+          })
+          .strict(),
       ])
       .optional()
       .describe('Extra target tags, or which source tags to copy ("all" or {"regex"})'),
-    platforms: z.union([z.literal('all'), z.array(z.string().regex(PLATFORM, 'must look like os/arch[/variant]')).min(1)]).optional(),
+    platforms: z
+      .union([z.literal('all'), z.array(z.string().regex(PLATFORM, 'must look like os/arch[/variant]')).min(1)])
+      .optional(),
     unwrap: z.boolean().optional().describe('With one platform: tag that platform manifest itself'),
     verify: z.boolean().optional().describe('Hash blob bytes in flight and abort on mismatch'),
-    wait: z.boolean().optional().describe('false: answer 202 with a job id at once and copy in the background (a job: GET /v1/jobs/<id>)'),
+    wait: z
+      .boolean()
+      .optional()
+      .describe('false: answer 202 with a job id at once and copy in the background (a job: GET /v1/jobs/<id>)'),
   })
   .strict();
 
 export const PromoteRequestSchema = z
   .object({
-    source: z.string().min(1).describe('registry/repository:tag[@digest] to promote; the digest, when given, must still be what the tag names'),
+    source: z
+      .string()
+      .min(1)
+      .describe(
+        'registry/repository:tag[@digest] to promote; the digest, when given, must still be what the tag names',
+      ),
     rule: z.string().min(1).describe('the name of a configured promotion rule'),
     dryRun: z.boolean().optional().describe('true (default): only return the plan'),
   })
   .strict();
 
-export const InspectQuerySchema = z.object({ platform: z.string().regex(PLATFORM, 'must look like os/arch[/variant]').optional() });
-export const DiffQuerySchema = z.object({ to: z.string({ error: 'is required: the reference to compare with' }).min(1, 'is required: the reference to compare with') });
-export const TagsQuerySchema = z.object({ n: z.string().regex(/^[1-9][0-9]{0,4}$/, 'must be a page size from 1 to 99999').optional(), last: z.string().optional() });
+export const InspectQuerySchema = z.object({
+  platform: z.string().regex(PLATFORM, 'must look like os/arch[/variant]').optional(),
+});
+export const DiffQuerySchema = z.object({
+  to: z
+    .string({ error: 'is required: the reference to compare with' })
+    .min(1, 'is required: the reference to compare with'),
+});
+export const TagsQuerySchema = z.object({
+  n: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}$/, 'must be a page size from 1 to 99999')
+    .optional(),
+  last: z.string().optional(),
+});
 export const JobsQuerySchema = z
   .object({
     state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']).optional(),
     kind: z.enum(['copy', 'promote']).optional(),
     rule: z.string().min(1).optional(),
-    limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999').optional(),
+    limit: z
+      .string()
+      .regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999')
+      .optional(),
     cursor: z.string().optional(),
   })
   .strict();
-export const AuditQuerySchema = z.object({ limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999').optional(), cursor: z.string().optional() });
+export const AuditQuerySchema = z.object({
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999')
+    .optional(),
+  cursor: z.string().optional(),
+});
 
 export const ProblemSchema = z
-  .object({ type: z.string(), title: z.string(), status: z.number().int(), code: z.string().describe('stable error code'), detail: z.string() })
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().describe('stable error code'),
+    detail: z.string(),
+  })
   .catchall(z.unknown());
 
 export const CopyResultSchema = z.object({
@@ -61,26 +104,61 @@ export const CopyResultSchema = z.object({
   indexDigestChanged: z.boolean().optional(),
 });
 
-export const CopyEventSchema = z.object({ type: z.enum(['resolved', 'plan', 'skipped', 'mounted', 'started', 'progress', 'resumed', 'retrying', 'done', 'pushed', 'error']) }).catchall(z.unknown());
+export const CopyEventSchema = z
+  .object({
+    type: z.enum([
+      'resolved',
+      'plan',
+      'skipped',
+      'mounted',
+      'started',
+      'progress',
+      'resumed',
+      'retrying',
+      'done',
+      'pushed',
+      'error',
+    ]),
+  })
+  .catchall(z.unknown());
 
 export const InspectResultSchema = z
-  .object({ reference: z.string(), digest: z.string(), mediaType: z.string(), size: z.number().int(), kind: z.enum(['index', 'image', 'schema1']) })
+  .object({
+    reference: z.string(),
+    digest: z.string(),
+    mediaType: z.string(),
+    size: z.number().int(),
+    kind: z.enum(['index', 'image', 'schema1']),
+  })
   .catchall(z.unknown());
 
 export const JobSchema = z
-  .object({ id: z.string(), kind: z.enum(['copy', 'promote']), state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), createdAt: z.string(), updatedAt: z.string() })
+  .object({
+    id: z.string(),
+    kind: z.enum(['copy', 'promote']),
+    state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
   .catchall(z.unknown());
 
 export const TagListSchema = z.object({ name: z.string(), tags: z.array(z.string()), next: z.string().optional() });
 
-export const AuditListSchema = z.object({ records: z.array(z.record(z.string(), z.unknown())), cursor: z.string().optional() });
+export const AuditListSchema = z.object({
+  records: z.array(z.record(z.string(), z.unknown())),
+  cursor: z.string().optional(),
+});
 
 /** Validates with a schema; the first problem becomes an INVALID_REQUEST naming the field. */
 export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') throw new AppError('INVALID_REQUEST', `${what}: unknown field "${issue.keys[0]}"`);
+  if (issue.code === 'unrecognized_keys')
+    throw new AppError('INVALID_REQUEST', `${what}: unknown field "${issue.keys[0]}"`);
   const field = issue.path.length ? `"${issue.path.join('.')}"` : 'the value';
-  throw new AppError('INVALID_REQUEST', `${what}: ${field} ${issue.message === 'Invalid input' ? 'has the wrong type or value' : issue.message}`);
+  throw new AppError(
+    'INVALID_REQUEST',
+    `${what}: ${field} ${issue.message === 'Invalid input' ? 'has the wrong type or value' : issue.message}`,
+  );
 }

@@ -5,7 +5,17 @@
 import { Hono, type Context } from 'hono';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { acrEvents, distributionEvents, dockerHubEvents, githubEvents, harborEvents, pubsubEvents, quayEvents, startPromotions, type PushEvent } from '../ops/webhooks/index.js';
+import {
+  acrEvents,
+  distributionEvents,
+  dockerHubEvents,
+  githubEvents,
+  harborEvents,
+  pubsubEvents,
+  quayEvents,
+  startPromotions,
+  type PushEvent,
+} from '../ops/webhooks/index.js';
 import { computeDigest } from '../registry/digest.js';
 import type { WebhookReceiver } from '../config/webhooks.js';
 import type { AppEnv } from './app-env.js';
@@ -16,7 +26,13 @@ import { readBodyBytes } from './body.js';
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 async function hmacSha256Hex(secret: string, body: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, body as BufferSource));
   return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -28,18 +44,36 @@ async function checkHeaderProof(c: Context<AppEnv>, deps: Deps, receiver: Webhoo
     const token = header('authorization').match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) throw new AppError('UNAUTHENTICATED', 'a Pub/Sub push needs its OIDC token');
     const expected = receiver.token!;
-    const claims = await verifyIssuerToken(deps, { ...expected, algorithms: ['RS256', 'ES256'], clockToleranceSeconds: 30, maxTokenAgeSeconds: 3600, jwksCooldownSeconds: 30 }, token);
+    const claims = await verifyIssuerToken(
+      deps,
+      {
+        ...expected,
+        algorithms: ['RS256', 'ES256'],
+        clockToleranceSeconds: 30,
+        maxTokenAgeSeconds: 3600,
+        jwksCooldownSeconds: 30,
+      },
+      token,
+    );
     // Any service account can get a token for any audience: the subscription's own account is the proof.
     const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : '';
     if (claims.email_verified !== true || !constantTimeEqual(email, expected.serviceAccountEmail)) {
-      throw new AppError('UNAUTHENTICATED', "the token is not the push subscription's service account (a verified email)");
+      throw new AppError(
+        'UNAUTHENTICATED',
+        "the token is not the push subscription's service account (a verified email)",
+      );
     }
   } else if (receiver.format === 'harbor') {
     // Harbor sends the configured auth header value as it is.
-    if (!constantTimeEqual(header('authorization'), receiver.secret)) throw new AppError('UNAUTHENTICATED', "the webhook does not carry this receiver's secret");
+    if (!constantTimeEqual(header('authorization'), receiver.secret))
+      throw new AppError('UNAUTHENTICATED', "the webhook does not carry this receiver's secret");
   } else if (receiver.format === 'acr') {
-    if (!constantTimeEqual(header(receiver.header!), receiver.secret)) throw new AppError('UNAUTHENTICATED', `the webhook does not carry this receiver's ${receiver.header} header`);
-  } else if (receiver.format === 'distribution' && !constantTimeEqual(header('authorization'), `Bearer ${receiver.secret}`)) {
+    if (!constantTimeEqual(header(receiver.header!), receiver.secret))
+      throw new AppError('UNAUTHENTICATED', `the webhook does not carry this receiver's ${receiver.header} header`);
+  } else if (
+    receiver.format === 'distribution' &&
+    !constantTimeEqual(header('authorization'), `Bearer ${receiver.secret}`)
+  ) {
     throw new AppError('UNAUTHENTICATED', "the webhook does not carry this receiver's secret");
   }
   // github signs the body (checked once it is read); dockerhub and quay sign nothing: the long, random
@@ -76,7 +110,8 @@ export function webhookRoutes(deps: Deps): Hono<AppEnv> {
     if (receiver.format === 'github') {
       // GitHub signs the raw body: HMAC-SHA256 with the webhook secret, compared in constant time.
       const expected = `sha256=${await hmacSha256Hex(receiver.secret, raw)}`;
-      if (!constantTimeEqual(c.req.header('x-hub-signature-256') ?? '', expected)) throw new AppError('UNAUTHENTICATED', 'the X-Hub-Signature-256 does not match the body');
+      if (!constantTimeEqual(c.req.header('x-hub-signature-256') ?? '', expected))
+        throw new AppError('UNAUTHENTICATED', 'the X-Hub-Signature-256 does not match the body');
     }
     let body: unknown;
     try {
@@ -84,7 +119,8 @@ export function webhookRoutes(deps: Deps): Hono<AppEnv> {
     } catch {
       throw new AppError('UNKNOWN_EVENT_FORMAT', `the body is not JSON (receiver format: ${receiver.format})`);
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('UNKNOWN_EVENT_FORMAT', `the body is not a JSON object (receiver format: ${receiver.format})`);
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new AppError('UNKNOWN_EVENT_FORMAT', `the body is not a JSON object (receiver format: ${receiver.format})`);
     return c.json(await startPromotions(deps, receiver, await eventsOf(receiver, body, raw)), 202);
   });
   return app;

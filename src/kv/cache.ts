@@ -26,7 +26,10 @@ function noteFailure(deps: CacheDeps, kind: 'read' | 'write', what: string, erro
   const failure = `${kind}:${what}`;
   if (seen.has(failure)) return;
   seen.add(failure);
-  deps.log.warn(`cache ${kind} failed: going on without it`, { what, error: error instanceof Error ? error.message.slice(0, 200) : 'unknown' });
+  deps.log.warn(`cache ${kind} failed: going on without it`, {
+    what,
+    error: error instanceof Error ? error.message.slice(0, 200) : 'unknown',
+  });
 }
 
 /** A cached value, or null when it is missing or the cache could not be read. */

@@ -30,7 +30,11 @@ export class CloudflareKv implements KvStore {
 
   async put(key: string, value: string, options: KvPutOptions = {}): Promise<void> {
     const ttl = options.ttlSeconds;
-    await this.#ns.put(key, value, ttl === undefined ? {} : { expirationTtl: Math.max(MIN_TTL_SECONDS, Math.ceil(ttl)) });
+    await this.#ns.put(
+      key,
+      value,
+      ttl === undefined ? {} : { expirationTtl: Math.max(MIN_TTL_SECONDS, Math.ceil(ttl)) },
+    );
   }
 
   delete(key: string): Promise<void> {

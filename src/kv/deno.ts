@@ -12,7 +12,10 @@ export interface DenoKvLike {
   getMany(keys: DenoKey[]): Promise<{ value: unknown }[]>;
   set(key: DenoKey, value: unknown, options?: { expireIn?: number }): Promise<unknown>;
   delete(key: DenoKey): Promise<void>;
-  list(selector: { start: DenoKey; end: DenoKey }, options?: { limit?: number }): AsyncIterable<{ key: DenoKey; value: unknown }>;
+  list(
+    selector: { start: DenoKey; end: DenoKey },
+    options?: { limit?: number },
+  ): AsyncIterable<{ key: DenoKey; value: unknown }>;
 }
 
 interface Head {
@@ -62,7 +65,8 @@ export class DenoKv implements KvStore {
     const previous = (await this.#kv.get(['v', key])).value as Head | null;
     const version = crypto.randomUUID();
     const parts = Math.max(1, Math.ceil(value.length / PART_CHARS));
-    for (let i = 0; i < parts; i++) await this.#kv.set(['p', key, version, i], value.slice(i * PART_CHARS, (i + 1) * PART_CHARS), expire);
+    for (let i = 0; i < parts; i++)
+      await this.#kv.set(['p', key, version, i], value.slice(i * PART_CHARS, (i + 1) * PART_CHARS), expire);
     await this.#kv.set(['v', key], { version, parts, expiresAt } satisfies Head, expire);
     if (previous) await this.#deleteParts(key, previous);
   }
@@ -79,7 +83,10 @@ export class DenoKv implements KvStore {
 
   async list(prefix: string, options: { cursor?: string; limit?: number } = {}): Promise<KvListResult> {
     const limit = options.limit ?? 1000;
-    const start: DenoKey = ['v', options.cursor !== undefined && options.cursor >= prefix ? `${options.cursor}\u0000` : prefix];
+    const start: DenoKey = [
+      'v',
+      options.cursor !== undefined && options.cursor >= prefix ? `${options.cursor}\u0000` : prefix,
+    ];
     const keys: string[] = [];
     const now = this.#now();
     for await (const entry of this.#kv.list({ start, end: ['v', `${prefix}\uffff`] })) {

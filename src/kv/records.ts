@@ -24,9 +24,11 @@ export interface ManifestRecord {
 }
 
 export const recordKeys = {
-  token: (registry: string, credentialId: string, scopeId: string) => `${PREFIX}:token:${registry}:${credentialId}:${scopeId}`,
+  token: (registry: string, credentialId: string, scopeId: string) =>
+    `${PREFIX}:token:${registry}:${credentialId}:${scopeId}`,
   tag: (registry: string, repository: string, tag: string) => `${PREFIX}:tag:${registry}/${repository}:${tag}`,
-  manifest: (registry: string, repository: string, digest: string) => `${PREFIX}:manifest:${registry}/${repository}@${digest}`,
+  manifest: (registry: string, repository: string, digest: string) =>
+    `${PREFIX}:manifest:${registry}/${repository}@${digest}`,
   imageLocations: (registry: string, digest: string) => `${PREFIX}:image-at:${registry}:${digest}`,
   jwks: (issuerId: string) => `${PREFIX}:jwks:${issuerId}`,
   inspect: (registry: string, repository: string, digest: string, platform: string | undefined) =>
@@ -35,7 +37,9 @@ export const recordKeys = {
 
 export async function getToken(kv: KvStore, key: string, now: number): Promise<TokenRecord | null> {
   const record = await getJson<TokenRecord>(kv, key);
-  return record && typeof record.token === 'string' && typeof record.expiresAt === 'number' && record.expiresAt > now ? record : null;
+  return record && typeof record.token === 'string' && typeof record.expiresAt === 'number' && record.expiresAt > now
+    ? record
+    : null;
 }
 
 export async function putToken(kv: KvStore, key: string, record: TokenRecord, now: number): Promise<void> {
@@ -46,20 +50,35 @@ export async function putToken(kv: KvStore, key: string, record: TokenRecord, no
 /** A tag resolution still fresh at `now`: the record carries its expiry, since Workers KV keeps entries 60 s at least. */
 export async function getTagDigest(kv: KvStore, key: string, now: number): Promise<string | null> {
   const record = await getJson<{ digest: string; expiresAt?: number }>(kv, key);
-  return record && typeof record.digest === 'string' && typeof record.expiresAt === 'number' && record.expiresAt > now ? record.digest : null;
+  return record && typeof record.digest === 'string' && typeof record.expiresAt === 'number' && record.expiresAt > now
+    ? record.digest
+    : null;
 }
 
-export async function putTagDigest(kv: KvStore, key: string, digest: string, ttlSeconds: number, now: number): Promise<void> {
+export async function putTagDigest(
+  kv: KvStore,
+  key: string,
+  digest: string,
+  ttlSeconds: number,
+  now: number,
+): Promise<void> {
   if (ttlSeconds > 0) await putJson(kv, key, { digest, expiresAt: now + ttlSeconds * 1000 }, { ttlSeconds });
 }
 
-export async function getManifestRecord(kv: KvStore, key: string): Promise<{ mediaType: string; digest: string; bytes: Uint8Array } | null> {
+export async function getManifestRecord(
+  kv: KvStore,
+  key: string,
+): Promise<{ mediaType: string; digest: string; bytes: Uint8Array } | null> {
   const record = await getJson<ManifestRecord>(kv, key);
   if (!record || typeof record.base64 !== 'string') return null;
   return { mediaType: record.mediaType, digest: record.digest, bytes: fromBase64(record.base64) };
 }
 
-export async function putManifestRecord(kv: KvStore, key: string, value: { mediaType: string; digest: string; bytes: Uint8Array }): Promise<void> {
+export async function putManifestRecord(
+  kv: KvStore,
+  key: string,
+  value: { mediaType: string; digest: string; bytes: Uint8Array },
+): Promise<void> {
   const record: ManifestRecord = { mediaType: value.mediaType, digest: value.digest, base64: toBase64(value.bytes) };
   await putJson(kv, key, record, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
 }
@@ -82,9 +101,19 @@ export async function getImageLocations(kv: KvStore, registry: string, digest: s
 }
 
 /** Stores the repositories holding an image, most recent first, without duplicates. */
-export async function putImageLocations(kv: KvStore, registry: string, digest: string, repositories: string[]): Promise<void> {
+export async function putImageLocations(
+  kv: KvStore,
+  registry: string,
+  digest: string,
+  repositories: string[],
+): Promise<void> {
   const unique = [...new Set(repositories)].slice(0, MAX_IMAGE_LOCATIONS);
-  await putJson(kv, recordKeys.imageLocations(registry, digest), { repositories: unique }, { ttlSeconds: IMMUTABLE_TTL_SECONDS });
+  await putJson(
+    kv,
+    recordKeys.imageLocations(registry, digest),
+    { repositories: unique },
+    { ttlSeconds: IMMUTABLE_TTL_SECONDS },
+  );
 }
 
 /** jose's JWKS cache entry (`jwks` and its fetch time `uat`), kept so every isolate need not refetch. */

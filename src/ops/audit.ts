@@ -37,11 +37,21 @@ export interface AuditRecord {
 export async function recordAudit(deps: Deps, entry: Omit<AuditRecord, 'at'>): Promise<void> {
   const now = deps.now();
   try {
-    const record: AuditRecord = { at: new Date(now).toISOString(), ...entry, repositories: entry.repositories ?? namedRepositories(entry) };
-    await deps.state.create(stateKeys.audit(now, crypto.randomUUID()), JSON.stringify(record), { ttlSeconds: AUDIT_TTL_SECONDS });
+    const record: AuditRecord = {
+      at: new Date(now).toISOString(),
+      ...entry,
+      repositories: entry.repositories ?? namedRepositories(entry),
+    };
+    await deps.state.create(stateKeys.audit(now, crypto.randomUUID()), JSON.stringify(record), {
+      ttlSeconds: AUDIT_TTL_SECONDS,
+    });
   } catch (error) {
     // The mutation already happened: losing its record must be loud, but must not turn success into failure.
-    deps.log.error('could not write an audit record', { action: entry.action, caller: entry.caller, error: error instanceof Error ? error.message : 'unknown' });
+    deps.log.error('could not write an audit record', {
+      action: entry.action,
+      caller: entry.caller,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
   }
 }
 
@@ -66,9 +76,15 @@ function namedRepositories(entry: Pick<AuditRecord, 'source' | 'target'>): strin
  * A page of records, newest first, holding only those `visible` passes (a page may hold fewer than
  * `limit`: follow the cursor).
  */
-export async function listAuditRecords(deps: Deps, options: { limit: number; cursor?: string }, visible: (repositories: string[]) => boolean): Promise<{ records: AuditRecord[]; cursor?: string }> {
+export async function listAuditRecords(
+  deps: Deps,
+  options: { limit: number; cursor?: string },
+  visible: (repositories: string[]) => boolean,
+): Promise<{ records: AuditRecord[]; cursor?: string }> {
   const page = await deps.state.list(stateKeys.auditPrefix(), options);
-  const records = page.entries.map((e) => JSON.parse(e.value) as AuditRecord).filter((r) => visible(r.repositories ?? namedRepositories(r)));
+  const records = page.entries
+    .map((e) => JSON.parse(e.value) as AuditRecord)
+    .filter((r) => visible(r.repositories ?? namedRepositories(r)));
   return page.cursor ? { records, cursor: page.cursor } : { records };
 }
 
@@ -77,20 +93,49 @@ export async function auditCopy(
   deps: Deps,
   caller: string,
   request: { source: string; target: string },
-  outcome: { results: { source: string; target: string; digest: string; tags: string[] }[] } | { error: { code: string } } | { handedOver: { job: string; reason: string } },
+  outcome:
+    | { results: { source: string; target: string; digest: string; tags: string[] }[] }
+    | { error: { code: string } }
+    | { handedOver: { job: string; reason: string } },
   job?: string,
 ): Promise<void> {
   const ran = { kind: 'copy' as const, ...(job ? { job } : {}) };
   if ('handedOver' in outcome) {
-    await recordAudit(deps, { caller, action: 'copy', kind: 'copy', source: request.source, target: request.target, outcome: 'handed-over', ...outcome.handedOver });
+    await recordAudit(deps, {
+      caller,
+      action: 'copy',
+      kind: 'copy',
+      source: request.source,
+      target: request.target,
+      outcome: 'handed-over',
+      ...outcome.handedOver,
+    });
     return;
   }
   if ('error' in outcome) {
-    await recordAudit(deps, { caller, action: 'copy', source: request.source, target: request.target, outcome: 'error', code: outcome.error.code, ...ran });
+    await recordAudit(deps, {
+      caller,
+      action: 'copy',
+      source: request.source,
+      target: request.target,
+      outcome: 'error',
+      code: outcome.error.code,
+      ...ran,
+    });
     return;
   }
   for (const r of outcome.results) {
-    await recordAudit(deps, { caller, action: 'copy', source: r.source, target: r.target, sourceDigest: r.source.split('@')[1], targetDigest: r.digest, tags: r.tags, outcome: 'ok', ...ran });
+    await recordAudit(deps, {
+      caller,
+      action: 'copy',
+      source: r.source,
+      target: r.target,
+      sourceDigest: r.source.split('@')[1],
+      targetDigest: r.digest,
+      tags: r.tags,
+      outcome: 'ok',
+      ...ran,
+    });
   }
 }
 
@@ -99,7 +144,9 @@ export async function auditPromotion(
   deps: Deps,
   caller: string,
   source: string,
-  plan: { source: string; digest: string; steps: { target: string; tag: string }[]; verified?: AuditRecord['verified'] } | undefined,
+  plan:
+    | { source: string; digest: string; steps: { target: string; tag: string }[]; verified?: AuditRecord['verified'] }
+    | undefined,
   error?: { code: string; message?: string },
   context: { job?: string; rule?: string | undefined; trigger?: AuditRecord['trigger'] } = {},
 ): Promise<void> {
@@ -113,7 +160,14 @@ export async function auditPromotion(
     ...(error?.message ? { detail: error.message.slice(0, 500) } : {}),
     source: plan?.source ?? source,
     ...(plan?.verified ? { verified: plan.verified } : {}),
-    ...(plan ? { sourceDigest: plan.digest, targetDigest: plan.digest, target: [...new Set(plan.steps.map((s) => s.target))].join(','), tags: plan.steps.map((s) => s.tag) } : {}),
+    ...(plan
+      ? {
+          sourceDigest: plan.digest,
+          targetDigest: plan.digest,
+          target: [...new Set(plan.steps.map((s) => s.target))].join(','),
+          tags: plan.steps.map((s) => s.tag),
+        }
+      : {}),
     outcome: error ? 'error' : 'ok',
     ...(error ? { code: error.code } : {}),
   });

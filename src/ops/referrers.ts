@@ -33,14 +33,21 @@ export async function listReferrers(client: RegistryClient, repository: string, 
  * entries it has. (Read-modify-write: two writers at the same instant can lose one entry; the manifests
  * themselves stay.)
  */
-export async function indexReferrers(client: RegistryClient, repository: string, digest: string, added: Descriptor[]): Promise<void> {
+export async function indexReferrers(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  added: Descriptor[],
+): Promise<void> {
   if (!added.length) return;
   if ((await client.referrers(repository, digest, { primary: true })) !== null) return;
   const existing = await readFallback(client, repository, digest);
   const known = new Set(existing.map((d) => d.digest));
   const fresh = added.filter((d) => !known.has(d.digest));
   if (!fresh.length) return;
-  const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...existing, ...fresh] }));
+  const index = new TextEncoder().encode(
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...existing, ...fresh] }),
+  );
   await client.putManifest(repository, referrersTag(digest), index, MediaType.OciIndex);
 }
 
@@ -88,7 +95,11 @@ const COSIGN_TAGS: [suffix: string, kind: ReferrerKind][] = [
  * What refers to `digest` in its repository, grouped for people: referrers (the API, or its fallback tag)
  * by artifact type, and cosign's signature, attestation and SBOM tags.
  */
-export async function groupedReferrers(client: RegistryClient, repository: string, digest: string): Promise<GroupedReferrers> {
+export async function groupedReferrers(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+): Promise<GroupedReferrers> {
   const groups: GroupedReferrers = { signatures: [], sboms: [], attestations: [], promotions: [], other: [] };
   const [listed, ...tagged] = await Promise.all([
     listReferrers(client, repository, digest),
@@ -106,7 +117,13 @@ export async function groupedReferrers(client: RegistryClient, repository: strin
   }
   tagged.forEach((head, i) => {
     const [suffix, kind] = COSIGN_TAGS[i]!;
-    if (head) groups[kind].push({ digest: head.digest, mediaType: head.mediaType, size: head.size, tag: `${referrersTag(digest)}.${suffix}` });
+    if (head)
+      groups[kind].push({
+        digest: head.digest,
+        mediaType: head.mediaType,
+        size: head.size,
+        tag: `${referrersTag(digest)}.${suffix}`,
+      });
   });
   return groups;
 }

@@ -19,11 +19,17 @@ export interface ManifestOptions {
 }
 
 /** The digest a reference points at now: its own digest, a briefly cached tag, or the registry's answer. */
-export async function resolveDigest(deps: Deps, ref: ImageReference): Promise<{ digest: string; fetched?: ResolvedManifest }> {
+export async function resolveDigest(
+  deps: Deps,
+  ref: ImageReference,
+): Promise<{ digest: string; fetched?: ResolvedManifest }> {
   if (ref.digest) return { digest: ref.digest };
   const tag = ref.tag ?? 'latest';
   const tagKey = recordKeys.tag(ref.registry, ref.repository, tag);
-  const cached = deps.config.tagTtlSeconds > 0 ? await cacheRead(deps, 'tag', () => getTagDigest(deps.kv, tagKey, deps.now())) : null;
+  const cached =
+    deps.config.tagTtlSeconds > 0
+      ? await cacheRead(deps, 'tag', () => getTagDigest(deps.kv, tagKey, deps.now()))
+      : null;
   if (cached) return { digest: cached };
   const fetched = await fetchManifest(deps, ref.registry, ref.repository, tag, { remember: true });
   rememberTag(deps, ref.registry, ref.repository, tag, fetched.digest);
@@ -40,14 +46,28 @@ export function rememberTag(deps: Deps, registry: string, repository: string, ta
 }
 
 /** A manifest by digest: immutable, so served from KV when Ferry has seen it in this repository. */
-export async function manifestByDigest(deps: Deps, registry: string, repository: string, digest: string, options: ManifestOptions = {}): Promise<ResolvedManifest> {
-  const cached = await cacheRead(deps, 'manifest', () => getManifestRecord(deps.kv, recordKeys.manifest(registry, repository, digest)));
+export async function manifestByDigest(
+  deps: Deps,
+  registry: string,
+  repository: string,
+  digest: string,
+  options: ManifestOptions = {},
+): Promise<ResolvedManifest> {
+  const cached = await cacheRead(deps, 'manifest', () =>
+    getManifestRecord(deps.kv, recordKeys.manifest(registry, repository, digest)),
+  );
   if (cached) return { ...cached, parsed: parseManifest(cached.bytes, cached.mediaType) };
   return fetchManifest(deps, registry, repository, digest, options);
 }
 
 /** GETs a manifest (by tag or digest) from the registry, parsed; cached by digest when asked. */
-export async function fetchManifest(deps: Deps, registry: string, repository: string, reference: string, options: ManifestOptions = {}): Promise<ResolvedManifest> {
+export async function fetchManifest(
+  deps: Deps,
+  registry: string,
+  repository: string,
+  reference: string,
+  options: ManifestOptions = {},
+): Promise<ResolvedManifest> {
   const client = registryClient(deps, registry);
   const fetched = await client.getManifest(repository, reference);
   const parsed = parseManifest(fetched.bytes, fetched.mediaType);

@@ -16,7 +16,11 @@ export class BodyTimeoutError extends Error {
  * Reads a response's (or a request's) whole body, refusing one larger than `limit` bytes, or (with
  * `deadlineMs`) one that has not arrived in full by then: a sender trickling bytes holds nothing for long.
  */
-export async function readLimited(response: Pick<Response, 'headers' | 'body'>, limit: number, deadlineMs?: number): Promise<Uint8Array> {
+export async function readLimited(
+  response: Pick<Response, 'headers' | 'body'>,
+  limit: number,
+  deadlineMs?: number,
+): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel();

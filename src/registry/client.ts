@@ -54,12 +54,17 @@ function isDigest(reference: string): boolean {
 // a descriptor) can name no other path, such as "../../other/repo/manifests/latest".
 function checkedReference(reference: string): string {
   if (isDigest(reference) ? isValidDigest(reference) : isValidTag(reference)) return reference;
-  throw new AppError('UPSTREAM_PROTOCOL', `"${reference.slice(0, 200)}" is not a valid ${isDigest(reference) ? 'digest' : 'tag'}`);
+  throw new AppError(
+    'UPSTREAM_PROTOCOL',
+    `"${reference.slice(0, 200)}" is not a valid ${isDigest(reference) ? 'digest' : 'tag'}`,
+  );
 }
 
-const manifestPath = (repository: string, reference: string) => `/v2/${repository}/manifests/${checkedReference(reference)}`;
+const manifestPath = (repository: string, reference: string) =>
+  `/v2/${repository}/manifests/${checkedReference(reference)}`;
 const blobPath = (repository: string, digest: string) => {
-  if (!isValidDigest(digest)) throw new AppError('UPSTREAM_PROTOCOL', `"${digest.slice(0, 200)}" is not a valid digest`);
+  if (!isValidDigest(digest))
+    throw new AppError('UPSTREAM_PROTOCOL', `"${digest.slice(0, 200)}" is not a valid digest`);
   return `/v2/${repository}/blobs/${digest}`;
 };
 
@@ -86,7 +91,8 @@ export class RegistryClient {
       } catch (error) {
         if (!endpoint.mirror || i === endpoints.length - 1) throw error;
         // Egress refusals are configuration errors, not a mirror being down.
-        if (isAppError(error) && (error.code === 'ADDRESS_NOT_ALLOWED' || error.code === 'INSECURE_NOT_ALLOWED')) throw error;
+        if (isAppError(error) && (error.code === 'ADDRESS_NOT_ALLOWED' || error.code === 'INSECURE_NOT_ALLOWED'))
+          throw error;
       }
     }
     throw new AppError('INTERNAL', 'no endpoint to read from');
@@ -109,10 +115,15 @@ export class RegistryClient {
       try {
         bytes = await readLimited(response, MAX_MANIFEST_BYTES);
       } catch (error) {
-        if (error instanceof BodyTooLargeError) throw new AppError('MANIFEST_TOO_LARGE', `${what} is larger than ${MAX_MANIFEST_BYTES} bytes`);
-        throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the body broke off after the response headers arrived: ${describeCause(error)}`, { cause: error });
+        if (error instanceof BodyTooLargeError)
+          throw new AppError('MANIFEST_TOO_LARGE', `${what} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+        throw new AppError(
+          'UPSTREAM_UNAVAILABLE',
+          `${what}: the body broke off after the response headers arrived: ${describeCause(error)}`,
+          { cause: error },
+        );
       }
-      const expected = isDigest(reference) ? reference : response.headers.get('docker-content-digest') ?? undefined;
+      const expected = isDigest(reference) ? reference : (response.headers.get('docker-content-digest') ?? undefined);
       const digest = expected ? await verifyDigest(bytes, expected, what) : await computeDigest(bytes);
       const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
       const rateLimit = parseRateLimit(response.headers);
@@ -134,7 +145,11 @@ export class RegistryClient {
       if (!response.ok) throw await upstreamError(response, what);
       const digest = response.headers.get('docker-content-digest');
       // Whoever reads a HEAD uses its digest in requests and links: a malformed one is the registry's fault.
-      if (digest && !isValidDigest(digest)) throw new AppError('UPSTREAM_PROTOCOL', `${what}: the registry answered with a malformed Docker-Content-Digest`);
+      if (digest && !isValidDigest(digest))
+        throw new AppError(
+          'UPSTREAM_PROTOCOL',
+          `${what}: the registry answered with a malformed Docker-Content-Digest`,
+        );
       // Some registries omit the digest on HEAD: fall back to reading the manifest.
       if (!digest) {
         const fetched = await this.getManifest(repository, reference);
@@ -150,7 +165,10 @@ export class RegistryClient {
 
   async headBlob(repository: string, digest: string, options: ReadOptions = {}): Promise<{ size: number } | null> {
     return this.#read(async (endpoint) => {
-      const response = await this.#request(endpoint, repository, { method: 'HEAD', path: blobPath(repository, digest) });
+      const response = await this.#request(endpoint, repository, {
+        method: 'HEAD',
+        path: blobPath(repository, digest),
+      });
       await discardBody(response);
       if (response.status === 404) return null;
       if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
@@ -210,8 +228,13 @@ export class RegistryClient {
     try {
       bytes = await readLimited(response, maxBytes);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) throw new AppError('UPSTREAM_PROTOCOL', `${what} is larger than ${maxBytes} bytes`);
-      throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the body broke off after the response headers arrived: ${describeCause(error)}`, { cause: error });
+      if (error instanceof BodyTooLargeError)
+        throw new AppError('UPSTREAM_PROTOCOL', `${what} is larger than ${maxBytes} bytes`);
+      throw new AppError(
+        'UPSTREAM_UNAVAILABLE',
+        `${what}: the body broke off after the response headers arrived: ${describeCause(error)}`,
+        { cause: error },
+      );
     }
     await verifyDigest(bytes, digest, what);
     return bytes;
@@ -228,17 +251,25 @@ export class RegistryClient {
       let path: string | undefined = `/v2/${repository}/referrers/${digest}`;
       const found: Descriptor[] = [];
       for (let page = 0; path !== undefined; page++) {
-        if (page === MAX_REFERRER_PAGES) throw new AppError('UPSTREAM_PROTOCOL', `${what}: more than ${MAX_REFERRER_PAGES} pages`);
-        const response = await this.#request(endpoint, repository, { method: 'GET', path, headers: { accept: MediaType.OciIndex } });
+        if (page === MAX_REFERRER_PAGES)
+          throw new AppError('UPSTREAM_PROTOCOL', `${what}: more than ${MAX_REFERRER_PAGES} pages`);
+        const response = await this.#request(endpoint, repository, {
+          method: 'GET',
+          path,
+          headers: { accept: MediaType.OciIndex },
+        });
         if (response.status === 404 && page === 0) {
           await discardBody(response);
           return null;
         }
         if (!response.ok) throw await upstreamError(response, what);
         const body = await readJson(response, MAX_MANIFEST_BYTES, what);
-        if (!Array.isArray(body.manifests)) throw new AppError('UPSTREAM_PROTOCOL', `${what}: the answer is not an image index`);
+        if (!Array.isArray(body.manifests))
+          throw new AppError('UPSTREAM_PROTOCOL', `${what}: the answer is not an image index`);
         found.push(...body.manifests.map((d, i) => asDescriptor(d, `referrers manifests[${i}]`)));
-        path = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'))?.href;
+        path = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
+          this.transport.checkUrl(raw, 'link'),
+        )?.href;
       }
       return found;
     }, options.primary);
@@ -257,12 +288,15 @@ export class RegistryClient {
       let path: string | undefined = `/v2/${repository}/tags/list${query.size ? `?${query}` : ''}`;
       const tags: string[] = [];
       for (let page = 0; path !== undefined; page++) {
-        if (page === MAX_TAG_PAGES) throw new AppError('UPSTREAM_PROTOCOL', `${what}: more than ${MAX_TAG_PAGES} pages; ask with n and last`);
+        if (page === MAX_TAG_PAGES)
+          throw new AppError('UPSTREAM_PROTOCOL', `${what}: more than ${MAX_TAG_PAGES} pages; ask with n and last`);
         const response = await this.#request(endpoint, repository, { method: 'GET', path });
         if (!response.ok) throw await upstreamError(response, what);
         const body = await readJson(response, MAX_TAG_PAGE_BYTES, what);
         if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
-        const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'));
+        const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
+          this.transport.checkUrl(raw, 'link'),
+        );
         if (options.n !== undefined) {
           // A registry that ignores n (distribution 2.8 does) sends everything: the page is cut here, and
           // the next one starts after its last tag (every registry honours `last`).
@@ -294,10 +328,16 @@ export class RegistryClient {
       const response = await this.transport.request(endpoint, { method: 'GET', path, scopes: ['registry:catalog:*'] });
       if (!response.ok) throw await upstreamError(response, what);
       const body = await readJson(response, MAX_TAG_PAGE_BYTES, what);
-      const names = Array.isArray(body.repositories) ? body.repositories.filter((r): r is string => typeof r === 'string') : [];
-      const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) => this.transport.checkUrl(raw, 'link'));
+      const names = Array.isArray(body.repositories)
+        ? body.repositories.filter((r): r is string => typeof r === 'string')
+        : [];
+      const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
+        this.transport.checkUrl(raw, 'link'),
+      );
       const repositories = names.slice(0, options.n);
-      const last = next?.searchParams.get('last') ?? (names.length > options.n ? repositories[repositories.length - 1] : undefined);
+      const last =
+        next?.searchParams.get('last') ??
+        (names.length > options.n ? repositories[repositories.length - 1] : undefined);
       return last === undefined ? { repositories } : { repositories, next: last };
     }, true); // a mirror's catalog is the mirror's
   }
@@ -320,7 +360,8 @@ function nextLink(header: string | null, current: URL, check: (raw: string) => U
     const m = part.match(/<([^>]*)>\s*;(.*)/);
     if (m && /rel="?next"?/i.test(m[2] ?? '')) {
       const url = check(new URL(m[1] ?? '', current).toString());
-      if (url.origin !== current.origin) throw new AppError('UPSTREAM_PROTOCOL', 'the registry paginated to another host');
+      if (url.origin !== current.origin)
+        throw new AppError('UPSTREAM_PROTOCOL', 'the registry paginated to another host');
       return url;
     }
   }

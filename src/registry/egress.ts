@@ -8,10 +8,12 @@ export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'r
 function ipv4Class(octets: number[]): AddressClass {
   const [a = 0, b = 0] = octets;
   if (a === 127) return 'loopback';
-  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) return 'private';
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127))
+    return 'private';
   // 169.254/16 holds the cloud metadata services.
   if (a === 169 && b === 254) return 'link-local';
-  if (a === 0 || a >= 224 || (a === 192 && b === 0 && octets[2] === 0) || (a === 198 && (b === 18 || b === 19))) return 'reserved';
+  if (a === 0 || a >= 224 || (a === 192 && b === 0 && octets[2] === 0) || (a === 198 && (b === 18 || b === 19)))
+    return 'reserved';
   return 'public';
 }
 
@@ -64,7 +66,8 @@ export function classifyHostname(hostname: string): AddressClass {
   if (v4) return ipv4Class(v4.slice(1).map(Number));
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
   // Names that only resolve inside a network (GCP metadata, mDNS, home routers).
-  if (host.endsWith('.internal') || host.endsWith('.local') || host.endsWith('.home.arpa') || !host.includes('.')) return 'private';
+  if (host.endsWith('.internal') || host.endsWith('.local') || host.endsWith('.home.arpa') || !host.includes('.'))
+    return 'private';
   return 'public';
 }
 
@@ -87,7 +90,12 @@ function configuredHost(config: RegistryReach, hostname: string): boolean {
   for (const [key, registry] of config.registries) {
     if (registry.publicOnly) continue;
     if (new URL(`http://${key}`).hostname === hostname) return true;
-    if ([...registry.authHosts, ...registry.blobHosts].some((p) => hostMatches(p, hostname) || hostMatches(p.replace(/:\d+$/, ''), hostname))) return true;
+    if (
+      [...registry.authHosts, ...registry.blobHosts].some(
+        (p) => hostMatches(p, hostname) || hostMatches(p.replace(/:\d+$/, ''), hostname),
+      )
+    )
+      return true;
     if (registry.mirrors.some((m) => new URL(m).hostname === hostname)) return true;
   }
   return false;
@@ -102,13 +110,18 @@ const RESOLVED_TTL_MS = 60_000;
  * loopback or link-local: "127.0.0.1.nip.io" is not a public registry. Workers cannot resolve names (see
  * docs/security.md); their fetch goes out through Cloudflare's network, which does not reach private ranges.
  */
-export function resolvingFetch(fetch: FetchLike, resolve: (hostname: string) => Promise<string[]>, config: RegistryReach): FetchLike {
+export function resolvingFetch(
+  fetch: FetchLike,
+  resolve: (hostname: string) => Promise<string[]>,
+  config: RegistryReach,
+): FetchLike {
   const known = new Map<string, { cls: AddressClass; address: string; until: number }>();
   // Every blob chunk passes here: whether a host needs a lookup is decided once per host.
   const looked = new Map<string, boolean>();
   const needsLookup = (hostname: string) => {
     let needed = looked.get(hostname);
-    if (needed === undefined) looked.set(hostname, (needed = !isIpLiteral(hostname) && !configuredHost(config, hostname)));
+    if (needed === undefined)
+      looked.set(hostname, (needed = !isIpLiteral(hostname) && !configuredHost(config, hostname)));
     return needed;
   };
   return async (input, init) => {
@@ -121,7 +134,11 @@ export function resolvingFetch(fetch: FetchLike, resolve: (hostname: string) => 
         verdict = { cls: worst?.cls ?? 'public', address: worst?.address ?? '', until: Date.now() + RESOLVED_TTL_MS };
         known.set(hostname, verdict);
       }
-      if (verdict.cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing ${hostname}: it resolves to a ${verdict.cls} address (${verdict.address}) and is not configured`);
+      if (verdict.cls !== 'public')
+        refuse(
+          'ADDRESS_NOT_ALLOWED',
+          `refusing ${hostname}: it resolves to a ${verdict.cls} address (${verdict.address}) and is not configured`,
+        );
     }
     return fetch(input, init);
   };
@@ -146,10 +163,15 @@ export function checkRegistryAllowed(config: RegistryReach, registryKey: string)
   const hostname = new URL(`https://${registryKey}`).hostname;
   const cls = classifyHostname(hostname);
   if (registry) {
-    if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `registry ${registryKey} is a ${cls} address: entries added through the API reach public addresses only`);
+    if (cls !== 'public')
+      refuse(
+        'ADDRESS_NOT_ALLOWED',
+        `registry ${registryKey} is a ${cls} address: entries added through the API reach public addresses only`,
+      );
     return registry;
   }
-  if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `registry ${registryKey} is a ${cls} address and is not configured`);
+  if (cls !== 'public')
+    refuse('ADDRESS_NOT_ALLOWED', `registry ${registryKey} is a ${cls} address and is not configured`);
   if (!config.allowPublicRegistries) refuse('REGISTRY_NOT_ALLOWED', `registry ${registryKey} is not configured`);
   return undefined;
 }
@@ -158,7 +180,11 @@ export type FollowKind = 'realm' | 'redirect' | 'location' | 'link';
 
 // Where well-known registries send clients for tokens and blob bytes (so unconfigured public registries work).
 const KNOWN_HOSTS: { registry: string; auth: string[]; blobs: string[] }[] = [
-  { registry: 'registry-1.docker.io', auth: ['auth.docker.io'], blobs: ['production.cloudflare.docker.com', '*.cloudflare.docker.com'] },
+  {
+    registry: 'registry-1.docker.io',
+    auth: ['auth.docker.io'],
+    blobs: ['production.cloudflare.docker.com', '*.cloudflare.docker.com'],
+  },
   { registry: 'ghcr.io', auth: [], blobs: ['pkg-containers.githubusercontent.com'] },
   { registry: 'quay.io', auth: [], blobs: ['*.quay.io', '*.s3.amazonaws.com'] },
   { registry: '*.gcr.io', auth: [], blobs: ['storage.googleapis.com', '*.storage.googleapis.com'] },
@@ -189,23 +215,39 @@ function allowedHosts(registry: RegistryConfig | undefined, ownHostname: string,
  * blobHosts for redirects and uploads; built in for well-known registries) or another configured
  * registry; private addresses only when configured; plain http only for a registry configured insecure.
  */
-export function checkFollowUrl(config: RegistryReach, registry: RegistryConfig | undefined, registryKey: string, raw: string, kind: FollowKind): URL {
+export function checkFollowUrl(
+  config: RegistryReach,
+  registry: RegistryConfig | undefined,
+  registryKey: string,
+  raw: string,
+  kind: FollowKind,
+): URL {
   const url = parseUrl(raw);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse('ADDRESS_NOT_ALLOWED', `refusing ${url.protocol} URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    refuse('ADDRESS_NOT_ALLOWED', `refusing ${url.protocol} URL`);
   if (url.username || url.password) refuse('ADDRESS_NOT_ALLOWED', 'refusing a URL with embedded credentials');
   const ownHostname = new URL(`https://${registryKey}`).hostname;
   const host = url.host.toLowerCase();
   const hostname = url.hostname.toLowerCase();
   const own = hostname === ownHostname;
-  const listed = allowedHosts(registry, ownHostname, kind).some((p) => hostMatches(p, host) || hostMatches(p, hostname));
+  const listed = allowedHosts(registry, ownHostname, kind).some(
+    (p) => hostMatches(p, host) || hostMatches(p, hostname),
+  );
   const cls = classifyHostname(hostname);
   // An entry added through the API vouches for no address but a public one, its own included.
-  if (cls !== 'public' && (own || listed) && registry?.publicOnly) refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}): entries added through the API reach public addresses only`);
+  if (cls !== 'public' && (own || listed) && registry?.publicOnly)
+    refuse(
+      'ADDRESS_NOT_ALLOWED',
+      `refusing a ${cls} address (${host}): entries added through the API reach public addresses only`,
+    );
   const named = config.registries.get(host);
   const configured = named && !(named.publicOnly && cls !== 'public') ? named : undefined;
   if (!own && !configured && !listed) {
     if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}) that is not configured`);
-    refuse('ADDRESS_NOT_ALLOWED', `refusing ${kindName[kind]} on ${host}: not ${registryKey} nor a host configured for it`);
+    refuse(
+      'ADDRESS_NOT_ALLOWED',
+      `refusing ${kindName[kind]} on ${host}: not ${registryKey} nor a host configured for it`,
+    );
   }
   if (url.protocol === 'http:' && !((own || listed) && registry?.insecure) && !configured?.insecure) {
     refuse('INSECURE_NOT_ALLOWED', `refusing plain http to ${host}: the registry is not configured insecure`);
@@ -213,7 +255,12 @@ export function checkFollowUrl(config: RegistryReach, registry: RegistryConfig |
   return url;
 }
 
-const kindName: Record<FollowKind, string> = { realm: 'a token realm', redirect: 'a redirect', location: 'an upload location', link: 'a pagination link' };
+const kindName: Record<FollowKind, string> = {
+  realm: 'a token realm',
+  redirect: 'a redirect',
+  location: 'an upload location',
+  link: 'a pagination link',
+};
 
 /** Base URL for a registry's API: https unless configured insecure. */
 export function registryBaseUrl(registry: RegistryConfig | undefined, registryKey: string): string {

@@ -81,7 +81,9 @@ function invalid(message: string): never {
 // digit), then optional parameters. The syntax, not a list: Helm charts, WASM modules and other artifacts
 // must keep copying.
 const RESTRICTED_NAME = '[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}';
-const MEDIA_TYPE = new RegExp(`^${RESTRICTED_NAME}/${RESTRICTED_NAME}(?:\\s*;\\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\\\\x00-\\x1f]*"))*$`);
+const MEDIA_TYPE = new RegExp(
+  `^${RESTRICTED_NAME}/${RESTRICTED_NAME}(?:\\s*;\\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\\\\x00-\\x1f]*"))*$`,
+);
 
 export function isValidMediaType(mediaType: string): boolean {
   return MEDIA_TYPE.test(mediaType);
@@ -100,7 +102,8 @@ export function asDescriptor(value: unknown, where: string): Descriptor {
   }
   if (!isValidDigest(d.digest)) badField(`${where}.digest`, `"${d.digest.slice(0, 100)}" is not a valid digest`);
   if (!Number.isSafeInteger(d.size) || d.size < 0) badField(`${where}.size`, `${d.size} is not a byte count`);
-  if (!isValidMediaType(d.mediaType)) badField(`${where}.mediaType`, `"${d.mediaType.slice(0, 100)}" is not a media type`);
+  if (!isValidMediaType(d.mediaType))
+    badField(`${where}.mediaType`, `"${d.mediaType.slice(0, 100)}" is not a media type`);
   return d as unknown as Descriptor;
 }
 
@@ -145,7 +148,8 @@ export function parseManifest(bytes: Uint8Array, contentType: string | null): Pa
   }
   const fsLayers = Array.isArray(doc.fsLayers) ? (doc.fsLayers as { blobSum?: unknown }[]) : [];
   const layers = fsLayers.map((l, i) => {
-    if (typeof l?.blobSum !== 'string' || !isValidDigest(l.blobSum)) badField(`fsLayers[${i}].blobSum`, 'is not a valid digest');
+    if (typeof l?.blobSum !== 'string' || !isValidDigest(l.blobSum))
+      badField(`fsLayers[${i}].blobSum`, 'is not a valid digest');
     return { mediaType: 'application/vnd.docker.container.image.rootfs.diff+x-gtar', digest: l.blobSum, size: -1 };
   });
   return { ...base, kind: 'schema1', manifests: [], config: undefined, layers };

@@ -31,7 +31,10 @@ function blobReader(stream: ReadableStream<Uint8Array>): BlobReader {
       readAtLeast?: (min: number, view: Uint8Array) => Promise<ReadableStreamReadResult<Uint8Array>>;
     };
     if (typeof byob.readAtLeast === 'function') {
-      return { read: () => byob.readAtLeast!(READ_AT_LEAST, new Uint8Array(READ_BUFFER)), cancel: (r) => byob.cancel(r) };
+      return {
+        read: () => byob.readAtLeast!(READ_AT_LEAST, new Uint8Array(READ_BUFFER)),
+        cancel: (r) => byob.cancel(r),
+      };
     }
     byob.releaseLock();
   } catch {
@@ -50,7 +53,10 @@ function readWithin(reader: BlobReader, ms: number): Promise<ReadableStreamReadR
 
 /** True when a 206 answer starts exactly at `offset` (a registry may ignore Range and send 200 from 0). */
 export function startsAt(response: Response, offset: number): boolean {
-  return response.status === 206 && (response.headers.get('content-range') ?? '').replace(/^bytes\s+/, '').startsWith(`${offset}-`);
+  return (
+    response.status === 206 &&
+    (response.headers.get('content-range') ?? '').replace(/^bytes\s+/, '').startsWith(`${offset}-`)
+  );
 }
 
 export interface ResumableBody {
@@ -84,14 +90,21 @@ export function resumableBlobBody(
   const resume = async (cause: unknown): Promise<void> => {
     reader.cancel().catch(() => undefined);
     if (resumes >= options.maxResumes) {
-      throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the download broke ${resumes + 1} times (${cause instanceof Error ? cause.message : 'error'})`, { cause });
+      throw new AppError(
+        'UPSTREAM_UNAVAILABLE',
+        `${what}: the download broke ${resumes + 1} times (${cause instanceof Error ? cause.message : 'error'})`,
+        { cause },
+      );
     }
     resumes++;
     options.onResume?.(offset);
     const response = await client.getBlob(repository, digest, { from: offset });
     if (!startsAt(response, offset)) {
       await response.body?.cancel();
-      throw new AppError('UPSTREAM_UNAVAILABLE', `${what}: the download broke at byte ${offset} and the source does not resume (no 206 for Range)`);
+      throw new AppError(
+        'UPSTREAM_UNAVAILABLE',
+        `${what}: the download broke at byte ${offset} and the source does not resume (no 206 for Range)`,
+      );
     }
     reader = blobReader(response.body!);
   };
@@ -115,7 +128,10 @@ export function resumableBlobBody(
     await writer.close();
   };
   pump().catch(async (error: unknown) => {
-    state.error = error instanceof AppError ? error : new AppError('UPSTREAM_UNAVAILABLE', `${what}: ${error instanceof Error ? error.message : 'failed'}`);
+    state.error =
+      error instanceof AppError
+        ? error
+        : new AppError('UPSTREAM_UNAVAILABLE', `${what}: ${error instanceof Error ? error.message : 'failed'}`);
     reader.cancel().catch(() => undefined);
     await writer.abort(state.error).catch(() => undefined);
   });

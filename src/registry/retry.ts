@@ -58,7 +58,12 @@ export function describeUrl(url: string | URL): string {
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
-export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestInit, idempotent: boolean): Promise<Response> {
+export async function fetchWithRetry(
+  deps: RetryDeps,
+  url: URL,
+  init: RequestInit,
+  idempotent: boolean,
+): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const last = !idempotent || attempt === MAX_ATTEMPTS - 1;
     let response: Response;
@@ -69,7 +74,11 @@ export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestIni
       // A refusal by Ferry's own egress checks is an answer, not a network failure: no retry.
       if (cause instanceof AppError) throw cause;
       if (last) {
-        throw new AppError('UPSTREAM_UNAVAILABLE', `${init.method ?? 'GET'} ${describeUrl(url)} failed before any response headers arrived: ${describeCause(cause)}`, { cause });
+        throw new AppError(
+          'UPSTREAM_UNAVAILABLE',
+          `${init.method ?? 'GET'} ${describeUrl(url)} failed before any response headers arrived: ${describeCause(cause)}`,
+          { cause },
+        );
       }
       await deps.sleep(backoff(attempt));
       continue;
@@ -78,7 +87,8 @@ export async function fetchWithRetry(deps: RetryDeps, url: URL, init: RequestIni
     // A spent quota (Docker Hub: remaining 0) comes back only when its window ends: no retry helps.
     if (response.status === 429 && parseRateLimit(response.headers)?.remaining === 0) return response;
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'), deps.now());
-    if (retryAfter !== undefined && (response.status === 429 || response.status === 503)) deps.gate?.holdUntil(deps.now() + Math.min(retryAfter, MAX_RETRY_AFTER_MS));
+    if (retryAfter !== undefined && (response.status === 429 || response.status === 503))
+      deps.gate?.holdUntil(deps.now() + Math.min(retryAfter, MAX_RETRY_AFTER_MS));
     if (last) return response;
     if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS) return response;
     await discardBody(response);

@@ -8,7 +8,11 @@ import { createSha256Digester } from './digest.js';
  * Hashes bytes in flight and fails the stream at its end when digest or size differ from the descriptor,
  * so the upload it feeds is aborted instead of completed.
  */
-export function verifier(expectedDigest: string, expectedSize: number, what: string): TransformStream<Uint8Array, Uint8Array> {
+export function verifier(
+  expectedDigest: string,
+  expectedSize: number,
+  what: string,
+): TransformStream<Uint8Array, Uint8Array> {
   if (!expectedDigest.startsWith('sha256:')) return new TransformStream();
   const digester = createSha256Digester();
   let size = 0;
@@ -21,9 +25,13 @@ export function verifier(expectedDigest: string, expectedSize: number, what: str
     async flush() {
       const actual = await digester.digest();
       if (actual !== expectedDigest || size !== expectedSize) {
-        throw new AppError('DIGEST_MISMATCH', `${what}: received ${size} bytes hashing to ${actual}, expected ${expectedSize} bytes of ${expectedDigest}`, {
-          details: { expected: expectedDigest, actual },
-        });
+        throw new AppError(
+          'DIGEST_MISMATCH',
+          `${what}: received ${size} bytes hashing to ${actual}, expected ${expectedSize} bytes of ${expectedDigest}`,
+          {
+            details: { expected: expectedDigest, actual },
+          },
+        );
       }
     },
   });
@@ -67,39 +75,42 @@ export class StreamSlicer {
 
   next(size: number): ReadableStream<Uint8Array> {
     let remaining = size;
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        // A slice whose request failed is cancelled under a pending read; whatever fails after that
-        // (the read, an enqueue into the cancelled slice) belongs to the failed upload, which reports it.
-        try {
-          if (remaining === 0) return controller.close();
-          let chunk = this.#leftover;
-          this.#leftover = undefined;
-          if (!chunk) {
-            const { done, value } = await this.#reader.read();
-            if (done) {
-              this.#done = true;
-              return controller.close();
-            }
-            chunk = value;
-          }
-          if (chunk.byteLength > remaining) {
-            this.#leftover = chunk.subarray(remaining);
-            chunk = chunk.subarray(0, remaining);
-          }
-          remaining -= chunk.byteLength;
-          controller.enqueue(chunk);
-          if (remaining === 0) controller.close();
-        } catch (error) {
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          // A slice whose request failed is cancelled under a pending read; whatever fails after that
+          // (the read, an enqueue into the cancelled slice) belongs to the failed upload, which reports it.
           try {
-            controller.error(error);
-          } catch {
-            // cancelled already
+            if (remaining === 0) return controller.close();
+            let chunk = this.#leftover;
+            this.#leftover = undefined;
+            if (!chunk) {
+              const { done, value } = await this.#reader.read();
+              if (done) {
+                this.#done = true;
+                return controller.close();
+              }
+              chunk = value;
+            }
+            if (chunk.byteLength > remaining) {
+              this.#leftover = chunk.subarray(remaining);
+              chunk = chunk.subarray(0, remaining);
+            }
+            remaining -= chunk.byteLength;
+            controller.enqueue(chunk);
+            if (remaining === 0) controller.close();
+          } catch (error) {
+            try {
+              controller.error(error);
+            } catch {
+              // cancelled already
+            }
           }
-        }
+        },
+        // Nothing is read ahead: a slice is pulled only while its request sends it.
       },
-      // Nothing is read ahead: a slice is pulled only while its request sends it.
-    }, { highWaterMark: 0 });
+      { highWaterMark: 0 },
+    );
   }
 
   cancel(reason?: unknown): Promise<void> {

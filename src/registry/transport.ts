@@ -58,10 +58,15 @@ export class RegistryTransport {
   }
 
   primaryEndpoint(): Endpoint {
-    return { base: registryBaseUrl(this.registry, this.registryKey), credentials: this.registry?.credentials, mirror: false };
+    return {
+      base: registryBaseUrl(this.registry, this.registryKey),
+      credentials: this.registry?.credentials,
+      mirror: false,
+    };
   }
 
-  checkUrl = (raw: string, kind: FollowKind): URL => checkFollowUrl(this.#options, this.registry, this.registryKey, raw, kind);
+  checkUrl = (raw: string, kind: FollowKind): URL =>
+    checkFollowUrl(this.#options, this.registry, this.registryKey, raw, kind);
 
   async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
     const url = this.#resolve(endpoint, req.path);
@@ -83,13 +88,21 @@ export class RegistryTransport {
     if (fresh.header === undefined) throw this.#unauthorized(endpoint, 'no credentials are configured');
     // A streamed body is gone once sent: the renewed credentials serve the blob's next attempt.
     if (req.body instanceof ReadableStream) {
-      throw new AppError('UPSTREAM_UNAUTHORIZED', `${endpoint.base} refused the credentials in the middle of an upload (renewed for the next attempt)`, { retryable: true });
+      throw new AppError(
+        'UPSTREAM_UNAUTHORIZED',
+        `${endpoint.base} refused the credentials in the middle of an upload (renewed for the next attempt)`,
+        { retryable: true },
+      );
     }
     response = await this.#send(url, req, fresh.header);
     if (response.status === 401 && fresh.issued) {
       // Issued credentials the registry itself refuses (revoked before their time): renewed now, once.
       await discardBody(response);
-      response = await this.#send(url, req, (await this.#authorization(endpoint, challenged, scopes, { refused: fresh.issued })).header);
+      response = await this.#send(
+        url,
+        req,
+        (await this.#authorization(endpoint, challenged, scopes, { refused: fresh.issued })).header,
+      );
     }
     if (response.status === 401) {
       await discardBody(response);
@@ -104,7 +117,8 @@ export class RegistryTransport {
    */
   #resolve(endpoint: Endpoint, path: string): URL {
     if (/^https?:\/\//i.test(path)) return this.checkUrl(path, 'location');
-    if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) throw new AppError('UPSTREAM_PROTOCOL', `refusing the request path "${path.slice(0, 100)}"`);
+    if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\'))
+      throw new AppError('UPSTREAM_PROTOCOL', `refusing the request path "${path.slice(0, 100)}"`);
     return new URL(path, endpoint.base);
   }
 
@@ -127,37 +141,60 @@ export class RegistryTransport {
   }
 
   async #ping(endpoint: Endpoint): Promise<AuthState> {
-    const response = await this.#send(new URL('/v2/', endpoint.base), { method: 'GET', path: '/v2/', scopes: [], idempotent: true }, undefined);
+    const response = await this.#send(
+      new URL('/v2/', endpoint.base),
+      { method: 'GET', path: '/v2/', scopes: [], idempotent: true },
+      undefined,
+    );
     await discardBody(response);
     let state: AuthState;
     if (response.ok) state = { kind: 'none' };
-    else if (response.status === 401) state = { kind: 'challenges', challenges: parseWwwAuthenticate(response.headers.get('www-authenticate')) };
+    else if (response.status === 401)
+      state = { kind: 'challenges', challenges: parseWwwAuthenticate(response.headers.get('www-authenticate')) };
     else if (response.status >= 500 || response.status === 429) {
       throw new AppError('UPSTREAM_UNAVAILABLE', `${endpoint.base}/v2/ answered ${response.status}`);
-    } else throw new AppError('UPSTREAM_PROTOCOL', `${endpoint.base} does not speak the registry v2 API (GET /v2/ answered ${response.status})`);
+    } else
+      throw new AppError(
+        'UPSTREAM_PROTOCOL',
+        `${endpoint.base} does not speak the registry v2 API (GET /v2/ answered ${response.status})`,
+      );
     this.#auth.set(endpoint.base, state);
     return state;
   }
 
   /** The Authorization header for a request, and the issued credentials it came from (if any). */
-  async #authorization(endpoint: Endpoint, state: AuthState, scopes: string[], renew: Renewal): Promise<{ header?: string; issued?: Credentials }> {
-    const issued = endpoint.mirror || state.kind === 'none' ? undefined : await this.#options.issuedCredentials?.(this.registryKey, renew);
+  async #authorization(
+    endpoint: Endpoint,
+    state: AuthState,
+    scopes: string[],
+    renew: Renewal,
+  ): Promise<{ header?: string; issued?: Credentials }> {
+    const issued =
+      endpoint.mirror || state.kind === 'none'
+        ? undefined
+        : await this.#options.issuedCredentials?.(this.registryKey, renew);
     const creds = issued ?? endpoint.credentials;
     const from = issued ? { issued } : {};
     if (creds?.token && !creds.username) return { header: `Bearer ${creds.token}`, ...from };
     if (state.kind === 'none') return from;
     const bearer = state.challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
-      const scope: AuthScope = { registryKey: this.registryKey, credentials: creds, checkRealm: (raw) => this.checkUrl(raw, 'realm') };
+      const scope: AuthScope = {
+        registryKey: this.registryKey,
+        credentials: creds,
+        checkRealm: (raw) => this.checkUrl(raw, 'realm'),
+      };
       try {
         return { header: `Bearer ${await this.#tokens.bearerToken(scope, bearer, scopes, renew !== 'none')}`, ...from };
       } catch (error) {
         // The token server refused issued credentials (revoked before their time): renewed now, once.
-        if (!issued || typeof renew === 'object' || !isAppError(error) || error.code !== 'UPSTREAM_UNAUTHORIZED') throw error;
+        if (!issued || typeof renew === 'object' || !isAppError(error) || error.code !== 'UPSTREAM_UNAUTHORIZED')
+          throw error;
         return this.#authorization(endpoint, state, scopes, { refused: issued });
       }
     }
-    if (state.challenges.some((c) => c.scheme === 'basic') && creds?.username) return { header: basicAuthorization(creds), ...from };
+    if (state.challenges.some((c) => c.scheme === 'basic') && creds?.username)
+      return { header: basicAuthorization(creds), ...from };
     return from;
   }
 
@@ -173,12 +210,19 @@ export class RegistryTransport {
     const origin = url.origin;
     const registryOrigin = new URL(this.primaryEndpoint().base).origin;
     for (let hop = 0; ; hop++) {
-      const headers = new Headers(current.origin === registryOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers);
+      const headers = new Headers(
+        current.origin === registryOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers,
+      );
       if (authorization && current.origin === origin) headers.set('authorization', authorization);
       const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
       const init: RequestInit & { duplex?: 'half' } = { method, headers, body, redirect: 'manual' };
       if (body instanceof ReadableStream) init.duplex = 'half'; // Node's fetch needs it for a streamed body
-      const response = await fetchWithRetry({ ...this.#options, gate: this.#gate }, current, init, idempotent && !(body instanceof ReadableStream));
+      const response = await fetchWithRetry(
+        { ...this.#options, gate: this.#gate },
+        current,
+        init,
+        idempotent && !(body instanceof ReadableStream),
+      );
       const location = response.headers.get('location');
       if (!REDIRECT_STATUS.has(response.status) || !location) return response;
       await discardBody(response);
@@ -206,7 +250,10 @@ const CREDENTIAL_LIKE = [
 export function summarizeUpstreamError(code: unknown, message: unknown): string {
   const safeCode = typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,40}$/.test(code) ? code : '';
   let text = typeof message === 'string' ? message.replace(/[\x00-\x1f\x7f]+/g, ' ') : '';
-  for (const pattern of CREDENTIAL_LIKE) text = text.replace(pattern, (match, name: string | undefined) => (name && pattern.source.includes('pass(word)') ? `${name}=[redacted]` : '[redacted]'));
+  for (const pattern of CREDENTIAL_LIKE)
+    text = text.replace(pattern, (match, name: string | undefined) =>
+      name && pattern.source.includes('pass(word)') ? `${name}=[redacted]` : '[redacted]',
+    );
   if (text.length > MAX_UPSTREAM_MESSAGE) text = `${text.slice(0, MAX_UPSTREAM_MESSAGE)}…`;
   return `${safeCode} ${text}`.trim();
 }
@@ -219,9 +266,13 @@ function rateLimited(response: Response, message: string): AppError {
   const rateLimit = parseRateLimit(response.headers);
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
   const retryAfterSeconds = retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : rateLimit?.windowSeconds;
-  const quota = rateLimit ? ` (quota ${rateLimit.limit}${rateLimit.windowSeconds ? ` per ${rateLimit.windowSeconds} s` : ''}, ${rateLimit.remaining} left)` : '';
+  const quota = rateLimit
+    ? ` (quota ${rateLimit.limit}${rateLimit.windowSeconds ? ` per ${rateLimit.windowSeconds} s` : ''}, ${rateLimit.remaining} left)`
+    : '';
   const when = retryAfterSeconds !== undefined ? `; retry after ${retryAfterSeconds} s` : '';
-  return new AppError('UPSTREAM_RATE_LIMITED', `${message}${quota}${when}`, { details: { ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(rateLimit ? { rateLimit } : {}) } });
+  return new AppError('UPSTREAM_RATE_LIMITED', `${message}${quota}${when}`, {
+    details: { ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(rateLimit ? { rateLimit } : {}) },
+  });
 }
 
 /** Maps an unexpected registry status to a Ferry error, using the registry's own error message when it sent one. */

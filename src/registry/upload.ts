@@ -30,7 +30,11 @@ export class BlobUploader {
     return `${this.#client.registryKey}/${this.#repository}`;
   }
 
-  #send(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, init: { headers?: Record<string, string>; body?: BodyInit | null; extraScopes?: string[] } = {}) {
+  #send(
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    init: { headers?: Record<string, string>; body?: BodyInit | null; extraScopes?: string[] } = {},
+  ) {
     const transport = this.#client.transport;
     return transport.request(transport.primaryEndpoint(), {
       method,
@@ -44,9 +48,12 @@ export class BlobUploader {
 
   #session(response: Response, previous?: UploadSession): UploadSession {
     const location = response.headers.get('location');
-    if (!location && !previous) throw new AppError('UPSTREAM_PROTOCOL', `upload to ${this.#what}: the registry sent no Location`);
+    if (!location && !previous)
+      throw new AppError('UPSTREAM_PROTOCOL', `upload to ${this.#what}: the registry sent no Location`);
     const base = previous?.location ?? `${this.#client.transport.primaryEndpoint().base}/`;
-    const absolute = location ? this.#client.transport.checkUrl(new URL(location, base).toString(), 'location').toString() : previous!.location;
+    const absolute = location
+      ? this.#client.transport.checkUrl(new URL(location, base).toString(), 'location').toString()
+      : previous!.location;
     const min = Number(response.headers.get('oci-chunk-min-length') ?? NaN);
     return { location: absolute, minChunk: Number.isFinite(min) && min > 0 ? min : previous?.minChunk };
   }
@@ -54,13 +61,19 @@ export class BlobUploader {
   /** Opens a plain upload session. */
   async start(): Promise<UploadSession> {
     const opened = await this.open();
-    if (opened.mounted) throw new AppError('UPSTREAM_PROTOCOL', `upload to ${this.#what}: the registry answered a plain upload as mounted`);
+    if (opened.mounted)
+      throw new AppError(
+        'UPSTREAM_PROTOCOL',
+        `upload to ${this.#what}: the registry answered a plain upload as mounted`,
+      );
     return opened.session;
   }
 
   /** Opens an upload; with `mountFrom`, asks the registry to mount the blob from another repository first. */
   async open(mountFrom?: { digest: string; repository: string }): Promise<OpenResult> {
-    const query = mountFrom ? `?mount=${encodeURIComponent(mountFrom.digest)}&from=${encodeURIComponent(mountFrom.repository)}` : '';
+    const query = mountFrom
+      ? `?mount=${encodeURIComponent(mountFrom.digest)}&from=${encodeURIComponent(mountFrom.repository)}`
+      : '';
     const response = await this.#send('POST', `/v2/${this.#repository}/blobs/uploads/${query}`, {
       headers: { 'content-length': '0' },
       ...(mountFrom ? { extraScopes: [pullScope(mountFrom.repository)] } : {}),
@@ -78,7 +91,13 @@ export class BlobUploader {
    * Sends the whole blob in one PUT with its Content-Length. `lengthKnown`: the body is a response body
    * the runtime already knows the length of (so it can pump it natively, without a length wrapper).
    */
-  async putMonolithic(session: UploadSession, digest: string, size: number, body: ReadableStream<Uint8Array>, lengthKnown = false): Promise<void> {
+  async putMonolithic(
+    session: UploadSession,
+    digest: string,
+    size: number,
+    body: ReadableStream<Uint8Array>,
+    lengthKnown = false,
+  ): Promise<void> {
     const response = await this.#send('PUT', withDigest(session.location, digest), {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
       body: lengthKnown ? body : withKnownLength(body, size),
@@ -110,7 +129,7 @@ export class BlobUploader {
     let current = session;
     const start = options.start ?? 0;
     try {
-      for (let offset = start; offset < size; ) {
+      for (let offset = start; offset < size;) {
         if (options.stopAfter !== undefined && offset - start >= options.stopAfter) {
           // Not awaited: a cancel can wait for ever on a read workerd keeps pending; the rest is not ours to send.
           void slicer.cancel().catch(() => undefined);
@@ -118,23 +137,33 @@ export class BlobUploader {
         }
         const length = Math.min(chunkSize, size - offset);
         const response = await this.#send('PATCH', current.location, {
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(length), 'content-range': `${offset}-${offset + length - 1}` },
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-length': String(length),
+            'content-range': `${offset}-${offset + length - 1}`,
+          },
           body: withKnownLength(slicer.next(length), length),
         });
         // 202 per the spec; ECR answers 201.
-        if (response.status !== 202 && response.status !== 201) throw await upstreamError(response, `chunk ${offset}-${offset + length - 1} of ${digest} to ${this.#what}`);
+        if (response.status !== 202 && response.status !== 201)
+          throw await upstreamError(response, `chunk ${offset}-${offset + length - 1} of ${digest} to ${this.#what}`);
         await discardBody(response);
         current = this.#session(response, current);
         offset += length;
         await options.onChunk?.(current, offset);
       }
-      if (!(await slicer.finished())) throw new AppError('UPSTREAM_PROTOCOL', `blob ${digest} is longer than its descriptor's ${size} bytes`);
+      if (!(await slicer.finished()))
+        throw new AppError('UPSTREAM_PROTOCOL', `blob ${digest} is longer than its descriptor's ${size} bytes`);
     } catch (error) {
       void slicer.cancel().catch(() => undefined); // not awaited, as above
       throw error;
     }
-    const response = await this.#send('PUT', withDigest(current.location, digest), { headers: { 'content-length': '0' }, body: '' });
-    if (response.status !== 201) throw await upstreamError(response, `closing the upload of ${digest} to ${this.#what}`);
+    const response = await this.#send('PUT', withDigest(current.location, digest), {
+      headers: { 'content-length': '0' },
+      body: '',
+    });
+    if (response.status !== 201)
+      throw await upstreamError(response, `closing the upload of ${digest} to ${this.#what}`);
     await discardBody(response);
     return undefined;
   }

@@ -31,7 +31,11 @@ const SIGNATURE_HASHES: Record<string, Hash | 'ed25519'> = {
   '1.3.101.112': 'ed25519',
 };
 const RSASSA_PSS = '1.2.840.113549.1.1.10';
-const PSS_HASHES: Record<string, Hash> = { '2.16.840.1.101.3.4.2.1': 'SHA-256', '2.16.840.1.101.3.4.2.2': 'SHA-384', '2.16.840.1.101.3.4.2.3': 'SHA-512' };
+const PSS_HASHES: Record<string, Hash> = {
+  '2.16.840.1.101.3.4.2.1': 'SHA-256',
+  '2.16.840.1.101.3.4.2.2': 'SHA-384',
+  '2.16.840.1.101.3.4.2.3': 'SHA-512',
+};
 
 export interface X509 {
   der: Uint8Array;
@@ -66,7 +70,13 @@ export function parseCertificate(der: Uint8Array): X509 {
     const [tbsTlv, , signatureTlv] = childrenOf(der, outer);
     const fields = childrenOf(der, tbsTlv!);
     const at = fields[0]!.tag === 0xa0 ? 1 : 0; // [0] version is optional
-    parts = { tbs: slice(der, tbsTlv!), issuer: slice(der, fields[at + 2]!), subject: slice(der, fields[at + 4]!), spki: slice(der, fields[at + 5]!), signature: content(der, signatureTlv!).subarray(1) };
+    parts = {
+      tbs: slice(der, tbsTlv!),
+      issuer: slice(der, fields[at + 2]!),
+      subject: slice(der, fields[at + 4]!),
+      spki: slice(der, fields[at + 5]!),
+      signature: content(der, signatureTlv!).subarray(1),
+    };
   } catch {
     throw new CertificateError('not a DER X.509 certificate');
   }
@@ -77,7 +87,9 @@ export function parseCertificate(der: Uint8Array): X509 {
   const san = extension(OID.subjectAltName);
   const eku = extension(OID.extKeyUsage);
   const identities = san
-    ? AsnConvert.parse(san, SubjectAlternativeName).flatMap((n) => [n.uniformResourceIdentifier, n.rfc822Name].filter((v): v is string => typeof v === 'string'))
+    ? AsnConvert.parse(san, SubjectAlternativeName).flatMap((n) =>
+        [n.uniformResourceIdentifier, n.rfc822Name].filter((v): v is string => typeof v === 'string'),
+      )
     : [];
   let key: Promise<PublicKey> | undefined;
   const algorithm = cert.signatureAlgorithm;
@@ -136,10 +148,17 @@ export async function verifyChain(leaf: X509, chain: X509[], at: Date): Promise<
   let child = leaf;
   for (const [i, ca] of chain.entries()) {
     if (!ca.isCA) throw new CertificateError(`chain certificate ${i} is not a CA`);
-    if (!equalBytes(child.issuer, ca.subject) || !(await child.signedBy(await ca.publicKey()))) throw new CertificateError(i === 0 ? 'the certificate was not issued by the trusted CA' : `chain certificate ${i - 1} was not issued by chain certificate ${i}`);
-    if (at < ca.notBefore || at > ca.notAfter) throw new CertificateError(`CA certificate ${i} was not valid at ${at.toISOString()}`);
+    if (!equalBytes(child.issuer, ca.subject) || !(await child.signedBy(await ca.publicKey())))
+      throw new CertificateError(
+        i === 0
+          ? 'the certificate was not issued by the trusted CA'
+          : `chain certificate ${i - 1} was not issued by chain certificate ${i}`,
+      );
+    if (at < ca.notBefore || at > ca.notAfter)
+      throw new CertificateError(`CA certificate ${i} was not valid at ${at.toISOString()}`);
     child = ca;
   }
   const root = chain[chain.length - 1]!;
-  if (!isSelfIssued(root) || !(await root.signedBy(await root.publicKey()))) throw new CertificateError('the chain does not end at a self-signed root');
+  if (!isSelfIssued(root) || !(await root.signedBy(await root.publicKey())))
+    throw new CertificateError('the chain does not end at a self-signed root');
 }

@@ -35,7 +35,7 @@ export function readTlv(bytes: Uint8Array, offset = 0, limit = bytes.length): Tl
 /** The elements inside a constructed value (SEQUENCE, SET, explicit tag). */
 export function childrenOf(bytes: Uint8Array, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
+  for (let at = parent.contentStart; at < parent.end;) {
     const child = readTlv(bytes, at, parent.end);
     out.push(child);
     at = child.end;

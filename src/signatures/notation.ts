@@ -30,8 +30,14 @@ export interface NotationTrust {
   at?: Date;
 }
 
-export async function verifyNotation(envelopeBytes: Uint8Array, mediaType: string, digest: string, trust: NotationTrust): Promise<{ identity: string; time: Date }> {
-  if (mediaType !== NOTATION_JWS) throw new Refusal(`a Notation envelope of type ${mediaType}; only JWS (${NOTATION_JWS}) is verified`);
+export async function verifyNotation(
+  envelopeBytes: Uint8Array,
+  mediaType: string,
+  digest: string,
+  trust: NotationTrust,
+): Promise<{ identity: string; time: Date }> {
+  if (mediaType !== NOTATION_JWS)
+    throw new Refusal(`a Notation envelope of type ${mediaType}; only JWS (${NOTATION_JWS}) is verified`);
   let jws: { payload?: unknown; protected?: unknown; header?: { x5c?: unknown }; signature?: unknown };
   let header: Record<string, unknown>;
   let payload: { targetArtifact?: { digest?: unknown } };
@@ -44,12 +50,18 @@ export async function verifyNotation(envelopeBytes: Uint8Array, mediaType: strin
   }
   const algorithm = ALGORITHMS[String(header.alg)];
   if (!algorithm) throw new Refusal(`unsupported JWS algorithm ${JSON.stringify(header.alg)}`);
-  if (header.cty !== PAYLOAD_TYPE) throw new Refusal(`the payload is ${JSON.stringify(header.cty)}, not ${PAYLOAD_TYPE}`);
-  if (header['io.cncf.notary.signingScheme'] !== 'notary.x509') throw new Refusal(`signing scheme ${JSON.stringify(header['io.cncf.notary.signingScheme'])} is not verified (notary.x509 is)`);
+  if (header.cty !== PAYLOAD_TYPE)
+    throw new Refusal(`the payload is ${JSON.stringify(header.cty)}, not ${PAYLOAD_TYPE}`);
+  if (header['io.cncf.notary.signingScheme'] !== 'notary.x509')
+    throw new Refusal(
+      `signing scheme ${JSON.stringify(header['io.cncf.notary.signingScheme'])} is not verified (notary.x509 is)`,
+    );
   const critical = Array.isArray(header.crit) ? (header.crit as unknown[]) : [];
-  if (!critical.includes('io.cncf.notary.signingScheme') || critical.some((c) => !UNDERSTOOD_CRITICAL.has(String(c)))) throw new Refusal('the envelope has critical headers this verifier does not know');
+  if (!critical.includes('io.cncf.notary.signingScheme') || critical.some((c) => !UNDERSTOOD_CRITICAL.has(String(c))))
+    throw new Refusal('the envelope has critical headers this verifier does not know');
   const now = trust.at ?? new Date();
-  if (typeof header['io.cncf.notary.expiry'] === 'string' && new Date(header['io.cncf.notary.expiry']) < now) throw new Refusal('the signature has expired');
+  if (typeof header['io.cncf.notary.expiry'] === 'string' && new Date(header['io.cncf.notary.expiry']) < now)
+    throw new Refusal('the signature has expired');
   const signingTime = new Date(String(header['io.cncf.notary.signingTime'] ?? ''));
   if (Number.isNaN(signingTime.getTime())) throw new Refusal('the envelope has no signing time');
 
@@ -62,13 +74,17 @@ export async function verifyNotation(envelopeBytes: Uint8Array, mediaType: strin
   const key = await leaf.publicKey();
   const signed = utf8(`${String(jws.protected)}.${String(jws.payload)}`);
   const expectedKey = algorithm.family === 'ecdsa' ? key.algorithm.startsWith('ecdsa') : key.algorithm === 'rsa';
-  if (!expectedKey || !(await key.verify(signed, signature, algorithm.hash))) throw new Refusal('the signature does not verify with the certificate in the envelope');
+  if (!expectedKey || !(await key.verify(signed, signature, algorithm.hash)))
+    throw new Refusal('the signature does not verify with the certificate in the envelope');
   if (!leaf.codeSigning) throw new Refusal('the signing certificate is not for code signing');
   await trusted(leaf, chain.slice(1), trust.roots, now);
   const subject = distinguishedName(leaf.subject);
-  const identity = trust.identities.find((i) => i === '*' || (i.startsWith('x509.subject:') && sameName(i.slice('x509.subject:'.length), subject)));
+  const identity = trust.identities.find(
+    (i) => i === '*' || (i.startsWith('x509.subject:') && sameName(i.slice('x509.subject:'.length), subject)),
+  );
   if (!identity) throw new Refusal(`identity mismatch: the signing certificate is for "${subject}"`);
-  if (payload.targetArtifact?.digest !== digest) throw new Refusal(`digest mismatch: the signature is for ${String(payload.targetArtifact?.digest)}, not ${digest}`);
+  if (payload.targetArtifact?.digest !== digest)
+    throw new Refusal(`digest mismatch: the signature is for ${String(payload.targetArtifact?.digest)}, not ${digest}`);
   return { identity: `x509.subject: ${subject}`, time: signingTime };
 }
 
@@ -77,7 +93,8 @@ export async function verifyNotation(envelopeBytes: Uint8Array, mediaType: strin
 async function trusted(leaf: X509, rest: X509[], roots: X509[], at: Date): Promise<void> {
   if (!roots.length) throw new Refusal('the trust store is empty');
   const inStore = (c: X509) => roots.some((r) => equalBytes(r.der, c.der));
-  if (at < leaf.notBefore || at > leaf.notAfter) throw new Refusal(`expired certificate: the signing certificate is not valid at ${at.toISOString()}`);
+  if (at < leaf.notBefore || at > leaf.notAfter)
+    throw new Refusal(`expired certificate: the signing certificate is not valid at ${at.toISOString()}`);
   if (inStore(leaf) && (!isSelfIssued(leaf) || (await leaf.signedBy(await leaf.publicKey())))) return;
   const upTo = rest.findIndex(inStore);
   const candidates = upTo >= 0 ? [rest.slice(0, upTo + 1)] : roots.map((root) => [...rest, root]);
@@ -93,7 +110,15 @@ async function trusted(leaf: X509, rest: X509[], roots: X509[], at: Date): Promi
   throw new Refusal(`the certificate chain does not lead to the trust store (${[...new Set(reasons)].join('; ')})`);
 }
 
-const SHORT_NAMES: Record<string, string> = { '2.5.4.6': 'C', '2.5.4.8': 'ST', '2.5.4.7': 'L', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.3': 'CN', '1.2.840.113549.1.9.1': 'E' };
+const SHORT_NAMES: Record<string, string> = {
+  '2.5.4.6': 'C',
+  '2.5.4.8': 'ST',
+  '2.5.4.7': 'L',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.3': 'CN',
+  '1.2.840.113549.1.9.1': 'E',
+};
 
 /** "C=US, ST=WA, L=Seattle, O=Notary, CN=alpine", in the certificate's order. */
 export function distinguishedName(der: Uint8Array): string {
@@ -105,7 +130,12 @@ export function distinguishedName(der: Uint8Array): string {
 
 // Notation compares names as sets of attribute=value pairs, whatever their order.
 function sameName(a: string, b: string): boolean {
-  const parts = (n: string) => n.split(',').map((p) => p.trim().replace(/\s*=\s*/, '=')).filter(Boolean).sort();
+  const parts = (n: string) =>
+    n
+      .split(',')
+      .map((p) => p.trim().replace(/\s*=\s*/, '='))
+      .filter(Boolean)
+      .sort();
   const [x, y] = [parts(a), parts(b)];
   return x.length === y.length && x.every((p, i) => p === y[i]);
 }

@@ -7,8 +7,11 @@ export class PayloadError extends Error {}
 
 /** The digest a cosign simple-signing payload signs ("critical.image.docker-manifest-digest"). */
 export function simpleSigningDigest(payload: Uint8Array): string {
-  const doc = parseJson(payload, 'simple-signing payload') as { critical?: { type?: unknown; image?: { 'docker-manifest-digest'?: unknown } } };
-  if (doc?.critical?.type !== 'cosign container image signature') throw new PayloadError('the payload is not a cosign container image signature');
+  const doc = parseJson(payload, 'simple-signing payload') as {
+    critical?: { type?: unknown; image?: { 'docker-manifest-digest'?: unknown } };
+  };
+  if (doc?.critical?.type !== 'cosign container image signature')
+    throw new PayloadError('the payload is not a cosign container image signature');
   const digest = doc.critical.image?.['docker-manifest-digest'];
   if (typeof digest !== 'string') throw new PayloadError('the payload names no docker-manifest-digest');
   return digest;
@@ -22,7 +25,12 @@ export interface Envelope {
 
 export function parseEnvelope(doc: unknown): Envelope {
   const e = doc as { payloadType?: unknown; payload?: unknown; signatures?: unknown };
-  if (typeof e?.payloadType !== 'string' || typeof e.payload !== 'string' || !Array.isArray(e.signatures) || !e.signatures.length) {
+  if (
+    typeof e?.payloadType !== 'string' ||
+    typeof e.payload !== 'string' ||
+    !Array.isArray(e.signatures) ||
+    !e.signatures.length
+  ) {
     throw new PayloadError('not a DSSE envelope (payloadType, payload, signatures)');
   }
   try {
@@ -31,7 +39,10 @@ export function parseEnvelope(doc: unknown): Envelope {
       payload: fromBase64(e.payload, 'the envelope payload'),
       signatures: e.signatures.map((s: { keyid?: unknown; sig?: unknown }, i) => {
         if (typeof s?.sig !== 'string') throw new PayloadError(`signatures[${i}] has no sig`);
-        return { ...(typeof s.keyid === 'string' && s.keyid ? { keyid: s.keyid } : {}), sig: fromBase64(s.sig, `signatures[${i}].sig`) };
+        return {
+          ...(typeof s.keyid === 'string' && s.keyid ? { keyid: s.keyid } : {}),
+          sig: fromBase64(s.sig, `signatures[${i}].sig`),
+        };
       }),
     };
   } catch (error) {
@@ -55,11 +66,22 @@ export interface Statement {
 }
 
 export function parseStatement(envelope: Envelope): Statement {
-  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new PayloadError(`the envelope carries ${envelope.payloadType}, not an in-toto statement`);
-  const doc = parseJson(envelope.payload, 'in-toto statement') as { _type?: unknown; subject?: unknown; predicateType?: unknown; predicate?: unknown };
-  if (typeof doc?._type !== 'string' || !doc._type.startsWith('https://in-toto.io/Statement/')) throw new PayloadError('not an in-toto statement');
-  if (!Array.isArray(doc.subject) || typeof doc.predicateType !== 'string') throw new PayloadError('the statement has no subject or predicateType');
-  const subjects = doc.subject.filter((s): s is Statement['subjects'][number] => typeof s === 'object' && s !== null && typeof (s as { digest?: unknown }).digest === 'object');
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE)
+    throw new PayloadError(`the envelope carries ${envelope.payloadType}, not an in-toto statement`);
+  const doc = parseJson(envelope.payload, 'in-toto statement') as {
+    _type?: unknown;
+    subject?: unknown;
+    predicateType?: unknown;
+    predicate?: unknown;
+  };
+  if (typeof doc?._type !== 'string' || !doc._type.startsWith('https://in-toto.io/Statement/'))
+    throw new PayloadError('not an in-toto statement');
+  if (!Array.isArray(doc.subject) || typeof doc.predicateType !== 'string')
+    throw new PayloadError('the statement has no subject or predicateType');
+  const subjects = doc.subject.filter(
+    (s): s is Statement['subjects'][number] =>
+      typeof s === 'object' && s !== null && typeof (s as { digest?: unknown }).digest === 'object',
+  );
   return { predicateType: doc.predicateType, subjects, predicate: doc.predicate };
 }
 

@@ -49,7 +49,9 @@ export async function importPublicKey(spki: Uint8Array): Promise<PublicKey> {
 
 /** A PKCS #1 RSAPublicKey (as some trust roots give CT log keys) wrapped as a SubjectPublicKeyInfo. */
 export function rsaPublicKeyToSpki(pkcs1: Uint8Array): Uint8Array {
-  const algorithm = new Uint8Array([0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]);
+  const algorithm = new Uint8Array([
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+  ]);
   return encodeTlv(0x30, concatBytes(algorithm, encodeTlv(0x03, concatBytes(new Uint8Array([0]), pkcs1))));
 }
 
@@ -74,13 +76,21 @@ async function importSpki(spki: Uint8Array): Promise<PublicKey> {
   if (oid === EC_PUBLIC_KEY) {
     let curveOid: string | undefined;
     try {
-      curveOid = info.algorithm.parameters ? AsnConvert.parse(info.algorithm.parameters, ECParameters).namedCurve : undefined;
+      curveOid = info.algorithm.parameters
+        ? AsnConvert.parse(info.algorithm.parameters, ECParameters).namedCurve
+        : undefined;
     } catch {
       curveOid = undefined;
     }
     const curve = curveOid ? CURVES[curveOid] : undefined;
     if (!curve) throw new KeyError(`unsupported elliptic curve ${curveOid ?? '(none named)'}`);
-    const key = await crypto.subtle.importKey('spki', spki as BufferSource, { name: 'ECDSA', namedCurve: curve.namedCurve }, false, ['verify']);
+    const key = await crypto.subtle.importKey(
+      'spki',
+      spki as BufferSource,
+      { name: 'ECDSA', namedCurve: curve.namedCurve },
+      false,
+      ['verify'],
+    );
     return {
       algorithm: curve.algorithm,
       hash: curve.hash,
@@ -88,7 +98,10 @@ async function importSpki(spki: Uint8Array): Promise<PublicKey> {
       verify: (data, signature, hash = curve.hash) =>
         verified(async () => {
           const raw = ecdsaDerToRaw(signature, curve.size);
-          return raw !== undefined && crypto.subtle.verify({ name: 'ECDSA', hash }, key, raw as BufferSource, data as BufferSource);
+          return (
+            raw !== undefined &&
+            crypto.subtle.verify({ name: 'ECDSA', hash }, key, raw as BufferSource, data as BufferSource)
+          );
         }),
     };
   }
@@ -96,7 +109,13 @@ async function importSpki(spki: Uint8Array): Promise<PublicKey> {
     const keys = new Map<string, Promise<CryptoKey>>();
     const keyFor = (name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS', hash: Hash) => {
       const id = `${name}/${hash}`;
-      if (!keys.has(id)) keys.set(id, crypto.subtle.importKey('spki', spki as BufferSource, { name, hash }, false, ['verify']) as Promise<CryptoKey>);
+      if (!keys.has(id))
+        keys.set(
+          id,
+          crypto.subtle.importKey('spki', spki as BufferSource, { name, hash }, false, [
+            'verify',
+          ]) as Promise<CryptoKey>,
+        );
       return keys.get(id)!;
     };
     await keyFor('RSASSA-PKCS1-v1_5', 'SHA-256'); // refuses a malformed key now
@@ -105,13 +124,33 @@ async function importSpki(spki: Uint8Array): Promise<PublicKey> {
       hash: 'SHA-256',
       spki,
       verify: async (data, signature, hash = 'SHA-256') =>
-        (await verified(async () => crypto.subtle.verify('RSASSA-PKCS1-v1_5', await keyFor('RSASSA-PKCS1-v1_5', hash), signature as BufferSource, data as BufferSource))) ||
-        verified(async () => crypto.subtle.verify({ name: 'RSA-PSS', saltLength: hashBytes(hash) }, await keyFor('RSA-PSS', hash), signature as BufferSource, data as BufferSource)),
+        (await verified(async () =>
+          crypto.subtle.verify(
+            'RSASSA-PKCS1-v1_5',
+            await keyFor('RSASSA-PKCS1-v1_5', hash),
+            signature as BufferSource,
+            data as BufferSource,
+          ),
+        )) ||
+        verified(async () =>
+          crypto.subtle.verify(
+            { name: 'RSA-PSS', saltLength: hashBytes(hash) },
+            await keyFor('RSA-PSS', hash),
+            signature as BufferSource,
+            data as BufferSource,
+          ),
+        ),
     };
   }
   if (oid === ED25519) {
     const key = await crypto.subtle.importKey('spki', spki as BufferSource, { name: 'Ed25519' }, false, ['verify']);
-    return { algorithm: 'ed25519', hash: 'SHA-512', spki, verify: (data, signature) => verified(() => crypto.subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, data as BufferSource)) };
+    return {
+      algorithm: 'ed25519',
+      hash: 'SHA-512',
+      spki,
+      verify: (data, signature) =>
+        verified(() => crypto.subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, data as BufferSource)),
+    };
   }
   throw new KeyError(`unsupported public key algorithm ${oid}`);
 }

@@ -34,7 +34,12 @@ function readScts(extension: Uint8Array): Sct[] {
     if (sct[0] !== 0) continue; // only v1 SCTs exist
     const extLength = v.getUint16(41);
     const sigAt = 43 + extLength + 2; // hash and signature algorithm bytes
-    scts.push({ logId: sct.subarray(1, 33), timestamp: v.getBigUint64(33), extensions: sct.subarray(43, 43 + extLength), signature: sct.subarray(sigAt + 2, sigAt + 2 + v.getUint16(sigAt)) });
+    scts.push({
+      logId: sct.subarray(1, 33),
+      timestamp: v.getBigUint64(33),
+      extensions: sct.subarray(43, 43 + extLength),
+      signature: sct.subarray(sigAt + 2, sigAt + 2 + v.getUint16(sigAt)),
+    });
   }
   return scts;
 }
@@ -68,7 +73,12 @@ const u64 = (n: bigint) => {
 };
 
 /** Throws unless an SCT of the leaf verifies with a trusted CT log valid at its time. */
-export async function verifyEmbeddedScts(leaf: X509, issuer: X509, ctlogs: TrustedLog[], sctListOid: string): Promise<void> {
+export async function verifyEmbeddedScts(
+  leaf: X509,
+  issuer: X509,
+  ctlogs: TrustedLog[],
+  sctListOid: string,
+): Promise<void> {
   const extension = leaf.extension(sctListOid);
   if (!extension) throw new Refusal('the certificate has no signed certificate timestamp');
   let scts: Sct[];
@@ -82,7 +92,16 @@ export async function verifyEmbeddedScts(leaf: X509, issuer: X509, ctlogs: Trust
   for (const sct of scts) {
     const log = ctlogs.find((l) => equalBytes(l.logId, sct.logId));
     if (!log || !within(log.validFor, new Date(Number(sct.timestamp)))) continue;
-    const signed = concatBytes(new Uint8Array([0, 0]), u64(sct.timestamp), u16(1), issuerKeyHash, u24(tbs.length), tbs, u16(sct.extensions.length), sct.extensions);
+    const signed = concatBytes(
+      new Uint8Array([0, 0]),
+      u64(sct.timestamp),
+      u16(1),
+      issuerKeyHash,
+      u24(tbs.length),
+      tbs,
+      u16(sct.extensions.length),
+      sct.extensions,
+    );
     if (await log.key.verify(signed, sct.signature, 'SHA-256')) return;
   }
   throw new Refusal('no signed certificate timestamp verifies with a trusted CT log');

@@ -48,7 +48,11 @@ export interface BundleVerification {
 
 type Json = Record<string, any>;
 
-export async function verifyBundle(bundle: unknown, artifact: SignedArtifact, policy: BundlePolicy): Promise<BundleVerification> {
+export async function verifyBundle(
+  bundle: unknown,
+  artifact: SignedArtifact,
+  policy: BundlePolicy,
+): Promise<BundleVerification> {
   try {
     return await verify(bundle as Json, artifact, policy);
   } catch (error) {
@@ -68,10 +72,18 @@ async function verify(bundle: Json, artifact: SignedArtifact, policy: BundlePoli
   if (policy.key) {
     key = policy.key;
   } else {
-    const certificates: string[] = material.certificate ? [material.certificate.rawBytes] : (material.x509CertificateChain?.certificates ?? []).map((c: Json) => c.rawBytes);
-    if (!certificates.length) throw new Refusal(material.publicKey ? 'the bundle is signed with a key, and no key is configured' : 'the bundle has no signing certificate');
+    const certificates: string[] = material.certificate
+      ? [material.certificate.rawBytes]
+      : (material.x509CertificateChain?.certificates ?? []).map((c: Json) => c.rawBytes);
+    if (!certificates.length)
+      throw new Refusal(
+        material.publicKey
+          ? 'the bundle is signed with a key, and no key is configured'
+          : 'the bundle has no signing certificate',
+      );
     const chain = certificates.map((c, i) => parseCertificate(fromBase64(String(c ?? ''), `certificate ${i}`)));
-    if (chain.slice(1).some(isSelfIssued)) throw new Refusal('the bundle carries a root certificate: roots come from the trusted root only');
+    if (chain.slice(1).some(isSelfIssued))
+      throw new Refusal('the bundle carries a root certificate: roots come from the trusted root only');
     leaf = chain[0]!;
     key = await leaf.publicKey();
   }
@@ -83,17 +95,22 @@ async function verify(bundle: Json, artifact: SignedArtifact, policy: BundlePoli
   if (bundle.messageSignature) {
     signature = fromBase64(String(bundle.messageSignature.signature ?? ''), 'the message signature');
     const declared = bundle.messageSignature.messageDigest?.digest;
-    if (declared !== undefined && !equalBytes(fromBase64(String(declared), 'the message digest'), artifact.sha256)) throw new Refusal('digest mismatch: the bundle signs another artifact');
-    if (!artifact.bytes) throw new Refusal('a message signature needs the artifact itself; images are signed with DSSE statements');
-    if (!(await key.verify(artifact.bytes, signature))) throw new Refusal('the signature does not verify (wrong key or altered artifact)');
+    if (declared !== undefined && !equalBytes(fromBase64(String(declared), 'the message digest'), artifact.sha256))
+      throw new Refusal('digest mismatch: the bundle signs another artifact');
+    if (!artifact.bytes)
+      throw new Refusal('a message signature needs the artifact itself; images are signed with DSSE statements');
+    if (!(await key.verify(artifact.bytes, signature)))
+      throw new Refusal('the signature does not verify (wrong key or altered artifact)');
   } else if (bundle.dsseEnvelope) {
     envelope = parseEnvelope(bundle.dsseEnvelope);
     if (envelope.signatures.length !== 1) throw new Refusal('expected exactly one signature in the DSSE envelope');
     signature = envelope.signatures[0]!.sig;
-    if (!(await key.verify(pae(envelope.payloadType, envelope.payload), signature))) throw new Refusal('the DSSE signature does not verify (wrong key or altered envelope)');
+    if (!(await key.verify(pae(envelope.payloadType, envelope.payload), signature)))
+      throw new Refusal('the DSSE signature does not verify (wrong key or altered envelope)');
     statement = parseStatement(envelope);
     const hex = toHex(artifact.sha256);
-    if (!statement.subjects.some((s) => s.digest.sha256?.toLowerCase() === hex)) throw new Refusal(`digest mismatch: the statement's subjects do not name sha256:${hex}`);
+    if (!statement.subjects.some((s) => s.digest.sha256?.toLowerCase() === hex))
+      throw new Refusal(`digest mismatch: the statement's subjects do not name sha256:${hex}`);
   } else {
     throw new Refusal('the bundle has neither a message signature nor a DSSE envelope');
   }
@@ -115,24 +132,46 @@ async function verify(bundle: Json, artifact: SignedArtifact, policy: BundlePoli
     logIndex ??= proven.logIndex;
   }
   for (const [i, t] of ((material.timestampVerificationData?.rfc3161Timestamps ?? []) as Json[]).entries()) {
-    times.push(await verifyTimestamp(fromBase64(String(t.signedTimestamp ?? ''), `timestamp ${i}`), signature, root.timestampAuthorities));
+    times.push(
+      await verifyTimestamp(
+        fromBase64(String(t.signedTimestamp ?? ''), `timestamp ${i}`),
+        signature,
+        root.timestampAuthorities,
+      ),
+    );
   }
 
-  if (!leaf) return { ...(logIndex !== undefined ? { logIndex } : {}), ...(times.length ? { time: earliest(times) } : {}), ...(statement ? { statement } : {}) };
+  if (!leaf)
+    return {
+      ...(logIndex !== undefined ? { logIndex } : {}),
+      ...(times.length ? { time: earliest(times) } : {}),
+      ...(statement ? { statement } : {}),
+    };
 
   // Keyless: a trusted time inside the certificate's life, a chain to a CA trusted then, an SCT, the identity.
   if (!times.length) throw new Refusal('no trusted signing time (no signed entry timestamp, no RFC 3161 timestamp)');
   let issuerCa: X509 | undefined;
   for (const t of times) {
-    if (t < leaf.notBefore || t > leaf.notAfter) throw new Refusal(`expired certificate: signed at ${t.toISOString()}, outside the certificate's validity (${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()})`);
+    if (t < leaf.notBefore || t > leaf.notAfter)
+      throw new Refusal(
+        `expired certificate: signed at ${t.toISOString()}, outside the certificate's validity (${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()})`,
+      );
     issuerCa = await trustedIssuer(leaf, root, t);
   }
   await verifyEmbeddedScts(leaf, issuerCa!, root.ctlogs, CertificateOids.sctList);
   const identity = leaf.identities.find((san) => policy.identity?.(san));
-  if (!identity) throw new Refusal(`identity mismatch: the certificate is for ${leaf.identities.join(', ') || 'no identity'}`);
-  if (leaf.oidcIssuer !== policy.issuer) throw new Refusal(`issuer mismatch: the certificate's OIDC issuer is ${leaf.oidcIssuer ?? 'absent'}`);
+  if (!identity)
+    throw new Refusal(`identity mismatch: the certificate is for ${leaf.identities.join(', ') || 'no identity'}`);
+  if (leaf.oidcIssuer !== policy.issuer)
+    throw new Refusal(`issuer mismatch: the certificate's OIDC issuer is ${leaf.oidcIssuer ?? 'absent'}`);
   if (!leaf.codeSigning) throw new Refusal('the certificate is not for code signing');
-  return { identity, issuer: leaf.oidcIssuer, ...(logIndex !== undefined ? { logIndex } : {}), time: earliest(times), ...(statement ? { statement } : {}) };
+  return {
+    identity,
+    issuer: leaf.oidcIssuer,
+    ...(logIndex !== undefined ? { logIndex } : {}),
+    time: earliest(times),
+    ...(statement ? { statement } : {}),
+  };
 }
 
 const earliest = (times: Date[]) => new Date(Math.min(...times.map((t) => t.getTime())));
@@ -170,7 +209,12 @@ const integer = (value: unknown, what: string): bigint => {
   return n;
 };
 
-async function verifyEntry(entry: Json, version: number, root: TrustedRoot, signed: Signed): Promise<{ integratedTime?: Date; logIndex: number }> {
+async function verifyEntry(
+  entry: Json,
+  version: number,
+  root: TrustedRoot,
+  signed: Signed,
+): Promise<{ integratedTime?: Date; logIndex: number }> {
   const logIndex = integer(entry.logIndex, 'the log index');
   const logId = fromBase64(String(entry.logId?.keyId ?? ''), 'the log id');
   const log = root.tlogs.find((l) => equalBytes(l.logId, logId));
@@ -183,7 +227,8 @@ async function verifyEntry(entry: Json, version: number, root: TrustedRoot, sign
   } catch {
     throw new Refusal('the entry body is not JSON');
   }
-  if (doc.kind !== entry.kindVersion?.kind || doc.apiVersion !== entry.kindVersion?.version) throw new Refusal('the entry body is not of the kind it claims');
+  if (doc.kind !== entry.kindVersion?.kind || doc.apiVersion !== entry.kindVersion?.version)
+    throw new Refusal('the entry body is not of the kind it claims');
   await entryMatches(doc, signed);
 
   let integratedTime: Date | undefined;
@@ -191,9 +236,16 @@ async function verifyEntry(entry: Json, version: number, root: TrustedRoot, sign
   const proof = entry.inclusionProof as Json | undefined;
   if (set) {
     const time = integer(entry.integratedTime, 'the integrated time');
-    await verifySignedEntryTimestamp(fromBase64(String(set), 'the signed entry timestamp'), bodyText, time, logIndex, log);
+    await verifySignedEntryTimestamp(
+      fromBase64(String(set), 'the signed entry timestamp'),
+      bodyText,
+      time,
+      logIndex,
+      log,
+    );
     integratedTime = new Date(Number(time) * 1000);
-    if (!within(log.validFor, integratedTime)) throw new Refusal(`the log's key was not trusted at ${integratedTime.toISOString()}`);
+    if (!within(log.validFor, integratedTime))
+      throw new Refusal(`the log's key was not trusted at ${integratedTime.toISOString()}`);
   } else if (version === 1) {
     throw new Refusal('missing log entry: a v0.1 bundle needs the signed entry timestamp');
   }
@@ -214,7 +266,8 @@ async function verifyProof(proof: Json, body: Uint8Array, log: TrustedLog): Prom
   const envelope = proof.checkpoint?.envelope;
   if (typeof envelope !== 'string') throw new Refusal('the inclusion proof has no checkpoint');
   const checkpoint = await verifyCheckpoint(envelope, log);
-  if (checkpoint.size !== size || !equalBytes(checkpoint.rootHash, rootHash)) throw new Refusal('checkpoint: it is for another tree than the inclusion proof');
+  if (checkpoint.size !== size || !equalBytes(checkpoint.rootHash, rootHash))
+    throw new Refusal('checkpoint: it is for another tree than the inclusion proof');
 }
 
 /** The log entry must record this very signature, by this signer, over this artifact. */
@@ -226,10 +279,12 @@ async function entryMatches(doc: Json, signed: Signed): Promise<void> {
     const pem = new TextDecoder().decode(bytes);
     const der = pem.includes('-----BEGIN') ? pemBlocks(pem)[0] : bytes;
     const expected = signed.leaf ? signed.leaf.der : signed.key.spki;
-    if (!der || !equalBytes(der, expected)) throw new Refusal(`the entry was made by another ${signed.leaf ? 'certificate' : 'key'}`);
+    if (!der || !equalBytes(der, expected))
+      throw new Refusal(`the entry was made by another ${signed.leaf ? 'certificate' : 'key'}`);
   };
   const sameSignature = (encoded: string | undefined) => {
-    if (!encoded || !equalBytes(fromBase64(encoded, "the entry's signature"), signed.signature)) throw new Refusal('the entry records another signature');
+    if (!encoded || !equalBytes(fromBase64(encoded, "the entry's signature"), signed.signature))
+      throw new Refusal('the entry records another signature');
   };
   const payloadHash = async () => toHex(await sha256(signed.envelope!.payload));
   const key = `${doc.kind}/${doc.apiVersion}`;
@@ -237,28 +292,38 @@ async function entryMatches(doc: Json, signed: Signed): Promise<void> {
     if (signed.envelope) throw new Refusal('a hashedrekord entry for a DSSE bundle');
     sameSignature(spec.signature?.content);
     signer(spec.signature?.publicKey?.content, 'public key');
-    if (String(spec.data?.hash?.value ?? '').toLowerCase() !== toHex(signed.artifact.sha256)) throw new Refusal('the entry is for another artifact');
+    if (String(spec.data?.hash?.value ?? '').toLowerCase() !== toHex(signed.artifact.sha256))
+      throw new Refusal('the entry is for another artifact');
   } else if (key === 'hashedrekord/0.0.2') {
     const v2 = (spec.hashedRekordV002 ?? {}) as Json;
     sameSignature(v2.signature?.content);
     const verifier = v2.signature?.verifier ?? {};
     signer(verifier.x509Certificate?.rawBytes ?? verifier.publicKey?.rawBytes, 'verifier');
     // Over DSSE, Rekor v2 logs the hash of the PAE; otherwise the artifact's.
-    const expected = signed.envelope ? await sha256(pae(signed.envelope.payloadType, signed.envelope.payload)) : signed.artifact.sha256;
-    if (!equalBytes(fromBase64(String(v2.data?.digest ?? ''), "the entry's digest"), expected)) throw new Refusal(signed.envelope ? 'the entry is for another DSSE envelope' : 'the entry is for another artifact');
+    const expected = signed.envelope
+      ? await sha256(pae(signed.envelope.payloadType, signed.envelope.payload))
+      : signed.artifact.sha256;
+    if (!equalBytes(fromBase64(String(v2.data?.digest ?? ''), "the entry's digest"), expected))
+      throw new Refusal(
+        signed.envelope ? 'the entry is for another DSSE envelope' : 'the entry is for another artifact',
+      );
   } else if (key === 'dsse/0.0.1') {
     if (!signed.envelope) throw new Refusal('a DSSE entry for a message signature');
-    if (String(spec.payloadHash?.value ?? '') !== (await payloadHash())) throw new Refusal('the entry is for another DSSE payload');
+    if (String(spec.payloadHash?.value ?? '') !== (await payloadHash()))
+      throw new Refusal('the entry is for another DSSE payload');
     const sigs = (spec.signatures ?? []) as Json[];
-    if (!sigs.some((s) => safeEqual(s.signature, signed.signature))) throw new Refusal('the entry records another signature');
+    if (!sigs.some((s) => safeEqual(s.signature, signed.signature)))
+      throw new Refusal('the entry records another signature');
     signer(sigs[0]?.verifier, 'verifier');
   } else if (key === 'intoto/0.0.2') {
     if (!signed.envelope) throw new Refusal('an in-toto entry for a message signature');
     const content = (spec.content ?? {}) as Json;
-    if (String(content.payloadHash?.value ?? '') !== (await payloadHash())) throw new Refusal('the entry is for another DSSE payload');
+    if (String(content.payloadHash?.value ?? '') !== (await payloadHash()))
+      throw new Refusal('the entry is for another DSSE payload');
     const sigs = (content.envelope?.signatures ?? []) as Json[];
     // This entry kind stores each signature base64-encoded twice.
-    if (!sigs.some((s) => safeEqual(typeof s.sig === 'string' ? atobSafe(s.sig) : undefined, signed.signature))) throw new Refusal('the entry records another signature');
+    if (!sigs.some((s) => safeEqual(typeof s.sig === 'string' ? atobSafe(s.sig) : undefined, signed.signature)))
+      throw new Refusal('the entry records another signature');
     signer(sigs[0]?.publicKey, 'public key');
   } else {
     throw new Refusal(`unsupported log entry kind ${key}`);

@@ -17,10 +17,19 @@ import { within, type TrustedAuthority } from './trusted-root.js';
 const TST_INFO = new Uint8Array([0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04]);
 const MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 const CONTENT_TYPE = '1.2.840.113549.1.9.3';
-const HASHES: Record<string, Hash> = { '2.16.840.1.101.3.4.2.1': 'SHA-256', '2.16.840.1.101.3.4.2.2': 'SHA-384', '2.16.840.1.101.3.4.2.3': 'SHA-512' };
-const SIGNATURE_HASHES: Record<string, Hash> = { '1.2.840.10045.4.3.2': 'SHA-256', '1.2.840.10045.4.3.3': 'SHA-384', '1.2.840.10045.4.3.4': 'SHA-512' };
+const HASHES: Record<string, Hash> = {
+  '2.16.840.1.101.3.4.2.1': 'SHA-256',
+  '2.16.840.1.101.3.4.2.2': 'SHA-384',
+  '2.16.840.1.101.3.4.2.3': 'SHA-512',
+};
+const SIGNATURE_HASHES: Record<string, Hash> = {
+  '1.2.840.10045.4.3.2': 'SHA-256',
+  '1.2.840.10045.4.3.3': 'SHA-384',
+  '1.2.840.10045.4.3.4': 'SHA-512',
+};
 
-const digest = async (hash: Hash, data: Uint8Array) => new Uint8Array(await crypto.subtle.digest(hash, data as BufferSource));
+const digest = async (hash: Hash, data: Uint8Array) =>
+  new Uint8Array(await crypto.subtle.digest(hash, data as BufferSource));
 
 interface Token {
   tstInfo: Uint8Array;
@@ -37,7 +46,8 @@ function readToken(token: Uint8Array): Token {
   if (first?.tag === 0x30 && second?.tag === 0x30) {
     const [status] = childrenOf(token, first);
     const granted = content(token, status!);
-    if (granted.length !== 1 || granted[0]! > 1) throw new Refusal('the timestamp authority did not grant this timestamp');
+    if (granted.length !== 1 || granted[0]! > 1)
+      throw new Refusal('the timestamp authority did not grant this timestamp');
     contentInfo = second;
   }
   const [, explicit] = childrenOf(token, contentInfo) as [Tlv, Tlv];
@@ -46,7 +56,9 @@ function readToken(token: Uint8Array): Token {
   const encap = fields[2]!;
   const [, eContent] = childrenOf(token, encap) as [Tlv, Tlv];
   const [octets] = childrenOf(token, eContent) as [Tlv];
-  const certificates = fields.filter((f) => f.tag === 0xa0).flatMap((f) => childrenOf(token, f).map((c) => parseCertificate(slice(token, c))));
+  const certificates = fields
+    .filter((f) => f.tag === 0xa0)
+    .flatMap((f) => childrenOf(token, f).map((c) => parseCertificate(slice(token, c))));
   const signerInfos = fields.find((f, i) => i > 2 && f.tag === 0x31)!;
   const [signerInfo] = childrenOf(token, signerInfos) as [Tlv];
   const attributes = childrenOf(token, signerInfo).find((f) => f.tag === 0xa0);
@@ -56,7 +68,11 @@ function readToken(token: Uint8Array): Token {
 }
 
 /** The trusted time of one RFC 3161 token over `signature`; throws with the reason. */
-export async function verifyTimestamp(tokenBytes: Uint8Array, signature: Uint8Array, authorities: TrustedAuthority[]): Promise<Date> {
+export async function verifyTimestamp(
+  tokenBytes: Uint8Array,
+  signature: Uint8Array,
+  authorities: TrustedAuthority[],
+): Promise<Date> {
   let token: Token;
   let info: TSTInfo;
   let signer: SignerInfo;
@@ -77,10 +93,12 @@ export async function verifyTimestamp(tokenBytes: Uint8Array, signature: Uint8Ar
   const contentDigestHash = HASHES[signer.digestAlgorithm.algorithm];
   const messageDigest = attribute(MESSAGE_DIGEST);
   const contentType = attribute(CONTENT_TYPE);
-  if (!contentDigestHash || !messageDigest || !contentType) throw new Refusal('the timestamp lacks its content type or message digest');
+  if (!contentDigestHash || !messageDigest || !contentType)
+    throw new Refusal('the timestamp lacks its content type or message digest');
   if (!equalBytes(new Uint8Array(contentType), TST_INFO)) throw new Refusal('the timestamp does not sign a TSTInfo');
   const md = new Uint8Array(messageDigest);
-  if (!equalBytes(content(md, readTlv(md)), await digest(contentDigestHash, token.tstInfo))) throw new Refusal('the timestamp signature does not cover its TSTInfo');
+  if (!equalBytes(content(md, readTlv(md)), await digest(contentDigestHash, token.tstInfo)))
+    throw new Refusal('the timestamp signature does not cover its TSTInfo');
   const signatureHash = SIGNATURE_HASHES[signer.signatureAlgorithm.algorithm] ?? contentDigestHash;
   const reasons: string[] = [];
   for (const authority of authorities) {
@@ -93,7 +111,12 @@ export async function verifyTimestamp(tokenBytes: Uint8Array, signature: Uint8Ar
     const cas = first!.isCA ? authority.chain : authority.chain.slice(1);
     const candidates = [...(first!.isCA ? [] : [first!]), ...token.certificates.filter((c) => !c.isCA)];
     for (const cert of candidates) {
-      if (!(await (await cert.publicKey()).verify(token.signedAttributes, new Uint8Array(signer.signature.buffer), signatureHash))) continue;
+      if (
+        !(await (
+          await cert.publicKey()
+        ).verify(token.signedAttributes, new Uint8Array(signer.signature.buffer), signatureHash))
+      )
+        continue;
       if (at < cert.notBefore || at > cert.notAfter) {
         reasons.push(`${authority.uri}: the timestamp is outside its certificate's validity`);
         continue;
@@ -107,5 +130,7 @@ export async function verifyTimestamp(tokenBytes: Uint8Array, signature: Uint8Ar
       return at;
     }
   }
-  throw new Refusal(`the timestamp does not verify with a trusted timestamp authority${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
+  throw new Refusal(
+    `the timestamp does not verify with a trusted timestamp authority${reasons.length ? ` (${reasons.join('; ')})` : ''}`,
+  );
 }

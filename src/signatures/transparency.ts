@@ -13,7 +13,13 @@ async function sha256(...parts: Uint8Array[]): Promise<Uint8Array> {
 export const leafHash = (entry: Uint8Array) => sha256(new Uint8Array([0]), entry);
 
 /** RFC 9162 §2.1.3.2: does `proof` lead from the leaf at `index` of a tree of `size` to `root`? */
-export async function verifyInclusion(leaf: Uint8Array, index: bigint, size: bigint, proof: Uint8Array[], root: Uint8Array): Promise<void> {
+export async function verifyInclusion(
+  leaf: Uint8Array,
+  index: bigint,
+  size: bigint,
+  proof: Uint8Array[],
+  root: Uint8Array,
+): Promise<void> {
   if (index < 0n || index >= size) throw new Refusal(`inclusion proof: index ${index} is outside a tree of ${size}`);
   let fn = index;
   let sn = size - 1n;
@@ -82,7 +88,14 @@ export async function verifyCheckpoint(envelope: string, log: TrustedLog): Promi
 }
 
 /** Rekor v1's signed entry timestamp over {body, integratedTime, logID, logIndex} (canonical JSON). */
-export async function verifySignedEntryTimestamp(set: Uint8Array, body: string, integratedTime: bigint, logIndex: bigint, log: TrustedLog): Promise<void> {
+export async function verifySignedEntryTimestamp(
+  set: Uint8Array,
+  body: string,
+  integratedTime: bigint,
+  logIndex: bigint,
+  log: TrustedLog,
+): Promise<void> {
   const canonical = `{"body":${JSON.stringify(body)},"integratedTime":${integratedTime},"logID":${JSON.stringify(toHex(log.logId))},"logIndex":${logIndex}}`;
-  if (!(await log.key.verify(utf8(canonical), set, 'SHA-256'))) throw new Refusal('the signed entry timestamp does not verify with the log key');
+  if (!(await log.key.verify(utf8(canonical), set, 'SHA-256')))
+    throw new Refusal('the signed entry timestamp does not verify with the log key');
 }

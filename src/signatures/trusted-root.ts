@@ -36,7 +36,8 @@ export interface TrustedRoot {
   timestampAuthorities: TrustedAuthority[];
 }
 
-export const within = (period: Period, at: Date) => at >= period.start && (period.end === undefined || at <= period.end);
+export const within = (period: Period, at: Date) =>
+  at >= period.start && (period.end === undefined || at <= period.end);
 
 export async function parseTrustedRoot(text: string): Promise<TrustedRoot> {
   let doc: Record<string, unknown>;
@@ -52,7 +53,9 @@ export async function parseTrustedRoot(text: string): Promise<TrustedRoot> {
   return {
     tlogs: await Promise.all(list('tlogs').map((l, i) => parseLog(l, `tlogs[${i}]`))),
     ctlogs: await Promise.all(list('ctlogs').map((l, i) => parseLog(l, `ctlogs[${i}]`))),
-    certificateAuthorities: list('certificateAuthorities').map((a, i) => parseAuthority(a, `certificateAuthorities[${i}]`)),
+    certificateAuthorities: list('certificateAuthorities').map((a, i) =>
+      parseAuthority(a, `certificateAuthorities[${i}]`),
+    ),
     timestampAuthorities: list('timestampAuthorities').map((a, i) => parseAuthority(a, `timestampAuthorities[${i}]`)),
   };
 }
@@ -83,7 +86,9 @@ function parseAuthority(authority: Record<string, any>, where: string): TrustedA
   try {
     return {
       uri: String(authority.uri ?? ''),
-      chain: certificates.map((c: { rawBytes?: string }, i: number) => parseCertificate(fromBase64(String(c.rawBytes ?? ''), `${where}.certChain.certificates[${i}]`))),
+      chain: certificates.map((c: { rawBytes?: string }, i: number) =>
+        parseCertificate(fromBase64(String(c.rawBytes ?? ''), `${where}.certChain.certificates[${i}]`)),
+      ),
       validFor: period(authority.validFor, where),
     };
   } catch (error) {

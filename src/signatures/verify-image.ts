@@ -6,7 +6,16 @@
 import { EncodingError, fromBase64, fromHex, sha256, toBase64, toHex } from '../encoding.js';
 import type { Attempt, CosignLayer, Found, SignatureOutcome } from './found.js';
 import { verifyNotation } from './notation.js';
-import { pae, parseEnvelope, parseStatement, PayloadError, simpleSigningDigest, statementNames, valueAt, type Statement } from './payloads.js';
+import {
+  pae,
+  parseEnvelope,
+  parseStatement,
+  PayloadError,
+  simpleSigningDigest,
+  statementNames,
+  valueAt,
+  type Statement,
+} from './payloads.js';
 import type { PublicKey } from './public-keys.js';
 import { Refusal } from './refusal.js';
 import { verifyBundle, type BundleVerification } from './sigstore-bundle.js';
@@ -41,7 +50,9 @@ export async function verifyImageSignature(digest: string, found: Found[], signe
       try {
         const checked = await check(digest, item, signer);
         if (checked.statement && checked.statement.predicateType !== COSIGN_SIGN_PREDICATE) {
-          throw new Refusal(`an attestation of ${checked.statement.predicateType}, not a signature (${COSIGN_SIGN_PREDICATE})`);
+          throw new Refusal(
+            `an attestation of ${checked.statement.predicateType}, not a signature (${COSIGN_SIGN_PREDICATE})`,
+          );
         }
         return { outcome: checked.outcome, attempts };
       } catch (error) {
@@ -68,10 +79,14 @@ export async function verifyAttestation(digest: string, found: Found[], policy: 
     try {
       const { outcome, statement } = await check(digest, item as Exclude<Found, { format: 'none' }>, policy.signer);
       if (!statement) throw new Refusal('not an in-toto attestation');
-      if (statement.predicateType !== policy.predicateType) throw new Refusal(`predicate type is ${statement.predicateType}, not ${policy.predicateType}`);
+      if (statement.predicateType !== policy.predicateType)
+        throw new Refusal(`predicate type is ${statement.predicateType}, not ${policy.predicateType}`);
       for (const [path, expected] of Object.entries(policy.conditions ?? {})) {
         const actual = valueAt(statement.predicate, path);
-        if (actual !== expected) throw new Refusal(`predicate ${path} is ${JSON.stringify(actual) ?? 'absent'}, not ${JSON.stringify(expected)}`);
+        if (actual !== expected)
+          throw new Refusal(
+            `predicate ${path} is ${JSON.stringify(actual) ?? 'absent'}, not ${JSON.stringify(expected)}`,
+          );
       }
       return { outcome, attempts };
     } catch (error) {
@@ -81,10 +96,15 @@ export async function verifyAttestation(digest: string, found: Found[], policy: 
   return { attempts };
 }
 
-async function check(digest: string, item: Exclude<Found, { format: 'none' }>, signer: Signer): Promise<{ outcome: SignatureOutcome; statement?: Statement }> {
+async function check(
+  digest: string,
+  item: Exclude<Found, { format: 'none' }>,
+  signer: Signer,
+): Promise<{ outcome: SignatureOutcome; statement?: Statement }> {
   const base = { signer: signer.label, kind: signer.kind, where: item.where };
   if (item.format === 'notation') {
-    if (signer.kind !== 'notation') throw new Refusal(`a Notation signature; the ${signer.kind} signer does not check those`);
+    if (signer.kind !== 'notation')
+      throw new Refusal(`a Notation signature; the ${signer.kind} signer does not check those`);
     const verified = await verifyNotation(item.envelope, item.mediaType, digest, signer);
     return { outcome: { ...base, identity: verified.identity, time: verified.time.toISOString() } };
   }
@@ -92,17 +112,31 @@ async function check(digest: string, item: Exclude<Found, { format: 'none' }>, s
   const imageDigest = await digestBytes(digest);
 
   if (item.format === 'sigstore-bundle') {
-    const verified = await verifyBundle(item.bundle, { sha256: imageDigest }, signer.kind === 'cosign-key' ? { key: signer.key } : signer);
-    return { outcome: await outcomeOf(base, signer, verified), ...(verified.statement ? { statement: verified.statement } : {}) };
+    const verified = await verifyBundle(
+      item.bundle,
+      { sha256: imageDigest },
+      signer.kind === 'cosign-key' ? { key: signer.key } : signer,
+    );
+    return {
+      outcome: await outcomeOf(base, signer, verified),
+      ...(verified.statement ? { statement: verified.statement } : {}),
+    };
   }
 
   if (item.format === 'cosign') {
     const signature = decode(item.signature, 'the signature annotation');
     if (signer.kind === 'cosign-key') {
-      if (!(await verifyWithKey(signer.key, item.payload, signature))) throw new Refusal(`the signature does not verify with ${signer.label}'s key (wrong key)`);
+      if (!(await verifyWithKey(signer.key, item.payload, signature)))
+        throw new Refusal(`the signature does not verify with ${signer.label}'s key (wrong key)`);
     }
     const verified =
-      signer.kind === 'sigstore' ? await verifyBundle(keylessBundle(item, { messageSignature: { signature: item.signature } }), { bytes: item.payload, sha256: await sha256(item.payload) }, signer) : {};
+      signer.kind === 'sigstore'
+        ? await verifyBundle(
+            keylessBundle(item, { messageSignature: { signature: item.signature } }),
+            { bytes: item.payload, sha256: await sha256(item.payload) },
+            signer,
+          )
+        : {};
     const named = simpleSigningDigest(item.payload);
     if (named !== digest) throw new Refusal(`digest mismatch: the payload signs ${named}, not ${digest}`);
     return { outcome: await outcomeOf(base, signer, verified) };
@@ -116,7 +150,11 @@ async function check(digest: string, item: Exclude<Found, { format: 'none' }>, s
     throw new Refusal('the attestation is not a JSON DSSE envelope');
   }
   if (signer.kind === 'sigstore') {
-    const verified = await verifyBundle(keylessBundle(item, { dsseEnvelope: envelopeJson }), { sha256: imageDigest }, signer);
+    const verified = await verifyBundle(
+      keylessBundle(item, { dsseEnvelope: envelopeJson }),
+      { sha256: imageDigest },
+      signer,
+    );
     return { outcome: await outcomeOf(base, signer, verified), statement: verified.statement! };
   }
   const envelope = parseEnvelope(envelopeJson);
@@ -125,11 +163,16 @@ async function check(digest: string, item: Exclude<Found, { format: 'none' }>, s
   for (const s of envelope.signatures) if (await verifyWithKey(signer.key, signed, s.sig)) verified = true;
   if (!verified) throw new Refusal(`the envelope's signature does not verify with ${signer.label}'s key (wrong key)`);
   const statement = parseStatement(envelope);
-  if (!statementNames(statement, digest)) throw new Refusal(`digest mismatch: the statement's subjects do not name ${digest}`);
+  if (!statementNames(statement, digest))
+    throw new Refusal(`digest mismatch: the statement's subjects do not name ${digest}`);
   return { outcome: await outcomeOf(base, signer, {}), statement };
 }
 
-async function outcomeOf(base: Pick<SignatureOutcome, 'signer' | 'kind' | 'where'>, signer: Signer, verified: BundleVerification): Promise<SignatureOutcome> {
+async function outcomeOf(
+  base: Pick<SignatureOutcome, 'signer' | 'kind' | 'where'>,
+  signer: Signer,
+  verified: BundleVerification,
+): Promise<SignatureOutcome> {
   return {
     ...base,
     identity: signer.kind === 'cosign-key' ? await fingerprint(signer.key) : (verified.identity ?? ''),
@@ -144,11 +187,15 @@ async function outcomeOf(base: Pick<SignatureOutcome, 'signer' | 'kind' | 'where
  * with the signed entry timestamp (`dev.sigstore.cosign/bundle`) and its RFC 3161 timestamp.
  */
 function keylessBundle(layer: Omit<CosignLayer, 'format' | 'signature'>, content: Record<string, unknown>): unknown {
-  if (!layer.certificate) throw new Refusal('signed with a key, not a certificate (no dev.sigstore.cosign/certificate annotation)');
+  if (!layer.certificate)
+    throw new Refusal('signed with a key, not a certificate (no dev.sigstore.cosign/certificate annotation)');
   const der = pemToDer(layer.certificate);
   const tlogEntries = [];
   if (layer.rekorBundle) {
-    let rekor: { SignedEntryTimestamp?: string; Payload?: { body?: string; integratedTime?: number; logIndex?: number; logID?: string } };
+    let rekor: {
+      SignedEntryTimestamp?: string;
+      Payload?: { body?: string; integratedTime?: number; logIndex?: number; logID?: string };
+    };
     try {
       rekor = JSON.parse(layer.rekorBundle);
     } catch {
@@ -173,14 +220,20 @@ function keylessBundle(layer: Omit<CosignLayer, 'format' | 'signature'>, content
   const timestamps = [];
   if (layer.timestamp) {
     try {
-      timestamps.push({ signedTimestamp: (JSON.parse(layer.timestamp) as { SignedRFC3161Timestamp: string }).SignedRFC3161Timestamp });
+      timestamps.push({
+        signedTimestamp: (JSON.parse(layer.timestamp) as { SignedRFC3161Timestamp: string }).SignedRFC3161Timestamp,
+      });
     } catch {
       throw new Refusal('the dev.sigstore.cosign/rfc3161timestamp annotation is not JSON');
     }
   }
   return {
     mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
-    verificationMaterial: { x509CertificateChain: { certificates: [{ rawBytes: toBase64(der) }] }, tlogEntries, ...(timestamps.length ? { timestampVerificationData: { rfc3161Timestamps: timestamps } } : {}) },
+    verificationMaterial: {
+      x509CertificateChain: { certificates: [{ rawBytes: toBase64(der) }] },
+      tlogEntries,
+      ...(timestamps.length ? { timestampVerificationData: { rfc3161Timestamps: timestamps } } : {}),
+    },
     ...content,
   };
 }

@@ -2,7 +2,13 @@
 // before it, so two writers racing for one key cannot both win. Expiry is checked on read, as in the KV
 // adapter (Deno's expireIn only promises eventual deletion).
 
-import { DEFAULT_STATE_LIST_LIMIT, type StateEntry, type StateListOptions, type StateStore, type StateWriteOptions } from './store.js';
+import {
+  DEFAULT_STATE_LIST_LIMIT,
+  type StateEntry,
+  type StateListOptions,
+  type StateStore,
+  type StateWriteOptions,
+} from './store.js';
 
 type DenoKey = (string | number)[];
 
@@ -16,7 +22,10 @@ export interface DenoAtomicLike {
 export interface DenoStateKvLike {
   get(key: DenoKey): Promise<{ value: unknown; versionstamp: string | null }>;
   delete(key: DenoKey): Promise<void>;
-  list(selector: { start: DenoKey; end: DenoKey }, options?: { limit?: number }): AsyncIterable<{ key: DenoKey; value: unknown }>;
+  list(
+    selector: { start: DenoKey; end: DenoKey },
+    options?: { limit?: number },
+  ): AsyncIterable<{ key: DenoKey; value: unknown }>;
   atomic(): DenoAtomicLike;
 }
 
@@ -43,7 +52,12 @@ export class DenoState implements StateStore {
   }
 
   #hold(value: string, version: number, options: StateWriteOptions): Held {
-    return { value, version, expiresAt: options.ttlSeconds === undefined ? null : this.#now() + options.ttlSeconds * 1000, labels: options.labels ?? [] };
+    return {
+      value,
+      version,
+      expiresAt: options.ttlSeconds === undefined ? null : this.#now() + options.ttlSeconds * 1000,
+      labels: options.labels ?? [],
+    };
   }
 
   async get(key: string): Promise<StateEntry | null> {
@@ -54,7 +68,11 @@ export class DenoState implements StateStore {
   async create(key: string, value: string, options: StateWriteOptions = {}): Promise<boolean> {
     const read = await this.#kv.get([ROOT, key]);
     if (this.#isLive(read.value as Held | null)) return false;
-    const { ok } = await this.#kv.atomic().check({ key: [ROOT, key], versionstamp: read.versionstamp }).set([ROOT, key], this.#hold(value, 1, options)).commit();
+    const { ok } = await this.#kv
+      .atomic()
+      .check({ key: [ROOT, key], versionstamp: read.versionstamp })
+      .set([ROOT, key], this.#hold(value, 1, options))
+      .commit();
     return ok;
   }
 
@@ -62,7 +80,11 @@ export class DenoState implements StateStore {
     const read = await this.#kv.get([ROOT, key]);
     const held = read.value as Held | null;
     if (!this.#isLive(held) || held.version !== version) return false;
-    const { ok } = await this.#kv.atomic().check({ key: [ROOT, key], versionstamp: read.versionstamp }).set([ROOT, key], this.#hold(value, version + 1, options)).commit();
+    const { ok } = await this.#kv
+      .atomic()
+      .check({ key: [ROOT, key], versionstamp: read.versionstamp })
+      .set([ROOT, key], this.#hold(value, version + 1, options))
+      .commit();
     return ok;
   }
 

@@ -3,7 +3,13 @@
 // repository needs one place, and a job writes at most once a second); uploads and tokens get one object
 // per registry host, so one busy registry never queues behind another.
 
-import { stateGroup, type StateEntry, type StateListOptions, type StateStore, type StateWriteOptions } from './store.js';
+import {
+  stateGroup,
+  type StateEntry,
+  type StateListOptions,
+  type StateStore,
+  type StateWriteOptions,
+} from './store.js';
 
 /** The RPC surface of the FerryState Durable Object (worker.ts): the StateStore methods themselves. */
 export type StateObjectLike = StateStore;

@@ -1,6 +1,12 @@
 // In-process StateStore: tests, and a single process with nothing persistent.
 
-import { DEFAULT_STATE_LIST_LIMIT, type StateEntry, type StateListOptions, type StateStore, type StateWriteOptions } from './store.js';
+import {
+  DEFAULT_STATE_LIST_LIMIT,
+  type StateEntry,
+  type StateListOptions,
+  type StateStore,
+  type StateWriteOptions,
+} from './store.js';
 
 interface Held {
   value: string;
@@ -27,7 +33,12 @@ export class MemoryState implements StateStore {
   }
 
   #hold(value: string, version: number, options: StateWriteOptions): Held {
-    return { value, version, expiresAt: options.ttlSeconds === undefined ? undefined : this.#now() + options.ttlSeconds * 1000, labels: options.labels ?? [] };
+    return {
+      value,
+      version,
+      expiresAt: options.ttlSeconds === undefined ? undefined : this.#now() + options.ttlSeconds * 1000,
+      labels: options.labels ?? [],
+    };
   }
 
   async get(key: string): Promise<StateEntry | null> {

@@ -23,7 +23,8 @@ export const stateKeys = {
   backoff: (registry: string) => `backoff:${registry}|gate`,
   /** The highest version a monotonic rule promoted to a target tag: it never moves the tag below it. */
   promotedVersion: (rule: string, target: string, tag: string) => `monotonic:${rule}|${target}:${tag}`,
-  tokenFlight: (registry: string, credentialId: string, scopeId: string) => `tokens:${registry}|${credentialId}:${scopeId}`,
+  tokenFlight: (registry: string, credentialId: string, scopeId: string) =>
+    `tokens:${registry}|${credentialId}:${scopeId}`,
 };
 
 export const jobLabels = {

@@ -2,7 +2,13 @@
 // sharing a file (Node, Bun) and inside a Durable Object alike. The database is reached through `SqlRunner`,
 // which each runtime implements in a few lines (better-sqlite3, bun:sqlite, Durable Object storage.sql).
 
-import { DEFAULT_STATE_LIST_LIMIT, type StateEntry, type StateListOptions, type StateStore, type StateWriteOptions } from './store.js';
+import {
+  DEFAULT_STATE_LIST_LIMIT,
+  type StateEntry,
+  type StateListOptions,
+  type StateStore,
+  type StateWriteOptions,
+} from './store.js';
 
 export interface SqlRunner {
   /** Runs a statement and returns its rows. */
@@ -37,7 +43,11 @@ export class SqlState implements StateStore {
 
   /** The synchronous form, for a caller that must not yield between statements (a Durable Object). */
   getNow(key: string): StateEntry | null {
-    const row = this.#sql.all('SELECT value, version FROM ferry_state WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)', key, this.#now())[0];
+    const row = this.#sql.all(
+      'SELECT value, version FROM ferry_state WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)',
+      key,
+      this.#now(),
+    )[0];
     return row ? { key, value: String(row.value), version: Number(row.version) } : null;
   }
 
@@ -47,7 +57,11 @@ export class SqlState implements StateStore {
       `INSERT INTO ferry_state (key, value, version, expires_at, labels) VALUES (?, ?, 1, ?, ?)
        ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = 1, expires_at = excluded.expires_at, labels = excluded.labels
        WHERE ferry_state.expires_at IS NOT NULL AND ferry_state.expires_at <= ?`,
-      key, value, this.#expiry(options), packLabels(options.labels), this.#now(),
+      key,
+      value,
+      this.#expiry(options),
+      packLabels(options.labels),
+      this.#now(),
     );
     return changed === 1;
   }
@@ -56,7 +70,12 @@ export class SqlState implements StateStore {
     const changed = this.#sql.run(
       `UPDATE ferry_state SET value = ?, version = version + 1, expires_at = ?, labels = ?
        WHERE key = ? AND version = ? AND (expires_at IS NULL OR expires_at > ?)`,
-      value, this.#expiry(options), packLabels(options.labels), key, version, this.#now(),
+      value,
+      this.#expiry(options),
+      packLabels(options.labels),
+      key,
+      version,
+      this.#now(),
     );
     return changed === 1;
   }
@@ -73,9 +92,16 @@ export class SqlState implements StateStore {
       `SELECT key, value, version FROM ferry_state
        WHERE key >= ? AND key < ? AND key > ? AND (? = '' OR instr(labels, ?) > 0)
        ORDER BY key LIMIT ?`,
-      prefix, `${prefix}\uffff`, options.cursor ?? '', options.label ?? '', `\n${options.label ?? ''}\n`, limit + 1,
+      prefix,
+      `${prefix}\uffff`,
+      options.cursor ?? '',
+      options.label ?? '',
+      `\n${options.label ?? ''}\n`,
+      limit + 1,
     );
-    const entries = rows.slice(0, limit).map((r) => ({ key: String(r.key), value: String(r.value), version: Number(r.version) }));
+    const entries = rows
+      .slice(0, limit)
+      .map((r) => ({ key: String(r.key), value: String(r.value), version: Number(r.version) }));
     return rows.length > limit ? { entries, cursor: entries[entries.length - 1]!.key } : { entries };
   }
 }

@@ -60,9 +60,15 @@ export async function getStateJson<T>(store: StateStore, key: string): Promise<{
 }
 
 /** Writes `value` whatever the entry held (last writer wins), by create-if-absent or compare-and-set. */
-export async function replaceState(store: StateStore, key: string, value: string, options?: StateWriteOptions): Promise<void> {
+export async function replaceState(
+  store: StateStore,
+  key: string,
+  value: string,
+  options?: StateWriteOptions,
+): Promise<void> {
   for (;;) {
     const entry = await store.get(key);
-    if (entry ? await store.update(key, entry.version, value, options) : await store.create(key, value, options)) return;
+    if (entry ? await store.update(key, entry.version, value, options) : await store.create(key, value, options))
+      return;
   }
 }

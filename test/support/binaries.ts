@@ -24,6 +24,8 @@ export function requireDebianPython(module: string, debianPackage: string): void
   try {
     execFileSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' });
   } catch {
-    throw new Error(`the tests need the Python module \`${module}\` of /usr/bin/python3, which is not installed: apt-get install -y ${debianPackage}`);
+    throw new Error(
+      `the tests need the Python module \`${module}\` of /usr/bin/python3, which is not installed: apt-get install -y ${debianPackage}`,
+    );
   }
 }

@@ -18,32 +18,51 @@ const LAYERS = 300;
 const TAGS = 500;
 const AT_ONCE = 16;
 
-async function pushBlob(host: string, repository: string, bytes: Uint8Array): Promise<{ digest: string; size: number }> {
+async function pushBlob(
+  host: string,
+  repository: string,
+  bytes: Uint8Array,
+): Promise<{ digest: string; size: number }> {
   const digest = sha256(bytes);
   // Open an upload, then one PUT with the digest and the whole body (distribution 2.8 takes no body on POST).
   const opened = await fetch(`http://${host}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
-  if (opened.status !== 202) throw new Error(`blob upload to ${repository} answered ${opened.status}: ${await opened.text()}`);
+  if (opened.status !== 202)
+    throw new Error(`blob upload to ${repository} answered ${opened.status}: ${await opened.text()}`);
   const location = new URL(opened.headers.get('location')!, `http://${host}`);
   location.searchParams.set('digest', digest);
-  const res = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer> });
+  const res = await fetch(location, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
   if (res.status !== 201) throw new Error(`blob push to ${repository} answered ${res.status}: ${await res.text()}`);
   return { digest, size: bytes.byteLength };
 }
 
 async function pushManifest(host: string, repository: string, reference: string, manifest: unknown): Promise<string> {
   const bytes = new TextEncoder().encode(JSON.stringify(manifest));
-  const res = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': OCI_MANIFEST }, body: bytes });
-  if (res.status !== 201) throw new Error(`manifest push to ${repository}:${reference} answered ${res.status}: ${await res.text()}`);
+  const res = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, {
+    method: 'PUT',
+    headers: { 'content-type': OCI_MANIFEST },
+    body: bytes,
+  });
+  if (res.status !== 201)
+    throw new Error(`manifest push to ${repository}:${reference} answered ${res.status}: ${await res.text()}`);
   return sha256(bytes);
 }
 
 async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += AT_ONCE) out.push(...(await Promise.all(items.slice(i, i + AT_ONCE).map(work))));
+  for (let i = 0; i < items.length; i += AT_ONCE)
+    out.push(...(await Promise.all(items.slice(i, i + AT_ONCE).map(work))));
   return out;
 }
 
-function imageManifest(config: { digest: string; size: number }, layers: { digest: string; size: number }[], annotations?: Record<string, string>) {
+function imageManifest(
+  config: { digest: string; size: number },
+  layers: { digest: string; size: number }[],
+  annotations?: Record<string, string>,
+) {
   return {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
@@ -55,18 +74,50 @@ function imageManifest(config: { digest: string; size: number }, layers: { diges
 
 export async function pushBulkImages(host: string): Promise<BulkFixture> {
   const layersRepository = 'ferry-test/layers300';
-  const layerBlobs = await inBatches(Array.from({ length: LAYERS }, (_, i) => i), (i) => pushBlob(host, layersRepository, tar([[`layer/${i}`, `layer ${i} of ${LAYERS}\n`]])));
-  const config = await pushBlob(host, layersRepository, new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layerBlobs.map((l) => l.digest) } })));
+  const layerBlobs = await inBatches(
+    Array.from({ length: LAYERS }, (_, i) => i),
+    (i) => pushBlob(host, layersRepository, tar([[`layer/${i}`, `layer ${i} of ${LAYERS}\n`]])),
+  );
+  const config = await pushBlob(
+    host,
+    layersRepository,
+    new TextEncoder().encode(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: layerBlobs.map((l) => l.digest) },
+      }),
+    ),
+  );
   const layersDigest = await pushManifest(host, layersRepository, 'v1', imageManifest(config, layerBlobs));
 
   const tagsRepository = 'ferry-test/tags500';
   const layer = await pushBlob(host, tagsRepository, tar([['tagged', 'one layer for every tag\n']]));
-  const tagConfig = await pushBlob(host, tagsRepository, new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
+  const tagConfig = await pushBlob(
+    host,
+    tagsRepository,
+    new TextEncoder().encode(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }),
+    ),
+  );
   const tags = Array.from({ length: TAGS }, (_, i) => `t${String(i).padStart(3, '0')}`);
-  const digests = await inBatches(tags, (tag) => pushManifest(host, tagsRepository, tag, imageManifest(tagConfig, [layer], { 'org.opencontainers.image.version': tag })));
+  const digests = await inBatches(tags, (tag) =>
+    pushManifest(
+      host,
+      tagsRepository,
+      tag,
+      imageManifest(tagConfig, [layer], { 'org.opencontainers.image.version': tag }),
+    ),
+  );
   const bigRepository = 'ferry-test/big64';
   const bigLayer = await pushBlob(host, bigRepository, noise(64 * 1024 * 1024, 64));
-  const bigConfig = await pushBlob(host, bigRepository, new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [bigLayer.digest] } })));
+  const bigConfig = await pushBlob(
+    host,
+    bigRepository,
+    new TextEncoder().encode(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [bigLayer.digest] } }),
+    ),
+  );
   const bigDigest = await pushManifest(host, bigRepository, 'v1', imageManifest(bigConfig, [bigLayer]));
   return {
     big: { repository: bigRepository, tag: 'v1', digest: bigDigest, layer: bigLayer },

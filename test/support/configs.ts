@@ -6,7 +6,11 @@ export function configFor(fixture: Fixture, mode: AuthMode, overrides: Record<st
   const r = fixture.registries[mode];
   return {
     registries: {
-      [r.host]: { insecure: true, ...(r.username ? { credentials: { username: r.username, password: r.password } } : {}), ...overrides },
+      [r.host]: {
+        insecure: true,
+        ...(r.username ? { credentials: { username: r.username, password: r.password } } : {}),
+        ...overrides,
+      },
     },
   };
 }

@@ -17,13 +17,25 @@ export async function runCopy(service: TestService, body: unknown, accept = 'app
   });
   // Decoded by hand: workerd warns when .text() meets a content type it does not know as text.
   const text = new TextDecoder().decode(await response.arrayBuffer());
-  if (accept !== 'application/x-ndjson') return { status: response.status, events: [], final: text ? JSON.parse(text) : undefined };
-  const events = text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  if (accept !== 'application/x-ndjson')
+    return { status: response.status, events: [], final: text ? JSON.parse(text) : undefined };
+  const events = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   return { status: response.status, events, final: events[events.length - 1] };
 }
 
-export async function judge(judgeHost: string, action: 'raw' | 'copy-all' | 'list-tags', ref: string, creds?: string): Promise<JudgeVerdict> {
-  const res = await fetch(`http://${judgeHost}/`, { method: 'POST', body: JSON.stringify({ action, ref, ...(creds ? { creds } : {}) }) });
+export async function judge(
+  judgeHost: string,
+  action: 'raw' | 'copy-all' | 'list-tags',
+  ref: string,
+  creds?: string,
+): Promise<JudgeVerdict> {
+  const res = await fetch(`http://${judgeHost}/`, {
+    method: 'POST',
+    body: JSON.stringify({ action, ref, ...(creds ? { creds } : {}) }),
+  });
   return res.json();
 }
 
@@ -34,7 +46,8 @@ export function uniqueRepository(prefix: string): string {
 
 /** Requests to blob endpoints, by method: how many blob bytes moved. */
 export function blobTraffic(service: TestService) {
-  const blob = (r: { url: string }) => /\/blobs\/sha256:/.test(new URL(r.url).pathname) || /\/blobs\/uploads\//.test(new URL(r.url).pathname);
+  const blob = (r: { url: string }) =>
+    /\/blobs\/sha256:/.test(new URL(r.url).pathname) || /\/blobs\/uploads\//.test(new URL(r.url).pathname);
   return {
     gets: service.requests.filter((r) => r.method === 'GET' && blob(r) && !r.url.includes('/uploads/')).length,
     puts: service.requests.filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && blob(r)).length,
@@ -43,7 +56,12 @@ export function blobTraffic(service: TestService) {
 }
 
 /** Polls GET /v1/jobs/<id> until the job is done or failed (or ~10 s pass, or `seconds`). */
-export async function waitForJob(service: TestService, id: string, headers: Record<string, string> = {}, seconds = 10): Promise<any> {
+export async function waitForJob(
+  service: TestService,
+  id: string,
+  headers: Record<string, string> = {},
+  seconds = 10,
+): Promise<any> {
   let job: any;
   for (let i = 0; i < seconds * 10; i++) {
     job = await (await service.app.request(`/v1/jobs/${id}`, { headers })).json();

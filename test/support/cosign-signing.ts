@@ -30,7 +30,8 @@ export async function makeKey(kind: KeyKind = 'P-256'): Promise<TestKey> {
   return {
     pem,
     async sign(data) {
-      const algorithm = kind === 'RSA' ? 'RSASSA-PKCS1-v1_5' : kind === 'Ed25519' ? 'Ed25519' : { name: 'ECDSA', hash: 'SHA-256' };
+      const algorithm =
+        kind === 'RSA' ? 'RSASSA-PKCS1-v1_5' : kind === 'Ed25519' ? 'Ed25519' : { name: 'ECDSA', hash: 'SHA-256' };
       const signature = new Uint8Array(await crypto.subtle.sign(algorithm, pair.privateKey, data as BufferSource));
       return kind === 'P-256' || kind === 'P-384' ? ecdsaRawToDer(signature) : signature;
     },
@@ -39,7 +40,14 @@ export async function makeKey(kind: KeyKind = 'P-256'): Promise<TestKey> {
 
 export function simpleSigningPayload(reference: string, digest: string): Uint8Array {
   return new TextEncoder().encode(
-    JSON.stringify({ critical: { identity: { 'docker-reference': reference }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' }, optional: null }),
+    JSON.stringify({
+      critical: {
+        identity: { 'docker-reference': reference },
+        image: { 'docker-manifest-digest': digest },
+        type: 'cosign container image signature',
+      },
+      optional: null,
+    }),
   );
 }
 
@@ -49,15 +57,28 @@ export async function pushBlob(host: string, repository: string, bytes: Uint8Arr
   expect(started.status).toBe(202);
   const location = new URL(started.headers.get('location')!, `http://${host}`);
   location.searchParams.set('digest', digest);
-  const res = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes as BodyInit });
+  const res = await fetch(location, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: bytes as BodyInit,
+  });
   expect(res.status).toBe(201);
   return digest;
 }
 
-export async function pushManifest(host: string, repository: string, reference: string | undefined, manifest: unknown): Promise<{ digest: string; size: number }> {
+export async function pushManifest(
+  host: string,
+  repository: string,
+  reference: string | undefined,
+  manifest: unknown,
+): Promise<{ digest: string; size: number }> {
   const bytes = new TextEncoder().encode(JSON.stringify(manifest));
   const digest = await computeDigest(bytes);
-  const res = await fetch(`http://${host}/v2/${repository}/manifests/${reference ?? digest}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: bytes });
+  const res = await fetch(`http://${host}/v2/${repository}/manifests/${reference ?? digest}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: bytes,
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return { digest, size: bytes.byteLength };
 }
@@ -72,25 +93,65 @@ export async function signatureLayer(key: TestKey, payload: Uint8Array): Promise
   return { payload, annotations: { 'dev.cosignproject.cosign/signature': b64(await key.sign(payload)) } };
 }
 
-async function layersManifest(host: string, repository: string, layers: SignatureLayer[], extra: Record<string, unknown> = {}) {
+async function layersManifest(
+  host: string,
+  repository: string,
+  layers: SignatureLayer[],
+  extra: Record<string, unknown> = {},
+) {
   const config = new TextEncoder().encode('{}');
   const configDigest = await pushBlob(host, repository, config);
   const descriptors = [];
   for (const layer of layers) {
-    descriptors.push({ mediaType: layer.mediaType ?? 'application/vnd.dev.cosign.simplesigning.v1+json', digest: await pushBlob(host, repository, layer.payload), size: layer.payload.byteLength, annotations: layer.annotations });
+    descriptors.push({
+      mediaType: layer.mediaType ?? 'application/vnd.dev.cosign.simplesigning.v1+json',
+      digest: await pushBlob(host, repository, layer.payload),
+      size: layer.payload.byteLength,
+      annotations: layer.annotations,
+    });
   }
-  return { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.byteLength }, layers: descriptors, ...extra };
+  return {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.byteLength },
+    layers: descriptors,
+    ...extra,
+  };
 }
 
 /** The legacy layout: a manifest under the `sha256-<hex>.sig` tag (`.att` for attestations). */
-export async function pushSignatureTag(host: string, repository: string, digest: string, layers: SignatureLayer[], suffix = '.sig'): Promise<void> {
-  await pushManifest(host, repository, `${digest.replace(':', '-')}${suffix}`, await layersManifest(host, repository, layers));
+export async function pushSignatureTag(
+  host: string,
+  repository: string,
+  digest: string,
+  layers: SignatureLayer[],
+  suffix = '.sig',
+): Promise<void> {
+  await pushManifest(
+    host,
+    repository,
+    `${digest.replace(':', '-')}${suffix}`,
+    await layersManifest(host, repository, layers),
+  );
 }
 
 /** cosign's OCI 1.1 layout: an artifact whose subject is the image, listed in the tag fallback index. */
-export async function pushSignatureReferrer(host: string, repository: string, subject: Subject, layers: SignatureLayer[]): Promise<void> {
+export async function pushSignatureReferrer(
+  host: string,
+  repository: string,
+  subject: Subject,
+  layers: SignatureLayer[],
+): Promise<void> {
   const artifactType = 'application/vnd.dev.cosign.artifact.sig.v1+json';
-  await addToFallbackIndex(host, repository, subject.digest, { ...(await pushManifest(host, repository, undefined, await layersManifest(host, repository, layers, { artifactType, subject }))), artifactType });
+  await addToFallbackIndex(host, repository, subject.digest, {
+    ...(await pushManifest(
+      host,
+      repository,
+      undefined,
+      await layersManifest(host, repository, layers, { artifactType, subject }),
+    )),
+    artifactType,
+  });
 }
 
 export interface Subject {
@@ -100,36 +161,86 @@ export interface Subject {
 }
 
 /** Any OCI 1.1 artifact about `subject` (a Sigstore bundle, a Notation signature): one layer of `bytes`. */
-export async function pushReferrer(host: string, repository: string, subject: Subject, artifactType: string, layer: { mediaType: string; bytes: Uint8Array }): Promise<void> {
+export async function pushReferrer(
+  host: string,
+  repository: string,
+  subject: Subject,
+  artifactType: string,
+  layer: { mediaType: string; bytes: Uint8Array },
+): Promise<void> {
   const empty = new TextEncoder().encode('{}');
   const manifest = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     artifactType,
-    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: await pushBlob(host, repository, empty), size: empty.byteLength },
-    layers: [{ mediaType: layer.mediaType, digest: await pushBlob(host, repository, layer.bytes), size: layer.bytes.byteLength }],
+    config: {
+      mediaType: 'application/vnd.oci.empty.v1+json',
+      digest: await pushBlob(host, repository, empty),
+      size: empty.byteLength,
+    },
+    layers: [
+      {
+        mediaType: layer.mediaType,
+        digest: await pushBlob(host, repository, layer.bytes),
+        size: layer.bytes.byteLength,
+      },
+    ],
     subject,
   };
-  await addToFallbackIndex(host, repository, subject.digest, { ...(await pushManifest(host, repository, undefined, manifest)), artifactType });
+  await addToFallbackIndex(host, repository, subject.digest, {
+    ...(await pushManifest(host, repository, undefined, manifest)),
+    artifactType,
+  });
 }
 
 // The `sha256-<hex>` index a registry without the referrers API is found through, keeping its entries.
-async function addToFallbackIndex(host: string, repository: string, digest: string, entry: { digest: string; size: number; artifactType: string }): Promise<void> {
+async function addToFallbackIndex(
+  host: string,
+  repository: string,
+  digest: string,
+  entry: { digest: string; size: number; artifactType: string },
+): Promise<void> {
   const url = `http://${host}/v2/${repository}/manifests/${digest.replace(':', '-')}`;
   const existing = await fetch(url, { headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
   const manifests = existing.ok ? ((await existing.json()) as { manifests: unknown[] }).manifests : [];
-  const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [...manifests, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...entry }] };
-  const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: JSON.stringify(index) });
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [...manifests, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...entry }],
+  };
+  const res = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+    body: JSON.stringify(index),
+  });
   expect(res.status).toBe(201);
 }
 
 /** A DSSE envelope of an in-toto statement about `digest`, as cosign attest stores it. */
-export async function attestationLayer(key: TestKey, digest: string, predicateType: string, predicate: unknown): Promise<SignatureLayer> {
-  const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'image', digest: { sha256: digest.slice(7) } }], predicateType, predicate };
+export async function attestationLayer(
+  key: TestKey,
+  digest: string,
+  predicateType: string,
+  predicate: unknown,
+): Promise<SignatureLayer> {
+  const statement = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: 'image', digest: { sha256: digest.slice(7) } }],
+    predicateType,
+    predicate,
+  };
   const payload = new TextEncoder().encode(JSON.stringify(statement));
   const type = 'application/vnd.in-toto+json';
   const pae = new TextEncoder().encode(`DSSEv1 ${type.length} ${type} ${payload.length} `);
   const signed = new Uint8Array([...pae, ...payload]);
-  const envelope = { payloadType: type, payload: b64(payload), signatures: [{ keyid: '', sig: b64(await key.sign(signed)) }] };
-  return { mediaType: 'application/vnd.dsse.envelope.v1+json', payload: new TextEncoder().encode(JSON.stringify(envelope)), annotations: { predicateType } };
+  const envelope = {
+    payloadType: type,
+    payload: b64(payload),
+    signatures: [{ keyid: '', sig: b64(await key.sign(signed)) }],
+  };
+  return {
+    mediaType: 'application/vnd.dsse.envelope.v1+json',
+    payload: new TextEncoder().encode(JSON.stringify(envelope)),
+    annotations: { predicateType },
+  };
 }

@@ -38,10 +38,21 @@ export async function checkDocumented(request: { method: string; url: string }, 
   if (!route || !operation) return;
   const status = String(response.status);
   const documented = operation.responses[status];
-  if (!documented) throw new Error(`undocumented response: ${request.method} ${route.template} answered ${status} (add it to src/http/openapi/)`);
+  if (!documented)
+    throw new Error(
+      `undocumented response: ${request.method} ${route.template} answered ${status} (add it to src/http/openapi/)`,
+    );
   const type = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
-  if (!compile || (type !== 'application/json' && type !== 'application/problem+json') || !documented.content?.[type]?.schema || method === 'head') return;
-  const validate = compile(`openapi.json#/paths/${pointerPart(route.template)}/${method}/responses/${status}/content/${pointerPart(type)}/schema`);
+  if (
+    !compile ||
+    (type !== 'application/json' && type !== 'application/problem+json') ||
+    !documented.content?.[type]?.schema ||
+    method === 'head'
+  )
+    return;
+  const validate = compile(
+    `openapi.json#/paths/${pointerPart(route.template)}/${method}/responses/${status}/content/${pointerPart(type)}/schema`,
+  );
   let body: unknown;
   try {
     body = await response.clone().json();
@@ -49,6 +60,8 @@ export async function checkDocumented(request: { method: string; url: string }, 
     return; // a stream (NDJSON, SSE) under a JSON type is checked by its own tests
   }
   if (validate && !validate(body)) {
-    throw new Error(`response of ${request.method} ${route.template} (${status}) does not match its documented schema: ${JSON.stringify(validate.errors).slice(0, 600)}`);
+    throw new Error(
+      `response of ${request.method} ${route.template} (${status}) does not match its documented schema: ${JSON.stringify(validate.errors).slice(0, 600)}`,
+    );
   }
 }

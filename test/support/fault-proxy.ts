@@ -6,7 +6,20 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { handleHostileDocument } from './hostile-documents.js';
 import { handleTransportFault } from './transport-faults.js';
 
-export type Fault = 'docker-hub-quota' | 'corrupt-manifest' | 'oversize-manifest' | 'paginate-tags' | 'hostile-tags' | 'redirect-blobs' | 'corrupt-blobs' | 'private-realm' | 'redirect-private' | 'foreign-location' | 'foreign-link' | 'hostile-catalog' | 'hostile-digest';
+export type Fault =
+  | 'docker-hub-quota'
+  | 'corrupt-manifest'
+  | 'oversize-manifest'
+  | 'paginate-tags'
+  | 'hostile-tags'
+  | 'redirect-blobs'
+  | 'corrupt-blobs'
+  | 'private-realm'
+  | 'redirect-private'
+  | 'foreign-location'
+  | 'foreign-link'
+  | 'hostile-catalog'
+  | 'hostile-digest';
 
 export interface FaultProxy {
   server: Server;
@@ -30,7 +43,9 @@ function paginateTags(body: Buffer, url: URL): { body: string; link?: string } {
   const more = rest.length > n;
   return {
     body: JSON.stringify({ name: doc.name, tags: page }),
-    ...(more ? { link: `<${url.pathname}?n=${n}&last=${encodeURIComponent(page[page.length - 1]!)}>; rel="next"` } : {}),
+    ...(more
+      ? { link: `<${url.pathname}?n=${n}&last=${encodeURIComponent(page[page.length - 1]!)}>; rel="next"` }
+      : {}),
   };
 }
 
@@ -66,33 +81,74 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
     // SSRF probes: each points Ferry at an address it must refuse. Tests run them with a fetch that
     // cannot leave the machine, so a broken guard fails the test instead of sending anything.
     if (fault === 'private-realm' && req.url === '/v2/') {
-      res.writeHead(401, { 'www-authenticate': 'Bearer realm="https://10.0.0.1/token",service="ferry-test"', 'content-type': 'application/json' }).end('{}');
+      res
+        .writeHead(401, {
+          'www-authenticate': 'Bearer realm="https://10.0.0.1/token",service="ferry-test"',
+          'content-type': 'application/json',
+        })
+        .end('{}');
       return;
     }
     if (fault === 'redirect-private' && req.method === 'GET' && BLOB_PATH.test(req.url ?? '')) {
       res.writeHead(307, { location: `http://10.0.0.1${req.url}` }).end();
       return;
     }
-    if (fault === 'foreign-location' && req.method === 'POST' && /\/blobs\/uploads\/$/.test(new URL(req.url ?? '/', 'http://x').pathname)) {
+    if (
+      fault === 'foreign-location' &&
+      req.method === 'POST' &&
+      /\/blobs\/uploads\/$/.test(new URL(req.url ?? '/', 'http://x').pathname)
+    ) {
       res.writeHead(202, { location: `http://${storage.host}/upload-here`, 'docker-upload-uuid': 'x' }).end();
       return;
     }
     // Docker Hub's pull quota on manifest answers: x-ferry-fault-arg is "<remaining>" or "<remaining>+<retry-after>";
     // a spent quota is a 429 carrying it (Hub sends no Retry-After then: the window says when).
-    if (fault === 'docker-hub-quota' && MANIFEST_PATH.test(req.url ?? '') && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (
+      fault === 'docker-hub-quota' &&
+      MANIFEST_PATH.test(req.url ?? '') &&
+      (req.method === 'GET' || req.method === 'HEAD')
+    ) {
       const [remaining = '0', retryAfter] = String(req.headers['x-ferry-fault-arg'] ?? '0').split('+');
-      const quota = { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': `${remaining};w=21600`, 'docker-ratelimit-source': '192.0.2.1' };
+      const quota = {
+        'ratelimit-limit': '100;w=21600',
+        'ratelimit-remaining': `${remaining};w=21600`,
+        'docker-ratelimit-source': '192.0.2.1',
+      };
       if (remaining === '0') {
-        res.writeHead(429, { 'content-type': 'application/json', ...quota, ...(retryAfter ? { 'retry-after': retryAfter } : {}) });
-        res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit' }] }));
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          ...quota,
+          ...(retryAfter ? { 'retry-after': retryAfter } : {}),
+        });
+        res.end(
+          JSON.stringify({
+            errors: [
+              {
+                code: 'TOOMANYREQUESTS',
+                message:
+                  'You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit',
+              },
+            ],
+          }),
+        );
         return;
       }
       res.setHeader('ratelimit-limit', quota['ratelimit-limit']);
       res.setHeader('ratelimit-remaining', quota['ratelimit-remaining']);
     }
     // A signature tag that "exists", with whatever digest x-ferry-fault-arg says.
-    if (fault === 'hostile-digest' && req.method === 'HEAD' && /\/manifests\/sha256-[0-9a-f]{64}\.sig$/.test(req.url ?? '')) {
-      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': String(req.headers['x-ferry-fault-arg']), 'content-length': '2' }).end();
+    if (
+      fault === 'hostile-digest' &&
+      req.method === 'HEAD' &&
+      /\/manifests\/sha256-[0-9a-f]{64}\.sig$/.test(req.url ?? '')
+    ) {
+      res
+        .writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': String(req.headers['x-ferry-fault-arg']),
+          'content-length': '2',
+        })
+        .end();
       return;
     }
     // The Host header stays the proxy's, so the registry builds upload Locations that come back through us.
@@ -109,7 +165,9 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
         up.on('data', (c: Buffer) => chunks.push(c));
         up.on('end', () => {
           const doc = JSON.parse(Buffer.concat(chunks).toString()) as { name: string; tags: string[] };
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...doc, tags: [...doc.tags, String(req.headers['x-ferry-fault-arg'])] }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ ...doc, tags: [...doc.tags, String(req.headers['x-ferry-fault-arg'])] }));
         });
         return;
       }
@@ -129,7 +187,9 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
         up.on('data', (c: Buffer) => chunks.push(c));
         up.on('end', () => {
           const doc = JSON.parse(Buffer.concat(chunks).toString()) as { repositories: string[] };
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ repositories: [String(req.headers['x-ferry-fault-arg']), ...doc.repositories] }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ repositories: [String(req.headers['x-ferry-fault-arg']), ...doc.repositories] }));
         });
         return;
       }
@@ -154,7 +214,11 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
         up.on('end', () => res.end());
         return;
       }
-      const damage = (fault === 'corrupt-manifest' || fault === 'oversize-manifest') && req.method === 'GET' && MANIFEST_PATH.test(req.url ?? '') && up.statusCode === 200;
+      const damage =
+        (fault === 'corrupt-manifest' || fault === 'oversize-manifest') &&
+        req.method === 'GET' &&
+        MANIFEST_PATH.test(req.url ?? '') &&
+        up.statusCode === 200;
       if (!damage) {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

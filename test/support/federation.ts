@@ -9,7 +9,11 @@ import { makeService, type TestService } from './service.js';
 
 /** An RSA key as PKCS #8 PEM, as `identity.keys[].privateKey` takes it. */
 export async function rsaPrivateKeyPem(): Promise<string> {
-  const pair = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )) as CryptoKeyPair;
   const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
   return `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
 }
@@ -29,10 +33,23 @@ export async function reservePublicUrl(): Promise<{ port: number; publicUrl: str
   return { port, publicUrl: `http://127.0.0.1:${port}` };
 }
 
-export async function serveFerry(port: number, publicUrl: string, config: Record<string, unknown>, secrets: Record<string, string>, keyPem: string): Promise<ServedFerry> {
+export async function serveFerry(
+  port: number,
+  publicUrl: string,
+  config: Record<string, unknown>,
+  secrets: Record<string, string>,
+  keyPem: string,
+): Promise<ServedFerry> {
   let offset = 0;
   const clock = () => Date.now() + offset;
-  const service = makeService({ ...config, identity: { publicUrl, keys: [{ kid: 'ferry-1', privateKey: { secret: 'FERRY_IDENTITY_KEY' } }] }, callers: { anonymous: true } }, { secrets: { ...secrets, FERRY_IDENTITY_KEY: keyPem } });
+  const service = makeService(
+    {
+      ...config,
+      identity: { publicUrl, keys: [{ kid: 'ferry-1', privateKey: { secret: 'FERRY_IDENTITY_KEY' } }] },
+      callers: { anonymous: true },
+    },
+    { secrets: { ...secrets, FERRY_IDENTITY_KEY: keyPem } },
+  );
   service.deps.now = clock;
   const server = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port });
   await new Promise((r) => setTimeout(r, 50));

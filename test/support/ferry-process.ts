@@ -26,9 +26,16 @@ const SERVER: Record<Runtime, RegExp> = {
  * Runs a start script that is expected to refuse (a bad configuration, a forbidden bind): waits for it to
  * exit, with no FERRY_CONFIG or FERRY_CONFIG_FILE but what `env` gives. null: it was still running after 90 s.
  */
-export async function runUntilExit(runtime: Runtime, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export async function runUntilExit(
+  runtime: Runtime,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const { FERRY_CONFIG: _config, FERRY_CONFIG_FILE: _file, ...inherited } = process.env;
-  const child = spawn('npm', SCRIPTS[runtime], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', SCRIPTS[runtime], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
@@ -92,12 +99,23 @@ function rssOf(pid: number): { command: string; rss: number } {
   }
 }
 
-export async function startFerry(config: unknown, env: Record<string, string> = {}, stateDir?: string, runtime: Runtime = 'workerd'): Promise<FerryProcess> {
+export async function startFerry(
+  config: unknown,
+  env: Record<string, string> = {},
+  stateDir?: string,
+  runtime: Runtime = 'workerd',
+): Promise<FerryProcess> {
   const port = await freePort();
   let output = '';
   const child = spawn('npm', SCRIPTS[runtime], {
     // config undefined: none in the environment (the runtime's local default, or FERRY_CONFIG_FILE).
-    env: { ...process.env, ...env, PORT: String(port), ...(config === undefined ? {} : { FERRY_CONFIG: JSON.stringify(config) }), ...(stateDir ? { FERRY_STATE_DIR: stateDir } : {}) },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      ...(config === undefined ? {} : { FERRY_CONFIG: JSON.stringify(config) }),
+      ...(stateDir ? { FERRY_STATE_DIR: stateDir } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -31,7 +31,10 @@ function closeServer(server: Server): Promise<void> {
 const USER = 'ferry';
 const PASSWORD = 'test-password-7f3a';
 const REFRESH_TOKEN = 'test-refresh-token-91c2';
-const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+const INDEX_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
 
 async function observe(host: string, repository: string, tag: string, auth: SkopeoAuth): Promise<SkopeoView> {
   const raw = await skopeoInspect(`${host}/${repository}:${tag}`, auth, 'raw');
@@ -54,8 +57,16 @@ async function observe(host: string, repository: string, tag: string, auth: Skop
 }
 
 async function imageView(ref: string, digest: string, raw: Buffer, auth: SkopeoAuth): Promise<SkopeoImageView> {
-  const [summary, config] = await Promise.all([skopeoInspect(ref, auth, 'summary'), skopeoInspect(ref, auth, 'config')]);
-  return { digest, raw: raw.toString('base64'), summary: JSON.parse(summary.toString()), config: JSON.parse(config.toString()) };
+  const [summary, config] = await Promise.all([
+    skopeoInspect(ref, auth, 'summary'),
+    skopeoInspect(ref, auth, 'config'),
+  ]);
+  return {
+    digest,
+    raw: raw.toString('base64'),
+    summary: JSON.parse(summary.toString()),
+    config: JSON.parse(config.toString()),
+  };
 }
 
 const BROKEN_REPOSITORY = 'ferry-test/broken';
@@ -65,10 +76,15 @@ let brokenMissingBlob = '';
 async function pushBrokenImage(host: string, root: string): Promise<void> {
   const layout = new OciLayout(join(root, 'broken'));
   const missing = layout.layer([['gone', 'this layer will be deleted from the registry\n']]);
-  const image = layout.image({ platform: { os: 'linux', architecture: 'amd64' }, layers: [layout.layer([['kept', 'kept\n']]), missing] });
+  const image = layout.image({
+    platform: { os: 'linux', architecture: 'amd64' },
+    layers: [layout.layer([['kept', 'kept\n']]), missing],
+  });
   layout.tag(image, 'v1');
   await skopeoCopy(`oci:${layout.dir}:v1`, `docker://${host}/${BROKEN_REPOSITORY}:v1`);
-  const res = await fetch(`http://${host}/v2/${BROKEN_REPOSITORY}/blobs/${missing.descriptor.digest}`, { method: 'DELETE' });
+  const res = await fetch(`http://${host}/v2/${BROKEN_REPOSITORY}/blobs/${missing.descriptor.digest}`, {
+    method: 'DELETE',
+  });
   if (res.status !== 202) throw new Error(`could not delete a blob for the broken image: ${res.status}`);
   brokenMissingBlob = missing.descriptor.digest;
 }
@@ -76,16 +92,25 @@ async function pushBrokenImage(host: string, root: string): Promise<void> {
 /** Runs a build step in the project's root; its output only when it fails. */
 function buildStep(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const step = spawn(command, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+    const step = spawn(command, args, {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     step.stdout!.on('data', (c) => (output += c));
     step.stderr!.on('data', (c) => (output += c));
-    step.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed:\n${output}`))));
+    step.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed:\n${output}`)),
+    );
   });
 }
 
 // The Node entry (tsc) and the `ferry` executable (bundled, as `npm ci`'s prepare builds it).
-const compileEntries = () => Promise.all([buildStep('npx', ['tsc', '-p', 'entries']), buildStep(process.execPath, ['scripts/build-cli.mjs'])]).then(() => undefined);
+const compileEntries = () =>
+  Promise.all([
+    buildStep('npx', ['tsc', '-p', 'entries']),
+    buildStep(process.execPath, ['scripts/build-cli.mjs']),
+  ]).then(() => undefined);
 
 export default async function setup(project: TestProject) {
   for (const binary of ['docker-registry', 'skopeo', 'htpasswd', 'openssl']) requireBinary(binary);
@@ -100,24 +125,47 @@ export default async function setup(project: TestProject) {
     const tokenPort = await freePort();
     const service = 'ferry-test-registry';
     const issuer = 'ferry-test-issuer';
-    const token = await startTokenServer({ dir, issuer, service, users: { [USER]: PASSWORD, flaky: PASSWORD }, refreshTokens: { [REFRESH_TOKEN]: USER } }, tokenPort);
+    const token = await startTokenServer(
+      { dir, issuer, service, users: { [USER]: PASSWORD, flaky: PASSWORD }, refreshTokens: { [REFRESH_TOKEN]: USER } },
+      tokenPort,
+    );
     stoppers.push(() => closeServer(token.server));
 
     const started: RunningRegistry[] = await Promise.all([
       startRegistry(dir, 'anonymous', storage, { kind: 'anonymous' }),
       startRegistry(dir, 'basic', storage, { kind: 'htpasswd', users: { [USER]: PASSWORD } }),
-      startRegistry(dir, 'token', storage, { kind: 'token', realm: `http://127.0.0.1:${tokenPort}/token`, service, issuer, certPath: token.certPath }),
+      startRegistry(dir, 'token', storage, {
+        kind: 'token',
+        realm: `http://127.0.0.1:${tokenPort}/token`,
+        service,
+        issuer,
+        certPath: token.certPath,
+      }),
       startRegistry(dir, 'empty', join(dir, 'empty-storage'), { kind: 'anonymous' }),
       // Copy targets: a second storage behind the same three kinds of auth.
       startRegistry(dir, 'target-anonymous', targetStorage, { kind: 'anonymous' }),
       startRegistry(dir, 'target-basic', targetStorage, { kind: 'htpasswd', users: { [USER]: PASSWORD } }),
-      startRegistry(dir, 'target-token', targetStorage, { kind: 'token', realm: `http://127.0.0.1:${tokenPort}/token`, service, issuer, certPath: token.certPath }),
+      startRegistry(dir, 'target-token', targetStorage, {
+        kind: 'token',
+        realm: `http://127.0.0.1:${tokenPort}/token`,
+        service,
+        issuer,
+        certPath: token.certPath,
+      }),
       startRegistry(dir, 'read-only', join(dir, 'read-only-storage'), { kind: 'anonymous' }, { readOnly: true }),
     ]);
     for (const r of started) stoppers.push(() => r.stop());
-    const [anonymous, basic, tokenRegistry, empty, targetAnonymous, targetBasic, targetToken, readOnly] = started as RunningRegistry[] as [
-      RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry, RunningRegistry,
-    ];
+    const [anonymous, basic, tokenRegistry, empty, targetAnonymous, targetBasic, targetToken, readOnly] =
+      started as RunningRegistry[] as [
+        RunningRegistry,
+        RunningRegistry,
+        RunningRegistry,
+        RunningRegistry,
+        RunningRegistry,
+        RunningRegistry,
+        RunningRegistry,
+        RunningRegistry,
+      ];
     const judge = await startJudge(dir, await freePort());
     stoppers.push(() => closeServer(judge));
     const jwks = await startJwksServer(await freePort());

@@ -29,17 +29,31 @@ function keep(doc: unknown): { digest: string; size: number } {
 function image(seed: string): { digest: string; size: number } {
   const config = `sha256:${createHash('sha256').update(seed).digest('hex')}`;
   // An artifact's config type: inspecting it reads no config blob (there is none behind these manifests).
-  return keep({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.ferry.test.config.v1+json', digest: config, size: 2 }, layers: [] });
+  return keep({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.ferry.test.config.v1+json', digest: config, size: 2 },
+    layers: [],
+  });
 }
 
 function wide(n: number): Buffer {
-  const manifests = Array.from({ length: n }, (_, i) => ({ mediaType: OCI_MANIFEST, ...image(`wide-${n}-${i}`), platform: { os: 'linux', architecture: `arch${i}` } }));
+  const manifests = Array.from({ length: n }, (_, i) => ({
+    mediaType: OCI_MANIFEST,
+    ...image(`wide-${n}-${i}`),
+    platform: { os: 'linux', architecture: `arch${i}` },
+  }));
   return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
 }
 
 function deep(n: number): Buffer {
   let child = { mediaType: OCI_MANIFEST, ...image(`deep-${n}`), platform: { os: 'linux', architecture: 'amd64' } };
-  for (let level = 1; level < n; level++) child = { mediaType: OCI_INDEX, ...keep({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [child] }), platform: child.platform };
+  for (let level = 1; level < n; level++)
+    child = {
+      mediaType: OCI_INDEX,
+      ...keep({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [child] }),
+      platform: child.platform,
+    };
   return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [child] }));
 }
 
@@ -67,7 +81,9 @@ export function handleHostileDocument(req: IncomingMessage, res: ServerResponse,
   const id = String(req.headers['x-ferry-fault-id'] ?? fault);
   const url = new URL(req.url ?? '/', 'http://proxy');
   if (url.pathname === '/__hostile/stats') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(inFlight.get(url.searchParams.get('id') ?? '') ?? null));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify(inFlight.get(url.searchParams.get('id') ?? '') ?? null));
     return true;
   }
   if (fault === 'link-ssrf' && TAGS_PATH.test(url.pathname) && req.method === 'GET') {

@@ -6,7 +6,10 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { skopeo } from './skopeo.js';
 
-const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+const INDEX_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
 
 export interface JudgeVerdict {
   ok: boolean;
@@ -28,15 +31,36 @@ export async function startJudge(dir: string, port: number): Promise<Server> {
       let verdict: JudgeVerdict;
       try {
         if (action === 'raw') {
-          const out = await skopeo(['inspect', '--raw', '--tls-verify=false', ...(creds ? [`--creds=${creds}`] : []), `docker://${ref}`]);
+          const out = await skopeo([
+            'inspect',
+            '--raw',
+            '--tls-verify=false',
+            ...(creds ? [`--creds=${creds}`] : []),
+            `docker://${ref}`,
+          ]);
           verdict = { ok: true, raw: out.toString('base64') };
         } else if (action === 'list-tags') {
-          const out = await skopeo(['list-tags', '--tls-verify=false', ...(creds ? [`--creds=${creds}`] : []), `docker://${ref}`]);
+          const out = await skopeo([
+            'list-tags',
+            '--tls-verify=false',
+            ...(creds ? [`--creds=${creds}`] : []),
+            `docker://${ref}`,
+          ]);
           verdict = { ok: true, tags: (JSON.parse(out.toString()) as { Tags: string[] }).Tags };
         } else {
           // skopeo verifies every digest it reads while copying into the layout.
           const pullAll = async (reference: string): Promise<void> => {
-            const raw = JSON.parse((await skopeo(['inspect', '--raw', '--tls-verify=false', ...(creds ? [`--creds=${creds}`] : []), `docker://${reference}`])).toString());
+            const raw = JSON.parse(
+              (
+                await skopeo([
+                  'inspect',
+                  '--raw',
+                  '--tls-verify=false',
+                  ...(creds ? [`--creds=${creds}`] : []),
+                  `docker://${reference}`,
+                ])
+              ).toString(),
+            );
             const children: { digest: string; mediaType: string }[] = raw.manifests ?? [];
             // skopeo 1.9 cannot pull an index that holds an index: judge such a tree index by index.
             if (children.some((c) => INDEX_TYPES.includes(c.mediaType))) {

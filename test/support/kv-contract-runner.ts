@@ -17,7 +17,9 @@ const results = await runKvContract({
   async make(clock) {
     const path = `${dir}/contract-${n++}.sqlite`;
     if (runtime === 'deno') return new DenoKv(await Deno.openKv(path), clock.now);
-    const { Database } = (await import('bun:sqlite' as string)) as { Database: new (path: string) => SqliteDatabaseLike };
+    const { Database } = (await import('bun:sqlite' as string)) as {
+      Database: new (path: string) => SqliteDatabaseLike;
+    };
     return new SqliteKv(new Database(path), clock.now);
   },
 });

@@ -45,10 +45,24 @@ export async function runKvContract(subject: ContractSubject): Promise<ContractC
 
   for (const k of ['p:b', 'p:a', 'p:c', 'q:a', 'p:d']) await kv.put(k, k);
   const all = await kv.list('p:');
-  results.push(check('list returns the prefix in key order', JSON.stringify(all.keys) === JSON.stringify(['p:a', 'p:b', 'p:c', 'p:d']) && !all.cursor, all));
+  results.push(
+    check(
+      'list returns the prefix in key order',
+      JSON.stringify(all.keys) === JSON.stringify(['p:a', 'p:b', 'p:c', 'p:d']) && !all.cursor,
+      all,
+    ),
+  );
   const first = await kv.list('p:', { limit: 3 });
   const rest = await kv.list('p:', { limit: 3, ...(first.cursor ? { cursor: first.cursor } : {}) });
-  results.push(check('list pages with limit and cursor', JSON.stringify([...first.keys, ...rest.keys]) === JSON.stringify(['p:a', 'p:b', 'p:c', 'p:d']) && !!first.cursor && !rest.cursor, { first, rest }));
+  results.push(
+    check(
+      'list pages with limit and cursor',
+      JSON.stringify([...first.keys, ...rest.keys]) === JSON.stringify(['p:a', 'p:b', 'p:c', 'p:d']) &&
+        !!first.cursor &&
+        !rest.cursor,
+      { first, rest },
+    ),
+  );
 
   if (subject.fakeClock) {
     await kv.put('t:short', 'soon gone', { ttlSeconds: 60 });
@@ -58,7 +72,9 @@ export async function runKvContract(subject: ContractSubject): Promise<ContractC
     time += 31_000;
     results.push(check('a value is gone after its TTL', (await kv.get('t:short')) === null));
     results.push(check('other values keep theirs', (await kv.get('t:long')) === 'stays'));
-    results.push(check('list leaves out expired keys', JSON.stringify((await kv.list('t:')).keys) === JSON.stringify(['t:long'])));
+    results.push(
+      check('list leaves out expired keys', JSON.stringify((await kv.list('t:')).keys) === JSON.stringify(['t:long'])),
+    );
   }
   return results;
 }

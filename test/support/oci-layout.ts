@@ -111,7 +111,10 @@ export class OciLayout {
   }
 
   index(manifests: Descriptor[], annotations?: Record<string, string>): Descriptor {
-    return this.json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests, ...(annotations ? { annotations } : {}) }, OCI_INDEX);
+    return this.json(
+      { schemaVersion: 2, mediaType: OCI_INDEX, manifests, ...(annotations ? { annotations } : {}) },
+      OCI_INDEX,
+    );
   }
 
   readonly #named: Descriptor[] = [];

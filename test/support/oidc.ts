@@ -23,7 +23,9 @@ export async function startJwksServer(port: number): Promise<{ server: Server; f
       rotated.add(id);
       res.writeHead(204).end();
     } else if (verb === 'jwks' && id) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: rotated.has(id) ? [publicSecond] : [publicFirst] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: rotated.has(id) ? [publicSecond] : [publicFirst] }));
     } else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -44,7 +46,9 @@ export async function startCanary(port: number, reportPort: number): Promise<{ s
   let hits = 0;
   const canary = createServer((_req, res) => res.writeHead(500).end());
   canary.on('connection', () => hits++);
-  const report = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hits })));
+  const report = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hits })),
+  );
   await new Promise<void>((resolve) => canary.listen(port, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => report.listen(reportPort, '127.0.0.1', resolve));
   return { servers: [canary, report] };

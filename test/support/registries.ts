@@ -17,7 +17,13 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(dir: string, name: string, storageDir: string, auth: RegistryAuth, options: { readOnly?: boolean; port?: number; extraYaml?: string } = {}): Promise<RunningRegistry> {
+export async function startRegistry(
+  dir: string,
+  name: string,
+  storageDir: string,
+  auth: RegistryAuth,
+  options: { readOnly?: boolean; port?: number; extraYaml?: string } = {},
+): Promise<RunningRegistry> {
   const port = options.port ?? (await freePort());
   const home = join(dir, name);
   mkdirSync(home, { recursive: true });

@@ -26,7 +26,10 @@ export interface TokenGate {
   close(): Promise<void>;
 }
 
-export function tokenVerdicts(tokens: TokenServer, challenge: { realm: string; service: string }): (req: IncomingMessage) => Refusal | undefined {
+export function tokenVerdicts(
+  tokens: TokenServer,
+  challenge: { realm: string; service: string },
+): (req: IncomingMessage) => Refusal | undefined {
   return (req) => {
     const header = req.headers.authorization ?? '';
     if (!header.startsWith('Bearer ')) return undefined;
@@ -34,14 +37,21 @@ export function tokenVerdicts(tokens: TokenServer, challenge: { realm: string; s
     if (verdict !== 'expired' && verdict !== 'revoked') return undefined;
     return {
       status: 401,
-      headers: { 'content-type': 'application/json', 'www-authenticate': `Bearer realm="${challenge.realm}",service="${challenge.service}",error="invalid_token"` },
+      headers: {
+        'content-type': 'application/json',
+        'www-authenticate': `Bearer realm="${challenge.realm}",service="${challenge.service}",error="invalid_token"`,
+      },
       body: JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: `token ${verdict}` }] }),
       verdict,
     };
   };
 }
 
-export async function startRegistryGate(registryPort: number, refuse: (req: IncomingMessage) => Refusal | undefined, after: (request: IncomingMessage, status: number) => void = () => {}): Promise<TokenGate> {
+export async function startRegistryGate(
+  registryPort: number,
+  refuse: (req: IncomingMessage) => Refusal | undefined,
+  after: (request: IncomingMessage, status: number) => void = () => {},
+): Promise<TokenGate> {
   const refused: TokenGate['refused'] = [];
   const server: Server = createServer((req, res) => {
     const refusal = refuse(req);
@@ -51,11 +61,14 @@ export async function startRegistryGate(registryPort: number, refuse: (req: Inco
       res.writeHead(refusal.status, refusal.headers).end(refusal.body);
       return;
     }
-    const upstream = forward({ host: '127.0.0.1', port: registryPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-      answer.on('end', () => after(req, answer.statusCode ?? 0));
-    });
+    const upstream = forward(
+      { host: '127.0.0.1', port: registryPort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('end', () => after(req, answer.statusCode ?? 0));
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });

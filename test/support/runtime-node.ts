@@ -13,12 +13,21 @@ export const makeState = (): StateStore => new MemoryState();
 
 /** Node is not Workers: no strict-platform mode here (see runtime-workerd.ts). */
 export const workersPlatform:
-  | { workflowJobs: typeof workflowJobs; runWorkflowJob: typeof runWorkflowJob; workerFetch: (request: Request, bindings: Record<string, unknown>) => Response | Promise<Response> }
+  | {
+      workflowJobs: typeof workflowJobs;
+      runWorkflowJob: typeof runWorkflowJob;
+      workerFetch: (request: Request, bindings: Record<string, unknown>) => Response | Promise<Response>;
+    }
   | undefined = undefined;
 
 /** Validates responses against /openapi.json's schemas (test/support/documented-responses.ts); Node only. */
 export const schemaValidator = (() => {
-  const ajv = new (Ajv2020 as unknown as new (options: object) => { addSchema(s: object, key: string): void; getSchema(ref: string): ((d: unknown) => boolean) | undefined })({ strict: false, allErrors: false, validateFormats: false });
+  const ajv = new (
+    Ajv2020 as unknown as new (options: object) => {
+      addSchema(s: object, key: string): void;
+      getSchema(ref: string): ((d: unknown) => boolean) | undefined;
+    }
+  )({ strict: false, allErrors: false, validateFormats: false });
   ajv.addSchema(openApiDocument() as object, 'openapi.json');
   return (pointer: string) => ajv.getSchema(pointer);
 })();

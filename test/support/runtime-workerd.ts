@@ -13,10 +13,19 @@ export const runtimeName: 'node' | 'workerd' = 'workerd';
 export const schemaValidator = undefined;
 
 class PrefixedKv implements KvStore {
-  constructor(private readonly inner: KvStore, private readonly prefix: string) {}
-  get(key: string) { return this.inner.get(this.prefix + key); }
-  put(key: string, value: string, options?: KvPutOptions) { return this.inner.put(this.prefix + key, value, options); }
-  delete(key: string) { return this.inner.delete(this.prefix + key); }
+  constructor(
+    private readonly inner: KvStore,
+    private readonly prefix: string,
+  ) {}
+  get(key: string) {
+    return this.inner.get(this.prefix + key);
+  }
+  put(key: string, value: string, options?: KvPutOptions) {
+    return this.inner.put(this.prefix + key, value, options);
+  }
+  delete(key: string) {
+    return this.inner.delete(this.prefix + key);
+  }
   async list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<KvListResult> {
     const page = await this.inner.list(this.prefix + prefix, options);
     return { ...page, keys: page.keys.map((k) => k.slice(this.prefix.length)) };
@@ -24,24 +33,48 @@ class PrefixedKv implements KvStore {
 }
 
 export const makeKv = (): KvStore =>
-  new PrefixedKv(new CloudflareKv((env as unknown as { FERRY_KV: KvNamespaceLike }).FERRY_KV), `${crypto.randomUUID()}:`);
+  new PrefixedKv(
+    new CloudflareKv((env as unknown as { FERRY_KV: KvNamespaceLike }).FERRY_KV),
+    `${crypto.randomUUID()}:`,
+  );
 
 // Group names carry the prefix too ("<prefix>jobs|…"), so each service gets Durable Objects of its own.
 class PrefixedState implements StateStore {
-  constructor(private readonly inner: StateStore, private readonly prefix: string) {}
+  constructor(
+    private readonly inner: StateStore,
+    private readonly prefix: string,
+  ) {}
   #out = (e: StateEntry): StateEntry => ({ ...e, key: e.key.slice(this.prefix.length) });
-  async get(key: string) { const e = await this.inner.get(this.prefix + key); return e && this.#out(e); }
-  create(key: string, value: string, options?: StateWriteOptions) { return this.inner.create(this.prefix + key, value, options); }
-  update(key: string, version: number, value: string, options?: StateWriteOptions) { return this.inner.update(this.prefix + key, version, value, options); }
-  delete(key: string) { return this.inner.delete(this.prefix + key); }
+  async get(key: string) {
+    const e = await this.inner.get(this.prefix + key);
+    return e && this.#out(e);
+  }
+  create(key: string, value: string, options?: StateWriteOptions) {
+    return this.inner.create(this.prefix + key, value, options);
+  }
+  update(key: string, version: number, value: string, options?: StateWriteOptions) {
+    return this.inner.update(this.prefix + key, version, value, options);
+  }
+  delete(key: string) {
+    return this.inner.delete(this.prefix + key);
+  }
   async list(prefix: string, options: StateListOptions = {}) {
-    const page = await this.inner.list(this.prefix + prefix, { ...options, ...(options.cursor ? { cursor: this.prefix + options.cursor } : {}) });
-    return { entries: page.entries.map(this.#out), ...(page.cursor ? { cursor: page.cursor.slice(this.prefix.length) } : {}) };
+    const page = await this.inner.list(this.prefix + prefix, {
+      ...options,
+      ...(options.cursor ? { cursor: this.prefix + options.cursor } : {}),
+    });
+    return {
+      entries: page.entries.map(this.#out),
+      ...(page.cursor ? { cursor: page.cursor.slice(this.prefix.length) } : {}),
+    };
   }
 }
 
 export const makeState = (): StateStore =>
-  new PrefixedState(new DurableObjectState((env as unknown as { FERRY_STATE: StateNamespaceLike }).FERRY_STATE), `t${crypto.randomUUID().slice(0, 8)}`);
+  new PrefixedState(
+    new DurableObjectState((env as unknown as { FERRY_STATE: StateNamespaceLike }).FERRY_STATE),
+    `t${crypto.randomUUID().slice(0, 8)}`,
+  );
 
 /**
  * Strict-platform mode is this project's default (test/support/strict-platform.ts): local workerd runs
@@ -52,5 +85,6 @@ export const workersPlatform = {
   workflowJobs,
   runWorkflowJob,
   /** worker.ts's own fetch handler, for what happens before any app exists (an invalid configuration). */
-  workerFetch: (request: Request, bindings: Record<string, unknown>) => worker.fetch(request, { ...(env as object), ...bindings } as never, {}),
+  workerFetch: (request: Request, bindings: Record<string, unknown>) =>
+    worker.fetch(request, { ...(env as object), ...bindings } as never, {}),
 };

@@ -32,7 +32,10 @@ export interface TestService {
   /** Waits for work deferred past responses (cache writes), so a test sees what they wrote. */
   settle(): Promise<void>;
   /** GET a path on the app; JSON bodies are parsed. */
-  get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any; bytes: Uint8Array }>;
+  get(
+    path: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; body: any; bytes: Uint8Array }>;
 }
 
 /**
@@ -71,7 +74,8 @@ export function makeService(
   } = {},
 ): TestService {
   const doc = config as Record<string, unknown>;
-  const withCallers = doc && typeof doc === 'object' && !('callers' in doc) ? { ...doc, callers: { anonymous: true } } : config;
+  const withCallers =
+    doc && typeof doc === 'object' && !('callers' in doc) ? { ...doc, callers: { anonymous: true } } : config;
   const requests: RecordedRequest[] = [];
   const logs: string[] = [];
   const underlying = options.fetch ?? ((input, init) => fetch(input, init));
@@ -87,7 +91,10 @@ export function makeService(
   };
   const deferred = new Set<Promise<unknown>>();
   // The platform reads the service's clock, which a test may replace (deps.now = ...).
-  const platform = workersPlatform && options.platform !== false ? watchPlatform(new StrictPlatform(() => deps.now(), options.platform || {})) : undefined;
+  const platform =
+    workersPlatform && options.platform !== false
+      ? watchPlatform(new StrictPlatform(() => deps.now(), options.platform || {}))
+      : undefined;
   const kv = options.kv ?? makeKv();
   const state = options.state ?? makeState();
   const deps: Deps = {
@@ -137,7 +144,9 @@ if (schemaValidator) useSchemaValidation(schemaValidator);
 /** The app, with each response checked against the published document (documented-responses.ts). */
 function documented(app: ReturnType<typeof createApp>): ReturnType<typeof createApp> {
   const describe = (input: Request | string | URL, init?: RequestInit) =>
-    input instanceof Request ? { method: input.method, url: input.url } : { method: init?.method ?? 'GET', url: new URL(String(input), 'http://localhost').toString() };
+    input instanceof Request
+      ? { method: input.method, url: input.url }
+      : { method: init?.method ?? 'GET', url: new URL(String(input), 'http://localhost').toString() };
   return new Proxy(app, {
     get(target, property, receiver) {
       if (property === 'request') {
@@ -167,7 +176,9 @@ function servedBy(platform: StrictPlatform, app: ReturnType<typeof createApp>): 
   return new Proxy(app, {
     get(target, property, receiver) {
       if (property === 'request') return request;
-      if (property === 'fetch') return (req: Request, env?: unknown, ctx?: unknown) => platform.serve(req, (r) => Promise.resolve(target.fetch(r, env as never, ctx as never)));
+      if (property === 'fetch')
+        return (req: Request, env?: unknown, ctx?: unknown) =>
+          platform.serve(req, (r) => Promise.resolve(target.fetch(r, env as never, ctx as never)));
       return Reflect.get(target, property, receiver);
     },
   });
@@ -177,7 +188,8 @@ async function send(app: ReturnType<typeof createApp>, path: string, headers: Re
   const response = await app.request(path, { headers });
   const bytes = new Uint8Array(await response.arrayBuffer());
   const type = response.headers.get('content-type') ?? '';
-  const body = type.includes('json') && !type.includes('vnd.') ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
+  const body =
+    type.includes('json') && !type.includes('vnd.') ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
   return { status: response.status, headers: response.headers, body, bytes };
 }
 

@@ -9,7 +9,8 @@ import { Refusal } from '../../src/signatures/refusal.js';
 import { verifyBundle } from '../../src/signatures/sigstore-bundle.js';
 import { parseTrustedRoot, TrustedRootError } from '../../src/signatures/trusted-root.js';
 
-const DEFAULT_IDENTITY = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const DEFAULT_IDENTITY =
+  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 
 export type CaseFile = (name: string, leaf: string) => string | undefined;
@@ -21,7 +22,12 @@ export interface CaseResult {
 }
 
 /** Runs a case; `publicGood` is the trusted root of cases that bring none; `artifact` the suite's a.txt. */
-export async function runConformanceCase(name: string, file: CaseFile, publicGood: string, defaultArtifact: string): Promise<CaseResult> {
+export async function runConformanceCase(
+  name: string,
+  file: CaseFile,
+  publicGood: string,
+  defaultArtifact: string,
+): Promise<CaseResult> {
   try {
     const root = await parseTrustedRoot(file(name, 'trusted_root.json') ?? publicGood);
     const artifact = utf8(file(name, 'artifact') ?? defaultArtifact);
@@ -34,13 +40,20 @@ export async function runConformanceCase(name: string, file: CaseFile, publicGoo
     } catch {
       return { name, ok: false, reason: 'the bundle is not JSON' };
     }
-    await verifyBundle(bundle, { bytes: artifact, sha256: await sha256(artifact) }, {
-      root,
-      ...(keyPem ? { key: await parsePublicKeyPem(keyPem) } : { identity: (san: string) => exact.found(san), issuer: (file(name, 'issuer') ?? DEFAULT_ISSUER).trim() }),
-    });
+    await verifyBundle(
+      bundle,
+      { bytes: artifact, sha256: await sha256(artifact) },
+      {
+        root,
+        ...(keyPem
+          ? { key: await parsePublicKeyPem(keyPem) }
+          : { identity: (san: string) => exact.found(san), issuer: (file(name, 'issuer') ?? DEFAULT_ISSUER).trim() }),
+      },
+    );
     return { name, ok: true };
   } catch (error) {
-    if (error instanceof Refusal || error instanceof TrustedRootError || error instanceof KeyError) return { name, ok: false, reason: error.message };
+    if (error instanceof Refusal || error instanceof TrustedRootError || error instanceof KeyError)
+      return { name, ok: false, reason: error.message };
     throw error;
   }
 }

@@ -17,7 +17,10 @@ function authArgs(prefix: 'src' | 'dest' | '', auth: SkopeoAuth): string[] {
 
 export async function skopeo(args: string[]): Promise<Buffer> {
   try {
-    const { stdout } = await run('skopeo', ['--insecure-policy', ...args], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run('skopeo', ['--insecure-policy', ...args], {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return stdout;
   } catch (error) {
     const e = error as { stderr?: Buffer; message: string };
@@ -25,12 +28,20 @@ export async function skopeo(args: string[]): Promise<Buffer> {
   }
 }
 
-export async function skopeoInspect(ref: string, auth: SkopeoAuth, mode: 'summary' | 'raw' | 'config'): Promise<Buffer> {
+export async function skopeoInspect(
+  ref: string,
+  auth: SkopeoAuth,
+  mode: 'summary' | 'raw' | 'config',
+): Promise<Buffer> {
   const flags = mode === 'raw' ? ['--raw'] : mode === 'config' ? ['--config', '--raw'] : [];
   return skopeo(['inspect', ...flags, ...authArgs('', auth), `docker://${ref}`]);
 }
 
-export async function skopeoCopy(source: string, dest: string, options: { srcAuth?: SkopeoAuth; destAuth?: SkopeoAuth; all?: boolean; format?: string } = {}): Promise<void> {
+export async function skopeoCopy(
+  source: string,
+  dest: string,
+  options: { srcAuth?: SkopeoAuth; destAuth?: SkopeoAuth; all?: boolean; format?: string } = {},
+): Promise<void> {
   const args = ['copy', ...(options.all === false ? [] : ['--all'])];
   if (options.format) args.push('--format', options.format);
   if (source.startsWith('docker://')) args.push(...authArgs('src', options.srcAuth ?? {}));

@@ -16,7 +16,9 @@ const results = await runStateContract({
   async make(clock) {
     const path = `${dir}/state-${runtime}.sqlite`;
     if (runtime === 'deno') return new DenoState(await Deno.openKv(path), clock.now);
-    const { Database } = (await import('bun:sqlite' as string)) as { Database: new (path: string) => PreparingDatabase };
+    const { Database } = (await import('bun:sqlite' as string)) as {
+      Database: new (path: string) => PreparingDatabase;
+    };
     return new SqlState(preparedRunner(new Database(path)), clock.now);
   },
 });

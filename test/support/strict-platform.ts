@@ -101,8 +101,21 @@ export class StrictPlatform {
   }
 
   /** Runs `work` as a new invocation. */
-  invoke<T>(kind: InvocationRecord['kind'], name: string, work: () => Promise<T>, options: { location?: string; instance?: InstanceMeter } = {}): Promise<T> {
-    const record: InvocationRecord = { kind, name, location: options.location ?? DEFAULT_LOCATION, subrequests: 0, kvReads: 0, kvWrites: 0, ...(options.instance ? { instance: options.instance } : {}) };
+  invoke<T>(
+    kind: InvocationRecord['kind'],
+    name: string,
+    work: () => Promise<T>,
+    options: { location?: string; instance?: InstanceMeter } = {},
+  ): Promise<T> {
+    const record: InvocationRecord = {
+      kind,
+      name,
+      location: options.location ?? DEFAULT_LOCATION,
+      subrequests: 0,
+      kvReads: 0,
+      kvWrites: 0,
+      ...(options.instance ? { instance: options.instance } : {}),
+    };
     this.invocations.push(record);
     return this.#context.run(record, work);
   }
@@ -116,10 +129,15 @@ export class StrictPlatform {
   async serve(request: Request, handle: (request: Request) => Promise<Response>): Promise<Response> {
     const location = request.headers.get(LOCATION_HEADER) ?? DEFAULT_LOCATION;
     let record!: InvocationRecord;
-    const response = await this.invoke('fetch', `${request.method} ${new URL(request.url).pathname}`, async () => {
-      record = this.current!;
-      return handle(request);
-    }, { location });
+    const response = await this.invoke(
+      'fetch',
+      `${request.method} ${new URL(request.url).pathname}`,
+      async () => {
+        record = this.current!;
+        return handle(request);
+      },
+      { location },
+    );
     if (!response.body) {
       this.end(record);
       return response;
@@ -164,11 +182,16 @@ export class StrictPlatform {
       this.#violate(`${what} ${this.limits.waitUntilMs / 1000} s after "${record.name}" ended: waitUntil has cut it`);
     }
     record.subrequests++;
-    if (record.subrequests > this.limits.subrequestsPerInvocation) this.#violate(`Too many subrequests in "${record.name}" (${record.subrequests} > ${this.limits.subrequestsPerInvocation})`);
+    if (record.subrequests > this.limits.subrequestsPerInvocation)
+      this.#violate(
+        `Too many subrequests in "${record.name}" (${record.subrequests} > ${this.limits.subrequestsPerInvocation})`,
+      );
     if (record.instance) {
       record.instance.subrequests++;
       if (record.instance.subrequests > this.limits.subrequestsPerInstance) {
-        this.#violate(`Too many subrequests in Workflow instance ${record.instance.id} (${record.instance.subrequests} > ${this.limits.subrequestsPerInstance})`);
+        this.#violate(
+          `Too many subrequests in Workflow instance ${record.instance.id} (${record.instance.subrequests} > ${this.limits.subrequestsPerInstance})`,
+        );
       }
     }
     return record;
@@ -180,7 +203,8 @@ export class StrictPlatform {
     if (kind === 'read') record.kvReads++;
     else record.kvWrites++;
     const ops = record.kvReads + record.kvWrites;
-    if (ops > this.limits.kvOpsPerInvocation) this.#violate(`Too many API requests by single worker invocation: ${ops} KV operations in "${record.name}"`);
+    if (ops > this.limits.kvOpsPerInvocation)
+      this.#violate(`Too many API requests by single worker invocation: ${ops} KV operations in "${record.name}"`);
     return record;
   }
 
@@ -199,8 +223,10 @@ export class StrictPlatform {
     };
     return {
       get: (key) => call(() => inner.get(key)),
-      create: (key: string, value: string, options?: StateWriteOptions) => call(() => inner.create(key, value, options)),
-      update: (key: string, version: number, value: string, options?: StateWriteOptions) => call(() => inner.update(key, version, value, options)),
+      create: (key: string, value: string, options?: StateWriteOptions) =>
+        call(() => inner.create(key, value, options)),
+      update: (key: string, version: number, value: string, options?: StateWriteOptions) =>
+        call(() => inner.update(key, version, value, options)),
       delete: (key) => call(() => inner.delete(key)),
       list: (prefix: string, options?: StateListOptions) => call(() => inner.list(prefix, options)),
     };
@@ -218,7 +244,8 @@ export class StrictPlatform {
         const location = this.#kvOp('write')?.location ?? DEFAULT_LOCATION;
         const now = this.#now();
         const last = this.kvWrites.findLast((w) => w.key === key);
-        if (last && now - last.at < this.limits.kvSameKeyWriteMs && now >= last.at) this.#violate(`KV PUT failed: 429 Too Many Requests (${key} written twice within a second)`);
+        if (last && now - last.at < this.limits.kvSameKeyWriteMs && now >= last.at)
+          this.#violate(`KV PUT failed: 429 Too Many Requests (${key} written twice within a second)`);
         await inner.put(key, value, options);
         this.#write(location, key, value, now, options?.ttlSeconds);
       },
@@ -293,10 +320,14 @@ class EmulatedInstance {
 
 export class EmulatedWorkflows {
   readonly instances = new Map<string, EmulatedInstance>();
-  constructor(private readonly platform: StrictPlatform, private readonly runInstance: (id: string, step: EmulatedStep) => Promise<void>) {}
+  constructor(
+    private readonly platform: StrictPlatform,
+    private readonly runInstance: (id: string, step: EmulatedStep) => Promise<void>,
+  ) {}
 
   async create(options: { id: string; params: { id: string } }): Promise<unknown> {
-    if (this.instances.has(options.id)) throw new Error(`instance.already_exists: an instance with id ${options.id} already exists`);
+    if (this.instances.has(options.id))
+      throw new Error(`instance.already_exists: an instance with id ${options.id} already exists`);
     const instance = new EmulatedInstance(options.id);
     this.instances.set(options.id, instance);
     this.#start(instance);
@@ -344,7 +375,9 @@ export class EmulatedWorkflows {
             const result = await this.platform.invoke('step', name, run, { instance: instance.meter });
             const size = new TextEncoder().encode(JSON.stringify(result ?? null)).byteLength;
             if (size > this.platform.limits.stepResultBytes) {
-              this.platform.violations.push(`step "${name}" returned ${size} bytes > ${this.platform.limits.stepResultBytes}`);
+              this.platform.violations.push(
+                `step "${name}" returned ${size} bytes > ${this.platform.limits.stepResultBytes}`,
+              );
               throw new NonRetryable(`Step output for "${name}" is too large: ${size} bytes`);
             }
             instance.results.set(name, result);

@@ -25,7 +25,14 @@ import {
 } from '@peculiar/asn1-x509';
 
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
-const ATTRIBUTE_OIDS: Record<string, string> = { C: '2.5.4.6', ST: '2.5.4.8', L: '2.5.4.7', O: '2.5.4.10', OU: '2.5.4.11', CN: '2.5.4.3' };
+const ATTRIBUTE_OIDS: Record<string, string> = {
+  C: '2.5.4.6',
+  ST: '2.5.4.8',
+  L: '2.5.4.7',
+  O: '2.5.4.10',
+  OU: '2.5.4.11',
+  CN: '2.5.4.3',
+};
 
 export interface TestCertificate {
   der: Uint8Array;
@@ -53,15 +60,24 @@ export interface CertificateOptions {
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 // Lines of 64 characters and no empty one (OpenSSL refuses a PEM with a blank line before its end).
-export const toPem = (der: Uint8Array, label = 'CERTIFICATE') => `-----BEGIN ${label}-----\n${b64(der).match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
+export const toPem = (der: Uint8Array, label = 'CERTIFICATE') =>
+  `-----BEGIN ${label}-----\n${b64(der)
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END ${label}-----\n`;
 
-export const newKeys = () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+export const newKeys = () =>
+  crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 
 function name(text: string): Name {
   return new Name(
     text.split(',').map((part) => {
       const [type, ...value] = part.trim().split('=');
-      return new RelativeDistinguishedName([new AttributeTypeAndValue({ type: ATTRIBUTE_OIDS[type!]!, value: new AttributeValue({ utf8String: value.join('=') }) })]);
+      return new RelativeDistinguishedName([
+        new AttributeTypeAndValue({
+          type: ATTRIBUTE_OIDS[type!]!,
+          value: new AttributeValue({ utf8String: value.join('=') }),
+        }),
+      ]);
     }),
   );
 }
@@ -82,7 +98,9 @@ export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
 
 /** An ECDSA signature (DER) by a Web Crypto P-256 key. */
 export async function signDer(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
-  return ecdsaRawToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, data as BufferSource)));
+  return ecdsaRawToDer(
+    new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, data as BufferSource)),
+  );
 }
 
 /** The TBSCertificate of a certificate to be; `finish` signs it (extensions may be added before). */
@@ -90,7 +108,8 @@ export async function prepareCertificate(options: CertificateOptions) {
   const keys = options.keys ?? (await newKeys());
   const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey));
   const extensions: Extension[] = [];
-  const add = (extnID: string, value: unknown, critical = false) => extensions.push(new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) }));
+  const add = (extnID: string, value: unknown, critical = false) =>
+    extensions.push(new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) }));
   if (options.ca) {
     add('2.5.29.19', new BasicConstraints({ cA: true }), true);
     add('2.5.29.15', new KeyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign), true);
@@ -98,9 +117,13 @@ export async function prepareCertificate(options: CertificateOptions) {
     add('2.5.29.15', new KeyUsage(KeyUsageFlags.digitalSignature), true);
   }
   if (options.codeSigning) add('2.5.29.37', new ExtendedKeyUsage(['1.3.6.1.5.5.7.3.3']));
-  const sans = [...(options.uris ?? []).map((u) => new GeneralName({ uniformResourceIdentifier: u })), ...(options.emails ?? []).map((e) => new GeneralName({ rfc822Name: e }))];
+  const sans = [
+    ...(options.uris ?? []).map((u) => new GeneralName({ uniformResourceIdentifier: u })),
+    ...(options.emails ?? []).map((e) => new GeneralName({ rfc822Name: e })),
+  ];
   if (sans.length) add('2.5.29.17', new SubjectAlternativeName(sans), true);
-  for (const [oid, value] of Object.entries(options.extensions ?? {})) extensions.push(new Extension({ extnID: oid, extnValue: new OctetString(value) }));
+  for (const [oid, value] of Object.entries(options.extensions ?? {}))
+    extensions.push(new Extension({ extnID: oid, extnValue: new OctetString(value) }));
   const now = Date.now();
   const tbs = new TBSCertificate({
     version: Version.v3,
@@ -108,7 +131,10 @@ export async function prepareCertificate(options: CertificateOptions) {
     serialNumber: crypto.getRandomValues(new Uint8Array(16)).map((b, i) => (i === 0 ? 0x40 | (b & 0x3f) : b)).buffer,
     signature: new AlgorithmIdentifier({ algorithm: ECDSA_SHA256 }),
     issuer: name(options.issuer?.subject ?? options.subject),
-    validity: new Validity({ notBefore: options.notBefore ?? new Date(now - 3600_000), notAfter: options.notAfter ?? new Date(now + 365 * 86400_000) }),
+    validity: new Validity({
+      notBefore: options.notBefore ?? new Date(now - 3600_000),
+      notAfter: options.notAfter ?? new Date(now + 365 * 86400_000),
+    }),
     subject: name(options.subject),
     subjectPublicKeyInfo: AsnConvert.parse(spki, SubjectPublicKeyInfo),
     extensions: new Extensions(extensions),
@@ -119,7 +145,15 @@ export async function prepareCertificate(options: CertificateOptions) {
     async finish(): Promise<TestCertificate> {
       const signer = options.issuer?.keys.privateKey ?? keys.privateKey;
       const signature = await signDer(signer, new Uint8Array(AsnConvert.serialize(tbs)));
-      const der = new Uint8Array(AsnConvert.serialize(new Certificate({ tbsCertificate: tbs, signatureAlgorithm: new AlgorithmIdentifier({ algorithm: ECDSA_SHA256 }), signatureValue: signature.buffer as ArrayBuffer })));
+      const der = new Uint8Array(
+        AsnConvert.serialize(
+          new Certificate({
+            tbsCertificate: tbs,
+            signatureAlgorithm: new AlgorithmIdentifier({ algorithm: ECDSA_SHA256 }),
+            signatureValue: signature.buffer as ArrayBuffer,
+          }),
+        ),
+      );
       return { der, pem: toPem(der), keys, spki, subject: options.subject };
     },
   };

@@ -34,10 +34,27 @@ export interface TokenServer {
 export function makeIssuerCertificate(dir: string): { certPath: string; keyPath: string } {
   const certPath = join(dir, 'token-issuer.crt');
   const keyPath = join(dir, 'token-issuer.key');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=ferry-test-token-issuer', '-keyout', keyPath, '-out', certPath,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=ferry-test-token-issuer',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+    ],
+    { stdio: 'ignore' },
+  );
   // jose wants PKCS#8
   const pkcs8 = execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', keyPath], { encoding: 'utf8' });
   execFileSync('sh', ['-c', `cat > '${keyPath}'`], { input: pkcs8 });
@@ -130,7 +147,9 @@ export async function startTokenServer(options: TokenServerOptions, port: number
       .setExpirationTime(now + 300)
       .setJti(jti)
       .sign(key);
-    const body = isForm ? { access_token: token, expires_in: 300 } : { token, expires_in: 300, issued_at: new Date().toISOString() };
+    const body = isForm
+      ? { access_token: token, expires_in: 300 }
+      : { token, expires_in: 300, issued_at: new Date().toISOString() };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -50,7 +50,9 @@ export function faultLog(id: string): FaultLogEntry[] {
 export function handleTransportFault(req: IncomingMessage, res: ServerResponse, upstreamPort: number): boolean {
   const url = new URL(req.url ?? '/', 'http://proxy');
   if (url.pathname.startsWith('/__faultlog/')) {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(faultLog(url.pathname.slice('/__faultlog/'.length))));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify(faultLog(url.pathname.slice('/__faultlog/'.length))));
     return true;
   }
   const fault = req.headers['x-ferry-fault'] as string | undefined;
@@ -67,7 +69,9 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
 
   if (fault === 'throttle' && count(`${id}:throttle`) <= THROTTLED_REQUESTS) {
     log({ status: 429, bytes: 0 });
-    res.writeHead(429, { 'retry-after': '2', 'content-type': 'application/json' }).end('{"errors":[{"code":"TOOMANYREQUESTS"}]}');
+    res
+      .writeHead(429, { 'retry-after': '2', 'content-type': 'application/json' })
+      .end('{"errors":[{"code":"TOOMANYREQUESTS"}]}');
     return true;
   }
   if (fault === 'burst') {
@@ -117,7 +121,12 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
         res.write(part);
         if (bytes >= CUT_AFTER_BYTES) {
           up.destroy();
-          log({ status: up.statusCode ?? 0, bytes, ...(range ? { range } : {}), note: fault === 'reset-blob-get' ? 'reset' : 'stalled' });
+          log({
+            status: up.statusCode ?? 0,
+            bytes,
+            ...(range ? { range } : {}),
+            note: fault === 'reset-blob-get' ? 'reset' : 'stalled',
+          });
           // A reset drops the connection now; a stall keeps it open and silent, then drops it.
           setTimeout(() => res.socket?.destroy(), fault === 'reset-blob-get' ? 0 : STALL_MS);
         }
@@ -157,7 +166,13 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
     });
     return true;
   }
-  if (fault === 'reset-upload' && (req.method === 'PUT' || req.method === 'PATCH') && UPLOAD.test(url.pathname) && Number(req.headers['content-length'] ?? 1) > CUT_AFTER_BYTES && once(`${id}:reset-upload`)) {
+  if (
+    fault === 'reset-upload' &&
+    (req.method === 'PUT' || req.method === 'PATCH') &&
+    UPLOAD.test(url.pathname) &&
+    Number(req.headers['content-length'] ?? 1) > CUT_AFTER_BYTES &&
+    once(`${id}:reset-upload`)
+  ) {
     let bytes = 0;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
@@ -171,7 +186,12 @@ export function handleTransportFault(req: IncomingMessage, res: ServerResponse, 
   return false;
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, port: number, onResponse: (up: IncomingMessage) => void): void {
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  onResponse: (up: IncomingMessage) => void,
+): void {
   const headers: Record<string, string | string[] | undefined> = { ...req.headers };
   for (const h of ['x-ferry-fault', 'x-ferry-fault-id', 'x-ferry-fault-arg']) delete headers[h];
   const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers }, onResponse);

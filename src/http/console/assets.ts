@@ -36,7 +36,8 @@ button.copy { font-size: 12px; padding: 0 .4rem; }
 `;
 
 // Named in every page, so browsers do not ask for /favicon.ico (an API path: 401 without a key).
-export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 11h14l-2 3H3z" fill="#36c"/><path d="M7 2v8H3z" fill="#36c"/></svg>';
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 11h14l-2 3H3z" fill="#36c"/><path d="M7 2v8H3z" fill="#36c"/></svg>';
 
 // Progressive enhancement only: copy buttons (shown when the clipboard API is there) and live job progress
 // (without it the page still shows the state when loaded).

@@ -12,9 +12,18 @@ import { constantTimeEqual, issuerCaller } from '../auth.js';
 import type { AppEnv } from '../app-env.js';
 import { MAX_API_BODY_BYTES, readBodyBytes } from '../body.js';
 import { Layout, Problem, SignIn } from './pages/layout.js';
-import { cookie, CSRF_COOKIE, randomToken, readCookie, SESSION_COOKIE, SESSION_SECONDS, sessionCaller } from './session.js';
+import {
+  cookie,
+  CSRF_COOKIE,
+  randomToken,
+  readCookie,
+  SESSION_COOKIE,
+  SESSION_SECONDS,
+  sessionCaller,
+} from './session.js';
 
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
 
 export type C = Context<AppEnv>;
 
@@ -33,7 +42,8 @@ export async function checkedForm(c: C): Promise<Record<string, string>> {
   const bytes = await readBodyBytes(c.req.raw, c.var.deps, MAX_API_BODY_BYTES);
   const form = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(bytes)));
   const held = readCookie(c.req.header('cookie'), CSRF_COOKIE);
-  if (!held || !form.csrf || !constantTimeEqual(held, form.csrf)) throw new AppError('FORBIDDEN', 'the form is stale or came from elsewhere: reload the page and send it again');
+  if (!held || !form.csrf || !constantTimeEqual(held, form.csrf))
+    throw new AppError('FORBIDDEN', 'the form is stale or came from elsewhere: reload the page and send it again');
   return form;
 }
 
@@ -69,7 +79,15 @@ export async function callerOrSignIn(c: C, formWithCsrf = false): Promise<Caller
     return (await consoleCaller(c, formWithCsrf)) ?? c.redirect('/console/sign-in', 303);
   } catch (error) {
     if (!isAppError(error) || error.code !== 'UNAUTHENTICATED') throw error;
-    return c.html(<SignIn csrf={csrfToken(c)} available={!!c.var.deps.config.console.sessionSecret} access={!!c.var.deps.config.console.cloudflareAccess} error={error.message} />, 401);
+    return c.html(
+      <SignIn
+        csrf={csrfToken(c)}
+        available={!!c.var.deps.config.console.sessionSecret}
+        access={!!c.var.deps.config.console.cloudflareAccess}
+        error={error.message}
+      />,
+      401,
+    );
   }
 }
 

@@ -6,7 +6,15 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { diffImages, imageReferrers, inspectImage, summarizeTags, listRepositories, listTags, readManifest } from '../../ops/inspect/index.js';
+import {
+  diffImages,
+  imageReferrers,
+  inspectImage,
+  summarizeTags,
+  listRepositories,
+  listTags,
+  readManifest,
+} from '../../ops/inspect/index.js';
 import { listAuditRecords } from '../../ops/audit.js';
 import { listJobs } from '../../ops/jobs/index.js';
 import { listRegistryEntries } from '../../ops/registries/index.js';
@@ -25,10 +33,22 @@ import { activeBlobText, CopyForm, JobPage, JobsList, progressText } from './pag
 import { SignIn } from './pages/layout.js';
 import { RawManifest } from './pages/manifest.js';
 import { Plan, Rules } from './pages/rules.js';
-import { apiKeyName, cookie, endSession, readCookie, SESSION_COOKIE, SESSION_SECONDS, startSession } from './session.js';
+import {
+  apiKeyName,
+  cookie,
+  endSession,
+  readCookie,
+  SESSION_COOKIE,
+  SESSION_SECONDS,
+  startSession,
+} from './session.js';
 import { action, checkedForm, csrfToken, CSP, inspectable, page, pageNumber, rest, consoleCaller } from './guard.js';
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
 // How long one event stream follows a job before the browser reconnects (EventSource does so by itself);
 // it reads the job once a second, so a stream costs at most 300 state reads.
@@ -51,18 +71,44 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     c.header('referrer-policy', 'same-origin');
     if (!c.req.path.startsWith('/console/static/')) c.header('cache-control', 'no-store');
   });
-  app.get('/console/static/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
-  app.get('/console/static/favicon.svg', (c) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }));
+  app.get('/console/static/console.css', (c) =>
+    c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }),
+  );
+  app.get('/console/static/favicon.svg', (c) =>
+    c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }),
+  );
   app.get('/console', (c) => c.redirect('/console/registries', 303));
 
-  app.get('/console/sign-in', (c) => c.html(<SignIn csrf={csrfToken(c)} available={!!c.var.deps.config.console.sessionSecret} access={!!c.var.deps.config.console.cloudflareAccess} />));
+  app.get('/console/sign-in', (c) =>
+    c.html(
+      <SignIn
+        csrf={csrfToken(c)}
+        available={!!c.var.deps.config.console.sessionSecret}
+        access={!!c.var.deps.config.console.cloudflareAccess}
+      />,
+    ),
+  );
   app.post('/console/sign-in', async (c) => {
     const deps = c.var.deps;
     const form = await checkedForm(c);
-    if (!deps.config.console.sessionSecret) throw new AppError('NOT_SUPPORTED', 'the console sign-in is not configured (console.sessionSecret)');
+    if (!deps.config.console.sessionSecret)
+      throw new AppError('NOT_SUPPORTED', 'the console sign-in is not configured (console.sessionSecret)');
     const name = form.apiKey ? await apiKeyName(deps, form.apiKey) : undefined;
-    if (!name) return c.html(<SignIn csrf={form.csrf!} available access={!!deps.config.console.cloudflareAccess} error="Unknown or revoked API key." />, 401);
-    c.header('set-cookie', cookie(SESSION_COOKIE, await startSession(deps, name), new URL(c.req.url), SESSION_SECONDS), { append: true });
+    if (!name)
+      return c.html(
+        <SignIn
+          csrf={form.csrf!}
+          available
+          access={!!deps.config.console.cloudflareAccess}
+          error="Unknown or revoked API key."
+        />,
+        401,
+      );
+    c.header(
+      'set-cookie',
+      cookie(SESSION_COOKIE, await startSession(deps, name), new URL(c.req.url), SESSION_SECONDS),
+      { append: true },
+    );
     return c.redirect('/console/registries', 303);
   });
   app.post('/console/sign-out', async (c) => {
@@ -92,18 +138,28 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         const deps = c.var.deps;
         const host = normalizeRegistryHost(c.req.param('host')!.toLowerCase());
         // Not even a request to a registry the caller has no read grant in.
-        if (!readsInRegistry(deps.config.callers, caller, host)) throw new AppError('FORBIDDEN', `no inspect grant covers any repository in ${host}`);
+        if (!readsInRegistry(deps.config.callers, caller, host))
+          throw new AppError('FORBIDDEN', `no inspect grant covers any repository in ${host}`);
         const readable = readableBy(deps.config.callers, caller);
         const last = c.req.query('last');
         const listed = await listRepositories(deps, host, { n: CATALOG_PAGE, ...(last ? { last } : {}) }, readable);
-        return <Catalog registry={listed.registry} repositories={listed.repositories} {...(listed.next ? { next: listed.next } : {})} />;
+        return (
+          <Catalog
+            registry={listed.registry}
+            repositories={listed.repositories}
+            {...(listed.next ? { next: listed.next } : {})}
+          />
+        );
       },
     ),
   );
   app.get('/console/open', (c) => {
     const repository = c.req.query('repository') ?? '';
     const name = parseRepositoryName(repository.trim());
-    return c.redirect(`/console/tags/${`${name.registry}/${name.repository}`.split('/').map(encodeURIComponent).join('/')}`, 303);
+    return c.redirect(
+      `/console/tags/${`${name.registry}/${name.repository}`.split('/').map(encodeURIComponent).join('/')}`,
+      303,
+    );
   });
   app.get(
     '/console/tags/*',
@@ -117,7 +173,9 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         const last = c.req.query('last');
         const listed = await listTags(deps, repository, { n: TAGS_PER_PAGE, ...(last ? { last } : {}) });
         const tags = await summarizeTags(deps, listed.name, listed.tags);
-        return <Tags repository={listed.name} tags={tags} now={deps.now()} {...(listed.next ? { next: listed.next } : {})} />;
+        return (
+          <Tags repository={listed.name} tags={tags} now={deps.now()} {...(listed.next ? { next: listed.next } : {})} />
+        );
       },
     ),
   );
@@ -154,7 +212,16 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         const { reference, repository } = inspectable(c, caller, '/console/manifest/');
         const manifest = await readManifest(c.var.deps, reference);
         const text = new TextDecoder().decode(manifest.bytes);
-        return <RawManifest reference={manifest.reference} repository={repository} digest={manifest.digest} mediaType={manifest.mediaType} text={text} page={pageNumber(c)} />;
+        return (
+          <RawManifest
+            reference={manifest.reference}
+            repository={repository}
+            digest={manifest.digest}
+            mediaType={manifest.mediaType}
+            text={text}
+            page={pageNumber(c)}
+          />
+        );
       },
     ),
   );
@@ -186,7 +253,11 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     '/console/rules/:name/plan',
     page(
       (c) => `Dry run of ${c.req.param('name') ?? ''}`,
-      async (c, caller) => <Plan plan={await planForCaller(c.var.deps, caller, c.req.param('name')!, (c.req.query('source') ?? '').trim())} />,
+      async (c, caller) => (
+        <Plan
+          plan={await planForCaller(c.var.deps, caller, c.req.param('name')!, (c.req.query('source') ?? '').trim())}
+        />
+      ),
     ),
   );
   app.get(
@@ -206,12 +277,19 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       },
     ),
   );
-  app.get('/console/static/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  app.get('/console/static/console.js', (c) =>
+    c.body(CONSOLE_JS, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+    }),
+  );
   app.get(
     '/console/copy',
     page(
       () => 'Copy',
-      async (c) => <CopyForm csrf={csrfToken(c)} source={c.req.query('source') ?? ''} target={c.req.query('target') ?? ''} />,
+      async (c) => (
+        <CopyForm csrf={csrfToken(c)} source={c.req.query('source') ?? ''} target={c.req.query('target') ?? ''} />
+      ),
     ),
   );
   // A copy from the form always runs as a job: its page follows it live, whatever its size.
@@ -221,7 +299,13 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       const deps = c.var.deps;
       const platforms = list(form.platforms);
       const tags = list(form.tags);
-      const body = { source: (form.source ?? '').trim(), target: (form.target ?? '').trim(), ...(platforms.length ? { platforms } : {}), ...(tags.length ? { tags } : {}), wait: false };
+      const body = {
+        source: (form.source ?? '').trim(),
+        target: (form.target ?? '').trim(),
+        ...(platforms.length ? { platforms } : {}),
+        ...(tags.length ? { tags } : {}),
+        wait: false,
+      };
       const { request, owner } = authorizeCopy(deps, caller, body);
       const job = await submitCopyJob(deps, request, owner);
       return c.redirect(`/console/jobs/${encodeURIComponent(job.id)}`, 303);
@@ -242,7 +326,9 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     '/console/jobs/:id',
     page(
       (c) => `Job ${c.req.param('id') ?? ''}`,
-      async (c, caller) => <JobPage job={await visibleJob(c.var.deps, caller, c.req.param('id')!)} csrf={csrfToken(c)} />,
+      async (c, caller) => (
+        <JobPage job={await visibleJob(c.var.deps, caller, c.req.param('id')!)} csrf={csrfToken(c)} />
+      ),
     ),
   );
   // Server-sent events: the job's record each time it changes, until it finishes.
@@ -261,7 +347,9 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         while (deps.now() < until) {
           const job = await visibleJob(deps, caller, id);
           // Labels made here, so the page's script formats nothing itself.
-          const active = FINISHED.has(job.state) ? [] : (job.progress.active ?? []).map((a) => ({ ...a, label: activeBlobText(a) }));
+          const active = FINISHED.has(job.state)
+            ? []
+            : (job.progress.active ?? []).map((a) => ({ ...a, label: activeBlobText(a) }));
           const text = JSON.stringify({ state: job.state, progress: progressText(job.progress), active });
           if (text !== last) await writer.write(new TextEncoder().encode(`event: job\ndata: ${text}\n\n`));
           last = text;

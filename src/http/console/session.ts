@@ -19,8 +19,16 @@ const base64url = (bytes: Uint8Array) => toBase64(bytes).replace(/\+/g, '-').rep
 export const randomToken = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 
 async function sign(secret: string, id: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`ferry-console-session\u0000${id}`))));
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  return base64url(
+    new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`ferry-console-session\u0000${id}`))),
+  );
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -48,7 +56,11 @@ export async function apiKeyName(deps: Deps, key: string): Promise<string | unde
 /** A new session for an API key: the cookie's value (id.signature). */
 export async function startSession(deps: Deps, keyName: string): Promise<string> {
   const id = randomToken();
-  await deps.state.create(stateKeys.consoleSession(id), JSON.stringify({ key: keyName, at: new Date(deps.now()).toISOString() }), { ttlSeconds: SESSION_SECONDS });
+  await deps.state.create(
+    stateKeys.consoleSession(id),
+    JSON.stringify({ key: keyName, at: new Date(deps.now()).toISOString() }),
+    { ttlSeconds: SESSION_SECONDS },
+  );
   return `${id}.${await sign(deps.config.console.sessionSecret!, id)}`;
 }
 

@@ -1,11 +1,20 @@
 // The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with.
 
-import { AuditListSchema, CopyEventSchema, CopyRequestSchema, CopyResultSchema, InspectResultSchema, JobSchema, ProblemSchema, PromoteRequestSchema, TagListSchema } from '../schemas.js';
+import {
+  AuditListSchema,
+  CopyEventSchema,
+  CopyRequestSchema,
+  CopyResultSchema,
+  InspectResultSchema,
+  JobSchema,
+  ProblemSchema,
+  PromoteRequestSchema,
+  TagListSchema,
+} from '../schemas.js';
 import { schema } from './parts.js';
 import { readPaths } from './reads.js';
 import { writePaths } from './writes.js';
 import { recordPaths } from './records.js';
-
 
 let cached: Record<string, unknown> | undefined;
 
@@ -15,7 +24,13 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: 'Ferry', version: '0.1.0', description: 'Moves and inspects container images between registries.' },
     servers: [{ url: '/', description: 'the service that serves this document' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key, or an OIDC token from a configured issuer' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key, or an OIDC token from a configured issuer',
+        },
+      },
       schemas: {
         Problem: schema(ProblemSchema),
         CopyRequest: schema(CopyRequestSchema),
@@ -25,7 +40,14 @@ export function openApiDocument(): Record<string, unknown> {
         TagList: schema(TagListSchema),
         AuditList: schema(AuditListSchema),
         Job: schema(JobSchema),
-        JobList: { type: 'object', properties: { jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } }, cursor: { type: 'string' } }, required: ['jobs'] },
+        JobList: {
+          type: 'object',
+          properties: {
+            jobs: { type: 'array', items: { $ref: '#/components/schemas/Job' } },
+            cursor: { type: 'string' },
+          },
+          required: ['jobs'],
+        },
         PromoteRequest: schema(PromoteRequestSchema),
       },
     },

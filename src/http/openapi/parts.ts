@@ -4,18 +4,38 @@
 import { z } from 'zod';
 
 export function schema(s: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }
 
 export function queryParameters(s: z.ZodObject) {
   const json = schema(s) as { properties: Record<string, Record<string, unknown>> };
-  return Object.entries(json.properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
+  return Object.entries(json.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: property,
+  }));
 }
 
-export const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
-export const json = (description: string, ref?: string) => ({ description, content: { 'application/json': { schema: ref ? { $ref: `#/components/schemas/${ref}` } : {} } } });
-export const refPath = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description: 'rest of the path; "/" allowed' });
+export const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+export const json = (description: string, ref?: string) => ({
+  description,
+  content: { 'application/json': { schema: ref ? { $ref: `#/components/schemas/${ref}` } : {} } },
+});
+export const refPath = (name: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'rest of the path; "/" allowed',
+});
 export const namePath = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
 // What every route behind authentication may answer besides its own statuses.
@@ -30,10 +50,15 @@ export const common = {
 export const upstream = {
   '404': problem('no such image, tag or repository (NOT_FOUND, PLATFORM_NOT_FOUND)'),
   '422': problem('a bound was exceeded (LIMIT_EXCEEDED)'),
-  '429': problem('the registry\'s quota is spent (UPSTREAM_RATE_LIMITED): Retry-After and retryAfterSeconds say when to try again, rateLimit what it announced'),
+  '429': problem(
+    "the registry's quota is spent (UPSTREAM_RATE_LIMITED): Retry-After and retryAfterSeconds say when to try again, rateLimit what it announced",
+  ),
   '501': problem('not available on this runtime (NOT_SUPPORTED)'),
   '502': problem('the registry failed or sent something invalid (UPSTREAM_*, MANIFEST_*, DIGEST_MISMATCH)'),
   '503': problem('the state store is unavailable'),
 };
 // Routes that read a body.
-export const body = { '408': problem('the body did not arrive in time (REQUEST_TIMEOUT)'), '413': problem('the body is too large (PAYLOAD_TOO_LARGE)') };
+export const body = {
+  '408': problem('the body did not arrive in time (REQUEST_TIMEOUT)'),
+  '413': problem('the body is too large (PAYLOAD_TOO_LARGE)'),
+};

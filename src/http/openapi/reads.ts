@@ -4,45 +4,95 @@ import { InspectQuerySchema, TagsQuerySchema, DiffQuerySchema } from '../schemas
 import { common, json, problem, queryParameters, refPath, upstream } from './parts.js';
 
 export const readPaths = {
-      '/healthz': { get: { operationId: 'health', summary: 'Liveness', security: [], responses: { '200': { description: 'ok' }, '503': problem('the configuration is invalid (INVALID_CONFIG)') } } },
-      '/openapi.json': { get: { operationId: 'openApi', summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' }, '500': problem('INVALID_CONFIG') } } },
-      '/config.schema.json': { get: { operationId: 'configSchema', summary: 'The configuration schema (JSON Schema 2020-12)', security: [], responses: { '200': { description: 'JSON Schema' }, '500': problem('INVALID_CONFIG') } } },
-      '/.well-known/openid-configuration': {
-        get: { operationId: 'identityDiscovery', summary: "OIDC discovery of Ferry's workload identity (clouds verify its tokens with it)", security: [], responses: { '200': { description: 'OpenID provider metadata' }, '404': problem('no identity configured (ROUTE_NOT_FOUND)'), '500': problem('INVALID_CONFIG') } },
+  '/healthz': {
+    get: {
+      operationId: 'health',
+      summary: 'Liveness',
+      security: [],
+      responses: { '200': { description: 'ok' }, '503': problem('the configuration is invalid (INVALID_CONFIG)') },
+    },
+  },
+  '/openapi.json': {
+    get: {
+      operationId: 'openApi',
+      summary: 'This document',
+      security: [],
+      responses: { '200': { description: 'OpenAPI 3.1' }, '500': problem('INVALID_CONFIG') },
+    },
+  },
+  '/config.schema.json': {
+    get: {
+      operationId: 'configSchema',
+      summary: 'The configuration schema (JSON Schema 2020-12)',
+      security: [],
+      responses: { '200': { description: 'JSON Schema' }, '500': problem('INVALID_CONFIG') },
+    },
+  },
+  '/.well-known/openid-configuration': {
+    get: {
+      operationId: 'identityDiscovery',
+      summary: "OIDC discovery of Ferry's workload identity (clouds verify its tokens with it)",
+      security: [],
+      responses: {
+        '200': { description: 'OpenID provider metadata' },
+        '404': problem('no identity configured (ROUTE_NOT_FOUND)'),
+        '500': problem('INVALID_CONFIG'),
       },
-      '/.well-known/jwks.json': {
-        get: { operationId: 'identityKeys', summary: "The public keys of Ferry's workload identity, by kid", security: [], responses: { '200': { description: 'JWK Set' }, '404': problem('no identity configured (ROUTE_NOT_FOUND)'), '500': problem('a signing key does not load (INVALID_CONFIG)') } },
+    },
+  },
+  '/.well-known/jwks.json': {
+    get: {
+      operationId: 'identityKeys',
+      summary: "The public keys of Ferry's workload identity, by kid",
+      security: [],
+      responses: {
+        '200': { description: 'JWK Set' },
+        '404': problem('no identity configured (ROUTE_NOT_FOUND)'),
+        '500': problem('a signing key does not load (INVALID_CONFIG)'),
       },
-      '/v1/inspect/{reference}': {
-        get: {
-          operationId: 'inspect',
-          summary: 'Summarise an image or index (needs inspect)',
-          parameters: [refPath('reference'), ...queryParameters(InspectQuerySchema)],
-          responses: { '200': json('summary', 'InspectResult'), '304': { description: 'If-None-Match matched' }, ...common, ...upstream },
-        },
+    },
+  },
+  '/v1/inspect/{reference}': {
+    get: {
+      operationId: 'inspect',
+      summary: 'Summarise an image or index (needs inspect)',
+      parameters: [refPath('reference'), ...queryParameters(InspectQuerySchema)],
+      responses: {
+        '200': json('summary', 'InspectResult'),
+        '304': { description: 'If-None-Match matched' },
+        ...common,
+        ...upstream,
       },
-      '/v1/manifest/{reference}': {
-        get: {
-          operationId: 'manifest',
-          summary: 'The raw manifest bytes (needs inspect); ?platform= picks one image out of an index',
-          parameters: [refPath('reference'), ...queryParameters(InspectQuerySchema)],
-          responses: { '200': { description: 'manifest bytes with their media type and Docker-Content-Digest' }, '304': { description: 'If-None-Match matched' }, ...common, ...upstream },
-        },
+    },
+  },
+  '/v1/manifest/{reference}': {
+    get: {
+      operationId: 'manifest',
+      summary: 'The raw manifest bytes (needs inspect); ?platform= picks one image out of an index',
+      parameters: [refPath('reference'), ...queryParameters(InspectQuerySchema)],
+      responses: {
+        '200': { description: 'manifest bytes with their media type and Docker-Content-Digest' },
+        '304': { description: 'If-None-Match matched' },
+        ...common,
+        ...upstream,
       },
-      '/v1/diff/{reference}': {
-        get: {
-          operationId: 'diff',
-          summary: 'What changed from one reference to another (needs inspect on both): platforms added and removed; per common platform, layers shared, added and removed with sizes, and config changes (env, labels, entrypoint, cmd, working dir, ports)',
-          parameters: [refPath('reference'), ...queryParameters(DiffQuerySchema)],
-          responses: { '200': json('the comparison'), ...common, ...upstream },
-        },
-      },
-      '/v1/tags/{repository}': {
-        get: {
-          operationId: 'listTags',
-          summary: 'List tags (needs inspect); with n, one page, a Link to the next',
-          parameters: [refPath('repository'), ...queryParameters(TagsQuerySchema)],
-          responses: { '200': json('tags', 'TagList'), ...common, ...upstream },
-        },
-      },
+    },
+  },
+  '/v1/diff/{reference}': {
+    get: {
+      operationId: 'diff',
+      summary:
+        'What changed from one reference to another (needs inspect on both): platforms added and removed; per common platform, layers shared, added and removed with sizes, and config changes (env, labels, entrypoint, cmd, working dir, ports)',
+      parameters: [refPath('reference'), ...queryParameters(DiffQuerySchema)],
+      responses: { '200': json('the comparison'), ...common, ...upstream },
+    },
+  },
+  '/v1/tags/{repository}': {
+    get: {
+      operationId: 'listTags',
+      summary: 'List tags (needs inspect); with n, one page, a Link to the next',
+      parameters: [refPath('repository'), ...queryParameters(TagsQuerySchema)],
+      responses: { '200': json('tags', 'TagList'), ...common, ...upstream },
+    },
+  },
 };

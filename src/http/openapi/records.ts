@@ -4,34 +4,39 @@ import { AuditQuerySchema, JobsQuerySchema } from '../schemas.js';
 import { common, json, namePath, problem, queryParameters } from './parts.js';
 
 export const recordPaths = {
-      '/v1/jobs': {
-        get: {
-          operationId: 'listJobs',
-          summary: 'Jobs the caller may see, by state, kind and rule',
-          parameters: queryParameters(JobsQuerySchema),
-          responses: { '200': json('a page of jobs', 'JobList'), ...common },
-        },
+  '/v1/jobs': {
+    get: {
+      operationId: 'listJobs',
+      summary: 'Jobs the caller may see, by state, kind and rule',
+      parameters: queryParameters(JobsQuerySchema),
+      responses: { '200': json('a page of jobs', 'JobList'), ...common },
+    },
+  },
+  '/v1/jobs/{id}': {
+    get: {
+      operationId: 'getJob',
+      summary: 'A job (its creator, or an admin of its repositories)',
+      parameters: [namePath('id')],
+      responses: { '200': json('the job', 'Job'), '404': problem('no such job'), ...common },
+    },
+    delete: {
+      operationId: 'cancelJob',
+      summary: 'Cancel a queued or running job and its batches',
+      parameters: [namePath('id')],
+      responses: {
+        '200': json('the cancelled job', 'Job'),
+        '404': problem('no such job'),
+        '409': problem('the job has finished'),
+        ...common,
       },
-      '/v1/jobs/{id}': {
-        get: {
-          operationId: 'getJob',
-          summary: 'A job (its creator, or an admin of its repositories)',
-          parameters: [namePath('id')],
-          responses: { '200': json('the job', 'Job'), '404': problem('no such job'), ...common },
-        },
-        delete: {
-          operationId: 'cancelJob',
-          summary: 'Cancel a queued or running job and its batches',
-          parameters: [namePath('id')],
-          responses: { '200': json('the cancelled job', 'Job'), '404': problem('no such job'), '409': problem('the job has finished'), ...common },
-        },
-      },
-      '/v1/audit': {
-        get: {
-          operationId: 'audit',
-          summary: 'Audit records of the repositories the caller administers, newest first',
-          parameters: queryParameters(AuditQuerySchema),
-          responses: { '200': json('records', 'AuditList'), ...common },
-        },
-      },
+    },
+  },
+  '/v1/audit': {
+    get: {
+      operationId: 'audit',
+      summary: 'Audit records of the repositories the caller administers, newest first',
+      parameters: queryParameters(AuditQuerySchema),
+      responses: { '200': json('records', 'AuditList'), ...common },
+    },
+  },
 };

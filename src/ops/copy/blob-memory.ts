@@ -74,7 +74,9 @@ export class BlobMemory {
     const holder = this.#holder;
     if (!image || !holder || this.#saved[0] === holder) return;
     const key = recordKeys.imageLocations(this.#registry, image);
-    cacheWrite(deps, 'image locations', key, () => putImageLocations(deps.kv, this.#registry, image, [holder, ...this.#saved]));
+    cacheWrite(deps, 'image locations', key, () =>
+      putImageLocations(deps.kv, this.#registry, image, [holder, ...this.#saved]),
+    );
   }
 }
 

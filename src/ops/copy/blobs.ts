@@ -31,7 +31,14 @@ export interface RetryBudget {
 // credentials were refused midway (renewed since) earn another go.
 const BLOB_ATTEMPTS = 3;
 
-export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter, budget: RetryBudget): Promise<void> {
+export async function transferBlob(
+  deps: Deps,
+  ends: BlobEnds,
+  blob: PlannedBlob,
+  memory: BlobMemory,
+  reporter: CopyReporter,
+  budget: RetryBudget,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await transfer(deps, ends, blob, memory, reporter);
@@ -40,7 +47,11 @@ export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob
       const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error), { cause: error });
       const transient = base.code === 'UPSTREAM_UNAVAILABLE' || base.retryable;
       if (!transient || attempt >= BLOB_ATTEMPTS || budget.remaining <= 0) {
-        throw new AppError(base.code, `blob ${blob.digest}: ${base.message}`, { status: base.status, cause: error, details: { ...base.details, blob: blob.digest } });
+        throw new AppError(base.code, `blob ${blob.digest}: ${base.message}`, {
+          status: base.status,
+          cause: error,
+          details: { ...base.details, blob: blob.digest },
+        });
       }
       budget.remaining--;
       reporter.emit({ type: 'retrying', blob: blob.digest, attempt: attempt + 1, reason: base.message });
@@ -48,7 +59,13 @@ export async function transferBlob(deps: Deps, ends: BlobEnds, blob: PlannedBlob
   }
 }
 
-async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: BlobMemory, reporter: CopyReporter): Promise<void> {
+async function transfer(
+  deps: Deps,
+  ends: BlobEnds,
+  blob: PlannedBlob,
+  memory: BlobMemory,
+  reporter: CopyReporter,
+): Promise<void> {
   const { source, target, sourceRepository, targetRepository } = ends;
   const known = memory.known(blob.digest);
   const candidates = mountCandidates(ends, known);
@@ -75,7 +92,15 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: B
       return;
     }
     const session = (opened as PromiseFulfilledResult<UploadSession>).value;
-    await streamOrCancel(deps, ends, blob, uploader, session, (got as PromiseFulfilledResult<Response>).value, reporter);
+    await streamOrCancel(
+      deps,
+      ends,
+      blob,
+      uploader,
+      session,
+      (got as PromiseFulfilledResult<Response>).value,
+      reporter,
+    );
     return;
   }
 
@@ -113,7 +138,15 @@ async function transfer(deps: Deps, ends: BlobEnds, blob: PlannedBlob, memory: B
   await streamOrCancel(deps, ends, blob, uploader, session, response, reporter);
 }
 
-async function streamOrCancel(deps: Deps, ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, session: UploadSession, response: Response, reporter: CopyReporter): Promise<void> {
+async function streamOrCancel(
+  deps: Deps,
+  ends: BlobEnds,
+  blob: PlannedBlob,
+  uploader: BlobUploader,
+  session: UploadSession,
+  response: Response,
+  reporter: CopyReporter,
+): Promise<void> {
   try {
     await stream(ends, blob, uploader, session, response, reporter, deps);
   } catch (error) {
@@ -123,14 +156,21 @@ async function streamOrCancel(deps: Deps, ends: BlobEnds, blob: PlannedBlob, upl
   }
 }
 
-const sessionKey = (ends: BlobEnds, blob: PlannedBlob) => uploadSessionKey(ends.target.registryKey, ends.targetRepository, blob.digest);
+const sessionKey = (ends: BlobEnds, blob: PlannedBlob) =>
+  uploadSessionKey(ends.target.registryKey, ends.targetRepository, blob.digest);
 
 /**
  * Continues a chunked upload an earlier run recorded (a restarted job): if the registry still holds
  * exactly the bytes recorded, only the rest is downloaded (Range) and sent. distribution cancels a session
  * whose size no longer matches its state token (a chunk cut off half-way), so then the blob starts over.
  */
-async function resumeRecordedUpload(deps: Deps, ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, reporter: CopyReporter): Promise<boolean> {
+async function resumeRecordedUpload(
+  deps: Deps,
+  ends: BlobEnds,
+  blob: PlannedBlob,
+  uploader: BlobUploader,
+  reporter: CopyReporter,
+): Promise<boolean> {
   const profile = ends.target.transport.registry?.upload;
   if (profile?.mode !== 'chunked' || blob.size <= 0) return false;
   const key = sessionKey(ends, blob);
@@ -153,7 +193,12 @@ async function resumeRecordedUpload(deps: Deps, ends: BlobEnds, blob: PlannedBlo
   try {
     await uploader.putChunked(session, blob.digest, blob.size, response.body!, profile, {
       start: held,
-      onChunk: (s, offset) => recordUploadSession(deps, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+      onChunk: (s, offset) =>
+        recordUploadSession(deps, key, {
+          location: s.location,
+          offset,
+          ...(s.minChunk ? { minChunk: s.minChunk } : {}),
+        }),
     });
   } catch (error) {
     await uploader.cancel(session);
@@ -165,7 +210,15 @@ async function resumeRecordedUpload(deps: Deps, ends: BlobEnds, blob: PlannedBlo
   return true;
 }
 
-async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader, session: UploadSession, response: Response, reporter: CopyReporter, deps: Deps): Promise<void> {
+async function stream(
+  ends: BlobEnds,
+  blob: PlannedBlob,
+  uploader: BlobUploader,
+  session: UploadSession,
+  response: Response,
+  reporter: CopyReporter,
+  deps: Deps,
+): Promise<void> {
   const announced = Number(response.headers.get('content-length') ?? NaN);
   const size = blob.size >= 0 ? blob.size : announced;
   if (!Number.isFinite(size)) {
@@ -214,7 +267,12 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
     if (profile?.mode === 'chunked') {
       const key = sessionKey(ends, blob);
       await uploader.putChunked(session, blob.digest, size, failure.stream, profile, {
-        onChunk: (s, offset) => recordUploadSession(deps, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+        onChunk: (s, offset) =>
+          recordUploadSession(deps, key, {
+            location: s.location,
+            offset,
+            ...(s.minChunk ? { minChunk: s.minChunk } : {}),
+          }),
       });
       await forgetUploadSession(deps, key);
     } else await uploader.putMonolithic(session, blob.digest, size, failure.stream, !transformed);
@@ -227,7 +285,10 @@ async function stream(ends: BlobEnds, blob: PlannedBlob, uploader: BlobUploader,
 }
 
 /** Keeps the error a body stream failed with, since fetch reports a failed request body only vaguely. */
-function trackStreamError(stream: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; readonly error: AppError | undefined } {
+function trackStreamError(stream: ReadableStream<Uint8Array>): {
+  stream: ReadableStream<Uint8Array>;
+  readonly error: AppError | undefined;
+} {
   const state: { error: AppError | undefined } = { error: undefined };
   const reader = stream.getReader();
   const tracked = new ReadableStream<Uint8Array>({
@@ -265,7 +326,13 @@ export interface UploadPoint {
  * off mid-way: distribution accepts an upload only at its latest state token). A session the registry
  * forgot, or cancelled, starts over.
  */
-export async function transferBlobPart(deps: Deps, ends: BlobEnds, blob: PlannedBlob, from: UploadPoint | undefined, maxBytes: number): Promise<UploadPoint | 'done'> {
+export async function transferBlobPart(
+  deps: Deps,
+  ends: BlobEnds,
+  blob: PlannedBlob,
+  from: UploadPoint | undefined,
+  maxBytes: number,
+): Promise<UploadPoint | 'done'> {
   const profile = ends.target.transport.registry?.upload;
   if (profile?.mode !== 'chunked') throw new AppError('INTERNAL', 'a blob spans steps only into a chunked upload');
   const uploader = new BlobUploader(ends.target, ends.targetRepository);
@@ -288,16 +355,24 @@ export async function transferBlobPart(deps: Deps, ends: BlobEnds, blob: Planned
   const response = await ends.source.getBlob(ends.sourceRepository, blob.digest, held > 0 ? { from: held } : {});
   if (held > 0 && !startsAt(response, held)) {
     await response.body?.cancel();
-    throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: the source does not resume at byte ${held} (no 206 for Range)`);
+    throw new AppError(
+      'UPSTREAM_UNAVAILABLE',
+      `blob ${blob.digest}: the source does not resume at byte ${held} (no 206 for Range)`,
+    );
   }
   const left = await uploader.putChunked(session, blob.digest, blob.size, response.body!, profile, {
     start: held,
     stopAfter: maxBytes,
-    onChunk: (s, offset) => recordUploadSession(deps, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+    onChunk: (s, offset) =>
+      recordUploadSession(deps, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
   });
   if (!left) {
     await forgetUploadSession(deps, key);
     return 'done';
   }
-  return { location: left.session.location, offset: left.offset, ...(left.session.minChunk ? { minChunk: left.session.minChunk } : {}) };
+  return {
+    location: left.session.location,
+    offset: left.offset,
+    ...(left.session.minChunk ? { minChunk: left.session.minChunk } : {}),
+  };
 }

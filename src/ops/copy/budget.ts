@@ -35,8 +35,10 @@ export function planCost(plan: CopyPlan, tags: number, upload: UploadProfile | u
 /** Why `cost` does not fit `budget` (what a 202 says), or undefined when it fits. */
 export function overBudget(cost: SyncBudget, budget: SyncBudget): string | undefined {
   const number = (n: number) => n.toLocaleString('en-US');
-  if (cost.subrequests > budget.subrequests) return `plan exceeds synchronous budget: ${number(cost.subrequests)} subrequests > ${number(budget.subrequests)}`;
-  if (cost.kvOperations > budget.kvOperations) return `plan exceeds synchronous budget: ${number(cost.kvOperations)} KV operations > ${number(budget.kvOperations)}`;
+  if (cost.subrequests > budget.subrequests)
+    return `plan exceeds synchronous budget: ${number(cost.subrequests)} subrequests > ${number(budget.subrequests)}`;
+  if (cost.kvOperations > budget.kvOperations)
+    return `plan exceeds synchronous budget: ${number(cost.kvOperations)} KV operations > ${number(budget.kvOperations)}`;
   return undefined;
 }
 
@@ -49,7 +51,10 @@ export class SyncAccount {
   constructor(private readonly budget: SyncBudget) {}
 
   admit(cost: PlanCost): void {
-    const total = { subrequests: this.#spent.subrequests + cost.subrequests, kvOperations: this.#spent.kvOperations + cost.kvOperations };
+    const total = {
+      subrequests: this.#spent.subrequests + cost.subrequests,
+      kvOperations: this.#spent.kvOperations + cost.kvOperations,
+    };
     const reason = overBudget(total, this.budget);
     if (reason) throw new OverBudget(reason);
     this.#spent = total;

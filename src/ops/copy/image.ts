@@ -46,20 +46,33 @@ export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyRepo
   // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
   // The manifest fetched for the tag is the plan's root: it is not fetched again.
   let root: ResolvedManifest | undefined;
-  if (!job.source.digest) root = await fetchManifest(deps, job.source.registry, job.source.repository, job.source.tag!, { remember: false });
+  if (!job.source.digest)
+    root = await fetchManifest(deps, job.source.registry, job.source.repository, job.source.tag!, { remember: false });
   const digest = job.source.digest ?? root!.digest;
   const sourceByDigest = formatReference({ ...job.source, digest });
   // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
-  reporter.emit({ type: 'resolved', source: sourceByDigest, digest, ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}) });
+  reporter.emit({
+    type: 'resolved',
+    source: sourceByDigest,
+    digest,
+    ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}),
+  });
 
   // The source is there: from here the target's ping overlaps the plan's reads (its failure is for the
   // target's first request to report). Copying every platform, the target's manifest will be the source's
   // own, so whether the target already has it is asked meanwhile too (a warm copy of an index: four rounds
   // of requests instead of five). A source that is not there leaves the target unasked.
   const targetPinged = targetClient.transport.ping().catch(() => undefined);
-  const early = job.platforms === 'all' && !job.unwrap ? targetPinged.then(() => alreadyThere(targetClient, repository, job.tags, digest)) : undefined;
+  const early =
+    job.platforms === 'all' && !job.unwrap
+      ? targetPinged.then(() => alreadyThere(targetClient, repository, job.tags, digest))
+      : undefined;
   early?.catch(() => undefined); // heard below, unless the plan fails first
-  const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, { platforms: job.platforms, unwrap: job.unwrap, ...(root ? { root } : {}) });
+  const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, {
+    platforms: job.platforms,
+    unwrap: job.unwrap,
+    ...(root ? { root } : {}),
+  });
   const result: CopyResult = {
     source: sourceByDigest,
     target: `${registry}/${repository}`,
@@ -81,7 +94,12 @@ export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyRepo
 
   job.admit?.(planCost(plan, job.tags.length, targetClient.transport.registry?.upload));
   await ensureRepository(deps, registry, repository, job.actor ?? 'ferry');
-  reporter.emit({ type: 'plan', manifests: plan.manifests.length, blobs: plan.blobs.length, bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) });
+  reporter.emit({
+    type: 'plan',
+    manifests: plan.manifests.length,
+    blobs: plan.blobs.length,
+    bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0),
+  });
   const ends = {
     source: sourceClient,
     sourceRepository: job.source.repository,
@@ -107,7 +125,8 @@ export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyRepo
       runPool(streamed, deps.config.copyConcurrency, move),
     ]);
     job.signal?.throwIfAborted();
-    for (const manifest of plan.manifests) await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
+    for (const manifest of plan.manifests)
+      await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
     // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
     for (const tag of job.tags) {
       job.signal?.throwIfAborted(); // a cancelled job writes no tag
@@ -126,7 +145,12 @@ export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyRepo
 }
 
 /** True when every tag names the digest; without tags, when the manifest is there by digest. */
-async function alreadyThere(client: RegistryClient, repository: string, tags: string[], digest: string): Promise<boolean> {
+async function alreadyThere(
+  client: RegistryClient,
+  repository: string,
+  tags: string[],
+  digest: string,
+): Promise<boolean> {
   if (!tags.length) return (await client.headManifest(repository, digest, { primary: true })) !== null;
   for (const tag of tags) {
     const head = await client.headManifest(repository, tag, { primary: true });
@@ -135,7 +159,13 @@ async function alreadyThere(client: RegistryClient, repository: string, tags: st
   return true;
 }
 
-async function pushManifest(client: RegistryClient, repository: string, manifest: PlannedManifest, reference: string, reporter: CopyReporter): Promise<void> {
+async function pushManifest(
+  client: RegistryClient,
+  repository: string,
+  manifest: PlannedManifest,
+  reference: string,
+  reporter: CopyReporter,
+): Promise<void> {
   const byDigest = reference.startsWith('sha256:') || reference.startsWith('sha512:');
   try {
     if (byDigest && (await client.headManifest(repository, reference, { primary: true }))) return;
@@ -145,11 +175,15 @@ async function pushManifest(client: RegistryClient, repository: string, manifest
     }
   } catch (error) {
     const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error));
-    throw new AppError(base.code, `manifest ${manifest.digest}${byDigest ? '' : ` (tag ${reference})`}: ${base.message}`, {
-      status: base.status,
-      cause: error,
-      details: { ...base.details, manifest: manifest.digest, ...(byDigest ? {} : { tag: reference }) },
-    });
+    throw new AppError(
+      base.code,
+      `manifest ${manifest.digest}${byDigest ? '' : ` (tag ${reference})`}: ${base.message}`,
+      {
+        status: base.status,
+        cause: error,
+        details: { ...base.details, manifest: manifest.digest, ...(byDigest ? {} : { tag: reference }) },
+      },
+    );
   }
   reporter.emit({ type: 'pushed', manifest: manifest.digest, mediaType: manifest.mediaType, reference });
 }

@@ -8,11 +8,17 @@ import { AppError } from '../../errors.js';
 /** `level`: 1 for the top index, 2 for an index inside it, ... */
 export function checkIndexBounds(limits: Limits, children: number, level: number): void {
   if (level > limits.indexDepth) {
-    throw new AppError('LIMIT_EXCEEDED', `indexes nest deeper than limits.indexDepth (${limits.indexDepth})`, { details: { limit: 'limits.indexDepth', value: limits.indexDepth } });
+    throw new AppError('LIMIT_EXCEEDED', `indexes nest deeper than limits.indexDepth (${limits.indexDepth})`, {
+      details: { limit: 'limits.indexDepth', value: limits.indexDepth },
+    });
   }
   if (children > limits.indexChildren) {
-    throw new AppError('LIMIT_EXCEEDED', `an index lists ${children} manifests, more than limits.indexChildren (${limits.indexChildren})`, {
-      details: { limit: 'limits.indexChildren', value: limits.indexChildren },
-    });
+    throw new AppError(
+      'LIMIT_EXCEEDED',
+      `an index lists ${children} manifests, more than limits.indexChildren (${limits.indexChildren})`,
+      {
+        details: { limit: 'limits.indexChildren', value: limits.indexChildren },
+      },
+    );
   }
 }

@@ -5,7 +5,14 @@ export { transferBlob, transferBlobPart, type UploadPoint } from './blobs.js';
 export { OverBudget, type PlanCost, SyncAccount } from './budget.js';
 export { copyByDigest, copyImage } from './copy.js';
 export { selectTags } from './repository.js';
-export { copiesManyTags, type CopyOptions, type CopyRequest, copySubjects, type ManyCopyResult, type TagGuard } from './request.js';
+export {
+  copiesManyTags,
+  type CopyOptions,
+  type CopyRequest,
+  copySubjects,
+  type ManyCopyResult,
+  type TagGuard,
+} from './request.js';
 export { type CopyEvent, type CopyReporter, type CopyResult, silentReporter } from './events.js';
 export { checkIndexBounds } from './index-bounds.js';
 export { planCopy } from './plan.js';

@@ -4,7 +4,13 @@
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { computeDigest } from '../../registry/digest.js';
-import { formatPlatform, isIndexMediaType, parseManifest, platformMatches, type Descriptor } from '../../registry/manifest.js';
+import {
+  formatPlatform,
+  isIndexMediaType,
+  parseManifest,
+  platformMatches,
+  type Descriptor,
+} from '../../registry/manifest.js';
 import { checkIndexBounds } from './index-bounds.js';
 import { runPool } from './pool.js';
 import { manifestByDigest, type ResolvedManifest } from '../resolve.js';
@@ -41,7 +47,11 @@ export interface PlanOptions {
 }
 
 // Foreign layers (Windows base layers) live outside registries and must not be uploaded (distribution skips them too).
-const FOREIGN_LAYER_TYPES = new Set(['application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip', 'application/vnd.oci.image.layer.nondistributable.v1.tar']);
+const FOREIGN_LAYER_TYPES = new Set([
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar',
+]);
 
 interface Source {
   deps: Deps;
@@ -50,18 +60,25 @@ interface Source {
 }
 
 // A copy reads each manifest once and keeps none in the cache (inspection fills it).
-const load = (src: Source, digest: string) => manifestByDigest(src.deps, src.registry, src.repository, digest, { remember: false });
+const load = (src: Source, digest: string) =>
+  manifestByDigest(src.deps, src.registry, src.repository, digest, { remember: false });
 
 function planned(m: ResolvedManifest): PlannedManifest {
   return { digest: m.digest, mediaType: m.mediaType, bytes: m.bytes };
 }
 
 /** Image descriptors in an index tree (nested indexes searched) matching any wanted platform. */
-async function matchingImages(src: Source, index: ResolvedManifest, wanted: string[], level = 1): Promise<Descriptor[]> {
+async function matchingImages(
+  src: Source,
+  index: ResolvedManifest,
+  wanted: string[],
+  level = 1,
+): Promise<Descriptor[]> {
   checkIndexBounds(src.deps.config.limits, index.parsed.manifests.length, level);
   const out: Descriptor[] = [];
   for (const child of index.parsed.manifests) {
-    if (isIndexMediaType(child.mediaType)) out.push(...(await matchingImages(src, await load(src, child.digest), wanted, level + 1)));
+    if (isIndexMediaType(child.mediaType))
+      out.push(...(await matchingImages(src, await load(src, child.digest), wanted, level + 1)));
     else if (wanted.some((p) => platformMatches(p, child.platform))) out.push(child);
   }
   return out;
@@ -73,7 +90,13 @@ async function subsetIndex(original: ResolvedManifest, children: Descriptor[]): 
   return { digest: await computeDigest(bytes), mediaType: original.mediaType, bytes };
 }
 
-export async function planCopy(deps: Deps, registry: string, repository: string, digest: string, options: PlanOptions): Promise<CopyPlan> {
+export async function planCopy(
+  deps: Deps,
+  registry: string,
+  repository: string,
+  digest: string,
+  options: PlanOptions,
+): Promise<CopyPlan> {
   const src: Source = { deps, registry, repository };
   const root = options.root?.digest === digest ? options.root : await load(src, digest);
   let top: PlannedManifest = planned(root);
@@ -83,14 +106,17 @@ export async function planCopy(deps: Deps, registry: string, repository: string,
   if (options.platforms !== 'all') {
     const wanted = options.platforms;
     if (root.parsed.kind !== 'index') {
-      if (options.unwrap && wanted.length !== 1) throw new AppError('INVALID_REQUEST', 'unwrap needs exactly one platform');
+      if (options.unwrap && wanted.length !== 1)
+        throw new AppError('INVALID_REQUEST', 'unwrap needs exactly one platform');
     } else {
       const chosen = await matchingImages(src, root, wanted);
       for (const p of wanted) {
-        if (!chosen.some((d) => platformMatches(p, d.platform))) throw new AppError('PLATFORM_NOT_FOUND', `the source has no ${p} image`);
+        if (!chosen.some((d) => platformMatches(p, d.platform)))
+          throw new AppError('PLATFORM_NOT_FOUND', `the source has no ${p} image`);
       }
       if (options.unwrap) {
-        if (wanted.length !== 1 || chosen.length !== 1) throw new AppError('INVALID_REQUEST', `unwrap needs exactly one platform; ${chosen.length} images match`);
+        if (wanted.length !== 1 || chosen.length !== 1)
+          throw new AppError('INVALID_REQUEST', `unwrap needs exactly one platform; ${chosen.length} images match`);
         topDescriptor = chosen[0]!;
         top = planned(await load(src, topDescriptor.digest));
       } else {
@@ -123,7 +149,8 @@ export async function planCopy(deps: Deps, registry: string, repository: string,
       if (descriptor?.platform) platforms.push(formatPlatform(descriptor.platform));
       for (const blob of [...(parsed.config ? [parsed.config] : []), ...parsed.layers]) {
         if (FOREIGN_LAYER_TYPES.has(blob.mediaType) || blob.urls?.length) continue;
-        if (!blobs.has(blob.digest)) blobs.set(blob.digest, { digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
+        if (!blobs.has(blob.digest))
+          blobs.set(blob.digest, { digest: blob.digest, size: blob.size, mediaType: blob.mediaType });
       }
     }
     manifests.push(m);

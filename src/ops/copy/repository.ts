@@ -31,18 +31,31 @@ export async function selectTags(deps: Deps, request: CopyRequest): Promise<stri
   const selected = tags.filter(filter).sort();
   if (selected.length === 0 && filter !== everyTag && tags.length > 0) {
     const examples = tags.slice(0, 5);
-    throw new AppError('NO_TAGS_MATCHED', `the pattern matches none of the ${tags.length} tags of ${request.source} (such as ${examples.map((t) => `"${t}"`).join(', ')}); it is an unanchored search, as skopeo sync's`, {
-      details: { tags: tags.length, examples },
-    });
+    throw new AppError(
+      'NO_TAGS_MATCHED',
+      `the pattern matches none of the ${tags.length} tags of ${request.source} (such as ${examples.map((t) => `"${t}"`).join(', ')}); it is an unanchored search, as skopeo sync's`,
+      {
+        details: { tags: tags.length, examples },
+      },
+    );
   }
   const cap = deps.config.limits.tagsPerSync;
   if (selected.length > cap) {
-    throw new AppError('LIMIT_EXCEEDED', `${selected.length} tags match, more than limits.tagsPerSync (${cap}) allows in one sync`, { details: { limit: 'limits.tagsPerSync', value: cap } });
+    throw new AppError(
+      'LIMIT_EXCEEDED',
+      `${selected.length} tags match, more than limits.tagsPerSync (${cap}) allows in one sync`,
+      { details: { limit: 'limits.tagsPerSync', value: cap } },
+    );
   }
   return selected;
 }
 
-export async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyReporter, options: CopyOptions): Promise<ManyCopyResult> {
+export async function copyTags(
+  deps: Deps,
+  request: CopyRequest,
+  reporter: CopyReporter,
+  options: CopyOptions,
+): Promise<ManyCopyResult> {
   const source = parseRepositoryName(request.source);
   const target = parseRepositoryName(request.target);
   const results: CopyResult[] = [];
@@ -51,23 +64,29 @@ export async function copyTags(deps: Deps, request: CopyRequest, reporter: CopyR
   let memory: BlobMemory | undefined;
   const listed = options.selectedTags ?? (await selectTags(deps, request));
   // A tag from a registry is checked before it names anything: "../../x/manifests/y" would name another path.
-  const skipped = listed.filter((t) => !isValidTag(t)).map((tag) => ({ tag, reason: 'not a valid tag: the source registry listed it, Ferry did not copy it' }));
+  const skipped = listed
+    .filter((t) => !isValidTag(t))
+    .map((tag) => ({ tag, reason: 'not a valid tag: the source registry listed it, Ferry did not copy it' }));
   for (const tag of listed.filter(isValidTag)) {
     options.signal?.throwIfAborted();
     results.push(
-      await copySingle(deps, {
-        source: { ...source, tag },
-        targetRepository: target,
-        tags: [tag],
-        platforms: request.platforms ?? 'all',
-        unwrap: request.unwrap === true,
-        verify: request.verify === true,
-        ...(memory ? { memory } : {}),
-        ...(options.admit ? { admit: options.admit } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.readable ? { readable: options.readable } : {}),
-        ...(options.actor ? { actor: options.actor } : {}),
-      }, reporter),
+      await copySingle(
+        deps,
+        {
+          source: { ...source, tag },
+          targetRepository: target,
+          tags: [tag],
+          platforms: request.platforms ?? 'all',
+          unwrap: request.unwrap === true,
+          verify: request.verify === true,
+          ...(memory ? { memory } : {}),
+          ...(options.admit ? { admit: options.admit } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.readable ? { readable: options.readable } : {}),
+          ...(options.actor ? { actor: options.actor } : {}),
+        },
+        reporter,
+      ),
     );
     if (!memory) (memory = BlobMemory.none(target.registry)).assume(target.repository);
   }

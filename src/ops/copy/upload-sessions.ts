@@ -29,7 +29,8 @@ export async function recordUploadSession(deps: Deps, key: string, record: Uploa
   const value = JSON.stringify(record);
   const options = { ttlSeconds: UPLOAD_SESSION_TTL_SECONDS };
   const held = await deps.state.get(key);
-  if (held ? await deps.state.update(key, held.version, value, options) : await deps.state.create(key, value, options)) return;
+  if (held ? await deps.state.update(key, held.version, value, options) : await deps.state.create(key, value, options))
+    return;
   const again = await deps.state.get(key);
   if (again) await deps.state.update(key, again.version, value, options);
 }

@@ -16,13 +16,24 @@ export interface PlatformDiff {
   platform: string;
   from: string;
   to: string;
-  layers: { shared: Layer[]; added: Layer[]; removed: Layer[]; sharedBytes: number; addedBytes: number; removedBytes: number };
+  layers: {
+    shared: Layer[];
+    added: Layer[];
+    removed: Layer[];
+    sharedBytes: number;
+    addedBytes: number;
+    removedBytes: number;
+  };
   config: ConfigDiff;
 }
 
 export interface ConfigDiff {
   env: { added: string[]; removed: string[] };
-  labels: { added: Record<string, string>; removed: Record<string, string>; changed: Record<string, { from: string; to: string }> };
+  labels: {
+    added: Record<string, string>;
+    removed: Record<string, string>;
+    changed: Record<string, { from: string; to: string }>;
+  };
   exposedPorts: { added: string[]; removed: string[] };
   entrypoint?: { from: string[] | null; to: string[] | null };
   cmd?: { from: string[] | null; to: string[] | null };
@@ -41,7 +52,10 @@ export interface ImageDiff {
 const NOT_A_PLATFORM = 'unknown/unknown';
 
 /** Each platform's image: the children of an index (inspected by digest, so cached), or the image itself. */
-async function imagesOf(deps: Deps, input: string): Promise<{ top: InspectResult; byPlatform: Map<string, InspectResult> }> {
+async function imagesOf(
+  deps: Deps,
+  input: string,
+): Promise<{ top: InspectResult; byPlatform: Map<string, InspectResult> }> {
   const top = await inspectImage(deps, input);
   const byPlatform = new Map<string, InspectResult>();
   if (!top.manifests) {
@@ -49,9 +63,14 @@ async function imagesOf(deps: Deps, input: string): Promise<{ top: InspectResult
     return { top, byPlatform };
   }
   const ref = parseReference(input);
-  const children = top.manifests.filter((m) => m.platform !== NOT_A_PLATFORM && !m.mediaType.includes('index') && !m.mediaType.includes('manifest.list'));
+  const children = top.manifests.filter(
+    (m) => m.platform !== NOT_A_PLATFORM && !m.mediaType.includes('index') && !m.mediaType.includes('manifest.list'),
+  );
   await runPool(children, deps.config.limits.indexConcurrency, async (child) => {
-    byPlatform.set(child.platform, await inspectImage(deps, formatReference({ ...ref, tag: undefined, digest: child.digest })));
+    byPlatform.set(
+      child.platform,
+      await inspectImage(deps, formatReference({ ...ref, tag: undefined, digest: child.digest })),
+    );
   });
   return { top, byPlatform };
 }
@@ -79,17 +98,29 @@ function configDiff(from: ConfigSummary | undefined, to: ConfigSummary | undefin
   const portsBefore = new Set(from?.exposedPorts ?? []);
   const portsAfter = new Set(to?.exposedPorts ?? []);
   const diff: ConfigDiff = {
-    env: { added: [...envAfter].filter((e) => !envBefore.has(e)), removed: [...envBefore].filter((e) => !envAfter.has(e)) },
+    env: {
+      added: [...envAfter].filter((e) => !envBefore.has(e)),
+      removed: [...envBefore].filter((e) => !envAfter.has(e)),
+    },
     labels: {
       added: Object.fromEntries(Object.entries(labelsAfter).filter(([k]) => !(k in labelsBefore))),
       removed: Object.fromEntries(Object.entries(labelsBefore).filter(([k]) => !(k in labelsAfter))),
-      changed: Object.fromEntries(Object.entries(labelsAfter).filter(([k, v]) => k in labelsBefore && labelsBefore[k] !== v).map(([k, v]) => [k, { from: labelsBefore[k]!, to: v }])),
+      changed: Object.fromEntries(
+        Object.entries(labelsAfter)
+          .filter(([k, v]) => k in labelsBefore && labelsBefore[k] !== v)
+          .map(([k, v]) => [k, { from: labelsBefore[k]!, to: v }]),
+      ),
     },
-    exposedPorts: { added: [...portsAfter].filter((p) => !portsBefore.has(p)), removed: [...portsBefore].filter((p) => !portsAfter.has(p)) },
+    exposedPorts: {
+      added: [...portsAfter].filter((p) => !portsBefore.has(p)),
+      removed: [...portsBefore].filter((p) => !portsAfter.has(p)),
+    },
   };
-  if (!same(from?.entrypoint ?? null, to?.entrypoint ?? null)) diff.entrypoint = { from: from?.entrypoint ?? null, to: to?.entrypoint ?? null };
+  if (!same(from?.entrypoint ?? null, to?.entrypoint ?? null))
+    diff.entrypoint = { from: from?.entrypoint ?? null, to: to?.entrypoint ?? null };
   if (!same(from?.cmd ?? null, to?.cmd ?? null)) diff.cmd = { from: from?.cmd ?? null, to: to?.cmd ?? null };
-  if ((from?.workingDir ?? null) !== (to?.workingDir ?? null)) diff.workingDir = { from: from?.workingDir ?? null, to: to?.workingDir ?? null };
+  if ((from?.workingDir ?? null) !== (to?.workingDir ?? null))
+    diff.workingDir = { from: from?.workingDir ?? null, to: to?.workingDir ?? null };
   return diff;
 }
 
@@ -107,7 +138,11 @@ export async function diffImages(deps: Deps, fromInput: string, toInput: string)
     from: { reference: from.top.reference, digest: from.top.digest },
     to: { reference: to.top.reference, digest: to.top.digest },
     identical: from.top.digest === to.top.digest,
-    platforms: { added: after.filter((p) => !from.byPlatform.has(p)).sort(), removed: before.filter((p) => !to.byPlatform.has(p)).sort(), common },
+    platforms: {
+      added: after.filter((p) => !from.byPlatform.has(p)).sort(),
+      removed: before.filter((p) => !to.byPlatform.has(p)).sort(),
+      common,
+    },
     images,
   };
 }

@@ -1,5 +1,13 @@
 // The inspect wing's front door: what the rest of Ferry may use of it.
 
 export { diffImages, type ImageDiff } from './diff.js';
-export { type ChildSummary, type HistoryEntry, imageReferrers, inspectImage, type InspectResult, summarizeTags, type TagSummary } from './inspect.js';
+export {
+  type ChildSummary,
+  type HistoryEntry,
+  imageReferrers,
+  inspectImage,
+  type InspectResult,
+  summarizeTags,
+  type TagSummary,
+} from './inspect.js';
 export { listRepositories, listTags, readManifest } from './read.js';

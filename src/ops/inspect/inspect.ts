@@ -7,14 +7,23 @@ import { AppError } from '../../errors.js';
 import { cacheRead, cacheWrite } from '../../kv/cache.js';
 import { getInspectRecord, putInspectRecord, recordKeys } from '../../kv/records.js';
 import { registryClient } from '../registries/index.js';
-import { formatPlatform, isIndexMediaType, platformMatches, type Descriptor, type ParsedManifest } from '../../registry/manifest.js';
+import {
+  formatPlatform,
+  isIndexMediaType,
+  platformMatches,
+  type Descriptor,
+  type ParsedManifest,
+} from '../../registry/manifest.js';
 import { formatReference, isValidTag, parseReference, type ImageReference } from '../../reference.js';
 import { manifestByDigest, resolveDigest } from '../resolve.js';
 import { groupedReferrers, type GroupedReferrers } from '../referrers.js';
 
 // Image configs are small JSON; a long history can reach a few MiB.
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
-const IMAGE_CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+const IMAGE_CONFIG_TYPES = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+]);
 
 export interface ChildSummary {
   digest: string;
@@ -73,7 +82,11 @@ export interface InspectResult {
   rateLimit?: RateLimit;
 }
 
-export async function inspectImage(deps: Deps, input: string, options: { platform?: string } = {}): Promise<InspectResult> {
+export async function inspectImage(
+  deps: Deps,
+  input: string,
+  options: { platform?: string } = {},
+): Promise<InspectResult> {
   const ref = parseReference(input);
   if (options.platform !== undefined && !/^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/i.test(options.platform)) {
     throw new AppError('INVALID_REQUEST', `platform "${options.platform}" must look like os/arch[/variant]`);
@@ -81,7 +94,11 @@ export async function inspectImage(deps: Deps, input: string, options: { platfor
   registryClient(deps, ref.registry); // refuses a registry that is not allowed before any cache is read
   const { digest, fetched } = await resolveDigest(deps, ref);
   const summary = await summarize(deps, ref, digest, options.platform, 1);
-  return { ...summary, reference: formatReference({ ...ref, digest }), ...(fetched?.rateLimit ? { rateLimit: fetched.rateLimit } : {}) };
+  return {
+    ...summary,
+    reference: formatReference({ ...ref, digest }),
+    ...(fetched?.rateLimit ? { rateLimit: fetched.rateLimit } : {}),
+  };
 }
 
 /** What refers to the image `input` names (signatures, SBOMs, attestations, promotion records), grouped. */
@@ -93,7 +110,13 @@ export async function imageReferrers(deps: Deps, input: string): Promise<Grouped
 }
 
 /** `level`: how many indexes down this manifest is (1 at the top), bounded by limits.indexDepth. */
-async function summarize(deps: Deps, ref: ImageReference, digest: string, platform: string | undefined, level: number): Promise<InspectResult> {
+async function summarize(
+  deps: Deps,
+  ref: ImageReference,
+  digest: string,
+  platform: string | undefined,
+  level: number,
+): Promise<InspectResult> {
   const key = recordKeys.inspect(ref.registry, ref.repository, digest, platform);
   const cached = await cacheRead(deps, 'inspect', () => getInspectRecord<InspectResult>(deps.kv, key));
   if (cached) return cached;
@@ -112,14 +135,18 @@ async function summarize(deps: Deps, ref: ImageReference, digest: string, platfo
   if (parsed.kind === 'index') checkIndexBounds(deps.config.limits, parsed.manifests.length, level);
   if (parsed.kind === 'index' && platform !== undefined) {
     const inner = await pickPlatform(deps, ref, parsed, platform, level);
-    if (!inner) throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} has no ${platform} image`);
+    if (!inner)
+      throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} has no ${platform} image`);
     result = { ...inner, index: inner.index ?? { digest, mediaType: parsed.mediaType } };
   } else if (parsed.kind === 'index') {
     result = { ...base, manifests: parsed.manifests.map(childSummary) };
   } else if (parsed.kind === 'image') {
     const config = await configSummary(deps, ref, parsed.config!);
     if (platform !== undefined && config && !platformMatches(platform, config)) {
-      throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} is ${formatPlatform(config)}, not ${platform}`);
+      throw new AppError(
+        'PLATFORM_NOT_FOUND',
+        `${formatReference({ ...ref, digest })} is ${formatPlatform(config)}, not ${platform}`,
+      );
     }
     const layers = parsed.layers.map(({ digest: d, mediaType, size }) => ({ digest: d, mediaType, size }));
     result = {
@@ -142,7 +169,13 @@ async function summarize(deps: Deps, ref: ImageReference, digest: string, platfo
 }
 
 /** The platform's image in an index: a direct child first, else searched inside child indexes. */
-async function pickPlatform(deps: Deps, ref: ImageReference, index: ParsedManifest, platform: string, level: number): Promise<InspectResult | undefined> {
+async function pickPlatform(
+  deps: Deps,
+  ref: ImageReference,
+  index: ParsedManifest,
+  platform: string,
+  level: number,
+): Promise<InspectResult | undefined> {
   const direct = index.manifests.find((m) => !isIndexMediaType(m.mediaType) && platformMatches(platform, m.platform));
   if (direct) return summarize(deps, ref, direct.digest, platform, level + 1);
   for (const child of index.manifests.filter((m) => isIndexMediaType(m.mediaType))) {
@@ -166,7 +199,11 @@ function childSummary(d: Descriptor): ChildSummary {
   };
 }
 
-async function configSummary(deps: Deps, ref: ImageReference, descriptor: Descriptor): Promise<ConfigSummary | undefined> {
+async function configSummary(
+  deps: Deps,
+  ref: ImageReference,
+  descriptor: Descriptor,
+): Promise<ConfigSummary | undefined> {
   if (!IMAGE_CONFIG_TYPES.has(descriptor.mediaType)) return undefined; // an artifact: its config is not an image config
   const bytes = await registryClient(deps, ref.registry).readBlob(ref.repository, descriptor.digest, MAX_CONFIG_BYTES);
   let doc: Record<string, any>;
@@ -176,7 +213,8 @@ async function configSummary(deps: Deps, ref: ImageReference, descriptor: Descri
     throw new AppError('MANIFEST_INVALID', `config ${descriptor.digest} is not JSON`);
   }
   const c = (doc.config ?? {}) as Record<string, any>;
-  const optional = (name: string, value: unknown) => (typeof value === 'string' && value !== '' ? { [name]: value } : {});
+  const optional = (name: string, value: unknown) =>
+    typeof value === 'string' && value !== '' ? { [name]: value } : {};
   return {
     digest: descriptor.digest,
     mediaType: descriptor.mediaType,

@@ -10,32 +10,63 @@ import { checkIndexBounds } from '../copy/index.js';
 import { manifestByDigest, resolveDigest, type ResolvedManifest } from '../resolve.js';
 
 /** The image for `platform` in an index tree (a direct child first, then nested indexes, depth-bounded). */
-async function platformImage(deps: Deps, ref: ImageReference, index: ResolvedManifest, platform: string, level = 1): Promise<ResolvedManifest | undefined> {
+async function platformImage(
+  deps: Deps,
+  ref: ImageReference,
+  index: ResolvedManifest,
+  platform: string,
+  level = 1,
+): Promise<ResolvedManifest | undefined> {
   checkIndexBounds(deps.config.limits, index.parsed.manifests.length, level);
-  const direct = index.parsed.manifests.find((m) => !isIndexMediaType(m.mediaType) && platformMatches(platform, m.platform));
+  const direct = index.parsed.manifests.find(
+    (m) => !isIndexMediaType(m.mediaType) && platformMatches(platform, m.platform),
+  );
   if (direct) return manifestByDigest(deps, ref.registry, ref.repository, direct.digest);
   for (const child of index.parsed.manifests.filter((m) => isIndexMediaType(m.mediaType))) {
-    const found = await platformImage(deps, ref, await manifestByDigest(deps, ref.registry, ref.repository, child.digest), platform, level + 1);
+    const found = await platformImage(
+      deps,
+      ref,
+      await manifestByDigest(deps, ref.registry, ref.repository, child.digest),
+      platform,
+      level + 1,
+    );
     if (found) return found;
   }
   return undefined;
 }
 
 /** The raw manifest a reference names; with `platform`, that platform's image out of an index. */
-export async function readManifest(deps: Deps, input: string, options: { platform?: string } = {}): Promise<{ bytes: Uint8Array; mediaType: string; digest: string; reference: string }> {
+export async function readManifest(
+  deps: Deps,
+  input: string,
+  options: { platform?: string } = {},
+): Promise<{ bytes: Uint8Array; mediaType: string; digest: string; reference: string }> {
   const ref = parseReference(input);
   registryClient(deps, ref.registry);
   const { digest, fetched } = await resolveDigest(deps, ref);
   let manifest: ResolvedManifest = fetched ?? (await manifestByDigest(deps, ref.registry, ref.repository, digest));
   if (options.platform !== undefined && manifest.parsed.kind === 'index') {
     const image = await platformImage(deps, ref, manifest, options.platform);
-    if (!image) throw new AppError('PLATFORM_NOT_FOUND', `${formatReference({ ...ref, digest })} has no ${options.platform} image`);
+    if (!image)
+      throw new AppError(
+        'PLATFORM_NOT_FOUND',
+        `${formatReference({ ...ref, digest })} has no ${options.platform} image`,
+      );
     manifest = image;
   }
-  return { bytes: manifest.bytes, mediaType: manifest.mediaType, digest: manifest.digest, reference: formatReference({ ...ref, digest: manifest.digest }) };
+  return {
+    bytes: manifest.bytes,
+    mediaType: manifest.mediaType,
+    digest: manifest.digest,
+    reference: formatReference({ ...ref, digest: manifest.digest }),
+  };
 }
 
-export async function listTags(deps: Deps, input: string, options: { n?: number; last?: string }): Promise<{ name: string; tags: string[]; next?: string }> {
+export async function listTags(
+  deps: Deps,
+  input: string,
+  options: { n?: number; last?: string },
+): Promise<{ name: string; tags: string[]; next?: string }> {
   const name = parseRepositoryName(input);
   const page = await registryClient(deps, name.registry).listTags(name.repository, options);
   return { name: `${name.registry}/${name.repository}`, ...page };

@@ -13,7 +13,6 @@ import type { CompactPlan } from './blob-plan.js';
 /** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
 export const TAGS_PER_BATCH = 100;
 
-
 /** A batch's id: derived from the parent's, so a replayed step finds the batches it started. */
 export const batchId = (parent: string, index: number) => `${parent}.${index}`;
 
@@ -28,12 +27,29 @@ export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
  * Creates (once: the ids derive from the parent's) and queues a job per batch, the parent's caller
  * owning each; the parent runs, naming them. Returns their ids.
  */
-async function startJobs(deps: Deps, parent: JobRecord, batches: Pick<JobRecord, 'id' | 'request' | 'tags' | 'blobs' | 'progress'>[]): Promise<string[]> {
+async function startJobs(
+  deps: Deps,
+  parent: JobRecord,
+  batches: Pick<JobRecord, 'id' | 'request' | 'tags' | 'blobs' | 'progress'>[],
+): Promise<string[]> {
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
   for (const fields of batches) {
     const now = new Date(deps.now()).toISOString();
-    const owner = { caller: parent.caller, ...(parent.readScope ? { readScope: parent.readScope } : {}), ...(parent.repositories ? { repositories: parent.repositories } : {}) };
-    await createJobRecord(deps, { kind: 'copy', parent: parent.id, ...owner, state: 'queued', createdAt: now, updatedAt: now, runs: 0, ...fields });
+    const owner = {
+      caller: parent.caller,
+      ...(parent.readScope ? { readScope: parent.readScope } : {}),
+      ...(parent.repositories ? { repositories: parent.repositories } : {}),
+    };
+    await createJobRecord(deps, {
+      kind: 'copy',
+      parent: parent.id,
+      ...owner,
+      state: 'queued',
+      createdAt: now,
+      updatedAt: now,
+      runs: 0,
+      ...fields,
+    });
     await deps.jobs.enqueue(fields.id);
   }
   const ids = batches.map((b) => b.id);
@@ -43,11 +59,18 @@ async function startJobs(deps: Deps, parent: JobRecord, batches: Pick<JobRecord,
 
 /** A many-tags job: a batch per TAGS_PER_BATCH tags (ids <job>.<n>), each copying its tags. */
 export async function startBatches(deps: Deps, id: string, tags: string[]): Promise<string[]> {
-  const parent = await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 }));
+  const parent = await updateJob(deps, id, (job) =>
+    isFinished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 },
+  );
   if (!parent || isFinished(parent)) return [];
   const batches = [];
   for (let i = 0; i * TAGS_PER_BATCH < tags.length; i++) {
-    batches.push({ id: batchId(id, i), request: parent.request, tags: tags.slice(i * TAGS_PER_BATCH, (i + 1) * TAGS_PER_BATCH), progress: { blobsDone: 0, blobsTotal: 0 } });
+    batches.push({
+      id: batchId(id, i),
+      request: parent.request,
+      tags: tags.slice(i * TAGS_PER_BATCH, (i + 1) * TAGS_PER_BATCH),
+      progress: { blobsDone: 0, blobsTotal: 0 },
+    });
   }
   return startJobs(deps, parent, batches);
 }

@@ -19,14 +19,22 @@ export interface BlobStep {
  */
 export interface CompactPlan {
   mediaTypes: string[];
-  groups: { source: string; target: string; verify: boolean; blobs: [digest: string, size: number, mediaType: number][] }[];
+  groups: {
+    source: string;
+    target: string;
+    verify: boolean;
+    blobs: [digest: string, size: number, mediaType: number][];
+  }[];
 }
 
 export function compactPlan(steps: BlobStep[]): CompactPlan {
   const plan: CompactPlan = { mediaTypes: [], groups: [] };
   for (const step of steps) {
-    let group = plan.groups.find((g) => g.source === step.source && g.target === step.target && g.verify === step.verify);
-    if (!group) plan.groups.push((group = { source: step.source, target: step.target, verify: step.verify, blobs: [] }));
+    let group = plan.groups.find(
+      (g) => g.source === step.source && g.target === step.target && g.verify === step.verify,
+    );
+    if (!group)
+      plan.groups.push((group = { source: step.source, target: step.target, verify: step.verify, blobs: [] }));
     let type = plan.mediaTypes.indexOf(step.mediaType);
     if (type < 0) type = plan.mediaTypes.push(step.mediaType) - 1;
     group.blobs.push([step.digest, step.size, type]);
@@ -35,7 +43,16 @@ export function compactPlan(steps: BlobStep[]): CompactPlan {
 }
 
 export function expandPlan(plan: CompactPlan): BlobStep[] {
-  return plan.groups.flatMap((g) => g.blobs.map(([digest, size, type]) => ({ source: g.source, target: g.target, verify: g.verify, digest, size, mediaType: plan.mediaTypes[type]! })));
+  return plan.groups.flatMap((g) =>
+    g.blobs.map(([digest, size, type]) => ({
+      source: g.source,
+      target: g.target,
+      verify: g.verify,
+      digest,
+      size,
+      mediaType: plan.mediaTypes[type]!,
+    })),
+  );
 }
 
 /** A stable step name: the engine matches steps of a replayed run by name. */

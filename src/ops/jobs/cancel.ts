@@ -12,15 +12,38 @@ import { getJob, isFinished, jobRepositories, updateJob, type JobRecord } from '
 export async function cancelJob(deps: Deps, id: string, by: string): Promise<JobRecord | null> {
   const before = await getJob(deps, id);
   if (!before || isFinished(before)) return before;
-  const job = await updateJob(deps, id, (held) => (isFinished(held) ? null : { ...held, state: 'cancelled', error: { code: 'CANCELLED', message: `cancelled by ${by}` } }));
+  const job = await updateJob(deps, id, (held) =>
+    isFinished(held)
+      ? null
+      : { ...held, state: 'cancelled', error: { code: 'CANCELLED', message: `cancelled by ${by}` } },
+  );
   if (job?.state !== 'cancelled') return job;
-  await Promise.resolve(deps.jobs?.cancel(id)).catch((error: unknown) => deps.log.warn('could not stop a cancelled job run', { id, error: error instanceof Error ? error.message : 'unknown' }));
+  await Promise.resolve(deps.jobs?.cancel(id)).catch((error: unknown) =>
+    deps.log.warn('could not stop a cancelled job run', {
+      id,
+      error: error instanceof Error ? error.message : 'unknown',
+    }),
+  );
   for (const batch of job.batches ?? []) await cancelJob(deps, batch, by);
   // Uploads the stopped run left open at its targets (the source, and templates not yet rendered, aside).
-  for (const repository of jobRepositories(job).slice(1).filter((r) => !r.includes('{'))) {
+  for (const repository of jobRepositories(job)
+    .slice(1)
+    .filter((r) => !r.includes('{'))) {
     const name = parseRepositoryName(repository);
-    await abandonUploads(deps, name.registry, name.repository).catch((error: unknown) => deps.log.warn('could not cancel open uploads', { id, repository, error: error instanceof Error ? error.message : 'unknown' }));
+    await abandonUploads(deps, name.registry, name.repository).catch((error: unknown) =>
+      deps.log.warn('could not cancel open uploads', {
+        id,
+        repository,
+        error: error instanceof Error ? error.message : 'unknown',
+      }),
+    );
   }
-  await recordAudit(deps, { caller: by, action: 'job.cancel', job: id, ...(job.repositories ? { repositories: job.repositories } : {}), outcome: 'ok' });
+  await recordAudit(deps, {
+    caller: by,
+    action: 'job.cancel',
+    job: id,
+    ...(job.repositories ? { repositories: job.repositories } : {}),
+    outcome: 'ok',
+  });
   return job;
 }

@@ -53,7 +53,9 @@ export class InProcessJobs implements JobQueue {
       const stop = new AbortController();
       this.#running.set(id, stop);
       runJob(this.#deps, id, { signal: stop.signal })
-        .catch((error: unknown) => this.#deps.log.error('job failed to run', { id, error: error instanceof Error ? error.message : 'unknown' }))
+        .catch((error: unknown) =>
+          this.#deps.log.error('job failed to run', { id, error: error instanceof Error ? error.message : 'unknown' }),
+        )
         .finally(() => {
           this.#running.delete(id);
           this.#next();

@@ -13,7 +13,10 @@ const PROGRESS_WRITE_MS = 1000;
  * live job from a dead one). Writes go one after another, so a slow one never lands after the final state.
  * `prepare` takes the snapshot to write.
  */
-export function progressWriter(deps: Deps, prepare: () => () => Promise<unknown>): { changed(): void; stop(): Promise<void> } {
+export function progressWriter(
+  deps: Deps,
+  prepare: () => () => Promise<unknown>,
+): { changed(): void; stop(): Promise<void> } {
   let lastWrite = deps.now();
   let writing: Promise<unknown> = Promise.resolve();
   const write = () => {
@@ -22,7 +25,10 @@ export function progressWriter(deps: Deps, prepare: () => () => Promise<unknown>
     writing = writing.then(run).catch(() => undefined);
   };
   const heartbeatMs = deps.config.jobStaleAfterMs / 3;
-  const heartbeat = setInterval(() => deps.now() - lastWrite >= heartbeatMs && write(), Math.max(PROGRESS_WRITE_MS, heartbeatMs / 2));
+  const heartbeat = setInterval(
+    () => deps.now() - lastWrite >= heartbeatMs && write(),
+    Math.max(PROGRESS_WRITE_MS, heartbeatMs / 2),
+  );
   return {
     changed: () => void (deps.now() - lastWrite >= PROGRESS_WRITE_MS && write()),
     async stop() {

@@ -70,6 +70,12 @@ export class ProgressTracker {
   snapshot(): JobProgress {
     const active = [...this.#active.values()].slice(0, MAX_ACTIVE).map((a) => ({ ...a }));
     const moving = [...this.#active.values()].reduce((sum, a) => sum + a.bytes, 0);
-    return { blobsDone: this.#blobsDone, blobsTotal: this.#blobsTotal, bytesDone: this.#bytesDone + moving, bytesTotal: this.#bytesTotal, active };
+    return {
+      blobsDone: this.#blobsDone,
+      blobsTotal: this.#blobsTotal,
+      bytesDone: this.#bytesDone + moving,
+      bytesTotal: this.#bytesTotal,
+      active,
+    };
   }
 }

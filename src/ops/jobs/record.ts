@@ -55,12 +55,12 @@ export interface JobOwner {
   readScope: string[];
 }
 
-
 // Job records stay a week for `GET /v1/jobs/<id>`.
 const JOB_TTL_SECONDS = 7 * 24 * 3600;
 
 /** Done, failed or cancelled: nothing changes it any more. */
-export const isFinished = (job: JobRecord | null | undefined) => job?.state === 'done' || job?.state === 'failed' || job?.state === 'cancelled';
+export const isFinished = (job: JobRecord | null | undefined) =>
+  job?.state === 'done' || job?.state === 'failed' || job?.state === 'cancelled';
 
 function labelsOf(job: JobRecord): string[] {
   const labels = [jobLabels.state(job.state), jobLabels.kind(job.kind)];
@@ -78,15 +78,26 @@ const storeOptions = (job: JobRecord) => ({ ttlSeconds: JOB_TTL_SECONDS, labels:
 
 /** Creates the record unless one holds the id: the store decides, so two deliveries racing create one job. */
 export async function createJobRecord(deps: Deps, job: JobRecord): Promise<{ job: JobRecord; created: boolean }> {
-  if (await deps.state.create(stateKeys.job(job.id), JSON.stringify(job), storeOptions(job))) return { job, created: true };
+  if (await deps.state.create(stateKeys.job(job.id), JSON.stringify(job), storeOptions(job)))
+    return { job, created: true };
   const existing = await getJob(deps, job.id);
   if (!existing) throw new AppError('INTERNAL', `job ${job.id} exists but cannot be read`);
   return { job: existing, created: false };
 }
 
-export function newJob(deps: Deps, fields: Pick<JobRecord, 'id' | 'kind' | 'request' | 'caller'> & Partial<JobRecord>): JobRecord {
+export function newJob(
+  deps: Deps,
+  fields: Pick<JobRecord, 'id' | 'kind' | 'request' | 'caller'> & Partial<JobRecord>,
+): JobRecord {
   const now = new Date(deps.now()).toISOString();
-  return { state: 'queued', createdAt: now, updatedAt: now, runs: 0, progress: { blobsDone: 0, blobsTotal: 0 }, ...fields };
+  return {
+    state: 'queued',
+    createdAt: now,
+    updatedAt: now,
+    runs: 0,
+    progress: { blobsDone: 0, blobsTotal: 0 },
+    ...fields,
+  };
 }
 
 /** What a job is about; records written before jobs kept it have it derived from their request. */
@@ -109,7 +120,11 @@ export async function getJob(deps: Deps, id: string): Promise<JobRecord | null> 
  * Changes a job by compare-and-set: `change` sees the stored record and returns the new one, or null to
  * leave it. Retried when another writer got there first. Returns what is stored in the end.
  */
-export async function updateJob(deps: Deps, id: string, change: (job: JobRecord) => JobRecord | null): Promise<JobRecord | null> {
+export async function updateJob(
+  deps: Deps,
+  id: string,
+  change: (job: JobRecord) => JobRecord | null,
+): Promise<JobRecord | null> {
   for (;;) {
     const held = await getStateJson<JobRecord>(deps.state, stateKeys.job(id));
     if (!held) return null;
@@ -136,9 +151,24 @@ export interface JobFilter {
  * lists them (a page may hold fewer than `limit`: follow the cursor). The most selective filter is the
  * store's label; the others are checked here.
  */
-export async function listJobs(deps: Deps, filter: JobFilter, page: { limit: number; cursor?: string }, visible: (job: JobRecord) => boolean): Promise<{ jobs: JobRecord[]; cursor?: string }> {
-  const label = filter.rule ? jobLabels.rule(filter.rule) : filter.kind ? jobLabels.kind(filter.kind) : filter.state ? jobLabels.state(filter.state) : undefined;
-  const listed = await deps.state.list(stateKeys.jobsPrefix(), { limit: page.limit, ...(label ? { label } : {}), ...(page.cursor ? { cursor: page.cursor } : {}) });
+export async function listJobs(
+  deps: Deps,
+  filter: JobFilter,
+  page: { limit: number; cursor?: string },
+  visible: (job: JobRecord) => boolean,
+): Promise<{ jobs: JobRecord[]; cursor?: string }> {
+  const label = filter.rule
+    ? jobLabels.rule(filter.rule)
+    : filter.kind
+      ? jobLabels.kind(filter.kind)
+      : filter.state
+        ? jobLabels.state(filter.state)
+        : undefined;
+  const listed = await deps.state.list(stateKeys.jobsPrefix(), {
+    limit: page.limit,
+    ...(label ? { label } : {}),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  });
   const jobs: JobRecord[] = [];
   for (const entry of listed.entries) {
     let job: JobRecord;
@@ -160,7 +190,10 @@ export async function* unfinishedJobs(deps: Deps): AsyncGenerator<JobRecord> {
   for (const state of ['queued', 'running'] as const) {
     let cursor: string | undefined;
     do {
-      const page = await deps.state.list(stateKeys.jobsPrefix(), { label: jobLabels.state(state), ...(cursor ? { cursor } : {}) });
+      const page = await deps.state.list(stateKeys.jobsPrefix(), {
+        label: jobLabels.state(state),
+        ...(cursor ? { cursor } : {}),
+      });
       for (const entry of page.entries) {
         try {
           yield JSON.parse(entry.value) as JobRecord;

@@ -26,7 +26,10 @@ export async function reviveIfStale(deps: Deps, job: JobRecord): Promise<boolean
   if (!woken || !counted) return false;
   if ((woken.wakes ?? 0) > MAX_JOB_WAKES) {
     deps.log.warn('job keeps losing its runner: failing it', { id: job.id, wakes: woken.wakes });
-    await failJob(deps, job.id, { code: 'INTERNAL', message: `the job's runner stopped ${MAX_JOB_WAKES} times without finishing; giving up` });
+    await failJob(deps, job.id, {
+      code: 'INTERNAL',
+      message: `the job's runner stopped ${MAX_JOB_WAKES} times without finishing; giving up`,
+    });
     return false;
   }
   deps.log.warn('job went silent: waking it', { id: job.id, updatedAt: job.updatedAt });

@@ -16,9 +16,17 @@ import { isFinished, updateJob, type JobRecord } from './record.js';
  * Runs a job to its end. `blobsPlaced`: earlier steps brought its blobs to the target (runJobInSteps);
  * `signal`: the runner cancels it (in process).
  */
-export async function runJob(given: Deps, id: string, options: { blobsPlaced?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+export async function runJob(
+  given: Deps,
+  id: string,
+  options: { blobsPlaced?: boolean; signal?: AbortSignal } = {},
+): Promise<void> {
   const deps = await withManagedRegistries(given);
-  const started = await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state: 'running', runs: stored.runs + 1, progress: { blobsDone: 0, blobsTotal: 0 } }));
+  const started = await updateJob(deps, id, (stored) =>
+    isFinished(stored)
+      ? null
+      : { ...stored, state: 'running', runs: stored.runs + 1, progress: { blobsDone: 0, blobsTotal: 0 } },
+  );
   if (!started || isFinished(started)) return;
   const job: JobRecord = started;
   // A cancel reaches a running job through its runner (signal) or its record: the progress and heartbeat
@@ -42,13 +50,27 @@ export async function runJob(given: Deps, id: string, options: { blobsPlaced?: b
       const rule = await findRule(deps, job.promotion.rule);
       requireAuthorGrants(deps.config.callers, rule);
       plan = await planPromotion(deps, job.promotion.source, rule);
-      const results = await executePromotion(deps, plan, reporter, job.caller, { blobsPlaced: options.blobsPlaced === true, readable: matcherOf(job.readScope ?? []), signal: stop.signal });
+      const results = await executePromotion(deps, plan, reporter, job.caller, {
+        blobsPlaced: options.blobsPlaced === true,
+        readable: matcherOf(job.readScope ?? []),
+        signal: stop.signal,
+      });
       job.state = 'done';
       job.result = { results };
-      await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, { job: id, rule: job.promotion.rule, ...(job.trigger ? { trigger: job.trigger } : {}) });
+      await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, {
+        job: id,
+        rule: job.promotion.rule,
+        ...(job.trigger ? { trigger: job.trigger } : {}),
+      });
     } else {
       const readable = matcherOf(job.readScope ?? []);
-      const result = await copyImage(deps, job.request, reporter, { blobsPlaced: options.blobsPlaced === true, readable, signal: stop.signal, actor: job.caller, ...(job.tags ? { selectedTags: job.tags } : {}) });
+      const result = await copyImage(deps, job.request, reporter, {
+        blobsPlaced: options.blobsPlaced === true,
+        readable,
+        signal: stop.signal,
+        actor: job.caller,
+        ...(job.tags ? { selectedTags: job.tags } : {}),
+      });
       job.state = 'done';
       job.result = result;
       await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);
@@ -56,16 +78,36 @@ export async function runJob(given: Deps, id: string, options: { blobsPlaced?: b
   } catch (error) {
     job.state = 'failed';
     const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
-    job.error = { code: isAppError(error) ? error.code : 'INTERNAL', message: isAppError(error) ? error.message : 'internal error', ...(blob ? { blob } : {}) };
+    job.error = {
+      code: isAppError(error) ? error.code : 'INTERNAL',
+      message: isAppError(error) ? error.message : 'internal error',
+      ...(blob ? { blob } : {}),
+    };
     if (job.kind === 'promote') {
-      await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error, { job: id, rule: job.promotion?.rule, ...(job.trigger ? { trigger: job.trigger } : {}) });
-      if (job.trigger) deps.log.error('webhook promotion failed', { job: id, rule: job.promotion?.rule, source: job.promotion?.source, receiver: job.trigger.receiver, delivery: job.trigger.delivery, code: job.error.code, detail: job.error.message });
-    }
-    else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } }, id);
+      await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error, {
+        job: id,
+        rule: job.promotion?.rule,
+        ...(job.trigger ? { trigger: job.trigger } : {}),
+      });
+      if (job.trigger)
+        deps.log.error('webhook promotion failed', {
+          job: id,
+          rule: job.promotion?.rule,
+          source: job.promotion?.source,
+          receiver: job.trigger.receiver,
+          delivery: job.trigger.delivery,
+          code: job.error.code,
+          detail: job.error.message,
+        });
+    } else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } }, id);
   } finally {
     await writer.stop();
   }
   const { state, result, error } = job;
   const { active: _moving, ...progress } = tracker.snapshot(); // nothing moves once a job has ended
-  await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state, progress, ...(result ? { result } : {}), ...(error ? { error } : {}) }));
+  await updateJob(deps, id, (stored) =>
+    isFinished(stored)
+      ? null
+      : { ...stored, state, progress, ...(result ? { result } : {}), ...(error ? { error } : {}) },
+  );
 }

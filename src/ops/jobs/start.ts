@@ -9,11 +9,24 @@ import { copySubjects, type CopyRequest } from '../copy/index.js';
 import { createJobRecord, newJob, type JobOwner, type JobRecord } from './record.js';
 
 /** `reason`: why it is a job and not an answer (said in the record); `id`: one the caller promised already. */
-export async function createCopyJob(deps: Deps, request: CopyRequest, owner: JobOwner, details: { reason?: string; id?: string } = {}): Promise<JobRecord> {
+export async function createCopyJob(
+  deps: Deps,
+  request: CopyRequest,
+  owner: JobOwner,
+  details: { reason?: string; id?: string } = {},
+): Promise<JobRecord> {
   const { wait: _wait, ...copy } = request;
   const { reason, id = crypto.randomUUID() } = details;
   const { source, target } = copySubjects(copy);
-  const fields = { id, kind: 'copy' as const, request: copy, caller: owner.id, readScope: owner.readScope, repositories: [source, target], ...(reason ? { reason } : {}) };
+  const fields = {
+    id,
+    kind: 'copy' as const,
+    request: copy,
+    caller: owner.id,
+    readScope: owner.readScope,
+    repositories: [source, target],
+    ...(reason ? { reason } : {}),
+  };
   return (await createJobRecord(deps, newJob(deps, fields))).job;
 }
 
@@ -21,10 +34,25 @@ export async function createCopyJob(deps: Deps, request: CopyRequest, owner: Job
  * A streamed copy that ended in its request, recorded under the id its client was told at once: a client
  * that went away before the last event (however late that was noticed, if at all) finds the outcome there.
  */
-export async function recordCopyOutcome(deps: Deps, request: CopyRequest, owner: JobOwner, id: string, outcome: Pick<JobRecord, 'result' | 'error'>): Promise<void> {
+export async function recordCopyOutcome(
+  deps: Deps,
+  request: CopyRequest,
+  owner: JobOwner,
+  id: string,
+  outcome: Pick<JobRecord, 'result' | 'error'>,
+): Promise<void> {
   const { wait: _wait, ...copy } = request;
   const { source, target } = copySubjects(copy);
-  const fields = { id, kind: 'copy' as const, request: copy, caller: owner.id, readScope: owner.readScope, repositories: [source, target], reason: 'ran in its request', runs: 1 };
+  const fields = {
+    id,
+    kind: 'copy' as const,
+    request: copy,
+    caller: owner.id,
+    readScope: owner.readScope,
+    repositories: [source, target],
+    reason: 'ran in its request',
+    runs: 1,
+  };
   await createJobRecord(deps, { ...newJob(deps, fields), state: outcome.error ? 'failed' : 'done', ...outcome });
 }
 
@@ -33,8 +61,17 @@ export async function recordCopyOutcome(deps: Deps, request: CopyRequest, owner:
  * goes on as a job: created under `id`, queued, and audited as handed over. What the copy did so far
  * stays; the job finds it at the target and does the rest.
  */
-export async function handOverCopy(deps: Deps, request: CopyRequest, owner: JobOwner, details: { reason: string; id?: string }): Promise<JobRecord> {
-  if (!deps.jobs) throw new AppError('NOT_SUPPORTED', `${details.reason}; no job runner is configured (Workers: the FERRY_JOBS Workflow binding)`);
+export async function handOverCopy(
+  deps: Deps,
+  request: CopyRequest,
+  owner: JobOwner,
+  details: { reason: string; id?: string },
+): Promise<JobRecord> {
+  if (!deps.jobs)
+    throw new AppError(
+      'NOT_SUPPORTED',
+      `${details.reason}; no job runner is configured (Workers: the FERRY_JOBS Workflow binding)`,
+    );
   const job = await createCopyJob(deps, request, owner, details);
   await deps.jobs.enqueue(job.id);
   await auditCopy(deps, owner.id, request, { handedOver: { job: job.id, reason: details.reason } });

@@ -8,9 +8,26 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { registryClient, withManagedRegistries, ensureRepository } from '../registries/index.js';
 import { parseReference, parseRepositoryName } from '../../reference.js';
-import { BlobMemory, transferBlob, transferBlobPart, type UploadPoint, silentReporter, type CopyReporter, planCopy, copiesManyTags, runPool } from '../copy/index.js';
+import {
+  BlobMemory,
+  transferBlob,
+  transferBlobPart,
+  type UploadPoint,
+  silentReporter,
+  type CopyReporter,
+  planCopy,
+  copiesManyTags,
+  runPool,
+} from '../copy/index.js';
 import { ProgressTracker } from './progress.js';
-import { checkBatches, finishBatches, finishBlobBatch, listJobTags, startBatches, startBlobBatches } from './batches.js';
+import {
+  checkBatches,
+  finishBatches,
+  finishBlobBatch,
+  listJobTags,
+  startBatches,
+  startBlobBatches,
+} from './batches.js';
 import { getJob, isFinished, type JobRecord } from './record.js';
 import { noteProgress, progressWriter } from './progress-writer.js';
 import { runJob } from './run.js';
@@ -23,17 +40,31 @@ async function plan(deps: Deps, job: JobRecord): Promise<BlobStep[]> {
     if (promotion.steps.some((s) => s.action === 'conflict')) return [];
     const source = parseReference(promotion.source);
     const targets = [...new Set(promotion.steps.filter((s) => s.action !== 'unchanged').map((s) => s.target))];
-    const copy = await planCopy(deps, source.registry, source.repository, promotion.digest, { platforms: 'all', unwrap: false });
-    return targets.flatMap((target) => copy.blobs.map((b) => ({ source: `${source.registry}/${source.repository}`, target, ...b, verify: false })));
+    const copy = await planCopy(deps, source.registry, source.repository, promotion.digest, {
+      platforms: 'all',
+      unwrap: false,
+    });
+    return targets.flatMap((target) =>
+      copy.blobs.map((b) => ({ source: `${source.registry}/${source.repository}`, target, ...b, verify: false })),
+    );
   }
   const request = job.request;
   // Copies of many tags plan one image at a time: the job step does them whole.
   if (request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags))) return [];
   const source = parseReference(request.source);
   const target = parseReference(request.target);
-  const digest = source.digest ?? (await registryClient(deps, source.registry).getManifest(source.repository, source.tag!)).digest;
-  const copy = await planCopy(deps, source.registry, source.repository, digest, { platforms: request.platforms ?? 'all', unwrap: request.unwrap === true });
-  return copy.blobs.map((b) => ({ source: `${source.registry}/${source.repository}`, target: `${target.registry}/${target.repository}`, ...b, verify: request.verify === true }));
+  const digest =
+    source.digest ?? (await registryClient(deps, source.registry).getManifest(source.repository, source.tag!)).digest;
+  const copy = await planCopy(deps, source.registry, source.repository, digest, {
+    platforms: request.platforms ?? 'all',
+    unwrap: request.unwrap === true,
+  });
+  return copy.blobs.map((b) => ({
+    source: `${source.registry}/${source.repository}`,
+    target: `${target.registry}/${target.repository}`,
+    ...b,
+    verify: request.verify === true,
+  }));
 }
 
 /**
@@ -46,7 +77,10 @@ export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> 
   try {
     return await plan(deps, job);
   } catch (error) {
-    deps.log.info('job: no blob steps, the job step plans itself', { id, reason: error instanceof Error ? error.message : 'unknown' });
+    deps.log.info('job: no blob steps, the job step plans itself', {
+      id,
+      reason: error instanceof Error ? error.message : 'unknown',
+    });
     return [];
   }
 }
@@ -56,7 +90,12 @@ export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> 
  * for a chunked target and larger than `jobs.stepBytes` goes in parts: each call moves at most that much
  * from `from` and returns where it stopped, for the next step.
  */
-export async function transferJobBlob(deps: Deps, step: BlobStep, from?: UploadPoint, reporter: CopyReporter = silentReporter): Promise<UploadPoint | 'done'> {
+export async function transferJobBlob(
+  deps: Deps,
+  step: BlobStep,
+  from?: UploadPoint,
+  reporter: CopyReporter = silentReporter,
+): Promise<UploadPoint | 'done'> {
   const source = parseRepositoryName(step.source);
   const target = parseRepositoryName(step.target);
   const ends = {
@@ -70,11 +109,17 @@ export async function transferJobBlob(deps: Deps, step: BlobStep, from?: UploadP
     mayMountFrom: () => false,
   };
   const blob = { digest: step.digest, size: step.size, mediaType: step.mediaType };
-  if (ends.target.transport.registry?.upload.mode === 'chunked' && step.size > deps.config.jobStepBytes && !step.verify) {
+  if (
+    ends.target.transport.registry?.upload.mode === 'chunked' &&
+    step.size > deps.config.jobStepBytes &&
+    !step.verify
+  ) {
     return transferBlobPart(deps, ends, blob, from, deps.config.jobStepBytes);
   }
   // One blob on its own: the job step's copy remembers where the image went.
-  await transferBlob(deps, ends, blob, BlobMemory.none(target.registry), reporter, { remaining: deps.config.retryBudget });
+  await transferBlob(deps, ends, blob, BlobMemory.none(target.registry), reporter, {
+    remaining: deps.config.retryBudget,
+  });
   return 'done';
 }
 
@@ -129,13 +174,18 @@ async function runBlobSteps(deps: Deps, id: string, steps: DurableSteps, blobs: 
         let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob, undefined, reporter));
         const maxParts = 2 * Math.ceil(blob.size / deps.config.jobStepBytes) + 2;
         for (let part = 2; point !== 'done'; part++) {
-          if (part > maxParts) throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: no end after ${maxParts} steps`);
+          if (part > maxParts)
+            throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: no end after ${maxParts} steps`);
           const from: UploadPoint = point;
           point = await steps.do(`${blobStepName(blob)} part ${part}`, () => transferJobBlob(deps, blob, from));
         }
       } catch (error) {
         // The job step tries this blob again, and reports it if it fails there too.
-        deps.log.warn('job: blob step failed', { id, blob: blob.digest, reason: error instanceof Error ? error.message : 'unknown' });
+        deps.log.warn('job: blob step failed', {
+          id,
+          blob: blob.digest,
+          reason: error instanceof Error ? error.message : 'unknown',
+        });
       }
       reporter.emit({ type: 'done', blob: blob.digest, size: blob.size });
     });
@@ -174,7 +224,8 @@ async function prepareTargets(deps: Deps, steps: DurableSteps, job: JobRecord, b
 export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps): Promise<void> {
   const deps = await withManagedRegistries(given);
   const job = await getJob(deps, id);
-  if (job && !job.tags && job.kind === 'copy' && copiesManyTags(job.request) && deps.jobs) return runInBatches(deps, id, steps);
+  if (job && !job.tags && job.kind === 'copy' && copiesManyTags(job.request) && deps.jobs)
+    return runInBatches(deps, id, steps);
   if (job?.blobs) {
     // A batch of a promotion's blobs for one target: its blobs, then it is done; the promotion pushes.
     await prepareTargets(deps, steps, job, expandPlan(job.blobs));

@@ -1,5 +1,12 @@
 // The promote wing's front door: what the rest of Ferry may use of it.
 
-export { executePromotion, planPromotion, type PromotionPlan, refuseConflicts, renderRepository, tagAllowed } from './promote.js';
+export {
+  executePromotion,
+  planPromotion,
+  type PromotionPlan,
+  refuseConflicts,
+  renderRepository,
+  tagAllowed,
+} from './promote.js';
 export { deleteRule, findRule, listRules, lookupRule, parseRuleBody, putRule, type StoredRule } from './rules.js';
 export { parseSemver, satisfies } from './semver.js';

@@ -6,7 +6,13 @@ import { AppError } from '../../errors.js';
 import { repositoryGlob } from '../../glob.js';
 import { compilePattern } from '../../patterns.js';
 import { registryClient } from '../registries/index.js';
-import { formatReference, isValidTag, parseReference, parseRepositoryName, type ImageReference } from '../../reference.js';
+import {
+  formatReference,
+  isValidTag,
+  parseReference,
+  parseRepositoryName,
+  type ImageReference,
+} from '../../reference.js';
 import { staleRuleProblem, type PromotionRule } from '../../config/rules.js';
 import type { CopyReporter, CopyResult } from '../copy/index.js';
 import { copyByDigest, copyImage, type CopyOptions, type TagGuard } from '../copy/index.js';
@@ -59,9 +65,15 @@ export function renderRepository(template: string, glob: string, source: string,
   if (!template.includes('{')) return template;
   const globSegments = glob.split('/');
   const literal = globSegments.findIndex((s) => s.includes('*'));
-  const below = source.split('/').slice(literal === -1 ? globSegments.length : literal).join('/');
-  const rendered = template.replace(/\{(repository|name)\}/g, (_, key: string) => (key === 'name' ? source.split('/').at(-1)! : below));
-  const invalid = (why: string) => new AppError('RULE_MISMATCH', `rule "${rule}": target "${template}" for ${source} ${why}`);
+  const below = source
+    .split('/')
+    .slice(literal === -1 ? globSegments.length : literal)
+    .join('/');
+  const rendered = template.replace(/\{(repository|name)\}/g, (_, key: string) =>
+    key === 'name' ? source.split('/').at(-1)! : below,
+  );
+  const invalid = (why: string) =>
+    new AppError('RULE_MISMATCH', `rule "${rule}": target "${template}" for ${source} ${why}`);
   if (/[{}]/.test(rendered)) throw invalid('has a placeholder other than {repository} and {name}');
   if (!below) throw invalid('names no repository (the source adds nothing below the glob)');
   try {
@@ -76,20 +88,27 @@ function renderTag(template: string, tag: string): string {
   const version = parseSemver(tag);
   const rendered = template.replace(/\{(tag|semver\.major|semver\.minor|semver\.patch)\}/g, (_, key: string) => {
     if (key === 'tag') return tag;
-    if (!version) throw new AppError('RULE_MISMATCH', `template "${template}" needs a semantic version, and "${tag}" is not one`);
+    if (!version)
+      throw new AppError('RULE_MISMATCH', `template "${template}" needs a semantic version, and "${tag}" is not one`);
     return String(version[key.slice('semver.'.length) as 'major' | 'minor' | 'patch']);
   });
-  if (!isValidTag(rendered)) throw new AppError('RULE_MISMATCH', `template "${template}" renders "${rendered}", which is not a valid tag`);
+  if (!isValidTag(rendered))
+    throw new AppError('RULE_MISMATCH', `template "${template}" renders "${rendered}", which is not a valid tag`);
   return rendered;
 }
 
 /** The plan for promoting `source` ("registry/repository:tag[@digest]") by `rule`; nothing is written. */
 export async function planPromotion(deps: Deps, sourceInput: string, rule: PromotionRule): Promise<PromotionPlan> {
   const source = parseReference(sourceInput);
-  if (!/:[^/]*$/.test(sourceInput.split('@')[0]!)) throw new AppError('INVALID_REQUEST', 'the source needs its tag (the rule filters tags and the targets are named after it)');
+  if (!/:[^/]*$/.test(sourceInput.split('@')[0]!))
+    throw new AppError(
+      'INVALID_REQUEST',
+      'the source needs its tag (the rule filters tags and the targets are named after it)',
+    );
   const tag = source.tag!;
   const repository = `${source.registry}/${source.repository}`;
-  if (!repositoryGlob(rule.source.repository).test(repository)) throw new AppError('RULE_MISMATCH', `rule "${rule.name}" does not cover ${repository}`);
+  if (!repositoryGlob(rule.source.repository).test(repository))
+    throw new AppError('RULE_MISMATCH', `rule "${rule.name}" does not cover ${repository}`);
   const stale = staleRuleProblem(rule);
   if (stale) throw new AppError('RULE_INVALID', `rule "${rule.name}" ${stale}`);
   if (!tagAllowed(rule, tag)) throw new AppError('RULE_MISMATCH', `rule "${rule.name}" does not promote tag "${tag}"`);
@@ -101,17 +120,25 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
   }
   const digest = head.digest;
   // The signature code (ASN.1, X.509, CMS) loads only for a rule that verifies: most starts never need it.
-  const verified = rule.verify ? await (await import('./signatures.js')).verifyForPromotion(deps, rule, source.registry, source.repository, digest) : undefined;
+  const verified = rule.verify
+    ? await (await import('./signatures.js')).verifyForPromotion(deps, rule, source.registry, source.repository, digest)
+    : undefined;
   const steps: PromotionStep[] = [];
   for (const target of rule.targets) {
-    const name = parseRepositoryName(renderRepository(target.repository, rule.source.repository, repository, rule.name));
+    const name = parseRepositoryName(
+      renderRepository(target.repository, rule.source.repository, repository, rule.name),
+    );
     const client = registryClient(deps, name.registry);
     for (const template of target.tags) {
       const targetTag = renderTag(template, tag);
       const current = (await client.headManifest(name.repository, targetTag, { primary: true }))?.digest;
-      let action: PromotionStep['action'] = current === undefined ? 'create' : current === digest ? 'unchanged' : rule.mutable ? 'move' : 'conflict';
+      let action: PromotionStep['action'] =
+        current === undefined ? 'create' : current === digest ? 'unchanged' : rule.mutable ? 'move' : 'conflict';
       const target = `${name.registry}/${name.repository}`;
-      const higher = action === 'unchanged' || !rule.monotonic ? undefined : await higherPromoted(deps, rule.name, target, targetTag, tag);
+      const higher =
+        action === 'unchanged' || !rule.monotonic
+          ? undefined
+          : await higherPromoted(deps, rule.name, target, targetTag, tag);
       if (higher) action = 'conflict';
       steps.push({
         target,
@@ -119,22 +146,43 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
         ...(current ? { current } : {}),
         action,
         ...(action === 'move' ? { backupTag: `${targetTag}-backup-${current!.slice(7, 19)}` } : {}),
-        ...(higher ? { reason: `monotonic: rule "${rule.name}" promoted ${higher} to this tag, and ${tag} is lower` } : {}),
+        ...(higher
+          ? { reason: `monotonic: rule "${rule.name}" promoted ${higher} to this tag, and ${tag} is lower` }
+          : {}),
       });
     }
   }
-  return { rule: rule.name, source: formatReference({ ...source, digest }), sourceTag: tag, digest, steps, ...(verified ? { verified } : {}) };
+  return {
+    rule: rule.name,
+    source: formatReference({ ...source, digest }),
+    sourceTag: tag,
+    digest,
+    steps,
+    ...(verified ? { verified } : {}),
+  };
 }
 
 /** The version a monotonic rule last promoted to the tag, when it is above `version`. */
-async function higherPromoted(deps: Deps, rule: string, target: string, tag: string, version: string): Promise<string | undefined> {
+async function higherPromoted(
+  deps: Deps,
+  rule: string,
+  target: string,
+  tag: string,
+  version: string,
+): Promise<string | undefined> {
   const last = (await deps.state.get(stateKeys.promotedVersion(rule, target, tag)))?.value;
   const [a, b] = [last && parseSemver(last), parseSemver(version)];
   return a && b && compareSemver(a, b) > 0 ? last : undefined;
 }
 
 /** Raises the version a monotonic rule promoted to each tag (never lowers it: a racing older promotion loses). */
-async function notePromotedVersion(deps: Deps, rule: string, target: string, tags: string[], version: string): Promise<void> {
+async function notePromotedVersion(
+  deps: Deps,
+  rule: string,
+  target: string,
+  tags: string[],
+  version: string,
+): Promise<void> {
   const promoted = parseSemver(version);
   if (!promoted) return;
   for (const tag of tags) {
@@ -162,7 +210,9 @@ function tagStillAsPlanned(deps: Deps, plan: PromotionPlan, target: string): Tag
     for (const step of plan.steps.filter((s) => s.target === target && s.action !== 'unchanged')) {
       const now = (await client.headManifest(name.repository, step.tag, { primary: true }))?.digest;
       if (now === undefined || now === plan.digest || now === step.current) continue;
-      throw new AppError('CONFLICT', `${target}:${step.tag} changed during the promotion: it names ${now} now`, { details: { target, tag: step.tag, current: now } });
+      throw new AppError('CONFLICT', `${target}:${step.tag} changed during the promotion: it names ${now} now`, {
+        details: { target, tag: step.tag, current: now },
+      });
     }
   };
   return () => (checked ??= check());
@@ -172,7 +222,13 @@ function tagStillAsPlanned(deps: Deps, plan: PromotionPlan, target: string): Tag
  * Carries signatures, attestations and SBOMs along: cosign's `sha256-<hex>.sig/.att/.sbom` tags as tags,
  * and OCI referrers by digest, made findable at the target (its referrers API, or the tag fallback).
  */
-async function copyReferrers(deps: Deps, source: ImageReference, digest: string, target: string, reporter: CopyReporter): Promise<void> {
+async function copyReferrers(
+  deps: Deps,
+  source: ImageReference,
+  digest: string,
+  target: string,
+  reporter: CopyReporter,
+): Promise<void> {
   const sourceClient = registryClient(deps, source.registry);
   const sourceRepository = `${source.registry}/${source.repository}`;
   for (const suffix of ['.sig', '.att', '.sbom']) {
@@ -182,7 +238,8 @@ async function copyReferrers(deps: Deps, source: ImageReference, digest: string,
     }
   }
   const referrers = await listReferrers(sourceClient, source.repository, digest);
-  for (const referrer of referrers) await copyByDigest(deps, `${sourceRepository}@${referrer.digest}`, target, reporter);
+  for (const referrer of referrers)
+    await copyByDigest(deps, `${sourceRepository}@${referrer.digest}`, target, reporter);
   const name = parseRepositoryName(target);
   await indexReferrers(registryClient(deps, name.registry), name.repository, digest, referrers);
 }
@@ -194,16 +251,26 @@ async function copyReferrers(deps: Deps, source: ImageReference, digest: string,
 export function refuseConflicts(plan: PromotionPlan): void {
   const conflicts = plan.steps.filter((s) => s.action === 'conflict');
   if (!conflicts.length) return;
-  throw new AppError('CONFLICT', `target tags may not move: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.reason ?? `immutable, names ${c.current}`})`).join(', ')}`, {
-    details: { conflicts, plan },
-  });
+  throw new AppError(
+    'CONFLICT',
+    `target tags may not move: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.reason ?? `immutable, names ${c.current}`})`).join(', ')}`,
+    {
+      details: { conflicts, plan },
+    },
+  );
 }
 
 /**
  * Carries a plan out: refuses whole on any conflict, keeps backups of moved tags, copies by digest (and,
  * if the rule says so, the signature and referrer tags), then leaves a promotion record in each target.
  */
-export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter: CopyReporter, trigger: string, options: Pick<CopyOptions, 'blobsPlaced' | 'readable' | 'signal'> = {}): Promise<CopyResult[]> {
+export async function executePromotion(
+  deps: Deps,
+  plan: PromotionPlan,
+  reporter: CopyReporter,
+  trigger: string,
+  options: Pick<CopyOptions, 'blobsPlaced' | 'readable' | 'signal'> = {},
+): Promise<CopyResult[]> {
   refuseConflicts(plan);
   for (const step of plan.steps.filter((s) => s.action === 'move')) {
     const name = parseRepositoryName(step.target);
@@ -217,20 +284,30 @@ export async function executePromotion(deps: Deps, plan: PromotionPlan, reporter
   for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
     const tags = plan.steps.filter((s) => s.target === target && s.action !== 'unchanged').map((s) => s.tag);
     if (!tags.length) continue;
-    const result = (await copyImage(deps, { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) }, reporter, { beforeTag: tagStillAsPlanned(deps, plan, target), actor: trigger, ...options })) as CopyResult;
+    const result = (await copyImage(
+      deps,
+      { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) },
+      reporter,
+      { beforeTag: tagStillAsPlanned(deps, plan, target), actor: trigger, ...options },
+    )) as CopyResult;
     results.push(result);
     if (rule.monotonic) await notePromotedVersion(deps, rule.name, target, tags, plan.sourceTag);
     if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, target, reporter);
-    await pushPromotionRecord(deps, target, { digest: result.digest, mediaType: result.mediaType, size: result.size }, {
-      rule: plan.rule,
-      source: plan.source,
-      digest: plan.digest,
+    await pushPromotionRecord(
+      deps,
       target,
-      tags,
-      trigger,
-      at: new Date(deps.now()).toISOString(),
-      ...(plan.verified ? { verified: plan.verified } : {}),
-    });
+      { digest: result.digest, mediaType: result.mediaType, size: result.size },
+      {
+        rule: plan.rule,
+        source: plan.source,
+        digest: plan.digest,
+        target,
+        tags,
+        trigger,
+        at: new Date(deps.now()).toISOString(),
+        ...(plan.verified ? { verified: plan.verified } : {}),
+      },
+    );
   }
   return results;
 }

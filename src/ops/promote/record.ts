@@ -36,14 +36,23 @@ async function pushBlob(client: RegistryClient, repository: string, bytes: Uint8
 }
 
 /** Pushes the record artifact into the target repository and makes it findable as a referrer. */
-export async function pushPromotionRecord(deps: Deps, target: string, subject: { digest: string; mediaType: string; size: number }, record: PromotionRecord): Promise<string> {
+export async function pushPromotionRecord(
+  deps: Deps,
+  target: string,
+  subject: { digest: string; mediaType: string; size: number },
+  record: PromotionRecord,
+): Promise<string> {
   const slash = target.indexOf('/');
   const client = registryClient(deps, target.slice(0, slash));
   const repository = target.slice(slash + 1);
   const recordBytes = new TextEncoder().encode(JSON.stringify(record));
   const configDigest = await pushBlob(client, repository, EMPTY_CONFIG.bytes);
   const layerDigest = await pushBlob(client, repository, recordBytes);
-  const annotations = { 'org.opencontainers.image.created': record.at, 'dev.ferry.promotion.rule': record.rule, 'dev.ferry.promotion.trigger': record.trigger };
+  const annotations = {
+    'org.opencontainers.image.created': record.at,
+    'dev.ferry.promotion.rule': record.rule,
+    'dev.ferry.promotion.trigger': record.trigger,
+  };
   const manifest = new TextEncoder().encode(
     JSON.stringify({
       schemaVersion: 2,
@@ -58,6 +67,14 @@ export async function pushPromotionRecord(deps: Deps, target: string, subject: {
   const manifestDigest = await computeDigest(manifest);
   await client.putManifest(repository, manifestDigest, manifest, OCI_MANIFEST);
 
-  await indexReferrers(client, repository, subject.digest, [{ mediaType: OCI_MANIFEST, digest: manifestDigest, size: manifest.byteLength, artifactType: PROMOTION_ARTIFACT_TYPE, annotations }]);
+  await indexReferrers(client, repository, subject.digest, [
+    {
+      mediaType: OCI_MANIFEST,
+      digest: manifestDigest,
+      size: manifest.byteLength,
+      artifactType: PROMOTION_ARTIFACT_TYPE,
+      annotations,
+    },
+  ]);
   return manifestDigest;
 }

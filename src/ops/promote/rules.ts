@@ -34,7 +34,10 @@ export async function listRules(deps: Deps): Promise<StoredRule[]> {
 
 /** The rule of that name, from the configuration or the store; undefined when there is none. */
 export async function lookupRule(deps: Deps, name: string): Promise<PromotionRule | undefined> {
-  return deps.config.rules.find((r) => r.name === name) ?? (await getStateJson<PromotionRule>(deps.state, stateKeys.rule(name)))?.value;
+  return (
+    deps.config.rules.find((r) => r.name === name) ??
+    (await getStateJson<PromotionRule>(deps.state, stateKeys.rule(name)))?.value
+  );
 }
 
 export async function findRule(deps: Deps, name: string): Promise<PromotionRule> {
@@ -49,13 +52,20 @@ export function parseRuleBody(name: string, body: unknown, author: Caller, secre
   let document = body;
   if (typeof body === 'object' && body !== null && 'name' in body) {
     const { name: given, ...rest } = body as { name: unknown };
-    if (given !== name) throw new AppError('INVALID_REQUEST', `rule.name: the body names "${String(given).slice(0, 64)}", the path "${name}"`);
+    if (given !== name)
+      throw new AppError(
+        'INVALID_REQUEST',
+        `rule.name: the body names "${String(given).slice(0, 64)}", the path "${name}"`,
+      );
     document = rest;
   }
   const parsed = RuleBodySchema.safeParse(document);
   if (!parsed.success) {
     const [first] = schemaProblems(parsed.error, RuleBodySchema);
-    throw new AppError('INVALID_REQUEST', `${first!.path === 'top level' ? 'rule' : `rule.${first!.path}`}: ${first!.message}`);
+    throw new AppError(
+      'INVALID_REQUEST',
+      `${first!.path === 'top level' ? 'rule' : `rule.${first!.path}`}: ${first!.message}`,
+    );
   }
   const problems = new ConfigProblems(secret);
   const rule = buildRule({ ...parsed.data, name }, 'rule', problems);
@@ -73,12 +83,15 @@ function authorOf(caller: Caller): Caller {
 
 /** Stores a rule checked by parseRuleBody; configured rules cannot be replaced. */
 export async function putRule(deps: Deps, rule: PromotionRule): Promise<void> {
-  if (deps.config.rules.some((r) => r.name === rule.name)) throw new AppError('CONFLICT', `rule "${rule.name}" comes from the configuration and cannot be changed here`);
+  if (deps.config.rules.some((r) => r.name === rule.name))
+    throw new AppError('CONFLICT', `rule "${rule.name}" comes from the configuration and cannot be changed here`);
   await replaceState(deps.state, stateKeys.rule(rule.name), JSON.stringify(rule));
 }
 
 export async function deleteRule(deps: Deps, name: string): Promise<void> {
-  if (deps.config.rules.some((r) => r.name === name)) throw new AppError('CONFLICT', `rule "${name}" comes from the configuration and cannot be deleted here`);
-  if (!(await deps.state.get(stateKeys.rule(name)))) throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
+  if (deps.config.rules.some((r) => r.name === name))
+    throw new AppError('CONFLICT', `rule "${name}" comes from the configuration and cannot be deleted here`);
+  if (!(await deps.state.get(stateKeys.rule(name))))
+    throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
   await deps.state.delete(stateKeys.rule(name));
 }

@@ -47,7 +47,12 @@ function partial(text: string): { parts: number[]; prerelease: string[] } | unde
   return { parts, prerelease: m[4] ? m[4].split('.') : [] };
 }
 
-const v = (major: number, minor = 0, patch = 0, prerelease: string[] = []): SemVer => ({ major, minor, patch, prerelease });
+const v = (major: number, minor = 0, patch = 0, prerelease: string[] = []): SemVer => ({
+  major,
+  minor,
+  patch,
+  prerelease,
+});
 
 function comparators(token: string): Comparator[] | undefined {
   const m = /^(\^|~|>=|<=|>|<|=)?(.*)$/.exec(token)!;
@@ -58,32 +63,66 @@ function comparators(token: string): Comparator[] | undefined {
   if (major === undefined) return op === '' || op === '>=' || op === '=' ? [] : undefined;
   const low = v(major, minor ?? 0, patch ?? 0, p.prerelease);
   if (op === '^') {
-    const high = major > 0 || minor === undefined ? v(major + 1) : minor > 0 || patch === undefined ? v(0, minor + 1) : v(0, 0, patch + 1);
-    return [{ op: '>=', version: low }, { op: '<', version: high }];
+    const high =
+      major > 0 || minor === undefined
+        ? v(major + 1)
+        : minor > 0 || patch === undefined
+          ? v(0, minor + 1)
+          : v(0, 0, patch + 1);
+    return [
+      { op: '>=', version: low },
+      { op: '<', version: high },
+    ];
   }
-  if (op === '~') return [{ op: '>=', version: low }, { op: '<', version: minor === undefined ? v(major + 1) : v(major, minor + 1) }];
+  if (op === '~')
+    return [
+      { op: '>=', version: low },
+      { op: '<', version: minor === undefined ? v(major + 1) : v(major, minor + 1) },
+    ];
   if (p.parts.length < 3 && (op === '' || op === '=')) {
-    return [{ op: '>=', version: low }, { op: '<', version: minor === undefined ? v(major + 1) : v(major, minor + 1) }];
+    return [
+      { op: '>=', version: low },
+      { op: '<', version: minor === undefined ? v(major + 1) : v(major, minor + 1) },
+    ];
   }
   return [{ op: (op || '=') as Comparator['op'], version: low }];
 }
 
 function satisfiesComparator(version: SemVer, c: Comparator): boolean {
   const cmp = compareSemver(version, c.version);
-  return c.op === '<' ? cmp < 0 : c.op === '<=' ? cmp <= 0 : c.op === '>' ? cmp > 0 : c.op === '>=' ? cmp >= 0 : cmp === 0;
+  return c.op === '<'
+    ? cmp < 0
+    : c.op === '<='
+      ? cmp <= 0
+      : c.op === '>'
+        ? cmp > 0
+        : c.op === '>='
+          ? cmp >= 0
+          : cmp === 0;
 }
 
 /** Whether `version` satisfies `range`; a malformed range throws. */
 export function satisfies(version: SemVer, range: string): boolean {
   return range.split('||').some((alternative) => {
-    const set = alternative.trim().split(/\s+/).filter(Boolean).map((token) => {
-      const parsed = comparators(token);
-      if (!parsed) throw new Error(`"${token}" is not a version range`);
-      return parsed;
-    }).flat();
+    const set = alternative
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((token) => {
+        const parsed = comparators(token);
+        if (!parsed) throw new Error(`"${token}" is not a version range`);
+        return parsed;
+      })
+      .flat();
     if (!set.every((c) => satisfiesComparator(version, c))) return false;
     // npm: a prerelease matches only comparators on the same major.minor.patch that carry a prerelease.
     if (!version.prerelease.length) return true;
-    return set.some((c) => c.version.prerelease.length && c.version.major === version.major && c.version.minor === version.minor && c.version.patch === version.patch);
+    return set.some(
+      (c) =>
+        c.version.prerelease.length &&
+        c.version.major === version.major &&
+        c.version.minor === version.minor &&
+        c.version.patch === version.patch,
+    );
   });
 }

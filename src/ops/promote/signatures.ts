@@ -45,7 +45,13 @@ export interface VerifiedImage {
 }
 
 /** Runs the rule's gate for `digest` in the source repository; returns what verified, or throws. */
-export async function verifyForPromotion(deps: Deps, rule: PromotionRule, registry: string, repository: string, digest: string): Promise<VerifiedImage | undefined> {
+export async function verifyForPromotion(
+  deps: Deps,
+  rule: PromotionRule,
+  registry: string,
+  repository: string,
+  digest: string,
+): Promise<VerifiedImage | undefined> {
   const policy = rule.verify;
   if (!policy) return undefined;
   const client = registryClient(deps, registry);
@@ -56,7 +62,10 @@ export async function verifyForPromotion(deps: Deps, rule: PromotionRule, regist
     const signers = await resolveSigners(deps, rule, policy);
     const signatures = found.filter((f) => f.format !== 'cosign-attestation');
     if (!signatures.length) {
-      throw new AppError('SIGNATURE_MISSING', `rule "${rule.name}" requires a signature, and ${image} has none (no ${referrersTag(digest)}.sig tag, no signature referrer)`);
+      throw new AppError(
+        'SIGNATURE_MISSING',
+        `rule "${rule.name}" requires a signature, and ${image} has none (no ${referrersTag(digest)}.sig tag, no signature referrer)`,
+      );
     }
     const verdict = await verifyImageSignature(digest, signatures, signers);
     if (!verdict.outcome) throw refused(rule, image, 'no signature verifies', verdict.attempts);
@@ -65,9 +74,14 @@ export async function verifyForPromotion(deps: Deps, rule: PromotionRule, regist
   for (const [i, attestation] of (policy.attestations ?? []).entries()) {
     const [signer] = await resolveSigners(deps, rule, { signers: [attestation.signer] }, `attestations[${i}].signer`);
     const attestations = found.filter(mayAttest);
-    if (!attestations.length) throw new AppError('SIGNATURE_MISSING', `rule "${rule.name}" requires a ${attestation.predicateType} attestation, and ${image} has none`);
+    if (!attestations.length)
+      throw new AppError(
+        'SIGNATURE_MISSING',
+        `rule "${rule.name}" requires a ${attestation.predicateType} attestation, and ${image} has none`,
+      );
     const verdict = await verifyAttestation(digest, attestations, { ...attestation, signer: signer! });
-    if (!verdict.outcome) throw refused(rule, image, `no ${attestation.predicateType} attestation verifies`, verdict.attempts);
+    if (!verdict.outcome)
+      throw refused(rule, image, `no ${attestation.predicateType} attestation verifies`, verdict.attempts);
     result.attestations.push(verdict.outcome);
   }
   return result;
@@ -75,35 +89,64 @@ export async function verifyForPromotion(deps: Deps, rule: PromotionRule, regist
 
 function refused(rule: PromotionRule, image: string, what: string, attempts: Attempt[]): AppError {
   const reasons = attempts.map((a) => `${a.where} (${a.signer}): ${a.reason}`);
-  return new AppError('SIGNATURE_INVALID', `rule "${rule.name}": ${what} for ${image}: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? `; and ${reasons.length - 5} more` : ''}`, {
-    details: { attempts },
-  });
+  return new AppError(
+    'SIGNATURE_INVALID',
+    `rule "${rule.name}": ${what} for ${image}: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? `; and ${reasons.length - 5} more` : ''}`,
+    {
+      details: { attempts },
+    },
+  );
 }
 
-async function resolveSigners(deps: Deps, rule: PromotionRule, policy: Pick<VerifyPolicy, 'signers'>, path = 'signers'): Promise<Signer[]> {
-  return Promise.all((policy.signers ?? []).map((p, i) => resolveSigner(deps, rule, p, policy.signers!.length === 1 && path !== 'signers' ? path : `${path}[${i}]`)));
+async function resolveSigners(
+  deps: Deps,
+  rule: PromotionRule,
+  policy: Pick<VerifyPolicy, 'signers'>,
+  path = 'signers',
+): Promise<Signer[]> {
+  return Promise.all(
+    (policy.signers ?? []).map((p, i) =>
+      resolveSigner(deps, rule, p, policy.signers!.length === 1 && path !== 'signers' ? path : `${path}[${i}]`),
+    ),
+  );
 }
 
 async function resolveSigner(deps: Deps, rule: PromotionRule, policy: SignerPolicy, path: string): Promise<Signer> {
   const label = `${rule.name}.verify.${path}`;
   const material = (value: string | { secret: string }, field: string) => {
     const text = typeof value === 'string' ? value : deps.config.secret(value.secret);
-    if (!text) throw new AppError('INVALID_CONFIG', `${label}.${field}: secret "${(value as { secret: string }).secret}" is not set`);
+    if (!text)
+      throw new AppError(
+        'INVALID_CONFIG',
+        `${label}.${field}: secret "${(value as { secret: string }).secret}" is not set`,
+      );
     return text;
   };
   const field = policy.kind === 'cosign-key' ? 'publicKey' : policy.kind === 'sigstore' ? 'trustedRoot' : 'trustStore';
   try {
-    if (policy.kind === 'cosign-key') return { kind: 'cosign-key', label, key: await parsePublicKeyPem(material(policy.publicKey, field)) };
+    if (policy.kind === 'cosign-key')
+      return { kind: 'cosign-key', label, key: await parsePublicKeyPem(material(policy.publicKey, field)) };
     if (policy.kind === 'sigstore') {
       // The identity must match the certificate's SAN whole.
       const identity = compilePattern(`^(?:${policy.identity})$`);
-      return { kind: 'sigstore', label, root: await parseTrustedRoot(material(policy.trustedRoot, field)), identity: (san) => identity.found(san), issuer: policy.issuer };
+      return {
+        kind: 'sigstore',
+        label,
+        root: await parseTrustedRoot(material(policy.trustedRoot, field)),
+        identity: (san) => identity.found(san),
+        issuer: policy.issuer,
+      };
     }
     const roots = parseCertificatesPem(material(policy.trustStore, field));
     if (!roots.length) throw new CertificateError('expected PEM certificates');
     return { kind: 'notation', label, roots, identities: policy.identities, at: new Date(deps.now()) };
   } catch (error) {
-    if (error instanceof KeyError || error instanceof TrustedRootError || error instanceof CertificateError || error instanceof EncodingError) {
+    if (
+      error instanceof KeyError ||
+      error instanceof TrustedRootError ||
+      error instanceof CertificateError ||
+      error instanceof EncodingError
+    ) {
       throw new AppError('INVALID_CONFIG', `${label}.${field}: ${error.message}`);
     }
     throw error;
@@ -111,19 +154,37 @@ async function resolveSigner(deps: Deps, rule: PromotionRule, policy: SignerPoli
 }
 
 /** Everything next to `digest` in the repository that may sign it (attestations only when asked for). */
-export async function findSignatures(client: RegistryClient, repository: string, digest: string, attestations: boolean): Promise<Found[]> {
+export async function findSignatures(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  attestations: boolean,
+): Promise<Found[]> {
   const found: Found[] = [];
   const sigTag = `${referrersTag(digest)}.sig`;
   await readTagged(client, repository, sigTag, SignatureMedia.SimpleSigning, found);
   if (attestations) await readTagged(client, repository, `${referrersTag(digest)}.att`, SignatureMedia.Dsse, found);
-  const referrers = (await listReferrers(client, repository, digest)).filter((r) => r.artifactType === undefined || KNOWN_ARTIFACTS.has(r.artifactType));
-  for (const referrer of referrers.slice(0, MAX_REFERRERS)) await readReferrer(client, repository, digest, referrer, found);
+  const referrers = (await listReferrers(client, repository, digest)).filter(
+    (r) => r.artifactType === undefined || KNOWN_ARTIFACTS.has(r.artifactType),
+  );
+  for (const referrer of referrers.slice(0, MAX_REFERRERS))
+    await readReferrer(client, repository, digest, referrer, found);
   return found;
 }
 
-const KNOWN_ARTIFACTS = new Set<string>([SignatureMedia.CosignArtifact, SignatureMedia.SigstoreBundle, SignatureMedia.Notation]);
+const KNOWN_ARTIFACTS = new Set<string>([
+  SignatureMedia.CosignArtifact,
+  SignatureMedia.SigstoreBundle,
+  SignatureMedia.Notation,
+]);
 
-async function readTagged(client: RegistryClient, repository: string, tag: string, layerType: string, found: Found[]): Promise<void> {
+async function readTagged(
+  client: RegistryClient,
+  repository: string,
+  tag: string,
+  layerType: string,
+  found: Found[],
+): Promise<void> {
   let manifest;
   try {
     const fetched = await client.getManifest(repository, tag);
@@ -131,15 +192,35 @@ async function readTagged(client: RegistryClient, repository: string, tag: strin
   } catch (error) {
     if (isAppError(error) && error.code === 'NOT_FOUND') return;
     if (isAppError(error) && (error.code === 'MANIFEST_INVALID' || error.code === 'UNSUPPORTED_MEDIA_TYPE')) {
-      found.push({ format: 'none', where: `${repository}:${tag}`, reason: `not a signature manifest: ${error.message}` });
+      found.push({
+        format: 'none',
+        where: `${repository}:${tag}`,
+        reason: `not a signature manifest: ${error.message}`,
+      });
       return;
     }
     throw error;
   }
-  await readLayers(client, repository, `${repository}:${tag}`, manifest.kind === 'image' ? manifest.layers : [], layerType, found, manifest.kind);
+  await readLayers(
+    client,
+    repository,
+    `${repository}:${tag}`,
+    manifest.kind === 'image' ? manifest.layers : [],
+    layerType,
+    found,
+    manifest.kind,
+  );
 }
 
-async function readLayers(client: RegistryClient, repository: string, where: string, layers: Descriptor[], layerType: string, found: Found[], kind: string): Promise<void> {
+async function readLayers(
+  client: RegistryClient,
+  repository: string,
+  where: string,
+  layers: Descriptor[],
+  layerType: string,
+  found: Found[],
+  kind: string,
+): Promise<void> {
   if (kind !== 'image') {
     found.push({ format: 'none', where, reason: `a ${kind} manifest, not a signature` });
     return;
@@ -147,11 +228,19 @@ async function readLayers(client: RegistryClient, repository: string, where: str
   for (const [i, layer] of layers.slice(0, MAX_LAYERS).entries()) {
     const at = `${where} layers[${i}]`;
     if (layer.mediaType !== layerType) {
-      found.push({ format: 'none', where: at, reason: `a layer of type ${layer.mediaType}, not ${layerType}: not a signature` });
+      found.push({
+        format: 'none',
+        where: at,
+        reason: `a layer of type ${layer.mediaType}, not ${layerType}: not a signature`,
+      });
       continue;
     }
     if (layer.size > MAX_PAYLOAD_BYTES) {
-      found.push({ format: 'none', where: at, reason: `a payload of ${layer.size} bytes (at most ${MAX_PAYLOAD_BYTES} are read)` });
+      found.push({
+        format: 'none',
+        where: at,
+        reason: `a payload of ${layer.size} bytes (at most ${MAX_PAYLOAD_BYTES} are read)`,
+      });
       continue;
     }
     const payload = await client.readBlob(repository, layer.digest, MAX_PAYLOAD_BYTES);
@@ -167,26 +256,42 @@ async function readLayers(client: RegistryClient, repository: string, where: str
       continue;
     }
     const signature = a[Annotation.signature];
-    if (signature === undefined) found.push({ format: 'none', where: at, reason: `no ${Annotation.signature} annotation` });
+    if (signature === undefined)
+      found.push({ format: 'none', where: at, reason: `no ${Annotation.signature} annotation` });
     else found.push({ format: 'cosign', where: at, payload, signature, ...keyless });
   }
 }
 
-async function readReferrer(client: RegistryClient, repository: string, digest: string, referrer: Descriptor, found: Found[]): Promise<void> {
+async function readReferrer(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  referrer: Descriptor,
+  found: Found[],
+): Promise<void> {
   const where = `${repository}@${referrer.digest}`;
   const fetched = await client.getManifest(repository, referrer.digest);
   const manifest = parseManifest(fetched.bytes, fetched.mediaType);
   // A fallback index is written by anyone who can push: the manifest itself must name the image.
   if (manifest.subject?.digest !== digest) {
-    found.push({ format: 'none', where, reason: `its subject is ${manifest.subject?.digest ?? 'absent'}, not ${digest}` });
+    found.push({
+      format: 'none',
+      where,
+      reason: `its subject is ${manifest.subject?.digest ?? 'absent'}, not ${digest}`,
+    });
     return;
   }
   const type = manifest.artifactType ?? manifest.config?.mediaType;
-  if (type === SignatureMedia.CosignArtifact) return readLayers(client, repository, where, manifest.layers, SignatureMedia.SimpleSigning, found, manifest.kind);
+  if (type === SignatureMedia.CosignArtifact)
+    return readLayers(client, repository, where, manifest.layers, SignatureMedia.SimpleSigning, found, manifest.kind);
   const [layer] = manifest.layers;
   if (type === SignatureMedia.SigstoreBundle || type === SignatureMedia.Notation) {
     if (!layer || layer.size > MAX_PAYLOAD_BYTES) {
-      found.push({ format: 'none', where, reason: layer ? `a ${layer.size}-byte layer (at most ${MAX_PAYLOAD_BYTES} are read)` : 'no layer' });
+      found.push({
+        format: 'none',
+        where,
+        reason: layer ? `a ${layer.size}-byte layer (at most ${MAX_PAYLOAD_BYTES} are read)` : 'no layer',
+      });
       return;
     }
     const bytes = await client.readBlob(repository, layer.digest, MAX_PAYLOAD_BYTES);

@@ -19,7 +19,10 @@ export function sharedBackoffGate(deps: Deps, registryKey: string): BackoffGate 
       const entry = await deps.state.get(key);
       if (entry) local.holdUntil(Number(entry.value));
     } catch (error) {
-      deps.log.warn('backoff gate: could not read the shared hold', { registry: registryKey, error: error instanceof Error ? error.message : 'unknown' });
+      deps.log.warn('backoff gate: could not read the shared hold', {
+        registry: registryKey,
+        error: error instanceof Error ? error.message : 'unknown',
+      });
     }
   };
   // The later time wins; a hold that passed expires by itself.
@@ -28,7 +31,9 @@ export function sharedBackoffGate(deps: Deps, registryKey: string): BackoffGate 
     for (;;) {
       const entry = await deps.state.get(key);
       if (entry && Number(entry.value) >= time) return;
-      const written = entry ? await deps.state.update(key, entry.version, String(time), { ttlSeconds }) : await deps.state.create(key, String(time), { ttlSeconds });
+      const written = entry
+        ? await deps.state.update(key, entry.version, String(time), { ttlSeconds })
+        : await deps.state.create(key, String(time), { ttlSeconds });
       if (written) return;
     }
   };
@@ -39,7 +44,14 @@ export function sharedBackoffGate(deps: Deps, registryKey: string): BackoffGate 
     },
     holdUntil(time) {
       local.holdUntil(time);
-      deps.defer(publish(time).catch((error: unknown) => deps.log.warn('backoff gate: could not share the hold', { registry: registryKey, error: error instanceof Error ? error.message : 'unknown' })));
+      deps.defer(
+        publish(time).catch((error: unknown) =>
+          deps.log.warn('backoff gate: could not share the hold', {
+            registry: registryKey,
+            error: error instanceof Error ? error.message : 'unknown',
+          }),
+        ),
+      );
     },
   };
 }

@@ -36,8 +36,21 @@ export function registryClient(deps: Deps, registryKey: string): RegistryClient 
   // The token store outlives this request: it must not hold the request's waitUntil. Its one cache write
   // happens while the copy that needed the token still runs, so plain background work is enough.
   const isolateDeps: Deps = { ...deps, defer: detached };
-  if (!held) clients.set(deps.config, (held = { tokens: new TokenCache(isolateDeps, tokenStore(isolateDeps)), byRegistry: new Map() }));
+  if (!held)
+    clients.set(
+      deps.config,
+      (held = { tokens: new TokenCache(isolateDeps, tokenStore(isolateDeps)), byRegistry: new Map() }),
+    );
   let client = held.byRegistry.get(registryKey);
-  if (!client) held.byRegistry.set(registryKey, (client = new RegistryClient(registryOptions(deps), registryKey, held.tokens, sharedBackoffGate(isolateDeps, registryKey))));
+  if (!client)
+    held.byRegistry.set(
+      registryKey,
+      (client = new RegistryClient(
+        registryOptions(deps),
+        registryKey,
+        held.tokens,
+        sharedBackoffGate(isolateDeps, registryKey),
+      )),
+    );
   return client;
 }

@@ -54,15 +54,25 @@ const SECRET_PATHS: Path[] = [
 ];
 
 function secretPaths(document: RegistryDocument): Path[] {
-  return [...SECRET_PATHS, ['credentials', 'username'], ...Object.keys(document.headers ?? {}).map((name) => ['headers', name])];
+  return [
+    ...SECRET_PATHS,
+    ['credentials', 'username'],
+    ...Object.keys(document.headers ?? {}).map((name) => ['headers', name]),
+  ];
 }
 
 function at(document: unknown, path: Path): unknown {
-  return path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), document);
+  return path.reduce<unknown>(
+    (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+    document,
+  );
 }
 
 /** A copy of the document with each value at a secret path replaced by `replace(path, value)`. */
-async function mapSecrets(document: RegistryDocument, replace: (path: Path, value: unknown) => Promise<unknown>): Promise<RegistryDocument> {
+async function mapSecrets(
+  document: RegistryDocument,
+  replace: (path: Path, value: unknown) => Promise<unknown>,
+): Promise<RegistryDocument> {
   const copy = structuredClone(document) as Record<string, any>;
   for (const path of secretPaths(document)) {
     const value = at(copy, path);
@@ -76,7 +86,8 @@ async function mapSecrets(document: RegistryDocument, replace: (path: Path, valu
 // The value is bound to its entry and field: a sealed value copied elsewhere does not open.
 const sealContext = (host: string, path: Path) => `ferry-registry-entry\u0000${host}\u0000${path.join('.')}`;
 
-const invalid = (path: string, message: string) => new AppError('INVALID_REQUEST', `registry${path === 'top level' ? '' : `.${path}`}: ${message}`);
+const invalid = (path: string, message: string) =>
+  new AppError('INVALID_REQUEST', `registry${path === 'top level' ? '' : `.${path}`}: ${message}`);
 
 /** The host of a path parameter, refused unless it is a plain host[:port]. */
 export function entryHost(raw: string): string {
@@ -93,7 +104,11 @@ export function entryHost(raw: string): string {
 function refuseAddress(config: FerryConfig, what: string, hostname: string): void {
   if (config.managedRegistries.allowPrivateAddresses) return;
   const cls = classifyHostname(hostname.replace(/^\*\./, 'x.'));
-  if (cls !== 'public') throw new AppError('ADDRESS_NOT_ALLOWED', `${what} is a ${cls} address: entries added through the API reach public addresses only (managedRegistries.allowPrivateAddresses)`);
+  if (cls !== 'public')
+    throw new AppError(
+      'ADDRESS_NOT_ALLOWED',
+      `${what} is a ${cls} address: entries added through the API reach public addresses only (managedRegistries.allowPrivateAddresses)`,
+    );
 }
 
 /**
@@ -109,39 +124,74 @@ function checkBody(config: FerryConfig, host: string, body: unknown): RegistryDo
   const document = parsed.data;
   for (const path of secretPaths(document)) {
     const value = at(document, path);
-    if (typeof value === 'object' && value !== null) throw invalid(path.join('.'), 'give the value itself: environment secrets are named only in the static configuration');
+    if (typeof value === 'object' && value !== null)
+      throw invalid(
+        path.join('.'),
+        'give the value itself: environment secrets are named only in the static configuration',
+      );
   }
   for (const kind of ['aws', 'google', 'azure', 'githubApp'] as const) {
-    if (document.credentials?.[kind]?.endpoints) throw invalid(`credentials.${kind}.endpoints`, 'cloud endpoints are set only in the static configuration');
+    if (document.credentials?.[kind]?.endpoints)
+      throw invalid(`credentials.${kind}.endpoints`, 'cloud endpoints are set only in the static configuration');
   }
-  if (document.insecure && !config.managedRegistries.allowInsecure) throw new AppError('INSECURE_NOT_ALLOWED', 'entries added through the API speak https only (managedRegistries.allowInsecure)');
+  if (document.insecure && !config.managedRegistries.allowInsecure)
+    throw new AppError(
+      'INSECURE_NOT_ALLOWED',
+      'entries added through the API speak https only (managedRegistries.allowInsecure)',
+    );
   refuseAddress(config, `registry ${host}`, new URL(`https://${host}`).hostname);
-  for (const mirror of document.mirrors ?? []) refuseAddress(config, `mirror ${new URL(mirror).host}`, new URL(mirror).hostname);
-  for (const listed of [...(document.authHosts ?? []), ...(document.blobHosts ?? [])]) refuseAddress(config, `host ${listed}`, listed.replace(/:\d+$/, ''));
-  if (document.mirrors?.some((m) => m.startsWith('http:')) && !document.insecure) throw new AppError('INSECURE_NOT_ALLOWED', 'a plain http mirror needs "insecure"');
+  for (const mirror of document.mirrors ?? [])
+    refuseAddress(config, `mirror ${new URL(mirror).host}`, new URL(mirror).hostname);
+  for (const listed of [...(document.authHosts ?? []), ...(document.blobHosts ?? [])])
+    refuseAddress(config, `host ${listed}`, listed.replace(/:\d+$/, ''));
+  if (document.mirrors?.some((m) => m.startsWith('http:')) && !document.insecure)
+    throw new AppError('INSECURE_NOT_ALLOWED', 'a plain http mirror needs "insecure"');
   const problems = new ConfigProblems(() => undefined);
   const built = buildRegistry(host, document, problems);
   const first = problems.list[0];
   if (first) throw invalid(first.path.replace(/^registries\[[^\]]*\]\.?/, '') || 'top level', first.message);
   const cloud = built.cloud;
-  const federated = cloud && ((cloud.kind === 'aws' && cloud.roleArn) || (cloud.kind === 'google' && cloud.workloadIdentityProvider) || (cloud.kind === 'azure' && !cloud.clientSecret));
-  if (federated && !config.identity) throw invalid(`credentials.${cloud.kind}`, 'federation needs Ferry\'s own identity: the operator configures "identity"');
+  const federated =
+    cloud &&
+    ((cloud.kind === 'aws' && cloud.roleArn) ||
+      (cloud.kind === 'google' && cloud.workloadIdentityProvider) ||
+      (cloud.kind === 'azure' && !cloud.clientSecret));
+  if (federated && !config.identity)
+    throw invalid(
+      `credentials.${cloud.kind}`,
+      'federation needs Ferry\'s own identity: the operator configures "identity"',
+    );
   return document;
 }
 
 /** Stores an entry (replacing the one there): configured entries are read-only. */
-export async function putRegistryEntry(deps: Deps, caller: Caller, rawHost: string, body: unknown): Promise<RegistryEntryView> {
+export async function putRegistryEntry(
+  deps: Deps,
+  caller: Caller,
+  rawHost: string,
+  body: unknown,
+): Promise<RegistryEntryView> {
   const host = entryHost(rawHost);
   const config = baseConfig(deps.config);
-  if (config.registries.has(host)) throw new AppError('CONFLICT', `registry ${host} comes from the configuration and cannot be changed here`);
+  if (config.registries.has(host))
+    throw new AppError('CONFLICT', `registry ${host} comes from the configuration and cannot be changed here`);
   const document = checkBody(config, host, body);
   const { keys, activeKid } = config.managedRegistries;
   const key = keys.find((k) => k.kid === activeKid);
   const sealed = await mapSecrets(document, async (path, value) => {
-    if (!key) throw new AppError('NOT_SUPPORTED', 'storing credentials needs sealing keys: the operator configures managedRegistries.keys');
+    if (!key)
+      throw new AppError(
+        'NOT_SUPPORTED',
+        'storing credentials needs sealing keys: the operator configures managedRegistries.keys',
+      );
     return seal(key, value as string, sealContext(host, path));
   });
-  const stored: StoredEntry = { host, document: sealed, updatedAt: new Date(deps.now()).toISOString(), updatedBy: caller.id };
+  const stored: StoredEntry = {
+    host,
+    document: sealed,
+    updatedAt: new Date(deps.now()).toISOString(),
+    updatedBy: caller.id,
+  };
   await replaceState(deps.state, stateKeys.registry(host), JSON.stringify(stored));
   forgetManagedRegistries(deps.config);
   return view(buildManaged(config, host, document), 'api', stored);
@@ -150,8 +200,10 @@ export async function putRegistryEntry(deps: Deps, caller: Caller, rawHost: stri
 export async function deleteRegistryEntry(deps: Deps, rawHost: string): Promise<void> {
   const host = entryHost(rawHost);
   const config = baseConfig(deps.config);
-  if (config.registries.has(host)) throw new AppError('CONFLICT', `registry ${host} comes from the configuration and cannot be removed here`);
-  if (!(await deps.state.get(stateKeys.registry(host)))) throw new AppError('NOT_FOUND', `no registry entry for ${host} was added through the API`);
+  if (config.registries.has(host))
+    throw new AppError('CONFLICT', `registry ${host} comes from the configuration and cannot be removed here`);
+  if (!(await deps.state.get(stateKeys.registry(host))))
+    throw new AppError('NOT_FOUND', `no registry entry for ${host} was added through the API`);
   await deps.state.delete(stateKeys.registry(host));
   forgetManagedRegistries(deps.config);
 }
@@ -194,7 +246,11 @@ function buildManaged(config: FerryConfig, host: string, document: RegistryDocum
 
 /** A stored entry with its secrets opened, as the registry layer uses it. */
 async function openEntry(config: FerryConfig, stored: StoredEntry): Promise<RegistryEntry> {
-  const document = await mapSecrets(stored.document, async (path, value) => (isSealed(value) ? unseal(config.managedRegistries.keys, value as SealedValue, sealContext(stored.host, path)) : value));
+  const document = await mapSecrets(stored.document, async (path, value) =>
+    isSealed(value)
+      ? unseal(config.managedRegistries.keys, value as SealedValue, sealContext(stored.host, path))
+      : value,
+  );
   return buildManaged(config, stored.host, document);
 }
 
@@ -203,11 +259,43 @@ function view(registry: RegistryEntry, origin: 'config' | 'api', stored?: Stored
   const c = registry.credentials;
   const cloud = registry.cloud;
   let credentials: Record<string, unknown> | undefined;
-  if (c) credentials = { ...(c.username !== undefined ? { username: c.username } : {}), ...Object.fromEntries((['password', 'token', 'identityToken'] as const).filter((k) => c[k] !== undefined).map((k) => [k, set])) };
-  else if (cloud?.kind === 'aws') credentials = { aws: { region: cloud.region, ...(cloud.roleArn ? { roleArn: cloud.roleArn } : { accessKeyId: set, secretAccessKey: set }), audience: cloud.audience, sessionName: cloud.sessionName } };
-  else if (cloud?.kind === 'google') credentials = { google: { ...(cloud.workloadIdentityProvider ? { workloadIdentityProvider: cloud.workloadIdentityProvider } : { serviceAccountKey: set }), ...(cloud.serviceAccount ? { serviceAccount: cloud.serviceAccount } : {}), audience: cloud.audience } };
-  else if (cloud?.kind === 'azure') credentials = { azure: { tenantId: cloud.tenantId, clientId: cloud.clientId, ...(cloud.clientSecret !== undefined ? { clientSecret: set } : {}), audience: cloud.audience } };
-  else if (cloud?.kind === 'github-app') credentials = { githubApp: { appId: cloud.appId, installationId: cloud.installationId, privateKey: set } };
+  if (c)
+    credentials = {
+      ...(c.username !== undefined ? { username: c.username } : {}),
+      ...Object.fromEntries(
+        (['password', 'token', 'identityToken'] as const).filter((k) => c[k] !== undefined).map((k) => [k, set]),
+      ),
+    };
+  else if (cloud?.kind === 'aws')
+    credentials = {
+      aws: {
+        region: cloud.region,
+        ...(cloud.roleArn ? { roleArn: cloud.roleArn } : { accessKeyId: set, secretAccessKey: set }),
+        audience: cloud.audience,
+        sessionName: cloud.sessionName,
+      },
+    };
+  else if (cloud?.kind === 'google')
+    credentials = {
+      google: {
+        ...(cloud.workloadIdentityProvider
+          ? { workloadIdentityProvider: cloud.workloadIdentityProvider }
+          : { serviceAccountKey: set }),
+        ...(cloud.serviceAccount ? { serviceAccount: cloud.serviceAccount } : {}),
+        audience: cloud.audience,
+      },
+    };
+  else if (cloud?.kind === 'azure')
+    credentials = {
+      azure: {
+        tenantId: cloud.tenantId,
+        clientId: cloud.clientId,
+        ...(cloud.clientSecret !== undefined ? { clientSecret: set } : {}),
+        audience: cloud.audience,
+      },
+    };
+  else if (cloud?.kind === 'github-app')
+    credentials = { githubApp: { appId: cloud.appId, installationId: cloud.installationId, privateKey: set } };
   return {
     host: registry.host,
     origin,
@@ -270,7 +358,9 @@ async function readMerged(deps: Deps, base: FerryConfig, previous: Merged | unde
   try {
     stored = await readStoredEntries(deps);
   } catch (error) {
-    deps.log.warn('registry entries: could not read those added through the API; using what this instance last read', { error: error instanceof Error ? error.message : 'unknown' });
+    deps.log.warn('registry entries: could not read those added through the API; using what this instance last read', {
+      error: error instanceof Error ? error.message : 'unknown',
+    });
     return { config: previous?.config ?? base, fingerprint: previous?.fingerprint ?? '', readAt };
   }
   const fingerprint = stored.map((s) => `${s.entry.host}@${s.version}`).join(' ');

@@ -3,4 +3,11 @@
 export { registryClient } from './clients.js';
 export { cloudCredentials } from './cloud/credentials.js';
 export { ensureRepository } from './cloud/repositories.js';
-export { deleteRegistryEntry, entryHost, getRegistryEntry, listRegistryEntries, putRegistryEntry, withManagedRegistries } from './entries.js';
+export {
+  deleteRegistryEntry,
+  entryHost,
+  getRegistryEntry,
+  listRegistryEntries,
+  putRegistryEntry,
+  withManagedRegistries,
+} from './entries.js';

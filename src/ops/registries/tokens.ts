@@ -29,7 +29,10 @@ export function tokenStore(deps: Deps): TokenStore {
       const cacheKey = recordKeys.token(key.registryKey, key.credentialId, key.scopeId);
       const flightKey = stateKeys.tokenFlight(key.registryKey, key.credentialId, key.scopeId);
       const usable = (f: Flight | undefined, rejected?: string): f is IssuedToken =>
-        typeof f?.token === 'string' && typeof f.expiresAt === 'number' && f.expiresAt > deps.now() && f.token !== rejected;
+        typeof f?.token === 'string' &&
+        typeof f.expiresAt === 'number' &&
+        f.expiresAt > deps.now() &&
+        f.token !== rejected;
 
       let rejected: string | undefined;
       if (fresh) {
@@ -44,7 +47,9 @@ export function tokenStore(deps: Deps): TokenStore {
         const flight = await getStateJson<Flight>(deps.state, flightKey);
         if (usable(flight?.value, rejected)) return flight.value;
         const claimed = flight
-          ? !flight.value.token ? false : await deps.state.update(flightKey, flight.version, '{}', { ttlSeconds: CLAIM_SECONDS })
+          ? !flight.value.token
+            ? false
+            : await deps.state.update(flightKey, flight.version, '{}', { ttlSeconds: CLAIM_SECONDS })
           : await deps.state.create(flightKey, '{}', { ttlSeconds: CLAIM_SECONDS });
         if (claimed) return win(deps, flightKey, cacheKey, exchange);
         if (deps.now() - started > MAX_WAIT_MS) return exchange(); // the store is stuck: do not wait for ever
@@ -54,7 +59,12 @@ export function tokenStore(deps: Deps): TokenStore {
   };
 }
 
-async function win(deps: Deps, flightKey: string, cacheKey: string, exchange: () => Promise<IssuedToken>): Promise<IssuedToken> {
+async function win(
+  deps: Deps,
+  flightKey: string,
+  cacheKey: string,
+  exchange: () => Promise<IssuedToken>,
+): Promise<IssuedToken> {
   let issued: IssuedToken;
   try {
     issued = await exchange();

@@ -30,7 +30,8 @@ export function Registries(props: { registries: { host: string; origin: string }
   );
 }
 
-export const catalogUrl = (host: string, last?: string) => `/console/catalog/${encodeURIComponent(host)}${last ? `?last=${encodeURIComponent(last)}` : ''}`;
+export const catalogUrl = (host: string, last?: string) =>
+  `/console/catalog/${encodeURIComponent(host)}${last ? `?last=${encodeURIComponent(last)}` : ''}`;
 
 export function Catalog(props: { registry: string; repositories: string[]; next?: string }) {
   return (
@@ -64,8 +65,22 @@ export function Tags(props: { repository: string; tags: TagSummary[]; next?: str
         <tbody>
           {props.tags.map((t) => (
             <tr>
-              <td>{t.error === 'INVALID_REFERENCE' ? t.tag : <a href={imageUrl(`${props.repository}:${t.tag}`)}>{t.tag}</a>}</td>
-              <td>{t.digest ? <code class="digest" title={t.digest}>{t.digest.slice(0, 19)}…</code> : <span class="error">{t.error}</span>}</td>
+              <td>
+                {t.error === 'INVALID_REFERENCE' ? (
+                  t.tag
+                ) : (
+                  <a href={imageUrl(`${props.repository}:${t.tag}`)}>{t.tag}</a>
+                )}
+              </td>
+              <td>
+                {t.digest ? (
+                  <code class="digest" title={t.digest}>
+                    {t.digest.slice(0, 19)}…
+                  </code>
+                ) : (
+                  <span class="error">{t.error}</span>
+                )}
+              </td>
               <td>{t.kind === 'index' ? `index, ${t.platforms} platforms` : (t.kind ?? '')}</td>
               <td>{t.size !== undefined ? size(t.size) : ''}</td>
               <td>{t.created ? <time datetime={t.created}>{age(t.created, props.now)}</time> : ''}</td>
@@ -73,7 +88,9 @@ export function Tags(props: { repository: string; tags: TagSummary[]; next?: str
           ))}
         </tbody>
       </table>
-      {props.next ? <a href={`${tagsUrl(props.repository)}?last=${encodeURIComponent(props.next)}`}>Next page</a> : null}
+      {props.next ? (
+        <a href={`${tagsUrl(props.repository)}?last=${encodeURIComponent(props.next)}`}>Next page</a>
+      ) : null}
     </>
   );
 }

@@ -30,8 +30,9 @@ export function Compare(props: { from: string; to: string; diff?: ImageDiff }) {
             <section class="platform-diff" data-platform={image.platform}>
               <h2>{image.platform}</h2>
               <p>
-                {image.layers.shared.length} layers shared ({size(image.layers.sharedBytes)}), {image.layers.added.length} added ({size(image.layers.addedBytes)}),{' '}
-                {image.layers.removed.length} removed ({size(image.layers.removedBytes)})
+                {image.layers.shared.length} layers shared ({size(image.layers.sharedBytes)}),{' '}
+                {image.layers.added.length} added ({size(image.layers.addedBytes)}), {image.layers.removed.length}{' '}
+                removed ({size(image.layers.removedBytes)})
               </p>
               <ul>
                 {image.layers.added.map((l) => (
@@ -57,7 +58,8 @@ export function Compare(props: { from: string; to: string; diff?: ImageDiff }) {
                 ))}
                 {image.config.entrypoint ? (
                   <li class="changed">
-                    ~ entrypoint {JSON.stringify(image.config.entrypoint.from)} → {JSON.stringify(image.config.entrypoint.to)}
+                    ~ entrypoint {JSON.stringify(image.config.entrypoint.from)} →{' '}
+                    {JSON.stringify(image.config.entrypoint.to)}
                   </li>
                 ) : null}
               </ul>

@@ -9,16 +9,24 @@ import { Columns, Copyable, Pager, imageUrl, path, size } from './layout.js';
 export const HISTORY_PAGE = 100;
 export const layerAnchor = (digest: string) => `layer-${digest.replace(/^sha256:/, '')}`;
 export const manifestUrl = (reference: string) => `/console/manifest/${path(reference)}`;
-export const historyUrl = (reference: string, page = 1) => `/console/history/${path(reference)}${page > 1 ? `?page=${page}` : ''}`;
+export const historyUrl = (reference: string, page = 1) =>
+  `/console/history/${path(reference)}${page > 1 ? `?page=${page}` : ''}`;
 
 /** Each history step beside the layer it added (steps marked empty added none). */
 export function historyRows(image: InspectResult): { step: HistoryEntry; layer?: string }[] {
   const layers = image.layers ?? [];
   let next = 0;
-  return (image.config?.history ?? []).map((step) => (step.emptyLayer ? { step } : { step, ...(layers[next] ? { layer: layers[next++]!.digest } : {}) }));
+  return (image.config?.history ?? []).map((step) =>
+    step.emptyLayer ? { step } : { step, ...(layers[next] ? { layer: layers[next++]!.digest } : {}) },
+  );
 }
 
-export function HistoryTable(props: { rows: { step: HistoryEntry; layer?: string }[]; first: number; caption: string; layersHref?: string }) {
+export function HistoryTable(props: {
+  rows: { step: HistoryEntry; layer?: string }[];
+  first: number;
+  caption: string;
+  layersHref?: string;
+}) {
   return (
     <table id="history">
       <caption>{props.caption}</caption>
@@ -60,7 +68,13 @@ const REFERRER_GROUPS: [ReferrerKind, string][] = [
 function Referrers(props: { groups: GroupedReferrers; repository: string; inIndex: ChildSummary[] }) {
   const groups = { ...props.groups, attestations: [...props.groups.attestations] };
   // buildx keeps its attestations inside the index, beside the images they describe.
-  for (const child of props.inIndex) groups.attestations.push({ digest: child.digest, mediaType: child.mediaType, size: child.size, tag: 'in the index' });
+  for (const child of props.inIndex)
+    groups.attestations.push({
+      digest: child.digest,
+      mediaType: child.mediaType,
+      size: child.size,
+      tag: 'in the index',
+    });
   const total = REFERRER_GROUPS.reduce((n, [kind]) => n + groups[kind].length, 0);
   return (
     <section id="referrers">
@@ -133,7 +147,8 @@ export function Image(props: { image: InspectResult; repository: string; referre
         ) : null}
       </dl>
       <p>
-        <a href={manifestUrl(image.reference)}>Raw manifest</a> · <a href={`/console/copy?source=${encodeURIComponent(image.reference)}`}>Copy this image…</a>
+        <a href={manifestUrl(image.reference)}>Raw manifest</a> ·{' '}
+        <a href={`/console/copy?source=${encodeURIComponent(image.reference)}`}>Copy this image…</a>
       </p>
       {image.manifests ? (
         <table id="platforms">
@@ -213,11 +228,19 @@ export function Image(props: { image: InspectResult; repository: string; referre
       ) : null}
       {history.length ? (
         <>
-          <HistoryTable rows={history.slice(0, HISTORY_PAGE)} first={0} caption={`History (${history.length} steps, ${history.filter((r) => r.step.emptyLayer).length} without a layer)`} />
+          <HistoryTable
+            rows={history.slice(0, HISTORY_PAGE)}
+            first={0}
+            caption={`History (${history.length} steps, ${history.filter((r) => r.step.emptyLayer).length} without a layer)`}
+          />
           {history.length > HISTORY_PAGE ? <a href={historyUrl(image.reference, 2)}>More history</a> : null}
         </>
       ) : null}
-      <Referrers groups={props.referrers} repository={props.repository} inIndex={(image.manifests ?? []).filter(isAttestationChild)} />
+      <Referrers
+        groups={props.referrers}
+        repository={props.repository}
+        inIndex={(image.manifests ?? []).filter(isAttestationChild)}
+      />
     </>
   );
 }
@@ -232,7 +255,12 @@ export function HistoryPage(props: { image: InspectResult; page: number }) {
       <p>
         <a href={imageUrl(props.image.reference)}>Back to the image</a>
       </p>
-      <HistoryTable rows={rows.slice(first, first + HISTORY_PAGE)} first={first} caption={`Steps ${first + 1}–${Math.min(rows.length, first + HISTORY_PAGE)} of ${rows.length}`} layersHref={imageUrl(props.image.reference)} />
+      <HistoryTable
+        rows={rows.slice(first, first + HISTORY_PAGE)}
+        first={first}
+        caption={`Steps ${first + 1}–${Math.min(rows.length, first + HISTORY_PAGE)} of ${rows.length}`}
+        layersHref={imageUrl(props.image.reference)}
+      />
       <Pager page={props.page} pages={pages} href={(page) => historyUrl(props.image.reference, page)} />
     </>
   );

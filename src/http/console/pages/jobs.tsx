@@ -48,9 +48,16 @@ export const activeBlobText = (a: ActiveBlob) => `${a.blob.slice(0, 19)}… ${si
 
 export function JobPage(props: { job: JobView; csrf: string }) {
   const job = props.job;
-  const results = job.result ? ('results' in (job.result as object) ? (job.result as { results: { target: string; digest: string; tags: string[] }[] }).results : [job.result as { target: string; digest: string; tags: string[] }]) : [];
+  const results = job.result
+    ? 'results' in (job.result as object)
+      ? (job.result as { results: { target: string; digest: string; tags: string[] }[] }).results
+      : [job.result as { target: string; digest: string; tags: string[] }]
+    : [];
   return (
-    <section id="job" data-events={FINISHED.has(job.state) ? undefined : `/console/jobs/${encodeURIComponent(job.id)}/events`}>
+    <section
+      id="job"
+      data-events={FINISHED.has(job.state) ? undefined : `/console/jobs/${encodeURIComponent(job.id)}/events`}
+    >
       <dl class="facts">
         <dt>Job</dt>
         <dd>
@@ -102,7 +109,8 @@ export function JobPage(props: { job: JobView; csrf: string }) {
           ? null
           : (job.progress.active ?? []).map((a) => (
               <li>
-                <progress max={a.size} value={a.bytes} aria-label={`blob ${a.blob}`}></progress> <code>{activeBlobText(a)}</code>
+                <progress max={a.size} value={a.bytes} aria-label={`blob ${a.blob}`}></progress>{' '}
+                <code>{activeBlobText(a)}</code>
               </li>
             ))}
       </ul>
@@ -114,7 +122,16 @@ export function JobPage(props: { job: JobView; csrf: string }) {
           {r.tags.length ? `tagged ${r.tags.join(', ')}` : '(untagged)'}
         </p>
       ))}
-      {job.error ? <Problem code={job.error.code} detail={job.error.blob && !job.error.message.includes(job.error.blob) ? `${job.error.message} (blob ${job.error.blob})` : job.error.message} /> : null}
+      {job.error ? (
+        <Problem
+          code={job.error.code}
+          detail={
+            job.error.blob && !job.error.message.includes(job.error.blob)
+              ? `${job.error.message} (blob ${job.error.blob})`
+              : job.error.message
+          }
+        />
+      ) : null}
       {FINISHED.has(job.state) ? null : (
         <form method="post" action={`/console/jobs/${encodeURIComponent(job.id)}/cancel`}>
           <input type="hidden" name="csrf" value={props.csrf} />

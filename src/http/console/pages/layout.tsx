@@ -10,12 +10,13 @@ export function size(bytes: number): string {
   if (bytes < 0) return '?';
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) (value /= 1024), unit++;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) ((value /= 1024), unit++);
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
 }
 
 export const path = (reference: string) => reference.split('/').map(encodeURIComponent).join('/');
-export const imageUrl = (reference: string, platform?: string) => `/console/image/${path(reference)}${platform ? `?platform=${encodeURIComponent(platform)}` : ''}`;
+export const imageUrl = (reference: string, platform?: string) =>
+  `/console/image/${path(reference)}${platform ? `?platform=${encodeURIComponent(platform)}` : ''}`;
 export const tagsUrl = (repository: string) => `/console/tags/${path(repository)}`;
 
 export function Layout(props: { title: string; csrf: string; signedIn: boolean; who: string; children: Child }) {
@@ -31,7 +32,9 @@ export function Layout(props: { title: string; csrf: string; signedIn: boolean; 
       </head>
       <body>
         <header>
-          <a class="brand" href="/console">Ferry</a>
+          <a class="brand" href="/console">
+            Ferry
+          </a>
           <nav aria-label="Console">
             <a href="/console/registries">Registries</a>
             <a href="/console/compare">Compare</a>
@@ -78,10 +81,21 @@ export function SignIn(props: { csrf: string; error?: string; available: boolean
               <button type="submit">Sign in</button>
             </form>
           ) : props.access ? null : (
-            <p>The console's sign-in is not configured here: the operator sets <code>console.sessionSecret</code>.</p>
+            <p>
+              The console's sign-in is not configured here: the operator sets <code>console.sessionSecret</code>.
+            </p>
           )}
-          {props.access ? <p>This console is behind Cloudflare Access: open it through the Access application's address and sign in there.</p> : null}
-          {props.error ? <p class="error" role="alert">{props.error}</p> : null}
+          {props.access ? (
+            <p>
+              This console is behind Cloudflare Access: open it through the Access application's address and sign in
+              there.
+            </p>
+          ) : null}
+          {props.error ? (
+            <p class="error" role="alert">
+              {props.error}
+            </p>
+          ) : null}
         </main>
       </body>
     </html>
@@ -104,7 +118,15 @@ export function age(iso: string | undefined, now: number): string {
   if (Number.isNaN(at)) return '';
   const seconds = Math.max(0, (now - at) / 1000);
   const [value, unit] =
-    seconds < 3600 ? [seconds / 60, 'minute'] : seconds < 86_400 ? [seconds / 3600, 'hour'] : seconds < 86_400 * 60 ? [seconds / 86_400, 'day'] : seconds < 86_400 * 730 ? [seconds / (86_400 * 30.44), 'month'] : [seconds / (86_400 * 365.25), 'year'];
+    seconds < 3600
+      ? [seconds / 60, 'minute']
+      : seconds < 86_400
+        ? [seconds / 3600, 'hour']
+        : seconds < 86_400 * 60
+          ? [seconds / 86_400, 'day']
+          : seconds < 86_400 * 730
+            ? [seconds / (86_400 * 30.44), 'month']
+            : [seconds / (86_400 * 365.25), 'year'];
   const n = Math.floor(value);
   return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
 }
@@ -138,7 +160,8 @@ export function Pager(props: { page: number; pages: number; href: (page: number)
   if (props.pages <= 1) return null;
   return (
     <nav aria-label="Pages" class="pager">
-      {props.page > 1 ? <a href={props.href(props.page - 1)}>Previous page</a> : null} <span>
+      {props.page > 1 ? <a href={props.href(props.page - 1)}>Previous page</a> : null}{' '}
+      <span>
         Page {props.page} of {props.pages}
       </span>{' '}
       {props.page < props.pages ? <a href={props.href(props.page + 1)}>Next page</a> : null}

@@ -11,16 +11,31 @@ const DIGEST = /sha256:[0-9a-f]{64}/g;
 /** Where a digest in a manifest leads: a manifest's own page, or the image page's layer or config. */
 function digestTargets(json: unknown): Map<string, 'manifest' | 'config' | 'layer'> {
   const targets = new Map<string, 'manifest' | 'config' | 'layer'>();
-  const doc = (json ?? {}) as { config?: { digest?: unknown }; layers?: { digest?: unknown }[]; manifests?: { digest?: unknown }[]; subject?: { digest?: unknown }; blobs?: { digest?: unknown }[] };
-  const add = (d: unknown, kind: 'manifest' | 'config' | 'layer') => typeof d === 'string' && !targets.has(d) && targets.set(d, kind);
+  const doc = (json ?? {}) as {
+    config?: { digest?: unknown };
+    layers?: { digest?: unknown }[];
+    manifests?: { digest?: unknown }[];
+    subject?: { digest?: unknown };
+    blobs?: { digest?: unknown }[];
+  };
+  const add = (d: unknown, kind: 'manifest' | 'config' | 'layer') =>
+    typeof d === 'string' && !targets.has(d) && targets.set(d, kind);
   for (const m of Array.isArray(doc.manifests) ? doc.manifests : []) add(m?.digest, 'manifest');
   add(doc.subject?.digest, 'manifest');
   add(doc.config?.digest, 'config');
-  for (const l of [...(Array.isArray(doc.layers) ? doc.layers : []), ...(Array.isArray(doc.blobs) ? doc.blobs : [])]) add(l?.digest, 'layer');
+  for (const l of [...(Array.isArray(doc.layers) ? doc.layers : []), ...(Array.isArray(doc.blobs) ? doc.blobs : [])])
+    add(l?.digest, 'layer');
   return targets;
 }
 
-export function RawManifest(props: { reference: string; repository: string; digest: string; mediaType: string; text: string; page: number }) {
+export function RawManifest(props: {
+  reference: string;
+  repository: string;
+  digest: string;
+  mediaType: string;
+  text: string;
+  page: number;
+}) {
   let json: unknown;
   let formatted = props.text;
   try {
@@ -32,7 +47,9 @@ export function RawManifest(props: { reference: string; repository: string; dige
   const targets = digestTargets(json);
   const lines = formatted.split('\n');
   const pages = Math.max(1, Math.ceil(lines.length / MANIFEST_LINES_PER_PAGE));
-  const shown = lines.slice((props.page - 1) * MANIFEST_LINES_PER_PAGE, props.page * MANIFEST_LINES_PER_PAGE).join('\n');
+  const shown = lines
+    .slice((props.page - 1) * MANIFEST_LINES_PER_PAGE, props.page * MANIFEST_LINES_PER_PAGE)
+    .join('\n');
   const image = imageUrl(props.reference);
   const link = (digest: string) => {
     const kind = targets.get(digest);
@@ -61,7 +78,8 @@ export function RawManifest(props: { reference: string; repository: string; dige
         <dd>{props.mediaType}</dd>
       </dl>
       <p>
-        <a href={image}>The image</a> · <a href={`/v1/manifest/${path(props.reference)}`}>The registry's bytes</a> (the digest is theirs; shown here formatted)
+        <a href={image}>The image</a> · <a href={`/v1/manifest/${path(props.reference)}`}>The registry's bytes</a> (the
+        digest is theirs; shown here formatted)
       </p>
       <pre class="manifest">{parts as never}</pre>
       <Pager page={props.page} pages={pages} href={(page) => `${manifestUrl(props.reference)}?page=${page}`} />

@@ -47,7 +47,13 @@ export function Rules(props: { rules: RuleView[] }) {
   );
 }
 
-export function Plan(props: { plan: { source: string; digest: string; steps: { target: string; tag: string; action: string; current?: string; reason?: string }[] } }) {
+export function Plan(props: {
+  plan: {
+    source: string;
+    digest: string;
+    steps: { target: string; tag: string; action: string; current?: string; reason?: string }[];
+  };
+}) {
   return (
     <>
       <p>

@@ -18,17 +18,30 @@ interface AwsKeys {
 
 // What AWS said when it refused: its error code and message (XML for STS, JSON for ECR).
 function refusal(step: string, registryKey: string, status: number, text: string): AppError {
-  const code = /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? /"__type"\s*:\s*"(?:[^"#]*#)?([^"]{1,64})"/.exec(text)?.[1];
-  const message = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1] ?? /"message"\s*:\s*"([^"]{1,300})"/i.exec(text)?.[1] ?? '';
+  const code =
+    /<Code>([^<]{1,64})<\/Code>/.exec(text)?.[1] ?? /"__type"\s*:\s*"(?:[^"#]*#)?([^"]{1,64})"/.exec(text)?.[1];
+  const message =
+    /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1] ?? /"message"\s*:\s*"([^"]{1,300})"/i.exec(text)?.[1] ?? '';
   return cloudRefusal(step, registryKey, status, `${code ?? ''}${message ? `: ${message}` : ''}`);
 }
 
 async function assumeRole(deps: Deps, registryKey: string, aws: AwsAuth): Promise<AwsKeys> {
   const identity = deps.config.identity!;
   const token = await mintToken(identity, registryKey, aws.audience, deps.now());
-  const form = new URLSearchParams({ Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: aws.roleArn!, RoleSessionName: aws.sessionName, WebIdentityToken: token, DurationSeconds: '900' });
+  const form = new URLSearchParams({
+    Action: 'AssumeRoleWithWebIdentity',
+    Version: '2011-06-15',
+    RoleArn: aws.roleArn!,
+    RoleSessionName: aws.sessionName,
+    WebIdentityToken: token,
+    DurationSeconds: '900',
+  });
   const step = 'AWS STS AssumeRoleWithWebIdentity';
-  const response = await deps.fetch(aws.endpoints.sts, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/xml' }, body: form.toString() });
+  const response = await deps.fetch(aws.endpoints.sts, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/xml' },
+    body: form.toString(),
+  });
   const text = await response.text();
   if (!response.ok) throw refusal(step, registryKey, response.status, text);
   const field = (name: string) => {
@@ -36,8 +49,13 @@ async function assumeRole(deps: Deps, registryKey: string, aws: AwsAuth): Promis
     const end = text.indexOf(`</${name}>`, start);
     return start === -1 || end === -1 ? undefined : text.slice(start + name.length + 2, end) || undefined;
   };
-  const [accessKeyId, secretAccessKey, sessionToken] = [field('AccessKeyId'), field('SecretAccessKey'), field('SessionToken')];
-  if (!accessKeyId || !secretAccessKey || !sessionToken) throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without credentials`);
+  const [accessKeyId, secretAccessKey, sessionToken] = [
+    field('AccessKeyId'),
+    field('SecretAccessKey'),
+    field('SessionToken'),
+  ];
+  if (!accessKeyId || !secretAccessKey || !sessionToken)
+    throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without credentials`);
   return { accessKeyId, secretAccessKey, sessionToken };
 }
 
@@ -48,19 +66,35 @@ const API = {
 };
 
 /** One SigV4-signed call to ECR's API: the answer's status and text. */
-async function ecrCall(deps: Deps, aws: AwsAuth, keys: AwsKeys, operation: string, body: unknown): Promise<{ status: number; ok: boolean; text: string }> {
+async function ecrCall(
+  deps: Deps,
+  aws: AwsAuth,
+  keys: AwsKeys,
+  operation: string,
+  body: unknown,
+): Promise<{ status: number; ok: boolean; text: string }> {
   const api = aws.public ? API.public : API.private;
-  const client = new AwsClient({ ...keys, service: api.service, region: aws.public ? 'us-east-1' : aws.region, retries: 0 });
+  const client = new AwsClient({
+    ...keys,
+    service: api.service,
+    region: aws.public ? 'us-east-1' : aws.region,
+    retries: 0,
+  });
   const signed = await client.sign(aws.endpoints.ecr, {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${api.prefix}.${operation}` },
     body: JSON.stringify(body),
   });
-  const response = await deps.fetch(signed.url, { method: signed.method, headers: signed.headers, body: await signed.text() });
+  const response = await deps.fetch(signed.url, {
+    method: signed.method,
+    headers: signed.headers,
+    body: await signed.text(),
+  });
   return { status: response.status, ok: response.ok, text: await response.text() };
 }
 
-const awsKeys = (deps: Deps, registryKey: string, aws: AwsAuth) => (aws.keys ? Promise.resolve(aws.keys) : assumeRole(deps, registryKey, aws));
+const awsKeys = (deps: Deps, registryKey: string, aws: AwsAuth) =>
+  aws.keys ? Promise.resolve(aws.keys) : assumeRole(deps, registryKey, aws);
 
 /** ECR's registry credentials for this entry, with when they stop working. */
 export async function ecrCredentials(deps: Deps, registryKey: string, aws: AwsAuth): Promise<IssuedCredentials> {
@@ -77,14 +111,25 @@ export async function ecrCredentials(deps: Deps, registryKey: string, aws: AwsAu
   }
   const decoded = typeof data?.authorizationToken === 'string' ? atob(data.authorizationToken) : '';
   const colon = decoded.indexOf(':');
-  if (colon < 1 || typeof data?.expiresAt !== 'number') throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
-  return { credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }, expiresAt: data.expiresAt * 1000 };
+  if (colon < 1 || typeof data?.expiresAt !== 'number')
+    throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
+  return {
+    credentials: { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) },
+    expiresAt: data.expiresAt * 1000,
+  };
 }
 
 /** Creates a repository: 'created', or 'exists' when it was there already. */
-export async function createEcrRepository(deps: Deps, registryKey: string, aws: AwsAuth, repository: string): Promise<'created' | 'exists'> {
+export async function createEcrRepository(
+  deps: Deps,
+  registryKey: string,
+  aws: AwsAuth,
+  repository: string,
+): Promise<'created' | 'exists'> {
   const step = `AWS ${aws.public ? 'ECR Public' : 'ECR'} CreateRepository`;
-  const response = await ecrCall(deps, aws, await awsKeys(deps, registryKey, aws), 'CreateRepository', { repositoryName: repository });
+  const response = await ecrCall(deps, aws, await awsKeys(deps, registryKey, aws), 'CreateRepository', {
+    repositoryName: repository,
+  });
   if (response.ok) return 'created';
   if (response.status === 400 && /RepositoryAlreadyExistsException/.test(response.text)) return 'exists';
   throw refusal(step, registryKey, response.status, response.text);

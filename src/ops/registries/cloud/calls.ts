@@ -15,14 +15,23 @@ export interface IssuedCredentials {
 
 export function cloudRefusal(step: string, registryKey: string, status: number, said: string): AppError {
   const clean = said.slice(0, 300).replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '<token>');
-  return new AppError('UPSTREAM_UNAUTHORIZED', `${registryKey}: ${step} refused (${status}${clean ? ` ${clean}` : ''})`);
+  return new AppError(
+    'UPSTREAM_UNAUTHORIZED',
+    `${registryKey}: ${step} refused (${status}${clean ? ` ${clean}` : ''})`,
+  );
 }
 
 /** What an OAuth-style JSON error says: `error: description`, Google's `{error: {status, message}}`, ACR's `errors[0].message`, GitHub's `message`. */
 export function oauthError(text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: string | { status?: string; message?: string }; error_description?: unknown; errors?: { message?: string }[]; message?: unknown };
-    if (typeof body.error === 'string') return `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description.split('\n')[0]}` : ''}`;
+    const body = JSON.parse(text) as {
+      error?: string | { status?: string; message?: string };
+      error_description?: unknown;
+      errors?: { message?: string }[];
+      message?: unknown;
+    };
+    if (typeof body.error === 'string')
+      return `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description.split('\n')[0]}` : ''}`;
     if (body.error) return `${body.error.status ?? ''}${body.error.message ? `: ${body.error.message}` : ''}`;
     // GitHub: {"message": "…", "documentation_url": "…"}
     return body.errors?.[0]?.message ?? (typeof body.message === 'string' ? body.message : '');
@@ -31,7 +40,13 @@ export function oauthError(text: string): string {
   }
 }
 
-export async function postForJson(deps: Deps, step: string, registryKey: string, url: string, init: { headers: Record<string, string>; body: string }): Promise<Record<string, unknown>> {
+export async function postForJson(
+  deps: Deps,
+  step: string,
+  registryKey: string,
+  url: string,
+  init: { headers: Record<string, string>; body: string },
+): Promise<Record<string, unknown>> {
   const response = await deps.fetch(url, { method: 'POST', ...init });
   const text = await response.text();
   if (!response.ok) throw cloudRefusal(step, registryKey, response.status, oauthError(text));
@@ -42,4 +57,7 @@ export async function postForJson(deps: Deps, step: string, registryKey: string,
   }
 }
 
-export const formBody = (fields: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+export const formBody = (fields: Record<string, string>) => ({
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});

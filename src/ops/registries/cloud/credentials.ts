@@ -18,7 +18,10 @@ const RENEW_BEFORE_MS = 5 * 60_000;
 // are kept, so a burst of such answers does not cost a cloud round trip each.
 const KEEP_AT_LEAST_MS = 60_000;
 
-const held = new WeakMap<FerryConfig, Map<string, { current?: IssuedCredentials & { issuedAt: number }; pending?: Promise<IssuedCredentials> }>>();
+const held = new WeakMap<
+  FerryConfig,
+  Map<string, { current?: IssuedCredentials & { issuedAt: number }; pending?: Promise<IssuedCredentials> }>
+>();
 
 function issue(deps: Deps, registryKey: string, cloud: CloudAuth): Promise<IssuedCredentials> {
   if (cloud.kind === 'aws') return ecrCredentials(deps, registryKey, cloud);
@@ -28,7 +31,11 @@ function issue(deps: Deps, registryKey: string, cloud: CloudAuth): Promise<Issue
 }
 
 /** The credentials of a registry entry whose auth comes from a cloud; undefined for any other entry. */
-export async function cloudCredentials(deps: Deps, registryKey: string, renew: Renewal = 'none'): Promise<Credentials | undefined> {
+export async function cloudCredentials(
+  deps: Deps,
+  registryKey: string,
+  renew: Renewal = 'none',
+): Promise<Credentials | undefined> {
   const cloud = deps.config.registries.get(registryKey)?.cloud;
   if (!cloud) return undefined;
   let cache = held.get(deps.config);

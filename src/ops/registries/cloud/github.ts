@@ -26,19 +26,40 @@ function pkcs8Pem(pem: string): string {
   return `-----BEGIN PRIVATE KEY-----\n${toBase64(info).replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
 }
 
-export async function githubAppCredentials(deps: Deps, registryKey: string, app: GithubAppAuth): Promise<IssuedCredentials> {
+export async function githubAppCredentials(
+  deps: Deps,
+  registryKey: string,
+  app: GithubAppAuth,
+): Promise<IssuedCredentials> {
   const key = await importPKCS8(pkcs8Pem(app.privateKey), 'RS256').catch(() => {
-    throw new AppError('INVALID_CONFIG', `${registryKey}: credentials.githubApp.privateKey does not load as an RSA key`);
+    throw new AppError(
+      'INVALID_CONFIG',
+      `${registryKey}: credentials.githubApp.privateKey does not load as an RSA key`,
+    );
   });
   const seconds = Math.floor(deps.now() / 1000);
-  const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).setIssuer(app.appId).setIssuedAt(seconds - 60).setExpirationTime(seconds + 540).sign(key);
+  const jwt = await new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setIssuer(app.appId)
+    .setIssuedAt(seconds - 60)
+    .setExpirationTime(seconds + 540)
+    .sign(key);
   const step = 'GitHub App installation token';
-  const url = new URL(`app/installations/${encodeURIComponent(app.installationId)}/access_tokens`, app.endpoints.api.endsWith('/') ? app.endpoints.api : `${app.endpoints.api}/`);
+  const url = new URL(
+    `app/installations/${encodeURIComponent(app.installationId)}/access_tokens`,
+    app.endpoints.api.endsWith('/') ? app.endpoints.api : `${app.endpoints.api}/`,
+  );
   const answer = await postForJson(deps, step, registryKey, url.toString(), {
-    headers: { authorization: `Bearer ${jwt}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'ferry' },
+    headers: {
+      authorization: `Bearer ${jwt}`,
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+      'user-agent': 'ferry',
+    },
     body: '',
   });
   const expiresAt = typeof answer.expires_at === 'string' ? Date.parse(answer.expires_at) : Number.NaN;
-  if (typeof answer.token !== 'string' || !answer.token || Number.isNaN(expiresAt)) throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
+  if (typeof answer.token !== 'string' || !answer.token || Number.isNaN(expiresAt))
+    throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
   return { credentials: { username: USERNAME, password: answer.token }, expiresAt };
 }

@@ -15,12 +15,19 @@ import type { IssuedCredentials } from './calls.js';
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const USERNAME = 'oauth2accesstoken';
 
-export async function googleCredentials(deps: Deps, registryKey: string, google: GoogleAuth): Promise<IssuedCredentials> {
+export async function googleCredentials(
+  deps: Deps,
+  registryKey: string,
+  google: GoogleAuth,
+): Promise<IssuedCredentials> {
   const now = deps.now();
   if (google.key) {
     const step = 'Google OAuth JWT-bearer grant';
     const key = await importPKCS8(google.key.privateKey, 'RS256').catch(() => {
-      throw new AppError('INVALID_CONFIG', `${registryKey}: credentials.google.serviceAccountKey: its private_key does not load as an RSA key`);
+      throw new AppError(
+        'INVALID_CONFIG',
+        `${registryKey}: credentials.google.serviceAccountKey: its private_key does not load as an RSA key`,
+      );
     });
     const seconds = Math.floor(now / 1000);
     const assertion = await new SignJWT({ scope: SCOPE })
@@ -31,8 +38,19 @@ export async function googleCredentials(deps: Deps, registryKey: string, google:
       .setIssuedAt(seconds)
       .setExpirationTime(seconds + 3600)
       .sign(key);
-    const answer = await postForJson(deps, step, registryKey, google.endpoints.oauth2, formBody({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }));
-    return issued(registryKey, step, answer.access_token, typeof answer.expires_in === 'number' ? now + answer.expires_in * 1000 : undefined);
+    const answer = await postForJson(
+      deps,
+      step,
+      registryKey,
+      google.endpoints.oauth2,
+      formBody({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
+    );
+    return issued(
+      registryKey,
+      step,
+      answer.access_token,
+      typeof answer.expires_in === 'number' ? now + answer.expires_in * 1000 : undefined,
+    );
   }
   const step = 'Google STS token exchange';
   const subjectToken = await mintToken(deps.config.identity!, registryKey, google.audience, now);
@@ -50,18 +68,34 @@ export async function googleCredentials(deps: Deps, registryKey: string, google:
       subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
     }),
   );
-  if (!google.serviceAccount) return issued(registryKey, step, exchanged.access_token, typeof exchanged.expires_in === 'number' ? now + exchanged.expires_in * 1000 : undefined);
+  if (!google.serviceAccount)
+    return issued(
+      registryKey,
+      step,
+      exchanged.access_token,
+      typeof exchanged.expires_in === 'number' ? now + exchanged.expires_in * 1000 : undefined,
+    );
   const impersonation = 'Google IAM Credentials generateAccessToken';
-  if (typeof exchanged.access_token !== 'string') throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
-  const url = new URL(`projects/-/serviceAccounts/${encodeURIComponent(google.serviceAccount)}:generateAccessToken`, google.endpoints.iamCredentials);
+  if (typeof exchanged.access_token !== 'string')
+    throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token`);
+  const url = new URL(
+    `projects/-/serviceAccounts/${encodeURIComponent(google.serviceAccount)}:generateAccessToken`,
+    google.endpoints.iamCredentials,
+  );
   const answer = await postForJson(deps, impersonation, registryKey, url.toString(), {
     headers: { authorization: `Bearer ${exchanged.access_token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ scope: [SCOPE], lifetime: '3600s' }),
   });
-  return issued(registryKey, impersonation, answer.accessToken, typeof answer.expireTime === 'string' ? Date.parse(answer.expireTime) : undefined);
+  return issued(
+    registryKey,
+    impersonation,
+    answer.accessToken,
+    typeof answer.expireTime === 'string' ? Date.parse(answer.expireTime) : undefined,
+  );
 }
 
 function issued(registryKey: string, step: string, token: unknown, expiresAt: number | undefined): IssuedCredentials {
-  if (typeof token !== 'string' || !token || expiresAt === undefined || Number.isNaN(expiresAt)) throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token and its lifetime`);
+  if (typeof token !== 'string' || !token || expiresAt === undefined || Number.isNaN(expiresAt))
+    throw new AppError('UPSTREAM_PROTOCOL', `${registryKey}: ${step} answered without a token and its lifetime`);
   return { credentials: { username: USERNAME, password: token }, expiresAt };
 }

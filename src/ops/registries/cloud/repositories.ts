@@ -9,7 +9,12 @@ import { createEcrRepository } from './aws.js';
 
 const known = new WeakMap<FerryConfig, Set<string>>();
 
-export async function ensureRepository(deps: Deps, registryKey: string, repository: string, actor: string): Promise<void> {
+export async function ensureRepository(
+  deps: Deps,
+  registryKey: string,
+  repository: string,
+  actor: string,
+): Promise<void> {
   const cloud = deps.config.registries.get(registryKey)?.cloud;
   if (cloud?.kind !== 'aws' || !cloud.createRepositories) return;
   let seen = known.get(deps.config);
@@ -18,5 +23,12 @@ export async function ensureRepository(deps: Deps, registryKey: string, reposito
   if (seen.has(name)) return;
   const outcome = await createEcrRepository(deps, registryKey, cloud, repository);
   seen.add(name);
-  if (outcome === 'created') await recordAudit(deps, { caller: actor, action: 'registry.create-repository', target: name, repositories: [name], outcome: 'ok' });
+  if (outcome === 'created')
+    await recordAudit(deps, {
+      caller: actor,
+      action: 'registry.create-repository',
+      target: name,
+      repositories: [name],
+      outcome: 'ok',
+    });
 }
