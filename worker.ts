@@ -161,7 +161,9 @@ export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unkno
   }
 }
 
-/** A job's Workflow run. It ends `failed` or done, never errored, so no sweep restarts what fails the same way again. */
+/**
+ * A job's Workflow run. It ends `failed` or done, never errored, so no sweep restarts what fails the same way again.
+ */
 export async function runWorkflowJob(deps: Deps, id: string, step: WorkflowStep): Promise<void> {
   try {
     await runJobInSteps(deps, id, {

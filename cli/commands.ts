@@ -94,7 +94,12 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
       if (event.type === 'error')
         throw new Failure(
           String(event.code),
-          `${event.message}${sync && results.length ? ` (${results.length} tag${results.length === 1 ? '' : 's'} copied before: ${results.flatMap((r) => r.tags).join(', ')})` : ''}`,
+          `${event.message}${
+            sync && results.length
+              ? ` (${results.length} tag${results.length === 1 ? '' : 's'} ` +
+                `copied before: ${results.flatMap((r) => r.tags).join(', ')})`
+              : ''
+          }`,
           sync && results.length ? 3 : 1,
         );
       if (event.type === 'done' && event.result) results.push(event.result as (typeof results)[number]);
@@ -137,7 +142,8 @@ async function dryRun(
       output.out(`${JSON.stringify({ dryRun: true, source: body.source, target: body.target, tags: chosen })}\n`);
     else
       output.out(
-        `would copy ${chosen.length} tag${chosen.length === 1 ? '' : 's'} of ${body.source} to ${body.target}: ${chosen.join(', ')}\n`,
+        `would copy ${chosen.length} tag${chosen.length === 1 ? '' : 's'} of ${body.source} to ${body.target}: ` +
+          `${chosen.join(', ')}\n`,
       );
     return 0;
   }
@@ -145,11 +151,18 @@ async function dryRun(
   const image = await json(connection, 'GET', `/v1/inspect/${encodePath(body.source)}${platform}`);
   if (output.style === 'json')
     output.out(
-      `${JSON.stringify({ dryRun: true, source: image.reference, target: body.target, digest: image.digest, platforms: body.platforms ?? 'all' })}\n`,
+      `${JSON.stringify({
+        dryRun: true,
+        source: image.reference,
+        target: body.target,
+        digest: image.digest,
+        platforms: body.platforms ?? 'all',
+      })}\n`,
     );
   else
     output.out(
-      `would copy ${image.reference} (${image.kind}${image.manifests ? `, ${image.manifests.length} platforms` : ''}) to ${body.target}\n`,
+      `would copy ${image.reference} ` +
+        `(${image.kind}${image.manifests ? `, ${image.manifests.length} platforms` : ''}) to ${body.target}\n`,
     );
   return 0;
 }
@@ -255,7 +268,8 @@ export async function diff(connection: Connection, parsed: Parsed, output: Outpu
     const l = image.layers;
     lines.push(
       '',
-      `${image.platform}: ${l.shared.length} layers shared (${formatBytes(l.sharedBytes)}), ${l.added.length} added (${formatBytes(l.addedBytes)}), ${l.removed.length} removed (${formatBytes(l.removedBytes)})`,
+      `${image.platform}: ${l.shared.length} layers shared (${formatBytes(l.sharedBytes)}), ${l.added.length} added ` +
+        `(${formatBytes(l.addedBytes)}), ${l.removed.length} removed (${formatBytes(l.removedBytes)})`,
     );
     for (const layer of l.added) lines.push(`  + ${layer.digest}  ${formatBytes(layer.size)}`);
     for (const layer of l.removed) lines.push(`  - ${layer.digest}  ${formatBytes(layer.size)}`);
@@ -293,7 +307,9 @@ async function watchJob(connection: Connection, id: string, output: Output): Pro
   let last = '';
   for (;;) {
     const job = await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id)}`);
-    const line = `job ${job.id} ${job.state}${job.progress ? ` ${job.progress.blobsDone}/${job.progress.blobsTotal} blobs` : ''}`;
+    const line = `job ${job.id} ${job.state}${
+      job.progress ? ` ${job.progress.blobsDone}/${job.progress.blobsTotal} ` + `blobs` : ''
+    }`;
     if (output.style !== 'quiet' && line !== last)
       output.out(output.style === 'json' ? `${JSON.stringify(job)}\n` : `${line}\n`);
     last = line;
@@ -308,11 +324,11 @@ async function watchJob(connection: Connection, id: string, output: Output): Pro
 export async function jobs(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
   const [action = 'ls', id] = parsed.positionals;
   if (action !== 'ls' && !id) throw new UsageError(`jobs ${action}: expected a job id`);
-  if (action === 'ls')
-    output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/jobs'), null, output.style === 'json' ? 0 : 2)}\n`);
+  const indent = output.style === 'json' ? 0 : 2;
+  if (action === 'ls') output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/jobs'), null, indent)}\n`);
   else if (action === 'get')
     output.out(
-      `${JSON.stringify(await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`), null, output.style === 'json' ? 0 : 2)}\n`,
+      `${JSON.stringify(await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`), null, indent)}\n`,
     );
   else if (action === 'watch') return watchJob(connection, id!, output);
   else if (action === 'cancel')

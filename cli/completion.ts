@@ -13,7 +13,8 @@ const ACTIONS: Record<string, string[]> = {
 export function bashCompletion(): string {
   const cases = VERBS.map(
     (v) =>
-      `    ${v.name}) opts="${[...flags(v.options), ...flags(GLOBAL_OPTIONS)].join(' ')}"; actions="${(ACTIONS[v.name] ?? []).join(' ')}" ;;`,
+      `    ${v.name}) opts="${[...flags(v.options), ...flags(GLOBAL_OPTIONS)].join(' ')}"; ` +
+      `actions="${(ACTIONS[v.name] ?? []).join(' ')}" ;;`,
   ).join('\n');
   return `# ferry completion for bash: source <(ferry completion bash)
 _ferry() {
@@ -38,7 +39,8 @@ complete -o default -F _ferry ferry
 export function zshCompletion(): string {
   const cases = VERBS.map(
     (v) =>
-      `    ${v.name}) _values 'option' ${[...flags(v.options), ...flags(GLOBAL_OPTIONS)].map((f) => `'${f}'`).join(' ')} ;;`,
+      `    ${v.name}) _values 'option' ` +
+      `${[...flags(v.options), ...flags(GLOBAL_OPTIONS)].map((f) => `'${f}'`).join(' ')} ;;`,
   ).join('\n');
   return `#compdef ferry
 # ferry completion for zsh: source <(ferry completion zsh)

@@ -98,7 +98,8 @@ export class CopyProgress {
       ([digest, b]) => `  ${short(digest)}  ${formatBytes(b.bytes).padStart(9)} / ${formatBytes(b.size)}`,
     );
     lines.push(
-      `  ${this.#total.doneBlobs}/${this.#total.blobs} blobs  ${formatBytes(done)} / ${formatBytes(this.#total.bytes)}  ${formatBytes(rate)}/s  ETA ${formatDuration(eta)}`,
+      `  ${this.#total.doneBlobs}/${this.#total.blobs} blobs  ${formatBytes(done)} / ` +
+        `${formatBytes(this.#total.bytes)}  ${formatBytes(rate)}/s  ETA ${formatDuration(eta)}`,
     );
     this.#clear();
     this.#write(lines.map((l) => `${l}\x1b[K\n`).join(''));

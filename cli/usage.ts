@@ -36,7 +36,8 @@ export const VERBS: Verb[] = [
     name: 'copy',
     summary: "Copy an image (or, with --all-tags or --regex, a repository's tags) between registries",
     usage:
-      'ferry copy SOURCE TARGET [--platform os/arch]... [--tag T]... [--all-tags | --regex RE] [--dry-run] [--unwrap] [--verify-digest] [--wait=false]',
+      'ferry copy SOURCE TARGET [--platform os/arch]... [--tag T]... [--all-tags | --regex RE] [--dry-run] ' +
+      '[--unwrap] [--verify-digest] [--wait=false]',
     example: 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20 --platform linux/amd64',
     options: {
       platform: texts,
@@ -142,12 +143,15 @@ Exit codes: 0 done, 1 the operation failed, 2 usage error, 3 partly done (some t
 export function helpText(verb?: Verb): string {
   if (!verb) {
     const width = Math.max(...VERBS.map((v) => v.name.length));
-    return `Usage: ferry VERB [options]\n\nVerbs:\n${VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}\n\n${GLOBAL_HELP}\n\nExample:\n  ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20\n`;
+    const verbs = VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n');
+    const example = 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20';
+    return `Usage: ferry VERB [options]\n\nVerbs:\n${verbs}\n\n${GLOBAL_HELP}\n\nExample:\n  ${example}\n`;
   }
   const options = Object.entries(verb.options).map(
     ([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`,
   );
-  return `Usage: ${verb.usage}\n\n${verb.summary}.\n${options.length ? `\nOptions:\n${options.join('\n')}\n` : ''}\n${GLOBAL_HELP}\n\nExample:\n  ${verb.example}\n`;
+  const optionsHelp = options.length ? `\nOptions:\n${options.join('\n')}\n` : '';
+  return `Usage: ${verb.usage}\n\n${verb.summary}.\n${optionsHelp}\n${GLOBAL_HELP}\n\nExample:\n  ${verb.example}\n`;
 }
 
 export interface Parsed {
@@ -181,7 +185,8 @@ export function parseCommandLine(args: string[]): Parsed | { help: string } {
   const [min, max] = verb.positionals;
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
     throw new UsageError(
-      `${verb.name}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${parsed.positionals.length}\nUsage: ${verb.usage}`,
+      `${verb.name}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ` +
+        `${parsed.positionals.length}\nUsage: ${verb.usage}`,
     );
   }
   return { verb, values: parsed.values as Parsed['values'], positionals: parsed.positionals };

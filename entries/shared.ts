@@ -74,7 +74,8 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
   const callers = deps.config.callers;
   if (callers.anonymous && !callers.anonymousBeyondLoopback && !isLoopbackHostname(hostname)) {
     refuseToStart(
-      `refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to 127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`,
+      `refusing to start: anonymous callers (every grant) on ${hostname}, which is not a loopback address. Bind to ` +
+        `127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`,
     );
   }
   // Jobs ("wait": false) run in this process; the ones a previous process left unfinished resume at start.
@@ -103,7 +104,8 @@ function announce(runtime: string, url: string, deps: Deps, source: string): voi
   console.log(`ferry listening on ${url} (${runtime}; config: ${source})`);
   if (deps.config.callers.anonymous) {
     console.log(
-      'callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine',
+      'callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond ' +
+        'this machine',
     );
   } else console.log('callers: only configured API keys and OIDC tokens are accepted');
 }

@@ -8,13 +8,17 @@ import type { FetchLike, Logger } from './registry/options.js';
 
 export type { FetchLike, LogFields, Logger } from './registry/options.js';
 
-/** Runs jobs outside the request that created them (`wait: false`, webhooks); absent where nothing durable runs them. */
+/**
+ * Runs jobs outside the request that created them (`wait: false`, webhooks); absent where nothing durable runs them.
+ */
 export interface JobQueue {
   /** Resolves once the job is handed over (a Workflow instance created, or queued in process). */
   enqueue(id: string): Promise<void> | void;
   /** Runs again a job whose runner stopped (a crash, a killed host); does nothing to one that runs. */
   wake(id: string): Promise<void> | void;
-  /** Stops a job's run (its record already says cancelled): a Workflow instance terminated, an in-process run aborted. */
+  /**
+   * Stops a job's run (its record already says cancelled): a Workflow instance terminated, an in-process run aborted.
+   */
   cancel(id: string): Promise<void> | void;
 }
 

@@ -25,7 +25,8 @@ function keysOf(identity: IdentityConfig) {
       imported.delete(identity);
       throw new AppError(
         'INVALID_CONFIG',
-        `identity.keys: a private key does not load as ${identity.algorithm}: ${error instanceof Error ? error.message : 'unreadable'}`,
+        `identity.keys: a private key does not load as ${identity.algorithm}: ` +
+          `${error instanceof Error ? error.message : 'unreadable'}`,
       );
     });
     imported.set(identity, held);

@@ -15,7 +15,8 @@ export interface TagPattern {
 
 /** What a rule or copy that still says `match` (once a full match) is told: its meaning changed. */
 export const MATCH_RENAMED =
-  'renamed to "regex", an unanchored search as in skopeo sync: write "regex" with explicit ^...$ anchors to keep a full match';
+  'renamed to "regex", an unanchored search as in skopeo sync: write "regex" with explicit ^...$ anchors to keep a ' +
+  'full match';
 
 export class PatternError extends Error {}
 
@@ -31,7 +32,8 @@ export function compilePattern(source: string): TagPattern {
     compiled = RE2JS.compile(source);
   } catch (error) {
     throw new PatternError(
-      `not a pattern the linear-time engine (RE2 syntax) accepts: ${error instanceof Error ? error.message : String(error)}`,
+      `not a pattern the linear-time engine (RE2 syntax) accepts: ` +
+        `${error instanceof Error ? error.message : String(error)}`,
     );
   }
   return { source, found: (text) => compiled.matcher(text).find() };

@@ -124,7 +124,9 @@ export function readableBy(callers: CallersConfig, caller: Caller): (repository:
   return matcherOf(readScope(callers, caller));
 }
 
-/** Whether the caller is a job's owner: same identity, one that names a subject (a token without `sub` owns nothing). */
+/**
+ * Whether the caller is a job's owner: same identity, one that names a subject (a token without `sub` owns nothing).
+ */
 export function ownsJob(caller: Caller, jobCaller: string): boolean {
   if (caller.kind === 'oidc' && (typeof caller.claims.sub !== 'string' || caller.claims.sub === '')) return false;
   return caller.id === jobCaller;

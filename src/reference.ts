@@ -146,5 +146,7 @@ export function hasExplicitTag(input: string): boolean {
 }
 
 export function formatReference(ref: ImageReference): string {
-  return `${ref.registry}/${ref.repository}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`;
+  const tag = ref.tag === undefined ? '' : `:${ref.tag}`;
+  const digest = ref.digest === undefined ? '' : `@${ref.digest}`;
+  return `${ref.registry}/${ref.repository}${tag}${digest}`;
 }

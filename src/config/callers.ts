@@ -99,7 +99,8 @@ export interface CallersConfig {
   grants: Grant[];
 }
 
-// RS256 and ES256 only: HS* would let anyone holding the public key mint tokens (the schema allows asymmetric ones only).
+// RS256 and ES256 only: HS* would let anyone holding the public key mint tokens (the schema allows asymmetric ones
+// only).
 const DEFAULT_ALGORITHMS = ['RS256', 'ES256'];
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 const DEFAULT_MAX_TOKEN_AGE_SECONDS = 3600;
@@ -113,7 +114,10 @@ export const NO_CALLERS: CallersConfig = {
   grants: [],
 };
 
-/** The `callers` section, schema-checked, with secrets resolved and grants checked against the keys and issuers they name. */
+/**
+ * The `callers` section, schema-checked, with secrets resolved and grants checked against the keys and issuers they
+ * name.
+ */
 export function buildCallers(
   value: z.infer<typeof CallersSchema> | undefined,
   problems: ConfigProblems,

@@ -239,7 +239,8 @@ function buildConsole(
     if (!issuer)
       problems.add(
         'console.cloudflareAccess.issuer',
-        `"${console.cloudflareAccess.issuer}" is not in callers.oidc (its audience: the Access application's AUD tag; jwksUri: <issuer>/cdn-cgi/access/certs)`,
+        `"${console.cloudflareAccess.issuer}" is not in callers.oidc (its audience: the Access application's AUD ` +
+          `tag; jwksUri: <issuer>/cdn-cgi/access/certs)`,
       );
     else built.cloudflareAccess = issuer;
   }

@@ -22,7 +22,8 @@ export const TagFilterSchema = z.strictObject({
 
 /** What a rule that still says `requireSignature` (which only saw that a signature existed) is told. */
 export const REQUIRE_SIGNATURE_REPLACED =
-  'replaced by "verify": list the signers you accept, e.g. "verify": {"signers": [{"kind": "cosign-key", "publicKey": {"secret": "COSIGN_PUB"}}]}';
+  'replaced by "verify": list the signers you accept, e.g. "verify": {"signers": [{"kind": "cosign-key", ' +
+  '"publicKey": {"secret": "COSIGN_PUB"}}]}';
 
 const SIGNER_KINDS = ['cosign-key', 'sigstore', 'notation'] as const;
 

@@ -54,7 +54,10 @@ const IdentitySchema = z
  */
 const ManagedRegistriesSchema = z
   .strictObject({
-    /** Keys that seal stored credentials: 32 random bytes, base64; each by its id, so old entries stay readable after a rotation. */
+    /**
+     * Keys that seal stored credentials: 32 random bytes, base64; each by its id, so old entries stay readable after a
+     * rotation.
+     */
     keys: z
       .array(
         z.strictObject({
@@ -79,7 +82,10 @@ const ManagedRegistriesSchema = z
 
 /** The web console (src/http/console/): browser sessions for API-key callers, or Cloudflare Access. */
 const ConsoleSchema = z.strictObject({
-  /** Signs session cookies (HMAC-SHA256): 32+ random bytes, e.g. `openssl rand -base64 32`. Without it, only anonymous mode has a console. */
+  /**
+   * Signs session cookies (HMAC-SHA256): 32+ random bytes, e.g. `openssl rand -base64 32`. Without it, only anonymous
+   * mode has a console.
+   */
   sessionSecret: SecretValueSchema.optional(),
   /**
    * Behind Cloudflare Access: the `Cf-Access-Jwt-Assertion` header is verified as a token of this issuer

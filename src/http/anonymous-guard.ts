@@ -40,7 +40,8 @@ export function checkAnonymousRequest(
   if (!callers.anonymousBeyondLoopback && !isLoopbackHostname(url.hostname)) {
     throw new AppError(
       'FORBIDDEN',
-      `anonymous callers are served on loopback names only, not "${url.hostname}" (set callers.anonymousBeyondLoopback to acknowledge anonymous access beyond loopback)`,
+      `anonymous callers are served on loopback names only, not "${url.hostname}" (set ` +
+        `callers.anonymousBeyondLoopback to acknowledge anonymous access beyond loopback)`,
     );
   }
   const origin = request.headers.get('origin');

@@ -80,7 +80,8 @@ export async function submitCopyJob(
   if (!deps.jobs)
     throw new AppError(
       'NOT_SUPPORTED',
-      'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the request open instead',
+      'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the ' +
+        'request open instead',
     );
   const job = await createCopyJob(deps, request, owner);
   await deps.jobs.enqueue(job.id);

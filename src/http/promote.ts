@@ -30,7 +30,9 @@ const noSuchRule = (name: string) => new AppError('NOT_FOUND', `no promotion rul
 const administers = (callers: CallersConfig, caller: Caller, rule: PromotionRule) =>
   isAdminOver(callers, caller, ruleRepositories(rule));
 
-/** May promote by the rule: its admin, or a caller with promote on every target. Anyone else is told it does not exist. */
+/**
+ * May promote by the rule: its admin, or a caller with promote on every target. Anyone else is told it does not exist.
+ */
 const mayUse = (callers: CallersConfig, caller: Caller, rule: PromotionRule) =>
   administers(callers, caller, rule) || rule.targets.every((t) => coversGlob(callers, caller, 'promote', t.repository));
 

@@ -47,7 +47,9 @@ export async function putToken(kv: KvStore, key: string, record: TokenRecord, no
   if (ttlSeconds > 0) await putJson(kv, key, record, { ttlSeconds });
 }
 
-/** A tag resolution still fresh at `now`: the record carries its expiry, since Workers KV keeps entries 60 s at least. */
+/**
+ * A tag resolution still fresh at `now`: the record carries its expiry, since Workers KV keeps entries 60 s at least.
+ */
 export async function getTagDigest(kv: KvStore, key: string, now: number): Promise<string | null> {
   const record = await getJson<{ digest: string; expiresAt?: number }>(kv, key);
   return record && typeof record.digest === 'string' && typeof record.expiresAt === 'number' && record.expiresAt > now

@@ -29,7 +29,8 @@ export class SqliteKv implements KvStore {
     this.#put = db.prepare('INSERT OR REPLACE INTO ferry_kv (key, value, expires_at) VALUES (?, ?, ?)');
     this.#delete = db.prepare('DELETE FROM ferry_kv WHERE key = ?');
     this.#list = db.prepare(
-      'SELECT key FROM ferry_kv WHERE key >= ? AND key < ? AND key > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key LIMIT ?',
+      'SELECT key FROM ferry_kv WHERE key >= ? AND key < ? AND key > ? AND (expires_at IS NULL OR expires_at > ?) ' +
+        'ORDER BY key LIMIT ?',
     );
     this.#purge = db.prepare('DELETE FROM ferry_kv WHERE expires_at IS NOT NULL AND expires_at <= ?');
   }

@@ -55,7 +55,10 @@ export async function recordAudit(deps: Deps, entry: Omit<AuditRecord, 'at'>): P
   }
 }
 
-/** The repositories of a record's source and target references ("a,b" for a promotion's targets); unreadable ones as they are. */
+/**
+ * The repositories of a record's source and target references ("a,b" for a promotion's targets); unreadable ones as
+ * they are.
+ */
 function namedRepositories(entry: Pick<AuditRecord, 'source' | 'target'>): string[] {
   const names = [entry.source, ...(entry.target?.split(',') ?? [])].filter((r): r is string => !!r);
   return [

@@ -136,7 +136,8 @@ export class TokenCache {
       await response.body?.cancel();
       throw new AppError(
         'UPSTREAM_UNAUTHORIZED',
-        `token request to ${describeUrl(realm)} was refused (${response.status}): check the credentials configured for ${scope.registryKey}`,
+        `token request to ${describeUrl(realm)} was refused (${response.status}): check the credentials configured ` +
+          `for ${scope.registryKey}`,
       );
     }
     if (!response.ok) {

@@ -34,7 +34,8 @@ export async function readLimited(
       ? undefined
       : new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            reject(new BodyTimeoutError(deadlineMs)); // first: cancelling ends the pending read as if the body were complete
+            // first: cancelling ends the pending read as if the body were complete
+            reject(new BodyTimeoutError(deadlineMs));
             reader.cancel().catch(() => undefined);
           }, deadlineMs);
         });

@@ -81,9 +81,9 @@ function invalid(message: string): never {
 // digit), then optional parameters. The syntax, not a list: Helm charts, WASM modules and other artifacts
 // must keep copying.
 const RESTRICTED_NAME = '[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}';
-const MEDIA_TYPE = new RegExp(
-  `^${RESTRICTED_NAME}/${RESTRICTED_NAME}(?:\\s*;\\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\\\\x00-\\x1f]*"))*$`,
-);
+// A parameter: `; name=token` or `; name="quoted"`.
+const PARAMETER = '\\s*;\\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\\\\x00-\\x1f]*")';
+const MEDIA_TYPE = new RegExp(`^${RESTRICTED_NAME}/${RESTRICTED_NAME}(?:${PARAMETER})*$`);
 
 export function isValidMediaType(mediaType: string): boolean {
   return MEDIA_TYPE.test(mediaType);

@@ -76,7 +76,8 @@ export async function fetchWithRetry(
       if (last) {
         throw new AppError(
           'UPSTREAM_UNAVAILABLE',
-          `${init.method ?? 'GET'} ${describeUrl(url)} failed before any response headers arrived: ${describeCause(cause)}`,
+          `${init.method ?? 'GET'} ${describeUrl(url)} failed before any response headers arrived: ` +
+            `${describeCause(cause)}`,
           { cause },
         );
       }

@@ -239,9 +239,12 @@ export class RegistryTransport {
 // What a registry's error message may say in Ferry's answers: a code, and a short message with anything
 // that looks like a credential taken out (a registry may echo a query, a header or a token back).
 const MAX_UPSTREAM_MESSAGE = 200;
+// name=value or name: value, where the name speaks of a secret (password, passwd, api_key, signature, X-Auth-Token).
+const NAMED_SECRET =
+  /\b([\w-]*(pass|secret|token|key|sig|credential|auth)[\w-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s&,;]+)/gi;
 const CREDENTIAL_LIKE = [
   /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /\b([A-Za-z0-9_-]*(pass(word)?|passwd|secret|token|key|signature|sig|credential|auth)[A-Za-z0-9_-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s&,;]+)/gi,
+  NAMED_SECRET,
   /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // a JWT
   /\b[A-Za-z0-9+/_-]{32,}={0,2}/g, // long opaque strings: keys, tokens
   /[a-z][a-z0-9+.-]*:\/\/[^\s/@]+@/gi, // user:password@ in a URL
@@ -252,7 +255,7 @@ export function summarizeUpstreamError(code: unknown, message: unknown): string 
   let text = typeof message === 'string' ? message.replace(/[\x00-\x1f\x7f]+/g, ' ') : '';
   for (const pattern of CREDENTIAL_LIKE)
     text = text.replace(pattern, (match, name: string | undefined) =>
-      name && pattern.source.includes('pass(word)') ? `${name}=[redacted]` : '[redacted]',
+      name && pattern === NAMED_SECRET ? `${name}=[redacted]` : '[redacted]',
     );
   if (text.length > MAX_UPSTREAM_MESSAGE) text = `${text.slice(0, MAX_UPSTREAM_MESSAGE)}…`;
   return `${safeCode} ${text}`.trim();
@@ -267,7 +270,8 @@ function rateLimited(response: Response, message: string): AppError {
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
   const retryAfterSeconds = retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : rateLimit?.windowSeconds;
   const quota = rateLimit
-    ? ` (quota ${rateLimit.limit}${rateLimit.windowSeconds ? ` per ${rateLimit.windowSeconds} s` : ''}, ${rateLimit.remaining} left)`
+    ? ` (quota ${rateLimit.limit}${rateLimit.windowSeconds ? ` per ${rateLimit.windowSeconds} s` : ''}, ` +
+      `${rateLimit.remaining} left)`
     : '';
   const when = retryAfterSeconds !== undefined ? `; retry after ${retryAfterSeconds} s` : '';
   return new AppError('UPSTREAM_RATE_LIMITED', `${message}${quota}${when}`, {

@@ -10,7 +10,10 @@ export interface CosignLayer {
   payload: Uint8Array;
   /** `dev.cosignproject.cosign/signature`, base64 as stored. */
   signature: string;
-  /** Keyless: `dev.sigstore.cosign/certificate` and `…/chain` (PEM), `…/bundle` (Rekor's signed entry), `…/rfc3161timestamp`. */
+  /**
+   * Keyless: `dev.sigstore.cosign/certificate` and `…/chain` (PEM), `…/bundle` (Rekor's signed entry),
+   * `…/rfc3161timestamp`.
+   */
   certificate?: string;
   chain?: string;
   rekorBundle?: string;

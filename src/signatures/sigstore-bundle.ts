@@ -154,7 +154,8 @@ async function verify(bundle: Json, artifact: SignedArtifact, policy: BundlePoli
   for (const t of times) {
     if (t < leaf.notBefore || t > leaf.notAfter)
       throw new Refusal(
-        `expired certificate: signed at ${t.toISOString()}, outside the certificate's validity (${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()})`,
+        `expired certificate: signed at ${t.toISOString()}, outside the certificate's validity ` +
+          `(${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()})`,
       );
     issuerCa = await trustedIssuer(leaf, root, t);
   }

@@ -131,6 +131,7 @@ export async function verifyTimestamp(
     }
   }
   throw new Refusal(
-    `the timestamp does not verify with a trusted timestamp authority${reasons.length ? ` (${reasons.join('; ')})` : ''}`,
+    `the timestamp does not verify with a trusted timestamp ` +
+      `authority${reasons.length ? ` (${reasons.join('; ')})` : ''}`,
   );
 }

@@ -95,7 +95,10 @@ export async function verifySignedEntryTimestamp(
   logIndex: bigint,
   log: TrustedLog,
 ): Promise<void> {
-  const canonical = `{"body":${JSON.stringify(body)},"integratedTime":${integratedTime},"logID":${JSON.stringify(toHex(log.logId))},"logIndex":${logIndex}}`;
+  // Canonical JSON, keys in order (the numbers are bigints, which JSON.stringify refuses).
+  const logId = JSON.stringify(toHex(log.logId));
+  const canonical =
+    `{"body":${JSON.stringify(body)},"integratedTime":${integratedTime},` + `"logID":${logId},"logIndex":${logIndex}}`;
   if (!(await log.key.verify(utf8(canonical), set, 'SHA-256')))
     throw new Refusal('the signed entry timestamp does not verify with the log key');
 }

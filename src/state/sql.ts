@@ -55,7 +55,8 @@ export class SqlState implements StateStore {
     // An expired entry is taken over; a live one is left alone (no row changed).
     const changed = this.#sql.run(
       `INSERT INTO ferry_state (key, value, version, expires_at, labels) VALUES (?, ?, 1, ?, ?)
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = 1, expires_at = excluded.expires_at, labels = excluded.labels
+       ON CONFLICT(key) DO UPDATE
+         SET value = excluded.value, version = 1, expires_at = excluded.expires_at, labels = excluded.labels
        WHERE ferry_state.expires_at IS NOT NULL AND ferry_state.expires_at <= ?`,
       key,
       value,

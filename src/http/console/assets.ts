@@ -4,7 +4,14 @@ export const CONSOLE_CSS = `
 :root { color-scheme: light dark; --line: #8884; --muted: #888; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 system-ui, sans-serif; }
-header { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; padding: .6rem 1rem; border-bottom: 1px solid var(--line); }
+header {
+  display: flex;
+  flex-wrap: wrap;
+  gap: 1rem;
+  align-items: center;
+  padding: .6rem 1rem;
+  border-bottom: 1px solid var(--line);
+}
 header .brand { font-weight: 700; text-decoration: none; }
 header nav { display: flex; gap: .8rem; }
 header .who { margin-left: auto; color: var(--muted); }
@@ -28,16 +35,28 @@ button { font: inherit; padding: .3rem .8rem; }
 .added { color: #2a2; } .removed { color: #c33; } .changed { color: #b80; }
 ul.tags { columns: 12rem; }
 .muted, tr.empty-layer td { color: var(--muted); }
-pre.manifest { font: 13px/1.4 ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; padding: .6rem; border: 1px solid var(--line); }
+pre.manifest {
+  font: 13px/1.4 ui-monospace, monospace;
+  white-space: pre-wrap;
+  word-break: break-all;
+  padding: .6rem;
+  border: 1px solid var(--line);
+}
 nav.pager { display: flex; gap: 1rem; margin: .5rem 0; }
 button.copy { font-size: 12px; padding: 0 .4rem; }
 #job-blobs { list-style: none; padding: 0; } #job-blobs progress { width: 10rem; vertical-align: middle; }
-@media (max-width: 40rem) { header .who { width: 100%; margin: 0; } input { min-width: 0; width: 100%; } dl.facts { grid-template-columns: minmax(0, 1fr); } dl.facts dd { margin-bottom: .4rem; } }
+@media (max-width: 40rem) {
+  header .who { width: 100%; margin: 0; }
+  input { min-width: 0; width: 100%; }
+  dl.facts { grid-template-columns: minmax(0, 1fr); }
+  dl.facts dd { margin-bottom: .4rem; }
+}
 `;
 
 // Named in every page, so browsers do not ask for /favicon.ico (an API path: 401 without a key).
 export const FAVICON_SVG =
-  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 11h14l-2 3H3z" fill="#36c"/><path d="M7 2v8H3z" fill="#36c"/></svg>';
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">' +
+  '<path d="M1 11h14l-2 3H3z" fill="#36c"/><path d="M7 2v8H3z" fill="#36c"/></svg>';
 
 // Progressive enhancement only: copy buttons (shown when the clipboard API is there) and live job progress
 // (without it the page still shows the state when loaded).

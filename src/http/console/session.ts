@@ -42,7 +42,10 @@ export function readCookie(header: string | undefined, name: string): string | u
 /** Cookie attributes: HttpOnly, SameSite=Strict, the console's path; Secure except on plain-http loopback. */
 export function cookie(name: string, value: string, url: URL, maxAgeSeconds: number): string {
   const plainLoopback = url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
-  return `${name}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${plainLoopback ? '' : '; Secure'}`;
+  return (
+    `${name}=${value}; Path=/console; HttpOnly; SameSite=Strict; ` +
+    `Max-Age=${maxAgeSeconds}${plainLoopback ? '' : '; Secure'}`
+  );
 }
 
 /** Checks an API key as the API does, by its SHA-256 in constant time; the key's name, or undefined. */

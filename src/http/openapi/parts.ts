@@ -51,7 +51,8 @@ export const upstream = {
   '404': problem('no such image, tag or repository (NOT_FOUND, PLATFORM_NOT_FOUND)'),
   '422': problem('a bound was exceeded (LIMIT_EXCEEDED)'),
   '429': problem(
-    "the registry's quota is spent (UPSTREAM_RATE_LIMITED): Retry-After and retryAfterSeconds say when to try again, rateLimit what it announced",
+    "the registry's quota is spent (UPSTREAM_RATE_LIMITED): Retry-After and retryAfterSeconds say when to try " +
+      'again, rateLimit what it announced',
   ),
   '501': problem('not available on this runtime (NOT_SUPPORTED)'),
   '502': problem('the registry failed or sent something invalid (UPSTREAM_*, MANIFEST_*, DIGEST_MISMATCH)'),

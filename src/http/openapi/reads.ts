@@ -82,7 +82,9 @@ export const readPaths = {
     get: {
       operationId: 'diff',
       summary:
-        'What changed from one reference to another (needs inspect on both): platforms added and removed; per common platform, layers shared, added and removed with sizes, and config changes (env, labels, entrypoint, cmd, working dir, ports)',
+        'What changed from one reference to another (needs inspect on both): platforms added and removed; per ' +
+        'common platform, layers shared, added and removed with sizes, and config changes (env, labels, entrypoint, ' +
+        'cmd, working dir, ports)',
       parameters: [refPath('reference'), ...queryParameters(DiffQuerySchema)],
       responses: { '200': json('the comparison'), ...common, ...upstream },
     },

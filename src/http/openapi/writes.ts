@@ -14,7 +14,8 @@ export const writePaths = {
       responses: {
         '200': {
           description:
-            'the result (application/json), or progress events ending in done or error (NDJSON or SSE, chosen by Accept)',
+            'the result (application/json), or progress events ending in done or error (NDJSON or SSE, chosen by ' +
+            'Accept)',
           content: {
             'application/json': {
               schema: {
@@ -60,7 +61,8 @@ export const writePaths = {
     post: {
       operationId: 'promote',
       summary:
-        'Promote an image by a rule (needs inspect on the source and promote on every target); dry run by default, answering as the real run would',
+        'Promote an image by a rule (needs inspect on the source and promote on every target); dry run by default, ' +
+        'answering as the real run would',
       requestBody: {
         required: true,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/PromoteRequest' } } },
@@ -70,7 +72,8 @@ export const writePaths = {
         '404': problem('no such rule, or one the caller may not use (NOT_FOUND); no such image'),
         '409': problem('a target tag may not move (CONFLICT), with the plan'),
         '422': problem(
-          'the rule does not cover this source or tag (RULE_MISMATCH), is stored under an older schema (RULE_INVALID), or its verify gate refused: SIGNATURE_MISSING, SIGNATURE_INVALID',
+          'the rule does not cover this source or tag (RULE_MISMATCH), is stored under an older schema ' +
+            '(RULE_INVALID), or its verify gate refused: SIGNATURE_MISSING, SIGNATURE_INVALID',
         ),
         ...common,
         ...body,
@@ -114,7 +117,8 @@ export const writePaths = {
     get: {
       operationId: 'listRegistries',
       summary:
-        'Registry entries the caller administers (admin over <host>/**): configured (read-only) and API-managed; secrets only as {"set": true}',
+        'Registry entries the caller administers (admin over <host>/**): configured (read-only) and API-managed; ' +
+        'secrets only as {"set": true}',
       responses: { '200': json('registries'), ...common },
     },
   },
@@ -128,7 +132,8 @@ export const writePaths = {
     put: {
       operationId: 'putRegistry',
       summary:
-        "Create or replace an API-managed registry entry (the configuration's registry schema; secret values given inline are sealed at rest; public https addresses only unless the configuration allows more)",
+        "Create or replace an API-managed registry entry (the configuration's registry schema; secret values given " +
+        'inline are sealed at rest; public https addresses only unless the configuration allows more)',
       parameters: [namePath('host')],
       requestBody: { required: true, content: { 'application/json': { schema: {} } } },
       responses: {
@@ -137,7 +142,8 @@ export const writePaths = {
         '501': problem('credentials given but no sealing keys configured (NOT_SUPPORTED)'),
         ...common,
         '403': problem(
-          'no admin over <host>/** (FORBIDDEN), or a private address (ADDRESS_NOT_ALLOWED) or plain http (INSECURE_NOT_ALLOWED) the configuration does not allow',
+          'no admin over <host>/** (FORBIDDEN), or a private address (ADDRESS_NOT_ALLOWED) or plain http ' +
+            '(INSECURE_NOT_ALLOWED) the configuration does not allow',
         ),
         ...body,
       },

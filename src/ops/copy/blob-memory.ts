@@ -68,7 +68,9 @@ export class BlobMemory {
     this.#holder = repository;
   }
 
-  /** Best effort and after the response: a lost write only costs a future mount. An unchanged record is not rewritten. */
+  /**
+   * Best effort and after the response: a lost write only costs a future mount. An unchanged record is not rewritten.
+   */
   save(deps: Deps): void {
     const image = this.#image;
     const holder = this.#holder;
@@ -80,7 +82,10 @@ export class BlobMemory {
   }
 }
 
-/** Repositories of the target registry a blob may be mounted from: the source's on the same registry, and remembered ones the caller may read. */
+/**
+ * Repositories of the target registry a blob may be mounted from: the source's on the same registry, and remembered
+ * ones the caller may read.
+ */
 export function mountCandidates(ends: BlobEnds, known: string[]): string[] {
   const sameRegistry = ends.source.registryKey === ends.target.registryKey ? [ends.sourceRepository] : [];
   const readable = known.filter((r) => ends.mayMountFrom(`${ends.target.registryKey}/${r}`));

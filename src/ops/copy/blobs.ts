@@ -117,7 +117,8 @@ async function transfer(
     try {
       opened = await uploader.open({ digest: blob.digest, repository: from });
     } catch (error) {
-      // Fail soft, as crane does: a registry that refuses a mount (no pull on `from`, Harbor's 401) can still take an upload.
+      // Fail soft, as crane does: a registry that refuses a mount (no pull on `from`, Harbor's 401) can still take an
+      // upload.
       if (isAppError(error) && MOUNT_REFUSALS.has(error.code)) continue;
       throw error;
     }

@@ -38,7 +38,10 @@ export function overBudget(cost: SyncBudget, budget: SyncBudget): string | undef
   if (cost.subrequests > budget.subrequests)
     return `plan exceeds synchronous budget: ${number(cost.subrequests)} subrequests > ${number(budget.subrequests)}`;
   if (cost.kvOperations > budget.kvOperations)
-    return `plan exceeds synchronous budget: ${number(cost.kvOperations)} KV operations > ${number(budget.kvOperations)}`;
+    return (
+      `plan exceeds synchronous budget: ${number(cost.kvOperations)} KV operations > ` +
+      `${number(budget.kvOperations)}`
+    );
   return undefined;
 }
 

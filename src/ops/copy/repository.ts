@@ -33,7 +33,8 @@ export async function selectTags(deps: Deps, request: CopyRequest): Promise<stri
     const examples = tags.slice(0, 5);
     throw new AppError(
       'NO_TAGS_MATCHED',
-      `the pattern matches none of the ${tags.length} tags of ${request.source} (such as ${examples.map((t) => `"${t}"`).join(', ')}); it is an unanchored search, as skopeo sync's`,
+      `the pattern matches none of the ${tags.length} tags of ${request.source} (such as ` +
+        `${examples.map((t) => `"${t}"`).join(', ')}); it is an unanchored search, as skopeo sync's`,
       {
         details: { tags: tags.length, examples },
       },

@@ -38,7 +38,10 @@ export function progressWriter(
   };
 }
 
-/** Progress from outside the job step (Workflow blob steps): the job runs, this much is done. A finished job is left as it is. */
+/**
+ * Progress from outside the job step (Workflow blob steps): the job runs, this much is done. A finished job is left as
+ * it is.
+ */
 export async function noteProgress(deps: Deps, id: string, progress: JobProgress): Promise<void> {
   await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', progress }));
 }

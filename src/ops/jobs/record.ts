@@ -43,7 +43,9 @@ export interface JobRecord {
   blobs?: CompactPlan;
   /** Repository globs the job may mount blobs from: its creator's read grants, or a webhook rule's source. */
   readScope?: string[];
-  /** The "registry/repository" names (or target templates) the job is about: who administers all of them may read it. */
+  /**
+   * The "registry/repository" names (or target templates) the job is about: who administers all of them may read it.
+   */
   repositories?: string[];
   /** What started it: a webhook receiver and the event's delivery id. */
   trigger?: { receiver: string; delivery: string };

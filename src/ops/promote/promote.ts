@@ -253,7 +253,8 @@ export function refuseConflicts(plan: PromotionPlan): void {
   if (!conflicts.length) return;
   throw new AppError(
     'CONFLICT',
-    `target tags may not move: ${conflicts.map((c) => `${c.target}:${c.tag} (${c.reason ?? `immutable, names ${c.current}`})`).join(', ')}`,
+    `target tags may not move: ` +
+      `${conflicts.map((c) => `${c.target}:${c.tag} (${c.reason ?? `immutable, names ${c.current}`})`).join(', ')}`,
     {
       details: { conflicts, plan },
     },

@@ -64,7 +64,8 @@ export async function verifyForPromotion(
     if (!signatures.length) {
       throw new AppError(
         'SIGNATURE_MISSING',
-        `rule "${rule.name}" requires a signature, and ${image} has none (no ${referrersTag(digest)}.sig tag, no signature referrer)`,
+        `rule "${rule.name}" requires a signature, and ${image} has none (no ${referrersTag(digest)}.sig tag, no ` +
+          `signature referrer)`,
       );
     }
     const verdict = await verifyImageSignature(digest, signatures, signers);
@@ -91,7 +92,8 @@ function refused(rule: PromotionRule, image: string, what: string, attempts: Att
   const reasons = attempts.map((a) => `${a.where} (${a.signer}): ${a.reason}`);
   return new AppError(
     'SIGNATURE_INVALID',
-    `rule "${rule.name}": ${what} for ${image}: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? `; and ${reasons.length - 5} more` : ''}`,
+    `rule "${rule.name}": ${what} for ${image}: ` +
+      `${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? `; and ${reasons.length - 5} more` : ''}`,
     {
       details: { attempts },
     },

@@ -107,7 +107,8 @@ function refuseAddress(config: FerryConfig, what: string, hostname: string): voi
   if (cls !== 'public')
     throw new AppError(
       'ADDRESS_NOT_ALLOWED',
-      `${what} is a ${cls} address: entries added through the API reach public addresses only (managedRegistries.allowPrivateAddresses)`,
+      `${what} is a ${cls} address: entries added through the API reach public addresses only ` +
+        `(managedRegistries.allowPrivateAddresses)`,
     );
 }
 

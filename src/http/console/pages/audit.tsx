@@ -14,8 +14,11 @@ interface AuditView {
 }
 
 export function Audit(props: { records: AuditView[]; action: string; caller: string; next?: string }) {
-  const query = (cursor: string) =>
-    `/console/audit?${new URLSearchParams({ ...(props.action ? { action: props.action } : {}), ...(props.caller ? { caller: props.caller } : {}), cursor })}`;
+  const filters = {
+    ...(props.action ? { action: props.action } : {}),
+    ...(props.caller ? { caller: props.caller } : {}),
+  };
+  const query = (cursor: string) => `/console/audit?${new URLSearchParams({ ...filters, cursor })}`;
   return (
     <>
       <form method="get" action="/console/audit" class="inline">

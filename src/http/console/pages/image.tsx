@@ -231,7 +231,10 @@ export function Image(props: { image: InspectResult; repository: string; referre
           <HistoryTable
             rows={history.slice(0, HISTORY_PAGE)}
             first={0}
-            caption={`History (${history.length} steps, ${history.filter((r) => r.step.emptyLayer).length} without a layer)`}
+            caption={
+              `History (${history.length} steps, ${history.filter((r) => r.step.emptyLayer).length} without ` +
+              `a layer)`
+            }
           />
           {history.length > HISTORY_PAGE ? <a href={historyUrl(image.reference, 2)}>More history</a> : null}
         </>

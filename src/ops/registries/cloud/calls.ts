@@ -21,7 +21,10 @@ export function cloudRefusal(step: string, registryKey: string, status: number, 
   );
 }
 
-/** What an OAuth-style JSON error says: `error: description`, Google's `{error: {status, message}}`, ACR's `errors[0].message`, GitHub's `message`. */
+/**
+ * What an OAuth-style JSON error says: `error: description`, Google's `{error: {status, message}}`, ACR's
+ * `errors[0].message`, GitHub's `message`.
+ */
 export function oauthError(text: string): string {
   try {
     const body = JSON.parse(text) as {
@@ -30,8 +33,11 @@ export function oauthError(text: string): string {
       errors?: { message?: string }[];
       message?: unknown;
     };
-    if (typeof body.error === 'string')
-      return `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description.split('\n')[0]}` : ''}`;
+    if (typeof body.error === 'string') {
+      const described = body.error_description;
+      const description = typeof described === 'string' ? described.split('\n')[0] : undefined;
+      return description ? `${body.error}: ${description}` : body.error;
+    }
     if (body.error) return `${body.error.status ?? ''}${body.error.message ? `: ${body.error.message}` : ''}`;
     // GitHub: {"message": "…", "documentation_url": "…"}
     return body.errors?.[0]?.message ?? (typeof body.message === 'string' ? body.message : '');
