@@ -7,7 +7,7 @@ import { isLoopbackHostname } from '../src/http/anonymous-guard.js';
 import { createApp } from '../src/http/app.js';
 import type { KvStore } from '../src/kv/store.js';
 import type { StateStore } from '../src/state/store.js';
-import { InProcessJobs } from '../src/ops/jobs/index.js';
+import { InProcessJobs } from './in-process-jobs.js';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import process from 'node:process';

@@ -17,6 +17,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['cli', 100],
   ['worker.ts', 90],
   ['entries', 90],
+  ['adapters', 85],
   ['src/http', 80],
   ['src/ops/webhooks', 70],
   ['src/ops/jobs', 60],
@@ -77,6 +78,7 @@ function resolveImport(file: string, spec: string): string {
 
 const FILES = [
   ...sourceFiles(SRC),
+  ...sourceFiles(join(ROOT, 'adapters')),
   ...sourceFiles(join(ROOT, 'cli')),
   ...sourceFiles(join(ROOT, 'entries')),
   join(ROOT, 'worker.ts'),

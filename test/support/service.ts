@@ -7,7 +7,7 @@ import type { Deps, FetchLike, Logger } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
 import type { KvStore } from '../../src/kv/store.js';
 import type { StateStore } from '../../src/state/store.js';
-import { InProcessJobs } from '../../src/ops/jobs/index.js';
+import { InProcessJobs } from '../../entries/in-process-jobs.js';
 import { watchPlatform } from './strict-watch.js';
 import { StrictPlatform, type EmulatedWorkflows, type PlatformLimits } from './strict-platform.js';
 

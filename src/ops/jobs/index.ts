@@ -2,9 +2,17 @@
 
 export { blobStepName, compactPlan, type CompactPlan, expandPlan } from './blob-plan.js';
 export { cancelJob } from './cancel.js';
-export { InProcessJobs } from './in-process.js';
 export { type ActiveBlob, type JobProgress } from './progress.js';
-export { failJob, getJob, isFinished, type JobRecord, jobRepositories, listJobs, updateJob } from './record.js';
+export {
+  failJob,
+  getJob,
+  isFinished,
+  type JobRecord,
+  jobRepositories,
+  listJobs,
+  unfinishedJobs,
+  updateJob,
+} from './record.js';
 export { MAX_JOB_WAKES, reviveIfStale, reviveStaleJobs } from './revive.js';
 export { runJob } from './run.js';
 export { createCopyJob, createPromotionJobOnce, handOverCopy, recordCopyOutcome } from './start.js';

@@ -1,6 +1,8 @@
-import type { Deps, JobQueue } from '../../deps.js';
-import { unfinishedJobs } from './record.js';
-import { runJob } from './run.js';
+// The JobQueue on Node, Deno and Bun (and the tests' in-process service): jobs run in this process, a few at
+// a time; a restarted process picks up what the last one left.
+
+import type { Deps, JobQueue } from '../src/deps.js';
+import { runJob, unfinishedJobs } from '../src/ops/jobs/index.js';
 
 /** Runs jobs in this process, a few at a time; `resumePending` picks up what a previous process left. */
 export class InProcessJobs implements JobQueue {

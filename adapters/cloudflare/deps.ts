@@ -1,0 +1,48 @@
+// What the Workers runtime provides, as Deps: its bindings (KV, the FerryState Durable Objects, the
+// Workflows binding) and its configuration.
+
+import { LOCAL_DEFAULT_CONFIG } from '../../src/config/local-default.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { consoleLogger, realSleep, type Deps } from '../../src/deps.js';
+import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
+import { DurableObjectState, type StateNamespaceLike } from '../../src/state/durable-objects.js';
+import { workflowJobs, type WorkflowBinding } from './workflow-jobs.js';
+
+export interface Env {
+  FERRY_KV: KvNamespaceLike;
+  /** FerryState Durable Objects: jobs, uploads, token single-flight (src/state/durable-objects.ts). */
+  FERRY_STATE: StateNamespaceLike;
+  /** Cloudflare Workflows binding that runs jobs durably. */
+  FERRY_JOBS?: WorkflowBinding;
+  /** The JSON configuration document (a var, or a secret when it holds credentials). */
+  FERRY_CONFIG?: string;
+  /** Set by `npm start` only ("loopback"): without FERRY_CONFIG, use the local default instead of no callers. */
+  FERRY_LOCAL_DEFAULT?: string;
+  [secret: string]: unknown;
+}
+
+// An invocation may hold 6 connections; each blob copy holds 2 (source GET, target PUT).
+const WORKERS_COPY_CONCURRENCY = 3;
+
+/** FERRY_CONFIG; else the local default under `npm start`; else nothing (a deployed worker refuses every caller). */
+function configDocument(env: Env): unknown {
+  if (env.FERRY_CONFIG !== undefined) return env.FERRY_CONFIG;
+  return env.FERRY_LOCAL_DEFAULT === 'loopback' ? LOCAL_DEFAULT_CONFIG : {};
+}
+
+export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => void): Deps {
+  const lookup = (name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined);
+  const deps: Deps = {
+    kv: new CloudflareKv(env.FERRY_KV),
+    state: new DurableObjectState(env.FERRY_STATE),
+    // Requests get their own waitUntil (src/http/app.ts); outside one, the work goes on while the invocation does.
+    defer: waitUntil ?? ((work) => void work.catch(() => undefined)),
+    fetch: (input, init) => fetch(input, init),
+    config: parseConfig(configDocument(env), lookup, { copyConcurrency: WORKERS_COPY_CONCURRENCY }),
+    now: () => Date.now(),
+    sleep: realSleep,
+    log: consoleLogger,
+  };
+  if (env.FERRY_JOBS) deps.jobs = workflowJobs(env.FERRY_JOBS, () => deps);
+  return deps;
+}
