@@ -21,7 +21,7 @@ function secretNames(value, names = new Set()) {
   return names;
 }
 
-// Without FERRY_CONFIG the worker uses its local default (src/local-default.ts): only a local run says so.
+// Without FERRY_CONFIG the worker uses its local default (src/config/local-default.ts): only a local run says so.
 // As isLoopbackHostname in src/http/anonymous-guard.ts (this script runs before anything is compiled).
 const LOOPBACK_HOST = /^(localhost|[^.]+\.localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\])$/i;
 
@@ -96,7 +96,7 @@ const worker = await unstable_startWorker({
 await worker.ready;
 const url = await worker.url;
 
-// The worker checks its configuration itself (one schema, src/config-schema.ts): ask it before saying
+// The worker checks its configuration itself (one schema, src/config/schema.ts): ask it before saying
 // that anything listens. An invalid configuration answers /healthz 503 with every problem.
 const probe = await fetch(new URL('/healthz', url)).catch((error) => ({ status: 0, error }));
 if (probe.status !== 200) {

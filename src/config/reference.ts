@@ -1,4 +1,4 @@
-// The configuration reference table in the README, generated from the one schema (src/config-schema.ts):
+// The configuration reference table in the README, generated from the one schema (src/config/schema.ts):
 // every field's path and what it accepts. `npm run config:doc` prints it; a test keeps the README's copy equal.
 
 import { configJsonSchema } from './schema.js';

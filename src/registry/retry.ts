@@ -18,7 +18,7 @@ export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now'> & { gate?: B
 /**
  * One backoff state per registry host, shared by every transfer to it: when the host says "slow down"
  * (429/503, Retry-After), every request to it waits, not only the one that was told. The service may
- * share it further (src/ops/backoff-gate.ts: across isolates and processes, through the state store).
+ * share it further (src/ops/registries/backoff-gate.ts: across isolates and processes, through the state store).
  */
 export interface BackoffGate {
   wait(deps: Pick<RegistryIo, 'sleep' | 'now'>): Promise<void>;

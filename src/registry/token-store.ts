@@ -1,5 +1,5 @@
 // Where registry tokens are kept and how one exchange serves every caller that needs the same scope. The
-// registry layer asks; the service decides the storage (src/ops/tokens.ts: KV cache + state store).
+// registry layer asks; the service decides the storage (src/ops/registries/tokens.ts: KV cache + state store).
 
 export interface TokenScopeKey {
   registryKey: string;

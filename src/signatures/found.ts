@@ -1,4 +1,4 @@
-// What the registry holds next to an image that may sign it, read but not yet trusted. ops/signatures.ts
+// What the registry holds next to an image that may sign it, read but not yet trusted. ops/promote/signatures.ts
 // finds these; verify-image.ts decides whether one of them is a signature an accepted signer made.
 
 /** A cosign signature layer (the `sha256-<hex>.sig` tag or a cosign OCI 1.1 referrer). */

@@ -34,12 +34,12 @@ export interface JobRecord {
   error?: { code: string; message: string; blob?: string };
   /** Why the job exists when the caller asked for a synchronous copy (it was too large, or its client left). */
   reason?: string;
-  /** A batch of a many-tags job (src/ops/job-batches.ts): the tags it copies, and the job it is part of. */
+  /** A batch of a many-tags job (src/ops/jobs/batches.ts): the tags it copies, and the job it is part of. */
   tags?: string[];
   parent?: string;
   /** A many-tags job cut into batches: their job ids. */
   batches?: string[];
-  /** A batch of a promotion's blobs for one target (src/ops/job-batches.ts): what it brings there. */
+  /** A batch of a promotion's blobs for one target (src/ops/jobs/batches.ts): what it brings there. */
   blobs?: CompactPlan;
   /** Repository globs the job may mount blobs from: its creator's read grants, or a webhook rule's source. */
   readScope?: string[];
