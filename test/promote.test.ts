@@ -311,11 +311,8 @@ describe('promotion by rule', () => {
   it("a tag another promotion took while this one copied is a conflict; none of the target's tags move", async () => {
     const { service, staging, prod, stage } = setup();
     await stage('multiarch', ['7.0.0']);
-    const plan = await planPromotion(
-      service.deps,
-      `${registry}/${staging}:7.0.0`,
-      await findRule(service.deps, 'release'),
-    );
+    const rule = await findRule(service.deps, 'release');
+    const plan = await planPromotion(service.deps, `${registry}/${staging}:7.0.0`, rule);
     expect(plan.steps.map((s) => s.action)).toEqual(['create', 'create', 'create']);
     // Meanwhile a different image lands on the second tag.
     expect(
@@ -327,7 +324,7 @@ describe('promotion by rule', () => {
         )
       ).status,
     ).toBe(200);
-    await expect(executePromotion(service.deps, plan, silentReporter, 'test')).rejects.toMatchObject({
+    await expect(executePromotion(service.deps, { rule, plan }, silentReporter, 'test')).rejects.toMatchObject({
       code: 'CONFLICT',
       details: { tag: '7.0', current: V2S2 },
     });

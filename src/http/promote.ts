@@ -8,6 +8,7 @@ import {
   executePromotion,
   planPromotion,
   refuseConflicts,
+  type PreparedPromotion,
   type PromotionPlan,
   deleteRule,
   listRules,
@@ -50,7 +51,7 @@ export async function planForCaller(
   caller: Caller,
   ruleName: string,
   sourceReference: string,
-): Promise<PromotionPlan> {
+): Promise<PreparedPromotion> {
   const callers = deps.config.callers;
   const rule = await lookupRule(deps, ruleName);
   if (!rule || !mayUse(callers, caller, rule)) throw noSuchRule(ruleName);
@@ -58,7 +59,7 @@ export async function planForCaller(
   requireGrant(callers, caller, 'inspect', `${source.registry}/${source.repository}`);
   const plan = await planPromotion(deps, sourceReference, rule);
   for (const target of new Set(plan.steps.map((s) => s.target))) requireGrant(callers, caller, 'promote', target);
-  return plan;
+  return { rule, plan };
 }
 
 export function promoteRoutes(deps: Deps): Hono<AppEnv> {
@@ -69,13 +70,14 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     const callers = deps.config.callers;
     requireAnyGrant(callers, caller, 'promote');
     const request = validate(PromoteRequestSchema, await readJsonBody(c.req.raw, deps), 'promote request');
-    const plan = await planForCaller(deps, caller, request.rule, request.source);
+    const prepared = await planForCaller(deps, caller, request.rule, request.source);
+    const plan = prepared.plan;
     if (request.dryRun !== false) {
       refuseConflicts(plan);
       return c.json({ dryRun: true, plan });
     }
     try {
-      const results = await executePromotion(deps, plan, { emit: () => {}, wantsProgress: false }, caller.id, {
+      const results = await executePromotion(deps, prepared, { emit: () => {}, wantsProgress: false }, caller.id, {
         readable: readableBy(callers, caller),
       });
       await auditPromotion(deps, caller.id, request.source, plan);

@@ -255,7 +255,9 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       (c) => `Dry run of ${c.req.param('name') ?? ''}`,
       async (c, caller) => (
         <Plan
-          plan={await planForCaller(c.var.deps, caller, c.req.param('name')!, (c.req.query('source') ?? '').trim())}
+          plan={
+            (await planForCaller(c.var.deps, caller, c.req.param('name')!, (c.req.query('source') ?? '').trim())).plan
+          }
         />
       ),
     ),

@@ -16,4 +16,4 @@ export {
 export { MAX_JOB_WAKES, reviveIfStale, reviveStaleJobs } from './revive.js';
 export { runJob } from './run.js';
 export { createCopyJob, createPromotionJobOnce, handOverCopy, recordCopyOutcome } from './start.js';
-export { type DurableSteps, planJobBlobs, runJobInSteps, transferJobBlob } from './steps.js';
+export { type DurableSteps, type JobPlan, planJob, planJobBlobs, runJobInSteps, transferJobBlob } from './steps.js';

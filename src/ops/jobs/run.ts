@@ -2,9 +2,9 @@
 
 import type { Deps } from '../../deps.js';
 import { isAppError } from '../../errors.js';
-import { matcherOf, requireAuthorGrants } from '../../policy.js';
+import { matcherOf } from '../../policy.js';
 import { auditCopy, auditPromotion } from '../audit.js';
-import { executePromotion, planPromotion, type PromotionPlan, findRule } from '../promote/index.js';
+import { executePromotion, preparePromotion, type PreparedPromotion, type PromotionPlan } from '../promote/index.js';
 import type { CopyEvent } from '../copy/index.js';
 import { copyImage } from '../copy/index.js';
 import { withManagedRegistries } from '../registries/index.js';
@@ -14,12 +14,12 @@ import { isFinished, updateJob, type JobRecord } from './record.js';
 
 /**
  * Runs a job to its end. `blobsPlaced`: earlier steps brought its blobs to the target (runJobInSteps);
- * `signal`: the runner cancels it (in process).
+ * `signal`: the runner cancels it (in process); `promotion`: the job's plan step prepared it already.
  */
 export async function runJob(
   given: Deps,
   id: string,
-  options: { blobsPlaced?: boolean; signal?: AbortSignal } = {},
+  options: { blobsPlaced?: boolean; signal?: AbortSignal; promotion?: PreparedPromotion } = {},
 ): Promise<void> {
   const deps = await withManagedRegistries(given);
   const started = await updateJob(deps, id, (stored) =>
@@ -47,10 +47,10 @@ export async function runJob(
   let plan: PromotionPlan | undefined;
   try {
     if (job.kind === 'promote' && job.promotion) {
-      const rule = await findRule(deps, job.promotion.rule);
-      requireAuthorGrants(deps.config.callers, rule);
-      plan = await planPromotion(deps, job.promotion.source, rule);
-      const results = await executePromotion(deps, plan, reporter, job.caller, {
+      // Prepared by the job's plan step (Workflows), or here: the rule is read and signatures verified once.
+      const prepared = options.promotion ?? (await preparePromotion(deps, job.promotion.source, job.promotion.rule));
+      plan = prepared.plan;
+      const results = await executePromotion(deps, prepared, reporter, job.caller, {
         blobsPlaced: options.blobsPlaced === true,
         readable: matcherOf(job.readScope ?? []),
         signal: stop.signal,

@@ -31,26 +31,37 @@ import {
 import { getJob, isFinished, type JobRecord } from './record.js';
 import { noteProgress, progressWriter } from './progress-writer.js';
 import { runJob } from './run.js';
-import { blobStepName, compactPlan, expandPlan, type BlobStep } from './blob-plan.js';
-import { planPromotion, findRule } from '../promote/index.js';
+import { blobStepName, compactPlan, expandPlan, type BlobStep, type CompactPlan } from './blob-plan.js';
+import { preparePromotion, type PreparedPromotion } from '../promote/index.js';
 
-async function plan(deps: Deps, job: JobRecord): Promise<BlobStep[]> {
+/**
+ * What the plan step returns (a step's result, kept by the engine): the blobs to bring ahead, compact, and
+ * a promotion job's promotion, prepared once (its rule read, its signatures verified) for the job step.
+ */
+export interface JobPlan extends CompactPlan {
+  promotion?: PreparedPromotion;
+}
+
+async function plan(deps: Deps, job: JobRecord): Promise<{ blobs: BlobStep[]; promotion?: PreparedPromotion }> {
   if (job.kind === 'promote' && job.promotion) {
-    const promotion = await planPromotion(deps, job.promotion.source, await findRule(deps, job.promotion.rule));
-    if (promotion.steps.some((s) => s.action === 'conflict')) return [];
+    const prepared = await preparePromotion(deps, job.promotion.source, job.promotion.rule);
+    const promotion = prepared.plan;
+    if (promotion.steps.some((s) => s.action === 'conflict')) return { blobs: [], promotion: prepared };
     const source = parseReference(promotion.source);
     const targets = [...new Set(promotion.steps.filter((s) => s.action !== 'unchanged').map((s) => s.target))];
     const copy = await planCopy(deps, source.registry, source.repository, promotion.digest, {
       platforms: 'all',
       unwrap: false,
     });
-    return targets.flatMap((target) =>
+    const blobs = targets.flatMap((target) =>
       copy.blobs.map((b) => ({ source: `${source.registry}/${source.repository}`, target, ...b, verify: false })),
     );
+    return { blobs, promotion: prepared };
   }
   const request = job.request;
   // Copies of many tags plan one image at a time: the job step does them whole.
-  if (request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags))) return [];
+  if (request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags)))
+    return { blobs: [] };
   const source = parseReference(request.source);
   const target = parseReference(request.target);
   const digest =
@@ -59,30 +70,38 @@ async function plan(deps: Deps, job: JobRecord): Promise<BlobStep[]> {
     platforms: request.platforms ?? 'all',
     unwrap: request.unwrap === true,
   });
-  return copy.blobs.map((b) => ({
+  const blobs = copy.blobs.map((b) => ({
     source: `${source.registry}/${source.repository}`,
     target: `${target.registry}/${target.repository}`,
     ...b,
     verify: request.verify === true,
   }));
+  return { blobs };
 }
 
 /**
- * The blobs the job will need at its targets. Empty when there is nothing to do ahead, or when planning
- * fails: the job step meets the same failure and records it with its code.
+ * The job's plan step: the blobs the job will need at its targets, and its promotion prepared. No blobs
+ * when there is nothing to do ahead, or when planning fails: the job step meets the same failure and
+ * records it with its code.
  */
-export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> {
+export async function planJob(deps: Deps, id: string): Promise<JobPlan> {
   const job = await getJob(deps, id);
-  if (!job || isFinished(job)) return [];
+  if (!job || isFinished(job)) return compactPlan([]);
   try {
-    return await plan(deps, job);
+    const { blobs, promotion } = await plan(deps, job);
+    return { ...compactPlan(blobs), ...(promotion ? { promotion } : {}) };
   } catch (error) {
     deps.log.info('job: no blob steps, the job step plans itself', {
       id,
       reason: error instanceof Error ? error.message : 'unknown',
     });
-    return [];
+    return compactPlan([]);
   }
+}
+
+/** The blobs of the job's plan step, one step each. */
+export async function planJobBlobs(deps: Deps, id: string): Promise<BlobStep[]> {
+  return expandPlan(await planJob(deps, id));
 }
 
 /**
@@ -233,7 +252,7 @@ export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps
     await steps.do('blobs placed', async () => (await finishBlobBatch(deps, id), 'done'));
     return;
   }
-  const plan = await steps.do('plan blobs', async () => compactPlan(await planJobBlobs(deps, id)));
+  const plan = await steps.do('plan blobs', () => planJob(deps, id));
   const blobs = expandPlan(plan);
   if (job?.kind === 'promote' && deps.jobs && plan.groups.length > 1 && 4 * blobs.length > INSTANCE_BLOB_SUBREQUESTS) {
     const batches = await steps.do('start target batches', () => startBlobBatches(deps, id, plan));
@@ -242,5 +261,9 @@ export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps
     if (job) await prepareTargets(deps, steps, job, blobs);
     await runBlobSteps(deps, id, steps, blobs);
   }
-  await steps.do('run job', async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0 }), 'done'));
+  const promotion = plan.promotion ? { promotion: plan.promotion } : {};
+  await steps.do(
+    'run job',
+    async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0, ...promotion }), 'done'),
+  );
 }

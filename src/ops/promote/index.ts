@@ -3,6 +3,8 @@
 export {
   executePromotion,
   planPromotion,
+  preparePromotion,
+  type PreparedPromotion,
   type PromotionPlan,
   refuseConflicts,
   renderRepository,

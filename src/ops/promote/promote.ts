@@ -16,6 +16,7 @@ import {
 import { staleRuleProblem, type PromotionRule } from '../../config/rules.js';
 import type { CopyReporter, CopyResult } from '../copy/index.js';
 import { copyByDigest, copyImage, type CopyOptions, type TagGuard } from '../copy/index.js';
+import { requireAuthorGrants } from '../../policy.js';
 import { findRule } from './rules.js';
 import { pushPromotionRecord } from './record.js';
 import { indexReferrers, listReferrers, referrersTag } from '../referrers.js';
@@ -43,6 +44,28 @@ export interface PromotionPlan {
   steps: PromotionStep[];
   /** What the rule's `verify` gate accepted: the signature and attestations, with signer and identity. */
   verified?: VerifiedImage;
+}
+
+/**
+ * A promotion ready to run: its rule, read once, and its plan, whose signatures were verified once. Plain
+ * data, so a Workflow step can hand it to the next: the rule goes without its `verify` policy (the plan's
+ * `verified` says what it accepted).
+ */
+export interface PreparedPromotion {
+  rule: PromotionRule;
+  plan: PromotionPlan;
+}
+
+/**
+ * A job's promotion: the rule read (its author must still hold its grants), then the plan made. The one
+ * place a promotion job reads its rule and verifies signatures.
+ */
+export async function preparePromotion(deps: Deps, source: string, ruleName: string): Promise<PreparedPromotion> {
+  const rule = await findRule(deps, ruleName);
+  requireAuthorGrants(deps.config.callers, rule);
+  const plan = await planPromotion(deps, source, rule);
+  const { verify: _verifiedInPlan, ...kept } = rule;
+  return { rule: kept, plan };
 }
 
 export function tagAllowed(rule: PromotionRule, tag: string): boolean {
@@ -267,7 +290,7 @@ export function refuseConflicts(plan: PromotionPlan): void {
  */
 export async function executePromotion(
   deps: Deps,
-  plan: PromotionPlan,
+  { rule, plan }: PreparedPromotion,
   reporter: CopyReporter,
   trigger: string,
   options: Pick<CopyOptions, 'blobsPlaced' | 'readable' | 'signal'> = {},
@@ -279,7 +302,6 @@ export async function executePromotion(
     const old = await client.getManifest(name.repository, step.current!);
     await client.putManifest(name.repository, step.backupTag!, old.bytes, old.mediaType);
   }
-  const rule = await findRule(deps, plan.rule);
   const source = parseReference(plan.source);
   const results: CopyResult[] = [];
   for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
