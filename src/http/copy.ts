@@ -11,12 +11,14 @@ import {
   OverBudget,
   SyncAccount,
   type PlanCost,
-  copiesManyTags,
-  copyImage,
-  copySubjects,
-  selectTags,
   type CopyRequest,
   type ManyCopyResult,
+  copyImage,
+  copyRepository,
+  copySubjects,
+  parseCopySpec,
+  selectTags,
+  type CopySpec,
 } from '../ops/copy/index.js';
 import type { AppEnv } from './app-env.js';
 import { problemResponse, toProblem } from './errors.js';
@@ -63,18 +65,20 @@ export function authorizeCopy(
   deps: Deps,
   caller: Caller,
   body: unknown,
-): { request: CopyRequest; owner: { id: string; readScope: string[] } } {
+): { request: CopyRequest; spec: CopySpec; owner: { id: string; readScope: string[] } } {
   const request = parseCopyRequest(body);
-  const subjects = copySubjects(request);
+  const spec = parseCopySpec(request);
+  const subjects = copySubjects(spec);
   requireGrant(deps.config.callers, caller, 'inspect', subjects.source);
   requireGrant(deps.config.callers, caller, 'copy', subjects.target);
-  return { request, owner: { id: caller.id, readScope: readScope(deps.config.callers, caller) } };
+  return { request, spec, owner: { id: caller.id, readScope: readScope(deps.config.callers, caller) } };
 }
 
 /** Runs a copy as a job ("wait": false, the console's copy form): recorded, then handed to the runner. */
 export async function submitCopyJob(
   deps: Deps,
   request: CopyRequest,
+  spec: CopySpec,
   owner: { id: string; readScope: string[] },
 ): Promise<JobRecord> {
   if (!deps.jobs)
@@ -83,7 +87,7 @@ export async function submitCopyJob(
       'no job runner is configured for "wait": false (Workers: the FERRY_JOBS Workflow binding); copy with the ' +
         'request open instead',
     );
-  const job = await createCopyJob(deps, request, owner);
+  const job = await createCopyJob(deps, request, owner, { spec });
   await deps.jobs.enqueue(job.id);
   return job;
 }
@@ -95,7 +99,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     const deps = c.var.deps;
     const caller = c.get('caller');
     requireAnyGrant(deps.config.callers, caller, 'copy');
-    const { request, owner } = authorizeCopy(deps, caller, await readJsonBody(c.req.raw, deps));
+    const { request, spec, owner } = authorizeCopy(deps, caller, await readJsonBody(c.req.raw, deps));
     const format = negotiate(c.req.header('accept'));
     const accepted = (job: JobRecord, reason?: string) => {
       const url = jobUrl(job.id);
@@ -103,15 +107,15 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     };
     // Too many tags for one invocation: a job, decided from the tag list alone (no manifest fetched yet).
     let selectedTags: string[] | undefined;
-    if (request.wait !== false && deps.jobs && copiesManyTags(request)) {
-      selectedTags = await selectTags(deps, request);
+    if (request.wait !== false && deps.jobs && spec.kind === 'repository') {
+      selectedTags = await selectTags(deps, spec);
       const count = selectedTags.length;
       if (count > deps.config.syncMaxTags) {
         const reason = `${count} tags > copy.syncMaxTags ${deps.config.syncMaxTags}: copied as a job`;
-        return accepted(await handOverCopy(deps, request, owner, { reason }), reason);
+        return accepted(await handOverCopy(deps, request, owner, { reason, spec }), reason);
       }
     }
-    if (request.wait === false) return accepted(await submitCopyJob(deps, request, owner));
+    if (request.wait === false) return accepted(await submitCopyJob(deps, request, spec, owner));
 
     // The copy runs in this request while it fits: its plans are priced before bytes move, and the client
     // may go away. Either way the rest goes on as a job under an id the client is told at once, where a
@@ -122,11 +126,10 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     let handedOver: Promise<JobRecord> | undefined;
     const handOver = (reason: string) => {
       stop.abort();
-      return (handedOver ??= handOverCopy(deps, request, owner, { reason, id: jobId }));
+      return (handedOver ??= handOverCopy(deps, request, owner, { reason, id: jobId, spec }));
     };
     const account = new SyncAccount(deps.config.syncBudget);
     const options = {
-      ...(selectedTags ? { selectedTags } : {}),
       admit: (cost: PlanCost) => account.admit(cost),
       signal: stop.signal,
       readable: readableBy(deps.config.callers, caller),
@@ -144,20 +147,32 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     const promised = canHandOver && format !== 'json';
     const remember = (outcome: Pick<JobRecord, 'result' | 'error'>) =>
       promised
-        ? recordCopyOutcome(deps, request, owner, jobId, outcome).catch((error: unknown) =>
+        ? recordCopyOutcome(deps, request, owner, jobId, outcome, { spec }).catch((error: unknown) =>
             deps.log.warn('copy: could not record its outcome', {
               id: jobId,
               error: error instanceof Error ? error.message : 'unknown',
             }),
           )
         : undefined;
+    // One image, or many tags: each verb with its own result.
+    const copy = async (reporter: CopyReporter) => {
+      if (spec.kind === 'image') {
+        const result = await copyImage(deps, spec, reporter, options);
+        return { result, results: [result] };
+      }
+      const result = await copyRepository(deps, spec, reporter, {
+        ...options,
+        ...(selectedTags ? { selectedTags } : {}),
+      });
+      return { result, results: result.results };
+    };
     // Settles the copy: audited as done or failed, unless its rest was handed to a job (audited so there).
     const settle = async (
       reporter: CopyReporter,
     ): Promise<{ result: CopyResult | ManyCopyResult } | { job: JobRecord; reason: string }> => {
       try {
-        const result = await copyImage(deps, request, reporter, options);
-        await auditCopy(deps, caller.id, request, { results: 'results' in result ? result.results : [result] });
+        const { result, results } = await copy(reporter);
+        await auditCopy(deps, caller.id, request, { results });
         await remember({ result });
         return { result };
       } catch (error) {

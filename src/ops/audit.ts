@@ -128,11 +128,14 @@ export async function auditCopy(
     return;
   }
   for (const r of outcome.results) {
+    // A result's target is a repository name already; only its source (by digest) is parsed.
+    const [source] = namedRepositories({ source: r.source });
     await recordAudit(deps, {
       caller,
       action: 'copy',
       source: r.source,
       target: r.target,
+      repositories: [...new Set([source ?? r.source, r.target])],
       sourceDigest: r.source.split('@')[1],
       targetDigest: r.digest,
       tags: r.tags,

@@ -42,6 +42,9 @@ export interface RegistryConfig {
   publicOnly?: boolean;
 }
 
+/** How a registry nobody configured takes blobs: one PUT. */
+export const ONE_PUT: UploadProfile = { mode: 'monolithic', chunkSize: 0 };
+
 export interface UploadProfile {
   mode: 'monolithic' | 'chunked';
   chunkSize: number;

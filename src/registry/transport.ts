@@ -1,6 +1,13 @@
 // Sends requests to one registry: egress checks, auth per endpoint, retries, and redirects followed by hand.
 
-import type { Credentials, RegistryConfig, RegistryOptions, Renewal } from './options.js';
+import {
+  ONE_PUT,
+  type Credentials,
+  type RegistryConfig,
+  type RegistryOptions,
+  type Renewal,
+  type UploadProfile,
+} from './options.js';
 import { AppError, isAppError } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
 import { discardBody, readLimited } from './body.js';
@@ -37,6 +44,8 @@ type AuthState = { kind: 'none' } | { kind: 'challenges'; challenges: Challenge[
 export class RegistryTransport {
   readonly registryKey: string;
   readonly registry: RegistryConfig | undefined;
+  /** How this registry takes blobs, read once from its entry: BlobUploader decides with it, nobody else. */
+  readonly upload: UploadProfile;
   readonly #options: RegistryOptions;
   readonly #tokens: TokenCache;
   readonly #auth = new Map<string, AuthState>();
@@ -47,6 +56,7 @@ export class RegistryTransport {
     this.#gate = gate;
     this.registryKey = registryKey;
     this.registry = checkRegistryAllowed(options, registryKey);
+    this.upload = this.registry?.upload ?? ONE_PUT;
     this.#tokens = tokens;
   }
 

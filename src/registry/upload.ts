@@ -15,15 +15,57 @@ export interface UploadSession {
   minChunk: number | undefined;
 }
 
+interface ChunkOptions {
+  start?: number;
+  onChunk?: (session: UploadSession, offset: number) => Promise<void>;
+  /** Stop once this many bytes went (at a chunk's end), leaving the upload open: the caller goes on later. */
+  stopAfter?: number;
+}
+
 export type OpenResult = { mounted: true } | { mounted: false; session: UploadSession };
 
+/**
+ * Uploads blobs to one repository the way its registry takes them (ggcr's remote.write decides inside the
+ * writer too): one PUT, or PATCH chunks of the registry's chunk size, which can be resumed and spread over
+ * steps. The upload profile is the registry's; the service hands over blobs and never asks for it.
+ */
 export class BlobUploader {
   readonly #client: RegistryClient;
   readonly #repository: string;
+  readonly #profile: UploadProfile;
 
   constructor(client: RegistryClient, repository: string) {
     this.#client = client;
     this.#repository = repository;
+    this.#profile = client.transport.upload;
+  }
+
+  /** Whether blobs go in chunks here: only such an upload can be resumed, or spread over job steps. */
+  get chunked(): boolean {
+    return this.#profile.mode === 'chunked';
+  }
+
+  /** How many chunks a blob of `size` bytes takes here (none when it goes in one PUT). */
+  chunksFor(size: number): number {
+    return this.chunked ? Math.ceil(size / this.#profile.chunkSize) : 0;
+  }
+
+  /**
+   * Sends the blob the way this registry takes it. `lengthKnown`: the body is a response body whose length
+   * the runtime knows (one PUT pumps it natively). The options of a chunked upload: `start`, the offset the
+   * session holds already; `onChunk`, told of each acknowledged chunk; `stopAfter`, a budget of bytes after
+   * which the upload is left open (then where it stands is returned).
+   */
+  async put(
+    session: UploadSession,
+    digest: string,
+    size: number,
+    body: ReadableStream<Uint8Array>,
+    options: ChunkOptions & { lengthKnown?: boolean } = {},
+  ): Promise<{ session: UploadSession; offset: number } | undefined> {
+    if (this.chunked) return this.#putChunked(session, digest, size, body, options);
+    await this.putMonolithic(session, digest, size, body, options.lengthKnown);
+    return undefined;
   }
 
   get #what(): string {
@@ -111,20 +153,14 @@ export class BlobUploader {
    * the offset the session already holds (a resumed upload; `body` then begins at that byte). `onChunk`
    * hears of every chunk the registry acknowledged, so the session can be recorded and resumed later.
    */
-  async putChunked(
+  async #putChunked(
     session: UploadSession,
     digest: string,
     size: number,
     body: ReadableStream<Uint8Array>,
-    profile: UploadProfile,
-    options: {
-      start?: number;
-      onChunk?: (session: UploadSession, offset: number) => Promise<void>;
-      /** Stop once this many bytes went (at a chunk's end), leaving the upload open: the caller goes on later. */
-      stopAfter?: number;
-    } = {},
+    options: ChunkOptions,
   ): Promise<{ session: UploadSession; offset: number } | undefined> {
-    const chunkSize = Math.max(profile.chunkSize, session.minChunk ?? 0);
+    const chunkSize = Math.max(this.#profile.chunkSize, session.minChunk ?? 0);
     const slicer = new StreamSlicer(body);
     let current = session;
     const start = options.start ?? 0;

@@ -308,8 +308,8 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         ...(tags.length ? { tags } : {}),
         wait: false,
       };
-      const { request, owner } = authorizeCopy(deps, caller, body);
-      const job = await submitCopyJob(deps, request, owner);
+      const { request, spec, owner } = authorizeCopy(deps, caller, body);
+      const job = await submitCopyJob(deps, request, spec, owner);
       return c.redirect(`/console/jobs/${encodeURIComponent(job.id)}`, 303);
     }),
   );

@@ -157,6 +157,14 @@ async function streamOrCancel(
   }
 }
 
+/** Records each acknowledged chunk of a chunked upload, so a later run or step resumes it there. */
+const recordChunks = (deps: Deps, key: string) => (session: UploadSession, offset: number) =>
+  recordUploadSession(deps, key, {
+    location: session.location,
+    offset,
+    ...(session.minChunk ? { minChunk: session.minChunk } : {}),
+  });
+
 const sessionKey = (ends: BlobEnds, blob: PlannedBlob) =>
   uploadSessionKey(ends.target.registryKey, ends.targetRepository, blob.digest);
 
@@ -172,8 +180,7 @@ async function resumeRecordedUpload(
   uploader: BlobUploader,
   reporter: CopyReporter,
 ): Promise<boolean> {
-  const profile = ends.target.transport.registry?.upload;
-  if (profile?.mode !== 'chunked' || blob.size <= 0) return false;
+  if (!uploader.chunked || blob.size <= 0) return false;
   const key = sessionKey(ends, blob);
   const saved = await loadUploadSession(deps, key);
   if (!saved) return false;
@@ -192,14 +199,9 @@ async function resumeRecordedUpload(
   }
   reporter.emit({ type: 'resumed', blob: blob.digest, offset: held, upload: true });
   try {
-    await uploader.putChunked(session, blob.digest, blob.size, response.body!, profile, {
+    await uploader.put(session, blob.digest, blob.size, response.body!, {
       start: held,
-      onChunk: (s, offset) =>
-        recordUploadSession(deps, key, {
-          location: s.location,
-          offset,
-          ...(s.minChunk ? { minChunk: s.minChunk } : {}),
-        }),
+      onChunk: recordChunks(deps, key),
     });
   } catch (error) {
     await uploader.cancel(session);
@@ -262,21 +264,14 @@ async function stream(
     body = body.pipeThrough(verifier(blob.digest, size, `blob ${blob.digest}`));
     transformed = true;
   }
-  const profile = ends.target.transport.registry?.upload;
   const failure = transformed ? trackStreamError(body) : { stream: body, error: undefined };
   try {
-    if (profile?.mode === 'chunked') {
-      const key = sessionKey(ends, blob);
-      await uploader.putChunked(session, blob.digest, size, failure.stream, profile, {
-        onChunk: (s, offset) =>
-          recordUploadSession(deps, key, {
-            location: s.location,
-            offset,
-            ...(s.minChunk ? { minChunk: s.minChunk } : {}),
-          }),
-      });
-      await forgetUploadSession(deps, key);
-    } else await uploader.putMonolithic(session, blob.digest, size, failure.stream, !transformed);
+    const key = sessionKey(ends, blob);
+    await uploader.put(session, blob.digest, size, failure.stream, {
+      lengthKnown: !transformed,
+      onChunk: recordChunks(deps, key),
+    });
+    if (uploader.chunked) await forgetUploadSession(deps, key);
   } catch (error) {
     // When our own stream failed (a digest mismatch found in flight, a download that could not resume),
     // that is the error to report, not fetch's vague one about the request body.
@@ -313,6 +308,11 @@ function trackStreamError(stream: ReadableStream<Uint8Array>): {
   };
 }
 
+/** Whether a blob goes in parts of `maxBytes` over several job steps: only a chunked upload can stop and go on. */
+export function spansSteps(ends: BlobEnds, blob: PlannedBlob, maxBytes: number): boolean {
+  return blob.size > maxBytes && new BlobUploader(ends.target, ends.targetRepository).chunked;
+}
+
 /** Where a chunked upload stands between two steps of a job: small and plain, a step's output. */
 export interface UploadPoint {
   location: string;
@@ -334,9 +334,8 @@ export async function transferBlobPart(
   from: UploadPoint | undefined,
   maxBytes: number,
 ): Promise<UploadPoint | 'done'> {
-  const profile = ends.target.transport.registry?.upload;
-  if (profile?.mode !== 'chunked') throw new AppError('INTERNAL', 'a blob spans steps only into a chunked upload');
   const uploader = new BlobUploader(ends.target, ends.targetRepository);
+  if (!uploader.chunked) throw new AppError('INTERNAL', 'a blob spans steps only into a chunked upload');
   const key = sessionKey(ends, blob);
   const saved = await loadUploadSession(deps, key);
   const point = saved && saved.offset >= (from?.offset ?? 0) ? saved : from;
@@ -361,11 +360,10 @@ export async function transferBlobPart(
       `blob ${blob.digest}: the source does not resume at byte ${held} (no 206 for Range)`,
     );
   }
-  const left = await uploader.putChunked(session, blob.digest, blob.size, response.body!, profile, {
+  const left = await uploader.put(session, blob.digest, blob.size, response.body!, {
     start: held,
     stopAfter: maxBytes,
-    onChunk: (s, offset) =>
-      recordUploadSession(deps, key, { location: s.location, offset, ...(s.minChunk ? { minChunk: s.minChunk } : {}) }),
+    onChunk: recordChunks(deps, key),
   });
   if (!left) {
     await forgetUploadSession(deps, key);

@@ -3,7 +3,6 @@
 // dies half-way, so its plan is priced before any byte moves, and a plan over budget becomes a job.
 
 import type { SyncBudget } from '../../config/parse.js';
-import type { UploadProfile } from '../../registry/options.js';
 import type { CopyPlan } from './plan.js';
 
 export interface PlanCost extends SyncBudget {
@@ -19,15 +18,15 @@ const COPY_KV_OPERATIONS = 4;
 /**
  * The most a copy of `plan` under `tags` costs: each blob streamed (HEAD, open upload, GET, PUT; a
  * chunked upload a PATCH and a state write per chunk more), each manifest fetched and pushed, each tag
- * checked and pushed.
+ * checked and pushed. `chunksFor`: how many chunks the target takes a blob of that size in (none: one PUT).
  */
-export function planCost(plan: CopyPlan, tags: number, upload: UploadProfile | undefined): PlanCost {
+export function planCost(plan: CopyPlan, tags: number, chunksFor: (size: number) => number): PlanCost {
   let subrequests = FIXED_SUBREQUESTS + 2 * plan.manifests.length + 2 * tags;
   let bytes = 0;
   for (const blob of plan.blobs) {
     const size = Math.max(0, blob.size);
     bytes += size;
-    subrequests += 4 + (upload?.mode === 'chunked' ? 2 * Math.ceil(size / upload.chunkSize) : 0);
+    subrequests += 4 + 2 * chunksFor(size);
   }
   return { blobs: plan.blobs.length, bytes, subrequests, kvOperations: COPY_KV_OPERATIONS };
 }

@@ -1,61 +1,23 @@
-// The copy verb's front door: a request parsed into references, then one image copied, or many tags.
+// The copy verbs' front door, as crane's: copyImage (one image) and copyRepository (many tags), each with
+// its own result, taking a request parsed once (parseCopySpec); copyByDigest for what is found by digest.
 
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { hasExplicitTag, isValidTag, parseReference, parseRepositoryName } from '../../reference.js';
+import { parseReference, parseRepositoryName } from '../../reference.js';
 import type { CopyReporter, CopyResult } from './events.js';
-import { copySingle } from './image.js';
-import { copyTags } from './repository.js';
-import { copiesManyTags, type CopyOptions, type CopyRequest, type ManyCopyResult } from './request.js';
+import { copySingle, type ImageCopyOptions } from './image.js';
+import { imageCopySpec, type ImageCopySpec } from './request.js';
 
-export async function copyImage(
+export { copyRepository } from './repository.js';
+
+/** Copies one image (crane's Copy). */
+export function copyImage(
   deps: Deps,
-  request: CopyRequest,
+  spec: ImageCopySpec,
   reporter: CopyReporter,
-  options: CopyOptions = {},
-): Promise<CopyResult | ManyCopyResult> {
-  if (copiesManyTags(request)) return copyTags(deps, request, reporter, options);
-  const source = parseReference(request.source);
-  const target = parseReference(request.target);
-  // A target digest only restates the source's: the copy is untagged, as crane and regctl allow.
-  if (target.digest && (target.digest !== source.digest || hasExplicitTag(request.target))) {
-    throw new AppError(
-      'INVALID_REQUEST',
-      'a target digest must be the source digest, with no tag: the copy lands untagged',
-    );
-  }
-  if (target.digest && request.platforms !== undefined && request.platforms !== 'all') {
-    throw new AppError(
-      'INVALID_REQUEST',
-      'a platform subset is a new index with its own digest: give the target a tag or no digest',
-    );
-  }
-  // Like skopeo, a target without a tag takes the source's tag; a digest source into a repository lands untagged.
-  const tag = hasExplicitTag(request.target)
-    ? target.tag
-    : source.digest && !hasExplicitTag(request.source)
-      ? undefined
-      : source.tag;
-  const extra = Array.isArray(request.tags) ? request.tags : [];
-  for (const t of extra) if (!isValidTag(t)) throw new AppError('INVALID_REQUEST', `"${t}" is not a valid tag`);
-  return copySingle(
-    deps,
-    {
-      source,
-      targetRepository: { registry: target.registry, repository: target.repository },
-      tags: [...new Set([...(tag ? [tag] : []), ...extra])],
-      platforms: request.platforms ?? 'all',
-      unwrap: request.unwrap === true,
-      verify: request.verify === true,
-      ...(options.beforeTag ? { beforeTag: options.beforeTag } : {}),
-      ...(options.blobsPlaced ? { blobsPlaced: true } : {}),
-      ...(options.admit ? { admit: options.admit } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.readable ? { readable: options.readable } : {}),
-      ...(options.actor ? { actor: options.actor } : {}),
-    },
-    reporter,
-  );
+  options: ImageCopyOptions = {},
+): Promise<CopyResult> {
+  return copySingle(deps, spec, reporter, options);
 }
 
 /**
@@ -70,16 +32,5 @@ export async function copyByDigest(
 ): Promise<CopyResult> {
   const from = parseReference(source);
   if (!from.digest) throw new AppError('INVALID_REQUEST', `${source} names no digest`);
-  return copySingle(
-    deps,
-    {
-      source: from,
-      targetRepository: parseRepositoryName(targetRepository),
-      tags: [],
-      platforms: 'all',
-      unwrap: false,
-      verify: false,
-    },
-    reporter,
-  );
+  return copySingle(deps, imageCopySpec(from, parseRepositoryName(targetRepository), []), reporter);
 }

@@ -4,52 +4,44 @@
 import type { Deps } from '../../deps.js';
 import { AppError, isAppError } from '../../errors.js';
 import type { RegistryClient } from '../../registry/client.js';
-import { formatReference, type ImageReference } from '../../reference.js';
+import { BlobUploader } from '../../registry/upload.js';
+import { formatReference } from '../../reference.js';
 import { ensureRepository, registryClient } from '../registries/index.js';
 import { fetchManifest, rememberTag, type ResolvedManifest } from '../resolve.js';
 import { BlobMemory } from './blob-memory.js';
 import { transferBlob, type RetryBudget } from './blobs.js';
-import { planCost, type PlanCost } from './budget.js';
+import { planCost } from './budget.js';
 import type { CopyReporter, CopyResult } from './events.js';
 import { planCopy, type PlannedBlob, type PlannedManifest } from './plan.js';
 import { runPool } from './pool.js';
-import type { TagGuard } from './request.js';
+import type { CopyOptions, ImageCopySpec } from './request.js';
 
 const MAX_MOUNT_CONCURRENCY = 24;
 
-/** One image to copy, its references parsed: the source (by tag or digest), where it goes, under which tags. */
-export interface SingleCopy {
-  source: ImageReference;
-  targetRepository: { registry: string; repository: string };
-  tags: string[];
-  platforms: 'all' | string[];
-  unwrap: boolean;
-  verify: boolean;
-  beforeTag?: TagGuard;
-  blobsPlaced?: boolean;
-  admit?: (cost: PlanCost) => void;
-  signal?: AbortSignal;
-  readable?: (repository: string) => boolean;
-  actor?: string;
-  /**
-   * Where blobs are, kept by the caller (a later tag of a many-tags copy): no cache read or write here.
-   * Without it the copy reads its image's locations and writes them back, and remembers its first tag.
-   */
-  memory?: BlobMemory;
-}
+/** How a copy runs beside what it copies; `memory`: where blobs are, kept by the caller (a later tag of a
+ * many-tags copy): no cache read or write here. Without it the copy reads its image's locations and writes
+ * them back, and remembers its first tag. */
+export type ImageCopyOptions = Omit<CopyOptions, 'selectedTags'> & { memory?: BlobMemory };
 
-export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyReporter): Promise<CopyResult> {
-  const sourceClient = registryClient(deps, job.source.registry);
-  const targetClient = registryClient(deps, job.targetRepository.registry);
-  const { registry, repository } = job.targetRepository;
+export async function copySingle(
+  deps: Deps,
+  spec: ImageCopySpec,
+  reporter: CopyReporter,
+  options: ImageCopyOptions = {},
+): Promise<CopyResult> {
+  const sourceClient = registryClient(deps, spec.source.registry);
+  const targetClient = registryClient(deps, spec.target.registry);
+  const { registry, repository } = spec.target;
 
   // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
   // The manifest fetched for the tag is the plan's root: it is not fetched again.
   let root: ResolvedManifest | undefined;
-  if (!job.source.digest)
-    root = await fetchManifest(deps, job.source.registry, job.source.repository, job.source.tag!, { remember: false });
-  const digest = job.source.digest ?? root!.digest;
-  const sourceByDigest = formatReference({ ...job.source, digest });
+  if (!spec.source.digest)
+    root = await fetchManifest(deps, spec.source.registry, spec.source.repository, spec.source.tag!, {
+      remember: false,
+    });
+  const digest = spec.source.digest ?? root!.digest;
+  const sourceByDigest = formatReference({ ...spec.source, digest });
   // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
   reporter.emit({
     type: 'resolved',
@@ -64,13 +56,13 @@ export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyRepo
   // of requests instead of five). A source that is not there leaves the target unasked.
   const targetPinged = targetClient.transport.ping().catch(() => undefined);
   const early =
-    job.platforms === 'all' && !job.unwrap
-      ? targetPinged.then(() => alreadyThere(targetClient, repository, job.tags, digest))
+    spec.platforms === 'all' && !spec.unwrap
+      ? targetPinged.then(() => alreadyThere(targetClient, repository, spec.tags, digest))
       : undefined;
   early?.catch(() => undefined); // heard below, unless the plan fails first
-  const plan = await planCopy(deps, job.source.registry, job.source.repository, digest, {
-    platforms: job.platforms,
-    unwrap: job.unwrap,
+  const plan = await planCopy(deps, spec.source.registry, spec.source.repository, digest, {
+    platforms: spec.platforms,
+    unwrap: spec.unwrap,
     ...(root ? { root } : {}),
   });
   const result: CopyResult = {
@@ -79,21 +71,22 @@ export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyRepo
     digest: plan.top.digest,
     size: plan.top.bytes.byteLength,
     mediaType: plan.top.mediaType,
-    tags: job.tags,
+    tags: spec.tags,
     ...(plan.platforms ? { platforms: plan.platforms } : {}),
     ...(plan.indexDigestChanged ? { indexDigestChanged: true } : {}),
   };
 
   // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
-  const loading = job.memory ? Promise.resolve(job.memory) : BlobMemory.load(deps, registry, plan.top.digest);
+  const loading = options.memory ? Promise.resolve(options.memory) : BlobMemory.load(deps, registry, plan.top.digest);
   await targetPinged; // not a second ping
-  if (await (early ?? alreadyThere(targetClient, repository, job.tags, plan.top.digest))) {
+  if (await (early ?? alreadyThere(targetClient, repository, spec.tags, plan.top.digest))) {
     reporter.emit({ type: 'done', result });
     return result;
   }
 
-  job.admit?.(planCost(plan, job.tags.length, targetClient.transport.registry?.upload));
-  await ensureRepository(deps, registry, repository, job.actor ?? 'ferry');
+  const uploader = new BlobUploader(targetClient, repository);
+  options.admit?.(planCost(plan, spec.tags.length, (size) => uploader.chunksFor(size)));
+  await ensureRepository(deps, registry, repository, options.actor ?? 'ferry');
   reporter.emit({
     type: 'plan',
     manifests: plan.manifests.length,
@@ -102,18 +95,18 @@ export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyRepo
   });
   const ends = {
     source: sourceClient,
-    sourceRepository: job.source.repository,
+    sourceRepository: spec.source.repository,
     target: targetClient,
     targetRepository: repository,
-    verify: job.verify,
+    verify: spec.verify,
     resumeDownloads: deps.config.resumeDownloads,
-    mayMountFrom: job.readable ?? (() => false),
+    mayMountFrom: options.readable ?? (() => false),
   };
   const budget: RetryBudget = { remaining: deps.config.retryBudget };
   const memory = await loading;
-  if (job.blobsPlaced) memory.assume(repository);
+  if (options.blobsPlaced) memory.assume(repository);
   const move = (blob: PlannedBlob) => {
-    job.signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     return transferBlob(deps, ends, blob, memory, reporter, budget);
   };
   // Mounts move no bytes and take one short request each: they get a wider pool than streams.
@@ -124,18 +117,18 @@ export async function copySingle(deps: Deps, job: SingleCopy, reporter: CopyRepo
       runPool(mountable, Math.min(MAX_MOUNT_CONCURRENCY, deps.config.copyConcurrency * 4), move),
       runPool(streamed, deps.config.copyConcurrency, move),
     ]);
-    job.signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     for (const manifest of plan.manifests)
       await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
     // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
-    for (const tag of job.tags) {
-      job.signal?.throwIfAborted(); // a cancelled job writes no tag
-      await job.beforeTag?.(tag);
+    for (const tag of spec.tags) {
+      options.signal?.throwIfAborted(); // a cancelled job writes no tag
+      await options.beforeTag?.(tag);
       await pushManifest(targetClient, repository, plan.top, tag, reporter);
     }
     memory.holds(repository);
     // One tag resolution per copy, as inspect would have read it: the first tag now names this digest.
-    if (job.tags[0] && !job.memory) rememberTag(deps, registry, repository, job.tags[0], plan.top.digest);
+    if (spec.tags[0] && !options.memory) rememberTag(deps, registry, repository, spec.tags[0], plan.top.digest);
   } finally {
     // Where the image now is: a hint for later mounts, written once and after the answer.
     memory.save(deps);

@@ -1,16 +1,20 @@
 // The copy wing's front door: what the rest of Ferry may use of it.
 
 export { BlobMemory } from './blob-memory.js';
-export { transferBlob, transferBlobPart, type UploadPoint } from './blobs.js';
+export { spansSteps, transferBlob, transferBlobPart, type UploadPoint } from './blobs.js';
 export { OverBudget, type PlanCost, SyncAccount } from './budget.js';
-export { copyByDigest, copyImage } from './copy.js';
+export { copyByDigest, copyImage, copyRepository } from './copy.js';
 export { selectTags } from './repository.js';
 export {
-  copiesManyTags,
   type CopyOptions,
   type CopyRequest,
+  type CopySpec,
   copySubjects,
+  type ImageCopySpec,
+  imageCopySpec,
   type ManyCopyResult,
+  parseCopySpec,
+  type RepositoryCopySpec,
   type TagGuard,
 } from './request.js';
 export { type CopyEvent, type CopyReporter, type CopyResult, silentReporter } from './events.js';

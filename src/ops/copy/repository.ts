@@ -4,23 +4,23 @@
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { compilePattern, PatternError, type TagPattern } from '../../patterns.js';
-import { isValidTag, parseRepositoryName } from '../../reference.js';
+import { isValidTag } from '../../reference.js';
 import { registryClient } from '../registries/index.js';
 import { BlobMemory } from './blob-memory.js';
 import type { CopyReporter, CopyResult } from './events.js';
 import { copySingle } from './image.js';
-import type { CopyOptions, CopyRequest, ManyCopyResult } from './request.js';
+import type { CopyOptions, ManyCopyResult, RepositoryCopySpec } from './request.js';
 
 const everyTag = () => true;
 
 /** The source tags a many-tags copy takes, sorted: one tag list request, no manifest fetched. */
-export async function selectTags(deps: Deps, request: CopyRequest): Promise<string[]> {
-  const source = parseRepositoryName(request.source);
+export async function selectTags(deps: Deps, spec: RepositoryCopySpec): Promise<string[]> {
+  const { source, selection } = spec;
   let filter: (tag: string) => boolean = everyTag;
-  if (typeof request.tags === 'object' && !Array.isArray(request.tags)) {
+  if (selection !== 'all') {
     let pattern: TagPattern;
     try {
-      pattern = compilePattern(request.tags.regex);
+      pattern = compilePattern(selection.regex);
     } catch (error) {
       if (error instanceof PatternError) throw new AppError('INVALID_REQUEST', `tags.regex: ${error.message}`);
       throw error;
@@ -33,7 +33,7 @@ export async function selectTags(deps: Deps, request: CopyRequest): Promise<stri
     const examples = tags.slice(0, 5);
     throw new AppError(
       'NO_TAGS_MATCHED',
-      `the pattern matches none of the ${tags.length} tags of ${request.source} (such as ` +
+      `the pattern matches none of the ${tags.length} tags of ${source.registry}/${source.repository} (such as ` +
         `${examples.map((t) => `"${t}"`).join(', ')}); it is an unanchored search, as skopeo sync's`,
       {
         details: { tags: tags.length, examples },
@@ -51,44 +51,39 @@ export async function selectTags(deps: Deps, request: CopyRequest): Promise<stri
   return selected;
 }
 
-export async function copyTags(
+/**
+ * Copies many tags (crane's CopyRepository): the tags listed once (or as the caller listed them already),
+ * each copied as an image of its own; a tag the registry listed that is no tag is reported, not copied.
+ */
+export async function copyRepository(
   deps: Deps,
-  request: CopyRequest,
+  spec: RepositoryCopySpec,
   reporter: CopyReporter,
-  options: CopyOptions,
+  options: CopyOptions = {},
 ): Promise<ManyCopyResult> {
-  const source = parseRepositoryName(request.source);
-  const target = parseRepositoryName(request.target);
+  const { source, target, platforms, unwrap, verify } = spec;
+  const { selectedTags, beforeTag: _oneImageOnly, blobsPlaced: _placedPerImage, ...perImage } = options;
   const results: CopyResult[] = [];
   // Caches as for one copy (KV allows 1,000 operations per invocation): the first tag reads and writes
   // them; later tags look first in the target repository, where the first tags put their shared blobs.
   let memory: BlobMemory | undefined;
-  const listed = options.selectedTags ?? (await selectTags(deps, request));
+  const listed = selectedTags ?? (await selectTags(deps, spec));
   // A tag from a registry is checked before it names anything: "../../x/manifests/y" would name another path.
   const skipped = listed
     .filter((t) => !isValidTag(t))
     .map((tag) => ({ tag, reason: 'not a valid tag: the source registry listed it, Ferry did not copy it' }));
   for (const tag of listed.filter(isValidTag)) {
     options.signal?.throwIfAborted();
-    results.push(
-      await copySingle(
-        deps,
-        {
-          source: { ...source, tag },
-          targetRepository: target,
-          tags: [tag],
-          platforms: request.platforms ?? 'all',
-          unwrap: request.unwrap === true,
-          verify: request.verify === true,
-          ...(memory ? { memory } : {}),
-          ...(options.admit ? { admit: options.admit } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.readable ? { readable: options.readable } : {}),
-          ...(options.actor ? { actor: options.actor } : {}),
-        },
-        reporter,
-      ),
-    );
+    const image = {
+      kind: 'image' as const,
+      source: { ...source, tag },
+      target,
+      tags: [tag],
+      platforms,
+      unwrap,
+      verify,
+    };
+    results.push(await copySingle(deps, image, reporter, { ...perImage, ...(memory ? { memory } : {}) }));
     if (!memory) (memory = BlobMemory.none(target.registry)).assume(target.repository);
   }
   return skipped.length ? { results, skipped } : { results };

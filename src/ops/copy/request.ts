@@ -1,6 +1,14 @@
 // What a copy is asked to do, and the two kinds of copy it names: one image, or many tags of a repository.
 
-import { parseReference, parseRepositoryName } from '../../reference.js';
+import { AppError } from '../../errors.js';
+import {
+  hasExplicitTag,
+  isValidTag,
+  parseReference,
+  parseRepositoryName,
+  type ImageReference,
+  type RepositoryName,
+} from '../../reference.js';
 import type { PlanCost } from './budget.js';
 import type { CopyResult } from './events.js';
 
@@ -44,15 +52,83 @@ export interface CopyOptions {
   actor?: string;
 }
 
-/** True when the request copies a set of source tags (`tags: "all"` or `{match}`). */
-export function copiesManyTags(request: CopyRequest): boolean {
-  return request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags));
+/**
+ * A copy of one image (crane's Copy): the source by tag or by digest, the target repository, and the tags
+ * it gets there, decided once from the request (as skopeo decides them).
+ */
+export interface ImageCopySpec {
+  kind: 'image';
+  source: ImageReference;
+  target: RepositoryName;
+  tags: string[];
+  platforms: 'all' | string[];
+  unwrap: boolean;
+  verify: boolean;
+}
+
+/** A copy of many tags of a repository (crane's CopyRepository, skopeo sync): every tag, or those a pattern finds. */
+export interface RepositoryCopySpec {
+  kind: 'repository';
+  source: RepositoryName;
+  target: RepositoryName;
+  selection: 'all' | { regex: string };
+  platforms: 'all' | string[];
+  unwrap: boolean;
+  verify: boolean;
+}
+
+/** A copy request parsed: its references typed, and whether it copies one image or many tags decided. */
+export type CopySpec = ImageCopySpec | RepositoryCopySpec;
+
+/** One image to copy with every platform, under these tags: the copies a promotion makes. */
+export function imageCopySpec(source: ImageReference, target: RepositoryName, tags: string[]): ImageCopySpec {
+  return { kind: 'image', source, target, tags, platforms: 'all', unwrap: false, verify: false };
+}
+
+/**
+ * The one place a copy request is parsed: references, tags, and one image or many. A target digest only
+ * restates the source's (the copy lands untagged, as crane and regctl allow); a target without a tag takes
+ * the source's tag, and a digest source into a repository lands untagged (as skopeo does).
+ */
+export function parseCopySpec(request: CopyRequest): CopySpec {
+  const common = {
+    platforms: request.platforms ?? 'all',
+    unwrap: request.unwrap === true,
+    verify: request.verify === true,
+  };
+  const tags = request.tags;
+  if (tags === 'all' || (typeof tags === 'object' && !Array.isArray(tags))) {
+    const selection = tags === 'all' ? ('all' as const) : { regex: tags.regex };
+    const source = parseRepositoryName(request.source);
+    const target = parseRepositoryName(request.target);
+    return { kind: 'repository', source, target, selection, ...common };
+  }
+  const source = parseReference(request.source);
+  const target = parseReference(request.target);
+  const targetTagGiven = hasExplicitTag(request.target);
+  if (target.digest && (target.digest !== source.digest || targetTagGiven)) {
+    throw new AppError(
+      'INVALID_REQUEST',
+      'a target digest must be the source digest, with no tag: the copy lands untagged',
+    );
+  }
+  if (target.digest && common.platforms !== 'all') {
+    throw new AppError(
+      'INVALID_REQUEST',
+      'a platform subset is a new index with its own digest: give the target a tag or no digest',
+    );
+  }
+  const tag = targetTagGiven ? target.tag : source.digest && !hasExplicitTag(request.source) ? undefined : source.tag;
+  const extra = tags ?? [];
+  for (const t of extra) if (!isValidTag(t)) throw new AppError('INVALID_REQUEST', `"${t}" is not a valid tag`);
+  const name = { registry: target.registry, repository: target.repository };
+  return { kind: 'image', source, target: name, tags: [...new Set([...(tag ? [tag] : []), ...extra])], ...common };
 }
 
 /** The repositories a copy reads and writes ("registry/repository"), for authorisation before it starts. */
-export function copySubjects(request: CopyRequest): { source: string; target: string } {
-  const manyTags = copiesManyTags(request);
-  const source = manyTags ? parseRepositoryName(request.source) : parseReference(request.source);
-  const target = manyTags ? parseRepositoryName(request.target) : parseReference(request.target);
-  return { source: `${source.registry}/${source.repository}`, target: `${target.registry}/${target.repository}` };
+export function copySubjects(spec: CopySpec): { source: string; target: string } {
+  return {
+    source: `${spec.source.registry}/${spec.source.repository}`,
+    target: `${spec.target.registry}/${spec.target.repository}`,
+  };
 }

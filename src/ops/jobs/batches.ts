@@ -6,7 +6,7 @@
 
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { selectTags, type ManyCopyResult } from '../copy/index.js';
+import { parseCopySpec, selectTags, type ManyCopyResult } from '../copy/index.js';
 import { createJobRecord, getJob, isFinished, updateJob, type JobRecord } from './record.js';
 import type { CompactPlan } from './blob-plan.js';
 
@@ -20,7 +20,8 @@ export const batchId = (parent: string, index: number) => `${parent}.${index}`;
 export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
   const job = await getJob(deps, id);
   if (!job || isFinished(job)) return [];
-  return selectTags(deps, job.request);
+  const spec = parseCopySpec(job.request);
+  return spec.kind === 'repository' ? selectTags(deps, spec) : [];
 }
 
 /**

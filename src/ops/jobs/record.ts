@@ -11,7 +11,7 @@ import { getStateJson } from '../../state/store.js';
 import { parseReference } from '../../reference.js';
 import type { JobProgress } from './progress.js';
 import type { CopyResult } from '../copy/index.js';
-import { copySubjects, type CopyRequest, type ManyCopyResult } from '../copy/index.js';
+import { copySubjects, parseCopySpec, type CopyRequest, type ManyCopyResult } from '../copy/index.js';
 import type { CompactPlan } from './blob-plan.js';
 
 export interface JobRecord {
@@ -67,11 +67,9 @@ export const isFinished = (job: JobRecord | null | undefined) =>
 function labelsOf(job: JobRecord): string[] {
   const labels = [jobLabels.state(job.state), jobLabels.kind(job.kind)];
   if (job.promotion) labels.push(jobLabels.rule(job.promotion.rule));
-  try {
-    const subjects = job.kind === 'copy' ? copySubjects(job.request) : undefined;
-    if (subjects) labels.push(jobLabels.repository(subjects.source), jobLabels.repository(subjects.target));
-  } catch {
-    // an unparsable request fails when it runs; it is listed without repositories
+  if (job.kind === 'copy') {
+    const [source, target] = jobRepositories(job);
+    if (source && target) labels.push(jobLabels.repository(source), jobLabels.repository(target));
   }
   return [...new Set(labels)];
 }
@@ -106,7 +104,7 @@ export function newJob(
 export function jobRepositories(job: JobRecord): string[] {
   if (job.repositories) return job.repositories;
   try {
-    if (job.kind === 'copy') return Object.values(copySubjects(job.request));
+    if (job.kind === 'copy') return Object.values(copySubjects(parseCopySpec(job.request)));
     const source = parseReference(job.promotion?.source ?? job.request.source);
     return [`${source.registry}/${source.repository}`];
   } catch {

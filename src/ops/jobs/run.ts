@@ -6,7 +6,7 @@ import { matcherOf } from '../../policy.js';
 import { auditCopy, auditPromotion } from '../audit.js';
 import { executePromotion, preparePromotion, type PreparedPromotion, type PromotionPlan } from '../promote/index.js';
 import type { CopyEvent } from '../copy/index.js';
-import { copyImage } from '../copy/index.js';
+import { copyImage, copyRepository, parseCopySpec } from '../copy/index.js';
 import { withManagedRegistries } from '../registries/index.js';
 import { ProgressTracker } from './progress.js';
 import { progressWriter } from './progress-writer.js';
@@ -63,17 +63,24 @@ export async function runJob(
         ...(job.trigger ? { trigger: job.trigger } : {}),
       });
     } else {
-      const readable = matcherOf(job.readScope ?? []);
-      const result = await copyImage(deps, job.request, reporter, {
+      const spec = parseCopySpec(job.request);
+      const copyOptions = {
         blobsPlaced: options.blobsPlaced === true,
-        readable,
+        readable: matcherOf(job.readScope ?? []),
         signal: stop.signal,
         actor: job.caller,
-        ...(job.tags ? { selectedTags: job.tags } : {}),
-      });
+      };
+      if (spec.kind === 'image') {
+        const result = await copyImage(deps, spec, reporter, copyOptions);
+        job.result = result;
+        await auditCopy(deps, job.caller, job.request, { results: [result] }, id);
+      } else {
+        const selected = job.tags ? { selectedTags: job.tags } : {};
+        const result = await copyRepository(deps, spec, reporter, { ...copyOptions, ...selected });
+        job.result = result;
+        await auditCopy(deps, job.caller, job.request, { results: result.results }, id);
+      }
       job.state = 'done';
-      job.result = result;
-      await auditCopy(deps, job.caller, job.request, { results: 'results' in result ? result.results : [result] }, id);
     }
   } catch (error) {
     job.state = 'failed';

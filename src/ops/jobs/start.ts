@@ -5,28 +5,31 @@ import { AppError } from '../../errors.js';
 import { parseReference } from '../../reference.js';
 import type { PromotionRule } from '../../config/rules.js';
 import { auditCopy } from '../audit.js';
-import { copySubjects, type CopyRequest } from '../copy/index.js';
+import { copySubjects, parseCopySpec, type CopyRequest, type CopySpec } from '../copy/index.js';
 import { createJobRecord, newJob, type JobOwner, type JobRecord } from './record.js';
+
+/** How a copy was asked for: `spec`, the request already parsed (a request path parses it once). */
+interface CopyDetails {
+  spec?: CopySpec;
+}
+
+/** A copy job's fields: the request as asked (less `wait`), its owner, and the repositories it is about. */
+function copyFields(request: CopyRequest, owner: JobOwner, spec: CopySpec = parseCopySpec(request)) {
+  const { wait: _wait, ...copy } = request;
+  const { source, target } = copySubjects(spec);
+  const about = { caller: owner.id, readScope: owner.readScope, repositories: [source, target] };
+  return { kind: 'copy' as const, request: copy, ...about };
+}
 
 /** `reason`: why it is a job and not an answer (said in the record); `id`: one the caller promised already. */
 export async function createCopyJob(
   deps: Deps,
   request: CopyRequest,
   owner: JobOwner,
-  details: { reason?: string; id?: string } = {},
+  details: CopyDetails & { reason?: string; id?: string } = {},
 ): Promise<JobRecord> {
-  const { wait: _wait, ...copy } = request;
   const { reason, id = crypto.randomUUID() } = details;
-  const { source, target } = copySubjects(copy);
-  const fields = {
-    id,
-    kind: 'copy' as const,
-    request: copy,
-    caller: owner.id,
-    readScope: owner.readScope,
-    repositories: [source, target],
-    ...(reason ? { reason } : {}),
-  };
+  const fields = { id, ...copyFields(request, owner, details.spec), ...(reason ? { reason } : {}) };
   return (await createJobRecord(deps, newJob(deps, fields))).job;
 }
 
@@ -40,19 +43,9 @@ export async function recordCopyOutcome(
   owner: JobOwner,
   id: string,
   outcome: Pick<JobRecord, 'result' | 'error'>,
+  details: CopyDetails = {},
 ): Promise<void> {
-  const { wait: _wait, ...copy } = request;
-  const { source, target } = copySubjects(copy);
-  const fields = {
-    id,
-    kind: 'copy' as const,
-    request: copy,
-    caller: owner.id,
-    readScope: owner.readScope,
-    repositories: [source, target],
-    reason: 'ran in its request',
-    runs: 1,
-  };
+  const fields = { id, ...copyFields(request, owner, details.spec), reason: 'ran in its request', runs: 1 };
   await createJobRecord(deps, { ...newJob(deps, fields), state: outcome.error ? 'failed' : 'done', ...outcome });
 }
 
@@ -65,7 +58,7 @@ export async function handOverCopy(
   deps: Deps,
   request: CopyRequest,
   owner: JobOwner,
-  details: { reason: string; id?: string },
+  details: CopyDetails & { reason: string; id?: string },
 ): Promise<JobRecord> {
   if (!deps.jobs)
     throw new AppError(

@@ -16,8 +16,10 @@ import {
   silentReporter,
   type CopyReporter,
   planCopy,
-  copiesManyTags,
+  parseCopySpec,
   runPool,
+  spansSteps,
+  copySubjects,
 } from '../copy/index.js';
 import { ProgressTracker } from './progress.js';
 import {
@@ -58,25 +60,15 @@ async function plan(deps: Deps, job: JobRecord): Promise<{ blobs: BlobStep[]; pr
     );
     return { blobs, promotion: prepared };
   }
-  const request = job.request;
+  const spec = parseCopySpec(job.request);
   // Copies of many tags plan one image at a time: the job step does them whole.
-  if (request.tags === 'all' || (typeof request.tags === 'object' && !Array.isArray(request.tags)))
-    return { blobs: [] };
-  const source = parseReference(request.source);
-  const target = parseReference(request.target);
+  if (spec.kind === 'repository') return { blobs: [] };
+  const { source, target, platforms, unwrap, verify } = spec;
   const digest =
     source.digest ?? (await registryClient(deps, source.registry).getManifest(source.repository, source.tag!)).digest;
-  const copy = await planCopy(deps, source.registry, source.repository, digest, {
-    platforms: request.platforms ?? 'all',
-    unwrap: request.unwrap === true,
-  });
-  const blobs = copy.blobs.map((b) => ({
-    source: `${source.registry}/${source.repository}`,
-    target: `${target.registry}/${target.repository}`,
-    ...b,
-    verify: request.verify === true,
-  }));
-  return { blobs };
+  const copy = await planCopy(deps, source.registry, source.repository, digest, { platforms, unwrap });
+  const { source: from, target: to } = copySubjects(spec);
+  return { blobs: copy.blobs.map((b) => ({ source: from, target: to, ...b, verify })) };
 }
 
 /**
@@ -128,11 +120,7 @@ export async function transferJobBlob(
     mayMountFrom: () => false,
   };
   const blob = { digest: step.digest, size: step.size, mediaType: step.mediaType };
-  if (
-    ends.target.transport.registry?.upload.mode === 'chunked' &&
-    step.size > deps.config.jobStepBytes &&
-    !step.verify
-  ) {
+  if (spansSteps(ends, blob, deps.config.jobStepBytes) && !step.verify) {
     return transferBlobPart(deps, ends, blob, from, deps.config.jobStepBytes);
   }
   // One blob on its own: the job step's copy remembers where the image went.
@@ -243,7 +231,7 @@ async function prepareTargets(deps: Deps, steps: DurableSteps, job: JobRecord, b
 export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps): Promise<void> {
   const deps = await withManagedRegistries(given);
   const job = await getJob(deps, id);
-  if (job && !job.tags && job.kind === 'copy' && copiesManyTags(job.request) && deps.jobs)
+  if (job && !job.tags && job.kind === 'copy' && parseCopySpec(job.request).kind === 'repository' && deps.jobs)
     return runInBatches(deps, id, steps);
   if (job?.blobs) {
     // A batch of a promotion's blobs for one target: its blobs, then it is done; the promotion pushes.

@@ -15,7 +15,7 @@ import {
 } from '../../reference.js';
 import { staleRuleProblem, type PromotionRule } from '../../config/rules.js';
 import type { CopyReporter, CopyResult } from '../copy/index.js';
-import { copyByDigest, copyImage, type CopyOptions, type TagGuard } from '../copy/index.js';
+import { copyByDigest, copyImage, imageCopySpec, type CopyOptions, type TagGuard } from '../copy/index.js';
 import { requireAuthorGrants } from '../../policy.js';
 import { findRule } from './rules.js';
 import { pushPromotionRecord } from './record.js';
@@ -257,7 +257,8 @@ async function copyReferrers(
   for (const suffix of ['.sig', '.att', '.sbom']) {
     const tag = `${referrersTag(digest)}${suffix}`;
     if (await sourceClient.headManifest(source.repository, tag)) {
-      await copyImage(deps, { source: `${sourceRepository}:${tag}`, target: `${target}:${tag}` }, reporter);
+      const from = { registry: source.registry, repository: source.repository, tag };
+      await copyImage(deps, imageCopySpec(from, parseRepositoryName(target), [tag]), reporter);
     }
   }
   const referrers = await listReferrers(sourceClient, source.repository, digest);
@@ -307,12 +308,11 @@ export async function executePromotion(
   for (const target of [...new Set(plan.steps.map((s) => s.target))]) {
     const tags = plan.steps.filter((s) => s.target === target && s.action !== 'unchanged').map((s) => s.tag);
     if (!tags.length) continue;
-    const result = (await copyImage(
-      deps,
-      { source: plan.source, target: `${target}:${tags[0]}`, tags: tags.slice(1) },
-      reporter,
-      { beforeTag: tagStillAsPlanned(deps, plan, target), actor: trigger, ...options },
-    )) as CopyResult;
+    const result = await copyImage(deps, imageCopySpec(source, parseRepositoryName(target), tags), reporter, {
+      beforeTag: tagStillAsPlanned(deps, plan, target),
+      actor: trigger,
+      ...options,
+    });
     results.push(result);
     if (rule.monotonic) await notePromotedVersion(deps, rule.name, target, tags, plan.sourceTag);
     if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, target, reporter);

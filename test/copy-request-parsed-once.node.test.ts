@@ -1,0 +1,54 @@
+// A copy request is parsed once (parseCopySpec: its references typed, one image or many tags decided there),
+// however its request path goes on: authorised, copied, its outcome recorded as a job for a streamed
+// client. Counted: how often the request's own source and target strings are parsed as references or
+// repository names (Node only: the count wraps src/reference.ts with a module mock).
+
+import { expect, inject, it, vi } from 'vitest';
+import { runCopy, uniqueRepository } from './support/copying.js';
+import { makeService } from './support/service.js';
+
+const parsed = vi.hoisted(() => new Map<string, number>());
+
+vi.mock('../src/reference.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/reference.js')>();
+  const counted =
+    <R>(parse: (input: string) => R) =>
+    (input: string): R => {
+      parsed.set(input, (parsed.get(input) ?? 0) + 1);
+      return parse(input);
+    };
+  return {
+    ...original,
+    parseReference: counted(original.parseReference),
+    parseRepositoryName: counted(original.parseRepositoryName),
+  };
+});
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+const service = () =>
+  makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } }, { jobs: true });
+
+it('a streamed copy of one image parses its source and its target once each', async () => {
+  const request = {
+    source: `${source}/ferry-test/multiarch:v1`,
+    target: `${target}/${uniqueRepository('parse/one')}:v1`,
+  };
+  parsed.clear();
+  const run = await runCopy(service(), request);
+  expect(run.final.type, JSON.stringify(run.final)).toBe('done');
+  expect([parsed.get(request.source), parsed.get(request.target)]).toEqual([1, 1]);
+});
+
+it('a streamed copy of many tags parses its repositories once each (and decides "many tags" there)', async () => {
+  const request = {
+    source: `${source}/ferry-test/multiarch`,
+    target: `${target}/${uniqueRepository('parse/many')}`,
+    tags: 'all',
+  };
+  parsed.clear();
+  const run = await runCopy(service(), request);
+  expect(run.final.type, JSON.stringify(run.final)).toBe('done');
+  expect([parsed.get(request.source), parsed.get(request.target)]).toEqual([1, 1]);
+});
