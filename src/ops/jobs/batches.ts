@@ -7,7 +7,7 @@
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { parseCopySpec, selectTags, type ManyCopyResult } from '../copy/index.js';
-import { createJobRecord, getJob, isFinished, updateJob, type JobRecord } from './record.js';
+import { createJobRecord, getJob, isFinished, updateJob, type CopyJob, type JobRecord } from './record.js';
 import type { CompactPlan } from './blob-plan.js';
 
 /** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
@@ -19,7 +19,7 @@ export const batchId = (parent: string, index: number) => `${parent}.${index}`;
 /** The tags of a many-tags job, sorted (one tag list request). Empty when the job is over already. */
 export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
   const job = await getJob(deps, id);
-  if (!job || isFinished(job)) return [];
+  if (!job || isFinished(job) || job.kind !== 'copy') return [];
   const spec = parseCopySpec(job.request);
   return spec.kind === 'repository' ? selectTags(deps, spec) : [];
 }
@@ -31,7 +31,7 @@ export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
 async function startJobs(
   deps: Deps,
   parent: JobRecord,
-  batches: Pick<JobRecord, 'id' | 'request' | 'tags' | 'blobs' | 'progress'>[],
+  batches: Pick<CopyJob, 'id' | 'request' | 'tags' | 'blobs' | 'progress'>[],
 ): Promise<string[]> {
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
   for (const fields of batches) {
@@ -63,7 +63,7 @@ export async function startBatches(deps: Deps, id: string, tags: string[]): Prom
   const parent = await updateJob(deps, id, (job) =>
     isFinished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 },
   );
-  if (!parent || isFinished(parent)) return [];
+  if (!parent || isFinished(parent) || parent.kind !== 'copy') return [];
   const batches = [];
   for (let i = 0; i * TAGS_PER_BATCH < tags.length; i++) {
     batches.push({

@@ -14,13 +14,23 @@ import type { CopyResult } from '../copy/index.js';
 import { copySubjects, parseCopySpec, type CopyRequest, type ManyCopyResult } from '../copy/index.js';
 import type { CompactPlan } from './blob-plan.js';
 
-export interface JobRecord {
-  id: string;
-  kind: 'copy' | 'promote';
-  /** kind "copy": the copy to run. */
+/** A copy job: the copy as it was asked for (less `wait`). */
+export interface CopyJob extends JobFields {
+  kind: 'copy';
   request: CopyRequest;
-  /** kind "promote": the source (pinned by digest) and the rule. */
-  promotion?: { source: string; rule: string };
+}
+
+/** A promotion job: the source (pinned by digest) and the rule's name; both are checked again when it runs. */
+export interface PromotionJob extends JobFields {
+  kind: 'promote';
+  promotion: { source: string; rule: string };
+}
+
+export type JobRecord = CopyJob | PromotionJob;
+
+/** What every job's record holds, whatever it does. */
+export interface JobFields {
+  id: string;
   caller: string;
   state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
   createdAt: string;
@@ -66,7 +76,7 @@ export const isFinished = (job: JobRecord | null | undefined) =>
 
 function labelsOf(job: JobRecord): string[] {
   const labels = [jobLabels.state(job.state), jobLabels.kind(job.kind)];
-  if (job.promotion) labels.push(jobLabels.rule(job.promotion.rule));
+  if (job.kind === 'promote') labels.push(jobLabels.rule(job.promotion.rule));
   if (job.kind === 'copy') {
     const [source, target] = jobRepositories(job);
     if (source && target) labels.push(jobLabels.repository(source), jobLabels.repository(target));
@@ -85,10 +95,12 @@ export async function createJobRecord(deps: Deps, job: JobRecord): Promise<{ job
   return { job: existing, created: false };
 }
 
-export function newJob(
-  deps: Deps,
-  fields: Pick<JobRecord, 'id' | 'kind' | 'request' | 'caller'> & Partial<JobRecord>,
-): JobRecord {
+/** A new job's fields: what it does (a copy's request, or a promotion), and who it is for. */
+export type NewJob = (Pick<CopyJob, 'kind' | 'request'> | Pick<PromotionJob, 'kind' | 'promotion'>) &
+  Pick<JobFields, 'id' | 'caller'> &
+  Partial<JobFields>;
+
+export function newJob(deps: Deps, fields: NewJob): JobRecord {
   const now = new Date(deps.now()).toISOString();
   return {
     state: 'queued',
@@ -105,7 +117,7 @@ export function jobRepositories(job: JobRecord): string[] {
   if (job.repositories) return job.repositories;
   try {
     if (job.kind === 'copy') return Object.values(copySubjects(parseCopySpec(job.request)));
-    const source = parseReference(job.promotion?.source ?? job.request.source);
+    const source = parseReference(job.promotion.source);
     return [`${source.registry}/${source.repository}`];
   } catch {
     return [];
@@ -179,7 +191,7 @@ export async function listJobs(
     }
     if (filter.state && job.state !== filter.state) continue;
     if (filter.kind && job.kind !== filter.kind) continue;
-    if (filter.rule && job.promotion?.rule !== filter.rule) continue;
+    if (filter.rule && (job.kind !== 'promote' || job.promotion.rule !== filter.rule)) continue;
     if (visible(job)) jobs.push(job);
   }
   return listed.cursor ? { jobs, cursor: listed.cursor } : { jobs };

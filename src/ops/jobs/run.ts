@@ -46,7 +46,7 @@ export async function runJob(
   const reporter = { emit, wantsProgress: true };
   let plan: PromotionPlan | undefined;
   try {
-    if (job.kind === 'promote' && job.promotion) {
+    if (job.kind === 'promote') {
       // Prepared by the job's plan step (Workflows), or here: the rule is read and signatures verified once.
       const prepared = options.promotion ?? (await preparePromotion(deps, job.promotion.source, job.promotion.rule));
       plan = prepared.plan;
@@ -91,16 +91,16 @@ export async function runJob(
       ...(blob ? { blob } : {}),
     };
     if (job.kind === 'promote') {
-      await auditPromotion(deps, job.caller, job.promotion?.source ?? '', plan, job.error, {
+      await auditPromotion(deps, job.caller, job.promotion.source, plan, job.error, {
         job: id,
-        rule: job.promotion?.rule,
+        rule: job.promotion.rule,
         ...(job.trigger ? { trigger: job.trigger } : {}),
       });
       if (job.trigger)
         deps.log.error('webhook promotion failed', {
           job: id,
-          rule: job.promotion?.rule,
-          source: job.promotion?.source,
+          rule: job.promotion.rule,
+          source: job.promotion.source,
           receiver: job.trigger.receiver,
           delivery: job.trigger.delivery,
           code: job.error.code,

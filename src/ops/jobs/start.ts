@@ -85,7 +85,6 @@ export function createPromotionJobOnce(
   const fields = {
     id,
     kind: 'promote' as const,
-    request: { source: promotion.source, target: '' },
     promotion: { source: promotion.source, rule: promotion.rule.name },
     caller: owner.id,
     readScope: owner.readScope,

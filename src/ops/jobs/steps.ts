@@ -45,7 +45,7 @@ export interface JobPlan extends CompactPlan {
 }
 
 async function plan(deps: Deps, job: JobRecord): Promise<{ blobs: BlobStep[]; promotion?: PreparedPromotion }> {
-  if (job.kind === 'promote' && job.promotion) {
+  if (job.kind === 'promote') {
     const prepared = await preparePromotion(deps, job.promotion.source, job.promotion.rule);
     const promotion = prepared.plan;
     if (promotion.steps.some((s) => s.action === 'conflict')) return { blobs: [], promotion: prepared };
