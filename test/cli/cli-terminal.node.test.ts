@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, inject, it } from 'vitest';
-import { requireBinary } from './support/binaries.js';
-import { uniqueRepository } from './support/copying.js';
+import { requireBinary } from '../support/binaries.js';
+import { uniqueRepository } from '../support/copying.js';
 
 const fixture = inject('fixture');
-const FERRY = fileURLToPath(new URL('../dist/cli/ferry.cjs', import.meta.url));
+const FERRY = fileURLToPath(new URL('../../dist/cli/ferry.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ferry-tmux-'));
 const socket = `ferry-test-${process.pid}`;
 afterAll(() => {

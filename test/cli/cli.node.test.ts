@@ -26,13 +26,13 @@ import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, SubjectAlternativeName } from '@peculiar/asn1-x509';
-import { judge, uniqueRepository } from './support/copying.js';
-import { makeCertificate, toPem } from './support/test-pki.js';
-import { freePort } from './support/ports.js';
-import { makeService } from './support/service.js';
+import { judge, uniqueRepository } from '../support/copying.js';
+import { makeCertificate, toPem } from '../support/test-pki.js';
+import { freePort } from '../support/ports.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
-const FERRY = fileURLToPath(new URL('../dist/cli/ferry.cjs', import.meta.url));
+const FERRY = fileURLToPath(new URL('../../dist/cli/ferry.cjs', import.meta.url));
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 const basic = fixture.targets.basic;

@@ -4,8 +4,8 @@
 
 import { expect, it } from 'vitest';
 import { workersPlatform } from '@test-runtime';
-import { parseConfig } from '../src/config/parse.js';
-import { makeService } from './support/service.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { makeService } from '../support/service.js';
 
 const BAD = {
   registries: {

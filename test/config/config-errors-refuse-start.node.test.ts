@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { freePort } from './support/ports.js';
-import { runUntilExit, startFerry, type Runtime } from './support/ferry-process.js';
+import { freePort } from '../support/ports.js';
+import { runUntilExit, startFerry, type Runtime } from '../support/ferry-process.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const INVALID = { registries: { '127.0.0.1:5000': { insecrue: true } }, callers: { anonymous: true } };
 
 describe('an invalid configuration refuses to start', () => {

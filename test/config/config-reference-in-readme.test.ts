@@ -2,8 +2,8 @@
 // src/config/schema.ts, so a field added to the schema and not to the README fails here.
 
 import { expect, it } from 'vitest';
-import readme from '../README.md?raw';
-import { configReferenceTable } from '../src/config/reference.js';
+import readme from '../../README.md?raw';
+import { configReferenceTable } from '../../src/config/reference.js';
 
 it('the README holds the configuration reference generated from the schema', () => {
   const block = readme.split('<!-- config-reference:start -->')[1]?.split('<!-- config-reference:end -->')[0]?.trim();

@@ -1,7 +1,7 @@
 // Configuration parsing: credentials by secret name, normalised hosts, and clear errors.
 
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/parse.js';
+import { parseConfig } from '../../src/config/parse.js';
 
 describe('parseConfig', () => {
   it('resolves secrets by name and normalises Docker Hub', () => {

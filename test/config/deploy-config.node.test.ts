@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { unstable_readConfig } from 'wrangler';
 import { expect, it } from 'vitest';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('wrangler deploy --dry-run shows the Durable Object, the Workflow and KV; wrangler reads the [limits]', () => {
   const out = execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', '.tmp/dry-run'], {

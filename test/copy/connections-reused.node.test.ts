@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, inject, it } from 'vitest';
-import { judge, uniqueRepository } from './support/copying.js';
-import { startRegistryGate } from './support/registry-gate.js';
+import { judge, uniqueRepository } from '../support/copying.js';
+import { startRegistryGate } from '../support/registry-gate.js';
 
 const fixture = inject('fixture');
-const FERRY = fileURLToPath(new URL('../dist/cli/ferry.cjs', import.meta.url));
+const FERRY = fileURLToPath(new URL('../../dist/cli/ferry.cjs', import.meta.url));
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 

@@ -2,8 +2,8 @@
 // repository, or restates the same digest. Another digest at the target is refused.
 
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -2,8 +2,8 @@
 // response promised in its first bytes (the ferry-job header), audited as handed over.
 
 import { expect, inject, it } from 'vitest';
-import { judge, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -1,8 +1,8 @@
 // A copy that cannot finish ends with an error event naming the blob, cancels its upload, and tags nothing.
 
 import { describe, expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;

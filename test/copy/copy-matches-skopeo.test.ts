@@ -2,10 +2,10 @@
 // pull all of it back (it verifies every digest); a repeated copy moves nothing.
 
 import { describe, expect, inject, it } from 'vitest';
-import { AUTH_MODES } from './support/configs.js';
-import { blobTraffic, judge, runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
-import type { AuthMode } from './support/fixture.js';
+import { AUTH_MODES } from '../support/configs.js';
+import { blobTraffic, judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
+import type { AuthMode } from '../support/fixture.js';
 
 const fixture = inject('fixture');
 

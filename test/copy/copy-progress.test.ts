@@ -2,8 +2,8 @@
 // of its own: with resumeDownloads on, large blobs report progress; with it off, blobs only start and end.
 
 import { expect, inject, it } from 'vitest';
-import { runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -4,13 +4,13 @@
 // repository names (Node only: the count wraps src/reference.ts with a module mock).
 
 import { expect, inject, it, vi } from 'vitest';
-import { runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const parsed = vi.hoisted(() => new Map<string, number>());
 
-vi.mock('../src/reference.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/reference.js')>();
+vi.mock('../../src/reference.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/reference.js')>();
   const counted =
     <R>(parse: (input: string) => R) =>
     (input: string): R => {

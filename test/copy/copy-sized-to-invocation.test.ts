@@ -2,8 +2,8 @@
 // a job (and Location), saying why, before any manifest is fetched; the job then copies every tag.
 
 import { expect, inject, it } from 'vitest';
-import { judge, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

@@ -2,10 +2,10 @@
 // many tags, and the three response formats.
 
 import { describe, expect, inject, it } from 'vitest';
-import { blobTraffic, judge, runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
-import { MemoryKv } from '../src/kv/memory.js';
-import { computeDigest } from '../src/registry/digest.js';
+import { blobTraffic, judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
+import { MemoryKv } from '../../src/kv/memory.js';
+import { computeDigest } from '../../src/registry/digest.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -3,9 +3,9 @@
 // judges every copy that completes. (Case 6, flipped bytes, is in copy-failures.test.ts, with verify on and off.)
 
 import { describe, expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import type { FaultLogEntry } from './support/transport-faults.js';
-import { makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import type { FaultLogEntry } from '../support/transport-faults.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;

@@ -4,9 +4,9 @@
 // A mount now comes only from a repository the caller may read; otherwise the blob is streamed from the source.
 
 import { expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { judge, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { judge, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

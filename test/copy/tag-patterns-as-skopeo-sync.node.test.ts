@@ -6,9 +6,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
-import { skopeo } from './support/skopeo.js';
+import { runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
+import { skopeo } from '../support/skopeo.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -2,8 +2,8 @@
 // rule body cannot rename the rule its path names; /v1/manifest honours ?platform= as /v1/inspect does.
 
 import { expect, inject, it } from 'vitest';
-import { runCopy } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { runCopy } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -2,9 +2,9 @@
 // grants per repository glob for sources and targets, and an audit record for every copy.
 
 import { describe, expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

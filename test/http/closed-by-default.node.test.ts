@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { freePort } from './support/ports.js';
-import { runUntilExit, startFerry, type Runtime } from './support/ferry-process.js';
+import { freePort } from '../support/ports.js';
+import { runUntilExit, startFerry, type Runtime } from '../support/ferry-process.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('B11: wrangler deploy --dry-run ships no FERRY_CONFIG (nor any other configuration var)', () => {
   const out = execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', '.tmp/dry-run-b11'], {

@@ -3,7 +3,7 @@
 // route runs. Webhooks prove themselves and are not affected.
 
 import { describe, expect, inject, it } from 'vitest';
-import { makeService } from './support/service.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

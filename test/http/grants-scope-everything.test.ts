@@ -5,10 +5,10 @@
 
 import { importJWK, SignJWT } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeKv, makeState } from '@test-runtime';
-import { makeService } from './support/service.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

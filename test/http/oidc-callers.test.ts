@@ -3,7 +3,7 @@
 
 import { base64url, importJWK, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
-import { makeService } from './support/service.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

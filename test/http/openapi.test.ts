@@ -2,7 +2,7 @@
 
 import { expect, it } from 'vitest';
 import { runtimeName } from '@test-runtime';
-import { makeService } from './support/service.js';
+import { makeService } from '../support/service.js';
 
 it('serves an OpenAPI 3.1 document covering every route', async () => {
   const res = await makeService({ registries: {}, callers: {} }).get('/openapi.json');
@@ -44,7 +44,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
 });
 
 it('a response the document does not describe fails the test that meets it (test/support/documented-responses.ts)', async () => {
-  const { checkDocumented } = await import('./support/documented-responses.js');
+  const { checkDocumented } = await import('../support/documented-responses.js');
   const undocumented = new Response('{}', { status: 418, headers: { 'content-type': 'application/json' } });
   await expect(
     checkDocumented({ method: 'GET', url: 'http://localhost/v1/inspect/r.io/a:1' }, undocumented),

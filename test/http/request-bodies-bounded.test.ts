@@ -3,8 +3,8 @@
 // arrive within limits.bodyTimeoutSeconds is answered 408. On Node and in workerd alike.
 
 import { describe, expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { makeService } from './support/service.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

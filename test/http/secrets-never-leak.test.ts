@@ -1,10 +1,10 @@
 // No configured secret appears in a response, a log line or a KV value, whatever the outcome.
 
 import { expect, inject, it } from 'vitest';
-import { MemoryKv } from '../src/kv/memory.js';
-import { computeDigest } from '../src/registry/digest.js';
-import { uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { MemoryKv } from '../../src/kv/memory.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 

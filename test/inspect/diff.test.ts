@@ -3,8 +3,8 @@
 // the CLI would, with layer digests checked against skopeo's own view of each image.
 
 import { expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { makeService } from './support/service.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;

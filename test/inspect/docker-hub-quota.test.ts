@@ -4,8 +4,8 @@
 // real docker-registry behind the fault proxy, which adds Hub's headers and answers.
 
 import { expect, inject, it } from 'vitest';
-import { runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const hub = fixture.faultProxy;

@@ -3,9 +3,9 @@
 // its configured headers) to another host, and one answer cannot make Ferry do unbounded work.
 
 import { describe, expect, inject, it } from 'vitest';
-import { upstreamError } from '../src/registry/transport.js';
-import { runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { upstreamError } from '../../src/registry/transport.js';
+import { runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const proxy = fixture.faultProxy;

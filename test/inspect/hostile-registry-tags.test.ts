@@ -3,8 +3,8 @@
 // checked where every path is built, and a many-tags copy skips an invalid tag and reports it.
 
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;

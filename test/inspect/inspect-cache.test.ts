@@ -1,9 +1,9 @@
 // Results addressed by digest come from KV; tags are re-resolved after their TTL; ETags give 304s.
 
 import { describe, expect, inject, it } from 'vitest';
-import { configFor } from './support/configs.js';
-import { makeService } from './support/service.js';
-import { MemoryKv } from '../src/kv/memory.js';
+import { configFor } from '../support/configs.js';
+import { makeService } from '../support/service.js';
+import { MemoryKv } from '../../src/kv/memory.js';
 
 const fixture = inject('fixture');
 const multiarch = fixture.images.find((i) => i.name === 'multiarch')!;

@@ -1,8 +1,8 @@
 // Bad input and bad upstreams each end in a problem response with a stable code, and never leak a secret.
 
 import { describe, expect, inject, it } from 'vitest';
-import { configFor } from './support/configs.js';
-import { makeService, refusingFetch } from './support/service.js';
+import { configFor } from '../support/configs.js';
+import { makeService, refusingFetch } from '../support/service.js';
 
 const fixture = inject('fixture');
 const multiarch = fixture.images.find((i) => i.name === 'multiarch')!;

@@ -1,10 +1,10 @@
 // /v1/inspect and /v1/manifest agree with skopeo on every test image, under every auth mode.
 
 import { describe, expect, inject, it } from 'vitest';
-import { AUTH_MODES, configFor } from './support/configs.js';
-import type { SkopeoImageView } from './support/fixture.js';
-import { makeService } from './support/service.js';
-import { computeDigest } from '../src/registry/digest.js';
+import { AUTH_MODES, configFor } from '../support/configs.js';
+import type { SkopeoImageView } from '../support/fixture.js';
+import { makeService } from '../support/service.js';
+import { computeDigest } from '../../src/registry/digest.js';
 
 const fixture = inject('fixture');
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));

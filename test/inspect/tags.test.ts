@@ -1,9 +1,9 @@
 // Tag lists: every tag, one page with n/last and a `next` cursor, or every page by following Link headers.
 
 import { describe, expect, inject, it } from 'vitest';
-import { registryClient } from '../src/ops/registries/index.js';
-import { configFor } from './support/configs.js';
-import { makeService } from './support/service.js';
+import { registryClient } from '../../src/ops/registries/index.js';
+import { configFor } from '../support/configs.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 // skopeo pushed the nested image's parts under their own tags.

@@ -4,9 +4,9 @@
 
 import { runtimeName } from '@test-runtime';
 import { describe, expect, inject, it } from 'vitest';
-import type { FetchLike } from '../src/deps.js';
-import { judge, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import type { FetchLike } from '../../src/deps.js';
+import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -2,9 +2,9 @@
 // repository are DELETEd at the registry and forgotten.
 
 import { expect, inject, it } from 'vitest';
-import { abandonUploads, recordUploadSession, uploadSessionKey } from '../src/ops/copy/index.js';
-import { uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { abandonUploads, recordUploadSession, uploadSessionKey } from '../../src/ops/copy/index.js';
+import { uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;

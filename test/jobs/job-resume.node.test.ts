@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
-import { judge, uniqueRepository } from './support/copying.js';
-import { startFerry, type FerryProcess, type Runtime } from './support/ferry-process.js';
-import type { FaultLogEntry } from './support/transport-faults.js';
+import { judge, uniqueRepository } from '../support/copying.js';
+import { startFerry, type FerryProcess, type Runtime } from '../support/ferry-process.js';
+import type { FaultLogEntry } from '../support/transport-faults.js';
 
 const fixture = inject('fixture');
 const CHUNK = 512 * 1024;

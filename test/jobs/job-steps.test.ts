@@ -13,10 +13,10 @@ import {
   createCopyJob,
   createPromotionJobOnce,
   getJob,
-} from '../src/ops/jobs/index.js';
-import { findRule } from '../src/ops/promote/index.js';
-import { blobTraffic, judge, uniqueRepository } from './support/copying.js';
-import { ANONYMOUS_OWNER, makeService, type TestService } from './support/service.js';
+} from '../../src/ops/jobs/index.js';
+import { findRule } from '../../src/ops/promote/index.js';
+import { blobTraffic, judge, uniqueRepository } from '../support/copying.js';
+import { ANONYMOUS_OWNER, makeService, type TestService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

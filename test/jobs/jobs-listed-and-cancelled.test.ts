@@ -3,10 +3,10 @@
 // names an incomplete image; a finished job is a 409; someone else's job does not exist.
 
 import { expect, inject, it } from 'vitest';
-import type { InProcessJobs } from '../entries/in-process-jobs.js';
-import { computeDigest } from '../src/registry/digest.js';
-import { judge, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import type { InProcessJobs } from '../../entries/in-process-jobs.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -1,9 +1,9 @@
 // "wait": false turns a copy into a job: 202 at once, then GET /v1/jobs/<id> for its state and result.
 
 import { expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { judge, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -3,7 +3,7 @@
 // that keeps losing its runner fails after MAX_JOB_WAKES wakes instead of being restarted for ever.
 
 import { expect, inject, it } from 'vitest';
-import type { JobQueue } from '../src/deps.js';
+import type { JobQueue } from '../../src/deps.js';
 import {
   blobStepName,
   expandPlan,
@@ -14,9 +14,9 @@ import {
   reviveStaleJobs,
   runJob,
   updateJob,
-} from '../src/ops/jobs/index.js';
-import { uniqueRepository } from './support/copying.js';
-import { ANONYMOUS_OWNER, makeService } from './support/service.js';
+} from '../../src/ops/jobs/index.js';
+import { uniqueRepository } from '../support/copying.js';
+import { ANONYMOUS_OWNER, makeService } from '../support/service.js';
 import { runtimeName } from '@test-runtime';
 
 const fixture = inject('fixture');
@@ -118,7 +118,7 @@ it.runIf(runtimeName === 'workerd')(
     // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd.
     const { env } = await import('cloudflare:workers');
     const { introspectWorkflowInstance } = await import('cloudflare:test');
-    const { default: worker, depsFromEnv } = await import('../worker.js');
+    const { default: worker, depsFromEnv } = await import('../../worker.js');
     const deps = depsFromEnv(env);
     const repository = uniqueRepository('jobs/cron');
     const job = await createCopyJob(

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
-import { judge, uniqueRepository } from './support/copying.js';
-import { startFerry, type FerryProcess } from './support/ferry-process.js';
+import { judge, uniqueRepository } from '../support/copying.js';
+import { startFerry, type FerryProcess } from '../support/ferry-process.js';
 
 const fixture = inject('fixture');
 const state = mkdtempSync(join(tmpdir(), 'ferry-wf-'));

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { SqliteKv } from '../src/kv/sqlite.js';
-import { runKvContract, type ContractCheck } from './support/kv-contract.js';
+import { SqliteKv } from '../../src/kv/sqlite.js';
+import { runKvContract, type ContractCheck } from '../support/kv-contract.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'ferry-kv-'));

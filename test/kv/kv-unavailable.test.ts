@@ -2,9 +2,9 @@
 // still succeed, uncached, and the failures are logged once per request and kind, not thrown.
 
 import { expect, inject, it } from 'vitest';
-import type { KvStore } from '../src/kv/store.js';
-import { uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import type { KvStore } from '../../src/kv/store.js';
+import { uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.token;

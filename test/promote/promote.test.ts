@@ -1,12 +1,12 @@
 // Manual promotions by rule: semver filters, templated tags, dry runs, immutable tags, mutable tags with backups.
 
 import { describe, expect, inject, it } from 'vitest';
-import { silentReporter } from '../src/ops/copy/index.js';
-import { executePromotion, planPromotion, findRule } from '../src/ops/promote/index.js';
-import { computeDigest } from '../src/registry/digest.js';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { makeKey } from './support/cosign-signing.js';
-import { makeService } from './support/service.js';
+import { silentReporter } from '../../src/ops/copy/index.js';
+import { executePromotion, planPromotion, findRule } from '../../src/ops/promote/index.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { makeKey } from '../support/cosign-signing.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

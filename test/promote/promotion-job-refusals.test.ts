@@ -2,9 +2,9 @@
 // a failed job whose error says why, and leaves the target as it was.
 
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeKey } from './support/cosign-signing.js';
-import { makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeKey } from '../support/cosign-signing.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

@@ -2,9 +2,9 @@
 // segments, whole segments only) and {name} (its last segment), checked as repository names.
 
 import { expect, inject, it } from 'vitest';
-import { renderRepository } from '../src/ops/promote/index.js';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { renderRepository } from '../../src/ops/promote/index.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

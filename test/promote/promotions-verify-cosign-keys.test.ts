@@ -4,7 +4,7 @@
 // has no cosign). Refusals say which signature failed and why; dry runs answer as the real run.
 
 import { describe, expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import {
   attestationLayer,
   makeKey,
@@ -14,8 +14,8 @@ import {
   simpleSigningPayload,
   type KeyKind,
   type TestKey,
-} from './support/cosign-signing.js';
-import { makeService } from './support/service.js';
+} from '../support/cosign-signing.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -4,12 +4,12 @@
 // The right identity promotes; the right digest under an identity the rule does not accept is refused.
 
 import { describe, expect, inject, it } from 'vitest';
-import { runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { pushReferrer, pushSignatureTag, simpleSigningPayload } from './support/cosign-signing.js';
-import { COSIGN_SIGN, startLocalSigstore } from './support/local-sigstore.js';
-import { notationEnvelope } from './support/notation-signing.js';
-import { makeService } from './support/service.js';
-import { makeCertificate } from './support/test-pki.js';
+import { runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { pushReferrer, pushSignatureTag, simpleSigningPayload } from '../support/cosign-signing.js';
+import { COSIGN_SIGN, startLocalSigstore } from '../support/local-sigstore.js';
+import { notationEnvelope } from '../support/notation-signing.js';
+import { makeService } from '../support/service.js';
+import { makeCertificate } from '../support/test-pki.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

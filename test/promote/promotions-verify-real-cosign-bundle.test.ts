@@ -5,11 +5,11 @@
 // predicate condition it does not meet is refused.
 
 import { expect, inject, it } from 'vitest';
-import { judge, uniqueRepository } from './support/copying.js';
-import { pushBlob, pushReferrer } from './support/cosign-signing.js';
-import { makeService } from './support/service.js';
-import bundle from './fixtures/cosign/oci-attestation.sigstore.json?raw';
-import trustedRoot from './fixtures/cosign/trusted_root_pgi.json?raw';
+import { judge, uniqueRepository } from '../support/copying.js';
+import { pushBlob, pushReferrer } from '../support/cosign-signing.js';
+import { makeService } from '../support/service.js';
+import bundle from '../fixtures/cosign/oci-attestation.sigstore.json?raw';
+import trustedRoot from '../fixtures/cosign/trusted_root_pgi.json?raw';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

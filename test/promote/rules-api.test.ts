@@ -1,9 +1,9 @@
 // Promotion rules managed through the API by admins, next to the configured (read-only) ones.
 
 import { expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

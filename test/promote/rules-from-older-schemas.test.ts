@@ -3,10 +3,10 @@
 // fails closed (422 RULE_INVALID) and is listed as invalid, as is one stored with `match`.
 
 import { expect, inject, it } from 'vitest';
-import { parseConfig } from '../src/config/parse.js';
-import { stateKeys } from '../src/state/records.js';
-import { runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { stateKeys } from '../../src/state/records.js';
+import { runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -1,7 +1,7 @@
 // Semver ranges as promotion rules use them.
 
 import { expect, it } from 'vitest';
-import { parseSemver, satisfies } from '../src/ops/promote/index.js';
+import { parseSemver, satisfies } from '../../src/ops/promote/index.js';
 
 const s = (t: string) => parseSemver(t)!;
 

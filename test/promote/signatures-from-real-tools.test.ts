@@ -1,21 +1,21 @@
 // Signatures made by the real tools, from their projects' published test data (origins in
 // test/fixtures/*/ORIGIN.md), verified by src/signatures on Node and workerd: accepted with the right
 // signer, refused with a wrong key, trust store or identity, and for another digest.
-// (Sigstore bundles made by the real clients: test/sigstore-conformance.test.ts; cosign's own
-// attestation bundle through a registry: test/promotions-verify-real-cosign-bundle.test.ts.)
+// (Sigstore bundles made by the real clients: test/promote/sigstore-conformance.test.ts; cosign's own
+// attestation bundle through a registry: test/promote/promotions-verify-real-cosign-bundle.test.ts.)
 
 import { describe, expect, it } from 'vitest';
-import { parseCertificatesPem } from '../src/signatures/certificates.js';
-import type { Found } from '../src/signatures/found.js';
-import { parsePublicKeyPem } from '../src/signatures/public-keys.js';
-import { verifyImageSignature, type Signer } from '../src/signatures/verify-image.js';
-import cosignFixture from './fixtures/cosign/key-signature.json?raw';
-import keylessFixture from './fixtures/cosign/keyless-signature-layer.json?raw';
-import publicGood from './fixtures/sigstore-public-good/trusted_root.json?raw';
-import { compilePattern } from '../src/patterns.js';
-import { parseTrustedRoot } from '../src/signatures/trusted-root.js';
-import jws from './fixtures/notation/jws_signature.sig?raw';
-import { makeKey } from './support/cosign-signing.js';
+import { parseCertificatesPem } from '../../src/signatures/certificates.js';
+import type { Found } from '../../src/signatures/found.js';
+import { parsePublicKeyPem } from '../../src/signatures/public-keys.js';
+import { verifyImageSignature, type Signer } from '../../src/signatures/verify-image.js';
+import cosignFixture from '../fixtures/cosign/key-signature.json?raw';
+import keylessFixture from '../fixtures/cosign/keyless-signature-layer.json?raw';
+import publicGood from '../fixtures/sigstore-public-good/trusted_root.json?raw';
+import { compilePattern } from '../../src/patterns.js';
+import { parseTrustedRoot } from '../../src/signatures/trusted-root.js';
+import jws from '../fixtures/notation/jws_signature.sig?raw';
+import { makeKey } from '../support/cosign-signing.js';
 
 const cosign = JSON.parse(cosignFixture) as { publicKey: string; signature: string; payload: string; digest: string };
 const NOTATION_DIGEST = 'sha256:19dbd2e48e921426ee8ace4dc892edfb2ecdc1d1a72d5416c83670c30acecef0';
@@ -137,7 +137,7 @@ describe('Notation, JWS', () => {
     expect(await reasons(NOTATION_DIGEST, signer(['x509.subject: C=US, O=Notary, CN=release']))).toContain(
       'identity mismatch',
     );
-    const stranger = (await import('./support/test-pki.js')).makeCertificate;
+    const stranger = (await import('../support/test-pki.js')).makeCertificate;
     const otherRoot = await stranger({ subject: 'CN=other root', ca: true });
     expect(await reasons(NOTATION_DIGEST, signer([NOTATION_SUBJECT], otherRoot.pem))).toContain(
       'does not lead to the trust store',

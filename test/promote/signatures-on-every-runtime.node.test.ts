@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import type { CaseResult } from './support/sigstore-cases.js';
+import type { CaseResult } from '../support/sigstore-cases.js';
 
 const run = promisify(execFile);
 

@@ -1,18 +1,18 @@
 // Sigstore's own conformance cases (test/fixtures/sigstore-conformance, origin noted there): every
 // bundle-verify case verified by src/signatures/sigstore-bundle.ts on Node and workerd (Deno and Bun:
-// test/signatures-on-every-runtime.node.test.ts); each happy case is accepted, each `_fail` case refused.
+// test/promote/signatures-on-every-runtime.node.test.ts); each happy case is accepted, each `_fail` case refused.
 // Cases without their own trusted root use the public-good root (test/fixtures/sigstore-public-good).
 
 import { describe, expect, it } from 'vitest';
-import { runConformanceCase } from './support/sigstore-cases.js';
-import publicGood from './fixtures/sigstore-public-good/trusted_root.json?raw';
+import { runConformanceCase } from '../support/sigstore-cases.js';
+import publicGood from '../fixtures/sigstore-public-good/trusted_root.json?raw';
 
-const files = import.meta.glob('./fixtures/sigstore-conformance/bundle-verify/**/*', {
+const files = import.meta.glob('../fixtures/sigstore-conformance/bundle-verify/**/*', {
   query: '?raw',
   import: 'default',
   eager: true,
 }) as Record<string, string>;
-const PREFIX = './fixtures/sigstore-conformance/bundle-verify/';
+const PREFIX = '../fixtures/sigstore-conformance/bundle-verify/';
 const cases = [
   ...new Set(
     Object.keys(files)

@@ -3,10 +3,10 @@
 
 import { makeState } from '@test-runtime';
 import { expect, inject, it } from 'vitest';
-import { stateKeys } from '../src/state/records.js';
-import { runCopy, uniqueRepository } from './support/copying.js';
-import type { FaultLogEntry } from './support/transport-faults.js';
-import { makeService } from './support/service.js';
+import { stateKeys } from '../../src/state/records.js';
+import { runCopy, uniqueRepository } from '../support/copying.js';
+import type { FaultLogEntry } from '../support/transport-faults.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;

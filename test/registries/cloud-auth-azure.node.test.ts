@@ -5,9 +5,9 @@
 // registry is the fixture's real token-auth docker-registry.
 
 import { beforeAll, expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { startFakeAzure } from './support/fake-azure.js';
-import { reservePublicUrl, rsaPrivateKeyPem, serveFerry } from './support/federation.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { startFakeAzure } from '../support/fake-azure.js';
+import { reservePublicUrl, rsaPrivateKeyPem, serveFerry } from '../support/federation.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { startFakeGithub } from './support/fake-github.js';
-import { freePort } from './support/ports.js';
-import { startRegistry, type RunningRegistry } from './support/registries.js';
-import { makeService } from './support/service.js';
-import { startTokenServer, type TokenServer } from './support/token-server.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { startFakeGithub } from '../support/fake-github.js';
+import { freePort } from '../support/ports.js';
+import { startRegistry, type RunningRegistry } from '../support/registries.js';
+import { makeService } from '../support/service.js';
+import { startTokenServer, type TokenServer } from '../support/token-server.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { runCopy, uniqueRepository } from './support/copying.js';
-import { startFakeGoogle } from './support/fake-google.js';
-import { reservePublicUrl, rsaPrivateKeyPem, serveFerry } from './support/federation.js';
-import { startRegistry, type RunningRegistry } from './support/registries.js';
+import { runCopy, uniqueRepository } from '../support/copying.js';
+import { startFakeGoogle } from '../support/fake-google.js';
+import { reservePublicUrl, rsaPrivateKeyPem, serveFerry } from '../support/federation.js';
+import { startRegistry, type RunningRegistry } from '../support/registries.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

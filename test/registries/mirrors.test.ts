@@ -1,7 +1,7 @@
 // Reads try configured mirrors first and fall back, endpoint by endpoint, as Docker's pull did.
 
 import { expect, inject, it } from 'vitest';
-import { makeService } from './support/service.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const token = fixture.registries.token;

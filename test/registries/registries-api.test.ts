@@ -4,11 +4,11 @@
 // secrets, cloud endpoints) is refused; another instance sees a change within the cache lifetime.
 
 import { expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { toBase64 } from '../src/encoding.js';
-import { judge, runCopy, uniqueRepository } from './support/copying.js';
-import { loopbackOnlyFetch, makeService } from './support/service.js';
-import type { FetchLike } from '../src/deps.js';
+import { computeDigest } from '../../src/registry/digest.js';
+import { toBase64 } from '../../src/encoding.js';
+import { judge, runCopy, uniqueRepository } from '../support/copying.js';
+import { loopbackOnlyFetch, makeService } from '../support/service.js';
+import type { FetchLike } from '../../src/deps.js';
 import { makeState } from '@test-runtime';
 
 const fixture = inject('fixture');
@@ -235,7 +235,7 @@ it('another instance sees a change within the cache lifetime, without reading th
 });
 
 it('a sealed value opens only where it was sealed, and only while its key is configured', async () => {
-  const { seal, unseal, SealError } = await import('../src/sealed-secrets.js');
+  const { seal, unseal, SealError } = await import('../../src/sealed-secrets.js');
   const key = { kid: 'k1', key: crypto.getRandomValues(new Uint8Array(32)) };
   const sealed = await seal(key, PASSWORD, 'entry a.example.com password');
   expect(JSON.stringify(sealed)).not.toContain(PASSWORD);

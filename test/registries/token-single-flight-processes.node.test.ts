@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
-import { uniqueRepository } from './support/copying.js';
-import { startFerry, type FerryProcess } from './support/ferry-process.js';
-import { tokenRequestScopes } from './support/token-log.js';
-import { seedTarget, tokenConfig, warmCopy } from './support/token-copies.js';
+import { uniqueRepository } from '../support/copying.js';
+import { startFerry, type FerryProcess } from '../support/ferry-process.js';
+import { tokenRequestScopes } from '../support/token-log.js';
+import { seedTarget, tokenConfig, warmCopy } from '../support/token-copies.js';
 
 const fixture = inject('fixture');
 const stateDir = mkdtempSync(join(tmpdir(), 'ferry-shared-state-'));

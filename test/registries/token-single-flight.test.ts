@@ -2,10 +2,10 @@
 // exchange while the others wait for its token (and the token is cached once, not once per copy).
 
 import { expect, inject, it } from 'vitest';
-import { uniqueRepository } from './support/copying.js';
-import { makeService, type TestService } from './support/service.js';
-import { COPIES, seedTarget, tokenConfig, warmCopy } from './support/token-copies.js';
-import { tokenRequestScopes } from './support/token-log.js';
+import { uniqueRepository } from '../support/copying.js';
+import { makeService, type TestService } from '../support/service.js';
+import { COPIES, seedTarget, tokenConfig, warmCopy } from '../support/token-copies.js';
+import { tokenRequestScopes } from '../support/token-log.js';
 
 const fixture = inject('fixture');
 

@@ -4,9 +4,9 @@
 
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { expect, it } from 'vitest';
-import { parseConfig } from '../src/config/parse.js';
-import { mintToken } from '../src/identity.js';
-import { makeService } from './support/service.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { mintToken } from '../../src/identity.js';
+import { makeService } from '../support/service.js';
 
 async function pkcs8Pem(): Promise<string> {
   const pair = (await crypto.subtle.generateKey(

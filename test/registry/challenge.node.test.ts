@@ -1,7 +1,7 @@
 // WWW-Authenticate parsing (RFC 7235): quoted values, escapes, several challenges in one header.
 
 import { expect, it } from 'vitest';
-import { parseWwwAuthenticate } from '../src/registry/challenge.js';
+import { parseWwwAuthenticate } from '../../src/registry/challenge.js';
 
 it('parses a Docker Hub Bearer challenge', () => {
   expect(

@@ -4,8 +4,8 @@
 // because it is public is refused when it resolves to a private address.
 
 import { describe, expect, inject, it } from 'vitest';
-import { classifyHostname } from '../src/registry/egress.js';
-import { loopbackOnlyFetch, makeService } from './support/service.js';
+import { classifyHostname } from '../../src/registry/egress.js';
+import { loopbackOnlyFetch, makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const host = (raw: string) => new URL(`https://${raw}`).hostname;

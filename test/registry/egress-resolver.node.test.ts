@@ -1,9 +1,9 @@
 // The Node, Deno and Bun entries give Ferry the system's name lookup (node:dns, hosts file included), which
-// the egress check uses for hosts reached only because they are public (test/egress-address-forms.test.ts).
+// the egress check uses for hosts reached only because they are public (test/registry/egress-address-forms.test.ts).
 
 import { expect, it } from 'vitest';
-import { resolveHost } from '../entries/shared.js';
-import { classifyAddress } from '../src/registry/egress.js';
+import { resolveHost } from '../../entries/shared.js';
+import { classifyAddress } from '../../src/registry/egress.js';
 
 it('the entries resolve names through the system: localhost is a loopback address', async () => {
   const addresses = await resolveHost('localhost');

@@ -1,8 +1,8 @@
 // Address classification and the follow-URL rules (realms, redirects, Link targets).
 
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/parse.js';
-import { checkFollowUrl, classifyHostname } from '../src/registry/egress.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { checkFollowUrl, classifyHostname } from '../../src/registry/egress.js';
 
 const host = (raw: string) => new URL(`https://${raw}`).hostname;
 

@@ -1,7 +1,7 @@
 // Blob redirects are followed by hand: checked at each hop, and never carrying credentials to another origin.
 
 import { expect, inject, it } from 'vitest';
-import { makeService } from './support/service.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const SECRET = 'bearer-secret-for-redirect-test-4417';

@@ -1,7 +1,7 @@
 // The retry policy on its own: which answers are retried, and how Retry-After is honoured.
 
 import { describe, expect, it } from 'vitest';
-import { fetchWithRetry, MAX_ATTEMPTS, parseRetryAfter } from '../src/registry/retry.js';
+import { fetchWithRetry, MAX_ATTEMPTS, parseRetryAfter } from '../../src/registry/retry.js';
 
 function scripted(statuses: (number | 'network')[], headers: Record<string, string> = {}) {
   const calls: string[] = [];

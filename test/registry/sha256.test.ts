@@ -1,8 +1,8 @@
 // The incremental digester agrees with Web Crypto whatever the chunking.
 
 import { expect, it } from 'vitest';
-import { computeDigest, createSha256Digester } from '../src/registry/digest.js';
-import { Sha256 } from '../src/registry/sha256.js';
+import { computeDigest, createSha256Digester } from '../../src/registry/digest.js';
+import { Sha256 } from '../../src/registry/sha256.js';
 
 function bytes(n: number): Uint8Array {
   const out = new Uint8Array(n);

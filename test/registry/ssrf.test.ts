@@ -3,8 +3,8 @@
 // with a fetch that cannot leave the machine; loopback spellings aim at a real socket that must stay silent.
 
 import { describe, expect, inject, it } from 'vitest';
-import { runCopy } from './support/copying.js';
-import { loopbackOnlyFetch, makeService } from './support/service.js';
+import { runCopy } from '../support/copying.js';
+import { loopbackOnlyFetch, makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const canaryHits = async (): Promise<number> => (await (await fetch(`http://${fixture.canary.report}/`)).json()).hits;

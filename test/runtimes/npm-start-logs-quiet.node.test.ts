@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { startFerry } from './support/ferry-process.js';
-import { freePort } from './support/ports.js';
-import { startRegistry } from './support/registries.js';
+import { startFerry } from '../support/ferry-process.js';
+import { freePort } from '../support/ports.js';
+import { startRegistry } from '../support/registries.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

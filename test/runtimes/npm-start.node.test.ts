@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startFerry, type FerryProcess } from './support/ferry-process.js';
+import { startFerry, type FerryProcess } from '../support/ferry-process.js';
 
 const fixture = inject('fixture');
 let ferry: FerryProcess;

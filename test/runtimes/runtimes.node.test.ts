@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { judge, uniqueRepository } from './support/copying.js';
-import { startFerry, type FerryProcess, type Runtime } from './support/ferry-process.js';
+import { judge, uniqueRepository } from '../support/copying.js';
+import { startFerry, type FerryProcess, type Runtime } from '../support/ferry-process.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.token;

@@ -4,10 +4,10 @@
 import { runtimeName } from '@test-runtime';
 import { AsyncResource } from 'node:async_hooks';
 import { expect, it } from 'vitest';
-import { MemoryKv } from '../src/kv/memory.js';
-import { MemoryState } from '../src/state/memory.js';
-import { makeService } from './support/service.js';
-import { LOCATION_HEADER, StrictPlatform } from './support/strict-platform.js';
+import { MemoryKv } from '../../src/kv/memory.js';
+import { MemoryState } from '../../src/state/memory.js';
+import { makeService } from '../support/service.js';
+import { LOCATION_HEADER, StrictPlatform } from '../support/strict-platform.js';
 
 function platformWithClock(limits = {}) {
   let clock = Date.parse('2026-12-01T00:00:00Z');

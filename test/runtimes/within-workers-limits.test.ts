@@ -11,10 +11,10 @@ import {
   createPromotionJobOnce,
   reviveStaleJobs,
   updateJob,
-} from '../src/ops/jobs/index.js';
-import { findRule } from '../src/ops/promote/index.js';
-import { judge, uniqueRepository, waitForJob } from './support/copying.js';
-import { ANONYMOUS_OWNER, makeService } from './support/service.js';
+} from '../../src/ops/jobs/index.js';
+import { findRule } from '../../src/ops/promote/index.js';
+import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
+import { ANONYMOUS_OWNER, makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

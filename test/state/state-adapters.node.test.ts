@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { SqlState, preparedRunner } from '../src/state/sql.js';
-import { runStateContract, type StateCheck } from './support/state-contract.js';
+import { SqlState, preparedRunner } from '../../src/state/sql.js';
+import { runStateContract, type StateCheck } from '../support/state-contract.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'ferry-state-'));

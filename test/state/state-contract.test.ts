@@ -3,8 +3,8 @@
 
 import { expect, it } from 'vitest';
 import { runtimeName, makeState } from '@test-runtime';
-import { MemoryState } from '../src/state/memory.js';
-import { runStateContract } from './support/state-contract.js';
+import { MemoryState } from '../../src/state/memory.js';
+import { runStateContract } from '../support/state-contract.js';
 
 it('MemoryState keeps the state contract', async () => {
   const results = await runStateContract({ fakeClock: true, make: (clock) => new MemoryState(clock.now) });

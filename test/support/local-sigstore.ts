@@ -3,7 +3,7 @@
 // Rekor-like log that signs entry timestamps and one-leaf checkpoints; and the trusted_root.json naming
 // them. It signs images the ways cosign does keyless: `.sig` layers with certificate and Rekor bundle
 // annotations, and Sigstore bundles (v0.3, DSSE) pushed as referrers. Real-tool artefacts are checked
-// elsewhere (test/sigstore-conformance.test.ts); this one exercises the promotion gate end to end.
+// elsewhere (test/promote/sigstore-conformance.test.ts); this one exercises the promotion gate end to end.
 
 import { Extension } from '@peculiar/asn1-x509';
 import { OctetString } from '@peculiar/asn1-schema';

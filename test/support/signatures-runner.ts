@@ -1,4 +1,4 @@
-// Run by Deno and Bun (test/signatures-on-every-runtime.node.test.ts): the sigstore-conformance cases and
+// Run by Deno and Bun (test/promote/signatures-on-every-runtime.node.test.ts): the sigstore-conformance cases and
 // the real-tool artefacts through src/signatures on that runtime. Prints one JSON line of results.
 
 import { readdirSync, readFileSync } from 'node:fs';

@@ -5,10 +5,10 @@
 
 import { makeState } from '@test-runtime';
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { githubSignature } from './support/github-signature.js';
-import { makeService } from './support/service.js';
-import { LOCATION_HEADER } from './support/strict-platform.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { githubSignature } from '../support/github-signature.js';
+import { makeService } from '../support/service.js';
+import { LOCATION_HEADER } from '../support/strict-platform.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

@@ -1,8 +1,8 @@
 // Harbor, ACR, Docker Hub and Quay events start promotions too, each with its own proof.
 
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

@@ -1,9 +1,9 @@
 // GitHub package events: HMAC over the raw body (constant-time), one run per delivery id, then the promotion.
 
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { githubSignature } from './support/github-signature.js';
-import { makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { githubSignature } from '../support/github-signature.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

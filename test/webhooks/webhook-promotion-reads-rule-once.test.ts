@@ -5,11 +5,11 @@
 
 import { makeState } from '@test-runtime';
 import { expect, inject, it } from 'vitest';
-import { stateKeys } from '../src/state/records.js';
-import type { StateStore } from '../src/state/store.js';
-import { runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeKey, pushSignatureTag, signatureLayer, simpleSigningPayload } from './support/cosign-signing.js';
-import { makeService } from './support/service.js';
+import { stateKeys } from '../../src/state/records.js';
+import type { StateStore } from '../../src/state/store.js';
+import { runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeKey, pushSignatureTag, signatureLayer, simpleSigningPayload } from '../support/cosign-signing.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

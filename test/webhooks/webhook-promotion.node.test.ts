@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { judge, uniqueRepository } from './support/copying.js';
-import { freePort } from './support/ports.js';
-import { startRegistry, type RunningRegistry } from './support/registries.js';
-import { makeService, type TestService } from './support/service.js';
-import { skopeoCopy } from './support/skopeo.js';
+import { judge, uniqueRepository } from '../support/copying.js';
+import { freePort } from '../support/ports.js';
+import { startRegistry, type RunningRegistry } from '../support/registries.js';
+import { makeService, type TestService } from '../support/service.js';
+import { skopeoCopy } from '../support/skopeo.js';
 
 const fixture = inject('fixture');
 const SECRET = 'receiver-secret-5b8e2f0c91';

@@ -5,9 +5,9 @@
 
 import { importJWK, SignJWT } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { githubSignature } from './support/github-signature.js';
-import { loopbackOnlyFetch, makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { githubSignature } from '../support/github-signature.js';
+import { loopbackOnlyFetch, makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;

@@ -3,8 +3,8 @@
 
 import { importJWK, SignJWT } from 'jose';
 import { expect, inject, it } from 'vitest';
-import { judge, runCopy, uniqueRepository, waitForJob } from './support/copying.js';
-import { makeService } from './support/service.js';
+import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;

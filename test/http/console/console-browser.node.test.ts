@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { computeDigest } from '../src/registry/digest.js';
-import { requireBinary } from './support/binaries.js';
-import { startFerry, type FerryProcess } from './support/ferry-process.js';
+import { computeDigest } from '../../../src/registry/digest.js';
+import { requireBinary } from '../../support/binaries.js';
+import { startFerry, type FerryProcess } from '../../support/ferry-process.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;

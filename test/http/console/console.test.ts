@@ -4,11 +4,11 @@
 
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { expect, inject, it } from 'vitest';
-import type { FetchLike } from '../src/deps.js';
-import { computeDigest } from '../src/registry/digest.js';
-import { judge, uniqueRepository, waitForJob } from './support/copying.js';
-import { pushReferrer, pushSignatureTag } from './support/cosign-signing.js';
-import { loopbackOnlyFetch, makeService } from './support/service.js';
+import type { FetchLike } from '../../../src/deps.js';
+import { computeDigest } from '../../../src/registry/digest.js';
+import { judge, uniqueRepository, waitForJob } from '../../support/copying.js';
+import { pushReferrer, pushSignatureTag } from '../../support/cosign-signing.js';
+import { loopbackOnlyFetch, makeService } from '../../support/service.js';
 import { makeState } from '@test-runtime';
 
 const fixture = inject('fixture');
