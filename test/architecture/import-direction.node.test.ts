@@ -30,6 +30,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/ops/audit.ts', 25],
   ['src/policy.ts', 20],
   ['src/identity.ts', 20],
+  ['src/oidc.ts', 20],
   ['src/deps.ts', 18],
   ['src/config', 15],
   ['src/registry', 10],
@@ -42,6 +43,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/reference.ts', 5],
   ['src/encoding.ts', 1],
   ['src/errors.ts', 1],
+  ['src/constant-time.ts', 1],
 ];
 const WINGS = FLOORS.map(([g]) => g).filter((g) => g.startsWith('src/ops/') && !g.endsWith('.ts'));
 

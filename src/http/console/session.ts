@@ -9,7 +9,7 @@ import type { Deps } from '../../deps.js';
 import { fromBase64Url, toBase64 } from '../../encoding.js';
 import { computeDigest } from '../../registry/digest.js';
 import { stateKeys } from '../../state/records.js';
-import { constantTimeEqual } from '../auth.js';
+import { constantTimeEqual } from '../../constant-time.js';
 
 export const SESSION_COOKIE = 'ferry_session';
 export const CSRF_COOKIE = 'ferry_csrf';
