@@ -2,7 +2,7 @@
 // cloud's schema, what Ferry keeps of it, and how one becomes the other.
 
 import { z } from 'zod';
-import { formatPath, type ConfigProblems } from './problems.js';
+import type { ConfigProblems } from './problems.js';
 import { HttpUrl, SecretValueSchema } from './values.js';
 
 /**

@@ -5,7 +5,6 @@ import { ConfigSchema, type ConfigDocument } from './schema.js';
 import { ConfigProblems, formatPath, invalidConfig, schemaProblems } from './problems.js';
 import { buildRegistry, type RegistryEntry } from './registries.js';
 import { fromBase64 } from '../encoding.js';
-import { normalizeRegistryHost } from '../reference.js';
 import { buildRule, type PromotionRule } from './rules.js';
 import { buildReceivers, type WebhookReceiver } from './webhooks.js';
 import type { SecretLookup } from './values.js';

@@ -88,8 +88,11 @@ async function killAndRestart(
   const record = async () =>
     (await (await fetch(`${first.base}${jobUrl}`)).json()) as { state: string; updatedAt: string };
   const before = await record();
-  await new Promise((r) => setTimeout(r, 4000));
-  const later = await record();
+  // The next heartbeat, waited for (not slept for): the record moves while the upload is held.
+  const later = await until('a heartbeat', async () => {
+    const now = await record();
+    return Date.parse(now.updatedAt) > Date.parse(before.updatedAt) ? now : undefined;
+  });
   expect(later.state).toBe('running');
   expect(Date.parse(later.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
   expect(first.output()).not.toContain('job went silent');

@@ -16,7 +16,7 @@ import {
   readManifest,
 } from '../../ops/inspect/index.js';
 import { listAuditRecords } from '../../ops/audit.js';
-import { listJobs } from '../../ops/jobs/index.js';
+import { listJobs, isFinished } from '../../ops/jobs/index.js';
 import { listRegistryEntries } from '../../ops/registries/index.js';
 import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant } from '../../policy.js';
 import { normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
@@ -49,7 +49,6 @@ const list = (value: string | undefined) =>
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
-const FINISHED = new Set(['done', 'failed', 'cancelled']);
 // How long one event stream follows a job before the browser reconnects (EventSource does so by itself);
 // it reads the job once a second, so a stream costs at most 300 state reads.
 const EVENTS_MS = 5 * 60_000;
@@ -349,13 +348,13 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         while (deps.now() < until) {
           const job = await visibleJob(deps, caller, id);
           // Labels made here, so the page's script formats nothing itself.
-          const active = FINISHED.has(job.state)
+          const active = isFinished(job)
             ? []
             : (job.progress.active ?? []).map((a) => ({ ...a, label: activeBlobText(a) }));
           const text = JSON.stringify({ state: job.state, progress: progressText(job.progress), active });
           if (text !== last) await writer.write(new TextEncoder().encode(`event: job\ndata: ${text}\n\n`));
           last = text;
-          if (FINISHED.has(job.state)) break;
+          if (isFinished(job)) break;
           // A real pause, not deps.sleep (which tests shorten to nothing): the job's runner needs the time.
           await new Promise((resolve) => setTimeout(resolve, 1000));
         }

@@ -5,6 +5,8 @@ import type { Deps } from '../../deps.js';
 import { cacheRead, cacheWrite } from '../../kv/cache.js';
 import { getImageLocations, putImageLocations, recordKeys } from '../../kv/records.js';
 import type { RegistryClient } from '../../registry/client.js';
+import type { RepositoryName } from '../../reference.js';
+import { registryClient } from '../registries/index.js';
 
 export interface BlobEnds {
   source: RegistryClient;
@@ -16,6 +18,28 @@ export interface BlobEnds {
   resumeDownloads: boolean;
   /** Whether a blob may be mounted from "registry/repository" (one the caller may read); the source always may. */
   mayMountFrom: (repository: string) => boolean;
+}
+
+/**
+ * The two ends of a copy's blobs, as the request path and a job's blob steps both build them: the clients
+ * of the two registries, whether bytes are verified, and from where a blob may be mounted (by default only
+ * from the source itself, on the same registry).
+ */
+export function blobEnds(
+  deps: Deps,
+  from: RepositoryName,
+  to: RepositoryName,
+  options: { verify: boolean; mayMountFrom?: (repository: string) => boolean },
+): BlobEnds {
+  return {
+    source: registryClient(deps, from.registry),
+    sourceRepository: from.repository,
+    target: registryClient(deps, to.registry),
+    targetRepository: to.repository,
+    verify: options.verify,
+    resumeDownloads: deps.config.resumeDownloads,
+    mayMountFrom: options.mayMountFrom ?? (() => false),
+  };
 }
 
 /**

@@ -7,8 +7,9 @@ import type { RegistryClient } from '../../registry/client.js';
 import { BlobUploader } from '../../registry/upload.js';
 import { formatReference } from '../../reference.js';
 import { ensureRepository, registryClient } from '../registries/index.js';
-import { fetchManifest, rememberTag, type ResolvedManifest } from '../resolve.js';
-import { BlobMemory } from './blob-memory.js';
+import { rememberTag } from '../resolve.js';
+import { resolveSource } from './source.js';
+import { blobEnds, BlobMemory } from './blob-memory.js';
 import { transferBlob, type RetryBudget } from './blobs.js';
 import { planCost } from './budget.js';
 import type { CopyReporter, CopyResult } from './events.js';
@@ -29,18 +30,12 @@ export async function copySingle(
   reporter: CopyReporter,
   options: ImageCopyOptions = {},
 ): Promise<CopyResult> {
-  const sourceClient = registryClient(deps, spec.source.registry);
   const targetClient = registryClient(deps, spec.target.registry);
   const { registry, repository } = spec.target;
 
   // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
   // The manifest fetched for the tag is the plan's root: it is not fetched again.
-  let root: ResolvedManifest | undefined;
-  if (!spec.source.digest)
-    root = await fetchManifest(deps, spec.source.registry, spec.source.repository, spec.source.tag!, {
-      remember: false,
-    });
-  const digest = spec.source.digest ?? root!.digest;
+  const { digest, root } = await resolveSource(deps, spec.source);
   const sourceByDigest = formatReference({ ...spec.source, digest });
   // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
   reporter.emit({
@@ -93,15 +88,10 @@ export async function copySingle(
     blobs: plan.blobs.length,
     bytes: plan.blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0),
   });
-  const ends = {
-    source: sourceClient,
-    sourceRepository: spec.source.repository,
-    target: targetClient,
-    targetRepository: repository,
+  const ends = blobEnds(deps, spec.source, spec.target, {
     verify: spec.verify,
-    resumeDownloads: deps.config.resumeDownloads,
-    mayMountFrom: options.readable ?? (() => false),
-  };
+    ...(options.readable ? { mayMountFrom: options.readable } : {}),
+  });
   const budget: RetryBudget = { remaining: deps.config.retryBudget };
   const memory = await loading;
   if (options.blobsPlaced) memory.assume(repository);

@@ -71,7 +71,7 @@ export interface JobOwner {
 const JOB_TTL_SECONDS = 7 * 24 * 3600;
 
 /** Done, failed or cancelled: nothing changes it any more. */
-export const isFinished = (job: JobRecord | null | undefined) =>
+export const isFinished = (job: Pick<JobRecord, 'state'> | null | undefined) =>
   job?.state === 'done' || job?.state === 'failed' || job?.state === 'cancelled';
 
 function labelsOf(job: JobRecord): string[] {

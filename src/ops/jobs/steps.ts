@@ -6,7 +6,7 @@
 
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { registryClient, withManagedRegistries, ensureRepository } from '../registries/index.js';
+import { withManagedRegistries, ensureRepository } from '../registries/index.js';
 import { parseReference, parseRepositoryName } from '../../reference.js';
 import {
   BlobMemory,
@@ -20,6 +20,8 @@ import {
   runPool,
   spansSteps,
   copySubjects,
+  blobEnds,
+  resolveSource,
 } from '../copy/index.js';
 import { ProgressTracker } from './progress.js';
 import {
@@ -64,9 +66,12 @@ async function plan(deps: Deps, job: JobRecord): Promise<{ blobs: BlobStep[]; pr
   // Copies of many tags plan one image at a time: the job step does them whole.
   if (spec.kind === 'repository') return { blobs: [] };
   const { source, target, platforms, unwrap, verify } = spec;
-  const digest =
-    source.digest ?? (await registryClient(deps, source.registry).getManifest(source.repository, source.tag!)).digest;
-  const copy = await planCopy(deps, source.registry, source.repository, digest, { platforms, unwrap });
+  const { digest, root } = await resolveSource(deps, source);
+  const copy = await planCopy(deps, source.registry, source.repository, digest, {
+    platforms,
+    unwrap,
+    ...(root ? { root } : {}),
+  });
   const { source: from, target: to } = copySubjects(spec);
   return { blobs: copy.blobs.map((b) => ({ source: from, target: to, ...b, verify })) };
 }
@@ -107,18 +112,9 @@ export async function transferJobBlob(
   from?: UploadPoint,
   reporter: CopyReporter = silentReporter,
 ): Promise<UploadPoint | 'done'> {
-  const source = parseRepositoryName(step.source);
   const target = parseRepositoryName(step.target);
-  const ends = {
-    source: registryClient(deps, source.registry),
-    sourceRepository: source.repository,
-    target: registryClient(deps, target.registry),
-    targetRepository: target.repository,
-    verify: step.verify,
-    resumeDownloads: deps.config.resumeDownloads,
-    // A lone blob step has no remembered locations: only the source itself, on the same registry, is mounted from.
-    mayMountFrom: () => false,
-  };
+  // A lone blob step has no remembered locations: only the source itself, on the same registry, is mounted from.
+  const ends = blobEnds(deps, parseRepositoryName(step.source), target, { verify: step.verify });
   const blob = { digest: step.digest, size: step.size, mediaType: step.mediaType };
   if (spansSteps(ends, blob, deps.config.jobStepBytes) && !step.verify) {
     return transferBlobPart(deps, ends, blob, from, deps.config.jobStepBytes);

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // Copies started from the console, and jobs: one with its live progress, and the list.
 
-import type { ActiveBlob, JobProgress } from '../../../ops/jobs/index.js';
+import { isFinished, type ActiveBlob, type JobProgress, type JobRecord } from '../../../ops/jobs/index.js';
 import { Columns, Problem, size } from './layout.js';
 
 export function CopyForm(props: { csrf: string; source: string; target: string }) {
@@ -24,7 +24,7 @@ export function CopyForm(props: { csrf: string; source: string; target: string }
 interface JobView {
   id: string;
   kind: string;
-  state: string;
+  state: JobRecord['state'];
   createdAt: string;
   updatedAt: string;
   progress: JobProgress;
@@ -36,7 +36,6 @@ interface JobView {
   error?: { code: string; message: string; blob?: string };
 }
 
-const FINISHED = new Set(['done', 'failed', 'cancelled']);
 /** "3/8 blobs, 1.2 MiB of 4.0 MiB": the job page's line, here and in its live updates (routes.tsx). */
 export function progressText(progress: JobProgress): string {
   const bytes = progress.bytesTotal ? `, ${size(progress.bytesDone ?? 0)} of ${size(progress.bytesTotal)}` : '';
@@ -54,10 +53,7 @@ export function JobPage(props: { job: JobView; csrf: string }) {
       : [job.result as { target: string; digest: string; tags: string[] }]
     : [];
   return (
-    <section
-      id="job"
-      data-events={FINISHED.has(job.state) ? undefined : `/console/jobs/${encodeURIComponent(job.id)}/events`}
-    >
+    <section id="job" data-events={isFinished(job) ? undefined : `/console/jobs/${encodeURIComponent(job.id)}/events`}>
       <dl class="facts">
         <dt>Job</dt>
         <dd>
@@ -105,7 +101,7 @@ export function JobPage(props: { job: JobView; csrf: string }) {
         <dd>{(job.runs ?? 0) > 1 ? `${job.runs} (resumed after its runner stopped)` : String(job.runs ?? 0)}</dd>
       </dl>
       <ul id="job-blobs" aria-label="Blobs moving now">
-        {FINISHED.has(job.state)
+        {isFinished(job)
           ? null
           : (job.progress.active ?? []).map((a) => (
               <li>
@@ -132,7 +128,7 @@ export function JobPage(props: { job: JobView; csrf: string }) {
           }
         />
       ) : null}
-      {FINISHED.has(job.state) ? null : (
+      {isFinished(job) ? null : (
         <form method="post" action={`/console/jobs/${encodeURIComponent(job.id)}/cancel`}>
           <input type="hidden" name="csrf" value={props.csrf} />
           <button type="submit">Cancel job</button>
