@@ -74,6 +74,17 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/**
+ * What a registry answered, kept whole (as go-containerregistry's transport.Error does): its status, the
+ * codes of its error document (`errors[].code`, checked to be codes), and which request it answered
+ * (method, host and path; no query, which may hold a state token). Not part of the answer's body.
+ */
+export interface UpstreamFailure {
+  status: number;
+  codes: string[];
+  request: string;
+}
+
 export interface AppErrorOptions {
   status?: number;
   cause?: unknown;
@@ -81,6 +92,7 @@ export interface AppErrorOptions {
   details?: Record<string, unknown>;
   /** Worth another try as it is though not a transient failure (credentials renewed after an upload was refused). */
   retryable?: boolean;
+  upstream?: UpstreamFailure;
 }
 
 export class AppError extends Error {
@@ -88,6 +100,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
   readonly retryable: boolean;
+  readonly upstream: UpstreamFailure | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -96,7 +109,17 @@ export class AppError extends Error {
     this.status = options.status ?? DEFAULT_STATUS[code];
     this.details = options.details;
     this.retryable = options.retryable === true;
+    this.upstream = options.upstream;
   }
+}
+
+/**
+ * Whether a failure may pass when tried again as it is: the network or a registry that was busy or down
+ * (UPSTREAM_UNAVAILABLE: 5xx, and 429 that outlasted the retries), or one marked retryable. The one place
+ * that decides it; registry requests themselves are retried on the statuses in src/registry/retry.ts.
+ */
+export function isTransient(error: unknown): boolean {
+  return isAppError(error) && (error.retryable || error.code === 'UPSTREAM_UNAVAILABLE');
 }
 
 export function isAppError(value: unknown): value is AppError {

@@ -142,7 +142,7 @@ export class RegistryClient {
       });
       await discardBody(response);
       if (response.status === 404) return null;
-      if (!response.ok) throw await upstreamError(response, what);
+      if (!response.ok) throw await upstreamError(response, what, 'HEAD');
       const digest = response.headers.get('docker-content-digest');
       // Whoever reads a HEAD uses its digest in requests and links: a malformed one is the registry's fault.
       if (digest && !isValidDigest(digest))
@@ -171,7 +171,7 @@ export class RegistryClient {
       });
       await discardBody(response);
       if (response.status === 404) return null;
-      if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
+      if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`, 'HEAD');
       return { size: Number(response.headers.get('content-length') ?? -1) };
     }, options.primary);
   }
@@ -199,7 +199,7 @@ export class RegistryClient {
         response = await put();
       }
     }
-    if (response.status !== 201 && response.status !== 200) throw await upstreamError(response, what);
+    if (response.status !== 201 && response.status !== 200) throw await upstreamError(response, what, 'PUT');
     await discardBody(response);
     return response.headers.get('docker-content-digest') ?? (await computeDigest(bytes));
   }

@@ -8,7 +8,7 @@ import {
   type Renewal,
   type UploadProfile,
 } from './options.js';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, isAppError, type UpstreamFailure } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
 import { discardBody, readLimited } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
@@ -249,6 +249,8 @@ export class RegistryTransport {
 // What a registry's error message may say in Ferry's answers: a code, and a short message with anything
 // that looks like a credential taken out (a registry may echo a query, a header or a token back).
 const MAX_UPSTREAM_MESSAGE = 200;
+// An error code as the distribution spec writes them (MANIFEST_UNKNOWN, DIGEST_INVALID).
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,40}$/;
 // name=value or name: value, where the name speaks of a secret (password, passwd, api_key, signature, X-Auth-Token).
 const NAMED_SECRET =
   /\b([\w-]*(pass|secret|token|key|sig|credential|auth)[\w-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s&,;]+)/gi;
@@ -261,7 +263,7 @@ const CREDENTIAL_LIKE = [
 ];
 
 export function summarizeUpstreamError(code: unknown, message: unknown): string {
-  const safeCode = typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,40}$/.test(code) ? code : '';
+  const safeCode = typeof code === 'string' && ERROR_CODE.test(code) ? code : '';
   let text = typeof message === 'string' ? message.replace(/[\x00-\x1f\x7f]+/g, ' ') : '';
   for (const pattern of CREDENTIAL_LIKE)
     text = text.replace(pattern, (match, name: string | undefined) =>
@@ -275,7 +277,7 @@ export function summarizeUpstreamError(code: unknown, message: unknown): string 
  * A registry's "too many requests" after the retries: when to try again (its Retry-After, else the end of
  * its quota window, the longest it can take) and the quota it announced.
  */
-function rateLimited(response: Response, message: string): AppError {
+function rateLimited(response: Response, message: string, upstream?: UpstreamFailure): AppError {
   const rateLimit = parseRateLimit(response.headers);
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
   const retryAfterSeconds = retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : rateLimit?.windowSeconds;
@@ -285,27 +287,38 @@ function rateLimited(response: Response, message: string): AppError {
     : '';
   const when = retryAfterSeconds !== undefined ? `; retry after ${retryAfterSeconds} s` : '';
   return new AppError('UPSTREAM_RATE_LIMITED', `${message}${quota}${when}`, {
+    ...(upstream ? { upstream } : {}),
     details: { ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(rateLimit ? { rateLimit } : {}) },
   });
 }
 
 /** Maps an unexpected registry status to a Ferry error, using the registry's own error message when it sent one. */
-export async function upstreamError(response: Response, what: string): Promise<AppError> {
+export async function upstreamError(response: Response, what: string, method = 'GET'): Promise<AppError> {
   let detail = '';
+  const codes: string[] = [];
   try {
     const text = new TextDecoder().decode(await readLimited(response, MAX_ERROR_BODY_BYTES)).slice(0, 2048);
     const parsed = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
+    for (const e of parsed.errors ?? []) if (typeof e?.code === 'string' && ERROR_CODE.test(e.code)) codes.push(e.code);
     const first = parsed.errors?.[0];
     if (first) detail = `: ${summarizeUpstreamError(first.code, first.message)}`.trimEnd();
   } catch {
     // not a registry error document
   }
   const status = response.status;
-  if (status === 429) return rateLimited(response, `${what}: registry answered 429${detail}`);
+  const request = response.url ? `${method} ${describeUrl(response.url)}` : method;
+  const upstream = { status, codes: codes.slice(0, 10), request };
+  if (status === 429) return rateLimited(response, `${what}: registry answered 429${detail}`, upstream);
   const message = `${what}: registry answered ${status}${detail}`;
-  if (status === 404) return new AppError('NOT_FOUND', message);
-  if (status === 401) return new AppError('UPSTREAM_UNAUTHORIZED', message);
-  if (status === 403) return new AppError('UPSTREAM_DENIED', message);
-  if (status === 429 || status >= 500) return new AppError('UPSTREAM_UNAVAILABLE', message);
-  return new AppError('UPSTREAM_PROTOCOL', message);
+  const code =
+    status === 404
+      ? 'NOT_FOUND'
+      : status === 401
+        ? 'UPSTREAM_UNAUTHORIZED'
+        : status === 403
+          ? 'UPSTREAM_DENIED'
+          : status >= 500
+            ? 'UPSTREAM_UNAVAILABLE'
+            : 'UPSTREAM_PROTOCOL';
+  return new AppError(code, message, { upstream });
 }

@@ -124,7 +124,7 @@ export class BlobUploader {
       await discardBody(response);
       return { mounted: true };
     }
-    if (response.status !== 202) throw await upstreamError(response, `opening an upload to ${this.#what}`);
+    if (response.status !== 202) throw await upstreamError(response, `opening an upload to ${this.#what}`, 'POST');
     await discardBody(response);
     return { mounted: false, session: this.#session(response) };
   }
@@ -144,7 +144,7 @@ export class BlobUploader {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
       body: lengthKnown ? body : withKnownLength(body, size),
     });
-    if (response.status !== 201) throw await upstreamError(response, `upload of ${digest} to ${this.#what}`);
+    if (response.status !== 201) throw await upstreamError(response, `upload of ${digest} to ${this.#what}`, 'PUT');
     await discardBody(response);
   }
 
@@ -182,7 +182,11 @@ export class BlobUploader {
         });
         // 202 per the spec; ECR answers 201.
         if (response.status !== 202 && response.status !== 201)
-          throw await upstreamError(response, `chunk ${offset}-${offset + length - 1} of ${digest} to ${this.#what}`);
+          throw await upstreamError(
+            response,
+            `chunk ${offset}-${offset + length - 1} of ${digest} to ${this.#what}`,
+            'PATCH',
+          );
         await discardBody(response);
         current = this.#session(response, current);
         offset += length;
@@ -199,7 +203,7 @@ export class BlobUploader {
       body: '',
     });
     if (response.status !== 201)
-      throw await upstreamError(response, `closing the upload of ${digest} to ${this.#what}`);
+      throw await upstreamError(response, `closing the upload of ${digest} to ${this.#what}`, 'PUT');
     await discardBody(response);
     return undefined;
   }

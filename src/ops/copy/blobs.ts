@@ -2,7 +2,7 @@
 // mount from a repository Ferry saw it in (KV), else stream source GET into the target upload.
 
 import type { Deps } from '../../deps.js';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError, isAppError, isTransient } from '../../errors.js';
 import { resumableBlobBody, startsAt, type ResumableBody } from '../../registry/resume.js';
 import { verifier } from '../../registry/streams.js';
 import { BlobUploader, type UploadSession } from '../../registry/upload.js';
@@ -45,12 +45,12 @@ export async function transferBlob(
       return;
     } catch (error) {
       const base = isAppError(error) ? error : new AppError('UPSTREAM_UNAVAILABLE', String(error), { cause: error });
-      const transient = base.code === 'UPSTREAM_UNAVAILABLE' || base.retryable;
-      if (!transient || attempt >= BLOB_ATTEMPTS || budget.remaining <= 0) {
+      if (!isTransient(base) || attempt >= BLOB_ATTEMPTS || budget.remaining <= 0) {
         throw new AppError(base.code, `blob ${blob.digest}: ${base.message}`, {
           status: base.status,
           cause: error,
           details: { ...base.details, blob: blob.digest },
+          ...(base.upstream ? { upstream: base.upstream } : {}),
         });
       }
       budget.remaining--;
