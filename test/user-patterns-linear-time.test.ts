@@ -7,6 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { compilePattern } from '../src/patterns.js';
 import { runCopy, uniqueRepository } from './support/copying.js';
 import { makeService } from './support/service.js';
+import { localRegistries } from './support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -55,7 +56,7 @@ describe('user patterns run in linear time', () => {
   }, 20_000);
 
   it('a pattern RE2 cannot run is a 400 with the reason, in copies and in rules (JavaScript would have accepted it)', async () => {
-    const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+    const service = makeService({ registries: localRegistries(source, target) });
     const run = await runCopy(
       service,
       { source: `${source}/ferry-test/v2s2`, target: `${target}/x`, tags: { regex: '(a)\\1' } },

@@ -30,6 +30,7 @@ import { judge, uniqueRepository } from '../support/copying.js';
 import { makeCertificate, toPem } from '../support/test-pki.js';
 import { freePort } from '../support/ports.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const FERRY = fileURLToPath(new URL('../../dist/cli/ferry.cjs', import.meta.url));
@@ -443,7 +444,7 @@ describe('remote mode', () => {
     actionsUrl = `http://127.0.0.1:${(actions.address() as AddressInfo).port}/_apis/token?api-version=2.0`;
     const service = makeService(
       {
-        registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+        registries: localRegistries(source, target),
         callers: {
           oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/cli`, audience: 'ferry-ci' }],
           grants: [

@@ -4,6 +4,7 @@
 import { expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -12,7 +13,7 @@ const MULTIARCH = fixture.skopeo.anonymous.multiarch!;
 const V2S2 = fixture.skopeo.anonymous.v2s2!;
 
 it('source@digest into a repository, or into repository@the-same-digest, lands untagged', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(source, target) });
   for (const suffix of ['', `@${MULTIARCH.digest}`]) {
     const repository = uniqueRepository('untagged');
     const run = await runCopy(

@@ -4,16 +4,14 @@
 import { expect, inject, it } from 'vitest';
 import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 
 it('an NDJSON copy whose client disconnects mid-copy completes as the job the response promised', async () => {
-  const service = makeService(
-    { registries: { [source]: { insecure: true }, [target]: { insecure: true } } },
-    { jobs: true },
-  );
+  const service = makeService({ registries: localRegistries(source, target) }, { jobs: true });
   const { repository, tag, digest } = fixture.bulk.layers;
   const prod = uniqueRepository('disconnect/layers');
   const client = new AbortController();
@@ -56,7 +54,7 @@ it('an NDJSON copy whose client disconnects mid-copy completes as the job the re
 }, 90_000);
 
 it('without a job runner a streamed copy promises no job, and runs to its end', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(source, target) });
   const answer = await service.app.request('/v1/copy', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
@@ -75,10 +73,7 @@ it('without a job runner a streamed copy promises no job, and runs to its end', 
 });
 
 it('the promised job id resolves whatever happens: a streamed copy that ends in its request is recorded there, done or failed', async () => {
-  const service = makeService(
-    { registries: { [source]: { insecure: true }, [target]: { insecure: true } } },
-    { jobs: true },
-  );
+  const service = makeService({ registries: localRegistries(source, target) }, { jobs: true });
   const stream = async (body: unknown) => {
     const answer = await service.app.request('/v1/copy', {
       method: 'POST',

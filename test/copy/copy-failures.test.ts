@@ -3,6 +3,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;
@@ -18,7 +19,7 @@ describe('copy failures', () => {
     const { repository, tag, missingBlob } = fixture.brokenImage;
     const into = uniqueRepository('fail/missing');
     const service = makeService({
-      registries: { [fixture.emptyRegistry]: { insecure: true }, [target]: { insecure: true } },
+      registries: localRegistries(fixture.emptyRegistry, target),
     });
     const run = await runCopy(service, {
       source: `${fixture.emptyRegistry}/${repository}:${tag}`,
@@ -34,10 +35,7 @@ describe('copy failures', () => {
   it('a target that refuses uploads ends in an error naming a blob, with no tag written', async () => {
     const into = uniqueRepository('fail/readonly');
     const service = makeService({
-      registries: {
-        [fixture.registries.anonymous.host]: { insecure: true },
-        [fixture.readOnlyRegistry]: { insecure: true },
-      },
+      registries: localRegistries(fixture.registries.anonymous.host, fixture.readOnlyRegistry),
     });
     const run = await runCopy(service, {
       source: `${fixture.registries.anonymous.host}/ferry-test/multiarch:v1`,

@@ -4,6 +4,7 @@
 import { expect, inject, it } from 'vitest';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -11,7 +12,7 @@ const target = fixture.targets.anonymous.host;
 
 async function streamedCopy(resumeDownloads: boolean) {
   const service = makeService({
-    registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+    registries: localRegistries(source, target),
     copy: { resumeDownloads },
   });
   // Every look at the clock is 600 ms later: each chunk passes the 500 ms progress interval.

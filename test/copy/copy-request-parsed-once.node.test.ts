@@ -6,6 +6,7 @@
 import { expect, inject, it, vi } from 'vitest';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const parsed = vi.hoisted(() => new Map<string, number>());
 
@@ -27,8 +28,7 @@ vi.mock('../../src/reference.js', async (importOriginal) => {
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
-const service = () =>
-  makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } }, { jobs: true });
+const service = () => makeService({ registries: localRegistries(source, target) }, { jobs: true });
 
 it('a streamed copy of one image parses its source and its target once each', async () => {
   const request = {

@@ -4,6 +4,7 @@
 import { expect, inject, it } from 'vitest';
 import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -13,7 +14,7 @@ it('a many-tags copy over copy.syncMaxTags becomes a job from the tag list alone
   const prod = uniqueRepository('sized/prod');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       copy: { syncMaxTags: 2 },
     },
     { jobs: true },
@@ -65,7 +66,7 @@ it('at or under copy.syncMaxTags the copy runs in the request', async () => {
   const prod = uniqueRepository('sized/small');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       copy: { syncMaxTags: 5 },
     },
     { jobs: true },
@@ -89,7 +90,7 @@ it('a plan over the synchronous budget answers 202 with a job before any blob mo
   const prod = uniqueRepository('sized/budget');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       copy: { syncBudget: { subrequests: 30 } },
     },
     { jobs: true },
@@ -124,7 +125,7 @@ it('a streamed copy over budget ends with a job event; its job was promised in a
   const prod = uniqueRepository('sized/budget-stream');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       copy: { syncBudget: { subrequests: 20 } },
     },
     { jobs: true },

@@ -9,6 +9,7 @@ import { expect, inject, it } from 'vitest';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 import { skopeo } from '../support/skopeo.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -43,7 +44,7 @@ it.each(['^v1\\.', 'v1', '^v1\\.[0-9]+$'])(
   'pattern %s selects the tags skopeo sync selects',
   async (pattern) => {
     const repository = uniqueRepository('patterns/app');
-    const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } } });
+    const service = makeService({ registries: localRegistries(source, registry) });
     const [first, ...rest] = TAGS;
     const staged = await runCopy(
       service,

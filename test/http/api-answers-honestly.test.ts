@@ -4,6 +4,7 @@
 import { expect, inject, it } from 'vitest';
 import { runCopy } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -22,7 +23,7 @@ it('a known path asked with another method is 405 with Allow; an unknown path st
 });
 
 it('PUT /v1/rules/<name> with another name in the body is 400; the same name is fine', async () => {
-  const service = makeService({ registries: { [registry]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(registry) });
   const put = (name: string) =>
     service.app.request('http://localhost/v1/rules/release', {
       method: 'PUT',
@@ -40,7 +41,7 @@ it('PUT /v1/rules/<name> with another name in the body is 400; the same name is 
 });
 
 it("GET /v1/manifest/<index>?platform=linux/arm64 answers that platform's manifest, as /v1/inspect picks it", async () => {
-  const service = makeService({ registries: { [source]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(source) });
   const ref = `${source}/ferry-test/multiarch:v1`;
   const inspected = await service.get(`/v1/inspect/${ref}?platform=linux/arm64`);
   expect(inspected.status).toBe(200);
@@ -52,7 +53,7 @@ it("GET /v1/manifest/<index>?platform=linux/arm64 answers that platform's manife
 });
 
 it("a streamed copy's error event carries the status the JSON mode answers", async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(source, registry) });
   const body = { source: `${source}/ferry-test/no-such-image:v1`, target: `${registry}/nowhere/app:v1` };
   const json = await runCopy(service, body, 'application/json');
   const streamed = await runCopy(service, body, 'application/x-ndjson');
@@ -69,7 +70,7 @@ it('a network failure names the host and port, and that no response headers had 
 });
 
 it('a copy or a rule that still says `match` (once a full match) is refused, saying to write `regex` with anchors', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [registry]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(source, registry) });
   const copy = await runCopy(
     service,
     { source: `${source}/ferry-test/nested`, target: `${registry}/x`, tags: { match: 'v1' } },

@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { computeDigest } from '../../src/registry/digest.js';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -20,7 +21,7 @@ const hash = async (key: string) => (await computeDigest(new TextEncoder().encod
 async function service() {
   return makeService(
     {
-      registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+      registries: localRegistries(source, target),
       callers: {
         apiKeys: [
           { name: 'deployer', sha256: await hash(KEYS.deployer) },
@@ -80,7 +81,7 @@ describe('authentication', () => {
   });
 
   it('a configuration without callers refuses everyone', async () => {
-    const svc = makeService({ registries: { [source]: { insecure: true } }, callers: {} });
+    const svc = makeService({ registries: localRegistries(source), callers: {} });
     expect((await svc.get(`/v1/inspect/${source}/ferry-test/multiarch:v1`)).status).toBe(401);
     expect((await svc.get(`/v1/inspect/${source}/ferry-test/multiarch:v1`, bearer(KEYS.deployer))).status).toBe(401);
   });
@@ -157,7 +158,7 @@ describe('grants', () => {
 
 describe('the local default', () => {
   it('anonymous callers get every grant only when the config says so', async () => {
-    const svc = makeService({ registries: { [source]: { insecure: true } }, callers: { anonymous: true } });
+    const svc = makeService({ registries: localRegistries(source), callers: { anonymous: true } });
     expect((await svc.get(`/v1/inspect/${source}/ferry-test/multiarch:v1`)).status).toBe(200);
     const run = await runCopy(
       svc,

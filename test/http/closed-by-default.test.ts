@@ -4,6 +4,7 @@
 
 import { describe, expect, inject, it } from 'vitest';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -11,7 +12,7 @@ const target = fixture.targets.anonymous.host;
 const copyBody = JSON.stringify({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/exfil/app:v1` });
 
 describe('anonymous callers: this machine only', () => {
-  const service = () => makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const service = () => makeService({ registries: localRegistries(source, target) });
 
   it('a text/plain POST (a browser sends it cross-site without asking) is 415; nothing is copied', async () => {
     const svc = service();

@@ -9,6 +9,7 @@ import { computeDigest } from '../../src/registry/digest.js';
 import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeKv, makeState } from '@test-runtime';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -36,7 +37,7 @@ async function build(
   const keys = ['ka', 'kb', 'kadm', 'kroot', 'knone'];
   const service = makeService(
     {
-      registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(source, registry),
       callers: {
         apiKeys: await Promise.all(keys.map(async (name) => ({ name, sha256: await hash(`${name}-secret`) }))),
         grants: [
@@ -283,7 +284,7 @@ describe("B14: a job is its owner's while the owner may still read it; a token w
     const repo = uniqueRepository('owned');
     const service = makeService(
       {
-        registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+        registries: localRegistries(source, registry),
         callers: {
           oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${crypto.randomUUID()}`, audience: AUDIENCE }],
           grants: [

@@ -4,6 +4,7 @@
 import { base64url, importJWK, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -13,7 +14,7 @@ const path = `/v1/inspect/${source}/ferry-test/multiarch:v1`;
 
 function service(jwksId: string, extra: Record<string, unknown> = {}) {
   return makeService({
-    registries: { [source]: { insecure: true } },
+    registries: localRegistries(source),
     callers: {
       oidc: [
         {
@@ -156,7 +157,7 @@ describe('OIDC tokens', () => {
     expect((await first.get(path, bearer(await sign(goodClaims)))).status).toBe(200);
     const second = makeService(
       {
-        registries: { [source]: { insecure: true } },
+        registries: localRegistries(source),
         callers: {
           oidc: [{ issuer: ISSUER, jwksUri: `${fixture.oidc.base}/jwks/${jwks}`, audience: AUDIENCE }],
           grants: [

@@ -5,6 +5,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { computeDigest } from '../../src/registry/digest.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -25,7 +26,7 @@ function countedBody(total: number, chunk = 16 * 1024) {
 
 async function service() {
   return makeService({
-    registries: { [registry]: { insecure: true } },
+    registries: localRegistries(registry),
     limits: { bodyTimeoutSeconds: 1 },
     callers: {
       apiKeys: [
@@ -82,7 +83,7 @@ describe('B9 (in the app): a body that never finishes', () => {
     '%s %s is answered 408 once limits.bodyTimeoutSeconds passes',
     async (method, path, key) => {
       const svc = makeService({
-        registries: { [registry]: { insecure: true } },
+        registries: localRegistries(registry),
         limits: { bodyTimeoutSeconds: 1 },
         callers: {
           apiKeys: [

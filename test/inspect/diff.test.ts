@@ -5,6 +5,7 @@
 import { expect, inject, it } from 'vitest';
 import { computeDigest } from '../../src/registry/digest.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
@@ -14,7 +15,7 @@ const layersOf = (view: typeof a, platform: string) =>
   Object.values(view.images).find((i) => `${i.summary.Os}/${i.summary.Architecture}` === platform)!.summary.Layers!;
 
 it('platforms added and removed; per platform, layers shared, added and removed with sizes; config changes', async () => {
-  const service = makeService({ registries: { [host]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(host) });
   const res = await service.get(`/v1/diff/${host}/ferry-test/release-a:v1?to=${host}/ferry-test/release-b:v1`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   const diff = res.body;
@@ -47,7 +48,7 @@ it('platforms added and removed; per platform, layers shared, added and removed 
 it('needs inspect on both references, and a "to"', async () => {
   const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
   const service = makeService({
-    registries: { [host]: { insecure: true } },
+    registries: localRegistries(host),
     callers: {
       apiKeys: [{ name: 'a-only', sha256: await hash('a-only-key') }],
       grants: [{ apiKey: 'a-only', actions: ['inspect'], repositories: [`${host}/ferry-test/release-a`] }],

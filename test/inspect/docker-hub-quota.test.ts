@@ -6,6 +6,7 @@
 import { expect, inject, it } from 'vitest';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const hub = fixture.faultProxy;
@@ -35,7 +36,7 @@ it('the quota a registry announces is in the inspect result and the copy events'
   });
   expect(copied.events.at(-1)?.type).toBe('done');
   // A registry that announces nothing: no field.
-  const plain = makeService({ registries: { [fixture.registries.anonymous.host]: { insecure: true } } });
+  const plain = makeService({ registries: localRegistries(fixture.registries.anonymous.host) });
   expect(
     (await plain.get(`/v1/inspect/${fixture.registries.anonymous.host}/ferry-test/v2s2:v1`)).body,
   ).not.toHaveProperty('rateLimit');

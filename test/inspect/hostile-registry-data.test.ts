@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { upstreamError } from '../../src/registry/transport.js';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const proxy = fixture.faultProxy;
@@ -183,7 +184,7 @@ describe('B10 and B16: bounded work for index trees', () => {
 
   it('a sync of more tags than limits.tagsPerSync is LIMIT_EXCEEDED', async () => {
     const service = makeService({
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [target]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, target),
       limits: { tagsPerSync: 100 },
     });
     const run = await runCopy(

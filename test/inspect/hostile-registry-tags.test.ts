@@ -5,6 +5,7 @@
 import { expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;
@@ -14,7 +15,7 @@ it('B2: a listed tag with ../ is skipped and reported; nothing is sent to the re
   const prod = uniqueRepository('b2/prod');
   const hostileTag = `../../../${victim}/manifests/latest`;
   const seed = makeService({
-    registries: { [fixture.registries.anonymous.host]: { insecure: true }, [target]: { insecure: true } },
+    registries: localRegistries(fixture.registries.anonymous.host, target),
   });
   expect(
     (

@@ -1,7 +1,7 @@
 // Bad input and bad upstreams each end in a problem response with a stable code, and never leak a secret.
 
 import { describe, expect, inject, it } from 'vitest';
-import { configFor } from '../support/configs.js';
+import { configFor, localRegistries } from '../support/configs.js';
 import { makeService, refusingFetch } from '../support/service.js';
 
 const fixture = inject('fixture');
@@ -115,7 +115,7 @@ describe('upstream answers', () => {
 
   it('an authenticated registry without credentials is UPSTREAM_UNAUTHORIZED', async () => {
     const r = fixture.registries.basic;
-    const service = makeService({ registries: { [r.host]: { insecure: true } } });
+    const service = makeService({ registries: localRegistries(r.host) });
     const res = await service.get(`/v1/inspect/${r.host}/${multiarch.repository}:v1`);
     expect(res.body.code).toBe('UPSTREAM_UNAUTHORIZED');
   });

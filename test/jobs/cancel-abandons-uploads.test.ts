@@ -5,12 +5,13 @@ import { expect, inject, it } from 'vitest';
 import { abandonUploads, recordUploadSession, uploadSessionKey } from '../../src/ops/copy/index.js';
 import { uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;
 
 it('recorded upload sessions of a repository are cancelled at the registry and forgotten', async () => {
-  const service = makeService({ registries: { [target]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(target) });
   const repository = uniqueRepository('abandoned');
   const opened = await fetch(`http://${target}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
   expect(opened.status).toBe(202);

@@ -17,6 +17,7 @@ import {
 import { findRule } from '../../src/ops/promote/index.js';
 import { blobTraffic, judge, uniqueRepository } from '../support/copying.js';
 import { ANONYMOUS_OWNER, makeService, type TestService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -40,7 +41,7 @@ function recordingSteps(service: TestService, replay: Map<string, unknown> = new
 }
 
 it('a copy job runs a step per blob, then a job step that moves no blob bytes', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(source, target) });
   const repository = uniqueRepository('steps/copy');
   const job = await createCopyJob(
     service.deps,
@@ -66,7 +67,7 @@ it('a copy job runs a step per blob, then a job step that moves no blob bytes', 
 });
 
 it('a replay runs only the steps that had not finished', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(source, target) });
   const repository = uniqueRepository('steps/replay');
   const job = await createCopyJob(
     service.deps,
@@ -93,7 +94,7 @@ it('a promotion job steps through the blobs of every target', async () => {
   const prod = [uniqueRepository('steps/prod-a'), uniqueRepository('steps/prod-b')];
   const staging = uniqueRepository('steps/staging');
   const service = makeService({
-    registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+    registries: localRegistries(source, target),
     promotion: {
       rules: [
         {
@@ -129,7 +130,7 @@ it('a promotion job steps through the blobs of every target', async () => {
 it('a blob step that fails does not stop the job step, which reports the blob', async () => {
   const { repository, tag, missingBlob } = fixture.brokenImage;
   const service = makeService({
-    registries: { [fixture.emptyRegistry]: { insecure: true }, [target]: { insecure: true } },
+    registries: localRegistries(fixture.emptyRegistry, target),
   });
   const into = uniqueRepository('steps/broken');
   const job = await createCopyJob(

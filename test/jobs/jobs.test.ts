@@ -4,6 +4,7 @@ import { expect, inject, it } from 'vitest';
 import { computeDigest } from '../../src/registry/digest.js';
 import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -21,7 +22,7 @@ it('a job is accepted at once and reports its result when done; others cannot se
   const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
   const service = makeService(
     {
-      registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+      registries: localRegistries(source, target),
       callers: {
         apiKeys: [
           { name: 'owner', sha256: await hash(keys.owner) },
@@ -58,7 +59,7 @@ it('a job is accepted at once and reports its result when done; others cannot se
 });
 
 it('where no job runner is configured, "wait": false is refused clearly', async () => {
-  const service = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(source, target) });
   const res = await post(service, { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/x:v1`, wait: false });
   expect(res.status).toBe(501);
   expect(((await res.json()) as { code: string }).code).toBe('NOT_SUPPORTED');

@@ -18,6 +18,7 @@ import {
 import { uniqueRepository } from '../support/copying.js';
 import { ANONYMOUS_OWNER, makeService } from '../support/service.js';
 import { runtimeName } from '@test-runtime';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -31,7 +32,7 @@ function recordingQueue(): JobQueue & { woken: string[] } {
 
 function serviceWithClock() {
   const service = makeService({
-    registries: { [source]: { insecure: true }, [target]: { insecure: true } },
+    registries: localRegistries(source, target),
     jobs: { staleAfterSeconds: STALE_SECONDS },
   });
   let clock = Date.parse('2026-11-27T10:00:00Z');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { judge, uniqueRepository } from '../support/copying.js';
 import { startFerry, type FerryProcess } from '../support/ferry-process.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const state = mkdtempSync(join(tmpdir(), 'ferry-wf-'));
@@ -20,7 +21,7 @@ it('a copy job runs to completion as a Workflow', async () => {
   const source = fixture.registries.anonymous.host;
   const target = fixture.targets.anonymous.host;
   ferry = await startFerry(
-    { registries: { [source]: { insecure: true }, [target]: { insecure: true } }, callers: { anonymous: true } },
+    { registries: localRegistries(source, target), callers: { anonymous: true } },
     {},
     state,
     'workerd',

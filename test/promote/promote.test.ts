@@ -7,6 +7,7 @@ import { computeDigest } from '../../src/registry/digest.js';
 import { judge, runCopy, uniqueRepository } from '../support/copying.js';
 import { makeKey } from '../support/cosign-signing.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -18,7 +19,7 @@ function setup(mutable = false, extra: Record<string, unknown> = {}) {
   const staging = uniqueRepository('staging/app');
   const prod = uniqueRepository('prod/app');
   const service = makeService({
-    registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+    registries: localRegistries(source, registry),
     promotion: {
       rules: [
         {

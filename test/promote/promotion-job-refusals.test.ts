@@ -5,6 +5,7 @@ import { expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeKey } from '../support/cosign-signing.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -17,7 +18,7 @@ function setup(rule: Record<string, unknown>) {
   const prod = uniqueRepository('prod/refused');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } },
       promotion: {
         rules: [

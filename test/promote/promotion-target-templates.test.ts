@@ -5,6 +5,7 @@ import { expect, inject, it } from 'vitest';
 import { renderRepository } from '../../src/ops/promote/index.js';
 import { judge, runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -14,7 +15,7 @@ it('staging/** -> prod/{repository} and -> flat/{name}: each source repository l
   const staging = uniqueRepository('staging-root');
   const prod = uniqueRepository('prod-root');
   const service = makeService({
-    registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+    registries: localRegistries(source, registry),
     promotion: {
       rules: [
         {

@@ -16,6 +16,7 @@ import {
   type TestKey,
 } from '../support/cosign-signing.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -32,7 +33,7 @@ function setup(verify: unknown, secrets: Record<string, string> = {}) {
   const prod = uniqueRepository('prod/signed');
   const service = makeService(
     {
-      registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(source, registry),
       webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } },
       promotion: {
         rules: [

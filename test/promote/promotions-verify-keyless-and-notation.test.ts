@@ -10,6 +10,7 @@ import { COSIGN_SIGN, startLocalSigstore } from '../support/local-sigstore.js';
 import { notationEnvelope } from '../support/notation-signing.js';
 import { makeService } from '../support/service.js';
 import { makeCertificate } from '../support/test-pki.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -31,7 +32,7 @@ function setup(verify: unknown) {
   const prod = uniqueRepository('prod/keyless');
   const service = makeService(
     {
-      registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(source, registry),
       webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } },
       promotion: {
         rules: [

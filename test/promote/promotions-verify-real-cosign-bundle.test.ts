@@ -10,6 +10,7 @@ import { pushBlob, pushReferrer } from '../support/cosign-signing.js';
 import { makeService } from '../support/service.js';
 import bundle from '../fixtures/cosign/oci-attestation.sigstore.json?raw';
 import trustedRoot from '../fixtures/cosign/trusted_root_pgi.json?raw';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -39,7 +40,7 @@ function setup(staging: string, prod: string, identity: string, conditions: Reco
   };
   return makeService(
     {
-      registries: { [registry]: { insecure: true } },
+      registries: localRegistries(registry),
       promotion: {
         rules: [
           {

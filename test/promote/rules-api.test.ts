@@ -4,6 +4,7 @@ import { expect, inject, it } from 'vitest';
 import { computeDigest } from '../../src/registry/digest.js';
 import { judge, runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -11,7 +12,7 @@ const registry = fixture.targets.anonymous.host;
 it('admins put, list, use and delete rules; configured rules stay read-only; others may not touch them', async () => {
   const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
   const service = makeService({
-    registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+    registries: localRegistries(fixture.registries.anonymous.host, registry),
     callers: {
       apiKeys: [
         { name: 'admin', sha256: await hash('rules-admin-key') },

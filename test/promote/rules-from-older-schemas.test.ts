@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/config/parse.js';
 import { stateKeys } from '../../src/state/records.js';
 import { runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -26,7 +27,7 @@ it('a configuration or a PUT rule with requireSignature is refused, saying to wr
       message: expect.stringContaining('promotion.rules[0].requireSignature: replaced by "verify"'),
     }),
   );
-  const service = makeService({ registries: { [registry]: { insecure: true } }, callers: { anonymous: true } });
+  const service = makeService({ registries: localRegistries(registry), callers: { anonymous: true } });
   const put = await service.app.request('/v1/rules/old', {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
@@ -64,7 +65,7 @@ it('rules stored before the change fail closed and are listed as invalid; a webh
   const SECRET = 'older-schema-receiver-secret-3c1d';
   const service = makeService(
     {
-      registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(source, registry),
       callers: { anonymous: true },
       webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } },
     },

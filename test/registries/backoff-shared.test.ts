@@ -7,6 +7,7 @@ import { stateKeys } from '../../src/state/records.js';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import type { FaultLogEntry } from '../support/transport-faults.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;
@@ -40,7 +41,7 @@ it("a 429 with Retry-After seen by one isolate holds another's requests to that 
   // Another isolate: its own caches and clients, the same state store, never throttled itself.
   const slept: number[] = [];
   const other = makeService(
-    { registries: { [source]: { insecure: true }, [target]: { insecure: true } } },
+    { registries: localRegistries(source, target) },
     { state, sleep: async (ms) => void slept.push(ms) },
   );
   other.deps.now = () => clock + 500;

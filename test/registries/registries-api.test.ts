@@ -10,6 +10,7 @@ import { judge, runCopy, uniqueRepository } from '../support/copying.js';
 import { loopbackOnlyFetch, makeService } from '../support/service.js';
 import type { FetchLike } from '../../src/deps.js';
 import { makeState } from '@test-runtime';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -22,7 +23,7 @@ const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(
 async function setup(managed: Record<string, unknown>, state = makeState(), fetch?: FetchLike) {
   const service = makeService(
     {
-      registries: { [source]: { insecure: true } },
+      registries: localRegistries(source),
       allowPublicRegistries: false,
       managedRegistries: managed,
       callers: {

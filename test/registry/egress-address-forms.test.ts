@@ -6,6 +6,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { classifyHostname } from '../../src/registry/egress.js';
 import { loopbackOnlyFetch, makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const host = (raw: string) => new URL(`https://${raw}`).hostname;
@@ -53,7 +54,7 @@ describe('names that resolve to private addresses', () => {
 
   it("a registry the operator configured by name is the operator's choice: not looked up", async () => {
     const registry = fixture.registries.anonymous.host.replace('127.0.0.1', 'localhost');
-    const service = makeService({ registries: { [registry]: { insecure: true } } });
+    const service = makeService({ registries: localRegistries(registry) });
     const looked: string[] = [];
     service.deps.resolveHost = async (name) => (looked.push(name), ['127.0.0.1']);
     const res = await service.get(`/v1/inspect/${registry}/ferry-test/v2s2:v1`);

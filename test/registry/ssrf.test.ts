@@ -5,6 +5,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { runCopy } from '../support/copying.js';
 import { loopbackOnlyFetch, makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const canaryHits = async (): Promise<number> => (await (await fetch(`http://${fixture.canary.report}/`)).json()).hits;
@@ -30,7 +31,7 @@ describe('registry addresses', () => {
     async (host) => {
       const refused: string[] = [];
       const service = makeService(
-        { registries: { [fixture.registries.anonymous.host]: { insecure: true } }, allowPublicRegistries: true },
+        { registries: localRegistries(fixture.registries.anonymous.host), allowPublicRegistries: true },
         { fetch: loopbackOnlyFetch(refused) },
       );
       const run = await runCopy(

@@ -6,12 +6,13 @@ import { expect, inject, it } from 'vitest';
 import { AppError, isTransient } from '../../src/errors.js';
 import { registryClient } from '../../src/ops/registries/index.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
 
 it("a missing manifest keeps docker-registry's status, code and the request", async () => {
-  const service = makeService({ registries: { [host]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(host) });
   const client = registryClient(service.deps, host);
   const failure = await client.getManifest('ferry-test/v2s2', 'no-such-tag').catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(AppError);

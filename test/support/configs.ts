@@ -16,3 +16,8 @@ export function configFor(fixture: Fixture, mode: AuthMode, overrides: Record<st
 }
 
 export const AUTH_MODES: AuthMode[] = ['anonymous', 'basic', 'token'];
+
+/** Registries as Ferry's configuration names them for the tests: each on loopback, over plain http. */
+export function localRegistries(...hosts: string[]): Record<string, { insecure: true }> {
+  return Object.fromEntries(hosts.map((host) => [host, { insecure: true as const }]));
+}

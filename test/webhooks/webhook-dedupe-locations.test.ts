@@ -9,6 +9,7 @@ import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying
 import { githubSignature } from '../support/github-signature.js';
 import { makeService } from '../support/service.js';
 import { LOCATION_HEADER } from '../support/strict-platform.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -20,7 +21,7 @@ it('one delivery at two locations, 1 s apart: one job and one promotion; the sec
   const owner = uniqueRepository('org').replace('/', '-');
   const prod = uniqueRepository('prod/dedupe');
   const config = {
-    registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+    registries: localRegistries(fixture.registries.anonymous.host, registry),
     webhooks: { receivers: { github: { format: 'github', registry, secret: SECRET } } },
     promotion: {
       rules: [

@@ -3,6 +3,7 @@
 import { expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -16,7 +17,7 @@ it('each format is verified, parsed and promoted; a wrong proof is refused', asy
   const prod = uniqueRepository('prod/hooks');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       webhooks: {
         receivers: {
           harbor: { format: 'harbor', registry, secret: HARBOR },
@@ -108,7 +109,7 @@ it('a Harbor CloudEvent promotes; a push by digest alone starts nothing; the sam
   const prod = uniqueRepository('prod/ce');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       webhooks: { receivers: { harbor: { format: 'harbor', registry, secret: HARBOR } } },
       promotion: {
         rules: [
@@ -179,7 +180,7 @@ it('a Harbor CloudEvent promotes; a push by digest alone starts nothing; the sam
 it('a body of another format, a body that is not JSON, and a body over 2 MiB are refused with their codes', async () => {
   const service = makeService(
     {
-      registries: { [registry]: { insecure: true } },
+      registries: localRegistries(registry),
       webhooks: { receivers: { harbor: { format: 'harbor', registry, secret: HARBOR } } },
     },
     { jobs: true },

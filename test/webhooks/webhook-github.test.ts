@@ -4,6 +4,7 @@ import { expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { githubSignature } from '../support/github-signature.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -17,7 +18,7 @@ function githubService() {
   const prod = uniqueRepository('prod/gh');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       webhooks: { receivers: { github: { format: 'github', registry, secret: SECRET } } },
       promotion: {
         rules: [

@@ -10,6 +10,7 @@ import type { StateStore } from '../../src/state/store.js';
 import { runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeKey, pushSignatureTag, signatureLayer, simpleSigningPayload } from '../support/cosign-signing.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -40,7 +41,7 @@ it('a webhook promotion by a rule that verifies signatures reads the rule once a
   const rule = countingReads(makeState(), stateKeys.rule('release'));
   const service = makeService(
     {
-      registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(source, registry),
       webhooks: { receivers: { staging: { format: 'distribution', registry, secret: SECRET } } },
       callers: { anonymous: true },
     },

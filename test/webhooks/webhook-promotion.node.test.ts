@@ -12,6 +12,7 @@ import { freePort } from '../support/ports.js';
 import { startRegistry, type RunningRegistry } from '../support/registries.js';
 import { makeService, type TestService } from '../support/service.js';
 import { skopeoCopy } from '../support/skopeo.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const SECRET = 'receiver-secret-5b8e2f0c91';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   const stagingHost = `127.0.0.1:${stagingPort}`;
   service = makeService(
     {
-      registries: { [stagingHost]: { insecure: true }, [prodHost]: { insecure: true } },
+      registries: localRegistries(stagingHost, prodHost),
       webhooks: {
         receivers: { staging: { format: 'distribution', registry: stagingHost, secret: { secret: 'STAGING_SECRET' } } },
       },

@@ -8,6 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { githubSignature } from '../support/github-signature.js';
 import { loopbackOnlyFetch, makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -49,7 +50,7 @@ describe("B6: Pub/Sub pushes must come from the subscription's service account",
   it('right audience, another account or an unverified email: 401; the configured account: accepted', async () => {
     const service = makeService(
       {
-        registries: { [registry]: { insecure: true } },
+        registries: localRegistries(registry),
         webhooks: { receivers: { gar: receiver({ serviceAccountEmail: ACCOUNT }) } },
       },
       { jobs: true },
@@ -79,7 +80,7 @@ describe('B7: GitHub events are deduplicated by what they say, and a monotonic r
     const prod = uniqueRepository('prod/proof');
     const service = makeService(
       {
-        registries: { [source]: { insecure: true }, [registry]: { insecure: true } },
+        registries: localRegistries(source, registry),
         webhooks: { receivers: { github: { format: 'github', registry, secret: SECRET } } },
         promotion: {
           rules: [
@@ -195,7 +196,7 @@ describe("B15: bodies that are not event objects are a 400 with the receiver's p
   const service = () =>
     makeService(
       {
-        registries: { [registry]: { insecure: true } },
+        registries: localRegistries(registry),
         webhooks: {
           receivers: {
             github: { format: 'github', registry, secret: SECRET },

@@ -5,6 +5,7 @@ import { importJWK, SignJWT } from 'jose';
 import { expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const registry = fixture.targets.anonymous.host;
@@ -27,7 +28,7 @@ it('a Pub/Sub push with a valid token promotes; one for another audience is refu
   const prod = uniqueRepository('prod/gar');
   const service = makeService(
     {
-      registries: { [fixture.registries.anonymous.host]: { insecure: true }, [registry]: { insecure: true } },
+      registries: localRegistries(fixture.registries.anonymous.host, registry),
       webhooks: {
         receivers: {
           gar: {

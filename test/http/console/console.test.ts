@@ -10,6 +10,7 @@ import { judge, uniqueRepository, waitForJob } from '../../support/copying.js';
 import { pushReferrer, pushSignatureTag } from '../../support/cosign-signing.js';
 import { loopbackOnlyFetch, makeService } from '../../support/service.js';
 import { makeState } from '@test-runtime';
+import { localRegistries } from '../../support/configs.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
@@ -25,7 +26,7 @@ async function signedInService(state = makeState(), keys = ['reader-key', 'narro
   ].filter((k) => keys.includes(`${k.name}-key`));
   return makeService(
     {
-      registries: { [host]: { insecure: true }, [other]: { insecure: true } },
+      registries: localRegistries(host, other),
       console: { sessionSecret: { secret: 'CONSOLE_SECRET' } },
       callers: {
         apiKeys: all,
@@ -76,7 +77,7 @@ async function signIn(service: Service, key: string): Promise<string> {
 }
 
 it('anonymous mode: the image page shows the platforms and layers skopeo sees, under a CSP with nothing inline', async () => {
-  const service = makeService({ registries: { [host]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(host) });
   const view = fixture.skopeo.anonymous.multiarch!;
   const page = await visit(service, `/console/image/${host}/ferry-test/multiarch:v1`);
   expect(page.status).toBe(200);
@@ -192,10 +193,7 @@ it('nothing a caller may not see is rendered: registries filtered by grants, ref
 });
 
 it('the copy form runs a job whose page follows it to its end (live over server-sent events); a forged form is refused', async () => {
-  const service = makeService(
-    { registries: { [host]: { insecure: true }, [other]: { insecure: true } } },
-    { jobs: true },
-  );
+  const service = makeService({ registries: localRegistries(host, other) }, { jobs: true });
   const form = await visit(service, '/console/copy');
   expect(form.html).toMatch(/<label for="source">Source<\/label><input id="source"/);
   const csrf = cookieValue(form.cookies, 'ferry_csrf')!;
@@ -258,7 +256,7 @@ it('rules you may use with a dry-run plan; the audit log with filters, for admin
   const staging = `${other}/${uniqueRepository('console/stage')}`;
   const prod = `${other}/${uniqueRepository('console/prod')}`;
   const service = makeService({
-    registries: { [host]: { insecure: true }, [other]: { insecure: true } },
+    registries: localRegistries(host, other),
     promotion: {
       rules: [
         {
@@ -309,7 +307,7 @@ it('the sign-in form is read as API bodies are: bounded (open to anyone), and a 
     body: `apiKey=${'a'.repeat(1024 * 1024)}`,
   });
   expect([huge.status, ((await huge.json()) as { code: string }).code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-  const anonymous = makeService({ registries: { [host]: { insecure: true } } });
+  const anonymous = makeService({ registries: localRegistries(host) });
   const bad = await anonymous.app.request(`http://localhost/console/image/${host}/ferry-test/multiarch:%E0`);
   expect(bad.status).toBe(400);
 });
@@ -354,7 +352,7 @@ it('behind Cloudflare Access: a verified assertion is the caller its claims gran
     ],
   };
   const service = makeService(
-    { registries: { [host]: { insecure: true } }, console: { cloudflareAccess: { issuer: team } }, callers },
+    { registries: localRegistries(host), console: { cloudflareAccess: { issuer: team } }, callers },
     { fetch: fetchWithAccess },
   );
   const token = (
@@ -407,7 +405,7 @@ it('behind Cloudflare Access: a verified assertion is the caller its claims gran
 
   // Without Access configured, the header is just a header anyone can send: it is never read.
   const plain = makeService(
-    { registries: { [host]: { insecure: true } }, console: { sessionSecret: { secret: 'CONSOLE_SECRET' } }, callers },
+    { registries: localRegistries(host), console: { sessionSecret: { secret: 'CONSOLE_SECRET' } }, callers },
     { fetch: fetchWithAccess, secrets: { CONSOLE_SECRET: SECRET } },
   );
   const ignored = await plain.app.request(`http://localhost${granted}`, {
@@ -425,7 +423,7 @@ it('behind Cloudflare Access: a verified assertion is the caller its claims gran
 });
 
 it('the image page: history with empty steps marked, the user, referrers grouped by kind, a raw manifest whose digests are links; tags with digests and age', async () => {
-  const service = makeService({ registries: { [host]: { insecure: true } } });
+  const service = makeService({ registries: localRegistries(host) });
   const repository = uniqueRepository('ferry-test/console-image');
   const copied = await service.app.request('http://localhost/v1/copy', {
     method: 'POST',
