@@ -4,7 +4,7 @@
 // binds to that entry, never to "anything Ferry signs".
 
 import { exportJWK, importPKCS8, SignJWT, type JWK } from 'jose';
-import type { IdentityConfig } from './config/parse.js';
+import type { IdentityConfig } from './config/identity.js';
 import { AppError } from './errors.js';
 
 /** How long a token lives: long enough for one exchange, too short to be worth stealing. */

@@ -1,13 +1,15 @@
 // Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
 
-import { buildCallers, type CallersConfig, type OidcIssuer } from './callers.js';
-import { ConfigSchema, type ConfigDocument } from './schema.js';
+import { buildCallers, type CallersConfig } from './callers.js';
+import { ConfigSchema } from './schema.js';
 import { ConfigProblems, formatPath, invalidConfig, schemaProblems } from './problems.js';
 import { buildRegistry, type RegistryEntry } from './registries.js';
-import { fromBase64 } from '../encoding.js';
 import { buildRule, type PromotionRule } from './rules.js';
 import { buildReceivers, type WebhookReceiver } from './webhooks.js';
 import type { SecretLookup } from './values.js';
+import { buildConsole, type ConsoleConfig } from './console.js';
+import { buildIdentity, type IdentityConfig } from './identity.js';
+import { buildManagedRegistries, type ManagedRegistriesConfig } from './managed-registries.js';
 
 // About 11 subrequests and up to 2 KV operations a tag: 50 tags stay far inside one invocation's limits.
 const DEFAULT_SYNC_MAX_TAGS = 50;
@@ -75,25 +77,7 @@ export interface FerryConfig {
   /** Registry entries managed through the API: sealing keys and what the entries may reach. */
   managedRegistries: ManagedRegistriesConfig;
   /** The web console: the key that signs its session cookies, and the Cloudflare Access issuer, when configured. */
-  console: { sessionSecret?: string; cloudflareAccess?: OidcIssuer };
-}
-
-export interface ManagedRegistriesConfig {
-  /** Raw AES-256 keys by id; empty: entries cannot hold credentials. */
-  keys: { kid: string; key: Uint8Array }[];
-  activeKid: string | undefined;
-  allowPrivateAddresses: boolean;
-  allowInsecure: boolean;
-  /** How long an instance keeps the entries it read. */
-  cacheMs: number;
-}
-
-export interface IdentityConfig {
-  /** The issuer: Ferry's public URL without a trailing slash. */
-  issuer: string;
-  keys: { kid: string; pem: string }[];
-  activeKid: string;
-  algorithm: 'RS256' | 'ES256';
+  console: ConsoleConfig;
 }
 
 const DEFAULT_TAG_TTL_SECONDS = 60;
@@ -185,83 +169,6 @@ export function parseConfig(
   };
   if (problems.list.length) throw invalidConfig(problems.list);
   return config;
-}
-
-// An instance reads API-managed entries again after this long: how late another instance sees a change.
-const DEFAULT_MANAGED_CACHE_SECONDS = 30;
-
-function buildManagedRegistries(
-  managed: NonNullable<ConfigDocument['managedRegistries']>,
-  problems: ConfigProblems,
-): ManagedRegistriesConfig {
-  const keys = (managed.keys ?? []).map((k, i) => {
-    const text = problems.secret(`managedRegistries.keys[${i}].key`, k.key);
-    let key: Uint8Array = new Uint8Array();
-    try {
-      key = fromBase64(text);
-    } catch {
-      // reported below
-    }
-    if (text && key.length !== 32)
-      problems.add(
-        `managedRegistries.keys[${i}].key`,
-        'expected 32 random bytes, base64 (e.g. `openssl rand -base64 32`)',
-      );
-    return { kid: k.kid, key };
-  });
-  return {
-    keys,
-    activeKid: managed.activeKid ?? keys[0]?.kid,
-    allowPrivateAddresses: managed.allowPrivateAddresses === true,
-    allowInsecure: managed.allowInsecure === true,
-    cacheMs: (managed.cacheSeconds ?? DEFAULT_MANAGED_CACHE_SECONDS) * 1000,
-  };
-}
-
-function buildConsole(
-  console: NonNullable<ConfigDocument['console']>,
-  callers: CallersConfig,
-  problems: ConfigProblems,
-): FerryConfig['console'] {
-  const built: FerryConfig['console'] = {};
-  if (console.sessionSecret !== undefined) {
-    const secret = problems.secret('console.sessionSecret', console.sessionSecret);
-    if (secret && secret.length < 32)
-      problems.add(
-        'console.sessionSecret',
-        'expected at least 32 characters of random (e.g. `openssl rand -base64 32`)',
-      );
-    built.sessionSecret = secret;
-  }
-  if (console.cloudflareAccess) {
-    const issuer = callers.oidc.find((o) => o.issuer === console.cloudflareAccess!.issuer);
-    if (!issuer)
-      problems.add(
-        'console.cloudflareAccess.issuer',
-        `"${console.cloudflareAccess.issuer}" is not in callers.oidc (its audience: the Access application's AUD ` +
-          `tag; jwksUri: <issuer>/cdn-cgi/access/certs)`,
-      );
-    else built.cloudflareAccess = issuer;
-  }
-  return built;
-}
-
-function buildIdentity(identity: NonNullable<ConfigDocument['identity']>, problems: ConfigProblems): IdentityConfig {
-  const keys = identity.keys.map((k, i) => {
-    const pem = problems.secret(`identity.keys[${i}].privateKey`, k.privateKey);
-    if (pem && !/-----BEGIN PRIVATE KEY-----/.test(pem))
-      problems.add(
-        `identity.keys[${i}].privateKey`,
-        'expected a PKCS #8 PEM private key ("-----BEGIN PRIVATE KEY-----")',
-      );
-    return { kid: k.kid, pem };
-  });
-  return {
-    issuer: identity.publicUrl.replace(/\/+$/, ''),
-    keys,
-    activeKid: identity.activeKid ?? identity.keys[0]!.kid,
-    algorithm: identity.algorithm ?? 'RS256',
-  };
 }
 
 function parseJsonText(text: string): unknown {
