@@ -94,8 +94,12 @@ function splitName(input: string, name: string): RepositoryName {
   return { registry, repository };
 }
 
-/** Parses "[registry/]repository[:tag][@digest]"; without tag or digest the tag is "latest". */
-export function parseReference(input: string): ImageReference {
+/**
+ * Parses "[registry/]repository[:tag][@digest]"; without tag or digest the tag is "latest", as Docker reads
+ * it, unless `defaultTag` is false: then the reference says only what the text named (a copy's target
+ * without a tag takes the source's).
+ */
+export function parseReference(input: string, options: { defaultTag?: boolean } = {}): ImageReference {
   if (typeof input !== 'string' || input.trim() === '') invalid(String(input), 'reference is empty');
   if (/\s/.test(input)) invalid(input, 'reference contains whitespace');
   let rest = input;
@@ -115,7 +119,7 @@ export function parseReference(input: string): ImageReference {
     if (!TAG.test(tag)) invalid(input, `tag "${truncate(tag)}" has invalid characters`);
   }
   const name = splitName(input, rest);
-  if (tag === undefined && digest === undefined) tag = DEFAULT_TAG;
+  if (tag === undefined && digest === undefined && options.defaultTag !== false) tag = DEFAULT_TAG;
   return { ...name, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
 }
 
@@ -137,12 +141,6 @@ export function isValidDigest(digest: string): boolean {
   if (!DIGEST.test(digest)) return false;
   const [algorithm, hex] = digest.split(':') as [string, string];
   return hex.length === DIGEST_HEX_LENGTH[algorithm] && /^[a-f0-9]+$/.test(hex);
-}
-
-/** Whether the text names a tag itself (parseReference fills in "latest" when it does not). */
-export function hasExplicitTag(input: string): boolean {
-  const name = input.split('@')[0] ?? '';
-  return name.lastIndexOf(':') > name.lastIndexOf('/');
 }
 
 export function formatReference(ref: ImageReference): string {

@@ -27,10 +27,10 @@ vi.mock('../../src/ops/copy/request.js', async (importOriginal) => {
 vi.mock('../../src/reference.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/reference.js')>();
   const counted =
-    <R>(parse: (input: string) => R) =>
-    (input: string): R => {
+    <A extends unknown[], R>(parse: (input: string, ...rest: A) => R) =>
+    (input: string, ...rest: A): R => {
       parsed.set(input, (parsed.get(input) ?? 0) + 1);
-      return parse(input);
+      return parse(input, ...rest);
     };
   return {
     ...original,

@@ -8,12 +8,12 @@ import { BlobUploader } from '../../registry/upload.js';
 import { formatReference } from '../../reference.js';
 import { ensureRepository, registryClient } from '../registries/index.js';
 import { rememberTag } from '../resolve.js';
-import { resolveSource } from './source.js';
+import { prepareCopy } from './prepare.js';
 import { blobEnds, BlobMemory } from './blob-memory.js';
 import { transferBlob, type RetryBudget } from './blobs.js';
 import { planCost } from './budget.js';
 import type { CopyReporter, CopyResult } from './events.js';
-import { planCopy, type PlannedBlob, type PlannedManifest } from './plan.js';
+import type { PlannedBlob, PlannedManifest } from './plan.js';
 import { runPool } from './pool.js';
 import type { CopyOptions, ImageCopySpec } from './request.js';
 
@@ -33,33 +33,23 @@ export async function copySingle(
   const targetClient = registryClient(deps, spec.target.registry);
   const { registry, repository } = spec.target;
 
-  // Resolve once: from here on everything is addressed by digest, so a moving tag cannot mix two images.
-  // The manifest fetched for the tag is the plan's root: it is not fetched again.
-  const { digest, root } = await resolveSource(deps, spec.source);
+  // The source is there once resolved: from then the target's ping overlaps the plan's reads (its failure is
+  // for the target's first request to report). Copying every platform, the target's manifest will be the
+  // source's own, so whether the target already has it is asked meanwhile too (a warm copy of an index: four
+  // rounds of requests instead of five). A source that is not there leaves the target unasked.
+  let targetPinged: Promise<unknown> = Promise.resolve();
+  let early: Promise<boolean> | undefined;
+  const { digest, plan } = await prepareCopy(deps, spec, ({ digest, root }) => {
+    // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
+    const source = formatReference({ ...spec.source, digest });
+    reporter.emit({ type: 'resolved', source, digest, ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}) });
+    targetPinged = targetClient.transport.ping().catch(() => undefined);
+    if (spec.platforms === 'all' && !spec.unwrap) {
+      early = targetPinged.then(() => alreadyThere(targetClient, repository, spec.tags, digest));
+      early.catch(() => undefined); // heard below, unless the plan fails first
+    }
+  });
   const sourceByDigest = formatReference({ ...spec.source, digest });
-  // The source's pull quota as its answer announced it (Docker Hub), so a caller sees it run low.
-  reporter.emit({
-    type: 'resolved',
-    source: sourceByDigest,
-    digest,
-    ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}),
-  });
-
-  // The source is there: from here the target's ping overlaps the plan's reads (its failure is for the
-  // target's first request to report). Copying every platform, the target's manifest will be the source's
-  // own, so whether the target already has it is asked meanwhile too (a warm copy of an index: four rounds
-  // of requests instead of five). A source that is not there leaves the target unasked.
-  const targetPinged = targetClient.transport.ping().catch(() => undefined);
-  const early =
-    spec.platforms === 'all' && !spec.unwrap
-      ? targetPinged.then(() => alreadyThere(targetClient, repository, spec.tags, digest))
-      : undefined;
-  early?.catch(() => undefined); // heard below, unless the plan fails first
-  const plan = await planCopy(deps, spec.source.registry, spec.source.repository, digest, {
-    platforms: spec.platforms,
-    unwrap: spec.unwrap,
-    ...(root ? { root } : {}),
-  });
   const result: CopyResult = {
     source: sourceByDigest,
     target: `${registry}/${repository}`,

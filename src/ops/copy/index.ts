@@ -1,7 +1,7 @@
 // The copy wing's front door: what the rest of Ferry may use of it.
 
 export { blobEnds, BlobMemory } from './blob-memory.js';
-export { resolveSource } from './source.js';
+export { prepareCopy } from './prepare.js';
 export { spansSteps, transferBlob, transferBlobPart, type UploadPoint } from './blobs.js';
 export { OverBudget, type PlanCost, SyncAccount } from './budget.js';
 export { copyByDigest, copyImage, copyRepository } from './copy.js';

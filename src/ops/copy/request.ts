@@ -2,7 +2,7 @@
 
 import { AppError } from '../../errors.js';
 import {
-  hasExplicitTag,
+  DEFAULT_TAG,
   isValidTag,
   parseReference,
   parseRepositoryName,
@@ -103,10 +103,12 @@ export function parseCopySpec(request: CopyRequest): CopySpec {
     const target = parseRepositoryName(request.target);
     return { kind: 'repository', source, target, selection, ...common };
   }
-  const source = parseReference(request.source);
-  const target = parseReference(request.target);
-  const targetTagGiven = hasExplicitTag(request.target);
-  if (target.digest && (target.digest !== source.digest || targetTagGiven)) {
+  // As written: a tag is there only when the text named one.
+  const written = parseReference(request.source, { defaultTag: false });
+  const target = parseReference(request.target, { defaultTag: false });
+  // A source that names neither tag nor digest is Docker's "latest".
+  const source = written.tag || written.digest ? written : { ...written, tag: DEFAULT_TAG };
+  if (target.digest && (target.digest !== source.digest || target.tag)) {
     throw new AppError(
       'INVALID_REQUEST',
       'a target digest must be the source digest, with no tag: the copy lands untagged',
@@ -118,7 +120,7 @@ export function parseCopySpec(request: CopyRequest): CopySpec {
       'a platform subset is a new index with its own digest: give the target a tag or no digest',
     );
   }
-  const tag = targetTagGiven ? target.tag : source.digest && !hasExplicitTag(request.source) ? undefined : source.tag;
+  const tag = target.tag ?? (written.digest && !written.tag ? undefined : source.tag);
   const extra = tags ?? [];
   for (const t of extra) if (!isValidTag(t)) throw new AppError('INVALID_REQUEST', `"${t}" is not a valid tag`);
   const name = { registry: target.registry, repository: target.repository };

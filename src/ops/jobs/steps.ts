@@ -21,7 +21,7 @@ import {
   spansSteps,
   copySubjects,
   blobEnds,
-  resolveSource,
+  prepareCopy,
 } from '../copy/index.js';
 import { ProgressTracker } from './progress.js';
 import {
@@ -65,15 +65,9 @@ async function plan(deps: Deps, job: JobRecord): Promise<{ blobs: BlobStep[]; pr
   const spec = parseCopySpec(job.request);
   // Copies of many tags plan one image at a time: the job step does them whole.
   if (spec.kind === 'repository') return { blobs: [] };
-  const { source, target, platforms, unwrap, verify } = spec;
-  const { digest, root } = await resolveSource(deps, source);
-  const copy = await planCopy(deps, source.registry, source.repository, digest, {
-    platforms,
-    unwrap,
-    ...(root ? { root } : {}),
-  });
+  const { plan: copy } = await prepareCopy(deps, spec);
   const { source: from, target: to } = copySubjects(spec);
-  return { blobs: copy.blobs.map((b) => ({ source: from, target: to, ...b, verify })) };
+  return { blobs: copy.blobs.map((b) => ({ source: from, target: to, ...b, verify: spec.verify })) };
 }
 
 /**
