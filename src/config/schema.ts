@@ -1,8 +1,9 @@
 // The one schema of Ferry's configuration document, composed of each section's schema (beside its builder:
 // registries.ts, callers.ts, rules.ts, webhooks.ts, identity.ts, managed-registries.ts, console.ts) and the
-// service-wide settings parse.ts reads directly (cache, copy, jobs, limits). Every object is strict: an unknown key anywhere (a
-// typo such as "requireSignatures") is an error naming its path. Secrets stay unresolved here: values
-// are either inline strings or {"secret": "NAME"}; parse.ts resolves and cross-checks after this.
+// service-wide settings parse.ts reads directly (cache, copy, jobs, limits). Every object is strict: an
+// unknown key anywhere (a typo such as "requireSignatures") is an error naming its path. Secrets stay
+// unresolved here: values are either inline strings or {"secret": "NAME"}; parse.ts resolves and
+// cross-checks after this.
 
 import { z } from 'zod';
 import { CallersSchema } from './callers.js';
