@@ -11,6 +11,34 @@ import { HttpUrl, positiveInt, SecretValueSchema } from './values.js';
 // Large enough that a chunk's request overhead is noise; small enough for limits such as GHCR's.
 const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 
+// A header name is a token (RFC 9110 section 5.1); these belong to the connection, or to credentials.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const NOT_FOR_ENTRIES = new Set([
+  'host',
+  'cookie',
+  'proxy-authorization',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** An entry's extra headers: names that are tokens and Ferry's to send, values on one line. */
+function checkHeaders(headers: Record<string, string>, ctx: z.RefinementCtx): void {
+  for (const [name, value] of Object.entries(headers)) {
+    const problem = !HEADER_NAME.test(name)
+      ? "is not a header name (a token: letters, digits and !#$%&'*+.^_`|~-)"
+      : name.toLowerCase() === 'authorization'
+        ? 'set credentials, not an Authorization header'
+        : NOT_FOR_ENTRIES.has(name.toLowerCase())
+          ? 'is a header of the connection or of cookies, not one an entry may set'
+          : /[\r\n\0]/.test(value)
+            ? 'a header value must be one line'
+            : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+  }
+}
+
 export const RegistrySchema = z.strictObject({
   insecure: z.boolean().optional(),
   credentials: z
@@ -26,13 +54,7 @@ export const RegistrySchema = z.strictObject({
     })
     .optional(),
   mirrors: z.array(HttpUrl).optional(),
-  headers: z
-    .record(z.string(), z.string())
-    .refine(
-      (h) => !Object.keys(h).some((k) => k.toLowerCase() === 'authorization'),
-      'set credentials, not an Authorization header',
-    )
-    .optional(),
+  headers: z.record(z.string(), z.string()).superRefine(checkHeaders).optional(),
   authHosts: z.array(z.string().min(1)).optional(),
   blobHosts: z.array(z.string().min(1)).optional(),
   upload: z
