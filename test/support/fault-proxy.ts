@@ -4,6 +4,7 @@
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { handleHostileDocument } from './hostile-documents.js';
+import { handleTenantFault, heldSockets } from './tenant-faults.js';
 import { handleTransportFault } from './transport-faults.js';
 
 export type Fault =
@@ -19,7 +20,11 @@ export type Fault =
   | 'foreign-location'
   | 'foreign-link'
   | 'hostile-catalog'
-  | 'hostile-digest';
+  | 'hostile-digest'
+  | 'redirect-across'
+  | 'realm-across'
+  | 'never-answer'
+  | 'echo-secret';
 
 export interface FaultProxy {
   server: Server;
@@ -71,6 +76,11 @@ async function startStorage(targetPort: number, port: number): Promise<FaultProx
 export async function startFaultProxy(targetPort: number, port: number, storagePort: number): Promise<FaultProxy> {
   const storage = await startStorage(targetPort, storagePort);
   const server = createServer((req, res) => {
+    if (req.url === '/__held') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ held: heldSockets() }));
+      return;
+    }
+    if (handleTenantFault(req, res)) return;
     if (handleTransportFault(req, res, targetPort)) return;
     if (handleHostileDocument(req, res, storage.host)) return;
     const fault = req.headers['x-ferry-fault'] as Fault | undefined;
