@@ -268,7 +268,7 @@ export class RegistryClient {
           throw new AppError('UPSTREAM_PROTOCOL', `${what}: the answer is not an image index`);
         found.push(...body.manifests.map((d, i) => asDescriptor(d, `referrers manifests[${i}]`)));
         path = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
-          this.transport.checkUrl(raw, 'link'),
+          this.transport.checkUrl(raw, 'link', new URL(endpoint.base)),
         )?.href;
       }
       return found;
@@ -295,7 +295,7 @@ export class RegistryClient {
         const body = await readJson(response, MAX_TAG_PAGE_BYTES, what);
         if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
         const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
-          this.transport.checkUrl(raw, 'link'),
+          this.transport.checkUrl(raw, 'link', new URL(endpoint.base)),
         );
         if (options.n !== undefined) {
           // A registry that ignores n (distribution 2.8 does) sends everything: the page is cut here, and
@@ -332,7 +332,7 @@ export class RegistryClient {
         ? body.repositories.filter((r): r is string => typeof r === 'string')
         : [];
       const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
-        this.transport.checkUrl(raw, 'link'),
+        this.transport.checkUrl(raw, 'link', new URL(endpoint.base)),
       );
       const repositories = names.slice(0, options.n);
       const last =

@@ -209,49 +209,55 @@ function allowedHosts(registry: RegistryConfig | undefined, ownHostname: string,
   return [];
 }
 
+const listName: Record<FollowKind, string> = {
+  realm: 'authHosts',
+  redirect: 'blobHosts',
+  location: 'blobHosts',
+  link: '',
+};
+
 /**
- * Checks a URL the registry sent us to: a token realm, a redirect, an upload Location or a Link page.
- * It must stay on the registry's own hostname, a host configured for it (authHosts for realms,
- * blobHosts for redirects and uploads; built in for well-known registries) or another configured
- * registry; private addresses only when configured; plain http only for a registry configured insecure.
+ * Checks a URL a registry sent us to: a token realm, a redirect, an upload Location or a Link page. It
+ * must stay on the origin that answered (the registry itself, or the mirror asked) or on a host the
+ * registry's own entry lists (authHosts for realms, blobHosts for redirects and uploads; built in for
+ * well-known registries). Another configured registry is no exception: one registry must never steer
+ * Ferry into another's repositories. Private addresses only for an operator's entry; plain http only
+ * for a registry configured insecure.
  */
 export function checkFollowUrl(
-  config: RegistryReach,
   registry: RegistryConfig | undefined,
   registryKey: string,
   raw: string,
   kind: FollowKind,
+  answeredBy?: URL,
 ): URL {
   const url = parseUrl(raw);
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     refuse('ADDRESS_NOT_ALLOWED', `refusing ${url.protocol} URL`);
   if (url.username || url.password) refuse('ADDRESS_NOT_ALLOWED', 'refusing a URL with embedded credentials');
-  const ownHostname = new URL(`https://${registryKey}`).hostname;
+  const ownBase = new URL(registryBaseUrl(registry, registryKey));
   const host = url.host.toLowerCase();
   const hostname = url.hostname.toLowerCase();
-  const own = hostname === ownHostname;
-  const listed = allowedHosts(registry, ownHostname, kind).some(
+  const own = host === ownBase.host || (answeredBy !== undefined && host === answeredBy.host);
+  const listed = allowedHosts(registry, ownBase.hostname, kind).some(
     (p) => hostMatches(p, host) || hostMatches(p, hostname),
   );
+  if (!own && !listed)
+    refuse(
+      'ADDRESS_NOT_ALLOWED',
+      kind === 'link'
+        ? `refusing a pagination link to ${host}: not ${registryKey}'s own origin`
+        : `refusing ${kindName[kind]} to ${host}: neither ${registryKey}'s own origin nor in its ${listName[kind]}`,
+    );
   const cls = classifyHostname(hostname);
   // An entry added through the API vouches for no address but a public one, its own included.
-  if (cls !== 'public' && (own || listed) && registry?.publicOnly)
+  if (cls !== 'public' && (!registry || registry.publicOnly))
     refuse(
       'ADDRESS_NOT_ALLOWED',
       `refusing a ${cls} address (${host}): entries added through the API reach public addresses only`,
     );
-  const named = config.registries.get(host);
-  const configured = named && !(named.publicOnly && cls !== 'public') ? named : undefined;
-  if (!own && !configured && !listed) {
-    if (cls !== 'public') refuse('ADDRESS_NOT_ALLOWED', `refusing a ${cls} address (${host}) that is not configured`);
-    refuse(
-      'ADDRESS_NOT_ALLOWED',
-      `refusing ${kindName[kind]} on ${host}: not ${registryKey} nor a host configured for it`,
-    );
-  }
-  if (url.protocol === 'http:' && !((own || listed) && registry?.insecure) && !configured?.insecure) {
+  if (url.protocol === 'http:' && !registry?.insecure)
     refuse('INSECURE_NOT_ALLOWED', `refusing plain http to ${host}: the registry is not configured insecure`);
-  }
   return url;
 }
 

@@ -75,8 +75,9 @@ export class RegistryTransport {
     };
   }
 
-  checkUrl = (raw: string, kind: FollowKind): URL =>
-    checkFollowUrl(this.#options, this.registry, this.registryKey, raw, kind);
+  /** A URL the registry sent (or `answeredBy`, the mirror asked): checked by egress rules before any use. */
+  checkUrl = (raw: string, kind: FollowKind, answeredBy?: URL): URL =>
+    checkFollowUrl(this.registry, this.registryKey, raw, kind, answeredBy);
 
   async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
     const url = this.#resolve(endpoint, req.path);
@@ -126,7 +127,7 @@ export class RegistryTransport {
    * checked like a redirect. Nothing else: "//host/x" would resolve to another host.
    */
   #resolve(endpoint: Endpoint, path: string): URL {
-    if (/^https?:\/\//i.test(path)) return this.checkUrl(path, 'location');
+    if (/^https?:\/\//i.test(path)) return this.checkUrl(path, 'location', new URL(endpoint.base));
     if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\'))
       throw new AppError('UPSTREAM_PROTOCOL', `refusing the request path "${path.slice(0, 100)}"`);
     return new URL(path, endpoint.base);
@@ -237,7 +238,14 @@ export class RegistryTransport {
       if (!REDIRECT_STATUS.has(response.status) || !location) return response;
       await discardBody(response);
       if (hop === MAX_REDIRECTS) throw new AppError('UPSTREAM_PROTOCOL', `too many redirects from ${describeUrl(url)}`);
-      current = this.checkUrl(new URL(location, current).toString(), 'redirect');
+      const next = this.checkUrl(new URL(location, current).toString(), 'redirect', current);
+      // A write goes where the caller's grants were checked, or nowhere: never to another origin.
+      if (req.method !== 'GET' && req.method !== 'HEAD' && next.origin !== current.origin)
+        throw new AppError(
+          'ADDRESS_NOT_ALLOWED',
+          `refusing a redirected ${req.method} to ${next.host}: a write is never followed to another origin`,
+        );
+      current = next;
       if (response.status === 303) {
         method = 'GET';
         body = null;

@@ -94,7 +94,7 @@ export class BlobUploader {
       throw new AppError('UPSTREAM_PROTOCOL', `upload to ${this.#what}: the registry sent no Location`);
     const base = previous?.location ?? `${this.#client.transport.primaryEndpoint().base}/`;
     const absolute = location
-      ? this.#client.transport.checkUrl(new URL(location, base).toString(), 'location').toString()
+      ? this.#client.transport.checkUrl(new URL(location, base).toString(), 'location', new URL(base)).toString()
       : previous!.location;
     const min = Number(response.headers.get('oci-chunk-min-length') ?? NaN);
     return { location: absolute, minChunk: Number.isFinite(min) && min > 0 ? min : previous?.minChunk };

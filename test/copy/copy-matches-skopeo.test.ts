@@ -2,7 +2,7 @@
 // pull all of it back (it verifies every digest); a repeated copy moves nothing.
 
 import { describe, expect, inject, it } from 'vitest';
-import { AUTH_MODES } from '../support/configs.js';
+import { AUTH_MODES, registryEntry } from '../support/configs.js';
 import { blobTraffic, judge, runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 import type { AuthMode } from '../support/fixture.js';
@@ -10,14 +10,10 @@ import type { AuthMode } from '../support/fixture.js';
 const fixture = inject('fixture');
 
 function copyConfig(mode: AuthMode) {
-  const entry = (r: { host: string; username?: string; password?: string }) => ({
-    insecure: true,
-    ...(r.username ? { credentials: { username: r.username, password: r.password } } : {}),
-  });
   return {
     registries: {
-      [fixture.registries[mode].host]: entry(fixture.registries[mode]),
-      [fixture.targets[mode].host]: entry(fixture.targets[mode]),
+      [fixture.registries[mode].host]: registryEntry(fixture.registries[mode]),
+      [fixture.targets[mode].host]: registryEntry(fixture.targets[mode]),
     },
   };
 }

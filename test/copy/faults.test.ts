@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { judge, runCopy, uniqueRepository } from '../support/copying.js';
 import type { FaultLogEntry } from '../support/transport-faults.js';
 import { makeService } from '../support/service.js';
+import { registryEntry } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const target = fixture.targets.anonymous.host;
@@ -102,7 +103,7 @@ describe('faults a copy survives', () => {
     const repository = uniqueRepository('faults/token');
     const service = makeService({
       registries: {
-        [r.host]: { insecure: true, credentials: { username: 'flaky', password: r.password } },
+        [r.host]: registryEntry(r, { credentials: { username: 'flaky', password: r.password } }),
         [target]: { insecure: true },
       },
     });

@@ -33,7 +33,11 @@ it('secrets stay out of responses, logs and KV across successes and failures', a
           insecure: true,
           credentials: { username: target.username, password: { secret: 'TARGET_PASSWORD' } },
         },
-        [token.host]: { insecure: true, credentials: { identityToken: { secret: 'REFRESH' } } },
+        [token.host]: {
+          insecure: true,
+          authHosts: token.authHosts,
+          credentials: { identityToken: { secret: 'REFRESH' } },
+        },
         [fixture.faultProxy]: {
           insecure: true,
           credentials: { token: { secret: 'PROXY_TOKEN' } },
@@ -41,6 +45,7 @@ it('secrets stay out of responses, logs and KV across successes and failures', a
         },
         [fixture.targets.token.host]: {
           insecure: true,
+          authHosts: fixture.targets.token.authHosts,
           credentials: { username: 'ferry', password: { secret: 'WRONG' } },
         },
       },

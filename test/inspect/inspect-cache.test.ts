@@ -72,7 +72,13 @@ describe('caching', () => {
 
   it('an identity token is exchanged with the OAuth2 POST form', async () => {
     const service = makeService({
-      registries: { [host]: { insecure: true, credentials: { identityToken: fixture.token.refreshToken } } },
+      registries: {
+        [host]: {
+          insecure: true,
+          authHosts: [fixture.token.server],
+          credentials: { identityToken: fixture.token.refreshToken },
+        },
+      },
     });
     const res = await service.get(`/v1/inspect/${host}/${multiarch.repository}:v1`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);

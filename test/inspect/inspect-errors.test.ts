@@ -1,7 +1,7 @@
 // Bad input and bad upstreams each end in a problem response with a stable code, and never leak a secret.
 
 import { describe, expect, inject, it } from 'vitest';
-import { configFor, localRegistries } from '../support/configs.js';
+import { configFor, localRegistries, registryEntry } from '../support/configs.js';
 import { makeService, refusingFetch } from '../support/service.js';
 
 const fixture = inject('fixture');
@@ -99,7 +99,7 @@ describe('upstream answers', () => {
       const service = makeService(
         {
           registries: {
-            [r.host]: { insecure: true, credentials: { username: r.username, password: { secret: 'REG_PASS' } } },
+            [r.host]: registryEntry(r, { credentials: { username: r.username, password: { secret: 'REG_PASS' } } }),
           },
         },
         { secrets: { REG_PASS: wrong } },

@@ -5,6 +5,7 @@ import { expect, inject, it } from 'vitest';
 import type { KvStore } from '../../src/kv/store.js';
 import { uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { registryEntry } from '../support/configs.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.token;
@@ -35,7 +36,7 @@ it('with every KV operation failing, inspect and copy succeed and say so in the 
   const service = makeService(
     {
       registries: {
-        [source.host]: { insecure: true, credentials: { username: source.username, password: source.password } },
+        [source.host]: registryEntry(source),
         [target]: { insecure: true },
       },
     },

@@ -42,6 +42,7 @@ async function setup(azure: Record<string, unknown>, subject = `registry:${targe
         [source]: { insecure: true },
         [target]: {
           insecure: true,
+          authHosts: fixture.targets.token.authHosts,
           credentials: { azure: { tenantId: TENANT, clientId: CLIENT, endpoints, ...azure } },
         },
       },

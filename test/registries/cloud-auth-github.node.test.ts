@@ -28,10 +28,12 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', {
 let dir: string;
 let tokens: TokenServer;
 let registry: RunningRegistry;
+let tokenServer: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-ghcr-'));
   const port = await freePort();
+  tokenServer = `127.0.0.1:${port}`;
   tokens = await startTokenServer(
     { dir, issuer: 'ghcr-issuer', service: 'ghcr-test', users: {}, refreshTokens: {} },
     port,
@@ -66,6 +68,7 @@ async function setup(installationId: string) {
         [source]: { insecure: true },
         [registry.host]: {
           insecure: true,
+          authHosts: [tokenServer],
           credentials: {
             githubApp: {
               appId: APP_ID,

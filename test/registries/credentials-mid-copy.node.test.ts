@@ -24,13 +24,15 @@ let dir: string;
 let tokens: TokenServer;
 let registry: RunningRegistry;
 let gate: TokenGate;
+let tokenServer: string;
 /** What the gate does after the registry answered a request: set by each test. */
 let afterRequest: (method: string, path: string, status: number) => void = () => {};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-mid-copy-'));
   const port = await freePort();
-  const realm = `http://127.0.0.1:${port}/token`;
+  tokenServer = `127.0.0.1:${port}`;
+  const realm = `http://${tokenServer}/token`;
   tokens = await startTokenServer(
     { dir, issuer: 'mid-copy-issuer', service: SERVICE, users: { ferry: 'static-password-1' }, refreshTokens: {} },
     port,
@@ -89,7 +91,11 @@ it('a token that expires mid-copy is renewed once and the copy completes byte-ex
     {
       registries: {
         [source]: { insecure: true },
-        [gate.host]: { insecure: true, credentials: { username: 'ferry', password: { secret: 'PASSWORD' } } },
+        [gate.host]: {
+          insecure: true,
+          authHosts: [tokenServer],
+          credentials: { username: 'ferry', password: { secret: 'PASSWORD' } },
+        },
       },
       copy: { concurrency: 1 },
     },
@@ -136,6 +142,7 @@ it('a cloud-issued password revoked mid-copy is renewed once at the cloud and th
           [source]: { insecure: true },
           [gate.host]: {
             insecure: true,
+            authHosts: [tokenServer],
             credentials: {
               aws: {
                 region: 'us-east-1',

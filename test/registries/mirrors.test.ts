@@ -1,6 +1,7 @@
 // Reads try configured mirrors first and fall back, endpoint by endpoint, as Docker's pull did.
 
 import { expect, inject, it } from 'vitest';
+import { registryEntry } from '../support/configs.js';
 import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
@@ -12,7 +13,7 @@ const DEAD = '127.0.0.1:9';
 
 const withMirrors = (mirrors: string[]) => ({
   registries: {
-    [token.host]: { insecure: true, credentials: { username: token.username, password: token.password }, mirrors },
+    [token.host]: registryEntry(token, { mirrors }),
   },
 });
 

@@ -43,31 +43,40 @@ describe('checkFollowUrl', () => {
   const local = config.registries.get('127.0.0.1:5000');
   const remote = config.registries.get('registry.example.com');
 
-  it('allows the registry host on another port (a token server beside it)', () => {
-    expect(checkFollowUrl(config, local, '127.0.0.1:5000', 'http://127.0.0.1:5001/token', 'realm').host).toBe(
-      '127.0.0.1:5001',
+  it('refuses the registry host on another port (another registry may listen there) unless authHosts lists it', () => {
+    expect(() => checkFollowUrl(local, '127.0.0.1:5000', 'http://127.0.0.1:5001/token', 'realm')).toThrowError(
+      expect.objectContaining({ code: 'ADDRESS_NOT_ALLOWED' }),
     );
+    const beside = parseConfig({ registries: { '127.0.0.1:5000': { insecure: true, authHosts: ['127.0.0.1:5001'] } } });
+    const entry = beside.registries.get('127.0.0.1:5000');
+    expect(checkFollowUrl(entry, '127.0.0.1:5000', 'http://127.0.0.1:5001/token', 'realm').host).toBe('127.0.0.1:5001');
+  });
+
+  it('refuses another configured registry as a realm, a redirect, a location or a link (review v2, B1)', () => {
+    for (const kind of ['realm', 'redirect', 'location', 'link'] as const)
+      expect(() => checkFollowUrl(remote, 'registry.example.com', 'http://127.0.0.1:5000/v2/x', kind)).toThrowError(
+        expect.objectContaining({ code: 'ADDRESS_NOT_ALLOWED' }),
+      );
   });
 
   it('allows configured auth hosts for realms and blob hosts for redirects and uploads', () => {
-    expect(
-      checkFollowUrl(config, remote, 'registry.example.com', 'https://auth.example.com/token', 'realm').hostname,
-    ).toBe('auth.example.com');
-    expect(
-      checkFollowUrl(config, remote, 'registry.example.com', 'https://eu.cdn.example.net/blob', 'redirect').hostname,
-    ).toBe('eu.cdn.example.net');
-    expect(
-      checkFollowUrl(config, remote, 'registry.example.com', 'https://eu.cdn.example.net/up', 'location').hostname,
-    ).toBe('eu.cdn.example.net');
+    expect(checkFollowUrl(remote, 'registry.example.com', 'https://auth.example.com/token', 'realm').hostname).toBe(
+      'auth.example.com',
+    );
+    expect(checkFollowUrl(remote, 'registry.example.com', 'https://eu.cdn.example.net/blob', 'redirect').hostname).toBe(
+      'eu.cdn.example.net',
+    );
+    expect(checkFollowUrl(remote, 'registry.example.com', 'https://eu.cdn.example.net/up', 'location').hostname).toBe(
+      'eu.cdn.example.net',
+    );
   });
 
   it('knows where Docker Hub sends tokens and blobs', () => {
-    const hub = parseConfig({ registries: {}, allowPublicRegistries: true });
+    expect(checkFollowUrl(undefined, 'registry-1.docker.io', 'https://auth.docker.io/token', 'realm').hostname).toBe(
+      'auth.docker.io',
+    );
     expect(
-      checkFollowUrl(hub, undefined, 'registry-1.docker.io', 'https://auth.docker.io/token', 'realm').hostname,
-    ).toBe('auth.docker.io');
-    expect(
-      checkFollowUrl(hub, undefined, 'registry-1.docker.io', 'https://production.cloudflare.docker.com/x', 'redirect')
+      checkFollowUrl(undefined, 'registry-1.docker.io', 'https://production.cloudflare.docker.com/x', 'redirect')
         .hostname,
     ).toBe('production.cloudflare.docker.com');
   });
@@ -83,7 +92,7 @@ describe('checkFollowUrl', () => {
     ['https://user:pw@eu.cdn.example.net/', 'redirect', 'ADDRESS_NOT_ALLOWED'],
     ['file:///etc/passwd', 'redirect', 'ADDRESS_NOT_ALLOWED'],
   ] as const)('refuses %s as %s (%s)', (url, kind, code) => {
-    expect(() => checkFollowUrl(config, remote, 'registry.example.com', url, kind)).toThrowError(
+    expect(() => checkFollowUrl(remote, 'registry.example.com', url, kind)).toThrowError(
       expect.objectContaining({ code }),
     );
   });

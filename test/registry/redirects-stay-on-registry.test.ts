@@ -37,7 +37,7 @@ async function seed(image: string, repository: string, tag: string): Promise<str
 async function digestAt(repository: string, tag: string): Promise<string | null> {
   const res = await fetch(`http://${victim}/v2/${repository}/manifests/${tag}`, {
     method: 'HEAD',
-    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+    headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' },
   });
   return res.status === 200 ? res.headers.get('docker-content-digest') : null;
 }

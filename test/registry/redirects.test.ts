@@ -17,8 +17,9 @@ function config(allowStorage: boolean) {
         insecure: true,
         credentials: { token: SECRET },
         headers: { 'x-ferry-fault': 'redirect-blobs' },
+        // Blob storage is a host the registry's own entry lists, or nowhere Ferry follows it to.
+        ...(allowStorage ? { blobHosts: [fixture.blobStorage] } : {}),
       },
-      ...(allowStorage ? { [fixture.blobStorage]: { insecure: true } } : {}),
     },
   };
 }

@@ -16,6 +16,7 @@ const config = {
   registries: {
     [source.host]: {
       insecure: true,
+      authHosts: source.authHosts,
       credentials: { username: source.username, password: { secret: 'SOURCE_PASSWORD' } },
     },
     [target.host]: {
@@ -142,6 +143,7 @@ describe.each(['workerd', 'node', 'deno', 'bun'] as Runtime[])('on %s', (runtime
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           insecure: true,
+          authHosts: managed.authHosts,
           credentials: { username: managed.username, password: managed.password },
           headers: { 'x-canary': CANARY },
         }),

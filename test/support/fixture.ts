@@ -9,6 +9,8 @@ export interface RegistryFixture {
   host: string;
   username?: string;
   password?: string;
+  /** The token server beside a token registry: its entry must list it (a realm goes nowhere else). */
+  authHosts?: string[];
 }
 
 /** skopeo's view of one image manifest (by digest). */

@@ -189,7 +189,7 @@ export default async function setup(project: TestProject) {
     const registries: Fixture['registries'] = {
       anonymous: { host: anonymous.host },
       basic: { host: basic.host, username: USER, password: PASSWORD },
-      token: { host: tokenRegistry.host, username: USER, password: PASSWORD },
+      token: { host: tokenRegistry.host, username: USER, password: PASSWORD, authHosts: [`127.0.0.1:${tokenPort}`] },
     };
     const skopeo = {} as Fixture['skopeo'];
     await Promise.all(
@@ -206,7 +206,7 @@ export default async function setup(project: TestProject) {
       targets: {
         anonymous: { host: targetAnonymous.host },
         basic: { host: targetBasic.host, username: USER, password: PASSWORD },
-        token: { host: targetToken.host, username: USER, password: PASSWORD },
+        token: { host: targetToken.host, username: USER, password: PASSWORD, authHosts: [`127.0.0.1:${tokenPort}`] },
       },
       readOnlyRegistry: readOnly.host,
       judge: `127.0.0.1:${(judge.address() as { port: number }).port}`,

@@ -12,7 +12,7 @@ export const tokenConfig = (fixture: Fixture) => ({
   registries: Object.fromEntries(
     [fixture.registries.token, fixture.targets.token].map((r) => [
       r.host,
-      { insecure: true, credentials: { username: r.username, password: r.password } },
+      { insecure: true, authHosts: r.authHosts, credentials: { username: r.username, password: r.password } },
     ]),
   ),
 });
