@@ -162,6 +162,13 @@ it('what only the operator may allow is refused: configured hosts, private addre
       })
     ).body.code,
   ).toBe('ADDRESS_NOT_ALLOWED');
+  // Security review v2, weak item 6: a wildcard whose suffix is numbers covers loopback and private addresses.
+  for (const wildcard of ['*.0.0.1', '*.168.1.1', '*.1'])
+    expect(
+      (await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', { blobHosts: [wildcard] })).body
+        .code,
+      wildcard,
+    ).toBe('ADDRESS_NOT_ALLOWED');
   const named = await closed.call('PUT', '/v1/registries/elsewhere.example.com', 'other-key', {
     credentials: { username: 'u', password: { secret: 'SEALING_KEY' } },
   });

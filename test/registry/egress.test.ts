@@ -71,6 +71,14 @@ describe('checkFollowUrl', () => {
     );
   });
 
+  it('never lets a wildcard match an address (review v2, weak item 6: *.0.0.1 covered 127.0.0.1)', () => {
+    const wild = parseConfig({ registries: { 'registry.example.com': { blobHosts: ['*.0.0.1'] } } });
+    const entry = wild.registries.get('registry.example.com');
+    expect(() => checkFollowUrl(entry, 'registry.example.com', 'https://127.0.0.1/blob', 'redirect')).toThrowError(
+      expect.objectContaining({ code: 'ADDRESS_NOT_ALLOWED' }),
+    );
+  });
+
   it('knows where Docker Hub sends tokens and blobs', () => {
     expect(checkFollowUrl(undefined, 'registry-1.docker.io', 'https://auth.docker.io/token', 'realm').hostname).toBe(
       'auth.docker.io',
