@@ -194,10 +194,21 @@ const KNOWN_HOSTS: { registry: string; auth: string[]; blobs: string[] }[] = [
   { registry: '*.azurecr.io', auth: [], blobs: ['*.blob.core.windows.net', '*.azurecr.io'] },
 ];
 
-/** "*.example.com" matches any subdomain of example.com; anything else matches exactly. */
+/**
+ * "*.example.com" matches any subdomain of example.com; anything else matches exactly. A wildcard names
+ * names, never addresses: "*.0.0.1" does not match 127.0.0.1.
+ */
 export function hostMatches(pattern: string, hostname: string): boolean {
   const p = pattern.toLowerCase();
-  return p.startsWith('*.') ? hostname.endsWith(p.slice(1)) && hostname.length > p.length - 1 : hostname === p;
+  if (!p.startsWith('*.')) return hostname === p;
+  return !isIpLiteral(hostname.replace(/:\d+$/, '')) && hostname.endsWith(p.slice(1)) && hostname.length > p.length - 1;
+}
+
+/** A wildcard whose suffix is not a name under a top-level domain ("*.0.0.1", "*.1", "*.com") covers too much. */
+export function wildcardTooWide(pattern: string): boolean {
+  if (!pattern.startsWith('*.')) return false;
+  const labels = pattern.slice(2).replace(/:\d+$/, '').split('.');
+  return labels.length < 2 || /^\d+$/.test(labels[labels.length - 1]!);
 }
 
 function allowedHosts(registry: RegistryConfig | undefined, ownHostname: string, kind: FollowKind): string[] {

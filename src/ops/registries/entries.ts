@@ -10,7 +10,7 @@ import { HOST_KEY } from '../../config/values.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { normalizeRegistryHost } from '../../reference.js';
-import { classifyHostname } from '../../registry/egress.js';
+import { classifyHostname, wildcardTooWide } from '../../registry/egress.js';
 import { isSealed, seal, SealError, unseal, type SealedValue } from '../../sealed-secrets.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson, replaceState } from '../../state/store.js';
@@ -143,8 +143,11 @@ function checkBody(config: FerryConfig, host: string, body: unknown): RegistryDo
   refuseAddress(config, `registry ${host}`, new URL(`https://${host}`).hostname);
   for (const mirror of document.mirrors ?? [])
     refuseAddress(config, `mirror ${new URL(mirror).host}`, new URL(mirror).hostname);
-  for (const listed of [...(document.authHosts ?? []), ...(document.blobHosts ?? [])])
+  for (const listed of [...(document.authHosts ?? []), ...(document.blobHosts ?? [])]) {
+    if (wildcardTooWide(listed))
+      throw new AppError('ADDRESS_NOT_ALLOWED', `host ${listed} is a wildcard over addresses or a whole domain`);
     refuseAddress(config, `host ${listed}`, listed.replace(/:\d+$/, ''));
+  }
   if (document.mirrors?.some((m) => m.startsWith('http:')) && !document.insecure)
     throw new AppError('INSECURE_NOT_ALLOWED', 'a plain http mirror needs "insecure"');
   const problems = new ConfigProblems(() => undefined);
