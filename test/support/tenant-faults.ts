@@ -6,6 +6,7 @@
 //                    opened there (so the redirected PUT would land)
 //   realm-across     arg: a token realm URL; the ping asks for a bearer token there
 //   never-answer     arg "<parts>" as above, or "ping": those requests are taken and never answered
+//   (any request whose path starts /__never is held the same way: a token server that never answers)
 //   echo-secret      every request but the ping answers 403 DENIED echoing what it received as
 //                    Authorization (decoded when Basic), in the phrasing arg names (see ECHOES)
 
@@ -86,7 +87,8 @@ export function handleTenantFault(req: IncomingMessage, res: ServerResponse): bo
       .end('{"errors":[{"code":"UNAUTHORIZED"}]}');
     return true;
   }
-  if (fault === 'never-answer' && ((arg === 'ping' && ping) || (match && covers(arg, partOf(match[2]!))))) {
+  const never = url.pathname.startsWith('/__never');
+  if (never || (fault === 'never-answer' && ((arg === 'ping' && ping) || (match && covers(arg, partOf(match[2]!)))))) {
     held.add(req.socket);
     req.socket.once('close', () => held.delete(req.socket));
     req.resume();
