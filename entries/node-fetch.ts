@@ -8,14 +8,15 @@
 // request with `redirect: 'manual'` or a streamed body; the rest (token endpoints of cloud providers, which
 // may redirect) still goes to fetch.
 
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import type { FetchLike } from '../src/deps.js';
+import { SocketTimeout, type DeadlineInit } from '../src/registry/deadlines.js';
 
-export const nodeFetch: FetchLike = async (input, init = {}) => {
+export const nodeFetch: FetchLike = async (input, init: DeadlineInit = {}) => {
   if (input instanceof Request) return fetch(input, init);
   const body = init.body;
   const streamed = body instanceof ReadableStream;
@@ -34,8 +35,10 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
     url.protocol === 'https:'
       ? (createRequire(import.meta.url)('node:https') as typeof import('node:https')).request
       : httpRequest;
+  let answered: IncomingMessage | undefined;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(url, { method, headers, signal: init.signal ?? undefined }, resolve);
+    const req = send(url, { method, headers, signal: init.signal ?? undefined }, (res) => resolve((answered = res)));
+    watchSocket(req, url, init, () => answered);
     // As fetch does: a network failure is a TypeError with the cause, an abort is the signal's reason.
     req.on('error', (error) =>
       reject(init.signal?.aborted ? init.signal.reason : new TypeError('fetch failed', { cause: error })),
@@ -70,3 +73,29 @@ export const nodeFetch: FetchLike = async (input, init = {}) => {
     headers: responseHeaders,
   });
 };
+
+/**
+ * The deadlines only the socket shows (src/registry/deadlines.ts): a connection that does not come up,
+ * and a socket with no traffic either way (an answer that stalls, or a target that stops taking an upload).
+ */
+function watchSocket(
+  req: ClientRequest,
+  url: URL,
+  init: DeadlineInit,
+  answered: () => IncomingMessage | undefined,
+): void {
+  const fail = (phase: 'connect' | 'idle') => {
+    const error = new SocketTimeout(phase);
+    const response = answered();
+    if (response) response.destroy(error);
+    req.destroy(error);
+  };
+  if (init.connectTimeoutMs)
+    req.once('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => fail('connect'), init.connectTimeoutMs);
+      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
+  if (init.idleTimeoutMs) req.setTimeout(init.idleTimeoutMs, () => fail('idle'));
+}

@@ -39,6 +39,8 @@ export interface Deps {
    * they are public are refused when they resolve to private addresses.
    */
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /** Aborts the registry requests made with these deps at once (a job's cancel). */
+  signal?: AbortSignal;
   config: FerryConfig;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

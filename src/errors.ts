@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'PLATFORM_NOT_FOUND'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_PROTOCOL'
   | 'MANIFEST_TOO_LARGE'
@@ -51,6 +52,8 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   PLATFORM_NOT_FOUND: 404,
   UPSTREAM_UNAVAILABLE: 502,
+  // A registry, token server or cloud endpoint that did not answer in time (the host and phase are named).
+  UPSTREAM_TIMEOUT: 504,
   // The registry's quota, passed on: the caller can do nothing but wait (Retry-After says how long).
   UPSTREAM_RATE_LIMITED: 429,
   UPSTREAM_PROTOCOL: 502,
@@ -115,11 +118,13 @@ export class AppError extends Error {
 
 /**
  * Whether a failure may pass when tried again as it is: the network or a registry that was busy or down
- * (UPSTREAM_UNAVAILABLE: 5xx, and 429 that outlasted the retries), or one marked retryable. The one place
+ * (UPSTREAM_UNAVAILABLE: 5xx, and 429 that outlasted the retries; UPSTREAM_TIMEOUT), or one marked retryable. The one place
  * that decides it; registry requests themselves are retried on the statuses in src/registry/retry.ts.
  */
 export function isTransient(error: unknown): boolean {
-  return isAppError(error) && (error.retryable || error.code === 'UPSTREAM_UNAVAILABLE');
+  return (
+    isAppError(error) && (error.retryable || error.code === 'UPSTREAM_UNAVAILABLE' || error.code === 'UPSTREAM_TIMEOUT')
+  );
 }
 
 export function isAppError(value: unknown): value is AppError {

@@ -10,6 +10,8 @@ import type { SecretLookup } from './values.js';
 import { buildConsole, type ConsoleConfig } from './console.js';
 import { buildIdentity, type IdentityConfig } from './identity.js';
 import { buildManagedRegistries, type ManagedRegistriesConfig } from './managed-registries.js';
+import type { Deadlines } from '../registry/options.js';
+import { DEFAULT_DEADLINES } from '../registry/deadlines.js';
 
 // About 11 subrequests and up to 2 KV operations a tag: 50 tags stay far inside one invocation's limits.
 const DEFAULT_SYNC_MAX_TAGS = 50;
@@ -51,6 +53,8 @@ export interface FerryConfig {
   copyConcurrency: number;
   /** A blob download that brings no byte for this long is broken off and resumed. */
   idleTimeoutMs: number;
+  /** Connect, headers and idle deadlines of every upstream request (`upstream`). */
+  deadlines: Deadlines;
   /** Blob restarts (after the request-level retries failed) one copy may spend in all. */
   retryBudget: number;
   /** Resume broken blob downloads with Range (a JS hop per chunk) instead of restarting the blob. */
@@ -138,6 +142,7 @@ export function parseConfig(
   const copy = doc.copy ?? {};
   const jobs = doc.jobs ?? {};
   const limits = doc.limits ?? {};
+  const upstream = doc.upstream ?? {};
   const callers = buildCallers(doc.callers, problems);
   const config: FerryConfig = {
     registries,
@@ -145,6 +150,11 @@ export function parseConfig(
     tagTtlSeconds: doc.cache?.tagTtlSeconds ?? DEFAULT_TAG_TTL_SECONDS,
     copyConcurrency: copy.concurrency ?? defaults.copyConcurrency,
     idleTimeoutMs: (copy.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
+    deadlines: {
+      connectMs: (upstream.connectTimeoutSeconds ?? DEFAULT_DEADLINES.connectMs / 1000) * 1000,
+      headersMs: (upstream.headersTimeoutSeconds ?? DEFAULT_DEADLINES.headersMs / 1000) * 1000,
+      idleMs: (upstream.idleTimeoutSeconds ?? DEFAULT_DEADLINES.idleMs / 1000) * 1000,
+    },
     retryBudget: copy.retryBudget ?? DEFAULT_RETRY_BUDGET,
     resumeDownloads: copy.resumeDownloads !== false,
     syncMaxTags: copy.syncMaxTags ?? DEFAULT_SYNC_MAX_TAGS,

@@ -49,6 +49,14 @@ export const ConfigSchema = z.strictObject({
     .strictObject({ staleAfterSeconds: seconds(3).optional(), stepBytes: positiveInt(1024, 'bytes').optional() })
     .optional(),
   limits: LimitsSchema.optional(),
+  /** Deadlines of every request to a registry, token server, cloud endpoint or webhook callback. */
+  upstream: z
+    .strictObject({
+      connectTimeoutSeconds: z.number().gt(0, 'expected seconds > 0').optional(),
+      headersTimeoutSeconds: z.number().gt(0, 'expected seconds > 0').optional(),
+      idleTimeoutSeconds: z.number().gt(0, 'expected seconds > 0').optional(),
+    })
+    .optional(),
   callers: CallersSchema.optional(),
   promotion: z.strictObject({ rules: z.array(RuleSchema) }).optional(),
   webhooks: WebhooksSchema.optional(),

@@ -71,8 +71,17 @@ const blobPath = (repository: string, digest: string) => {
 export class RegistryClient {
   readonly transport: RegistryTransport;
 
-  constructor(options: RegistryOptions, registryKey: string, tokens: TokenCache, gate?: BackoffGate) {
-    this.transport = new RegistryTransport(options, registryKey, tokens, gate);
+  constructor(transport: RegistryTransport) {
+    this.transport = transport;
+  }
+
+  static create(options: RegistryOptions, registryKey: string, tokens: TokenCache, gate?: BackoffGate): RegistryClient {
+    return new RegistryClient(new RegistryTransport(options, registryKey, tokens, gate));
+  }
+
+  /** This client with every request aborted by `signal` (a job's cancel reaches fetch). */
+  withSignal(signal: AbortSignal | undefined): RegistryClient {
+    return signal ? new RegistryClient(this.transport.withSignal(signal)) : this;
   }
 
   get registryKey(): string {
@@ -206,13 +215,19 @@ export class RegistryClient {
 
   /**
    * Opens a blob as a stream (redirects to storage followed without credentials). With `from`, asks for
-   * the bytes from that offset on (`Range: bytes=N-`); the caller checks the answer is a 206.
+   * the bytes from that offset on (`Range: bytes=N-`); the caller checks the answer is a 206. The body is
+   * the runtime's own (pumped natively into an upload) unless `watched` puts it under the idle deadline.
    */
-  async getBlob(repository: string, digest: string, options: { from?: number } = {}): Promise<Response> {
+  async getBlob(
+    repository: string,
+    digest: string,
+    options: { from?: number; watched?: boolean } = {},
+  ): Promise<Response> {
     return this.#read(async (endpoint) => {
       const response = await this.#request(endpoint, repository, {
         method: 'GET',
         path: blobPath(repository, digest),
+        native: options.watched !== true,
         ...(options.from ? { headers: { range: `bytes=${options.from}-` } } : {}),
       });
       if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
@@ -223,7 +238,7 @@ export class RegistryClient {
   /** Reads a small blob (an image config) into memory, capped and verified. */
   async readBlob(repository: string, digest: string, maxBytes: number): Promise<Uint8Array> {
     const what = `blob ${this.registryKey}/${repository}@${digest}`;
-    const response = await this.getBlob(repository, digest);
+    const response = await this.getBlob(repository, digest, { watched: true });
     let bytes: Uint8Array;
     try {
       bytes = await readLimited(response, maxBytes);

@@ -63,8 +63,23 @@ export interface RegistryReach {
  */
 export type Renewal = 'none' | 'if-old' | { refused: Credentials };
 
+/** How long one upstream request may take, by phase (src/registry/deadlines.ts applies them). */
+export interface Deadlines {
+  /** Until the connection is up (Node only: other runtimes' fetch has no separate phase; see headersMs). */
+  connectMs: number;
+  /** Until the answer's headers, from the request's start (a streamed upload: see fetchWithin). */
+  headersMs: number;
+  /**
+   * Between two chunks of an answer's body as it is read; on Node also a socket with no traffic either
+   * way (a target that stops taking an upload).
+   */
+  idleMs: number;
+}
+
 export interface RegistryIo {
   fetch: FetchLike;
+  /** Connect, headers and idle deadlines of every request (DEFAULT_DEADLINES when absent). */
+  deadlines?: Deadlines;
   /**
    * Credentials a cloud issues for a while (ECR and the like), in place of the configured ones. Undefined
    * for an entry whose credentials are stored.

@@ -4,16 +4,23 @@ import type { RegistryIo } from './options.js';
 import { AppError } from '../errors.js';
 import { discardBody } from './body.js';
 import { parseRateLimit } from './rate-limit.js';
+import { DEFAULT_DEADLINES, fetchWithin } from './deadlines.js';
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 // Five tries span a few seconds: enough for a blip, short enough for an HTTP caller waiting on us.
 export const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 250;
+// A host that let a whole deadline pass is tried once more, not four times: a caller is waiting.
+const MAX_TIMEOUTS = 1;
 const MAX_BACKOFF_MS = 4000;
 // A Retry-After longer than this is not worth holding a request open for.
 const MAX_RETRY_AFTER_MS = 30_000;
 
-export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now'> & { gate?: BackoffGate };
+export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now' | 'deadlines'> & {
+  gate?: BackoffGate;
+  /** Aborts the request at once, wherever it is (a cancelled job). */
+  signal?: AbortSignal | undefined;
+};
 
 /**
  * One backoff state per registry host, shared by every transfer to it: when the host says "slow down"
@@ -58,21 +65,30 @@ export function describeUrl(url: string | URL): string {
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
+/** `native`: a blob download's body, left to the runtime (see fetchWithin). */
 export async function fetchWithRetry(
   deps: RetryDeps,
   url: URL,
   init: RequestInit,
   idempotent: boolean,
+  native = false,
 ): Promise<Response> {
+  const deadlines = deps.deadlines ?? DEFAULT_DEADLINES;
+  let timeouts = 0;
   for (let attempt = 0; ; attempt++) {
-    const last = !idempotent || attempt === MAX_ATTEMPTS - 1;
+    const last = !idempotent || attempt === MAX_ATTEMPTS - 1 || timeouts === MAX_TIMEOUTS;
     let response: Response;
     await deps.gate?.wait(deps);
     try {
-      response = await deps.fetch(url.toString(), init);
+      response = await fetchWithin(deps.fetch, url, init, deadlines, { signal: deps.signal, native });
     } catch (cause) {
-      // A refusal by Ferry's own egress checks is an answer, not a network failure: no retry.
-      if (cause instanceof AppError) throw cause;
+      // Cancelled: nothing more is sent.
+      if (deps.signal?.aborted) throw deps.signal.reason;
+      // A refusal by Ferry's own egress checks is an answer, not a network failure: no retry. A deadline
+      // is transient: tried again like a network failure, and reported as itself.
+      const timeout = cause instanceof AppError && cause.code === 'UPSTREAM_TIMEOUT';
+      if (cause instanceof AppError && (!timeout || last)) throw cause;
+      if (timeout) timeouts++;
       if (last) {
         throw new AppError(
           'UPSTREAM_UNAVAILABLE',

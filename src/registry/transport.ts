@@ -37,6 +37,8 @@ export interface RegistryRequest {
   headers?: Record<string, string>;
   body?: BodyInit | null;
   idempotent?: boolean;
+  /** A blob download: its body is left to the runtime to pump (see fetchWithin). */
+  native?: boolean;
 }
 
 type AuthState = { kind: 'none' } | { kind: 'challenges'; challenges: Challenge[] };
@@ -48,16 +50,32 @@ export class RegistryTransport {
   readonly upload: UploadProfile;
   readonly #options: RegistryOptions;
   readonly #tokens: TokenCache;
-  readonly #auth = new Map<string, AuthState>();
+  readonly #auth: Map<string, AuthState>;
   readonly #gate: BackoffGate;
+  /** Aborts every request of this view at once (a cancelled job); the learned auth is shared. */
+  readonly signal: AbortSignal | undefined;
 
-  constructor(options: RegistryOptions, registryKey: string, tokens: TokenCache, gate: BackoffGate = new HostGate()) {
+  constructor(
+    options: RegistryOptions,
+    registryKey: string,
+    tokens: TokenCache,
+    gate: BackoffGate = new HostGate(),
+    signal?: AbortSignal,
+    auth = new Map<string, AuthState>(),
+  ) {
     this.#options = options;
     this.#gate = gate;
+    this.signal = signal;
+    this.#auth = auth;
     this.registryKey = registryKey;
     this.registry = checkRegistryAllowed(options, registryKey);
     this.upload = this.registry?.upload ?? ONE_PUT;
     this.#tokens = tokens;
+  }
+
+  /** This registry's transport, its requests aborted by `signal`. */
+  withSignal(signal: AbortSignal): RegistryTransport {
+    return new RegistryTransport(this.#options, this.registryKey, this.#tokens, this.#gate, signal, this.#auth);
   }
 
   /** Where reads go, in order: configured mirrors, then the registry itself. */
@@ -229,10 +247,11 @@ export class RegistryTransport {
       const init: RequestInit & { duplex?: 'half' } = { method, headers, body, redirect: 'manual' };
       if (body instanceof ReadableStream) init.duplex = 'half'; // Node's fetch needs it for a streamed body
       const response = await fetchWithRetry(
-        { ...this.#options, gate: this.#gate },
+        { ...this.#options, gate: this.#gate, signal: this.signal },
         current,
         init,
         idempotent && !(body instanceof ReadableStream),
+        req.native === true && method === 'GET',
       );
       const location = response.headers.get('location');
       if (!REDIRECT_STATUS.has(response.status) || !location) return response;

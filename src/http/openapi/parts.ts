@@ -57,6 +57,10 @@ export const upstream = {
   '501': problem('not available on this runtime (NOT_SUPPORTED)'),
   '502': problem('the registry failed or sent something invalid (UPSTREAM_*, MANIFEST_*, DIGEST_MISMATCH)'),
   '503': problem('the state store is unavailable'),
+  '504': problem(
+    'a registry, token server or cloud endpoint did not answer in time (UPSTREAM_TIMEOUT): host and phase ' +
+      '(connect, headers, body, idle) are named',
+  ),
 };
 // Routes that read a body.
 export const body = {

@@ -33,6 +33,8 @@ export async function runJob(
   // writes see it finished in the store, and the copy then starts nothing more and writes no tag.
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort());
+  // The registry requests of the run go out under its signal: a cancel aborts them where they are.
+  const registryDeps: Deps = { ...deps, signal: stop.signal };
   const tracker = new ProgressTracker();
   const writer = progressWriter(deps, () => {
     const progress = tracker.snapshot();
@@ -48,9 +50,10 @@ export async function runJob(
   try {
     if (job.kind === 'promote') {
       // Prepared by the job's plan step (Workflows), or here: the rule is read and signatures verified once.
-      const prepared = options.promotion ?? (await preparePromotion(deps, job.promotion.source, job.promotion.rule));
+      const prepared =
+        options.promotion ?? (await preparePromotion(registryDeps, job.promotion.source, job.promotion.rule));
       plan = prepared.plan;
-      const results = await executePromotion(deps, prepared, reporter, job.caller, {
+      const results = await executePromotion(registryDeps, prepared, reporter, job.caller, {
         blobsPlaced: options.blobsPlaced === true,
         readable: matcherOf(job.readScope ?? []),
         signal: stop.signal,
@@ -71,12 +74,12 @@ export async function runJob(
         actor: job.caller,
       };
       if (spec.kind === 'image') {
-        const result = await copyImage(deps, spec, reporter, copyOptions);
+        const result = await copyImage(registryDeps, spec, reporter, copyOptions);
         job.result = result;
         await auditCopy(deps, job.caller, job.request, { results: [result] }, id);
       } else {
         const selected = job.tags ? { selectedTags: job.tags } : {};
-        const result = await copyRepository(deps, spec, reporter, { ...copyOptions, ...selected });
+        const result = await copyRepository(registryDeps, spec, reporter, { ...copyOptions, ...selected });
         job.result = result;
         await auditCopy(deps, job.caller, job.request, { results: result.results }, id);
       }

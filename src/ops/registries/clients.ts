@@ -25,6 +25,7 @@ function registryOptions(deps: Deps): RegistryOptions {
     allowPublicRegistries: deps.config.allowPublicRegistries,
     fetch: deps.resolveHost ? resolvingFetch(fetch, deps.resolveHost, deps.config) : fetch,
     issuedCredentials: (registryKey, renew) => cloudCredentials(deps, registryKey, renew),
+    deadlines: deps.config.deadlines,
     sleep: (ms) => deps.sleep(ms),
     now: () => deps.now(),
     log: deps.log,
@@ -39,18 +40,21 @@ export function registryClient(deps: Deps, registryKey: string): RegistryClient 
   if (!held)
     clients.set(
       deps.config,
-      (held = { tokens: new TokenCache(isolateDeps, tokenStore(isolateDeps)), byRegistry: new Map() }),
+      (held = {
+        tokens: new TokenCache({ ...isolateDeps, deadlines: deps.config.deadlines }, tokenStore(isolateDeps)),
+        byRegistry: new Map(),
+      }),
     );
   let client = held.byRegistry.get(registryKey);
   if (!client)
     held.byRegistry.set(
       registryKey,
-      (client = new RegistryClient(
+      (client = RegistryClient.create(
         registryOptions(deps),
         registryKey,
         held.tokens,
         sharedBackoffGate(isolateDeps, registryKey),
       )),
     );
-  return client;
+  return client.withSignal(deps.signal);
 }
