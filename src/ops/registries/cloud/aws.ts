@@ -7,7 +7,7 @@ import type { AwsAuth } from '../../../config/clouds.js';
 import type { Deps } from '../../../deps.js';
 import { AppError } from '../../../errors.js';
 import { mintToken } from '../../../identity.js';
-import { cloudRefusal } from './calls.js';
+import { cloudCall, cloudRefusal } from './calls.js';
 import type { IssuedCredentials } from './calls.js';
 
 interface AwsKeys {
@@ -37,13 +37,12 @@ async function assumeRole(deps: Deps, registryKey: string, aws: AwsAuth): Promis
     DurationSeconds: '900',
   });
   const step = 'AWS STS AssumeRoleWithWebIdentity';
-  const response = await deps.fetch(aws.endpoints.sts, {
+  const { ok, status, text } = await cloudCall(deps, step, registryKey, aws.endpoints.sts, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/xml' },
     body: form.toString(),
   });
-  const text = await response.text();
-  if (!response.ok) throw refusal(step, registryKey, response.status, text);
+  if (!ok) throw refusal(step, registryKey, status, text);
   const field = (name: string) => {
     const start = text.indexOf(`<${name}>`);
     const end = text.indexOf(`</${name}>`, start);
@@ -68,6 +67,7 @@ const API = {
 /** One SigV4-signed call to ECR's API: the answer's status and text. */
 async function ecrCall(
   deps: Deps,
+  registryKey: string,
   aws: AwsAuth,
   keys: AwsKeys,
   operation: string,
@@ -85,12 +85,11 @@ async function ecrCall(
     headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${api.prefix}.${operation}` },
     body: JSON.stringify(body),
   });
-  const response = await deps.fetch(signed.url, {
+  return cloudCall(deps, `AWS ECR ${operation}`, registryKey, signed.url, {
     method: signed.method,
     headers: signed.headers,
     body: await signed.text(),
   });
-  return { status: response.status, ok: response.ok, text: await response.text() };
 }
 
 const awsKeys = (deps: Deps, registryKey: string, aws: AwsAuth) =>
@@ -99,7 +98,14 @@ const awsKeys = (deps: Deps, registryKey: string, aws: AwsAuth) =>
 /** ECR's registry credentials for this entry, with when they stop working. */
 export async function ecrCredentials(deps: Deps, registryKey: string, aws: AwsAuth): Promise<IssuedCredentials> {
   const step = `AWS ${aws.public ? 'ECR Public' : 'ECR'} GetAuthorizationToken`;
-  const response = await ecrCall(deps, aws, await awsKeys(deps, registryKey, aws), 'GetAuthorizationToken', {});
+  const response = await ecrCall(
+    deps,
+    registryKey,
+    aws,
+    await awsKeys(deps, registryKey, aws),
+    'GetAuthorizationToken',
+    {},
+  );
   if (!response.ok) throw refusal(step, registryKey, response.status, response.text);
   let data: { authorizationToken?: string; expiresAt?: number } | undefined;
   try {
@@ -127,7 +133,7 @@ export async function createEcrRepository(
   repository: string,
 ): Promise<'created' | 'exists'> {
   const step = `AWS ${aws.public ? 'ECR Public' : 'ECR'} CreateRepository`;
-  const response = await ecrCall(deps, aws, await awsKeys(deps, registryKey, aws), 'CreateRepository', {
+  const response = await ecrCall(deps, registryKey, aws, await awsKeys(deps, registryKey, aws), 'CreateRepository', {
     repositoryName: repository,
   });
   if (response.ok) return 'created';

@@ -4,7 +4,9 @@
 
 import type { Deps } from '../../../deps.js';
 import type { Credentials } from '../../../registry/options.js';
-import { AppError } from '../../../errors.js';
+import { AppError, isAppError } from '../../../errors.js';
+import { fetchWithin } from '../../../registry/deadlines.js';
+import { describeCause } from '../../../registry/retry.js';
 
 /** Registry credentials a cloud issued, and until when they work. */
 export interface IssuedCredentials {
@@ -46,6 +48,30 @@ export function oauthError(text: string): string {
   }
 }
 
+/**
+ * One request to a cloud endpoint under the upstream deadlines: its status and text. An endpoint that
+ * cannot be reached is UPSTREAM_UNAVAILABLE naming it (the cloud's failure, not Ferry's).
+ */
+export async function cloudCall(
+  deps: Deps,
+  step: string,
+  registryKey: string,
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; ok: boolean; text: string }> {
+  const target = new URL(url);
+  try {
+    const response = await fetchWithin(deps.fetch, target, init, deps.config.deadlines, { signal: deps.signal });
+    return { status: response.status, ok: response.ok, text: await response.text() };
+  } catch (error) {
+    if (isAppError(error)) throw error;
+    throw new AppError(
+      'UPSTREAM_UNAVAILABLE',
+      `${registryKey}: ${step} at ${target.host} could not be reached (${describeCause(error)})`,
+    );
+  }
+}
+
 export async function postForJson(
   deps: Deps,
   step: string,
@@ -53,9 +79,8 @@ export async function postForJson(
   url: string,
   init: { headers: Record<string, string>; body: string },
 ): Promise<Record<string, unknown>> {
-  const response = await deps.fetch(url, { method: 'POST', ...init });
-  const text = await response.text();
-  if (!response.ok) throw cloudRefusal(step, registryKey, response.status, oauthError(text));
+  const { ok, status, text } = await cloudCall(deps, step, registryKey, url, { method: 'POST', ...init });
+  if (!ok) throw cloudRefusal(step, registryKey, status, oauthError(text));
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch {
