@@ -7,7 +7,7 @@
 //   realm-across     arg: a token realm URL; the ping asks for a bearer token there
 //   never-answer     arg "<parts>" as above, or "ping": those requests are taken and never answered
 //   (any request whose path starts /__never is held the same way: a token server that never answers)
-//   echo-secret      every request but the ping answers 403 DENIED echoing what it received as
+//   echo-secret      asks for Basic credentials, then answers 403 DENIED echoing what it received as
 //                    Authorization (decoded when Basic), in the phrasing arg names (see ECHOES)
 
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -94,7 +94,12 @@ export function handleTenantFault(req: IncomingMessage, res: ServerResponse): bo
     req.resume();
     return true;
   }
-  if (fault === 'echo-secret' && !ping) {
+  if (fault === 'echo-secret') {
+    // Asks for Basic credentials, then refuses them, saying them back.
+    if (ping || !req.headers.authorization) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="hostile"', 'content-type': 'application/json' }).end('{}');
+      return true;
+    }
     const { user, password } = credentialsSent(req);
     const message = (ECHOES[arg] ?? ECHOES.prose!)(user, password);
     res
