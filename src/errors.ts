@@ -118,8 +118,9 @@ export class AppError extends Error {
 
 /**
  * Whether a failure may pass when tried again as it is: the network or a registry that was busy or down
- * (UPSTREAM_UNAVAILABLE: 5xx, and 429 that outlasted the retries; UPSTREAM_TIMEOUT), or one marked retryable. The one place
- * that decides it; registry requests themselves are retried on the statuses in src/registry/retry.ts.
+ * (UPSTREAM_UNAVAILABLE: 5xx, and 429 that outlasted the retries; UPSTREAM_TIMEOUT), or one marked
+ * retryable. The one place that decides it; registry requests themselves are retried on the statuses in
+ * src/registry/retry.ts.
  */
 export function isTransient(error: unknown): boolean {
   return (

@@ -7,7 +7,8 @@ import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
 import { asDescriptor, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
 import { isValidDigest, isValidTag } from '../reference.js';
-import { RegistryTransport, upstreamError, type Endpoint, type RegistryRequest } from './transport.js';
+import { RegistryTransport, type Endpoint, type RegistryRequest } from './transport.js';
+import { upstreamError } from './upstream-errors.js';
 import type { RegistryOptions } from './options.js';
 import { describeCause, type BackoffGate } from './retry.js';
 

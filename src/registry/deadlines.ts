@@ -101,7 +101,14 @@ export async function fetchWithin(
     () => expired,
     done,
   );
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  const watched = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  // Which request it answered stays known (errors name it; a constructed Response has no url of its own).
+  Object.defineProperty(watched, 'url', { value: response.url });
+  return watched;
 }
 
 /** The runtime's socket deadline (Node), as Ferry says it; undefined for any other failure. */

@@ -8,17 +8,15 @@ import {
   type Renewal,
   type UploadProfile,
 } from './options.js';
-import { AppError, isAppError, type UpstreamFailure } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
-import { discardBody, readLimited } from './body.js';
+import { discardBody } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
+import { configuredSecrets, markSecretsSent, MIN_SECRET_LENGTH } from './upstream-errors.js';
 import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
-import { parseRateLimit } from './rate-limit.js';
-import { describeUrl, fetchWithRetry, HostGate, parseRetryAfter, type BackoffGate } from './retry.js';
+import { describeUrl, fetchWithRetry, HostGate, type BackoffGate } from './retry.js';
 
 const MAX_REDIRECTS = 5;
-// Registry error documents are a few hundred bytes; read no more than this of one.
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 
 export interface Endpoint {
@@ -43,6 +41,12 @@ export interface RegistryRequest {
 
 type AuthState = { kind: 'none' } | { kind: 'challenges'; challenges: Challenge[] };
 
+/** What the views of one registry's transport share: the auth it learned, and the secrets it sent. */
+interface Shared {
+  auth: Map<string, AuthState>;
+  secrets: Set<string>;
+}
+
 export class RegistryTransport {
   readonly registryKey: string;
   readonly registry: RegistryConfig | undefined;
@@ -51,6 +55,7 @@ export class RegistryTransport {
   readonly #options: RegistryOptions;
   readonly #tokens: TokenCache;
   readonly #auth: Map<string, AuthState>;
+  readonly #secrets: Set<string>;
   readonly #gate: BackoffGate;
   /** Aborts every request of this view at once (a cancelled job); the learned auth is shared. */
   readonly signal: AbortSignal | undefined;
@@ -61,21 +66,25 @@ export class RegistryTransport {
     tokens: TokenCache,
     gate: BackoffGate = new HostGate(),
     signal?: AbortSignal,
-    auth = new Map<string, AuthState>(),
+    shared?: Shared,
   ) {
     this.#options = options;
     this.#gate = gate;
     this.signal = signal;
-    this.#auth = auth;
     this.registryKey = registryKey;
     this.registry = checkRegistryAllowed(options, registryKey);
     this.upload = this.registry?.upload ?? ONE_PUT;
     this.#tokens = tokens;
+    this.#auth = shared?.auth ?? new Map();
+    this.#secrets = shared?.secrets ?? configuredSecrets(this.registry);
   }
 
   /** This registry's transport, its requests aborted by `signal`. */
   withSignal(signal: AbortSignal): RegistryTransport {
-    return new RegistryTransport(this.#options, this.registryKey, this.#tokens, this.#gate, signal, this.#auth);
+    return new RegistryTransport(this.#options, this.registryKey, this.#tokens, this.#gate, signal, {
+      auth: this.#auth,
+      secrets: this.#secrets,
+    });
   }
 
   /** Where reads go, in order: configured mirrors, then the registry itself. */
@@ -98,6 +107,12 @@ export class RegistryTransport {
     checkFollowUrl(this.registry, this.registryKey, raw, kind, answeredBy);
 
   async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
+    const response = await this.#request(endpoint, req);
+    markSecretsSent(response, this.#secrets);
+    return response;
+  }
+
+  async #request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
     const url = this.#resolve(endpoint, req.path);
     if (url.origin !== new URL(endpoint.base).origin) return this.#send(url, req, undefined);
     const state = await this.#authState(endpoint);
@@ -153,6 +168,21 @@ export class RegistryTransport {
 
   #unauthorized(endpoint: Endpoint, why: string): AppError {
     return new AppError('UPSTREAM_UNAUTHORIZED', `${endpoint.base} requires authentication: ${why}`);
+  }
+
+  /** An Authorization value sent: the token, or the Basic pair and its password, are secrets from now on. */
+  #remember(authorization: string): void {
+    const [scheme = '', value = ''] = authorization.split(' ', 2);
+    if (value.length < MIN_SECRET_LENGTH) return;
+    this.#secrets.add(value);
+    if (scheme.toLowerCase() !== 'basic') return;
+    try {
+      const pair = atob(value);
+      const password = pair.slice(pair.indexOf(':') + 1);
+      if (password.length >= MIN_SECRET_LENGTH) this.#secrets.add(password);
+    } catch {
+      // not base64: the value itself is kept
+    }
   }
 
   /**
@@ -233,6 +263,7 @@ export class RegistryTransport {
    * blob host, an upload Location elsewhere, a mirror or another port.
    */
   async #send(url: URL, req: RegistryRequest, authorization: string | undefined): Promise<Response> {
+    if (authorization) this.#remember(authorization);
     let current = url;
     let method = req.method;
     let body = req.body ?? null;
@@ -271,81 +302,4 @@ export class RegistryTransport {
       }
     }
   }
-}
-
-// What a registry's error message may say in Ferry's answers: a code, and a short message with anything
-// that looks like a credential taken out (a registry may echo a query, a header or a token back).
-const MAX_UPSTREAM_MESSAGE = 200;
-// An error code as the distribution spec writes them (MANIFEST_UNKNOWN, DIGEST_INVALID).
-const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,40}$/;
-// name=value or name: value, where the name speaks of a secret (password, passwd, api_key, signature, X-Auth-Token).
-const NAMED_SECRET =
-  /\b([\w-]*(pass|secret|token|key|sig|credential|auth)[\w-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s&,;]+)/gi;
-const CREDENTIAL_LIKE = [
-  /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi,
-  NAMED_SECRET,
-  /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // a JWT
-  /\b[A-Za-z0-9+/_-]{32,}={0,2}/g, // long opaque strings: keys, tokens
-  /[a-z][a-z0-9+.-]*:\/\/[^\s/@]+@/gi, // user:password@ in a URL
-];
-
-export function summarizeUpstreamError(code: unknown, message: unknown): string {
-  const safeCode = typeof code === 'string' && ERROR_CODE.test(code) ? code : '';
-  let text = typeof message === 'string' ? message.replace(/[\x00-\x1f\x7f]+/g, ' ') : '';
-  for (const pattern of CREDENTIAL_LIKE)
-    text = text.replace(pattern, (match, name: string | undefined) =>
-      name && pattern === NAMED_SECRET ? `${name}=[redacted]` : '[redacted]',
-    );
-  if (text.length > MAX_UPSTREAM_MESSAGE) text = `${text.slice(0, MAX_UPSTREAM_MESSAGE)}…`;
-  return `${safeCode} ${text}`.trim();
-}
-
-/**
- * A registry's "too many requests" after the retries: when to try again (its Retry-After, else the end of
- * its quota window, the longest it can take) and the quota it announced.
- */
-function rateLimited(response: Response, message: string, upstream?: UpstreamFailure): AppError {
-  const rateLimit = parseRateLimit(response.headers);
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-  const retryAfterSeconds = retryAfterMs !== undefined ? Math.ceil(retryAfterMs / 1000) : rateLimit?.windowSeconds;
-  const quota = rateLimit
-    ? ` (quota ${rateLimit.limit}${rateLimit.windowSeconds ? ` per ${rateLimit.windowSeconds} s` : ''}, ` +
-      `${rateLimit.remaining} left)`
-    : '';
-  const when = retryAfterSeconds !== undefined ? `; retry after ${retryAfterSeconds} s` : '';
-  return new AppError('UPSTREAM_RATE_LIMITED', `${message}${quota}${when}`, {
-    ...(upstream ? { upstream } : {}),
-    details: { ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(rateLimit ? { rateLimit } : {}) },
-  });
-}
-
-/** Maps an unexpected registry status to a Ferry error, using the registry's own error message when it sent one. */
-export async function upstreamError(response: Response, what: string, method = 'GET'): Promise<AppError> {
-  let detail = '';
-  const codes: string[] = [];
-  try {
-    const text = new TextDecoder().decode(await readLimited(response, MAX_ERROR_BODY_BYTES)).slice(0, 2048);
-    const parsed = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
-    for (const e of parsed.errors ?? []) if (typeof e?.code === 'string' && ERROR_CODE.test(e.code)) codes.push(e.code);
-    const first = parsed.errors?.[0];
-    if (first) detail = `: ${summarizeUpstreamError(first.code, first.message)}`.trimEnd();
-  } catch {
-    // not a registry error document
-  }
-  const status = response.status;
-  const request = response.url ? `${method} ${describeUrl(response.url)}` : method;
-  const upstream = { status, codes: codes.slice(0, 10), request };
-  if (status === 429) return rateLimited(response, `${what}: registry answered 429${detail}`, upstream);
-  const message = `${what}: registry answered ${status}${detail}`;
-  const code =
-    status === 404
-      ? 'NOT_FOUND'
-      : status === 401
-        ? 'UPSTREAM_UNAUTHORIZED'
-        : status === 403
-          ? 'UPSTREAM_DENIED'
-          : status >= 500
-            ? 'UPSTREAM_UNAVAILABLE'
-            : 'UPSTREAM_PROTOCOL';
-  return new AppError(code, message, { upstream });
 }

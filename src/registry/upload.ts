@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import { discardBody } from './body.js';
 import { pullScope, pushScope, type RegistryClient } from './client.js';
 import { StreamSlicer, withKnownLength } from './streams.js';
-import { upstreamError } from './transport.js';
+import { upstreamError } from './upstream-errors.js';
 
 export interface UploadSession {
   /** Absolute upload URL, as the registry last gave it. */

@@ -3,7 +3,7 @@
 // its configured headers) to another host, and one answer cannot make Ferry do unbounded work.
 
 import { describe, expect, inject, it } from 'vitest';
-import { upstreamError } from '../../src/registry/transport.js';
+import { upstreamError } from '../../src/registry/upstream-errors.js';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 import { localRegistries } from '../support/configs.js';
