@@ -33,6 +33,12 @@ export interface FaultProxy {
   storage: { server: Server; host: string; log: { path: string; headers: Record<string, unknown> }[] };
 }
 
+/** The name a hostile answer carries: "b64:" then base64url for bytes no header may hold (ESC, C1). */
+const hostileName = (arg: unknown) => {
+  const text = String(arg);
+  return text.startsWith('b64:') ? Buffer.from(text.slice(4), 'base64url').toString() : text;
+};
+
 const BLOB_PATH = /^\/v2\/.+\/blobs\/sha256:[a-f0-9]{64}$/;
 
 const MANIFEST_PATH = /^\/v2\/.+\/manifests\/[^/]+$/;
@@ -177,7 +183,7 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
           const doc = JSON.parse(Buffer.concat(chunks).toString()) as { name: string; tags: string[] };
           res
             .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ ...doc, tags: [...doc.tags, String(req.headers['x-ferry-fault-arg'])] }));
+            .end(JSON.stringify({ ...doc, tags: [...doc.tags, hostileName(req.headers['x-ferry-fault-arg'])] }));
         });
         return;
       }
