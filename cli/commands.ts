@@ -10,6 +10,8 @@ export interface Output {
   out: (text: string) => void;
   err: (text: string) => void;
   style: Style;
+  /** The terminal itself, for the live progress's own cursor sequences (it escapes what it draws). */
+  raw?: (text: string) => void;
 }
 
 /** An operation that failed: its code and message go to stderr, exit 1 (or 3: partly done). */
@@ -84,7 +86,7 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
   }
   const response = await connection.request('POST', '/v1/copy', { body, accept: 'application/x-ndjson' });
   if (!response.ok) throw await failed(response);
-  const progress = new CopyProgress(output.style, output.out);
+  const progress = new CopyProgress(output.style, output.raw ?? output.out);
   const results: { target: string; digest: string; tags: string[] }[] = [];
   let handedTo: string | undefined;
   const sync = tags === 'all' || (typeof tags === 'object' && !Array.isArray(tags));

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { isAppError } from '../src/errors.js';
+import { escapeControl, escapeJsonControl } from '../src/control-text.js';
 import { parseReference, parseRepositoryName } from '../src/reference.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { copy, diff, Failure, inspect, jobs, promote, rules, tags, withoutTransport, type Output } from './commands.js';
@@ -71,7 +72,14 @@ export async function main(args: string[], output: Output): Promise<number> {
       return 0;
     }
     const style = parsed.values.json ? 'json' : parsed.values.quiet ? 'quiet' : output.style;
-    const out: Output = { ...output, style };
+    // Whatever a registry or a server said is escaped on its way to the terminal (review v2, B6).
+    const text = style === 'json' ? escapeJsonControl : escapeControl;
+    const out: Output = {
+      style,
+      out: (t) => output.out(text(t)),
+      err: (t) => output.err(escapeControl(t)),
+      raw: output.out,
+    };
     switch (parsed.verb.name) {
       case 'version':
         out.out(`ferry ${version()}\n`);
@@ -106,19 +114,19 @@ export async function main(args: string[], output: Output): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      output.err(`ferry: ${error.message}\n`);
+      output.err(escapeControl(`ferry: ${error.message}\n`));
       return 2;
     }
     if (error instanceof Failure) {
-      output.err(`ferry: ${error.code}: ${error.message}\n`);
+      output.err(escapeControl(`ferry: ${error.code}: ${error.message}\n`));
       return error.exitCode;
     }
     if (isAppError(error)) {
       // A reference or configuration refused before any request (the service's own checks, in process).
-      output.err(`ferry: ${error.code}: ${error.message}\n`);
+      output.err(escapeControl(`ferry: ${error.code}: ${error.message}\n`));
       return error.code === 'INVALID_REFERENCE' ? 2 : 1;
     }
-    output.err(`ferry: ${error instanceof Error ? error.message : String(error)}\n`);
+    output.err(escapeControl(`ferry: ${error instanceof Error ? error.message : String(error)}\n`));
     return 1;
   }
 }

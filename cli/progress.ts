@@ -2,6 +2,7 @@
 // rate, ETA), redrawn at most ten times a second and cleared when done, so the screen ends with the
 // result only. Elsewhere (CI logs): one plain line per event. --json: the events themselves; --quiet: nothing.
 
+import { escapeControl, escapeJsonControl } from '../src/control-text.js';
 export type Style = 'tty' | 'plain' | 'json' | 'quiet';
 
 interface Event {
@@ -47,12 +48,12 @@ export class CopyProgress {
   }
 
   event(event: Event): void {
-    if (this.#style === 'json') return this.#write(`${JSON.stringify(event)}\n`);
+    if (this.#style === 'json') return this.#write(`${escapeJsonControl(JSON.stringify(event))}\n`);
     if (this.#style === 'quiet') return;
     this.#track(event);
     if (this.#style === 'plain') {
       const line = plainLine(event);
-      if (line) this.#write(`${line}\n`);
+      if (line) this.#write(`${escapeControl(line)}\n`);
       return;
     }
     this.#scheduleDraw();
@@ -95,7 +96,8 @@ export class CopyProgress {
     const rate = elapsed > 0 ? done / elapsed : 0;
     const eta = rate > 0 ? (this.#total.bytes - done) / rate : Number.NaN;
     const lines = [...this.#active.entries()].map(
-      ([digest, b]) => `  ${short(digest)}  ${formatBytes(b.bytes).padStart(9)} / ${formatBytes(b.size)}`,
+      ([digest, b]) =>
+        `  ${escapeControl(short(digest))}  ${formatBytes(b.bytes).padStart(9)} / ${formatBytes(b.size)}`,
     );
     lines.push(
       `  ${this.#total.doneBlobs}/${this.#total.blobs} blobs  ${formatBytes(done)} / ` +
