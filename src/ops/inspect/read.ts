@@ -72,7 +72,14 @@ export async function listTags(
   return { name: `${name.registry}/${name.repository}`, ...page };
 }
 
-/** One page of a registry's catalog, only the repositories `visible` lets the caller see. */
+// Registry pages one catalog page may read to fill itself with names the caller sees.
+const MAX_CATALOG_PAGES = 5;
+
+/**
+ * One page of a registry's catalog, only the repositories `visible` lets the caller see. The page is
+ * filled from further registry pages (a few at most) when names were left out, and its cursor is the
+ * last name shown: another team's repository names are theirs, the cursor included.
+ */
 export async function listRepositories(
   deps: Deps,
   host: string,
@@ -80,11 +87,21 @@ export async function listRepositories(
   visible: (repository: string) => boolean,
 ): Promise<{ registry: string; repositories: string[]; next?: string }> {
   const registry = normalizeRegistryHost(host.toLowerCase());
-  const page = await registryClient(deps, registry).catalog(options);
-  // Another team's repository names are theirs: filtered here, before anything renders them; and a name
-  // that is not a repository name (a hostile registry's "../x") is not one to link to.
-  const repositories = page.repositories.filter((r) => isRepositoryPath(registry, r) && visible(`${registry}/${r}`));
-  return { registry, repositories, ...(page.next !== undefined ? { next: page.next } : {}) };
+  const client = registryClient(deps, registry);
+  const shown: string[] = [];
+  let last = options.last;
+  let more = false;
+  for (let pages = 0; pages < MAX_CATALOG_PAGES && shown.length < options.n; pages++) {
+    const page = await client.catalog({ n: options.n, ...(last !== undefined ? { last } : {}) });
+    // A name that is not a repository name (a hostile registry's "../x") is not one to link to either.
+    shown.push(...page.repositories.filter((r) => isRepositoryPath(registry, r) && visible(`${registry}/${r}`)));
+    more = page.next !== undefined;
+    if (!more) break;
+    last = page.next;
+  }
+  const repositories = shown.slice(0, options.n);
+  const next = (more || shown.length > options.n) && repositories.length ? repositories.at(-1) : undefined;
+  return { registry, repositories, ...(next !== undefined ? { next } : {}) };
 }
 
 function isRepositoryPath(registry: string, path: string): boolean {
