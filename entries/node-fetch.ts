@@ -10,19 +10,23 @@
 
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
+import { isIP, type LookupFunction } from 'node:net';
+import type { LookupAddress } from 'node:dns';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import type { FetchLike } from '../src/deps.js';
-import { SocketTimeout, type DeadlineInit } from '../src/registry/deadlines.js';
+import { SocketTimeout } from '../src/registry/deadlines.js';
+import type { ConnectionInit } from '../src/registry/options.js';
 
-export const nodeFetch: FetchLike = async (input, init: DeadlineInit = {}) => {
+export const nodeFetch: FetchLike = async (input, init: ConnectionInit = {}) => {
   if (input instanceof Request) return fetch(input, init);
   const body = init.body;
   const streamed = body instanceof ReadableStream;
   const url = new URL(String(input));
   const plainBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
-  if (!streamed && !(init.redirect === 'manual' && plainBody)) return fetch(input, init);
+  // An address the egress check approved is connected to by node:http, which takes it as its lookup.
+  if (!init.address && !streamed && !(init.redirect === 'manual' && plainBody)) return fetch(input, init);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
   init.signal?.throwIfAborted();
   const method = init.method ?? (streamed ? 'POST' : 'GET');
@@ -37,7 +41,8 @@ export const nodeFetch: FetchLike = async (input, init: DeadlineInit = {}) => {
       : httpRequest;
   let answered: IncomingMessage | undefined;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(url, { method, headers, signal: init.signal ?? undefined }, (res) => resolve((answered = res)));
+    const options = { method, headers, signal: init.signal ?? undefined, ...pinnedLookup(init.address) };
+    const req = send(url, options, (res) => resolve((answered = res)));
     watchSocket(req, url, init, () => answered);
     // As fetch does: a network failure is a TypeError with the cause, an abort is the signal's reason.
     req.on('error', (error) =>
@@ -81,7 +86,7 @@ export const nodeFetch: FetchLike = async (input, init: DeadlineInit = {}) => {
 function watchSocket(
   req: ClientRequest,
   url: URL,
-  init: DeadlineInit,
+  init: ConnectionInit,
   answered: () => IncomingMessage | undefined,
 ): void {
   const fail = (phase: 'connect' | 'idle') => {
@@ -98,4 +103,16 @@ function watchSocket(
       socket.once('close', () => clearTimeout(timer));
     });
   if (init.idleTimeoutMs) req.setTimeout(init.idleTimeoutMs, () => fail('idle'));
+}
+
+/** A lookup that answers only `address` (the one checked), so the socket goes nowhere else. */
+function pinnedLookup(address: string | undefined): { lookup?: LookupFunction } {
+  if (!address) return {};
+  const family = isIP(address);
+  return {
+    lookup: (_hostname, options, callback) => {
+      if (options.all) (callback as (e: null, all: LookupAddress[]) => void)(null, [{ address, family }]);
+      else callback(null, address, family);
+    },
+  };
 }

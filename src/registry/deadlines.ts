@@ -4,7 +4,7 @@
 // slot for ever; the caller's signal (a cancelled job) aborts the request at once.
 
 import { AppError } from '../errors.js';
-import type { Deadlines, FetchLike } from './options.js';
+import type { ConnectionInit, Deadlines, FetchLike } from './options.js';
 
 export const DEFAULT_DEADLINES: Deadlines = { connectMs: 10_000, headersMs: 30_000, idleMs: 60_000 };
 
@@ -16,15 +16,6 @@ const PHASE_TEXT: Record<Phase, string> = {
   body: 'sent no body bytes',
   idle: 'neither sent nor took a byte',
 };
-
-/**
- * The extension Ferry's Node fetch (entries/node-fetch.ts) reads: it alone sees the socket, so it keeps
- * the connect deadline and a socket idle deadline, and fails with a SocketTimeout. Other fetches ignore it.
- */
-export interface DeadlineInit extends RequestInit {
-  connectTimeoutMs?: number;
-  idleTimeoutMs?: number;
-}
 
 /** What a fetch adapter throws when the connection did not come up, or went quiet, in time. */
 export class SocketTimeout extends Error {
@@ -71,7 +62,7 @@ export async function fetchWithin(
     init.body instanceof ReadableStream
       ? undefined
       : setTimeout(() => expire('headers', deadlines.headersMs), deadlines.headersMs);
-  const sent: DeadlineInit = {
+  const sent: ConnectionInit = {
     ...init,
     signal: controller.signal,
     connectTimeoutMs: deadlines.connectMs,

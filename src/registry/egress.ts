@@ -1,6 +1,6 @@
 // Decides whether Ferry may send a request to a URL: scheme, configured registries, and private addresses.
 
-import type { FetchLike, RegistryConfig, RegistryReach } from './options.js';
+import type { ConnectionInit, FetchLike, RegistryConfig, RegistryReach } from './options.js';
 import { AppError } from '../errors.js';
 
 export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'reserved';
@@ -107,15 +107,18 @@ const RESOLVED_TTL_MS = 60_000;
 /**
  * Where the runtime can resolve names (Node, Deno, Bun), a fetch that looks up each host Ferry reaches only
  * because it is public (not one the operator configured) and refuses it when any address is private,
- * loopback or link-local: "127.0.0.1.nip.io" is not a public registry. Workers cannot resolve names (see
- * docs/security.md); their fetch goes out through Cloudflare's network, which does not reach private ranges.
+ * loopback or link-local ("127.0.0.1.nip.io" is not a public registry), or when the lookup fails or finds
+ * nothing. The checked address goes with the request (ConnectionInit.address): the runtime's fetch
+ * connects there and looks nothing up again, so a rebinding answer cannot move the connection. Workers
+ * cannot resolve names (see docs/security.md); their fetch goes out through Cloudflare's network, which
+ * does not reach private ranges.
  */
 export function resolvingFetch(
   fetch: FetchLike,
   resolve: (hostname: string) => Promise<string[]>,
   config: RegistryReach,
 ): FetchLike {
-  const known = new Map<string, { cls: AddressClass; address: string; until: number }>();
+  const known = new Map<string, { address: string; until: number }>();
   // Every blob chunk passes here: whether a host needs a lookup is decided once per host.
   const looked = new Map<string, boolean>();
   const needsLookup = (hostname: string) => {
@@ -124,23 +127,31 @@ export function resolvingFetch(
       looked.set(hostname, (needed = !isIpLiteral(hostname) && !configuredHost(config, hostname)));
     return needed;
   };
+  const checked = async (hostname: string): Promise<string> => {
+    const held = known.get(hostname);
+    if (held && held.until >= Date.now()) return held.address;
+    let addresses: string[];
+    try {
+      addresses = await resolve(hostname);
+    } catch {
+      addresses = [];
+    }
+    if (!addresses.length)
+      refuse('ADDRESS_NOT_ALLOWED', `refusing ${hostname}: its name could not be resolved to an address to check`);
+    const worst = addresses.map((a) => ({ address: a, cls: classifyAddress(a) })).find((a) => a.cls !== 'public');
+    if (worst)
+      refuse(
+        'ADDRESS_NOT_ALLOWED',
+        `refusing ${hostname}: it resolves to a ${worst.cls} address (${worst.address}) and is not configured`,
+      );
+    known.set(hostname, { address: addresses[0]!, until: Date.now() + RESOLVED_TTL_MS });
+    return addresses[0]!;
+  };
   return async (input, init) => {
     const hostname = new URL(input instanceof Request ? input.url : input.toString()).hostname.toLowerCase();
-    if (needsLookup(hostname)) {
-      let verdict = known.get(hostname);
-      if (!verdict || verdict.until < Date.now()) {
-        const addresses = await resolve(hostname).catch(() => [] as string[]);
-        const worst = addresses.map((a) => ({ address: a, cls: classifyAddress(a) })).find((a) => a.cls !== 'public');
-        verdict = { cls: worst?.cls ?? 'public', address: worst?.address ?? '', until: Date.now() + RESOLVED_TTL_MS };
-        known.set(hostname, verdict);
-      }
-      if (verdict.cls !== 'public')
-        refuse(
-          'ADDRESS_NOT_ALLOWED',
-          `refusing ${hostname}: it resolves to a ${verdict.cls} address (${verdict.address}) and is not configured`,
-        );
-    }
-    return fetch(input, init);
+    if (!needsLookup(hostname)) return fetch(input, init);
+    const pinned: ConnectionInit = { ...init, address: await checked(hostname) };
+    return fetch(input, pinned);
   };
 }
 

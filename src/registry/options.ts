@@ -11,6 +11,18 @@ export interface Logger {
 
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
+/**
+ * What Ferry's own fetch on Node (entries/node-fetch.ts) reads besides RequestInit, for what only the
+ * socket sees: the connect and socket idle deadlines (src/registry/deadlines.ts), and the address the
+ * egress check approved (src/registry/egress.ts), connected to without another lookup. Other fetches
+ * ignore these fields.
+ */
+export interface ConnectionInit extends RequestInit {
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  address?: string;
+}
+
 export interface Credentials {
   username?: string;
   password?: string;

@@ -6,6 +6,7 @@ import type { Deps } from '../../../deps.js';
 import type { Credentials } from '../../../registry/options.js';
 import { AppError, isAppError } from '../../../errors.js';
 import { fetchWithin } from '../../../registry/deadlines.js';
+import { resolvingFetch } from '../../../registry/egress.js';
 import { describeCause } from '../../../registry/retry.js';
 
 /** Registry credentials a cloud issued, and until when they work. */
@@ -49,7 +50,7 @@ export function oauthError(text: string): string {
 }
 
 /**
- * One request to a cloud endpoint under the upstream deadlines: its status and text. An endpoint that
+ * One request to a cloud endpoint under the upstream deadlines and the address check: its status and text. An endpoint that
  * cannot be reached is UPSTREAM_UNAVAILABLE naming it (the cloud's failure, not Ferry's).
  */
 export async function cloudCall(
@@ -60,8 +61,10 @@ export async function cloudCall(
   init: RequestInit,
 ): Promise<{ status: number; ok: boolean; text: string }> {
   const target = new URL(url);
+  // The address check guards a cloud's endpoints as it does registries (a configured endpoint is trusted).
+  const fetch = deps.resolveHost ? resolvingFetch(deps.fetch, deps.resolveHost, deps.config) : deps.fetch;
   try {
-    const response = await fetchWithin(deps.fetch, target, init, deps.config.deadlines, { signal: deps.signal });
+    const response = await fetchWithin(fetch, target, init, deps.config.deadlines, { signal: deps.signal });
     return { status: response.status, ok: response.ok, text: await response.text() };
   } catch (error) {
     if (isAppError(error)) throw error;
