@@ -494,7 +494,7 @@ describe('remote mode', () => {
     expect((await judge(fixture.judge, 'list-tags', repository)).tags?.sort()).toEqual(['t010', 't011']);
     const missing = await ferry(['copy', `${source}/ferry-test/v2s2:nope`, `${repository}:x`], job());
     expect([missing.code, missing.stderr.split(':')[1]?.trim()]).toEqual([1, 'NOT_FOUND']);
-  });
+  }, 30_000);
 
   it('remote-only verbs: rules put, ls, get and rm; promote (dry run, then for real); a job submitted and watched', async () => {
     const staging = `${target}/${uniqueRepository('cli/stage')}`;

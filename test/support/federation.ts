@@ -51,8 +51,11 @@ export async function serveFerry(
     { secrets: { ...secrets, FERRY_IDENTITY_KEY: keyPem } },
   );
   service.deps.now = clock;
-  const server = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port });
-  await new Promise((r) => setTimeout(r, 50));
+  // Listening once serve's callback runs (a fixed pause was too short on a busy machine).
+  let server!: ReturnType<typeof serve>;
+  await new Promise<void>((resolve) => {
+    server = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port }, () => resolve());
+  });
   expect((server.address() as AddressInfo).port).toBe(port);
   return { service, publicUrl, clock, advance: (ms) => (offset += ms), close: () => void server.close() };
 }
