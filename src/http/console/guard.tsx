@@ -21,31 +21,53 @@ import {
   SESSION_COOKIE,
   SESSION_SECONDS,
   sessionCaller,
+  sessionCsrfToken,
 } from './session.js';
 
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; " +
+  "base-uri 'none'";
 
 export type C = Context<AppEnv>;
 
 /** The request's CSRF token, set as a cookie when the browser has none yet. */
 export function csrfToken(c: C): string {
-  const held = readCookie(c.req.header('cookie'), CSRF_COOKIE);
+  const held = readCookie(c.req.header('cookie'), CSRF_COOKIE, new URL(c.req.url));
   if (held && /^[\w-]{43}$/.test(held)) return held;
   const fresh = randomToken();
   c.header('set-cookie', cookie(CSRF_COOKIE, fresh, new URL(c.req.url), SESSION_SECONDS), { append: true });
   return fresh;
 }
 
-/** A posted form whose token matches the browser's cookie (another site can send neither). */
+/**
+ * A posted form from this origin whose token is the session's own (signed in) or matches the browser's
+ * cookie (before sign-in): another site can send neither.
+ */
 export async function checkedForm(c: C): Promise<Record<string, string>> {
+  const stale = () =>
+    new AppError('FORBIDDEN', 'the form is stale or came from elsewhere: reload the page and send it again');
+  const url = new URL(c.req.url);
+  // Browsers say where a form was posted from; the host is compared (a TLS-ending proxy changes the scheme).
+  const origin = c.req.header('origin');
+  const site = c.req.header('sec-fetch-site');
+  if ((origin && origin !== 'null' && hostOf(origin) !== url.host) || origin === 'null') throw stale();
+  if (site && site !== 'same-origin' && site !== 'none') throw stale();
   // Read as the API reads bodies (64 KiB, within the deadline): sign-in is open to anyone.
   const bytes = await readBodyBytes(c.req.raw, c.var.deps, MAX_API_BODY_BYTES);
   const form = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(bytes)));
-  const held = readCookie(c.req.header('cookie'), CSRF_COOKIE);
-  if (!held || !form.csrf || !constantTimeEqual(held, form.csrf))
-    throw new AppError('FORBIDDEN', 'the form is stale or came from elsewhere: reload the page and send it again');
+  const cookies = c.req.header('cookie');
+  const session = readCookie(cookies, SESSION_COOKIE, url);
+  const expected = session ? await sessionCsrfToken(c.var.deps, session) : readCookie(cookies, CSRF_COOKIE, url);
+  if (!expected || !form.csrf || !constantTimeEqual(expected, form.csrf)) throw stale();
   return form;
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -63,7 +85,7 @@ export async function consoleCaller(c: C, formWithCsrf = false): Promise<Caller 
   const access = deps.config.console.cloudflareAccess;
   const assertion = c.req.header('cf-access-jwt-assertion');
   if (access && assertion) return issuerCaller(deps, access, assertion);
-  return sessionCaller(deps, readCookie(c.req.header('cookie'), SESSION_COOKIE));
+  return sessionCaller(deps, readCookie(c.req.header('cookie'), SESSION_COOKIE, new URL(c.req.url)));
 }
 
 export function whoIs(caller: Caller): string {

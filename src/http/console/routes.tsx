@@ -36,10 +36,12 @@ import { Plan, Rules } from './pages/rules.js';
 import {
   apiKeyName,
   cookie,
+  CSRF_COOKIE,
   endSession,
   readCookie,
   SESSION_COOKIE,
   SESSION_SECONDS,
+  sessionCsrfToken,
   startSession,
 } from './session.js';
 import { action, checkedForm, csrfToken, CSP, inspectable, page, pageNumber, rest, consoleCaller } from './guard.js';
@@ -103,16 +105,17 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         />,
         401,
       );
-    c.header(
-      'set-cookie',
-      cookie(SESSION_COOKIE, await startSession(deps, name), new URL(c.req.url), SESSION_SECONDS),
-      { append: true },
-    );
+    const url = new URL(c.req.url);
+    const session = await startSession(deps, name);
+    c.header('set-cookie', cookie(SESSION_COOKIE, session, url, SESSION_SECONDS), { append: true });
+    // From now on the session's own token: a form of this session carries it, and nothing else will do.
+    const token = (await sessionCsrfToken(deps, session))!;
+    c.header('set-cookie', cookie(CSRF_COOKIE, token, url, SESSION_SECONDS), { append: true });
     return c.redirect('/console/registries', 303);
   });
   app.post('/console/sign-out', async (c) => {
     await checkedForm(c);
-    await endSession(c.var.deps, readCookie(c.req.header('cookie'), SESSION_COOKIE));
+    await endSession(c.var.deps, readCookie(c.req.header('cookie'), SESSION_COOKIE, new URL(c.req.url)));
     c.header('set-cookie', cookie(SESSION_COOKIE, '', new URL(c.req.url), 0), { append: true });
     return c.redirect('/console/sign-in', 303);
   });

@@ -1,8 +1,10 @@
 // Who is using the console. Anonymous mode: the local user. Otherwise an API key entered once into the
 // sign-in form: the session (which key, for 8 hours) is kept in the state store, and the browser holds
 // only its id, signed with HMAC-SHA256 under `console.sessionSecret` — never the key. A key removed from
-// the configuration ends its sessions at their next request. Forms carry a CSRF token that must equal a
-// SameSite=Strict cookie's (double submit), so another site cannot post them.
+// the configuration ends its sessions at their next request. Forms carry a CSRF token: a signed-in
+// user's is an HMAC of the session's id (a cookie another host tossed cannot stand for it); before
+// sign-in it must equal a SameSite=Strict cookie's (double submit). Over https the cookies are __Host-
+// (Secure, Path=/, no Domain), so no sibling host can set them.
 
 import type { Caller } from '../../config/callers.js';
 import type { Deps } from '../../deps.js';
@@ -18,7 +20,7 @@ export const SESSION_SECONDS = 8 * 3600;
 const base64url = (bytes: Uint8Array) => toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 export const randomToken = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 
-async function sign(secret: string, id: string): Promise<string> {
+async function sign(secret: string, id: string, purpose = 'ferry-console-session'): Promise<string> {
   const key = await crypto.subtle.importKey(
     'raw',
     new TextEncoder().encode(secret),
@@ -27,11 +29,22 @@ async function sign(secret: string, id: string): Promise<string> {
     ['sign'],
   );
   return base64url(
-    new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`ferry-console-session\u0000${id}`))),
+    new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${purpose}\u0000${id}`))),
   );
 }
 
-export function readCookie(header: string | undefined, name: string): string | undefined {
+const secure = (url: URL) =>
+  !(url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname));
+
+/** A console cookie's name on the wire: __Host- wherever the cookie is Secure (the scheme allows it). */
+const wireName = (name: string, url: URL) => (secure(url) ? `__Host-${name}` : name);
+
+/** A console cookie as the browser sent it (`name` as SESSION_COOKIE or CSRF_COOKIE say it). */
+export function readCookie(header: string | undefined, name: string, url: URL): string | undefined {
+  return readRawCookie(header, wireName(name, url));
+}
+
+function readRawCookie(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(';') ?? []) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
@@ -39,13 +52,22 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** Cookie attributes: HttpOnly, SameSite=Strict, the console's path; Secure except on plain-http loopback. */
+/**
+ * Cookie attributes: HttpOnly, SameSite=Strict; Secure with the __Host- prefix (Path=/) except on
+ * plain-http loopback, where the console's path is enough.
+ */
 export function cookie(name: string, value: string, url: URL, maxAgeSeconds: number): string {
-  const plainLoopback = url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
-  return (
-    `${name}=${value}; Path=/console; HttpOnly; SameSite=Strict; ` +
-    `Max-Age=${maxAgeSeconds}${plainLoopback ? '' : '; Secure'}`
-  );
+  const attributes = `HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
+  return secure(url)
+    ? `${wireName(name, url)}=${value}; Path=/; ${attributes}; Secure`
+    : `${name}=${value}; Path=/console; ${attributes}`;
+}
+
+/** The CSRF token of a signed-in session: an HMAC of its id, so only this session's pages know it. */
+export async function sessionCsrfToken(deps: Deps, value: string | undefined): Promise<string | undefined> {
+  const secret = deps.config.console.sessionSecret;
+  const id = sessionId(value);
+  return secret && id ? sign(secret, id, 'ferry-console-csrf') : undefined;
 }
 
 /** Checks an API key as the API does, by its SHA-256 in constant time; the key's name, or undefined. */

@@ -16,7 +16,8 @@ const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
 const other = fixture.targets.anonymous.host;
 const SECRET = 'console-session-secret-0123456789abcdef';
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
 
 async function signedInService(state = makeState(), keys = ['reader-key', 'narrow-key']) {
@@ -73,7 +74,8 @@ async function signIn(service: Service, key: string): Promise<string> {
     form: { csrf, apiKey: key },
   });
   expect(signed.status, signed.html).toBe(303);
-  return `ferry_csrf=${csrf}; ferry_session=${cookieValue(signed.cookies, 'ferry_session')}`;
+  // Signed in, the form token is the session's own (the sign-in answer sets it as the CSRF cookie).
+  return `ferry_csrf=${cookieValue(signed.cookies, 'ferry_csrf')}; ferry_session=${cookieValue(signed.cookies, 'ferry_session')}`;
 }
 
 it('anonymous mode: the image page shows the platforms and layers skopeo sees, under a CSP with nothing inline', async () => {
@@ -140,7 +142,9 @@ it('sign-in: a CSRF-checked form, a signed HttpOnly SameSite=Strict session that
     /^ferry_session=[\w-]{43}\.[\w-]{43}; Path=\/console; HttpOnly; SameSite=Strict; Max-Age=28800$/,
   );
   expect(session).not.toContain('reader-key');
-  const jar = `ferry_csrf=${csrf}; ${session.split(';')[0]}`;
+  const bound = cookieValue(signed.cookies, 'ferry_csrf')!;
+  expect(bound).not.toBe(csrf);
+  const jar = `ferry_csrf=${bound}; ${session.split(';')[0]}`;
   const registries = await visit(service, '/console/registries', { cookie: jar });
   expect(registries.status).toBe(200);
   expect(registries.html).toContain('API key reader');
@@ -154,7 +158,9 @@ it('sign-in: a CSRF-checked form, a signed HttpOnly SameSite=Strict session that
     '/console/sign-in',
   );
 
-  expect((await visit(service, '/console/sign-out', { cookie: jar, form: { csrf } })).status).toBe(303);
+  // The pre-sign-in token no longer signs the session's forms out; the session's own does.
+  expect((await visit(service, '/console/sign-out', { cookie: jar, form: { csrf } })).status).toBe(403);
+  expect((await visit(service, '/console/sign-out', { cookie: jar, form: { csrf: bound } })).status).toBe(303);
   expect((await visit(service, '/console/registries', { cookie: jar })).status).toBe(303);
 });
 
