@@ -241,4 +241,47 @@ describe('Notation (JWS referrers)', () => {
       expect.stringContaining('does not lead to the trust store'),
     ]);
   });
+
+  it('security review v2, B5 and weak item 49: a comma inside one attribute is not three attributes, and a CA is no signer', async () => {
+    const root = await makeCertificate({ subject: 'O=Acme, CN=Acme Root', ca: true });
+    const notation = (identities: string[]) => ({ signers: [{ kind: 'notation', trustStore: root.pem, identities }] });
+    const signWith = async (staging: string, leaf: Awaited<ReturnType<typeof makeCertificate>>) =>
+      pushReferrer(registry, staging, SUBJECT, 'application/vnd.cncf.notary.signature', {
+        mediaType: 'application/jose+json',
+        bytes: await notationEnvelope([leaf], {
+          mediaType: SUBJECT.mediaType,
+          digest: V2S2.digest,
+          size: SUBJECT.size,
+        }),
+      });
+    // One CN whose value is "release, O=Acme, C=US", against the identity C=US, O=Acme, CN=release.
+    const confusing = await makeCertificate({
+      subject: 'CN=release\\, O=Acme\\, C=US',
+      issuer: root,
+      codeSigning: true,
+    });
+    const confused = setup(notation(['x509.subject: C=US, O=Acme, CN=release']));
+    await confused.stage();
+    await signWith(confused.staging, confusing);
+    const refused = await confused.promote();
+    expect([refused.body.code, refused.body.detail], JSON.stringify(refused.body)).toEqual([
+      'SIGNATURE_INVALID',
+      expect.stringContaining('identity mismatch'),
+    ]);
+    // A CA certificate (basicConstraints CA:true) with the right subject and codeSigning signs nothing.
+    const ca = await makeCertificate({
+      subject: 'C=US, O=Acme, CN=release',
+      issuer: root,
+      codeSigning: true,
+      ca: true,
+    });
+    const fromCa = setup(notation(['x509.subject: C=US, O=Acme, CN=release']));
+    await fromCa.stage();
+    await signWith(fromCa.staging, ca);
+    const caRefused = await fromCa.promote();
+    expect([caRefused.body.code, caRefused.body.detail], JSON.stringify(caRefused.body)).toEqual([
+      'SIGNATURE_INVALID',
+      expect.stringContaining('certificate authority'),
+    ]);
+  });
 });

@@ -68,14 +68,15 @@ export const toPem = (der: Uint8Array, label = 'CERTIFICATE') =>
 export const newKeys = () =>
   crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 
+/** "C=US, O=Acme, CN=release"; "\\," is a comma inside a value ("CN=release\\, O=Acme" is one CN). */
 function name(text: string): Name {
   return new Name(
-    text.split(',').map((part) => {
+    text.split(/(?<!\\),/).map((part) => {
       const [type, ...value] = part.trim().split('=');
       return new RelativeDistinguishedName([
         new AttributeTypeAndValue({
           type: ATTRIBUTE_OIDS[type!]!,
-          value: new AttributeValue({ utf8String: value.join('=') }),
+          value: new AttributeValue({ utf8String: value.join('=').replace(/\\,/g, ',') }),
         }),
       ]);
     }),
