@@ -77,10 +77,13 @@ export async function verifyNotation(
   if (!expectedKey || !(await key.verify(signed, signature, algorithm.hash)))
     throw new Refusal('the signature does not verify with the certificate in the envelope');
   if (!leaf.codeSigning) throw new Refusal('the signing certificate is not for code signing');
+  if (leaf.isCA)
+    throw new Refusal('the signing certificate is a certificate authority (basicConstraints CA:true), not a signer');
   await trusted(leaf, chain.slice(1), trust.roots, now);
-  const subject = distinguishedName(leaf.subject);
+  const attributes = nameAttributes(leaf.subject);
+  const subject = renderName(attributes);
   const identity = trust.identities.find(
-    (i) => i === '*' || (i.startsWith('x509.subject:') && sameName(i.slice('x509.subject:'.length), subject)),
+    (i) => i === '*' || (i.startsWith('x509.subject:') && sameName(i.slice('x509.subject:'.length), attributes)),
   );
   if (!identity) throw new Refusal(`identity mismatch: the signing certificate is for "${subject}"`);
   if (payload.targetArtifact?.digest !== digest)
@@ -120,23 +123,75 @@ const SHORT_NAMES: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'E',
 };
 
-/** "C=US, ST=WA, L=Seattle, O=Notary, CN=alpine", in the certificate's order. */
-export function distinguishedName(der: Uint8Array): string {
-  const name = AsnConvert.parse(der, Name);
-  return name
-    .flatMap((rdn) => rdn.map((atv) => `${SHORT_NAMES[atv.type] ?? atv.type}=${atv.value.toString()}`))
-    .join(', ');
+interface Attribute {
+  type: string;
+  value: string;
 }
 
-// Notation compares names as sets of attribute=value pairs, whatever their order.
-function sameName(a: string, b: string): boolean {
-  const parts = (n: string) =>
-    n
-      .split(',')
-      .map((p) => p.trim().replace(/\s*=\s*/, '='))
-      .filter(Boolean)
-      .sort();
-  const [x, y] = [parts(a), parts(b)];
+/** A certificate's name as attribute type and value pairs, in its order (read from DER, never from text). */
+function nameAttributes(der: Uint8Array): Attribute[] {
+  return AsnConvert.parse(der, Name).flatMap((rdn) =>
+    rdn.map((atv) => ({ type: SHORT_NAMES[atv.type] ?? atv.type, value: atv.value.toString() })),
+  );
+}
+
+/** "C=US, O=Notary, CN=alpine" as RFC 4514 writes it: a comma inside a value is escaped. */
+function renderName(attributes: Attribute[]): string {
+  return attributes.map((a) => `${a.type}=${a.value.replace(/([,+"\\<>;=])/g, '\\$1')}`).join(', ');
+}
+
+/**
+ * A trust policy's "C=US, O=Acme, CN=release" parsed as RFC 4514 says (escaped "\\,", "\\XX" and quoted
+ * values; "+" joins a multi-valued RDN): its attribute pairs, or undefined when it is no name.
+ */
+function parseName(text: string): Attribute[] | undefined {
+  const attributes: Attribute[] = [];
+  let i = 0;
+  const input = text.trim();
+  while (i < input.length) {
+    const eq = input.indexOf('=', i);
+    if (eq < 0) return undefined;
+    const type = input.slice(i, eq).trim();
+    if (!/^([A-Za-z][\w-]*|\d+(\.\d+)+)$/.test(type)) return undefined;
+    let value = '';
+    i = eq + 1;
+    while (i < input.length && input[i] === ' ') i++;
+    const quoted = input[i] === '"';
+    if (quoted) i++;
+    for (; i < input.length; i++) {
+      const c = input[i]!;
+      if (c === '\\') {
+        const hex = input.slice(i + 1, i + 3);
+        if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+          value += String.fromCharCode(parseInt(hex, 16));
+          i += 2;
+        } else value += input[++i] ?? '';
+      } else if (quoted && c === '"') {
+        i++;
+        break;
+      } else if (!quoted && (c === ',' || c === '+' || c === ';')) break;
+      else value += c;
+    }
+    attributes.push({ type, value: quoted ? value : value.trimEnd() });
+    while (i < input.length && input[i] === ' ') i++;
+    if (i < input.length && !',+;'.includes(input[i]!)) return undefined;
+    i++;
+  }
+  return attributes;
+}
+
+const typeKey = (type: string) => {
+  const upper = type.toUpperCase();
+  return upper === 'EMAILADDRESS' ? 'E' : upper === 'S' ? 'ST' : upper;
+};
+
+// Notation compares names as sets of attribute type and value pairs, whatever their order: parsed, never
+// split out of rendered text, so a comma inside one value is not another attribute.
+function sameName(trusted: string, subject: Attribute[]): boolean {
+  const parsed = parseName(trusted);
+  if (!parsed) return false;
+  const key = (a: Attribute) => JSON.stringify([typeKey(a.type), a.value]);
+  const [x, y] = [parsed.map(key).sort(), subject.map(key).sort()];
   return x.length === y.length && x.every((p, i) => p === y[i]);
 }
 
