@@ -50,8 +50,8 @@ export function oauthError(text: string): string {
 }
 
 /**
- * One request to a cloud endpoint under the upstream deadlines and the address check: its status and text. An endpoint that
- * cannot be reached is UPSTREAM_UNAVAILABLE naming it (the cloud's failure, not Ferry's).
+ * One request to a cloud endpoint under the upstream deadlines and the address check: its status and
+ * text. An endpoint that cannot be reached is UPSTREAM_UNAVAILABLE naming it (the cloud's failure).
  */
 export async function cloudCall(
   deps: Deps,
