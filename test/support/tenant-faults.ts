@@ -6,6 +6,8 @@
 //                    opened there (so the redirected PUT would land)
 //   realm-across     arg: a token realm URL; the ping asks for a bearer token there
 //   never-answer     arg "<parts>" as above, or "ping": those requests are taken and never answered
+//   huge-referrers   arg "<n>": the referrers API answers pages of n descriptors, each page's Link
+//                    naming the next, 20 pages in all
 //   (any request whose path starts /__never is held the same way: a token server that never answers)
 //   echo-secret      asks for Basic credentials, then answers 403 DENIED echoing what it received as
 //                    Authorization (decoded when Basic), in the phrasing arg names (see ECHOES)
@@ -85,6 +87,21 @@ export function handleTenantFault(req: IncomingMessage, res: ServerResponse): bo
         'content-type': 'application/json',
       })
       .end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+    return true;
+  }
+  const referrers = url.pathname.match(/^\/v2\/(.+)\/referrers\/(sha256:[0-9a-f]{64})$/);
+  if (fault === 'huge-referrers' && referrers && req.method === 'GET') {
+    const page = Number(url.searchParams.get('page') ?? 0);
+    const manifests = Array.from({ length: Number(arg) }, (_, i) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${(page * 1_000_000 + i).toString(16).padStart(64, '0')}`,
+      size: 512,
+      artifactType: 'application/vnd.example.junk',
+    }));
+    const next = page < 19 ? { link: `<${url.pathname}?page=${page + 1}>; rel="next"` } : {};
+    res
+      .writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json', ...next })
+      .end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
     return true;
   }
   const never = url.pathname.startsWith('/__never');
