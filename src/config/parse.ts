@@ -10,7 +10,7 @@ import type { SecretLookup } from './values.js';
 import { buildConsole, type ConsoleConfig } from './console.js';
 import { buildIdentity, type IdentityConfig } from './identity.js';
 import { buildManagedRegistries, type ManagedRegistriesConfig } from './managed-registries.js';
-import type { Deadlines } from '../registry/options.js';
+import { DEFAULT_REFERRER_BOUNDS, type Deadlines } from '../registry/options.js';
 import { DEFAULT_DEADLINES } from '../registry/deadlines.js';
 
 // About 11 subrequests and up to 2 KV operations a tag: 50 tags stay far inside one invocation's limits.
@@ -22,6 +22,8 @@ export interface Limits {
   indexDepth: number;
   indexConcurrency: number;
   tagsPerSync: number;
+  referrerEntries: number;
+  referrerBytes: number;
   bodyTimeoutMs: number;
 }
 
@@ -32,6 +34,8 @@ export const DEFAULT_LIMITS: Limits = {
   indexDepth: 8,
   indexConcurrency: 8,
   tagsPerSync: 10_000,
+  referrerEntries: DEFAULT_REFERRER_BOUNDS.entries,
+  referrerBytes: DEFAULT_REFERRER_BOUNDS.bytes,
   bodyTimeoutMs: 30_000,
 };
 
@@ -169,6 +173,8 @@ export function parseConfig(
       indexDepth: limits.indexDepth ?? DEFAULT_LIMITS.indexDepth,
       indexConcurrency: limits.indexConcurrency ?? DEFAULT_LIMITS.indexConcurrency,
       tagsPerSync: limits.tagsPerSync ?? DEFAULT_LIMITS.tagsPerSync,
+      referrerEntries: limits.referrerEntries ?? DEFAULT_LIMITS.referrerEntries,
+      referrerBytes: limits.referrerBytes ?? DEFAULT_LIMITS.referrerBytes,
       bodyTimeoutMs:
         limits.bodyTimeoutSeconds !== undefined ? limits.bodyTimeoutSeconds * 1000 : DEFAULT_LIMITS.bodyTimeoutMs,
     },

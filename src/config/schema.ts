@@ -24,6 +24,10 @@ export const LimitsSchema = z.strictObject({
   indexConcurrency: positiveInt(1).optional(),
   /** Tags one sync (`tags: "all"` or a pattern, a rule) may take. */
   tagsPerSync: positiveInt(1).optional(),
+  /** Referrers of one manifest read at most, across every page (the API or the fallback index). */
+  referrerEntries: positiveInt(1).optional(),
+  /** Bytes of referrer listings read at most for one manifest, across every page. */
+  referrerBytes: positiveInt(1024, 'bytes').optional(),
   /** How long a caller or webhook sender may take to send its request body. */
   bodyTimeoutSeconds: seconds(1).optional(),
 });

@@ -2,7 +2,7 @@
 // referrers API where a registry has it, and otherwise through the `sha256-<hex>` tag fallback: an index
 // that whoever pushes a referrer keeps up to date (distribution 2.8 and other pre-1.1 registries).
 
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
 import { MediaType, parseManifest, type Descriptor } from '../registry/manifest.js';
 
@@ -15,6 +15,12 @@ async function readFallback(client: RegistryClient, repository: string, digest: 
   try {
     const index = await client.getManifest(repository, referrersTag(digest));
     const parsed = parseManifest(index.bytes, index.mediaType);
+    const { entries } = client.transport.referrerBounds;
+    if (parsed.kind === 'index' && parsed.manifests.length > entries)
+      throw new AppError(
+        'LIMIT_EXCEEDED',
+        `referrers of ${client.registryKey}/${repository}@${digest}: more than ${entries} entries (limits.referrerEntries)`,
+      );
     return parsed.kind === 'index' ? parsed.manifests : [];
   } catch (error) {
     if (isAppError(error) && error.code === 'NOT_FOUND') return [];

@@ -263,9 +263,13 @@ export class RegistryClient {
    */
   async referrers(repository: string, digest: string, options: ReadOptions = {}): Promise<Descriptor[] | null> {
     const what = `referrers of ${this.registryKey}/${repository}@${digest}`;
+    const bounds = this.transport.referrerBounds;
+    const over = (why: string) =>
+      new AppError('LIMIT_EXCEEDED', `${what}: more than ${why} (limits.referrerEntries, limits.referrerBytes)`);
     return this.#read(async (endpoint) => {
       let path: string | undefined = `/v2/${repository}/referrers/${digest}`;
       const found: Descriptor[] = [];
+      let bytes = 0;
       for (let page = 0; path !== undefined; page++) {
         if (page === MAX_REFERRER_PAGES)
           throw new AppError('UPSTREAM_PROTOCOL', `${what}: more than ${MAX_REFERRER_PAGES} pages`);
@@ -279,9 +283,21 @@ export class RegistryClient {
           return null;
         }
         if (!response.ok) throw await upstreamError(response, what);
-        const body = await readJson(response, MAX_MANIFEST_BYTES, what);
+        // Every page counts against one budget of bytes and entries: read no byte past it.
+        const room = bounds.bytes - bytes;
+        let raw: Uint8Array;
+        try {
+          raw = await readLimited(response, Math.min(MAX_MANIFEST_BYTES, room));
+        } catch (error) {
+          if (error instanceof BodyTooLargeError)
+            throw room < MAX_MANIFEST_BYTES ? over(`${bounds.bytes} bytes`) : error;
+          throw error;
+        }
+        bytes += raw.byteLength;
+        const body = parseJsonObject(raw, what);
         if (!Array.isArray(body.manifests))
           throw new AppError('UPSTREAM_PROTOCOL', `${what}: the answer is not an image index`);
+        if (found.length + body.manifests.length > bounds.entries) throw over(`${bounds.entries} entries`);
         found.push(...body.manifests.map((d, i) => asDescriptor(d, `referrers manifests[${i}]`)));
         path = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
           this.transport.checkUrl(raw, 'link', new URL(endpoint.base)),
@@ -360,13 +376,26 @@ export class RegistryClient {
 }
 
 async function readJson(response: Response, limit: number, what: string): Promise<Record<string, unknown>> {
+  let raw: Uint8Array;
   try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(await readLimited(response, limit)));
+    raw = await readLimited(response, limit);
+  } catch {
+    throw notJson(what);
+  }
+  return parseJsonObject(raw, what);
+}
+
+const notJson = (what: string) =>
+  new AppError('UPSTREAM_PROTOCOL', `${what}: the registry sent a body that is not the expected JSON`);
+
+function parseJsonObject(raw: Uint8Array, what: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(raw));
     if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>;
   } catch {
-    // fall through
+    // not JSON
   }
-  throw new AppError('UPSTREAM_PROTOCOL', `${what}: the registry sent a body that is not the expected JSON`);
+  throw notJson(what);
 }
 
 /** The rel="next" target of a Link header, which must stay on the endpoint's origin. */

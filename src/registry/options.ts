@@ -88,8 +88,18 @@ export interface Deadlines {
   idleMs: number;
 }
 
+/** How much of a manifest's referrers is read, across every page (a hostile registry lists without end). */
+export interface ReferrerBounds {
+  entries: number;
+  bytes: number;
+}
+
+export const DEFAULT_REFERRER_BOUNDS: ReferrerBounds = { entries: 1000, bytes: 4 * 1024 * 1024 };
+
 export interface RegistryIo {
   fetch: FetchLike;
+  /** DEFAULT_REFERRER_BOUNDS when absent. */
+  referrerBounds?: ReferrerBounds;
   /** Connect, headers and idle deadlines of every request (DEFAULT_DEADLINES when absent). */
   deadlines?: Deadlines;
   /**

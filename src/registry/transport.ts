@@ -1,8 +1,10 @@
 // Sends requests to one registry: egress checks, auth per endpoint, retries, and redirects followed by hand.
 
 import {
+  DEFAULT_REFERRER_BOUNDS,
   ONE_PUT,
   type Credentials,
+  type ReferrerBounds,
   type RegistryConfig,
   type RegistryOptions,
   type Renewal,
@@ -77,6 +79,10 @@ export class RegistryTransport {
     this.#tokens = tokens;
     this.#auth = shared?.auth ?? new Map();
     this.#secrets = shared?.secrets ?? configuredSecrets(this.registry);
+  }
+
+  get referrerBounds(): ReferrerBounds {
+    return this.#options.referrerBounds ?? DEFAULT_REFERRER_BOUNDS;
   }
 
   /** This registry's transport, its requests aborted by `signal`. */

@@ -26,6 +26,7 @@ function registryOptions(deps: Deps): RegistryOptions {
     fetch: deps.resolveHost ? resolvingFetch(fetch, deps.resolveHost, deps.config) : fetch,
     issuedCredentials: (registryKey, renew) => cloudCredentials(deps, registryKey, renew),
     deadlines: deps.config.deadlines,
+    referrerBounds: { entries: deps.config.limits.referrerEntries, bytes: deps.config.limits.referrerBytes },
     sleep: (ms) => deps.sleep(ms),
     now: () => deps.now(),
     log: deps.log,
