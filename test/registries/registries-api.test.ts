@@ -256,3 +256,41 @@ it('a sealed value opens only where it was sealed, and only while its key is con
   const newer = { kid: 'k2', key: crypto.getRandomValues(new Uint8Array(32)) };
   expect(await unseal([newer, key], sealed, 'entry a.example.com password')).toBe(PASSWORD);
 });
+
+it('security review v2, weak item 22: an entry that no longer opens is listed as unreadable, the others as they are (no 500)', async () => {
+  const state = makeState();
+  const first = await setup(open, state);
+  expect((await first.call('PUT', `/v1/registries/${target.host}`, 'owner-key', entry)).status).toBe(200);
+  expect((await first.call('PUT', '/v1/registries/registry.example.com', 'dev-admin-key', {})).status).toBe(200);
+  // The sealing key is replaced by another under the same id: the sealed password no longer opens.
+  const rotated = makeService(
+    {
+      registries: localRegistries(source),
+      managedRegistries: open,
+      callers: {
+        apiKeys: [
+          { name: 'owner', sha256: await hash('owner-key') },
+          { name: 'dev-admin', sha256: await hash('dev-admin-key') },
+        ],
+        grants: [
+          { apiKey: 'owner', actions: ['admin'], repositories: [`${target.host}/**`] },
+          { apiKey: 'dev-admin', actions: ['admin'], repositories: ['registry.example.com/**'] },
+        ],
+      },
+    },
+    { secrets: { SEALING_KEY: toBase64(crypto.getRandomValues(new Uint8Array(32))) }, state },
+  );
+  const list = async (key: string) => {
+    const res = await rotated.app.request('/v1/registries', { headers: { authorization: `Bearer ${key}` } });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const owner = await list('owner-key');
+  expect(owner.status, JSON.stringify(owner.body)).toBe(200);
+  const broken = owner.body.registries.find((r: { host: string }) => r.host === target.host);
+  expect(broken).toMatchObject({ host: target.host, origin: 'api', unreadable: expect.stringContaining('seal') });
+  expect(JSON.stringify(owner.body)).not.toContain(PASSWORD);
+  const other = await list('dev-admin-key');
+  expect(other.body.registries.find((r: { host: string }) => r.host === 'registry.example.com')).toMatchObject({
+    origin: 'api',
+  });
+});
