@@ -19,7 +19,8 @@ async function readFallback(client: RegistryClient, repository: string, digest: 
     if (parsed.kind === 'index' && parsed.manifests.length > entries)
       throw new AppError(
         'LIMIT_EXCEEDED',
-        `referrers of ${client.registryKey}/${repository}@${digest}: more than ${entries} entries (limits.referrerEntries)`,
+        `referrers of ${client.registryKey}/${repository}@${digest}: more than ${entries} entries ` +
+          '(limits.referrerEntries)',
       );
     return parsed.kind === 'index' ? parsed.manifests : [];
   } catch (error) {

@@ -7,6 +7,7 @@ import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
 import { asDescriptor, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
 import { isValidDigest, isValidTag } from '../reference.js';
+import { nextLink, parseJsonObject, readJson } from './json-answers.js';
 import { RegistryTransport, type Endpoint, type RegistryRequest } from './transport.js';
 import { upstreamError } from './upstream-errors.js';
 import type { RegistryOptions } from './options.js';
@@ -373,42 +374,4 @@ export class RegistryClient {
       return last === undefined ? { repositories } : { repositories, next: last };
     }, true); // a mirror's catalog is the mirror's
   }
-}
-
-async function readJson(response: Response, limit: number, what: string): Promise<Record<string, unknown>> {
-  let raw: Uint8Array;
-  try {
-    raw = await readLimited(response, limit);
-  } catch {
-    throw notJson(what);
-  }
-  return parseJsonObject(raw, what);
-}
-
-const notJson = (what: string) =>
-  new AppError('UPSTREAM_PROTOCOL', `${what}: the registry sent a body that is not the expected JSON`);
-
-function parseJsonObject(raw: Uint8Array, what: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(raw));
-    if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>;
-  } catch {
-    // not JSON
-  }
-  throw notJson(what);
-}
-
-/** The rel="next" target of a Link header, which must stay on the endpoint's origin. */
-function nextLink(header: string | null, current: URL, check: (raw: string) => URL): URL | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(',')) {
-    const m = part.match(/<([^>]*)>\s*;(.*)/);
-    if (m && /rel="?next"?/i.test(m[2] ?? '')) {
-      const url = check(new URL(m[1] ?? '', current).toString());
-      if (url.origin !== current.origin)
-        throw new AppError('UPSTREAM_PROTOCOL', 'the registry paginated to another host');
-      return url;
-    }
-  }
-  return undefined;
 }

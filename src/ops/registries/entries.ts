@@ -13,30 +13,8 @@ import { normalizeRegistryHost } from '../../reference.js';
 import { classifyHostname, wildcardTooWide } from '../../registry/egress.js';
 import { isSealed, seal, SealError, unseal, type SealedValue } from '../../sealed-secrets.js';
 import { stateKeys } from '../../state/records.js';
+import { unreadableView, view, type RegistryEntryView, type StoredEntry } from './entry-view.js';
 import { getStateJson, replaceState } from '../../state/store.js';
-
-interface StoredEntry {
-  host: string;
-  /** The entry's document, each secret value sealed. */
-  document: RegistryDocument;
-  updatedAt: string;
-  updatedBy: string;
-}
-
-/** What GET answers: the entry without any secret value (only whether each is set). */
-export interface RegistryEntryView {
-  host: string;
-  origin: 'config' | 'api';
-  insecure: boolean;
-  credentials?: Record<string, unknown>;
-  mirrors: string[];
-  headers: string[];
-  authHosts: string[];
-  blobHosts: string[];
-  upload: RegistryEntry['upload'];
-  updatedAt?: string;
-  updatedBy?: string;
-}
 
 type Path = readonly string[];
 
@@ -228,7 +206,17 @@ export async function getRegistryEntry(deps: Deps, rawHost: string): Promise<Reg
 export async function listRegistryEntries(deps: Deps): Promise<RegistryEntryView[]> {
   const config = baseConfig(deps.config);
   const fromApi = (await readStoredEntries(deps)).map((s) => s.entry).filter((s) => !config.registries.has(s.host));
-  const managed = await Promise.all(fromApi.map(async (s) => view(await openEntry(config, s), 'api', s)));
+  const managed = await Promise.all(
+    fromApi.map(async (s) => {
+      try {
+        return view(await openEntry(config, s), 'api', s);
+      } catch (error) {
+        // One entry that no longer opens (a sealing key replaced) is shown as such; the others as they are.
+        if (!(error instanceof SealError)) throw error;
+        return unreadableView(s, error.message);
+      }
+    }),
+  );
   return [...[...config.registries.values()].map((r) => view(r, 'config')), ...managed];
 }
 
@@ -256,63 +244,6 @@ async function openEntry(config: FerryConfig, stored: StoredEntry): Promise<Regi
       : value,
   );
   return buildManaged(config, stored.host, document);
-}
-
-function view(registry: RegistryEntry, origin: 'config' | 'api', stored?: StoredEntry): RegistryEntryView {
-  const set = { set: true };
-  const c = registry.credentials;
-  const cloud = registry.cloud;
-  let credentials: Record<string, unknown> | undefined;
-  if (c)
-    credentials = {
-      ...(c.username !== undefined ? { username: c.username } : {}),
-      ...Object.fromEntries(
-        (['password', 'token', 'identityToken'] as const).filter((k) => c[k] !== undefined).map((k) => [k, set]),
-      ),
-    };
-  else if (cloud?.kind === 'aws')
-    credentials = {
-      aws: {
-        region: cloud.region,
-        ...(cloud.roleArn ? { roleArn: cloud.roleArn } : { accessKeyId: set, secretAccessKey: set }),
-        audience: cloud.audience,
-        sessionName: cloud.sessionName,
-      },
-    };
-  else if (cloud?.kind === 'google')
-    credentials = {
-      google: {
-        ...(cloud.workloadIdentityProvider
-          ? { workloadIdentityProvider: cloud.workloadIdentityProvider }
-          : { serviceAccountKey: set }),
-        ...(cloud.serviceAccount ? { serviceAccount: cloud.serviceAccount } : {}),
-        audience: cloud.audience,
-      },
-    };
-  else if (cloud?.kind === 'azure')
-    credentials = {
-      azure: {
-        tenantId: cloud.tenantId,
-        clientId: cloud.clientId,
-        ...(cloud.clientSecret !== undefined ? { clientSecret: set } : {}),
-        audience: cloud.audience,
-      },
-    };
-  else if (cloud?.kind === 'github-app')
-    credentials = { githubApp: { appId: cloud.appId, installationId: cloud.installationId, privateKey: set } };
-  return {
-    host: registry.host,
-    origin,
-    insecure: registry.insecure,
-    ...(credentials ? { credentials } : {}),
-    mirrors: registry.mirrors,
-    // Header values may be keys: their names only.
-    headers: Object.keys(registry.headers),
-    authHosts: registry.authHosts,
-    blobHosts: registry.blobHosts,
-    upload: registry.upload,
-    ...(stored ? { updatedAt: stored.updatedAt, updatedBy: stored.updatedBy } : {}),
-  };
 }
 
 // ---- Each request's configuration: the configured entries, then those added through the API ----
