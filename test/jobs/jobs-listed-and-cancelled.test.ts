@@ -82,6 +82,40 @@ it("GET /v1/jobs lists the caller's jobs, filtered by state and kind; another ca
   expect((await ka('GET', '/v1/jobs?state=sideways')).status).toBe(400);
 });
 
+it("security review v2, weak item 62: a job list's cursor never names another caller's job", async () => {
+  const svc = await service();
+  const ka = caller(svc, 'jobs-ka');
+  const kb = caller(svc, 'jobs-kb');
+  const start = async (who: typeof ka, from: string, repository: string) => {
+    const res = await who('POST', '/v1/copy', { source: from, target: `${target}/${repository}:v1`, wait: false });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    return res.body.id as string;
+  };
+  // kb reads and writes only kb-only/*: its source is put there first.
+  const seed = `kb-only/seed-${crypto.randomUUID().slice(0, 8)}`;
+  await waitForJob(svc, await start(ka, `${source}/ferry-test/v2s2:v1`, seed), { authorization: 'Bearer jobs-ka' });
+  const theirs = [];
+  for (let i = 0; i < 4; i++)
+    theirs.push(await start(kb, `${target}/${seed}:v1`, `kb-only/cursor-${crypto.randomUUID().slice(0, 8)}`));
+  const mine = await start(ka, `${source}/ferry-test/v2s2:v1`, uniqueRepository('cursor'));
+  const cursors: string[] = [];
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const listed = await ka('GET', `/v1/jobs?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(listed.status).toBe(200);
+    seen.push(...listed.body.jobs.map((j: { id: string }) => j.id));
+    cursor = listed.body.cursor;
+    if (!cursor) break;
+    cursors.push(cursor);
+  }
+  expect(seen).toContain(mine);
+  for (const id of theirs) {
+    expect(seen).not.toContain(id);
+    expect(cursors.join(' ')).not.toContain(id);
+  }
+});
+
 it('DELETE cancels a running copy: it ends cancelled, the target gets no tag; a finished job is 409; another caller gets 404', async () => {
   const svc = await service();
   const ka = caller(svc, 'jobs-ka');
