@@ -158,10 +158,14 @@ export interface JobFilter {
   rule?: string;
 }
 
+// Store pages one request may read to fill a page with jobs the caller sees.
+const MAX_LIST_PAGES = 10;
+
 /**
- * A page of jobs matching the filter that `visible` lets the caller see, newest records as the store
- * lists them (a page may hold fewer than `limit`: follow the cursor). The most selective filter is the
- * store's label; the others are checked here.
+ * A page of jobs matching the filter that `visible` lets the caller see, as the store lists them, filled
+ * from further store pages (a few at most) when entries were left out. The cursor is the key of the last
+ * job shown: it names no other caller's job. The most selective filter is the store's label; the others
+ * are checked here.
  */
 export async function listJobs(
   deps: Deps,
@@ -176,25 +180,41 @@ export async function listJobs(
       : filter.state
         ? jobLabels.state(filter.state)
         : undefined;
-  const listed = await deps.state.list(stateKeys.jobsPrefix(), {
-    limit: page.limit,
-    ...(label ? { label } : {}),
-    ...(page.cursor ? { cursor: page.cursor } : {}),
-  });
   const jobs: JobRecord[] = [];
-  for (const entry of listed.entries) {
-    let job: JobRecord;
-    try {
-      job = JSON.parse(entry.value) as JobRecord;
-    } catch {
-      continue;
+  let cursor = page.cursor;
+  let lastShown: string | undefined;
+  let more = false;
+  for (let pages = 0; pages < MAX_LIST_PAGES; pages++) {
+    const listed = await deps.state.list(stateKeys.jobsPrefix(), {
+      limit: page.limit,
+      ...(label ? { label } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const entry of listed.entries) {
+      const job = matching(entry.value, filter);
+      if (!job || !visible(job)) continue;
+      if (jobs.length === page.limit) return { jobs, cursor: lastShown! };
+      jobs.push(job);
+      lastShown = entry.key;
     }
-    if (filter.state && job.state !== filter.state) continue;
-    if (filter.kind && job.kind !== filter.kind) continue;
-    if (filter.rule && (job.kind !== 'promote' || job.promotion.rule !== filter.rule)) continue;
-    if (visible(job)) jobs.push(job);
+    more = listed.cursor !== undefined;
+    if (!more || jobs.length === page.limit) break;
+    cursor = listed.cursor;
   }
-  return listed.cursor ? { jobs, cursor: listed.cursor } : { jobs };
+  return more && lastShown ? { jobs, cursor: lastShown } : { jobs };
+}
+
+function matching(value: string, filter: JobFilter): JobRecord | undefined {
+  let job: JobRecord;
+  try {
+    job = JSON.parse(value) as JobRecord;
+  } catch {
+    return undefined;
+  }
+  if (filter.state && job.state !== filter.state) return undefined;
+  if (filter.kind && job.kind !== filter.kind) return undefined;
+  if (filter.rule && (job.kind !== 'promote' || job.promotion.rule !== filter.rule)) return undefined;
+  return job;
 }
 
 /** Unfinished jobs, a page at a time (the store lists them by state label: no scan of finished ones). */
