@@ -86,3 +86,40 @@ it('admins put, list, use and delete rules; configured rules stay read-only; oth
       .code,
   ).toBe('NOT_FOUND');
 });
+
+it('security review v2, weak item 64: a rule put through the API may name only secrets declared for rules', async () => {
+  const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
+  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey));
+  const pem = `-----BEGIN PUBLIC KEY-----\n${btoa(String.fromCharCode(...spki))}\n-----END PUBLIC KEY-----\n`;
+  const service = makeService(
+    {
+      registries: localRegistries(registry),
+      callers: {
+        apiKeys: [{ name: 'admin', sha256: await hash('secrets-admin-key') }],
+        grants: [{ apiKey: 'admin', actions: ['admin'], repositories: ['**/**'] }],
+      },
+      promotion: { rules: [], ruleSecrets: ['RELEASE_KEY'] },
+    },
+    { secrets: { RELEASE_KEY: pem, OPERATOR_ONLY: 'set-but-not-for-rules' } },
+  );
+  const put = async (name: string) => {
+    const res = await service.app.request(`/v1/rules/uses-${name.toLowerCase().replace(/_/g, '-')}`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer secrets-admin-key', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        source: { repository: `${registry}/s/**`, tags: {} },
+        targets: [{ repository: `${registry}/p`, tags: ['{tag}'] }],
+        verify: { signers: [{ kind: 'cosign-key', publicKey: { secret: name } }] },
+      }),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  expect((await put('RELEASE_KEY')).status).toBe(200);
+  // Set or not, an undeclared name is refused alike: no way to learn which environment variables exist.
+  const set = await put('OPERATOR_ONLY');
+  const unset = await put('NOT_SET_ANYWHERE');
+  expect([set.status, set.body.code]).toEqual([400, 'INVALID_REQUEST']);
+  expect(set.body.detail).toContain('promotion.ruleSecrets');
+  expect(unset.body.detail).toBe(set.body.detail.replace('OPERATOR_ONLY', 'NOT_SET_ANYWHERE'));
+});
