@@ -75,6 +75,8 @@ export interface FerryConfig {
   callers: CallersConfig;
   /** Promotion rules (`promotion.rules`). */
   rules: PromotionRule[];
+  /** The secrets a rule put through the API may name (`promotion.ruleSecrets`). */
+  ruleSecrets: string[];
   /** Webhook receivers (`webhooks.receivers`). */
   receivers: WebhookReceiver[];
   limits: Limits;
@@ -167,6 +169,7 @@ export function parseConfig(
     jobStepBytes: jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES,
     callers,
     rules,
+    ruleSecrets: doc.promotion?.ruleSecrets ?? [],
     receivers: buildReceivers(doc.webhooks, problems),
     limits: {
       indexChildren: limits.indexChildren ?? DEFAULT_LIMITS.indexChildren,

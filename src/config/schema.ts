@@ -62,7 +62,13 @@ export const ConfigSchema = z.strictObject({
     })
     .optional(),
   callers: CallersSchema.optional(),
-  promotion: z.strictObject({ rules: z.array(RuleSchema) }).optional(),
+  promotion: z
+    .strictObject({
+      rules: z.array(RuleSchema).optional(),
+      /** Secrets a rule put through the API may name (`{"secret": NAME}`): no others, set or not. */
+      ruleSecrets: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
   webhooks: WebhooksSchema.optional(),
   identity: IdentitySchema.optional(),
   managedRegistries: ManagedRegistriesSchema.optional(),

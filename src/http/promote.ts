@@ -105,7 +105,8 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     const name = c.req.param('name');
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name))
       throw new AppError('INVALID_REQUEST', 'rule names are 1-64 of A-Z a-z 0-9 _ . -');
-    const rule = parseRuleBody(name, await readJsonBody(c.req.raw, deps), caller, deps.config.secret);
+    const body = await readJsonBody(c.req.raw, deps);
+    const rule = parseRuleBody(name, body, caller, deps.config.secret, deps.config.ruleSecrets);
     const gap = ruleAdminGap(callers, caller, rule);
     if (gap !== undefined)
       throw new AppError('FORBIDDEN', `caller ${caller.id} has no "admin" grant covering ${gap}`, {

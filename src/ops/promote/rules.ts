@@ -47,7 +47,13 @@ export async function findRule(deps: Deps, name: string): Promise<PromotionRule>
 }
 
 /** Checks a rule body with the configuration's own schema (unknown keys refused) and builds it for storing. */
-export function parseRuleBody(name: string, body: unknown, author: Caller, secret: SecretLookup): PromotionRule {
+export function parseRuleBody(
+  name: string,
+  body: unknown,
+  author: Caller,
+  secret: SecretLookup,
+  declared: readonly string[],
+): PromotionRule {
   // The path names the rule; a body may repeat that name, never give another.
   let document = body;
   if (typeof body === 'object' && body !== null && 'name' in body) {
@@ -67,8 +73,20 @@ export function parseRuleBody(name: string, body: unknown, author: Caller, secre
       `${first!.path === 'top level' ? 'rule' : `rule.${first!.path}`}: ${first!.message}`,
     );
   }
-  const problems = new ConfigProblems(secret);
+  // Only secrets declared for rules resolve; any other name is refused the same way, set or not.
+  const undeclared = new Set<string>();
+  const problems = new ConfigProblems((asked) => {
+    if (declared.includes(asked)) return secret(asked);
+    undeclared.add(asked);
+    return undefined;
+  });
   const rule = buildRule({ ...parsed.data, name }, 'rule', problems);
+  const [refused] = undeclared;
+  if (refused !== undefined)
+    throw new AppError(
+      'INVALID_REQUEST',
+      `rule: secret "${refused.slice(0, 64)}" is not one declared for rules (promotion.ruleSecrets)`,
+    );
   const first = problems.list[0];
   if (first) throw new AppError('INVALID_REQUEST', `${first.path}: ${first.message}`);
   return { ...rule, author: authorOf(author) };
