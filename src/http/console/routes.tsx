@@ -57,6 +57,9 @@ const EVENTS_MS = 5 * 60_000;
 
 // Repository names per catalog page (before filtering by grants).
 const CATALOG_PAGE = 100;
+// Live job streams one caller may hold open at once (security review v2, weak item 42: 300 held 20 MB).
+const MAX_STREAMS_PER_CALLER = 8;
+const openStreams = new Map<string, number>();
 // Each tag on a page costs a manifest (and config) read until cached: pages stay short.
 const TAGS_PER_PAGE = 25;
 
@@ -342,6 +345,13 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     if (!caller) return c.body(null, 401);
     const id = c.req.param('id');
     await visibleJob(deps, caller, id);
+    // Each stream holds a loop for minutes: a caller opens only so many at once (per instance).
+    const open = openStreams.get(caller.id) ?? 0;
+    if (open >= MAX_STREAMS_PER_CALLER)
+      return c.text(`${MAX_STREAMS_PER_CALLER} live job pages are open already: close one`, 429, {
+        'retry-after': '5',
+      });
+    openStreams.set(caller.id, open + 1);
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     const follow = (async () => {
@@ -364,6 +374,9 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       } catch {
         // the browser went away, or the job became invisible: the stream just ends
       } finally {
+        const left = (openStreams.get(caller.id) ?? 1) - 1;
+        if (left > 0) openStreams.set(caller.id, left);
+        else openStreams.delete(caller.id);
         await writer.close().catch(() => {});
       }
     })();
