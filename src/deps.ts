@@ -41,6 +41,8 @@ export interface Deps {
   resolveHost?: (hostname: string) => Promise<string[]>;
   /** Aborts the registry requests made with these deps at once (a job's cancel). */
   signal?: AbortSignal;
+  /** Notes every host the registry requests made with these deps reached (a copy's audit record). */
+  hostsReached?: Set<string>;
   config: FerryConfig;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

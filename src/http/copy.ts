@@ -154,13 +154,15 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
             }),
           )
         : undefined;
-    // One image, or many tags: each verb with its own result.
+    // One image, or many tags: each verb with its own result; the hosts it reached go in its audit record.
+    const hosts = new Set<string>();
+    const copyDeps = { ...deps, hostsReached: hosts };
     const copy = async (reporter: CopyReporter) => {
       if (spec.kind === 'image') {
-        const result = await copyImage(deps, spec, reporter, options);
+        const result = await copyImage(copyDeps, spec, reporter, options);
         return { result, results: [result] };
       }
-      const result = await copyRepository(deps, spec, reporter, {
+      const result = await copyRepository(copyDeps, spec, reporter, {
         ...options,
         ...(selectedTags ? { selectedTags } : {}),
       });
@@ -172,13 +174,14 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     ): Promise<{ result: CopyResult | ManyCopyResult } | { job: JobRecord; reason: string }> => {
       try {
         const { result, results } = await copy(reporter);
-        await auditCopy(deps, caller.id, request, { results });
+        await auditCopy(deps, caller.id, request, { results }, undefined, hosts);
         await remember({ result });
         return { result };
       } catch (error) {
         if (error instanceof OverBudget) return { job: await handOver(error.reason), reason: error.reason };
         if (handedOver) return { job: await handedOver, reason: DISCONNECTED };
-        await auditCopy(deps, caller.id, request, { error: { code: isAppError(error) ? error.code : 'INTERNAL' } });
+        const code = isAppError(error) ? error.code : 'INTERNAL';
+        await auditCopy(deps, caller.id, request, { error: { code } }, undefined, hosts);
         await remember({
           error: {
             code: isAppError(error) ? error.code : 'INTERNAL',

@@ -30,6 +30,8 @@ export interface AuditRecord {
   detail?: string;
   /** What a promotion rule's `verify` gate accepted: signer, identity, log index, time. */
   verified?: { signature?: SignatureOutcome; attestations: SignatureOutcome[] };
+  /** Every host a copy's bytes were read from or written to: registries, mirrors, blob storage. */
+  hosts?: string[];
   /** "registry/repository" names or globs the record is about: only an admin over all of them reads it. */
   repositories?: string[];
 }
@@ -101,8 +103,9 @@ export async function auditCopy(
     | { error: { code: string } }
     | { handedOver: { job: string; reason: string } },
   job?: string,
+  hosts?: ReadonlySet<string>,
 ): Promise<void> {
-  const ran = { kind: 'copy' as const, ...(job ? { job } : {}) };
+  const ran = { kind: 'copy' as const, ...(job ? { job } : {}), ...(hosts?.size ? { hosts: [...hosts].sort() } : {}) };
   if ('handedOver' in outcome) {
     await recordAudit(deps, {
       caller,

@@ -8,7 +8,7 @@ import { computeDigest, verifyDigest } from './digest.js';
 import { asDescriptor, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
 import { isValidDigest, isValidTag } from '../reference.js';
 import { nextLink, parseJsonObject, readJson } from './json-answers.js';
-import { RegistryTransport, type Endpoint, type RegistryRequest } from './transport.js';
+import { RegistryTransport, type Endpoint, type RegistryRequest, type View } from './transport.js';
 import { upstreamError } from './upstream-errors.js';
 import type { RegistryOptions } from './options.js';
 import { describeCause, type BackoffGate } from './retry.js';
@@ -81,9 +81,9 @@ export class RegistryClient {
     return new RegistryClient(new RegistryTransport(options, registryKey, tokens, gate));
   }
 
-  /** This client with every request aborted by `signal` (a job's cancel reaches fetch). */
-  withSignal(signal: AbortSignal | undefined): RegistryClient {
-    return signal ? new RegistryClient(this.transport.withSignal(signal)) : this;
+  /** This client for one operation: requests aborted by its signal (a job's cancel), their hosts noted. */
+  within(view: View): RegistryClient {
+    return view.signal || view.hosts ? new RegistryClient(this.transport.within(view)) : this;
   }
 
   get registryKey(): string {

@@ -43,6 +43,12 @@ export interface RegistryRequest {
 
 type AuthState = { kind: 'none' } | { kind: 'challenges'; challenges: Challenge[] };
 
+/** One operation's view of a registry: a signal that aborts its requests, a set noting their hosts. */
+export interface View {
+  signal?: AbortSignal | undefined;
+  hosts?: Set<string> | undefined;
+}
+
 /** What the views of one registry's transport share: the auth it learned, and the secrets it sent. */
 interface Shared {
   auth: Map<string, AuthState>;
@@ -61,18 +67,21 @@ export class RegistryTransport {
   readonly #gate: BackoffGate;
   /** Aborts every request of this view at once (a cancelled job); the learned auth is shared. */
   readonly signal: AbortSignal | undefined;
+  /** Where this view's requests went, each hop's host (an audit record names them). */
+  readonly #hosts: Set<string> | undefined;
 
   constructor(
     options: RegistryOptions,
     registryKey: string,
     tokens: TokenCache,
     gate: BackoffGate = new HostGate(),
-    signal?: AbortSignal,
+    within: View = {},
     shared?: Shared,
   ) {
     this.#options = options;
     this.#gate = gate;
-    this.signal = signal;
+    this.signal = within.signal;
+    this.#hosts = within.hosts;
     this.registryKey = registryKey;
     this.registry = checkRegistryAllowed(options, registryKey);
     this.upload = this.registry?.upload ?? ONE_PUT;
@@ -85,9 +94,9 @@ export class RegistryTransport {
     return this.#options.referrerBounds ?? DEFAULT_REFERRER_BOUNDS;
   }
 
-  /** This registry's transport, its requests aborted by `signal`. */
-  withSignal(signal: AbortSignal): RegistryTransport {
-    return new RegistryTransport(this.#options, this.registryKey, this.#tokens, this.#gate, signal, {
+  /** This registry's transport for one operation: its requests aborted by `signal`, their hosts noted. */
+  within(view: View): RegistryTransport {
+    return new RegistryTransport(this.#options, this.registryKey, this.#tokens, this.#gate, view, {
       auth: this.#auth,
       secrets: this.#secrets,
     });
@@ -276,6 +285,7 @@ export class RegistryTransport {
     const origin = url.origin;
     const registryOrigin = new URL(this.primaryEndpoint().base).origin;
     for (let hop = 0; ; hop++) {
+      this.#hosts?.add(current.host);
       const headers = new Headers(
         current.origin === registryOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers,
       );

@@ -34,7 +34,7 @@ export async function runJob(
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort());
   // The registry requests of the run go out under its signal: a cancel aborts them where they are.
-  const registryDeps: Deps = { ...deps, signal: stop.signal };
+  const registryDeps: Deps = { ...deps, signal: stop.signal, hostsReached: new Set() };
   const tracker = new ProgressTracker();
   const writer = progressWriter(deps, () => {
     const progress = tracker.snapshot();
@@ -76,12 +76,12 @@ export async function runJob(
       if (spec.kind === 'image') {
         const result = await copyImage(registryDeps, spec, reporter, copyOptions);
         job.result = result;
-        await auditCopy(deps, job.caller, job.request, { results: [result] }, id);
+        await auditCopy(deps, job.caller, job.request, { results: [result] }, id, registryDeps.hostsReached);
       } else {
         const selected = job.tags ? { selectedTags: job.tags } : {};
         const result = await copyRepository(registryDeps, spec, reporter, { ...copyOptions, ...selected });
         job.result = result;
-        await auditCopy(deps, job.caller, job.request, { results: result.results }, id);
+        await auditCopy(deps, job.caller, job.request, { results: result.results }, id, registryDeps.hostsReached);
       }
       job.state = 'done';
     }
@@ -109,7 +109,15 @@ export async function runJob(
           code: job.error.code,
           detail: job.error.message,
         });
-    } else await auditCopy(deps, job.caller, job.request, { error: { code: job.error.code } }, id);
+    } else
+      await auditCopy(
+        deps,
+        job.caller,
+        job.request,
+        { error: { code: job.error.code } },
+        id,
+        registryDeps.hostsReached,
+      );
   } finally {
     await writer.stop();
   }
