@@ -7,15 +7,18 @@ import { defineConfig } from 'vitest/config';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+// A project does not inherit the root's test options: each gets these (vitest's own 5 s is too short for
+// tests that run several processes one after another on a busy machine).
+const timeouts = { testTimeout: 30_000, hookTimeout: 120_000 };
+
 export default defineConfig({
   test: {
     globalSetup: ['./test/support/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    ...timeouts,
     projects: [
       {
         resolve: { alias: { '@test-runtime': here('./test/support/runtime-node.ts') } },
-        test: { name: 'node', include: ['test/**/*.test.ts'], environment: 'node' },
+        test: { name: 'node', include: ['test/**/*.test.ts'], environment: 'node', ...timeouts },
       },
       {
         plugins: [
@@ -41,6 +44,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.node.test.ts'],
           setupFiles: ['./test/support/strict-setup.ts'],
+          ...timeouts,
         },
       },
     ],
