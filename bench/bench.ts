@@ -12,6 +12,7 @@ import { startFerry, type FerryProcess, type Runtime } from '../test/support/fer
 import { benchConsole } from './console.js';
 import { countCopies } from './counts.js';
 import { timePatterns } from './patterns.js';
+import { timeDeadlines } from './deadlines.js';
 import { buildImage, type ImageSpec } from './images.js';
 import { freePort } from '../test/support/ports.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
@@ -24,7 +25,7 @@ const ALL_IMAGES: ImageSpec[] = [
   { name: 'large', layers: 8, layerSize: Math.round(128 * MiB * SCALE) },
   { name: 'small-blobs', layers: 40, layerSize: Math.round(0.25 * MiB * Math.max(SCALE, 0.25)) },
 ];
-// BENCH_IMAGES=small-blobs: only those.
+// BENCH_IMAGES=small-blobs: only those (none: no copies, the other figures only).
 const IMAGES = process.env.BENCH_IMAGES
   ? ALL_IMAGES.filter((i) => process.env.BENCH_IMAGES!.split(',').includes(i.name))
   : ALL_IMAGES;
@@ -417,6 +418,13 @@ async function main() {
           (p) =>
             `| \`${p.pattern}\` | ${p.tags} | ${p.re2Ms.toFixed(0)} ms | ${p.backtracking.ms.toFixed(0)} ms at ${p.backtracking.tagLength} characters (doubling with each) |`,
         )
+        .join('\n')}`,
+    );
+    const deadlines = await timeDeadlines(dir, ['workerd', 'node']);
+    results.push({ deadlines });
+    console.log(
+      `\n| a registry that never answers (1 s headers deadline) | answer | time to answer |\n| --- | --- | --- |\n${deadlines
+        .map((d) => `| ${d.runtime} | ${d.code} (${d.phase}) | ${d.seconds.toFixed(2)} s |`)
         .join('\n')}`,
     );
     mkdirSync('.tmp', { recursive: true });
