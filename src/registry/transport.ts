@@ -51,6 +51,8 @@ export interface View {
 
 /** What the views of one registry's transport share: the auth it learned, and the secrets it sent. */
 interface Shared {
+  registry: RegistryConfig | undefined;
+  upload: UploadProfile;
   auth: Map<string, AuthState>;
   secrets: Set<string>;
 }
@@ -83,8 +85,9 @@ export class RegistryTransport {
     this.signal = within.signal;
     this.#hosts = within.hosts;
     this.registryKey = registryKey;
-    this.registry = checkRegistryAllowed(options, registryKey);
-    this.upload = this.registry?.upload ?? ONE_PUT;
+    // A view shares what its transport read of the entry once (the upload profile among it).
+    this.registry = shared ? shared.registry : checkRegistryAllowed(options, registryKey);
+    this.upload = shared ? shared.upload : (this.registry?.upload ?? ONE_PUT);
     this.#tokens = tokens;
     this.#auth = shared?.auth ?? new Map();
     this.#secrets = shared?.secrets ?? configuredSecrets(this.registry);
@@ -97,6 +100,8 @@ export class RegistryTransport {
   /** This registry's transport for one operation: its requests aborted by `signal`, their hosts noted. */
   within(view: View): RegistryTransport {
     return new RegistryTransport(this.#options, this.registryKey, this.#tokens, this.#gate, view, {
+      registry: this.registry,
+      upload: this.upload,
       auth: this.#auth,
       secrets: this.#secrets,
     });
