@@ -254,34 +254,26 @@ describe('Notation (JWS referrers)', () => {
           size: SUBJECT.size,
         }),
       });
-    // One CN whose value is "release, O=Acme, C=US", against the identity C=US, O=Acme, CN=release.
-    const confusing = await makeCertificate({
-      subject: 'CN=release\\, O=Acme\\, C=US',
-      issuer: root,
-      codeSigning: true,
-    });
-    const confused = setup(notation(['x509.subject: C=US, O=Acme, CN=release']));
-    await confused.stage();
-    await signWith(confused.staging, confusing);
-    const refused = await confused.promote();
-    expect([refused.body.code, refused.body.detail], JSON.stringify(refused.body)).toEqual([
-      'SIGNATURE_INVALID',
-      expect.stringContaining('identity mismatch'),
-    ]);
+    // Signed by `leaf`, promoted under the identity C=US, O=Acme, CN=release: refused, saying `why`.
+    const refusedFor = async (leaf: Awaited<ReturnType<typeof makeCertificate>>, why: string) => {
+      const promotion = setup(notation(['x509.subject: C=US, O=Acme, CN=release']));
+      await promotion.stage();
+      await signWith(promotion.staging, leaf);
+      const refused = await promotion.promote();
+      expect([refused.body.code, refused.body.detail], JSON.stringify(refused.body)).toEqual([
+        'SIGNATURE_INVALID',
+        expect.stringContaining(why),
+      ]);
+    };
+    // One CN whose value is "release, O=Acme, C=US".
+    await refusedFor(
+      await makeCertificate({ subject: 'CN=release\\, O=Acme\\, C=US', issuer: root, codeSigning: true }),
+      'identity mismatch',
+    );
     // A CA certificate (basicConstraints CA:true) with the right subject and codeSigning signs nothing.
-    const ca = await makeCertificate({
-      subject: 'C=US, O=Acme, CN=release',
-      issuer: root,
-      codeSigning: true,
-      ca: true,
-    });
-    const fromCa = setup(notation(['x509.subject: C=US, O=Acme, CN=release']));
-    await fromCa.stage();
-    await signWith(fromCa.staging, ca);
-    const caRefused = await fromCa.promote();
-    expect([caRefused.body.code, caRefused.body.detail], JSON.stringify(caRefused.body)).toEqual([
-      'SIGNATURE_INVALID',
-      expect.stringContaining('certificate authority'),
-    ]);
+    await refusedFor(
+      await makeCertificate({ subject: 'C=US, O=Acme, CN=release', issuer: root, codeSigning: true, ca: true }),
+      'certificate authority',
+    );
   });
 });
