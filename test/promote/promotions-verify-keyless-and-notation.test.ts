@@ -201,21 +201,20 @@ describe('Sigstore bundles as referrers (cosign bundle format)', () => {
 });
 
 describe('Notation (JWS referrers)', () => {
+  // A Notation JWS signature of the image by `leaf`, pushed as a referrer in `staging`.
+  const signNotation = async (staging: string, leaf: Awaited<ReturnType<typeof makeCertificate>>) =>
+    pushReferrer(registry, staging, SUBJECT, 'application/vnd.cncf.notary.signature', {
+      mediaType: 'application/jose+json',
+      bytes: await notationEnvelope([leaf], { mediaType: SUBJECT.mediaType, digest: V2S2.digest, size: SUBJECT.size }),
+    });
+
   it('signed by a certificate under the trust store with a trusted identity: promoted; another identity or trust store: refused', async () => {
     const root = await makeCertificate({ subject: 'O=Acme, CN=Acme Root', ca: true });
     const leaf = await makeCertificate({ subject: 'C=US, O=Acme, CN=release', issuer: root, codeSigning: true });
     const notation = (identities: string[], trustStore = root.pem) => ({
       signers: [{ kind: 'notation', trustStore, identities }],
     });
-    const sign = async (staging: string) =>
-      pushReferrer(registry, staging, SUBJECT, 'application/vnd.cncf.notary.signature', {
-        mediaType: 'application/jose+json',
-        bytes: await notationEnvelope([leaf], {
-          mediaType: SUBJECT.mediaType,
-          digest: V2S2.digest,
-          size: SUBJECT.size,
-        }),
-      });
+    const sign = (staging: string) => signNotation(staging, leaf);
 
     const good = setup(notation(['x509.subject: CN=release, O=Acme, C=US']));
     await good.stage();
@@ -245,20 +244,11 @@ describe('Notation (JWS referrers)', () => {
   it('security review v2, B5 and weak item 49: a comma inside one attribute is not three attributes, and a CA is no signer', async () => {
     const root = await makeCertificate({ subject: 'O=Acme, CN=Acme Root', ca: true });
     const notation = (identities: string[]) => ({ signers: [{ kind: 'notation', trustStore: root.pem, identities }] });
-    const signWith = async (staging: string, leaf: Awaited<ReturnType<typeof makeCertificate>>) =>
-      pushReferrer(registry, staging, SUBJECT, 'application/vnd.cncf.notary.signature', {
-        mediaType: 'application/jose+json',
-        bytes: await notationEnvelope([leaf], {
-          mediaType: SUBJECT.mediaType,
-          digest: V2S2.digest,
-          size: SUBJECT.size,
-        }),
-      });
     // Signed by `leaf`, promoted under the identity C=US, O=Acme, CN=release: refused, saying `why`.
     const refusedFor = async (leaf: Awaited<ReturnType<typeof makeCertificate>>, why: string) => {
       const promotion = setup(notation(['x509.subject: C=US, O=Acme, CN=release']));
       await promotion.stage();
-      await signWith(promotion.staging, leaf);
+      await signNotation(promotion.staging, leaf);
       const refused = await promotion.promote();
       expect([refused.body.code, refused.body.detail], JSON.stringify(refused.body)).toEqual([
         'SIGNATURE_INVALID',
