@@ -123,3 +123,62 @@ it('security review v2, weak item 64: a rule put through the API may name only s
   expect(set.body.detail).toContain('promotion.ruleSecrets');
   expect(unset.body.detail).toBe(set.body.detail.replace('OPERATOR_ONLY', 'NOT_SET_ANYWHERE'));
 });
+
+it('security review v2, weak item 63: API rule names are scoped per owner; no PUT reveals another tenant’s rule', async () => {
+  const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
+  const source = fixture.registries.anonymous.host;
+  const service = makeService({
+    registries: localRegistries(source, registry),
+    callers: {
+      apiKeys: await Promise.all(
+        ['ka', 'kb', 'dev-a', 'root'].map(async (name) => ({ name, sha256: await hash(`owners-${name}`) })),
+      ),
+      grants: [
+        { apiKey: 'ka', actions: ['admin'], repositories: [`${source}/ferry-test/**`, `${registry}/team-a/**`] },
+        { apiKey: 'kb', actions: ['admin'], repositories: [`${source}/ferry-test/**`, `${registry}/team-b/**`] },
+        { apiKey: 'dev-a', actions: ['inspect'], repositories: [`${source}/**`] },
+        { apiKey: 'dev-a', actions: ['promote'], repositories: [`${registry}/team-a/**`] },
+        { apiKey: 'root', actions: ['admin', 'inspect', 'promote'], repositories: ['**/**'] },
+      ],
+    },
+    promotion: { rules: [] },
+  });
+  const call = async (method: string, path: string, key: string, body?: unknown) => {
+    const res = await service.app.request(path, {
+      method,
+      headers: { authorization: `Bearer owners-${key}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as any) };
+  };
+  const ruleOf = (team: string) => ({
+    source: { repository: `${source}/ferry-test/**`, tags: {} },
+    targets: [{ repository: `${registry}/${team}/app`, tags: ['{tag}'] }],
+  });
+  const targetsOf = (listed: any) => listed.body.rules.map((r: any) => [r.name, r.targets[0].repository, r.author.id]);
+
+  expect((await call('PUT', '/v1/rules/release', 'ka', ruleOf('team-a'))).status).toBe(200);
+  // team-b's admin takes the same name for its own rule: no 409 telling it team-a has one.
+  const b = await call('PUT', '/v1/rules/release', 'kb', ruleOf('team-b'));
+  expect([b.status, b.body.targets?.[0].repository], JSON.stringify(b.body)).toEqual([200, `${registry}/team-b/app`]);
+  expect(targetsOf(await call('GET', '/v1/rules', 'ka'))).toEqual([['release', `${registry}/team-a/app`, 'key:ka']]);
+  expect(targetsOf(await call('GET', '/v1/rules', 'kb'))).toEqual([['release', `${registry}/team-b/app`, 'key:kb']]);
+
+  // Whoever promotes by the name gets the one rule it may use; one who may use both is told to tell them apart.
+  const planned = await call('POST', '/v1/promote', 'dev-a', {
+    source: `${source}/ferry-test/v2s2:v1`,
+    rule: 'release',
+  });
+  expect(planned.status, JSON.stringify(planned.body)).toBe(200);
+  expect(planned.body.plan.steps.map((s: any) => s.target)).toEqual([`${registry}/team-a/app`]);
+  const both = await call('POST', '/v1/promote', 'root', { source: `${source}/ferry-test/v2s2:v1`, rule: 'release' });
+  expect([both.status, both.body.code]).toEqual([409, 'CONFLICT']);
+  expect(both.body.detail).toContain('key:ka');
+
+  // A delete takes the caller's own rule; the other tenant's stays.
+  expect((await call('DELETE', '/v1/rules/release', 'kb')).status).toBe(204);
+  expect((await call('DELETE', '/v1/rules/release', 'kb')).status).toBe(404);
+  expect(targetsOf(await call('GET', '/v1/rules', 'ka'))).toEqual([['release', `${registry}/team-a/app`, 'key:ka']]);
+  const alone = await call('POST', '/v1/promote', 'root', { source: `${source}/ferry-test/v2s2:v1`, rule: 'release' });
+  expect(alone.status, JSON.stringify(alone.body)).toBe(200);
+});
