@@ -12,8 +12,8 @@ import {
   type PromotionPlan,
   deleteRule,
   listRules,
-  lookupRule,
   parseRuleBody,
+  ruleForCaller,
   putRule,
   type StoredRule,
 } from '../ops/promote/index.js';
@@ -53,8 +53,8 @@ export async function planForCaller(
   sourceReference: string,
 ): Promise<PreparedPromotion> {
   const callers = deps.config.callers;
-  const rule = await lookupRule(deps, ruleName);
-  if (!rule || !mayUse(callers, caller, rule)) throw noSuchRule(ruleName);
+  const rule = await ruleForCaller(deps, caller, ruleName, (r) => mayUse(callers, caller, r));
+  if (!rule) throw noSuchRule(ruleName);
   const source = parseReference(sourceReference);
   requireGrant(callers, caller, 'inspect', `${source.registry}/${source.repository}`);
   const plan = await planPromotion(deps, sourceReference, rule);
@@ -112,9 +112,7 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
       throw new AppError('FORBIDDEN', `caller ${caller.id} has no "admin" grant covering ${gap}`, {
         details: { missingGrant: { action: 'admin', repository: gap } },
       });
-    const existing = await lookupRule(deps, name);
-    if (existing && !administers(callers, caller, existing))
-      throw new AppError('CONFLICT', `the rule name "${name}" is taken`);
+    // Names are scoped per owner: this is the caller's own rule of that name, whoever else has one.
     await putRule(deps, rule);
     await recordAudit(deps, {
       caller: caller.id,
@@ -130,9 +128,9 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     const caller = c.get('caller');
     requireAnyGrant(deps.config.callers, caller, 'admin');
     const name = c.req.param('name');
-    const existing = await lookupRule(deps, name);
-    if (!existing || !administers(deps.config.callers, caller, existing)) throw noSuchRule(name);
-    await deleteRule(deps, name);
+    const existing = await ruleForCaller(deps, caller, name, (r) => administers(deps.config.callers, caller, r));
+    if (!existing) throw noSuchRule(name);
+    await deleteRule(deps, existing);
     await recordAudit(deps, {
       caller: caller.id,
       action: 'rule.delete',

@@ -11,8 +11,14 @@ export const stateKeys = {
   /** Newest first: lists run in key order, so the key holds (max - time). */
   audit: (at: number, id: string) => `audit|${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
   auditPrefix: () => 'audit|',
-  /** Promotion rules managed through the API (those in the configuration are not stored). */
-  rule: (name: string) => `rules|${name}`,
+  /**
+   * Promotion rules managed through the API (those in the configuration are not stored), one name per owner:
+   * the rules of one name sit together, so finding them reads no other rule.
+   */
+  rule: (name: string, owner: string) => `rules|${name}/${encodeURIComponent(owner)}`,
+  rulesNamed: (name: string) => `rules|${name}/`,
+  /** A rule stored before names were scoped per owner (its author is its owner). */
+  unownedRule: (name: string) => `rules|${name}`,
   rulesPrefix: () => 'rules|',
   /** Registry entries managed through the API (configured ones are not stored). */
   registry: (host: string) => `registries|${host}`,

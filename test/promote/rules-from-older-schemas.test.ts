@@ -89,9 +89,9 @@ it('rules stored before the change fail closed and are listed as invalid; a webh
     copyReferrers: false,
     requireSignature: true,
   };
-  await service.deps.state.create(stateKeys.rule('unsigned'), JSON.stringify(stored));
+  await service.deps.state.create(stateKeys.unownedRule('unsigned'), JSON.stringify(stored));
   await service.deps.state.create(
-    stateKeys.rule('matched'),
+    stateKeys.unownedRule('matched'),
     JSON.stringify({
       ...stored,
       name: 'matched',

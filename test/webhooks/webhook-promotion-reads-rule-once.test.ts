@@ -18,8 +18,15 @@ const registry = fixture.targets.anonymous.host;
 const MULTIARCH = fixture.skopeo.anonymous.multiarch!;
 const SECRET = 'reads-once-receiver-secret-5d1c';
 
-/** A state store that counts reads of one key. */
-function countingReads(store: StateStore, key: string): { store: StateStore; reads: () => number; reset(): void } {
+/**
+ * A state store that counts reads of one rule: its key, or the rules of its name (the webhook's scan of every
+ * rule, to match sources, is not a read of this one).
+ */
+function countingReads(
+  store: StateStore,
+  key: string,
+  named: string,
+): { store: StateStore; reads: () => number; reset(): void } {
   let reads = 0;
   const counted: StateStore = {
     get: (k) => {
@@ -29,7 +36,10 @@ function countingReads(store: StateStore, key: string): { store: StateStore; rea
     create: (...args) => store.create(...args),
     update: (...args) => store.update(...args),
     delete: (...args) => store.delete(...args),
-    list: (...args) => store.list(...args),
+    list: (...args) => {
+      if (args[0] === named) reads++;
+      return store.list(...args);
+    },
   };
   return { store: counted, reads: () => reads, reset: () => (reads = 0) };
 }
@@ -38,7 +48,7 @@ it('a webhook promotion by a rule that verifies signatures reads the rule once a
   const key = await makeKey('P-256');
   const staging = uniqueRepository('staging/once');
   const prod = uniqueRepository('prod/once');
-  const rule = countingReads(makeState(), stateKeys.rule('release'));
+  const rule = countingReads(makeState(), stateKeys.rule('release', 'anonymous'), stateKeys.rulesNamed('release'));
   const service = makeService(
     {
       registries: localRegistries(source, registry),

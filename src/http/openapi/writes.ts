@@ -70,7 +70,9 @@ export const writePaths = {
       responses: {
         '200': json('the plan, and with dryRun false the copy results'),
         '404': problem('no such rule, or one the caller may not use (NOT_FOUND); no such image'),
-        '409': problem('a target tag may not move (CONFLICT), with the plan'),
+        '409': problem(
+          'a target tag may not move (CONFLICT), with the plan; or rules of several other owners by that name',
+        ),
         '422': problem(
           'the rule does not cover this source or tag (RULE_MISMATCH), is stored under an older schema ' +
             '(RULE_INVALID), or its verify gate refused: SIGNATURE_MISSING, SIGNATURE_INVALID',
@@ -91,12 +93,14 @@ export const writePaths = {
   '/v1/rules/{name}': {
     put: {
       operationId: 'putRule',
-      summary: 'Create or replace an API-managed rule (needs admin over its source glob and every target)',
+      summary:
+        "Create or replace the caller's own API-managed rule of that name (names are scoped per owner; needs admin " +
+        'over its source glob and every target)',
       parameters: [namePath('name')],
       requestBody: { required: true, content: { 'application/json': { schema: {} } } },
       responses: {
         '200': json('the stored rule'),
-        '409': problem('a configured rule of that name, or a name taken by a rule the caller does not administer'),
+        '409': problem('a configured rule of that name'),
         ...common,
         ...body,
       },
@@ -108,7 +112,7 @@ export const writePaths = {
       responses: {
         '204': { description: 'deleted' },
         '404': problem('no such rule'),
-        '409': problem('a configured rule'),
+        '409': problem('a configured rule, or rules of several other owners by that name'),
         ...common,
       },
     },

@@ -20,10 +20,13 @@ export interface CopyJob extends JobFields {
   request: CopyRequest;
 }
 
-/** A promotion job: the source (pinned by digest) and the rule's name; both are checked again when it runs. */
+/**
+ * A promotion job: the source (pinned by digest) and the rule's name, with its owner for a rule written through
+ * the API (names are scoped per owner); both are checked again when it runs.
+ */
 export interface PromotionJob extends JobFields {
   kind: 'promote';
-  promotion: { source: string; rule: string };
+  promotion: { source: string; rule: string; owner?: string };
 }
 
 export type JobRecord = CopyJob | PromotionJob;

@@ -50,8 +50,7 @@ export async function runJob(
   try {
     if (job.kind === 'promote') {
       // Prepared by the job's plan step (Workflows), or here: the rule is read and signatures verified once.
-      const prepared =
-        options.promotion ?? (await preparePromotion(registryDeps, job.promotion.source, job.promotion.rule));
+      const prepared = options.promotion ?? (await preparePromotion(registryDeps, job.promotion.source, job.promotion));
       plan = prepared.plan;
       const results = await executePromotion(registryDeps, prepared, reporter, job.caller, {
         blobsPlaced: options.blobsPlaced === true,

@@ -85,7 +85,11 @@ export function createPromotionJobOnce(
   const fields = {
     id,
     kind: 'promote' as const,
-    promotion: { source: promotion.source, rule: promotion.rule.name },
+    promotion: {
+      source: promotion.source,
+      rule: promotion.rule.name,
+      ...(promotion.rule.author ? { owner: promotion.rule.author.id } : {}),
+    },
     caller: owner.id,
     readScope: owner.readScope,
     repositories: [`${source.registry}/${source.repository}`, ...promotion.rule.targets.map((t) => t.repository)],

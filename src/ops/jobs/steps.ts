@@ -48,7 +48,7 @@ export interface JobPlan extends CompactPlan {
 
 async function plan(deps: Deps, job: JobRecord): Promise<{ blobs: BlobStep[]; promotion?: PreparedPromotion }> {
   if (job.kind === 'promote') {
-    const prepared = await preparePromotion(deps, job.promotion.source, job.promotion.rule);
+    const prepared = await preparePromotion(deps, job.promotion.source, job.promotion);
     const promotion = prepared.plan;
     if (promotion.steps.some((s) => s.action === 'conflict')) return { blobs: [], promotion: prepared };
     const source = parseReference(promotion.source);

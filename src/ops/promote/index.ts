@@ -10,5 +10,15 @@ export {
   renderRepository,
   tagAllowed,
 } from './promote.js';
-export { deleteRule, findRule, listRules, lookupRule, parseRuleBody, putRule, type StoredRule } from './rules.js';
+export {
+  deleteRule,
+  findRule,
+  listRules,
+  lookupRule,
+  parseRuleBody,
+  putRule,
+  ruleForCaller,
+  ruleOwner,
+  type StoredRule,
+} from './rules.js';
 export { parseSemver, satisfies } from './semver.js';

@@ -60,8 +60,12 @@ export interface PreparedPromotion {
  * A job's promotion: the rule read (its author must still hold its grants), then the plan made. The one
  * place a promotion job reads its rule and verifies signatures.
  */
-export async function preparePromotion(deps: Deps, source: string, ruleName: string): Promise<PreparedPromotion> {
-  const rule = await findRule(deps, ruleName);
+export async function preparePromotion(
+  deps: Deps,
+  source: string,
+  named: { rule: string; owner?: string },
+): Promise<PreparedPromotion> {
+  const rule = await findRule(deps, named.rule, named.owner);
   requireAuthorGrants(deps.config.callers, rule);
   const plan = await planPromotion(deps, source, rule);
   const { verify: _verifiedInPlan, ...kept } = rule;

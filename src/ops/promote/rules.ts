@@ -32,18 +32,67 @@ export async function listRules(deps: Deps): Promise<StoredRule[]> {
   return [...deps.config.rules.map((r) => ({ ...r, origin: 'config' as const })), ...fromApi];
 }
 
-/** The rule of that name, from the configuration or the store; undefined when there is none. */
-export async function lookupRule(deps: Deps, name: string): Promise<PromotionRule | undefined> {
-  return (
-    deps.config.rules.find((r) => r.name === name) ??
-    (await getStateJson<PromotionRule>(deps.state, stateKeys.rule(name)))?.value
-  );
+/** Who owns a rule written through the API (its author); configured rules have no owner. */
+export function ruleOwner(rule: PromotionRule): string | undefined {
+  return rule.author?.id;
 }
 
-export async function findRule(deps: Deps, name: string): Promise<PromotionRule> {
-  const rule = await lookupRule(deps, name);
+/**
+ * The rule a job names: the configured one (names of configured rules are everyone's), or the owner's. A
+ * rule stored before names were scoped per owner is found by its author.
+ */
+export async function lookupRule(deps: Deps, name: string, owner?: string): Promise<PromotionRule | undefined> {
+  const configured = deps.config.rules.find((r) => r.name === name);
+  if (configured) return configured;
+  if (owner !== undefined) {
+    const owned = await getStateJson<PromotionRule>(deps.state, stateKeys.rule(name, owner));
+    if (owned) return owned.value;
+  }
+  const unowned = (await getStateJson<PromotionRule>(deps.state, stateKeys.unownedRule(name)))?.value;
+  return unowned && (owner === undefined || ruleOwner(unowned) === owner) ? unowned : undefined;
+}
+
+export async function findRule(deps: Deps, name: string, owner?: string): Promise<PromotionRule> {
+  const rule = await lookupRule(deps, name, owner);
   if (!rule) throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
   return rule;
+}
+
+/** Every rule of that name: the configured one, or each owner's (one prefix of the store, not every rule). */
+async function rulesNamed(deps: Deps, name: string): Promise<PromotionRule[]> {
+  const configured = deps.config.rules.find((r) => r.name === name);
+  if (configured) return [configured];
+  const found: PromotionRule[] = [];
+  const unowned = await getStateJson<PromotionRule>(deps.state, stateKeys.unownedRule(name));
+  if (unowned) found.push(unowned.value);
+  let cursor: string | undefined;
+  do {
+    const page = await deps.state.list(stateKeys.rulesNamed(name), cursor ? { cursor } : {});
+    for (const entry of page.entries) found.push(JSON.parse(entry.value) as PromotionRule);
+    cursor = page.cursor;
+  } while (cursor);
+  return found;
+}
+
+/**
+ * The rule of that name a caller means, among those it may `see`: its own, or else the only one. Rules of
+ * several other owners: CONFLICT naming them (the caller may see them all), never a guess.
+ */
+export async function ruleForCaller(
+  deps: Deps,
+  caller: Caller,
+  name: string,
+  see: (rule: PromotionRule) => boolean,
+): Promise<PromotionRule | undefined> {
+  const visible = (await rulesNamed(deps, name)).filter(see);
+  const own = visible.find((r) => ruleOwner(r) === caller.id);
+  if (own || visible.length < 2) return own ?? visible[0];
+  const owners = visible.map((r) => ruleOwner(r) ?? 'the configuration');
+  throw new AppError(
+    'CONFLICT',
+    `rules of several owners are named "${name}" (${owners.join(', ')}); rename one of them to promote by it`,
+    { details: { rule: name, owners } },
+  );
 }
 
 /** Checks a rule body with the configuration's own schema (unknown keys refused) and builds it for storing. */
@@ -99,17 +148,27 @@ function authorOf(caller: Caller): Caller {
   return { ...caller, claims };
 }
 
-/** Stores a rule checked by parseRuleBody; configured rules cannot be replaced. */
+/** Stores a rule checked by parseRuleBody under its author's name for it; configured rules cannot be replaced. */
 export async function putRule(deps: Deps, rule: PromotionRule): Promise<void> {
   if (deps.config.rules.some((r) => r.name === rule.name))
     throw new AppError('CONFLICT', `rule "${rule.name}" comes from the configuration and cannot be changed here`);
-  await replaceState(deps.state, stateKeys.rule(rule.name), JSON.stringify(rule));
+  const owner = ruleOwner(rule);
+  if (owner === undefined) throw new Error('a rule written through the API has an author');
+  await replaceState(deps.state, stateKeys.rule(rule.name, owner), JSON.stringify(rule));
+  await dropUnowned(deps, rule.name, owner);
 }
 
-export async function deleteRule(deps: Deps, name: string): Promise<void> {
-  if (deps.config.rules.some((r) => r.name === name))
-    throw new AppError('CONFLICT', `rule "${name}" comes from the configuration and cannot be deleted here`);
-  if (!(await deps.state.get(stateKeys.rule(name))))
-    throw new AppError('NOT_FOUND', `no promotion rule named "${name}"`);
-  await deps.state.delete(stateKeys.rule(name));
+/** Deletes a stored rule (found by lookupRule or ruleForCaller). */
+export async function deleteRule(deps: Deps, rule: PromotionRule): Promise<void> {
+  if (deps.config.rules.some((r) => r.name === rule.name))
+    throw new AppError('CONFLICT', `rule "${rule.name}" comes from the configuration and cannot be deleted here`);
+  const owner = ruleOwner(rule);
+  if (owner !== undefined) await deps.state.delete(stateKeys.rule(rule.name, owner));
+  await dropUnowned(deps, rule.name, owner);
+}
+
+// The copy stored before names were scoped per owner goes once its owner writes or deletes the rule.
+async function dropUnowned(deps: Deps, name: string, owner: string | undefined): Promise<void> {
+  const unowned = await getStateJson<PromotionRule>(deps.state, stateKeys.unownedRule(name));
+  if (unowned && ruleOwner(unowned.value) === owner) await deps.state.delete(stateKeys.unownedRule(name));
 }

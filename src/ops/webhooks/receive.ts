@@ -73,8 +73,9 @@ export async function startPromotions(
         continue;
       // The job id comes from the receiver, event and rule, and the state store creates a job id once: a
       // redelivery (here or anywhere else, at once or days later while the job is kept) finds the same job
-      // and leaves it as it is.
-      const base = await jobId(`${receiver.id}\u0000${event.id}\u0000${rule.name}`);
+      // and leaves it as it is. An API rule's owner is part of its name (configured rules keep their ids).
+      const ruleOwner = rule.author ? `\u0000${rule.author.id}` : '';
+      const base = await jobId(`${receiver.id}\u0000${event.id}\u0000${rule.name}${ruleOwner}`);
       const owner = { id: `webhook:${receiver.id}`, readScope: [rule.source.repository] };
       // The sender's event id, as it named it: kept short, it goes into job records and log lines.
       const trigger = { receiver: receiver.id, delivery: event.id.slice(0, 200) };
