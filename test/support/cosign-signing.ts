@@ -193,8 +193,8 @@ export async function pushReferrer(
   });
 }
 
-// The `sha256-<hex>` index a registry without the referrers API is found through, keeping its entries.
-async function addToFallbackIndex(
+/** The `sha256-<hex>` index a registry without the referrers API is found through, keeping its entries. */
+export async function addToFallbackIndex(
   host: string,
   repository: string,
   digest: string,
