@@ -68,7 +68,13 @@ async function pushBlob(repository: string, text: string): Promise<string> {
 }
 
 /** An OCI artifact whose subject is the multi-arch image, pushed by digest and under no tag. */
-async function pushArtifact(repository: string, artifactType: string, content: string) {
+const MULTIARCH_SUBJECT = {
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  digest: MULTIARCH,
+  size: atob(fixture.skopeo.anonymous.multiarch!.raw).length,
+};
+
+async function pushArtifact(repository: string, artifactType: string, content: string, subject = MULTIARCH_SUBJECT) {
   const config = await pushBlob(repository, '{}');
   const layer = await pushBlob(repository, content);
   const manifest = JSON.stringify({
@@ -77,11 +83,7 @@ async function pushArtifact(repository: string, artifactType: string, content: s
     artifactType,
     config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config, size: 2 },
     layers: [{ mediaType: artifactType, digest: layer, size: new TextEncoder().encode(content).byteLength }],
-    subject: {
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      digest: MULTIARCH,
-      size: atob(fixture.skopeo.anonymous.multiarch!.raw).length,
-    },
+    subject,
   });
   const bytes = new TextEncoder().encode(manifest);
   const digest = await computeDigest(bytes);
@@ -270,7 +272,15 @@ describe('promotion by rule', () => {
     // their subject, listed in the sha256-<hex> index.
     const sbom = await pushArtifact(staging, 'application/spdx+json', '{"spdxVersion":"SPDX-2.3"}');
     const signature = await pushArtifact(staging, 'application/vnd.cncf.notary.signature', '{"payload":"signed"}');
-    await putFallbackIndex(staging, [sbom.descriptor, signature.descriptor]);
+    // Anyone who may push writes the index: an artifact about another image listed in it is not this one's
+    // (security review v2, weak item 31), and does not travel.
+    const v2s2 = fixture.skopeo.anonymous.v2s2!;
+    const foreign = await pushArtifact(staging, 'application/vnd.example.foreign+json', '{}', {
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      digest: v2s2.digest,
+      size: atob(v2s2.raw).length,
+    });
+    await putFallbackIndex(staging, [sbom.descriptor, signature.descriptor, foreign.descriptor]);
     const earlier = await pushArtifact(prod, 'application/vnd.example.scan+json', '{"scanner":"earlier"}');
     await putFallbackIndex(prod, [earlier.descriptor]);
 
