@@ -5,6 +5,7 @@
 import { AppError, isAppError } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
 import { MediaType, parseManifest, type Descriptor } from '../registry/manifest.js';
+import { runPool } from '../pool.js';
 
 /** The fallback tag for `digest`; cosign's `.sig`, `.att` and `.sbom` tags are built on it too. */
 export function referrersTag(digest: string): string {
@@ -34,6 +35,37 @@ export async function listReferrers(client: RegistryClient, repository: string, 
   return (await client.referrers(repository, digest)) ?? readFallback(client, repository, digest);
 }
 
+// Referrer manifests read at once to check their subject.
+const SUBJECT_READS = 8;
+
+/**
+ * The referrers of `digest` whose own manifest names it as `subject`, in the order listed. Whoever may push
+ * to the repository writes the fallback index, and a registry's list is its say-so: each listed manifest is
+ * read (within limits.referrerEntries) before anyone is shown or copies it as this image's.
+ */
+export async function referrersNaming(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+): Promise<Descriptor[]> {
+  const listed = await listReferrers(client, repository, digest);
+  const names = new Array<boolean>(listed.length).fill(false);
+  await runPool([...listed.keys()], SUBJECT_READS, async (i) => {
+    const d = listed[i]!;
+    if (d.digest === digest) return;
+    try {
+      const manifest = await client.getManifest(repository, d.digest);
+      names[i] = parseManifest(manifest.bytes, manifest.mediaType).subject?.digest === digest;
+    } catch (error) {
+      if (!isAppError(error) || !NOT_A_REFERRER.has(error.code)) throw error;
+    }
+  });
+  return listed.filter((_, i) => names[i]);
+}
+
+// A listed manifest that is gone or is no manifest refers to nothing.
+const NOT_A_REFERRER = new Set(['NOT_FOUND', 'MANIFEST_INVALID', 'UNSUPPORTED_MEDIA_TYPE']);
+
 /**
  * Makes referrers already pushed (their manifests name `digest` as `subject`) findable: a registry with the
  * referrers API lists them by itself; otherwise they are merged into the fallback index, keeping the
@@ -58,7 +90,8 @@ export async function indexReferrers(
   await client.putManifest(repository, referrersTag(digest), index, MediaType.OciIndex);
 }
 
-export type ReferrerKind = 'signatures' | 'sboms' | 'attestations' | 'promotions' | 'other';
+/** `signatures`: verified ones only; `unverified`: what looks like a signature and nobody verified. */
+export type ReferrerKind = 'signatures' | 'unverified' | 'sboms' | 'attestations' | 'promotions' | 'other';
 
 export interface ReferrerEntry {
   digest: string;
@@ -68,6 +101,8 @@ export interface ReferrerEntry {
   /** cosign's tag scheme (`sha256-<hex>.sig`, `.att`, `.sbom`) rather than the referrers API. */
   tag?: string;
   annotations?: Record<string, string>;
+  /** The promotion rule whose signers accepted it, and who signed. */
+  verifiedBy?: { rule: string; identity: string };
 }
 
 export type GroupedReferrers = Record<ReferrerKind, ReferrerEntry[]>;
@@ -77,7 +112,7 @@ const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 // Artifact types by what people look for; the first match wins.
 const KINDS: [RegExp, ReferrerKind][] = [
   [/^application\/vnd\.ferry\.promotion\b/, 'promotions'],
-  [/^application\/vnd\.(dev\.cosign\.artifact\.sig|cncf\.notary\.signature)\b/, 'signatures'],
+  [/^application\/vnd\.(dev\.cosign\.artifact\.sig|cncf\.notary\.signature)\b/, 'unverified'],
   [/spdx|cyclonedx|syft|\bsbom\b/i, 'sboms'],
   [/in-toto|dsse|attestation|provenance|\.att\b/i, 'attestations'],
 ];
@@ -87,29 +122,37 @@ function kindOf(entry: ReferrerEntry): ReferrerKind {
   if (type.startsWith('application/vnd.dev.sigstore.bundle')) {
     // A bundle holds a signature or an attestation: its predicate type says which.
     const predicate = entry.annotations?.['dev.sigstore.bundle.predicateType'];
-    return predicate === undefined || predicate === SIGN_PREDICATE ? 'signatures' : 'attestations';
+    return predicate === undefined || predicate === SIGN_PREDICATE ? 'unverified' : 'attestations';
   }
   return KINDS.find(([pattern]) => pattern.test(type))?.[1] ?? 'other';
 }
 
 const COSIGN_TAGS: [suffix: string, kind: ReferrerKind][] = [
-  ['sig', 'signatures'],
+  ['sig', 'unverified'],
   ['att', 'attestations'],
   ['sbom', 'sboms'],
 ];
 
 /**
- * What refers to `digest` in its repository, grouped for people: referrers (the API, or its fallback tag)
- * by artifact type, and cosign's signature, attestation and SBOM tags.
+ * What refers to `digest` in its repository, grouped for people: referrers that name it as subject (the API,
+ * or its fallback tag) by artifact type, and cosign's signature, attestation and SBOM tags. Every signature is
+ * `unverified` until markVerified moves it.
  */
 export async function groupedReferrers(
   client: RegistryClient,
   repository: string,
   digest: string,
 ): Promise<GroupedReferrers> {
-  const groups: GroupedReferrers = { signatures: [], sboms: [], attestations: [], promotions: [], other: [] };
+  const groups: GroupedReferrers = {
+    signatures: [],
+    unverified: [],
+    sboms: [],
+    attestations: [],
+    promotions: [],
+    other: [],
+  };
   const [listed, ...tagged] = await Promise.all([
-    listReferrers(client, repository, digest),
+    referrersNaming(client, repository, digest),
     ...COSIGN_TAGS.map(([suffix]) => client.headManifest(repository, `${referrersTag(digest)}.${suffix}`)),
   ]);
   for (const d of listed) {
@@ -133,4 +176,23 @@ export async function groupedReferrers(
       });
   });
   return groups;
+}
+
+/**
+ * Moves the signature a rule accepted (`where`, as the signature gate names it: "repo:tag layers[0]" or
+ * "repo@digest") from `unverified` to `signatures`.
+ */
+export function markVerified(
+  groups: GroupedReferrers,
+  repository: string,
+  accepted: { rule: string; where: string; identity: string },
+): void {
+  const at = (entry: ReferrerEntry) => {
+    const place = entry.tag ? `${repository}:${entry.tag}` : `${repository}@${entry.digest}`;
+    return accepted.where === place || accepted.where.startsWith(`${place} `);
+  };
+  const index = groups.unverified.findIndex(at);
+  if (index < 0) return;
+  const [entry] = groups.unverified.splice(index, 1);
+  groups.signatures.push({ ...entry!, verifiedBy: { rule: accepted.rule, identity: accepted.identity } });
 }

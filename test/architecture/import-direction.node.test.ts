@@ -45,6 +45,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/errors.ts', 1],
   ['src/constant-time.ts', 1],
   ['src/control-text.ts', 1],
+  ['src/pool.ts', 1],
 ];
 const WINGS = FLOORS.map(([g]) => g).filter((g) => g.startsWith('src/ops/') && !g.endsWith('.ts'));
 

@@ -8,7 +8,6 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import {
   diffImages,
-  imageReferrers,
   inspectImage,
   summarizeTags,
   listRepositories,
@@ -17,6 +16,7 @@ import {
 } from '../../ops/inspect/index.js';
 import { listAuditRecords } from '../../ops/audit.js';
 import { listJobs, isFinished } from '../../ops/jobs/index.js';
+import { imageReferrers } from '../../ops/promote/index.js';
 import { listRegistryEntries } from '../../ops/registries/index.js';
 import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant } from '../../policy.js';
 import { normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
@@ -194,7 +194,7 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         const platform = c.req.query('platform');
         const image = await inspectImage(deps, reference, platform ? { platform } : {});
         // The referrers of the manifest shown (the platform's image when one was picked).
-        const referrers = await imageReferrers(deps, image.reference);
+        const referrers = await imageReferrers(deps, image.reference, await usableRules(deps, caller));
         return <Image image={image} repository={repository} referrers={referrers} />;
       },
     ),

@@ -14,7 +14,7 @@ import { transferBlob, type RetryBudget } from './blobs.js';
 import { planCost } from './budget.js';
 import type { CopyReporter, CopyResult } from './events.js';
 import type { PlannedBlob, PlannedManifest } from './plan.js';
-import { runPool } from './pool.js';
+import { runPool } from '../../pool.js';
 import type { CopyOptions, ImageCopySpec } from './request.js';
 
 const MAX_MOUNT_CONCURRENCY = 24;

@@ -21,5 +21,4 @@ export {
 export { type CopyEvent, type CopyReporter, type CopyResult, silentReporter } from './events.js';
 export { checkIndexBounds } from './index-bounds.js';
 export { planCopy } from './plan.js';
-export { runPool } from './pool.js';
 export { abandonUploads, recordUploadSession, uploadSessionKey } from './upload-sessions.js';

@@ -12,7 +12,7 @@ import {
   type Descriptor,
 } from '../../registry/manifest.js';
 import { checkIndexBounds } from './index-bounds.js';
-import { runPool } from './pool.js';
+import { runPool } from '../../pool.js';
 import { manifestByDigest, type ResolvedManifest } from '../resolve.js';
 
 export interface PlannedManifest {

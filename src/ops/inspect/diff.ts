@@ -5,7 +5,7 @@
 import type { Deps } from '../../deps.js';
 import { formatReference, parseReference } from '../../reference.js';
 import { inspectImage, type ConfigSummary, type InspectResult } from './inspect.js';
-import { runPool } from '../copy/index.js';
+import { runPool } from '../../pool.js';
 
 interface Layer {
   digest: string;

@@ -4,7 +4,6 @@ export { diffImages, type ImageDiff } from './diff.js';
 export {
   type ChildSummary,
   type HistoryEntry,
-  imageReferrers,
   inspectImage,
   type InspectResult,
   summarizeTags,

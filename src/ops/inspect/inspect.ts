@@ -2,7 +2,8 @@
 
 import type { RateLimit } from '../../registry/rate-limit.js';
 import type { Deps } from '../../deps.js';
-import { checkIndexBounds, runPool } from '../copy/index.js';
+import { checkIndexBounds } from '../copy/index.js';
+import { runPool } from '../../pool.js';
 import { AppError } from '../../errors.js';
 import { cacheRead, cacheWrite } from '../../kv/cache.js';
 import { getInspectRecord, putInspectRecord, recordKeys } from '../../kv/records.js';
@@ -16,7 +17,6 @@ import {
 } from '../../registry/manifest.js';
 import { formatReference, isValidTag, parseReference, type ImageReference } from '../../reference.js';
 import { manifestByDigest, resolveDigest } from '../resolve.js';
-import { groupedReferrers, type GroupedReferrers } from '../referrers.js';
 
 // Image configs are small JSON; a long history can reach a few MiB.
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -99,14 +99,6 @@ export async function inspectImage(
     reference: formatReference({ ...ref, digest }),
     ...(fetched?.rateLimit ? { rateLimit: fetched.rateLimit } : {}),
   };
-}
-
-/** What refers to the image `input` names (signatures, SBOMs, attestations, promotion records), grouped. */
-export async function imageReferrers(deps: Deps, input: string): Promise<GroupedReferrers> {
-  const ref = parseReference(input);
-  const client = registryClient(deps, ref.registry);
-  const { digest } = await resolveDigest(deps, ref);
-  return groupedReferrers(client, ref.repository, digest);
 }
 
 /** `level`: how many indexes down this manifest is (1 at the top), bounded by limits.indexDepth. */

@@ -17,12 +17,12 @@ import {
   type CopyReporter,
   planCopy,
   parseCopySpec,
-  runPool,
   spansSteps,
   copySubjects,
   blobEnds,
   prepareCopy,
 } from '../copy/index.js';
+import { runPool } from '../../pool.js';
 import { ProgressTracker } from './progress.js';
 import {
   checkBatches,

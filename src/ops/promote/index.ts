@@ -22,3 +22,4 @@ export {
   type StoredRule,
 } from './rules.js';
 export { parseSemver, satisfies } from './semver.js';
+export { imageReferrers } from './image-referrers.js';

@@ -19,7 +19,7 @@ import { copyByDigest, copyImage, imageCopySpec, type CopyOptions, type TagGuard
 import { requireAuthorGrants } from '../../policy.js';
 import { findRule } from './rules.js';
 import { pushPromotionRecord } from './record.js';
-import { indexReferrers, listReferrers, referrersTag } from '../referrers.js';
+import { indexReferrers, referrersNaming, referrersTag } from '../referrers.js';
 import { compareSemver, parseSemver, satisfies } from './semver.js';
 import { stateKeys } from '../../state/records.js';
 import type { VerifiedImage } from './signatures.js';
@@ -265,7 +265,7 @@ async function copyReferrers(
       await copyImage(deps, imageCopySpec(from, parseRepositoryName(target), [tag]), reporter);
     }
   }
-  const referrers = await listReferrers(sourceClient, source.repository, digest);
+  const referrers = await referrersNaming(sourceClient, source.repository, digest);
   for (const referrer of referrers)
     await copyByDigest(deps, `${sourceRepository}@${referrer.digest}`, target, reporter);
   const name = parseRepositoryName(target);

@@ -88,6 +88,23 @@ export async function verifyForPromotion(
   return result;
 }
 
+/**
+ * The signature of `digest` that the rule's signers accept, if any: what the console may call verified. A
+ * refusal is an answer (undefined), not an error.
+ */
+export async function acceptedSignature(
+  deps: Deps,
+  rule: PromotionRule,
+  registry: string,
+  repository: string,
+  digest: string,
+): Promise<SignatureOutcome | undefined> {
+  if (!rule.verify?.signers?.length) return undefined;
+  const found = await findSignatures(registryClient(deps, registry), repository, digest, false);
+  if (!found.length) return undefined;
+  return (await verifyImageSignature(digest, found, await resolveSigners(deps, rule, rule.verify))).outcome;
+}
+
 function refused(rule: PromotionRule, image: string, what: string, attempts: Attempt[]): AppError {
   const reasons = attempts.map((a) => `${a.where} (${a.signer}): ${a.reason}`);
   return new AppError(

@@ -26,7 +26,10 @@ async function referrersOf(service: ReturnType<typeof makeService>, reference: s
   expect(res.status, html).toBe(200);
   const section = html.slice(html.indexOf('<section id="referrers">'));
   const tables = [...section.matchAll(/<table class="referrers" data-kind="(\w+)">([\s\S]*?)<\/table>/g)];
-  return Object.fromEntries(tables.map((t) => [t[1], [...t[2]!.matchAll(/sha256:[0-9a-f]{64}/g)].map((m) => m[0])]));
+  const linked = (table: string) =>
+    [...table.matchAll(/<a class="referrer"[^>]*>(sha256:[0-9a-f]{64})</g)].map((m) => m[1]);
+  const groups: Record<string, string[]> = Object.fromEntries(tables.map((t) => [t[1], linked(t[2]!)]));
+  return { html: section, groups };
 }
 
 it('a fallback index naming the image itself or another image’s referrer lists neither; an unverified .sig is not a signature', async () => {
@@ -86,14 +89,14 @@ it('a fallback index naming the image itself or another image’s referrer lists
   // No rule verifies anything for this repository: both true signatures are listed, as unverified.
   const plain = makeService({ registries: localRegistries(host) });
   const seen = await referrersOf(plain, `${host}/${repository}:v1`);
-  expect(seen.signatures).toBeUndefined();
+  expect(seen.groups.signatures).toBeUndefined();
   const sigTag = await fetch(`http://${host}/v2/${repository}/manifests/${fallback}.sig`, {
     method: 'HEAD',
     headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
   });
   const signedTag = sigTag.headers.get('docker-content-digest')!;
-  expect(seen.unverified?.sort()).toEqual([trueReferrer, signedTag].sort());
-  expect(Object.values(seen).flat()).not.toContain(elsewhere.digest);
+  expect(seen.groups.unverified?.sort()).toEqual([trueReferrer, signedTag].sort());
+  expect(Object.values(seen.groups).flat()).not.toContain(elsewhere.digest);
   expect(
     Object.values(seen)
       .flat()
@@ -115,6 +118,7 @@ it('a fallback index naming the image itself or another image’s referrer lists
     },
   });
   const verified = await referrersOf(ruled, `${host}/${repository}:v1`);
-  expect(verified.signatures).toEqual([signedTag]);
-  expect(verified.unverified).toEqual([trueReferrer]);
+  expect(verified.groups.signatures).toEqual([signedTag]);
+  expect(verified.html).toContain('rule verified-release: sha256:');
+  expect(verified.groups.unverified).toEqual([trueReferrer]);
 });

@@ -455,7 +455,7 @@ it('the image page: history with empty steps marked, the user, referrers grouped
   const counts = Object.fromEntries(
     [...page.html.matchAll(/data-kind="(\w+)"><caption>[^(]*\((\d+)\)/g)].map((m) => [m[1], Number(m[2])]),
   );
-  expect(counts).toEqual({ signatures: 1, sboms: 1, attestations: 1, promotions: 1 });
+  expect(counts).toEqual({ unverified: 1, sboms: 1, attestations: 1, promotions: 1 });
   expect(page.html).toContain(`tag ${view.digest.replace(':', '-')}.sig`);
   expect(page.html).toContain(`data-copy="${host}/${repository}:v1@${view.digest}"`);
 

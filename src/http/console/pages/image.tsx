@@ -59,6 +59,7 @@ export function HistoryTable(props: {
 
 const REFERRER_GROUPS: [ReferrerKind, string][] = [
   ['signatures', 'Signatures'],
+  ['unverified', 'Unverified signatures'],
   ['sboms', 'SBOMs'],
   ['attestations', 'Attestations'],
   ['promotions', 'Promotion records'],
@@ -84,8 +85,11 @@ function Referrers(props: { groups: GroupedReferrers; repository: string; inInde
         <table class="referrers" data-kind={kind}>
           <caption>
             {title} ({groups[kind].length})
+            {kind === 'unverified' ? <small>: no promotion rule you may use accepted them</small> : null}
           </caption>
-          <Columns names={['Digest', 'Type', 'Found']} />
+          <Columns
+            names={kind === 'signatures' ? ['Digest', 'Type', 'Found', 'Verified by'] : ['Digest', 'Type', 'Found']}
+          />
           <tbody>
             {groups[kind].map((r) => (
               <tr>
@@ -96,6 +100,11 @@ function Referrers(props: { groups: GroupedReferrers; repository: string; inInde
                 </td>
                 <td>{r.artifactType ?? r.mediaType}</td>
                 <td>{r.tag ? (r.tag === 'in the index' ? r.tag : `tag ${r.tag}`) : 'referrers'}</td>
+                {r.verifiedBy ? (
+                  <td>
+                    rule {r.verifiedBy.rule}: {r.verifiedBy.identity}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
