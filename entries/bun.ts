@@ -6,6 +6,7 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { SqliteKv } from '../src/kv/sqlite.js';
 import { SqlState, preparedRunner } from '../src/state/sql.js';
+import { bunFetch } from './pinned-fetch.js';
 import { buildApp } from './shared.js';
 
 interface BunServer {
@@ -27,6 +28,7 @@ const { app, deps, announce } = buildApp({
   kv: new SqliteKv(db),
   state: new SqlState(preparedRunner(db)),
   env: (name) => Bun.env[name],
+  fetch: bunFetch,
 });
 const bodySeconds = Math.ceil(deps.config.limits.bodyTimeoutMs / 1000) + 5;
 

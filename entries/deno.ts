@@ -2,6 +2,7 @@
 
 import { DenoKv, type DenoKvLike } from '../src/kv/deno.js';
 import { DenoState, type DenoStateKvLike } from '../src/state/deno.js';
+import { denoFetch } from './pinned-fetch.js';
 import { buildApp } from './shared.js';
 
 declare const Deno: {
@@ -20,6 +21,7 @@ const { app, announce } = buildApp({
   kv: new DenoKv(store),
   state: new DenoState(store),
   env: (name) => Deno.env.get(name),
+  fetch: denoFetch,
 });
 
 export default {
