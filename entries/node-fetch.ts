@@ -72,11 +72,14 @@ export const nodeFetch: FetchLike = async (input, init: ConnectionInit = {}) => 
   const emptyWrite = method !== 'GET' && response.headers['content-length'] === '0';
   const noBody = method === 'HEAD' || status === 204 || status === 304 || emptyWrite;
   if (noBody) response.resume();
-  return new Response(noBody ? null : (Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>), {
+  const answer = new Response(noBody ? null : (Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>), {
     status,
     statusText: response.statusMessage ?? '',
     headers: responseHeaders,
   });
+  // As fetch's answer does, it names the URL asked for (error texts say which request failed).
+  Object.defineProperty(answer, 'url', { value: url.toString() });
+  return answer;
 };
 
 /**
