@@ -72,6 +72,8 @@ async function loadKeys(deps: Deps, issuer: OidcIssuer): Promise<IssuerKeys> {
   let savedUat = cache.uat;
   const getter = createRemoteJWKSet(new URL(issuer.jwksUri), {
     cooldownDuration: issuer.jwksCooldownSeconds * 1000,
+    // The issuer's keys are an upstream request like any other: the configured headers deadline bounds it.
+    timeoutDuration: deps.config.deadlines.headersMs,
     [jwksCache]: cache as { jwks: never; uat: number },
     [customFetch]: async (url: string, options: RequestInit) => {
       const response = await deps.fetch(url, { ...options, redirect: 'manual' });
