@@ -50,3 +50,42 @@ it('a copy job runs to completion as a Workflow', async () => {
   });
   expect((await judge(fixture.judge, 'copy-all', `${target}/${repository}:v1`)).ok).toBe(true);
 }, 90_000);
+
+it('a tags: "all" copy of 150 tags (two batches, past syncMaxTags) runs to the end on the Workflows engine', async () => {
+  const source = fixture.registries.anonymous.host;
+  const target = fixture.targets.anonymous.host;
+  ferry ??= await startFerry(
+    { registries: localRegistries(source, target), callers: { anonymous: true } },
+    {},
+    state,
+    'workerd',
+  );
+  const repository = uniqueRepository('workflows/many');
+  const { repository: from, digests } = fixture.bulk.tags150;
+  const accepted = await fetch(`${ferry.base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: `${source}/${from}`, target: `${target}/${repository}`, tags: 'all', wait: false }),
+  });
+  const body = (await accepted.json()) as { id: string; url: string };
+  expect(accepted.status, JSON.stringify(body)).toBe(202);
+  let job: any;
+  for (let i = 0; i < 600; i++) {
+    job = await (await fetch(`${ferry.base}${body.url}`)).json();
+    if (job.state === 'done' || job.state === 'failed') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(job.state, JSON.stringify(job).slice(0, 2000)).toBe('done');
+  // Judged at the target: every tag, each naming the source's manifest.
+  const listed = (await (await fetch(`http://${target}/v2/${repository}/tags/list?n=1000`)).json()) as {
+    tags: string[];
+  };
+  expect(listed.tags.sort()).toEqual(Object.keys(digests).sort());
+  for (const [tag, digest] of Object.entries(digests)) {
+    const head = await fetch(`http://${target}/v2/${repository}/manifests/${tag}`, {
+      method: 'HEAD',
+      headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    expect([tag, head.headers.get('docker-content-digest')]).toEqual([tag, digest]);
+  }
+}, 180_000);

@@ -10,6 +10,11 @@ export interface BulkFixture {
   layers: { repository: string; tag: string; digest: string; count: number };
   /** A repository of 500 tags, t000..t499, each a different manifest. */
   tags: { repository: string; digests: Record<string, string> };
+  /**
+   * A repository of its first 150 tags only (t000..t149, the same manifests): a `tags: "all"` copy of more
+   * than one batch (TAGS_PER_BATCH) and past syncMaxTags.
+   */
+  tags150: { repository: string; digests: Record<string, string> };
   /** One layer of 64 MiB (incompressible): a blob that spans Workflow steps. */
   big: { repository: string; tag: string; digest: string; layer: { digest: string; size: number } };
 }
@@ -109,6 +114,24 @@ export async function pushBulkImages(host: string): Promise<BulkFixture> {
       imageManifest(tagConfig, [layer], { 'org.opencontainers.image.version': tag }),
     ),
   );
+  const tags150Repository = 'ferry-test/tags150';
+  await pushBlob(host, tags150Repository, tar([['tagged', 'one layer for every tag\n']]));
+  await pushBlob(
+    host,
+    tags150Repository,
+    new TextEncoder().encode(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }),
+    ),
+  );
+  const first150 = tags.slice(0, 150);
+  await inBatches(first150, (tag) =>
+    pushManifest(
+      host,
+      tags150Repository,
+      tag,
+      imageManifest(tagConfig, [layer], { 'org.opencontainers.image.version': tag }),
+    ),
+  );
   const bigRepository = 'ferry-test/big64';
   const bigLayer = await pushBlob(host, bigRepository, noise(64 * 1024 * 1024, 64));
   const bigConfig = await pushBlob(
@@ -123,5 +146,9 @@ export async function pushBulkImages(host: string): Promise<BulkFixture> {
     big: { repository: bigRepository, tag: 'v1', digest: bigDigest, layer: bigLayer },
     layers: { repository: layersRepository, tag: 'v1', digest: layersDigest, count: LAYERS },
     tags: { repository: tagsRepository, digests: Object.fromEntries(tags.map((t, i) => [t, digests[i]!])) },
+    tags150: {
+      repository: tags150Repository,
+      digests: Object.fromEntries(first150.map((t, i) => [t, digests[i]!])),
+    },
   };
 }
