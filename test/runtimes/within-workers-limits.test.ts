@@ -67,7 +67,7 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     const job = await waitForJob(service, id, {}, 80);
     expect(job, JSON.stringify(job).slice(0, 2000)).toMatchObject({
       state: 'done',
-      batches: [0, 1, 2, 3, 4].map((i) => `${id}.${i}`),
+      batches: [0, 1, 2, 3, 4].map((i) => `${id}_${i}`),
     });
     expect(job.result.results.map((r: { tags: string[] }) => r.tags[0])).toEqual(Object.keys(digests));
     expect([...service.workflows!.instances.keys()].sort()).toEqual([id, ...job.batches].sort());
@@ -135,7 +135,7 @@ describe.runIf(runtimeName === 'workerd')('under the hosted Workers limits', () 
     const done = await waitForJob(service, job.id, {}, 80);
     expect(done, JSON.stringify(done).slice(0, 1000)).toMatchObject({
       state: 'done',
-      batches: [0, 1, 2, 3].map((i) => `${job.id}.t${i}`),
+      batches: [0, 1, 2, 3].map((i) => `${job.id}_t${i}`),
     });
     const raw = (await judge(fixture.judge, 'raw', `${source}/${repository}:${tag}`)).raw;
     for (const p of prod) expect((await judge(fixture.judge, 'raw', `${target}/${p}:${tag}`)).raw).toBe(raw);

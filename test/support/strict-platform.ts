@@ -326,6 +326,7 @@ export class EmulatedWorkflows {
   ) {}
 
   async create(options: { id: string; params: { id: string } }): Promise<unknown> {
+    if (!isWorkflowInstanceId(options.id)) throw new Error('WorkflowError: Workflow instance has invalid id');
     if (this.instances.has(options.id))
       throw new Error(`instance.already_exists: an instance with id ${options.id} already exists`);
     const instance = new EmulatedInstance(options.id);
@@ -368,6 +369,10 @@ export class EmulatedWorkflows {
       },
       do: async <T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T> => {
         if (instance.status === 'terminated') throw new NonRetryable('the instance was terminated');
+        if (!isStepName(name)) {
+          this.platform.violations.push(`step name "${name.slice(0, 80)}" is refused by the engine`);
+          throw new NonRetryable(`Step name "${name}" exceeds max length (256 chars) or invalid characters found`);
+        }
         if (instance.results.has(name)) return instance.results.get(name) as T;
         const tries = 1 + (config.retries?.limit ?? 0);
         for (let attempt = 1; ; attempt++) {
@@ -398,3 +403,10 @@ export class EmulatedWorkflows {
 }
 
 class NonRetryable extends Error {}
+
+// The Workflows engine's rules for instance ids and step names (Cloudflare's Workflows limits; the same
+// checks as wrangler's local engine, which test/jobs/workflow-engine-contract.node.test.ts holds this to).
+const INSTANCE_ID = /^[a-zA-Z0-9_][a-zA-Z0-9-_]*$/;
+export const isWorkflowInstanceId = (id: string) => id.length <= 100 && INSTANCE_ID.test(id);
+// eslint-disable-next-line no-control-regex
+export const isStepName = (name: string) => name.length <= 256 && !/[\x00-\x1f]/.test(name);
