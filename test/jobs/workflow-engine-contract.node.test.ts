@@ -6,7 +6,8 @@
 
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { batchId } from '../../src/ops/jobs/batches.js';
+import { batchId, blobBatchId } from '../../src/ops/jobs/batches.js';
+import { eventRetryId } from '../../src/ops/webhooks/receive.js';
 import { blobStepName } from '../../src/ops/jobs/index.js';
 import { StrictPlatform } from '../support/strict-platform.js';
 
@@ -77,8 +78,8 @@ const IDS: [string, string][] = [
   ['a job', uuid],
   ['a webhook job', hex],
   ["a many-tags job's batch", batchId(uuid, 12)],
-  ["a promotion's blob batch", batchId(uuid, 3).replace(/_3$/, '_t3')],
-  ["a webhook event's retry", `${hex}_r2`],
+  ["a promotion's blob batch", blobBatchId(uuid, 3)],
+  ["a webhook event's retry", eventRetryId(hex, 2)],
   ['a dot', `${uuid}.1`],
   ['a leading hyphen', `-${hex}`],
   ['101 characters', 'a'.repeat(101)],

@@ -13,8 +13,15 @@ import type { CompactPlan } from './blob-plan.js';
 /** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
 export const TAGS_PER_BATCH = 100;
 
-/** A batch's id: derived from the parent's, so a replayed step finds the batches it started. */
-export const batchId = (parent: string, index: number) => `${parent}.${index}`;
+/**
+ * A batch's id: derived from the parent's, so a replayed step finds the batches it started. Job ids are
+ * Workflow instance ids, which the engine takes only as `^[a-zA-Z0-9_][a-zA-Z0-9-_]*$` of at most 100
+ * characters: a UUID and a suffix of `_` and letters or digits.
+ */
+export const batchId = (parent: string, index: number) => `${parent}_${index}`;
+
+/** A promotion's blob batch for its `index`th target. */
+export const blobBatchId = (parent: string, index: number) => `${parent}_t${index}`;
 
 /** The tags of a many-tags job, sorted (one tag list request). Empty when the job is over already. */
 export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
@@ -76,7 +83,7 @@ export async function startBatches(deps: Deps, id: string, tags: string[]): Prom
   return startJobs(deps, parent, batches);
 }
 
-/** A promotion's blobs, a batch per target (ids <job>.t<n>): each brings its blobs and is done. */
+/** A promotion's blobs, a batch per target (ids <job>_t<n>): each brings its blobs and is done. */
 export async function startBlobBatches(deps: Deps, id: string, plan: CompactPlan): Promise<string[]> {
   const parent = await getJob(deps, id);
   if (!parent || isFinished(parent)) return [];
@@ -84,7 +91,7 @@ export async function startBlobBatches(deps: Deps, id: string, plan: CompactPlan
     deps,
     parent,
     plan.groups.map((group, i) => ({
-      id: `${id}.t${i}`,
+      id: blobBatchId(id, i),
       request: { source: group.source, target: group.target },
       blobs: { mediaTypes: plan.mediaTypes, groups: [group] },
       progress: { blobsDone: 0, blobsTotal: group.blobs.length },

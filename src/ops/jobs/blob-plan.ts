@@ -55,7 +55,24 @@ export function expandPlan(plan: CompactPlan): BlobStep[] {
   );
 }
 
-/** A stable step name: the engine matches steps of a replayed run by name. */
+// The engine takes step names of at most 256 characters; a blob's steps add " part <n>" to this name.
+const MAX_BLOB_STEP_NAME = 236;
+
+/**
+ * A stable step name: the engine matches steps of a replayed run by name. A target too long for the name
+ * is shortened to its end and a hash of the whole, so names stay distinct.
+ */
 export function blobStepName(step: BlobStep): string {
-  return `blob ${step.target} ${step.digest}`;
+  const name = `blob ${step.target} ${step.digest}`;
+  if (name.length <= MAX_BLOB_STEP_NAME) return name;
+  const hash = fnv1a(step.target);
+  const room = MAX_BLOB_STEP_NAME - `blob … ${hash} ${step.digest}`.length;
+  return `blob …${step.target.slice(-room)} ${hash} ${step.digest}`;
+}
+
+// FNV-1a, 32 bits: a short synchronous fingerprint of a name (not a security boundary).
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }

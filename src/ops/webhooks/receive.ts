@@ -97,7 +97,7 @@ export async function startPromotions(
 const MAX_EVENT_RETRIES = 5;
 
 /**
- * Creates the event's job under `base`; when that id's job failed, under `base.r<n>` (a Workflow instance id
+ * Creates the event's job under `base`; when that id's job failed, under `base_r<n>` (a Workflow instance id
  * is never reused). Returns the new job's id, or undefined when the event is a duplicate.
  */
 async function createOrRetry(
@@ -106,13 +106,16 @@ async function createOrRetry(
   create: (id: string) => Promise<{ job: JobRecord; created: boolean }>,
 ): Promise<string | undefined> {
   for (let attempt = 0; attempt <= MAX_EVENT_RETRIES; attempt++) {
-    const id = attempt === 0 ? base : `${base}.r${attempt}`;
+    const id = attempt === 0 ? base : eventRetryId(base, attempt);
     const { job, created } = await create(id);
     if (created) return id;
     if (job.state !== 'failed') return undefined;
   }
   return undefined;
 }
+
+/** The job id of an event's `attempt`th retry: a Workflow instance id too (see batchId). */
+export const eventRetryId = (base: string, attempt: number) => `${base}_r${attempt}`;
 
 async function jobId(key: string): Promise<string> {
   const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
