@@ -1,6 +1,9 @@
 // Finds the external programs the integration tests drive; a missing one fails with its install line.
 
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 const INSTALL: Record<string, string> = {
   'docker-registry': 'apt-get install -y docker-registry',
@@ -26,6 +29,39 @@ export function requireDebianPython(module: string, debianPackage: string): void
   } catch {
     throw new Error(
       `the tests need the Python module \`${module}\` of /usr/bin/python3, which is not installed: apt-get install -y ${debianPackage}`,
+    );
+  }
+}
+
+/** The Go peers' pinned builds (.ci/go-peers.tsv): binary -> package and version. */
+function goPeers(): Map<string, { pkg: string; version: string }> {
+  const lines = readFileSync(new URL('../../.ci/go-peers.tsv', import.meta.url), 'utf8').split('\n');
+  const peers = new Map<string, { pkg: string; version: string }>();
+  for (const line of lines) {
+    const [binary, pkg, version] = line.split('\t');
+    if (binary && !binary.startsWith('#') && pkg && version) peers.set(binary, { pkg, version });
+  }
+  return peers;
+}
+
+/**
+ * A Go peer built by .ci/run (crane, oras, registry, regctl): on PATH, or where `go install` puts it. A
+ * missing one fails with the line that builds it.
+ */
+export function requireGoBinary(name: string): string {
+  const dirs = [process.env.GOBIN, join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')];
+  for (const dir of dirs) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+  } catch {
+    const peer = goPeers().get(name);
+    throw new Error(
+      `the tests need \`${name}\`, which is not built: ` +
+        (!peer
+          ? 'add it to .ci/go-peers.tsv'
+          : peer.version === 'source'
+            ? `(cd ${peer.pkg} && go build -o "$(go env GOPATH)/bin/${name}" .) (or run .ci/run)`
+            : `go install ${peer.pkg}@${peer.version} (or run .ci/run)`),
     );
   }
 }

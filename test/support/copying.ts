@@ -28,7 +28,7 @@ export async function runCopy(service: TestService, body: unknown, accept = 'app
 
 export async function judge(
   judgeHost: string,
-  action: 'raw' | 'copy-all' | 'list-tags',
+  action: 'raw' | 'copy-all' | 'list-tags' | 'crane-validate' | 'crane-digest',
   ref: string,
   creds?: string,
 ): Promise<JudgeVerdict> {

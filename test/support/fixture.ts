@@ -1,4 +1,7 @@
 import type { BulkFixture } from './bulk-images.js';
+import type { Implementation } from './registries.js';
+
+export type OtherImplementation = Exclude<Implementation, 'distribution-2.8'>;
 import type { OidcFixture } from './oidc.js';
 
 // What the global setup hands to every test: where the registries are, and what skopeo saw there.
@@ -61,6 +64,11 @@ export interface Fixture {
   emptyRegistry: string;
   /** On the anonymous source registry: images at the size of the hosted limits (see bulk-images.ts). */
   bulk: BulkFixture;
+  /**
+   * Other registry implementations, anonymous, each holding the test images (`images`) as the source
+   * registries do: distribution 3.x and go-containerregistry's registry (with the OCI 1.1 referrers API).
+   */
+  implementations: Record<OtherImplementation, { host: string }>;
   /** `server`: the token server (host:port); GET /__log lists every token request it answered. */
   token: { refreshToken: string; server: string };
   images: { name: string; repository: string; tag: string }[];

@@ -13,7 +13,7 @@ import { requireBinary } from './binaries.js';
 import { startFaultProxy } from './fault-proxy.js';
 import type { AuthMode, Fixture, SkopeoImageView, SkopeoView } from './fixture.js';
 import { freePort } from './ports.js';
-import { startRegistry, type RunningRegistry } from './registries.js';
+import { startGgcrRegistry, startRegistry, type RunningRegistry } from './registries.js';
 import { skopeoCopy, skopeoInspect, type SkopeoAuth } from './skopeo.js';
 import { buildTestImages, pushTestImage, type TestImage } from './test-images.js';
 import { pushBulkImages } from './bulk-images.js';
@@ -182,7 +182,23 @@ export default async function setup(project: TestProject) {
     stoppers.push(() => closeServer(proxy.storage.server));
 
     const images = buildTestImages(join(dir, 'layouts'));
-    await Promise.all(images.map((image) => pushTestImage(anonymous.host, image)));
+    const others = await Promise.all([
+      startRegistry(
+        dir,
+        'distribution-3',
+        join(dir, 'distribution-3-storage'),
+        { kind: 'anonymous' },
+        {
+          implementation: 'distribution-3',
+        },
+      ),
+      startGgcrRegistry('go-containerregistry', join(dir, 'ggcr-storage')),
+    ]);
+    for (const r of others) stoppers.push(() => r.stop());
+    const [distribution3, ggcr] = others as [RunningRegistry, RunningRegistry];
+    await Promise.all(
+      [anonymous, distribution3, ggcr].flatMap((r) => images.map((image) => pushTestImage(r.host, image))),
+    );
     await pushBrokenImage(empty.host, join(dir, 'layouts'));
     const bulk = await pushBulkImages(anonymous.host);
 
@@ -220,6 +236,7 @@ export default async function setup(project: TestProject) {
       token: { refreshToken: REFRESH_TOKEN, server: `127.0.0.1:${tokenPort}` },
       images: images.map(({ name, repository, tag }) => ({ name, repository, tag })),
       bulk,
+      implementations: { 'distribution-3': { host: distribution3.host }, 'go-containerregistry': { host: ggcr.host } },
       skopeo,
     };
     await entries;

@@ -1,10 +1,39 @@
-// skopeo as the judge, reachable over HTTP so tests running inside workerd can ask it too.
-// POST / {"action": "raw" | "copy-all" | "list-tags", "ref": "host/repo:tag" (list-tags: "host/repo"), "creds"?: "user:pass"}.
+// skopeo and crane as judges, reachable over HTTP so tests running inside workerd can ask them too.
+// POST / {"action": "raw" | "copy-all" | "list-tags" | "crane-validate" | "crane-digest", "ref": "host/repo:tag"
+// (list-tags: "host/repo"), "creds"?: "user:pass"}. crane-validate: `crane validate --remote` (every blob read
+// and digested); crane-digest: the digest crane computes for the manifest (artifacts and foreign layers fail
+// validation whatever a copy does).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { requireGoBinary } from './binaries.js';
 import { skopeo } from './skopeo.js';
+
+async function crane(args: string[], creds?: string): Promise<string> {
+  const env = { ...process.env };
+  if (creds) {
+    // crane reads credentials from a Docker config of its own, never from the caller's.
+    const [username, password] = [creds.slice(0, creds.indexOf(':')), creds.slice(creds.indexOf(':') + 1)];
+    env.DOCKER_CONFIG = mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'judge-crane-'));
+    await promisify(execFile)(
+      requireGoBinary('crane'),
+      ['auth', 'login', args.at(-1)!.split('/')[0]!, '-u', username, '-p', password, '--insecure'],
+      { env },
+    );
+  }
+  try {
+    const { stdout } = await promisify(execFile)(requireGoBinary('crane'), [...args, '--insecure'], {
+      env,
+      maxBuffer: 16 << 20,
+    });
+    return stdout;
+  } finally {
+    if (env.DOCKER_CONFIG) rmSync(env.DOCKER_CONFIG, { recursive: true, force: true });
+  }
+}
 
 const INDEX_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -17,6 +46,8 @@ export interface JudgeVerdict {
   raw?: string;
   /** The repository's tags (action "list-tags"). */
   tags?: string[];
+  /** The manifest's digest as crane computes it (action "crane-digest"). */
+  digest?: string;
   error?: string;
 }
 
@@ -39,6 +70,11 @@ export async function startJudge(dir: string, port: number): Promise<Server> {
             `docker://${ref}`,
           ]);
           verdict = { ok: true, raw: out.toString('base64') };
+        } else if (action === 'crane-validate') {
+          await crane(['validate', '--remote', ref], creds);
+          verdict = { ok: true };
+        } else if (action === 'crane-digest') {
+          verdict = { ok: true, digest: (await crane(['digest', ref], creds)).trim() };
         } else if (action === 'list-tags') {
           const out = await skopeo([
             'list-tags',

@@ -1,9 +1,15 @@
-// Starts real docker-registry (distribution 2.8.2) processes on 127.0.0.1 with anonymous, htpasswd or token auth.
+// Starts real registries on 127.0.0.1: docker-registry (distribution 2.8.2, Debian) with anonymous, htpasswd or
+// token auth; distribution 3.x (`registry`, built by .ci/run) from the same configuration; and go-containerregistry's
+// registry (what `crane registry serve` runs) with its OCI 1.1 referrers API on (.ci/referrers-registry).
 
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { requireGoBinary } from './binaries.js';
 import { freePort, waitForHttp } from './ports.js';
+
+/** The registry implementations the suites run against. */
+export type Implementation = 'distribution-2.8' | 'distribution-3' | 'go-containerregistry';
 
 export type RegistryAuth =
   | { kind: 'anonymous' }
@@ -22,7 +28,7 @@ export async function startRegistry(
   name: string,
   storageDir: string,
   auth: RegistryAuth,
-  options: { readOnly?: boolean; port?: number; extraYaml?: string } = {},
+  options: { readOnly?: boolean; port?: number; extraYaml?: string; implementation?: Implementation } = {},
 ): Promise<RunningRegistry> {
   const port = options.port ?? (await freePort());
   const home = join(dir, name);
@@ -58,7 +64,22 @@ http:
 ${authYaml}${options.extraYaml ?? ''}`;
   const configPath = join(home, 'config.yml');
   writeFileSync(configPath, config);
-  const child = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const binary = options.implementation === 'distribution-3' ? requireGoBinary('registry') : 'docker-registry';
+  return watch(name, port, spawn(binary, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] }));
+}
+
+/** go-containerregistry's registry with referrers: blobs on disk under `storageDir`, manifests in memory, no auth. */
+export async function startGgcrRegistry(name: string, storageDir: string): Promise<RunningRegistry> {
+  const port = await freePort();
+  const args = ['--address', `127.0.0.1:${port}`, '--disk', storageDir];
+  return watch(
+    name,
+    port,
+    spawn(requireGoBinary('referrers-registry'), args, { stdio: ['ignore', 'ignore', 'ignore'] }),
+  );
+}
+
+async function watch(name: string, port: number, child: ChildProcess): Promise<RunningRegistry> {
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -66,7 +87,7 @@ ${authYaml}${options.extraYaml ?? ''}`;
     await waitForHttp(`http://127.0.0.1:${port}/v2/`);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`docker-registry ${name} did not start: ${String(error)}\n${stderr}`);
+    throw new Error(`registry ${name} did not start: ${String(error)}\n${stderr}`);
   }
   return {
     host: `127.0.0.1:${port}`,
