@@ -57,6 +57,25 @@ describe('pagination (a registry that pages tags, as distribution v3 and Docker 
   });
 });
 
+describe("tag pages on go-containerregistry's registry, which cuts a page at n and sends no Link", () => {
+  const host = fixture.implementations['go-containerregistry'].host;
+  const config = { registries: { [host]: { insecure: true } } };
+
+  it('lists every tag: a full page without a Link is followed by one more, after its last tag', async () => {
+    const service = makeService(config);
+    const page = await registryClient(service.deps, host).listTags('ferry-test/nested', { pageSize: 1 });
+    expect(page.tags).toEqual(NESTED_TAGS);
+  });
+
+  it('a full page hands out the next cursor', async () => {
+    const service = makeService(config);
+    const first = await service.get(`/v1/tags/${host}/ferry-test/nested?n=2`);
+    expect([first.body.tags, first.body.next]).toEqual([NESTED_TAGS.slice(0, 2), NESTED_TAGS[1]]);
+    const second = await service.get(`/v1/tags/${host}/ferry-test/nested?n=2&last=${first.body.next}`);
+    expect([second.body.tags, second.body.next]).toEqual([NESTED_TAGS.slice(2), undefined]);
+  });
+});
+
 describe('tag list input', () => {
   it('refuses a reference with a tag, and a bad page size', async () => {
     const service = makeService(configFor(fixture, 'anonymous'));
