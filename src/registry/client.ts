@@ -7,7 +7,7 @@ import { BodyTooLargeError, discardBody, readLimited } from './body.js';
 import { computeDigest, verifyDigest } from './digest.js';
 import { asDescriptor, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MediaType, type Descriptor } from './manifest.js';
 import { isValidDigest, isValidTag } from '../reference.js';
-import { nextLink, parseJsonObject, readJson } from './json-answers.js';
+import { fullPageNext, nextLink, parseJsonObject, readJson } from './json-answers.js';
 import { RegistryTransport, type Endpoint, type RegistryRequest, type View } from './transport.js';
 import { upstreamError } from './upstream-errors.js';
 import type { RegistryOptions } from './options.js';
@@ -320,16 +320,25 @@ export class RegistryClient {
       if (options.last !== undefined) query.set('last', options.last);
       let path: string | undefined = `/v2/${repository}/tags/list${query.size ? `?${query}` : ''}`;
       const tags: string[] = [];
+      const seen = new Set<string>();
+      let linked = false;
       for (let page = 0; path !== undefined; page++) {
         if (page === MAX_TAG_PAGES)
           throw new AppError('UPSTREAM_PROTOCOL', `${what}: more than ${MAX_TAG_PAGES} pages; ask with n and last`);
         const response = await this.#request(endpoint, repository, { method: 'GET', path });
         if (!response.ok) throw await upstreamError(response, what);
         const body = await readJson(response, MAX_TAG_PAGE_BYTES, what);
-        if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
-        const next = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
+        // Only tags not listed yet: a registry past its last tag may start over (go-containerregistry does).
+        const listed = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : [];
+        const fresh = listed.filter((t) => !seen.has(t) && (seen.add(t), true));
+        tags.push(...fresh);
+        const link = nextLink(response.headers.get('link'), new URL(path, endpoint.base), (raw) =>
           this.transport.checkUrl(raw, 'link', new URL(endpoint.base)),
         );
+        linked ||= link !== undefined;
+        // A registry that links its pages says where they end; one that never did is asked after a full page.
+        const next: URL | undefined =
+          link ?? (linked || (page > 0 && !fresh.length) ? undefined : fullPageNext(path, endpoint.base, fresh, n));
         if (options.n !== undefined) {
           // A registry that ignores n (distribution 2.8 does) sends everything: the page is cut here, and
           // the next one starts after its last tag (every registry honours `last`).

@@ -41,3 +41,15 @@ export function nextLink(header: string | null, current: URL, check: (raw: strin
   }
   return undefined;
 }
+
+/**
+ * Where a page without a Link goes on when it came back full (`n` entries): go-containerregistry's registry
+ * cuts pages at n and never links the next, against the spec. The next page starts after this one's last
+ * entry (at worst an empty page); a short page is the last.
+ */
+export function fullPageNext(path: string, base: string, page: string[], n: number): URL | undefined {
+  if (page.length === 0 || page.length !== n) return undefined;
+  const next = new URL(path, base);
+  next.searchParams.set('last', page[page.length - 1]!);
+  return next;
+}
