@@ -160,14 +160,18 @@ export interface Subject {
   size: number;
 }
 
-/** Any OCI 1.1 artifact about `subject` (a Sigstore bundle, a Notation signature): one layer of `bytes`. */
+/**
+ * Any OCI 1.1 artifact about `subject` (a Sigstore bundle, a Notation signature): one layer of `bytes`, listed
+ * in the tag fallback index unless the registry has the referrers API (`fallback: false`). Returns its digest.
+ */
 export async function pushReferrer(
   host: string,
   repository: string,
   subject: Subject,
   artifactType: string,
   layer: { mediaType: string; bytes: Uint8Array },
-): Promise<void> {
+  options: { fallback?: boolean; annotations?: Record<string, string> } = {},
+): Promise<string> {
   const empty = new TextEncoder().encode('{}');
   const manifest = {
     schemaVersion: 2,
@@ -186,11 +190,12 @@ export async function pushReferrer(
       },
     ],
     subject,
+    ...(options.annotations ? { annotations: options.annotations } : {}),
   };
-  await addToFallbackIndex(host, repository, subject.digest, {
-    ...(await pushManifest(host, repository, undefined, manifest)),
-    artifactType,
-  });
+  const pushed = await pushManifest(host, repository, undefined, manifest);
+  if (options.fallback !== false)
+    await addToFallbackIndex(host, repository, subject.digest, { ...pushed, artifactType });
+  return pushed.digest;
 }
 
 /** The `sha256-<hex>` index a registry without the referrers API is found through, keeping its entries. */
