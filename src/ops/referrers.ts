@@ -4,7 +4,7 @@
 
 import { AppError, isAppError } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
-import { MediaType, parseManifest, type Descriptor } from '../registry/manifest.js';
+import { MediaType, parseManifest, type Descriptor, type ParsedManifest } from '../registry/manifest.js';
 import { runPool } from '../pool.js';
 
 /** The fallback tag for `digest`; cosign's `.sig`, `.att` and `.sbom` tags are built on it too. */
@@ -49,18 +49,35 @@ export async function referrersNaming(
   digest: string,
 ): Promise<Descriptor[]> {
   const listed = await listReferrers(client, repository, digest);
-  const names = new Array<boolean>(listed.length).fill(false);
+  const named = new Array<Descriptor | undefined>(listed.length);
   await runPool([...listed.keys()], SUBJECT_READS, async (i) => {
     const d = listed[i]!;
     if (d.digest === digest) return;
     try {
       const manifest = await client.getManifest(repository, d.digest);
-      names[i] = parseManifest(manifest.bytes, manifest.mediaType).subject?.digest === digest;
+      const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+      if (parsed.subject?.digest === digest) named[i] = asListed(d, parsed);
     } catch (error) {
       if (!isAppError(error) || !NOT_A_REFERRER.has(error.code)) throw error;
     }
   });
-  return listed.filter((_, i) => names[i]);
+  return named.filter((d): d is Descriptor => d !== undefined);
+}
+
+/**
+ * The descriptor as the spec has a referrers list describe a manifest: its own artifactType (else its config's
+ * media type) and its own annotations. A registry's list may say otherwise (go-containerregistry's types every
+ * referrer by its config).
+ */
+function asListed(listed: Descriptor, manifest: ParsedManifest): Descriptor {
+  const { artifactType: _said, annotations: _saidToo, ...rest } = listed;
+  const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
+  return {
+    ...rest,
+    mediaType: manifest.mediaType,
+    ...(artifactType ? { artifactType } : {}),
+    ...(manifest.annotations ? { annotations: manifest.annotations } : {}),
+  };
 }
 
 // A listed manifest that is gone or is no manifest refers to nothing.
