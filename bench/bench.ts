@@ -1,6 +1,8 @@
-// `npm run bench`: Ferry (as `npm start` runs it: workerd via wrangler) against `skopeo copy --all`,
-// on the same images between the same two local registries, runs alternating. Prints medians, ratios and
-// the serving process's peak RSS. Sizes shrink with BENCH_SCALE (e.g. 0.1) and runs with BENCH_RUNS.
+// `npm run bench`: Ferry (as `npm start` runs it: workerd via wrangler, and on Node, Deno, Bun) beside its
+// peers (`skopeo copy --all`, `crane copy`, `regctl image copy`: bench/peers.ts), on the same images between
+// the same two local registries, the order rotating from run to run. Prints medians, ratios to skopeo and to
+// the fastest peer, and the serving process's peak RSS. Sizes shrink with BENCH_SCALE (e.g. 0.1) and runs with
+// BENCH_RUNS.
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { buildImage, type ImageSpec } from './images.js';
 import { freePort } from '../test/support/ports.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
 import { skopeoCopy } from '../test/support/skopeo.js';
+import { peers } from './peers.js';
 
 const MiB = 1024 * 1024;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -39,8 +42,6 @@ const WITH_CLI = process.env.BENCH_CLI !== 'false';
 // The console's pages (server time and weight): BENCH_CONSOLE=false leaves them out; measured on workerd
 // and Node whatever BENCH_RUNTIMES says (Node's Server-Timing is the page's own time).
 const WITH_CONSOLE = process.env.BENCH_CONSOLE !== 'false';
-// skopeo's blob-info cache lets it mount what it saw before; the cases below want it cold (root's path).
-const SKOPEO_CACHE = '/var/lib/containers/cache/blob-info-cache-v1.boltdb';
 
 /**
  * Cases are measured apart: Ferry writes its blob memory to KV after answering (waitUntil), and the
@@ -158,13 +159,9 @@ function nodeFloorWithRequests(source: string, target: string): Promise<void> {
   });
 }
 
-async function skopeoCold(source: string, target: string): Promise<void> {
-  rmSync(SKOPEO_CACHE, { force: true });
-  await skopeoCopy(`docker://${source}`, `docker://${target}`);
-}
-
 async function main() {
   for (const b of ['docker-registry', 'skopeo', 'htpasswd']) requireBinary(b);
+  const PEERS = peers();
   if (WITH_CLI) await primeCli();
   const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
   const stops: (() => Promise<void>)[] = [];
@@ -253,15 +250,15 @@ async function main() {
         add('node floor', await timed(nodeFloor));
         add('node floor with requests', await timed(() => nodeFloorWithRequests(src, `${host}/bench/${spec.name}:v1`)));
       };
-      const skopeoRound = async () => {
+      const peerRound = async (peer: (typeof PEERS)[number]) => {
         const host = await freshTarget();
-        add('skopeo cold', await timed(() => skopeoCold(src, `${host}/bench/${spec.name}:v1`)));
+        add(`${peer.name} cold`, await timed(() => peer.cold(src, `${host}/bench/${spec.name}:v1`)));
         await settle();
-        add('skopeo warm', await timed(() => skopeoCopy(`docker://${src}`, `docker://${host}/bench/${spec.name}:v1`)));
+        add(`${peer.name} warm`, await timed(() => peer.copy(src, `${host}/bench/${spec.name}:v1`)));
         await settle();
         add(
-          'skopeo same-registry new repo',
-          await timed(() => skopeoCold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)),
+          `${peer.name} same-registry new repo`,
+          await timed(() => peer.cold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)),
         );
       };
       // CPU per MiB of the cold copy as JSON and as streamed NDJSON, measured apart from the timed rounds
@@ -284,12 +281,14 @@ async function main() {
           rmSync(state, { recursive: true, force: true });
         }
       };
+      const rounds: (() => Promise<void>)[] = [
+        ...PEERS.map((peer) => () => peerRound(peer)),
+        ...RUNTIMES.map((runtime) => () => ferryRound(runtime)),
+        ...(WITH_CLI ? [cliRound] : []),
+      ];
       for (let run = 0; run < RUNS; run++) {
-        // Alternate who goes first, so neither always meets a warmer page cache.
-        if (run % 2 === 1) await skopeoRound();
-        for (const runtime of RUNTIMES) await ferryRound(runtime);
-        if (WITH_CLI) await cliRound();
-        if (run % 2 === 0) await skopeoRound();
+        // Rotate who goes first, so none always meets a warmer (or a busier) page cache.
+        for (let i = 0; i < rounds.length; i++) await rounds[(i + run) % rounds.length]!();
         console.log(
           `run ${run + 1}/${RUNS}: ${Object.entries(times)
             .map(([k, v]) => `${k} ${v[v.length - 1]!.toFixed(2)}s`)
@@ -297,6 +296,16 @@ async function main() {
         );
       }
       for (const runtime of RUNTIMES) await cpuRound(runtime);
+      // Each peer's median for a case, and the fastest of them.
+      const peerMedians = (kind: string) => {
+        const each = Object.fromEntries(PEERS.map((p) => [p.name, median(times[`${p.name} ${kind}`]!)]));
+        return { each, fastest: Math.min(...Object.values(each)) };
+      };
+      const row = (runtime: string, kind: string, f: number) => {
+        const { each, fastest } = peerMedians(kind);
+        const cells = PEERS.map((p) => `${each[p.name]!.toFixed(2)} s`).join(' | ');
+        return `| ${spec.name} | ${runtime} | ${kind} | ${f.toFixed(2)} s | ${cells} | ${(f / each.skopeo!).toFixed(2)} | ${(f / fastest).toFixed(2)} |`;
+      };
       // Subrequests and KV operations per copy (the Workers limits), the same cases counted once.
       const coldHost = await freshTarget();
       for (const count of await countCopies(config, [
@@ -317,17 +326,17 @@ async function main() {
       if (WITH_CLI) {
         for (const kind of ['cold', 'warm', 'same-registry new repo']) {
           const f = median(times[`ferry CLI ${kind}`]!);
-          const s = median(times[`skopeo ${kind}`]!);
-          rows.push(
-            `| ${spec.name} | ferry CLI (local mode) | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`,
-          );
+          const { each, fastest } = peerMedians(kind);
+          rows.push(row('ferry CLI (local mode)', kind, f));
           results.push({
             image: spec.name,
             runtime: 'ferry CLI',
             case: kind,
             ferrySeconds: f,
-            skopeoSeconds: s,
-            ratio: f / s,
+            peerSeconds: each,
+            skopeoSeconds: each.skopeo,
+            ratio: f / each.skopeo!,
+            ratioToFastestPeer: f / fastest,
             runs: RUNS,
             mib: bytes / MiB,
           });
@@ -361,17 +370,17 @@ async function main() {
       for (const runtime of RUNTIMES) {
         for (const kind of ['cold', 'warm', 'same-registry new repo']) {
           const f = median(times[`${runtime} ${kind}`]!);
-          const s = median(times[`skopeo ${kind}`]!);
-          rows.push(
-            `| ${spec.name} | ${runtime} | ${kind} | ${f.toFixed(2)} s | ${s.toFixed(2)} s | ${(f / s).toFixed(2)} |`,
-          );
+          const { each, fastest } = peerMedians(kind);
+          rows.push(row(runtime, kind, f));
           results.push({
             image: spec.name,
             runtime,
             case: kind,
             ferrySeconds: f,
-            skopeoSeconds: s,
-            ratio: f / s,
+            peerSeconds: each,
+            skopeoSeconds: each.skopeo,
+            ratio: f / each.skopeo!,
+            ratioToFastestPeer: f / fastest,
             runs: RUNS,
             mib: bytes / MiB,
           });
@@ -389,7 +398,7 @@ async function main() {
       }
     }
     console.log(
-      `\n| image | runtime | case | Ferry (median) | skopeo (median) | Ferry/skopeo |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}`,
+      `\n| image | runtime | case | Ferry (median) | ${PEERS.map((p) => `${p.name} (median)`).join(' | ')} | Ferry/skopeo | Ferry/fastest peer |\n| --- | --- | --- | --- | ${PEERS.map(() => '---').join(' | ')} | --- | --- |\n${rows.join('\n')}`,
     );
     console.log(
       `\n| image | case | blobs | fetches | subrequests (fetch + KV + state) | KV reads | KV writes | duplicate manifest GETs |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${counted.join('\n')}`,
