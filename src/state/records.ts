@@ -6,7 +6,10 @@ export const stateKeys = {
   /** Every job in one group: listing by state, kind, rule and repository needs one place. */
   job: (id: string) => `jobs|${id}`,
   jobsPrefix: () => 'jobs|',
-  upload: (registry: string, repository: string, digest: string) => `uploads:${registry}|${repository}@${digest}`,
+  /** A chunked upload in progress, one per blob, target and owner (the copy or job that opened it). */
+  upload: (registry: string, repository: string, digest: string, owner: string) =>
+    `uploads:${registry}|${repository}@${digest}#${owner}`,
+  uploadsInto: (registry: string, repository: string) => `uploads:${registry}|${repository}@`,
   /** One token exchange at a time per registry, credential and scope set. */
   /** Newest first: lists run in key order, so the key holds (max - time). */
   audit: (at: number, id: string) => `audit|${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,

@@ -16,7 +16,7 @@ it('recorded upload sessions of a repository are cancelled at the registry and f
   const opened = await fetch(`http://${target}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
   expect(opened.status).toBe(202);
   const location = new URL(opened.headers.get('location')!, `http://${target}`).toString();
-  const key = uploadSessionKey(target, repository, `sha256:${'c'.repeat(64)}`);
+  const key = uploadSessionKey(target, repository, `sha256:${'c'.repeat(64)}`, 'a-job');
   await recordUploadSession(service.deps, key, { location, offset: 0 });
 
   expect(await abandonUploads(service.deps, target, repository)).toBe(1);

@@ -18,6 +18,11 @@ export interface BlobEnds {
   resumeDownloads: boolean;
   /** Whether a blob may be mounted from "registry/repository" (one the caller may read); the source always may. */
   mayMountFrom: (repository: string) => boolean;
+  /**
+   * Whose recorded upload sessions these are: a job's id (a restarted run of it resumes them), else one copy's
+   * own. Copies of the same blob into the same repository at once never write into each other's session.
+   */
+  uploadOwner: string;
 }
 
 /**
@@ -29,7 +34,7 @@ export function blobEnds(
   deps: Deps,
   from: RepositoryName,
   to: RepositoryName,
-  options: { verify: boolean; mayMountFrom?: (repository: string) => boolean },
+  options: { verify: boolean; mayMountFrom?: (repository: string) => boolean; uploadOwner?: string },
 ): BlobEnds {
   return {
     source: registryClient(deps, from.registry),
@@ -39,6 +44,7 @@ export function blobEnds(
     verify: options.verify,
     resumeDownloads: deps.config.resumeDownloads,
     mayMountFrom: options.mayMountFrom ?? (() => false),
+    uploadOwner: options.uploadOwner ?? crypto.randomUUID(),
   };
 }
 

@@ -166,7 +166,7 @@ const recordChunks = (deps: Deps, key: string) => (session: UploadSession, offse
   });
 
 const sessionKey = (ends: BlobEnds, blob: PlannedBlob) =>
-  uploadSessionKey(ends.target.registryKey, ends.targetRepository, blob.digest);
+  uploadSessionKey(ends.target.registryKey, ends.targetRepository, blob.digest, ends.uploadOwner);
 
 /**
  * Continues a chunked upload an earlier run recorded (a restarted job): if the registry still holds

@@ -81,6 +81,7 @@ export async function copySingle(
   const ends = blobEnds(deps, spec.source, spec.target, {
     verify: spec.verify,
     ...(options.readable ? { mayMountFrom: options.readable } : {}),
+    ...(options.uploadOwner ? { uploadOwner: options.uploadOwner } : {}),
   });
   const budget: RetryBudget = { remaining: deps.config.retryBudget };
   const memory = await loading;

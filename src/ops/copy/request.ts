@@ -50,6 +50,8 @@ export interface CopyOptions {
   readable?: (repository: string) => boolean;
   /** Who the copy is for (a caller id): named in the audit record of a repository the copy had to create. */
   actor?: string;
+  /** The job whose recorded upload sessions a restarted run resumes (see BlobEnds.uploadOwner). */
+  uploadOwner?: string;
 }
 
 /**

@@ -24,7 +24,7 @@ export async function loadUploadSession(deps: Deps, key: string): Promise<Upload
   return record && typeof record.location === 'string' && typeof record.offset === 'number' ? record : null;
 }
 
-/** Records the acknowledged offset; one writer per blob and target, so a lost race only means a newer write won. */
+/** Records the acknowledged offset; one writer per key (blob, target and owner): a lost race means a newer write won. */
 export async function recordUploadSession(deps: Deps, key: string, record: UploadSessionRecord): Promise<void> {
   const value = JSON.stringify(record);
   const options = { ttlSeconds: UPLOAD_SESSION_TTL_SECONDS };
@@ -44,7 +44,7 @@ export function forgetUploadSession(deps: Deps, key: string): Promise<void> {
  * open there. Best effort: a session the registry dropped is gone already.
  */
 export async function abandonUploads(deps: Deps, registry: string, repository: string): Promise<number> {
-  const prefix = stateKeys.upload(registry, repository, '');
+  const prefix = stateKeys.uploadsInto(registry, repository);
   const uploader = new BlobUploader(registryClient(deps, registry), repository);
   let abandoned = 0;
   let cursor: string | undefined;

@@ -71,6 +71,7 @@ export async function runJob(
         readable: matcherOf(job.readScope ?? []),
         signal: stop.signal,
         actor: job.caller,
+        uploadOwner: id,
       };
       if (spec.kind === 'image') {
         const result = await copyImage(registryDeps, spec, reporter, copyOptions);

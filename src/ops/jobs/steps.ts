@@ -105,10 +105,14 @@ export async function transferJobBlob(
   step: BlobStep,
   from?: UploadPoint,
   reporter: CopyReporter = silentReporter,
+  uploadOwner?: string,
 ): Promise<UploadPoint | 'done'> {
   const target = parseRepositoryName(step.target);
   // A lone blob step has no remembered locations: only the source itself, on the same registry, is mounted from.
-  const ends = blobEnds(deps, parseRepositoryName(step.source), target, { verify: step.verify });
+  const ends = blobEnds(deps, parseRepositoryName(step.source), target, {
+    verify: step.verify,
+    ...(uploadOwner ? { uploadOwner } : {}),
+  });
   const blob = { digest: step.digest, size: step.size, mediaType: step.mediaType };
   if (spansSteps(ends, blob, deps.config.jobStepBytes) && !step.verify) {
     return transferBlobPart(deps, ends, blob, from, deps.config.jobStepBytes);
@@ -168,13 +172,15 @@ async function runBlobSteps(deps: Deps, id: string, steps: DurableSteps, blobs: 
       try {
         // A blob in parts: each step starts where the last one's output says. A blob that started over
         // takes more parts; one that keeps starting over fails here and is tried again by the job step.
-        let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob, undefined, reporter));
+        let point = await steps.do(blobStepName(blob), () => transferJobBlob(deps, blob, undefined, reporter, id));
         const maxParts = 2 * Math.ceil(blob.size / deps.config.jobStepBytes) + 2;
         for (let part = 2; point !== 'done'; part++) {
           if (part > maxParts)
             throw new AppError('UPSTREAM_UNAVAILABLE', `blob ${blob.digest}: no end after ${maxParts} steps`);
           const from: UploadPoint = point;
-          point = await steps.do(`${blobStepName(blob)} part ${part}`, () => transferJobBlob(deps, blob, from));
+          point = await steps.do(`${blobStepName(blob)} part ${part}`, () =>
+            transferJobBlob(deps, blob, from, silentReporter, id),
+          );
         }
       } catch (error) {
         // The job step tries this blob again, and reports it if it fails there too.
