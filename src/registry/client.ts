@@ -37,6 +37,15 @@ export interface TagPage {
 const MAX_TAG_PAGES = 100;
 // Asked for explicitly so registries that would cut a page silently (distribution's default) send a Link.
 const DEFAULT_TAG_PAGE_SIZE = 1000;
+// Pushes of one manifest that may meet another writer's half-written copy before one of them lands.
+const MANIFEST_RACE_RETRIES = 5;
+
+/** A 400 DIGEST_INVALID (its body discarded), or anything else (left as it is). */
+async function digestRace(response: Response): Promise<boolean> {
+  if (response.status !== 400 || !(await response.clone().text()).includes('DIGEST_INVALID')) return false;
+  await discardBody(response);
+  return true;
+}
 const MAX_TAG_PAGE_BYTES = 4 * 1024 * 1024;
 const MAX_REFERRER_PAGES = 20;
 
@@ -200,15 +209,15 @@ export class RegistryClient {
         idempotent: true, // the same bytes under the same name: repeating it is harmless
       });
     let response = await put();
-    // Two pushes of the same manifest at once (parallel batches whose tags share it) can make
-    // distribution's storage answer DIGEST_INVALID for bytes that do match: it read the other writer's
-    // half-written copy. Bytes we checked ourselves get one more try.
-    if (response.status === 400 && isDigest(reference) && (await computeDigest(bytes)) === reference) {
-      const text = await response.clone().text();
-      if (text.includes('DIGEST_INVALID')) {
-        await discardBody(response);
-        response = await put();
-      }
+    // Pushes of the same manifest at once (copies or batches whose images share it) can make distribution's
+    // storage answer DIGEST_INVALID for bytes that do match: its filesystem driver writes content in place,
+    // and one writer's check reads another's half-written copy (2.8; docs/reliability.md). For bytes checked
+    // here, the push is done once the registry holds the manifest by that digest; until then it is sent again.
+    const checked = isDigest(reference) && (await computeDigest(bytes)) === reference;
+    for (let attempt = 1; checked && attempt <= MANIFEST_RACE_RETRIES && (await digestRace(response)); attempt++) {
+      if (await this.headManifest(repository, reference)) return reference;
+      await this.transport.pause(attempt * 25 + Math.floor(Math.random() * 50));
+      response = await put();
     }
     if (response.status !== 201 && response.status !== 200) throw await upstreamError(response, what, 'PUT');
     await discardBody(response);

@@ -93,6 +93,11 @@ export class RegistryTransport {
     this.#secrets = shared?.secrets ?? configuredSecrets(this.registry);
   }
 
+  /** Waits as the runtime's clock does (a retry's pause). */
+  pause(ms: number): Promise<void> {
+    return this.#options.sleep(ms);
+  }
+
   get referrerBounds(): ReferrerBounds {
     return this.#options.referrerBounds ?? DEFAULT_REFERRER_BOUNDS;
   }
