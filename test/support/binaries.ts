@@ -65,3 +65,17 @@ export function requireGoBinary(name: string): string {
     );
   }
 }
+
+/** A Python peer in its venv (.ci/python-peers.tsv, installed by .ci/run); a missing one fails saying how. */
+export function requirePythonTool(name: string): string {
+  const lines = readFileSync(new URL('../../.ci/python-peers.tsv', import.meta.url), 'utf8').split('\n');
+  const row = lines.map((l) => l.split('\t')).find(([tool]) => tool === name);
+  if (!row) throw new Error(`${name} is not in .ci/python-peers.tsv`);
+  const [, pkg, version] = row as [string, string, string];
+  const venv = join(homedir(), '.cache', 'ferry', `${name}-${version}`);
+  if (existsSync(join(venv, 'bin', name))) return join(venv, 'bin', name);
+  throw new Error(
+    `the tests need \`${name}\` ${version}, which is not installed: /usr/bin/python3 -m venv ${venv} && ` +
+      `${venv}/bin/pip install ${pkg}==${version} (apt-get install -y python3-venv first; or run .ci/run)`,
+  );
+}
