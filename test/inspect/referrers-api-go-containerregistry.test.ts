@@ -4,7 +4,7 @@
 // manifests say, and a promotion carries them between the API and the fallback both ways.
 
 import { expect, inject, it } from 'vitest';
-import { uniqueRepository } from '../support/copying.js';
+import { judge, uniqueRepository } from '../support/copying.js';
 import { pushReferrer } from '../support/cosign-signing.js';
 import { makeService } from '../support/service.js';
 import { localRegistries } from '../support/configs.js';
@@ -108,6 +108,15 @@ it('a promotion carries referrers from the API into the tag fallback, and from t
   expect(fallback.status).toBe(200);
   const indexed = ((await fallback.json()) as { manifests: { digest: string; artifactType?: string }[] }).manifests;
   expect(indexed.find((m) => m.digest === sbom)?.artifactType).toBe(SBOM);
+  // oras finds it there the way it finds referrers on a registry without the API.
+  const discovered = await judge(
+    fixture.judge,
+    'oras-discover',
+    `${distribution}/${prod}@${view.digest}`,
+    undefined,
+    'v1.1-referrers-tag',
+  );
+  expect(discovered.referrers, discovered.error).toContainEqual({ digest: sbom, artifactType: SBOM });
 
   // Back: from distribution 2.8's fallback into the registry with the API, which lists them by itself.
   const back = uniqueRepository('fallback-staging/app');
@@ -123,6 +132,17 @@ it('a promotion carries referrers from the API into the tag fallback, and from t
   const backProd = backTo.slice(ggcr.length + 1);
   const listed = await rawReferrers(ggcr, backProd);
   expect(listed.body.manifests.map((m) => m.digest)).toContain(signature);
+  const found = await judge(
+    fixture.judge,
+    'oras-discover',
+    `${ggcr}/${backProd}@${view.digest}`,
+    undefined,
+    'v1.1-referrers-api',
+  );
+  expect(
+    found.referrers?.map((r) => r.digest),
+    found.error,
+  ).toContain(signature);
   // No fallback tag is written where the API answers.
   const tag = await fetch(`http://${ggcr}/v2/${backProd}/manifests/${view.digest.replace(':', '-')}`, {
     method: 'HEAD',

@@ -290,6 +290,15 @@ describe('promotion by rule', () => {
       atob((await judge(fixture.judge, 'raw', `${registry}/${prod}:${MULTIARCH.replace(':', '-')}`)).raw!),
     );
     const types = index.manifests.map((m: { artifactType: string }) => m.artifactType);
+    // oras, reading the tag fallback as it does on distribution 2.8, finds the same referrers.
+    const discovered = await judge(
+      fixture.judge,
+      'oras-discover',
+      `${registry}/${prod}@${MULTIARCH}`,
+      undefined,
+      'v1.1-referrers-tag',
+    );
+    expect(discovered.referrers?.map((r) => r.artifactType).sort(), discovered.error).toEqual([...types].sort());
     expect(types).toEqual([
       'application/vnd.example.scan+json',
       'application/spdx+json',

@@ -28,13 +28,14 @@ export async function runCopy(service: TestService, body: unknown, accept = 'app
 
 export async function judge(
   judgeHost: string,
-  action: 'raw' | 'copy-all' | 'list-tags' | 'crane-validate' | 'crane-digest',
+  action: 'raw' | 'copy-all' | 'list-tags' | 'crane-validate' | 'crane-digest' | 'oras-discover',
   ref: string,
   creds?: string,
+  spec?: 'v1.1-referrers-tag' | 'v1.1-referrers-api',
 ): Promise<JudgeVerdict> {
   const res = await fetch(`http://${judgeHost}/`, {
     method: 'POST',
-    body: JSON.stringify({ action, ref, ...(creds ? { creds } : {}) }),
+    body: JSON.stringify({ action, ref, ...(creds ? { creds } : {}), ...(spec ? { spec } : {}) }),
   });
   return res.json();
 }

@@ -1,8 +1,9 @@
 // skopeo and crane as judges, reachable over HTTP so tests running inside workerd can ask them too.
-// POST / {"action": "raw" | "copy-all" | "list-tags" | "crane-validate" | "crane-digest", "ref": "host/repo:tag"
-// (list-tags: "host/repo"), "creds"?: "user:pass"}. crane-validate: `crane validate --remote` (every blob read
-// and digested); crane-digest: the digest crane computes for the manifest (artifacts and foreign layers fail
-// validation whatever a copy does).
+// POST / {"action": "raw" | "copy-all" | "list-tags" | "crane-validate" | "crane-digest" | "oras-discover",
+// "ref": "host/repo:tag" (list-tags: "host/repo"), "creds"?: "user:pass", "spec"?: oras's --distribution-spec}.
+// crane-validate: `crane validate --remote` (every blob read and digested); crane-digest: the digest crane
+// computes for the manifest (artifacts and foreign layers fail validation whatever a copy does);
+// oras-discover: the referrers oras finds (`referrers`: digest and artifactType of each).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -48,6 +49,8 @@ export interface JudgeVerdict {
   tags?: string[];
   /** The manifest's digest as crane computes it (action "crane-digest"). */
   digest?: string;
+  /** What oras discovers (action "oras-discover"). */
+  referrers?: { digest: string; artifactType: string }[];
   error?: string;
 }
 
@@ -57,7 +60,12 @@ export async function startJudge(dir: string, port: number): Promise<Server> {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', async () => {
-      const { action, ref, creds } = JSON.parse(body) as { action: string; ref: string; creds?: string };
+      const { action, ref, creds, spec } = JSON.parse(body) as {
+        action: string;
+        ref: string;
+        creds?: string;
+        spec?: string;
+      };
       const auth = ['--src-tls-verify=false', ...(creds ? [`--src-creds=${creds}`] : [])];
       let verdict: JudgeVerdict;
       try {
@@ -70,6 +78,17 @@ export async function startJudge(dir: string, port: number): Promise<Server> {
             `docker://${ref}`,
           ]);
           verdict = { ok: true, raw: out.toString('base64') };
+        } else if (action === 'oras-discover') {
+          const args = ['discover', '--plain-http', '--format', 'json', '--depth', '1'];
+          if (spec) args.push('--distribution-spec', spec);
+          const { stdout } = await promisify(execFile)(requireGoBinary('oras'), [...args, ref], {
+            maxBuffer: 16 << 20,
+          });
+          const found = JSON.parse(stdout) as { referrers?: { digest: string; artifactType?: string }[] };
+          verdict = {
+            ok: true,
+            referrers: (found.referrers ?? []).map((r) => ({ digest: r.digest, artifactType: r.artifactType ?? '' })),
+          };
         } else if (action === 'crane-validate') {
           await crane(['validate', '--remote', ref], creds);
           verdict = { ok: true };
