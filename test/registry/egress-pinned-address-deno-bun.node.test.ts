@@ -4,7 +4,7 @@
 // certificate check (a certificate made by openssl for registry.pinned.test, served on 127.0.0.1).
 // No resolver here knows registry.pinned.test: reaching it at all means the checked address was used.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBinary } from '../support/binaries.js';
+import { selfSignedCertificate } from '../support/self-signed.js';
 
 const RUNTIMES: [string, string, string[]][] = [
   [
@@ -31,31 +31,9 @@ const seen: { host?: string; sni: string | false | null }[] = [];
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-pinned-'));
-  execFileSync(
-    requireBinary('openssl'),
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-subj',
-      '/CN=registry.pinned.test',
-      '-addext',
-      'subjectAltName=DNS:registry.pinned.test',
-    ],
-    { stdio: 'ignore' },
-  );
-  certificate = join(dir, 'cert.pem');
-  server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(certificate) }, (req, res) => {
+  const made = selfSignedCertificate(dir, 'registry', '/CN=registry.pinned.test', ['DNS:registry.pinned.test']);
+  certificate = made.certPath;
+  server = createServer({ key: readFileSync(made.keyPath), cert: readFileSync(certificate) }, (req, res) => {
     seen.push({ host: req.headers.host, sni: (req.socket as TLSSocket).servername });
     res.setHeader('docker-distribution-api-version', 'registry/2.0');
     res.end('{}');

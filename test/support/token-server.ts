@@ -2,6 +2,7 @@
 // JWTs with jose, carrying the issuer certificate in `x5c` so the registry's rootcertbundle trusts them.
 
 import { execFileSync } from 'node:child_process';
+import { selfSignedCertificate } from './self-signed.js';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,29 +33,7 @@ export interface TokenServer {
 }
 
 export function makeIssuerCertificate(dir: string): { certPath: string; keyPath: string } {
-  const certPath = join(dir, 'token-issuer.crt');
-  const keyPath = join(dir, 'token-issuer.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=ferry-test-token-issuer',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certPath, keyPath } = selfSignedCertificate(dir, 'token-issuer', '/CN=ferry-test-token-issuer');
   // jose wants PKCS#8
   const pkcs8 = execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', keyPath], { encoding: 'utf8' });
   execFileSync('sh', ['-c', `cat > '${keyPath}'`], { input: pkcs8 });
