@@ -19,7 +19,29 @@ it('recorded upload sessions of a repository are cancelled at the registry and f
   const key = uploadSessionKey(target, repository, `sha256:${'c'.repeat(64)}`, 'a-job');
   await recordUploadSession(service.deps, key, { location, offset: 0 });
 
-  expect(await abandonUploads(service.deps, target, repository)).toBe(1);
+  expect(await abandonUploads(service.deps, target, repository, 'a-job')).toBe(1);
   expect(await service.deps.state.get(key)).toBeNull();
   expect((await fetch(location)).status).toBe(404); // distribution: BLOB_UPLOAD_UNKNOWN
+});
+
+it("a cancelled job abandons its own uploads only, never another copy's into the same repository", async () => {
+  const service = makeService({ registries: localRegistries(target) });
+  const repository = uniqueRepository('abandoned-own');
+  const open = async () => {
+    const opened = await fetch(`http://${target}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+    return new URL(opened.headers.get('location')!, `http://${target}`).toString();
+  };
+  const digest = `sha256:${'d'.repeat(64)}`;
+  const [mine, theirs] = [await open(), await open()];
+  await recordUploadSession(service.deps, uploadSessionKey(target, repository, digest, 'cancelled-job'), {
+    location: mine,
+    offset: 0,
+  });
+  const otherKey = uploadSessionKey(target, repository, digest, 'another-copy');
+  await recordUploadSession(service.deps, otherKey, { location: theirs, offset: 0 });
+
+  expect(await abandonUploads(service.deps, target, repository, 'cancelled-job')).toBe(1);
+  expect((await fetch(mine)).status).toBe(404);
+  expect(await service.deps.state.get(otherKey)).not.toBeNull();
+  expect((await fetch(theirs)).status).toBe(204); // still open: distribution answers its status
 });
