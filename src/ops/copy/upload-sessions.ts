@@ -40,10 +40,11 @@ export function forgetUploadSession(deps: Deps, key: string): Promise<void> {
 }
 
 /**
- * Cancels (DELETE) every recorded upload into a repository and forgets it: what a cancelled job leaves
- * open there. Best effort: a session the registry dropped is gone already.
+ * Cancels (DELETE) the uploads `owner` (a job) recorded into a repository and forgets them: what a cancelled job
+ * leaves open there. Other copies' uploads into the same repository go on. Best effort: a session the
+ * registry dropped is gone already.
  */
-export async function abandonUploads(deps: Deps, registry: string, repository: string): Promise<number> {
+export async function abandonUploads(deps: Deps, registry: string, repository: string, owner: string): Promise<number> {
   const prefix = stateKeys.uploadsInto(registry, repository);
   const uploader = new BlobUploader(registryClient(deps, registry), repository);
   let abandoned = 0;
@@ -51,6 +52,7 @@ export async function abandonUploads(deps: Deps, registry: string, repository: s
   do {
     const page = await deps.state.list(prefix, cursor ? { cursor } : {});
     for (const entry of page.entries) {
+      if (!entry.key.endsWith(`#${owner}`)) continue;
       const record = await loadUploadSession(deps, entry.key);
       if (record) await uploader.cancel({ location: record.location, minChunk: record.minChunk });
       await forgetUploadSession(deps, entry.key);

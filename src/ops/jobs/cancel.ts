@@ -25,12 +25,13 @@ export async function cancelJob(deps: Deps, id: string, by: string): Promise<Job
     }),
   );
   for (const batch of job.batches ?? []) await cancelJob(deps, batch, by);
-  // Uploads the stopped run left open at its targets (the source, and templates not yet rendered, aside).
+  // Uploads the stopped run left open at its targets (the source, and templates not yet rendered, aside);
+  // its batches, cancelled above, abandon their own.
   for (const repository of jobRepositories(job)
     .slice(1)
     .filter((r) => !r.includes('{'))) {
     const name = parseRepositoryName(repository);
-    await abandonUploads(deps, name.registry, name.repository).catch((error: unknown) =>
+    await abandonUploads(deps, name.registry, name.repository, id).catch((error: unknown) =>
       deps.log.warn('could not cancel open uploads', {
         id,
         repository,
