@@ -56,6 +56,7 @@ export async function runJob(
         blobsPlaced: options.blobsPlaced === true,
         readable: matcherOf(job.readScope ?? []),
         signal: stop.signal,
+        uploadOwner: id,
       });
       job.state = 'done';
       job.result = { results };

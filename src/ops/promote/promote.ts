@@ -298,7 +298,7 @@ export async function executePromotion(
   { rule, plan }: PreparedPromotion,
   reporter: CopyReporter,
   trigger: string,
-  options: Pick<CopyOptions, 'blobsPlaced' | 'readable' | 'signal'> = {},
+  options: Pick<CopyOptions, 'blobsPlaced' | 'readable' | 'signal' | 'uploadOwner'> = {},
 ): Promise<CopyResult[]> {
   refuseConflicts(plan);
   for (const step of plan.steps.filter((s) => s.action === 'move')) {
