@@ -211,11 +211,12 @@ export class RegistryClient {
     let response = await put();
     // Pushes of the same manifest at once (copies or batches whose images share it) can make distribution's
     // storage answer DIGEST_INVALID for bytes that do match: its filesystem driver writes content in place,
-    // and one writer's check reads another's half-written copy (2.8; docs/reliability.md). For bytes checked
-    // here, the push is done once the registry holds the manifest by that digest; until then it is sent again.
-    const checked = isDigest(reference) && (await computeDigest(bytes)) === reference;
+    // and one writer's check reads another's half-written copy (2.8; docs/reliability.md). By digest (bytes
+    // checked here), the push is done once the registry holds it; by tag, the same bytes are sent again.
+    const byDigest = isDigest(reference);
+    const checked = !byDigest || (await computeDigest(bytes)) === reference;
     for (let attempt = 1; checked && attempt <= MANIFEST_RACE_RETRIES && (await digestRace(response)); attempt++) {
-      if (await this.headManifest(repository, reference)) return reference;
+      if (byDigest && (await this.headManifest(repository, reference))) return reference;
       await this.transport.pause(attempt * 25 + Math.floor(Math.random() * 50));
       response = await put();
     }
