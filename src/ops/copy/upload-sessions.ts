@@ -24,7 +24,7 @@ export async function loadUploadSession(deps: Deps, key: string): Promise<Upload
   return record && typeof record.location === 'string' && typeof record.offset === 'number' ? record : null;
 }
 
-/** Records the acknowledged offset; one writer per key (blob, target and owner): a lost race means a newer write won. */
+/** Records the acknowledged offset; one writer per key (blob, target, owner): a lost race means a newer write won. */
 export async function recordUploadSession(deps: Deps, key: string, record: UploadSessionRecord): Promise<void> {
   const value = JSON.stringify(record);
   const options = { ttlSeconds: UPLOAD_SESSION_TTL_SECONDS };
