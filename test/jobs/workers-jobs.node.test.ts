@@ -17,6 +17,24 @@ afterAll(async () => {
   rmSync(state, { recursive: true, force: true });
 });
 
+/** A copy started as a job (`wait: false`), followed until it ends or `seconds` pass. */
+async function copyAsJob(request: Record<string, unknown>, seconds: number): Promise<any> {
+  const accepted = await fetch(`${ferry!.base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...request, wait: false }),
+  });
+  const body = (await accepted.json()) as { id: string; url: string };
+  expect(accepted.status, JSON.stringify(body)).toBe(202);
+  let job: any;
+  for (let i = 0; i < seconds * 5; i++) {
+    job = await (await fetch(`${ferry!.base}${body.url}`)).json();
+    if (job.state === 'done' || job.state === 'failed') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return job;
+}
+
 it('a copy job runs to completion as a Workflow', async () => {
   const source = fixture.registries.anonymous.host;
   const target = fixture.targets.anonymous.host;
@@ -27,23 +45,7 @@ it('a copy job runs to completion as a Workflow', async () => {
     'workerd',
   );
   const repository = uniqueRepository('workflows/app');
-  const accepted = await fetch(`${ferry.base}/v1/copy`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      source: `${source}/ferry-test/large:v1`,
-      target: `${target}/${repository}:v1`,
-      wait: false,
-    }),
-  });
-  const body = (await accepted.json()) as { id: string; url: string };
-  expect(accepted.status, JSON.stringify(body)).toBe(202);
-  let job: any;
-  for (let i = 0; i < 150; i++) {
-    job = await (await fetch(`${ferry.base}${body.url}`)).json();
-    if (job.state === 'done' || job.state === 'failed') break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const job = await copyAsJob({ source: `${source}/ferry-test/large:v1`, target: `${target}/${repository}:v1` }, 30);
   expect(job, JSON.stringify(job)).toMatchObject({
     state: 'done',
     result: { digest: fixture.skopeo.anonymous.large!.digest },
@@ -62,19 +64,7 @@ it('a tags: "all" copy of 150 tags (two batches, past syncMaxTags) runs to the e
   );
   const repository = uniqueRepository('workflows/many');
   const { repository: from, digests } = fixture.bulk.tags150;
-  const accepted = await fetch(`${ferry.base}/v1/copy`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ source: `${source}/${from}`, target: `${target}/${repository}`, tags: 'all', wait: false }),
-  });
-  const body = (await accepted.json()) as { id: string; url: string };
-  expect(accepted.status, JSON.stringify(body)).toBe(202);
-  let job: any;
-  for (let i = 0; i < 600; i++) {
-    job = await (await fetch(`${ferry.base}${body.url}`)).json();
-    if (job.state === 'done' || job.state === 'failed') break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const job = await copyAsJob({ source: `${source}/${from}`, target: `${target}/${repository}`, tags: 'all' }, 120);
   expect(job.state, JSON.stringify(job).slice(0, 2000)).toBe('done');
   // Judged at the target: every tag, each naming the source's manifest.
   const listed = (await (await fetch(`http://${target}/v2/${repository}/tags/list?n=1000`)).json()) as {
