@@ -1,5 +1,6 @@
 import type { BulkFixture } from './bulk-images.js';
 import type { Implementation } from './registries.js';
+import type { ShapeFixture } from './shape-images.js';
 
 export type OtherImplementation = Exclude<Implementation, 'distribution-2.8'>;
 import type { OidcFixture } from './oidc.js';
@@ -72,6 +73,11 @@ export interface Fixture {
   /** `server`: the token server (host:port); GET /__log lists every token request it answered. */
   token: { refreshToken: string; server: string };
   images: { name: string; repository: string; tag: string }[];
+  /**
+   * Shapes pushed over the registry API to the anonymous source and every other implementation: foreign
+   * layers, zstd, a standalone artifact, an image with a referrer (see shape-images.ts).
+   */
+  shapes: ShapeFixture[];
   skopeo: Record<AuthMode, Record<string, SkopeoView>>;
 }
 

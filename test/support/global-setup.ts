@@ -16,6 +16,7 @@ import { freePort } from './ports.js';
 import { startGgcrRegistry, startRegistry, type RunningRegistry } from './registries.js';
 import { skopeoCopy, skopeoInspect, type SkopeoAuth } from './skopeo.js';
 import { buildTestImages, pushTestImage, type TestImage } from './test-images.js';
+import { buildShapes, pushShape } from './shape-images.js';
 import { pushBulkImages } from './bulk-images.js';
 import { startTokenServer } from './token-server.js';
 import { startJudge } from './judge.js';
@@ -196,8 +197,12 @@ export default async function setup(project: TestProject) {
     ]);
     for (const r of others) stoppers.push(() => r.stop());
     const [distribution3, ggcr] = others as [RunningRegistry, RunningRegistry];
+    const shapes = buildShapes();
     await Promise.all(
-      [anonymous, distribution3, ggcr].flatMap((r) => images.map((image) => pushTestImage(r.host, image))),
+      [anonymous, distribution3, ggcr].flatMap((r) => [
+        ...images.map((image) => pushTestImage(r.host, image)),
+        ...shapes.map((shape) => pushShape(r.host, shape)),
+      ]),
     );
     await pushBrokenImage(empty.host, join(dir, 'layouts'));
     const bulk = await pushBulkImages(anonymous.host);
@@ -235,6 +240,7 @@ export default async function setup(project: TestProject) {
       emptyRegistry: empty.host,
       token: { refreshToken: REFRESH_TOKEN, server: `127.0.0.1:${tokenPort}` },
       images: images.map(({ name, repository, tag }) => ({ name, repository, tag })),
+      shapes: shapes.map((s) => s.fixture),
       bulk,
       implementations: { 'distribution-3': { host: distribution3.host }, 'go-containerregistry': { host: ggcr.host } },
       skopeo,

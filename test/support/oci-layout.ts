@@ -12,6 +12,8 @@ export interface Descriptor {
   platform?: { os: string; architecture: string; variant?: string };
   annotations?: Record<string, string>;
   artifactType?: string;
+  urls?: string[];
+  data?: string;
 }
 
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

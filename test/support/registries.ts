@@ -43,6 +43,8 @@ export async function startRegistry(
   } else if (auth.kind === 'token') {
     authYaml = `auth:\n  token:\n    realm: ${auth.realm}\n    service: ${auth.service}\n    issuer: ${auth.issuer}\n    rootcertbundle: ${auth.certPath}\n`;
   }
+  // Distribution refuses every foreign layer URL unless allowed: the test images' foreign layer is, as an
+  // operator who mirrors Windows images would allow it.
   const config = `version: 0.1
 log:
   level: error
@@ -61,6 +63,11 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: ferry-test-upload-secret
+validation:
+  manifests:
+    urls:
+      allow:
+        - ^https://ferry-test\\.invalid/
 ${authYaml}${options.extraYaml ?? ''}`;
   const configPath = join(home, 'config.yml');
   writeFileSync(configPath, config);
