@@ -107,6 +107,23 @@ export async function indexReferrers(
   await client.putManifest(repository, referrersTag(digest), index, MediaType.OciIndex);
 }
 
+/**
+ * A manifest just written that names a `subject` (a signature, an SBOM) is listed under it, as crane and oras
+ * push one: where the registry has no referrers API, the fallback index gains it. Other manifests: nothing.
+ */
+export async function listUnderSubject(
+  client: RegistryClient,
+  repository: string,
+  manifest: { digest: string; mediaType: string; bytes: Uint8Array },
+): Promise<void> {
+  const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+  if (!parsed.subject) return;
+  const { digest, mediaType, bytes } = manifest;
+  await indexReferrers(client, repository, parsed.subject.digest, [
+    asListed({ digest, mediaType, size: bytes.byteLength }, parsed),
+  ]);
+}
+
 /** `signatures`: verified ones only; `unverified`: what looks like a signature and nobody verified. */
 export type ReferrerKind = 'signatures' | 'unverified' | 'sboms' | 'attestations' | 'promotions' | 'other';
 

@@ -8,6 +8,7 @@ import { BlobUploader } from '../../registry/upload.js';
 import { formatReference } from '../../reference.js';
 import { ensureRepository, registryClient } from '../registries/index.js';
 import { rememberTag } from '../resolve.js';
+import { listUnderSubject } from '../referrers.js';
 import { prepareCopy } from './prepare.js';
 import { blobEnds, BlobMemory } from './blob-memory.js';
 import { transferBlob, type RetryBudget } from './blobs.js';
@@ -65,6 +66,7 @@ export async function copySingle(
   const loading = options.memory ? Promise.resolve(options.memory) : BlobMemory.load(deps, registry, plan.top.digest);
   await targetPinged; // not a second ping
   if (await (early ?? alreadyThere(targetClient, repository, spec.tags, plan.top.digest))) {
+    await listUnderSubject(targetClient, repository, plan.top); // a copy that stopped before listing it
     reporter.emit({ type: 'done', result });
     return result;
   }
@@ -107,6 +109,7 @@ export async function copySingle(
       await options.beforeTag?.(tag);
       await pushManifest(targetClient, repository, plan.top, tag, reporter);
     }
+    await listUnderSubject(targetClient, repository, plan.top);
     memory.holds(repository);
     // One tag resolution per copy, as inspect would have read it: the first tag now names this digest.
     if (spec.tags[0] && !options.memory) rememberTag(deps, registry, repository, spec.tags[0], plan.top.digest);

@@ -19,7 +19,7 @@ import { copyByDigest, copyImage, imageCopySpec, type CopyOptions, type TagGuard
 import { requireAuthorGrants } from '../../policy.js';
 import { findRule } from './rules.js';
 import { pushPromotionRecord } from './record.js';
-import { indexReferrers, referrersNaming, referrersTag } from '../referrers.js';
+import { referrersNaming, referrersTag } from '../referrers.js';
 import { compareSemver, parseSemver, satisfies } from './semver.js';
 import { stateKeys } from '../../state/records.js';
 import type { VerifiedImage } from './signatures.js';
@@ -265,11 +265,10 @@ async function copyReferrers(
       await copyImage(deps, imageCopySpec(from, parseRepositoryName(target), [tag]), reporter);
     }
   }
+  // Each copy lists its referrer under the digest at the target (the referrers API, or the tag fallback).
   const referrers = await referrersNaming(sourceClient, source.repository, digest);
   for (const referrer of referrers)
     await copyByDigest(deps, `${sourceRepository}@${referrer.digest}`, target, reporter);
-  const name = parseRepositoryName(target);
-  await indexReferrers(registryClient(deps, name.registry), name.repository, digest, referrers);
 }
 
 /**
