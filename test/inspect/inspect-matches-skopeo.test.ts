@@ -1,8 +1,8 @@
 // /v1/inspect and /v1/manifest agree with skopeo on every test image, under every auth mode.
 
 import { describe, expect, inject, it } from 'vitest';
-import { AUTH_MODES, configFor } from '../support/configs.js';
-import type { SkopeoImageView } from '../support/fixture.js';
+import { AUTH_MODES, configFor, localRegistries } from '../support/configs.js';
+import type { Fixture, OtherImplementation, SkopeoImageView, SkopeoView } from '../support/fixture.js';
 import { makeService } from '../support/service.js';
 import { computeDigest } from '../../src/registry/digest.js';
 
@@ -52,32 +52,37 @@ function expectSameImage(ferry: any, view: SkopeoImageView) {
   );
 }
 
+type TestService = ReturnType<typeof makeService>;
+type TestImage = Fixture['images'][number];
+
+async function expectInspectMatches(service: TestService, host: string, image: TestImage, view: SkopeoView) {
+  const top = await service.get(`/v1/inspect/${host}/${image.repository}:${image.tag}`);
+  expect(top.status, JSON.stringify(top.body)).toBe(200);
+  expect(top.body.digest).toBe(view.digest);
+  expect(top.body.mediaType).toBe(view.mediaType);
+  expect(top.body.reference).toBe(`${host}/${image.repository}:${image.tag}@${view.digest}`);
+  const raw = JSON.parse(new TextDecoder().decode(fromBase64(view.raw)));
+  if (top.body.kind === 'index') {
+    expect(top.body.manifests.map((m: any) => m.digest)).toEqual(raw.manifests.map((m: any) => m.digest));
+    expect(top.body.manifests.map((m: any) => m.annotations)).toEqual(raw.manifests.map((m: any) => m.annotations));
+    expect(top.body.annotations).toEqual(raw.annotations);
+  } else {
+    expectSameImage(top.body, view.images[view.digest]!);
+  }
+  for (const [digest, imageView] of Object.entries(view.images)) {
+    const child = await service.get(`/v1/inspect/${host}/${image.repository}@${digest}`);
+    expect(child.status, JSON.stringify(child.body)).toBe(200);
+    expectSameImage(child.body, imageView);
+  }
+}
+
 describe.each(AUTH_MODES)('inspect under %s auth', (mode) => {
   const host = fixture.registries[mode].host;
 
   it.each(fixture.images.map((i) => [i.name, i] as const))(
     '%s: digest, children, layers and config match skopeo',
     async (_name, image) => {
-      const service = makeService(configFor(fixture, mode));
-      const view = fixture.skopeo[mode][image.name]!;
-      const top = await service.get(`/v1/inspect/${host}/${image.repository}:${image.tag}`);
-      expect(top.status, JSON.stringify(top.body)).toBe(200);
-      expect(top.body.digest).toBe(view.digest);
-      expect(top.body.mediaType).toBe(view.mediaType);
-      expect(top.body.reference).toBe(`${host}/${image.repository}:${image.tag}@${view.digest}`);
-      const raw = JSON.parse(new TextDecoder().decode(fromBase64(view.raw)));
-      if (top.body.kind === 'index') {
-        expect(top.body.manifests.map((m: any) => m.digest)).toEqual(raw.manifests.map((m: any) => m.digest));
-        expect(top.body.manifests.map((m: any) => m.annotations)).toEqual(raw.manifests.map((m: any) => m.annotations));
-        expect(top.body.annotations).toEqual(raw.annotations);
-      } else {
-        expectSameImage(top.body, view.images[view.digest]!);
-      }
-      for (const [digest, imageView] of Object.entries(view.images)) {
-        const child = await service.get(`/v1/inspect/${host}/${image.repository}@${digest}`);
-        expect(child.status, JSON.stringify(child.body)).toBe(200);
-        expectSameImage(child.body, imageView);
-      }
+      await expectInspectMatches(makeService(configFor(fixture, mode)), host, image, fixture.skopeo[mode][image.name]!);
     },
   );
 
@@ -94,4 +99,36 @@ describe.each(AUTH_MODES)('inspect under %s auth', (mode) => {
       expect(res.headers.get('content-type')).toBe(view.mediaType);
     },
   );
+});
+
+// The same images on the other implementations: what skopeo saw on distribution 2.8 is what Ferry reads there.
+describe.each(Object.keys(fixture.implementations) as OtherImplementation[])('inspect on %s', (implementation) => {
+  const host = fixture.implementations[implementation].host;
+
+  it.each(fixture.images.map((i) => [i.name, i] as const))(
+    '%s: digest, children, layers and config match skopeo',
+    async (_name, image) => {
+      const service = makeService({ registries: localRegistries(host) });
+      await expectInspectMatches(service, host, image, fixture.skopeo.anonymous[image.name]!);
+    },
+  );
+});
+
+// The shapes pushed over the API, on every implementation: the manifest's own bytes, and its layers as listed.
+describe.each([
+  ['distribution-2.8', fixture.registries.anonymous.host],
+  ...Object.entries(fixture.implementations).map(([name, { host }]) => [name, host]),
+])('shapes inspected on %s', (_implementation, host) => {
+  it.each(fixture.shapes.map((s) => [s.name, s] as const))('%s: digest, bytes and layers', async (_name, shape) => {
+    const service = makeService({ registries: localRegistries(host!) });
+    const raw = JSON.parse(new TextDecoder().decode(fromBase64(shape.raw)));
+    const top = await service.get(`/v1/inspect/${host}/${shape.repository}:${shape.tag}`);
+    expect(top.status, JSON.stringify(top.body)).toBe(200);
+    expect(top.body.digest).toBe(shape.digest);
+    expect(top.body.layers).toEqual(
+      raw.layers.map((l: any) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size })),
+    );
+    const bytes = await service.get(`/v1/manifest/${host}/${shape.repository}:${shape.tag}`);
+    expect(bytes.bytes).toEqual(fromBase64(shape.raw));
+  });
 });
