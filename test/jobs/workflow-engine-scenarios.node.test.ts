@@ -1,7 +1,8 @@
 // Job paths on wrangler's local Workflows engine (`npm start`), judged at the target: a webhook promotion of a
 // 300-layer image to four targets (its blobs in one batch instance per target, ids <job>_t<n>), and a webhook
-// event redelivered after its job failed (a retry instance, <job>_r<n>). The many-tags copy (batches
-// <job>_<n>) is in workers-jobs.node.test.ts.
+// event redelivered after its job failed (a retry instance, <job>_r<n>), and a streamed copy whose client went
+// away, handed over to the job its response promised. The many-tags copy (batches <job>_<n>) is in
+// workers-jobs.node.test.ts.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,4 +136,34 @@ it('an event redelivered after its job failed runs again as a retry instance, to
   const done = await finished(retry!, 120);
   expect(done.state, JSON.stringify(done).slice(0, 1500)).toBe('done');
   expect(await digestAt(prod, '2.0.0')).toBe(wanted.digest);
+}, 300_000);
+
+it('a streamed copy whose client disconnects is handed over to the job its response promised, to the end', async () => {
+  const { repository, tag, digest } = fixture.bulk.layers;
+  const prod = uniqueRepository('wf-disconnect/layers');
+  const client = new AbortController();
+  const answer = await fetch(`${ferry.base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify({ source: `${source}/${repository}:${tag}`, target: `${target}/${prod}:v1` }),
+    signal: client.signal,
+  });
+  expect(answer.status).toBe(200);
+  const promised = answer.headers.get('ferry-job')!;
+  expect(promised).toMatch(/^\/v1\/jobs\/[0-9a-f-]{36}$/);
+  // Read until the first blob is in place, then go away.
+  const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = '';
+  while (!/"type":"done","blob"/.test(seen)) seen += (await reader.read()).value ?? '';
+  client.abort();
+  await reader.cancel().catch(() => undefined);
+  expect(seen).not.toMatch(/"type":"done","result"/);
+
+  const job = await finished(promised.split('/').at(-1)!, 240);
+  expect(job, JSON.stringify(job).slice(0, 1500)).toMatchObject({
+    state: 'done',
+    reason: 'the client disconnected: the rest of the copy runs as a job',
+    result: { digest },
+  });
+  expect(await digestAt(prod, 'v1')).toBe(digest);
 }, 300_000);
