@@ -1,11 +1,15 @@
 // Copies that need the same token scope at once share one token exchange: the state store lets one caller
-// exchange while the others wait for its token (and the token is cached once, not once per copy).
+// exchange while the others wait for its token (and the token is cached once, not once per copy). Within one
+// isolate they wait on that caller's exchange itself: at most one state call per copy for the token, none
+// spent polling (issue 30).
 
 import { expect, inject, it } from 'vitest';
 import { uniqueRepository } from '../support/copying.js';
 import { makeService, type TestService } from '../support/service.js';
 import { COPIES, seedTarget, tokenConfig, warmCopy } from '../support/token-copies.js';
 import { tokenRequestScopes } from '../support/token-log.js';
+import { MemoryState } from '../../src/state/memory.js';
+import type { StateStore } from '../../src/state/store.js';
 
 const fixture = inject('fixture');
 
@@ -21,7 +25,12 @@ it(`${COPIES} concurrent copies needing the same token scopes fetch one token pe
   await seedTarget(post(makeService(tokenConfig(fixture))), fixture, repository);
   const before = (await tokenRequestScopes(fixture.token.server, repository)).length;
 
-  const service = makeService(tokenConfig(fixture)); // its own caches and state: every copy starts without a token
+  // Its own caches and state, every call on a token's entry counted: every copy starts without a token.
+  const tokenCalls: string[] = [];
+  const state = countingCalls(new MemoryState(), (method, key) => {
+    if (key.startsWith('tokens:')) tokenCalls.push(`${method} ${key}`);
+  });
+  const service = makeService(tokenConfig(fixture), { state });
   const answers = await Promise.all(
     Array.from({ length: COPIES }, async (_, i) => {
       const r = await post(service)(warmCopy(fixture, repository, i));
@@ -35,4 +44,22 @@ it(`${COPIES} concurrent copies needing the same token scopes fetch one token pe
   ]);
   // The KV cache got each token once: the target's and the source's.
   expect((await service.deps.kv.list('v1:token:')).keys).toHaveLength(2);
+  // Two scopes (source pull, target push and pull), each read, claimed, read back and written once by its
+  // exchanger; the other copies wait on that exchange (before: 40 calls, the waiters polling every 25 ms).
+  const methods = tokenCalls.map((call) => call.split(' ')[0]).sort();
+  expect(methods, tokenCalls.join('\n')).toEqual(['create', 'create', 'get', 'get', 'get', 'get', 'update', 'update']);
 }, 60_000);
+
+/** The store, with `seen` told the method and key of every call. */
+function countingCalls(store: StateStore, seen: (method: string, key: string) => void): StateStore {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (key: string, ...rest: unknown[]) => {
+        seen(String(name), key);
+        return (value as (...args: unknown[]) => unknown).call(target, key, ...rest);
+      };
+    },
+  });
+}
