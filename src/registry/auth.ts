@@ -6,7 +6,7 @@ import { BodyTooLargeError, readLimited } from './body.js';
 import type { Challenge } from './challenge.js';
 import { computeDigest } from './digest.js';
 import { describeUrl, fetchWithRetry } from './retry.js';
-import type { TokenStore } from './token-store.js';
+import type { IssuedToken, TokenStore } from './token-store.js';
 
 // Token responses are small JSON documents; anything larger is not a token server.
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
@@ -59,6 +59,9 @@ export function mergeScopes(scopes: Iterable<string>): string[] {
 
 export class TokenCache {
   readonly #memory = new Map<string, { token: string; expiresAt: number }>();
+  // Callers in this isolate that need a token at the same time wait on one caller's request to the store: the
+  // store decides between isolates and processes, and is asked once here, not polled by every waiter.
+  readonly #asking = new Map<string, Promise<IssuedToken>>();
 
   constructor(
     private readonly deps: RegistryIo,
@@ -80,17 +83,25 @@ export class TokenCache {
     // `fresh`: the registry just rejected what we had, so skip the caches.
     const cached = fresh ? undefined : this.#memory.get(key);
     if (cached && cached.expiresAt > this.deps.now()) return cached.token;
-    const issued = await this.store.obtain(
-      { registryKey: scope.registryKey, credentialId: credId, scopeId },
-      async () => {
-        const now = this.deps.now();
-        const { token, expiresIn } = await this.#exchange(scope, scope.checkRealm(realm), service, merged);
-        return { token, expiresAt: now + expiresIn * 1000 - Math.min(30, Math.max(5, expiresIn / 10)) * 1000 };
-      },
-      fresh,
-    );
-    this.#memory.set(key, issued);
-    return issued.token;
+    const asking = `${key}${fresh ? ':fresh' : ''}`;
+    let issued = this.#asking.get(asking);
+    if (!issued) {
+      issued = this.store
+        .obtain(
+          { registryKey: scope.registryKey, credentialId: credId, scopeId },
+          async () => {
+            const now = this.deps.now();
+            const { token, expiresIn } = await this.#exchange(scope, scope.checkRealm(realm), service, merged);
+            return { token, expiresAt: now + expiresIn * 1000 - Math.min(30, Math.max(5, expiresIn / 10)) * 1000 };
+          },
+          fresh,
+        )
+        .finally(() => this.#asking.delete(asking));
+      this.#asking.set(asking, issued);
+    }
+    const { token, expiresAt } = await issued;
+    this.#memory.set(key, { token, expiresAt });
+    return token;
   }
 
   async #exchange(
