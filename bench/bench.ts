@@ -1,7 +1,7 @@
 // `npm run bench`: Ferry (as `npm start` runs it: workerd via wrangler, and on Node, Deno, Bun) beside its
 // peers (`skopeo copy --all`, `crane copy`, `regctl image copy`: bench/peers.ts), on the same images between
 // the same two local registries, the order rotating from run to run. Prints medians, ratios to skopeo and to
-// the fastest peer, and the serving process's peak RSS. Sizes shrink with BENCH_SCALE (e.g. 0.1) and runs with
+// the fastest peer, the registries' floor (bench/floor.ts), and the serving process's peak RSS. Sizes shrink with BENCH_SCALE (e.g. 0.1) and runs with
 // BENCH_RUNS.
 
 import { execFile } from 'node:child_process';
@@ -20,6 +20,7 @@ import { freePort } from '../test/support/ports.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registries.js';
 import { skopeoCopy } from '../test/support/skopeo.js';
 import { peers } from './peers.js';
+import { floorCopy } from './floor.js';
 
 const MiB = 1024 * 1024;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -261,6 +262,22 @@ async function main() {
           await timed(() => peer.cold(`${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)),
         );
       };
+      // The registries' floor (bench/floor.ts): what no client can beat here.
+      const floorRound = async () => {
+        const host = await freshTarget();
+        add('floor cold', await timed(() => floorCopy('cold', src, `${host}/bench/${spec.name}:v1`)));
+        await settle();
+        add('floor warm', await timed(() => floorCopy('warm', src, `${host}/bench/${spec.name}:v1`)));
+        await settle();
+        add(
+          'floor same-registry new repo',
+          await timed(() => floorCopy('mount', `${host}/bench/${spec.name}:v1`, `${host}/bench/${spec.name}-copy:v1`)),
+        );
+        await settle();
+        add('floor read', await timed(() => floorCopy('read', src, `${host}/bench/unused:v1`)));
+        const empty = await freshTarget();
+        add('floor write', await timed(() => floorCopy('write', src, `${empty}/bench/${spec.name}:v1`)));
+      };
       // CPU per MiB of the cold copy as JSON and as streamed NDJSON, measured apart from the timed rounds
       // (a 2 GiB copy more per round would leave the disk flushing into the next round's timing).
       const cpuRound = async (runtime: Runtime) => {
@@ -283,6 +300,7 @@ async function main() {
       };
       const rounds: (() => Promise<void>)[] = [
         ...PEERS.map((peer) => () => peerRound(peer)),
+        floorRound,
         ...RUNTIMES.map((runtime) => () => ferryRound(runtime)),
         ...(WITH_CLI ? [cliRound] : []),
       ];
@@ -322,6 +340,19 @@ async function main() {
           `| ${spec.name} | ${count.case} | ${blobs} (${count.streamed} streamed, ${count.mounted} mounted, ${count.skipped} there) | ${count.fetches} | ${count.subrequests} | ${count.kvReads} | ${count.kvWrites} | ${count.duplicateManifestGets} |`,
         );
         results.push({ image: spec.name, counted: count });
+      }
+      for (const kind of ['cold', 'warm', 'same-registry new repo']) {
+        const f = median(times[`floor ${kind}`]!);
+        rows.push(row("registries' floor (bench/floor.ts)", kind, f));
+        results.push({ image: spec.name, runtime: 'floor', case: kind, floorSeconds: f, runs: RUNS });
+      }
+      for (const [half, label] of [
+        ['read', "registries' floor: the source's blobs read only"],
+        ['write', "registries' floor: as many bytes written to the target only"],
+      ] as const) {
+        const f = median(times[`floor ${half}`]!);
+        rows.push(row(label, 'cold', f));
+        results.push({ image: spec.name, runtime: `floor ${half}`, case: 'cold', floorSeconds: f, runs: RUNS });
       }
       if (WITH_CLI) {
         for (const kind of ['cold', 'warm', 'same-registry new repo']) {
