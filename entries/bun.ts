@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { SqliteKv } from '../src/kv/sqlite.js';
 import { SqlState, preparedRunner } from '../src/state/sql.js';
 import { bunFetch } from './pinned-fetch.js';
-import { buildApp } from './shared.js';
+import { buildApp, purgeExpiredEveryMinute } from './shared.js';
 
 interface BunServer {
   hostname: string;
@@ -22,11 +22,13 @@ const db = new Database(`${stateDir}/kv.sqlite`, { create: true });
 db.exec('PRAGMA journal_mode = WAL');
 db.exec('PRAGMA busy_timeout = 5000');
 const hostname = Bun.env.HOST ?? '127.0.0.1';
+const state = new SqlState(preparedRunner(db));
+purgeExpiredEveryMinute(state);
 const { app, deps, announce } = buildApp({
   runtime: 'bun',
   hostname,
   kv: new SqliteKv(db),
-  state: new SqlState(preparedRunner(db)),
+  state,
   env: (name) => Bun.env[name],
   fetch: bunFetch,
 });

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { SqliteKv } from '../src/kv/sqlite.js';
 import { SqlState, preparedRunner } from '../src/state/sql.js';
 import { nodeFetch } from './node-fetch.js';
-import { buildApp } from './shared.js';
+import { buildApp, purgeExpiredEveryMinute } from './shared.js';
 
 const stateDir = process.env.FERRY_STATE_DIR ?? '.ferry/node';
 mkdirSync(stateDir, { recursive: true });
@@ -17,11 +17,13 @@ db.pragma('journal_mode = WAL');
 db.pragma('busy_timeout = 5000');
 const hostname = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8787);
+const state = new SqlState(preparedRunner(db));
+purgeExpiredEveryMinute(state);
 const { app, deps, announce } = buildApp({
   runtime: 'node',
   hostname,
   kv: new SqliteKv(db),
-  state: new SqlState(preparedRunner(db)),
+  state,
   env: (name) => process.env[name],
   fetch: nodeFetch,
 });

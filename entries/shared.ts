@@ -7,6 +7,7 @@ import { isLoopbackHostname } from '../src/http/anonymous-guard.js';
 import { createApp } from '../src/http/app.js';
 import type { KvStore } from '../src/kv/store.js';
 import type { StateStore } from '../src/state/store.js';
+import { PURGE_BATCH, type SqlState } from '../src/state/sql.js';
 import { InProcessJobs } from './in-process-jobs.js';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
@@ -108,4 +109,19 @@ function announce(runtime: string, url: string, deps: Deps, source: string): voi
         'this machine',
     );
   } else console.log('callers: only configured API keys and OIDC tokens are accepted');
+}
+
+/**
+ * Expired state rows are purged each minute, at most ten batches, off every request's path (on Workers the
+ * state object's alarm does it). A busy database is left for the next minute.
+ */
+export function purgeExpiredEveryMinute(state: SqlState): void {
+  const timer = setInterval(() => {
+    try {
+      for (let batch = 0; batch < 10 && state.purgeExpired() === PURGE_BATCH; batch++);
+    } catch {
+      // another process holds the file: the rows stay absent to readers, and are purged later
+    }
+  }, 60_000);
+  (timer as { unref?: () => void }).unref?.();
 }

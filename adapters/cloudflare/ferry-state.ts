@@ -2,15 +2,24 @@
 
 // @ts-expect-error -- 'cloudflare:workers' exists only inside workerd; the root tsconfig has no Workers types.
 import { DurableObject } from 'cloudflare:workers';
-import { SqlState, type SqlRunner } from '../../src/state/sql.js';
+import { PURGE_BATCH, SqlState, type SqlRunner } from '../../src/state/sql.js';
 import type { StateListOptions, StateWriteOptions } from '../../src/state/store.js';
+
+// Expired rows are purged from the object's alarm, a batch at a time: a minute after the first of them
+// expires, and at least hourly while any row will expire; at once again while full batches come out.
+const PURGE_AFTER_MS = 60_000;
+const PURGE_AT_LEAST_EVERY_MS = 3600_000;
 
 /** The FerryState Durable Object: a StateStore over its own SQLite storage, called by RPC. */
 export class FerryState extends (DurableObject as new (ctx: unknown, env: unknown) => object) {
   readonly #store: SqlState;
+  readonly #storage: StorageLike;
+  /** An alarm is known to be set (in memory only: a fresh instance asks the storage once). */
+  #alarmSet = false;
 
-  constructor(ctx: { storage: { sql: SqlStorageLike } }, env: unknown) {
+  constructor(ctx: { storage: StorageLike }, env: unknown) {
     super(ctx, env);
+    this.#storage = ctx.storage;
     const sql = ctx.storage.sql;
     const runner: SqlRunner = {
       all: (query, ...params) => sql.exec(query, ...params).toArray(),
@@ -25,11 +34,15 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
   get(key: string) {
     return this.#store.get(key);
   }
-  create(key: string, value: string, options?: StateWriteOptions) {
-    return this.#store.create(key, value, options);
+  async create(key: string, value: string, options?: StateWriteOptions) {
+    const created = await this.#store.create(key, value, options);
+    if (created) await this.#purgeLater(options);
+    return created;
   }
-  update(key: string, version: number, value: string, options?: StateWriteOptions) {
-    return this.#store.update(key, version, value, options);
+  async update(key: string, version: number, value: string, options?: StateWriteOptions) {
+    const updated = await this.#store.update(key, version, value, options);
+    if (updated) await this.#purgeLater(options);
+    return updated;
   }
   delete(key: string) {
     return this.#store.delete(key);
@@ -37,6 +50,31 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
   list(prefix: string, options?: StateListOptions) {
     return this.#store.list(prefix, options);
   }
+
+  /** A row that will expire: make sure an alarm will purge it (one storage read per instance at most). */
+  async #purgeLater(options: StateWriteOptions | undefined) {
+    if (options?.ttlSeconds === undefined || this.#alarmSet) return;
+    this.#alarmSet = true;
+    if ((await this.#storage.getAlarm()) !== null) return;
+    const due = Date.now() + options.ttlSeconds * 1000 + PURGE_AFTER_MS;
+    await this.#storage.setAlarm(Math.min(due, Date.now() + PURGE_AT_LEAST_EVERY_MS));
+  }
+
+  async alarm() {
+    const purged = this.#store.purgeExpired();
+    const now = Date.now();
+    const next = purged === PURGE_BATCH ? now : this.#store.nextExpiry();
+    this.#alarmSet = next !== null;
+    if (next === null) return;
+    const due = purged === PURGE_BATCH ? now + 1000 : Math.max(next, now) + PURGE_AFTER_MS;
+    await this.#storage.setAlarm(Math.min(due, now + PURGE_AT_LEAST_EVERY_MS));
+  }
+}
+
+interface StorageLike {
+  sql: SqlStorageLike;
+  getAlarm(): Promise<number | null>;
+  setAlarm(at: number): Promise<void>;
 }
 
 interface SqlStorageLike {

@@ -17,8 +17,15 @@ export interface SqlRunner {
   run(sql: string, ...params: (string | number | null)[]): number;
 }
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS ferry_state (
-  key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER, labels TEXT NOT NULL)`;
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS ferry_state (
+    key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER, labels TEXT NOT NULL)`,
+  // Expired rows are found by this index, a batch at a time (purgeExpired), never by reading the table.
+  'CREATE INDEX IF NOT EXISTS ferry_state_expiry ON ferry_state (expires_at) WHERE expires_at IS NOT NULL',
+];
+
+/** Expired rows purged by one call: a bounded piece of work, whatever the table holds. */
+export const PURGE_BATCH = 500;
 
 // Labels are kept as "\nlabel\nlabel\n" so one instr() finds a whole label and never a part of one.
 const packLabels = (labels: string[] = []) => `\n${labels.join('\n')}\n`;
@@ -30,7 +37,7 @@ export class SqlState implements StateStore {
   constructor(sql: SqlRunner, now: () => number = Date.now) {
     this.#sql = sql;
     this.#now = now;
-    sql.run(SCHEMA);
+    for (const statement of SCHEMA) sql.run(statement);
   }
 
   #expiry(options: StateWriteOptions): number | null {
@@ -88,14 +95,15 @@ export class SqlState implements StateStore {
   async list(prefix: string, options: StateListOptions = {}): Promise<{ entries: StateEntry[]; cursor?: string }> {
     const limit = options.limit ?? DEFAULT_STATE_LIST_LIMIT;
     const now = this.#now();
-    this.#sql.run('DELETE FROM ferry_state WHERE expires_at IS NOT NULL AND expires_at <= ?', now);
     const rows = this.#sql.all(
       `SELECT key, value, version FROM ferry_state
-       WHERE key >= ? AND key < ? AND key > ? AND (? = '' OR instr(labels, ?) > 0)
+       WHERE key >= ? AND key < ? AND key > ? AND (expires_at IS NULL OR expires_at > ?)
+         AND (? = '' OR instr(labels, ?) > 0)
        ORDER BY key LIMIT ?`,
       prefix,
       `${prefix}\uffff`,
       options.cursor ?? '',
+      now,
       options.label ?? '',
       `\n${options.label ?? ''}\n`,
       limit + 1,
@@ -104,6 +112,26 @@ export class SqlState implements StateStore {
       .slice(0, limit)
       .map((r) => ({ key: String(r.key), value: String(r.value), version: Number(r.version) }));
     return rows.length > limit ? { entries, cursor: entries[entries.length - 1]!.key } : { entries };
+  }
+
+  /**
+   * Deletes up to `limit` expired entries, those that expired first, and says how many. Reads and lists already
+   * treat them as absent; this only gives their room back. Run off the request path: a Durable Object's alarm,
+   * a timer on Node and Bun.
+   */
+  purgeExpired(limit = PURGE_BATCH): number {
+    return this.#sql.run(
+      `DELETE FROM ferry_state WHERE key IN (SELECT key FROM ferry_state
+         WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?)`,
+      this.#now(),
+      limit,
+    );
+  }
+
+  /** When the next entry expires (epoch ms), or null when none will: when a purge next has work. */
+  nextExpiry(): number | null {
+    const row = this.#sql.all('SELECT MIN(expires_at) AS at FROM ferry_state WHERE expires_at IS NOT NULL')[0];
+    return row?.at === null || row?.at === undefined ? null : Number(row.at);
   }
 }
 
