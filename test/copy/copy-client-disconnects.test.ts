@@ -2,7 +2,7 @@
 // response promised in its first bytes (the ferry-job header), audited as handed over.
 
 import { expect, inject, it } from 'vitest';
-import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
+import { judge, readUntil, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 import { localRegistries } from '../support/configs.js';
 
@@ -26,8 +26,7 @@ it('an NDJSON copy whose client disconnects mid-copy completes as the job the re
   expect(promised).toMatch(/^\/v1\/jobs\/[0-9a-f-]{36}$/);
   // Read until the first blob is in place, then go away.
   const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = '';
-  while (!/"type":"done","blob"/.test(seen)) seen += (await reader.read()).value ?? '';
+  const seen = await readUntil(reader, /"type":"done","blob"/);
   client.abort();
   await reader.cancel();
   expect(seen).not.toMatch(/"type":"done","result"/);

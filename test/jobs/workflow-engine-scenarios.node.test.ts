@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { uniqueRepository } from '../support/copying.js';
+import { readUntil, uniqueRepository } from '../support/copying.js';
 import { startFerry, type FerryProcess } from '../support/ferry-process.js';
 import { localRegistries } from '../support/configs.js';
 
@@ -99,6 +99,36 @@ async function digestAt(repository: string, tag: string) {
   return res.status === 200 ? res.headers.get('docker-content-digest') : null;
 }
 
+// First in this file: no copy before it has put these blobs at the target, so they are streamed, not mounted.
+it('a streamed copy whose client disconnects is handed over to the job its response promised, to the end', async () => {
+  const { repository, tag, digest } = fixture.bulk.layers;
+  const prod = uniqueRepository('wf-disconnect/layers');
+  const client = new AbortController();
+  const answer = await fetch(`${ferry.base}/v1/copy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify({ source: `${source}/${repository}:${tag}`, target: `${target}/${prod}:v1` }),
+    signal: client.signal,
+  });
+  expect(answer.status).toBe(200);
+  const promised = answer.headers.get('ferry-job')!;
+  expect(promised).toMatch(/^\/v1\/jobs\/[0-9a-f-]{36}$/);
+  // Read until the first blob is in place, then go away.
+  const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const seen = await readUntil(reader, /"type":"done","blob"/);
+  client.abort();
+  await reader.cancel().catch(() => undefined);
+  expect(seen).not.toMatch(/"type":"done","result"/);
+
+  const job = await finished(promised.split('/').at(-1)!, 240);
+  expect(job, JSON.stringify(job).slice(0, 1500)).toMatchObject({
+    state: 'done',
+    reason: 'the client disconnected: the rest of the copy runs as a job',
+    result: { digest },
+  });
+  expect(await digestAt(prod, 'v1')).toBe(digest);
+}, 300_000);
+
 it('a webhook promotion of a 300-layer image to four targets runs its blob batches on the engine to the end', async () => {
   const staging = uniqueRepository('wf-staging/fanout');
   const { repository, tag, digest } = fixture.bulk.layers;
@@ -136,34 +166,4 @@ it('an event redelivered after its job failed runs again as a retry instance, to
   const done = await finished(retry!, 120);
   expect(done.state, JSON.stringify(done).slice(0, 1500)).toBe('done');
   expect(await digestAt(prod, '2.0.0')).toBe(wanted.digest);
-}, 300_000);
-
-it('a streamed copy whose client disconnects is handed over to the job its response promised, to the end', async () => {
-  const { repository, tag, digest } = fixture.bulk.layers;
-  const prod = uniqueRepository('wf-disconnect/layers');
-  const client = new AbortController();
-  const answer = await fetch(`${ferry.base}/v1/copy`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
-    body: JSON.stringify({ source: `${source}/${repository}:${tag}`, target: `${target}/${prod}:v1` }),
-    signal: client.signal,
-  });
-  expect(answer.status).toBe(200);
-  const promised = answer.headers.get('ferry-job')!;
-  expect(promised).toMatch(/^\/v1\/jobs\/[0-9a-f-]{36}$/);
-  // Read until the first blob is in place, then go away.
-  const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = '';
-  while (!/"type":"done","blob"/.test(seen)) seen += (await reader.read()).value ?? '';
-  client.abort();
-  await reader.cancel().catch(() => undefined);
-  expect(seen).not.toMatch(/"type":"done","result"/);
-
-  const job = await finished(promised.split('/').at(-1)!, 240);
-  expect(job, JSON.stringify(job).slice(0, 1500)).toMatchObject({
-    state: 'done',
-    reason: 'the client disconnected: the rest of the copy runs as a job',
-    result: { digest },
-  });
-  expect(await digestAt(prod, 'v1')).toBe(digest);
 }, 300_000);

@@ -71,3 +71,17 @@ export async function waitForJob(
   }
   return job;
 }
+
+/**
+ * Reads a streamed (NDJSON) answer until `pattern` shows in it, and returns what was read. A stream that ends
+ * first fails the test (a loop on an ended stream would spin without ever letting a timer fire).
+ */
+export async function readUntil(reader: ReadableStreamDefaultReader<string>, pattern: RegExp): Promise<string> {
+  let seen = '';
+  while (!pattern.test(seen)) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the answer ended before ${pattern}: ${seen.slice(-500)}`);
+    seen += value;
+  }
+  return seen;
+}
