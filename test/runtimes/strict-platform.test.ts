@@ -136,3 +136,14 @@ it.runIf(runtimeName === 'workerd')(
     ]);
   },
 );
+
+it('a state write whose key and value pass 2 MB is refused, as a SQLite-backed Durable Object refuses its row', async () => {
+  const { platform } = platformWithClock();
+  const state = platform.state(new MemoryState());
+  const fits = 'x'.repeat(2_000_000 - 'jobs|big'.length);
+  await platform.invoke('fetch', 'fits', () => state.create('jobs|big', fits));
+  // Local workerd takes 2.1 MB (it refuses 3 MB); the hosted limit is 2 MB (platform review v2).
+  await expect(platform.invoke('fetch', 'over', () => state.update('jobs|big', 1, `${fits}é`))).rejects.toThrow(/2 MB/);
+  expect((await state.get('jobs|big'))?.version).toBe(1);
+  expect(platform.violations).toHaveLength(1);
+});
