@@ -5,6 +5,7 @@
 //    location sees other locations' writes only after a delay, and caches what it read, a miss included.
 //  - Subrequests (fetch, KV, Durable Objects) per invocation, and per Workflow instance over all its steps.
 //  - A Workflow step's result is at most 1 MiB.
+//  - A SQLite-backed Durable Object's row (key + value) is at most 2 MB (local workerd takes up to ~3 MB).
 //  - Work left running after a response (or a client's disconnect) lives 30 s more, then is cut.
 // An invocation is one fetch, one scheduled event, one Workflow step (or the instance's code between
 // steps). Which location serves a request is chosen by the `x-ferry-location` request header. The clock
@@ -20,6 +21,8 @@ export interface PlatformLimits {
   subrequestsPerInvocation: number;
   subrequestsPerInstance: number;
   stepResultBytes: number;
+  /** Key + value of one state entry, in bytes (the decimal 2 MB: the stricter reading of "2 MB"). */
+  stateRowBytes: number;
   waitUntilMs: number;
   kvSameKeyWriteMs: number;
   /** How long a write at one location takes to reach the others. */
@@ -34,6 +37,7 @@ export const PAID_LIMITS: PlatformLimits = {
   subrequestsPerInvocation: 10_000,
   subrequestsPerInstance: 10_000,
   stepResultBytes: 1024 * 1024,
+  stateRowBytes: 2_000_000,
   waitUntilMs: 30_000,
   kvSameKeyWriteMs: 1000,
   kvLagMs: 60_000,
@@ -221,12 +225,17 @@ export class StrictPlatform {
       this.#subrequest('a Durable Object call');
       return work();
     };
+    const fits = (key: string, value: string) => {
+      const bytes = new TextEncoder().encode(key).byteLength + new TextEncoder().encode(value).byteLength;
+      if (bytes > this.limits.stateRowBytes)
+        this.#violate(`Durable Object storage: a row of ${bytes} bytes (key + value) is over the 2 MB one may hold`);
+    };
     return {
       get: (key) => call(() => inner.get(key)),
       create: (key: string, value: string, options?: StateWriteOptions) =>
-        call(() => inner.create(key, value, options)),
+        call(() => (fits(key, value), inner.create(key, value, options))),
       update: (key: string, version: number, value: string, options?: StateWriteOptions) =>
-        call(() => inner.update(key, version, value, options)),
+        call(() => (fits(key, value), inner.update(key, version, value, options))),
       delete: (key) => call(() => inner.delete(key)),
       list: (prefix: string, options?: StateListOptions) => call(() => inner.list(prefix, options)),
     };
