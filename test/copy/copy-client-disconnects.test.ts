@@ -2,7 +2,7 @@
 // response promised in its first bytes (the ferry-job header), audited as handed over.
 
 import { expect, inject, it } from 'vitest';
-import { judge, readUntil, uniqueRepository, waitForJob } from '../support/copying.js';
+import { judge, leaveStreamedCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 import { localRegistries } from '../support/configs.js';
 
@@ -14,24 +14,11 @@ it('an NDJSON copy whose client disconnects mid-copy completes as the job the re
   const service = makeService({ registries: localRegistries(source, target) }, { jobs: true });
   const { repository, tag, digest } = fixture.bulk.layers;
   const prod = uniqueRepository('disconnect/layers');
-  const client = new AbortController();
-  const answer = await service.app.request('/v1/copy', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
-    body: JSON.stringify({ source: `${source}/${repository}:${tag}`, target: `${target}/${prod}:v1` }),
-    signal: client.signal,
+  const id = await leaveStreamedCopy((path, init) => service.app.request(path, init), {
+    source: `${source}/${repository}:${tag}`,
+    target: `${target}/${prod}:v1`,
   });
-  expect(answer.status).toBe(200);
-  const promised = answer.headers.get('ferry-job')!;
-  expect(promised).toMatch(/^\/v1\/jobs\/[0-9a-f-]{36}$/);
-  // Read until the first blob is in place, then go away.
-  const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const seen = await readUntil(reader, /"type":"done","blob"/);
-  client.abort();
-  await reader.cancel();
-  expect(seen).not.toMatch(/"type":"done","result"/);
-
-  const job = await waitForJob(service, promised.split('/').at(-1)!, {}, 60);
+  const job = await waitForJob(service, id, {}, 60);
   expect(job, JSON.stringify(job)).toMatchObject({
     state: 'done',
     reason: 'the client disconnected: the rest of the copy runs as a job',

@@ -1,5 +1,6 @@
 // Helpers for copy tests: run a copy over HTTP and read its events; ask the skopeo judge.
 
+import { expect } from 'vitest';
 import type { TestService } from './service.js';
 import type { JudgeVerdict } from './judge.js';
 
@@ -76,7 +77,7 @@ export async function waitForJob(
  * Reads a streamed (NDJSON) answer until `pattern` shows in it, and returns what was read. A stream that ends
  * first fails the test (a loop on an ended stream would spin without ever letting a timer fire).
  */
-export async function readUntil(reader: ReadableStreamDefaultReader<string>, pattern: RegExp): Promise<string> {
+async function readUntil(reader: ReadableStreamDefaultReader<string>, pattern: RegExp): Promise<string> {
   let seen = '';
   while (!pattern.test(seen)) {
     const { done, value } = await reader.read();
@@ -84,4 +85,31 @@ export async function readUntil(reader: ReadableStreamDefaultReader<string>, pat
     seen += value;
   }
   return seen;
+}
+
+/**
+ * Starts a streamed (NDJSON) copy through `send` (a service's app, or fetch to a running Ferry), reads until its
+ * first blob is in place, and goes away before the copy ends. Returns the id of the job its response promised
+ * in its first bytes (the ferry-job header), which does the rest.
+ */
+export async function leaveStreamedCopy(
+  send: (path: string, init: RequestInit) => Response | Promise<Response>,
+  body: { source: string; target: string },
+): Promise<string> {
+  const client = new AbortController();
+  const answer = await send('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify(body),
+    signal: client.signal,
+  });
+  expect(answer.status).toBe(200);
+  const promised = answer.headers.get('ferry-job')!;
+  expect(promised).toMatch(/^\/v1\/jobs\/[0-9a-f-]{36}$/);
+  const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const seen = await readUntil(reader, /"type":"done","blob"/);
+  client.abort();
+  await reader.cancel().catch(() => undefined);
+  expect(seen).not.toMatch(/"type":"done","result"/);
+  return promised.split('/').at(-1)!;
 }
