@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { requireBinary } from '../test/support/binaries.js';
 import { startFerry, type FerryProcess, type Runtime } from '../test/support/ferry-process.js';
 import { benchConsole } from './console.js';
+import { benchJobList } from './job-list.js';
 import { countCopies } from './counts.js';
 import { timePatterns } from './patterns.js';
 import { timeDeadlines } from './deadlines.js';
@@ -43,6 +44,8 @@ const WITH_CLI = process.env.BENCH_CLI !== 'false';
 // The console's pages (server time and weight): BENCH_CONSOLE=false leaves them out; measured on workerd
 // and Node whatever BENCH_RUNTIMES says (Node's Server-Timing is the page's own time).
 const WITH_CONSOLE = process.env.BENCH_CONSOLE !== 'false';
+// GET /v1/jobs and the console's list over an index of BENCH_JOB_ROWS rows: BENCH_JOB_LIST=false leaves it out.
+const WITH_JOB_LIST = process.env.BENCH_JOB_LIST !== 'false';
 
 /**
  * Cases are measured apart: Ferry writes its blob memory to KV after answering (waitUntil), and the
@@ -446,6 +449,18 @@ async function main() {
           .map(
             ([page, r]) =>
               `| ${page} | ${r.node?.serverMs.toFixed(1)} ms | ${r.node?.clientMs.toFixed(1)} ms | ${r.workerd?.clientMs.toFixed(1)} ms | ${Math.max(r.node?.gzipKiB ?? 0, r.workerd?.gzipKiB ?? 0).toFixed(1)} KiB |`,
+          )
+          .join('\n')}`,
+      );
+    }
+    if (WITH_JOB_LIST) {
+      const jobList = await benchJobList(dir, source.host, ['node', 'workerd']);
+      results.push({ jobList });
+      console.log(
+        `\n| job list (${jobList[0]?.rows.toLocaleString('en')} rows) | runtime | rows built in | median | p95 | jobs |\n| --- | --- | --- | --- | --- | --- |\n${jobList
+          .map(
+            (f) =>
+              `| \`${f.query}\` | ${f.runtime} | ${f.buildSeconds.toFixed(0)} s | ${f.medianMs.toFixed(1)} ms | ${f.p95Ms.toFixed(1)} ms | ${f.jobs} |`,
           )
           .join('\n')}`,
       );

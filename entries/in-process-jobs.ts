@@ -42,8 +42,8 @@ export class InProcessJobs implements JobQueue {
 
   async resumePending(): Promise<number> {
     let found = 0;
-    for await (const job of unfinishedJobs(this.#deps)) {
-      this.enqueue(job.id);
+    for await (const { id } of unfinishedJobs(this.#deps)) {
+      this.enqueue(id);
       found++;
     }
     return found;

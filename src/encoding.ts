@@ -67,3 +67,10 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
 }
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short synchronous fingerprint of a name (not a security boundary). */
+export function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}

@@ -91,12 +91,17 @@ export function isAdminOver(callers: CallersConfig, caller: Caller, repositories
   return repositories.length > 0 && repositories.every((r) => coversGlob(callers, caller, 'admin', r));
 }
 
+/** Whether the caller holds `action` on any repository. */
+export function holdsAnyGrant(callers: CallersConfig, caller: Caller, action: Action): boolean {
+  return caller.kind === 'anonymous' ? callers.anonymous : grantsFor(callers, caller, action).length > 0;
+}
+
 /**
  * Whether the caller holds `action` anywhere: checked before a body is read, so a caller without any such
  * grant never makes Ferry read one; the admin routes then filter what each admin may see.
  */
 export function requireAnyGrant(callers: CallersConfig, caller: Caller, action: Action): void {
-  if (caller.kind === 'anonymous' ? callers.anonymous : grantsFor(callers, caller, action).length > 0) return;
+  if (holdsAnyGrant(callers, caller, action)) return;
   throw new AppError('FORBIDDEN', `caller ${caller.id} has no "${action}" grant`, {
     details: { missingGrant: { action } },
   });

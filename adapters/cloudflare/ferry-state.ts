@@ -4,6 +4,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { PURGE_BATCH, SqlState, type SqlRunner } from '../../src/state/sql.js';
 import type { StateListOptions, StateWriteOptions } from '../../src/state/store.js';
+import type { JobIndexQuery, JobIndexRow } from '../../src/state/job-index.js';
 
 // Expired rows are purged from the object's alarm, a batch at a time: a minute after the first of them
 // expires, and at least hourly while any row will expire; at once again while full batches come out.
@@ -17,9 +18,12 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
   /** An alarm is known to be set (in memory only: a fresh instance asks the storage once). */
   #alarmSet = false;
 
+  readonly #transaction: (work: () => void) => void;
+
   constructor(ctx: { storage: StorageLike }, env: unknown) {
     super(ctx, env);
     this.#storage = ctx.storage;
+    this.#transaction = (work) => ctx.storage.transactionSync(work);
     const sql = ctx.storage.sql;
     const runner: SqlRunner = {
       all: (query, ...params) => sql.exec(query, ...params).toArray(),
@@ -51,6 +55,20 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
     return this.#store.list(prefix, options);
   }
 
+  /** The job index (one object holds it: durable-objects.ts). */
+  async indexJob(row: JobIndexRow, ttlSeconds: number) {
+    this.#store.jobIndex.putNow(row, ttlSeconds);
+    await this.#purgeLater({ ttlSeconds });
+  }
+  /** Many rows in one call: one transaction (the benchmark builds its million rows so). */
+  async indexJobs(rows: JobIndexRow[], ttlSeconds: number) {
+    this.#transaction(() => rows.forEach((row) => this.#store.jobIndex.putNow(row, ttlSeconds)));
+    await this.#purgeLater({ ttlSeconds });
+  }
+  listJobRows(query: JobIndexQuery) {
+    return this.#store.jobIndex.listNow(query);
+  }
+
   /** A row that will expire: make sure an alarm will purge it (one storage read per instance at most). */
   async #purgeLater(options: StateWriteOptions | undefined) {
     if (options?.ttlSeconds === undefined || this.#alarmSet) return;
@@ -63,16 +81,17 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
   async alarm() {
     const purged = this.#store.purgeExpired();
     const now = Date.now();
-    const next = purged === PURGE_BATCH ? now : this.#store.nextExpiry();
+    const next = purged >= PURGE_BATCH ? now : this.#store.nextExpiry();
     this.#alarmSet = next !== null;
     if (next === null) return;
-    const due = purged === PURGE_BATCH ? now + 1000 : Math.max(next, now) + PURGE_AFTER_MS;
+    const due = purged >= PURGE_BATCH ? now + 1000 : Math.max(next, now) + PURGE_AFTER_MS;
     await this.#storage.setAlarm(Math.min(due, now + PURGE_AT_LEAST_EVERY_MS));
   }
 }
 
 interface StorageLike {
   sql: SqlStorageLike;
+  transactionSync(work: () => void): void;
   getAlarm(): Promise<number | null>;
   setAlarm(at: number): Promise<void>;
 }

@@ -13,9 +13,11 @@ import {
   jobRepositories,
   listJobs,
   reviveIfStale,
+  type JobReader,
   type JobRecord,
+  type JobSummary,
 } from '../ops/jobs/index.js';
-import { isAdminOver, isAllowed, ownsJob } from '../policy.js';
+import { holdsAnyGrant, isAdminOver, isAllowed, ownsJob } from '../policy.js';
 import type { AppEnv } from './app-env.js';
 import { JobsQuerySchema, validate } from './schemas.js';
 
@@ -23,7 +25,7 @@ import { JobsQuerySchema, validate } from './schemas.js';
  * Its owner while the owner may still read one of its repositories, and admins of all of them. Anyone else
  * is told it does not exist.
  */
-export function mayRead(callers: CallersConfig, caller: Caller, job: JobRecord): boolean {
+export function mayRead(callers: CallersConfig, caller: Caller, job: JobRecord | JobSummary): boolean {
   const repositories = jobRepositories(job);
   if (
     ownsJob(caller, job.caller) &&
@@ -31,6 +33,17 @@ export function mayRead(callers: CallersConfig, caller: Caller, job: JobRecord):
   )
     return true;
   return isAdminOver(callers, caller, repositories);
+}
+
+/**
+ * Whose jobs a list reads for the caller: a caller who administers nothing sees at most its own, so its list
+ * reads only its own rows of the index; an admin's reads every row and keeps what it administers.
+ */
+export function jobReader(callers: CallersConfig, caller: Caller): JobReader {
+  return {
+    ...(holdsAnyGrant(callers, caller, 'admin') ? {} : { owner: caller.id }),
+    visible: (job) => mayRead(callers, caller, job),
+  };
 }
 
 const noSuchJob = () => new AppError('NOT_FOUND', 'no such job');
@@ -66,8 +79,11 @@ export function jobRoutes(deps: Deps): Hono<AppEnv> {
     const deps = c.var.deps;
     const caller = c.get('caller');
     const { limit, cursor, ...filter } = validate(JobsQuerySchema, c.req.query(), 'query');
-    const page = await listJobs(deps, filter, { limit: Number(limit ?? 50), ...(cursor ? { cursor } : {}) }, (job) =>
-      mayRead(deps.config.callers, caller, job),
+    const page = await listJobs(
+      deps,
+      filter,
+      { limit: Number(limit ?? 50), ...(cursor ? { cursor } : {}) },
+      jobReader(deps.config.callers, caller),
     );
     return c.json(page);
   });

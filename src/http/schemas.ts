@@ -68,6 +68,7 @@ export const JobsQuerySchema = z
     state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']).optional(),
     kind: z.enum(['copy', 'promote']).optional(),
     rule: z.string().min(1).optional(),
+    parent: z.string().min(1).describe("a job's id: its batches").optional(),
     limit: z
       .string()
       .regex(/^[1-9][0-9]{0,2}$/, 'must be 1 to 999')

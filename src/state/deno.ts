@@ -9,31 +9,15 @@ import {
   type StateStore,
   type StateWriteOptions,
 } from './store.js';
+import { DenoJobIndex } from './deno-job-index.js';
+import type { DenoStateKvLike } from './deno-kv.js';
 
-type DenoKey = (string | number)[];
-
-export interface DenoAtomicLike {
-  check(...checks: { key: DenoKey; versionstamp: string | null }[]): DenoAtomicLike;
-  set(key: DenoKey, value: unknown): DenoAtomicLike;
-  delete(key: DenoKey): DenoAtomicLike;
-  commit(): Promise<{ ok: boolean }>;
-}
-
-export interface DenoStateKvLike {
-  get(key: DenoKey): Promise<{ value: unknown; versionstamp: string | null }>;
-  delete(key: DenoKey): Promise<void>;
-  list(
-    selector: { start: DenoKey; end: DenoKey },
-    options?: { limit?: number },
-  ): AsyncIterable<{ key: DenoKey; value: unknown }>;
-  atomic(): DenoAtomicLike;
-}
+export type { DenoAtomicLike, DenoKey, DenoStateKvLike } from './deno-kv.js';
 
 interface Held {
   value: string;
   version: number;
   expiresAt: number | null;
-  labels: string[];
 }
 
 const ROOT = 'ferry-state';
@@ -41,10 +25,12 @@ const ROOT = 'ferry-state';
 export class DenoState implements StateStore {
   readonly #kv: DenoStateKvLike;
   readonly #now: () => number;
+  readonly jobIndex: DenoJobIndex;
 
   constructor(kv: DenoStateKvLike, now: () => number = Date.now) {
     this.#kv = kv;
     this.#now = now;
+    this.jobIndex = new DenoJobIndex(kv, now);
   }
 
   #isLive(held: Held | null): held is Held {
@@ -56,7 +42,6 @@ export class DenoState implements StateStore {
       value,
       version,
       expiresAt: options.ttlSeconds === undefined ? null : this.#now() + options.ttlSeconds * 1000,
-      labels: options.labels ?? [],
     };
   }
 
@@ -98,7 +83,7 @@ export class DenoState implements StateStore {
     const entries: StateEntry[] = [];
     for await (const item of this.#kv.list({ start: [ROOT, start], end: [ROOT, `${prefix}\uffff`] })) {
       const held = item.value as Held | null;
-      if (!this.#isLive(held) || (options.label !== undefined && !held.labels.includes(options.label))) continue;
+      if (!this.#isLive(held)) continue;
       if (entries.length === limit) return { entries, cursor: entries[entries.length - 1]!.key };
       entries.push({ key: String(item.key[1]), value: held.value, version: held.version });
     }

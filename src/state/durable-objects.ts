@@ -1,7 +1,7 @@
 // StateStore over Durable Objects (Workers): one SQLite-backed object per key group, called by RPC.
-// Grouping decides consistency and load: all jobs share one object (listing by state, kind, rule or
-// repository needs one place, and a job writes at most once a second); uploads and tokens get one object
-// per registry host, so one busy registry never queues behind another.
+// Grouping decides consistency and load: each job has an object of its own (its progress writes load no
+// other), and the job index one more, written only when a job's state changes; uploads and tokens get one
+// object per registry host, so one busy registry never queues behind another.
 
 import {
   stateGroup,
@@ -10,9 +10,16 @@ import {
   type StateStore,
   type StateWriteOptions,
 } from './store.js';
+import type { JobIndex, JobIndexPage, JobIndexQuery, JobIndexRow } from './job-index.js';
 
-/** The RPC surface of the FerryState Durable Object (worker.ts): the StateStore methods themselves. */
-export type StateObjectLike = StateStore;
+/** The RPC surface of the FerryState Durable Object (worker.ts): the StateStore methods, and the job index's. */
+export type StateObjectLike = Omit<StateStore, 'jobIndex'> & {
+  indexJob(row: JobIndexRow, ttlSeconds: number): Promise<void>;
+  listJobRows(query: JobIndexQuery): Promise<JobIndexPage>;
+};
+
+/** The object that holds the job index. Bounded by time: rows go a week after their job's last change. */
+export const JOB_INDEX_OBJECT = 'job-index';
 
 /** The part of a Durable Object namespace binding used here. */
 export interface StateNamespaceLike {
@@ -22,9 +29,16 @@ export interface StateNamespaceLike {
 
 export class DurableObjectState implements StateStore {
   readonly #namespace: StateNamespaceLike;
+  readonly jobIndex: JobIndex;
 
-  constructor(namespace: StateNamespaceLike) {
+  /** `jobIndexObject`: the index's object by name (tests give each service one of its own). */
+  constructor(namespace: StateNamespaceLike, jobIndexObject = JOB_INDEX_OBJECT) {
     this.#namespace = namespace;
+    const index = () => namespace.get(namespace.idFromName(jobIndexObject));
+    this.jobIndex = {
+      put: (row, ttlSeconds) => index().indexJob(row, ttlSeconds),
+      list: (query) => index().listJobRows(query),
+    };
   }
 
   #object(key: string): StateObjectLike {

@@ -7,20 +7,22 @@ import {
   type StateStore,
   type StateWriteOptions,
 } from './store.js';
+import { MemoryJobIndex } from './memory-job-index.js';
 
 interface Held {
   value: string;
   version: number;
   expiresAt: number | undefined;
-  labels: string[];
 }
 
 export class MemoryState implements StateStore {
   readonly #entries = new Map<string, Held>();
   readonly #now: () => number;
+  readonly jobIndex: MemoryJobIndex;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
+    this.jobIndex = new MemoryJobIndex(now);
   }
 
   #live(key: string): Held | undefined {
@@ -37,7 +39,6 @@ export class MemoryState implements StateStore {
       value,
       version,
       expiresAt: options.ttlSeconds === undefined ? undefined : this.#now() + options.ttlSeconds * 1000,
-      labels: options.labels ?? [],
     };
   }
 
@@ -71,7 +72,7 @@ export class MemoryState implements StateStore {
     const entries: StateEntry[] = [];
     for (const key of keys) {
       const held = this.#live(key);
-      if (!held || (options.label !== undefined && !held.labels.includes(options.label))) continue;
+      if (!held) continue;
       if (entries.length === limit) return { entries, cursor: entries[entries.length - 1]!.key };
       entries.push({ key, value: held.value, version: held.version });
     }

@@ -1,11 +1,13 @@
-// The only file that spells state keys (src/state/store.ts: "<group>|<name>") and the labels jobs are listed by.
+// The only file that spells state keys (src/state/store.ts: "<group>|<name>").
 
 const MAX_TIMESTAMP = 9_999_999_999_999;
 
 export const stateKeys = {
-  /** Every job in one group: listing by state, kind, rule and repository needs one place. */
-  job: (id: string) => `jobs|${id}`,
-  jobsPrefix: () => 'jobs|',
+  /**
+   * A group per job (a Durable Object per job on Workers): its progress writes and reads load no other job's
+   * object. Jobs are listed from the job index (job-index.ts), not from here.
+   */
+  job: (id: string) => `job:${id}|record`,
   /** A chunked upload in progress, one per blob, target and owner (the copy or job that opened it). */
   upload: (registry: string, repository: string, digest: string, owner: string) =>
     `uploads:${registry}|${repository}@${digest}#${owner}`,
@@ -34,11 +36,4 @@ export const stateKeys = {
   promotedVersion: (rule: string, target: string, tag: string) => `monotonic:${rule}|${target}:${tag}`,
   tokenFlight: (registry: string, credentialId: string, scopeId: string) =>
     `tokens:${registry}|${credentialId}:${scopeId}`,
-};
-
-export const jobLabels = {
-  state: (state: string) => `state:${state}`,
-  kind: (kind: string) => `kind:${kind}`,
-  rule: (rule: string) => `rule:${rule}`,
-  repository: (repository: string) => `repository:${repository}`,
 };

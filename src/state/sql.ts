@@ -9,14 +9,13 @@ import {
   type StateStore,
   type StateWriteOptions,
 } from './store.js';
+import { SqlJobIndex } from './sql-job-index.js';
+import type { SqlRunner } from './sql-runner.js';
 
-export interface SqlRunner {
-  /** Runs a statement and returns its rows. */
-  all(sql: string, ...params: (string | number | null)[]): Record<string, unknown>[];
-  /** Runs a statement and returns how many rows it changed. */
-  run(sql: string, ...params: (string | number | null)[]): number;
-}
+export type { SqlRunner } from './sql-runner.js';
 
+// `labels` is no longer read or written (jobs are listed from their index, sql-job-index.ts); it stays so a
+// database created before keeps working.
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS ferry_state (
     key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER, labels TEXT NOT NULL)`,
@@ -27,17 +26,16 @@ const SCHEMA = [
 /** Expired rows purged by one call: a bounded piece of work, whatever the table holds. */
 export const PURGE_BATCH = 500;
 
-// Labels are kept as "\nlabel\nlabel\n" so one instr() finds a whole label and never a part of one.
-const packLabels = (labels: string[] = []) => `\n${labels.join('\n')}\n`;
-
 export class SqlState implements StateStore {
   readonly #sql: SqlRunner;
   readonly #now: () => number;
+  readonly jobIndex: SqlJobIndex;
 
   constructor(sql: SqlRunner, now: () => number = Date.now) {
     this.#sql = sql;
     this.#now = now;
     for (const statement of SCHEMA) sql.run(statement);
+    this.jobIndex = new SqlJobIndex(sql, now);
   }
 
   #expiry(options: StateWriteOptions): number | null {
@@ -61,14 +59,12 @@ export class SqlState implements StateStore {
   async create(key: string, value: string, options: StateWriteOptions = {}): Promise<boolean> {
     // An expired entry is taken over; a live one is left alone (no row changed).
     const changed = this.#sql.run(
-      `INSERT INTO ferry_state (key, value, version, expires_at, labels) VALUES (?, ?, 1, ?, ?)
-       ON CONFLICT(key) DO UPDATE
-         SET value = excluded.value, version = 1, expires_at = excluded.expires_at, labels = excluded.labels
+      `INSERT INTO ferry_state (key, value, version, expires_at, labels) VALUES (?, ?, 1, ?, '')
+       ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = 1, expires_at = excluded.expires_at
        WHERE ferry_state.expires_at IS NOT NULL AND ferry_state.expires_at <= ?`,
       key,
       value,
       this.#expiry(options),
-      packLabels(options.labels),
       this.#now(),
     );
     return changed === 1;
@@ -76,11 +72,10 @@ export class SqlState implements StateStore {
 
   async update(key: string, version: number, value: string, options: StateWriteOptions = {}): Promise<boolean> {
     const changed = this.#sql.run(
-      `UPDATE ferry_state SET value = ?, version = version + 1, expires_at = ?, labels = ?
+      `UPDATE ferry_state SET value = ?, version = version + 1, expires_at = ?
        WHERE key = ? AND version = ? AND (expires_at IS NULL OR expires_at > ?)`,
       value,
       this.#expiry(options),
-      packLabels(options.labels),
       key,
       version,
       this.#now(),
@@ -98,14 +93,11 @@ export class SqlState implements StateStore {
     const rows = this.#sql.all(
       `SELECT key, value, version FROM ferry_state
        WHERE key >= ? AND key < ? AND key > ? AND (expires_at IS NULL OR expires_at > ?)
-         AND (? = '' OR instr(labels, ?) > 0)
        ORDER BY key LIMIT ?`,
       prefix,
       `${prefix}\uffff`,
       options.cursor ?? '',
       now,
-      options.label ?? '',
-      `\n${options.label ?? ''}\n`,
       limit + 1,
     );
     const entries = rows
@@ -115,23 +107,26 @@ export class SqlState implements StateStore {
   }
 
   /**
-   * Deletes up to `limit` expired entries, those that expired first, and says how many. Reads and lists already
-   * treat them as absent; this only gives their room back. Run off the request path: a Durable Object's alarm,
-   * a timer on Node and Bun.
+   * Deletes up to `limit` expired entries and as many expired job index rows, those that expired first, and
+   * says how many. Reads and lists already treat them as absent; this only gives their room back. Run off the
+   * request path: a Durable Object's alarm, a timer on Node and Bun.
    */
   purgeExpired(limit = PURGE_BATCH): number {
-    return this.#sql.run(
+    const entries = this.#sql.run(
       `DELETE FROM ferry_state WHERE key IN (SELECT key FROM ferry_state
          WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?)`,
       this.#now(),
       limit,
     );
+    return entries + this.jobIndex.purgeExpired(limit);
   }
 
-  /** When the next entry expires (epoch ms), or null when none will: when a purge next has work. */
+  /** When the next entry or job row expires (epoch ms), or null when none will: when a purge next has work. */
   nextExpiry(): number | null {
     const row = this.#sql.all('SELECT MIN(expires_at) AS at FROM ferry_state WHERE expires_at IS NOT NULL')[0];
-    return row?.at === null || row?.at === undefined ? null : Number(row.at);
+    const entries = row?.at === null || row?.at === undefined ? null : Number(row.at);
+    const jobs = this.jobIndex.nextExpiry();
+    return entries === null ? jobs : jobs === null ? entries : Math.min(entries, jobs);
   }
 }
 

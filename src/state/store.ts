@@ -2,6 +2,8 @@
 // token single-flight. Unlike KV (a cache: eventually consistent, one write per second per key), every
 // adapter here reads its own writes everywhere and decides races atomically.
 
+import type { JobIndex } from './job-index.js';
+
 /**
  * Keys are `<group>|<name>`. A group is one unit of consistency and of listing (one Durable Object on
  * Workers); `list` stays inside the group its prefix names.
@@ -16,13 +18,9 @@ export interface StateEntry {
 export interface StateWriteOptions {
   /** Seconds until the entry counts as absent. Without it the entry stays until deleted. */
   ttlSeconds?: number;
-  /** Terms the entry can be listed by (e.g. "state:running"). Each write sets them anew. */
-  labels?: string[];
 }
 
 export interface StateListOptions {
-  /** Only entries carrying this label. */
-  label?: string;
   /** The `cursor` of the previous page. */
   cursor?: string;
   limit?: number;
@@ -37,6 +35,8 @@ export interface StateStore {
   delete(key: string): Promise<void>;
   /** Live entries whose key starts with `prefix` (which names its group), in key order. */
   list(prefix: string, options?: StateListOptions): Promise<{ entries: StateEntry[]; cursor?: string }>;
+  /** Jobs by owner, state, kind, rule and parent, newest first (job-index.ts). */
+  readonly jobIndex: JobIndex;
 }
 
 export const DEFAULT_STATE_LIST_LIMIT = 100;

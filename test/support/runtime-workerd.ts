@@ -38,12 +38,16 @@ export const makeKv = (): KvStore =>
     `${crypto.randomUUID()}:`,
   );
 
-// Group names carry the prefix too ("<prefix>jobs|…"), so each service gets Durable Objects of its own.
+// Group names carry the prefix too ("<prefix>job:…|record"), so each service gets Durable Objects of its own,
+// its job index among them.
 class PrefixedState implements StateStore {
+  readonly jobIndex: StateStore['jobIndex'];
   constructor(
     private readonly inner: StateStore,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.jobIndex = inner.jobIndex;
+  }
   #out = (e: StateEntry): StateEntry => ({ ...e, key: e.key.slice(this.prefix.length) });
   async get(key: string) {
     const e = await this.inner.get(this.prefix + key);
@@ -70,11 +74,11 @@ class PrefixedState implements StateStore {
   }
 }
 
-export const makeState = (): StateStore =>
-  new PrefixedState(
-    new DurableObjectState((env as unknown as { FERRY_STATE: StateNamespaceLike }).FERRY_STATE),
-    `t${crypto.randomUUID().slice(0, 8)}`,
-  );
+export function makeState(): StateStore {
+  const prefix = `t${crypto.randomUUID().slice(0, 8)}`;
+  const namespace = (env as unknown as { FERRY_STATE: StateNamespaceLike }).FERRY_STATE;
+  return new PrefixedState(new DurableObjectState(namespace, `${prefix}job-index`), prefix);
+}
 
 /**
  * Strict-platform mode is this project's default (test/support/strict-platform.ts): local workerd runs

@@ -2,6 +2,7 @@
 // and under `deno run` / `bun run` (state-contract-runner.ts).
 
 import type { StateStore } from '../../src/state/store.js';
+import type { JobIndexRow } from '../../src/state/job-index.js';
 
 export interface StateCheck {
   name: string;
@@ -67,36 +68,12 @@ export async function runStateContract(subject: StateSubject): Promise<StateChec
     ),
   );
 
-  for (const [name, state] of [
-    ['j:3', 'running'],
-    ['j:1', 'queued'],
-    ['j:2', 'running'],
-    ['j:4', 'done'],
-    ['j:5', 'running'],
-  ] as const) {
-    await store.create(key(name), name, { labels: [`state:${state}`, 'kind:copy'] });
-  }
-  await store.create(`h${run}|j:9`, 'other group', { labels: ['state:running'] });
-  const running = await store.list(key('j:'), { label: 'state:running' });
-  results.push(
-    check(
-      'list by label returns only those entries, in key order, inside the group',
-      JSON.stringify(running.entries.map((e) => e.key)) === JSON.stringify([key('j:2'), key('j:3'), key('j:5')]) &&
-        !running.cursor,
-      running,
-    ),
-  );
-  results.push(
-    check(
-      'a label matches whole labels only',
-      (await store.list(key('j:'), { label: 'state:run' })).entries.length === 0,
-    ),
-  );
+  for (const name of ['j:3', 'j:1', 'j:2', 'j:4', 'j:5']) await store.create(key(name), name);
   const first = await store.list(key('j:'), { limit: 2 });
   const rest = await store.list(key('j:'), { limit: 10, ...(first.cursor ? { cursor: first.cursor } : {}) });
   results.push(
     check(
-      'list pages with limit and cursor',
+      'list pages with limit and cursor, in key order',
       JSON.stringify([...first.entries, ...rest.entries].map((e) => e.value)) ===
         JSON.stringify(['j:1', 'j:2', 'j:3', 'j:4', 'j:5']) &&
         !!first.cursor &&
@@ -104,16 +81,15 @@ export async function runStateContract(subject: StateSubject): Promise<StateChec
       { first, rest },
     ),
   );
-  const j3 = await store.get(key('j:3'));
-  await store.update(key('j:3'), j3!.version, 'j:3', { labels: ['state:done'] });
+  await store.create(`h${run}|j:9`, 'other group');
   results.push(
     check(
-      'an update sets labels anew',
-      (await store.list(key('j:'), { label: 'state:running' })).entries.length === 2 &&
-        (await store.list(key('j:'), { label: 'state:done' })).entries.length === 2,
+      'list stays inside the group its prefix names',
+      (await store.list(key('j:'))).entries.every((e) => e.key.startsWith(key('j:'))),
     ),
   );
 
+  results.push(...(await jobIndexChecks(store, run, passTime)));
   await store.create(key('t:short'), 'soon gone', { ttlSeconds: 1 });
   await store.create(key('t:long'), 'stays', { ttlSeconds: 3600 });
   results.push(check('an entry is there before its TTL', (await store.get(key('t:short')))?.value === 'soon gone'));
@@ -133,6 +109,69 @@ export async function runStateContract(subject: StateSubject): Promise<StateChec
     check(
       'list leaves out expired entries',
       JSON.stringify((await store.list(key('t:'))).entries.map((e) => e.value)) === JSON.stringify(['stays', 'new']),
+    ),
+  );
+  return results;
+}
+
+/** The job index's contract: newest first, filtered by its columns, paged by cursor, a row replaced in place. */
+async function jobIndexChecks(
+  store: StateStore,
+  run: string,
+  passTime: (ms: number) => Promise<void>,
+): Promise<StateCheck[]> {
+  const results: StateCheck[] = [];
+  const owner = `key:${run}`;
+  const row = (n: number, fields: Partial<JobIndexRow> = {}): JobIndexRow => ({
+    id: `${run}-${n}`,
+    owner,
+    kind: 'copy',
+    state: 'running',
+    createdAt: new Date(Date.parse('2030-01-01T00:00:00Z') + n * 1000).toISOString(),
+    updatedAt: '2030-01-01T00:00:00.000Z',
+    detail: `{"n":${n}}`,
+    ...fields,
+  });
+  await store.jobIndex.put(row(1), 3600);
+  await store.jobIndex.put(row(3, { kind: 'promote', rule: `r${run}`, state: 'done' }), 3600);
+  await store.jobIndex.put(row(2, { parent: `${run}-1` }), 3600);
+  await store.jobIndex.put(row(4, { owner: `key:other-${run}` }), 3600);
+  const ids = (page: { rows: JobIndexRow[] }) => page.rows.map((r) => r.id.slice(run.length + 1)).join(',');
+  const mine = await store.jobIndex.list({ owner, limit: 10 });
+  results.push(
+    check("a list by owner has that owner's rows, newest first", ids(mine) === '3,2,1' && !mine.cursor, mine),
+  );
+  results.push(
+    check('a row comes back as it was written', JSON.stringify(mine.rows[2]) === JSON.stringify(row(1)), mine.rows[2]),
+  );
+  const p1 = await store.jobIndex.list({ owner, limit: 2 });
+  const p2 = await store.jobIndex.list({ owner, limit: 2, ...(p1.cursor ? { cursor: p1.cursor } : {}) });
+  results.push(
+    check('a list pages by cursor', ids(p1) === '3,2' && !!p1.cursor && ids(p2) === '1' && !p2.cursor, { p1, p2 }),
+  );
+  results.push(
+    check(
+      'a list by rule, by parent, and by owner and state',
+      ids(await store.jobIndex.list({ rule: `r${run}`, limit: 10 })) === '3' &&
+        ids(await store.jobIndex.list({ parent: `${run}-1`, limit: 10 })) === '2' &&
+        ids(await store.jobIndex.list({ owner, state: 'running', kind: 'copy', limit: 10 })) === '2,1',
+    ),
+  );
+  await store.jobIndex.put(row(1, { state: 'failed', updatedAt: '2030-01-01T00:01:00.000Z' }), 3600);
+  results.push(
+    check(
+      "a put replaces the row's state in every index",
+      ids(await store.jobIndex.list({ owner, state: 'running', limit: 10 })) === '2' &&
+        ids(await store.jobIndex.list({ owner, state: 'failed', limit: 10 })) === '1' &&
+        ids(await store.jobIndex.list({ owner, limit: 10 })) === '3,2,1',
+    ),
+  );
+  await store.jobIndex.put(row(5, { owner: `key:brief-${run}` }), 1);
+  await passTime(1300);
+  results.push(
+    check(
+      'an expired row is left out',
+      (await store.jobIndex.list({ owner: `key:brief-${run}`, limit: 10 })).rows.length === 0,
     ),
   );
   return results;

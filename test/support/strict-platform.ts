@@ -238,6 +238,10 @@ export class StrictPlatform {
         call(() => (fits(key, value), inner.update(key, version, value, options))),
       delete: (key) => call(() => inner.delete(key)),
       list: (prefix: string, options?: StateListOptions) => call(() => inner.list(prefix, options)),
+      jobIndex: {
+        put: (row, ttlSeconds) => call(() => inner.jobIndex.put(row, ttlSeconds)),
+        list: (query) => call(() => inner.jobIndex.list(query)),
+      },
     };
   }
 

@@ -40,6 +40,7 @@ function countingReads(
       if (args[0] === named) reads++;
       return store.list(...args);
     },
+    jobIndex: store.jobIndex,
   };
   return { store: counted, reads: () => reads, reset: () => (reads = 0) };
 }

@@ -22,7 +22,7 @@ import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant
 import { normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
 import type { AppEnv } from '../app-env.js';
 import { authorizeCopy, submitCopyJob } from '../copy.js';
-import { cancelVisibleJob, mayRead, visibleJob } from '../jobs.js';
+import { cancelVisibleJob, jobReader, visibleJob } from '../jobs.js';
 import { planForCaller, usableRules } from '../promote.js';
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from './assets.js';
 import { Audit } from './pages/audit.js';
@@ -324,8 +324,14 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       () => 'Jobs',
       async (c, caller) => {
         const deps = c.var.deps;
-        const listed = await listJobs(deps, {}, { limit: 50 }, (job) => mayRead(deps.config.callers, caller, job));
-        return <JobsList jobs={listed.jobs} />;
+        const cursor = c.req.query('cursor');
+        const listed = await listJobs(
+          deps,
+          {},
+          { limit: 50, ...(cursor ? { cursor } : {}) },
+          jobReader(deps.config.callers, caller),
+        );
+        return <JobsList jobs={listed.jobs} {...(listed.cursor ? { older: listed.cursor } : {})} />;
       },
     ),
   );

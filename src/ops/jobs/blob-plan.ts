@@ -1,6 +1,8 @@
 // The blobs a job brings ahead of its manifests, as steps (one blob to one target) and in the compact form a
 // step returns (a Workflow step's result is at most 1 MiB).
 
+import { fnv1a } from '../../encoding.js';
+
 /** One blob to bring to one target repository. Small and plain: it is a step's input, kept by the engine. */
 export interface BlobStep {
   /** "registry/repository" */
@@ -68,11 +70,4 @@ export function blobStepName(step: BlobStep): string {
   const hash = fnv1a(step.target);
   const room = MAX_BLOB_STEP_NAME - `blob … ${hash} ${step.digest}`.length;
   return `blob …${step.target.slice(-room)} ${hash} ${step.digest}`;
-}
-
-// FNV-1a, 32 bits: a short synchronous fingerprint of a name (not a security boundary).
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash.toString(16).padStart(8, '0');
 }

@@ -6,7 +6,8 @@
 
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { jobLabels, stateKeys } from '../../state/records.js';
+import { stateKeys } from '../../state/records.js';
+import { jobOrder, type JobIndexRow } from '../../state/job-index.js';
 import { getStateJson } from '../../state/store.js';
 import { parseReference } from '../../reference.js';
 import type { JobProgress } from './progress.js';
@@ -77,22 +78,69 @@ const JOB_TTL_SECONDS = 7 * 24 * 3600;
 export const isFinished = (job: Pick<JobRecord, 'state'> | null | undefined) =>
   job?.state === 'done' || job?.state === 'failed' || job?.state === 'cancelled';
 
-function labelsOf(job: JobRecord): string[] {
-  const labels = [jobLabels.state(job.state), jobLabels.kind(job.kind)];
-  if (job.kind === 'promote') labels.push(jobLabels.rule(job.promotion.rule));
-  if (job.kind === 'copy') {
-    const [source, target] = jobRepositories(job);
-    if (source && target) labels.push(jobLabels.repository(source), jobLabels.repository(target));
-  }
-  return [...new Set(labels)];
+const storeOptions = { ttlSeconds: JOB_TTL_SECONDS };
+
+/**
+ * What the job index holds of a job besides its columns: what a list shows, and what deciding who may see
+ * it needs (its owner and repositories). Written when the job is created and when its state changes.
+ */
+export interface JobSummary extends Pick<JobFields, 'id' | 'caller' | 'state' | 'createdAt' | 'updatedAt' | 'parent'> {
+  kind: JobRecord['kind'];
+  repositories: string[];
+  request?: { source: string; target: string };
+  promotion?: { source: string; rule: string };
+  error?: { code: string; message: string };
 }
 
-const storeOptions = (job: JobRecord) => ({ ttlSeconds: JOB_TTL_SECONDS, labels: labelsOf(job) });
+// A list shows the start of an error's message; the job's page shows all of it.
+const SUMMARY_MESSAGE_CHARS = 300;
+
+function summaryOf(job: JobRecord): JobSummary {
+  return {
+    id: job.id,
+    kind: job.kind,
+    state: job.state,
+    caller: job.caller,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    ...(job.parent ? { parent: job.parent } : {}),
+    repositories: jobRepositories(job),
+    ...(job.kind === 'copy'
+      ? { request: { source: job.request.source, target: job.request.target } }
+      : { promotion: { source: job.promotion.source, rule: job.promotion.rule } }),
+    ...(job.error
+      ? { error: { code: job.error.code, message: job.error.message.slice(0, SUMMARY_MESSAGE_CHARS) } }
+      : {}),
+  };
+}
+
+/** The job's row in the index; a failed write is logged (the record, not the index, is the job's truth). */
+async function indexJob(deps: Deps, job: JobRecord): Promise<void> {
+  const { id, caller, kind, state, ...detail } = summaryOf(job);
+  const row: JobIndexRow = {
+    id,
+    owner: caller,
+    kind,
+    state,
+    ...(job.kind === 'promote' ? { rule: job.promotion.rule } : {}),
+    ...(job.parent ? { parent: job.parent } : {}),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    detail: JSON.stringify(detail),
+  };
+  await deps.state.jobIndex
+    .put(row, JOB_TTL_SECONDS)
+    .catch((error: unknown) =>
+      deps.log.error('could not index job', { id, error: error instanceof Error ? error.message : 'unknown' }),
+    );
+}
 
 /** Creates the record unless one holds the id: the store decides, so two deliveries racing create one job. */
 export async function createJobRecord(deps: Deps, job: JobRecord): Promise<{ job: JobRecord; created: boolean }> {
-  if (await deps.state.create(stateKeys.job(job.id), JSON.stringify(job), storeOptions(job)))
+  if (await deps.state.create(stateKeys.job(job.id), JSON.stringify(job), storeOptions)) {
+    await indexJob(deps, job);
     return { job, created: true };
+  }
   const existing = await getJob(deps, job.id);
   if (!existing) throw new AppError('INTERNAL', `job ${job.id} exists but cannot be read`);
   return { job: existing, created: false };
@@ -116,8 +164,9 @@ export function newJob(deps: Deps, fields: NewJob): JobRecord {
 }
 
 /** What a job is about; records written before jobs kept it have it derived from their request. */
-export function jobRepositories(job: JobRecord): string[] {
+export function jobRepositories(job: JobRecord | JobSummary): string[] {
   if (job.repositories) return job.repositories;
+  if (!('runs' in job)) return [];
   try {
     if (job.kind === 'copy') return Object.values(copySubjects(parseCopySpec(job.request)));
     const source = parseReference(job.promotion.source);
@@ -146,7 +195,10 @@ export async function updateJob(
     const next = change(held.value);
     if (!next) return held.value;
     next.updatedAt = new Date(deps.now()).toISOString();
-    if (await deps.state.update(stateKeys.job(id), held.version, JSON.stringify(next), storeOptions(next))) return next;
+    if (!(await deps.state.update(stateKeys.job(id), held.version, JSON.stringify(next), storeOptions))) continue;
+    // The index follows the state, not the progress: a few writes per job, whatever its size.
+    if (next.state !== held.value.state) await indexJob(deps, next);
+    return next;
   }
 }
 
@@ -159,83 +211,75 @@ export interface JobFilter {
   state?: JobRecord['state'];
   kind?: JobRecord['kind'];
   rule?: string;
+  /** The batches of a many-tags job (or of a promotion's targets). */
+  parent?: string;
 }
 
-// Store pages one request may read to fill a page with jobs the caller sees.
+/** Whose jobs a list reads: `owner` narrows it to one caller's (by the index); `visible` decides each. */
+export interface JobReader {
+  owner?: string;
+  visible: (job: JobSummary) => boolean;
+}
+
+// Index pages one request may read to fill a page with jobs the caller sees.
 const MAX_LIST_PAGES = 10;
 
 /**
- * A page of jobs matching the filter that `visible` lets the caller see, as the store lists them, filled
- * from further store pages (a few at most) when entries were left out. The cursor is the key of the last
- * job shown: it names no other caller's job. The most selective filter is the store's label; the others
- * are checked here.
+ * A page of jobs, newest first, matching the filter that the reader may see, from the job index (no record
+ * is read). The cursor is a place in the index, not a job: it names no job the caller may not see.
  */
 export async function listJobs(
   deps: Deps,
   filter: JobFilter,
   page: { limit: number; cursor?: string },
-  visible: (job: JobRecord) => boolean,
-): Promise<{ jobs: JobRecord[]; cursor?: string }> {
-  const label = filter.rule
-    ? jobLabels.rule(filter.rule)
-    : filter.kind
-      ? jobLabels.kind(filter.kind)
-      : filter.state
-        ? jobLabels.state(filter.state)
-        : undefined;
-  const jobs: JobRecord[] = [];
+  reader: JobReader,
+): Promise<{ jobs: JobSummary[]; cursor?: string }> {
+  const jobs: JobSummary[] = [];
   let cursor = page.cursor;
-  let lastShown: string | undefined;
-  let more = false;
   for (let pages = 0; pages < MAX_LIST_PAGES; pages++) {
-    const listed = await deps.state.list(stateKeys.jobsPrefix(), {
+    const listed = await deps.state.jobIndex.list({
+      ...filter,
+      ...(reader.owner !== undefined ? { owner: reader.owner } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
       limit: page.limit,
-      ...(label ? { label } : {}),
-      ...(cursor ? { cursor } : {}),
     });
-    for (const entry of listed.entries) {
-      const job = matching(entry.value, filter);
-      if (!job || !visible(job)) continue;
-      if (jobs.length === page.limit) return { jobs, cursor: lastShown! };
+    for (const row of listed.rows) {
+      const job = summaryFrom(row);
+      if (!job || !reader.visible(job)) continue;
+      if (jobs.length === page.limit) return { jobs, cursor: jobOrder(jobs[jobs.length - 1]!) };
       jobs.push(job);
-      lastShown = entry.key;
     }
-    more = listed.cursor !== undefined;
-    if (!more || jobs.length === page.limit) break;
     cursor = listed.cursor;
+    if (cursor === undefined || jobs.length === page.limit) break;
   }
-  return more && lastShown ? { jobs, cursor: lastShown } : { jobs };
+  return cursor === undefined ? { jobs } : { jobs, cursor };
 }
 
-function matching(value: string, filter: JobFilter): JobRecord | undefined {
-  let job: JobRecord;
+function summaryFrom(row: JobIndexRow): JobSummary | undefined {
   try {
-    job = JSON.parse(value) as JobRecord;
+    const detail = JSON.parse(row.detail) as Omit<JobSummary, 'id' | 'caller' | 'kind' | 'state'>;
+    return {
+      id: row.id,
+      kind: row.kind as JobRecord['kind'],
+      state: row.state as JobRecord['state'],
+      caller: row.owner,
+      ...detail,
+    };
   } catch {
-    return undefined;
+    return undefined; // a corrupt row is left out
   }
-  if (filter.state && job.state !== filter.state) return undefined;
-  if (filter.kind && job.kind !== filter.kind) return undefined;
-  if (filter.rule && (job.kind !== 'promote' || job.promotion.rule !== filter.rule)) return undefined;
-  return job;
 }
 
-/** Unfinished jobs, a page at a time (the store lists them by state label: no scan of finished ones). */
-export async function* unfinishedJobs(deps: Deps): AsyncGenerator<JobRecord> {
+/**
+ * Unfinished jobs as the index has them (id, and when their state last changed), a page at a time, by state:
+ * no finished job is read.
+ */
+export async function* unfinishedJobs(deps: Deps): AsyncGenerator<Pick<JobIndexRow, 'id' | 'updatedAt'>> {
   for (const state of ['queued', 'running'] as const) {
     let cursor: string | undefined;
     do {
-      const page = await deps.state.list(stateKeys.jobsPrefix(), {
-        label: jobLabels.state(state),
-        ...(cursor ? { cursor } : {}),
-      });
-      for (const entry of page.entries) {
-        try {
-          yield JSON.parse(entry.value) as JobRecord;
-        } catch {
-          // a corrupt record is skipped
-        }
-      }
+      const page = await deps.state.jobIndex.list({ state, limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const row of page.rows) yield { id: row.id, updatedAt: row.updatedAt };
       cursor = page.cursor;
     } while (cursor);
   }

@@ -1,7 +1,7 @@
 // Jobs whose runner died: a record silent for `jobs.staleAfterSeconds` is woken, a bounded number of times.
 
 import type { Deps } from '../../deps.js';
-import { failJob, isFinished, unfinishedJobs, updateJob, type JobRecord } from './record.js';
+import { failJob, getJob, isFinished, unfinishedJobs, updateJob, type JobRecord } from './record.js';
 
 // A job woken this many times without finishing fails instead: its failure is not one a restart cures.
 export const MAX_JOB_WAKES = 5;
@@ -37,14 +37,26 @@ export async function reviveIfStale(deps: Deps, job: JobRecord): Promise<boolean
   return true;
 }
 
-/** The sweep (a cron on Workers): wakes every unfinished job that went silent. Returns how many. */
+// Job records one sweep reads at most: a bounded piece of work however many jobs are queued.
+const MAX_SWEEP_READS = 200;
+
+/**
+ * The sweep (a cron on Workers, whose engine resumes its instances by itself: this catches a job whose
+ * instance never started or died with its host): wakes unfinished jobs that went silent. It reads the index
+ * of unfinished jobs, and a job's record only when its state is older than the silence that counts.
+ */
 export async function reviveStaleJobs(deps: Deps): Promise<number> {
   let woken = 0;
-  for await (const job of unfinishedJobs(deps)) {
-    const revived = await reviveIfStale(deps, job).catch((error: unknown) => {
-      deps.log.error('could not wake job', { id: job.id, error: error instanceof Error ? error.message : 'unknown' });
-      return false;
-    });
+  let reads = 0;
+  for await (const row of unfinishedJobs(deps)) {
+    if (deps.now() - Date.parse(row.updatedAt) <= deps.config.jobStaleAfterMs) continue;
+    if (++reads > MAX_SWEEP_READS) break;
+    const revived = await getJob(deps, row.id)
+      .then((job) => (job ? reviveIfStale(deps, job) : false))
+      .catch((error: unknown) => {
+        deps.log.error('could not wake job', { id: row.id, error: error instanceof Error ? error.message : 'unknown' });
+        return false;
+      });
     if (revived) woken++;
   }
   return woken;

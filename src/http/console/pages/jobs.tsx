@@ -1,7 +1,13 @@
 /** @jsxImportSource hono/jsx */
 // Copies started from the console, and jobs: one with its live progress, and the list.
 
-import { isFinished, type ActiveBlob, type JobProgress, type JobRecord } from '../../../ops/jobs/index.js';
+import {
+  isFinished,
+  type ActiveBlob,
+  type JobProgress,
+  type JobRecord,
+  type JobSummary,
+} from '../../../ops/jobs/index.js';
 import { Columns, Problem, size } from './layout.js';
 
 export function CopyForm(props: { csrf: string; source: string; target: string }) {
@@ -138,24 +144,37 @@ export function JobPage(props: { job: JobView; csrf: string }) {
   );
 }
 
-export function JobsList(props: { jobs: JobView[] }) {
+export function JobsList(props: { jobs: JobSummary[]; older?: string }) {
   return (
-    <table id="jobs">
-      <caption>Jobs you may see, newest first</caption>
-      <Columns names={['Job', 'Kind', 'State', 'Progress', 'Updated']} />
-      <tbody>
-        {props.jobs.map((job) => (
-          <tr>
-            <td>
-              <a href={`/console/jobs/${encodeURIComponent(job.id)}`}>{job.id}</a>
-            </td>
-            <td>{job.kind}</td>
-            <td>{job.state}</td>
-            <td>{progressText(job.progress)}</td>
-            <td>{job.updatedAt}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <table id="jobs">
+        <caption>Jobs you may see, newest first</caption>
+        <Columns names={['Job', 'Kind', 'State', 'What', 'Updated']} />
+        <tbody>
+          {props.jobs.map((job) => (
+            <tr>
+              <td>
+                <a href={`/console/jobs/${encodeURIComponent(job.id)}`}>{job.id}</a>
+              </td>
+              <td>{job.kind}</td>
+              <td>{job.state}</td>
+              <td>
+                {job.promotion ? (
+                  <>
+                    rule <code>{job.promotion.rule}</code> of <code>{job.promotion.source}</code>
+                  </>
+                ) : job.request ? (
+                  <>
+                    <code>{job.request.source}</code> → <code>{job.request.target}</code>
+                  </>
+                ) : null}
+              </td>
+              <td>{job.updatedAt}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {props.older ? <a href={`/console/jobs?cursor=${encodeURIComponent(props.older)}`}>Older jobs</a> : null}
+    </>
   );
 }
