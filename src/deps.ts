@@ -20,6 +20,11 @@ export interface JobQueue {
    * Stops a job's run (its record already says cancelled): a Workflow instance terminated, an in-process run aborted.
    */
   cancel(id: string): Promise<void> | void;
+  /**
+   * Tells a waiting job that something it waits for happened (a Workflow instance's event). Absent where
+   * jobs run whole in process and nothing waits.
+   */
+  notify?(id: string, type: string): Promise<void> | void;
 }
 
 export interface Deps {

@@ -12,7 +12,7 @@ const STEP_CONFIG = { retries: { limit: 3, delay: '10 seconds', backoff: 'expone
 
 export interface WorkflowStep {
   do<T>(name: string, config: unknown, run: () => Promise<T>): Promise<T>;
-  sleep(name: string, duration: number): Promise<void>;
+  waitForEvent(name: string, options: { type: string; timeout: number }): Promise<unknown>;
 }
 
 /**
@@ -32,7 +32,16 @@ export async function runWorkflowJob(deps: Deps, id: string, step: WorkflowStep)
   try {
     await runJobInSteps(deps, id, {
       do: (name, run) => step.do(name, STEP_CONFIG, run),
-      sleep: (name, ms) => step.sleep(name, ms),
+      async waitForEvent(name, type, ms) {
+        try {
+          await step.waitForEvent(name, { type, timeout: ms });
+          return true;
+        } catch (error) {
+          // The engine throws a WorkflowTimeoutError when the time passed first.
+          if (error instanceof Error && error.name === 'WorkflowTimeoutError') return false;
+          throw error;
+        }
+      },
     });
   } catch (error) {
     // Steps retried already: what reaches here fails the same way again (a step result over its limit,

@@ -30,6 +30,9 @@ export function workflowJobs(workflows: WorkflowBinding, deps: () => Deps): JobQ
   };
   return {
     enqueue: create,
+    async notify(id, type) {
+      await (await workflows.get(id)).sendEvent({ type, payload: {} });
+    },
     async cancel(id) {
       const instance = await workflows.get(id).catch(() => undefined);
       await instance?.terminate();

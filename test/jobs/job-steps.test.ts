@@ -35,7 +35,9 @@ function recordingSteps(service: TestService, replay: Map<string, unknown> = new
       ran.push({ name, blobGets: after.gets - before.gets, blobPuts: after.puts - before.puts });
       return result;
     },
-    async sleep() {},
+    async waitForEvent() {
+      return false;
+    },
   };
   return { steps, ran };
 }

@@ -14,13 +14,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FetchLike } from '../../src/deps.js';
 import type { KvListResult, KvPutOptions, KvStore } from '../../src/kv/store.js';
-import type { StateListOptions, StateStore, StateWriteOptions } from '../../src/state/store.js';
+import { stateGroup, type StateListOptions, type StateStore, type StateWriteOptions } from '../../src/state/store.js';
+import { JOB_INDEX_OBJECT } from '../../src/state/durable-objects.js';
 
 export interface PlatformLimits {
   kvOpsPerInvocation: number;
   subrequestsPerInvocation: number;
   subrequestsPerInstance: number;
   stepResultBytes: number;
+  /** Steps (do, waitForEvent) one Workflow instance may take: wrangler.toml's `limits.steps`. */
+  stepsPerInstance: number;
   /** Key + value of one state entry, in bytes (the decimal 2 MB: the stricter reading of "2 MB"). */
   stateRowBytes: number;
   waitUntilMs: number;
@@ -37,6 +40,7 @@ export const PAID_LIMITS: PlatformLimits = {
   subrequestsPerInvocation: 10_000,
   subrequestsPerInstance: 10_000,
   stepResultBytes: 1024 * 1024,
+  stepsPerInstance: 10_000,
   stateRowBytes: 2_000_000,
   waitUntilMs: 30_000,
   kvSameKeyWriteMs: 1000,
@@ -50,6 +54,8 @@ const DEFAULT_LOCATION = 'a';
 interface InstanceMeter {
   id: string;
   subrequests: number;
+  /** Steps taken, a replayed one too: the engine counts each. */
+  steps: number;
 }
 
 /** What one invocation did: what a test reads to check a budget. */
@@ -219,30 +225,47 @@ export class StrictPlatform {
     };
   }
 
+  /**
+   * Calls each Durable Object took (by state group, as durable-objects.ts maps them; "job-index" for the
+   * index), and the largest row written: what a load reads to say which object is busiest per unit of work.
+   * Counts, not rates, so the machine's speed does not change them.
+   */
+  readonly objectCalls = new Map<string, number>();
+  largestRowBytes = 0;
+
   /** Durable Object calls are subrequests too. */
   state(inner: StateStore): StateStore {
-    const call = async <T>(work: () => Promise<T>) => {
+    const call = async <T>(object: string, work: () => Promise<T>) => {
       this.#subrequest('a Durable Object call');
+      this.objectCalls.set(object, (this.objectCalls.get(object) ?? 0) + 1);
       return work();
     };
     const fits = (key: string, value: string) => {
       const bytes = new TextEncoder().encode(key).byteLength + new TextEncoder().encode(value).byteLength;
+      this.largestRowBytes = Math.max(this.largestRowBytes, bytes);
       if (bytes > this.limits.stateRowBytes)
         this.#violate(`Durable Object storage: a row of ${bytes} bytes (key + value) is over the 2 MB one may hold`);
     };
     return {
-      get: (key) => call(() => inner.get(key)),
+      get: (key) => call(stateGroup(key), () => inner.get(key)),
       create: (key: string, value: string, options?: StateWriteOptions) =>
-        call(() => (fits(key, value), inner.create(key, value, options))),
+        call(stateGroup(key), () => (fits(key, value), inner.create(key, value, options))),
       update: (key: string, version: number, value: string, options?: StateWriteOptions) =>
-        call(() => (fits(key, value), inner.update(key, version, value, options))),
-      delete: (key) => call(() => inner.delete(key)),
-      list: (prefix: string, options?: StateListOptions) => call(() => inner.list(prefix, options)),
+        call(stateGroup(key), () => (fits(key, value), inner.update(key, version, value, options))),
+      delete: (key) => call(stateGroup(key), () => inner.delete(key)),
+      list: (prefix: string, options?: StateListOptions) => call(stateGroup(prefix), () => inner.list(prefix, options)),
       jobIndex: {
-        put: (row, ttlSeconds) => call(() => inner.jobIndex.put(row, ttlSeconds)),
-        list: (query) => call(() => inner.jobIndex.list(query)),
+        put: (row, ttlSeconds) =>
+          call(JOB_INDEX_OBJECT, () => (fits(row.id, JSON.stringify(row)), inner.jobIndex.put(row, ttlSeconds))),
+        list: (query) => call(JOB_INDEX_OBJECT, () => inner.jobIndex.list(query)),
       },
     };
+  }
+
+  /** The object with the most calls, and how many. */
+  busiestObject(): { object: string; calls: number } {
+    const [object, calls] = [...this.objectCalls].sort((a, b) => b[1] - a[1])[0] ?? ['none', 0];
+    return { object, calls };
   }
 
   /** Workers KV as each location sees it. `inner` still does the storing, so its own failures show. */
@@ -311,11 +334,13 @@ export class StrictPlatform {
 
 export interface EmulatedStep {
   do<T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T>;
-  /** Time passes for the instance; here a short real wait (tests do not wait out a Workflow's sleeps). */
-  sleep(name: string, ms: number): Promise<void>;
+  /** An event sent to the instance (kept when sent before the wait), or a WorkflowTimeoutError. */
+  waitForEvent(name: string, options: { type: string; timeout: number }): Promise<unknown>;
 }
 
-const EMULATED_SLEEP_MS = 200;
+// A wait for an event times out after this much real time, whatever it asked for: tests do not wait out
+// a Workflow's timeouts, and a job that counts again after one must work all the same.
+const EMULATED_EVENT_TIMEOUT_MS = 2000;
 
 type InstanceStatus = 'queued' | 'running' | 'complete' | 'errored' | 'terminated';
 
@@ -325,9 +350,12 @@ class EmulatedInstance {
   starts = 0;
   readonly results = new Map<string, unknown>();
   readonly meter: InstanceMeter;
+  /** Events sent and not yet taken, by type; and a wait's wake-up. */
+  readonly events = new Map<string, unknown[]>();
+  wake: (() => void) | undefined;
   done: Promise<void> = Promise.resolve();
   constructor(readonly id: string) {
-    this.meter = { id, subrequests: 0 };
+    this.meter = { id, subrequests: 0, steps: 0 };
   }
 }
 
@@ -357,7 +385,10 @@ export class EmulatedWorkflows {
         instance.results.clear();
         this.#start(instance);
       },
-      sendEvent: async () => {},
+      sendEvent: async (event: { type: string; payload: unknown }) => {
+        instance.events.set(event.type, [...(instance.events.get(event.type) ?? []), event.payload]);
+        instance.wake?.();
+      },
       // As the hosted engine: the instance stops at its next step and never runs again.
       terminate: async () => {
         instance.status = 'terminated';
@@ -373,12 +404,38 @@ export class EmulatedWorkflows {
   #start(instance: EmulatedInstance): void {
     instance.status = 'running';
     instance.starts++;
+    const counted = (name: string) => {
+      if (++instance.meter.steps > this.platform.limits.stepsPerInstance) {
+        this.platform.violations.push(
+          `instance ${instance.id} took more than ${this.platform.limits.stepsPerInstance} steps`,
+        );
+        throw new NonRetryable(`step "${name}": the instance is over its steps limit`);
+      }
+    };
     const step: EmulatedStep = {
-      sleep: async (name) => {
+      waitForEvent: async (name, options) => {
         if (instance.status === 'terminated') throw new NonRetryable('the instance was terminated');
-        if (instance.results.has(name)) return;
-        await new Promise((r) => setTimeout(r, EMULATED_SLEEP_MS));
-        instance.results.set(name, null);
+        counted(name);
+        if (instance.results.has(name)) return instance.results.get(name);
+        const deadline = Date.now() + Math.min(options.timeout, EMULATED_EVENT_TIMEOUT_MS);
+        for (;;) {
+          const queued = instance.events.get(options.type) ?? [];
+          if (queued.length) {
+            const payload = queued.shift();
+            instance.results.set(name, payload ?? null);
+            return payload;
+          }
+          if (Date.now() >= deadline) {
+            const timeout = new Error(`Execution timed out after ${options.timeout}ms`);
+            timeout.name = 'WorkflowTimeoutError';
+            throw timeout;
+          }
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, deadline - Date.now());
+            instance.wake = () => (clearTimeout(timer), resolve());
+          });
+          instance.wake = undefined;
+        }
       },
       do: async <T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T> => {
         if (instance.status === 'terminated') throw new NonRetryable('the instance was terminated');
@@ -386,6 +443,7 @@ export class EmulatedWorkflows {
           this.platform.violations.push(`step name "${name.slice(0, 80)}" is refused by the engine`);
           throw new NonRetryable(`Step name "${name}" exceeds max length (256 chars) or invalid characters found`);
         }
+        counted(name);
         if (instance.results.has(name)) return instance.results.get(name) as T;
         const tries = 1 + (config.retries?.limit ?? 0);
         for (let attempt = 1; ; attempt++) {

@@ -13,6 +13,7 @@ export {
   copySubjects,
   type ImageCopySpec,
   imageCopySpec,
+  type FailedTag,
   type ManyCopyResult,
   parseCopySpec,
   type RepositoryCopySpec,

@@ -2,14 +2,14 @@
 // sync do: the tags listed once, each copied as an image of its own, sharing what is known of the blobs.
 
 import type { Deps } from '../../deps.js';
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import { compilePattern, PatternError, type TagPattern } from '../../patterns.js';
 import { isValidTag } from '../../reference.js';
 import { registryClient } from '../registries/index.js';
 import { BlobMemory } from './blob-memory.js';
 import type { CopyReporter, CopyResult } from './events.js';
 import { copySingle } from './image.js';
-import type { CopyOptions, ManyCopyResult, RepositoryCopySpec } from './request.js';
+import type { CopyOptions, FailedTag, ManyCopyResult, RepositoryCopySpec } from './request.js';
 
 const everyTag = () => true;
 
@@ -62,8 +62,9 @@ export async function copyRepository(
   options: CopyOptions = {},
 ): Promise<ManyCopyResult> {
   const { source, target, platforms, unwrap, verify } = spec;
-  const { selectedTags, beforeTag: _oneImageOnly, blobsPlaced: _placedPerImage, ...perImage } = options;
+  const { selectedTags, keepGoing, beforeTag: _oneImageOnly, blobsPlaced: _placedPerImage, ...perImage } = options;
   const results: CopyResult[] = [];
+  const failed: FailedTag[] = [];
   // Caches as for one copy (KV allows 1,000 operations per invocation): the first tag reads and writes
   // them; later tags look first in the target repository, where the first tags put their shared blobs.
   let memory: BlobMemory | undefined;
@@ -83,8 +84,15 @@ export async function copyRepository(
       unwrap,
       verify,
     };
-    results.push(await copySingle(deps, image, reporter, { ...perImage, ...(memory ? { memory } : {}) }));
+    try {
+      results.push(await copySingle(deps, image, reporter, { ...perImage, ...(memory ? { memory } : {}) }));
+    } catch (error) {
+      // A cancel stops the whole copy; any other failure is this tag's alone when the copy keeps going.
+      if (!keepGoing || !isAppError(error) || options.signal?.aborted) throw error;
+      failed.push({ tag, code: error.code, message: error.message });
+      continue;
+    }
     if (!memory) (memory = BlobMemory.none(target.registry)).assume(target.repository);
   }
-  return skipped.length ? { results, skipped } : { results };
+  return { results, ...(skipped.length ? { skipped } : {}), ...(failed.length ? { failed } : {}) };
 }

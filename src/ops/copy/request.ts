@@ -28,6 +28,14 @@ export interface ManyCopyResult {
   results: CopyResult[];
   /** Tags the source listed that are not valid tags (a hostile or broken registry): not copied. */
   skipped?: { tag: string; reason: string }[];
+  /** Tags whose copy failed while the others went on (a job: `keepGoing`). */
+  failed?: FailedTag[];
+}
+
+export interface FailedTag {
+  tag: string;
+  code: string;
+  message: string;
 }
 
 /** Runs right before a tag is written, and throws to keep it from being written. */
@@ -52,6 +60,8 @@ export interface CopyOptions {
   actor?: string;
   /** The job whose recorded upload sessions a restarted run resumes (see BlobEnds.uploadOwner). */
   uploadOwner?: string;
+  /** A many-tags copy goes on past a tag that fails, and reports it (a job; skopeo sync's --keep-going). */
+  keepGoing?: boolean;
 }
 
 /**

@@ -1,13 +1,24 @@
 // Work cut into batches, each a job (and Workflow instance) of its own: an instance has one budget of
 // subrequests for all its steps. A many-tags job (`tags: "all"` or `match`) lists its tags once, starts a
-// batch per TAGS_PER_BATCH tags, and ends done with every batch's results or failed as the first failed
-// batch. A promotion to many targets moves each target's blobs in a batch, then pushes the manifests
-// itself, finding the blobs in place. The parent waits with its record kept fresh.
+// batch per TAGS_PER_BATCH tags, and ends with counts and its batches' ids: each tag's result stays with
+// its batch (GET /v1/jobs?parent=<id>), so the parent's record stays small however many tags it copies. A
+// tag that fails is reported by its batch, which goes on with the others. A promotion to many targets
+// moves each target's blobs in a batch, then pushes the manifests itself, finding the blobs in place. The
+// parent learns from an event when a batch ends, and counts what is unfinished from the job index.
 
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { parseCopySpec, selectTags, type ManyCopyResult } from '../copy/index.js';
-import { createJobRecord, getJob, isFinished, updateJob, type CopyJob, type JobRecord } from './record.js';
+import { parseCopySpec, selectTags, type FailedTag, type ManyCopyResult } from '../copy/index.js';
+import {
+  createJobRecord,
+  getJob,
+  isFinished,
+  updateJob,
+  failedTagsError,
+  type BatchedCopyResult,
+  type CopyJob,
+  type JobRecord,
+} from './record.js';
 import type { CompactPlan } from './blob-plan.js';
 
 /** Tags per batch: ~10 subrequests a tag (more for new blobs) keeps a batch far under 10,000. */
@@ -104,31 +115,61 @@ export async function finishBlobBatch(deps: Deps, id: string): Promise<void> {
   await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'done' }));
 }
 
-/** How many batches are unfinished; the parent's progress (and its heartbeat) is written from theirs. */
+/**
+ * How many of the parent's batches are unfinished, from the job index (one list, not a read per batch);
+ * the parent's progress counts the finished ones, and its record's write is its heartbeat.
+ */
 export async function checkBatches(deps: Deps, id: string, ids: string[]): Promise<number> {
-  const batches = await Promise.all(ids.map((b) => getJob(deps, b)));
-  const progress = { blobsDone: 0, blobsTotal: 0 };
-  for (const b of batches) {
-    progress.blobsDone += b?.progress.blobsDone ?? 0;
-    progress.blobsTotal += b?.progress.blobsTotal ?? 0;
-  }
+  let finished = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.state.jobIndex.list({ parent: id, limit: 100, ...(cursor ? { cursor } : {}) });
+    finished += page.rows.filter((row) => isFinished(row as Pick<JobRecord, 'state'>)).length;
+    cursor = page.cursor;
+  } while (cursor);
+  const progress = { blobsDone: 0, blobsTotal: 0, batchesDone: finished, batchesTotal: ids.length };
   await updateJob(deps, id, (job) => (isFinished(job) ? null : { ...job, state: 'running', progress }));
-  return batches.filter((b) => !isFinished(b)).length;
+  return ids.length - finished;
 }
 
-/** Ends the parent: done with every batch's results in tag order, or failed as its first failed batch. */
+// Failed tags a parent's record names (the batches name them all).
+const FAILED_TAGS_KEPT = 100;
+
+/**
+ * Ends the parent with counts: done when every tag was copied, or failed as its first failed tag, the
+ * others copied all the same. A batch that ended without a result (cancelled, or failed whole) counts
+ * each of its tags as failed.
+ */
 export async function finishBatches(deps: Deps, id: string, ids: string[]): Promise<void> {
   const batches = await Promise.all(ids.map((b) => getJob(deps, b)));
-  const failed = batches.find((b) => b?.state === 'failed' || b?.state === 'cancelled' || !b);
-  const many = batches.map((b) => (b?.result && 'results' in b.result ? b.result : { results: [] }));
-  const skipped = many.flatMap((m) => m.skipped ?? []);
-  const result: ManyCopyResult = { results: many.flatMap((m) => m.results), ...(skipped.length ? { skipped } : {}) };
+  let copied = 0;
+  let tags = 0;
+  const failed: FailedTag[] = [];
+  const skipped: NonNullable<ManyCopyResult['skipped']> = [];
+  batches.forEach((batch, i) => {
+    const result = batch?.result && 'results' in batch.result ? batch.result : undefined;
+    tags += batch?.tags?.length ?? 0;
+    if (result) {
+      copied += result.results.length;
+      failed.push(...(result.failed ?? []));
+      skipped.push(...(result.skipped ?? []));
+      return;
+    }
+    const error = batch?.error ?? { code: 'INTERNAL', message: `batch ${ids[i]} is gone` };
+    const reason = batch?.state === 'cancelled' ? { code: 'CONFLICT', message: 'cancelled' } : error;
+    failed.push(...(batch?.tags ?? []).map((tag) => ({ tag, code: reason.code, message: reason.message })));
+  });
+  const result: BatchedCopyResult = {
+    counts: { tags, copied, failed: failed.length, skipped: skipped.length },
+    batches: ids,
+    ...(failed.length ? { failed: failed.slice(0, FAILED_TAGS_KEPT) } : {}),
+    ...(skipped.length ? { skipped: skipped.slice(0, FAILED_TAGS_KEPT) } : {}),
+  };
   await updateJob(deps, id, (job) => {
     if (isFinished(job)) return null;
-    if (failed || !batches.length) {
-      const error = failed?.error ?? { code: 'INTERNAL', message: 'a batch of this job is gone' };
-      return { ...job, state: 'failed', error: { ...error, message: `batch ${failed?.id ?? '?'}: ${error.message}` } };
-    }
+    if (!batches.length)
+      return { ...job, state: 'failed', error: { code: 'INTERNAL', message: 'the job has no batches' } };
+    if (failed.length) return { ...job, state: 'failed', result, error: failedTagsError(failed, tags) };
     return { ...job, state: 'done', result };
   });
 }

@@ -4,6 +4,7 @@ export { blobStepName, compactPlan, type CompactPlan, expandPlan } from './blob-
 export { cancelJob } from './cancel.js';
 export { type ActiveBlob, type JobProgress } from './progress.js';
 export {
+  type BatchedCopyResult,
   failJob,
   getJob,
   isFinished,

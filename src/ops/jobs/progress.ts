@@ -16,6 +16,9 @@ export interface JobProgress {
   bytesTotal?: number;
   /** The blobs in flight (at most MAX_ACTIVE: the copy's concurrency is a few). */
   active?: ActiveBlob[];
+  /** A job run in batches: how many of them ended. */
+  batchesDone?: number;
+  batchesTotal?: number;
 }
 
 // Bounds the record: the schema allows a concurrency of 64, a page shows no more than this.

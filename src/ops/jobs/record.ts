@@ -12,7 +12,7 @@ import { getStateJson } from '../../state/store.js';
 import { parseReference } from '../../reference.js';
 import type { JobProgress } from './progress.js';
 import type { CopyResult } from '../copy/index.js';
-import { copySubjects, parseCopySpec, type CopyRequest, type ManyCopyResult } from '../copy/index.js';
+import { copySubjects, parseCopySpec, type CopyRequest, type FailedTag, type ManyCopyResult } from '../copy/index.js';
 import type { CompactPlan } from './blob-plan.js';
 
 /** A copy job: the copy as it was asked for (less `wait`). */
@@ -44,7 +44,7 @@ export interface JobFields {
   /** How many times the job was woken after its runner went silent. */
   wakes?: number;
   progress: JobProgress;
-  result?: CopyResult | ManyCopyResult;
+  result?: CopyResult | ManyCopyResult | BatchedCopyResult;
   error?: { code: string; message: string; blob?: string };
   /** Why the job exists when the caller asked for a synchronous copy (it was too large, or its client left). */
   reason?: string;
@@ -63,6 +63,26 @@ export interface JobFields {
   repositories?: string[];
   /** What started it: a webhook receiver and the event's delivery id. */
   trigger?: { receiver: string; delivery: string };
+}
+
+/**
+ * A many-tags job run in batches (src/ops/jobs/batches.ts): counts, and its batches, which hold each tag's
+ * result; the first failed and skipped tags.
+ */
+export interface BatchedCopyResult {
+  counts: { tags: number; copied: number; failed: number; skipped: number };
+  batches: string[];
+  failed?: FailedTag[];
+  skipped?: NonNullable<ManyCopyResult['skipped']>;
+}
+
+/** A many-tags copy's error when some of its tags failed: the first one's code, and how many. */
+export function failedTagsError(failed: FailedTag[], tags: number): { code: string; message: string } {
+  const first = failed[0]!;
+  return {
+    code: first.code,
+    message: `${failed.length} of ${tags} tags were not copied (the others were); first: ${first.tag}: ${first.message}`,
+  };
 }
 
 /** Who a job runs for: its owner's id and what the owner may read (mounts never go beyond it). */

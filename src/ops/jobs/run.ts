@@ -10,7 +10,7 @@ import { copyImage, copyRepository, parseCopySpec } from '../copy/index.js';
 import { withManagedRegistries } from '../registries/index.js';
 import { ProgressTracker } from './progress.js';
 import { progressWriter } from './progress-writer.js';
-import { isFinished, updateJob, type JobRecord } from './record.js';
+import { failedTagsError, isFinished, updateJob, type JobRecord } from './record.js';
 
 /**
  * Runs a job to its end. `blobsPlaced`: earlier steps brought its blobs to the target (runJobInSteps);
@@ -80,11 +80,18 @@ export async function runJob(
         await auditCopy(deps, job.caller, job.request, { results: [result] }, id, registryDeps.hostsReached);
       } else {
         const selected = job.tags ? { selectedTags: job.tags } : {};
-        const result = await copyRepository(registryDeps, spec, reporter, { ...copyOptions, ...selected });
+        const result = await copyRepository(registryDeps, spec, reporter, {
+          ...copyOptions,
+          ...selected,
+          keepGoing: true,
+        });
         job.result = result;
         await auditCopy(deps, job.caller, job.request, { results: result.results }, id, registryDeps.hostsReached);
+        // The other tags are copied; the job says which were not, and fails as the first of them.
+        if (result.failed?.length)
+          job.error = failedTagsError(result.failed, result.failed.length + result.results.length);
       }
-      job.state = 'done';
+      job.state = job.error ? 'failed' : 'done';
     }
   } catch (error) {
     job.state = 'failed';
@@ -122,6 +129,11 @@ export async function runJob(
   } finally {
     await writer.stop();
   }
+  await finish(deps, id, job, tracker);
+}
+
+/** Records how the run ended, unless the job ended already (a cancel). */
+async function finish(deps: Deps, id: string, job: JobRecord, tracker: ProgressTracker): Promise<void> {
   const { state, result, error } = job;
   const { active: _moving, ...progress } = tracker.snapshot(); // nothing moves once a job has ended
   await updateJob(deps, id, (stored) =>

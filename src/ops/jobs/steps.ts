@@ -128,12 +128,19 @@ export async function transferJobBlob(
 export interface DurableSteps {
   /** Runs `run` as the step `name`; a replay after a crash returns a finished step's result instead. */
   do<T>(name: string, run: () => Promise<T>): Promise<T>;
-  /** Waits `ms` without holding the instance awake (a Workflow's step.sleep). */
-  sleep(name: string, ms: number): Promise<void>;
+  /**
+   * Waits for an event of `type` sent to this job (JobQueue.notify; a Workflow's step.waitForEvent, which
+   * keeps an event sent before the wait); false when `ms` passed first.
+   */
+  waitForEvent(name: string, type: string, ms: number): Promise<boolean>;
 }
 
-// How often a many-tags job looks at its batches.
-const BATCH_CHECK_MS = 10_000;
+/** The event a batch sends its parent when it ends. */
+export const BATCH_ENDED = 'batch-ended';
+
+// How long a parent waits for a batch's event before it counts again: a batch that failed whole (its run
+// threw past its retries) sends none, and the parent finds it ended by counting.
+const BATCH_WAIT_MS = 10 * 60_000;
 
 /** A many-tags job: its tags in batches, each a job of its own, then their results gathered. */
 async function runInBatches(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
@@ -197,12 +204,32 @@ async function runBlobSteps(deps: Deps, id: string, steps: DurableSteps, blobs: 
   }
 }
 
-/** Waits for batches started by `start`, looking every BATCH_CHECK_MS; returns their ids. */
+/**
+ * Waits for the batches to end: counts the unfinished ones (from the job index), then waits for a batch's
+ * event, until none is left. Two steps a batch, and one more per BATCH_WAIT_MS a batch runs without any
+ * other ending: see `limits.steps` in wrangler.toml for what the longest job takes.
+ */
 async function awaitBatches(deps: Deps, id: string, steps: DurableSteps, ids: string[]): Promise<void> {
   for (let round = 0; ; round++) {
     if ((await steps.do(`check batches ${round}`, () => checkBatches(deps, id, ids))) === 0) return;
-    await steps.sleep(`wait for batches ${round}`, BATCH_CHECK_MS);
+    await steps.waitForEvent(`batch ended ${round}`, BATCH_ENDED, BATCH_WAIT_MS);
   }
+}
+
+/** A batch that ended tells its parent, which waits for it; a parent that misses it counts again later. */
+async function tellParent(deps: Deps, steps: DurableSteps, job: JobRecord | null): Promise<void> {
+  const parent = job?.parent;
+  if (!parent || !deps.jobs?.notify) return;
+  await steps.do('tell parent', async () => {
+    await Promise.resolve(deps.jobs!.notify!(parent, BATCH_ENDED)).catch((error: unknown) =>
+      deps.log.warn('job: could not tell the parent a batch ended', {
+        id: job.id,
+        parent,
+        reason: error instanceof Error ? error.message : 'unknown',
+      }),
+    );
+    return 'done';
+  });
 }
 
 /** Repositories the target registry wants created before blobs arrive (ECR), in a step of their own when any does. */
@@ -234,7 +261,7 @@ export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps
     await prepareTargets(deps, steps, job, expandPlan(job.blobs));
     await runBlobSteps(deps, id, steps, expandPlan(job.blobs));
     await steps.do('blobs placed', async () => (await finishBlobBatch(deps, id), 'done'));
-    return;
+    return tellParent(deps, steps, job);
   }
   const plan = await steps.do('plan blobs', () => planJob(deps, id));
   const blobs = expandPlan(plan);
@@ -250,4 +277,5 @@ export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps
     'run job',
     async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0, ...promotion }), 'done'),
   );
+  await tellParent(deps, steps, job);
 }

@@ -7,6 +7,7 @@ import {
   type JobProgress,
   type JobRecord,
   type JobSummary,
+  type BatchedCopyResult,
 } from '../../../ops/jobs/index.js';
 import { Columns, Problem, size } from './layout.js';
 
@@ -44,6 +45,7 @@ interface JobView {
 
 /** "3/8 blobs, 1.2 MiB of 4.0 MiB": the job page's line, here and in its live updates (routes.tsx). */
 export function progressText(progress: JobProgress): string {
+  if (progress.batchesTotal) return `${progress.batchesDone ?? 0}/${progress.batchesTotal} batches`;
   const bytes = progress.bytesTotal ? `, ${size(progress.bytesDone ?? 0)} of ${size(progress.bytesTotal)}` : '';
   return `${progress.blobsDone}/${progress.blobsTotal} blobs${bytes}`;
 }
@@ -53,11 +55,14 @@ export const activeBlobText = (a: ActiveBlob) => `${a.blob.slice(0, 19)}… ${si
 
 export function JobPage(props: { job: JobView; csrf: string }) {
   const job = props.job;
-  const results = job.result
-    ? 'results' in (job.result as object)
-      ? (job.result as { results: { target: string; digest: string; tags: string[] }[] }).results
-      : [job.result as { target: string; digest: string; tags: string[] }]
-    : [];
+  // A job run in batches keeps counts; each tag's result is its batch's (its own job page).
+  const counts = job.result && 'counts' in (job.result as object) ? (job.result as BatchedCopyResult) : undefined;
+  const results =
+    !job.result || counts
+      ? []
+      : 'results' in (job.result as object)
+        ? (job.result as { results: { target: string; digest: string; tags: string[] }[] }).results
+        : [job.result as { target: string; digest: string; tags: string[] }];
   return (
     <section id="job" data-events={isFinished(job) ? undefined : `/console/jobs/${encodeURIComponent(job.id)}/events`}>
       <dl class="facts">
@@ -116,6 +121,17 @@ export function JobPage(props: { job: JobView; csrf: string }) {
               </li>
             ))}
       </ul>
+      {counts ? (
+        <p class="result">
+          {counts.counts.copied} of {counts.counts.tags} tags copied, {counts.counts.failed} failed, in{' '}
+          {counts.batches.length} batches:{' '}
+          {counts.batches.map((id) => (
+            <>
+              <a href={`/console/jobs/${encodeURIComponent(id)}`}>{id.slice(id.lastIndexOf('_'))}</a>{' '}
+            </>
+          ))}
+        </p>
+      ) : null}
       {results.map((r) => (
         <p class="result">
           <code>
