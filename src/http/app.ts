@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { configJsonSchema } from '../config/schema.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { listAuditRecords } from '../ops/audit.js';
+import { auditRecordsLost, listAuditRecords } from '../ops/audit.js';
 import type { AppEnv } from './app-env.js';
 import { checkAnonymousRequest } from './anonymous-guard.js';
 import { authenticate } from './auth.js';
@@ -54,7 +54,8 @@ function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/healthz', (c) => c.json({ ok: true }));
+  // Audit records lost (refused by the state store) since this process or isolate started: an alert's input.
+  app.get('/healthz', (c) => c.json({ ok: true, auditRecordsLost: auditRecordsLost() }));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/config.schema.json', (c) => c.json(configJsonSchema()));
   app.route('/', identityRoutes(deps));

@@ -2,6 +2,12 @@
 
 const MAX_TIMESTAMP = 9_999_999_999_999;
 
+/** "audit:2026-12|": the group of a month's audit records, as the prefix its keys start with. */
+const auditMonthPrefix = (at: number) => `audit:${new Date(at).toISOString().slice(0, 7)}|`;
+
+/** An audit list's cursor: a key (or the start) of one month's records, never another group's. */
+export const AUDIT_CURSOR = /^audit:\d{4}-\d{2}\|(\d{16}:[\w-]+)?$/;
+
 export const stateKeys = {
   /**
    * A group per job (a Durable Object per job on Workers): its progress writes and reads load no other job's
@@ -13,9 +19,13 @@ export const stateKeys = {
     `uploads:${registry}|${repository}@${digest}#${owner}`,
   uploadsInto: (registry: string, repository: string) => `uploads:${registry}|${repository}@`,
   /** One token exchange at a time per registry, credential and scope set. */
-  /** Newest first: lists run in key order, so the key holds (max - time). */
-  audit: (at: number, id: string) => `audit|${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
-  auditPrefix: () => 'audit|',
+  /**
+   * Audit records, a group per month (UTC): a month's object holds that month only and empties as its rows
+   * expire, so none grows with time. Newest first inside: lists run in key order, so the key holds (max - time).
+   */
+  audit: (at: number, id: string) =>
+    `${auditMonthPrefix(at)}${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
+  auditMonth: (at: number) => auditMonthPrefix(at),
   /**
    * Promotion rules managed through the API (those in the configuration are not stored), one name per owner:
    * the rules of one name sit together, so finding them reads no other rule.

@@ -9,7 +9,12 @@ export const readPaths = {
       operationId: 'health',
       summary: 'Liveness',
       security: [],
-      responses: { '200': { description: 'ok' }, '503': problem('the configuration is invalid (INVALID_CONFIG)') },
+      responses: {
+        '200': {
+          description: 'ok, and `auditRecordsLost`: audit records the state store refused since this process started',
+        },
+        '503': problem('the configuration is invalid (INVALID_CONFIG)'),
+      },
     },
   },
   '/openapi.json': {

@@ -79,10 +79,8 @@ export interface BatchedCopyResult {
 /** A many-tags copy's error when some of its tags failed: the first one's code, and how many. */
 export function failedTagsError(failed: FailedTag[], tags: number): { code: string; message: string } {
   const first = failed[0]!;
-  return {
-    code: first.code,
-    message: `${failed.length} of ${tags} tags were not copied (the others were); first: ${first.tag}: ${first.message}`,
-  };
+  const message = `${failed.length} of ${tags} tags were not copied (the others were)`;
+  return { code: first.code, message: `${message}; first: ${first.tag}: ${first.message}` };
 }
 
 /** Who a job runs for: its owner's id and what the owner may read (mounts never go beyond it). */
