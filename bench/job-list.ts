@@ -5,7 +5,7 @@
 // that took is printed beside the list times.
 
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startFerry, type Runtime } from '../test/support/ferry-process.js';
@@ -112,7 +112,7 @@ async function measure(runtime: Runtime, base: string, rows: number, buildSecond
   const paths = [
     '/v1/jobs',
     '/v1/jobs?state=failed',
-    '/v1/jobs?rule=rule-7',
+    '/v1/jobs?rule=rule-8',
     '/v1/jobs?state=running&kind=promote',
     `/v1/jobs?cursor=${encodeURIComponent(`${middle}~ffffffff`)}`,
     '/console/jobs',
@@ -135,6 +135,7 @@ export async function benchJobList(dir: string, registry: string, runtimes: Runt
     let buildSeconds: number;
     if (runtime === 'node') {
       // The Node entry's file (entries/node.ts), made before the service opens it.
+      mkdirSync(stateDir, { recursive: true });
       buildSeconds = fillIndex(join(stateDir, 'kv.sqlite'), rows);
     } else {
       // The index object's file exists once a job was indexed: one real job, then the rows beside it.
