@@ -1,32 +1,45 @@
 // The JobQueue on Node, Deno and Bun (and the tests' in-process service): jobs run in this process, a few at
-// a time; a restarted process picks up what the last one left.
+// a time and fairly (a slot per tenant and per registry: src/ops/jobs/fair-slots.ts); a restarted process
+// picks up what the last one left.
 
 import type { Deps, JobQueue } from '../src/deps.js';
-import { runJob, unfinishedJobs } from '../src/ops/jobs/index.js';
+import { FairSlots, getJob, jobLanes, runJob, unfinishedJobs, type JobLanes } from '../src/ops/jobs/index.js';
 
-/** Runs jobs in this process, a few at a time; `resumePending` picks up what a previous process left. */
+interface Waiting {
+  id: string;
+  /** Known once the job's record was read. */
+  lanes?: JobLanes;
+}
+
+/** Runs jobs in this process, fairly; `resumePending` picks up what a previous process left. */
 export class InProcessJobs implements JobQueue {
   readonly #deps: Deps;
-  readonly #queue: string[] = [];
+  readonly #queue: Waiting[] = [];
   readonly #running = new Map<string, AbortController>();
-  readonly #concurrency: number;
+  readonly #slots: FairSlots;
   #idle: Array<() => void> = [];
 
-  constructor(deps: Deps, concurrency = 2) {
+  constructor(deps: Deps) {
     this.#deps = deps;
-    this.#concurrency = concurrency;
+    this.#slots = new FairSlots(deps.config.jobConcurrency);
   }
 
   cancel(id: string): void {
     this.#running.get(id)?.abort();
-    const queued = this.#queue.indexOf(id);
+    const queued = this.#queue.findIndex((w) => w.id === id);
     if (queued !== -1) this.#queue.splice(queued, 1);
+    this.#settleIdle();
   }
 
   enqueue(id: string): void {
-    if (this.#running.has(id) || this.#queue.includes(id)) return;
-    this.#queue.push(id);
-    this.#next();
+    if (this.#running.has(id) || this.#queue.some((w) => w.id === id)) return;
+    const waiting: Waiting = { id };
+    this.#queue.push(waiting);
+    // Its lanes come from its record; one that cannot be read runs in a lane of its own (and finds it gone).
+    getJob(this.#deps, id)
+      .then((job) => (waiting.lanes = job ? jobLanes(job) : { tenant: `job:${id}`, registries: [] }))
+      .catch(() => (waiting.lanes = { tenant: `job:${id}`, registries: [] }))
+      .finally(() => this.#next());
   }
 
   // A job this process runs or holds is alive; any other one is picked up.
@@ -49,9 +62,16 @@ export class InProcessJobs implements JobQueue {
     return found;
   }
 
+  /** Starts every waiting job, oldest first, whose lanes have a slot free. */
   #next(): void {
-    while (this.#running.size < this.#concurrency && this.#queue.length) {
-      const id = this.#queue.shift()!;
+    for (let i = 0; i < this.#queue.length;) {
+      const { id, lanes } = this.#queue[i]!;
+      if (!lanes || !this.#slots.free(lanes)) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      this.#slots.take(lanes);
       const stop = new AbortController();
       this.#running.set(id, stop);
       runJob(this.#deps, id, { signal: stop.signal })
@@ -60,9 +80,14 @@ export class InProcessJobs implements JobQueue {
         )
         .finally(() => {
           this.#running.delete(id);
+          this.#slots.give(lanes);
           this.#next();
-          if (!this.#running.size) this.#idle.splice(0).forEach((resolve) => resolve());
+          this.#settleIdle();
         });
     }
+  }
+
+  #settleIdle(): void {
+    if (!this.#running.size && !this.#queue.length) this.#idle.splice(0).forEach((resolve) => resolve());
   }
 }

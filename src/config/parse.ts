@@ -47,6 +47,12 @@ export interface SyncBudget {
 /** The documented Paid limits (10,000 subrequests, 1,000 KV operations per invocation) less a margin. */
 export const DEFAULT_SYNC_BUDGET: SyncBudget = { subrequests: 9000, kvOperations: 900 };
 
+export interface JobConcurrency {
+  total: number;
+  perTenant: number;
+  perRegistry: number;
+}
+
 export interface FerryConfig {
   registries: Map<string, RegistryEntry>;
   /** When true, a registry that is not configured is allowed if its address is public. */
@@ -71,6 +77,8 @@ export interface FerryConfig {
   jobStaleAfterMs: number;
   /** In a Workflow job, the bytes one step uploads of a blob to a chunked target before the next step goes on. */
   jobStepBytes: number;
+  /** Jobs running at once in one process, per tenant and per registry (src/ops/jobs/fair-slots.ts). */
+  jobConcurrency: JobConcurrency;
   /** Who may call Ferry; without a `callers` section nobody may. */
   callers: CallersConfig;
   /** Promotion rules (`promotion.rules`). */
@@ -107,6 +115,8 @@ const DEFAULT_RETRY_BUDGET = 10;
 const DEFAULT_JOB_STALE_AFTER_SECONDS = 90;
 // A step moving 1 GiB stays well inside a step's hour even on a slow link.
 const DEFAULT_JOB_STEP_BYTES = 1024 * 1024 * 1024;
+// A tenant's two jobs stuck on a registry that never answers leave six slots to the others.
+const DEFAULT_JOB_CONCURRENCY: JobConcurrency = { total: 8, perTenant: 2, perRegistry: 4 };
 
 /** Validates the document against the one schema, resolves secrets, and reports every problem at once. */
 export function parseConfig(
@@ -167,6 +177,11 @@ export function parseConfig(
     syncBudget: { ...DEFAULT_SYNC_BUDGET, ...copy.syncBudget },
     jobStaleAfterMs: (jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS) * 1000,
     jobStepBytes: jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES,
+    jobConcurrency: {
+      total: jobs.concurrency ?? DEFAULT_JOB_CONCURRENCY.total,
+      perTenant: jobs.tenantConcurrency ?? DEFAULT_JOB_CONCURRENCY.perTenant,
+      perRegistry: jobs.registryConcurrency ?? DEFAULT_JOB_CONCURRENCY.perRegistry,
+    },
     callers,
     rules,
     ruleSecrets: doc.promotion?.ruleSecrets ?? [],

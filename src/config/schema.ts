@@ -50,7 +50,14 @@ export const ConfigSchema = z.strictObject({
     })
     .optional(),
   jobs: z
-    .strictObject({ staleAfterSeconds: seconds(3).optional(), stepBytes: positiveInt(1024, 'bytes').optional() })
+    .strictObject({
+      staleAfterSeconds: seconds(3).optional(),
+      stepBytes: positiveInt(1024, 'bytes').optional(),
+      /** In one process (Node, Deno, Bun): jobs at once in all, per tenant, and per registry they reach. */
+      concurrency: positiveInt(1).optional(),
+      tenantConcurrency: positiveInt(1).optional(),
+      registryConcurrency: positiveInt(1).optional(),
+    })
     .optional(),
   limits: LimitsSchema.optional(),
   /** Deadlines of every request to a registry, token server, cloud endpoint or webhook callback. */

@@ -12,7 +12,9 @@ const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 const hostile = fixture.faultProxy;
 
-it("a cancelled job whose registry never answers frees its slot: another tenant's queued job runs", async () => {
+// All three jobs are the anonymous tenant's: its two slots (jobs.tenantConcurrency) are what the stuck jobs
+// hold. Another tenant's job runs meanwhile (fair-queues.test.ts).
+it("a cancelled job whose registry never answers frees its slot: the tenant's queued job runs", async () => {
   const service = makeService(
     {
       registries: {

@@ -2,6 +2,7 @@
 
 export { blobStepName, compactPlan, type CompactPlan, expandPlan } from './blob-plan.js';
 export { cancelJob } from './cancel.js';
+export { FairSlots, jobLanes, type JobLanes } from './fair-slots.js';
 export { type ActiveBlob, type JobProgress } from './progress.js';
 export {
   type BatchedCopyResult,
