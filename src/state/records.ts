@@ -14,10 +14,13 @@ export const stateKeys = {
    * object. Jobs are listed from the job index (job-index.ts), not from here.
    */
   job: (id: string) => `job:${id}|record`,
-  /** A chunked upload in progress, one per blob, target and owner (the copy or job that opened it). */
+  /**
+   * A job's chunked upload in progress, one per blob, target and owner (the job that opened it); a group per
+   * target repository, so copies into one registry spread over its repositories' objects.
+   */
   upload: (registry: string, repository: string, digest: string, owner: string) =>
-    `uploads:${registry}|${repository}@${digest}#${owner}`,
-  uploadsInto: (registry: string, repository: string) => `uploads:${registry}|${repository}@`,
+    `uploads:${registry}/${repository}|${digest}#${owner}`,
+  uploadsInto: (registry: string, repository: string) => `uploads:${registry}/${repository}|`,
   /** One token exchange at a time per registry, credential and scope set. */
   /**
    * Audit records, a group per month (UTC): a month's object holds that month only and empties as its rows

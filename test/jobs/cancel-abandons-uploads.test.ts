@@ -2,7 +2,7 @@
 // repository are DELETEd at the registry and forgotten.
 
 import { expect, inject, it } from 'vitest';
-import { abandonUploads, recordUploadSession, uploadSessionKey } from '../../src/ops/copy/index.js';
+import { abandonUploads, UploadRecorder, uploadSessionKey } from '../../src/ops/copy/index.js';
 import { uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 import { localRegistries } from '../support/configs.js';
@@ -17,7 +17,7 @@ it('recorded upload sessions of a repository are cancelled at the registry and f
   expect(opened.status).toBe(202);
   const location = new URL(opened.headers.get('location')!, `http://${target}`).toString();
   const key = uploadSessionKey(target, repository, `sha256:${'c'.repeat(64)}`, 'a-job');
-  await recordUploadSession(service.deps, key, { location, offset: 0 });
+  await new UploadRecorder(service.deps, key).chunk({ location, minChunk: undefined }, 0);
 
   expect(await abandonUploads(service.deps, target, repository, 'a-job')).toBe(1);
   expect(await service.deps.state.get(key)).toBeNull();
@@ -33,12 +33,12 @@ it("a cancelled job abandons its own uploads only, never another copy's into the
   };
   const digest = `sha256:${'d'.repeat(64)}`;
   const [mine, theirs] = [await open(), await open()];
-  await recordUploadSession(service.deps, uploadSessionKey(target, repository, digest, 'cancelled-job'), {
-    location: mine,
-    offset: 0,
-  });
+  await new UploadRecorder(service.deps, uploadSessionKey(target, repository, digest, 'cancelled-job')).chunk(
+    { location: mine, minChunk: undefined },
+    0,
+  );
   const otherKey = uploadSessionKey(target, repository, digest, 'another-copy');
-  await recordUploadSession(service.deps, otherKey, { location: theirs, offset: 0 });
+  await new UploadRecorder(service.deps, otherKey).chunk({ location: theirs, minChunk: undefined }, 0);
 
   expect(await abandonUploads(service.deps, target, repository, 'cancelled-job')).toBe(1);
   expect((await fetch(mine)).status).toBe(404);

@@ -19,10 +19,11 @@ export interface BlobEnds {
   /** Whether a blob may be mounted from "registry/repository" (one the caller may read); the source always may. */
   mayMountFrom: (repository: string) => boolean;
   /**
-   * Whose recorded upload sessions these are: a job's id (a restarted run of it resumes them), else one copy's
-   * own. Copies of the same blob into the same repository at once never write into each other's session.
+   * The job whose upload sessions these are (a restarted run of it resumes them): copies of one blob into
+   * one repository at once never write into each other's session. None for a copy in a request: no later
+   * run could resume it, so its uploads are not recorded.
    */
-  uploadOwner: string;
+  uploadOwner?: string;
 }
 
 /**
@@ -44,7 +45,7 @@ export function blobEnds(
     verify: options.verify,
     resumeDownloads: deps.config.resumeDownloads,
     mayMountFrom: options.mayMountFrom ?? (() => false),
-    uploadOwner: options.uploadOwner ?? crypto.randomUUID(),
+    ...(options.uploadOwner ? { uploadOwner: options.uploadOwner } : {}),
   };
 }
 

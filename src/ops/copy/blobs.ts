@@ -9,7 +9,7 @@ import { BlobUploader, type UploadSession } from '../../registry/upload.js';
 import { mountCandidates, type BlobEnds, type BlobMemory } from './blob-memory.js';
 import type { CopyReporter } from './events.js';
 import type { PlannedBlob } from './plan.js';
-import { forgetUploadSession, loadUploadSession, recordUploadSession, uploadSessionKey } from './upload-sessions.js';
+import { forgetUploadSession, loadUploadSession, UploadRecorder, uploadSessionKey } from './upload-sessions.js';
 
 // Progress at most this often per blob: enough for a progress bar, little enough for a slow client.
 const PROGRESS_INTERVAL_MS = 500;
@@ -70,7 +70,8 @@ async function transfer(
   const known = memory.known(blob.digest);
   const candidates = mountCandidates(ends, known);
   const uploader = new BlobUploader(target, targetRepository);
-  if (await resumeRecordedUpload(deps, ends, blob, uploader, reporter)) return;
+  // A blob the target repository is known to hold (a job's blob steps placed it) has no upload to resume.
+  if (!known.includes(targetRepository) && (await resumeRecordedUpload(deps, ends, blob, uploader, reporter))) return;
 
   if (known.length === 0 && candidates.length === 0) {
     // Nothing suggests the target has it: ask (HEAD) while opening the upload and the source body,
@@ -157,16 +158,11 @@ async function streamOrCancel(
   }
 }
 
-/** Records each acknowledged chunk of a chunked upload, so a later run or step resumes it there. */
-const recordChunks = (deps: Deps, key: string) => (session: UploadSession, offset: number) =>
-  recordUploadSession(deps, key, {
-    location: session.location,
-    offset,
-    ...(session.minChunk ? { minChunk: session.minChunk } : {}),
-  });
-
+/** Where a job's upload of this blob is recorded; none for a copy no later run could resume (no job). */
 const sessionKey = (ends: BlobEnds, blob: PlannedBlob) =>
-  uploadSessionKey(ends.target.registryKey, ends.targetRepository, blob.digest, ends.uploadOwner);
+  ends.uploadOwner === undefined
+    ? undefined
+    : uploadSessionKey(ends.target.registryKey, ends.targetRepository, blob.digest, ends.uploadOwner);
 
 /**
  * Continues a chunked upload an earlier run recorded (a restarted job): if the registry still holds
@@ -180,13 +176,14 @@ async function resumeRecordedUpload(
   uploader: BlobUploader,
   reporter: CopyReporter,
 ): Promise<boolean> {
-  if (!uploader.chunked || blob.size <= 0) return false;
   const key = sessionKey(ends, blob);
+  if (!uploader.chunked || blob.size <= 0 || key === undefined) return false;
   const saved = await loadUploadSession(deps, key);
   if (!saved) return false;
   const session: UploadSession = { location: saved.location, minChunk: saved.minChunk };
+  // The registry's status decides where to go on: it may hold more than was recorded (records are sparse).
   const held = await uploader.status(session).catch(() => undefined);
-  if (held === undefined || held !== saved.offset) {
+  if (held === undefined || held < saved.offset) {
     await forgetUploadSession(deps, key);
     return false;
   }
@@ -198,11 +195,9 @@ async function resumeRecordedUpload(
     return false;
   }
   reporter.emit({ type: 'resumed', blob: blob.digest, offset: held, upload: true });
+  const recorder = new UploadRecorder(deps, key);
   try {
-    await uploader.put(session, blob.digest, blob.size, response.body!, {
-      start: held,
-      onChunk: recordChunks(deps, key),
-    });
+    await uploader.put(session, blob.digest, blob.size, response.body!, { start: held, onChunk: recorder.chunk });
   } catch (error) {
     await uploader.cancel(session);
     await forgetUploadSession(deps, key);
@@ -267,11 +262,12 @@ async function stream(
   const failure = transformed ? trackStreamError(body) : { stream: body, error: undefined };
   try {
     const key = sessionKey(ends, blob);
+    const recorder = key === undefined ? undefined : new UploadRecorder(deps, key);
     await uploader.put(session, blob.digest, size, failure.stream, {
       lengthKnown: !transformed,
-      onChunk: recordChunks(deps, key),
+      ...(recorder ? { onChunk: recorder.chunk } : {}),
     });
-    if (uploader.chunked) await forgetUploadSession(deps, key);
+    await recorder?.forget();
   } catch (error) {
     // When our own stream failed (a digest mismatch found in flight, a download that could not resume),
     // that is the error to report, not fetch's vague one about the request body.
@@ -335,8 +331,9 @@ export async function transferBlobPart(
   maxBytes: number,
 ): Promise<UploadPoint | 'done'> {
   const uploader = new BlobUploader(ends.target, ends.targetRepository);
-  if (!uploader.chunked) throw new AppError('INTERNAL', 'a blob spans steps only into a chunked upload');
   const key = sessionKey(ends, blob);
+  if (!uploader.chunked || key === undefined)
+    throw new AppError('INTERNAL', "a blob spans steps only into a job's chunked upload");
   const saved = await loadUploadSession(deps, key);
   const point = saved && saved.offset >= (from?.offset ?? 0) ? saved : from;
   let session: UploadSession | undefined;
@@ -363,7 +360,7 @@ export async function transferBlobPart(
   const left = await uploader.put(session, blob.digest, blob.size, response.body!, {
     start: held,
     stopAfter: maxBytes,
-    onChunk: recordChunks(deps, key),
+    onChunk: new UploadRecorder(deps, key).chunk,
   });
   if (!left) {
     await forgetUploadSession(deps, key);

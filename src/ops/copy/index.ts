@@ -22,4 +22,4 @@ export {
 export { type CopyEvent, type CopyReporter, type CopyResult, silentReporter } from './events.js';
 export { checkIndexBounds } from './index-bounds.js';
 export { planCopy } from './plan.js';
-export { abandonUploads, recordUploadSession, uploadSessionKey } from './upload-sessions.js';
+export { abandonUploads, UploadRecorder, uploadSessionKey } from './upload-sessions.js';
