@@ -1,13 +1,15 @@
 // Copies that need the same token scope at once share one token exchange: the state store lets one caller
 // exchange while the others wait for its token (and the token is cached once, not once per copy). Within one
 // isolate they wait on that caller's exchange itself: at most one state call per copy for the token, none
-// spent polling (issue 30).
+// spent polling (issue 30). On Workers the token's Durable Object makes the exchange, so copies in different
+// isolates ask it once each too.
 
 import { expect, inject, it } from 'vitest';
 import { uniqueRepository } from '../support/copying.js';
 import { makeService, type TestService } from '../support/service.js';
 import { COPIES, seedTarget, tokenConfig, warmCopy } from '../support/token-copies.js';
 import { tokenRequestScopes } from '../support/token-log.js';
+import { makeState, runtimeName } from '@test-runtime';
 import { MemoryState } from '../../src/state/memory.js';
 import type { StateStore } from '../../src/state/store.js';
 
@@ -55,6 +57,16 @@ function countingCalls(store: StateStore, seen: (method: string, key: string) =>
   return new Proxy(store, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver) as unknown;
+      // A store that makes token exchanges itself: each request to it is a call too.
+      if (name === 'tokenExchanges' && value) {
+        const exchanges = value as NonNullable<StateStore['tokenExchanges']>;
+        return {
+          exchange: (key: string, request: object, fresh: boolean) => (
+            seen('exchange', key),
+            exchanges.exchange(key, request, fresh)
+          ),
+        };
+      }
       if (typeof value !== 'function') return value;
       return (key: string, ...rest: unknown[]) => {
         seen(String(name), key);
@@ -63,3 +75,32 @@ function countingCalls(store: StateStore, seen: (method: string, key: string) =>
     },
   });
 }
+
+it.runIf(runtimeName === 'workerd')(
+  '20 copies from 20 isolates at once: one token exchange, and one state call each for the token (the object exchanges)',
+  async () => {
+    const repository = uniqueRepository('tokens/isolates');
+    await seedTarget(post(makeService(tokenConfig(fixture))), fixture, repository);
+    const before = (await tokenRequestScopes(fixture.token.server, repository)).length;
+    // One state store (the FerryState objects), 20 services each with its own caches: 20 isolates.
+    const shared = makeState();
+    const tokenCalls: string[] = [];
+    const note = (method: string, key: string) => key.startsWith('tokens:') && tokenCalls.push(`${method} ${key}`);
+    const state = countingCalls(shared, note);
+    const services = Array.from({ length: 20 }, () => makeService(tokenConfig(fixture), { state }));
+    const answers = await Promise.all(
+      services.map(async (service, i) => {
+        const r = await post(service)(warmCopy(fixture, repository, i));
+        return `${r.status} ${r.status === 200 ? '' : await r.text()}`;
+      }),
+    );
+    expect(answers.filter((a) => !a.startsWith('200'))).toEqual([]);
+    expect((await tokenRequestScopes(fixture.token.server, repository)).slice(before)).toEqual([
+      `repository:${repository}:pull`,
+    ]);
+    // Each copy asks for each of its two scopes once: 40 calls at most, none spent polling.
+    expect(tokenCalls.length, tokenCalls.join('\n')).toBeLessThanOrEqual(40);
+    expect(tokenCalls.every((call) => call.startsWith('exchange '))).toBe(true);
+  },
+  60_000,
+);
