@@ -116,6 +116,33 @@ export class AppError extends Error {
   }
 }
 
+/** An AppError as plain data, to cross a boundary that keeps only an error's message (Workers RPC). */
+export interface PlainAppError {
+  code: ErrorCode;
+  message: string;
+  status: number;
+  details?: Record<string, unknown>;
+  retryable: boolean;
+  upstream?: UpstreamFailure;
+}
+
+export const plainAppError = (error: AppError): PlainAppError => ({
+  code: error.code,
+  message: error.message,
+  status: error.status,
+  retryable: error.retryable,
+  ...(error.details ? { details: error.details } : {}),
+  ...(error.upstream ? { upstream: error.upstream } : {}),
+});
+
+export const fromPlainAppError = (plain: PlainAppError): AppError =>
+  new AppError(plain.code, plain.message, {
+    status: plain.status,
+    retryable: plain.retryable,
+    ...(plain.details ? { details: plain.details } : {}),
+    ...(plain.upstream ? { upstream: plain.upstream } : {}),
+  });
+
 /**
  * Whether a failure may pass when tried again as it is: the network or a registry that was busy or down
  * (UPSTREAM_UNAVAILABLE: 5xx, and 429 that outlasted the retries; UPSTREAM_TIMEOUT), or one marked

@@ -5,6 +5,11 @@ import { DurableObject } from 'cloudflare:workers';
 import { PURGE_BATCH, SqlState, type SqlRunner } from '../../src/state/sql.js';
 import type { StateListOptions, StateWriteOptions } from '../../src/state/store.js';
 import type { JobIndexQuery, JobIndexRow } from '../../src/state/job-index.js';
+import { replaceState } from '../../src/state/store.js';
+import { performTokenRequest } from '../../src/registry/token-exchange.js';
+import type { IssuedToken, TokenRequest } from '../../src/registry/token-store.js';
+import { realSleep } from '../../src/deps.js';
+import { AppError, isAppError, plainAppError, type PlainAppError } from '../../src/errors.js';
 
 // Expired rows are purged from the object's alarm, a batch at a time: a minute after the first of them
 // expires, and at least hourly while any row will expire; at once again while full batches come out.
@@ -17,6 +22,8 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
   readonly #storage: StorageLike;
   /** An alarm is known to be set (in memory only: a fresh instance asks the storage once). */
   #alarmSet = false;
+  /** Token exchanges in flight, by key: every caller of one key waits on the one. */
+  readonly #exchanges = new Map<string, Promise<IssuedToken>>();
 
   readonly #transaction: (work: () => void) => void;
 
@@ -53,6 +60,47 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
   }
   list(prefix: string, options?: StateListOptions) {
     return this.#store.list(prefix, options);
+  }
+
+  /**
+   * A registry token for `key` (this object holds one registry and credential's scopes): the one held while
+   * valid, else from one exchange made here, which every caller asking meanwhile waits on (no polling).
+   */
+  async exchangeToken(
+    key: string,
+    request: TokenRequest,
+    fresh: boolean,
+  ): Promise<IssuedToken | { error: PlainAppError }> {
+    try {
+      return await this.#exchangeToken(key, request, fresh);
+    } catch (error) {
+      // RPC keeps an error's message only: the caller rebuilds the AppError (durable-objects.ts).
+      return {
+        error: plainAppError(isAppError(error) ? error : new AppError('INTERNAL', 'the token exchange failed')),
+      };
+    }
+  }
+
+  #exchangeToken(key: string, request: TokenRequest, fresh: boolean): Promise<IssuedToken> {
+    const flying = this.#exchanges.get(key);
+    if (flying) return flying;
+    const held = fresh ? null : this.#store.getNow(key);
+    if (held) {
+      const token = JSON.parse(held.value) as Partial<IssuedToken>;
+      if (typeof token.token === 'string' && typeof token.expiresAt === 'number' && token.expiresAt > Date.now())
+        return Promise.resolve({ token: token.token, expiresAt: token.expiresAt });
+    }
+    const exchange = (async () => {
+      const issued = await performTokenRequest(
+        { fetch: (input, init) => fetch(input, init), sleep: realSleep, now: Date.now },
+        request,
+      );
+      const ttlSeconds = Math.ceil((issued.expiresAt - Date.now()) / 1000);
+      if (ttlSeconds > 0) await replaceState(this.#store, key, JSON.stringify(issued), { ttlSeconds });
+      return issued;
+    })().finally(() => this.#exchanges.delete(key));
+    this.#exchanges.set(key, exchange);
+    return exchange;
   }
 
   /** The job index (one object holds it: durable-objects.ts). */

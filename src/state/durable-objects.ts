@@ -9,13 +9,20 @@ import {
   type StateListOptions,
   type StateStore,
   type StateWriteOptions,
+  type TokenExchanges,
 } from './store.js';
 import type { JobIndex, JobIndexPage, JobIndexQuery, JobIndexRow } from './job-index.js';
+import { fromPlainAppError, type PlainAppError } from '../errors.js';
 
 /** The RPC surface of the FerryState Durable Object (worker.ts): the StateStore methods, and the job index's. */
-export type StateObjectLike = Omit<StateStore, 'jobIndex'> & {
+export type StateObjectLike = Omit<StateStore, 'jobIndex' | 'tokenExchanges'> & {
   indexJob(row: JobIndexRow, ttlSeconds: number): Promise<void>;
   listJobRows(query: JobIndexQuery): Promise<JobIndexPage>;
+  exchangeToken(
+    key: string,
+    request: object,
+    fresh: boolean,
+  ): Promise<{ token: string; expiresAt: number } | { error: PlainAppError }>;
 };
 
 /** The object that holds the job index. Bounded by time: rows go a week after their job's last change. */
@@ -30,6 +37,14 @@ export interface StateNamespaceLike {
 export class DurableObjectState implements StateStore {
   readonly #namespace: StateNamespaceLike;
   readonly jobIndex: JobIndex;
+  /** The object of a token's key makes the exchange (adapters/cloudflare/ferry-state.ts). */
+  readonly tokenExchanges: TokenExchanges = {
+    exchange: async (key, request, fresh) => {
+      const answer = await this.#object(key).exchangeToken(key, request, fresh);
+      if ('error' in answer) throw fromPlainAppError(answer.error);
+      return answer;
+    },
+  };
 
   /** `jobIndexObject`: the index's object by name (tests give each service one of its own). */
   constructor(namespace: StateNamespaceLike, jobIndexObject = JOB_INDEX_OBJECT) {

@@ -47,6 +47,7 @@ export const stateKeys = {
   backoff: (registry: string) => `backoff:${registry}|gate`,
   /** The highest version a monotonic rule promoted to a target tag: it never moves the tag below it. */
   promotedVersion: (rule: string, target: string, tag: string) => `monotonic:${rule}|${target}:${tag}`,
+  /** A group (a Durable Object) per registry and credential: it makes their exchanges (tokens.ts). */
   tokenFlight: (registry: string, credentialId: string, scopeId: string) =>
-    `tokens:${registry}|${credentialId}:${scopeId}`,
+    `tokens:${registry}:${credentialId}|${scopeId}`,
 };

@@ -37,6 +37,19 @@ export interface StateStore {
   list(prefix: string, options?: StateListOptions): Promise<{ entries: StateEntry[]; cursor?: string }>;
   /** Jobs by owner, state, kind, rule and parent, newest first (job-index.ts). */
   readonly jobIndex: JobIndex;
+  /**
+   * Where the store can make a registry token exchange itself (a Durable Object: one for every isolate):
+   * every caller of one key is answered from one exchange, and waits without polling. Absent elsewhere.
+   */
+  readonly tokenExchanges?: TokenExchanges;
+}
+
+/**
+ * Token exchanges made by the store. `request` is the registry layer's written-down exchange (TokenRequest in
+ * src/registry/token-store.ts), opaque here; it holds a credential. `fresh`: the token held was refused.
+ */
+export interface TokenExchanges {
+  exchange(key: string, request: object, fresh: boolean): Promise<{ token: string; expiresAt: number }>;
 }
 
 export const DEFAULT_STATE_LIST_LIMIT = 100;

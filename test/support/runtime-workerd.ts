@@ -42,11 +42,15 @@ export const makeKv = (): KvStore =>
 // its job index among them.
 class PrefixedState implements StateStore {
   readonly jobIndex: StateStore['jobIndex'];
+  readonly tokenExchanges: NonNullable<StateStore['tokenExchanges']>;
   constructor(
     private readonly inner: StateStore,
     private readonly prefix: string,
   ) {
     this.jobIndex = inner.jobIndex;
+    this.tokenExchanges = {
+      exchange: (key, request, fresh) => inner.tokenExchanges!.exchange(prefix + key, request, fresh),
+    };
   }
   #out = (e: StateEntry): StateEntry => ({ ...e, key: e.key.slice(this.prefix.length) });
   async get(key: string) {

@@ -259,6 +259,14 @@ export class StrictPlatform {
           call(JOB_INDEX_OBJECT, () => (fits(row.id, JSON.stringify(row)), inner.jobIndex.put(row, ttlSeconds))),
         list: (query) => call(JOB_INDEX_OBJECT, () => inner.jobIndex.list(query)),
       },
+      ...(inner.tokenExchanges
+        ? {
+            tokenExchanges: {
+              exchange: (key: string, request: object, fresh: boolean) =>
+                call(stateGroup(key), () => inner.tokenExchanges!.exchange(key, request, fresh)),
+            },
+          }
+        : {}),
     };
   }
 

@@ -1,11 +1,13 @@
 // Registry tokens for the whole service: a KV cache in front (written once per scope per token lifetime),
-// and one exchange at a time per scope, decided in the state store, so 32 copies (or two processes sharing
-// a store) needing the same scope fetch one token between them.
+// and one exchange at a time per scope, so 32 copies (or two processes sharing a store) needing the same
+// scope fetch one token between them. Where the store makes exchanges itself (a Durable Object), each caller
+// asks it once and is answered from the one exchange; elsewhere the store decides who exchanges, and the
+// others look for its token.
 
 import type { Deps } from '../../deps.js';
 import { cacheRead, cacheWrite } from '../../kv/cache.js';
 import { getToken, putToken, recordKeys } from '../../kv/records.js';
-import type { IssuedToken, TokenScopeKey, TokenStore } from '../../registry/token-store.js';
+import type { IssuedToken, TokenExchange, TokenScopeKey, TokenStore } from '../../registry/token-store.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson } from '../../state/store.js';
 
@@ -25,23 +27,27 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export function tokenStore(deps: Deps): TokenStore {
   return {
-    async obtain(key: TokenScopeKey, exchange: () => Promise<IssuedToken>, fresh: boolean): Promise<IssuedToken> {
+    async obtain(key: TokenScopeKey, exchange: TokenExchange, fresh: boolean): Promise<IssuedToken> {
       const cacheKey = recordKeys.token(key.registryKey, key.credentialId, key.scopeId);
       const flightKey = stateKeys.tokenFlight(key.registryKey, key.credentialId, key.scopeId);
+      if (!fresh) {
+        const cached = await cacheRead(deps, 'token', () => getToken(deps.kv, cacheKey, deps.now()));
+        if (cached) return cached;
+      }
+      if (deps.state.tokenExchanges) {
+        const issued = await deps.state.tokenExchanges.exchange(flightKey, exchange.request, fresh);
+        const now = deps.now();
+        cacheWrite(deps, 'token', cacheKey, () => putToken(deps.kv, cacheKey, issued, now));
+        return issued;
+      }
       const usable = (f: Flight | undefined, rejected?: string): f is IssuedToken =>
         typeof f?.token === 'string' &&
         typeof f.expiresAt === 'number' &&
         f.expiresAt > deps.now() &&
         f.token !== rejected;
 
-      let rejected: string | undefined;
-      if (fresh) {
-        // The registry refused the token we hold: the flight's token (if it is that one) no longer counts.
-        rejected = (await getStateJson<Flight>(deps.state, flightKey))?.value.token;
-      } else {
-        const cached = await cacheRead(deps, 'token', () => getToken(deps.kv, cacheKey, deps.now()));
-        if (cached) return cached;
-      }
+      // The registry refused the token we hold: the flight's token (if it is that one) no longer counts.
+      const rejected = fresh ? (await getStateJson<Flight>(deps.state, flightKey))?.value.token : undefined;
       const started = deps.now();
       for (;;) {
         const flight = await getStateJson<Flight>(deps.state, flightKey);
@@ -51,8 +57,8 @@ export function tokenStore(deps: Deps): TokenStore {
             ? false
             : await deps.state.update(flightKey, flight.version, '{}', { ttlSeconds: CLAIM_SECONDS })
           : await deps.state.create(flightKey, '{}', { ttlSeconds: CLAIM_SECONDS });
-        if (claimed) return win(deps, flightKey, cacheKey, exchange);
-        if (deps.now() - started > MAX_WAIT_MS) return exchange(); // the store is stuck: do not wait for ever
+        if (claimed) return win(deps, flightKey, cacheKey, exchange.run);
+        if (deps.now() - started > MAX_WAIT_MS) return exchange.run(); // the store is stuck: do not wait for ever
         await pause(POLL_MS);
       }
     },
