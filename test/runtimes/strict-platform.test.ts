@@ -147,3 +147,21 @@ it('a state write whose key and value pass 2 MB is refused, as a SQLite-backed D
   expect((await state.get('jobs|big'))?.version).toBe(1);
   expect(platform.violations).toHaveLength(1);
 });
+
+it('an object whose rows pass its storage limit (10 GB hosted) is a violation; deleted and replaced rows give room back', async () => {
+  const platform = new StrictPlatform(() => Date.now(), { objectBytes: 10_000 });
+  const state = platform.state(new MemoryState());
+  const row = 'x'.repeat(3000);
+  for (let i = 0; i < 3; i++) await platform.invoke('fetch', `row ${i}`, () => state.create(`audit:2030-01|${i}`, row));
+  await platform.invoke('fetch', 'replace', () => state.update('audit:2030-01|0', 1, row));
+  await platform.invoke('fetch', 'delete', () => state.delete('audit:2030-01|1'));
+  await platform.invoke('fetch', 'another object', () => state.create('audit:2030-02|0', row));
+  expect(platform.violations).toEqual([]);
+  expect(platform.objectBytes('audit:2030-01')).toBe(2 * (3000 + 'audit:2030-01|0'.length));
+  await platform.invoke('fetch', 'row 3', () => state.create('audit:2030-01|3', row));
+  await expect(platform.invoke('fetch', 'row 4', () => state.create('audit:2030-01|4', row))).rejects.toThrow(
+    /audit:2030-01 holds 12,060 bytes, over its 10,000/,
+  );
+  expect(await state.get('audit:2030-01|4')).toBeNull();
+  expect(platform.violations).toHaveLength(1);
+});
