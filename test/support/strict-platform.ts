@@ -26,6 +26,8 @@ export interface PlatformLimits {
   stepsPerInstance: number;
   /** Key + value of one state entry, in bytes (the decimal 2 MB: the stricter reading of "2 MB"). */
   stateRowBytes: number;
+  /** What one Durable Object may store (its rows' keys and values; SQLite's own overhead is not counted). */
+  objectBytes: number;
   waitUntilMs: number;
   kvSameKeyWriteMs: number;
   /** How long a write at one location takes to reach the others. */
@@ -42,6 +44,7 @@ export const PAID_LIMITS: PlatformLimits = {
   stepResultBytes: 1024 * 1024,
   stepsPerInstance: 10_000,
   stateRowBytes: 2_000_000,
+  objectBytes: 10_000_000_000,
   waitUntilMs: 30_000,
   kvSameKeyWriteMs: 1000,
   kvLagMs: 60_000,
@@ -232,6 +235,35 @@ export class StrictPlatform {
    */
   readonly objectCalls = new Map<string, number>();
   largestRowBytes = 0;
+  /**
+   * Bytes each object holds, by object and key (rows written, less those deleted or replaced; rows that
+   * expire are not taken off, so the count only errs high).
+   */
+  readonly #stored = new Map<string, Map<string, number>>();
+
+  /** What an object holds now, in bytes (its rows' keys and values). */
+  objectBytes(object: string): number {
+    let total = 0;
+    for (const bytes of this.#stored.get(object)?.values() ?? []) total += bytes;
+    return total;
+  }
+
+  /** Notes what a row of `object` now holds (undefined: it was deleted); a write past the limit is refused. */
+  #store(object: string, key: string, bytes: number | undefined, write: () => Promise<boolean> = async () => true) {
+    const rows = this.#stored.get(object) ?? new Map<string, number>();
+    this.#stored.set(object, rows);
+    const total = this.objectBytes(object) - (rows.get(key) ?? 0) + (bytes ?? 0);
+    if (total > this.limits.objectBytes)
+      this.#violate(
+        `Durable Object storage: ${object} holds ${total.toLocaleString('en')} bytes, over its ` +
+          `${this.limits.objectBytes.toLocaleString('en')}`,
+      );
+    return write().then((taken) => {
+      if (taken && bytes === undefined) rows.delete(key);
+      else if (taken) rows.set(key, bytes!);
+      return taken;
+    });
+  }
 
   /** Durable Object calls are subrequests too. */
   state(inner: StateStore): StateStore {
@@ -245,18 +277,31 @@ export class StrictPlatform {
       this.largestRowBytes = Math.max(this.largestRowBytes, bytes);
       if (bytes > this.limits.stateRowBytes)
         this.#violate(`Durable Object storage: a row of ${bytes} bytes (key + value) is over the 2 MB one may hold`);
+      return bytes;
     };
+    // A write the store took counts toward its object's storage; one past the object's limit is refused.
+    const stored = (key: string, value: string, write: () => Promise<boolean>) =>
+      this.#store(stateGroup(key), key, fits(key, value), write);
     return {
       get: (key) => call(stateGroup(key), () => inner.get(key)),
       create: (key: string, value: string, options?: StateWriteOptions) =>
-        call(stateGroup(key), () => (fits(key, value), inner.create(key, value, options))),
+        call(stateGroup(key), () => stored(key, value, () => inner.create(key, value, options))),
       update: (key: string, version: number, value: string, options?: StateWriteOptions) =>
-        call(stateGroup(key), () => (fits(key, value), inner.update(key, version, value, options))),
-      delete: (key) => call(stateGroup(key), () => inner.delete(key)),
+        call(stateGroup(key), () => stored(key, value, () => inner.update(key, version, value, options))),
+      delete: (key) =>
+        call(stateGroup(key), async () => {
+          await inner.delete(key);
+          await this.#store(stateGroup(key), key, undefined);
+        }),
       list: (prefix: string, options?: StateListOptions) => call(stateGroup(prefix), () => inner.list(prefix, options)),
       jobIndex: {
         put: (row, ttlSeconds) =>
-          call(JOB_INDEX_OBJECT, () => (fits(row.id, JSON.stringify(row)), inner.jobIndex.put(row, ttlSeconds))),
+          call(JOB_INDEX_OBJECT, async () => {
+            await this.#store(JOB_INDEX_OBJECT, row.id, fits(row.id, JSON.stringify(row)), async () => {
+              await inner.jobIndex.put(row, ttlSeconds);
+              return true;
+            });
+          }),
         list: (query) => call(JOB_INDEX_OBJECT, () => inner.jobIndex.list(query)),
       },
       ...(inner.tokenExchanges
