@@ -36,7 +36,10 @@ export interface JobIndexPage {
 }
 
 export interface JobIndex {
-  /** Writes the job's row, replacing the one it had; the row is gone `ttlSeconds` later. */
+  /**
+   * Writes the job's row; the row is gone `ttlSeconds` later. A later put of the same job changes its state,
+   * last change and detail (owner, kind, rule, parent and creation are the job's for good).
+   */
   put(row: JobIndexRow, ttlSeconds: number): Promise<void>;
   list(query: JobIndexQuery): Promise<JobIndexPage>;
 }

@@ -38,6 +38,11 @@ export class SqlJobIndex implements JobIndex {
     for (const statement of SCHEMA) sql.run(statement);
   }
 
+  /**
+   * A job's owner, kind, rule, parent and creation never change: a later put sets only what does, so it
+   * rewrites the indexes on state and expiry alone (SQLite writes, and a Durable Object bills, a row in each
+   * index whose columns an UPDATE sets).
+   */
   async put(row: JobIndexRow, ttlSeconds: number): Promise<void> {
     this.putNow(row, ttlSeconds);
   }
@@ -47,8 +52,7 @@ export class SqlJobIndex implements JobIndex {
     this.#sql.run(
       `INSERT INTO ferry_jobs (id, owner, kind, state, rule, parent, created, updated, place, expires_at, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, kind = excluded.kind, state = excluded.state,
-         rule = excluded.rule, parent = excluded.parent, updated = excluded.updated, place = excluded.place,
+       ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated = excluded.updated,
          expires_at = excluded.expires_at, detail = excluded.detail`,
       row.id,
       row.owner,
