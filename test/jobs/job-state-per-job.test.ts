@@ -1,0 +1,67 @@
+// What one job costs the state store, by object (the capacity page, docs/capacity.md, multiplies these): a copy
+// job of a one-layer image, every state call counted by the group (Durable Object) it reaches, and the
+// largest row written to each. Counts, not times: they do not depend on the machine.
+
+import { expect, inject, it } from 'vitest';
+import { makeState } from '@test-runtime';
+import { stateGroup, type StateStore } from '../../src/state/store.js';
+import { uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+
+/** "job:<id>", "audit:<month>", "backoff:<host>": the kind of object a group is. */
+const kindOf = (group: string) => group.split(':')[0]!;
+
+it('a copy job: 3 index writes, 1 audit record, a few calls on its own object, rows under 1 KB', async () => {
+  const inner = makeState();
+  const calls = new Map<string, number>();
+  const largest = new Map<string, number>();
+  const note = (kind: string, key: string, value?: string) => {
+    calls.set(kind, (calls.get(kind) ?? 0) + 1);
+    if (value !== undefined) largest.set(kind, Math.max(largest.get(kind) ?? 0, key.length + value.length));
+  };
+  const on = (key: string) => kindOf(stateGroup(key));
+  const state: StateStore = {
+    get: (key) => (note(on(key), key), inner.get(key)),
+    create: (key, value, options) => (note(on(key), key, value), inner.create(key, value, options)),
+    update: (key, version, value, options) => (note(on(key), key, value), inner.update(key, version, value, options)),
+    delete: (key) => (note(on(key), key), inner.delete(key)),
+    list: (prefix, options) => (note(on(prefix), prefix), inner.list(prefix, options)),
+    jobIndex: {
+      put: (row, ttl) => (note('job-index', row.id, JSON.stringify(row)), inner.jobIndex.put(row, ttl)),
+      list: (query) => (note('job-index', ''), inner.jobIndex.list(query)),
+    },
+  };
+  const svc = makeService(
+    { registries: { [source]: { insecure: true }, [target]: { insecure: true } } },
+    {
+      jobs: true,
+      state,
+    },
+  );
+  const res = await svc.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      source: `${source}/ferry-test/v2s2:v1`,
+      target: `${target}/${uniqueRepository('per-job')}:v1`,
+      wait: false,
+    }),
+  });
+  const { id } = (await res.json()) as { id: string };
+  // Waited for without reading the job (a read is a call on its object too): its audit record ends it.
+  for (let i = 0; i < 100 && !calls.get('audit'); i++) await new Promise((r) => setTimeout(r, 100));
+  await svc.settle();
+  await new Promise((r) => setTimeout(r, 200));
+  const counted = Object.fromEntries(calls);
+  console.log(
+    `one copy job ${id}: calls ${JSON.stringify(counted)}; largest rows ${JSON.stringify(Object.fromEntries(largest))}`,
+  );
+  expect(counted['job-index']).toBe(3); // queued, running, done
+  expect(counted.audit).toBe(1);
+  expect(counted.job).toBeLessThanOrEqual(12);
+  for (const kind of ['job', 'job-index', 'audit']) expect(largest.get(kind)).toBeLessThan(1024);
+});
