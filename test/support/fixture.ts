@@ -70,6 +70,11 @@ export interface Fixture {
    * registries do: distribution 3.x and go-containerregistry's registry (with the OCI 1.1 referrers API).
    */
   implementations: Record<OtherImplementation, { host: string }>;
+  /**
+   * The size of the many-tags load (test/jobs/many-tags-jobs-finish.test.ts): scaled down in CI; `npm run load`
+   * sets FERRY_LOAD_REPOSITORIES and FERRY_LOAD_TAGS for the full 100 repositories of 100 tags.
+   */
+  load: { repositories: number; tags: number };
   /** `server`: the token server (host:port); GET /__log lists every token request it answered. */
   token: { refreshToken: string; server: string };
   images: { name: string; repository: string; tag: string }[];

@@ -243,6 +243,10 @@ export default async function setup(project: TestProject) {
       shapes: shapes.map((s) => s.fixture),
       bulk,
       implementations: { 'distribution-3': { host: distribution3.host }, 'go-containerregistry': { host: ggcr.host } },
+      load: {
+        repositories: Number(process.env.FERRY_LOAD_REPOSITORIES ?? 3),
+        tags: Number(process.env.FERRY_LOAD_TAGS ?? 230),
+      },
       skopeo,
     };
     await entries;
