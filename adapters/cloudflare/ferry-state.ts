@@ -22,6 +22,8 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
   readonly #storage: StorageLike;
   /** An alarm is known to be set (in memory only: a fresh instance asks the storage once). */
   #alarmSet = false;
+  /** Rows read and written by this instance, as the platform bills them (indexes included). */
+  readonly rows = { read: 0, written: 0 };
   /** Token exchanges in flight, by key: every caller of one key waits on the one. */
   readonly #exchanges = new Map<string, Promise<IssuedToken>>();
 
@@ -33,9 +35,9 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
     this.#transaction = (work) => ctx.storage.transactionSync(work);
     const sql = ctx.storage.sql;
     const runner: SqlRunner = {
-      all: (query, ...params) => sql.exec(query, ...params).toArray(),
+      all: (query, ...params) => this.#counted(sql.exec(query, ...params)).toArray(),
       run: (query, ...params) => {
-        sql.exec(query, ...params).toArray();
+        this.#counted(sql.exec(query, ...params)).toArray();
         return Number(sql.exec('SELECT changes() AS n').one().n);
       },
     };
@@ -117,6 +119,21 @@ export class FerryState extends (DurableObject as new (ctx: unknown, env: unknow
     return this.#store.jobIndex.listNow(query);
   }
 
+  /** Counts a statement's rows once it ran (the cursor's figures are final after toArray). */
+  #counted(cursor: SqlCursorLike): SqlCursorLike {
+    return {
+      toArray: () => {
+        const rows = cursor.toArray();
+        this.rows.read += cursor.rowsRead;
+        this.rows.written += cursor.rowsWritten;
+        return rows;
+      },
+      one: () => cursor.one(),
+      rowsRead: cursor.rowsRead,
+      rowsWritten: cursor.rowsWritten,
+    };
+  }
+
   /** A row that will expire: make sure an alarm will purge it (one storage read per instance at most). */
   async #purgeLater(options: StateWriteOptions | undefined) {
     if (options?.ttlSeconds === undefined || this.#alarmSet) return;
@@ -144,6 +161,13 @@ interface StorageLike {
   setAlarm(at: number): Promise<void>;
 }
 
+interface SqlCursorLike {
+  toArray(): Record<string, unknown>[];
+  one(): Record<string, unknown>;
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+}
+
 interface SqlStorageLike {
-  exec(query: string, ...params: unknown[]): { toArray(): Record<string, unknown>[]; one(): Record<string, unknown> };
+  exec(query: string, ...params: unknown[]): SqlCursorLike;
 }

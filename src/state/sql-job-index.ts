@@ -32,23 +32,39 @@ export class SqlJobIndex implements JobIndex {
   readonly #sql: SqlRunner;
   readonly #now: () => number;
 
+  #ready = false;
+
   constructor(sql: SqlRunner, now: () => number = Date.now) {
     this.#sql = sql;
     this.#now = now;
-    for (const statement of SCHEMA) sql.run(statement);
   }
 
   /**
-   * A job's owner, kind, rule, parent and creation never change: a later put sets only what does, so it
-   * rewrites the indexes on state and expiry alone (SQLite writes, and a Durable Object bills, a row in each
-   * index whose columns an UPDATE sets).
+   * The table and its indexes, made on first use: only the object that holds the index has them (on Workers
+   * every job's own object shares this code, and a schema costs rows written and storage in each).
    */
+  #schema(): boolean {
+    if (!this.#ready) for (const statement of SCHEMA) this.#sql.run(statement);
+    return (this.#ready = true);
+  }
+
+  /** `read` of the index, or `absent` where this database never held it (a purge elsewhere has nothing to do). */
+  #ifPresent<T>(read: () => T, absent: T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (!this.#ready && error instanceof Error && /no such table/i.test(error.message)) return absent;
+      throw error;
+    }
+  }
+
   async put(row: JobIndexRow, ttlSeconds: number): Promise<void> {
     this.putNow(row, ttlSeconds);
   }
 
   /** The synchronous form: many rows in one Durable Object call (the benchmark builds its million so). */
   putNow(row: JobIndexRow, ttlSeconds: number): void {
+    this.#schema();
     this.#sql.run(
       `INSERT INTO ferry_jobs (id, owner, kind, state, rule, parent, created, updated, place, expires_at, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -73,6 +89,7 @@ export class SqlJobIndex implements JobIndex {
   }
 
   listNow(query: JobIndexQuery): JobIndexPage {
+    this.#schema();
     const { index, filters } = chooseIndex(query);
     const from = `FROM ferry_jobs INDEXED BY ferry_jobs_${index.name}`;
     const keyed = [...index.columns.map((c) => `${c} = ?`), 'place < ?'].join(' AND ');
@@ -106,6 +123,10 @@ export class SqlJobIndex implements JobIndex {
 
   /** Deletes up to `limit` expired rows, those that expired first; says how many. */
   purgeExpired(limit: number): number {
+    return this.#ifPresent(() => this.#purge(limit), 0);
+  }
+
+  #purge(limit: number): number {
     return this.#sql.run(
       `DELETE FROM ferry_jobs WHERE id IN (SELECT id FROM ferry_jobs INDEXED BY ferry_jobs_expiry
          WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`,
@@ -116,7 +137,7 @@ export class SqlJobIndex implements JobIndex {
 
   /** When the next row expires (epoch ms), or null when the index is empty. */
   nextExpiry(): number | null {
-    const row = this.#sql.all('SELECT MIN(expires_at) AS at FROM ferry_jobs')[0];
+    const row = this.#ifPresent(() => this.#sql.all('SELECT MIN(expires_at) AS at FROM ferry_jobs')[0], undefined);
     return row?.at === null || row?.at === undefined ? null : Number(row.at);
   }
 }

@@ -13,8 +13,17 @@ function recording(db: Database.Database) {
   const inner = preparedRunner(db);
   const ran: { sql: string; params: Param[] }[] = [];
   const runner: SqlRunner = {
-    all: (sql, ...params) => (ran.push({ sql, params }), inner.all(sql, ...params)),
-    run: (sql, ...params) => (ran.push({ sql, params }), inner.run(sql, ...params)),
+    // Statements that ran: one refused (a table this database never made) has no plan.
+    all: (sql, ...params) => {
+      const rows = inner.all(sql, ...params);
+      ran.push({ sql, params });
+      return rows;
+    },
+    run: (sql, ...params) => {
+      const changed = inner.run(sql, ...params);
+      ran.push({ sql, params });
+      return changed;
+    },
   };
   return { runner, ran };
 }

@@ -9,7 +9,7 @@ import { openApiDocument } from '../../src/http/openapi/document.js';
 
 export const runtimeName: 'node' | 'workerd' = 'node';
 export const makeKv = (): KvStore => new MemoryKv();
-export const makeState = (): StateStore => new MemoryState();
+export const makeState = (_prefix?: string): StateStore => new MemoryState();
 
 /** Node is not Workers: no strict-platform mode here (see runtime-workerd.ts). */
 export const workersPlatform:

@@ -78,8 +78,8 @@ class PrefixedState implements StateStore {
   }
 }
 
-export function makeState(): StateStore {
-  const prefix = `t${crypto.randomUUID().slice(0, 8)}`;
+/** `prefix`: the one its objects' names start with (a test that looks into them names it). */
+export function makeState(prefix = `t${crypto.randomUUID().slice(0, 8)}`): StateStore {
   const namespace = (env as unknown as { FERRY_STATE: StateNamespaceLike }).FERRY_STATE;
   return new PrefixedState(new DurableObjectState(namespace, `${prefix}job-index`), prefix);
 }
