@@ -1,29 +1,27 @@
-// Many-tags jobs finish at an organisation's scale (issue 30), scaled down for CI (`npm run load` runs the
-// full size): repositories of small images, their tags made with manifest PUTs, each copied by a `tags:
-// "all"` job. Under strict-platform mode (workerd: batches as Workflow instances, the parent waiting for
-// their events) and in process (Node), every job ends, every good tag is at the target (the registry API,
-// and a sample by skopeo and crane), a tag made invalid in each batch is reported while the rest of its
-// batch is copied, no emulated limit is broken, and the busiest object's calls per tag and the largest row
-// are printed against their bounds.
+// Many-tags jobs finish at an organisation's scale (issue 30), under strict-platform mode: on workerd each
+// batch is a Workflow instance and the parent waits for their events; in process (Node) a job runs whole.
+// Every job ends, every good tag is at the target (the registry API, and a sample by skopeo and crane), a
+// tag made invalid in each batch is reported while the rest of its batch is copied, no emulated limit is
+// broken, and the busiest object's calls per tag and the largest row are printed against their bounds.
+// CI: 3 repositories of 230 tags; `npm run load`: 40 of 100 here (see HARNESS_REPOSITORIES) and the full
+// 100 of 100 on wrangler's engine (many-tags-on-engine.node.test.ts).
 
 import { beforeAll, expect, inject, it } from 'vitest';
-import { pushBlob, pushManifest } from '../support/cosign-signing.js';
-import { judge, uniqueRepository, waitForJob } from '../support/copying.js';
+import { waitForJob } from '../support/copying.js';
+import { judgeManyTags, pushManyTags, type ManyTagsLoad } from '../support/many-tags.js';
 import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 
-// CI: 3 repositories of 230 tags (three batches of up to 100 each: src/ops/jobs/batches.ts); `npm run load`:
-// 100 of 100.
-const { repositories: REPOSITORIES, tags: TAGS } = fixture.load;
-const tagName = (n: number) => `t${String(n).padStart(4, '0')}`;
-// In the last tenth of the repositories (one at least) one tag per batch names a manifest whose config blob
-// is gone from the source.
-const BROKEN = Array.from({ length: Math.ceil(TAGS / 100) }, (_, b) => tagName(Math.min(TAGS - 1, b * 100 + 50)));
-const BROKEN_FROM = REPOSITORIES - Math.max(1, Math.floor(REPOSITORIES / 10));
-const TOTAL = REPOSITORIES * TAGS;
+// @cloudflare/vitest-pool-workers 0.15.1 wraps a Durable Object class's prototype in one more Proxy at each
+// construction (cloudflare/workers-sdk#15092, fixed upstream by #15106 after the pinned version); with an
+// object per job, a test file past ~8,000 tags overflows the stack. The harness holds 40 repositories of
+// 100 tags; the full load runs on the engine, where no harness wraps anything.
+const HARNESS_REPOSITORIES = 40;
+const REPOSITORIES = Math.min(fixture.load.repositories, HARNESS_REPOSITORIES);
+const TOTAL = REPOSITORIES * fixture.load.tags;
 // Room to wait, far above what a tag takes here (~20 ms).
 const SECONDS_A_TAG = 0.1;
 // Bounds printed and held: state calls on the busiest object per tag (measured 1.00: the audit object, a
@@ -33,48 +31,10 @@ const SECONDS_A_TAG = 0.1;
 const CALLS_PER_TAG_BOUND = 4;
 const LARGEST_ROW_BOUND = 64 * 1024;
 
-const repositories: string[] = [];
-
+let load: ManyTagsLoad;
 beforeAll(
   async () => {
-    const layer = new TextEncoder().encode(`one small layer ${crypto.randomUUID()}\n`);
-    const config = new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: {} }));
-    for (let r = 0; r < REPOSITORIES; r++) {
-      const repository = `load/${uniqueRepository('tags')}`;
-      repositories.push(repository);
-      const manifest = {
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: {
-          mediaType: 'application/vnd.oci.image.config.v1+json',
-          digest: await pushBlob(source, repository, config),
-          size: config.byteLength,
-        },
-        layers: [
-          {
-            mediaType: 'application/vnd.oci.image.layer.v1.tar',
-            digest: await pushBlob(source, repository, layer),
-            size: layer.byteLength,
-          },
-        ],
-      };
-      const broken = r >= BROKEN_FROM ? BROKEN : [];
-      for (let start = 0; start < TAGS; start += 25)
-        await Promise.all(
-          Array.from({ length: Math.min(25, TAGS - start) }, async (_, i) => {
-            const tag = tagName(start + i);
-            if (!broken.includes(tag)) return pushManifest(source, repository, tag, manifest);
-            const own = new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', broken: tag }));
-            const digest = await pushBlob(source, repository, own);
-            await pushManifest(source, repository, tag, {
-              ...manifest,
-              config: { ...manifest.config, digest, size: own.byteLength },
-            });
-            const gone = await fetch(`http://${source}/v2/${repository}/blobs/${digest}`, { method: 'DELETE' });
-            expect(gone.status).toBe(202);
-          }),
-        );
-    }
+    load = await pushManyTags(source, REPOSITORIES, fixture.load.tags);
   },
   120_000 + TOTAL * 20,
 );
@@ -84,12 +44,10 @@ it(
   async () => {
     const svc = makeService(
       { registries: { [source]: { insecure: true }, [target]: { insecure: true } } },
-      {
-        jobs: true,
-      },
+      { jobs: true },
     );
-    const jobs = await Promise.all(
-      repositories.map(async (repository) => {
+    const ids = await Promise.all(
+      load.repositories.map(async (repository) => {
         const res = await svc.app.request('/v1/copy', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -104,47 +62,16 @@ it(
         return ((await res.json()) as { id: string }).id;
       }),
     );
-    const ended = await Promise.all(jobs.map((id) => waitForJob(svc, id, {}, 300 + SECONDS_A_TAG * TOTAL)));
-
-    const all = Array.from({ length: TAGS }, (_, n) => tagName(n));
-    for (const [r, job] of ended.entries()) {
-      const broken = r >= BROKEN_FROM ? BROKEN : [];
-      const listed = await fetch(`http://${target}/v2/${repositories[r]}/tags/list?n=1000`);
-      const tags = ((await listed.json()) as { tags: string[] }).tags.sort();
-      expect(tags).toEqual(all.filter((t) => !broken.includes(t)));
-      if (!broken.length) {
-        expect(job.state, JSON.stringify(job.error)).toBe('done');
-        continue;
-      }
-      expect(job.state).toBe('failed');
-      const failed = ('counts' in job.result ? job.result.failed : job.result.failed) as {
-        tag: string;
-        code: string;
-      }[];
-      expect(failed.map((f) => f.tag).sort()).toEqual(BROKEN);
-      expect(job.error.message).toMatch(new RegExp(`^${BROKEN.length} of ${TAGS} tags were not copied`));
-      if ('counts' in job.result) expect(job.result.counts).toMatchObject({ tags: TAGS, copied: TAGS - BROKEN.length });
-    }
-
-    // A sample, by skopeo and by crane: the digest at the target is the source's.
-    const expected = await fetch(`http://${source}/v2/${repositories[0]}/manifests/${tagName(7)}`, {
-      method: 'HEAD',
-      headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
-    });
-    for (const tag of [tagName(0), tagName(7), tagName(TAGS - 1)]) {
-      const ref = `${target}/${repositories[0]}:${tag}`;
-      const byCrane = await judge(fixture.judge, 'crane-digest', ref);
-      expect(byCrane.digest).toBe(expected.headers.get('docker-content-digest'));
-      expect((await judge(fixture.judge, 'raw', ref)).ok).toBe(true);
-    }
+    const ended = await Promise.all(ids.map((id) => waitForJob(svc, id, {}, 300 + SECONDS_A_TAG * TOTAL)));
+    await judgeManyTags(fixture, source, target, load, ended);
 
     if (svc.platform) {
       await svc.settle();
       expect(svc.platform.violations).toEqual([]);
       const busiest = svc.platform.busiestObject();
-      const perTag = busiest.calls / (REPOSITORIES * TAGS);
+      const perTag = busiest.calls / TOTAL;
       console.log(
-        `many-tags jobs: ${REPOSITORIES * TAGS} tags; busiest object ${busiest.object}: ${busiest.calls} calls, ` +
+        `many-tags jobs: ${TOTAL} tags; busiest object ${busiest.object}: ${busiest.calls} calls, ` +
           `${perTag.toFixed(2)} a tag (bound ${CALLS_PER_TAG_BOUND}); largest row ${svc.platform.largestRowBytes} B ` +
           `(bound ${LARGEST_ROW_BOUND} B, the platform's 2,000,000 B)`,
       );
