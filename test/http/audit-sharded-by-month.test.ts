@@ -66,3 +66,34 @@ it('an audit record the store refuses is counted, and /healthz shows how many we
   expect(health).toEqual({ ok: true, auditRecordsLost: before + 2 });
   expect(svc.logs.filter((l) => l.includes('could not write an audit record'))).toHaveLength(2);
 });
+
+it('records an earlier version kept in one group are listed after the months, until they expire', async () => {
+  const svc = makeService({});
+  const old = {
+    at: '2026-11-01T00:00:00.000Z',
+    caller: 'anonymous',
+    action: 'before-months',
+    outcome: 'ok',
+    repositories: ['r/x'],
+  };
+  await svc.deps.state.create(
+    `audit|${(9_999_999_999_999 - Date.parse(old.at)).toString().padStart(16, '0')}:x`,
+    JSON.stringify(old),
+  );
+  await recordAudit(svc.deps, { caller: 'anonymous', action: 'this-month', outcome: 'ok', repositories: ['r/x'] });
+  const first = (await (await svc.app.request('/v1/audit?limit=1')).json()) as {
+    records: { action: string }[];
+    cursor: string;
+  };
+  expect(first.records.map((r) => r.action)).toEqual(['this-month']);
+  const rest = (await (
+    await svc.app.request(`/v1/audit?limit=5&cursor=${encodeURIComponent(first.cursor)}`)
+  ).json()) as {
+    records: { action: string }[];
+    cursor?: string;
+  };
+  expect(rest.records.map((r) => r.action)).toEqual(['before-months']);
+  expect(rest.cursor).toBeUndefined();
+  // A cursor naming any other group is refused: it would choose the object read.
+  expect((await svc.app.request(`/v1/audit?cursor=${encodeURIComponent('job:x|record')}`)).status).toBe(400);
+});

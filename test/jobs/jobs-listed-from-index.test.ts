@@ -121,3 +121,28 @@ it.runIf(runtimeName === 'workerd')('GET /v1/jobs?parent= lists the batches of a
   expect(batches.jobs.map((j) => j.id).sort()).toEqual([`${id}_0`, `${id}_1`]);
   expect(batches.jobs.every((j) => j.parent === id && j.state === 'done')).toBe(true);
 });
+
+it('a job an earlier version recorded in the one jobs group is read, moved to a group of its own and indexed', async () => {
+  const svc = makeService({ registries: { [source]: { insecure: true }, [target]: { insecure: true } } });
+  const id = crypto.randomUUID();
+  const now = new Date().toISOString();
+  const legacy = {
+    id,
+    kind: 'copy',
+    caller: 'anonymous',
+    state: 'running',
+    createdAt: now,
+    updatedAt: now,
+    runs: 1,
+    progress: { blobsDone: 0, blobsTotal: 1 },
+    request: { source: `${source}/ferry-test/v2s2:v1`, target: `${target}/legacy:v1` },
+  };
+  await svc.deps.state.create(`jobs|${id}`, JSON.stringify(legacy), { ttlSeconds: 3600 });
+  const read = await svc.app.request(`/v1/jobs/${id}`);
+  expect(read.status).toBe(200);
+  expect(await read.json()).toMatchObject({ id, state: 'running' });
+  expect(await svc.deps.state.get(`jobs|${id}`)).toBeNull();
+  expect(await svc.deps.state.get(stateKeys.job(id))).not.toBeNull();
+  const listed = (await (await svc.app.request('/v1/jobs?state=running')).json()) as { jobs: { id: string }[] };
+  expect(listed.jobs.map((j) => j.id)).toContain(id);
+});
