@@ -100,6 +100,8 @@ export async function listAuditRecords(
 ): Promise<{ records: AuditRecord[]; cursor?: string }> {
   if (options.cursor !== undefined && !AUDIT_CURSOR.test(options.cursor))
     throw new AppError('INVALID_REQUEST', 'query: "cursor" is not a cursor this list gave');
+  const legacy = stateKeys.legacyAuditPrefix();
+  if (options.cursor?.startsWith(legacy)) return listLegacy(deps, options, visible, []);
   let month = options.cursor ? monthOf(options.cursor) : deps.now();
   let cursor = options.cursor;
   const oldest = deps.now() - AUDIT_TTL_SECONDS * 1000;
@@ -120,7 +122,25 @@ export async function listAuditRecords(
     cursor = undefined;
     if (records.length >= options.limit) return { records, cursor: stateKeys.auditMonth(month) };
   }
-  return { records };
+  return records.length >= options.limit ? { records, cursor: legacy } : listLegacy(deps, options, visible, records);
+}
+
+/** The records an earlier version kept in one group (before months), after the months' ones. */
+async function listLegacy(
+  deps: Deps,
+  options: { limit: number; cursor?: string },
+  visible: (repositories: string[]) => boolean,
+  records: AuditRecord[],
+): Promise<{ records: AuditRecord[]; cursor?: string }> {
+  const prefix = stateKeys.legacyAuditPrefix();
+  const cursor = options.cursor?.startsWith(prefix) && options.cursor !== prefix ? options.cursor : undefined;
+  const page = await deps.state.list(prefix, { limit: options.limit - records.length, ...(cursor ? { cursor } : {}) });
+  records.push(
+    ...page.entries
+      .map((e) => JSON.parse(e.value) as AuditRecord)
+      .filter((r) => visible(r.repositories ?? namedRepositories(r))),
+  );
+  return page.cursor ? { records, cursor: page.cursor } : { records };
 }
 
 const startOfMonth = (at: number) => {

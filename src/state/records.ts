@@ -5,8 +5,11 @@ const MAX_TIMESTAMP = 9_999_999_999_999;
 /** "audit:2026-12|": the group of a month's audit records, as the prefix its keys start with. */
 const auditMonthPrefix = (at: number) => `audit:${new Date(at).toISOString().slice(0, 7)}|`;
 
-/** An audit list's cursor: a key (or the start) of one month's records, never another group's. */
-export const AUDIT_CURSOR = /^audit:\d{4}-\d{2}\|(\d{16}:[\w-]+)?$/;
+/**
+ * An audit list's cursor: a key (or the start) of one month's records, or of the records kept before
+ * months (`audit|`); never another group's.
+ */
+export const AUDIT_CURSOR = /^audit(:\d{4}-\d{2})?\|(\d{16}:[\w-]+)?$/;
 
 export const stateKeys = {
   /**
@@ -29,6 +32,12 @@ export const stateKeys = {
   audit: (at: number, id: string) =>
     `${auditMonthPrefix(at)}${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
   auditMonth: (at: number) => auditMonthPrefix(at),
+  /**
+   * Where a version before 2026-12-07 kept jobs and audit records, all in one group each: read (a job taken
+   * over into its own group) until they expire, a week and 400 days after that version.
+   */
+  legacyJob: (id: string) => `jobs|${id}`,
+  legacyAuditPrefix: () => 'audit|',
   /**
    * Promotion rules managed through the API (those in the configuration are not stored), one name per owner:
    * the rules of one name sit together, so finding them reads no other rule.

@@ -195,7 +195,20 @@ export function jobRepositories(job: JobRecord | JobSummary): string[] {
 }
 
 export async function getJob(deps: Deps, id: string): Promise<JobRecord | null> {
-  return (await getStateJson<JobRecord>(deps.state, stateKeys.job(id)))?.value ?? null;
+  return (await getStateJson<JobRecord>(deps.state, stateKeys.job(id)))?.value ?? adoptLegacyJob(deps, id);
+}
+
+/**
+ * A job an earlier version recorded in the one `jobs` group: moved to a group of its own and indexed, so
+ * its run (a Workflow instance resumed after the upgrade) and its readers go on. The store's create decides
+ * between two readers adopting it at once.
+ */
+async function adoptLegacyJob(deps: Deps, id: string): Promise<JobRecord | null> {
+  const legacy = await getStateJson<JobRecord>(deps.state, stateKeys.legacyJob(id));
+  if (!legacy) return null;
+  const { job } = await createJobRecord(deps, legacy.value);
+  await deps.state.delete(stateKeys.legacyJob(id));
+  return job;
 }
 
 /**
