@@ -59,9 +59,10 @@ it('the sweep wakes a job only once its record has been silent for jobs.staleAft
   expect(service.logs.join('\n')).toContain('job went silent: waking it');
 });
 
-it(`a job woken ${MAX_JOB_WAKES} times without finishing fails, and later sweeps leave it alone`, async () => {
+it(`a started job woken ${MAX_JOB_WAKES} times without finishing fails, and later sweeps leave it alone`, async () => {
   const { service, queue, advance } = serviceWithClock();
   const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
+  await updateJob(service.deps, job.id, (held) => ({ ...held, state: 'running', runs: 1 }));
   for (let sweep = 1; sweep <= MAX_JOB_WAKES; sweep++) {
     advance(STALE_SECONDS + 1);
     expect(await reviveStaleJobs(service.deps)).toBe(1);
@@ -78,6 +79,17 @@ it(`a job woken ${MAX_JOB_WAKES} times without finishing fails, and later sweeps
     expect(await reviveStaleJobs(service.deps)).toBe(0);
   }
   expect(queue.woken).toHaveLength(MAX_JOB_WAKES);
+});
+
+it('a queued job (its turn not come, or its instance never made) is woken each time it goes silent, and never failed for it', async () => {
+  const { service, queue, advance } = serviceWithClock();
+  const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
+  for (let sweep = 1; sweep <= MAX_JOB_WAKES + 3; sweep++) {
+    advance(STALE_SECONDS + 1);
+    expect(await reviveStaleJobs(service.deps)).toBe(1);
+  }
+  expect(queue.woken).toHaveLength(MAX_JOB_WAKES + 3);
+  expect((await getJob(service.deps, job.id))?.state).toBe('queued');
 });
 
 it('two sweeps that see the same silence wake the job once', async () => {
