@@ -24,7 +24,9 @@ export async function reviveIfStale(deps: Deps, job: JobRecord): Promise<boolean
     return counted ? { ...stored, wakes: (stored.wakes ?? 0) + 1 } : null;
   });
   if (!woken || !counted) return false;
-  if ((woken.wakes ?? 0) > MAX_JOB_WAKES) {
+  // Only a job that started and keeps losing its runner fails for it; one still queued (its turn not come,
+  // or its instance never made) is woken as often as it goes silent.
+  if (woken.state === 'running' && (woken.wakes ?? 0) > MAX_JOB_WAKES) {
     deps.log.warn('job keeps losing its runner: failing it', { id: job.id, wakes: woken.wakes });
     await failJob(deps, job.id, {
       code: 'INTERNAL',
