@@ -3,6 +3,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { configFor } from '../support/configs.js';
 import { makeService } from '../support/service.js';
+import { MemoryState } from '../../src/state/memory.js';
 import { MemoryKv } from '../../src/kv/memory.js';
 
 const fixture = inject('fixture');
@@ -51,8 +52,13 @@ describe('caching', () => {
     expect(service.requests.map((r) => new URL(r.url).pathname)).toEqual([`/v2/${multiarch.repository}/manifests/v1`]);
   });
 
+  // These look at the token requests themselves, as the service's fetch sends them: with a store that makes
+  // exchanges itself (the Durable Object on Workers) the object sends the same request
+  // (src/registry/token-exchange.ts), out of the service's sight; token-single-flight.test.ts covers it.
+  const exchangingHere = () => ({ state: new MemoryState() });
+
   it('tokens are fetched once and reused for later requests', async () => {
-    const service = makeService(configFor(fixture, 'token'));
+    const service = makeService(configFor(fixture, 'token'), exchangingHere());
     await service.get(`/v1/inspect/${host}/${multiarch.repository}:v1`);
     await service.get(`/v1/manifest/${host}/ferry-test/v2s2:v1`);
     const realm = service.requests.filter((r) => r.url.includes('/token'));
@@ -71,15 +77,18 @@ describe('caching', () => {
   });
 
   it('an identity token is exchanged with the OAuth2 POST form', async () => {
-    const service = makeService({
-      registries: {
-        [host]: {
-          insecure: true,
-          authHosts: [fixture.token.server],
-          credentials: { identityToken: fixture.token.refreshToken },
+    const service = makeService(
+      {
+        registries: {
+          [host]: {
+            insecure: true,
+            authHosts: [fixture.token.server],
+            credentials: { identityToken: fixture.token.refreshToken },
+          },
         },
       },
-    });
+      exchangingHere(),
+    );
     const res = await service.get(`/v1/inspect/${host}/${multiarch.repository}:v1`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const tokenRequests = service.requests.filter((r) => r.url.includes('/token'));
