@@ -165,3 +165,32 @@ it('an object whose rows pass its storage limit (10 GB hosted) is a violation; d
   expect(await state.get('audit:2030-01|4')).toBeNull();
   expect(platform.violations).toHaveLength(1);
 });
+
+it("a step's retries wait the engine's delays on the injected clock, and a step past its timeout fails", async () => {
+  let clock = Date.parse('2026-12-01T00:00:00Z');
+  const platform = new StrictPlatform(() => clock, {}, { advance: (ms) => void (clock += ms) });
+  const config = { retries: { limit: 3, delay: '10 seconds', backoff: 'exponential' as const }, timeout: '1 minute' };
+  let tries = 0;
+  const outcomes: string[] = [];
+  const workflows = platform.workflows(async (_id, step) => {
+    const started = clock;
+    outcomes.push(
+      await step.do('flaky', config, async () => {
+        if (++tries < 4) throw new Error('not yet');
+        return 'ok';
+      }),
+    );
+    outcomes.push(`waited ${clock - started}`);
+    await step
+      .do('slow', { timeout: '1 minute' }, async () => {
+        clock += 61_000;
+        return 'late';
+      })
+      .catch((error: Error) => outcomes.push(error.message));
+  });
+  await workflows.create({ id: 'wf-delays', params: { id: 'wf-delays' } });
+  await workflows.settle();
+  expect(workflows.instances.get('wf-delays')!.meter.retryDelaysMs).toEqual([10_000, 20_000, 40_000]);
+  expect(outcomes).toEqual(['ok', 'waited 70000', expect.stringMatching(/timed out after 60000 ms/)]);
+  expect(platform.violations).toEqual([expect.stringMatching(/step "slow" ran 61000 ms, past its 60000 ms timeout/)]);
+});
