@@ -59,6 +59,8 @@ interface InstanceMeter {
   subrequests: number;
   /** Steps taken, a replayed one too: the engine counts each. */
   steps: number;
+  /** What the engine waited before each retry of a step (ms). */
+  retryDelaysMs: number[];
 }
 
 /** What one invocation did: what a test reads to check a budget. */
@@ -103,9 +105,23 @@ export class StrictPlatform {
   readonly #versions = new Map<string, Version[]>();
   readonly #edge = new Map<string, Map<string, { value: string | null; until: number }>>();
 
-  constructor(now: () => number, limits: Partial<PlatformLimits> = {}) {
+  /** Lets time pass on the injected clock (a step's retry delay); without it the delay is only noted. */
+  readonly #advance: ((ms: number) => void) | undefined;
+
+  constructor(now: () => number, limits: Partial<PlatformLimits> = {}, clock: { advance?: (ms: number) => void } = {}) {
     this.#now = now;
     this.limits = { ...PAID_LIMITS, ...limits };
+    this.#advance = clock.advance;
+  }
+
+  /** The injected clock. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** `ms` passes on the injected clock where it can be moved (a test's own clock). */
+  pass(ms: number): void {
+    this.#advance?.(ms);
   }
 
   /** The invocation the calling code runs in, if any (a test's own calls run in none). */
@@ -385,8 +401,14 @@ export class StrictPlatform {
   }
 }
 
+/** A step's configuration as the engine reads it: durations as numbers (ms) or "<n> second(s)|minute(s)|hour(s)". */
+export interface EmulatedStepConfig {
+  retries?: { limit?: number; delay?: string | number; backoff?: 'constant' | 'linear' | 'exponential' };
+  timeout?: string | number;
+}
+
 export interface EmulatedStep {
-  do<T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T>;
+  do<T>(name: string, config: EmulatedStepConfig, run: () => Promise<T>): Promise<T>;
   /** An event sent to the instance (kept when sent before the wait), or a WorkflowTimeoutError. */
   waitForEvent(name: string, options: { type: string; timeout: number }): Promise<unknown>;
 }
@@ -408,7 +430,7 @@ class EmulatedInstance {
   wake: (() => void) | undefined;
   done: Promise<void> = Promise.resolve();
   constructor(readonly id: string) {
-    this.meter = { id, subrequests: 0, steps: 0 };
+    this.meter = { id, subrequests: 0, steps: 0, retryDelaysMs: [] };
   }
 }
 
@@ -490,7 +512,7 @@ export class EmulatedWorkflows {
           instance.wake = undefined;
         }
       },
-      do: async <T>(name: string, config: { retries?: { limit?: number } }, run: () => Promise<T>): Promise<T> => {
+      do: async <T>(name: string, config: EmulatedStepConfig, run: () => Promise<T>): Promise<T> => {
         if (instance.status === 'terminated') throw new NonRetryable('the instance was terminated');
         if (!isStepName(name)) {
           this.platform.violations.push(`step name "${name.slice(0, 80)}" is refused by the engine`);
@@ -499,9 +521,16 @@ export class EmulatedWorkflows {
         counted(name);
         if (instance.results.has(name)) return instance.results.get(name) as T;
         const tries = 1 + (config.retries?.limit ?? 0);
+        const timeout = config.timeout === undefined ? undefined : durationMs(config.timeout);
         for (let attempt = 1; ; attempt++) {
           try {
+            const started = this.platform.now();
             const result = await this.platform.invoke('step', name, run, { instance: instance.meter });
+            const took = this.platform.now() - started;
+            if (timeout !== undefined && took > timeout) {
+              this.platform.violations.push(`step "${name}" ran ${took} ms, past its ${timeout} ms timeout`);
+              throw new Error(`step "${name}" timed out after ${timeout} ms`);
+            }
             const size = new TextEncoder().encode(JSON.stringify(result ?? null)).byteLength;
             if (size > this.platform.limits.stepResultBytes) {
               this.platform.violations.push(
@@ -513,6 +542,10 @@ export class EmulatedWorkflows {
             return result;
           } catch (error) {
             if (error instanceof NonRetryable || attempt >= tries) throw error;
+            // The engine waits before the next try: on the injected clock here, not in real time.
+            const wait = retryDelayMs(config.retries, attempt);
+            instance.meter.retryDelaysMs.push(wait);
+            this.platform.pass(wait);
           }
         }
       },
@@ -527,6 +560,23 @@ export class EmulatedWorkflows {
 }
 
 class NonRetryable extends Error {}
+
+/** A Workflows duration: milliseconds, or "<n> second(s)|minute(s)|hour(s)|day(s)". */
+function durationMs(duration: string | number): number {
+  if (typeof duration === 'number') return duration;
+  const match = /^(\d+)\s*(second|minute|hour|day)s?$/.exec(duration.trim());
+  if (!match) throw new Error(`not a Workflows duration: "${duration}"`);
+  const unit = { second: 1000, minute: 60_000, hour: 3600_000, day: 86_400_000 }[match[2] as 'second'];
+  return Number(match[1]) * unit;
+}
+
+/** The wait before try `attempt + 1`: the delay, grown as the backoff says (the engine's default: 1 s). */
+function retryDelayMs(retries: EmulatedStepConfig['retries'], attempt: number): number {
+  const delay = durationMs(retries?.delay ?? 1000);
+  if (retries?.backoff === 'exponential') return delay * 2 ** (attempt - 1);
+  if (retries?.backoff === 'linear') return delay * attempt;
+  return delay;
+}
 
 // The Workflows engine's rules for instance ids and step names (Cloudflare's Workflows limits; the same
 // checks as wrangler's local engine, which test/jobs/workflow-engine-contract.node.test.ts holds this to).
