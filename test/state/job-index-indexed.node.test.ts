@@ -4,29 +4,9 @@
 
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
-import { preparedRunner, SqlState, type SqlRunner } from '../../src/state/sql.js';
+import { preparedRunner, SqlState } from '../../src/state/sql.js';
+import { recordingRunner } from '../support/recording-sql.js';
 import type { JobIndexQuery, JobIndexRow } from '../../src/state/job-index.js';
-
-type Param = string | number | null;
-
-function recording(db: Database.Database) {
-  const inner = preparedRunner(db);
-  const ran: { sql: string; params: Param[] }[] = [];
-  const runner: SqlRunner = {
-    // Statements that ran: one refused (a table this database never made) has no plan.
-    all: (sql, ...params) => {
-      const rows = inner.all(sql, ...params);
-      ran.push({ sql, params });
-      return rows;
-    },
-    run: (sql, ...params) => {
-      const changed = inner.run(sql, ...params);
-      ran.push({ sql, params });
-      return changed;
-    },
-  };
-  return { runner, ran };
-}
 
 const STATES = ['queued', 'running', 'done', 'failed', 'cancelled'];
 
@@ -68,7 +48,7 @@ const QUERIES: Omit<JobIndexQuery, 'limit'>[] = [
 
 it('every list query is answered from an index, never by a SCAN', async () => {
   const db = new Database(':memory:');
-  const { runner, ran } = recording(db);
+  const { runner, ran, plans: explained } = recordingRunner(db);
   const store = new SqlState(runner, () => Date.parse('2030-01-02T00:00:00Z'));
   for (const row of rowsOf(3000)) await store.jobIndex.put(row, 3600);
   db.exec('ANALYZE');
@@ -80,11 +60,7 @@ it('every list query is answered from an index, never by a SCAN', async () => {
   await store.jobIndex.put({ ...rowsOf(1)[0]!, state: 'done' }, 3600);
   store.purgeExpired(100);
   store.nextExpiry();
-  const statements = [...new Map(ran.map((r) => [`${r.sql}\n${r.params.length}`, r])).values()];
-  const plans = statements.map(({ sql, params }) => ({
-    sql: sql.replace(/\s+/g, ' ').slice(0, 160),
-    plan: (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((p) => p.detail),
-  }));
+  const plans = explained();
   expect(plans.length).toBeGreaterThanOrEqual(QUERIES.length);
   expect(plans.filter((p) => p.plan.some((d) => /\bSCAN\b/.test(d)))).toEqual([]);
 });

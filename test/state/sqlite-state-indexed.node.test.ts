@@ -4,33 +4,12 @@
 
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
-import { SqlState, preparedRunner, type SqlRunner } from '../../src/state/sql.js';
-
-type Param = string | number | null;
-
-/** A runner that remembers every statement it ran, with its parameters. */
-function recording(db: Database.Database) {
-  const inner = preparedRunner(db);
-  const ran: { sql: string; params: Param[] }[] = [];
-  const runner: SqlRunner = {
-    // Statements that ran: one refused (a table this database never made) has no plan.
-    all: (sql, ...params) => {
-      const rows = inner.all(sql, ...params);
-      ran.push({ sql, params });
-      return rows;
-    },
-    run: (sql, ...params) => {
-      const changed = inner.run(sql, ...params);
-      ran.push({ sql, params });
-      return changed;
-    },
-  };
-  return { runner, ran };
-}
+import { SqlState } from '../../src/state/sql.js';
+import { recordingRunner } from '../support/recording-sql.js';
 
 it('no statement the store runs is planned as a scan of its table', async () => {
   const db = new Database(':memory:');
-  const { runner, ran } = recording(db);
+  const { runner, ran, plans: explained } = recordingRunner(db);
   let now = Date.parse('2030-01-01T00:00:00Z');
   const store = new SqlState(runner, () => now);
   // Enough rows that the planner would rather use an index than read them all.
@@ -49,17 +28,14 @@ it('no statement the store runs is planned as a scan of its table', async () => 
   await store.delete('jobs|new');
   store.purgeExpired(100);
   store.nextExpiry();
-  const plans = [...new Map(ran.map((r) => [r.sql, r])).values()].map(({ sql, params }) => ({
-    sql: sql.replace(/\s+/g, ' ').slice(0, 90),
-    plan: (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((p) => p.detail),
-  }));
+  const plans = explained();
   expect(plans.length).toBeGreaterThanOrEqual(6);
   expect(plans.filter((p) => p.plan.some((d) => /^SCAN /.test(d) && !/USING (COVERING )?INDEX/.test(d)))).toEqual([]);
 });
 
 it('expired entries are purged in bounded batches, and a list writes nothing', async () => {
   const db = new Database(':memory:');
-  const { runner, ran } = recording(db);
+  const { runner, ran } = recordingRunner(db);
   let now = Date.parse('2030-01-01T00:00:00Z');
   const store = new SqlState(runner, () => now);
   for (let i = 0; i < 250; i++) await store.create(`audit|${i}`, 'x', { ttlSeconds: 1 });
