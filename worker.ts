@@ -7,7 +7,7 @@ import { createApp } from './src/http/app.js';
 import { describeConfigProblems, invalidConfigResponse } from './src/http/invalid-config.js';
 import { reviveStaleJobs } from './src/ops/jobs/index.js';
 
-export { depsFromEnv, type Env } from './adapters/cloudflare/deps.js';
+export { depsFromEnv, type Env, WORKERS_DEFAULTS } from './adapters/cloudflare/deps.js';
 export { FerryState } from './adapters/cloudflare/ferry-state.js';
 export { FerryJobWorkflow, runWorkflowJob, type WorkflowStep } from './adapters/cloudflare/job-workflow.js';
 export { workflowJobs, type WorkflowBinding } from './adapters/cloudflare/workflow-jobs.js';

@@ -2,7 +2,7 @@
 // Workflows binding) and its configuration.
 
 import { LOCAL_DEFAULT_CONFIG } from '../../src/config/local-default.js';
-import { parseConfig } from '../../src/config/parse.js';
+import { parseConfig, type RuntimeDefaults } from '../../src/config/parse.js';
 import { consoleLogger, realSleep, type Deps } from '../../src/deps.js';
 import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import { DurableObjectState, type StateNamespaceLike } from '../../src/state/durable-objects.js';
@@ -21,8 +21,15 @@ export interface Env {
   [secret: string]: unknown;
 }
 
-// An invocation may hold 6 connections; each blob copy holds 2 (source GET, target PUT).
-const WORKERS_COPY_CONCURRENCY = 3;
+/**
+ * An invocation may hold 6 connections and each blob copy holds 2 (source GET, target PUT): 3 copies. Jobs
+ * are instances of their own, not a process's share: a tenant may run 25 at once (a 2,500-tag sync in 25
+ * batches), a registry 50 (docs/capacity.md's 50 copies in flight), so two tenants always fit in one.
+ */
+export const WORKERS_DEFAULTS: RuntimeDefaults = {
+  copyConcurrency: 3,
+  jobConcurrency: { total: 10_000, perTenant: 25, perRegistry: 50 },
+};
 
 /** FERRY_CONFIG; else the local default under `npm start`; else nothing (a deployed worker refuses every caller). */
 function configDocument(env: Env): unknown {
@@ -38,7 +45,7 @@ export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => vo
     // Requests get their own waitUntil (src/http/app.ts); outside one, the work goes on while the invocation does.
     defer: waitUntil ?? ((work) => void work.catch(() => undefined)),
     fetch: (input, init) => fetch(input, init),
-    config: parseConfig(configDocument(env), lookup, { copyConcurrency: WORKERS_COPY_CONCURRENCY }),
+    config: parseConfig(configDocument(env), lookup, WORKERS_DEFAULTS),
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,

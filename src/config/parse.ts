@@ -77,7 +77,10 @@ export interface FerryConfig {
   jobStaleAfterMs: number;
   /** In a Workflow job, the bytes one step uploads of a blob to a chunked target before the next step goes on. */
   jobStepBytes: number;
-  /** Jobs running at once in one process, per tenant and per registry (src/ops/jobs/fair-slots.ts). */
+  /**
+   * Jobs running at once per tenant and per registry (src/ops/jobs/fair-slots.ts; on Workers, lane-slots.ts),
+   * and in all in one process (the Workflows engine keeps its own total).
+   */
   jobConcurrency: JobConcurrency;
   /** Who may call Ferry; without a `callers` section nobody may. */
   callers: CallersConfig;
@@ -103,6 +106,8 @@ const DEFAULT_TAG_TTL_SECONDS = 60;
 export interface RuntimeDefaults {
   /** Workers allow 6 open connections per invocation and a blob copy holds 2: so 3 there, 6 elsewhere. */
   copyConcurrency: number;
+  /** Jobs at once per tenant and per registry, where the default of one process does not fit. */
+  jobConcurrency?: JobConcurrency;
 }
 
 export const DEFAULT_COPY_CONCURRENCY = 6;
@@ -157,6 +162,7 @@ export function parseConfig(
   }
   const copy = doc.copy ?? {};
   const jobs = doc.jobs ?? {};
+  const jobDefaults = defaults.jobConcurrency ?? DEFAULT_JOB_CONCURRENCY;
   const limits = doc.limits ?? {};
   const upstream = doc.upstream ?? {};
   const callers = buildCallers(doc.callers, problems);
@@ -178,9 +184,9 @@ export function parseConfig(
     jobStaleAfterMs: (jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS) * 1000,
     jobStepBytes: jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES,
     jobConcurrency: {
-      total: jobs.concurrency ?? DEFAULT_JOB_CONCURRENCY.total,
-      perTenant: jobs.tenantConcurrency ?? DEFAULT_JOB_CONCURRENCY.perTenant,
-      perRegistry: jobs.registryConcurrency ?? DEFAULT_JOB_CONCURRENCY.perRegistry,
+      total: jobs.concurrency ?? jobDefaults.total,
+      perTenant: jobs.tenantConcurrency ?? jobDefaults.perTenant,
+      perRegistry: jobs.registryConcurrency ?? jobDefaults.perRegistry,
     },
     callers,
     rules,

@@ -3,7 +3,7 @@ import { MemoryKv } from '../../src/kv/memory.js';
 import type { KvStore } from '../../src/kv/store.js';
 import { MemoryState } from '../../src/state/memory.js';
 import type { StateStore } from '../../src/state/store.js';
-import type { runWorkflowJob, workflowJobs } from '../../worker.js';
+import type { runWorkflowJob, workflowJobs, WORKERS_DEFAULTS } from '../../worker.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { openApiDocument } from '../../src/http/openapi/document.js';
 
@@ -16,6 +16,7 @@ export const workersPlatform:
   | {
       workflowJobs: typeof workflowJobs;
       runWorkflowJob: typeof runWorkflowJob;
+      jobConcurrency: NonNullable<(typeof WORKERS_DEFAULTS)['jobConcurrency']>;
       workerFetch: (request: Request, bindings: Record<string, unknown>) => Response | Promise<Response>;
     }
   | undefined = undefined;

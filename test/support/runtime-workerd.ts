@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import type { KvListResult, KvPutOptions, KvStore } from '../../src/kv/store.js';
 import { DurableObjectState, type StateNamespaceLike } from '../../src/state/durable-objects.js';
-import worker, { runWorkflowJob, workflowJobs } from '../../worker.js';
+import worker, { runWorkflowJob, workflowJobs, WORKERS_DEFAULTS } from '../../worker.js';
 import type { StateEntry, StateListOptions, StateStore, StateWriteOptions } from '../../src/state/store.js';
 
 export const runtimeName: 'node' | 'workerd' = 'workerd';
@@ -92,6 +92,8 @@ export function makeState(prefix = `t${crypto.randomUUID().slice(0, 8)}`): State
 export const workersPlatform = {
   workflowJobs,
   runWorkflowJob,
+  /** Workers' job lanes (the copy concurrency stays the tests' own: their counts assume it). */
+  jobConcurrency: WORKERS_DEFAULTS.jobConcurrency!,
   /** worker.ts's own fetch handler, for what happens before any app exists (an invalid configuration). */
   workerFetch: (request: Request, bindings: Record<string, unknown>) =>
     worker.fetch(request, { ...(env as object), ...bindings } as never, {}),

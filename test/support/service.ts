@@ -2,7 +2,7 @@
 
 import { makeKv, makeState, schemaValidator, workersPlatform } from '@test-runtime';
 import { checkDocumented, useSchemaValidation } from './documented-responses.js';
-import { parseConfig } from '../../src/config/parse.js';
+import { DEFAULT_COPY_CONCURRENCY, parseConfig } from '../../src/config/parse.js';
 import type { Deps, FetchLike, Logger } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
 import type { KvStore } from '../../src/kv/store.js';
@@ -107,7 +107,10 @@ export function makeService(
           deferred.add(held);
         },
     fetch: platform ? platform.fetch(recordingFetch) : recordingFetch,
-    config: parseConfig(withCallers, (name) => options.secrets?.[name]),
+    config: parseConfig(withCallers, (name) => options.secrets?.[name], {
+      copyConcurrency: DEFAULT_COPY_CONCURRENCY,
+      ...(platform && workersPlatform ? { jobConcurrency: workersPlatform.jobConcurrency } : {}),
+    }),
     now: () => Date.now(),
     sleep: options.sleep ?? (async () => {}),
     log,
