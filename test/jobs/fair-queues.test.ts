@@ -72,3 +72,50 @@ it("two jobs of tenant A stuck on a registry that never answers do not keep tena
   ).toBe(true);
   for (const id of stuck) await call('fair-a', 'DELETE', `/v1/jobs/${id}`);
 }, 60_000);
+
+it("a tenant's job past its limit waits, queued, until one of its running jobs ends; then it runs", async () => {
+  const service = makeService(
+    {
+      registries: {
+        ...localRegistries(source, target),
+        [hostile]: { insecure: true, headers: { 'x-ferry-fault': 'never-answer', 'x-ferry-fault-arg': 'manifests' } },
+      },
+      upstream: { headersTimeoutSeconds: 3600 },
+      jobs: { tenantConcurrency: 2 },
+    },
+    { jobs: true },
+  );
+  const send = async (method: string, path: string, body?: unknown) => {
+    const res = await service.app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return (await res.json()) as any;
+  };
+  const stuck: string[] = [];
+  for (const n of [1, 2]) {
+    const job = await send('POST', '/v1/copy', {
+      source: `${hostile}/slow/app:v${n}`,
+      target: `${target}/${uniqueRepository('lane-stuck')}:v1`,
+      wait: false,
+    });
+    stuck.push(job.id);
+  }
+  await new Promise((r) => setTimeout(r, 500)); // the two take the tenant's slots (and hang there)
+  const third = await send('POST', '/v1/copy', {
+    source: `${source}/ferry-test/v2s2:v1`,
+    target: `${target}/${uniqueRepository('lane-third')}:v1`,
+    wait: false,
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  const waiting = await send('GET', `/v1/jobs/${third.id}`);
+  expect(waiting.state, JSON.stringify(waiting)).toBe('queued');
+  if (service.workflows) expect(waiting.waiting).toMatchObject({ lane: 'tenant:anonymous' });
+
+  await send('DELETE', `/v1/jobs/${stuck[0]}`);
+  const done = await waitForJob(service, third.id, {}, 15);
+  expect(done.state, JSON.stringify(done)).toBe('done');
+  expect(done.waiting).toBeUndefined();
+  await send('DELETE', `/v1/jobs/${stuck[1]}`);
+}, 60_000);
