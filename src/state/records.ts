@@ -52,6 +52,11 @@ export const stateKeys = {
   registriesPrefix: () => 'registries|',
   /** A console sign-in: which API key, until when (TTL). */
   consoleSession: (id: string) => `sessions|${id}`,
+  /**
+   * A job lane's slots (a tenant's, or a registry's: src/ops/jobs/lane-slots.ts), a group per lane: taking one
+   * lane's slot loads no other lane's object. Encoded, since a tenant's name may hold any character.
+   */
+  lane: (name: string) => `slots:${encodeURIComponent(name)}|lane`,
   /** Until when a registry asked everyone to wait (429/503 with Retry-After). */
   backoff: (registry: string) => `backoff:${registry}|gate`,
   /** The highest version a monotonic rule promoted to a target tag: it never moves the tag below it. */

@@ -2,6 +2,8 @@ import type { Deps } from '../../deps.js';
 import { parseRepositoryName } from '../../reference.js';
 import { recordAudit } from '../audit.js';
 import { abandonUploads } from '../copy/index.js';
+import { jobLanes } from './fair-slots.js';
+import { giveJobSlots } from './lane-slots.js';
 import { getJob, isFinished, jobRepositories, updateJob, type JobRecord } from './record.js';
 
 /**
@@ -20,6 +22,13 @@ export async function cancelJob(deps: Deps, id: string, by: string): Promise<Job
   if (job?.state !== 'cancelled') return job;
   await Promise.resolve(deps.jobs?.cancel(id)).catch((error: unknown) =>
     deps.log.warn('could not stop a cancelled job run', {
+      id,
+      error: error instanceof Error ? error.message : 'unknown',
+    }),
+  );
+  // A stopped instance gives back no slot of its own (lane-slots.ts): its lease would hold it for hours.
+  await giveJobSlots(deps, id, jobLanes(job)).catch((error: unknown) =>
+    deps.log.warn("could not give back a cancelled job's slots", {
       id,
       error: error instanceof Error ? error.message : 'unknown',
     }),

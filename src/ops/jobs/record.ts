@@ -41,6 +41,11 @@ export interface JobFields {
   updatedAt: string;
   /** How many times a run of this job started (more than one: it was resumed after a restart). */
   runs: number;
+  /**
+   * A queued job waiting for a slot of a lane (`tenant:<who>` or `registry:<host>`: lane-slots.ts), since
+   * when; rewritten each time it asks again.
+   */
+  waiting?: { lane: string; since: string };
   /** How many times the job was woken after its runner went silent. */
   wakes?: number;
   progress: JobProgress;

@@ -1,14 +1,19 @@
 // Jobs whose runner died: a record silent for `jobs.staleAfterSeconds` is woken, a bounded number of times.
 
 import type { Deps } from '../../deps.js';
+import { SLOT_WAIT_MS } from './lane-slots.js';
 import { failJob, getJob, isFinished, unfinishedJobs, updateJob, type JobRecord } from './record.js';
 
 // A job woken this many times without finishing fails instead: its failure is not one a restart cures.
 export const MAX_JOB_WAKES = 5;
 
-/** True when a job should be running but its record went silent for `jobs.staleAfterSeconds`. */
+/**
+ * True when a job should be running but its record went silent for `jobs.staleAfterSeconds`; a job waiting
+ * for a slot asks again (and rewrites its record) each SLOT_WAIT_MS, so it is silent only after that too.
+ */
 export function isStale(deps: Deps, job: JobRecord): boolean {
-  return !isFinished(job) && deps.now() - Date.parse(job.updatedAt) > deps.config.jobStaleAfterMs;
+  const silence = deps.config.jobStaleAfterMs + (job.waiting && job.state === 'queued' ? SLOT_WAIT_MS : 0);
+  return !isFinished(job) && deps.now() - Date.parse(job.updatedAt) > silence;
 }
 
 /**

@@ -35,6 +35,8 @@ import {
 import { getJob, isFinished, type JobRecord } from './record.js';
 import { noteProgress, progressWriter } from './progress-writer.js';
 import { runJob } from './run.js';
+import { giveJobSlots, SLOT_FREE, SLOT_WAIT_MS, takeSlotsOnce } from './lane-slots.js';
+import { jobLanes } from './fair-slots.js';
 import { blobStepName, compactPlan, expandPlan, type BlobStep, type CompactPlan } from './blob-plan.js';
 import { preparePromotion, type PreparedPromotion } from '../promote/index.js';
 
@@ -232,6 +234,21 @@ async function tellParent(deps: Deps, steps: DurableSteps, job: JobRecord | null
   });
 }
 
+/**
+ * Waits until the job holds a slot in each of its lanes (its tenant's, each registry's: lane-slots.ts),
+ * asking again when told a slot came free or after SLOT_WAIT_MS. False when the job ended meanwhile.
+ */
+async function takeSlots(deps: Deps, id: string, steps: DurableSteps): Promise<boolean> {
+  let waitingAt: string | undefined;
+  for (let round = 0; ; round++) {
+    const answer = await steps.do(`take slots ${round}`, () => takeSlotsOnce(deps, id, waitingAt));
+    if (answer === 'ended') return false;
+    if (answer.taken) return true;
+    waitingAt = answer.waitingAt;
+    await steps.waitForEvent(`slot free ${round}`, SLOT_FREE, SLOT_WAIT_MS);
+  }
+}
+
 /** Repositories the target registry wants created before blobs arrive (ECR), in a step of their own when any does. */
 async function prepareTargets(deps: Deps, steps: DurableSteps, job: JobRecord, blobs: BlobStep[]): Promise<void> {
   const targets = [...new Set(blobs.map((b) => b.target))].map(parseRepositoryName);
@@ -246,9 +263,28 @@ async function prepareTargets(deps: Deps, steps: DurableSteps, job: JobRecord, b
   });
 }
 
+/** Plan, each blob (or each target's blobs in batches), then the job step, which finds the blobs in place. */
+async function runPlanned(deps: Deps, steps: DurableSteps, job: JobRecord): Promise<void> {
+  const { id } = job;
+  const plan = await steps.do('plan blobs', () => planJob(deps, id));
+  const blobs = expandPlan(plan);
+  if (job.kind === 'promote' && deps.jobs && plan.groups.length > 1 && 4 * blobs.length > INSTANCE_BLOB_SUBREQUESTS) {
+    const batches = await steps.do('start target batches', () => startBlobBatches(deps, id, plan));
+    await awaitBatches(deps, id, steps, batches);
+  } else if (blobs.length) {
+    await prepareTargets(deps, steps, job, blobs);
+    await runBlobSteps(deps, id, steps, blobs);
+  }
+  const promotion = plan.promotion ? { promotion: plan.promotion } : {};
+  await steps.do(
+    'run job',
+    async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0, ...promotion }), 'done'),
+  );
+}
+
 /**
- * Runs a job as steps: plan, each blob (a few at a time), then the job, which finds the blobs in place. A
- * many-tags job (not itself a batch) runs in batches instead; a promotion whose blobs for all its targets
+ * Runs a job as steps: its slots taken (lane-slots.ts), plan, each blob (a few at a time), then the job,
+ * which finds the blobs in place, and its slots given back. A many-tags job (not itself a batch) runs in batches instead; a promotion whose blobs for all its targets
  * would pass an instance's budget moves each target's blobs in a batch of its own first.
  */
 export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps): Promise<void> {
@@ -263,19 +299,14 @@ export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps
     await steps.do('blobs placed', async () => (await finishBlobBatch(deps, id), 'done'));
     return tellParent(deps, steps, job);
   }
-  const plan = await steps.do('plan blobs', () => planJob(deps, id));
-  const blobs = expandPlan(plan);
-  if (job?.kind === 'promote' && deps.jobs && plan.groups.length > 1 && 4 * blobs.length > INSTANCE_BLOB_SUBREQUESTS) {
-    const batches = await steps.do('start target batches', () => startBlobBatches(deps, id, plan));
-    await awaitBatches(deps, id, steps, batches);
-  } else if (blobs.length) {
-    if (job) await prepareTargets(deps, steps, job, blobs);
-    await runBlobSteps(deps, id, steps, blobs);
+  // A job takes its slots before it reaches any registry. A many-tags parent and a promotion's blob batches
+  // take none: they wait for, or are part of, a job that holds them.
+  if (job && !isFinished(job) && (await takeSlots(deps, id, steps))) {
+    try {
+      await runPlanned(deps, steps, job);
+    } finally {
+      await steps.do('give slots', async () => (await giveJobSlots(deps, id, jobLanes(job)), 'done'));
+    }
   }
-  const promotion = plan.promotion ? { promotion: plan.promotion } : {};
-  await steps.do(
-    'run job',
-    async () => (await runJob(deps, id, { blobsPlaced: blobs.length > 0, ...promotion }), 'done'),
-  );
   await tellParent(deps, steps, job);
 }
