@@ -15,6 +15,7 @@ import {
   runJob,
   updateJob,
 } from '../../src/ops/jobs/index.js';
+import { SLOT_WAIT_MS } from '../../src/ops/jobs/lane-slots.js';
 import { uniqueRepository } from '../support/copying.js';
 import { ANONYMOUS_OWNER, makeService } from '../support/service.js';
 import { runtimeName } from '@test-runtime';
@@ -90,6 +91,20 @@ it('a queued job (its turn not come, or its instance never made) is woken each t
   }
   expect(queue.woken).toHaveLength(MAX_JOB_WAKES + 3);
   expect((await getJob(service.deps, job.id))?.state).toBe('queued');
+});
+
+it('a job waiting for a slot (asking again every SLOT_WAIT_MS) is silent only after that wait too', async () => {
+  const { service, queue, advance } = serviceWithClock();
+  const job = await createCopyJob(service.deps, copyRequest(), ANONYMOUS_OWNER);
+  await updateJob(service.deps, job.id, (held) => ({
+    ...held,
+    waiting: { lane: 'tenant:anonymous', since: held.createdAt },
+  }));
+  advance(STALE_SECONDS + SLOT_WAIT_MS / 1000 - 1);
+  expect(await reviveStaleJobs(service.deps)).toBe(0);
+  advance(2);
+  expect(await reviveStaleJobs(service.deps)).toBe(1);
+  expect(queue.woken).toEqual([job.id]);
 });
 
 it('two sweeps that see the same silence wake the job once', async () => {
