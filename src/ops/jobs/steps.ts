@@ -284,8 +284,9 @@ async function runPlanned(deps: Deps, steps: DurableSteps, job: JobRecord): Prom
 
 /**
  * Runs a job as steps: its slots taken (lane-slots.ts), plan, each blob (a few at a time), then the job,
- * which finds the blobs in place, and its slots given back. A many-tags job (not itself a batch) runs in batches instead; a promotion whose blobs for all its targets
- * would pass an instance's budget moves each target's blobs in a batch of its own first.
+ * which finds the blobs in place, and its slots given back. A many-tags job (not itself a batch) runs in
+ * batches instead; a promotion whose blobs for all its targets would pass an instance's budget moves each
+ * target's blobs in a batch of its own first.
  */
 export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps): Promise<void> {
   const deps = await withManagedRegistries(given);
