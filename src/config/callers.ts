@@ -5,7 +5,7 @@ import type { ConfigProblems } from './problems.js';
 import { HttpUrl, SecretValueSchema, seconds } from './values.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
-export const ACTION_NAMES = ['inspect', 'copy', 'promote', 'admin'] as const;
+export const ACTION_NAMES = ['inspect', 'pull', 'copy', 'promote', 'admin'] as const;
 
 const GrantSchema = z.strictObject({
   apiKey: z.string().min(1).optional(),
@@ -52,8 +52,13 @@ export const CallersSchema = z.strictObject({
   grants: z.array(GrantSchema).optional(),
 });
 
-export type Action = 'inspect' | 'copy' | 'promote' | 'admin';
-export const ACTIONS: readonly Action[] = ['inspect', 'copy', 'promote', 'admin'];
+/**
+ * `inspect` reads manifests, tags and referrers through the API; `pull` reads images whole, blobs too,
+ * through the registry front (`/v2/`). Neither implies the other, and `copy` implies neither: a copy's
+ * bytes go from registry to registry, never to its caller. `admin` is every action.
+ */
+export type Action = 'inspect' | 'pull' | 'copy' | 'promote' | 'admin';
+export const ACTIONS: readonly Action[] = ['inspect', 'pull', 'copy', 'promote', 'admin'];
 
 /** Who is calling, once authenticated (http/auth.ts); `claims` are the verified token's. */
 export type Caller =

@@ -1,5 +1,6 @@
 // Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
 
+import { buildFront, type FrontConfig } from './front.js';
 import { buildCallers, type CallersConfig } from './callers.js';
 import { ConfigSchema } from './schema.js';
 import { ConfigProblems, formatPath, invalidConfig, schemaProblems } from './problems.js';
@@ -99,6 +100,8 @@ export interface FerryConfig {
   managedRegistries: ManagedRegistriesConfig;
   /** The web console: the key that signs its session cookies, and the Cloudflare Access issuer, when configured. */
   console: ConsoleConfig;
+  /** The registry front (`/v2/`): its aliases, and its tokens' lifetime. */
+  front: FrontConfig;
 }
 
 const DEFAULT_TAG_TTL_SECONDS = 60;
@@ -206,6 +209,7 @@ export function parseConfig(
     ...(doc.identity ? { identity: buildIdentity(doc.identity, problems) } : {}),
     managedRegistries: buildManagedRegistries(doc.managedRegistries ?? {}, problems),
     console: buildConsole(doc.console ?? {}, callers, problems),
+    front: buildFront(doc.front ?? {}),
   };
   if (problems.list.length) throw invalidConfig(problems.list);
   return config;

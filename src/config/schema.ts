@@ -5,6 +5,7 @@
 // unresolved here: values are either inline strings or {"secret": "NAME"}; parse.ts resolves and
 // cross-checks after this.
 
+import { FrontSchema } from './front.js';
 import { z } from 'zod';
 import { CallersSchema } from './callers.js';
 import { RegistrySchema } from './registries.js';
@@ -53,7 +54,7 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       staleAfterSeconds: seconds(3).optional(),
       stepBytes: positiveInt(1024, 'bytes').optional(),
-      /** In one process (Node, Deno, Bun): jobs at once in all, per tenant, and per registry they reach. */
+      /** Jobs at once in one process (Node, Deno, Bun), and everywhere per tenant and per registry they reach. */
       concurrency: positiveInt(1).optional(),
       tenantConcurrency: positiveInt(1).optional(),
       registryConcurrency: positiveInt(1).optional(),
@@ -80,6 +81,7 @@ export const ConfigSchema = z.strictObject({
   identity: IdentitySchema.optional(),
   managedRegistries: ManagedRegistriesSchema.optional(),
   console: ConsoleSchema.optional(),
+  front: FrontSchema.optional(),
 });
 
 export type ConfigDocument = z.infer<typeof ConfigSchema>;
