@@ -11,6 +11,7 @@ import { checkAnonymousRequest } from './anonymous-guard.js';
 import { authenticate } from './auth.js';
 import { copyRoutes } from './copy.js';
 import { problemResponse } from './errors.js';
+import { frontRoutes } from './front/routes.js';
 import { readRoutes } from './inspect.js';
 import { identityRoutes } from './identity.js';
 import { jobRoutes } from './jobs.js';
@@ -32,8 +33,15 @@ const PUBLIC_PATHS = new Set([
 ]);
 // Webhook senders prove themselves per receiver (see webhooks.ts), not as callers.
 // The console (console/routes.tsx) knows its users by their session cookie, not an Authorization header.
+// The registry front (front/routes.ts) answers registry clients the way they expect: tokens of its own.
 const isPublic = (path: string) =>
-  PUBLIC_PATHS.has(path) || path.startsWith('/v1/webhooks/') || path === '/console' || path.startsWith('/console/');
+  PUBLIC_PATHS.has(path) ||
+  path.startsWith('/v1/webhooks/') ||
+  path === '/console' ||
+  path.startsWith('/console/') ||
+  path === '/v1/token' ||
+  path === '/v2' ||
+  path.startsWith('/v2/');
 
 /** The methods the app's routes take for this path (middleware, registered for every method, aside). */
 function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
@@ -82,6 +90,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     return next();
   });
 
+  app.route('/', frontRoutes());
   app.route('/', readRoutes(deps));
   app.route('/', copyRoutes(deps));
   app.route('/', jobRoutes(deps));

@@ -227,20 +227,23 @@ export class RegistryClient {
 
   /**
    * Opens a blob as a stream (redirects to storage followed without credentials). With `from`, asks for
-   * the bytes from that offset on (`Range: bytes=N-`); the caller checks the answer is a 206. The body is
+   * the bytes from that offset on (`Range: bytes=N-`), or with `range` what it says; the caller checks the
+   * answer is a 206. The body is
    * the runtime's own (pumped natively into an upload) unless `watched` puts it under the idle deadline.
    */
   async getBlob(
     repository: string,
     digest: string,
-    options: { from?: number; watched?: boolean } = {},
+    options: { from?: number; range?: string; watched?: boolean } = {},
   ): Promise<Response> {
+    // `range`: a client's own Range header, passed on as it is (the registry front).
+    const range = options.range ?? (options.from ? `bytes=${options.from}-` : undefined);
     return this.#read(async (endpoint) => {
       const response = await this.#request(endpoint, repository, {
         method: 'GET',
         path: blobPath(repository, digest),
         native: options.watched !== true,
-        ...(options.from ? { headers: { range: `bytes=${options.from}-` } } : {}),
+        ...(range ? { headers: { range } } : {}),
       });
       if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
       return response;

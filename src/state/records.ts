@@ -50,6 +50,8 @@ export const stateKeys = {
   /** Registry entries managed through the API (configured ones are not stored). */
   registry: (host: string) => `registries|${host}`,
   registriesPrefix: () => 'registries|',
+  /** The key that signs the registry front's tokens (src/http/front/tokens.ts), made once per deployment. */
+  frontTokenKey: () => 'front|token-key',
   /** A console sign-in: which API key, until when (TTL). */
   consoleSession: (id: string) => `sessions|${id}`,
   /**

@@ -12,7 +12,7 @@ const SRC = join(ROOT, 'src');
 
 // Floors, highest first. A file may import its own floor's files (inside one folder or wing) and any lower
 // floor; never a higher one, nor another group on its own floor. Within src/ops/ the wings run
-// webhooks -> jobs -> promote -> inspect -> copy -> resolve/referrers -> registries -> audit.
+// webhooks -> front -> jobs -> promote -> inspect -> copy -> resolve/referrers -> registries -> audit.
 const FLOORS: [group: string, rank: number][] = [
   ['cli', 100],
   ['worker.ts', 90],
@@ -20,6 +20,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['adapters', 85],
   ['src/http', 80],
   ['src/ops/webhooks', 70],
+  ['src/ops/front', 65],
   ['src/ops/jobs', 60],
   ['src/ops/promote', 50],
   ['src/ops/inspect', 45],

@@ -1,0 +1,125 @@
+// The registry front (`/v2/`) serves what the upstream an alias names holds, as a registry would:
+// manifests byte for byte with their digest and type, blobs streamed (a range as a 206), tag pages with
+// `Link`, referrers as an index, and every error in the distribution spec's envelope.
+
+import { expect, inject, it } from 'vitest';
+import { computeDigest } from '../../src/registry/digest.js';
+import { localRegistries } from '../support/configs.js';
+import { uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+const v2s2 = fixture.skopeo.anonymous.v2s2!;
+const raw = atob(v2s2.raw);
+
+function frontService() {
+  return makeService({
+    registries: localRegistries(source, target),
+    front: { aliases: { local: { registry: source }, mirror: { registry: target, prefix: 'front' } } },
+  });
+}
+
+const errorsOf = async (res: Response) => ((await res.json()) as { errors: { code: string }[] }).errors;
+
+it('answers the ping as a registry: 200 with its API version', async () => {
+  const res = await frontService().app.request('/v2/');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('docker-distribution-api-version')).toBe('registry/2.0');
+});
+
+it('serves a manifest by tag and by digest byte for byte, with its digest, type and length; HEAD without a body', async () => {
+  const { app } = frontService();
+  for (const reference of ['v1', v2s2.digest]) {
+    const res = await app.request(`/v2/local/ferry-test/v2s2/manifests/${reference}`);
+    expect(res.status).toBe(200);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(new TextDecoder().decode(bytes)).toBe(raw);
+    expect(await computeDigest(bytes)).toBe(v2s2.digest);
+    expect(res.headers.get('docker-content-digest')).toBe(v2s2.digest);
+    expect(res.headers.get('content-type')).toBe(v2s2.mediaType);
+    expect(res.headers.get('content-length')).toBe(String(bytes.byteLength));
+    const head = await app.request(`/v2/local/ferry-test/v2s2/manifests/${reference}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('docker-content-digest')).toBe(v2s2.digest);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+  }
+});
+
+it('streams a blob whole, and a range of it as a 206; HEAD tells its size', async () => {
+  const { app } = frontService();
+  const manifest = JSON.parse(raw) as { config: { digest: string; size: number } };
+  const { digest, size } = manifest.config;
+  const whole = await app.request(`/v2/local/ferry-test/v2s2/blobs/${digest}`);
+  expect(whole.status).toBe(200);
+  const bytes = new Uint8Array(await whole.arrayBuffer());
+  expect(await computeDigest(bytes)).toBe(digest);
+  expect(whole.headers.get('docker-content-digest')).toBe(digest);
+
+  const part = await app.request(`/v2/local/ferry-test/v2s2/blobs/${digest}`, { headers: { range: 'bytes=2-11' } });
+  expect(part.status).toBe(206);
+  expect(part.headers.get('content-range')).toBe(`bytes 2-11/${size}`);
+  expect(new Uint8Array(await part.arrayBuffer())).toEqual(bytes.slice(2, 12));
+
+  const head = await app.request(`/v2/local/ferry-test/v2s2/blobs/${digest}`, { method: 'HEAD' });
+  expect(head.status).toBe(200);
+  expect(head.headers.get('content-length')).toBe(String(size));
+});
+
+it('lists tags a page at a time, in lexical order, with a Link to the next page', async () => {
+  const service = frontService();
+  const repository = uniqueRepository('front/tags');
+  for (const tag of ['a', 'b', 'c']) {
+    const res = await service.app.request('/v1/copy', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/front/${repository}:${tag}` }),
+    });
+    expect(res.status).toBe(200);
+  }
+  const first = await service.app.request(`/v2/mirror/${repository}/tags/list?n=2`);
+  expect(first.status).toBe(200);
+  expect(await first.json()).toEqual({ name: `mirror/${repository}`, tags: ['a', 'b'] });
+  const link = first.headers.get('link');
+  expect(link).toBe(`</v2/mirror/${repository}/tags/list?n=2&last=b>; rel="next"`);
+  const second = await service.app.request(/<([^>]+)>/.exec(link!)![1]!);
+  expect(await second.json()).toEqual({ name: `mirror/${repository}`, tags: ['c'] });
+  expect(second.headers.get('link')).toBeNull();
+  const all = await service.app.request(`/v2/mirror/${repository}/tags/list`);
+  expect(((await all.json()) as { tags: string[] }).tags).toEqual(['a', 'b', 'c']);
+});
+
+it('answers referrers as an OCI index, empty when there are none', async () => {
+  const res = await frontService().app.request(`/v2/local/ferry-test/v2s2/referrers/${v2s2.digest}`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('application/vnd.oci.image.index.v1+json');
+  expect(await res.json()).toEqual({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [],
+  });
+});
+
+it('answers every failure in the distribution envelope with the spec’s status', async () => {
+  const { app } = frontService();
+  const missing = `sha256:${'0'.repeat(64)}`;
+  const cases: [string, RequestInit, number, string][] = [
+    ['/v2/local/ferry-test/v2s2/manifests/no-such-tag', {}, 404, 'MANIFEST_UNKNOWN'],
+    [`/v2/local/ferry-test/v2s2/manifests/${missing}`, {}, 404, 'MANIFEST_UNKNOWN'],
+    [`/v2/local/ferry-test/v2s2/blobs/${missing}`, {}, 404, 'BLOB_UNKNOWN'],
+    ['/v2/local/ferry-test/v2s2/blobs/sha256:short', {}, 400, 'DIGEST_INVALID'],
+    ['/v2/nowhere/ferry-test/v2s2/manifests/v1', {}, 404, 'NAME_UNKNOWN'],
+    ['/v2/local/ferry-test/v2s2/tags/list?n=x', {}, 400, 'PAGINATION_NUMBER_INVALID'],
+    ['/v2/local/ferry-test/v2s2/manifests/v1', { method: 'PUT', body: '{}' }, 405, 'UNSUPPORTED'],
+    ['/v2/local/ferry-test/v2s2/blobs/uploads/', { method: 'POST' }, 405, 'UNSUPPORTED'],
+    [`/v2/local/ferry-test/v2s2/manifests/${v2s2.digest}`, { method: 'DELETE' }, 405, 'UNSUPPORTED'],
+  ];
+  for (const [path, init, status, code] of cases) {
+    const res = await app.request(path, init);
+    expect(res.status, `${init.method ?? 'GET'} ${path}`).toBe(status);
+    expect((await errorsOf(res))[0]?.code, path).toBe(code);
+  }
+  const head = await app.request(`/v2/local/ferry-test/v2s2/blobs/${missing}`, { method: 'HEAD' });
+  expect(head.status).toBe(404);
+});
