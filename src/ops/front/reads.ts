@@ -57,9 +57,10 @@ export async function frontTags(
     ...(page.n !== undefined ? { n: page.n } : {}),
     ...(page.last !== undefined ? { last: page.last } : {}),
   });
-  // The spec's order is lexical; a registry that lists in storage order (distribution 2.8 without `n`)
-  // is put in it. A page asked with `n` comes in that order from the client already.
-  const tags = page.n === undefined ? [...found.tags].sort() : found.tags;
+  // The spec's order is lexical; a registry that lists in storage order and ignores `last` (distribution 2.8
+  // without `n`) is put in it. A page asked with `n` comes so from the client already.
+  const after = (t: string) => page.last === undefined || t > page.last;
+  const tags = page.n === undefined ? [...found.tags].sort().filter(after) : found.tags;
   return { tags, ...(found.next !== undefined ? { next: found.next } : {}) };
 }
 
