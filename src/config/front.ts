@@ -2,6 +2,7 @@
 // which names, and how long a token it issues lives.
 
 import { z } from 'zod';
+import type { ConfigProblems } from './problems.js';
 import { HOST_KEY, seconds } from './values.js';
 
 // An alias is the first path component of a front name, as the distribution spec spells one.
@@ -23,6 +24,24 @@ export const FrontSchema = z.strictObject({
       }),
     )
     .optional(),
+  /**
+   * Registries served in containerd's mirror form, `/v2/<repository>/…?ns=<host>` (a `hosts.toml` naming
+   * Ferry as the host's mirror): each by itself, or by the `registry` (and `prefix`) given.
+   */
+  namespaces: z
+    .record(
+      z.string().regex(HOST_KEY, 'expected the host[:port] clients name, e.g. "docker.io"'),
+      z.strictObject({
+        registry: z.string().regex(HOST_KEY, 'expected host[:port]').optional(),
+        prefix: z.string().regex(PREFIX, 'expected repository path components, e.g. "team/mirror"').optional(),
+      }),
+    )
+    .optional(),
+  /**
+   * The alias that serves names under no alias, `/v2/<repository>/…` (Docker's `registry-mirrors` takes a
+   * URL without a path, for docker.io only: `"root": "hub"` with `"hub": {"registry": "docker.io"}`).
+   */
+  root: z.string().regex(ALIAS, 'expected the name of an alias').optional(),
   /** How long a token from `/v1/token` lives (default 300, at most 3600): a revoked key's token lives on that long. */
   tokenTtlSeconds: seconds(30).max(3600, 'expected at most 3600 seconds').optional(),
 });
@@ -34,14 +53,32 @@ export interface FrontAlias {
 
 export interface FrontConfig {
   aliases: Map<string, FrontAlias>;
+  /** containerd's `?ns=` hosts, each with the upstream that serves it. */
+  namespaces: Map<string, FrontAlias>;
+  root?: FrontAlias;
   tokenTtlSeconds: number;
 }
 
 const DEFAULT_TOKEN_TTL_SECONDS = 300;
 
-export function buildFront(front: z.infer<typeof FrontSchema>): FrontConfig {
+const upstream = (registry: string, prefix?: string): FrontAlias => ({
+  registry: registry.toLowerCase(),
+  ...(prefix ? { prefix } : {}),
+});
+
+export function buildFront(front: z.infer<typeof FrontSchema>, problems: ConfigProblems): FrontConfig {
   const aliases = new Map<string, FrontAlias>();
   for (const [name, alias] of Object.entries(front.aliases ?? {}))
-    aliases.set(name, { registry: alias.registry.toLowerCase(), ...(alias.prefix ? { prefix: alias.prefix } : {}) });
-  return { aliases, tokenTtlSeconds: front.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS };
+    aliases.set(name, upstream(alias.registry, alias.prefix));
+  const namespaces = new Map<string, FrontAlias>();
+  for (const [host, entry] of Object.entries(front.namespaces ?? {}))
+    namespaces.set(host.toLowerCase(), upstream(entry.registry ?? host, entry.prefix));
+  const root = front.root === undefined ? undefined : aliases.get(front.root);
+  if (front.root !== undefined && !root) problems.add('front.root', `"${front.root}" is not in front.aliases`);
+  return {
+    aliases,
+    namespaces,
+    ...(root ? { root } : {}),
+    tokenTtlSeconds: front.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+  };
 }

@@ -209,7 +209,7 @@ export function parseConfig(
     ...(doc.identity ? { identity: buildIdentity(doc.identity, problems) } : {}),
     managedRegistries: buildManagedRegistries(doc.managedRegistries ?? {}, problems),
     console: buildConsole(doc.console ?? {}, callers, problems),
-    front: buildFront(doc.front ?? {}),
+    front: buildFront(doc.front ?? {}, problems),
   };
   if (problems.list.length) throw invalidConfig(problems.list);
   return config;

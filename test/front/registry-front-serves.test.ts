@@ -123,3 +123,29 @@ it('answers every failure in the distribution envelope with the spec’s status'
   const head = await app.request(`/v2/local/ferry-test/v2s2/blobs/${missing}`, { method: 'HEAD' });
   expect(head.status).toBe(404);
 });
+
+it("serves containerd's mirror form (?ns=<host>) for mirrored hosts, and names under no alias from the root alias", async () => {
+  const { app } = makeService({
+    registries: localRegistries(source, target),
+    front: {
+      aliases: { local: { registry: source } },
+      namespaces: { 'upstream.invalid': { registry: source } },
+      root: 'local',
+    },
+  });
+  for (const path of [
+    '/v2/ferry-test/v2s2/manifests/v1?ns=upstream.invalid',
+    '/v2/ferry-test/v2s2/manifests/v1', // the root alias's
+  ]) {
+    const res = await app.request(path);
+    expect(res.status, path).toBe(200);
+    expect(res.headers.get('docker-content-digest')).toBe(v2s2.digest);
+  }
+  const other = await app.request('/v2/ferry-test/v2s2/manifests/v1?ns=elsewhere.invalid');
+  expect(other.status).toBe(404);
+  expect((await errorsOf(other))[0]?.code).toBe('NAME_UNKNOWN');
+});
+
+it('refuses a root that names no alias, at configuration time', () => {
+  expect(() => makeService({ front: { aliases: {}, root: 'hub' } })).toThrow(/front\.root/);
+});

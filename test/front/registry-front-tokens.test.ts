@@ -109,3 +109,27 @@ it('a token from another deployment (another key) is not taken', async () => {
   });
   expect(res.status).toBe(401);
 });
+
+it("a token names what the scope's name serves under each mirrored host, and is held to the one a request names", async () => {
+  const sha256 = await hash('key-ns');
+  const { app } = makeService({
+    registries: localRegistries(source, target),
+    front: {
+      aliases: {},
+      namespaces: { 'granted.invalid': { registry: source }, 'other.invalid': { registry: target } },
+    },
+    callers: {
+      apiKeys: [{ name: 'ns', sha256 }],
+      grants: [{ apiKey: 'ns', actions: ['pull'], repositories: [`${source}/**`] }],
+    },
+  });
+  const res = await app.request('/v1/token?scope=repository:ferry-test/v2s2:pull', {
+    headers: { authorization: basic('key-ns') },
+  });
+  const { token } = (await res.json()) as { token: string };
+  const auth = { authorization: `Bearer ${token}` };
+  expect((await app.request('/v2/ferry-test/v2s2/manifests/v1?ns=granted.invalid', { headers: auth })).status).toBe(
+    200,
+  );
+  expect((await app.request('/v2/ferry-test/v2s2/manifests/v1?ns=other.invalid', { headers: auth })).status).toBe(401);
+});

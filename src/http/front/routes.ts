@@ -13,6 +13,7 @@ import {
   frontName,
   frontReferrers,
   frontTags,
+  type FrontName,
 } from '../../ops/front/index.js';
 import type { AppEnv } from '../app-env.js';
 import { checkAnonymousRequest } from '../anonymous-guard.js';
@@ -39,8 +40,8 @@ function parsePath(path: string): FrontRequest | null {
   return tags ? { subject: 'tags', name: tags[1]! } : null;
 }
 
-/** Who may read what here: every name (anonymous callers, where configured), or a token's names. */
-type Reader = { all: true } | { all: false; names: (name: string) => boolean };
+/** Who may read what here: everything (anonymous callers, where configured), or what a token names. */
+type Reader = { all: true } | { all: false; may: (upstream: string) => boolean };
 
 function challenge(url: URL, name?: string, error?: string): Record<string, string> {
   const scope = name ? `,scope="repository:${name}:pull"` : '';
@@ -58,12 +59,12 @@ async function readerOf(deps: Deps, request: Request): Promise<Reader> {
   if (!bearer) throw new AppError('UNAUTHENTICATED', 'authentication required: ask the token realm for a token');
   try {
     const grant = await verifyToken(deps, bearer);
-    return { all: false, names: (name) => grant.repositories.includes(name) };
+    return { all: false, may: (upstream) => grant.upstreams.includes(upstream) };
   } catch (error) {
     const caller = await authenticate(deps, `Bearer ${bearer}`).catch(() => {
       throw error;
     });
-    return { all: false, names: (name) => mayPull(deps, caller, name) };
+    return { all: false, may: (upstream) => mayPull(deps, caller, upstream) };
   }
 }
 
@@ -77,9 +78,13 @@ function manifestHeaders(found: { bytes: Uint8Array; mediaType: string; digest: 
   };
 }
 
-async function serve(deps: Deps, c: Context<AppEnv>, asked: Exclude<FrontRequest, { subject: 'base' }>) {
+async function serve(
+  deps: Deps,
+  c: Context<AppEnv>,
+  asked: Exclude<FrontRequest, { subject: 'base' }>,
+  name: FrontName,
+) {
   const head = c.req.method === 'HEAD';
-  const name = frontName(deps.config, asked.name);
   if (asked.subject === 'manifest') {
     const found = await frontManifest(deps, name, asked.reference);
     return new Response(head ? null : (found.bytes as Uint8Array<ArrayBuffer>), { headers: manifestHeaders(found) });
@@ -177,11 +182,12 @@ async function answer(c: Context<AppEnv>): Promise<Response> {
     const reader = await readerOf(deps, c.req.raw);
     if (asked.subject === 'base')
       return new Response('{}', { headers: { ...API_VERSION, 'content-type': 'application/json' } });
-    if (!reader.all && !reader.names(asked.name)) {
+    const name = frontName(deps.config, asked.name, c.req.query('ns'));
+    if (!reader.all && !reader.may(`${name.registry}/${name.repository}`)) {
       insufficient = true;
       throw new AppError('UNAUTHENTICATED', `the token does not let its holder pull ${asked.name}`);
     }
-    return await serve(deps, c, asked);
+    return await serve(deps, c, asked, name);
   } catch (error) {
     // A 401 says where to get a token, and for what (RFC 6750; the distribution token spec).
     const unauthenticated = error instanceof AppError && error.code === 'UNAUTHENTICATED';

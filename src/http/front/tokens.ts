@@ -10,17 +10,17 @@ import type { Caller } from '../../config/callers.js';
 import type { Deps } from '../../deps.js';
 import { toBase64, fromBase64 } from '../../encoding.js';
 import { AppError } from '../../errors.js';
-import { frontName } from '../../ops/front/index.js';
+import { frontNameUpstreams } from '../../ops/front/index.js';
 import { isAllowed } from '../../policy.js';
 import { stateKeys } from '../../state/records.js';
 import type { StateStore } from '../../state/store.js';
 
 const ISSUER = 'ferry-front';
 
-/** What a token lets its holder pull: front names. */
+/** What a token lets its holder pull: upstream repositories ("registry/repository"). */
 export interface FrontGrant {
   caller: string;
-  repositories: string[];
+  upstreams: string[];
 }
 
 // One key per deployment, made by whichever request first needs it (create-if-absent decides the race).
@@ -60,15 +60,9 @@ export function pullScopes(scopes: string[]): string[] {
   return [...new Set(names)];
 }
 
-/** Whether the caller may pull the front name (its upstream, by the caller's grants). */
-export function mayPull(deps: Deps, caller: Caller, name: string): boolean {
-  try {
-    const upstream = frontName(deps.config, name);
-    return isAllowed(deps.config.callers, caller, 'pull', `${upstream.registry}/${upstream.repository}`);
-  } catch {
-    return false;
-  }
-}
+/** Whether the caller may pull an upstream repository ("registry/repository"), by its grants. */
+export const mayPull = (deps: Deps, caller: Caller, upstream: string) =>
+  isAllowed(deps.config.callers, caller, 'pull', upstream);
 
 // An API key's token names the key and a piece of its hash: a key removed or replaced refuses its tokens.
 const keyMark = (caller: Caller, deps: Deps) => {
@@ -83,8 +77,14 @@ export async function issueToken(
   caller: Caller,
   requested: string[],
 ): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
-  const granted = requested.filter((name) => mayPull(deps, caller, name));
-  if (requested.length && !granted.length)
+  // A scope names what the client sees; the token names what that may serve (by its alias, or under any
+  // mirrored `?ns=` host, which a scope does not carry), and a request is checked against what it serves.
+  const granted = requested.map((name) => ({
+    name,
+    upstreams: frontNameUpstreams(deps.config, name).filter((u) => mayPull(deps, caller, u)),
+  }));
+  const pulls = granted.flatMap((g) => g.upstreams);
+  if (requested.length && !pulls.length)
     throw new AppError('FORBIDDEN', `caller ${caller.id} has no "pull" grant on ${requested.join(', ')}`, {
       details: { missingGrant: { action: 'pull', repositories: requested } },
     });
@@ -92,7 +92,10 @@ export async function issueToken(
   const ttl = deps.config.front.tokenTtlSeconds;
   const mark = keyMark(caller, deps);
   const token = await new SignJWT({
-    access: granted.map((name) => ({ type: 'repository', name, actions: ['pull'] })),
+    access: granted
+      .filter((g) => g.upstreams.length)
+      .map((g) => ({ type: 'repository', name: g.name, actions: ['pull'] })),
+    pulls: [...new Set(pulls)],
     ...(mark ? { key: mark } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -122,9 +125,9 @@ export async function verifyToken(deps: Deps, token: string): Promise<FrontGrant
     if (!key?.sha256 || !key.sha256.startsWith(mark ?? '-'))
       throw new AppError('UNAUTHENTICATED', 'the API key this token was issued for is revoked');
   }
-  const access = Array.isArray(payload.access) ? (payload.access as { name?: unknown }[]) : [];
+  const pulls = Array.isArray(payload.pulls) ? payload.pulls : [];
   return {
     caller: String(payload.sub ?? ''),
-    repositories: access.map((a) => a.name).filter((n): n is string => typeof n === 'string'),
+    upstreams: pulls.filter((n): n is string => typeof n === 'string'),
   };
 }

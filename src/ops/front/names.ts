@@ -1,13 +1,15 @@
-// Front names: `/v2/<alias>/<repository>` serves the upstream repository its alias names. Nothing that
-// no alias names is reachable through the front.
+// Front names: what a `/v2/` name serves. `<alias>/<repository>` serves the upstream its alias names;
+// with containerd's `?ns=<host>`, the repository is that mirrored host's; a name under no alias is the
+// root alias's, where one is configured. Nothing that none of these names is reachable through the front.
 
 import type { FerryConfig } from '../../config/parse.js';
+import type { FrontAlias } from '../../config/front.js';
 import { AppError } from '../../errors.js';
 import { parseRepositoryName, type RepositoryName } from '../../reference.js';
 
 /** A front name and the upstream repository it serves. */
 export interface FrontName extends RepositoryName {
-  /** As the client spelled it: `<alias>/<repository>`. */
+  /** As the client spelled it (without `?ns=`). */
   front: string;
 }
 
@@ -20,17 +22,40 @@ function unknownName(name: string, why: string): AppError {
   });
 }
 
-/** The upstream repository a front name serves; NAME_UNKNOWN when no alias serves it. */
-export function frontName(config: FerryConfig, name: string): FrontName {
-  const slash = name.indexOf('/');
-  const alias = config.front.aliases.get(slash === -1 ? name : name.slice(0, slash));
-  if (!alias || slash === -1) throw unknownName(name, 'expected <alias>/<repository> with a configured alias');
-  const rest = name.slice(slash + 1);
-  let upstream: RepositoryName;
+function under(name: string, alias: FrontAlias, rest: string): FrontName {
   try {
-    upstream = parseRepositoryName(`${alias.registry}/${alias.prefix ? `${alias.prefix}/` : ''}${rest}`);
+    const upstream = parseRepositoryName(`${alias.registry}/${alias.prefix ? `${alias.prefix}/` : ''}${rest}`);
+    return { front: name, ...upstream };
   } catch (error) {
     throw unknownName(name, error instanceof Error ? error.message : 'not a repository name');
   }
-  return { front: name, ...upstream };
+}
+
+/** The upstream repository a front name serves (`ns`: containerd's mirrored host); NAME_UNKNOWN when none. */
+export function frontName(config: FerryConfig, name: string, ns?: string): FrontName {
+  const { aliases, namespaces, root } = config.front;
+  if (ns !== undefined) {
+    const mirrored = namespaces.get(ns.toLowerCase());
+    if (!mirrored) throw unknownName(name, `${ns} is not a registry this front mirrors (front.namespaces)`);
+    return under(name, mirrored, name);
+  }
+  const slash = name.indexOf('/');
+  const alias = slash === -1 ? undefined : aliases.get(name.slice(0, slash));
+  if (alias) return under(name, alias, name.slice(slash + 1));
+  if (root) return under(name, root, name);
+  throw unknownName(name, 'expected <alias>/<repository> with a configured alias');
+}
+
+/** Every upstream "registry/repository" a name may serve: by its alias (or the root), and under each `?ns=`. */
+export function frontNameUpstreams(config: FerryConfig, name: string): string[] {
+  const found: string[] = [];
+  for (const ns of [undefined, ...config.front.namespaces.keys()]) {
+    try {
+      const served = frontName(config, name, ns);
+      found.push(`${served.registry}/${served.repository}`);
+    } catch {
+      // not served that way
+    }
+  }
+  return [...new Set(found)];
 }
