@@ -61,6 +61,20 @@ describe.each(['node', 'workerd'] as const)('through the front on %s', (runtime)
     expect(index.manifests[0]!.digest).toBe(fixture.skopeo.anonymous.multiarch!.digest);
   }, 60_000);
 
+  it('skopeo logs in with an API key, and reads with what it stored', async () => {
+    const authfile = join(dir, `skopeo-auth-${runtime}.json`);
+    await skopeo(['login', '--tls-verify=false', '--authfile', authfile, '-u', 'anyone', '-p', KEY, front]);
+    const raw = await skopeo([
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--authfile',
+      authfile,
+      `docker://${front}/local/ferry-test/v2s2:v1`,
+    ]);
+    expect(await computeDigest(new Uint8Array(raw))).toBe(fixture.skopeo.anonymous.v2s2!.digest);
+  }, 60_000);
+
   it('crane reads every blob of an image and finds its digest', async () => {
     const env = { ...process.env, DOCKER_CONFIG: mkdtempSync(join(dir, 'crane-')) };
     const crane = (args: string[]) => run(requireGoBinary('crane'), [...args, '--insecure'], { env });

@@ -12,6 +12,9 @@ const INSTALL: Record<string, string> = {
   openssl: 'apt-get install -y openssl',
   chromium: 'apt-get install -y chromium',
   tmux: 'apt-get install -y tmux',
+  podman: 'apt-get install -y podman',
+  containerd: 'apt-get install -y containerd',
+  ctr: 'apt-get install -y containerd',
 };
 
 export function requireBinary(name: keyof typeof INSTALL | string): string {
