@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { diffImages, inspectImage, listTags, readManifest } from '../ops/inspect/index.js';
 import { parseReference, parseRepositoryName } from '../reference.js';
 import type { AppEnv } from './app-env.js';
+import { cacheControl, notModified } from './caching.js';
 import { requireGrant } from '../policy.js';
 import { DiffQuerySchema, InspectQuerySchema, TagsQuerySchema, validate } from './schemas.js';
 
@@ -17,19 +18,6 @@ function pathRest(url: string, prefix: string): string {
   } catch {
     throw new AppError('INVALID_REFERENCE', 'the reference in the path is not valid percent-encoding');
   }
-}
-
-/** True when If-None-Match names this ETag (or *). */
-function notModified(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((t) => {
-    const tag = t.trim().replace(/^W\//, '');
-    return tag === '*' || tag === etag;
-  });
-}
-
-function cacheControl(byDigest: boolean, tagTtl: number): string {
-  return byDigest ? 'private, max-age=31536000, immutable' : `private, max-age=${tagTtl}`;
 }
 
 export function readRoutes(deps: Deps): Hono<AppEnv> {

@@ -31,6 +31,9 @@ export const recordKeys = {
     `${PREFIX}:manifest:${registry}/${repository}@${digest}`,
   imageLocations: (registry: string, digest: string) => `${PREFIX}:image-at:${registry}:${digest}`,
   jwks: (issuerId: string) => `${PREFIX}:jwks:${issuerId}`,
+  /** A pull through the registry front, audited already (one record per caller, image and tag a while). */
+  pullAudited: (caller: string, registry: string, repository: string, tag: string, digest: string) =>
+    `${PREFIX}:pulled:${encodeURIComponent(caller)}:${registry}/${repository}:${tag}@${digest}`,
   inspect: (registry: string, repository: string, digest: string, platform: string | undefined) =>
     `${PREFIX}:inspect2:${registry}/${repository}@${digest}${platform ? `#${platform}` : ''}`,
 };

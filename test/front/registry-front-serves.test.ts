@@ -2,7 +2,8 @@
 // manifests byte for byte with their digest and type, blobs streamed (a range as a 206), tag pages with
 // `Link`, referrers as an index, and every error in the distribution spec's envelope.
 
-import { expect, inject, it } from 'vitest';
+import { afterEach, expect, inject, it } from 'vitest';
+import { listAuditRecords } from '../../src/ops/audit.js';
 import { computeDigest } from '../../src/registry/digest.js';
 import { localRegistries } from '../support/configs.js';
 import { uniqueRepository } from '../support/copying.js';
@@ -14,11 +15,24 @@ const target = fixture.targets.anonymous.host;
 const v2s2 = fixture.skopeo.anonymous.v2s2!;
 const raw = atob(v2s2.raw);
 
+// Pulls by tag are audited after the answer: each test's services settle before the next test.
+const made: { settle(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((s) => s.settle()));
+});
+
 function frontService() {
-  return makeService({
-    registries: localRegistries(source, target),
-    front: { aliases: { local: { registry: source }, mirror: { registry: target, prefix: 'front' } } },
-  });
+  return track(
+    makeService({
+      registries: localRegistries(source, target),
+      front: { aliases: { local: { registry: source }, mirror: { registry: target, prefix: 'front' } } },
+    }),
+  );
+}
+
+function track<T extends { settle(): Promise<void> }>(service: T): T {
+  made.push(service);
+  return service;
 }
 
 const errorsOf = async (res: Response) => ((await res.json()) as { errors: { code: string }[] }).errors;
@@ -125,14 +139,16 @@ it('answers every failure in the distribution envelope with the spec’s status'
 });
 
 it("serves containerd's mirror form (?ns=<host>) for mirrored hosts, and names under no alias from the root alias", async () => {
-  const { app } = makeService({
-    registries: localRegistries(source, target),
-    front: {
-      aliases: { local: { registry: source } },
-      namespaces: { 'upstream.invalid': { registry: source } },
-      root: 'local',
-    },
-  });
+  const { app } = track(
+    makeService({
+      registries: localRegistries(source, target),
+      front: {
+        aliases: { local: { registry: source } },
+        namespaces: { 'upstream.invalid': { registry: source } },
+        root: 'local',
+      },
+    }),
+  );
   for (const path of [
     '/v2/ferry-test/v2s2/manifests/v1?ns=upstream.invalid',
     '/v2/ferry-test/v2s2/manifests/v1', // the root alias's
@@ -148,4 +164,38 @@ it("serves containerd's mirror form (?ns=<host>) for mirrored hosts, and names u
 
 it('refuses a root that names no alias, at configuration time', () => {
   expect(() => makeService({ front: { aliases: {}, root: 'hub' } })).toThrow(/front\.root/);
+});
+
+it('says how long an answer keeps: a digest’s forever, a tag’s for cache.tagTtlSeconds; If-None-Match gets a 304', async () => {
+  const { app } = frontService();
+  const byDigest = await app.request(`/v2/local/ferry-test/v2s2/manifests/${v2s2.digest}`);
+  expect(byDigest.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+  expect(byDigest.headers.get('etag')).toBe(`"${v2s2.digest}"`);
+  const byTag = await app.request('/v2/local/ferry-test/v2s2/manifests/v1');
+  expect(byTag.headers.get('cache-control')).toBe('private, max-age=60');
+  const again = await app.request('/v2/local/ferry-test/v2s2/manifests/v1', {
+    headers: { 'if-none-match': `"${v2s2.digest}"` },
+  });
+  expect(again.status).toBe(304);
+  expect((await again.arrayBuffer()).byteLength).toBe(0);
+});
+
+it('audits a pull once per caller, image and tag, however often the client asks; never per digest or blob', async () => {
+  const service = frontService();
+  for (let i = 0; i < 3; i++) {
+    await service.app.request('/v2/local/ferry-test/v2s2/manifests/v1', { method: i ? 'GET' : 'HEAD' });
+    await service.settle();
+  }
+  await service.app.request(`/v2/local/ferry-test/v2s2/manifests/${v2s2.digest}`);
+  await service.settle();
+  const { records } = await listAuditRecords(service.deps, { limit: 100 }, () => true);
+  const pulls = records.filter((r) => r.action === 'pull');
+  expect(pulls).toEqual([
+    expect.objectContaining({
+      caller: 'anonymous',
+      source: `${source}/ferry-test/v2s2:v1`,
+      sourceDigest: v2s2.digest,
+      outcome: 'ok',
+    }),
+  ]);
 });

@@ -7,6 +7,7 @@ import type { Deps } from '../../deps.js';
 import type { Caller } from '../../config/callers.js';
 import { AppError } from '../../errors.js';
 import {
+  auditPull,
   frontBlob,
   frontBlobSize,
   frontManifest,
@@ -18,6 +19,7 @@ import {
 import type { AppEnv } from '../app-env.js';
 import { checkAnonymousRequest } from '../anonymous-guard.js';
 import { authenticate } from '../auth.js';
+import { cacheControl, notModified } from '../caching.js';
 import { registryErrorResponse } from './envelope.js';
 import { issueToken, mayPull, pullScopes, verifyToken } from './tokens.js';
 
@@ -41,7 +43,7 @@ function parsePath(path: string): FrontRequest | null {
 }
 
 /** Who may read what here: everything (anonymous callers, where configured), or what a token names. */
-type Reader = { all: true } | { all: false; may: (upstream: string) => boolean };
+type Reader = { caller: string } & ({ all: true } | { all: false; may: (upstream: string) => boolean });
 
 function challenge(url: URL, name?: string, error?: string): Record<string, string> {
   const scope = name ? `,scope="repository:${name}:pull"` : '';
@@ -53,28 +55,29 @@ function challenge(url: URL, name?: string, error?: string): Record<string, stri
 async function readerOf(deps: Deps, request: Request): Promise<Reader> {
   if (deps.config.callers.anonymous) {
     checkAnonymousRequest(deps.config.callers, request);
-    return { all: true };
+    return { caller: 'anonymous', all: true };
   }
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')?.[1];
   if (!bearer) throw new AppError('UNAUTHENTICATED', 'authentication required: ask the token realm for a token');
   try {
     const grant = await verifyToken(deps, bearer);
-    return { all: false, may: (upstream) => grant.upstreams.includes(upstream) };
+    return { caller: grant.caller, all: false, may: (upstream) => grant.upstreams.includes(upstream) };
   } catch (error) {
     const caller = await authenticate(deps, `Bearer ${bearer}`).catch(() => {
       throw error;
     });
-    return { all: false, may: (upstream) => mayPull(deps, caller, upstream) };
+    return { caller: caller.id, all: false, may: (upstream) => mayPull(deps, caller, upstream) };
   }
 }
 
-function manifestHeaders(found: { bytes: Uint8Array; mediaType: string; digest: string }) {
+function manifestHeaders(found: { bytes: Uint8Array; mediaType: string; digest: string }, cache: string) {
   return {
     ...API_VERSION,
     'content-type': found.mediaType,
     'content-length': String(found.bytes.byteLength),
     'docker-content-digest': found.digest,
     etag: `"${found.digest}"`,
+    'cache-control': cache,
   };
 }
 
@@ -83,11 +86,16 @@ async function serve(
   c: Context<AppEnv>,
   asked: Exclude<FrontRequest, { subject: 'base' }>,
   name: FrontName,
+  caller: string,
 ) {
   const head = c.req.method === 'HEAD';
   if (asked.subject === 'manifest') {
     const found = await frontManifest(deps, name, asked.reference);
-    return new Response(head ? null : (found.bytes as Uint8Array<ArrayBuffer>), { headers: manifestHeaders(found) });
+    const byDigest = found.digest === asked.reference;
+    if (!byDigest) deps.defer(auditPull(deps, caller, name, asked.reference, found.digest).catch(() => undefined));
+    const headers = manifestHeaders(found, cacheControl(byDigest, deps.config.tagTtlSeconds));
+    if (notModified(c.req.header('if-none-match'), headers.etag)) return new Response(null, { status: 304, headers });
+    return new Response(head ? null : (found.bytes as Uint8Array<ArrayBuffer>), { headers });
   }
   if (asked.subject === 'blob') {
     if (head) {
@@ -187,7 +195,7 @@ async function answer(c: Context<AppEnv>): Promise<Response> {
       insufficient = true;
       throw new AppError('UNAUTHENTICATED', `the token does not let its holder pull ${asked.name}`);
     }
-    return await serve(deps, c, asked, name);
+    return await serve(deps, c, asked, name, reader.caller);
   } catch (error) {
     // A 401 says where to get a token, and for what (RFC 6750; the distribution token spec).
     const unauthenticated = error instanceof AppError && error.code === 'UNAUTHENTICATED';

@@ -1,4 +1,5 @@
 // The registry front's wing (`/v2/`): front names, and what it serves of their upstreams.
 
 export { frontName, frontNameUpstreams, NAME_UNKNOWN, type FrontName } from './names.js';
+export { auditPull } from './pulls.js';
 export { frontBlob, frontBlobSize, frontManifest, frontReferrers, frontTags } from './reads.js';
