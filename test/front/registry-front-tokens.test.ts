@@ -133,3 +133,17 @@ it("a token names what the scope's name serves under each mirrored host, and is 
   );
   expect((await app.request('/v2/ferry-test/v2s2/manifests/v1?ns=other.invalid', { headers: auth })).status).toBe(401);
 });
+
+it('takes an API key as a Basic password on /v2/ itself (a static header), held to the same grants', async () => {
+  const { app } = makeService(await config());
+  const ok = await app.request('/v2/local/ferry-test/v2s2/manifests/v1', {
+    headers: { authorization: basic('key-puller') },
+  });
+  expect(ok.status).toBe(200);
+  const other = await app.request('/v2/local/ferry-test/multiarch/manifests/v1', {
+    headers: { authorization: basic('key-puller') },
+  });
+  expect(other.status).toBe(401);
+  const wrong = await app.request('/v2/', { headers: { authorization: basic('key-nobody') } });
+  expect(wrong.status).toBe(401);
+});

@@ -51,14 +51,23 @@ function challenge(url: URL, name?: string, error?: string): Record<string, stri
   return { 'www-authenticate': `Bearer realm="${url.origin}/v1/token",service="${url.host}"${scope}${why}` };
 }
 
-/** The reader of a `/v2/` request: its front token (or an API key or OIDC token sent as is). */
+/**
+ * The reader of a `/v2/` request: its front token, or an API key or OIDC token sent as is (Bearer), or an
+ * API key as a Basic password (a static header, as a node's containerd `hosts.toml` may send).
+ */
 async function readerOf(deps: Deps, request: Request): Promise<Reader> {
   if (deps.config.callers.anonymous) {
     checkAnonymousRequest(deps.config.callers, request);
     return { caller: 'anonymous', all: true };
   }
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')?.[1];
-  if (!bearer) throw new AppError('UNAUTHENTICATED', 'authentication required: ask the token realm for a token');
+  const authorization = request.headers.get('authorization') ?? '';
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  if (!bearer) {
+    if (!/^Basic\s/i.test(authorization))
+      throw new AppError('UNAUTHENTICATED', 'authentication required: ask the token realm for a token');
+    const caller = await basicCaller(deps, authorization);
+    return { caller: caller.id, all: false, may: (upstream) => mayPull(deps, caller, upstream) };
+  }
   try {
     const grant = await verifyToken(deps, bearer);
     return { caller: grant.caller, all: false, may: (upstream) => grant.upstreams.includes(upstream) };
@@ -68,6 +77,19 @@ async function readerOf(deps: Deps, request: Request): Promise<Reader> {
     });
     return { caller: caller.id, all: false, may: (upstream) => mayPull(deps, caller, upstream) };
   }
+}
+
+/** The caller of Basic credentials: any user name, an API key as the password. */
+function basicCaller(deps: Deps, authorization: string): Promise<Caller> {
+  const encoded = /^Basic\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? '';
+  let password: string;
+  try {
+    const decoded = atob(encoded);
+    password = decoded.slice(decoded.indexOf(':') + 1);
+  } catch {
+    throw new AppError('UNAUTHENTICATED', 'the Basic credentials are not base64');
+  }
+  return authenticate(deps, `Bearer ${password}`);
 }
 
 function manifestHeaders(found: { bytes: Uint8Array; mediaType: string; digest: string }, cache: string) {
@@ -163,17 +185,7 @@ export function frontRoutes(): Hono<AppEnv> {
 async function tokenCaller(deps: Deps, request: Request): Promise<Caller> {
   if (deps.config.callers.anonymous) checkAnonymousRequest(deps.config.callers, request);
   const authorization = request.headers.get('authorization') ?? '';
-  const basic = /^Basic\s+(\S+)\s*$/i.exec(authorization)?.[1];
-  if (basic) {
-    let password: string;
-    try {
-      const decoded = atob(basic);
-      password = decoded.slice(decoded.indexOf(':') + 1);
-    } catch {
-      throw new AppError('UNAUTHENTICATED', 'the Basic credentials are not base64');
-    }
-    return authenticate(deps, `Bearer ${password}`);
-  }
+  if (/^Basic\s/i.test(authorization)) return basicCaller(deps, authorization);
   return authenticate(deps, authorization || undefined);
 }
 
