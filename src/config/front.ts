@@ -21,6 +21,17 @@ export const FrontSchema = z.strictObject({
       z.strictObject({
         registry: z.string().regex(HOST_KEY, 'expected host[:port]'),
         prefix: z.string().regex(PREFIX, 'expected repository path components, e.g. "team/mirror"').optional(),
+        /**
+         * A registry you own that keeps what is pulled (a pull-through cache): a pulled tag is copied there by
+         * a job (one per image, however many pull it at once); digests are served from there once it holds
+         * them, and tags too when the upstream fails.
+         */
+        cacheInto: z
+          .strictObject({
+            registry: z.string().regex(HOST_KEY, 'expected host[:port]'),
+            prefix: z.string().regex(PREFIX, 'expected repository path components').optional(),
+          })
+          .optional(),
       }),
     )
     .optional(),
@@ -49,6 +60,8 @@ export const FrontSchema = z.strictObject({
 export interface FrontAlias {
   registry: string;
   prefix?: string;
+  /** Where what is pulled is kept (`cacheInto`). */
+  cacheInto?: { registry: string; prefix?: string };
 }
 
 export interface FrontConfig {
@@ -68,8 +81,13 @@ const upstream = (registry: string, prefix?: string): FrontAlias => ({
 
 export function buildFront(front: z.infer<typeof FrontSchema>, problems: ConfigProblems): FrontConfig {
   const aliases = new Map<string, FrontAlias>();
-  for (const [name, alias] of Object.entries(front.aliases ?? {}))
-    aliases.set(name, upstream(alias.registry, alias.prefix));
+  for (const [name, alias] of Object.entries(front.aliases ?? {})) {
+    const into = alias.cacheInto;
+    aliases.set(name, {
+      ...upstream(alias.registry, alias.prefix),
+      ...(into ? { cacheInto: upstream(into.registry, into.prefix) } : {}),
+    });
+  }
   const namespaces = new Map<string, FrontAlias>();
   for (const [host, entry] of Object.entries(front.namespaces ?? {}))
     namespaces.set(host.toLowerCase(), upstream(entry.registry ?? host, entry.prefix));

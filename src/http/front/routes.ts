@@ -14,6 +14,7 @@ import {
   frontName,
   frontReferrers,
   frontTags,
+  writeBack,
   type FrontName,
 } from '../../ops/front/index.js';
 import type { AppEnv } from '../app-env.js';
@@ -115,6 +116,14 @@ async function serve(
     const found = await frontManifest(deps, name, asked.reference);
     const byDigest = found.digest === asked.reference;
     if (!byDigest) deps.defer(auditPull(deps, caller, name, asked.reference, found.digest).catch(() => undefined));
+    if (!byDigest && found.from === 'upstream' && name.cache)
+      deps.defer(
+        writeBack(deps, name, asked.reference, found.digest).catch((error: unknown) =>
+          deps.log.warn('front: could not start the write-back copy', {
+            reason: error instanceof Error ? error.message : 'unknown',
+          }),
+        ),
+      );
     const headers = manifestHeaders(found, cacheControl(byDigest, deps.config.tagTtlSeconds));
     if (notModified(c.req.header('if-none-match'), headers.etag)) return new Response(null, { status: 304, headers });
     return new Response(head ? null : (found.bytes as Uint8Array<ArrayBuffer>), { headers });

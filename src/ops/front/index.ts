@@ -2,4 +2,5 @@
 
 export { frontName, frontNameUpstreams, NAME_UNKNOWN, type FrontName } from './names.js';
 export { auditPull } from './pulls.js';
+export { writeBack } from './write-back.js';
 export { frontBlob, frontBlobSize, frontManifest, frontReferrers, frontTags } from './reads.js';

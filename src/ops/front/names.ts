@@ -11,6 +11,8 @@ import { parseRepositoryName, type RepositoryName } from '../../reference.js';
 export interface FrontName extends RepositoryName {
   /** As the client spelled it (without `?ns=`). */
   front: string;
+  /** Where what is pulled is kept (an alias's `cacheInto`). */
+  cache?: RepositoryName;
 }
 
 /** The registry spec's code for a name the front does not serve. */
@@ -22,10 +24,13 @@ function unknownName(name: string, why: string): AppError {
   });
 }
 
+const join = (at: { registry: string; prefix?: string }, rest: string) =>
+  parseRepositoryName(`${at.registry}/${at.prefix ? `${at.prefix}/` : ''}${rest}`);
+
 function under(name: string, alias: FrontAlias, rest: string): FrontName {
   try {
-    const upstream = parseRepositoryName(`${alias.registry}/${alias.prefix ? `${alias.prefix}/` : ''}${rest}`);
-    return { front: name, ...upstream };
+    const upstream = join(alias, rest);
+    return { front: name, ...upstream, ...(alias.cacheInto ? { cache: join(alias.cacheInto, rest) } : {}) };
   } catch (error) {
     throw unknownName(name, error instanceof Error ? error.message : 'not a repository name');
   }

@@ -9,6 +9,7 @@ import { MediaType } from '../../registry/manifest.js';
 import { readManifest } from '../inspect/index.js';
 import { listReferrers } from '../referrers.js';
 import { registryClient } from '../registries/index.js';
+import type { RepositoryName } from '../../reference.js';
 import type { FrontName } from './names.js';
 
 function checkReference(reference: string): 'tag' | 'digest' {
@@ -17,15 +18,58 @@ function checkReference(reference: string): 'tag' | 'digest' {
   throw new AppError('INVALID_REFERENCE', `"${reference}" is neither a tag nor a digest`);
 }
 
-/** A manifest by tag or digest, its bytes exactly as the upstream has them. */
+/** Where a manifest or blob came from: its upstream, or the registry that keeps what is pulled (`cacheInto`). */
+export type Origin = 'upstream' | 'cache';
+
+// The upstream failed (down, refusing, rate-limited), as opposed to answering that there is no such thing.
+const upstreamFailed = (error: unknown) => error instanceof AppError && error.code.startsWith('UPSTREAM_');
+
+/** Reads the cache first; a miss or a failing cache goes to the upstream, which then decides. */
+async function cacheFirst<T>(deps: Deps, name: FrontName, read: (at: RepositoryName) => Promise<T | null>) {
+  if (name.cache) {
+    const cached = await read(name.cache).catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === 'NOT_FOUND'))
+        deps.log.warn('front: the cache registry failed; reading the upstream', {
+          registry: name.cache!.registry,
+          reason: error instanceof Error ? error.message : 'unknown',
+        });
+      return null;
+    });
+    if (cached !== null) return { found: cached, from: 'cache' as Origin };
+  }
+  return { found: await read(name), from: 'upstream' as Origin };
+}
+
+const manifestAt = async (deps: Deps, at: RepositoryName, reference: string) => {
+  const { bytes, mediaType, digest } = await readManifest(deps, `${at.registry}/${at.repository}${reference}`);
+  return { bytes, mediaType, digest };
+};
+
+/**
+ * A manifest by tag or digest, its bytes exactly as the upstream has them. By digest, the cache is read
+ * first; by tag, the upstream decides, and the cache answers only when the upstream failed.
+ */
 export async function frontManifest(
   deps: Deps,
   name: FrontName,
   reference: string,
-): Promise<{ bytes: Uint8Array; mediaType: string; digest: string }> {
-  const at = checkReference(reference) === 'digest' ? `@${reference}` : `:${reference}`;
-  const { bytes, mediaType, digest } = await readManifest(deps, `${name.registry}/${name.repository}${at}`);
-  return { bytes, mediaType, digest };
+): Promise<{ bytes: Uint8Array; mediaType: string; digest: string; from: Origin }> {
+  if (checkReference(reference) === 'digest') {
+    const { found, from } = await cacheFirst(deps, name, (at) => manifestAt(deps, at, `@${reference}`));
+    return { ...found!, from };
+  }
+  try {
+    return { ...(await manifestAt(deps, name, `:${reference}`)), from: 'upstream' };
+  } catch (error) {
+    if (!name.cache || !upstreamFailed(error)) throw error;
+    const kept = await manifestAt(deps, name.cache, `:${reference}`).catch(() => null);
+    if (!kept) throw error;
+    deps.log.warn('front: the upstream failed; serving the tag from the cache registry', {
+      upstream: name.registry,
+      reason: error instanceof Error ? error.message : 'unknown',
+    });
+    return { ...kept, from: 'cache' };
+  }
 }
 
 function checkDigest(digest: string): void {
@@ -35,16 +79,23 @@ function checkDigest(digest: string): void {
     });
 }
 
-/** A blob's size, or null when the upstream has none by that digest. */
+/** A blob's size (the cache's first), or null when the upstream has none by that digest. */
 export async function frontBlobSize(deps: Deps, name: FrontName, digest: string): Promise<number | null> {
   checkDigest(digest);
-  return (await registryClient(deps, name.registry).headBlob(name.repository, digest))?.size ?? null;
+  const { found } = await cacheFirst(deps, name, async (at) => {
+    const size = (await registryClient(deps, at.registry).headBlob(at.repository, digest))?.size;
+    return size ?? null;
+  });
+  return found;
 }
 
-/** A blob's bytes as the upstream streams them; `range` (a `Range` header) passed on, for a 206. */
-export function frontBlob(deps: Deps, name: FrontName, digest: string, range?: string): Promise<Response> {
+/** A blob's bytes as the cache or the upstream streams them; `range` (a `Range` header) passed on, for a 206. */
+export async function frontBlob(deps: Deps, name: FrontName, digest: string, range?: string): Promise<Response> {
   checkDigest(digest);
-  return registryClient(deps, name.registry).getBlob(name.repository, digest, range ? { range } : {});
+  const { found } = await cacheFirst(deps, name, (at) =>
+    registryClient(deps, at.registry).getBlob(at.repository, digest, range ? { range } : {}),
+  );
+  return found!;
 }
 
 /** One page of tags, in lexical order, and where the next one starts. */

@@ -19,5 +19,5 @@ export {
 } from './record.js';
 export { MAX_JOB_WAKES, reviveIfStale, reviveStaleJobs } from './revive.js';
 export { runJob } from './run.js';
-export { createCopyJob, createPromotionJobOnce, handOverCopy, recordCopyOutcome } from './start.js';
+export { createCopyJob, createCopyJobOnce, createPromotionJobOnce, handOverCopy, recordCopyOutcome } from './start.js';
 export { type DurableSteps, type JobPlan, planJob, planJobBlobs, runJobInSteps, transferJobBlob } from './steps.js';

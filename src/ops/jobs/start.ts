@@ -33,6 +33,17 @@ export async function createCopyJob(
   return (await createJobRecord(deps, newJob(deps, fields))).job;
 }
 
+/** A copy job under an id that names what it does: created once, however many callers ask at once. */
+export function createCopyJobOnce(
+  deps: Deps,
+  request: CopyRequest,
+  owner: JobOwner,
+  id: string,
+  reason: string,
+): Promise<{ job: JobRecord; created: boolean }> {
+  return createJobRecord(deps, newJob(deps, { id, ...copyFields(request, owner), reason }));
+}
+
 /**
  * A streamed copy that ended in its request, recorded under the id its client was told at once: a client
  * that went away before the last event (however late that was noticed, if at all) finds the outcome there.
