@@ -19,6 +19,7 @@ import { promoteRoutes } from './promote.js';
 import { registryRoutes } from './registries.js';
 import { consoleRoutes } from './console/routes.js';
 import { withManagedRegistries } from '../ops/registries/index.js';
+import { registryQuotas } from '../ops/front/index.js';
 import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi/document.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
@@ -62,8 +63,11 @@ function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  // Audit records lost (refused by the state store) since this process or isolate started: an alert's input.
-  app.get('/healthz', (c) => c.json({ ok: true, auditRecordsLost: auditRecordsLost() }));
+  // Audit records lost (refused by the state store) since this process or isolate started: an alert's input;
+  // and the pull quotas upstreams announced to the registry front (Docker Hub's), as last seen here.
+  app.get('/healthz', (c) =>
+    c.json({ ok: true, auditRecordsLost: auditRecordsLost(), registryQuotas: registryQuotas() }),
+  );
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/config.schema.json', (c) => c.json(configJsonSchema()));
   app.route('/', identityRoutes(deps));

@@ -199,3 +199,20 @@ it('audits a pull once per caller, image and tag, however often the client asks;
     }),
   ]);
 });
+
+it('shows the pull quota an upstream announced (Docker Hub’s ratelimit headers) in /healthz', async () => {
+  const hub = fixture.faultProxy;
+  const { app } = track(
+    makeService({
+      registries: {
+        ...localRegistries(source, target),
+        [hub]: { insecure: true, headers: { 'x-ferry-fault': 'docker-hub-quota', 'x-ferry-fault-arg': '76' } },
+      },
+      front: { aliases: { hub: { registry: hub } } },
+    }),
+  );
+  const res = await app.request('/v2/hub/ferry-test/v2s2/manifests/v1');
+  expect(res.status).toBe(200);
+  const health = (await (await app.request('/healthz')).json()) as { registryQuotas: Record<string, unknown> };
+  expect(health.registryQuotas[hub]).toMatchObject({ limit: 100, remaining: 76, windowSeconds: 21600 });
+});

@@ -11,7 +11,9 @@ export const readPaths = {
       security: [],
       responses: {
         '200': {
-          description: 'ok, and `auditRecordsLost`: audit records the state store refused since this process started',
+          description:
+            'ok; `auditRecordsLost`: audit records the state store refused since this process started; ' +
+            '`registryQuotas`: the pull quota each upstream last announced to the registry front (Docker Hub)',
         },
         '503': problem('the configuration is invalid (INVALID_CONFIG)'),
       },

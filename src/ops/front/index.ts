@@ -2,5 +2,6 @@
 
 export { frontName, frontNameUpstreams, NAME_UNKNOWN, type FrontName } from './names.js';
 export { auditPull } from './pulls.js';
+export { registryQuotas } from './quotas.js';
 export { writeBack } from './write-back.js';
 export { frontBlob, frontBlobSize, frontManifest, frontReferrers, frontTags } from './reads.js';

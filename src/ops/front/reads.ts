@@ -11,6 +11,7 @@ import { listReferrers } from '../referrers.js';
 import { registryClient } from '../registries/index.js';
 import type { RepositoryName } from '../../reference.js';
 import type { FrontName } from './names.js';
+import { noteQuota } from './quotas.js';
 
 function checkReference(reference: string): 'tag' | 'digest' {
   if (isValidDigest(reference)) return 'digest';
@@ -41,8 +42,9 @@ async function cacheFirst<T>(deps: Deps, name: FrontName, read: (at: RepositoryN
 }
 
 const manifestAt = async (deps: Deps, at: RepositoryName, reference: string) => {
-  const { bytes, mediaType, digest } = await readManifest(deps, `${at.registry}/${at.repository}${reference}`);
-  return { bytes, mediaType, digest };
+  const read = await readManifest(deps, `${at.registry}/${at.repository}${reference}`);
+  if (read.rateLimit) noteQuota(at.registry, read.rateLimit, deps.now());
+  return { bytes: read.bytes, mediaType: read.mediaType, digest: read.digest };
 };
 
 /**

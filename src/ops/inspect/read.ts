@@ -6,6 +6,7 @@ import { formatReference, normalizeRegistryHost, parseReference, parseRepository
 import { AppError } from '../../errors.js';
 import { isIndexMediaType, platformMatches } from '../../registry/manifest.js';
 import type { ImageReference } from '../../reference.js';
+import type { RateLimit } from '../../registry/rate-limit.js';
 import { checkIndexBounds } from '../copy/index.js';
 import { manifestByDigest, resolveDigest, type ResolvedManifest } from '../resolve.js';
 
@@ -40,7 +41,7 @@ export async function readManifest(
   deps: Deps,
   input: string,
   options: { platform?: string } = {},
-): Promise<{ bytes: Uint8Array; mediaType: string; digest: string; reference: string }> {
+): Promise<{ bytes: Uint8Array; mediaType: string; digest: string; reference: string; rateLimit?: RateLimit }> {
   const ref = parseReference(input);
   registryClient(deps, ref.registry);
   const { digest, fetched } = await resolveDigest(deps, ref);
@@ -59,6 +60,8 @@ export async function readManifest(
     mediaType: manifest.mediaType,
     digest: manifest.digest,
     reference: formatReference({ ...ref, digest: manifest.digest }),
+    // The pull quota the registry announced, when this read asked it (Docker Hub's).
+    ...(fetched?.rateLimit ? { rateLimit: fetched.rateLimit } : {}),
   };
 }
 
