@@ -22,6 +22,11 @@ export const FrontSchema = z.strictObject({
         registry: z.string().regex(HOST_KEY, 'expected host[:port]'),
         prefix: z.string().regex(PREFIX, 'expected repository path components, e.g. "team/mirror"').optional(),
         /**
+         * Pass on the upstream's redirect of a blob GET to its storage (one of the registry's `blobHosts`,
+         * checked as any redirect is), so the bytes never cross Ferry. Off: Ferry streams them.
+         */
+        passBlobRedirects: z.boolean().optional(),
+        /**
          * A registry you own that keeps what is pulled (a pull-through cache): a pulled tag is copied there by
          * a job (one per image, however many pull it at once); digests are served from there once it holds
          * them, and tags too when the upstream fails.
@@ -62,6 +67,8 @@ export interface FrontAlias {
   prefix?: string;
   /** Where what is pulled is kept (`cacheInto`). */
   cacheInto?: { registry: string; prefix?: string };
+  /** Blob redirects to storage passed on to the client. */
+  passBlobRedirects?: boolean;
 }
 
 export interface FrontConfig {
@@ -85,6 +92,7 @@ export function buildFront(front: z.infer<typeof FrontSchema>, problems: ConfigP
     const into = alias.cacheInto;
     aliases.set(name, {
       ...upstream(alias.registry, alias.prefix),
+      ...(alias.passBlobRedirects ? { passBlobRedirects: true } : {}),
       ...(into ? { cacheInto: upstream(into.registry, into.prefix) } : {}),
     });
   }

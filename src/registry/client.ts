@@ -228,13 +228,13 @@ export class RegistryClient {
   /**
    * Opens a blob as a stream (redirects to storage followed without credentials). With `from`, asks for
    * the bytes from that offset on (`Range: bytes=N-`), or with `range` what it says; the caller checks the
-   * answer is a 206. The body is
+   * answer is a 206. With `handBackRedirect`, a redirect to storage comes back as a 307 naming it. The body is
    * the runtime's own (pumped natively into an upload) unless `watched` puts it under the idle deadline.
    */
   async getBlob(
     repository: string,
     digest: string,
-    options: { from?: number; range?: string; watched?: boolean } = {},
+    options: { from?: number; range?: string; watched?: boolean; handBackRedirect?: boolean } = {},
   ): Promise<Response> {
     // `range`: a client's own Range header, passed on as it is (the registry front).
     const range = options.range ?? (options.from ? `bytes=${options.from}-` : undefined);
@@ -244,7 +244,9 @@ export class RegistryClient {
         path: blobPath(repository, digest),
         native: options.watched !== true,
         ...(range ? { headers: { range } } : {}),
+        ...(options.handBackRedirect ? { handBackRedirect: true } : {}),
       });
+      if (options.handBackRedirect && response.status === 307) return response;
       if (!response.ok) throw await upstreamError(response, `blob ${this.registryKey}/${repository}@${digest}`);
       return response;
     });

@@ -39,6 +39,11 @@ export interface RegistryRequest {
   idempotent?: boolean;
   /** A blob download: its body is left to the runtime to pump (see fetchWithin). */
   native?: boolean;
+  /**
+   * A redirect to another origin (checked as any is) comes back as a 307 naming it, not followed: the
+   * registry front passes it on, and the bytes never cross Ferry.
+   */
+  handBackRedirect?: boolean;
 }
 
 type AuthState = { kind: 'none' } | { kind: 'challenges'; challenges: Challenge[] };
@@ -321,6 +326,8 @@ export class RegistryTransport {
           'ADDRESS_NOT_ALLOWED',
           `refusing a redirected ${req.method} to ${next.host}: a write is never followed to another origin`,
         );
+      if (req.handBackRedirect && next.origin !== current.origin)
+        return new Response(null, { status: 307, headers: { location: next.href } });
       current = next;
       if (response.status === 303) {
         method = 'GET';

@@ -216,3 +216,28 @@ it('shows the pull quota an upstream announced (Docker Hub’s ratelimit headers
   const health = (await (await app.request('/healthz')).json()) as { registryQuotas: Record<string, unknown> };
   expect(health.registryQuotas[hub]).toMatchObject({ limit: 100, remaining: 76, windowSeconds: 21600 });
 });
+
+it('passes a blob redirect to storage on where the alias says so, the bytes never crossing Ferry', async () => {
+  const upstream = fixture.faultProxy;
+  const entry = { insecure: true, headers: { 'x-ferry-fault': 'redirect-blobs' }, blobHosts: [fixture.blobStorage] };
+  const service = track(
+    makeService({
+      registries: { ...localRegistries(source, target), [upstream]: entry },
+      front: {
+        aliases: { direct: { registry: upstream, passBlobRedirects: true }, streamed: { registry: upstream } },
+      },
+    }),
+  );
+  const { digest } = (JSON.parse(raw) as { config: { digest: string } }).config;
+  const passed = await service.app.request(`/v2/direct/ferry-test/v2s2/blobs/${digest}`);
+  expect(passed.status).toBe(307);
+  const location = new URL(passed.headers.get('location')!);
+  expect(location.host).toBe(fixture.blobStorage);
+  expect(service.requests.some((r) => new URL(r.url).host === fixture.blobStorage)).toBe(false);
+  // The client follows it itself, to the same bytes.
+  expect(await computeDigest(new Uint8Array(await (await fetch(location)).arrayBuffer()))).toBe(digest);
+
+  const streamed = await service.app.request(`/v2/streamed/ferry-test/v2s2/blobs/${digest}`);
+  expect(streamed.status).toBe(200);
+  expect(await computeDigest(new Uint8Array(await streamed.arrayBuffer()))).toBe(digest);
+});

@@ -136,6 +136,11 @@ async function serve(
       return new Response(null, { headers: { ...headers, 'accept-ranges': 'bytes' } });
     }
     const upstream = await frontBlob(deps, name, asked.reference, c.req.header('range'));
+    if (upstream.status === 307)
+      return new Response(null, {
+        status: 307,
+        headers: { ...API_VERSION, location: upstream.headers.get('location')! },
+      });
     const headers = new Headers({ ...API_VERSION, 'docker-content-digest': asked.reference, 'accept-ranges': 'bytes' });
     headers.set('content-type', 'application/octet-stream');
     for (const h of ['content-length', 'content-range']) {

@@ -13,6 +13,8 @@ export interface FrontName extends RepositoryName {
   front: string;
   /** Where what is pulled is kept (an alias's `cacheInto`). */
   cache?: RepositoryName;
+  /** Blob redirects to storage are passed on (an alias's `passBlobRedirects`). */
+  passBlobRedirects?: boolean;
 }
 
 /** The registry spec's code for a name the front does not serve. */
@@ -30,7 +32,12 @@ const join = (at: { registry: string; prefix?: string }, rest: string) =>
 function under(name: string, alias: FrontAlias, rest: string): FrontName {
   try {
     const upstream = join(alias, rest);
-    return { front: name, ...upstream, ...(alias.cacheInto ? { cache: join(alias.cacheInto, rest) } : {}) };
+    return {
+      front: name,
+      ...upstream,
+      ...(alias.cacheInto ? { cache: join(alias.cacheInto, rest) } : {}),
+      ...(alias.passBlobRedirects ? { passBlobRedirects: true } : {}),
+    };
   } catch (error) {
     throw unknownName(name, error instanceof Error ? error.message : 'not a repository name');
   }

@@ -91,11 +91,15 @@ export async function frontBlobSize(deps: Deps, name: FrontName, digest: string)
   return found;
 }
 
-/** A blob's bytes as the cache or the upstream streams them; `range` (a `Range` header) passed on, for a 206. */
+/**
+ * A blob's bytes as the cache or the upstream streams them; `range` (a `Range` header) passed on, for a 206.
+ * Where the alias passes blob redirects on, a redirect to storage comes back as a 307 naming it.
+ */
 export async function frontBlob(deps: Deps, name: FrontName, digest: string, range?: string): Promise<Response> {
   checkDigest(digest);
+  const options = { ...(range ? { range } : {}), ...(name.passBlobRedirects ? { handBackRedirect: true } : {}) };
   const { found } = await cacheFirst(deps, name, (at) =>
-    registryClient(deps, at.registry).getBlob(at.repository, digest, range ? { range } : {}),
+    registryClient(deps, at.registry).getBlob(at.repository, digest, options),
   );
   return found!;
 }
