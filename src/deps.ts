@@ -27,8 +27,19 @@ export interface JobQueue {
   notify?(id: string, type: string): Promise<void> | void;
 }
 
+/**
+ * An HTTP cache at the edge (the Workers Cache API, in the data center that serves the request): answers
+ * kept by URL, for as long as their Cache-Control says. It does nothing on *.workers.dev or behind Access,
+ * so whatever uses it keeps its KV cache too. Absent elsewhere. Best-effort, like KV.
+ */
+export interface EdgeCache {
+  match(key: string): Promise<Response | undefined>;
+  put(key: string, response: Response): Promise<void>;
+}
+
 export interface Deps {
   jobs?: JobQueue;
+  edgeCache?: EdgeCache;
   /** Caches only: eventually consistent, one write per second per key on Workers. Writes are best-effort. */
   kv: KvStore;
   /** Coordination state (jobs, uploads, token single-flight): consistent, atomic. */

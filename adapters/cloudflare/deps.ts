@@ -7,6 +7,7 @@ import { consoleLogger, realSleep, type Deps } from '../../src/deps.js';
 import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import { DurableObjectState, type StateNamespaceLike } from '../../src/state/durable-objects.js';
 import { workflowJobs, type WorkflowBinding } from './workflow-jobs.js';
+import { workersEdgeCache } from './edge-cache.js';
 
 export interface Env {
   FERRY_KV: KvNamespaceLike;
@@ -51,5 +52,7 @@ export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => vo
     log: consoleLogger,
   };
   if (env.FERRY_JOBS) deps.jobs = workflowJobs(env.FERRY_JOBS, () => deps);
+  const edgeCache = workersEdgeCache();
+  if (edgeCache) deps.edgeCache = edgeCache;
   return deps;
 }

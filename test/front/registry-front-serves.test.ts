@@ -5,6 +5,7 @@
 import { afterEach, expect, inject, it } from 'vitest';
 import { listAuditRecords } from '../../src/ops/audit.js';
 import { computeDigest } from '../../src/registry/digest.js';
+import { workersEdgeCache } from '../../adapters/cloudflare/edge-cache.js';
 import { localRegistries } from '../support/configs.js';
 import { uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
@@ -240,4 +241,32 @@ it('passes a blob redirect to storage on where the alias says so, the bytes neve
   const streamed = await service.app.request(`/v2/streamed/ferry-test/v2s2/blobs/${digest}`);
   expect(streamed.status).toBe(200);
   expect(await computeDigest(new Uint8Array(await streamed.arrayBuffer()))).toBe(digest);
+});
+
+it('serves a manifest by digest from the edge cache once kept there: no upstream request, no KV read', async () => {
+  // workerd's own Cache API (caches.default); on Node a map stands in for it.
+  const kept = new Map<string, { body: ArrayBuffer; headers: [string, string][] }>();
+  const edgeCache = workersEdgeCache() ?? {
+    match: async (key: string) => {
+      const hit = kept.get(key);
+      return hit ? new Response(hit.body, { headers: hit.headers }) : undefined;
+    },
+    put: async (key: string, response: Response) =>
+      void kept.set(key, { body: await response.arrayBuffer(), headers: [...response.headers] }),
+  };
+  const service = frontService();
+  service.deps.edgeCache = edgeCache;
+  const path = `/v2/local/ferry-test/v2s2/manifests/${v2s2.digest}`;
+  expect((await service.app.request(path)).status).toBe(200);
+  await service.settle();
+  const before = { requests: service.requests.length, kvReads: 0 };
+  const get = service.deps.kv.get.bind(service.deps.kv);
+  service.deps.kv.get = (key) => (before.kvReads++, get(key));
+  const again = await service.app.request(path);
+  expect(again.status).toBe(200);
+  const bytes = new Uint8Array(await again.arrayBuffer());
+  expect(await computeDigest(bytes)).toBe(v2s2.digest);
+  expect(again.headers.get('content-type')).toBe(v2s2.mediaType);
+  expect(service.requests.length - before.requests).toBe(0);
+  expect(before.kvReads).toBe(0);
 });

@@ -47,6 +47,28 @@ const manifestAt = async (deps: Deps, at: RepositoryName, reference: string) => 
   return { bytes: read.bytes, mediaType: read.mediaType, digest: read.digest };
 };
 
+// The edge cache's key of a manifest by digest: a URL no client reaches (the Cache API keys by URL).
+const edgeKey = (name: FrontName, digest: string) =>
+  `https://cache.ferry.invalid/manifests/${name.registry}/${name.repository}@${digest}`;
+
+type Manifest = { bytes: Uint8Array; mediaType: string; digest: string };
+
+/** A manifest by digest as the edge cache keeps it (immutable: content-addressed), or null. */
+async function edgeManifest(deps: Deps, name: FrontName, digest: string): Promise<Manifest | null> {
+  const hit = await deps.edgeCache?.match(edgeKey(name, digest)).catch(() => undefined);
+  if (!hit) return null;
+  const bytes = new Uint8Array(await hit.arrayBuffer());
+  return { bytes, mediaType: hit.headers.get('content-type') ?? '', digest };
+}
+
+function keepAtEdge(deps: Deps, name: FrontName, manifest: Manifest): void {
+  const cache = deps.edgeCache;
+  if (!cache) return;
+  const headers = { 'content-type': manifest.mediaType, 'cache-control': 'public, max-age=31536000, immutable' };
+  const response = new Response(manifest.bytes as Uint8Array<ArrayBuffer>, { headers });
+  deps.defer(cache.put(edgeKey(name, manifest.digest), response).catch(() => undefined));
+}
+
 /**
  * A manifest by tag or digest, its bytes exactly as the upstream has them. By digest, the cache is read
  * first; by tag, the upstream decides, and the cache answers only when the upstream failed.
@@ -57,7 +79,10 @@ export async function frontManifest(
   reference: string,
 ): Promise<{ bytes: Uint8Array; mediaType: string; digest: string; from: Origin }> {
   if (checkReference(reference) === 'digest') {
+    const kept = await edgeManifest(deps, name, reference);
+    if (kept) return { ...kept, from: 'upstream' };
     const { found, from } = await cacheFirst(deps, name, (at) => manifestAt(deps, at, `@${reference}`));
+    keepAtEdge(deps, name, found!);
     return { ...found!, from };
   }
   try {
