@@ -13,6 +13,7 @@ import { requireBinary } from '../test/support/binaries.js';
 import { startFerry, type FerryProcess, type Runtime } from '../test/support/ferry-process.js';
 import { benchConsole } from './console.js';
 import { benchJobList } from './job-list.js';
+import { benchFrontPull } from './front-pull.js';
 import { countCopies } from './counts.js';
 import { timePatterns } from './patterns.js';
 import { timeDeadlines } from './deadlines.js';
@@ -44,6 +45,8 @@ const WITH_CLI = process.env.BENCH_CLI !== 'false';
 // The console's pages (server time and weight): BENCH_CONSOLE=false leaves them out; measured on workerd
 // and Node whatever BENCH_RUNTIMES says (Node's Server-Timing is the page's own time).
 const WITH_CONSOLE = process.env.BENCH_CONSOLE !== 'false';
+// The registry front: skopeo pulling the large image through Ferry against directly. BENCH_FRONT=false leaves it out.
+const WITH_FRONT = process.env.BENCH_FRONT !== 'false';
 // GET /v1/jobs and the console's list over an index of BENCH_JOB_ROWS rows: BENCH_JOB_LIST=false leaves it out.
 const WITH_JOB_LIST = process.env.BENCH_JOB_LIST !== 'false';
 
@@ -437,6 +440,33 @@ async function main() {
     console.log(
       `\n| image | case | blobs | fetches | subrequests (fetch + KV + state) | KV reads | KV writes | duplicate manifest GETs |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${counted.join('\n')}`,
     );
+    if (WITH_FRONT) {
+      const spec = { ...ALL_IMAGES[0]!, name: 'front-large' };
+      const layoutDir = buildImage(join(dir, 'layouts'), spec);
+      await skopeoCopy(`oci:${layoutDir}:v1`, `docker://${source.host}/bench/${spec.name}:v1`);
+      rmSync(layoutDir, { recursive: true, force: true });
+      const runtimes = RUNTIMES.filter((r) => r === 'node' || r === 'workerd');
+      const front = await benchFrontPull(
+        dir,
+        source.host,
+        { repository: `bench/${spec.name}`, tag: 'v1' },
+        runtimes,
+        RUNS,
+      );
+      results.push({ front });
+      const size = (2 * spec.layers * spec.layerSize) / MiB;
+      console.log(
+        `\n| pull through the front (${size.toFixed(0)} MiB, skopeo copy --all to dir:) | direct | through Ferry | ratio |\n| --- | --- | --- | --- |\n${front.pulls
+          .map(
+            (p) =>
+              `| ${p.runtime} | ${p.directSeconds.toFixed(2)} s | ${p.frontSeconds.toFixed(2)} s | ${p.ratio.toFixed(2)} |`,
+          )
+          .join('\n')}`,
+      );
+      console.log(
+        `\ncached manifest HEAD by digest on Node: median ${front.head.medianMs.toFixed(2)} ms, p95 ${front.head.p95Ms.toFixed(2)} ms over ${front.head.requests}; upstream requests of a cached digest's GET and HEAD: ${front.upstreamRequestsCachedDigest}`,
+      );
+    }
     if (WITH_CONSOLE) {
       const figures = await benchConsole(dir, source.host, ['node', 'workerd']);
       results.push({ console: figures });
