@@ -237,7 +237,11 @@ it('serve runs the service on Node, as npm run start:node does', async () => {
   try {
     for (let i = 0; i < 100 && !said.includes('ferry listening'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(said).toContain(`ferry listening on http://127.0.0.1:${port} (node; config: local default)`);
-    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true, auditRecordsLost: 0 });
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({
+      ok: true,
+      auditRecordsLost: 0,
+      registryQuotas: {},
+    });
   } finally {
     child.kill();
   }
