@@ -28,6 +28,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
     '/v1/rules',
     '/v1/rules/{name}',
     '/v1/tags/{repository}',
+    '/v1/token',
     '/v1/webhooks/{receiver}',
   ]);
   expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);

@@ -3,6 +3,25 @@
 import { InspectQuerySchema, TagsQuerySchema, DiffQuerySchema } from '../schemas.js';
 import { common, json, problem, queryParameters, refPath, upstream } from './parts.js';
 
+/** An error of the registry front: the distribution spec's envelope, not a problem document. */
+const registryError = (description: string) => ({
+  description,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['errors'],
+        properties: {
+          errors: {
+            type: 'array',
+            items: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' } } },
+          },
+        },
+      },
+    },
+  },
+});
+
 export const readPaths = {
   '/healthz': {
     get: {
@@ -16,6 +35,46 @@ export const readPaths = {
             '`registryQuotas`: the pull quota each upstream last announced to the registry front (Docker Hub)',
         },
         '503': problem('the configuration is invalid (INVALID_CONFIG)'),
+      },
+    },
+  },
+  '/v1/token': {
+    get: {
+      operationId: 'registryToken',
+      summary:
+        'A token for the registry front (/v2/, read-only, the distribution API): Basic with any user name and an ' +
+        'API key as the password, or Bearer with an API key or OIDC token; it names only what the pull grants allow',
+      security: [],
+      parameters: [
+        { name: 'service', in: 'query', required: false, schema: { type: 'string' } },
+        {
+          name: 'scope',
+          in: 'query',
+          required: false,
+          schema: { type: 'string' },
+          description: '`repository:<name>:pull`, repeatable',
+        },
+      ],
+      responses: {
+        '200': {
+          description: 'the token, good for `front.tokenTtlSeconds`',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['token', 'access_token', 'expires_in', 'issued_at'],
+                properties: {
+                  token: { type: 'string' },
+                  access_token: { type: 'string' },
+                  expires_in: { type: 'integer' },
+                  issued_at: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        '401': registryError('no or bad credentials (UNAUTHORIZED), with a Basic challenge'),
+        '403': registryError('the caller may pull none of the scopes asked (DENIED)'),
       },
     },
   },
