@@ -243,17 +243,36 @@ it('passes a blob redirect to storage on where the alias says so, the bytes neve
   expect(await computeDigest(new Uint8Array(await streamed.arrayBuffer()))).toBe(digest);
 });
 
-it('serves a manifest by digest from the edge cache once kept there: no upstream request, no KV read', async () => {
-  // workerd's own Cache API (caches.default); on Node a map stands in for it.
+/** workerd's own Cache API (caches.default); on Node a map stands in for it. */
+function anEdgeCache() {
   const kept = new Map<string, { body: ArrayBuffer; headers: [string, string][] }>();
-  const edgeCache = workersEdgeCache() ?? {
-    match: async (key: string) => {
-      const hit = kept.get(key);
-      return hit ? new Response(hit.body, { headers: hit.headers }) : undefined;
-    },
-    put: async (key: string, response: Response) =>
-      void kept.set(key, { body: await response.arrayBuffer(), headers: [...response.headers] }),
-  };
+  return (
+    workersEdgeCache() ?? {
+      match: async (key: string) => {
+        const hit = kept.get(key);
+        return hit ? new Response(hit.body, { headers: hit.headers }) : undefined;
+      },
+      put: async (key: string, response: Response) =>
+        void kept.set(key, { body: await response.arrayBuffer(), headers: [...response.headers] }),
+    }
+  );
+}
+
+it('keeps a tag page at the edge a few seconds: a burst of listings asks the upstream once', async () => {
+  const service = frontService();
+  service.deps.edgeCache = anEdgeCache();
+  const path = `/v2/local/ferry-test/v2s2/tags/list?n=5&last=${crypto.randomUUID()}`;
+  const first = await service.app.request(path);
+  expect(first.status).toBe(200);
+  await service.settle();
+  const before = service.requests.length;
+  const again = await service.app.request(path);
+  expect(await again.json()).toEqual(await first.clone().json());
+  expect(service.requests.length - before).toBe(0);
+});
+
+it('serves a manifest by digest from the edge cache once kept there: no upstream request, no KV read', async () => {
+  const edgeCache = anEdgeCache();
   const service = frontService();
   service.deps.edgeCache = edgeCache;
   const path = `/v2/local/ferry-test/v2s2/manifests/${v2s2.digest}`;

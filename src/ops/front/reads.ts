@@ -47,9 +47,9 @@ const manifestAt = async (deps: Deps, at: RepositoryName, reference: string) => 
   return { bytes: read.bytes, mediaType: read.mediaType, digest: read.digest };
 };
 
-// The edge cache's key of a manifest by digest: a URL no client reaches (the Cache API keys by URL).
-const edgeKey = (name: FrontName, digest: string) =>
-  `https://cache.ferry.invalid/manifests/${name.registry}/${name.repository}@${digest}`;
+// Edge cache keys are URLs (the Cache API keys by URL) under a host no client reaches.
+const EDGE = 'https://cache.ferry.invalid';
+const edgeKey = (name: FrontName, digest: string) => `${EDGE}/manifests/${name.registry}/${name.repository}@${digest}`;
 
 type Manifest = { bytes: Uint8Array; mediaType: string; digest: string };
 
@@ -129,12 +129,22 @@ export async function frontBlob(deps: Deps, name: FrontName, digest: string, ran
   return found!;
 }
 
+// A tag page is kept at the edge this long: a burst of clients listing tags asks the upstream once.
+const TAG_PAGE_EDGE_SECONDS = 10;
+
 /** One page of tags, in lexical order, and where the next one starts. */
 export async function frontTags(
   deps: Deps,
   name: FrontName,
   page: { n?: number; last?: string },
 ): Promise<{ tags: string[]; next?: string }> {
+  const query = new URLSearchParams({
+    ...(page.n !== undefined ? { n: String(page.n) } : {}),
+    ...(page.last !== undefined ? { last: page.last } : {}),
+  });
+  const key = `${EDGE}/tags/${name.registry}/${name.repository}?${query}`;
+  const hit = await deps.edgeCache?.match(key).catch(() => undefined);
+  if (hit) return (await hit.json()) as { tags: string[]; next?: string };
   const found = await registryClient(deps, name.registry).listTags(name.repository, {
     ...(page.n !== undefined ? { n: page.n } : {}),
     ...(page.last !== undefined ? { last: page.last } : {}),
@@ -143,7 +153,12 @@ export async function frontTags(
   // without `n`) is put in it. A page asked with `n` comes so from the client already.
   const after = (t: string) => page.last === undefined || t > page.last;
   const tags = page.n === undefined ? [...found.tags].sort().filter(after) : found.tags;
-  return { tags, ...(found.next !== undefined ? { next: found.next } : {}) };
+  const answer = { tags, ...(found.next !== undefined ? { next: found.next } : {}) };
+  if (deps.edgeCache) {
+    const headers = { 'content-type': 'application/json', 'cache-control': `public, max-age=${TAG_PAGE_EDGE_SECONDS}` };
+    deps.defer(deps.edgeCache.put(key, new Response(JSON.stringify(answer), { headers })).catch(() => undefined));
+  }
+  return answer;
 }
 
 /**
