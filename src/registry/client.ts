@@ -227,8 +227,8 @@ export class RegistryClient {
 
   /**
    * Opens a blob as a stream (redirects to storage followed without credentials). With `from`, asks for
-   * the bytes from that offset on (`Range: bytes=N-`), or with `range` what it says; the caller checks the
-   * answer is a 206. With `handBackRedirect`, a redirect to storage comes back as a 307 naming it. The body is
+   * the bytes from that offset on (`Range: bytes=N-`), with `range` a client's own Range; the caller checks
+   * for a 206. With `handBackRedirect`, a redirect to storage comes back as a 307 naming it. The body is
    * the runtime's own (pumped natively into an upload) unless `watched` puts it under the idle deadline.
    */
   async getBlob(
@@ -236,7 +236,6 @@ export class RegistryClient {
     digest: string,
     options: { from?: number; range?: string; watched?: boolean; handBackRedirect?: boolean } = {},
   ): Promise<Response> {
-    // `range`: a client's own Range header, passed on as it is (the registry front).
     const range = options.range ?? (options.from ? `bytes=${options.from}-` : undefined);
     return this.#read(async (endpoint) => {
       const response = await this.#request(endpoint, repository, {

@@ -63,7 +63,7 @@ it('an audit record the store refuses is counted, and /healthz shows how many we
   await recordAudit(svc.deps, { caller: 'anonymous', action: 'lost', outcome: 'ok' });
   await recordAudit(svc.deps, { caller: 'anonymous', action: 'lost too', outcome: 'ok' });
   const health = (await (await svc.app.request('/healthz')).json()) as { ok: boolean; auditRecordsLost: number };
-  expect(health).toEqual({ ok: true, auditRecordsLost: before + 2 });
+  expect(health).toMatchObject({ ok: true, auditRecordsLost: before + 2 });
   expect(svc.logs.filter((l) => l.includes('could not write an audit record'))).toHaveLength(2);
 });
 
