@@ -456,10 +456,10 @@ async function main() {
       results.push({ front });
       const size = (2 * spec.layers * spec.layerSize) / MiB;
       console.log(
-        `\n| pull through the front (${size.toFixed(0)} MiB, skopeo copy --all to dir:) | direct | through Ferry | ratio |\n| --- | --- | --- | --- |\n${front.pulls
+        `\n| pull through the front (${size.toFixed(0)} MiB, skopeo copy --all to dir:) | direct | through Ferry | ratio | through a pass-through worker (floor) |\n| --- | --- | --- | --- | --- |\n${front.pulls
           .map(
             (p) =>
-              `| ${p.runtime} | ${p.directSeconds.toFixed(2)} s | ${p.frontSeconds.toFixed(2)} s | ${p.ratio.toFixed(2)} |`,
+              `| ${p.runtime} | ${p.directSeconds.toFixed(2)} s | ${p.frontSeconds.toFixed(2)} s | ${p.ratio.toFixed(2)} | ${p.floorSeconds !== undefined ? `${p.floorSeconds.toFixed(2)} s (${(p.floorSeconds / p.directSeconds).toFixed(2)})` : ''} |`,
           )
           .join('\n')}`,
       );

@@ -12,9 +12,18 @@ import { computeDigest } from '../src/registry/digest.js';
 import { MemoryState } from '../src/state/memory.js';
 import { startFerry, type Runtime } from '../test/support/ferry-process.js';
 import { skopeo } from '../test/support/skopeo.js';
+import { startProxyWorker } from './worker-proxy-floor.js';
 
 export interface FrontPullFigures {
-  pulls: { runtime: Runtime; directSeconds: number; frontSeconds: number; ratio: number; runs: number }[];
+  pulls: {
+    runtime: Runtime;
+    directSeconds: number;
+    frontSeconds: number;
+    ratio: number;
+    runs: number;
+    /** workerd: through a worker that only passes requests on, under the same dev server (the floor). */
+    floorSeconds?: number;
+  }[];
   head: { runtime: Runtime; medianMs: number; p95Ms: number; requests: number };
   /** Upstream requests of a second GET and HEAD of a manifest by a digest Ferry has served already. */
   upstreamRequestsCachedDigest: number;
@@ -80,13 +89,24 @@ export async function benchFrontPull(
       const front = new URL(ferry.base).host;
       const direct: number[] = [];
       const through: number[] = [];
-      await pullSeconds(dir, `${front}/bench/${image.repository}:${image.tag}`); // warm: code loaded, tag known
-      for (let run = 0; run < runs; run++) {
-        // Alternated, so neither side always runs on a warmer page cache.
-        const order = run % 2 ? ['front', 'direct'] : ['direct', 'front'];
-        for (const side of order)
-          if (side === 'direct') direct.push(await pullSeconds(dir, `${sourceHost}/${image.repository}:${image.tag}`));
-          else through.push(await pullSeconds(dir, `${front}/bench/${image.repository}:${image.tag}`));
+      const floor: number[] = [];
+      const proxy = runtime === 'workerd' ? await startProxyWorker(dir, sourceHost) : undefined;
+      try {
+        await pullSeconds(dir, `${front}/bench/${image.repository}:${image.tag}`); // warm: code loaded, tag known
+        for (let run = 0; run < runs; run++) {
+          // Rotated, so no side always runs on a warmer page cache.
+          const sides = ['direct', 'front', ...(proxy ? ['floor'] : [])];
+          for (let i = 0; i < sides.length; i++) {
+            const side = sides[(i + run) % sides.length];
+            if (side === 'direct')
+              direct.push(await pullSeconds(dir, `${sourceHost}/${image.repository}:${image.tag}`));
+            else if (side === 'front')
+              through.push(await pullSeconds(dir, `${front}/bench/${image.repository}:${image.tag}`));
+            else floor.push(await pullSeconds(dir, `${proxy!.host}/${image.repository}:${image.tag}`));
+          }
+        }
+      } finally {
+        await proxy?.stop();
       }
       pulls.push({
         runtime,
@@ -94,6 +114,7 @@ export async function benchFrontPull(
         frontSeconds: median(through),
         ratio: median(through) / median(direct),
         runs,
+        ...(floor.length ? { floorSeconds: median(floor) } : {}),
       });
       if (runtime === 'node') {
         const url = `${ferry.base}/v2/bench/${image.repository}/manifests/${image.tag}`;
