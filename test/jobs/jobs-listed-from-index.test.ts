@@ -91,7 +91,9 @@ it('each job keeps its record in a group of its own; its index row is written pe
   const body = (await listed.json()) as { jobs: { id: string; state: string; request: { target: string } }[] };
   expect(body.jobs.map((j) => j.id)).toEqual([b, a]);
   expect(body.jobs[0]).toMatchObject({ state: 'done', request: { target: expect.stringContaining(':v2') } });
-  expect(keys).toEqual([]);
+  // A job gives back its lane slots (on Workers) in a step after the one that wrote `done`; those writes may
+  // land while the list is read and are not the list's.
+  expect(keys.filter((k) => !k.key.startsWith('slots:'))).toEqual([]);
 });
 
 // Batches are Workflow instances of their own (src/ops/jobs/batches.ts); in process a many-tags job runs whole.
