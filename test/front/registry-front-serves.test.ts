@@ -271,6 +271,22 @@ it('keeps a tag page at the edge a few seconds: a burst of listings asks the ups
   expect(service.requests.length - before).toBe(0);
 });
 
+it('keeps a referrers list at the edge a few seconds, not for ever: a new signature shows soon', async () => {
+  const service = frontService();
+  service.deps.edgeCache = anEdgeCache();
+  // A digest no one asked about yet: the edge holds nothing for it.
+  const path = `/v2/local/ferry-test/v2s2/referrers/sha256:${'0'.repeat(56)}${crypto.randomUUID().slice(0, 8)}`;
+  const first = await service.app.request(path);
+  expect(first.status).toBe(200);
+  await service.settle();
+  const before = service.requests.length;
+  const again = await service.app.request(path);
+  expect(await again.json()).toEqual(await first.clone().json());
+  expect(service.requests.length - before).toBe(0);
+  expect(again.headers.get('cache-control')).toMatch(/max-age=\d{1,2}\b/);
+  expect(again.headers.get('cache-control')).not.toMatch(/immutable/);
+});
+
 it('serves a manifest by digest from the edge cache once kept there: no upstream request, no KV read', async () => {
   const edgeCache = anEdgeCache();
   const service = frontService();
