@@ -13,6 +13,7 @@ import {
   frontManifest,
   frontName,
   frontReferrers,
+  LIST_EDGE_SECONDS,
   frontTags,
   writeBack,
   type FrontName,
@@ -165,7 +166,11 @@ async function serve(
     return c.json({ name: asked.name, tags: page.tags }, 200, headers);
   }
   const found = await frontReferrers(deps, name, asked.reference, c.req.query('artifactType'));
-  const headers: Record<string, string> = { ...API_VERSION, 'content-type': 'application/vnd.oci.image.index.v1+json' };
+  const headers: Record<string, string> = {
+    ...API_VERSION,
+    'content-type': 'application/vnd.oci.image.index.v1+json',
+    'cache-control': `private, max-age=${LIST_EDGE_SECONDS}`,
+  };
   if (found.filtered) headers['oci-filters-applied'] = 'artifactType';
   return new Response(JSON.stringify(found.index), { headers });
 }

@@ -4,4 +4,4 @@ export { frontName, frontNameUpstreams, NAME_UNKNOWN, type FrontName } from './n
 export { auditPull } from './pulls.js';
 export { registryQuotas } from './quotas.js';
 export { writeBack } from './write-back.js';
-export { frontBlob, frontBlobSize, frontManifest, frontReferrers, frontTags } from './reads.js';
+export { frontBlob, frontBlobSize, frontManifest, frontReferrers, frontTags, LIST_EDGE_SECONDS } from './reads.js';

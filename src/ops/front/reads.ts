@@ -129,8 +129,23 @@ export async function frontBlob(deps: Deps, name: FrontName, digest: string, ran
   return found!;
 }
 
-// A tag page is kept at the edge this long: a burst of clients listing tags asks the upstream once.
-const TAG_PAGE_EDGE_SECONDS = 10;
+/**
+ * Lists that change (tag pages, referrers) are kept at the edge this long: a burst of clients asking asks the
+ * upstream once, and what is pushed or signed upstream shows within it.
+ */
+export const LIST_EDGE_SECONDS = 10;
+
+/** `produce`'s answer, kept at the edge (the Workers Cache API) for LIST_EDGE_SECONDS under `key`. */
+async function keptAtEdge<T>(deps: Deps, key: string, produce: () => Promise<T>): Promise<T> {
+  const hit = await deps.edgeCache?.match(key).catch(() => undefined);
+  if (hit) return (await hit.json()) as T;
+  const answer = await produce();
+  if (deps.edgeCache) {
+    const headers = { 'content-type': 'application/json', 'cache-control': `public, max-age=${LIST_EDGE_SECONDS}` };
+    deps.defer(deps.edgeCache.put(key, new Response(JSON.stringify(answer), { headers })).catch(() => undefined));
+  }
+  return answer;
+}
 
 /** One page of tags, in lexical order, and where the next one starts. */
 export async function frontTags(
@@ -142,28 +157,23 @@ export async function frontTags(
     ...(page.n !== undefined ? { n: String(page.n) } : {}),
     ...(page.last !== undefined ? { last: page.last } : {}),
   });
-  const key = `${EDGE}/tags/${name.registry}/${name.repository}?${query}`;
-  const hit = await deps.edgeCache?.match(key).catch(() => undefined);
-  if (hit) return (await hit.json()) as { tags: string[]; next?: string };
-  const found = await registryClient(deps, name.registry).listTags(name.repository, {
-    ...(page.n !== undefined ? { n: page.n } : {}),
-    ...(page.last !== undefined ? { last: page.last } : {}),
+  return keptAtEdge(deps, `${EDGE}/tags/${name.registry}/${name.repository}?${query}`, async () => {
+    const found = await registryClient(deps, name.registry).listTags(name.repository, {
+      ...(page.n !== undefined ? { n: page.n } : {}),
+      ...(page.last !== undefined ? { last: page.last } : {}),
+    });
+    // The spec's order is lexical; a registry that lists in storage order and ignores `last` (distribution
+    // 2.8 without `n`) is put in it. A page asked with `n` comes so from the client already.
+    const after = (t: string) => page.last === undefined || t > page.last;
+    const tags = page.n === undefined ? [...found.tags].sort().filter(after) : found.tags;
+    return { tags, ...(found.next !== undefined ? { next: found.next } : {}) };
   });
-  // The spec's order is lexical; a registry that lists in storage order and ignores `last` (distribution 2.8
-  // without `n`) is put in it. A page asked with `n` comes so from the client already.
-  const after = (t: string) => page.last === undefined || t > page.last;
-  const tags = page.n === undefined ? [...found.tags].sort().filter(after) : found.tags;
-  const answer = { tags, ...(found.next !== undefined ? { next: found.next } : {}) };
-  if (deps.edgeCache) {
-    const headers = { 'content-type': 'application/json', 'cache-control': `public, max-age=${TAG_PAGE_EDGE_SECONDS}` };
-    deps.defer(deps.edgeCache.put(key, new Response(JSON.stringify(answer), { headers })).catch(() => undefined));
-  }
-  return answer;
 }
 
 /**
  * The referrers of `digest` as an OCI image index (empty when none): from the upstream's referrers API, or
- * its `sha256-<hex>` tag where it has none. `artifactType` keeps only those of that type.
+ * its `sha256-<hex>` tag where it has none. `artifactType` keeps only those of that type. Not immutable
+ * although named by a digest: a signature or an SBOM may be attached to it at any time.
  */
 export async function frontReferrers(
   deps: Deps,
@@ -172,7 +182,9 @@ export async function frontReferrers(
   artifactType?: string,
 ): Promise<{ index: Record<string, unknown>; filtered: boolean }> {
   checkDigest(digest);
-  const all = await listReferrers(registryClient(deps, name.registry), name.repository, digest);
+  const all = await keptAtEdge(deps, `${EDGE}/referrers/${name.registry}/${name.repository}/${digest}`, () =>
+    listReferrers(registryClient(deps, name.registry), name.repository, digest),
+  );
   const manifests = artifactType ? all.filter((d) => d.artifactType === artifactType) : all;
   return {
     index: { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests },
