@@ -39,7 +39,16 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
   const copy = doc.components.schemas.CopyRequest;
   expect(copy.required).toEqual(['source', 'target']);
   expect(copy.additionalProperties).toBe(false);
-  expect(Object.keys(copy.properties)).toEqual(['source', 'target', 'tags', 'platforms', 'unwrap', 'verify', 'wait']);
+  expect(Object.keys(copy.properties)).toEqual([
+    'source',
+    'target',
+    'tags',
+    'platforms',
+    'unwrap',
+    'verify',
+    'referrers',
+    'wait',
+  ]);
   const platform = doc.paths['/v1/inspect/{reference}'].get.parameters.find((p: any) => p.name === 'platform');
   expect(platform.schema.pattern).toBeDefined();
 });
