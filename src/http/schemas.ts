@@ -28,6 +28,17 @@ export const CopyRequestSchema = z
       .optional(),
     unwrap: z.boolean().optional().describe('With one platform: tag that platform manifest itself'),
     verify: z.boolean().optional().describe('Hash blob bytes in flight and abort on mismatch'),
+    referrers: z
+      .union([
+        z.boolean(),
+        z
+          .object({ artifactTypes: z.array(z.string().min(1)).min(1).describe('only referrers of these types') })
+          .strict(),
+      ])
+      .optional()
+      .describe(
+        'Copy signatures, attestations and SBOMs along (cosign tags and OCI referrers, recursively); off by default',
+      ),
     wait: z
       .boolean()
       .optional()

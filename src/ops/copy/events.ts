@@ -13,6 +13,8 @@ export interface CopyResult {
   tags: string[];
   platforms?: string[];
   indexDigestChanged?: boolean;
+  /** Asked for (`referrers`): the digests of the signatures, attestations and SBOMs copied along, or why none. */
+  referrers?: { copied: string[]; skipped?: string };
 }
 
 export type CopyEvent =

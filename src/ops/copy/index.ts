@@ -4,7 +4,8 @@ export { blobEnds, BlobMemory } from './blob-memory.js';
 export { prepareCopy } from './prepare.js';
 export { spansSteps, transferBlob, transferBlobPart, type UploadPoint } from './blobs.js';
 export { OverBudget, type PlanCost, SyncAccount } from './budget.js';
-export { copyByDigest, copyImage, copyRepository } from './copy.js';
+export { copyImage, copyRepository } from './copy.js';
+export { copyReferrers } from './referrers.js';
 export { selectTags } from './repository.js';
 export {
   type CopyOptions,
@@ -16,6 +17,7 @@ export {
   type FailedTag,
   type ManyCopyResult,
   parseCopySpec,
+  type ReferrerSelection,
   type RepositoryCopySpec,
   type TagGuard,
 } from './request.js';

@@ -9,6 +9,7 @@ import { registryClient } from '../registries/index.js';
 import { BlobMemory } from './blob-memory.js';
 import type { CopyReporter, CopyResult } from './events.js';
 import { copySingle } from './image.js';
+import { withReferrers } from './referrers.js';
 import type { CopyOptions, FailedTag, ManyCopyResult, RepositoryCopySpec } from './request.js';
 
 const everyTag = () => true;
@@ -61,7 +62,7 @@ export async function copyRepository(
   reporter: CopyReporter,
   options: CopyOptions = {},
 ): Promise<ManyCopyResult> {
-  const { source, target, platforms, unwrap, verify } = spec;
+  const { source, target, platforms, unwrap, verify, referrers } = spec;
   const { selectedTags, keepGoing, beforeTag: _oneImageOnly, blobsPlaced: _placedPerImage, ...perImage } = options;
   const results: CopyResult[] = [];
   const failed: FailedTag[] = [];
@@ -83,9 +84,11 @@ export async function copyRepository(
       platforms,
       unwrap,
       verify,
+      referrers,
     };
     try {
-      results.push(await copySingle(deps, image, reporter, { ...perImage, ...(memory ? { memory } : {}) }));
+      const result = await copySingle(deps, image, reporter, { ...perImage, ...(memory ? { memory } : {}) });
+      results.push(await withReferrers(deps, image, result, reporter));
     } catch (error) {
       // A cancel stops the whole copy; any other failure is this tag's alone when the copy keeps going.
       if (!keepGoing || !isAppError(error) || options.signal?.aborted) throw error;

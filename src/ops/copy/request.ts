@@ -12,6 +12,11 @@ import {
 import type { PlanCost } from './budget.js';
 import type { CopyResult } from './events.js';
 
+/** Which referrers travel with an image: every one, or those of these artifact types. */
+export interface ReferrerSelection {
+  artifactTypes?: string[];
+}
+
 export interface CopyRequest {
   source: string;
   target: string;
@@ -20,6 +25,8 @@ export interface CopyRequest {
   platforms?: 'all' | string[];
   unwrap?: boolean;
   verify?: boolean;
+  /** Copy signatures, attestations and SBOMs along (off by default, as skopeo copies without them). */
+  referrers?: boolean | ReferrerSelection;
   /** false: answer 202 with a job at once, and copy outside the request. */
   wait?: boolean;
 }
@@ -76,6 +83,8 @@ export interface ImageCopySpec {
   platforms: 'all' | string[];
   unwrap: boolean;
   verify: boolean;
+  /** What travels along: nothing (false), or the referrers selected. */
+  referrers: false | ReferrerSelection;
 }
 
 /** A copy of many tags of a repository (crane's CopyRepository, skopeo sync): every tag, or those a pattern finds. */
@@ -87,6 +96,8 @@ export interface RepositoryCopySpec {
   platforms: 'all' | string[];
   unwrap: boolean;
   verify: boolean;
+  /** What travels along: nothing (false), or the referrers selected. */
+  referrers: false | ReferrerSelection;
 }
 
 /** A copy request parsed: its references typed, and whether it copies one image or many tags decided. */
@@ -94,7 +105,7 @@ export type CopySpec = ImageCopySpec | RepositoryCopySpec;
 
 /** One image to copy with every platform, under these tags: the copies a promotion makes. */
 export function imageCopySpec(source: ImageReference, target: RepositoryName, tags: string[]): ImageCopySpec {
-  return { kind: 'image', source, target, tags, platforms: 'all', unwrap: false, verify: false };
+  return { kind: 'image', source, target, tags, platforms: 'all', unwrap: false, verify: false, referrers: false };
 }
 
 /**
@@ -107,6 +118,7 @@ export function parseCopySpec(request: CopyRequest): CopySpec {
     platforms: request.platforms ?? 'all',
     unwrap: request.unwrap === true,
     verify: request.verify === true,
+    referrers: request.referrers === true ? {} : (request.referrers ?? false),
   };
   const tags = request.tags;
   if (tags === 'all' || (typeof tags === 'object' && !Array.isArray(tags))) {

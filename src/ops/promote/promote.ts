@@ -6,20 +6,13 @@ import { AppError } from '../../errors.js';
 import { repositoryGlob } from '../../glob.js';
 import { compilePattern } from '../../patterns.js';
 import { registryClient } from '../registries/index.js';
-import {
-  formatReference,
-  isValidTag,
-  parseReference,
-  parseRepositoryName,
-  type ImageReference,
-} from '../../reference.js';
+import { formatReference, isValidTag, parseReference, parseRepositoryName } from '../../reference.js';
 import { staleRuleProblem, type PromotionRule } from '../../config/rules.js';
 import type { CopyReporter, CopyResult } from '../copy/index.js';
-import { copyByDigest, copyImage, imageCopySpec, type CopyOptions, type TagGuard } from '../copy/index.js';
+import { copyImage, copyReferrers, imageCopySpec, type CopyOptions, type TagGuard } from '../copy/index.js';
 import { requireAuthorGrants } from '../../policy.js';
 import { findRule } from './rules.js';
 import { pushPromotionRecord } from './record.js';
-import { referrersNaming, referrersTag } from '../referrers.js';
 import { compareSemver, parseSemver, satisfies } from './semver.js';
 import { stateKeys } from '../../state/records.js';
 import type { VerifiedImage } from './signatures.js';
@@ -246,32 +239,6 @@ function tagStillAsPlanned(deps: Deps, plan: PromotionPlan, target: string): Tag
 }
 
 /**
- * Carries signatures, attestations and SBOMs along: cosign's `sha256-<hex>.sig/.att/.sbom` tags as tags,
- * and OCI referrers by digest, made findable at the target (its referrers API, or the tag fallback).
- */
-async function copyReferrers(
-  deps: Deps,
-  source: ImageReference,
-  digest: string,
-  target: string,
-  reporter: CopyReporter,
-): Promise<void> {
-  const sourceClient = registryClient(deps, source.registry);
-  const sourceRepository = `${source.registry}/${source.repository}`;
-  for (const suffix of ['.sig', '.att', '.sbom']) {
-    const tag = `${referrersTag(digest)}${suffix}`;
-    if (await sourceClient.headManifest(source.repository, tag)) {
-      const from = { registry: source.registry, repository: source.repository, tag };
-      await copyImage(deps, imageCopySpec(from, parseRepositoryName(target), [tag]), reporter);
-    }
-  }
-  // Each copy lists its referrer under the digest at the target (the referrers API, or the tag fallback).
-  const referrers = await referrersNaming(sourceClient, source.repository, digest);
-  for (const referrer of referrers)
-    await copyByDigest(deps, `${sourceRepository}@${referrer.digest}`, target, reporter);
-}
-
-/**
  * A plan with a conflict is refused whole, the same way in a dry run as in the real one (409 CONFLICT, the
  * plan in the problem document), so a dry run that succeeds means the real run would go ahead.
  */
@@ -318,7 +285,7 @@ export async function executePromotion(
     });
     results.push(result);
     if (rule.monotonic) await notePromotedVersion(deps, rule.name, target, tags, plan.sourceTag);
-    if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, target, reporter);
+    if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, parseRepositoryName(target), reporter);
     await pushPromotionRecord(
       deps,
       target,
