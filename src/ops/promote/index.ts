@@ -21,5 +21,5 @@ export {
   ruleOwner,
   type StoredRule,
 } from './rules.js';
-export { parseSemver, satisfies } from './semver.js';
+export { parseSemver, satisfies } from '../../semver.js';
 export { imageReferrers } from './image-referrers.js';

@@ -13,7 +13,7 @@ import { copyImage, copyReferrers, imageCopySpec, type CopyOptions, type TagGuar
 import { requireAuthorGrants } from '../../policy.js';
 import { findRule } from './rules.js';
 import { pushPromotionRecord } from './record.js';
-import { compareSemver, parseSemver, satisfies } from './semver.js';
+import { compareSemver, parseSemver, satisfies } from '../../semver.js';
 import { stateKeys } from '../../state/records.js';
 import type { VerifiedImage } from './signatures.js';
 

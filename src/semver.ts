@@ -1,4 +1,4 @@
-// Semantic versions and npm-style ranges, enough for promotion rules: >=, >, <=, <, =, ^, ~, x-ranges,
+// Semantic versions and npm-style ranges, for promotion rules and sync sets: >=, >, <=, <, =, ^, ~, x-ranges,
 // spaces for AND, || for OR. A prerelease only satisfies a range that names a prerelease itself.
 
 export interface SemVer {
@@ -125,4 +125,14 @@ export function satisfies(version: SemVer, range: string): boolean {
         c.version.patch === version.patch,
     );
   });
+}
+
+/** Why `range` is no version range, or undefined when it is one. */
+export function rangeProblem(range: string): string | undefined {
+  try {
+    satisfies(v(0), range);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : 'not a version range';
+  }
 }
