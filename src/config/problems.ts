@@ -121,3 +121,28 @@ export function invalidConfig(problems: ConfigProblem[]): AppError {
   const text = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   return new AppError('INVALID_CONFIG', `invalid configuration: ${text}`, { details: { problems } });
 }
+
+/**
+ * A section's body as an API route takes it (a rule, a sync set): its path names it, and the body may repeat
+ * that name but never give another; checked by the section's schema, the first problem an INVALID_REQUEST
+ * whose path starts with `what`.
+ */
+export function parseNamedBody<S extends z.ZodType>(schema: S, body: unknown, name: string, what: string): z.output<S> {
+  let document = body;
+  if (typeof body === 'object' && body !== null && 'name' in body) {
+    const { name: given, ...rest } = body as { name: unknown };
+    if (given !== name)
+      throw new AppError(
+        'INVALID_REQUEST',
+        `${what}.name: the body names "${String(given).slice(0, 64)}", the path "${name}"`,
+      );
+    document = rest;
+  }
+  const parsed = schema.safeParse(document);
+  if (parsed.success) return parsed.data;
+  const [first] = schemaProblems(parsed.error, schema as unknown as AnySchema);
+  throw new AppError(
+    'INVALID_REQUEST',
+    `${first!.path === 'top level' ? what : `${what}.${first!.path}`}: ${first!.message}`,
+  );
+}

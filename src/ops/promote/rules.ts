@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson, replaceState } from '../../state/store.js';
 import type { Caller } from '../../config/callers.js';
-import { ConfigProblems, schemaProblems } from '../../config/problems.js';
+import { ConfigProblems, parseNamedBody } from '../../config/problems.js';
 import { buildRule, RuleBodySchema, staleRuleProblem, type PromotionRule } from '../../config/rules.js';
 import type { SecretLookup } from '../../config/values.js';
 
@@ -103,25 +103,7 @@ export function parseRuleBody(
   secret: SecretLookup,
   declared: readonly string[],
 ): PromotionRule {
-  // The path names the rule; a body may repeat that name, never give another.
-  let document = body;
-  if (typeof body === 'object' && body !== null && 'name' in body) {
-    const { name: given, ...rest } = body as { name: unknown };
-    if (given !== name)
-      throw new AppError(
-        'INVALID_REQUEST',
-        `rule.name: the body names "${String(given).slice(0, 64)}", the path "${name}"`,
-      );
-    document = rest;
-  }
-  const parsed = RuleBodySchema.safeParse(document);
-  if (!parsed.success) {
-    const [first] = schemaProblems(parsed.error, RuleBodySchema);
-    throw new AppError(
-      'INVALID_REQUEST',
-      `${first!.path === 'top level' ? 'rule' : `rule.${first!.path}`}: ${first!.message}`,
-    );
-  }
+  const document = parseNamedBody(RuleBodySchema, body, name, 'rule');
   // Only secrets declared for rules resolve; any other name is refused the same way, set or not.
   const undeclared = new Set<string>();
   const problems = new ConfigProblems((asked) => {
@@ -129,7 +111,7 @@ export function parseRuleBody(
     undeclared.add(asked);
     return undefined;
   });
-  const rule = buildRule({ ...parsed.data, name }, 'rule', problems);
+  const rule = buildRule({ ...document, name }, 'rule', problems);
   const [refused] = undeclared;
   if (refused !== undefined)
     throw new AppError(
