@@ -6,6 +6,7 @@ import { ConfigSchema } from './schema.js';
 import { ConfigProblems, formatPath, invalidConfig, schemaProblems } from './problems.js';
 import { buildRegistry, type RegistryEntry } from './registries.js';
 import { buildRule, type PromotionRule } from './rules.js';
+import { buildSyncSet, type SyncSet } from './syncs.js';
 import { buildReceivers, type WebhookReceiver } from './webhooks.js';
 import type { SecretLookup } from './values.js';
 import { buildConsole, type ConsoleConfig } from './console.js';
@@ -89,6 +90,8 @@ export interface FerryConfig {
   rules: PromotionRule[];
   /** The secrets a rule put through the API may name (`promotion.ruleSecrets`). */
   ruleSecrets: string[];
+  /** Sync sets of the configuration (`syncs`); those written through the API are in the state store. */
+  syncs: SyncSet[];
   /** Webhook receivers (`webhooks.receivers`). */
   receivers: WebhookReceiver[];
   limits: Limits;
@@ -163,6 +166,10 @@ export function parseConfig(
     if (names.has(rule.name)) problems.add(`promotion.rules[${i}].name`, `"${rule.name}" is used by another rule`);
     names.add(rule.name);
   }
+  const syncs = (doc.syncs ?? []).map((set, i) => buildSyncSet(set, `syncs[${i}]`, problems));
+  for (const [i, set] of syncs.entries())
+    if (syncs.findIndex((s) => s.name === set.name) < i)
+      problems.add(`syncs[${i}].name`, `"${set.name}" is used by another sync set`);
   const copy = doc.copy ?? {};
   const jobs = doc.jobs ?? {};
   const jobDefaults = defaults.jobConcurrency ?? DEFAULT_JOB_CONCURRENCY;
@@ -194,6 +201,7 @@ export function parseConfig(
     callers,
     rules,
     ruleSecrets: doc.promotion?.ruleSecrets ?? [],
+    syncs,
     receivers: buildReceivers(doc.webhooks, problems),
     limits: {
       indexChildren: limits.indexChildren ?? DEFAULT_LIMITS.indexChildren,

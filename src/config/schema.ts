@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CallersSchema } from './callers.js';
 import { RegistrySchema } from './registries.js';
 import { RuleSchema } from './rules.js';
+import { SyncSetSchema } from './syncs.js';
 import { WebhooksSchema } from './webhooks.js';
 import { ConsoleSchema } from './console.js';
 import { IdentitySchema } from './identity.js';
@@ -82,6 +83,8 @@ export const ConfigSchema = z.strictObject({
   managedRegistries: ManagedRegistriesSchema.optional(),
   console: ConsoleSchema.optional(),
   front: FrontSchema.optional(),
+  /** Sync sets: repositories mirrored into a target registry by their tags, signatures travelling along. */
+  syncs: z.array(SyncSetSchema).optional(),
 });
 
 export type ConfigDocument = z.infer<typeof ConfigSchema>;
