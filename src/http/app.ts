@@ -17,6 +17,7 @@ import { identityRoutes } from './identity.js';
 import { jobRoutes } from './jobs.js';
 import { promoteRoutes } from './promote.js';
 import { registryRoutes } from './registries.js';
+import { syncRoutes } from './syncs.js';
 import { consoleRoutes } from './console/routes.js';
 import { withManagedRegistries } from '../ops/registries/index.js';
 import { registryQuotas } from '../ops/front/index.js';
@@ -101,6 +102,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', promoteRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', registryRoutes(deps));
+  app.route('/', syncRoutes());
   app.route('/', consoleRoutes(deps));
   app.get('/v1/audit', async (c) => {
     const deps = c.var.deps;

@@ -20,9 +20,10 @@ export async function readBodyBytes(request: Request, deps: Deps, maxBytes: numb
   }
 }
 
-/** The JSON body of an API request (at most 64 KiB, within the body deadline). */
-export async function readJsonBody(request: Request, deps: Deps): Promise<unknown> {
+/** The JSON body of an API request (at most 64 KiB, within the body deadline); `empty`: what no body means. */
+export async function readJsonBody(request: Request, deps: Deps, options: { empty?: unknown } = {}): Promise<unknown> {
   const bytes = await readBodyBytes(request, deps, MAX_API_BODY_BYTES);
+  if (!bytes.byteLength && 'empty' in options) return options.empty;
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch {

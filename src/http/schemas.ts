@@ -46,6 +46,17 @@ export const CopyRequestSchema = z
   })
   .strict();
 
+export const SyncRunRequestSchema = z
+  .object({
+    dryRun: z.boolean().optional().describe('true: answer with the plan (copy, skip or prune per tag), write nothing'),
+    repository: z
+      .string()
+      .includes('/', { error: 'expected "registry/repository"' })
+      .optional()
+      .describe('One source repository of the set ("registry/repository") to sync alone'),
+  })
+  .strict();
+
 export const PromoteRequestSchema = z
   .object({
     source: z

@@ -47,6 +47,18 @@ export const stateKeys = {
   /** A rule stored before names were scoped per owner (its author is its owner). */
   unownedRule: (name: string) => `rules|${name}`,
   rulesPrefix: () => 'rules|',
+  /** Sync sets written through the API (those of the configuration are not stored). */
+  syncSet: (name: string) => `syncs|${name}`,
+  syncSetsPrefix: () => 'syncs|',
+  /**
+   * A group per sync set: what the set wrote in each target repository (which tags, from which digests; prune
+   * deletes no other), whether a run is under way, and its runs, newest first (the key holds max - time).
+   */
+  syncWritten: (set: string, target: string) => `sync:${set}|written:${target}`,
+  syncRunning: (set: string) => `sync:${set}|running`,
+  syncRun: (set: string, at: number, id: string) =>
+    `sync:${set}|run:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
+  syncRuns: (set: string) => `sync:${set}|run:`,
   /** Registry entries managed through the API (configured ones are not stored). */
   registry: (host: string) => `registries|${host}`,
   registriesPrefix: () => 'registries|',

@@ -12,7 +12,7 @@ const SRC = join(ROOT, 'src');
 
 // Floors, highest first. A file may import its own floor's files (inside one folder or wing) and any lower
 // floor; never a higher one, nor another group on its own floor. Within src/ops/ the wings run
-// webhooks -> front -> jobs -> promote -> inspect -> copy -> resolve/referrers -> registries -> audit.
+// webhooks -> front -> sync -> jobs -> promote -> inspect -> copy -> resolve/referrers -> registries -> audit.
 const FLOORS: [group: string, rank: number][] = [
   ['cli', 100],
   ['worker.ts', 90],
@@ -21,6 +21,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/http', 80],
   ['src/ops/webhooks', 70],
   ['src/ops/front', 65],
+  ['src/ops/sync', 62],
   ['src/ops/jobs', 60],
   ['src/ops/promote', 50],
   ['src/ops/inspect', 45],
@@ -42,6 +43,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/glob.ts', 6],
   ['src/patterns.ts', 5],
   ['src/reference.ts', 5],
+  ['src/semver.ts', 5],
   ['src/encoding.ts', 1],
   ['src/errors.ts', 1],
   ['src/constant-time.ts', 1],

@@ -9,12 +9,14 @@ import {
   JobSchema,
   ProblemSchema,
   PromoteRequestSchema,
+  SyncRunRequestSchema,
   TagListSchema,
 } from '../schemas.js';
 import { schema } from './parts.js';
 import { readPaths } from './reads.js';
 import { writePaths } from './writes.js';
 import { recordPaths } from './records.js';
+import { syncPaths } from './syncs.js';
 
 let cached: Record<string, unknown> | undefined;
 
@@ -49,6 +51,7 @@ export function openApiDocument(): Record<string, unknown> {
           required: ['jobs'],
         },
         PromoteRequest: schema(PromoteRequestSchema),
+        SyncRunRequest: schema(SyncRunRequestSchema),
       },
     },
     security: [{ bearer: [] }],
@@ -56,6 +59,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...readPaths,
       ...writePaths,
       ...recordPaths,
+      ...syncPaths,
     },
   };
   return cached;

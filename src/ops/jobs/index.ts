@@ -9,6 +9,7 @@ export {
   failJob,
   getJob,
   isFinished,
+  type JobOwner,
   type JobReader,
   type JobRecord,
   type JobSummary,
@@ -19,5 +20,12 @@ export {
 } from './record.js';
 export { MAX_JOB_WAKES, reviveIfStale, reviveStaleJobs } from './revive.js';
 export { runJob } from './run.js';
-export { createCopyJob, createCopyJobOnce, createPromotionJobOnce, handOverCopy, recordCopyOutcome } from './start.js';
+export {
+  createCopyJob,
+  createCopyJobOnce,
+  createPromotionJobOnce,
+  handOverCopy,
+  recordCopyOutcome,
+  startTagsCopyJob,
+} from './start.js';
 export { type DurableSteps, type JobPlan, planJob, planJobBlobs, runJobInSteps, transferJobBlob } from './steps.js';

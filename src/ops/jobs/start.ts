@@ -83,6 +83,25 @@ export async function handOverCopy(
 }
 
 /**
+ * A copy of some tags of a repository (`tags`, chosen already: a sync set's run), created once under `id` and
+ * queued. Its request copies every tag it lists; the job copies those only.
+ */
+export async function startTagsCopyJob(
+  deps: Deps,
+  request: CopyRequest,
+  tags: string[],
+  owner: JobOwner,
+  details: { id: string; reason: string },
+): Promise<JobRecord> {
+  if (!deps.jobs)
+    throw new AppError('NOT_SUPPORTED', 'sync runs need a job runner (Workers: the FERRY_JOBS Workflow binding)');
+  const fields = { id: details.id, ...copyFields({ ...request, tags: 'all' }, owner), tags, reason: details.reason };
+  const { job, created } = await createJobRecord(deps, newJob(deps, fields));
+  if (created) await deps.jobs.enqueue(job.id);
+  return job;
+}
+
+/**
  * A promotion job (from a webhook event): the source is pinned by digest and re-checked when it runs.
  * Tells whether this call created it (false: the id was taken, the job left as it is).
  */

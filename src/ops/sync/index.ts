@@ -1,0 +1,6 @@
+// The sync wing's front door: sync sets, their plans and their runs.
+
+export { deleteSyncSet, findSyncSet, listSyncSets, parseSyncSetBody, putSyncSet, type StoredSyncSet } from './sets.js';
+export { type RepositoryPlan, type SyncAction, type SyncPlan, type SyncStep } from './plan.js';
+export { dryRunSync, listSyncRuns, startSyncRun, type SyncRun, type SyncTrigger } from './run.js';
+export { isReferrersTag, selectSyncTags } from './select.js';

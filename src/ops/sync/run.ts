@@ -1,0 +1,217 @@
+// A sync set's runs: planned, then carried out as copy jobs (one per source repository and hundred tags:
+// Workflow instances on Workers, with the fair queues every job has) and prunes made in the run itself. A
+// run settles when its jobs have ended: their results are recorded as what the set wrote, and its history
+// gets its counts. One run of a set at a time.
+
+import type { Deps } from '../../deps.js';
+import { AppError, isAppError } from '../../errors.js';
+import type { SyncSet } from '../../config/syncs.js';
+import { stateKeys } from '../../state/records.js';
+import { getStateJson } from '../../state/store.js';
+import type { CopyResult, ManyCopyResult } from '../copy/index.js';
+import { getJob, isFinished, startTagsCopyJob, type JobOwner, type JobRecord } from '../jobs/index.js';
+import { planSync, type SyncPlan, type SyncStep } from './plan.js';
+import { pruneTag } from './prune.js';
+import { changeWritten } from './written.js';
+
+export type SyncTrigger = 'manual' | 'schedule' | 'webhook';
+
+export interface SyncRunError {
+  repository: string;
+  tag?: string;
+  code: string;
+  message: string;
+}
+
+export interface SyncRun {
+  id: string;
+  set: string;
+  trigger: SyncTrigger;
+  caller: string;
+  state: 'running' | 'done' | 'failed';
+  startedAt: string;
+  finishedAt?: string;
+  /** The copy jobs of the run (GET /v1/jobs/<id>). */
+  jobs: string[];
+  counts: { copied: number; skipped: number; pruned: number; failed: number };
+  /** Bytes the copies moved. */
+  bytes: number;
+  /** "registry/repository:tag" of each tag deleted at the target. */
+  pruned: string[];
+  /** The first errors (of repositories, tags and prunes); the rest only counted. */
+  errors: SyncRunError[];
+}
+
+// Tags per copy job: a Workflow instance's subrequests stay far under its budget (src/ops/jobs/batches.ts).
+const TAGS_PER_JOB = 100;
+// Errors a run's record keeps; the counts say how many there were.
+const ERRORS_KEPT = 50;
+// A run's record is kept this long.
+const RUN_TTL_SECONDS = 90 * 24 * 3600;
+
+/** The run under way (`sync:<set>|running`): which run, under which key. */
+interface Running {
+  id: string;
+  key: string;
+}
+
+export interface SyncRunOptions {
+  trigger: SyncTrigger;
+  /** A source repository ("registry/repository") to sync alone (a push event for it). */
+  only?: string;
+}
+
+/** Plans a run and answers with the plan: nothing is written. */
+export function dryRunSync(deps: Deps, set: SyncSet, only?: string): Promise<SyncPlan> {
+  return planSync(deps, set, only);
+}
+
+/** Starts a run of `set` for `owner`: its jobs queued, its prunes made. Refused while another runs. */
+export async function startSyncRun(
+  deps: Deps,
+  set: SyncSet,
+  owner: JobOwner,
+  options: SyncRunOptions,
+): Promise<{ run: SyncRun; plan: SyncPlan }> {
+  await settleRunning(deps, set.name);
+  const startedAt = deps.now();
+  const id = crypto.randomUUID();
+  const key = stateKeys.syncRun(set.name, startedAt, id);
+  const running: Running = { id, key };
+  if (!(await deps.state.create(stateKeys.syncRunning(set.name), JSON.stringify(running)))) {
+    const other = await getStateJson<Running>(deps.state, stateKeys.syncRunning(set.name));
+    throw new AppError('CONFLICT', `a run of sync set "${set.name}" is under way: ${other?.value.id ?? 'unknown'}`);
+  }
+  try {
+    const plan = await planSync(deps, set, options.only);
+    const run: SyncRun = {
+      id,
+      set: set.name,
+      trigger: options.trigger,
+      caller: owner.id,
+      state: 'running',
+      startedAt: new Date(startedAt).toISOString(),
+      jobs: [],
+      counts: { copied: 0, skipped: plan.counts.skip, pruned: 0, failed: 0 },
+      bytes: 0,
+      pruned: [],
+      errors: [],
+    };
+    for (const repository of plan.repositories) {
+      if (repository.error) noteError(run, { repository: repository.source, ...repository.error });
+      const tags = repository.steps.filter((s) => s.action === 'copy').map((s) => s.tag);
+      for (let i = 0; i < tags.length; i += TAGS_PER_JOB) {
+        const request = {
+          source: repository.source,
+          target: repository.target,
+          platforms: set.platforms,
+          referrers: set.referrers,
+        };
+        const job = await startTagsCopyJob(deps, request, tags.slice(i, i + TAGS_PER_JOB), owner, {
+          id: `${id}_${run.jobs.length}`,
+          reason: `sync set "${set.name}"`,
+        });
+        run.jobs.push(job.id);
+      }
+      await prune(deps, set, repository.target, repository.steps, run);
+    }
+    if (!run.jobs.length) finishRun(deps, run);
+    await deps.state.create(key, JSON.stringify(run), { ttlSeconds: RUN_TTL_SECONDS });
+    if (!run.jobs.length) await deps.state.delete(stateKeys.syncRunning(set.name));
+    return { run, plan };
+  } catch (error) {
+    await deps.state.delete(stateKeys.syncRunning(set.name));
+    throw error;
+  }
+}
+
+/** Deletes the tags the plan prunes and forgets every tag the set selects no more. */
+async function prune(deps: Deps, set: SyncSet, target: string, steps: SyncStep[], run: SyncRun) {
+  const dropped = steps.filter((s) => s.unselected);
+  if (!dropped.length) return;
+  const forgotten: string[] = [];
+  for (const step of dropped) {
+    if (step.action !== 'prune') {
+      forgotten.push(step.tag);
+      continue;
+    }
+    try {
+      await pruneTag(deps, target, step.tag, step.digest!);
+      run.counts.pruned++;
+      run.pruned.push(`${target}:${step.tag}`);
+      forgotten.push(step.tag);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      noteError(run, { repository: target, tag: step.tag, code: error.code, message: error.message });
+    }
+  }
+  await changeWritten(deps, set.name, target, (tags) => {
+    for (const tag of forgotten) delete tags[tag];
+  });
+}
+
+function noteError(run: SyncRun, error: SyncRunError): void {
+  run.counts.failed++;
+  if (run.errors.length < ERRORS_KEPT) run.errors.push(error);
+}
+
+function finishRun(deps: Deps, run: SyncRun): void {
+  run.state = run.counts.failed ? 'failed' : 'done';
+  run.finishedAt = new Date(deps.now()).toISOString();
+}
+
+/** The set's runs, newest first (at most `limit`); the one under way is settled first if its jobs ended. */
+export async function listSyncRuns(deps: Deps, set: string, limit = 20): Promise<SyncRun[]> {
+  await settleRunning(deps, set);
+  const page = await deps.state.list(stateKeys.syncRuns(set), { limit });
+  return page.entries.map((e) => JSON.parse(e.value) as SyncRun);
+}
+
+/**
+ * Settles the run under way once every job of it has ended: what they copied is recorded as written by the
+ * set (so the next run skips it, and prune may delete it later), and the run gets its counts.
+ */
+async function settleRunning(deps: Deps, set: string): Promise<void> {
+  const marker = await getStateJson<Running>(deps.state, stateKeys.syncRunning(set));
+  if (!marker) return;
+  const held = await getStateJson<SyncRun>(deps.state, marker.value.key);
+  if (!held) {
+    // A run that never recorded itself (its start failed half-way): nothing to settle.
+    await deps.state.delete(stateKeys.syncRunning(set));
+    return;
+  }
+  const run = held.value;
+  const jobs: JobRecord[] = [];
+  for (const id of run.jobs) {
+    const job = await getJob(deps, id);
+    if (job && !isFinished(job)) return;
+    if (job) jobs.push(job);
+  }
+  for (const job of jobs) await settleJob(deps, run, job);
+  finishRun(deps, run);
+  if (await deps.state.update(marker.value.key, held.version, JSON.stringify(run), { ttlSeconds: RUN_TTL_SECONDS }))
+    await deps.state.delete(stateKeys.syncRunning(set));
+}
+
+/** A finished copy job of a run: its tags recorded as written, its outcome counted. */
+async function settleJob(deps: Deps, run: SyncRun, job: JobRecord): Promise<void> {
+  if (job.kind !== 'copy') return;
+  const target = job.request.target;
+  const result = job.result as ManyCopyResult | undefined;
+  const copied: CopyResult[] = result?.results ?? [];
+  run.counts.copied += copied.length;
+  run.bytes += job.progress.bytesDone ?? 0;
+  for (const failed of result?.failed ?? [])
+    noteError(run, { repository: target, tag: failed.tag, code: failed.code, message: failed.message });
+  if (!result && job.error) noteError(run, { repository: target, code: job.error.code, message: job.error.message });
+  if (!copied.length) return;
+  await changeWritten(deps, run.set, target, (tags) => {
+    for (const r of copied)
+      for (const tag of r.tags)
+        tags[tag] = {
+          source: r.source.slice(r.source.lastIndexOf('@') + 1),
+          target: r.digest,
+          ...(r.referrers ? { referrers: r.referrers.copied } : {}),
+        };
+  });
+}

@@ -1,0 +1,229 @@
+// A sync set mirrors repositories by their tags (issue 32): the tags at the target are those the selection
+// takes (computed here on its own), byte for byte, with their signatures and SBOMs; a warm run asks each
+// side about each tag once and reads no blob; prune deletes only what the set wrote, and the dry run shows it.
+
+import { expect, inject, it } from 'vitest';
+import { computeDigest } from '../../src/registry/digest.js';
+import { pushBlob, pushManifest, pushReferrer, pushSignatureTag } from '../support/cosign-signing.js';
+import { localRegistries } from '../support/configs.js';
+import { runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
+import { makeService } from '../support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.emptyRegistry;
+const target = fixture.targets.anonymous.host;
+const SBOM = 'application/spdx+json';
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** A small image of its own digest under `tag`. */
+async function pushImage(repository: string, tag: string) {
+  const config = text(JSON.stringify({ architecture: 'amd64', os: 'linux', tag, at: repository }));
+  const layer = text(`layer of ${repository}:${tag}`);
+  return pushManifest(source, repository, tag, {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: await pushBlob(source, repository, config),
+      size: config.byteLength,
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: await pushBlob(source, repository, layer),
+        size: layer.byteLength,
+      },
+    ],
+  });
+}
+
+const TAGS = ['0.9.0', '1.0.0', '1.1.0', '1.2.0', '1.3.0-rc.1', '2.0.0', 'v2.1.0', 'latest', 'dev-123', '3.0'];
+const SELECTION = { regex: '^v?[0-9]', exclude: '-rc', semver: '>=1.0.0', newest: { count: 3 } };
+/** What SELECTION takes of TAGS, worked out by hand: digits first, no -rc, 1.0.0 or later, the newest three. */
+const SELECTED = ['1.2.0', '2.0.0', 'v2.1.0'];
+
+async function setUp(options: { prune?: boolean } = {}) {
+  const service = makeService({ registries: localRegistries(source, target) }, { jobs: true });
+  const repositories = [uniqueRepository('sync/a'), uniqueRepository('sync/b')];
+  const digests: Record<string, Record<string, string>> = {};
+  for (const repository of repositories) {
+    digests[repository] = {};
+    for (const tag of TAGS) digests[repository]![tag] = (await pushImage(repository, tag)).digest;
+  }
+  // The newest image of the first repository is signed and has an SBOM, itself signed.
+  const [first] = repositories as [string];
+  const signed = digests[first]!['v2.1.0']!;
+  const size = (await fetch(`http://${source}/v2/${first}/manifests/v2.1.0`, { method: 'HEAD' })).headers;
+  const subject = {
+    digest: signed,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    size: Number(size.get('content-length')),
+  };
+  await pushSignatureTag(source, first, signed, [{ payload: text('image signature'), annotations: {} }]);
+  const sbom = await pushReferrer(source, first, subject, SBOM, { mediaType: SBOM, bytes: text('{"spdx":1}') });
+  await pushSignatureTag(source, first, sbom, [{ payload: text('sbom signature'), annotations: {} }]);
+  const path = `${uniqueRepository('mirror')}/{repository}`;
+  const name = `set-${crypto.randomUUID().slice(0, 8)}`;
+  const set = {
+    sources: [{ registry: source, repositories }],
+    target: { registry: target, path },
+    tags: SELECTION,
+    ...(options.prune ? { prune: true } : {}),
+  };
+  const put = await call(service, 'PUT', `/v1/syncs/${name}`, set);
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  const at = (repository: string) => path.replace('{repository}', repository);
+  return { service, name, set, repositories, digests, signed, sbom, at };
+}
+
+async function call(service: ReturnType<typeof makeService>, method: string, path: string, body?: unknown) {
+  const res = await service.app.request(path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+}
+
+/** Starts a run, waits for its jobs, and answers the settled run. */
+async function runToEnd(service: ReturnType<typeof makeService>, name: string) {
+  const started = await call(service, 'POST', `/v1/syncs/${name}/runs`, {});
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  for (const id of started.body.run.jobs) expect((await waitForJob(service, id, {}, 30)).state).toBe('done');
+  const runs = await call(service, 'GET', `/v1/syncs/${name}/runs`);
+  const run = runs.body.runs.find((r: { id: string }) => r.id === started.body.run.id);
+  expect(run.state).toBe('done');
+  return { run, plan: started.body.plan };
+}
+
+async function tagsAt(repository: string): Promise<string[]> {
+  const res = await fetch(`http://${target}/v2/${repository}/tags/list`);
+  return res.ok ? (((await res.json()) as { tags: string[] | null }).tags ?? []).sort() : [];
+}
+
+async function digestAt(repository: string, reference: string): Promise<string | null> {
+  const res = await fetch(`http://${target}/v2/${repository}/manifests/${reference}`, {
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json' },
+  });
+  return res.ok ? computeDigest(new Uint8Array(await res.arrayBuffer())) : null;
+}
+
+it('a dry run plans a copy of each selected tag and writes nothing', async () => {
+  const { service, name, repositories, at } = await setUp();
+  const dry = await call(service, 'POST', `/v1/syncs/${name}/runs`, { dryRun: true });
+  expect(dry.status, JSON.stringify(dry.body)).toBe(200);
+  for (const [i, repository] of repositories.entries()) {
+    const plan = dry.body.plan.repositories[i];
+    expect(plan.target).toBe(`${target}/${at(repository)}`);
+    expect(plan.steps.map((s: { tag: string; action: string }) => [s.tag, s.action])).toEqual(
+      SELECTED.map((t) => [t, 'copy']),
+    );
+    expect(await tagsAt(at(repository))).toEqual([]);
+  }
+});
+
+it('a run copies the selected tags byte for byte, with the signatures and SBOMs of each', async () => {
+  const { service, name, repositories, digests, signed, sbom, at } = await setUp();
+  const { run } = await runToEnd(service, name);
+  expect(run.counts).toMatchObject({ copied: 2 * SELECTED.length, failed: 0 });
+  const [first] = repositories as [string];
+  const cosign = (digest: string) => `${digest.replace(':', '-')}.sig`;
+  for (const repository of repositories) {
+    const expected = [
+      ...SELECTED,
+      ...(repository === first ? [cosign(signed), cosign(sbom), signed.replace(':', '-')] : []),
+    ];
+    expect(await tagsAt(at(repository))).toEqual(expected.sort());
+    for (const tag of SELECTED) expect(await digestAt(at(repository), tag)).toBe(digests[repository]![tag]);
+  }
+  expect(await digestAt(at(first), sbom)).toBe(sbom);
+});
+
+it('a warm run asks each side about each tag once, reads no blob and writes no cache', async () => {
+  const { service, name, repositories, at } = await setUp();
+  await runToEnd(service, name);
+  await service.settle();
+  const before = service.requests.length;
+  let kvWrites = 0;
+  const put = service.deps.kv.put.bind(service.deps.kv);
+  service.deps.kv.put = (...args) => (kvWrites++, put(...args));
+  const { run, plan } = await runToEnd(service, name);
+  expect(run.jobs).toEqual([]);
+  expect(plan.counts).toMatchObject({ copy: 0, skip: 2 * SELECTED.length });
+  const asked = service.requests
+    .slice(before)
+    .map((r) => ({ host: new URL(r.url).host, path: new URL(r.url).pathname }));
+  expect(asked.filter((r) => r.path.includes('/blobs/'))).toEqual([]);
+  for (const repository of repositories)
+    for (const tag of SELECTED)
+      for (const [host, name] of [
+        [source, repository],
+        [target, at(repository)],
+      ] as const) {
+        const times = asked.filter((r) => r.host === host && r.path === `/v2/${name}/manifests/${tag}`).length;
+        expect(times, `${host}/${name}:${tag}`).toBe(1);
+      }
+  expect(kvWrites).toBe(0);
+});
+
+it('prunes, when the set says so, the tags it wrote and selects no more; never a tag it did not write', async () => {
+  const { service, name, set, repositories, digests, at } = await setUp({ prune: true });
+  await runToEnd(service, name);
+  const [first] = repositories as [string];
+  // Someone else's tag at the target, and a tag the source drops (its manifest deleted there).
+  const theirs = await runCopy(
+    service,
+    { source: `${source}/${first}:0.9.0`, target: `${target}/${at(first)}:theirs` },
+    'application/json',
+  );
+  expect(theirs.status).toBe(200);
+  const dropped = digests[first]!['1.2.0']!;
+  expect((await fetch(`http://${source}/v2/${first}/manifests/${dropped}`, { method: 'DELETE' })).status).toBe(202);
+  // Selecting the newest two leaves 1.2.0 out in the second repository too; the first dropped it at the source.
+  expect(
+    (await call(service, 'PUT', `/v1/syncs/${name}`, { ...set, tags: { ...SELECTION, newest: { count: 2 } } })).status,
+  ).toBe(200);
+
+  const dry = await call(service, 'POST', `/v1/syncs/${name}/runs`, { dryRun: true });
+  for (const plan of dry.body.plan.repositories)
+    expect(
+      plan.steps.filter((s: { action: string }) => s.action === 'prune').map((s: { tag: string }) => s.tag),
+    ).toEqual(['1.2.0']);
+  expect(await tagsAt(at(first))).toContain('1.2.0');
+
+  const { run } = await runToEnd(service, name);
+  expect(run.counts.pruned).toBe(2);
+  for (const repository of repositories) {
+    const tags = await tagsAt(at(repository));
+    expect(tags).not.toContain('1.2.0');
+    expect(tags).toEqual(expect.arrayContaining(['2.0.0', 'v2.1.0']));
+  }
+  expect(await tagsAt(at(first))).toContain('theirs');
+});
+
+it('leaves every tag where prune is off', async () => {
+  const { service, name, set, repositories, at } = await setUp();
+  await runToEnd(service, name);
+  expect(
+    (await call(service, 'PUT', `/v1/syncs/${name}`, { ...set, tags: { ...SELECTION, newest: { count: 1 } } })).status,
+  ).toBe(200);
+  const { run } = await runToEnd(service, name);
+  expect(run.counts.pruned).toBe(0);
+  for (const repository of repositories) expect(await tagsAt(at(repository))).toEqual(expect.arrayContaining(SELECTED));
+});
+
+it('refuses a set whose patterns, range or target path cannot work, naming where', async () => {
+  const service = makeService({ registries: localRegistries(source, target) }, { jobs: true });
+  const base = { sources: [{ registry: source, repositories: ['a/b'] }], target: { registry: target } };
+  for (const [body, where] of [
+    [{ ...base, tags: { exclude: '(?=x)' } }, 'set.tags.exclude'],
+    [{ ...base, tags: { semver: '>=banana' } }, 'set.tags.semver'],
+    [{ ...base, target: { registry: target, path: 'mirror' } }, 'set.target.path'],
+    [{ ...base, sources: [{ registry: source, repositories: ['Upper/Case'] }] }, 'set.sources[0].repositories[0]'],
+  ] as const) {
+    const res = await call(service, 'PUT', '/v1/syncs/bad', body);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_REQUEST');
+    expect(res.body.detail).toContain(where);
+  }
+});
