@@ -6,6 +6,7 @@ import { isAppError } from './src/errors.js';
 import { createApp } from './src/http/app.js';
 import { describeConfigProblems, invalidConfigResponse } from './src/http/invalid-config.js';
 import { reviveStaleJobs } from './src/ops/jobs/index.js';
+import { dispatchScheduledSyncs } from './src/ops/sync/index.js';
 
 export { depsFromEnv, type Env, WORKERS_DEFAULTS } from './adapters/cloudflare/deps.js';
 export { FerryState } from './adapters/cloudflare/ferry-state.js';
@@ -42,9 +43,10 @@ export default {
   fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
     return appFor(env)(request, env, ctx);
   },
-  /** The cron trigger: wakes jobs whose runner went silent (see jobs.staleAfterSeconds). */
+  /** The minute trigger: wakes jobs whose runner went silent (jobs.staleAfterSeconds), and starts sync sets due. */
   scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): void {
     const deps = depsFromEnv(env, (work) => ctx.waitUntil(work));
     ctx.waitUntil(reviveStaleJobs(deps).then((woken) => woken && deps.log.info('jobs: woke silent jobs', { woken })));
+    ctx.waitUntil(dispatchScheduledSyncs(deps).then((n) => n && deps.log.info('sync: scheduled runs started', { n })));
   },
 };

@@ -9,6 +9,7 @@ import type { KvStore } from '../src/kv/store.js';
 import type { StateStore } from '../src/state/store.js';
 import { PURGE_BATCH, type SqlState } from '../src/state/sql.js';
 import { InProcessJobs } from './in-process-jobs.js';
+import { dispatchScheduledSyncs } from '../src/ops/sync/index.js';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
@@ -97,6 +98,7 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
             : `FERRY_CONFIG_FILE ${env('FERRY_CONFIG_FILE')}`,
       );
       void jobs.resumePending().then((n) => n && console.log(`jobs: resumed ${n} unfinished job(s)`));
+      dispatchSchedulesEveryTick(deps, env);
     },
   };
 }
@@ -109,6 +111,28 @@ function announce(runtime: string, url: string, deps: Deps, source: string): voi
         'this machine',
     );
   } else console.log('callers: only configured API keys and OIDC tokens are accepted');
+}
+
+/**
+ * The clock of sync sets' schedules, as Workers' minute trigger is: every minute, or every FERRY_CRON_SECONDS
+ * (tests lower it). A tick still running when the next comes makes that one wait.
+ */
+export function dispatchSchedulesEveryTick(deps: Deps, env: (name: string) => string | undefined): void {
+  const seconds = Number(env('FERRY_CRON_SECONDS') ?? 60);
+  let ticking: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(
+    () => {
+      ticking = ticking
+        .then(() => dispatchScheduledSyncs(deps))
+        .catch((error: unknown) =>
+          deps.log.error('sync: the schedule clock failed', {
+            reason: error instanceof Error ? error.message : 'unknown',
+          }),
+        );
+    },
+    Math.max(1, Number.isFinite(seconds) ? seconds : 60) * 1000,
+  );
+  (timer as { unref?: () => void }).unref?.();
 }
 
 /**

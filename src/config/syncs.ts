@@ -3,6 +3,7 @@
 // schema checks a set written through `PUT /v1/syncs/<name>`.
 
 import { z } from 'zod';
+import { cronProblem } from '../cron.js';
 import { compilePattern, PatternError } from '../patterns.js';
 import { parseRepositoryName } from '../reference.js';
 import { rangeProblem } from '../semver.js';
@@ -49,6 +50,8 @@ export const SyncSetBodySchema = z.strictObject({
   referrers: z.union([z.boolean(), z.strictObject({ artifactTypes: z.array(z.string().min(1)).min(1) })]).optional(),
   /** Delete at the target the tags this set wrote that it selects no more (off by default). */
   prune: z.boolean().optional(),
+  /** When it runs by itself: a cron schedule in UTC ("0 * * * *": hourly), five fields or six with seconds. */
+  schedule: z.string().min(1).optional(),
 });
 
 export const SyncSetSchema = SyncSetBodySchema.extend({
@@ -67,6 +70,7 @@ export interface SyncSet {
   platforms: 'all' | string[];
   referrers: false | { artifactTypes?: string[] };
   prune: boolean;
+  schedule?: string;
 }
 
 /** The name of a set is a path segment and a key: checked wherever one arrives. */
@@ -87,6 +91,8 @@ export function buildSyncSet(doc: SyncSetDocument, where: string, problems: Conf
   }
   const range = tags.semver !== undefined ? rangeProblem(tags.semver) : undefined;
   if (range) problems.add(`${where}.tags.semver`, range);
+  const schedule = doc.schedule !== undefined ? cronProblem(doc.schedule) : undefined;
+  if (schedule) problems.add(`${where}.schedule`, schedule);
   const path = doc.target.path ?? DEFAULT_TARGET_PATH;
   if (!path.includes('{repository}'))
     problems.add(`${where}.target.path`, 'expected {repository} in it: each source repository needs a place');
@@ -106,6 +112,7 @@ export function buildSyncSet(doc: SyncSetDocument, where: string, problems: Conf
     referrers:
       doc.referrers === false ? false : doc.referrers === undefined || doc.referrers === true ? {} : doc.referrers,
     prune: doc.prune === true,
+    ...(doc.schedule !== undefined ? { schedule: doc.schedule } : {}),
   };
 }
 

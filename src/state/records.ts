@@ -56,6 +56,8 @@ export const stateKeys = {
    */
   syncWritten: (set: string, target: string) => `sync:${set}|written:${target}`,
   syncRunning: (set: string) => `sync:${set}|running`,
+  /** The last time of its schedule a set was started for (one dispatcher wins each). */
+  syncScheduled: (set: string) => `sync:${set}|scheduled`,
   syncRun: (set: string, at: number, id: string) =>
     `sync:${set}|run:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
   syncRuns: (set: string) => `sync:${set}|run:`,

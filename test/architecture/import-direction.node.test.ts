@@ -44,6 +44,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/patterns.ts', 5],
   ['src/reference.ts', 5],
   ['src/semver.ts', 5],
+  ['src/cron.ts', 5],
   ['src/encoding.ts', 1],
   ['src/errors.ts', 1],
   ['src/constant-time.ts', 1],

@@ -4,7 +4,8 @@
 
 import { expect, inject, it } from 'vitest';
 import { computeDigest } from '../../src/registry/digest.js';
-import { pushBlob, pushManifest, pushReferrer, pushSignatureTag } from '../support/cosign-signing.js';
+import { pushReferrer, pushSignatureTag } from '../support/cosign-signing.js';
+import { pushSmallImage } from '../support/small-images.js';
 import { localRegistries } from '../support/configs.js';
 import { runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
@@ -14,28 +15,6 @@ const source = fixture.emptyRegistry;
 const target = fixture.targets.anonymous.host;
 const SBOM = 'application/spdx+json';
 const text = (s: string) => new TextEncoder().encode(s);
-
-/** A small image of its own digest under `tag`. */
-async function pushImage(repository: string, tag: string) {
-  const config = text(JSON.stringify({ architecture: 'amd64', os: 'linux', tag, at: repository }));
-  const layer = text(`layer of ${repository}:${tag}`);
-  return pushManifest(source, repository, tag, {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: {
-      mediaType: 'application/vnd.oci.image.config.v1+json',
-      digest: await pushBlob(source, repository, config),
-      size: config.byteLength,
-    },
-    layers: [
-      {
-        mediaType: 'application/vnd.oci.image.layer.v1.tar',
-        digest: await pushBlob(source, repository, layer),
-        size: layer.byteLength,
-      },
-    ],
-  });
-}
 
 const TAGS = ['0.9.0', '1.0.0', '1.1.0', '1.2.0', '1.3.0-rc.1', '2.0.0', 'v2.1.0', 'latest', 'dev-123', '3.0'];
 const SELECTION = { regex: '^v?[0-9]', exclude: '-rc', semver: '>=1.0.0', newest: { count: 3 } };
@@ -48,7 +27,7 @@ async function setUp(options: { prune?: boolean } = {}) {
   const digests: Record<string, Record<string, string>> = {};
   for (const repository of repositories) {
     digests[repository] = {};
-    for (const tag of TAGS) digests[repository]![tag] = (await pushImage(repository, tag)).digest;
+    for (const tag of TAGS) digests[repository]![tag] = (await pushSmallImage(source, repository, tag)).digest;
   }
   // The newest image of the first repository is signed and has an SBOM, itself signed.
   const [first] = repositories as [string];

@@ -4,3 +4,4 @@ export { deleteSyncSet, findSyncSet, listSyncSets, parseSyncSetBody, putSyncSet,
 export { type RepositoryPlan, type SyncAction, type SyncPlan, type SyncStep } from './plan.js';
 export { dryRunSync, listSyncRuns, startSyncRun, type SyncRun, type SyncTrigger } from './run.js';
 export { isReferrersTag, selectSyncTags } from './select.js';
+export { dispatchScheduledSyncs } from './schedule.js';

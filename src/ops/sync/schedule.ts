@@ -1,0 +1,65 @@
+// Sets run by their own schedules, all dispatched from one clock: Workers' minute trigger (sets written
+// through the API cannot add triggers of their own), or the local runtimes' timer (FERRY_CRON_SECONDS). Each
+// set remembers the last time of its schedule it was started for: a tick starts it when a newer time has
+// come, and of two dispatchers at once (two processes, a late trigger) only one wins that time.
+
+import type { Deps } from '../../deps.js';
+import { isAppError } from '../../errors.js';
+import { nextCronTime } from '../../cron.js';
+import { syncSetSources, type SyncSet } from '../../config/syncs.js';
+import { stateKeys } from '../../state/records.js';
+import { getStateJson } from '../../state/store.js';
+import { withManagedRegistries } from '../registries/index.js';
+import { startSyncRun } from './run.js';
+import { listSyncSets } from './sets.js';
+
+interface Scheduled {
+  /** The schedule's time (epoch ms) the set was last started for, or when the clock first saw it. */
+  at: number;
+  schedule: string;
+}
+
+/** Starts every set whose schedule has come since its last start; answers how many started. */
+export async function dispatchScheduledSyncs(given: Deps, now = given.now()): Promise<number> {
+  const deps = await withManagedRegistries(given);
+  let started = 0;
+  for (const set of await listSyncSets(deps)) {
+    if (!set.schedule) continue;
+    try {
+      if (await claimScheduledTime(deps, set, set.schedule, now)) {
+        // A scheduled run reads on the set's behalf: it mounts blobs from its own sources only.
+        await startSyncRun(
+          deps,
+          set,
+          { id: `sync:${set.name}`, readScope: syncSetSources(set) },
+          { trigger: 'schedule' },
+        );
+        started++;
+      }
+    } catch (error) {
+      const under = isAppError(error) && error.code === 'CONFLICT';
+      deps.log[under ? 'info' : 'error'](under ? 'sync: a run is still under way' : 'sync: a scheduled run failed', {
+        set: set.name,
+        reason: error instanceof Error ? error.message : 'unknown',
+      });
+    }
+  }
+  return started;
+}
+
+/** Whether this dispatcher starts `set` now: its schedule named a time since the last one claimed. */
+async function claimScheduledTime(deps: Deps, set: SyncSet, schedule: string, now: number): Promise<boolean> {
+  const key = stateKeys.syncScheduled(set.name);
+  const held = await getStateJson<Scheduled>(deps.state, key);
+  // A set the clock sees for the first time (or whose schedule changed) starts at its next time, not at once.
+  if (!held || held.value.schedule !== schedule) {
+    const value = JSON.stringify({ at: now, schedule } satisfies Scheduled);
+    if (held) await deps.state.update(key, held.version, value);
+    else await deps.state.create(key, value);
+    return false;
+  }
+  const due = nextCronTime(schedule, held.value.at);
+  if (due === undefined || due > now) return false;
+  // Times missed while no clock ran are not made up one by one: one run now covers them.
+  return deps.state.update(key, held.version, JSON.stringify({ at: now, schedule } satisfies Scheduled));
+}

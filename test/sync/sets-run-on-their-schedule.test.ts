@@ -1,0 +1,71 @@
+// Sync sets run by their own schedules from one clock (the minute trigger on Workers, a timer elsewhere):
+// a set is started once its schedule names a time since its last start, by one dispatcher only, and never
+// at the moment the clock first sees it.
+
+import { expect, inject, it } from 'vitest';
+import { dispatchScheduledSyncs } from '../../src/ops/sync/index.js';
+import { localRegistries } from '../support/configs.js';
+import { uniqueRepository } from '../support/copying.js';
+import { makeService } from '../support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.emptyRegistry;
+const target = fixture.targets.anonymous.host;
+
+function scheduledService(schedule: string) {
+  const name = `hourly-${crypto.randomUUID().slice(0, 8)}`;
+  const service = makeService(
+    {
+      registries: localRegistries(source, target),
+      // Nothing to copy: each run ends as it starts, so runs follow each other as fast as the clock asks.
+      syncs: [
+        {
+          name,
+          sources: [{ registry: source, repositories: [uniqueRepository('scheduled/none')] }],
+          target: { registry: target },
+          tags: { regex: '^never$' },
+          schedule,
+        },
+      ],
+    },
+    { jobs: true },
+  );
+  const runs = async () =>
+    ((await (await service.app.request(`/v1/syncs/${name}/runs`)).json()) as { runs: { trigger: string }[] }).runs;
+  return { service, runs };
+}
+
+const at = (time: string) => Date.parse(`2026-12-07T${time}Z`);
+
+it('starts a set when its schedule comes, once per time, and not when the clock first sees it', async () => {
+  const { service, runs } = scheduledService('0 * * * *');
+  expect(await dispatchScheduledSyncs(service.deps, at('10:20:00'))).toBe(0); // first sight
+  expect(await dispatchScheduledSyncs(service.deps, at('10:59:59'))).toBe(0);
+  expect(await dispatchScheduledSyncs(service.deps, at('11:00:01'))).toBe(1);
+  expect(await dispatchScheduledSyncs(service.deps, at('11:00:30'))).toBe(0); // that time is taken
+  expect(await dispatchScheduledSyncs(service.deps, at('12:00:00'))).toBe(1);
+  expect((await runs()).map((r) => r.trigger)).toEqual(['schedule', 'schedule']);
+});
+
+it('of two dispatchers at the same time, one starts the set', async () => {
+  const { service, runs } = scheduledService('*/5 * * * *');
+  await dispatchScheduledSyncs(service.deps, at('10:01:00'));
+  const started = await Promise.all([1, 2, 3].map(() => dispatchScheduledSyncs(service.deps, at('10:05:00'))));
+  expect(started.reduce((a, b) => a + b, 0)).toBe(1);
+  expect(await runs()).toHaveLength(1);
+});
+
+it('refuses a schedule that is none, naming where', async () => {
+  const service = makeService({ registries: localRegistries(source, target) });
+  const res = await service.app.request('/v1/syncs/bad-schedule', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      sources: [{ registry: source, repositories: ['a/b'] }],
+      target: { registry: target },
+      schedule: 'every hour',
+    }),
+  });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as { detail: string }).detail).toContain('set.schedule');
+});
