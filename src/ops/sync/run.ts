@@ -5,7 +5,7 @@
 
 import type { Deps } from '../../deps.js';
 import { AppError, isAppError } from '../../errors.js';
-import type { SyncSet } from '../../config/syncs.js';
+import { syncSetSources, type SyncSet } from '../../config/syncs.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson } from '../../state/store.js';
 import type { CopyResult, ManyCopyResult } from '../copy/index.js';
@@ -59,6 +59,14 @@ export interface SyncRunOptions {
   trigger: SyncTrigger;
   /** A source repository ("registry/repository") to sync alone (a push event for it). */
   only?: string;
+}
+
+/**
+ * Who a run no caller asked for (a schedule, a push event) runs as: the set itself, reading on its behalf and
+ * mounting blobs from its own sources only.
+ */
+export function setOwner(set: SyncSet): JobOwner {
+  return { id: `sync:${set.name}`, readScope: syncSetSources(set) };
 }
 
 /** Plans a run and answers with the plan: nothing is written. */

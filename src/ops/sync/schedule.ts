@@ -6,11 +6,11 @@
 import type { Deps } from '../../deps.js';
 import { isAppError } from '../../errors.js';
 import { nextCronTime } from '../../cron.js';
-import { syncSetSources, type SyncSet } from '../../config/syncs.js';
+import type { SyncSet } from '../../config/syncs.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson } from '../../state/store.js';
 import { withManagedRegistries } from '../registries/index.js';
-import { startSyncRun } from './run.js';
+import { setOwner, startSyncRun } from './run.js';
 import { listSyncSets } from './sets.js';
 
 interface Scheduled {
@@ -27,13 +27,7 @@ export async function dispatchScheduledSyncs(given: Deps, now = given.now()): Pr
     if (!set.schedule) continue;
     try {
       if (await claimScheduledTime(deps, set, set.schedule, now)) {
-        // A scheduled run reads on the set's behalf: it mounts blobs from its own sources only.
-        await startSyncRun(
-          deps,
-          set,
-          { id: `sync:${set.name}`, readScope: syncSetSources(set) },
-          { trigger: 'schedule' },
-        );
+        await startSyncRun(deps, set, setOwner(set), { trigger: 'schedule' });
         started++;
       }
     } catch (error) {

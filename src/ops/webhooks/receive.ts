@@ -1,4 +1,4 @@
-// Inbound registry events: which promotions they start. An event is a hint: the registry comes from the
+// Inbound registry events: which promotions and sync runs they start. An event is a hint: the registry comes from the
 // receiver's configuration, the tag is re-resolved when the job runs, and a redelivered event runs once.
 
 import type { Deps } from '../../deps.js';
@@ -12,11 +12,14 @@ import { tagAllowed, listRules } from '../promote/index.js';
 import { staleRuleProblem } from '../../config/rules.js';
 import type { Header, PushEvent } from './sender.js';
 import { SENDERS } from './senders/index.js';
+import { startSyncsForPushes } from './syncs.js';
 
 export interface WebhookOutcome {
   events: number;
   jobs: string[];
   duplicates: number;
+  /** Sync runs the events started (a pushed tag a set selects, in one of its source repositories). */
+  syncs: string[];
 }
 
 /**
@@ -44,13 +47,17 @@ export async function receiveWebhook(
   return startPromotions(deps, receiver, await sender.parse(body as Record<string, unknown>, raw));
 }
 
-/** Starts a promotion job per (event, matching rule), each pinned to the pushed digest; a repeated event runs once. */
+/**
+ * Starts a promotion job per (event, matching rule), each pinned to the pushed digest (a repeated event runs
+ * once), and a sync run per set and pushed repository it reads.
+ */
 export async function startPromotions(
   deps: Deps,
   receiver: WebhookReceiver,
   events: PushEvent[],
 ): Promise<WebhookOutcome> {
-  const outcome: WebhookOutcome = { events: events.length, jobs: [], duplicates: 0 };
+  const outcome: WebhookOutcome = { events: events.length, jobs: [], duplicates: 0, syncs: [] };
+  const pushed = new Map<string, string[]>();
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'this runtime has no job runner for promotions');
   const rules = await listRules(deps);
   for (const event of events) {
@@ -64,6 +71,7 @@ export async function startPromotions(
       continue; // "staging/../team-b/secret" names no repository
     }
     const repository = `${name.registry}/${name.repository}`;
+    pushed.set(repository, [...(pushed.get(repository) ?? []), event.tag]);
     for (const rule of rules) {
       // A rule stored under an older schema still gets its job, which fails RULE_INVALID where operators look.
       if (
@@ -90,6 +98,7 @@ export async function startPromotions(
       outcome.jobs.push(job);
     }
   }
+  outcome.syncs = await startSyncsForPushes(deps, pushed);
   return outcome;
 }
 

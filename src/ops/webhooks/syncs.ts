@@ -1,0 +1,29 @@
+// Push events start sync runs too: a pushed tag that a set would select, in one of its source repositories,
+// syncs that repository alone. A run already under way for the set takes it in its stride (it is skipped).
+
+import type { Deps } from '../../deps.js';
+import { isAppError } from '../../errors.js';
+import { listSyncSets, selectSyncTags, setOwner, startSyncRun } from '../sync/index.js';
+
+/** Starts a run of each set for each of `pushed` ("registry/repository" → tags) it reads; answers the run ids. */
+export async function startSyncsForPushes(deps: Deps, pushed: Map<string, string[]>): Promise<string[]> {
+  if (!pushed.size) return [];
+  const runs: string[] = [];
+  for (const set of await listSyncSets(deps)) {
+    // The set's selection less "newest": whether this tag is newest is for the run to decide.
+    const { newest: _decidedByTheRun, ...filters } = set.tags;
+    for (const source of set.sources)
+      for (const repository of source.repositories) {
+        const tags = pushed.get(`${source.registry}/${repository}`);
+        if (!tags || !selectSyncTags(tags, filters).length) continue;
+        try {
+          const options = { trigger: 'webhook' as const, only: `${source.registry}/${repository}` };
+          runs.push((await startSyncRun(deps, set, setOwner(set), options)).run.id);
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          deps.log.info('sync: a push event started no run', { set: set.name, code: error.code });
+        }
+      }
+  }
+  return runs;
+}
