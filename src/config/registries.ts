@@ -63,6 +63,11 @@ export const RegistrySchema = z.strictObject({
       chunkSize: positiveInt(1024, 'bytes').optional(),
     })
     .optional(),
+  /**
+   * Pulls of the quota the registry announces (Docker Hub's ratelimit-remaining) kept back: once no more than
+   * this many remain, every request to it waits for the quota's window (Hub: 6 h) instead of spending them.
+   */
+  pullReserve: positiveInt(0, 'a count of pulls').optional(),
 });
 
 /** A configured registry: how the registry layer reaches it, and where its credentials come from. */
@@ -112,6 +117,7 @@ export function buildRegistry(host: string, value: RegistryDocument, problems: C
     authHosts: (value.authHosts ?? []).map((h) => h.toLowerCase()),
     blobHosts: (value.blobHosts ?? []).map((h) => h.toLowerCase()),
     upload: { mode: value.upload?.mode ?? 'monolithic', chunkSize: value.upload?.chunkSize ?? DEFAULT_CHUNK_SIZE },
+    ...(value.pullReserve !== undefined ? { pullReserve: value.pullReserve } : {}),
     ...(cloud ? { cloud } : {}),
   };
   checkEcrChunks(registry.host, registry, where, problems);

@@ -52,6 +52,8 @@ export interface RegistryConfig {
    * nobody configured, unless `managedRegistries.allowPrivateAddresses`.
    */
   publicOnly?: boolean;
+  /** Pulls of an announced quota kept back: at or below it, requests wait for the quota's window. */
+  pullReserve?: number;
 }
 
 /** How a registry nobody configured takes blobs: one PUT. */

@@ -18,6 +18,8 @@ const MAX_RETRY_AFTER_MS = 30_000;
 
 export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now' | 'deadlines'> & {
   gate?: BackoffGate;
+  /** The registry's pullReserve: an answer announcing no more pulls than this closes the gate for the window. */
+  pullReserve?: number;
   /** Aborts the request at once, wherever it is (a cancelled job). */
   signal?: AbortSignal | undefined;
 };
@@ -100,6 +102,7 @@ export async function fetchWithRetry(
       await deps.sleep(backoff(attempt));
       continue;
     }
+    keepReserve(deps, response, init.method ?? 'GET');
     if (!RETRYABLE_STATUS.has(response.status)) return response;
     // A spent quota (Docker Hub: remaining 0) comes back only when its window ends: no retry helps.
     if (response.status === 429 && parseRateLimit(response.headers)?.remaining === 0) return response;
@@ -112,6 +115,18 @@ export async function fetchWithRetry(
     // With a gate, the wait happens at the top of the loop (shared with every other request to the host).
     if (!(deps.gate && retryAfter !== undefined)) await deps.sleep(retryAfter ?? backoff(attempt));
   }
+}
+
+/**
+ * Where the registry announces its pull quota and no more than the reserve remains, every request to it
+ * waits for the quota's window: the pulls left stay for whoever needs them more (a person's `docker pull`).
+ */
+function keepReserve(deps: RetryDeps, response: Response, method: string): void {
+  // A HEAD spends no pull (Docker Hub counts GETs of manifests): a plan's look at the quota waits for nothing.
+  if (deps.pullReserve === undefined || !deps.gate || method !== 'GET') return;
+  const quota = parseRateLimit(response.headers);
+  if (quota?.windowSeconds !== undefined && quota.remaining <= deps.pullReserve)
+    deps.gate.holdUntil(deps.now() + quota.windowSeconds * 1000);
 }
 
 /**

@@ -309,7 +309,12 @@ export class RegistryTransport {
       const init: RequestInit & { duplex?: 'half' } = { method, headers, body, redirect: 'manual' };
       if (body instanceof ReadableStream) init.duplex = 'half'; // Node's fetch needs it for a streamed body
       const response = await fetchWithRetry(
-        { ...this.#options, gate: this.#gate, signal: this.signal },
+        {
+          ...this.#options,
+          gate: this.#gate,
+          signal: this.signal,
+          ...(this.registry?.pullReserve !== undefined ? { pullReserve: this.registry.pullReserve } : {}),
+        },
         current,
         init,
         idempotent && !(body instanceof ReadableStream),
