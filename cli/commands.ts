@@ -28,7 +28,7 @@ export class Failure extends Error {
 /** skopeo's transport prefix is accepted: "docker://ghcr.io/a/b:1" is "ghcr.io/a/b:1". */
 export const withoutTransport = (reference: string) => reference.replace(/^docker:\/\//, '');
 
-async function failed(response: Response): Promise<Failure> {
+export async function failed(response: Response): Promise<Failure> {
   const text = await response.text();
   try {
     const problem = JSON.parse(text) as { code?: string; detail?: string };
@@ -38,7 +38,7 @@ async function failed(response: Response): Promise<Failure> {
   }
 }
 
-async function json(connection: Connection, method: string, path: string, body?: unknown): Promise<any> {
+export async function json(connection: Connection, method: string, path: string, body?: unknown): Promise<any> {
   const response = await connection.request(method, path, body === undefined ? {} : { body });
   if (!response.ok) throw await failed(response);
   return response.status === 204 ? undefined : response.json();

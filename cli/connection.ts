@@ -3,6 +3,7 @@
 // grant), with the registries the references name: loopback ones over plain http, as Docker does,
 // credentials found where skopeo finds them. One behaviour: both speak Ferry's HTTP API.
 
+import events from 'node:events';
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../src/config/parse.js';
 import { consoleLogger, detached, realSleep, type Deps, type Logger } from '../src/deps.js';
@@ -11,6 +12,7 @@ import { MemoryKv } from '../src/kv/memory.js';
 import { normalizeRegistryHost } from '../src/reference.js';
 import { MemoryState } from '../src/state/memory.js';
 import { nodeFetch } from '../entries/node-fetch.js';
+import { InProcessJobs } from '../entries/in-process-jobs.js';
 import { findCredentials } from './auth-files.js';
 import { UsageError } from './usage.js';
 
@@ -98,6 +100,11 @@ export function localConnection(
     sleep: realSleep,
     log: env('FERRY_DEBUG') ? consoleLogger : quietLogger,
   };
+  // A job's one signal watches each of its requests in flight (mounts and blobs in pools, tags eight at a
+  // time): more than Node's default of 10 listeners is how it works, not a leak.
+  events.defaultMaxListeners = Math.max(events.defaultMaxListeners, 100);
+  // A sync set's copies are jobs: here they run in this process, and end with it.
+  deps.jobs = new InProcessJobs(deps);
   const app = createApp(deps);
   return {
     mode: 'local',

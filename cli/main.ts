@@ -16,6 +16,7 @@ import {
   type Connection,
   type LocalRegistry,
 } from './connection.js';
+import { readSyncSet, sync, syncSetHosts } from './sync.js';
 import { booleanValue, parseCommandLine, UsageError, type Parsed } from './usage.js';
 
 const env = (name: string) => process.env[name];
@@ -43,6 +44,11 @@ function registriesOf(parsed: Parsed): LocalRegistry[] {
       { host: host(second!), insecure: !booleanValue(v, 'dest-tls-verify', true) },
     ];
   }
+  if (parsed.verb.name === 'sync')
+    return syncSetHosts(readSyncSet(parsed.positionals[0]!, (path) => readFileSync(path, 'utf8'))).map((h) => ({
+      host: h,
+      insecure: false,
+    }));
   if (parsed.verb.name === 'inspect' || parsed.verb.name === 'tags')
     return [{ host: host(first!), insecure: !booleanValue(v, 'tls-verify', true) }];
   if (parsed.verb.name === 'diff')
@@ -109,6 +115,8 @@ export async function main(args: string[], output: Output): Promise<number> {
         return await promote(connection, parsed, out);
       case 'jobs':
         return await jobs(connection, parsed, out);
+      case 'sync':
+        return await sync(connection, parsed, out, (path) => readFileSync(path, 'utf8'));
       default:
         return await rules(connection, parsed, out, (path) => readFileSync(path, 'utf8'));
     }

@@ -54,6 +54,14 @@ export const VERBS: Verb[] = [
     positionals: [2, 2],
   },
   {
+    name: 'sync',
+    summary: 'Run a sync set once (as skopeo sync does), or show its plan with --dry-run',
+    usage: 'ferry sync FILE [--dry-run]',
+    example: 'ferry sync mirror.json --dry-run',
+    options: { 'dry-run': flag() },
+    positionals: [1, 1],
+  },
+  {
     name: 'inspect',
     summary: 'Show an image: digest, platforms, layers, config',
     usage: 'ferry inspect REFERENCE [--raw] [--platform os/arch] [--show-config] [--format table|json]',

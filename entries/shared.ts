@@ -11,6 +11,7 @@ import { PURGE_BATCH, type SqlState } from '../src/state/sql.js';
 import { InProcessJobs } from './in-process-jobs.js';
 import { dispatchScheduledSyncs } from '../src/ops/sync/index.js';
 import { lookup } from 'node:dns/promises';
+import events from 'node:events';
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { isAppError } from '../src/errors.js';
@@ -80,6 +81,9 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
         `127.0.0.1, configure callers, or set callers.anonymousBeyondLoopback.`,
     );
   }
+  // A job's one signal watches each of its requests in flight (mounts and blobs in pools, tags eight at a
+  // time): more than Node's default of 10 listeners is how it works, not a leak.
+  events.defaultMaxListeners = Math.max(events.defaultMaxListeners, 100);
   // Jobs ("wait": false) run in this process; the ones a previous process left unfinished resume at start.
   const jobs = new InProcessJobs(deps);
   deps.jobs = jobs;

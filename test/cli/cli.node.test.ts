@@ -191,6 +191,35 @@ describe('local mode (no server)', () => {
     const help = await ferry(['copy', '--help']);
     expect([help.code, help.stdout.includes('Example:\n  ferry copy docker://')]).toEqual([0, true]);
   });
+
+  it('sync runs a set file as skopeo sync runs its YAML: the plan with --dry-run, then the copies', async () => {
+    const mirror = uniqueRepository('cli-sync');
+    const file = join(home, `set-${crypto.randomUUID()}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'cli-mirror',
+        sources: [{ registry: source, repositories: ['ferry-test/v2s2', 'ferry-test/multiarch'] }],
+        target: { registry: target, path: `${mirror}/{repository}` },
+        tags: { regex: '^v1$' },
+      }),
+    );
+    const dry = await ferry(['sync', file, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`${source}/ferry-test/v2s2 -> ${target}/${mirror}/ferry-test/v2s2\n  copy  v1`);
+    expect(await (await fetch(`http://${target}/v2/${mirror}/ferry-test/v2s2/tags/list`)).status).toBe(404);
+    const run = await ferry(['sync', file]);
+    expect([run.code, run.stdout, run.stderr]).toEqual([
+      0,
+      'cli-mirror: 2 copied, 0 up to date, 0 pruned, 0 failed\n',
+      '',
+    ]);
+    expect((await judge(fixture.judge, 'raw', `${target}/${mirror}/ferry-test/multiarch:v1`)).raw).toBe(
+      fixture.skopeo.anonymous.multiarch!.raw,
+    );
+    const bad = await ferry(['sync', join(home, 'no-such-set.json')]);
+    expect(bad.code).toBe(2);
+  });
 });
 
 it('every verb has --help with an example; the bash completion script loads and completes verbs, options and actions', async () => {
