@@ -16,7 +16,7 @@ import {
   type Connection,
   type LocalRegistry,
 } from './connection.js';
-import { readSyncSet, sync, syncSetHosts } from './sync.js';
+import { importSets, readSyncSet, sync, syncSetHosts } from './sync.js';
 import { booleanValue, parseCommandLine, UsageError, type Parsed } from './usage.js';
 
 const env = (name: string) => process.env[name];
@@ -44,7 +44,7 @@ function registriesOf(parsed: Parsed): LocalRegistry[] {
       { host: host(second!), insecure: !booleanValue(v, 'dest-tls-verify', true) },
     ];
   }
-  if (parsed.verb.name === 'sync')
+  if (parsed.verb.name === 'sync' && parsed.positionals[0] !== 'import')
     return syncSetHosts(readSyncSet(parsed.positionals[0]!, (path) => readFileSync(path, 'utf8'))).map((h) => ({
       host: h,
       insecure: false,
@@ -97,6 +97,10 @@ export async function main(args: string[], output: Output): Promise<number> {
         out.out(shell === 'bash' ? bashCompletion() : zshCompletion());
         return 0;
       }
+      case 'sync':
+        // Converting a file reaches no registry.
+        if (parsed.positionals[0] === 'import') return importSets(parsed, out, (path) => readFileSync(path, 'utf8'));
+        break;
       case 'serve':
         // The launcher imports the server's own bundle (its modules, SQLite among them, load only then).
         return SERVE;

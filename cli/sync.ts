@@ -4,6 +4,7 @@
 
 import type { Connection } from './connection.js';
 import { Failure, json, type Output } from './commands.js';
+import { fromRegsync, fromSkopeo } from './sync-import.js';
 import { UsageError, type Parsed } from './usage.js';
 
 interface SetFile {
@@ -44,12 +45,41 @@ interface RepositoryPlan {
   error?: { code: string; message: string };
 }
 
+/** `ferry sync import --from skopeo|regsync FILE`: the sets, as the configuration's `syncs`, on stdout. */
+export function importSets(parsed: Parsed, output: Output, readFile: (path: string) => string): number {
+  const file = parsed.positionals[1];
+  if (!file) throw new UsageError('sync import: expected --from skopeo|regsync FILE');
+  const v = parsed.values;
+  const text = (() => {
+    try {
+      return readFile(file);
+    } catch (error) {
+      throw new UsageError(`sync import: ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  })();
+  const name = (v.name as string | undefined) ?? 'imported';
+  let imported;
+  if (v.from === 'skopeo') {
+    if (typeof v.target !== 'string')
+      throw new UsageError(
+        'sync import --from skopeo: --target registry[/prefix] (skopeo sync takes it as DESTINATION)',
+      );
+    imported = fromSkopeo(text, v.target, { scoped: v.scoped === true, name });
+  } else if (v.from === 'regsync') imported = fromRegsync(text, { name });
+  else throw new UsageError(`sync import: --from skopeo or --from regsync, not "${String(v.from ?? '')}"`);
+  for (const note of imported.notes) output.err(`ferry: sync import: ${note}\n`);
+  if (!imported.syncs.length) throw new Failure('NOTHING_IMPORTED', `${file} names no repository to sync`);
+  output.out(`${JSON.stringify({ syncs: imported.syncs }, null, 2)}\n`);
+  return 0;
+}
+
 export async function sync(
   connection: Connection,
   parsed: Parsed,
   output: Output,
   readFile: (path: string) => string,
 ): Promise<number> {
+  if (parsed.positionals.length > 1) throw new UsageError('sync: expected FILE (or: sync import --from … FILE)');
   const set = readSyncSet(parsed.positionals[0]!, readFile);
   const { name, ...body } = set;
   const path = `/v1/syncs/${encodeURIComponent(name)}`;

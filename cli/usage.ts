@@ -55,11 +55,14 @@ export const VERBS: Verb[] = [
   },
   {
     name: 'sync',
-    summary: 'Run a sync set once (as skopeo sync does), or show its plan with --dry-run',
-    usage: 'ferry sync FILE [--dry-run]',
-    example: 'ferry sync mirror.json --dry-run',
-    options: { 'dry-run': flag() },
-    positionals: [1, 1],
+    summary:
+      'Run a sync set once (as skopeo sync does), or show its plan with --dry-run; import a skopeo sync or regsync YAML',
+    usage:
+      'ferry sync FILE [--dry-run] | ferry sync import --from skopeo|regsync FILE [--target REGISTRY[/PREFIX]] ' +
+      '[--scoped] [--name PREFIX]',
+    example: 'ferry sync import --from skopeo sync.yaml --target registry.acme.dev/mirror > sets.json',
+    options: { 'dry-run': flag(), from: text, target: text, scoped: flag(), name: text },
+    positionals: [1, 2],
   },
   {
     name: 'inspect',

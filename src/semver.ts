@@ -104,8 +104,10 @@ function satisfiesComparator(version: SemVer, c: Comparator): boolean {
 /** Whether `version` satisfies `range`; a malformed range throws. */
 export function satisfies(version: SemVer, range: string): boolean {
   return range.split('||').some((alternative) => {
+    // An operator may stand apart from its version (">= 1.2.3"), as npm and Masterminds allow.
     const set = alternative
       .trim()
+      .replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1')
       .split(/\s+/)
       .filter(Boolean)
       .map((token) => {

@@ -14,7 +14,10 @@ const SET_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/i;
 const host = z.string().regex(HOST_KEY, 'expected host[:port]');
 
-/** The target path a set writes each source repository to: `{repository}` and `{registry}` are filled in. */
+/**
+ * The target path a set writes each source repository to: `{repository}` and `{registry}` are filled in. A set
+ * of one repository may name its place outright.
+ */
 export const DEFAULT_TARGET_PATH = '{repository}';
 
 export const SyncTagsSchema = z.strictObject({
@@ -39,7 +42,7 @@ export const SyncSetBodySchema = z.strictObject({
     .min(1, 'expected at least one source'),
   target: z.strictObject({
     registry: host,
-    /** Where each source repository goes in the target registry (default "{repository}"). */
+    /** Where each source repository goes in the target registry (default "{repository}"; literal for one). */
     path: z.string().min(1).optional(),
   }),
   tags: SyncTagsSchema.optional(),
@@ -94,7 +97,8 @@ export function buildSyncSet(doc: SyncSetDocument, where: string, problems: Conf
   const schedule = doc.schedule !== undefined ? cronProblem(doc.schedule) : undefined;
   if (schedule) problems.add(`${where}.schedule`, schedule);
   const path = doc.target.path ?? DEFAULT_TARGET_PATH;
-  if (!path.includes('{repository}'))
+  const repositories = doc.sources.reduce((n, s) => n + s.repositories.length, 0);
+  if (!path.includes('{repository}') && repositories > 1)
     problems.add(`${where}.target.path`, 'expected {repository} in it: each source repository needs a place');
   for (const [i, source] of doc.sources.entries())
     for (const [j, repository] of source.repositories.entries()) {

@@ -197,7 +197,14 @@ it('refuses a set whose patterns, range or target path cannot work, naming where
   for (const [body, where] of [
     [{ ...base, tags: { exclude: '(?=x)' } }, 'set.tags.exclude'],
     [{ ...base, tags: { semver: '>=banana' } }, 'set.tags.semver'],
-    [{ ...base, target: { registry: target, path: 'mirror' } }, 'set.target.path'],
+    [
+      {
+        ...base,
+        sources: [{ registry: source, repositories: ['a/b', 'c/d'] }],
+        target: { registry: target, path: 'mirror' },
+      },
+      'set.target.path',
+    ],
     [{ ...base, sources: [{ registry: source, repositories: ['Upper/Case'] }] }, 'set.sources[0].repositories[0]'],
   ] as const) {
     const res = await call(service, 'PUT', '/v1/syncs/bad', body);
