@@ -55,8 +55,7 @@ export const VERBS: Verb[] = [
   },
   {
     name: 'sync',
-    summary:
-      'Run a sync set once (as skopeo sync does), or show its plan with --dry-run; import a skopeo sync or regsync YAML',
+    summary: 'Run a sync set once, as skopeo sync does (--dry-run: its plan); import a skopeo sync or regsync YAML',
     usage:
       'ferry sync FILE [--dry-run] | ferry sync import --from skopeo|regsync FILE [--target REGISTRY[/PREFIX]] ' +
       '[--scoped] [--name PREFIX]',

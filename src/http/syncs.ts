@@ -32,6 +32,28 @@ const mayRun = (callers: CallersConfig, caller: Caller, set: SyncSet) =>
   (syncSetSources(set).every((r) => isAllowed(callers, caller, 'inspect', r)) &&
     syncSetTargets(set).every((r) => isAllowed(callers, caller, 'copy', r)));
 
+/** The sets the caller may run (or administers): the API's list and the console's. */
+export async function runnableSyncSets(deps: Deps, caller: Caller): Promise<StoredSyncSet[]> {
+  return (await listSyncSets(deps)).filter((s) => mayRun(deps.config.callers, caller, s));
+}
+
+/** A set the caller may run, or NOT_FOUND. */
+export const runnableSyncSet = (deps: Deps, caller: Caller, name: string) => visibleSet(deps, caller, name, mayRun);
+
+/** A run the caller starts: it reads on the caller's behalf. */
+export async function startRunFor(deps: Deps, caller: Caller, set: SyncSet, only?: string) {
+  const owner = { id: caller.id, readScope: readScope(deps.config.callers, caller) };
+  const started = await startSyncRun(deps, set, owner, { trigger: 'manual', ...(only ? { only } : {}) });
+  await recordAudit(deps, {
+    caller: caller.id,
+    action: 'sync.run',
+    target: set.name,
+    repositories: syncSetRepositories(set),
+    outcome: 'ok',
+  });
+  return started;
+}
+
 /** The set, for a caller allowed to see it by `allowed`; anyone else is told it does not exist. */
 async function visibleSet(
   deps: Deps,
@@ -51,8 +73,7 @@ export function syncRoutes(): Hono<AppEnv> {
   app.get('/v1/syncs', async (c) => {
     const deps = c.var.deps;
     const caller = c.get('caller');
-    const sets = (await listSyncSets(deps)).filter((s) => mayRun(deps.config.callers, caller, s));
-    return c.json({ syncs: sets });
+    return c.json({ syncs: await runnableSyncSets(deps, caller) });
   });
 
   app.get('/v1/syncs/:name', async (c) =>
@@ -108,16 +129,7 @@ export function syncRoutes(): Hono<AppEnv> {
     const set = await visibleSet(deps, caller, c.req.param('name'), mayRun);
     const request = validate(SyncRunRequestSchema, await readJsonBody(c.req.raw, deps, { empty: {} }), 'sync run');
     if (request.dryRun) return c.json({ dryRun: true, plan: await dryRunSync(deps, set, request.repository) });
-    const owner = { id: caller.id, readScope: readScope(deps.config.callers, caller) };
-    const options = { trigger: 'manual' as const, ...(request.repository ? { only: request.repository } : {}) };
-    const { run, plan } = await startSyncRun(deps, set, owner, options);
-    await recordAudit(deps, {
-      caller: caller.id,
-      action: 'sync.run',
-      target: set.name,
-      repositories: syncSetRepositories(set),
-      outcome: 'ok',
-    });
+    const { run, plan } = await startRunFor(deps, caller, set, request.repository);
     return c.json({ run, plan }, 202);
   });
 

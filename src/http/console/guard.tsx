@@ -34,10 +34,15 @@ export type C = Context<AppEnv>;
 export function csrfToken(c: C): string {
   const held = readCookie(c.req.header('cookie'), CSRF_COOKIE, new URL(c.req.url));
   if (held && /^[\w-]{43}$/.test(held)) return held;
+  // One fresh token per answer, however many forms on the page ask for it (the layout's and the page's own).
+  const given = freshTokens.get(c.req.raw);
+  if (given) return given;
   const fresh = randomToken();
+  freshTokens.set(c.req.raw, fresh);
   c.header('set-cookie', cookie(CSRF_COOKIE, fresh, new URL(c.req.url), SESSION_SECONDS), { append: true });
   return fresh;
 }
+const freshTokens = new WeakMap<Request, string>();
 
 /**
  * A posted form from this origin whose token is the session's own (signed in) or matches the browser's

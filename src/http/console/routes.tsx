@@ -29,10 +29,11 @@ import { Audit } from './pages/audit.js';
 import { Catalog, Registries, Tags } from './pages/browse.js';
 import { Compare } from './pages/compare.js';
 import { HistoryPage, Image } from './pages/image.js';
-import { activeBlobText, CopyForm, JobPage, JobsList, progressText } from './pages/jobs.js';
+import { activeBlobText, CopyForm, formList, JobPage, JobsList, progressText } from './pages/jobs.js';
 import { SignIn } from './pages/layout.js';
 import { RawManifest } from './pages/manifest.js';
 import { Plan, Rules } from './pages/rules.js';
+import { syncPages } from './sync-pages.js';
 import {
   apiKeyName,
   cookie,
@@ -46,11 +47,6 @@ import {
 } from './session.js';
 import { action, checkedForm, csrfToken, CSP, inspectable, page, pageNumber, rest, consoleCaller } from './guard.js';
 
-const list = (value: string | undefined) =>
-  (value ?? '')
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
 // How long one event stream follows a job before the browser reconnects (EventSource does so by itself);
 // it reads the job once a second, so a stream costs at most 300 state reads.
 const EVENTS_MS = 5 * 60_000;
@@ -304,8 +300,8 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     '/console/copy',
     action('Copy', async (c, caller, form) => {
       const deps = c.var.deps;
-      const platforms = list(form.platforms);
-      const tags = list(form.tags);
+      const platforms = formList(form.platforms);
+      const tags = formList(form.tags);
       const body = {
         source: (form.source ?? '').trim(),
         target: (form.target ?? '').trim(),
@@ -389,6 +385,7 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     deps.defer(follow);
     return c.body(readable, 200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
   });
+  syncPages(app);
   app.post(
     '/console/jobs/:id/cancel',
     action('Cancel', async (c, caller) => {

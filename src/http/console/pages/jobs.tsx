@@ -11,6 +11,13 @@ import {
 } from '../../../ops/jobs/index.js';
 import { Columns, Problem, size } from './layout.js';
 
+/** One of the copy form's comma-separated fields (platforms, tags), its items trimmed. */
+export const formList = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
 export function CopyForm(props: { csrf: string; source: string; target: string }) {
   return (
     <form method="post" action="/console/copy" class="stacked">

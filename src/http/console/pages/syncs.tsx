@@ -1,0 +1,157 @@
+/** @jsxImportSource hono/jsx */
+// Sync sets: those the caller may run, each set's runs, a dry run's plan, and a button that runs it now.
+
+import { Columns } from './layout.js';
+
+interface SetView {
+  name: string;
+  origin: string;
+  sources: { registry: string; repositories: string[] }[];
+  target: { registry: string; path: string };
+  schedule?: string;
+  prune: boolean;
+}
+
+export function SyncSets(props: { sets: SetView[] }) {
+  return (
+    <table id="syncs">
+      <caption>Sync sets you may run</caption>
+      <Columns names={['Set', 'Sources', 'Target', 'Schedule']} />
+      <tbody>
+        {props.sets.map((set) => (
+          <tr>
+            <td>
+              <a href={`/console/syncs/${encodeURIComponent(set.name)}`}>{set.name}</a>{' '}
+              <small>({set.origin === 'api' ? 'API' : 'configuration'})</small>
+            </td>
+            <td>
+              {set.sources.flatMap((s) =>
+                s.repositories.map((r) => (
+                  <div>
+                    <code>
+                      {s.registry}/{r}
+                    </code>
+                  </div>
+                )),
+              )}
+            </td>
+            <td>
+              <code>
+                {set.target.registry}/{set.target.path}
+              </code>
+              {set.prune ? <small> (pruned)</small> : null}
+            </td>
+            <td>{set.schedule ? <code>{set.schedule}</code> : 'on request'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+interface RunView {
+  id: string;
+  trigger: string;
+  state: string;
+  startedAt: string;
+  finishedAt?: string;
+  jobs: string[];
+  counts: { copied: number; skipped: number; pruned: number; failed: number };
+  bytes: number;
+  errors: { repository: string; tag?: string; code: string; message: string }[];
+}
+
+export function SyncSetPage(props: { name: string; runs: RunView[]; csrf: string }) {
+  const path = `/console/syncs/${encodeURIComponent(props.name)}`;
+  return (
+    <>
+      <form method="post" action={`${path}/run`} class="inline">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <button type="submit">Run now</button> <a href={`${path}/plan`}>Dry run</a>
+      </form>
+      <table id="runs">
+        <caption>Runs, newest first</caption>
+        <Columns names={['Started', 'Trigger', 'State', 'Copied', 'Up to date', 'Pruned', 'Failed', 'Jobs']} />
+        <tbody>
+          {props.runs.map((run) => (
+            <tr class={run.state}>
+              <td>{run.startedAt}</td>
+              <td>{run.trigger}</td>
+              <td>
+                {run.state}
+                {run.errors.map((e) => (
+                  <p class="error">
+                    {e.repository}
+                    {e.tag ? `:${e.tag}` : ''}: {e.code}: {e.message}
+                  </p>
+                ))}
+              </td>
+              <td>{run.counts.copied}</td>
+              <td>{run.counts.skipped}</td>
+              <td>{run.counts.pruned}</td>
+              <td>{run.counts.failed}</td>
+              <td>
+                {run.jobs.map((id) => (
+                  <div>
+                    <a href={`/console/jobs/${encodeURIComponent(id)}`}>{id.slice(-8)}</a>
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+interface PlanView {
+  repositories: {
+    source: string;
+    target: string;
+    steps: { tag: string; action: string; reason: string }[];
+    error?: { code: string; message: string };
+  }[];
+}
+
+export function SyncPlan(props: { plan: PlanView }) {
+  return (
+    <table id="plan">
+      <caption>What a run would do (nothing is written)</caption>
+      <Columns names={['Source', 'Target', 'Tag', 'Action']} />
+      <tbody>
+        {props.plan.repositories.flatMap((r) =>
+          r.error
+            ? [
+                <tr class="failed">
+                  <td>
+                    <code>{r.source}</code>
+                  </td>
+                  <td>
+                    <code>{r.target}</code>
+                  </td>
+                  <td>-</td>
+                  <td>
+                    {r.error.code}: {r.error.message}
+                  </td>
+                </tr>,
+              ]
+            : r.steps.map((step) => (
+                <tr class={step.action}>
+                  <td>
+                    <code>{r.source}</code>
+                  </td>
+                  <td>
+                    <code>{r.target}</code>
+                  </td>
+                  <td>{step.tag}</td>
+                  <td>
+                    {step.action}: {step.reason}
+                  </td>
+                </tr>
+              )),
+        )}
+      </tbody>
+    </table>
+  );
+}
