@@ -14,6 +14,7 @@ import { startFerry, type FerryProcess, type Runtime } from '../test/support/fer
 import { benchConsole } from './console.js';
 import { benchJobList } from './job-list.js';
 import { benchFrontPull } from './front-pull.js';
+import { benchSyncSets } from './sync-sets.js';
 import { countCopies } from './counts.js';
 import { timePatterns } from './patterns.js';
 import { timeDeadlines } from './deadlines.js';
@@ -47,6 +48,9 @@ const WITH_CLI = process.env.BENCH_CLI !== 'false';
 const WITH_CONSOLE = process.env.BENCH_CONSOLE !== 'false';
 // The registry front: skopeo pulling the large image through Ferry against directly. BENCH_FRONT=false leaves it out.
 const WITH_FRONT = process.env.BENCH_FRONT !== 'false';
+// Sync sets against skopeo sync and regsync (cold, warm, a tenth changed): BENCH_SYNC=false leaves it out;
+// BENCH_SYNC_REPOSITORIES and BENCH_SYNC_TAGS size the corpus (20 of 25 by default, as ocync's small scale).
+const WITH_SYNC = process.env.BENCH_SYNC !== 'false';
 // GET /v1/jobs and the console's list over an index of BENCH_JOB_ROWS rows: BENCH_JOB_LIST=false leaves it out.
 const WITH_JOB_LIST = process.env.BENCH_JOB_LIST !== 'false';
 
@@ -491,6 +495,22 @@ async function main() {
           .map(
             (f) =>
               `| \`${f.query}\` | ${f.runtime} | ${f.buildSeconds.toFixed(0)} s | ${f.medianMs.toFixed(1)} ms | ${f.p95Ms.toFixed(1)} ms | ${f.jobs} |`,
+          )
+          .join('\n')}`,
+      );
+    }
+    if (WITH_SYNC) {
+      const sync = await benchSyncSets(dir, {
+        repositories: Number(process.env.BENCH_SYNC_REPOSITORIES ?? 20),
+        tags: Number(process.env.BENCH_SYNC_TAGS ?? 25),
+        ferryCli: FERRY_CLI,
+      });
+      results.push({ sync });
+      console.log(
+        `\n| sync set (${process.env.BENCH_SYNC_REPOSITORIES ?? 20} repositories × ${process.env.BENCH_SYNC_TAGS ?? 25} tags, 2 platforms) | run | wall time | source requests | target requests | blob requests | 429s |\n| --- | --- | --- | --- | --- | --- | --- |\n${sync
+          .map(
+            (f) =>
+              `| ${f.tool} | ${f.phase} | ${f.seconds.toFixed(2)} s | ${f.sourceRequests} | ${f.targetRequests} | ${f.blobRequests} | ${f.tooManyRequests} |`,
           )
           .join('\n')}`,
       );
