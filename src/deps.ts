@@ -59,6 +59,8 @@ export interface Deps {
   signal?: AbortSignal;
   /** Notes every host the registry requests made with these deps reached (a copy's audit record). */
   hostsReached?: Set<string>;
+  /** Counts the registry requests made with these deps (a sync run's, a job's). */
+  requestsMade?: { count: number };
   config: FerryConfig;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

@@ -52,6 +52,8 @@ type AuthState = { kind: 'none' } | { kind: 'challenges'; challenges: Challenge[
 export interface View {
   signal?: AbortSignal | undefined;
   hosts?: Set<string> | undefined;
+  /** Counts the requests sent (each hop, each try): a sync run's history says how many it made. */
+  requests?: { count: number } | undefined;
 }
 
 /** What the views of one registry's transport share: the auth it learned, and the secrets it sent. */
@@ -76,6 +78,7 @@ export class RegistryTransport {
   readonly signal: AbortSignal | undefined;
   /** Where this view's requests went, each hop's host (an audit record names them). */
   readonly #hosts: Set<string> | undefined;
+  readonly #requests: { count: number } | undefined;
 
   constructor(
     options: RegistryOptions,
@@ -89,6 +92,7 @@ export class RegistryTransport {
     this.#gate = gate;
     this.signal = within.signal;
     this.#hosts = within.hosts;
+    this.#requests = within.requests;
     this.registryKey = registryKey;
     // A view shares what its transport read of the entry once (the upload profile among it).
     this.registry = shared ? shared.registry : checkRegistryAllowed(options, registryKey);
@@ -301,6 +305,7 @@ export class RegistryTransport {
     const registryOrigin = new URL(this.primaryEndpoint().base).origin;
     for (let hop = 0; ; hop++) {
       this.#hosts?.add(current.host);
+      if (this.#requests) this.#requests.count++;
       const headers = new Headers(
         current.origin === registryOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers,
       );

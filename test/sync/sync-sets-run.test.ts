@@ -143,6 +143,8 @@ it('a warm run asks each side about each tag once, reads no blob and writes no c
         expect(times, `${host}/${name}:${tag}`).toBe(1);
       }
   expect(kvWrites).toBe(0);
+  // The run's history counts the registry requests it made: those seen here.
+  expect(run.requests).toBe(asked.length);
 });
 
 it('prunes, when the set says so, the tags it wrote and selects no more; never a tag it did not write', async () => {

@@ -66,6 +66,8 @@ export interface JobFields {
    * The "registry/repository" names (or target templates) the job is about: who administers all of them may read it.
    */
   repositories?: string[];
+  /** Registry requests its last run made (each hop, each try). */
+  requests?: number;
   /** What started it: a webhook receiver and the event's delivery id. */
   trigger?: { receiver: string; delivery: string };
 }

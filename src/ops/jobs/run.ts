@@ -34,7 +34,7 @@ export async function runJob(
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort());
   // The registry requests of the run go out under its signal: a cancel aborts them where they are.
-  const registryDeps: Deps = { ...deps, signal: stop.signal, hostsReached: new Set() };
+  const registryDeps: Deps = { ...deps, signal: stop.signal, hostsReached: new Set(), requestsMade: { count: 0 } };
   const tracker = new ProgressTracker();
   const writer = progressWriter(deps, () => {
     const progress = tracker.snapshot();
@@ -129,16 +129,14 @@ export async function runJob(
   } finally {
     await writer.stop();
   }
+  job.requests = registryDeps.requestsMade!.count;
   await finish(deps, id, job, tracker);
 }
 
 /** Records how the run ended, unless the job ended already (a cancel). */
 async function finish(deps: Deps, id: string, job: JobRecord, tracker: ProgressTracker): Promise<void> {
-  const { state, result, error } = job;
+  const { state, result, error, requests } = job;
   const { active: _moving, ...progress } = tracker.snapshot(); // nothing moves once a job has ended
-  await updateJob(deps, id, (stored) =>
-    isFinished(stored)
-      ? null
-      : { ...stored, state, progress, ...(result ? { result } : {}), ...(error ? { error } : {}) },
-  );
+  const ended = { state, progress, requests, ...(result ? { result } : {}), ...(error ? { error } : {}) };
+  await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, ...ended }));
 }

@@ -57,5 +57,5 @@ export function registryClient(deps: Deps, registryKey: string): RegistryClient 
         sharedBackoffGate(isolateDeps, registryKey),
       )),
     );
-  return client.within({ signal: deps.signal, hosts: deps.hostsReached });
+  return client.within({ signal: deps.signal, hosts: deps.hostsReached, requests: deps.requestsMade });
 }

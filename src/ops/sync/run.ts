@@ -36,6 +36,8 @@ export interface SyncRun {
   counts: { copied: number; skipped: number; pruned: number; failed: number };
   /** Bytes the copies moved. */
   bytes: number;
+  /** Registry requests the run made: its plan, its prunes and its copy jobs (each hop, each try). */
+  requests: number;
   /** "registry/repository:tag" of each tag deleted at the target. */
   pruned: string[];
   /** The first errors (of repositories, tags and prunes); the rest only counted. */
@@ -90,8 +92,10 @@ export async function startSyncRun(
     const other = await getStateJson<Running>(deps.state, stateKeys.syncRunning(set.name));
     throw new AppError('CONFLICT', `a run of sync set "${set.name}" is under way: ${other?.value.id ?? 'unknown'}`);
   }
+  // The plan's and the prunes' requests, counted; the jobs count theirs.
+  const counted: Deps = { ...deps, requestsMade: { count: 0 } };
   try {
-    const plan = await planSync(deps, set, options.only);
+    const plan = await planSync(counted, set, options.only);
     const run: SyncRun = {
       id,
       set: set.name,
@@ -102,6 +106,7 @@ export async function startSyncRun(
       jobs: [],
       counts: { copied: 0, skipped: plan.counts.skip, pruned: 0, failed: 0 },
       bytes: 0,
+      requests: 0,
       pruned: [],
       errors: [],
     };
@@ -121,8 +126,9 @@ export async function startSyncRun(
         });
         run.jobs.push(job.id);
       }
-      await prune(deps, set, repository.target, repository.steps, run);
+      await prune(counted, set, repository.target, repository.steps, run);
     }
+    run.requests = counted.requestsMade!.count;
     if (!run.jobs.length) finishRun(deps, run);
     await deps.state.create(key, JSON.stringify(run), { ttlSeconds: RUN_TTL_SECONDS });
     if (!run.jobs.length) await deps.state.delete(stateKeys.syncRunning(set.name));
@@ -209,6 +215,7 @@ async function settleJob(deps: Deps, run: SyncRun, job: JobRecord): Promise<void
   const copied: CopyResult[] = result?.results ?? [];
   run.counts.copied += copied.length;
   run.bytes += job.progress.bytesDone ?? 0;
+  run.requests += job.requests ?? 0;
   for (const failed of result?.failed ?? [])
     noteError(run, { repository: target, tag: failed.tag, code: failed.code, message: failed.message });
   if (!result && job.error) noteError(run, { repository: target, code: job.error.code, message: job.error.message });

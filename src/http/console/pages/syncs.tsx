@@ -58,6 +58,7 @@ interface RunView {
   jobs: string[];
   counts: { copied: number; skipped: number; pruned: number; failed: number };
   bytes: number;
+  requests: number;
   errors: { repository: string; tag?: string; code: string; message: string }[];
 }
 
@@ -71,7 +72,20 @@ export function SyncSetPage(props: { name: string; runs: RunView[]; csrf: string
       </form>
       <table id="runs">
         <caption>Runs, newest first</caption>
-        <Columns names={['Started', 'Trigger', 'State', 'Copied', 'Up to date', 'Pruned', 'Failed', 'Jobs']} />
+        <Columns
+          names={[
+            'Started',
+            'Trigger',
+            'State',
+            'Copied',
+            'Up to date',
+            'Pruned',
+            'Failed',
+            'Bytes',
+            'Requests',
+            'Jobs',
+          ]}
+        />
         <tbody>
           {props.runs.map((run) => (
             <tr class={run.state}>
@@ -90,6 +104,8 @@ export function SyncSetPage(props: { name: string; runs: RunView[]; csrf: string
               <td>{run.counts.skipped}</td>
               <td>{run.counts.pruned}</td>
               <td>{run.counts.failed}</td>
+              <td>{run.bytes}</td>
+              <td>{run.requests}</td>
               <td>
                 {run.jobs.map((id) => (
                   <div>
