@@ -61,6 +61,11 @@ export interface Deps {
   hostsReached?: Set<string>;
   /** Counts the registry requests made with these deps (a sync run's, a job's). */
   requestsMade?: { count: number };
+  /**
+   * A registry's hold (Retry-After, a pull reserve) longer than this is refused as registryHeld, not slept
+   * through: a Workflow step may run an hour, so its job sleeps between steps instead.
+   */
+  maxRegistryWaitMs?: number;
   config: FerryConfig;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

@@ -4,11 +4,24 @@
 import { WorkflowEntrypoint } from 'cloudflare:workers';
 import type { Deps } from '../../src/deps.js';
 import { isAppError } from '../../src/errors.js';
-import { failJob, runJobInSteps } from '../../src/ops/jobs/index.js';
+import { failJob, holdJob, runJobInSteps } from '../../src/ops/jobs/index.js';
+import { heldUntil } from '../../src/registry/retry.js';
 import { depsFromEnv, type Env } from './deps.js';
 
 // Every step: a few tries with backoff, and room for a large blob over a slow link.
 const STEP_CONFIG = { retries: { limit: 3, delay: '10 seconds', backoff: 'exponential' }, timeout: '60 minutes' };
+
+// The longest a step waits at a registry's gate; a longer hold becomes a sleep of the instance. Holds a step
+// sleeps through in a row before the job fails as the registry's refusal.
+const MAX_WAIT_IN_STEP_MS = 5 * 60_000;
+const MAX_PAUSES = 8;
+
+/** A step's result when a registry held it off: the step's own results are left as they are. */
+interface Held {
+  registryHeldUntil: number;
+}
+const isHeld = (value: unknown): value is Held =>
+  typeof value === 'object' && value !== null && typeof (value as Held).registryHeldUntil === 'number';
 
 export interface WorkflowStep {
   do<T>(name: string, config: unknown, run: () => Promise<T>): Promise<T>;
@@ -28,20 +41,49 @@ export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unkno
 /**
  * A job's Workflow run. It ends `failed` or done, never errored, so no sweep restarts what fails the same way again.
  */
-export async function runWorkflowJob(deps: Deps, id: string, step: WorkflowStep): Promise<void> {
+export async function runWorkflowJob(given: Deps, id: string, step: WorkflowStep): Promise<void> {
+  // A step may run an hour: a registry's longer hold (a pull reserve's window) is slept through between steps.
+  const deps: Deps = { ...given, maxRegistryWaitMs: MAX_WAIT_IN_STEP_MS };
+  const waitForEvent = async (name: string, type: string, ms: number) => {
+    try {
+      await step.waitForEvent(name, { type, timeout: ms });
+      return true;
+    } catch (error) {
+      // The engine throws a WorkflowTimeoutError when the time passed first.
+      if (error instanceof Error && error.name === 'WorkflowTimeoutError') return false;
+      throw error;
+    }
+  };
   try {
     await runJobInSteps(deps, id, {
-      do: (name, run) => step.do(name, STEP_CONFIG, run),
-      async waitForEvent(name, type, ms) {
-        try {
-          await step.waitForEvent(name, { type, timeout: ms });
-          return true;
-        } catch (error) {
-          // The engine throws a WorkflowTimeoutError when the time passed first.
-          if (error instanceof Error && error.name === 'WorkflowTimeoutError') return false;
-          throw error;
+      async do<T>(name: string, run: () => Promise<T>): Promise<T> {
+        for (let pause = 0; ; pause++) {
+          const outcome: T | Held = await step.do(
+            pause ? `${name} after pause ${pause}` : name,
+            STEP_CONFIG,
+            async () => {
+              try {
+                return await run();
+              } catch (error) {
+                const until = heldUntil(error);
+                if (until === undefined || pause >= MAX_PAUSES) throw error;
+                return { registryHeldUntil: until } satisfies Held;
+              }
+            },
+          );
+          if (!isHeld(outcome)) return outcome;
+          const until = outcome.registryHeldUntil;
+          deps.log.info('job: a registry asked to wait; the job sleeps until then', {
+            id,
+            step: name,
+            until: new Date(until).toISOString(),
+          });
+          await holdJob(deps, id, until);
+          // No event of this type is ever sent: the wait is a sleep the engine keeps across restarts.
+          await waitForEvent(`${name} pause ${pause + 1}`, 'registry-hold-ended', Math.max(1000, until - deps.now()));
         }
       },
+      waitForEvent,
     });
   } catch (error) {
     // Steps retried already: what reaches here fails the same way again (a step result over its limit,

@@ -92,7 +92,7 @@ export class RegistryClient {
 
   /** This client for one operation: requests aborted by its signal (a job's cancel), their hosts noted. */
   within(view: View): RegistryClient {
-    return view.signal || view.hosts || view.requests ? new RegistryClient(this.transport.within(view)) : this;
+    return Object.values(view).some((v) => v !== undefined) ? new RegistryClient(this.transport.within(view)) : this;
   }
 
   get registryKey(): string {

@@ -18,6 +18,8 @@ const MAX_RETRY_AFTER_MS = 30_000;
 
 export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now' | 'deadlines'> & {
   gate?: BackoffGate;
+  /** A hold at the gate longer than this is refused (registryHeld), not slept through. */
+  maxWaitMs?: number | undefined;
   /** The registry's pullReserve: an answer announcing no more pulls than this closes the gate for the window. */
   pullReserve?: number;
   /** Aborts the request at once, wherever it is (a cancelled job). */
@@ -30,22 +32,44 @@ export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now' | 'deadlines'
  * share it further (src/ops/registries/backoff-gate.ts: across isolates and processes, through the state store).
  */
 export interface BackoffGate {
-  wait(deps: Pick<RegistryIo, 'sleep' | 'now'>): Promise<void>;
+  wait(deps: GateWaitDeps): Promise<void>;
   holdUntil(time: number): void;
 }
+
+/** How a wait at the gate is made; `maxWaitMs`: a longer hold is refused (registryHeld), not slept through. */
+export type GateWaitDeps = Pick<RegistryIo, 'sleep' | 'now'> & { maxWaitMs?: number | undefined };
 
 /** The gate of one process: a time before which nothing is sent. */
 export class HostGate implements BackoffGate {
   #notBefore = 0;
 
-  async wait(deps: Pick<RegistryIo, 'sleep' | 'now'>): Promise<void> {
+  async wait(deps: GateWaitDeps): Promise<void> {
     const ms = this.#notBefore - deps.now();
+    if (ms > 0 && deps.maxWaitMs !== undefined && ms > deps.maxWaitMs) throw registryHeld(this.#notBefore);
     if (ms > 0) await deps.sleep(ms);
   }
 
   holdUntil(time: number): void {
     this.#notBefore = Math.max(this.#notBefore, time);
   }
+}
+
+/**
+ * A registry held longer than its caller may wait (a Workflow step, which may run an hour): the caller
+ * sleeps by other means until `until` (epoch ms) and tries again.
+ */
+export function registryHeld(until: number): AppError {
+  return new AppError(
+    'UPSTREAM_RATE_LIMITED',
+    `the registry asked to wait until ${new Date(until).toISOString()} (its Retry-After, or the pull reserve)`,
+    { details: { heldUntil: until } },
+  );
+}
+
+/** When the registry that refused this way (registryHeld) may be asked again; undefined for any other error. */
+export function heldUntil(error: unknown): number | undefined {
+  const until = error instanceof AppError ? error.details?.heldUntil : undefined;
+  return typeof until === 'number' ? until : undefined;
 }
 
 /** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unparseable. */

@@ -54,6 +54,8 @@ export interface View {
   hosts?: Set<string> | undefined;
   /** Counts the requests sent (each hop, each try): a sync run's history says how many it made. */
   requests?: { count: number } | undefined;
+  /** A registry hold longer than this is refused (registryHeld) rather than slept through. */
+  maxWaitMs?: number | undefined;
 }
 
 /** What the views of one registry's transport share: the auth it learned, and the secrets it sent. */
@@ -79,6 +81,7 @@ export class RegistryTransport {
   /** Where this view's requests went, each hop's host (an audit record names them). */
   readonly #hosts: Set<string> | undefined;
   readonly #requests: { count: number } | undefined;
+  readonly #maxWaitMs: number | undefined;
 
   constructor(
     options: RegistryOptions,
@@ -93,6 +96,7 @@ export class RegistryTransport {
     this.signal = within.signal;
     this.#hosts = within.hosts;
     this.#requests = within.requests;
+    this.#maxWaitMs = within.maxWaitMs;
     this.registryKey = registryKey;
     // A view shares what its transport read of the entry once (the upload profile among it).
     this.registry = shared ? shared.registry : checkRegistryAllowed(options, registryKey);
@@ -318,6 +322,7 @@ export class RegistryTransport {
           ...this.#options,
           gate: this.#gate,
           signal: this.signal,
+          maxWaitMs: this.#maxWaitMs,
           ...(this.registry?.pullReserve !== undefined ? { pullReserve: this.registry.pullReserve } : {}),
         },
         current,

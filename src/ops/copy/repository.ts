@@ -5,6 +5,7 @@ import type { Deps } from '../../deps.js';
 import { AppError, isAppError } from '../../errors.js';
 import { compilePattern, PatternError, type TagPattern } from '../../patterns.js';
 import { isValidTag } from '../../reference.js';
+import { heldUntil } from '../../registry/retry.js';
 import { registryClient } from '../registries/index.js';
 import { BlobMemory } from './blob-memory.js';
 import type { CopyReporter, CopyResult } from './events.js';
@@ -90,8 +91,9 @@ export async function copyRepository(
       const result = await copySingle(deps, image, reporter, { ...perImage, ...(memory ? { memory } : {}) });
       results.push(await withReferrers(deps, image, result, reporter));
     } catch (error) {
-      // A cancel stops the whole copy; any other failure is this tag's alone when the copy keeps going.
-      if (!keepGoing || !isAppError(error) || options.signal?.aborted) throw error;
+      // A cancel stops the whole copy, as does a registry's hold its runner sleeps through (then runs it
+      // again); any other failure is this tag's alone when the copy keeps going.
+      if (!keepGoing || !isAppError(error) || options.signal?.aborted || heldUntil(error) !== undefined) throw error;
       failed.push({ tag, code: error.code, message: error.message });
       continue;
     }

@@ -19,7 +19,7 @@ export {
   updateJob,
 } from './record.js';
 export { MAX_JOB_WAKES, reviveIfStale, reviveStaleJobs } from './revive.js';
-export { runJob } from './run.js';
+export { holdJob, runJob } from './run.js';
 export {
   createCopyJob,
   createCopyJobOnce,

@@ -43,9 +43,9 @@ export interface JobFields {
   runs: number;
   /**
    * A queued job waiting for a slot of a lane (`tenant:<who>` or `registry:<host>`: lane-slots.ts), since
-   * when; rewritten each time it asks again.
+   * when; rewritten each time it asks again. Or waiting for a registry's hold to end (`until`).
    */
-  waiting?: { lane: string; since: string };
+  waiting?: { lane: string; since: string; until?: string };
   /** How many times the job was woken after its runner went silent. */
   wakes?: number;
   progress: JobProgress;

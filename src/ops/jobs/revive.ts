@@ -13,7 +13,9 @@ export const MAX_JOB_WAKES = 5;
  */
 export function isStale(deps: Deps, job: JobRecord): boolean {
   const silence = deps.config.jobStaleAfterMs + (job.waiting && job.state === 'queued' ? SLOT_WAIT_MS : 0);
-  return !isFinished(job) && deps.now() - Date.parse(job.updatedAt) > silence;
+  // A job sleeping through a registry's hold is silent until the hold ends.
+  const from = Math.max(Date.parse(job.updatedAt), job.waiting?.until ? Date.parse(job.waiting.until) : 0);
+  return !isFinished(job) && deps.now() - from > silence;
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { Deps } from '../../deps.js';
 import { isAppError } from '../../errors.js';
 import { matcherOf } from '../../policy.js';
+import { heldUntil } from '../../registry/retry.js';
 import { auditCopy, auditPromotion } from '../audit.js';
 import { executePromotion, preparePromotion, type PreparedPromotion, type PromotionPlan } from '../promote/index.js';
 import type { CopyEvent } from '../copy/index.js';
@@ -47,6 +48,7 @@ export async function runJob(
   // Progress events (bytes per blob) for the job's page; the record is written at most once a second.
   const reporter = { emit, wantsProgress: true };
   let plan: PromotionPlan | undefined;
+  let pausedUntil: number | undefined;
   try {
     if (job.kind === 'promote') {
       // Prepared by the job's plan step (Workflows), or here: the rule is read and signatures verified once.
@@ -94,6 +96,9 @@ export async function runJob(
       job.state = job.error ? 'failed' : 'done';
     }
   } catch (error) {
+    // A registry held past what this runner may wait (a Workflow step): the job sleeps, then runs again.
+    pausedUntil = deps.maxRegistryWaitMs !== undefined ? heldUntil(error) : undefined;
+    if (pausedUntil !== undefined) throw error;
     job.state = 'failed';
     const blob = isAppError(error) && typeof error.details?.blob === 'string' ? error.details.blob : undefined;
     job.error = {
@@ -128,9 +133,17 @@ export async function runJob(
       );
   } finally {
     await writer.stop();
+    if (pausedUntil !== undefined) await holdJob(deps, id, pausedUntil);
   }
   job.requests = registryDeps.requestsMade!.count;
   await finish(deps, id, job, tracker);
+}
+
+/** A job that waits for a registry's hold to end: queued again, saying until when (the sweep leaves it be). */
+export async function holdJob(deps: Deps, id: string, until: number): Promise<void> {
+  const since = new Date(deps.now()).toISOString();
+  const waiting = { lane: 'registry hold', since, until: new Date(until).toISOString() };
+  await updateJob(deps, id, (stored) => (isFinished(stored) ? null : { ...stored, state: 'queued', waiting }));
 }
 
 /** Records how the run ended, unless the job ended already (a cancel). */

@@ -57,5 +57,10 @@ export function registryClient(deps: Deps, registryKey: string): RegistryClient 
         sharedBackoffGate(isolateDeps, registryKey),
       )),
     );
-  return client.within({ signal: deps.signal, hosts: deps.hostsReached, requests: deps.requestsMade });
+  return client.within({
+    signal: deps.signal,
+    hosts: deps.hostsReached,
+    requests: deps.requestsMade,
+    maxWaitMs: deps.maxRegistryWaitMs,
+  });
 }
