@@ -55,7 +55,12 @@ const RUN_TTL_SECONDS = 90 * 24 * 3600;
 interface Running {
   id: string;
   key: string;
+  /** When it started (epoch ms): a run still starting has no record yet. */
+  at: number;
 }
+
+// A run whose record is still missing this long after its start never recorded itself (its start failed).
+const START_MS = 10 * 60_000;
 
 export interface SyncRunOptions {
   trigger: SyncTrigger;
@@ -87,7 +92,7 @@ export async function startSyncRun(
   const startedAt = deps.now();
   const id = crypto.randomUUID();
   const key = stateKeys.syncRun(set.name, startedAt, id);
-  const running: Running = { id, key };
+  const running: Running = { id, key, at: startedAt };
   if (!(await deps.state.create(stateKeys.syncRunning(set.name), JSON.stringify(running)))) {
     const other = await getStateJson<Running>(deps.state, stateKeys.syncRunning(set.name));
     throw new AppError('CONFLICT', `a run of sync set "${set.name}" is under way: ${other?.value.id ?? 'unknown'}`);
@@ -190,8 +195,9 @@ async function settleRunning(deps: Deps, set: string): Promise<void> {
   if (!marker) return;
   const held = await getStateJson<SyncRun>(deps.state, marker.value.key);
   if (!held) {
-    // A run that never recorded itself (its start failed half-way): nothing to settle.
-    await deps.state.delete(stateKeys.syncRunning(set));
+    // A run still starting (its jobs queued before its record is written) is left to finish starting; one
+    // that never recorded itself (its start failed half-way) has nothing to settle.
+    if (deps.now() - (marker.value.at ?? 0) > START_MS) await deps.state.delete(stateKeys.syncRunning(set));
     return;
   }
   const run = held.value;
