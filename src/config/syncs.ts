@@ -27,8 +27,18 @@ export const SyncTagsSchema = z.strictObject({
   exclude: z.string().optional(),
   /** Tags that are versions in this range (npm's grammar: ^1.2, ~1.2.3, >=1 <2, 1.x, a || b). */
   semver: z.string().optional(),
-  /** Of what is left, the newest `count`, by version (tags that are no version are left out). */
-  newest: z.strictObject({ count: positiveInt(1, 'a count'), by: z.literal('semver').optional() }).optional(),
+  /**
+   * Of what is left, the newest `count`: by version (tags that are no version are left out), or by the
+   * image's created time (its config's; an index's annotation, else its first image's).
+   */
+  newest: z.strictObject({ count: positiveInt(1, 'a count'), by: z.enum(['semver', 'created']).optional() }).optional(),
+  /** Only images created at or after this time (RFC 3339, "2026-01-01T00:00:00Z"). */
+  since: z
+    .string()
+    .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)), {
+      error: 'expected a date or time as RFC 3339 writes it ("2026-01-01" or "2026-01-01T00:00:00Z")',
+    })
+    .optional(),
 });
 
 export const SyncSetBodySchema = z.strictObject({

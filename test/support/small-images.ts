@@ -4,9 +4,14 @@ import { pushBlob, pushManifest } from './cosign-signing.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-/** Pushes an image of its own digest (its config and layer name it) to `host`/`repository`:`tag`. */
-export async function pushSmallImage(host: string, repository: string, tag: string) {
-  const config = text(JSON.stringify({ architecture: 'amd64', os: 'linux', tag, at: repository }));
+/**
+ * Pushes an image of its own digest (its config and layer name it) to `host`/`repository`:`tag`; `created`
+ * goes into its config.
+ */
+export async function pushSmallImage(host: string, repository: string, tag: string, created?: string) {
+  const config = text(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', tag, at: repository, ...(created ? { created } : {}) }),
+  );
   const layer = text(`layer of ${repository}:${tag}`);
   return pushManifest(host, repository, tag, {
     schemaVersion: 2,

@@ -215,3 +215,31 @@ it('refuses a set whose patterns, range or target path cannot work, naming where
     expect(res.body.detail).toContain(where);
   }
 });
+
+it('takes the newest images by their created time, read from their configs, whatever their version', async () => {
+  const service = makeService({ registries: localRegistries(source, target) }, { jobs: true });
+  const repository = uniqueRepository('sync/dated');
+  // Versions and times disagree: 2.0.0 is the oldest image, 1.0.0 the newest.
+  const dates: Record<string, string> = {
+    '1.0.0': '2026-11-30T10:00:00Z',
+    '1.5.0': '2026-06-01T10:00:00Z',
+    '2.0.0': '2025-01-01T10:00:00Z',
+    nightly: '2026-11-01T10:00:00Z',
+  };
+  for (const [tag, created] of Object.entries(dates)) await pushSmallImage(source, repository, tag, created);
+  const mirror = uniqueRepository('dated-mirror');
+  const put = await call(service, 'PUT', '/v1/syncs/dated', {
+    sources: [{ registry: source, repositories: [repository] }],
+    target: { registry: target, path: `${mirror}/{repository}` },
+    tags: { since: '2026-01-01', newest: { count: 2, by: 'created' } },
+  });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  await runToEnd(service, 'dated');
+  expect(await tagsAt(`${mirror}/${repository}`)).toEqual(['1.0.0', 'nightly']);
+  const bad = await call(service, 'PUT', '/v1/syncs/dated', {
+    sources: [{ registry: source, repositories: [repository] }],
+    target: { registry: target },
+    tags: { since: 'last week' },
+  });
+  expect([bad.status, bad.body.detail]).toEqual([400, expect.stringContaining('set.tags.since')]);
+});

@@ -62,3 +62,18 @@ it('reads a prerelease into a range only where the range names one, as npm does'
 it('counts only versions in the newest N: tags that are no version are left out', () => {
   expect(selectSyncTags(['latest', 'stable', '1.0.0', '0.9.0'], { newest: { count: 3 } })).toEqual(['0.9.0', '1.0.0']);
 });
+
+it('takes images created since a time, and the newest N by created time; a tag of no known time drops out', () => {
+  const created = new Map([
+    ['a', Date.parse('2026-01-01T00:00:00Z')],
+    ['b', Date.parse('2026-03-01T00:00:00Z')],
+    ['c', Date.parse('2026-02-01T00:00:00Z')],
+    ['d', Date.parse('2025-12-31T23:59:59Z')],
+  ]);
+  const tags = ['a', 'b', 'c', 'd', 'e'];
+  expect(selectSyncTags(tags, { since: '2026-01-01' }, created)).toEqual(['a', 'b', 'c']);
+  expect(selectSyncTags(tags, { newest: { count: 2, by: 'created' } }, created)).toEqual(['b', 'c']);
+  expect(selectSyncTags(tags, { since: '2026-02-01T00:00:00Z', newest: { count: 5, by: 'created' } }, created)).toEqual(
+    ['b', 'c'],
+  );
+});

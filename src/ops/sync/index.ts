@@ -3,5 +3,5 @@
 export { deleteSyncSet, findSyncSet, listSyncSets, parseSyncSetBody, putSyncSet, type StoredSyncSet } from './sets.js';
 export { type RepositoryPlan, type SyncAction, type SyncPlan, type SyncStep } from './plan.js';
 export { dryRunSync, listSyncRuns, setOwner, startSyncRun, type SyncRun, type SyncTrigger } from './run.js';
-export { isReferrersTag, selectSyncTags } from './select.js';
+export { filtersOf, isReferrersTag, readsCreated, selectSyncTags } from './select.js';
 export { dispatchScheduledSyncs } from './schedule.js';

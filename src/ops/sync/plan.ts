@@ -10,7 +10,8 @@ import { runPool } from '../../pool.js';
 import type { RegistryClient } from '../../registry/client.js';
 import { listReferrers, referrersTag } from '../referrers.js';
 import { registryClient } from '../registries/index.js';
-import { selectSyncTags } from './select.js';
+import { createdTimes } from './created.js';
+import { filtersOf, readsCreated, selectSyncTags } from './select.js';
 import { readWritten, type WrittenTag, type WrittenTags } from './written.js';
 
 export type SyncAction = 'copy' | 'skip' | 'prune';
@@ -84,7 +85,9 @@ async function planRepository(deps: Deps, set: SyncSet, sourceName: string, targ
   const from = registryClient(deps, source.registry);
   const to = registryClient(deps, target.registry);
   const { tags } = await from.listTags(source.repository);
-  const selected = selectSyncTags(tags, set.tags);
+  const selected = readsCreated(set.tags)
+    ? selectSyncTags(tags, set.tags, await createdTimes(deps, sourceName, selectSyncTags(tags, filtersOf(set.tags))))
+    : selectSyncTags(tags, set.tags);
   const cap = deps.config.limits.tagsPerSync;
   if (selected.length > cap)
     throw new AppError('LIMIT_EXCEEDED', `${selected.length} tags selected, more than limits.tagsPerSync (${cap})`, {

@@ -3,15 +3,15 @@
 
 import type { Deps } from '../../deps.js';
 import { isAppError } from '../../errors.js';
-import { listSyncSets, selectSyncTags, setOwner, startSyncRun } from '../sync/index.js';
+import { filtersOf, listSyncSets, selectSyncTags, setOwner, startSyncRun } from '../sync/index.js';
 
 /** Starts a run of each set for each of `pushed` ("registry/repository" → tags) it reads; answers the run ids. */
 export async function startSyncsForPushes(deps: Deps, pushed: Map<string, string[]>): Promise<string[]> {
   if (!pushed.size) return [];
   const runs: string[] = [];
   for (const set of await listSyncSets(deps)) {
-    // The set's selection less "newest": whether this tag is newest is for the run to decide.
-    const { newest: _decidedByTheRun, ...filters } = set.tags;
+    // The set's filters alone: whether this tag is among the newest, or new enough, is for the run to decide.
+    const filters = filtersOf(set.tags);
     for (const source of set.sources)
       for (const repository of source.repositories) {
         const tags = pushed.get(`${source.registry}/${repository}`);
