@@ -44,10 +44,19 @@ export const SyncTagsSchema = z.strictObject({
 export const SyncSetBodySchema = z.strictObject({
   sources: z
     .array(
-      z.strictObject({
-        registry: host,
-        repositories: z.array(z.string().min(1)).min(1, 'expected at least one repository'),
-      }),
+      z
+        .strictObject({
+          registry: host,
+          repositories: z.array(z.string().min(1)).min(1, 'expected at least one repository').optional(),
+          /** Every repository of the registry's catalog whose name starts so ("team/"), found each run. */
+          prefix: z
+            .string()
+            .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*\/$/, 'expected a repository path ending in /')
+            .optional(),
+        })
+        .refine((s) => (s.repositories === undefined) !== (s.prefix === undefined), {
+          error: 'expected "repositories" or a catalog "prefix", one of them',
+        }),
     )
     .min(1, 'expected at least one source'),
   target: z.strictObject({
@@ -75,9 +84,17 @@ export type SyncSetDocument = z.infer<typeof SyncSetSchema>;
 export type SyncTags = z.infer<typeof SyncTagsSchema>;
 
 /** A set as it runs: every default filled in. */
+export interface SyncSource {
+  registry: string;
+  /** The repositories named; empty for a catalog prefix. */
+  repositories: string[];
+  /** Every repository of the registry's catalog whose name starts so, found each run. */
+  prefix?: string;
+}
+
 export interface SyncSet {
   name: string;
-  sources: { registry: string; repositories: string[] }[];
+  sources: SyncSource[];
   target: { registry: string; path: string };
   tags: SyncTags;
   platforms: 'all' | string[];
@@ -107,11 +124,11 @@ export function buildSyncSet(doc: SyncSetDocument, where: string, problems: Conf
   const schedule = doc.schedule !== undefined ? cronProblem(doc.schedule) : undefined;
   if (schedule) problems.add(`${where}.schedule`, schedule);
   const path = doc.target.path ?? DEFAULT_TARGET_PATH;
-  const repositories = doc.sources.reduce((n, s) => n + s.repositories.length, 0);
+  const repositories = doc.sources.reduce((n, s) => n + (s.prefix !== undefined ? 2 : s.repositories!.length), 0);
   if (!path.includes('{repository}') && repositories > 1)
     problems.add(`${where}.target.path`, 'expected {repository} in it: each source repository needs a place');
   for (const [i, source] of doc.sources.entries())
-    for (const [j, repository] of source.repositories.entries()) {
+    for (const [j, repository] of (source.repositories ?? []).entries()) {
       const named = repositoryProblem(source.registry, repository);
       if (named) problems.add(`${where}.sources[${i}].repositories[${j}]`, named);
       else if (repositoryProblem(doc.target.registry, targetRepository(path, source.registry, repository)))
@@ -119,7 +136,11 @@ export function buildSyncSet(doc: SyncSetDocument, where: string, problems: Conf
     }
   return {
     name: doc.name,
-    sources: doc.sources.map((s) => ({ registry: s.registry, repositories: [...new Set(s.repositories)] })),
+    sources: doc.sources.map((s) => ({
+      registry: s.registry,
+      repositories: [...new Set(s.repositories ?? [])],
+      ...(s.prefix !== undefined ? { prefix: s.prefix } : {}),
+    })),
     target: { registry: doc.target.registry, path },
     tags,
     platforms: doc.platforms ?? 'all',
@@ -145,15 +166,18 @@ export function targetRepository(path: string, registry: string, repository: str
   return path.replaceAll('{repository}', repository).replaceAll('{registry}', registry.replace(/:\d+$/, ''));
 }
 
-/** Every "registry/repository" a set reads. */
+// A source's repositories as names, or a catalog prefix's as the glob that covers them.
+const namesOf = (s: SyncSource) => (s.prefix !== undefined ? [`${s.prefix}**`] : s.repositories);
+
+/** Every "registry/repository" a set reads (a glob for a catalog prefix). */
 export function syncSetSources(set: SyncSet): string[] {
-  return set.sources.flatMap((s) => s.repositories.map((r) => `${s.registry}/${r}`));
+  return set.sources.flatMap((s) => namesOf(s).map((r) => `${s.registry}/${r}`));
 }
 
-/** Every "registry/repository" a set writes. */
+/** Every "registry/repository" a set writes (a glob for a catalog prefix). */
 export function syncSetTargets(set: SyncSet): string[] {
   return set.sources.flatMap((s) =>
-    s.repositories.map((r) => `${set.target.registry}/${targetRepository(set.target.path, s.registry, r)}`),
+    namesOf(s).map((r) => `${set.target.registry}/${targetRepository(set.target.path, s.registry, r)}`),
   );
 }
 

@@ -18,7 +18,7 @@ import {
   startSyncRun,
   type StoredSyncSet,
 } from '../ops/sync/index.js';
-import { isAdminOver, isAllowed, readScope, requireAnyGrant } from '../policy.js';
+import { coversGlob, isAdminOver, readScope, requireAnyGrant } from '../policy.js';
 import type { AppEnv } from './app-env.js';
 import { readJsonBody } from './body.js';
 import { SyncRunRequestSchema, validate } from './schemas.js';
@@ -29,8 +29,8 @@ const administers = (callers: CallersConfig, caller: Caller, set: SyncSet) =>
 /** Reads every source and copies to every target (what a run does on the caller's behalf), or administers it. */
 const mayRun = (callers: CallersConfig, caller: Caller, set: SyncSet) =>
   administers(callers, caller, set) ||
-  (syncSetSources(set).every((r) => isAllowed(callers, caller, 'inspect', r)) &&
-    syncSetTargets(set).every((r) => isAllowed(callers, caller, 'copy', r)));
+  (syncSetSources(set).every((r) => coversGlob(callers, caller, 'inspect', r)) &&
+    syncSetTargets(set).every((r) => coversGlob(callers, caller, 'copy', r)));
 
 /** The sets the caller may run (or administers): the API's list and the console's. */
 export async function runnableSyncSets(deps: Deps, caller: Caller): Promise<StoredSyncSet[]> {

@@ -243,3 +243,73 @@ it('takes the newest images by their created time, read from their configs, what
   });
   expect([bad.status, bad.body.detail]).toEqual([400, expect.stringContaining('set.tags.since')]);
 });
+
+it('syncs every repository under a catalog prefix, found at each run, and no other', async () => {
+  const service = makeService({ registries: localRegistries(source, target) }, { jobs: true });
+  const team = uniqueRepository('catalog');
+  for (const repository of [`${team}/api`, `${team}/web/app`, `${team}-other/api`])
+    await pushSmallImage(source, repository, '1.0.0');
+  const mirror = uniqueRepository('catalog-mirror');
+  const put = await call(service, 'PUT', '/v1/syncs/by-prefix', {
+    sources: [{ registry: source, prefix: `${team}/` }],
+    target: { registry: target, path: `${mirror}/{repository}` },
+  });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  await runToEnd(service, 'by-prefix');
+  expect(await tagsAt(`${mirror}/${team}/api`)).toEqual(['1.0.0']);
+  expect(await tagsAt(`${mirror}/${team}/web/app`)).toEqual(['1.0.0']);
+  expect(await tagsAt(`${mirror}/${team}-other/api`)).toEqual([]);
+  // A repository pushed later is found by the next run.
+  await pushSmallImage(source, `${team}/worker`, '2.0.0');
+  const { plan } = await runToEnd(service, 'by-prefix');
+  expect(plan.repositories.map((r: { source: string }) => r.source.slice(source.length + 1))).toEqual([
+    `${team}/api`,
+    `${team}/web/app`,
+    `${team}/worker`,
+  ]);
+  expect(await tagsAt(`${mirror}/${team}/worker`)).toEqual(['2.0.0']);
+  const both = await call(service, 'PUT', '/v1/syncs/by-prefix', {
+    sources: [{ registry: source, prefix: `${team}/`, repositories: ['a/b'] }],
+    target: { registry: target, path: `${mirror}/{repository}` },
+  });
+  expect([both.status, both.body.detail]).toEqual([
+    400,
+    expect.stringContaining('"repositories" or a catalog "prefix"'),
+  ]);
+});
+
+it('lets a caller write or run a set only where its grants cover every source and target, prefixes included', async () => {
+  const sha256 = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
+  const service = makeService({
+    registries: localRegistries(source, target),
+    callers: {
+      apiKeys: [
+        { name: 'admin', sha256: await sha256('admin-key') },
+        { name: 'runner', sha256: await sha256('runner-key') },
+      ],
+      grants: [
+        { apiKey: 'admin', actions: ['admin'], repositories: [`${source}/mine/**`, `${target}/mirror/**`] },
+        { apiKey: 'runner', actions: ['inspect'], repositories: [`${source}/mine/**`] },
+        { apiKey: 'runner', actions: ['copy'], repositories: [`${target}/mirror/**`] },
+      ],
+    },
+  });
+  const as = (key: string, method: string, path: string, body?: unknown) =>
+    service.app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  const set = (prefix: string) => ({
+    sources: [{ registry: source, prefix }],
+    target: { registry: target, path: 'mirror/{repository}' },
+  });
+  expect((await as('admin-key', 'PUT', '/v1/syncs/theirs', set('theirs/'))).status).toBe(403);
+  expect((await as('admin-key', 'PUT', '/v1/syncs/wide', set('mi/'))).status).toBe(403);
+  expect((await as('admin-key', 'PUT', '/v1/syncs/mine', set('mine/'))).status).toBe(200);
+  expect((await as('runner-key', 'PUT', '/v1/syncs/mine', set('mine/'))).status).toBe(403);
+  const dry = await as('runner-key', 'POST', '/v1/syncs/mine/runs', { dryRun: true });
+  expect(dry.status).toBe(200);
+  const listed = (await (await as('runner-key', 'GET', '/v1/syncs')).json()) as { syncs: { name: string }[] };
+  expect(listed.syncs.map((s) => s.name)).toEqual(['mine']);
+});

@@ -10,6 +10,7 @@ import { runPool } from '../../pool.js';
 import type { RegistryClient } from '../../registry/client.js';
 import { listReferrers, referrersTag } from '../referrers.js';
 import { registryClient } from '../registries/index.js';
+import { repositoriesUnder } from './catalog.js';
 import { createdTimes } from './created.js';
 import { filtersOf, readsCreated, selectSyncTags } from './select.js';
 import { readWritten, type WrittenTag, type WrittenTags } from './written.js';
@@ -47,9 +48,14 @@ const TAGS_AT_ONCE = 8;
 
 /** The plan of a run of `set`; `only` ("registry/repository" of a source) plans that repository alone. */
 export async function planSync(deps: Deps, set: SyncSet, only?: string): Promise<SyncPlan> {
-  const sources = set.sources.flatMap((s) =>
-    s.repositories.map((repository) => ({ registry: s.registry, repository })),
+  const named = await Promise.all(
+    set.sources.map(async (s) => {
+      const repositories =
+        s.prefix !== undefined ? await repositoriesUnder(deps, s.registry, s.prefix) : s.repositories;
+      return repositories.map((repository) => ({ registry: s.registry, repository }));
+    }),
   );
+  const sources = named.flat();
   const chosen = only === undefined ? sources : sources.filter((s) => `${s.registry}/${s.repository}` === only);
   if (only !== undefined && !chosen.length)
     throw new AppError('NOT_FOUND', `sync set "${set.name}" has no source repository ${only}`);

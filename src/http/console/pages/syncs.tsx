@@ -6,7 +6,7 @@ import { Columns } from './layout.js';
 interface SetView {
   name: string;
   origin: string;
-  sources: { registry: string; repositories: string[] }[];
+  sources: { registry: string; repositories: string[]; prefix?: string }[];
   target: { registry: string; path: string };
   schedule?: string;
   prune: boolean;
@@ -26,7 +26,7 @@ export function SyncSets(props: { sets: SetView[] }) {
             </td>
             <td>
               {set.sources.flatMap((s) =>
-                s.repositories.map((r) => (
+                (s.prefix !== undefined ? [`${s.prefix}…`] : s.repositories).map((r) => (
                   <div>
                     <code>
                       {s.registry}/{r}
