@@ -149,6 +149,18 @@ function stillConfigured(callers: CallersConfig, caller: Caller): boolean {
   return callers.anonymous;
 }
 
+/** What identifies an author later (a rule's, a sync set's), without the token's time claims. */
+export function authorOf(caller: Caller): Caller {
+  if (caller.kind !== 'oidc') return caller;
+  const { exp: _exp, iat: _iat, nbf: _nbf, jti: _jti, ...claims } = caller.claims;
+  return { ...caller, claims };
+}
+
+/** Whether an author is still configured and still administers every one of `repositories`, as grants are now. */
+export function authorStillAdmin(callers: CallersConfig, author: Caller, repositories: string[]): boolean {
+  return stillConfigured(callers, author) && isAdminOver(callers, author, repositories);
+}
+
 /**
  * A rule written through the API acts with its author's grants, as they are now: once the author no longer
  * administers every repository the rule names, its webhook promotions fail. Configured rules are the

@@ -15,6 +15,7 @@ import {
   listSyncSets,
   parseSyncSetBody,
   putSyncSet,
+  syncSetView,
   startSyncRun,
   type StoredSyncSet,
 } from '../ops/sync/index.js';
@@ -73,11 +74,11 @@ export function syncRoutes(): Hono<AppEnv> {
   app.get('/v1/syncs', async (c) => {
     const deps = c.var.deps;
     const caller = c.get('caller');
-    return c.json({ syncs: await runnableSyncSets(deps, caller) });
+    return c.json({ syncs: (await runnableSyncSets(deps, caller)).map(syncSetView) });
   });
 
   app.get('/v1/syncs/:name', async (c) =>
-    c.json(await visibleSet(c.var.deps, c.get('caller'), c.req.param('name'), mayRun)),
+    c.json(syncSetView(await visibleSet(c.var.deps, c.get('caller'), c.req.param('name'), mayRun))),
   );
 
   app.put('/v1/syncs/:name', async (c) => {
@@ -96,7 +97,7 @@ export function syncRoutes(): Hono<AppEnv> {
           details: { missingGrant: { action: 'admin', repository: gap } },
         });
     }
-    await putSyncSet(deps, set, caller.id);
+    await putSyncSet(deps, set, caller);
     await recordAudit(deps, {
       caller: caller.id,
       action: 'sync.put',

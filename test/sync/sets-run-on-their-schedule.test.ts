@@ -2,7 +2,9 @@
 // a set is started once its schedule names a time since its last start, by one dispatcher only, and never
 // at the moment the clock first sees it.
 
+import { makeState } from '@test-runtime';
 import { expect, inject, it } from 'vitest';
+import { computeDigest } from '../../src/registry/digest.js';
 import { dispatchScheduledSyncs } from '../../src/ops/sync/index.js';
 import { localRegistries } from '../support/configs.js';
 import { uniqueRepository } from '../support/copying.js';
@@ -68,4 +70,36 @@ it('refuses a schedule that is none, naming where', async () => {
   });
   expect(res.status).toBe(400);
   expect(((await res.json()) as { detail: string }).detail).toContain('set.schedule');
+});
+
+it('a set written through the API runs by itself only while its author still administers it', async () => {
+  const sha256 = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
+  const key = { name: 'ops', sha256: await sha256('ops-key') };
+  const grant = (repositories: string[]) => ({ apiKey: 'ops', actions: ['admin'], repositories });
+  const state = makeState();
+  const configWith = (repositories: string[]) => ({
+    registries: localRegistries(source, target),
+    callers: { apiKeys: [key], grants: [grant(repositories)] },
+  });
+  const everything = [`${source}/**`, `${target}/**`];
+  const writer = makeService(configWith(everything), { jobs: true, state });
+  const name = `authored-${crypto.randomUUID().slice(0, 8)}`;
+  const put = await writer.app.request(`/v1/syncs/${name}`, {
+    method: 'PUT',
+    headers: { authorization: 'Bearer ops-key', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      sources: [{ registry: source, repositories: [uniqueRepository('authored/none')] }],
+      target: { registry: target },
+      tags: { regex: '^never$' },
+      schedule: '0 * * * *',
+    }),
+  });
+  expect(put.status).toBe(200);
+  expect(((await put.json()) as { author: string }).author).toBe('key:ops');
+  await dispatchScheduledSyncs(writer.deps, at('10:20:00'));
+  expect(await dispatchScheduledSyncs(writer.deps, at('11:00:01'))).toBe(1);
+  // The operator narrows the author's grants: the set no longer runs by itself.
+  const narrowed = makeService(configWith([`${source}/elsewhere/**`, `${target}/**`]), { jobs: true, state });
+  expect(await dispatchScheduledSyncs(narrowed.deps, at('12:00:01'))).toBe(0);
+  expect(await dispatchScheduledSyncs(writer.deps, at('13:00:01'))).toBe(1);
 });

@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson, replaceState } from '../../state/store.js';
 import type { Caller } from '../../config/callers.js';
+import { authorOf } from '../../policy.js';
 import { ConfigProblems, parseNamedBody } from '../../config/problems.js';
 import { buildRule, RuleBodySchema, staleRuleProblem, type PromotionRule } from '../../config/rules.js';
 import type { SecretLookup } from '../../config/values.js';
@@ -121,13 +122,6 @@ export function parseRuleBody(
   const first = problems.list[0];
   if (first) throw new AppError('INVALID_REQUEST', `${first.path}: ${first.message}`);
   return { ...rule, author: authorOf(author) };
-}
-
-// What identifies the author later, without the token's time claims.
-function authorOf(caller: Caller): Caller {
-  if (caller.kind !== 'oidc') return caller;
-  const { exp: _exp, iat: _iat, nbf: _nbf, jti: _jti, ...claims } = caller.claims;
-  return { ...caller, claims };
 }
 
 /** Stores a rule checked by parseRuleBody under its author's name for it; configured rules cannot be replaced. */

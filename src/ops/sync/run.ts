@@ -5,7 +5,9 @@
 
 import type { Deps } from '../../deps.js';
 import { AppError, isAppError } from '../../errors.js';
-import { syncSetSources, type SyncSet } from '../../config/syncs.js';
+import { syncSetRepositories, syncSetSources, type SyncSet } from '../../config/syncs.js';
+import { authorStillAdmin } from '../../policy.js';
+import type { StoredSyncSet } from './sets.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson } from '../../state/store.js';
 import type { CopyResult, ManyCopyResult } from '../copy/index.js';
@@ -66,6 +68,17 @@ export interface SyncRunOptions {
   trigger: SyncTrigger;
   /** A source repository ("registry/repository") to sync alone (a push event for it). */
   only?: string;
+}
+
+/**
+ * A run no caller asked for (a schedule, a push) runs only while the admin who wrote the set through the API
+ * still administers all it names, as grants are now; a configured set is the operator's own.
+ */
+export function requireAuthorStillAdmin(deps: Deps, set: StoredSyncSet): void {
+  if (!set.author || authorStillAdmin(deps.config.callers, set.author, syncSetRepositories(set))) return;
+  throw new AppError('FORBIDDEN', `sync set "${set.name}": its author ${set.author.id} no longer administers it`, {
+    details: { set: set.name, author: set.author.id },
+  });
 }
 
 /**

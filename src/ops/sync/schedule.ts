@@ -10,7 +10,7 @@ import type { SyncSet } from '../../config/syncs.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson } from '../../state/store.js';
 import { withManagedRegistries } from '../registries/index.js';
-import { setOwner, startSyncRun } from './run.js';
+import { requireAuthorStillAdmin, setOwner, startSyncRun } from './run.js';
 import { listSyncSets } from './sets.js';
 
 interface Scheduled {
@@ -27,6 +27,7 @@ export async function dispatchScheduledSyncs(given: Deps, now = given.now()): Pr
     if (!set.schedule) continue;
     try {
       if (await claimScheduledTime(deps, set, set.schedule, now)) {
+        requireAuthorStillAdmin(deps, set);
         await startSyncRun(deps, set, setOwner(set), { trigger: 'schedule' });
         started++;
       }

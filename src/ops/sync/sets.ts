@@ -7,12 +7,14 @@ import { ConfigProblems, parseNamedBody } from '../../config/problems.js';
 import { buildSyncSet, SyncSetBodySchema, type SyncSet } from '../../config/syncs.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson, replaceState } from '../../state/store.js';
+import type { Caller } from '../../config/callers.js';
+import { authorOf } from '../../policy.js';
 
 export interface StoredSyncSet extends SyncSet {
   /** "config": from the configuration, not changeable through the API. */
   origin: 'config' | 'api';
-  /** Who wrote it through the API (a caller id). */
-  author?: string;
+  /** Who wrote it through the API: a run no caller asked for runs only while the author may administer it. */
+  author?: Caller;
 }
 
 const fromConfig = (deps: Deps, name: string) => deps.config.syncs.find((s) => s.name === name);
@@ -23,7 +25,7 @@ export async function listSyncSets(deps: Deps): Promise<StoredSyncSet[]> {
   let cursor: string | undefined;
   do {
     const page = await deps.state.list(stateKeys.syncSetsPrefix(), cursor ? { cursor } : {});
-    for (const entry of page.entries) stored.push({ ...(JSON.parse(entry.value) as SyncSet), origin: 'api' });
+    for (const entry of page.entries) stored.push({ ...(JSON.parse(entry.value) as StoredSyncSet), origin: 'api' });
     cursor = page.cursor;
   } while (cursor);
   return [...deps.config.syncs.map((s) => ({ ...s, origin: 'config' as const })), ...stored];
@@ -33,7 +35,7 @@ export async function listSyncSets(deps: Deps): Promise<StoredSyncSet[]> {
 export async function findSyncSet(deps: Deps, name: string): Promise<StoredSyncSet | undefined> {
   const configured = fromConfig(deps, name);
   if (configured) return { ...configured, origin: 'config' };
-  const stored = await getStateJson<SyncSet & { author?: string }>(deps.state, stateKeys.syncSet(name));
+  const stored = await getStateJson<StoredSyncSet>(deps.state, stateKeys.syncSet(name));
   return stored ? { ...stored.value, origin: 'api' } : undefined;
 }
 
@@ -48,10 +50,16 @@ export function parseSyncSetBody(name: string, body: unknown): SyncSet {
 }
 
 /** Stores a set written through the API; the configuration's cannot be replaced. */
-export async function putSyncSet(deps: Deps, set: SyncSet, author: string): Promise<void> {
+export async function putSyncSet(deps: Deps, set: SyncSet, author: Caller): Promise<void> {
   if (fromConfig(deps, set.name))
     throw new AppError('CONFLICT', `sync set "${set.name}" comes from the configuration and cannot be changed here`);
-  await replaceState(deps.state, stateKeys.syncSet(set.name), JSON.stringify({ ...set, author }));
+  await replaceState(deps.state, stateKeys.syncSet(set.name), JSON.stringify({ ...set, author: authorOf(author) }));
+}
+
+/** A set as a caller sees it: its author named, never the author's token claims. */
+export function syncSetView(set: StoredSyncSet): Omit<StoredSyncSet, 'author'> & { author?: string } {
+  const { author, ...rest } = set;
+  return { ...rest, ...(author ? { author: author.id } : {}) };
 }
 
 export async function deleteSyncSet(deps: Deps, name: string): Promise<void> {

@@ -4,7 +4,14 @@
 import type { SyncSource } from '../../config/syncs.js';
 import type { Deps } from '../../deps.js';
 import { isAppError } from '../../errors.js';
-import { filtersOf, listSyncSets, selectSyncTags, setOwner, startSyncRun } from '../sync/index.js';
+import {
+  filtersOf,
+  listSyncSets,
+  requireAuthorStillAdmin,
+  selectSyncTags,
+  setOwner,
+  startSyncRun,
+} from '../sync/index.js';
 
 /** Starts a run of each set for each of `pushed` ("registry/repository" → tags) it reads; answers the run ids. */
 export async function startSyncsForPushes(deps: Deps, pushed: Map<string, string[]>): Promise<string[]> {
@@ -18,6 +25,7 @@ export async function startSyncsForPushes(deps: Deps, pushed: Map<string, string
         const tags = pushed.get(`${source.registry}/${repository}`);
         if (!tags || !selectSyncTags(tags, filters).length) continue;
         try {
+          requireAuthorStillAdmin(deps, set);
           const options = { trigger: 'webhook' as const, only: `${source.registry}/${repository}` };
           runs.push((await startSyncRun(deps, set, setOwner(set), options)).run.id);
         } catch (error) {
