@@ -7,7 +7,7 @@ import { dryRunSync, listSyncRuns } from '../../ops/sync/index.js';
 import type { AppEnv } from '../app-env.js';
 import { runnableSyncSet, runnableSyncSets, startRunFor } from '../syncs.js';
 import { action, csrfToken, page } from './guard.js';
-import { SyncPlan, SyncSetPage, SyncSets } from './pages/syncs.js';
+import { SyncPlanTable, SyncSetPage, SyncSets } from './pages/syncs.js';
 
 export function syncPages(app: Hono<AppEnv>): void {
   app.get(
@@ -33,7 +33,7 @@ export function syncPages(app: Hono<AppEnv>): void {
       (c) => `Dry run of ${c.req.param('name') ?? ''}`,
       async (c, caller) => {
         const set = await runnableSyncSet(c.var.deps, caller, c.req.param('name')!);
-        return <SyncPlan plan={await dryRunSync(c.var.deps, set)} />;
+        return <SyncPlanTable plan={await dryRunSync(c.var.deps, set)} />;
       },
     ),
   );

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // Sync sets: those the caller may run, each set's runs, a dry run's plan, and a button that runs it now.
 
+import type { SyncPlan, SyncRun } from '../../../ops/sync/index.js';
 import { Columns } from './layout.js';
 
 interface SetView {
@@ -49,20 +50,7 @@ export function SyncSets(props: { sets: SetView[] }) {
   );
 }
 
-interface RunView {
-  id: string;
-  trigger: string;
-  state: string;
-  startedAt: string;
-  finishedAt?: string;
-  jobs: string[];
-  counts: { copied: number; skipped: number; pruned: number; failed: number };
-  bytes: number;
-  requests: number;
-  errors: { repository: string; tag?: string; code: string; message: string }[];
-}
-
-export function SyncSetPage(props: { name: string; runs: RunView[]; csrf: string }) {
+export function SyncSetPage(props: { name: string; runs: SyncRun[]; csrf: string }) {
   const path = `/console/syncs/${encodeURIComponent(props.name)}`;
   return (
     <>
@@ -121,52 +109,30 @@ export function SyncSetPage(props: { name: string; runs: RunView[]; csrf: string
   );
 }
 
-interface PlanView {
-  repositories: {
-    source: string;
-    target: string;
-    steps: { tag: string; action: string; reason: string }[];
-    error?: { code: string; message: string };
-  }[];
-}
-
-export function SyncPlan(props: { plan: PlanView }) {
+export function SyncPlanTable(props: { plan: SyncPlan }) {
+  // A repository that could not be planned shows as one row with its error.
+  const rows = props.plan.repositories.flatMap((r) =>
+    r.error
+      ? [{ r, tag: '-', action: 'failed', said: `${r.error.code}: ${r.error.message}` }]
+      : r.steps.map((step) => ({ r, tag: step.tag, action: step.action, said: `${step.action}: ${step.reason}` })),
+  );
   return (
     <table id="plan">
       <caption>What a run would do (nothing is written)</caption>
       <Columns names={['Source', 'Target', 'Tag', 'Action']} />
       <tbody>
-        {props.plan.repositories.flatMap((r) =>
-          r.error
-            ? [
-                <tr class="failed">
-                  <td>
-                    <code>{r.source}</code>
-                  </td>
-                  <td>
-                    <code>{r.target}</code>
-                  </td>
-                  <td>-</td>
-                  <td>
-                    {r.error.code}: {r.error.message}
-                  </td>
-                </tr>,
-              ]
-            : r.steps.map((step) => (
-                <tr class={step.action}>
-                  <td>
-                    <code>{r.source}</code>
-                  </td>
-                  <td>
-                    <code>{r.target}</code>
-                  </td>
-                  <td>{step.tag}</td>
-                  <td>
-                    {step.action}: {step.reason}
-                  </td>
-                </tr>
-              )),
-        )}
+        {rows.map(({ r, tag, action, said }) => (
+          <tr class={action}>
+            <td>
+              <code>{r.source}</code>
+            </td>
+            <td>
+              <code>{r.target}</code>
+            </td>
+            <td>{tag}</td>
+            <td>{said}</td>
+          </tr>
+        ))}
       </tbody>
     </table>
   );
