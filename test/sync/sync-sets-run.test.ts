@@ -118,6 +118,31 @@ it('a run copies the selected tags byte for byte, with the signatures and SBOMs 
   expect(await digestAt(at(first), sbom)).toBe(sbom);
 });
 
+it('a cold run asks the target about each tag once, learns each registry once, and pushes an image once', async () => {
+  const { service, name, repositories, digests, at } = await setUp();
+  const before = service.requests.length;
+  await runToEnd(service, name);
+  const asked = service.requests
+    .slice(before)
+    .map((r) => ({ method: r.method, host: new URL(r.url).host, path: new URL(r.url).pathname }));
+  // The plan asked whether each tag is there; the copy that followed did not ask again.
+  for (const repository of repositories)
+    for (const tag of SELECTED) {
+      const path = `/v2/${at(repository)}/manifests/${tag}`;
+      const reads = asked.filter((r) => r.host === target && r.path === path && r.method !== 'PUT');
+      expect(
+        reads.map((r) => r.method),
+        `${at(repository)}:${tag}`,
+      ).toEqual(['HEAD']);
+      // A tag's PUT stores its image: it is not put by digest as well.
+      const byDigest = `/v2/${at(repository)}/manifests/${digests[repository]![tag]}`;
+      expect(asked.filter((r) => r.host === target && r.path === byDigest)).toEqual([]);
+    }
+  // Many requests go out at once; each registry's auth is learned by one ping of the run.
+  for (const host of [source, target])
+    expect(asked.filter((r) => r.host === host && r.path === '/v2/').length, host).toBeLessThanOrEqual(1);
+});
+
 it('a warm run asks each side about each tag once, reads no blob and writes no cache', async () => {
   const { service, name, repositories, at } = await setUp();
   await runToEnd(service, name);
