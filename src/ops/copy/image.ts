@@ -45,7 +45,7 @@ export async function copySingle(
     const source = formatReference({ ...spec.source, digest });
     reporter.emit({ type: 'resolved', source, digest, ...(root?.rateLimit ? { rateLimit: root.rateLimit } : {}) });
     targetPinged = targetClient.transport.ping().catch(() => undefined);
-    if (spec.platforms === 'all' && !spec.unwrap) {
+    if (spec.platforms === 'all' && !spec.unwrap && !options.targetAsked) {
       early = targetPinged.then(() => alreadyThere(targetClient, repository, spec.tags, digest));
       early.catch(() => undefined); // heard below, unless the plan fails first
     }
@@ -65,7 +65,7 @@ export async function copySingle(
   // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
   const loading = options.memory ? Promise.resolve(options.memory) : BlobMemory.load(deps, registry, plan.top.digest);
   await targetPinged; // not a second ping
-  if (await (early ?? alreadyThere(targetClient, repository, spec.tags, plan.top.digest))) {
+  if (!options.targetAsked && (await (early ?? alreadyThere(targetClient, repository, spec.tags, plan.top.digest)))) {
     await listUnderSubject(targetClient, repository, plan.top); // a copy that stopped before listing it
     reporter.emit({ type: 'done', result });
     return result;
@@ -101,8 +101,10 @@ export async function copySingle(
       runPool(streamed, deps.config.copyConcurrency, move),
     ]);
     options.signal?.throwIfAborted();
+    // The top goes by digest only when no tag will name it: a tag's PUT stores it (and checks its digest).
     for (const manifest of plan.manifests)
-      await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
+      if (manifest !== plan.top || !spec.tags.length)
+        await pushManifest(targetClient, repository, manifest, manifest.digest, reporter);
     // Tags last: every blob and child is in place, so no tag ever names an incomplete image.
     for (const tag of spec.tags) {
       options.signal?.throwIfAborted(); // a cancelled job writes no tag

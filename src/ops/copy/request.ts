@@ -52,6 +52,11 @@ export interface CopyOptions {
   beforeTag?: TagGuard;
   /** Earlier steps brought the blobs to the target (a Workflow job): look there first. */
   blobsPlaced?: boolean;
+  /**
+   * The caller asked the target about these tags just now and found them missing or naming another image
+   * (a sync run's plan): the copy does not ask again before it writes.
+   */
+  targetAsked?: boolean;
   /** A many-tags copy's tags when the caller listed them already (selectTags): not listed twice. */
   selectedTags?: string[];
   /** Prices each plan before any byte moves (a synchronous copy: throws OverBudget to become a job). */

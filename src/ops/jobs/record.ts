@@ -55,6 +55,8 @@ export interface JobFields {
   reason?: string;
   /** A batch of a many-tags job (src/ops/jobs/batches.ts): the tags it copies, and the job it is part of. */
   tags?: string[];
+  /** Its tags were found missing or naming another image at the target as the job was made (a sync run). */
+  targetAsked?: true;
   parent?: string;
   /** A many-tags job cut into batches: their job ids. */
   batches?: string[];

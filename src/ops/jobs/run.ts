@@ -82,9 +82,12 @@ export async function runJob(
         await auditCopy(deps, job.caller, job.request, { results: [result] }, id, registryDeps.hostsReached);
       } else {
         const selected = job.tags ? { selectedTags: job.tags } : {};
+        // Asked when the job was made; a job run again asks anew (its first run may have written them).
+        const asked = job.targetAsked && job.runs === 1 ? { targetAsked: true } : {};
         const result = await copyRepository(registryDeps, spec, reporter, {
           ...copyOptions,
           ...selected,
+          ...asked,
           keepGoing: true,
         });
         job.result = result;

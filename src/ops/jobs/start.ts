@@ -84,18 +84,25 @@ export async function handOverCopy(
 
 /**
  * A copy of some tags of a repository (`tags`, chosen already: a sync set's run), created once under `id` and
- * queued. Its request copies every tag it lists; the job copies those only.
+ * queued. Its request copies every tag it lists; the job copies those only. `targetAsked`: the caller found
+ * each missing or naming another image at the target, so the job's first run does not ask again.
  */
 export async function startTagsCopyJob(
   deps: Deps,
   request: CopyRequest,
   tags: string[],
   owner: JobOwner,
-  details: { id: string; reason: string },
+  details: { id: string; reason: string; targetAsked?: true },
 ): Promise<JobRecord> {
   if (!deps.jobs)
     throw new AppError('NOT_SUPPORTED', 'sync runs need a job runner (Workers: the FERRY_JOBS Workflow binding)');
-  const fields = { id: details.id, ...copyFields({ ...request, tags: 'all' }, owner), tags, reason: details.reason };
+  const { targetAsked, ...rest } = details;
+  const fields = {
+    ...copyFields({ ...request, tags: 'all' }, owner),
+    ...rest,
+    tags,
+    ...(targetAsked ? { targetAsked } : {}),
+  };
   const { job, created } = await createJobRecord(deps, newJob(deps, fields));
   if (created) await deps.jobs.enqueue(job.id);
   return job;

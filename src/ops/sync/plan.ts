@@ -25,6 +25,8 @@ export interface SyncStep {
   reason: string;
   /** A tag the set wrote and selects no more (pruned, or left where it changed at the target). */
   unselected?: true;
+  /** A copy of an image the target holds already under this tag: only its referrers changed. */
+  imageThere?: true;
 }
 
 export interface RepositoryPlan {
@@ -59,6 +61,16 @@ export async function planSync(deps: Deps, set: SyncSet, only?: string): Promise
   const chosen = only === undefined ? sources : sources.filter((s) => `${s.registry}/${s.repository}` === only);
   if (only !== undefined && !chosen.length)
     throw new AppError('NOT_FOUND', `sync set "${set.name}" has no source repository ${only}`);
+  // Each registry's auth learned once for the run, ahead of the requests that go out many at once (each
+  // would ask on its own). A registry that does not answer is reported by its repositories' plans.
+  const registries = new Set([set.target.registry, ...chosen.map((s) => s.registry)]);
+  await Promise.all(
+    [...registries].map((r) =>
+      registryClient(deps, r)
+        .transport.ping()
+        .catch(() => undefined),
+    ),
+  );
   const repositories = new Array<RepositoryPlan>(chosen.length);
   await runPool([...chosen.keys()], REPOSITORIES_AT_ONCE, async (i) => {
     const { registry, repository } = chosen[i]!;
@@ -119,7 +131,7 @@ async function planRepository(deps: Deps, set: SyncSet, sourceName: string, targ
     if (set.referrers && set.platforms === 'all') {
       const referrers = await referrersNow(from, source.repository, now.digest, listed, set.referrers);
       if (!referrers.every((d) => record?.referrers?.includes(d)))
-        return void (steps[i] = step('copy', 'its referrers changed'));
+        return void (steps[i] = { ...step('copy', 'its referrers changed'), imageThere: true });
     }
     steps[i] = step('skip', 'up to date');
   });

@@ -130,18 +130,25 @@ export async function startSyncRun(
     };
     for (const repository of plan.repositories) {
       if (repository.error) noteError(run, { repository: repository.source, ...repository.error });
-      const tags = repository.steps.filter((s) => s.action === 'copy').map((s) => s.tag);
-      for (let i = 0; i < tags.length; i += TAGS_PER_JOB) {
+      const copies = repository.steps.filter((s) => s.action === 'copy');
+      for (let i = 0; i < copies.length; i += TAGS_PER_JOB) {
+        const chunk = copies.slice(i, i + TAGS_PER_JOB);
         const request = {
           source: repository.source,
           target: repository.target,
           platforms: set.platforms,
           referrers: set.referrers,
         };
-        const job = await startTagsCopyJob(deps, request, tags.slice(i, i + TAGS_PER_JOB), owner, {
-          id: `${id}_${run.jobs.length}`,
-          reason: `sync set "${set.name}"`,
-        });
+        // The plan asked the target about each tag: where it found another image (or none), the copy does not
+        // ask again. A platform filter writes an image of its own, which the plan did not compare.
+        const asked = set.platforms === 'all' && chunk.every((s) => !s.imageThere);
+        const job = await startTagsCopyJob(
+          deps,
+          request,
+          chunk.map((s) => s.tag),
+          owner,
+          { id: `${id}_${run.jobs.length}`, reason: `sync set "${set.name}"`, ...(asked ? { targetAsked: true } : {}) },
+        );
         run.jobs.push(job.id);
       }
       await prune(counted, set, repository.target, repository.steps, run);
