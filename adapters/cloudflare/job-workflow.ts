@@ -11,9 +11,8 @@ import { depsFromEnv, type Env } from './deps.js';
 // Every step: a few tries with backoff, and room for a large blob over a slow link.
 const STEP_CONFIG = { retries: { limit: 3, delay: '10 seconds', backoff: 'exponential' }, timeout: '60 minutes' };
 
-// The longest a step waits at a registry's gate; a longer hold becomes a sleep of the instance. Holds a step
-// sleeps through in a row before the job fails as the registry's refusal.
-const MAX_WAIT_IN_STEP_MS = 5 * 60_000;
+// Holds a job sleeps through in a row before it fails as the registry's refusal. (The longest a step waits at
+// a registry's gate is jobs.registryWaitInStepSeconds; a longer hold becomes a sleep of the instance.)
 const MAX_PAUSES = 8;
 
 /** A step's result when a registry held it off: the step's own results are left as they are. */
@@ -43,7 +42,7 @@ export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unkno
  */
 export async function runWorkflowJob(given: Deps, id: string, step: WorkflowStep): Promise<void> {
   // A step may run an hour: a registry's longer hold (a pull reserve's window) is slept through between steps.
-  const deps: Deps = { ...given, maxRegistryWaitMs: MAX_WAIT_IN_STEP_MS };
+  const deps: Deps = { ...given, maxRegistryWaitMs: given.config.jobRegistryWaitInStepMs };
   const waitForEvent = async (name: string, type: string, ms: number) => {
     try {
       await step.waitForEvent(name, { type, timeout: ms });

@@ -79,6 +79,8 @@ export interface FerryConfig {
   jobStaleAfterMs: number;
   /** In a Workflow job, the bytes one step uploads of a blob to a chunked target before the next step goes on. */
   jobStepBytes: number;
+  /** In a Workflow job, the longest a step waits for a registry's hold (a quota's window); longer ones sleep. */
+  jobRegistryWaitInStepMs: number;
   /**
    * Jobs running at once per tenant and per registry (src/ops/jobs/fair-slots.ts; on Workers, lane-slots.ts),
    * and in all in one process (the Workflows engine keeps its own total).
@@ -126,6 +128,8 @@ const DEFAULT_RETRY_BUDGET = 10;
 const DEFAULT_JOB_STALE_AFTER_SECONDS = 90;
 // A step moving 1 GiB stays well inside a step's hour even on a slow link.
 const DEFAULT_JOB_STEP_BYTES = 1024 * 1024 * 1024;
+// A step may run an hour (adapters/cloudflare/job-workflow.ts); a wait past minutes holds it for nothing.
+const DEFAULT_JOB_REGISTRY_WAIT_IN_STEP_SECONDS = 300;
 // A tenant's two jobs stuck on a registry that never answers leave six slots to the others.
 const DEFAULT_JOB_CONCURRENCY: JobConcurrency = { total: 8, perTenant: 2, perRegistry: 4 };
 
@@ -193,6 +197,7 @@ export function parseConfig(
     syncBudget: { ...DEFAULT_SYNC_BUDGET, ...copy.syncBudget },
     jobStaleAfterMs: (jobs.staleAfterSeconds ?? DEFAULT_JOB_STALE_AFTER_SECONDS) * 1000,
     jobStepBytes: jobs.stepBytes ?? DEFAULT_JOB_STEP_BYTES,
+    jobRegistryWaitInStepMs: (jobs.registryWaitInStepSeconds ?? DEFAULT_JOB_REGISTRY_WAIT_IN_STEP_SECONDS) * 1000,
     jobConcurrency: {
       total: jobs.concurrency ?? jobDefaults.total,
       perTenant: jobs.tenantConcurrency ?? jobDefaults.perTenant,

@@ -55,6 +55,8 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       staleAfterSeconds: seconds(3).optional(),
       stepBytes: positiveInt(1024, 'bytes').optional(),
+      /** In a Workflow job, the longest a step waits for a registry's hold; a longer one is slept between steps. */
+      registryWaitInStepSeconds: seconds(1).optional(),
       /** Jobs at once in one process (Node, Deno, Bun), and everywhere per tenant and per registry they reach. */
       concurrency: positiveInt(1).optional(),
       tenantConcurrency: positiveInt(1).optional(),
