@@ -80,6 +80,8 @@ async function startStorage(targetPort: number, port: number): Promise<FaultProx
 }
 
 export async function startFaultProxy(targetPort: number, port: number, storagePort: number): Promise<FaultProxy> {
+  // When each quota window named by x-ferry-fault-arg began (docker-hub-quota with ";w=").
+  const windowsStarted = new Map<string, number>();
   const storage = await startStorage(targetPort, storagePort);
   const server = createServer((req, res) => {
     if (req.url === '/__held') {
@@ -117,17 +119,24 @@ export async function startFaultProxy(targetPort: number, port: number, storageP
       res.writeHead(202, { location: `http://${storage.host}/upload-here`, 'docker-upload-uuid': 'x' }).end();
       return;
     }
-    // Docker Hub's pull quota on manifest answers: x-ferry-fault-arg is "<remaining>" or "<remaining>+<retry-after>";
-    // a spent quota is a 429 carrying it (Hub sends no Retry-After then: the window says when).
+    // Docker Hub's pull quota on manifest answers: x-ferry-fault-arg is "<remaining>" or "<remaining>+<retry-after>",
+    // for a window of 6 hours; "<remaining>;w=<seconds>[;<name>]" is a window that starts with the first request naming it and
+    // gives the quota back (100) once it has passed, as Hub does, for a test on a real clock. A spent quota is a 429
+    // carrying it (Hub sends no Retry-After then: the window says when).
     if (
       fault === 'docker-hub-quota' &&
       MANIFEST_PATH.test(req.url ?? '') &&
       (req.method === 'GET' || req.method === 'HEAD')
     ) {
-      const [remaining = '0', retryAfter] = String(req.headers['x-ferry-fault-arg'] ?? '0').split('+');
+      const arg = String(req.headers['x-ferry-fault-arg'] ?? '0');
+      const window = arg.match(/;w=(\d+)/)?.[1] ?? '21600';
+      const [spent = '0', retryAfter] = arg.split(';')[0]!.split('+');
+      if (arg.includes(';w=') && !windowsStarted.has(arg)) windowsStarted.set(arg, Date.now());
+      const started = windowsStarted.get(arg);
+      const remaining = started !== undefined && Date.now() - started >= Number(window) * 1000 ? '100' : spent;
       const quota = {
-        'ratelimit-limit': '100;w=21600',
-        'ratelimit-remaining': `${remaining};w=21600`,
+        'ratelimit-limit': `100;w=${window}`,
+        'ratelimit-remaining': `${remaining};w=${window}`,
         'docker-ratelimit-source': '192.0.2.1',
       };
       if (remaining === '0') {

@@ -501,9 +501,9 @@ export class EmulatedWorkflows {
             return payload;
           }
           if (Date.now() >= deadline) {
-            const timeout = new Error(`Execution timed out after ${options.timeout}ms`);
-            timeout.name = 'WorkflowTimeoutError';
-            throw timeout;
+            // As the engine's reaches an instance over RPC, which keeps only built-in error names: wrangler's
+            // engine gives an Error whose message starts with the class's name.
+            throw new Error(`WorkflowTimeoutError: Execution timed out after ${options.timeout}ms`);
           }
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, deadline - Date.now());
