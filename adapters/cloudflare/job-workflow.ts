@@ -22,6 +22,10 @@ interface Held {
 const isHeld = (value: unknown): value is Held =>
   typeof value === 'object' && value !== null && typeof (value as Held).registryHeldUntil === 'number';
 
+const isTimeout = (error: unknown) =>
+  error instanceof Error &&
+  (error.name === 'WorkflowTimeoutError' || error.message.startsWith('WorkflowTimeoutError:'));
+
 export interface WorkflowStep {
   do<T>(name: string, config: unknown, run: () => Promise<T>): Promise<T>;
   waitForEvent(name: string, options: { type: string; timeout: number }): Promise<unknown>;
@@ -48,8 +52,9 @@ export async function runWorkflowJob(given: Deps, id: string, step: WorkflowStep
       await step.waitForEvent(name, { type, timeout: ms });
       return true;
     } catch (error) {
-      // The engine throws a WorkflowTimeoutError when the time passed first.
-      if (error instanceof Error && error.name === 'WorkflowTimeoutError') return false;
+      // The engine throws a WorkflowTimeoutError when the time passed first. It reaches the instance over RPC,
+      // which keeps only built-in error names: wrangler's engine gives an Error whose message starts with it.
+      if (isTimeout(error)) return false;
       throw error;
     }
   };
