@@ -1,11 +1,11 @@
-// A sync set over five repositories of 34 tags each (images, indexes and an artifact; cosign signatures and
+// A sync set over five repositories of 34 tags each (images, indexes, a tagged artifact; cosign signatures and
 // SBOM referrers on some, a Notation signature on one) with a regex, an exclude, a version range and the
 // newest N. The tags at the target are what the selection takes, worked out here another way; skopeo lists
 // them, crane reads their digests, and oras finds at the target the referrers the source has (the scenarios
 // of skopeo #1994 and #2227, where signatures stayed behind).
 
 import { expect, inject, it } from 'vitest';
-import { pushReferrer, pushSignatureTag, type Subject } from '../support/cosign-signing.js';
+import { pushBlob, pushManifest, pushReferrer, pushSignatureTag, type Subject } from '../support/cosign-signing.js';
 import { localRegistries } from '../support/configs.js';
 import { judge, runCopy, uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
@@ -38,6 +38,29 @@ function expectedTags(tags: string[]): string[] {
     .sort();
 }
 
+/** A tagged OCI artifact as `helm push` writes one: a chart config and one chart layer, no subject. */
+async function pushChart(repository: string, tag: string): Promise<string> {
+  const config = text(`{"name":"chart","version":"${tag}"}`);
+  const chart = text(`chart ${repository} ${tag}`);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.cncf.helm.config.v1+json',
+      digest: await pushBlob(source, repository, config),
+      size: config.byteLength,
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+        digest: await pushBlob(source, repository, chart),
+        size: chart.byteLength,
+      },
+    ],
+  };
+  return (await pushManifest(source, repository, tag, manifest)).digest;
+}
+
 it('mirrors five repositories as the selection says, byte for byte, their referrers along', async () => {
   const service = makeService(
     { registries: localRegistries(fixture.registries.anonymous.host, source, target) },
@@ -50,8 +73,10 @@ it('mirrors five repositories as the selection says, byte for byte, their referr
   const signed: { repository: string; subject: Subject }[] = [];
   for (const [i, repository] of repositories.entries()) {
     digests[repository] = {};
-    for (const tag of TAGS.filter((t) => t !== '3.9.0'))
+    for (const tag of TAGS.filter((t) => t !== '3.9.0' && !(i === 4 && t === '3.8.0')))
       digests[repository]![tag] = (await pushSmallImage(source, repository, tag)).digest;
+    // In the last repository, 3.8.0 is an artifact of its own (a Helm chart's layout), no image and no referrer.
+    if (i === 4) digests[repository]!['3.8.0'] = await pushChart(repository, '3.8.0');
     // The newest version is a multi-platform index.
     const staged = await runCopy(
       service,
@@ -105,6 +130,7 @@ it('mirrors five repositories as the selection says, byte for byte, their referr
   const expected = expectedTags(TAGS);
   expect(expected).toContain('3.9.0');
   expect(expected).toContain('v4.0.0');
+  expect(expected).toContain('3.8.0');
   for (const repository of repositories) {
     const at = `${target}/${mirror}/${repository}`;
     const listed = (await judge(fixture.judge, 'list-tags', at)).tags ?? [];
@@ -115,6 +141,10 @@ it('mirrors five repositories as the selection says, byte for byte, their referr
       );
   }
   expect((await judge(fixture.judge, 'raw', `${target}/${mirror}/${repositories[0]}:3.9.0`)).raw).toBe(multiarch.raw);
+  const chart = (host: string, name: string) => judge(fixture.judge, 'raw', `${host}/${name}:3.8.0`);
+  const chartThere = (await chart(source, repositories[4]!)).raw;
+  expect(chartThere).toBeTruthy();
+  expect((await chart(target, `${mirror}/${repositories[4]}`)).raw).toBe(chartThere);
   // The referrers oras finds at the target are those it finds at the source (distribution 2.8: the tag fallback).
   for (const { repository, subject } of signed) {
     const discover = (host: string, name: string) =>
