@@ -143,6 +143,22 @@ it('a cold run asks the target about each tag once, learns each registry once, a
     expect(asked.filter((r) => r.host === host && r.path === '/v2/').length, host).toBeLessThanOrEqual(1);
 });
 
+it('starting a run plans nothing: a job per repository plans it where it runs', async () => {
+  const { service, name, repositories } = await setUp();
+  const started = await call(service, 'POST', `/v1/syncs/${name}/runs`, {});
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  // The request learned each registry's auth (one /v2/ each) and asked about no tag: on Workers a set of any
+  // size starts within one invocation's budget, in an API request or the minute trigger.
+  expect(started.body.run.requests).toBeLessThanOrEqual(2);
+  expect(started.body.run.jobs).toHaveLength(repositories.length);
+  for (const id of started.body.run.jobs) {
+    const job = await waitForJob(service, id, {}, 30);
+    expect(job.state).toBe('done');
+    expect(job.mirrored).toMatchObject({ skipped: 0, pruned: [], errors: [] });
+    expect(job.mirrored.requests).toBeGreaterThan(2 * SELECTED.length - 1);
+  }
+});
+
 it('a warm run asks each side about each tag once, reads no blob and writes no cache', async () => {
   const { service, name, repositories, at } = await setUp();
   await runToEnd(service, name);
