@@ -123,15 +123,16 @@ export function syncRoutes(): Hono<AppEnv> {
     return c.body(null, 204);
   });
 
-  // A run (202, its jobs queued) or, with "dryRun": true, its plan (200): copy, skip or prune per tag.
+  // A run (202, a job per repository queued: each plans, prunes and copies) or, with "dryRun": true, its plan
+  // (200): copy, skip or prune per tag.
   app.post('/v1/syncs/:name/runs', async (c) => {
     const deps = c.var.deps;
     const caller = c.get('caller');
     const set = await visibleSet(deps, caller, c.req.param('name'), mayRun);
     const request = validate(SyncRunRequestSchema, await readJsonBody(c.req.raw, deps, { empty: {} }), 'sync run');
     if (request.dryRun) return c.json({ dryRun: true, plan: await dryRunSync(deps, set, request.repository) });
-    const { run, plan } = await startRunFor(deps, caller, set, request.repository);
-    return c.json({ run, plan }, 202);
+    const { run } = await startRunFor(deps, caller, set, request.repository);
+    return c.json({ run }, 202);
   });
 
   app.get('/v1/syncs/:name/runs', async (c) => {

@@ -12,7 +12,7 @@ const SRC = join(ROOT, 'src');
 
 // Floors, highest first. A file may import its own floor's files (inside one folder or wing) and any lower
 // floor; never a higher one, nor another group on its own floor. Within src/ops/ the wings run
-// webhooks -> front -> sync -> jobs -> promote -> inspect -> copy -> resolve/referrers -> registries -> audit.
+// webhooks -> front -> sync -> jobs -> mirror -> promote -> inspect -> copy -> resolve/referrers -> registries -> audit.
 const FLOORS: [group: string, rank: number][] = [
   ['cli', 100],
   ['worker.ts', 90],
@@ -23,6 +23,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/ops/front', 65],
   ['src/ops/sync', 62],
   ['src/ops/jobs', 60],
+  ['src/ops/mirror', 55],
   ['src/ops/promote', 50],
   ['src/ops/inspect', 45],
   ['src/ops/copy', 40],

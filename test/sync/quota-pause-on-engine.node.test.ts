@@ -1,5 +1,5 @@
 // A sync run's source announces its pull quota as Docker Hub does, on wrangler's Workflows engine (`npm start`,
-// a real clock): once no more than the reserve remains, the run's copy job sleeps in its instance until the
+// a real clock): once no more than the reserve remains, the run's copy sleeps in its instance until the
 // quota's window has passed (a hold longer than a step may wait becomes a sleep between steps), then goes on.
 // Nothing fails. The window is seconds long here (the fault proxy's ";w="), Hub's is six hours.
 
@@ -65,11 +65,15 @@ it('a run whose source falls to its pull reserve sleeps on the engine until the 
   const { run } = await send('POST', '/v1/syncs/from-hub/runs');
   expect(run?.jobs, JSON.stringify(run)).toHaveLength(1);
   const [id] = run.jobs as [string];
+  // The run's job plans its repository, then copies in a batch (a job of its own), which sleeps.
   let job: any;
   let held: any;
   for (let i = 0; i < 300 && job?.state !== 'done' && job?.state !== 'failed'; i++) {
     job = await send('GET', `/v1/jobs/${id}`);
-    if (job?.waiting?.lane === 'registry hold') held = job.waiting;
+    for (const batch of job?.batches ?? []) {
+      const waiting = (await send('GET', `/v1/jobs/${batch}`))?.waiting;
+      if (waiting?.lane === 'registry hold') held = waiting;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(job, JSON.stringify(job)).toMatchObject({ state: 'done' });

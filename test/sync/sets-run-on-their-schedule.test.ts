@@ -7,7 +7,7 @@ import { expect, inject, it } from 'vitest';
 import { computeDigest } from '../../src/registry/digest.js';
 import { dispatchScheduledSyncs } from '../../src/ops/sync/index.js';
 import { localRegistries } from '../support/configs.js';
-import { uniqueRepository } from '../support/copying.js';
+import { uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
@@ -19,7 +19,8 @@ function scheduledService(schedule: string) {
   const service = makeService(
     {
       registries: localRegistries(source, target),
-      // Nothing to copy: each run ends as it starts, so runs follow each other as fast as the clock asks.
+      // Nothing to copy: a run's one job ends at once (its repository is none), so runs follow each other as
+      // fast as the clock asks once it has ended (runsEnded).
       syncs: [
         {
           name,
@@ -34,16 +35,24 @@ function scheduledService(schedule: string) {
   );
   const runs = async () =>
     ((await (await service.app.request(`/v1/syncs/${name}/runs`)).json()) as { runs: { trigger: string }[] }).runs;
-  return { service, runs };
+  return { service, runs, ended: () => runsEnded(service, name) };
+}
+
+/** Waits for the jobs of the set's runs to end: a run under way keeps the next one from starting. */
+async function runsEnded(service: ReturnType<typeof makeService>, name: string, headers: Record<string, string> = {}) {
+  const res = await service.app.request(`/v1/syncs/${name}/runs`, { headers });
+  for (const run of ((await res.json()) as { runs: { jobs: string[] }[] }).runs)
+    for (const id of run.jobs) await waitForJob(service, id, headers, 30);
 }
 
 const at = (time: string) => Date.parse(`2026-12-07T${time}Z`);
 
 it('starts a set when its schedule comes, once per time, and not when the clock first sees it', async () => {
-  const { service, runs } = scheduledService('0 * * * *');
+  const { service, runs, ended } = scheduledService('0 * * * *');
   expect(await dispatchScheduledSyncs(service.deps, at('10:20:00'))).toBe(0); // first sight
   expect(await dispatchScheduledSyncs(service.deps, at('10:59:59'))).toBe(0);
   expect(await dispatchScheduledSyncs(service.deps, at('11:00:01'))).toBe(1);
+  await ended();
   expect(await dispatchScheduledSyncs(service.deps, at('11:00:30'))).toBe(0); // that time is taken
   expect(await dispatchScheduledSyncs(service.deps, at('12:00:00'))).toBe(1);
   expect((await runs()).map((r) => r.trigger)).toEqual(['schedule', 'schedule']);
@@ -98,6 +107,7 @@ it('a set written through the API runs by itself only while its author still adm
   expect(((await put.json()) as { author: string }).author).toBe('key:ops');
   await dispatchScheduledSyncs(writer.deps, at('10:20:00'));
   expect(await dispatchScheduledSyncs(writer.deps, at('11:00:01'))).toBe(1);
+  await runsEnded(writer, name, { authorization: 'Bearer ops-key' });
   // The operator narrows the author's grants: the set no longer runs by itself.
   const narrowed = makeService(configWith([`${source}/elsewhere/**`, `${target}/**`]), { jobs: true, state });
   expect(await dispatchScheduledSyncs(narrowed.deps, at('12:00:01'))).toBe(0);

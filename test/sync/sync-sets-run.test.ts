@@ -72,7 +72,8 @@ async function runToEnd(service: ReturnType<typeof makeService>, name: string) {
   const runs = await call(service, 'GET', `/v1/syncs/${name}/runs`);
   const run = runs.body.runs.find((r: { id: string }) => r.id === started.body.run.id);
   expect(run.state).toBe('done');
-  return { run, plan: started.body.plan };
+  expect(started.body.plan).toBeUndefined(); // each job plans its repository where it runs
+  return { run };
 }
 
 async function tagsAt(repository: string): Promise<string[]> {
@@ -167,9 +168,9 @@ it('a warm run asks each side about each tag once, reads no blob and writes no c
   let kvWrites = 0;
   const put = service.deps.kv.put.bind(service.deps.kv);
   service.deps.kv.put = (...args) => (kvWrites++, put(...args));
-  const { run, plan } = await runToEnd(service, name);
-  expect(run.jobs).toEqual([]);
-  expect(plan.counts).toMatchObject({ copy: 0, skip: 2 * SELECTED.length });
+  const { run } = await runToEnd(service, name);
+  expect(run.jobs).toHaveLength(repositories.length); // one a repository: it plans, and finds nothing to do
+  expect(run.counts).toMatchObject({ copied: 0, skipped: 2 * SELECTED.length, pruned: 0, failed: 0 });
   const asked = service.requests
     .slice(before)
     .map((r) => ({ host: new URL(r.url).host, path: new URL(r.url).pathname }));
@@ -302,12 +303,15 @@ it('syncs every repository under a catalog prefix, found at each run, and no oth
   expect(await tagsAt(`${mirror}/${team}-other/api`)).toEqual([]);
   // A repository pushed later is found by the next run.
   await pushSmallImage(source, `${team}/worker`, '2.0.0');
-  const { plan } = await runToEnd(service, 'by-prefix');
-  expect(plan.repositories.map((r: { source: string }) => r.source.slice(source.length + 1))).toEqual([
+  const { run } = await runToEnd(service, 'by-prefix');
+  const sources = [];
+  for (const id of run.jobs) sources.push((await call(service, 'GET', `/v1/jobs/${id}`)).body.request.source);
+  expect(sources.map((s: string) => s.slice(source.length + 1))).toEqual([
     `${team}/api`,
     `${team}/web/app`,
     `${team}/worker`,
   ]);
+  expect(run.counts).toMatchObject({ copied: 1, skipped: 2, failed: 0 });
   expect(await tagsAt(`${mirror}/${team}/worker`)).toEqual(['2.0.0']);
   const both = await call(service, 'PUT', '/v1/syncs/by-prefix', {
     sources: [{ registry: source, prefix: `${team}/`, repositories: ['a/b'] }],

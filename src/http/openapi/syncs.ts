@@ -50,8 +50,8 @@ export const syncPaths = {
     post: {
       operationId: 'runSyncSet',
       summary:
-        'Run the set now (202: its copy jobs queued, its prunes made), or with dryRun its plan: copy, skip or prune ' +
-        'per tag, nothing written',
+        'Run the set now (202: a job per source repository queued, which plans it, prunes and copies), or with ' +
+        'dryRun its plan: copy, skip or prune per tag, nothing written',
       parameters: [namePath('name')],
       requestBody: {
         required: false,
@@ -59,7 +59,7 @@ export const syncPaths = {
       },
       responses: {
         '200': json('the dry run: the plan'),
-        '202': json('the run and its plan'),
+        '202': json('the run, its jobs named'),
         '404': problem('no such set, or no such source repository in it'),
         '409': problem('a run of the set is under way (CONFLICT)'),
         ...common,

@@ -49,7 +49,7 @@ export async function listJobTags(deps: Deps, id: string): Promise<string[]> {
 async function startJobs(
   deps: Deps,
   parent: JobRecord,
-  batches: Pick<CopyJob, 'id' | 'request' | 'tags' | 'blobs' | 'progress'>[],
+  batches: Pick<CopyJob, 'id' | 'request' | 'tags' | 'targetAsked' | 'blobs' | 'progress'>[],
 ): Promise<string[]> {
   if (!deps.jobs) throw new AppError('NOT_SUPPORTED', 'batches need a job runner');
   for (const fields of batches) {
@@ -76,8 +76,11 @@ async function startJobs(
   return ids;
 }
 
-/** A many-tags job: a batch per TAGS_PER_BATCH tags (ids <job>.<n>), each copying its tags. */
-export async function startBatches(deps: Deps, id: string, tags: string[]): Promise<string[]> {
+/**
+ * A many-tags job: a batch per TAGS_PER_BATCH tags (ids <job>.<n>), each copying its tags. `targetAsked`: the
+ * tags were found missing or naming another image at the target just now (a sync run's plan).
+ */
+export async function startBatches(deps: Deps, id: string, tags: string[], targetAsked = false): Promise<string[]> {
   const parent = await updateJob(deps, id, (job) =>
     isFinished(job) ? null : { ...job, state: 'running', runs: job.runs + 1 },
   );
@@ -88,6 +91,7 @@ export async function startBatches(deps: Deps, id: string, tags: string[]): Prom
       id: batchId(id, i),
       request: parent.request,
       tags: tags.slice(i * TAGS_PER_BATCH, (i + 1) * TAGS_PER_BATCH),
+      ...(targetAsked ? { targetAsked: true as const } : {}),
       progress: { blobsDone: 0, blobsTotal: 0 },
     });
   }
@@ -167,7 +171,8 @@ export async function finishBatches(deps: Deps, id: string, ids: string[]): Prom
   };
   await updateJob(deps, id, (job) => {
     if (isFinished(job)) return null;
-    if (!batches.length)
+    // A sync run's job may find nothing to copy; any other many-tags job lists at least one tag.
+    if (!batches.length && !(job.kind === 'copy' && job.mirror))
       return { ...job, state: 'failed', error: { code: 'INTERNAL', message: 'the job has no batches' } };
     if (failed.length) return { ...job, state: 'failed', result, error: failedTagsError(failed, tags) };
     return { ...job, state: 'done', result };

@@ -26,6 +26,6 @@ export {
   createPromotionJobOnce,
   handOverCopy,
   recordCopyOutcome,
-  startTagsCopyJob,
+  startMirrorJob,
 } from './start.js';
 export { type DurableSteps, type JobPlan, planJob, planJobBlobs, runJobInSteps, transferJobBlob } from './steps.js';

@@ -14,11 +14,24 @@ import type { JobProgress } from './progress.js';
 import type { CopyResult } from '../copy/index.js';
 import { copySubjects, parseCopySpec, type CopyRequest, type FailedTag, type ManyCopyResult } from '../copy/index.js';
 import type { CompactPlan } from './blob-plan.js';
+import type { MirrorError, MirrorSettings } from '../mirror/index.js';
 
 /** A copy job: the copy as it was asked for (less `wait`). */
 export interface CopyJob extends JobFields {
   kind: 'copy';
   request: CopyRequest;
+  /** A sync run's job for one repository: it plans the repository as the set says, prunes, then copies. */
+  mirror?: MirrorSettings;
+  /** What its plan found and did, written once it planned (its copies are its result, or its batches'). */
+  mirrored?: MirrorOutcome;
+}
+
+/** A sync run's job's plan: tags up to date, tags pruned, what failed there, and the requests it took. */
+export interface MirrorOutcome {
+  skipped: number;
+  pruned: string[];
+  errors: MirrorError[];
+  requests: number;
 }
 
 /**
@@ -55,7 +68,7 @@ export interface JobFields {
   reason?: string;
   /** A batch of a many-tags job (src/ops/jobs/batches.ts): the tags it copies, and the job it is part of. */
   tags?: string[];
-  /** Its tags were found missing or naming another image at the target as the job was made (a sync run). */
+  /** Its tags were found missing or naming another image at the target as the job was made (a sync run's). */
   targetAsked?: true;
   parent?: string;
   /** A many-tags job cut into batches: their job ids. */
@@ -174,7 +187,7 @@ export async function createJobRecord(deps: Deps, job: JobRecord): Promise<{ job
 }
 
 /** A new job's fields: what it does (a copy's request, or a promotion), and who it is for. */
-export type NewJob = (Pick<CopyJob, 'kind' | 'request'> | Pick<PromotionJob, 'kind' | 'promotion'>) &
+export type NewJob = (Pick<CopyJob, 'kind' | 'request' | 'mirror'> | Pick<PromotionJob, 'kind' | 'promotion'>) &
   Pick<JobFields, 'id' | 'caller'> &
   Partial<JobFields>;
 

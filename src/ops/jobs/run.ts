@@ -11,6 +11,7 @@ import { copyImage, copyRepository, parseCopySpec } from '../copy/index.js';
 import { withManagedRegistries } from '../registries/index.js';
 import { ProgressTracker } from './progress.js';
 import { progressWriter } from './progress-writer.js';
+import { chooseMirrorTags } from './mirror.js';
 import { failedTagsError, isFinished, updateJob, type JobRecord } from './record.js';
 
 /**
@@ -81,9 +82,12 @@ export async function runJob(
         job.result = result;
         await auditCopy(deps, job.caller, job.request, { results: [result] }, id, registryDeps.hostsReached);
       } else {
-        const selected = job.tags ? { selectedTags: job.tags } : {};
-        // Asked when the job was made; a job run again asks anew (its first run may have written them).
-        const asked = job.targetAsked && job.runs === 1 ? { targetAsked: true } : {};
+        // A sync run's job plans its repository first (and prunes); a batch has its tags, chosen already.
+        const chosen = job.mirror && !job.tags ? await chooseMirrorTags(deps, id) : undefined;
+        const tags = chosen?.tags ?? job.tags;
+        const selected = tags ? { selectedTags: tags } : {};
+        // Asked as the tags were chosen; a batch run again asks anew (its first run may have written them).
+        const asked = (chosen ? chosen.targetAsked : job.targetAsked && job.runs === 1) ? { targetAsked: true } : {};
         const result = await copyRepository(registryDeps, spec, reporter, {
           ...copyOptions,
           ...selected,

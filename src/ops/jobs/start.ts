@@ -6,6 +6,7 @@ import { parseReference } from '../../reference.js';
 import type { PromotionRule } from '../../config/rules.js';
 import { auditCopy } from '../audit.js';
 import { copySubjects, parseCopySpec, type CopyRequest, type CopySpec } from '../copy/index.js';
+import type { MirrorSettings } from '../mirror/index.js';
 import { createJobRecord, newJob, type JobOwner, type JobRecord } from './record.js';
 
 /** How a copy was asked for: `spec`, the request already parsed (a request path parses it once). */
@@ -83,26 +84,19 @@ export async function handOverCopy(
 }
 
 /**
- * A copy of some tags of a repository (`tags`, chosen already: a sync set's run), created once under `id` and
- * queued. Its request copies every tag it lists; the job copies those only. `targetAsked`: the caller found
- * each missing or naming another image at the target, so the job's first run does not ask again.
+ * A sync run's job for one repository (`request`: its source and target), created once under `id` and queued:
+ * it plans the repository as `mirror` says, prunes, and copies the tags that changed (src/ops/jobs/mirror.ts).
  */
-export async function startTagsCopyJob(
+export async function startMirrorJob(
   deps: Deps,
   request: CopyRequest,
-  tags: string[],
+  mirror: MirrorSettings,
   owner: JobOwner,
-  details: { id: string; reason: string; targetAsked?: true },
+  details: { id: string; reason: string },
 ): Promise<JobRecord> {
   if (!deps.jobs)
     throw new AppError('NOT_SUPPORTED', 'sync runs need a job runner (Workers: the FERRY_JOBS Workflow binding)');
-  const { targetAsked, ...rest } = details;
-  const fields = {
-    ...copyFields({ ...request, tags: 'all' }, owner),
-    ...rest,
-    tags,
-    ...(targetAsked ? { targetAsked } : {}),
-  };
+  const fields = { ...copyFields({ ...request, tags: 'all' }, owner), ...details, mirror };
   const { job, created } = await createJobRecord(deps, newJob(deps, fields));
   if (created) await deps.jobs.enqueue(job.id);
   return job;

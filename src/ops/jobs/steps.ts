@@ -35,6 +35,7 @@ import {
 import { getJob, isFinished, type JobRecord } from './record.js';
 import { noteProgress, progressWriter } from './progress-writer.js';
 import { runJob } from './run.js';
+import { chooseMirrorTags } from './mirror.js';
 import { giveJobSlots, SLOT_FREE, SLOT_WAIT_MS, takeSlotsOnce } from './lane-slots.js';
 import { jobLanes } from './fair-slots.js';
 import { blobStepName, compactPlan, expandPlan, type BlobStep, type CompactPlan } from './blob-plan.js';
@@ -144,10 +145,17 @@ export const BATCH_ENDED = 'batch-ended';
 // threw past its retries) sends none, and the parent finds it ended by counting.
 const BATCH_WAIT_MS = 10 * 60_000;
 
-/** A many-tags job: its tags in batches, each a job of its own, then their results gathered. */
-async function runInBatches(deps: Deps, id: string, steps: DurableSteps): Promise<void> {
-  const tags = await steps.do('list tags', () => listJobTags(deps, id));
-  const batches = await steps.do('start batches', () => startBatches(deps, id, tags));
+/**
+ * A many-tags job: its tags in batches, each a job of its own, then their results gathered. A sync run's job
+ * plans its repository in its first step instead of listing every tag.
+ */
+async function runInBatches(deps: Deps, job: JobRecord, steps: DurableSteps): Promise<void> {
+  const { id } = job;
+  const chosen =
+    job.kind === 'copy' && job.mirror
+      ? await steps.do('plan mirror', () => chooseMirrorTags(deps, id))
+      : { tags: await steps.do('list tags', () => listJobTags(deps, id)), targetAsked: false };
+  const batches = await steps.do('start batches', () => startBatches(deps, id, chosen.tags, chosen.targetAsked));
   await awaitBatches(deps, id, steps, batches);
   await steps.do('finish batches', async () => (await finishBatches(deps, id, batches), 'done'));
 }
@@ -292,7 +300,7 @@ export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps
   const deps = await withManagedRegistries(given);
   const job = await getJob(deps, id);
   if (job && !job.tags && job.kind === 'copy' && parseCopySpec(job.request).kind === 'repository' && deps.jobs)
-    return runInBatches(deps, id, steps);
+    return runInBatches(deps, job, steps);
   if (job?.blobs) {
     // A batch of a promotion's blobs for one target: its blobs, then it is done; the promotion pushes.
     await prepareTargets(deps, steps, job, expandPlan(job.blobs));

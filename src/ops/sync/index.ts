@@ -9,7 +9,16 @@ export {
   type StoredSyncSet,
   syncSetView,
 } from './sets.js';
-export { type RepositoryPlan, type SyncAction, type SyncPlan, type SyncStep } from './plan.js';
+export { type SyncPlan } from './plan.js';
+export {
+  filtersOf,
+  isReferrersTag,
+  readsCreated,
+  selectSyncTags,
+  type RepositoryPlan,
+  type SyncAction,
+  type SyncStep,
+} from '../mirror/index.js';
 export {
   dryRunSync,
   listSyncRuns,
@@ -19,5 +28,4 @@ export {
   type SyncRun,
   type SyncTrigger,
 } from './run.js';
-export { filtersOf, isReferrersTag, readsCreated, selectSyncTags } from './select.js';
 export { dispatchScheduledSyncs } from './schedule.js';

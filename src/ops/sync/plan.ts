@@ -1,42 +1,14 @@
-// A sync run's plan: for each source repository of a set, which selected tags to copy, which are up to date
-// (skipped), and which tags the set wrote that it selects no more (pruned, where the set says so). A dry
-// run answers with it; a run carries it out. An unchanged tag costs one manifest request at each side and,
-// where referrers travel, one referrers request; no blob is read.
+// What a run of a set covers: its source repositories (a catalog prefix read at each run), each with the
+// target its path template names. A run gives each a job, which plans and mirrors it (src/ops/mirror); a dry
+// run plans them all here and answers with the plan: copy, skip or prune per tag.
 
 import type { Deps } from '../../deps.js';
 import { AppError, isAppError } from '../../errors.js';
 import { targetRepository, type SyncSet } from '../../config/syncs.js';
 import { runPool } from '../../pool.js';
-import type { RegistryClient } from '../../registry/client.js';
-import { listReferrers, referrersTag } from '../referrers.js';
+import { planRepository, type RepositoryPlan, type SyncAction } from '../mirror/index.js';
 import { registryClient } from '../registries/index.js';
 import { repositoriesUnder } from './catalog.js';
-import { createdTimes } from './created.js';
-import { filtersOf, readsCreated, selectSyncTags } from './select.js';
-import { readWritten, type WrittenTag, type WrittenTags } from './written.js';
-
-export type SyncAction = 'copy' | 'skip' | 'prune';
-
-export interface SyncStep {
-  tag: string;
-  action: SyncAction;
-  /** The source's digest (copy, skip), or what the target tag names (prune). */
-  digest?: string;
-  reason: string;
-  /** A tag the set wrote and selects no more (pruned, or left where it changed at the target). */
-  unselected?: true;
-  /** A copy of an image the target holds already under this tag: only its referrers changed. */
-  imageThere?: true;
-}
-
-export interface RepositoryPlan {
-  /** "registry/repository" */
-  source: string;
-  target: string;
-  steps: SyncStep[];
-  /** The repository could not be planned (its tags unreadable, too many selected): the others go on. */
-  error?: { code: string; message: string };
-}
 
 export interface SyncPlan {
   set: string;
@@ -44,26 +16,40 @@ export interface SyncPlan {
   counts: Record<SyncAction, number> & { failed: number };
 }
 
-// Repositories planned at once, and tags of one repository asked about at once.
-const REPOSITORIES_AT_ONCE = 4;
-const TAGS_AT_ONCE = 8;
+/** A source repository of a run and where it goes, each "registry/repository". */
+export interface SyncPair {
+  source: string;
+  target: string;
+}
 
-/** The plan of a run of `set`; `only` ("registry/repository" of a source) plans that repository alone. */
-export async function planSync(deps: Deps, set: SyncSet, only?: string): Promise<SyncPlan> {
+// Repositories planned at once in a dry run.
+const REPOSITORIES_AT_ONCE = 4;
+
+/** The repositories a run of `set` covers; `only` ("registry/repository" of a source): that one alone. */
+export async function syncPairs(deps: Deps, set: SyncSet, only?: string): Promise<SyncPair[]> {
   const named = await Promise.all(
     set.sources.map(async (s) => {
       const repositories =
         s.prefix !== undefined ? await repositoriesUnder(deps, s.registry, s.prefix) : s.repositories;
-      return repositories.map((repository) => ({ registry: s.registry, repository }));
+      return repositories.map((repository) => ({
+        source: `${s.registry}/${repository}`,
+        target: `${set.target.registry}/${targetRepository(set.target.path, s.registry, repository)}`,
+      }));
     }),
   );
-  const sources = named.flat();
-  const chosen = only === undefined ? sources : sources.filter((s) => `${s.registry}/${s.repository}` === only);
+  const pairs = named.flat();
+  const chosen = only === undefined ? pairs : pairs.filter((p) => p.source === only);
   if (only !== undefined && !chosen.length)
     throw new AppError('NOT_FOUND', `sync set "${set.name}" has no source repository ${only}`);
-  // Each registry's auth learned once for the run, ahead of the requests that go out many at once (each
-  // would ask on its own). A registry that does not answer is reported by its repositories' plans.
-  const registries = new Set([set.target.registry, ...chosen.map((s) => s.registry)]);
+  return chosen;
+}
+
+/**
+ * Learns each registry's auth once, ahead of requests that go out many at once (each would ask on its own).
+ * A registry that does not answer is reported by the requests that need it.
+ */
+export async function learnRegistries(deps: Deps, set: SyncSet, pairs: SyncPair[]): Promise<void> {
+  const registries = new Set([set.target.registry, ...pairs.map((p) => p.source.slice(0, p.source.indexOf('/')))]);
   await Promise.all(
     [...registries].map((r) =>
       registryClient(deps, r)
@@ -71,11 +57,15 @@ export async function planSync(deps: Deps, set: SyncSet, only?: string): Promise
         .catch(() => undefined),
     ),
   );
-  const repositories = new Array<RepositoryPlan>(chosen.length);
-  await runPool([...chosen.keys()], REPOSITORIES_AT_ONCE, async (i) => {
-    const { registry, repository } = chosen[i]!;
-    const target = `${set.target.registry}/${targetRepository(set.target.path, registry, repository)}`;
-    const source = `${registry}/${repository}`;
+}
+
+/** The plan of a run of `set` (a dry run), made here for every repository; `only` as for syncPairs. */
+export async function planSync(deps: Deps, set: SyncSet, only?: string): Promise<SyncPlan> {
+  const pairs = await syncPairs(deps, set, only);
+  await learnRegistries(deps, set, pairs);
+  const repositories = new Array<RepositoryPlan>(pairs.length);
+  await runPool([...pairs.keys()], REPOSITORIES_AT_ONCE, async (i) => {
+    const { source, target } = pairs[i]!;
     try {
       repositories[i] = { source, target, steps: await planRepository(deps, set, source, target) };
     } catch (error) {
@@ -89,105 +79,4 @@ export async function planSync(deps: Deps, set: SyncSet, only?: string): Promise
     for (const step of r.steps) counts[step.action]++;
   }
   return { set: set.name, repositories, counts };
-}
-
-/** Splits "registry/repository" at its first slash. */
-export function splitRepository(name: string): { registry: string; repository: string } {
-  const cut = name.indexOf('/');
-  return { registry: name.slice(0, cut), repository: name.slice(cut + 1) };
-}
-
-async function planRepository(deps: Deps, set: SyncSet, sourceName: string, targetName: string) {
-  const source = splitRepository(sourceName);
-  const target = splitRepository(targetName);
-  const from = registryClient(deps, source.registry);
-  const to = registryClient(deps, target.registry);
-  const { tags } = await from.listTags(source.repository);
-  const selected = readsCreated(set.tags)
-    ? selectSyncTags(tags, set.tags, await createdTimes(deps, sourceName, selectSyncTags(tags, filtersOf(set.tags))))
-    : selectSyncTags(tags, set.tags);
-  const cap = deps.config.limits.tagsPerSync;
-  if (selected.length > cap)
-    throw new AppError('LIMIT_EXCEEDED', `${selected.length} tags selected, more than limits.tagsPerSync (${cap})`, {
-      details: { limit: 'limits.tagsPerSync', value: cap },
-    });
-  const written = await readWritten(deps, set.name, targetName);
-  const listed = new Set(tags);
-  const steps = new Array<SyncStep>(selected.length);
-  await runPool([...selected.keys()], TAGS_AT_ONCE, async (i) => {
-    const tag = selected[i]!;
-    const [now, there] = await Promise.all([
-      from.headManifest(source.repository, tag, { primary: true }),
-      to.headManifest(target.repository, tag, { primary: true }),
-    ]);
-    if (!now) return void (steps[i] = { tag, action: 'skip', reason: 'gone from the source since it was listed' });
-    const record = written[tag];
-    const same =
-      set.platforms === 'all'
-        ? there?.digest === now.digest
-        : record?.source === now.digest && there?.digest === record.target;
-    const step = (action: SyncAction, reason: string) => ({ tag, action, digest: now.digest, reason });
-    if (!same) return void (steps[i] = step('copy', there ? 'the target names another digest' : 'not at the target'));
-    if (set.referrers && set.platforms === 'all') {
-      const referrers = await referrersNow(from, source.repository, now.digest, listed, set.referrers);
-      if (!referrers.every((d) => record?.referrers?.includes(d)))
-        return void (steps[i] = { ...step('copy', 'its referrers changed'), imageThere: true });
-    }
-    steps[i] = step('skip', 'up to date');
-  });
-  if (set.prune) steps.push(...(await pruneSteps(to, target.repository, written, new Set(selected))));
-  return steps;
-}
-
-/**
- * The digests that refer to `digest` at the source now: the referrers list (the API or the tag fallback) and
- * cosign's tags, found in the tag list already read. Deeper referrers (the signature of an SBOM) are looked
- * at when these change.
- */
-async function referrersNow(
-  client: RegistryClient,
-  repository: string,
-  digest: string,
-  listed: ReadonlySet<string>,
-  selection: { artifactTypes?: string[] },
-): Promise<string[]> {
-  const wanted = (type: string | undefined) =>
-    !selection.artifactTypes || (type !== undefined && selection.artifactTypes.includes(type));
-  const found = (await listReferrers(client, repository, digest))
-    .filter((d) => wanted(d.artifactType))
-    .map((d) => d.digest);
-  for (const suffix of ['.sig', '.att', '.sbom']) {
-    const tag = `${referrersTag(digest)}${suffix}`;
-    if (!listed.has(tag)) continue;
-    const head = await client.headManifest(repository, tag, { primary: true });
-    if (head) found.push(head.digest);
-  }
-  return found;
-}
-
-/** The tags the set wrote and selects no more: pruned where they still name what the set wrote. */
-async function pruneSteps(
-  to: RegistryClient,
-  repository: string,
-  written: WrittenTags,
-  selected: ReadonlySet<string>,
-): Promise<SyncStep[]> {
-  const dropped = Object.entries(written).filter(([tag]) => !selected.has(tag));
-  const steps = new Array<SyncStep>(dropped.length);
-  await runPool([...dropped.keys()], TAGS_AT_ONCE, async (i) => {
-    const [tag, record] = dropped[i] as [string, WrittenTag];
-    const there = await to.headManifest(repository, tag, { primary: true });
-    steps[i] = !there
-      ? { tag, action: 'skip', reason: 'selected no more, and gone from the target already', unselected: true }
-      : there.digest !== record.target
-        ? {
-            tag,
-            action: 'skip',
-            digest: there.digest,
-            reason: 'selected no more, but changed at the target since',
-            unselected: true,
-          }
-        : { tag, action: 'prune', digest: there.digest, reason: 'selected no more', unselected: true };
-  });
-  return steps;
 }

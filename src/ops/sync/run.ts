@@ -1,20 +1,19 @@
-// A sync set's runs: planned, then carried out as copy jobs (one per source repository and hundred tags:
-// Workflow instances on Workers, with the fair queues every job has) and prunes made in the run itself. A
-// run settles when its jobs have ended: their results are recorded as what the set wrote, and its history
-// gets its counts. One run of a set at a time.
+// A sync set's runs: a job per source repository (a Workflow instance on Workers, with the fair queues every
+// job has), which plans its repository where it runs, prunes, and copies what changed (src/ops/jobs/mirror.ts):
+// starting a run reaches no registry but a catalog. A run settles when its jobs have ended: what they copied is
+// recorded as written by the set, and its history gets their counts. One run of a set at a time.
 
 import type { Deps } from '../../deps.js';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import { syncSetRepositories, syncSetSources, type SyncSet } from '../../config/syncs.js';
 import { authorStillAdmin } from '../../policy.js';
 import type { StoredSyncSet } from './sets.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson } from '../../state/store.js';
 import type { CopyResult, ManyCopyResult } from '../copy/index.js';
-import { getJob, isFinished, startTagsCopyJob, type JobOwner, type JobRecord } from '../jobs/index.js';
-import { planSync, type SyncPlan, type SyncStep } from './plan.js';
-import { pruneTag } from './prune.js';
-import { changeWritten } from './written.js';
+import { getJob, isFinished, startMirrorJob, type JobOwner, type JobRecord } from '../jobs/index.js';
+import { changeWritten, mirrorSettings } from '../mirror/index.js';
+import { learnRegistries, planSync, syncPairs, type SyncPlan } from './plan.js';
 
 export type SyncTrigger = 'manual' | 'schedule' | 'webhook';
 
@@ -94,13 +93,13 @@ export function dryRunSync(deps: Deps, set: SyncSet, only?: string): Promise<Syn
   return planSync(deps, set, only);
 }
 
-/** Starts a run of `set` for `owner`: its jobs queued, its prunes made. Refused while another runs. */
+/** Starts a run of `set` for `owner`: a job per repository, queued. Refused while another runs. */
 export async function startSyncRun(
   deps: Deps,
   set: SyncSet,
   owner: JobOwner,
   options: SyncRunOptions,
-): Promise<{ run: SyncRun; plan: SyncPlan }> {
+): Promise<{ run: SyncRun }> {
   await settleRunning(deps, set.name);
   const startedAt = deps.now();
   const id = crypto.randomUUID();
@@ -110,10 +109,12 @@ export async function startSyncRun(
     const other = await getStateJson<Running>(deps.state, stateKeys.syncRunning(set.name));
     throw new AppError('CONFLICT', `a run of sync set "${set.name}" is under way: ${other?.value.id ?? 'unknown'}`);
   }
-  // The plan's and the prunes' requests, counted; the jobs count theirs.
+  // The catalog's requests (a prefix's repositories), counted; the jobs count theirs.
   const counted: Deps = { ...deps, requestsMade: { count: 0 } };
   try {
-    const plan = await planSync(counted, set, options.only);
+    const pairs = await syncPairs(counted, set, options.only);
+    // Each registry's auth learned here, once: jobs in this process find it rather than each asking on its own.
+    await learnRegistries(counted, set, pairs);
     const run: SyncRun = {
       id,
       set: set.name,
@@ -122,71 +123,30 @@ export async function startSyncRun(
       state: 'running',
       startedAt: new Date(startedAt).toISOString(),
       jobs: [],
-      counts: { copied: 0, skipped: plan.counts.skip, pruned: 0, failed: 0 },
+      counts: { copied: 0, skipped: 0, pruned: 0, failed: 0 },
       bytes: 0,
       requests: 0,
       pruned: [],
       errors: [],
     };
-    for (const repository of plan.repositories) {
-      if (repository.error) noteError(run, { repository: repository.source, ...repository.error });
-      const copies = repository.steps.filter((s) => s.action === 'copy');
-      for (let i = 0; i < copies.length; i += TAGS_PER_JOB) {
-        const chunk = copies.slice(i, i + TAGS_PER_JOB);
-        const request = {
-          source: repository.source,
-          target: repository.target,
-          platforms: set.platforms,
-          referrers: set.referrers,
-        };
-        // The plan asked the target about each tag: where it found another image (or none), the copy does not
-        // ask again. A platform filter writes an image of its own, which the plan did not compare.
-        const asked = set.platforms === 'all' && chunk.every((s) => !s.imageThere);
-        const job = await startTagsCopyJob(
-          deps,
-          request,
-          chunk.map((s) => s.tag),
-          owner,
-          { id: `${id}_${run.jobs.length}`, reason: `sync set "${set.name}"`, ...(asked ? { targetAsked: true } : {}) },
-        );
-        run.jobs.push(job.id);
-      }
-      await prune(counted, set, repository.target, repository.steps, run);
+    const mirror = mirrorSettings(set);
+    for (const pair of pairs) {
+      const request = { ...pair, platforms: set.platforms, referrers: set.referrers };
+      const job = await startMirrorJob(deps, request, mirror, owner, {
+        id: `${id}_${run.jobs.length}`,
+        reason: `sync set "${set.name}"`,
+      });
+      run.jobs.push(job.id);
     }
     run.requests = counted.requestsMade!.count;
     if (!run.jobs.length) finishRun(deps, run);
     await deps.state.create(key, JSON.stringify(run), { ttlSeconds: RUN_TTL_SECONDS });
     if (!run.jobs.length) await deps.state.delete(stateKeys.syncRunning(set.name));
-    return { run, plan };
+    return { run };
   } catch (error) {
     await deps.state.delete(stateKeys.syncRunning(set.name));
     throw error;
   }
-}
-
-/** Deletes the tags the plan prunes and forgets every tag the set selects no more. */
-async function prune(deps: Deps, set: SyncSet, target: string, steps: SyncStep[], run: SyncRun) {
-  const dropped = steps.filter((s) => s.unselected);
-  if (!dropped.length) return;
-  const forgotten: string[] = [];
-  for (const step of dropped) {
-    if (step.action !== 'prune') {
-      forgotten.push(step.tag);
-      continue;
-    }
-    try {
-      await pruneTag(deps, target, step.tag, step.digest!);
-      run.counts.pruned++;
-      run.pruned.push(`${target}:${step.tag}`);
-      forgotten.push(step.tag);
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      noteError(run, { repository: target, tag: step.tag, code: error.code, message: error.message });
-    }
-  }
-  await changeWritten(deps, set.name, target, (tags) => {
-    for (const tag of forgotten) delete tags[tag];
-  });
 }
 
 function noteError(run: SyncRun, error: SyncRunError): void {
@@ -233,18 +193,41 @@ async function settleRunning(deps: Deps, set: string): Promise<void> {
     await deps.state.delete(stateKeys.syncRunning(set));
 }
 
-/** A finished copy job of a run: its tags recorded as written, its outcome counted. */
+/**
+ * A finished job of a run: what its plan found and pruned, its copies (its own, or its batches' on Workers)
+ * recorded as written by the set, and its outcome counted.
+ */
 async function settleJob(deps: Deps, run: SyncRun, job: JobRecord): Promise<void> {
   if (job.kind !== 'copy') return;
   const target = job.request.target;
-  const result = job.result as ManyCopyResult | undefined;
-  const copied: CopyResult[] = result?.results ?? [];
+  const mirrored = job.mirrored;
+  if (mirrored) {
+    run.counts.skipped += mirrored.skipped;
+    run.counts.pruned += mirrored.pruned.length;
+    run.pruned.push(...mirrored.pruned.map((tag) => `${target}:${tag}`));
+    run.requests += mirrored.requests;
+    for (const error of mirrored.errors) noteError(run, { repository: target, ...error });
+  }
+  // Its copies: its own (in process), or its batches' (Workers: the job only planned and waited for them).
+  const parts: JobRecord[] = job.batches ? [] : [job];
+  for (const id of job.batches ?? []) {
+    const batch = await getJob(deps, id);
+    if (batch) parts.push(batch);
+  }
+  const copied: CopyResult[] = [];
+  for (const part of parts) {
+    const result = part.result as ManyCopyResult | undefined;
+    copied.push(...(result?.results ?? []));
+    run.bytes += part.progress.bytesDone ?? 0;
+    run.requests += part.requests ?? 0;
+    for (const failed of result?.failed ?? [])
+      noteError(run, { repository: target, tag: failed.tag, code: failed.code, message: failed.message });
+  }
   run.counts.copied += copied.length;
-  run.bytes += job.progress.bytesDone ?? 0;
-  run.requests += job.requests ?? 0;
-  for (const failed of result?.failed ?? [])
-    noteError(run, { repository: target, tag: failed.tag, code: failed.code, message: failed.message });
-  if (!result && job.error) noteError(run, { repository: target, code: job.error.code, message: job.error.message });
+  // A job that failed whole (its plan, or its run) reports its own error; failed tags are counted above.
+  const failedTags = parts.some((p) => (p.result as ManyCopyResult | undefined)?.failed?.length);
+  const { error } = job;
+  if (error && !failedTags) noteError(run, { repository: target, code: error.code, message: error.message });
   if (!copied.length) return;
   await changeWritten(deps, run.set, target, (tags) => {
     for (const r of copied)
