@@ -5,7 +5,7 @@
 
 import events from 'node:events';
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../src/config/parse.js';
+import { DEFAULT_COPY_CONCURRENCY, parseConfig } from '../src/config/parse.js';
 import { consoleLogger, detached, realSleep, type Deps, type Logger } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import { MemoryKv } from '../src/kv/memory.js';
@@ -84,12 +84,19 @@ export function localConfig(
   };
 }
 
+const LOCAL_JOB_CONCURRENCY = { total: 8, perTenant: 8, perRegistry: 4 };
+
 export function localConnection(
   document: Record<string, unknown> | undefined,
   registries: LocalRegistry[],
   env: Env,
 ): Connection {
-  const config = parseConfig(localConfig(document, registries, env), env);
+  // One user's process: fairness between tenants is moot, so a tenant may use every job slot (a sync set's
+  // repositories run as many at once as each registry allows).
+  const config = parseConfig(localConfig(document, registries, env), env, {
+    copyConcurrency: DEFAULT_COPY_CONCURRENCY,
+    jobConcurrency: LOCAL_JOB_CONCURRENCY,
+  });
   const deps: Deps = {
     kv: new MemoryKv(),
     state: new MemoryState(),
