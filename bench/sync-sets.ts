@@ -25,6 +25,8 @@ export interface SyncFigures {
   targetRequests: number;
   blobRequests: number;
   tooManyRequests: number;
+  /** Requests by method and kind ("HEAD manifest"), both sides: where two tools' counts differ. */
+  byKind: Record<string, number>;
 }
 
 interface Counter {
@@ -32,16 +34,39 @@ interface Counter {
   requests: number;
   blobs: number;
   tooMany: number;
+  byKind: Record<string, number>;
   server: Server;
+}
+
+/** What a registry request is, by its path: ping, tag list, catalog, manifest, referrers, upload or blob. */
+function requestKind(method: string, path: string): string {
+  const kind = /\/v2\/?$/.test(path)
+    ? 'ping'
+    : /\/tags\/list/.test(path)
+      ? 'tags'
+      : /\/_catalog/.test(path)
+        ? 'catalog'
+        : /\/manifests\//.test(path)
+          ? 'manifest'
+          : /\/referrers\//.test(path)
+            ? 'referrers'
+            : /\/blobs\/uploads/.test(path)
+              ? 'upload'
+              : /\/blobs\//.test(path)
+                ? 'blob'
+                : 'other';
+  return `${method} ${kind}`;
 }
 
 /** A proxy in front of a registry that counts what passes (Host kept, so upload Locations come back here). */
 async function countingProxy(upstream: string): Promise<Counter> {
-  const counter = { host: '', requests: 0, blobs: 0, tooMany: 0 } as Counter;
+  const counter = { host: '', requests: 0, blobs: 0, tooMany: 0, byKind: {} } as unknown as Counter;
   const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
   counter.server = createServer((req, res) => {
     counter.requests++;
     if (/\/blobs\//.test(req.url ?? '')) counter.blobs++;
+    const kind = requestKind(req.method ?? 'GET', (req.url ?? '').split('?')[0]!);
+    counter.byKind[kind] = (counter.byKind[kind] ?? 0) + 1;
     const forwarded = httpRequest(
       { host: upstreamHost, port: Number(upstreamPort), method: req.method, path: req.url, headers: req.headers },
       (answer) => {
@@ -100,6 +125,9 @@ async function pushIndex(host: string, repository: string, tag: string, base: Ui
   });
   if (res.status !== 201) throw new Error(`push of ${repository}:${tag}: ${res.status}`);
 }
+
+const sides = (counts: Record<string, number>, side: string) =>
+  Object.entries(counts).map(([kind, n]) => [`${side} ${kind}`, n] as const);
 
 export async function benchSyncSets(
   dir: string,
@@ -168,7 +196,7 @@ export async function benchSyncSets(
   const figures: SyncFigures[] = [];
   const measure = async (phase: SyncFigures['phase']) => {
     for (const tool of tools) {
-      for (const c of [from, to]) Object.assign(c, { requests: 0, blobs: 0, tooMany: 0 });
+      for (const c of [from, to]) Object.assign(c, { requests: 0, blobs: 0, tooMany: 0, byKind: {} });
       const start = performance.now();
       await tool.run();
       figures.push({
@@ -179,6 +207,9 @@ export async function benchSyncSets(
         targetRequests: to.requests,
         blobRequests: from.blobs + to.blobs,
         tooManyRequests: from.tooMany + to.tooMany,
+        byKind: Object.fromEntries(
+          [...sides(from.byKind, 'source'), ...sides(to.byKind, 'target')].sort(([a], [b]) => a.localeCompare(b)),
+        ),
       });
     }
   };
