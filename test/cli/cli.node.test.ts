@@ -89,6 +89,30 @@ describe('local mode (no server)', () => {
     ).toEqual(['resolved', 'done']);
   });
 
+  it("--platform copies that platform's image itself, as crane and skopeo do; its dry run names the digest written", async () => {
+    // User-experience review v2, friction 3: the dry run named the platform's manifest, the copy wrote a new
+    // one-entry index. --keep-index still writes one, and says its digest is new.
+    const index = JSON.parse(Buffer.from(fixture.skopeo.anonymous.multiarch!.raw, 'base64').toString()) as {
+      manifests: { digest: string; platform: { os: string; architecture: string } }[];
+    };
+    const amd64 = index.manifests.find((m) => m.platform.architecture === 'amd64')!.digest;
+    const to = `${target}/${uniqueRepository('cli/platform')}:amd`;
+    const from = `${source}/ferry-test/multiarch:v1`;
+    const dry = await ferry(['copy', from, to, '--platform', 'linux/amd64', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).digest).toBe(amd64);
+    const real = await ferry(['copy', from, to, '--platform', 'linux/amd64']);
+    expect(real.code, real.stderr).toBe(0);
+    expect(real.stdout.trim().split('\n').at(-1)).toBe(`${to.replace(/:amd$/, '')}@${amd64} tagged amd`);
+    expect((await judge(fixture.judge, 'crane-digest', to)).digest).toBe(amd64);
+    const kept = `${target}/${uniqueRepository('cli/platform-index')}:amd`;
+    const wrapped = await ferry(['copy', from, kept, '--platform', 'linux/amd64', '--keep-index']);
+    expect(wrapped.code, wrapped.stderr).toBe(0);
+    expect(wrapped.stdout).toContain('a new index of the chosen platforms');
+    const raw = JSON.parse(Buffer.from((await judge(fixture.judge, 'raw', kept)).raw!, 'base64').toString());
+    expect(raw.manifests.map((m: { digest: string }) => m.digest)).toEqual([amd64]);
+  });
+
   it('inspects as skopeo sees it, raw and summarised, and lists tags', async () => {
     const view = fixture.skopeo.anonymous.multiarch!;
     const raw = await ferry(['inspect', '--raw', `${source}/ferry-test/multiarch:v1`]);
