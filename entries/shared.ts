@@ -1,6 +1,7 @@
 // What the Node, Deno and Bun entries share: the local default configuration and building Deps from it.
 
-import { parseConfig } from '../src/config/parse.js';
+import { DEFAULT_COPY_CONCURRENCY, parseConfig } from '../src/config/parse.js';
+import { describeCallers } from '../src/config/callers.js';
 import { LOCAL_DEFAULT_CONFIG } from '../src/config/local-default.js';
 import { consoleLogger, detached, realSleep, type Deps, type FetchLike } from '../src/deps.js';
 import { isLoopbackHostname } from '../src/http/anonymous-guard.js';
@@ -58,7 +59,7 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
   const text = configText(env);
   let config;
   try {
-    config = parseConfig(text ?? LOCAL_DEFAULT_CONFIG, env);
+    config = parseConfig(text ?? LOCAL_DEFAULT_CONFIG, env, { copyConcurrency: DEFAULT_COPY_CONCURRENCY, local: true });
   } catch (error) {
     if (isAppError(error) && error.code === 'INVALID_CONFIG') refuseToStart(describeConfigProblems(error));
     throw error;
@@ -109,12 +110,9 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
 
 function announce(runtime: string, url: string, deps: Deps, source: string): void {
   console.log(`ferry listening on ${url} (${runtime}; config: ${source})`);
-  if (deps.config.callers.anonymous) {
-    console.log(
-      'callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond ' +
-        'this machine',
-    );
-  } else console.log('callers: only configured API keys and OIDC tokens are accepted');
+  const callers = deps.config.callers;
+  const warning = callers.anonymous ? ': do not expose this service beyond this machine' : '';
+  console.log(`callers: ${describeCallers(callers)}${warning}`);
 }
 
 /**

@@ -111,17 +111,20 @@ if (probe.status !== 200) {
 console.log(
   `ferry listening on ${url.origin} (config: ${configText !== undefined ? (process.env.FERRY_CONFIG !== undefined ? 'FERRY_CONFIG' : process.env.FERRY_CONFIG_FILE) : 'local default'}, KV: ${persistTo})`,
 );
-let anonymous = configText === undefined;
+// Who may call, as the Node entry says it (describeCallers): the worker refused a configuration nobody may call.
+let callers = { anonymous: true };
 try {
-  anonymous ||= JSON.parse(configText)?.callers?.anonymous === true;
+  if (configText !== undefined) callers = JSON.parse(configText)?.callers ?? {};
 } catch {
   // checked above
 }
-if (anonymous)
-  console.log(
-    'callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine',
-  );
-else console.log('callers: only configured API keys and OIDC tokens are accepted');
+const count = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;
+console.log(
+  callers.anonymous === true
+    ? 'callers: anonymous callers have every grant (callers.anonymous = true): do not expose this service beyond this machine'
+    : `callers: ${count(callers.apiKeys?.length ?? 0, 'API key')} and ${count(callers.oidc?.length ?? 0, 'OIDC issuer')}, ` +
+        `with ${count(callers.grants?.length ?? 0, 'grant')}`,
+);
 
 // A local dev server fires no cron triggers: run wrangler.toml's (it wakes jobs whose runner died,
 // such as the ones a killed `npm start` left) on its schedule, every minute (FERRY_CRON_SECONDS).

@@ -46,7 +46,11 @@ export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => vo
     // Requests get their own waitUntil (src/http/app.ts); outside one, the work goes on while the invocation does.
     defer: waitUntil ?? ((work) => void work.catch(() => undefined)),
     fetch: (input, init) => fetch(input, init),
-    config: parseConfig(configDocument(env), lookup, WORKERS_DEFAULTS),
+    // Under npm start (a local run) a configuration nobody may call is refused; a deployed worker stays closed.
+    config: parseConfig(configDocument(env), lookup, {
+      ...WORKERS_DEFAULTS,
+      local: env.FERRY_LOCAL_DEFAULT === 'loopback',
+    }),
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,

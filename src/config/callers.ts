@@ -123,6 +123,31 @@ export const NO_CALLERS: CallersConfig = {
  * The `callers` section, schema-checked, with secrets resolved and grants checked against the keys and issuers they
  * name.
  */
+/**
+ * Why nobody could call a service with these callers, or undefined. A local run (npm start, Node, Deno, Bun)
+ * refuses to start on it: giving a configuration drops the local default's anonymous callers, and a service
+ * that answers every request 401 is no use there. A deployed worker stays closed instead (its default).
+ */
+export function nobodyMayCall(callers: CallersConfig): string | undefined {
+  if (callers.anonymous || callers.apiKeys.length || callers.oidc.length) return undefined;
+  return (
+    'no callers are configured, so every request would be refused (401). Add one of these to the configuration:\n' +
+    '    "callers": {"anonymous": true}    (this machine only: every caller has every grant)\n' +
+    '    "callers": {"apiKeys": [{"name": "me", "sha256": "<SHA-256 of a key, in hex>"}], ' +
+    '"grants": [{"apiKey": "me", "actions": ["inspect", "copy"], "repositories": ["ghcr.io/acme/**"]}]}'
+  );
+}
+
+/** Who may call, for a line at start: "anonymous callers", or the API keys and OIDC issuers and grants. */
+export function describeCallers(callers: CallersConfig): string {
+  if (callers.anonymous) return 'anonymous callers have every grant (callers.anonymous = true)';
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  return (
+    `${count(callers.apiKeys.length, 'API key')} and ${count(callers.oidc.length, 'OIDC issuer')}, ` +
+    `with ${count(callers.grants.length, 'grant')}`
+  );
+}
+
 export function buildCallers(
   value: z.infer<typeof CallersSchema> | undefined,
   problems: ConfigProblems,

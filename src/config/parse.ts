@@ -1,7 +1,7 @@
 // Parses and validates Ferry's JSON configuration; secrets are resolved by name through the caller.
 
 import { buildFront, type FrontConfig } from './front.js';
-import { buildCallers, type CallersConfig } from './callers.js';
+import { buildCallers, nobodyMayCall, type CallersConfig } from './callers.js';
 import { ConfigSchema } from './schema.js';
 import { ConfigProblems, formatPath, invalidConfig, schemaProblems } from './problems.js';
 import { buildRegistry, type RegistryEntry } from './registries.js';
@@ -116,6 +116,8 @@ export interface RuntimeDefaults {
   copyConcurrency: number;
   /** Jobs at once per tenant and per registry, where the default of one process does not fit. */
   jobConcurrency?: JobConcurrency;
+  /** A local run (npm start, Node, Deno, Bun): a configuration nobody may call is a problem (nobodyMayCall). */
+  local?: boolean;
 }
 
 export const DEFAULT_COPY_CONCURRENCY = 6;
@@ -180,6 +182,8 @@ export function parseConfig(
   const limits = doc.limits ?? {};
   const upstream = doc.upstream ?? {};
   const callers = buildCallers(doc.callers, problems);
+  const closed = defaults.local ? nobodyMayCall(callers) : undefined;
+  if (closed) problems.add('callers', closed);
   const config: FerryConfig = {
     registries,
     allowPublicRegistries: doc.allowPublicRegistries === true,
