@@ -62,6 +62,12 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
       : extra.length
         ? extra
         : undefined;
+  // One platform: its image itself, as crane and skopeo copy it (--unwrap, kept as a synonym); --keep-index: an
+  // index of the chosen platforms, a digest of its own.
+  if (v['keep-index'] && v.unwrap) throw new UsageError('copy: --keep-index and --unwrap ask for opposite things');
+  if (v['keep-index'] && !platforms.length) throw new UsageError('copy: --keep-index keeps an index of --platform');
+  const unwrap = platforms.length === 1 && !v['keep-index'];
+  if (v.unwrap && platforms.length !== 1) throw new UsageError('copy: --unwrap takes exactly one --platform');
   const wait = booleanValue(v, 'wait', true);
   if (!wait && connection.mode === 'local')
     throw new UsageError('copy: --wait=false submits a job, which needs a Ferry service (--server or FERRY_URL)');
@@ -70,7 +76,7 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
     target,
     ...(tags ? { tags } : {}),
     ...(platforms.length ? { platforms } : {}),
-    ...(v.unwrap ? { unwrap: true } : {}),
+    ...(unwrap ? { unwrap: true } : {}),
     ...(v['verify-digest'] ? { verify: true } : {}),
     ...(wait ? {} : { wait: false }),
   };
@@ -87,7 +93,7 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
   const response = await connection.request('POST', '/v1/copy', { body, accept: 'application/x-ndjson' });
   if (!response.ok) throw await failed(response);
   const progress = new CopyProgress(output.style, output.raw ?? output.out);
-  const results: { target: string; digest: string; tags: string[] }[] = [];
+  const results: { target: string; digest: string; tags: string[]; indexDigestChanged?: boolean }[] = [];
   let handedTo: string | undefined;
   const sync = tags === 'all' || (typeof tags === 'object' && !Array.isArray(tags));
   try {
@@ -114,15 +120,18 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
   if (handedTo) return watchJob(connection, handedTo, output);
   if (!results.length) throw new Failure('INTERNAL', 'the copy ended without a result');
   if (output.style !== 'json' && output.style !== 'quiet')
-    for (const r of results)
+    for (const r of results) {
+      if (r.indexDigestChanged)
+        output.out(`${r.target}@${r.digest}: a new index of the chosen platforms, a digest the source does not have\n`);
       output.out(`${r.target}@${r.digest}${r.tags.length ? ` tagged ${r.tags.join(', ')}` : ' (untagged)'}\n`);
+    }
   return 0;
 }
 
 /** What a copy would do, asking only reads of the source: its digest and platforms, or the tags a sync would take. */
 async function dryRun(
   connection: Connection,
-  body: { source: string; target: string; tags?: unknown; platforms?: string[] },
+  body: { source: string; target: string; tags?: unknown; platforms?: string[]; unwrap?: boolean },
   output: Output,
 ): Promise<number> {
   if (body.tags === 'all' || (typeof body.tags === 'object' && !Array.isArray(body.tags))) {
@@ -149,15 +158,18 @@ async function dryRun(
       );
     return 0;
   }
-  const platform = body.platforms?.length === 1 ? `?platform=${encodeURIComponent(body.platforms[0]!)}` : '';
+  const platform = body.unwrap ? `?platform=${encodeURIComponent(body.platforms![0]!)}` : '';
   const image = await json(connection, 'GET', `/v1/inspect/${encodePath(body.source)}${platform}`);
+  // The digest the copy writes: the source's, or its platform's image; an index of some platforms is new.
+  const subset = body.platforms?.length && !body.unwrap;
   if (output.style === 'json')
     output.out(
       `${JSON.stringify({
         dryRun: true,
         source: image.reference,
         target: body.target,
-        digest: image.digest,
+        digest: subset ? null : image.digest,
+        ...(subset ? { indexDigestChanged: true } : {}),
         platforms: body.platforms ?? 'all',
       })}\n`,
     );

@@ -36,8 +36,8 @@ export const VERBS: Verb[] = [
     name: 'copy',
     summary: "Copy an image (or, with --all-tags or --regex, a repository's tags) between registries",
     usage:
-      'ferry copy SOURCE TARGET [--platform os/arch]... [--tag T]... [--all-tags | --regex RE] [--dry-run] ' +
-      '[--unwrap] [--verify-digest] [--wait=false]',
+      'ferry copy SOURCE TARGET [--platform os/arch]... [--keep-index] [--tag T]... [--all-tags | --regex RE] ' +
+      '[--dry-run] [--verify-digest] [--wait=false]',
     example: 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20 --platform linux/amd64',
     options: {
       platform: texts,
@@ -45,6 +45,7 @@ export const VERBS: Verb[] = [
       'all-tags': flag(),
       regex: text,
       'dry-run': flag(),
+      'keep-index': flag(),
       unwrap: flag(),
       'verify-digest': flag(),
       wait: text,
