@@ -17,10 +17,11 @@ import {
 } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -469,6 +470,56 @@ describe('local mode credentials, found as skopeo finds them', () => {
       JSON.stringify({ auths: { [basic.host]: { auth: good } } }),
     );
     expect((await copyToBasic({ HOME: user })).code).toBe(0);
+  });
+
+  // User-experience review v2, friction 5: the files searched were not said, /run/containers/<uid> was not
+  // among them, and skopeo's flags for credentials were missing.
+  it('says where it looked when none knew the registry, /run/containers/<uid>/auth.json among them', async () => {
+    const run = await copyToBasic({});
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^ferry: UPSTREAM_UNAUTHORIZED/);
+    expect(run.stderr).toContain(`no credentials for ${basic.host} in `);
+    expect(run.stderr).toContain(`/run/containers/${process.getuid!()}/auth.json`);
+    expect(run.stderr).toContain(join(home, '.docker', 'config.json'));
+    expect(run.stderr).toContain('--dest-creds');
+  });
+
+  it('takes --src-creds / --dest-creds and --authfile as skopeo does', async () => {
+    const to = () => `${basic.host}/${uniqueRepository('cli/creds')}:v1`;
+    const from = `${source}/ferry-test/v2s2:v1`;
+    const creds = `${basic.username}:${basic.password}`;
+    expect((await ferry(['copy', from, to(), '--dest-creds', creds])).code).toBe(0);
+    const wrong = await ferry(['copy', from, to(), '--dest-creds', `${basic.username}:wrong-password`]);
+    expect([wrong.code, wrong.stderr.split(':')[1]?.trim()]).toEqual([1, 'UPSTREAM_UNAUTHORIZED']);
+    expect((await ferry(['copy', from, to(), '--dest-creds', 'no-password'])).code).toBe(2);
+    const file = join(dir('authfile'), 'auth.json');
+    writeFileSync(file, JSON.stringify({ auths: { [basic.host]: { auth: good } } }));
+    expect((await ferry(['copy', from, to(), '--authfile', file])).code).toBe(0);
+    expect((await ferry(['copy', from, to(), '--dest-authfile', file])).code).toBe(0);
+  });
+
+  it('reads what skopeo login writes as root without XDG_RUNTIME_DIR (/run/containers/<uid>/auth.json)', async () => {
+    // A host of its own (a port forwarding to the basic registry): what this login writes is seen by no other test.
+    const alias = createNetServer((socket) => {
+      const [h, p] = basic.host.split(':');
+      const upstream = connect(Number(p), h!);
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => alias.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(alias.address() as AddressInfo).port}`;
+    const skopeoEnv = { PATH: process.env.PATH!, HOME: dir('skopeo-home') };
+    const login = (args: string[]) => promisify(execFile)('skopeo', args, { env: skopeoEnv });
+    try {
+      await login(['login', '--tls-verify=false', '-u', basic.username!, '-p', basic.password!, host]);
+      expect(existsSync(`/run/containers/${process.getuid!()}/auth.json`)).toBe(true);
+      const run = await ferry(['copy', `${source}/ferry-test/v2s2:v1`, `${host}/${uniqueRepository('cli/run')}:v1`]);
+      expect(run.code, run.stderr).toBe(0);
+    } finally {
+      await login(['logout', host]).catch(() => undefined);
+      alias.close();
+    }
   });
 });
 
