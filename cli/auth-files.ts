@@ -1,8 +1,9 @@
-// Registry credentials where skopeo and docker keep them, in skopeo's order: REGISTRY_AUTH_FILE,
-// $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json, then $DOCKER_CONFIG/config.json
-// or ~/.docker/config.json. In each: `credHelpers` for the host, `auths` for the host, `credsStore` for
-// any host (a `docker-credential-<name>` program on PATH, asked with `get`). The first file that knows
-// the host wins.
+// Registry credentials where skopeo and docker keep them, in skopeo's order (containers-auth.json(5)):
+// REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json (without XDG_RUNTIME_DIR, as for root in a
+// shell: /run/containers/<uid>/auth.json), ~/.config/containers/auth.json, then $DOCKER_CONFIG/config.json
+// or ~/.docker/config.json. --authfile names the one file instead. In each: `credHelpers` for the host,
+// `auths` for the host, `credsStore` for any host (a `docker-credential-<name>` program on PATH, asked with
+// `get`). The first file that knows the host wins.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,9 +28,15 @@ type Env = (name: string) => string | undefined;
 
 export function authFiles(env: Env): string[] {
   const home = env('HOME') ?? homedir();
+  const runtimeDir = env('XDG_RUNTIME_DIR');
+  const uid = process.getuid?.();
   const files = [
     env('REGISTRY_AUTH_FILE'),
-    env('XDG_RUNTIME_DIR') ? join(env('XDG_RUNTIME_DIR')!, 'containers', 'auth.json') : undefined,
+    runtimeDir
+      ? join(runtimeDir, 'containers', 'auth.json')
+      : uid !== undefined
+        ? `/run/containers/${uid}/auth.json`
+        : undefined,
     join(home, '.config', 'containers', 'auth.json'),
     join(env('DOCKER_CONFIG') ?? join(home, '.docker'), 'config.json'),
   ];
@@ -95,9 +102,9 @@ function fromAuths(file: AuthFile, host: string, path: string): FoundCredentials
   return undefined;
 }
 
-/** The credentials for a registry host, or undefined (anonymous). */
-export function findCredentials(host: string, env: Env): FoundCredentials | undefined {
-  for (const path of authFiles(env)) {
+/** The credentials for a registry host, or undefined (anonymous); `files`: where to look (authFiles). */
+export function findCredentials(host: string, env: Env, files = authFiles(env)): FoundCredentials | undefined {
+  for (const path of files) {
     const file = readAuthFile(path);
     if (!file) continue;
     const helper = keysFor(host)

@@ -13,13 +13,15 @@ import { normalizeRegistryHost } from '../src/reference.js';
 import { MemoryState } from '../src/state/memory.js';
 import { nodeFetch } from '../entries/node-fetch.js';
 import { InProcessJobs } from '../entries/in-process-jobs.js';
-import { findCredentials } from './auth-files.js';
+import { authFiles, findCredentials } from './auth-files.js';
 import { UsageError } from './usage.js';
 
 type Env = (name: string) => string | undefined;
 
 export interface Connection {
   mode: 'local' | 'remote';
+  /** Local mode: registries no credentials were found for, and the files searched (said when one refuses). */
+  uncredentialed?: { host: string; searched: string[] }[];
   request(method: string, path: string, options?: { body?: unknown; accept?: string }): Promise<Response>;
 }
 
@@ -27,6 +29,18 @@ export interface LocalRegistry {
   host: string;
   /** --src-tls-verify=false / --dest-tls-verify=false: plain http (or an unverified peer) for this one. */
   insecure: boolean;
+  /** --src-creds / --dest-creds USERNAME:PASSWORD, as skopeo takes them. */
+  creds?: string;
+  /** --authfile / --src-authfile / --dest-authfile: the one auth file to read, in place of the search. */
+  authfile?: string;
+}
+
+/** USERNAME:PASSWORD (the password may hold colons), as skopeo's --creds. */
+function parseCreds(creds: string): { username: string; password: string } {
+  const colon = creds.indexOf(':');
+  if (colon <= 0 || colon === creds.length - 1)
+    throw new UsageError('--src-creds / --dest-creds: expected USERNAME:PASSWORD');
+  return { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
 }
 
 const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/.test(host);
@@ -58,18 +72,23 @@ export function localConfig(
   document: Record<string, unknown> | undefined,
   registries: LocalRegistry[],
   env: Env,
+  uncredentialed: { host: string; searched: string[] }[] = [],
 ): Record<string, unknown> {
   const configured = (document?.registries ?? {}) as Record<string, Record<string, unknown>>;
   const known = new Set(Object.keys(configured).map((h) => normalizeRegistryHost(h.toLowerCase())));
   const added: Record<string, Record<string, unknown>> = {};
-  for (const { host, insecure } of registries) {
+  for (const { host, insecure, creds, authfile } of registries) {
     if (known.has(host) || added[host]) continue;
-    const found = findCredentials(host, env);
-    const credentials = found
-      ? found.identityToken
-        ? { identityToken: found.identityToken }
-        : { username: found.username, password: found.password }
-      : undefined;
+    const searched = authfile ? [authfile] : authFiles(env);
+    const found = creds ? undefined : findCredentials(host, env, searched);
+    const credentials = creds
+      ? parseCreds(creds)
+      : found
+        ? found.identityToken
+          ? { identityToken: found.identityToken }
+          : { username: found.username, password: found.password }
+        : undefined;
+    if (!credentials) uncredentialed.push({ host, searched });
     added[host] = {
       ...(insecure || isLoopback(host) ? { insecure: true } : {}),
       ...(credentials ? { credentials } : {}),
@@ -93,7 +112,8 @@ export function localConnection(
 ): Connection {
   // One user's process: fairness between tenants is moot, so a tenant may use every job slot (a sync set's
   // repositories run as many at once as each registry allows).
-  const config = parseConfig(localConfig(document, registries, env), env, {
+  const uncredentialed: { host: string; searched: string[] }[] = [];
+  const config = parseConfig(localConfig(document, registries, env, uncredentialed), env, {
     copyConcurrency: DEFAULT_COPY_CONCURRENCY,
     jobConcurrency: LOCAL_JOB_CONCURRENCY,
   });
@@ -115,6 +135,7 @@ export function localConnection(
   const app = createApp(deps);
   return {
     mode: 'local',
+    uncredentialed,
     request: async (method, path, options = {}) => app.request(`http://localhost${path}`, init(method, options)),
   };
 }

@@ -38,19 +38,26 @@ function registriesOf(parsed: Parsed): LocalRegistry[] {
     }
   };
   const [first, second] = parsed.positionals.map(withoutTransport);
-  if (parsed.verb.name === 'copy') {
-    return [
-      { host: host(first!), insecure: !booleanValue(v, 'src-tls-verify', true) },
-      { host: host(second!), insecure: !booleanValue(v, 'dest-tls-verify', true) },
-    ];
-  }
+  // skopeo's credentials flags: a copy's per side (--src-creds, --dest-authfile, …, or --authfile for both), a
+  // read's --creds and --authfile.
+  const side = (reference: string, prefix: 'src-' | 'dest-' | '', tlsFlag: string): LocalRegistry => {
+    const creds = v[`${prefix}creds`] as string | undefined;
+    const authfile = (v[`${prefix}authfile`] ?? v.authfile) as string | undefined;
+    return {
+      host: host(reference),
+      insecure: !booleanValue(v, tlsFlag, true),
+      ...(creds !== undefined ? { creds } : {}),
+      ...(authfile !== undefined ? { authfile } : {}),
+    };
+  };
+  if (parsed.verb.name === 'copy')
+    return [side(first!, 'src-', 'src-tls-verify'), side(second!, 'dest-', 'dest-tls-verify')];
   if (parsed.verb.name === 'sync' && parsed.positionals[0] !== 'import')
     return syncSetHosts(readSyncSet(parsed.positionals[0]!, (path) => readFileSync(path, 'utf8'))).map((h) => ({
       host: h,
       insecure: false,
     }));
-  if (parsed.verb.name === 'inspect' || parsed.verb.name === 'tags')
-    return [{ host: host(first!), insecure: !booleanValue(v, 'tls-verify', true) }];
+  if (parsed.verb.name === 'inspect' || parsed.verb.name === 'tags') return [side(first!, '', 'tls-verify')];
   if (parsed.verb.name === 'diff')
     return [first!, second!].map((r) => ({ host: host(r), insecure: !booleanValue(v, 'tls-verify', true) }));
   return [];
@@ -70,7 +77,23 @@ async function connect(parsed: Parsed): Promise<Connection> {
   );
 }
 
+/**
+ * Where a local run looked for credentials of the registries that had none, for a refusal: skopeo's files,
+ * and the flags that give them.
+ */
+function credentialsHint(connection: Connection | undefined, code: string): string {
+  if (code !== 'UPSTREAM_UNAUTHORIZED' || !connection?.uncredentialed?.length) return '';
+  return connection.uncredentialed
+    .map(
+      ({ host, searched }) =>
+        `ferry: no credentials for ${host} in ${searched.join(', ')}: \`skopeo login ${host}\` writes them, or ` +
+        `give --src-creds / --dest-creds USERNAME:PASSWORD (or --authfile FILE)\n`,
+    )
+    .join('');
+}
+
 export async function main(args: string[], output: Output): Promise<number> {
+  let connection: Connection | undefined;
   try {
     const parsed = parseCommandLine(args);
     if ('help' in parsed) {
@@ -105,7 +128,7 @@ export async function main(args: string[], output: Output): Promise<number> {
         // The launcher imports the server's own bundle (its modules, SQLite among them, load only then).
         return SERVE;
     }
-    const connection = await connect(parsed);
+    connection = await connect(parsed);
     switch (parsed.verb.name) {
       case 'copy':
         return await copy(connection, parsed, out);
@@ -130,12 +153,12 @@ export async function main(args: string[], output: Output): Promise<number> {
       return 2;
     }
     if (error instanceof Failure) {
-      output.err(escapeControl(`ferry: ${error.code}: ${error.message}\n`));
+      output.err(escapeControl(`ferry: ${error.code}: ${error.message}\n${credentialsHint(connection, error.code)}`));
       return error.exitCode;
     }
     if (isAppError(error)) {
       // A reference or configuration refused before any request (the service's own checks, in process).
-      output.err(escapeControl(`ferry: ${error.code}: ${error.message}\n`));
+      output.err(escapeControl(`ferry: ${error.code}: ${error.message}\n${credentialsHint(connection, error.code)}`));
       return error.code === 'INVALID_REFERENCE' ? 2 : 1;
     }
     output.err(escapeControl(`ferry: ${error instanceof Error ? error.message : String(error)}\n`));

@@ -37,7 +37,7 @@ export const VERBS: Verb[] = [
     summary: "Copy an image (or, with --all-tags or --regex, a repository's tags) between registries",
     usage:
       'ferry copy SOURCE TARGET [--platform os/arch]... [--keep-index] [--tag T]... [--all-tags | --regex RE] ' +
-      '[--dry-run] [--verify-digest] [--wait=false]',
+      '[--dry-run] [--verify-digest] [--wait=false] [--src-creds | --dest-creds USERNAME:PASSWORD] [--authfile FILE]',
     example: 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20 --platform linux/amd64',
     options: {
       platform: texts,
@@ -51,6 +51,11 @@ export const VERBS: Verb[] = [
       wait: text,
       'src-tls-verify': text,
       'dest-tls-verify': text,
+      'src-creds': text,
+      'dest-creds': text,
+      authfile: text,
+      'src-authfile': text,
+      'dest-authfile': text,
     },
     positionals: [2, 2],
   },
@@ -67,17 +72,27 @@ export const VERBS: Verb[] = [
   {
     name: 'inspect',
     summary: 'Show an image: digest, platforms, layers, config',
-    usage: 'ferry inspect REFERENCE [--raw] [--platform os/arch] [--show-config] [--format table|json]',
+    usage:
+      'ferry inspect REFERENCE [--raw] [--platform os/arch] [--show-config] [--format table|json] ' +
+      '[--creds USERNAME:PASSWORD] [--authfile FILE]',
     example: 'ferry inspect ghcr.io/acme/app:1.4 --platform linux/arm64',
-    options: { raw: flag(), platform: text, 'show-config': flag(), format: text, 'tls-verify': text },
+    options: {
+      raw: flag(),
+      platform: text,
+      'show-config': flag(),
+      format: text,
+      'tls-verify': text,
+      creds: text,
+      authfile: text,
+    },
     positionals: [1, 1],
   },
   {
     name: 'tags',
     summary: "List a repository's tags",
-    usage: 'ferry tags REPOSITORY',
+    usage: 'ferry tags REPOSITORY [--creds USERNAME:PASSWORD] [--authfile FILE]',
     example: 'ferry tags ghcr.io/acme/app',
-    options: { 'tls-verify': text },
+    options: { 'tls-verify': text, creds: text, authfile: text },
     positionals: [1, 1],
   },
   {
