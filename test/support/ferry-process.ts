@@ -105,7 +105,8 @@ export async function startFerry(
   stateDir?: string,
   runtime: Runtime = 'workerd',
 ): Promise<FerryProcess> {
-  const port = await freePort();
+  // A port the test names (the README's 8787), else a free one.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   let output = '';
   const child = spawn('npm', SCRIPTS[runtime], {
     // config undefined: none in the environment (the runtime's local default, or FERRY_CONFIG_FILE).
