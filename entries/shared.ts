@@ -113,6 +113,10 @@ function announce(runtime: string, url: string, deps: Deps, source: string): voi
   const callers = deps.config.callers;
   const warning = callers.anonymous ? ': do not expose this service beyond this machine' : '';
   console.log(`callers: ${describeCallers(callers)}${warning}`);
+  if (source === 'local default')
+    console.log(
+      'try it: npm run demo (a second terminal) serves 127.0.0.1:5000 with team/app:v1 (README: Quick start)',
+    );
 }
 
 /**

@@ -126,6 +126,9 @@ console.log(
         `with ${count(callers.grants?.length ?? 0, 'grant')}`,
 );
 
+if (configText === undefined)
+  console.log('try it: npm run demo (a second terminal) serves 127.0.0.1:5000 with team/app:v1 (README: Quick start)');
+
 // A local dev server fires no cron triggers: run wrangler.toml's (it wakes jobs whose runner died,
 // such as the ones a killed `npm start` left) on its schedule, every minute (FERRY_CRON_SECONDS).
 // (Miniflare's local trigger endpoint; `worker.scheduled()` cannot find the worker by name here.)
