@@ -37,6 +37,16 @@ describe('egress refusals make no request at all', () => {
     const res = await service.get('/v1/inspect/registry.example.com/team/app:1');
     expect(res.body.code).toBe('REGISTRY_NOT_ALLOWED');
     expect(res.status).toBe(403);
+    // It says what to add (user-experience review v2, friction 2).
+    expect(res.body.detail).toContain('"registries": {"registry.example.com": {}}');
+    expect(service.requests).toEqual([]);
+  });
+
+  it('a loopback registry that is not configured is refused with the entry that allows it', async () => {
+    const service = makeService({ registries: {} }, { fetch: refusingFetch });
+    const res = await service.get('/v1/inspect/127.0.0.1:6500/team/app:1');
+    expect(res.body.code).toBe('ADDRESS_NOT_ALLOWED');
+    expect(res.body.detail).toContain('"registries": {"127.0.0.1:6500": {"insecure": true}}');
     expect(service.requests).toEqual([]);
   });
 
