@@ -181,9 +181,20 @@ export function checkRegistryAllowed(config: RegistryReach, registryKey: string)
       );
     return registry;
   }
+  // What to add, as the operator writes it (a loopback or private registry mostly speaks plain http).
+  const entry = (value: string) => `"registries": {"${registryKey}": ${value}}`;
   if (cls !== 'public')
-    refuse('ADDRESS_NOT_ALLOWED', `registry ${registryKey} is a ${cls} address and is not configured`);
-  if (!config.allowPublicRegistries) refuse('REGISTRY_NOT_ALLOWED', `registry ${registryKey} is not configured`);
+    refuse(
+      'ADDRESS_NOT_ALLOWED',
+      `registry ${registryKey} is a ${cls} address and is not configured: allow it in the configuration with ` +
+        `${entry('{"insecure": true}')} (plain http), or ${entry('{}')} (https)`,
+    );
+  if (!config.allowPublicRegistries)
+    refuse(
+      'REGISTRY_NOT_ALLOWED',
+      `registry ${registryKey} is not configured: add ${entry('{}')} to the configuration, or ` +
+        `"allowPublicRegistries": true`,
+    );
   return undefined;
 }
 
