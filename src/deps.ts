@@ -66,6 +66,8 @@ export interface Deps {
    * through: a Workflow step may run an hour, so its job sleeps between steps instead.
    */
   maxRegistryWaitMs?: number;
+  /** What stopped a request that got no answer, where the runtime's error does not say (adapters). */
+  explainNetworkFailure?(url: URL): Promise<string | undefined>;
   config: FerryConfig;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

@@ -1,6 +1,7 @@
 // What the Workers runtime provides, as Deps: its bindings (KV, the FerryState Durable Objects, the
 // Workflows binding) and its configuration.
 
+import { explainNetworkFailure } from './connect-probe.js';
 import { LOCAL_DEFAULT_CONFIG } from '../../src/config/local-default.js';
 import { parseConfig, type RuntimeDefaults } from '../../src/config/parse.js';
 import { consoleLogger, realSleep, type Deps } from '../../src/deps.js';
@@ -54,6 +55,7 @@ export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => vo
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,
+    explainNetworkFailure,
   };
   if (env.FERRY_JOBS) deps.jobs = workflowJobs(env.FERRY_JOBS, () => deps);
   const edgeCache = workersEdgeCache();

@@ -112,6 +112,11 @@ export interface RegistryIo {
   sleep(ms: number): Promise<void>;
   now(): number;
   log: Logger;
+  /**
+   * What stopped a request that got no answer, where the runtime's own error does not say (workerd: "Network
+   * connection lost" for a refused connection too): e.g. "cannot connect to 127.0.0.1:5000".
+   */
+  explainNetworkFailure?(url: URL): Promise<string | undefined>;
 }
 
 export interface RegistryOptions extends RegistryReach, RegistryIo {}

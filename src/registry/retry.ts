@@ -16,7 +16,7 @@ const MAX_BACKOFF_MS = 4000;
 // A Retry-After longer than this is not worth holding a request open for.
 const MAX_RETRY_AFTER_MS = 30_000;
 
-export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now' | 'deadlines'> & {
+export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now' | 'deadlines' | 'explainNetworkFailure'> & {
   gate?: BackoffGate;
   /** A hold at the gate longer than this is refused (registryHeld), not slept through. */
   maxWaitMs?: number | undefined;
@@ -116,10 +116,12 @@ export async function fetchWithRetry(
       if (cause instanceof AppError && (!timeout || last)) throw cause;
       if (timeout) timeouts++;
       if (last) {
+        const why = timeout ? undefined : await deps.explainNetworkFailure?.(url).catch(() => undefined);
         throw new AppError(
           'UPSTREAM_UNAVAILABLE',
+          // The runtime's own words, unless the adapter could say more (workerd says only "Network connection lost").
           `${init.method ?? 'GET'} ${describeUrl(url)} failed before any response headers arrived: ` +
-            `${describeCause(cause)}`,
+            `${why ?? describeCause(cause)}`,
           { cause },
         );
       }

@@ -30,6 +30,7 @@ function registryOptions(deps: Deps): RegistryOptions {
     sleep: (ms) => deps.sleep(ms),
     now: () => deps.now(),
     log: deps.log,
+    ...(deps.explainNetworkFailure ? { explainNetworkFailure: deps.explainNetworkFailure } : {}),
   };
 }
 
