@@ -128,7 +128,10 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
   return 0;
 }
 
-/** What a copy would do, asking only reads of the source: its digest and platforms, or the tags a sync would take. */
+/**
+ * What a copy would do, writing nothing: for one image, the service's dry run (it asks the target: the digest
+ * written, each blob copied, mounted or there); for many tags, the tags a sync would take.
+ */
 async function dryRun(
   connection: Connection,
   body: { source: string; target: string; tags?: unknown; platforms?: string[]; unwrap?: boolean },
@@ -158,26 +161,25 @@ async function dryRun(
       );
     return 0;
   }
-  const platform = body.unwrap ? `?platform=${encodeURIComponent(body.platforms![0]!)}` : '';
-  const image = await json(connection, 'GET', `/v1/inspect/${encodePath(body.source)}${platform}`);
-  // The digest the copy writes: the source's, or its platform's image; an index of some platforms is new.
-  const subset = body.platforms?.length && !body.unwrap;
-  if (output.style === 'json')
-    output.out(
-      `${JSON.stringify({
-        dryRun: true,
-        source: image.reference,
-        target: body.target,
-        digest: subset ? null : image.digest,
-        ...(subset ? { indexDigestChanged: true } : {}),
-        platforms: body.platforms ?? 'all',
-      })}\n`,
-    );
-  else
-    output.out(
-      `would copy ${image.reference} ` +
-        `(${image.kind}${image.manifests ? `, ${image.manifests.length} platforms` : ''}) to ${body.target}\n`,
-    );
+  // One image: the service asks the target as the copy would (POST /v1/copy/dry-run).
+  const dry = await json(connection, 'POST', '/v1/copy/dry-run', body);
+  if (output.style === 'json') {
+    output.out(`${JSON.stringify({ dryRun: true, ...dry })}\n`);
+    return 0;
+  }
+  const platforms = dry.platforms?.length ? `, ${dry.platforms.join(', ')}` : '';
+  if (dry.upToDate) {
+    output.out(`up to date: ${dry.target} ${dry.tags.join(', ')} names ${dry.digest} already\n`);
+    return 0;
+  }
+  const count = (action: string) => dry.blobs.filter((b: { action: string }) => b.action === action).length;
+  output.out(
+    `would copy ${dry.source} to ${dry.target}@${dry.digest}` +
+      `${dry.indexDigestChanged ? ' (a new index of the chosen platforms)' : ''}${platforms}\n` +
+      `  ${dry.manifests} manifest${dry.manifests === 1 ? '' : 's'}; blobs: ${count('copy')} to copy ` +
+      `(${formatBytes(dry.bytes.copy)}), ${count('mount')} to mount (${formatBytes(dry.bytes.mount)}), ` +
+      `${count('skip')} there already (${formatBytes(dry.bytes.skip)})\n`,
+  );
   return 0;
 }
 

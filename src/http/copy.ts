@@ -16,6 +16,7 @@ import {
   copyImage,
   copyRepository,
   copySubjects,
+  dryRunCopy,
   parseCopySpec,
   selectTags,
   type CopySpec,
@@ -94,6 +95,20 @@ export async function submitCopyJob(
 
 export function copyRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  // What a copy of one image would do, the target asked as the copy asks it; nothing written, so not audited.
+  app.post('/v1/copy/dry-run', async (c) => {
+    const deps = c.var.deps;
+    const caller = c.get('caller');
+    requireAnyGrant(deps.config.callers, caller, 'copy');
+    const { spec } = authorizeCopy(deps, caller, await readJsonBody(c.req.raw, deps));
+    if (spec.kind !== 'image')
+      throw new AppError(
+        'INVALID_REQUEST',
+        'a dry run copies one image: for many tags, list them (GET /v1/tags/…) and dry-run one',
+      );
+    return c.json(await dryRunCopy(deps, spec, readableBy(deps.config.callers, caller)));
+  });
 
   app.post('/v1/copy', async (c) => {
     const deps = c.var.deps;

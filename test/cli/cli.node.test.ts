@@ -102,8 +102,14 @@ describe('local mode (no server)', () => {
     const dry = await ferry(['copy', from, to, '--platform', 'linux/amd64', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(JSON.parse(dry.stdout).digest).toBe(amd64);
+    const text = await ferry(['copy', from, to, '--platform', 'linux/amd64', '--dry-run']);
+    expect(text.stdout).toContain(`would copy ${from}@sha256:`);
+    expect(text.stdout).toMatch(/blobs: [1-9]\d* to copy/);
     const real = await ferry(['copy', from, to, '--platform', 'linux/amd64']);
     expect(real.code, real.stderr).toBe(0);
+    // Asked again, the dry run finds the target holding it (friction 4: it used to say "would copy" regardless).
+    const again = await ferry(['copy', from, to, '--platform', 'linux/amd64', '--dry-run']);
+    expect(again.stdout).toBe(`up to date: ${to.replace(/:amd$/, '')} amd names ${amd64} already\n`);
     expect(real.stdout.trim().split('\n').at(-1)).toBe(`${to.replace(/:amd$/, '')}@${amd64} tagged amd`);
     expect((await judge(fixture.judge, 'crane-digest', to)).digest).toBe(amd64);
     const kept = `${target}/${uniqueRepository('cli/platform-index')}:amd`;
@@ -275,7 +281,7 @@ it('every verb has --help with an example; the bash completion script loads and 
     ).split('\n');
   expect(complete('ferry in')).toEqual(['inspect', 'complete -o default -F _ferry ferry', '']);
   expect(complete('ferry copy --pla')[0]).toBe('--platform');
-  expect(complete('ferry copy --src-')[0]).toBe('--src-tls-verify');
+  expect(complete('ferry copy --src-')[0]).toBe('--src-tls-verify --src-creds --src-authfile');
   expect(complete('ferry jobs wa')[0]).toBe('watch');
   expect((await ferry(['completion', 'fish'])).code).toBe(2);
 }, 30_000);

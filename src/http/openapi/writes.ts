@@ -57,6 +57,72 @@ export const writePaths = {
       },
     },
   },
+  '/v1/copy/dry-run': {
+    post: {
+      operationId: 'copyDryRun',
+      summary:
+        'What a copy of one image would do, the target asked as the copy asks it: the digest its tags will name, ' +
+        'whether they name it already, and each blob as copied, mounted or there. Nothing is written',
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/CopyRequest' } } },
+      },
+      responses: {
+        '200': {
+          description: 'the dry run',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  source: { type: 'string' },
+                  target: { type: 'string' },
+                  tags: { type: 'array', items: { type: 'string' } },
+                  digest: { type: 'string' },
+                  mediaType: { type: 'string' },
+                  platforms: { type: 'array', items: { type: 'string' } },
+                  indexDigestChanged: { type: 'boolean' },
+                  upToDate: { type: 'boolean' },
+                  manifests: { type: 'integer' },
+                  blobs: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        digest: { type: 'string' },
+                        size: { type: 'integer' },
+                        action: { type: 'string', enum: ['copy', 'mount', 'skip'] },
+                        from: { type: 'string' },
+                      },
+                      required: ['digest', 'size', 'action'],
+                    },
+                  },
+                  bytes: {
+                    type: 'object',
+                    properties: { copy: { type: 'integer' }, mount: { type: 'integer' }, skip: { type: 'integer' } },
+                  },
+                },
+                required: [
+                  'source',
+                  'target',
+                  'tags',
+                  'digest',
+                  'mediaType',
+                  'upToDate',
+                  'manifests',
+                  'blobs',
+                  'bytes',
+                ],
+              },
+            },
+          },
+        },
+        ...common,
+        ...body,
+        ...upstream,
+      },
+    },
+  },
   '/v1/promote': {
     post: {
       operationId: 'promote',

@@ -124,7 +124,7 @@ export async function copySingle(
 }
 
 /** True when every tag names the digest; without tags, when the manifest is there by digest. */
-async function alreadyThere(
+export async function alreadyThere(
   client: RegistryClient,
   repository: string,
   tags: string[],

@@ -6,6 +6,7 @@ export { spansSteps, transferBlob, transferBlobPart, type UploadPoint } from './
 export { OverBudget, type PlanCost, SyncAccount } from './budget.js';
 export { copyImage, copyRepository } from './copy.js';
 export { copyReferrers } from './referrers.js';
+export { type CopyDryRun, dryRunCopy } from './dry-run.js';
 export { selectTags } from './repository.js';
 export {
   type CopyOptions,
