@@ -3,6 +3,7 @@
 // it already, and each blob as copied, mounted or already there, with their bytes. It writes nothing.
 
 import { expect, inject, it } from 'vitest';
+import { computeDigest } from '../../src/registry/digest.js';
 import { localRegistries } from '../support/configs.js';
 import { runCopy, uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
@@ -82,4 +83,28 @@ it('is refused for many tags (a sync lists their tags instead)', async () => {
   const s = service();
   const many = await dryRun(s, { source: `${source}/ferry-test/multiarch`, target: `${target}/x/y`, tags: 'all' });
   expect([many.status, many.body.code]).toEqual([400, 'INVALID_REQUEST']);
+});
+
+it('asks what a copy asks of the caller: inspect on the source and copy on the target', async () => {
+  const sha256 = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
+  const s = makeService({
+    registries: localRegistries(source, target),
+    callers: {
+      apiKeys: [{ name: 'reader', sha256: await sha256('reader-key') }],
+      grants: [
+        { apiKey: 'reader', actions: ['inspect'], repositories: [`${source}/**`] },
+        { apiKey: 'reader', actions: ['copy'], repositories: [`${target}/mine/**`] },
+      ],
+    },
+  });
+  const ask = async (to: string) =>
+    (
+      await s.app.request('/v1/copy/dry-run', {
+        method: 'POST',
+        headers: { authorization: 'Bearer reader-key', 'content-type': 'application/json' },
+        body: JSON.stringify({ source: `${source}/ferry-test/v2s2:v1`, target: `${target}/${to}:v1` }),
+      })
+    ).status;
+  expect(await ask('mine/app')).toBe(200);
+  expect(await ask('theirs/app')).toBe(403);
 });
