@@ -61,14 +61,17 @@ afterAll(async () => {
 
 /** Every visible form control has a label, and Tab reaches each of them and every link and button. */
 async function checkAccessible(page: Page): Promise<void> {
+  await page.waitForLoadState('load');
   const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
     els.filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML),
   );
   expect(unlabelled).toEqual([]);
-  const focusable = await page.$$eval(
-    'a[href], button, input:not([type=hidden]), select, textarea',
-    (els) => els.length,
-  );
+  // A click that navigates may leave the next document still empty here (seen on a busy CI machine): every
+  // console page has a link, so wait for one.
+  const count = () => page.$$eval('a[href], button, input:not([type=hidden]), select, textarea', (els) => els.length);
+  await expect.poll(count, { timeout: 10_000 }).toBeGreaterThan(0);
+  await page.waitForLoadState('load');
+  const focusable = await count();
   const reached = new Set<string>();
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   for (let i = 0; i < focusable + 2; i++) {
