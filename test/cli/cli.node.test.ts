@@ -213,6 +213,13 @@ describe('local mode (no server)', () => {
     expect([usage.code, usage.stderr.split('\n')[0]]).toEqual([2, 'ferry: copy: expected 2 arguments, got 1']);
     expect((await ferry(['copy', 'a', 'b', '--no-such-flag'])).code).toBe(2);
     expect((await ferry(['frobnicate'])).code).toBe(2);
+    // A mistyped flag or verb gets the one it most likely meant (user-experience review v2, friction 11).
+    const typo = await ferry(['copy', 'a', 'b', '--platfrom', 'linux/amd64']);
+    expect([typo.code, typo.stderr]).toEqual([
+      2,
+      'ferry: copy: unknown option --platfrom (did you mean --platform?)\n',
+    ]);
+    expect((await ferry(['inspcet', 'a/b:c'])).stderr).toContain('unknown verb "inspcet" (did you mean inspect?)');
     const remoteOnly = await ferry(['jobs', 'ls']);
     expect([remoteOnly.code, remoteOnly.stderr]).toEqual([
       2,
