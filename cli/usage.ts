@@ -1,6 +1,7 @@
 // The verbs, their options and their help (each with an example), parsed with Node's own parseArgs.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean } from '../src/config/problems.js';
 
 /** A mistake in how the command was called: exit code 2. */
 export class UsageError extends Error {}
@@ -193,7 +194,13 @@ export function parseCommandLine(args: string[]): Parsed | { help: string } {
     return { help: helpText(VERBS.find((v) => v.name === rest[0])) };
   if (name === '--version') return parseCommandLine(['version']);
   const verb = VERBS.find((v) => v.name === name);
-  if (!verb) throw new UsageError(`unknown verb "${name}": expected one of ${VERBS.map((v) => v.name).join(', ')}`);
+  if (!verb) {
+    const names = VERBS.map((v) => v.name);
+    const guess = didYouMean(name, names);
+    throw new UsageError(
+      `unknown verb "${name}"${guess ? ` (did you mean ${guess}?)` : ''}: expected one of ${names.join(', ')}`,
+    );
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -203,9 +210,14 @@ export function parseCommandLine(args: string[]): Parsed | { help: string } {
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(
-      `${verb.name}: ${error instanceof Error ? error.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(error)}`,
-    );
+    const message = error instanceof Error ? error.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(error);
+    // Node's "Unknown option '--platfrom'. To specify a positional argument …": the option it most likely meant.
+    const unknown = message.match(/^Unknown option '--([^']+)'/)?.[1];
+    if (unknown !== undefined) {
+      const guess = didYouMean(unknown, Object.keys({ ...GLOBAL_OPTIONS, ...verb.options }));
+      throw new UsageError(`${verb.name}: unknown option --${unknown}${guess ? ` (did you mean --${guess}?)` : ''}`);
+    }
+    throw new UsageError(`${verb.name}: ${message}`);
   }
   if (parsed.values.help) return { help: helpText(verb) };
   const [min, max] = verb.positionals;
