@@ -228,6 +228,13 @@ describe('local mode (no server)', () => {
     expect((await ferry(['copy', `${source}/a:b`, `${target}/c:d`, '--wait=false'])).code).toBe(2);
     const help = await ferry(['copy', '--help']);
     expect([help.code, help.stdout.includes('Example:\n  ferry copy docker://')]).toEqual([0, true]);
+    // Every option of every verb says what it does (user-experience review v2, friction 12).
+    for (const verb of ['copy', 'sync', 'inspect', 'tags', 'diff', 'promote', 'jobs', 'rules']) {
+      const text = (await ferry([verb, '--help'])).stdout;
+      const section = text.split('\nOptions:\n')[1]?.split('\n\n')[0] ?? '';
+      for (const line of section.split('\n').filter(Boolean))
+        expect(line.trim(), `${verb}: ${line}`).toMatch(/^--\S+( \S+)?\s{2,}\S/);
+    }
   });
 
   it('sync runs a set file as skopeo sync runs its YAML: the plan with --dry-run, then the copies', async () => {
