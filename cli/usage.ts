@@ -157,6 +157,37 @@ export const VERBS: Verb[] = [
   },
 ];
 
+/** What each option does, as `--help` says it; `verb.option` where a verb means something of its own. */
+const OPTION_HELP: Record<string, [value: string, description: string]> = {
+  platform: ['os/arch[/variant]', 'copy that platform only: its image itself, as crane and skopeo do (repeatable)'],
+  'keep-index': ['', 'with --platform: write an index of the chosen platforms (a new digest), not the image'],
+  unwrap: ['', 'with one --platform: the image itself (the default now; kept for older scripts)'],
+  tag: ['T', 'also tag the target T (repeatable)'],
+  'all-tags': ['', "copy every tag of the source's repository, each as it is"],
+  regex: ['RE', 'copy the tags RE finds (RE2 syntax, a search: anchor it with ^ and $)'],
+  'dry-run': ['', 'say what would happen, asking the target as the real run would; write nothing'],
+  'verify-digest': ['', "check each blob's digest as it streams (the registry checks it too)"],
+  wait: ['true|false', 'false: hand the copy to the service as a job and print its id (needs --server)'],
+  'src-tls-verify': ['true|false', 'false: plain http (or an unverified TLS peer) for the source'],
+  'dest-tls-verify': ['true|false', 'false: plain http (or an unverified TLS peer) for the target'],
+  'tls-verify': ['true|false', 'false: plain http (or an unverified TLS peer) for the registry'],
+  'src-creds': ['USERNAME:PASSWORD', 'credentials for the source, in place of the auth files'],
+  'dest-creds': ['USERNAME:PASSWORD', 'credentials for the target, in place of the auth files'],
+  creds: ['USERNAME:PASSWORD', 'credentials for the registry, in place of the auth files'],
+  authfile: ['FILE', 'the auth file to read (as skopeo login writes it), in place of the search'],
+  'src-authfile': ['FILE', 'the auth file for the source'],
+  'dest-authfile': ['FILE', 'the auth file for the target'],
+  'inspect.platform': ['os/arch[/variant]', "that platform's image of an index"],
+  raw: ['', 'the manifest as the registry stores it, byte for byte'],
+  'show-config': ['', "also the image's config (labels, env, entrypoint, history)"],
+  format: ['table|json', 'how to print the summary'],
+  'sync.from': ['skopeo|regsync', 'import: the kind of file to convert'],
+  'sync.target': ['REGISTRY[/PREFIX]', "import --from skopeo: skopeo sync's DESTINATION, where the sets copy to"],
+  'sync.scoped': ['', "import --from skopeo: the source registry in the target path, as skopeo's --scoped"],
+  'sync.name': ['PREFIX', 'import: the sets are named PREFIX-1, PREFIX-2, … (default "imported")'],
+  'promote.rule': ['NAME', 'the promotion rule to run (its targets, gates and signatures)'],
+};
+
 const GLOBAL_HELP = `Global options:
   --server URL      a Ferry service (or FERRY_URL); without one, Ferry runs here, as you
   --config FILE     Ferry's configuration (or FERRY_CONFIG): registries, mirrors, cloud auth
@@ -174,9 +205,10 @@ export function helpText(verb?: Verb): string {
     const example = 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20';
     return `Usage: ferry VERB [options]\n\nVerbs:\n${verbs}\n\n${GLOBAL_HELP}\n\nExample:\n  ${example}\n`;
   }
-  const options = Object.entries(verb.options).map(
-    ([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`,
-  );
+  const options = Object.keys(verb.options).map((name) => {
+    const [value, description] = OPTION_HELP[`${verb.name}.${name}`] ?? OPTION_HELP[name] ?? ['', ''];
+    return `  ${`--${name}${value ? ` ${value}` : ''}`.padEnd(32)}  ${description}`;
+  });
   const optionsHelp = options.length ? `\nOptions:\n${options.join('\n')}\n` : '';
   return `Usage: ${verb.usage}\n\n${verb.summary}.\n${optionsHelp}\n${GLOBAL_HELP}\n\nExample:\n  ${verb.example}\n`;
 }
