@@ -342,14 +342,14 @@ export async function jobs(connection: Connection, parsed: Parsed, output: Outpu
   if (action !== 'ls' && !id) throw new UsageError(`jobs ${action}: expected a job id`);
   const indent = output.style === 'json' ? 0 : 2;
   if (action === 'ls') output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/jobs'), null, indent)}\n`);
-  else if (action === 'get')
+  else if (action === 'get' || action === 'show')
     output.out(
       `${JSON.stringify(await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`), null, indent)}\n`,
     );
   else if (action === 'watch') return watchJob(connection, id!, output);
   else if (action === 'cancel')
     output.out(`${JSON.stringify(await json(connection, 'DELETE', `/v1/jobs/${encodeURIComponent(id!)}`))}\n`);
-  else throw new UsageError(`jobs: unknown action "${action}": expected ls, get, watch or cancel`);
+  else throw new UsageError(`jobs: unknown action "${action}": expected ls, get (or show), watch or cancel`);
   return 0;
 }
 

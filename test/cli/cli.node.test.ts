@@ -662,6 +662,8 @@ describe('remote mode', () => {
     expect(watched.code, watched.stderr).toBe(0);
     expect(watched.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^job ${id} done`));
     expect(JSON.parse((await ferry(['jobs', 'get', id!], job())).stdout).state).toBe('done');
+    // `show`, as kubectl and gh users type it, is `get` (user-experience review v2, friction 12).
+    expect(JSON.parse((await ferry(['jobs', 'show', id!], job())).stdout).state).toBe('done');
     expect((await ferry(['jobs', 'cancel', id!], job())).stderr).toMatch(/^ferry: CONFLICT: /);
   }, 60_000);
 
