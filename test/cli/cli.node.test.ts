@@ -120,6 +120,29 @@ describe('local mode (no server)', () => {
     expect(raw.manifests.map((m: { digest: string }) => m.digest)).toEqual([amd64]);
   });
 
+  it('--format takes the Go template skopeo inspect takes, and prints what skopeo prints', async () => {
+    // User-experience review v2, friction 10: inspect took table or json only.
+    const ref = `${source}/ferry-test/multiarch:v1`;
+    const skopeoFormat = (template: string, extra: string[] = []) =>
+      execFileSync('skopeo', ['inspect', '--tls-verify=false', ...extra, '--format', template, `docker://${ref}`], {
+        encoding: 'utf8',
+      });
+    const amd64 = ['--override-arch', 'amd64', '--override-os', 'linux'];
+    const image = '{{.Architecture}}/{{.Os}} {{.Labels}} {{.Env}} {{.Layers}} {{.Name}}';
+    const ours = await ferry(['inspect', ref, '--platform', 'linux/amd64', '--format', image]);
+    expect(ours.code, ours.stderr).toBe(0);
+    expect(ours.stdout).toBe(skopeoFormat(image, amd64));
+    // skopeo 1.9.3 has no json function: its JSON's labels instead.
+    const labels = await ferry(['inspect', ref, '--platform', 'linux/amd64', '--format', '{{json .Labels}}']);
+    const summary = execFileSync('skopeo', ['inspect', '--tls-verify=false', ...amd64, `docker://${ref}`], {
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(labels.stdout)).toEqual(JSON.parse(summary).Labels ?? {});
+    expect((await ferry(['inspect', ref, '--format', '{{.Digest}}'])).stdout).toBe(skopeoFormat('{{.Digest}}'));
+    const bad = await ferry(['inspect', ref, '--format', '{{range .Layers}}{{.}}{{end}}']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('expected {{.Field}}')]);
+  });
+
   it('inspects as skopeo sees it, raw and summarised, and lists tags', async () => {
     const view = fixture.skopeo.anonymous.multiarch!;
     const raw = await ferry(['inspect', '--raw', `${source}/ferry-test/multiarch:v1`]);
