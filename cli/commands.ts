@@ -4,6 +4,7 @@ import { compilePattern, PatternError } from '../src/patterns.js';
 import { parseReference, parseRepositoryName } from '../src/reference.js';
 import type { Connection } from './connection.js';
 import { CopyProgress, formatBytes, type Style } from './progress.js';
+import { renderTemplate, skopeoFields } from './inspect-format.js';
 import { booleanValue, UsageError, type Parsed } from './usage.js';
 
 export interface Output {
@@ -230,8 +231,9 @@ export async function inspect(connection: Connection, parsed: Parsed, output: Ou
   parseReference(reference);
   const v = parsed.values;
   const format = (v.format as string | undefined) ?? (output.style === 'json' ? 'json' : 'table');
-  if (format !== 'table' && format !== 'json')
-    throw new UsageError(`inspect: --format: expected table or json, got "${format}"`);
+  const template = format.includes('{{');
+  if (format !== 'table' && format !== 'json' && !template)
+    throw new UsageError(`inspect: --format: expected table, json or a template ({{.Digest}}), got "${format}"`);
   const platform = v.platform ? `?platform=${encodeURIComponent(v.platform as string)}` : '';
   if (v.raw) {
     const response = await connection.request('GET', `/v1/manifest/${encodePath(reference)}${platform}`, {
@@ -250,8 +252,19 @@ export async function inspect(connection: Connection, parsed: Parsed, output: Ou
     output.out(`${JSON.stringify(image, null, 2)}\n`);
     return 0;
   }
+  if (template) {
+    output.out(`${renderTemplate(format, skopeoFields(image))}\n`);
+    return 0;
+  }
   const lines = [`Reference  ${image.reference}`, `Digest     ${image.digest}`, `MediaType  ${image.mediaType}`];
   if (image.platform) lines.push(`Platform   ${image.platform}`);
+  // What skopeo inspect shows of an image's config.
+  const config = image.config;
+  if (config?.created) lines.push(`Created    ${config.created}`);
+  if (config?.entrypoint?.length) lines.push(`Entrypoint ${JSON.stringify(config.entrypoint)}`);
+  if (config?.cmd?.length) lines.push(`Cmd        ${JSON.stringify(config.cmd)}`);
+  for (const env of config?.env ?? []) lines.push(`Env        ${env}`);
+  for (const [k, val] of Object.entries(config?.labels ?? {})) lines.push(`Label      ${k}=${String(val)}`);
   if (image.manifests) {
     lines.push(
       '',

@@ -74,7 +74,7 @@ export const VERBS: Verb[] = [
     name: 'inspect',
     summary: 'Show an image: digest, platforms, layers, config',
     usage:
-      'ferry inspect REFERENCE [--raw] [--platform os/arch] [--show-config] [--format table|json] ' +
+      'ferry inspect REFERENCE [--raw] [--platform os/arch] [--show-config] [--format table|json|TEMPLATE] ' +
       '[--creds USERNAME:PASSWORD] [--authfile FILE]',
     example: 'ferry inspect ghcr.io/acme/app:1.4 --platform linux/arm64',
     options: {
@@ -180,7 +180,7 @@ const OPTION_HELP: Record<string, [value: string, description: string]> = {
   'inspect.platform': ['os/arch[/variant]', "that platform's image of an index"],
   raw: ['', 'the manifest as the registry stores it, byte for byte'],
   'show-config': ['', "also the image's config (labels, env, entrypoint, history)"],
-  format: ['table|json', 'how to print the summary'],
+  format: ['table|json|TEMPLATE', "how to print the summary; a Go template of skopeo's fields: '{{.Digest}}'"],
   'sync.from': ['skopeo|regsync', 'import: the kind of file to convert'],
   'sync.target': ['REGISTRY[/PREFIX]', "import --from skopeo: skopeo sync's DESTINATION, where the sets copy to"],
   'sync.scoped': ['', "import --from skopeo: the source registry in the target path, as skopeo's --scoped"],
