@@ -17,6 +17,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
     '/openapi.json',
     '/v1/audit',
     '/v1/copy',
+    '/v1/copy/dry-run',
     '/v1/diff/{reference}',
     '/v1/inspect/{reference}',
     '/v1/jobs',
