@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '../support/copying.js';
-import { startFerry, type FerryProcess } from '../support/ferry-process.js';
+import { sendJson, startFerry, type FerryProcess } from '../support/ferry-process.js';
 import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
@@ -18,14 +18,7 @@ afterAll(async () => {
   rmSync(state, { recursive: true, force: true });
 });
 
-async function send(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${ferry!.base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return res.json();
-}
+const send = (method: string, path: string, body?: unknown) => sendJson(ferry!, method, path, body);
 
 it("a job past its tenant's limit waits on the engine, and runs once the job holding the slot is cancelled", async () => {
   const source = fixture.registries.anonymous.host;

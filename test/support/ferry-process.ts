@@ -46,6 +46,16 @@ export async function runUntilExit(
   return { code, output };
 }
 
+/** A JSON request to a running Ferry, answered parsed (the engine tests' calls). */
+export async function sendJson(ferry: FerryProcess, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${ferry.base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return res.json();
+}
+
 export interface FerryProcess {
   base: string;
   child: ChildProcess;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '../support/copying.js';
-import { startFerry, type FerryProcess } from '../support/ferry-process.js';
+import { sendJson, startFerry, type FerryProcess } from '../support/ferry-process.js';
 import { localRegistries } from '../support/configs.js';
 
 const fixture = inject('fixture');
@@ -21,14 +21,7 @@ afterAll(async () => {
 
 const WINDOW_SECONDS = 6;
 
-async function send(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${ferry!.base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return res.json();
-}
+const send = (method: string, path: string, body?: unknown) => sendJson(ferry!, method, path, body);
 
 it('a run whose source falls to its pull reserve sleeps on the engine until the window passed, then ends done', async () => {
   const hub = fixture.faultProxy;
