@@ -28,7 +28,14 @@ export async function startRegistry(
   name: string,
   storageDir: string,
   auth: RegistryAuth,
-  options: { readOnly?: boolean; port?: number; extraYaml?: string; implementation?: Implementation } = {},
+  options: {
+    readOnly?: boolean;
+    port?: number;
+    extraYaml?: string;
+    implementation?: Implementation;
+    /** false: storage.delete.enabled off, distribution's default (every delete answered 405 UNSUPPORTED). */
+    allowDelete?: boolean;
+  } = {},
 ): Promise<RunningRegistry> {
   const port = options.port ?? (await freePort());
   const home = join(dir, name);
@@ -54,7 +61,7 @@ storage:
   filesystem:
     rootdirectory: ${storageDir}
   delete:
-    enabled: true
+    enabled: ${options.allowDelete !== false}
   maintenance:
     uploadpurging:
       enabled: false
