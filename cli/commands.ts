@@ -45,7 +45,7 @@ export async function json(connection: Connection, method: string, path: string,
   return response.status === 204 ? undefined : response.json();
 }
 
-const encodePath = (reference: string) => reference.split('/').map(encodeURIComponent).join('/');
+export const encodePath = (reference: string) => reference.split('/').map(encodeURIComponent).join('/');
 
 export async function copy(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
   const [source, target] = parsed.positionals.map(withoutTransport) as [string, string];
@@ -79,6 +79,7 @@ export async function copy(connection: Connection, parsed: Parsed, output: Outpu
     ...(platforms.length ? { platforms } : {}),
     ...(unwrap ? { unwrap: true } : {}),
     ...(v['verify-digest'] ? { verify: true } : {}),
+    ...(v['no-clobber'] ? { noClobber: true } : {}),
     ...(wait ? {} : { wait: false }),
   };
   if (v['dry-run']) return dryRun(connection, body, output);

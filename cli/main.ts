@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { isAppError } from '../src/errors.js';
 import { escapeControl, escapeJsonControl } from '../src/control-text.js';
-import { parseReference, parseRepositoryName } from '../src/reference.js';
+import { parseReference } from '../src/reference.js';
 import { bashCompletion, zshCompletion } from './completion.js';
+import { digest, remove, tag } from './everyday.js';
 import { copy, diff, Failure, inspect, jobs, promote, rules, tags, withoutTransport, type Output } from './commands.js';
 import {
   localConnection,
@@ -29,14 +30,8 @@ function version(): string {
 /** The registries a verb reaches, for the local configuration (with skopeo's per-side TLS flags). */
 function registriesOf(parsed: Parsed): LocalRegistry[] {
   const v = parsed.values;
-  // A reference or a repository: the registry is the same either way.
-  const host = (reference: string) => {
-    try {
-      return parseReference(reference).registry;
-    } catch {
-      return parseRepositoryName(reference).registry;
-    }
-  };
+  // A reference or a repository: the registry is the same either way (and a bad name gets its own reason).
+  const host = (reference: string) => parseReference(reference, { defaultTag: false }).registry;
   const [first, second] = parsed.positionals.map(withoutTransport);
   // skopeo's credentials flags: a copy's per side (--src-creds, --dest-authfile, …, or --authfile for both), a
   // read's --creds and --authfile.
@@ -57,7 +52,8 @@ function registriesOf(parsed: Parsed): LocalRegistry[] {
       host: h,
       insecure: false,
     }));
-  if (parsed.verb.name === 'inspect' || parsed.verb.name === 'tags') return [side(first!, '', 'tls-verify')];
+  if (['inspect', 'tags', 'digest', 'tag', 'delete'].includes(parsed.verb.name))
+    return [side(first!, '', 'tls-verify')];
   if (parsed.verb.name === 'diff')
     return [first!, second!].map((r) => ({ host: host(r), insecure: !booleanValue(v, 'tls-verify', true) }));
   return [];
@@ -138,6 +134,12 @@ export async function main(args: string[], output: Output): Promise<number> {
         return await tags(connection, parsed, out);
       case 'diff':
         return await diff(connection, parsed, out);
+      case 'digest':
+        return await digest(connection, parsed, out);
+      case 'tag':
+        return await tag(connection, parsed, out);
+      case 'delete':
+        return await remove(connection, parsed, out);
       case 'promote':
         return await promote(connection, parsed, out);
       case 'jobs':

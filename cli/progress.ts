@@ -51,7 +51,9 @@ export class CopyProgress {
     if (this.#style === 'json') return this.#write(`${escapeJsonControl(JSON.stringify(event))}\n`);
     if (this.#style === 'quiet') return;
     this.#track(event);
-    if (this.#style === 'plain') {
+    // A tag left alone is news in either style: printed above the live lines on a terminal.
+    if (this.#style === 'plain' || event.type === 'tag-skipped') {
+      if (this.#style === 'tty') this.#clear();
       const line = plainLine(event);
       if (line) this.#write(`${escapeControl(line)}\n`);
       return;
@@ -132,6 +134,8 @@ function plainLine(event: Event): string | undefined {
       return event.blob ? `copied  ${event.blob}${size}` : undefined;
     case 'pushed':
       return `pushed  ${event.reference}`;
+    case 'tag-skipped':
+      return `${event.tag} skipped: ${event.reason}`;
     default:
       return undefined;
   }

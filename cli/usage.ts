@@ -38,7 +38,8 @@ export const VERBS: Verb[] = [
     summary: "Copy an image (or, with --all-tags or --regex, a repository's tags) between registries",
     usage:
       'ferry copy SOURCE TARGET [--platform os/arch]... [--keep-index] [--tag T]... [--all-tags | --regex RE] ' +
-      '[--dry-run] [--verify-digest] [--wait=false] [--src-creds | --dest-creds USERNAME:PASSWORD] [--authfile FILE]',
+      '[--dry-run] [--no-clobber] [--verify-digest] [--wait=false] ' +
+      '[--src-creds | --dest-creds USERNAME:PASSWORD] [--authfile FILE]',
     example: 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20 --platform linux/amd64',
     options: {
       platform: texts,
@@ -46,6 +47,7 @@ export const VERBS: Verb[] = [
       'all-tags': flag(),
       regex: text,
       'dry-run': flag(),
+      'no-clobber': flag(),
       'keep-index': flag(),
       unwrap: flag(),
       'verify-digest': flag(),
@@ -93,6 +95,30 @@ export const VERBS: Verb[] = [
     summary: "List a repository's tags",
     usage: 'ferry tags REPOSITORY [--creds USERNAME:PASSWORD] [--authfile FILE]',
     example: 'ferry tags ghcr.io/acme/app',
+    options: { 'tls-verify': text, creds: text, authfile: text },
+    positionals: [1, 1],
+  },
+  {
+    name: 'digest',
+    summary: 'Print the digest a reference names (of one platform with --platform), as crane digest does',
+    usage: 'ferry digest REFERENCE [--platform os/arch] [--creds USERNAME:PASSWORD] [--authfile FILE]',
+    example: 'ferry digest ghcr.io/acme/app:1.4',
+    options: { platform: text, 'tls-verify': text, creds: text, authfile: text },
+    positionals: [1, 1],
+  },
+  {
+    name: 'tag',
+    summary: 'Give an image more tags in its own repository, as crane tag does: no byte moves',
+    usage: 'ferry tag REFERENCE TAG... [--creds USERNAME:PASSWORD] [--authfile FILE]',
+    example: 'ferry tag ghcr.io/acme/app:1.4 stable',
+    options: { 'tls-verify': text, creds: text, authfile: text },
+    positionals: [2, 20],
+  },
+  {
+    name: 'delete',
+    summary: "Delete a tag, or by digest a manifest and every tag on it, with the registry's delete API (crane delete)",
+    usage: 'ferry delete REFERENCE [--creds USERNAME:PASSWORD] [--authfile FILE]',
+    example: 'ferry delete ghcr.io/acme/app:1.4-rc1',
     options: { 'tls-verify': text, creds: text, authfile: text },
     positionals: [1, 1],
   },
@@ -166,6 +192,8 @@ const OPTION_HELP: Record<string, [value: string, description: string]> = {
   'all-tags': ['', "copy every tag of the source's repository, each as it is"],
   regex: ['RE', 'copy the tags RE finds (RE2 syntax, a search: anchor it with ^ and $)'],
   'dry-run': ['', 'say what would happen, asking the target as the real run would; write nothing'],
+  'no-clobber': ['', 'leave a target tag that names another image: refused (one image) or skipped (--all-tags)'],
+  'digest.platform': ['os/arch[/variant]', "the digest of that platform's image in an index"],
   'verify-digest': ['', "check each blob's digest as it streams (the registry checks it too)"],
   wait: ['true|false', 'false: hand the copy to the service as a job and print its id (needs --server)'],
   'src-tls-verify': ['true|false', 'false: plain http (or an unverified TLS peer) for the source'],

@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'DIGEST_MISMATCH'
   | 'NOT_SUPPORTED'
   | 'CONFLICT'
+  | 'TAG_EXISTS'
+  | 'DELETE_WOULD_REMOVE_TAGS'
+  | 'DELETE_UNSUPPORTED'
   | 'RULE_MISMATCH'
   | 'SIGNATURE_MISSING'
   | 'SIGNATURE_INVALID'
@@ -63,6 +66,12 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   DIGEST_MISMATCH: 502,
   NOT_SUPPORTED: 501,
   CONFLICT: 409,
+  // --no-clobber: the target tag names another image.
+  TAG_EXISTS: 409,
+  // A registry that deletes by digest only, where the digest has other tags (distribution 2.8).
+  DELETE_WOULD_REMOVE_TAGS: 409,
+  // The registry's delete API is off (distribution's default).
+  DELETE_UNSUPPORTED: 422,
   RULE_MISMATCH: 422,
   SIGNATURE_MISSING: 422,
   SIGNATURE_INVALID: 422,

@@ -13,6 +13,7 @@ import { copyRoutes } from './copy.js';
 import { problemResponse } from './errors.js';
 import { frontRoutes } from './front/routes.js';
 import { readRoutes } from './inspect.js';
+import { tagRoutes } from './tag-routes.js';
 import { identityRoutes } from './identity.js';
 import { jobRoutes } from './jobs.js';
 import { promoteRoutes } from './promote.js';
@@ -98,6 +99,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route('/', frontRoutes());
   app.route('/', readRoutes(deps));
   app.route('/', copyRoutes(deps));
+  app.route('/', tagRoutes());
   app.route('/', jobRoutes(deps));
   app.route('/', promoteRoutes(deps));
   app.route('/', webhookRoutes(deps));

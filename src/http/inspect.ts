@@ -11,7 +11,7 @@ import { requireGrant } from '../policy.js';
 import { DiffQuerySchema, InspectQuerySchema, TagsQuerySchema, validate } from './schemas.js';
 
 /** The reference is the rest of the path after the route prefix, percent-decoded. */
-function pathRest(url: string, prefix: string): string {
+export function pathRest(url: string, prefix: string): string {
   const pathname = new URL(url).pathname;
   try {
     return decodeURIComponent(pathname.slice(prefix.length));

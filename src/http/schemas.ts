@@ -28,6 +28,13 @@ export const CopyRequestSchema = z
       .optional(),
     unwrap: z.boolean().optional().describe('With one platform: tag that platform manifest itself'),
     verify: z.boolean().optional().describe('Hash blob bytes in flight and abort on mismatch'),
+    noClobber: z
+      .boolean()
+      .optional()
+      .describe(
+        "true: a target tag that names another image is not moved (crane's --no-clobber): one image is refused " +
+          'with TAG_EXISTS before any byte moves; with "all" or {regex}, such tags are skipped',
+      ),
     referrers: z
       .union([
         z.boolean(),
@@ -43,6 +50,16 @@ export const CopyRequestSchema = z
       .boolean()
       .optional()
       .describe('false: answer 202 with a job id at once and copy in the background (a job: GET /v1/jobs/<id>)'),
+  })
+  .strict();
+
+export const TagRequestSchema = z
+  .object({
+    source: z
+      .string()
+      .min(1)
+      .describe('registry/repository:tag or @digest: the image to name again, in its repository'),
+    tags: z.array(z.string().min(1)).min(1).max(100).describe('the new tags, written in the same repository'),
   })
   .strict();
 
@@ -140,6 +157,7 @@ export const CopyEventSchema = z
       'retrying',
       'done',
       'pushed',
+      'tag-skipped',
       'error',
     ]),
   })

@@ -48,15 +48,7 @@ export async function cacheRead<T>(deps: CacheDeps, what: string, read: () => Pr
  */
 export function cacheWrite(deps: CacheDeps, what: string, key: string, write: () => Promise<void>): void {
   const now = deps.now();
-  let recentWrites = recentWritesByStore.get(deps.kv);
-  if (!recentWrites) recentWritesByStore.set(deps.kv, (recentWrites = new Map()));
-  const last = recentWrites.get(key);
-  if (last !== undefined && now - last < SAME_KEY_WRITE_MS && now >= last) return;
-  if (recentWrites.size >= RECENT_WRITES_KEPT) {
-    for (const [k, at] of recentWrites) if (now - at >= SAME_KEY_WRITE_MS || at > now) recentWrites.delete(k);
-    if (recentWrites.size >= RECENT_WRITES_KEPT) recentWrites.clear();
-  }
-  recentWrites.set(key, now);
+  if (!mayWrite(deps, key, now)) return;
   let started: Promise<void>;
   try {
     started = write();
@@ -64,4 +56,23 @@ export function cacheWrite(deps: CacheDeps, what: string, key: string, write: ()
     started = Promise.reject(error);
   }
   deps.defer(started.catch((error: unknown) => noteFailure(deps, 'write', what, error)));
+}
+
+/** Drops `key` after the response (what it held is no longer true): never skipped as a recent write is. */
+export function cacheDelete(deps: CacheDeps, what: string, key: string): void {
+  recentWritesByStore.get(deps.kv)?.delete(key);
+  deps.defer(deps.kv.delete(key).catch((error: unknown) => noteFailure(deps, 'write', what, error)));
+}
+
+function mayWrite(deps: CacheDeps, key: string, now: number): boolean {
+  let recentWrites = recentWritesByStore.get(deps.kv);
+  if (!recentWrites) recentWritesByStore.set(deps.kv, (recentWrites = new Map()));
+  const last = recentWrites.get(key);
+  if (last !== undefined && now - last < SAME_KEY_WRITE_MS && now >= last) return false;
+  if (recentWrites.size >= RECENT_WRITES_KEPT) {
+    for (const [k, at] of recentWrites) if (now - at >= SAME_KEY_WRITE_MS || at > now) recentWrites.delete(k);
+    if (recentWrites.size >= RECENT_WRITES_KEPT) recentWrites.clear();
+  }
+  recentWrites.set(key, now);
+  return true;
 }

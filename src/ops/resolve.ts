@@ -2,7 +2,7 @@
 // a cache that fails is a miss, and its writes happen after the response).
 
 import type { Deps } from '../deps.js';
-import { cacheRead, cacheWrite } from '../kv/cache.js';
+import { cacheDelete, cacheRead, cacheWrite } from '../kv/cache.js';
 import { getManifestRecord, getTagDigest, putManifestRecord, putTagDigest, recordKeys } from '../kv/records.js';
 import type { FetchedManifest } from '../registry/client.js';
 import { parseManifest, type ParsedManifest } from '../registry/manifest.js';
@@ -43,6 +43,11 @@ export function rememberTag(deps: Deps, registry: string, repository: string, ta
   const key = recordKeys.tag(registry, repository, tag);
   const now = deps.now();
   cacheWrite(deps, 'tag', key, () => putTagDigest(deps.kv, key, digest, ttl, now));
+}
+
+/** Drops a tag's cached digest: the tag was deleted (or moved) here. */
+export function forgetTag(deps: Deps, registry: string, repository: string, tag: string): void {
+  cacheDelete(deps, 'tag', recordKeys.tag(registry, repository, tag));
 }
 
 /** A manifest by digest: immutable, so served from KV when Ferry has seen it in this repository. */

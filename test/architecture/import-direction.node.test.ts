@@ -26,6 +26,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/ops/mirror', 55],
   ['src/ops/promote', 50],
   ['src/ops/inspect', 45],
+  ['src/ops/tags', 42],
   ['src/ops/copy', 40],
   ['src/ops/resolve.ts', 35],
   ['src/ops/referrers.ts', 35],

@@ -31,6 +31,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
     '/v1/syncs',
     '/v1/syncs/{name}',
     '/v1/syncs/{name}/runs',
+    '/v1/tag',
     '/v1/tags/{repository}',
     '/v1/token',
     '/v1/webhooks/{receiver}',

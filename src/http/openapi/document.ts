@@ -4,6 +4,7 @@ import {
   AuditListSchema,
   CopyEventSchema,
   CopyRequestSchema,
+  TagRequestSchema,
   CopyResultSchema,
   InspectResultSchema,
   JobSchema,
@@ -17,6 +18,7 @@ import { readPaths } from './reads.js';
 import { writePaths } from './writes.js';
 import { recordPaths } from './records.js';
 import { syncPaths } from './syncs.js';
+import { namePaths } from './names.js';
 
 let cached: Record<string, unknown> | undefined;
 
@@ -52,12 +54,14 @@ export function openApiDocument(): Record<string, unknown> {
         },
         PromoteRequest: schema(PromoteRequestSchema),
         SyncRunRequest: schema(SyncRunRequestSchema),
+        TagRequest: schema(TagRequestSchema),
       },
     },
     security: [{ bearer: [] }],
     paths: {
       ...readPaths,
       ...writePaths,
+      ...namePaths,
       ...recordPaths,
       ...syncPaths,
     },

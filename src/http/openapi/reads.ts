@@ -143,6 +143,21 @@ export const readPaths = {
         ...upstream,
       },
     },
+    delete: {
+      operationId: 'deleteManifest',
+      summary:
+        "Delete a tag, or by digest a manifest with every tag on it, with the registry's own delete API (needs " +
+        'delete). Where the registry deletes only by digest (distribution 2.8), a tag is deleted by its digest ' +
+        'only when no other tag names it',
+      parameters: [refPath('reference')],
+      responses: {
+        '200': json('{reference, digest}: what was deleted'),
+        '409': problem('the digest has other tags a delete by digest would remove (DELETE_WOULD_REMOVE_TAGS)'),
+        ...common,
+        ...upstream,
+        '422': problem("the registry's delete API is off (DELETE_UNSUPPORTED), or a bound was exceeded"),
+      },
+    },
   },
   '/v1/diff/{reference}': {
     get: {

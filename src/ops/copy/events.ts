@@ -21,6 +21,8 @@ export type CopyEvent =
   | { type: 'resolved'; source: string; digest: string; rateLimit?: RateLimit }
   | { type: 'plan'; manifests: number; blobs: number; bytes: number }
   | { type: 'skipped'; blob: string; size: number }
+  /** A tag of a many-tags copy left alone: listed but no tag, or held at the target (noClobber). */
+  | { type: 'tag-skipped'; tag: string; reason: string }
   | { type: 'mounted'; blob: string; size: number; from: string }
   | { type: 'started'; blob: string; size: number }
   | { type: 'progress'; blob: string; bytes: number; size: number }

@@ -65,6 +65,7 @@ export async function copySingle(
   // The KV read is cheap next to a registry round trip: start it while checking the target's tags.
   const loading = options.memory ? Promise.resolve(options.memory) : BlobMemory.load(deps, registry, plan.top.digest);
   await targetPinged; // not a second ping
+  if (spec.noClobber) await refuseClobbering(targetClient, `${registry}/${repository}`, spec.tags, plan.top.digest);
   if (!options.targetAsked && (await (early ?? alreadyThere(targetClient, repository, spec.tags, plan.top.digest)))) {
     await listUnderSubject(targetClient, repository, plan.top); // a copy that stopped before listing it
     reporter.emit({ type: 'done', result });
@@ -121,6 +122,18 @@ export async function copySingle(
   }
   reporter.emit({ type: 'done', result });
   return result;
+}
+
+/** Throws TAG_EXISTS when a tag at the target names an image other than `digest` (before any byte moves). */
+async function refuseClobbering(client: RegistryClient, target: string, tags: string[], digest: string): Promise<void> {
+  const repository = target.slice(target.indexOf('/') + 1);
+  for (const tag of tags) {
+    const there = (await client.headManifest(repository, tag, { primary: true }))?.digest;
+    if (there && there !== digest)
+      throw new AppError('TAG_EXISTS', `${target}:${tag} names ${there} already: --no-clobber leaves it`, {
+        details: { tag, digest: there },
+      });
+  }
 }
 
 /** True when every tag names the digest; without tags, when the manifest is there by digest. */

@@ -63,7 +63,7 @@ export async function copyRepository(
   reporter: CopyReporter,
   options: CopyOptions = {},
 ): Promise<ManyCopyResult> {
-  const { source, target, platforms, unwrap, verify, referrers } = spec;
+  const { source, target, platforms, unwrap, verify, referrers, noClobber } = spec;
   const { selectedTags, keepGoing, beforeTag: _oneImageOnly, blobsPlaced: _placedPerImage, ...perImage } = options;
   const results: CopyResult[] = [];
   const failed: FailedTag[] = [];
@@ -72,9 +72,13 @@ export async function copyRepository(
   let memory: BlobMemory | undefined;
   const listed = selectedTags ?? (await selectTags(deps, spec));
   // A tag from a registry is checked before it names anything: "../../x/manifests/y" would name another path.
-  const skipped = listed
-    .filter((t) => !isValidTag(t))
-    .map((tag) => ({ tag, reason: 'not a valid tag: the source registry listed it, Ferry did not copy it' }));
+  const skipped: { tag: string; reason: string }[] = [];
+  const skip = (tag: string, reason: string) => {
+    skipped.push({ tag, reason });
+    reporter.emit({ type: 'tag-skipped', tag, reason });
+  };
+  for (const tag of listed.filter((t) => !isValidTag(t)))
+    skip(tag, 'not a valid tag: the source registry listed it, Ferry did not copy it');
   for (const tag of listed.filter(isValidTag)) {
     options.signal?.throwIfAborted();
     const image = {
@@ -86,11 +90,16 @@ export async function copyRepository(
       unwrap,
       verify,
       referrers,
+      ...(noClobber ? { noClobber } : {}),
     };
     try {
       const result = await copySingle(deps, image, reporter, { ...perImage, ...(memory ? { memory } : {}) });
       results.push(await withReferrers(deps, image, result, reporter));
     } catch (error) {
+      if (isAppError(error) && error.code === 'TAG_EXISTS') {
+        skip(tag, 'the target has this tag (--no-clobber)');
+        continue;
+      }
       // A cancel stops the whole copy, as does a registry's hold its runner sleeps through (then runs it
       // again); any other failure is this tag's alone when the copy keeps going.
       if (!keepGoing || !isAppError(error) || options.signal?.aborted || heldUntil(error) !== undefined) throw error;

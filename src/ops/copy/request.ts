@@ -25,6 +25,8 @@ export interface CopyRequest {
   platforms?: 'all' | string[];
   unwrap?: boolean;
   verify?: boolean;
+  /** A target tag naming another image is not moved (crane's --no-clobber). */
+  noClobber?: boolean;
   /** Copy signatures, attestations and SBOMs along (off by default, as skopeo copies without them). */
   referrers?: boolean | ReferrerSelection;
   /** false: answer 202 with a job at once, and copy outside the request. */
@@ -90,6 +92,8 @@ export interface ImageCopySpec {
   verify: boolean;
   /** What travels along: nothing (false), or the referrers selected. */
   referrers: false | ReferrerSelection;
+  /** A tag at the target that names another image is not moved (crane's --no-clobber): TAG_EXISTS. */
+  noClobber?: boolean;
 }
 
 /** A copy of many tags of a repository (crane's CopyRepository, skopeo sync): every tag, or those a pattern finds. */
@@ -103,6 +107,8 @@ export interface RepositoryCopySpec {
   verify: boolean;
   /** What travels along: nothing (false), or the referrers selected. */
   referrers: false | ReferrerSelection;
+  /** Tags the target has already are skipped, whatever they name (crane's --no-clobber). */
+  noClobber?: boolean;
 }
 
 /** A copy request parsed: its references typed, and whether it copies one image or many tags decided. */
@@ -124,6 +130,7 @@ export function parseCopySpec(request: CopyRequest): CopySpec {
     unwrap: request.unwrap === true,
     verify: request.verify === true,
     referrers: request.referrers === true ? {} : (request.referrers ?? false),
+    ...(request.noClobber ? { noClobber: true } : {}),
   };
   const tags = request.tags;
   if (tags === 'all' || (typeof tags === 'object' && !Array.isArray(tags))) {
