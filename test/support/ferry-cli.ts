@@ -12,9 +12,12 @@ export interface FerryRun {
   stderr: string;
 }
 
-export function runFerry(args: string[], options: { home: string; env?: Record<string, string> }): Promise<FerryRun> {
+export function runFerry(
+  args: string[],
+  options: { home: string; env?: Record<string, string>; input?: string },
+): Promise<FerryRun> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [FERRY_BIN, ...args],
       { env: { PATH: process.env.PATH!, HOME: options.home, ...options.env }, timeout: 60_000 },
@@ -22,5 +25,6 @@ export function runFerry(args: string[], options: { home: string; env?: Record<s
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
       },
     );
+    child.stdin?.end(options.input ?? '');
   });
 }
