@@ -8,6 +8,7 @@ import { escapeControl, escapeJsonControl } from '../src/control-text.js';
 import { parseReference } from '../src/reference.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { digest, remove, tag } from './everyday.js';
+import { login, logout } from './login.js';
 import { copy, diff, Failure, inspect, jobs, promote, rules, tags, withoutTransport, type Output } from './commands.js';
 import {
   localConnection,
@@ -120,6 +121,10 @@ export async function main(args: string[], output: Output): Promise<number> {
         // Converting a file reaches no registry.
         if (parsed.positionals[0] === 'import') return importSets(parsed, out, (path) => readFileSync(path, 'utf8'));
         break;
+      case 'login':
+        return login(parsed, out, env, () => readFileSync(0, 'utf8'));
+      case 'logout':
+        return logout(parsed, out, env);
       case 'serve':
         // The launcher imports the server's own bundle (its modules, SQLite among them, load only then).
         return SERVE;

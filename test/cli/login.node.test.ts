@@ -3,7 +3,7 @@
 // or --authfile), with the same entry skopeo writes; skopeo reads it, and `ferry logout` removes it.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +27,7 @@ const authFile = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as { a
 it('login writes what skopeo login writes, where it writes it; skopeo and ferry read it; logout removes it', async () => {
   const ours = { XDG_RUNTIME_DIR: join(home, 'ferry-runtime') };
   const theirs = { XDG_RUNTIME_DIR: join(home, 'skopeo-runtime') };
+  for (const dir of [ours, theirs]) mkdirSync(dir.XDG_RUNTIME_DIR); // skopeo wants it there
   const login = await runFerry(['login', basic.host, '-u', basic.username!, '-p', basic.password!], {
     home,
     env: ours,
@@ -50,7 +51,7 @@ it('login writes what skopeo login writes, where it writes it; skopeo and ferry 
   expect(authFile(file).auths).toEqual({});
   expect(await skopeo(['list-tags', tls, `docker://${repository}`], ours)).not.toBe(0);
   const again = await runFerry(['logout', basic.host], { home, env: ours });
-  expect([again.code, again.stderr]).toEqual([1, `ferry: not logged in to ${basic.host} (${file})\n`]);
+  expect([again.code, again.stderr]).toEqual([1, `ferry: NOT_LOGGED_IN: not logged in to ${basic.host} (${file})\n`]);
 
   // --password-stdin, and --authfile as skopeo takes it; neither -p nor --password-stdin is a usage error.
   const named = join(home, 'named.json');
