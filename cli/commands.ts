@@ -3,49 +3,11 @@
 import { compilePattern, PatternError } from '../src/patterns.js';
 import { parseReference, parseRepositoryName } from '../src/reference.js';
 import type { Connection } from './connection.js';
+import { encodePath, failed, Failure, json, withoutTransport, type Output } from './api.js';
 import { CopyProgress, formatBytes, type Style } from './progress.js';
 import { renderTemplate, skopeoFields } from './inspect-format.js';
 import { booleanValue, UsageError, type Parsed } from './usage.js';
-
-export interface Output {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  style: Style;
-  /** The terminal itself, for the live progress's own cursor sequences (it escapes what it draws). */
-  raw?: (text: string) => void;
-}
-
-/** An operation that failed: its code and message go to stderr, exit 1 (or 3: partly done). */
-export class Failure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-/** skopeo's transport prefix is accepted: "docker://ghcr.io/a/b:1" is "ghcr.io/a/b:1". */
-export const withoutTransport = (reference: string) => reference.replace(/^docker:\/\//, '');
-
-export async function failed(response: Response): Promise<Failure> {
-  const text = await response.text();
-  try {
-    const problem = JSON.parse(text) as { code?: string; detail?: string };
-    return new Failure(problem.code ?? `HTTP_${response.status}`, problem.detail ?? text);
-  } catch {
-    return new Failure(`HTTP_${response.status}`, text.slice(0, 500) || response.statusText);
-  }
-}
-
-export async function json(connection: Connection, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await connection.request(method, path, body === undefined ? {} : { body });
-  if (!response.ok) throw await failed(response);
-  return response.status === 204 ? undefined : response.json();
-}
-
-export const encodePath = (reference: string) => reference.split('/').map(encodeURIComponent).join('/');
+import { watchJob } from './remote-verbs.js';
 
 export async function copy(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
   const [source, target] = parsed.positionals.map(withoutTransport) as [string, string];
@@ -316,82 +278,5 @@ export async function diff(connection: Connection, parsed: Parsed, output: Outpu
       if (c[field]) lines.push(`  ~ ${field}: ${JSON.stringify(c[field].from)} -> ${JSON.stringify(c[field].to)}`);
   }
   output.out(`${lines.join('\n')}\n`);
-  return 0;
-}
-
-export async function promote(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
-  const rule = parsed.values.rule as string | undefined;
-  if (!rule) throw new UsageError('promote: --rule NAME is required');
-  const result = await json(connection, 'POST', '/v1/promote', {
-    source: withoutTransport(parsed.positionals[0]!),
-    rule,
-    dryRun: parsed.values['dry-run'] === true,
-  });
-  output.out(`${JSON.stringify(result, null, output.style === 'json' ? 0 : 2)}\n`);
-  return 0;
-}
-
-const FINISHED = new Set(['done', 'failed', 'cancelled']);
-
-async function watchJob(connection: Connection, id: string, output: Output): Promise<number> {
-  let last = '';
-  for (;;) {
-    const job = await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id)}`);
-    const line = `job ${job.id} ${job.state}${
-      job.progress ? ` ${job.progress.blobsDone}/${job.progress.blobsTotal} ` + `blobs` : ''
-    }`;
-    if (output.style !== 'quiet' && line !== last)
-      output.out(output.style === 'json' ? `${JSON.stringify(job)}\n` : `${line}\n`);
-    last = line;
-    if (FINISHED.has(job.state)) {
-      if (job.state === 'done') return 0;
-      throw new Failure(job.error?.code ?? job.state.toUpperCase(), job.error?.message ?? `job ${job.state}`);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-export async function jobs(connection: Connection, parsed: Parsed, output: Output): Promise<number> {
-  const [action = 'ls', id] = parsed.positionals;
-  if (action !== 'ls' && !id) throw new UsageError(`jobs ${action}: expected a job id`);
-  const indent = output.style === 'json' ? 0 : 2;
-  if (action === 'ls') output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/jobs'), null, indent)}\n`);
-  else if (action === 'get' || action === 'show')
-    output.out(
-      `${JSON.stringify(await json(connection, 'GET', `/v1/jobs/${encodeURIComponent(id!)}`), null, indent)}\n`,
-    );
-  else if (action === 'watch') return watchJob(connection, id!, output);
-  else if (action === 'cancel')
-    output.out(`${JSON.stringify(await json(connection, 'DELETE', `/v1/jobs/${encodeURIComponent(id!)}`))}\n`);
-  else throw new UsageError(`jobs: unknown action "${action}": expected ls, get (or show), watch or cancel`);
-  return 0;
-}
-
-export async function rules(
-  connection: Connection,
-  parsed: Parsed,
-  output: Output,
-  readFile: (path: string) => string,
-): Promise<number> {
-  const [action = 'ls', name, file] = parsed.positionals;
-  if (action !== 'ls' && !name) throw new UsageError(`rules ${action}: expected a rule name`);
-  const path = `/v1/rules/${encodeURIComponent(name ?? '')}`;
-  if (action === 'ls') output.out(`${JSON.stringify(await json(connection, 'GET', '/v1/rules'), null, 2)}\n`);
-  else if (action === 'get') {
-    const all = (await json(connection, 'GET', '/v1/rules')).rules as { name: string }[];
-    const rule = all.find((r) => r.name === name);
-    if (!rule) throw new Failure('NOT_FOUND', `no rule named "${name}"`);
-    output.out(`${JSON.stringify(rule, null, 2)}\n`);
-  } else if (action === 'put') {
-    if (!file) throw new UsageError('rules put: expected NAME FILE');
-    let body: unknown;
-    try {
-      body = JSON.parse(readFile(file));
-    } catch (error) {
-      throw new UsageError(`rules put: ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    output.out(`${JSON.stringify(await json(connection, 'PUT', path, body), null, 2)}\n`);
-  } else if (action === 'rm') await json(connection, 'DELETE', path);
-  else throw new UsageError(`rules: unknown action "${action}": expected ls, get, put or rm`);
   return 0;
 }

@@ -20,6 +20,8 @@ type Env = (name: string) => string | undefined;
 
 export interface Connection {
   mode: 'local' | 'remote';
+  /** Remote mode without FERRY_TOKEN or a GitHub Actions token: a refusal says to set one. */
+  tokenless?: boolean;
   /** Local mode: registries no credentials were found for, and the files searched (said when one refuses). */
   uncredentialed?: { host: string; searched: string[] }[];
   request(method: string, path: string, options?: { body?: unknown; accept?: string }): Promise<Response>;
@@ -179,6 +181,23 @@ export function remoteConnection(server: string, token: string | undefined): Con
   const root = base.toString().replace(/\/+$/, '');
   return {
     mode: 'remote',
-    request: (method, path, options = {}) => fetch(`${root}${path}`, init(method, options, token)),
+    ...(token ? {} : { tokenless: true }),
+    request: async (method, path, options = {}) => {
+      try {
+        return await fetch(`${root}${path}`, init(method, options, token));
+      } catch (error) {
+        throw new Error(`cannot reach the Ferry service at ${root}: ${unreachable(error)}`);
+      }
+    },
   };
+}
+
+/** Why fetch failed, in words: Node's "fetch failed" names nothing; its cause does. */
+function unreachable(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'no such host';
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'the connection timed out';
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

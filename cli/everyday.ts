@@ -2,7 +2,7 @@
 // moved) and delete (crane delete, regctl tag rm), each one request of Ferry's API.
 
 import { parseReference } from '../src/reference.js';
-import { encodePath, json, withoutTransport, type Output } from './commands.js';
+import { encodePath, json, withoutTransport, type Output } from './api.js';
 import { UsageError, type Parsed } from './usage.js';
 
 export async function digest(connection: Parameters<typeof json>[0], parsed: Parsed, output: Output): Promise<number> {

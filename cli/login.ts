@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { authFiles } from './auth-files.js';
-import { Failure, type Output } from './commands.js';
+import { Failure, type Output } from './api.js';
 import { UsageError, type Parsed } from './usage.js';
 
 type Env = (name: string) => string | undefined;

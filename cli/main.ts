@@ -9,7 +9,9 @@ import { parseReference } from '../src/reference.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { digest, remove, tag } from './everyday.js';
 import { login, logout } from './login.js';
-import { copy, diff, Failure, inspect, jobs, promote, rules, tags, withoutTransport, type Output } from './commands.js';
+import { Failure, withoutTransport, type Output } from './api.js';
+import { copy, diff, inspect, tags } from './commands.js';
+import { jobs, promote, rules } from './remote-verbs.js';
 import {
   localConnection,
   readConfigDocument,
@@ -79,6 +81,11 @@ async function connect(parsed: Parsed): Promise<Connection> {
  * and the flags that give them.
  */
 function credentialsHint(connection: Connection | undefined, code: string): string {
+  if (code === 'UNAUTHENTICATED' && connection?.tokenless)
+    return (
+      'ferry: set FERRY_TOKEN to an API key of the service (in GitHub Actions, grant the job id-token: write ' +
+      'and Ferry asks for its OIDC token)\n'
+    );
   if (code !== 'UPSTREAM_UNAUTHORIZED' || !connection?.uncredentialed?.length) return '';
   return connection.uncredentialed
     .map(

@@ -3,7 +3,7 @@
 // the set as the API takes it, with its name.
 
 import type { Connection } from './connection.js';
-import { Failure, json, type Output } from './commands.js';
+import { Failure, json, type Output } from './api.js';
 import { fromRegsync, fromSkopeo } from './sync-import.js';
 import { UsageError, type Parsed } from './usage.js';
 

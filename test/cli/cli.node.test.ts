@@ -662,8 +662,10 @@ describe('remote mode', () => {
     const name = `cli-${crypto.randomUUID().slice(0, 8)}`;
     const put = await ferry(['rules', 'put', name, ruleFile], job());
     expect(put.code, put.stderr).toBe(0);
-    expect(JSON.parse((await ferry(['rules', 'ls'], job())).stdout).rules.map((r: any) => r.name)).toContain(name);
-    expect(JSON.parse((await ferry(['rules', 'get', name], job())).stdout).targets[0].repository).toBe(prod);
+    expect(JSON.parse((await ferry(['rules', 'ls', '--json'], job())).stdout).rules.map((r: any) => r.name)).toContain(
+      name,
+    );
+    expect(JSON.parse((await ferry(['rules', 'get', name, '--json'], job())).stdout).targets[0].repository).toBe(prod);
     const planned = await ferry(['promote', `${staging}:v7`, '--rule', name, '--dry-run'], job());
     expect(planned.code, planned.stderr).toBe(0);
     expect((await judge(fixture.judge, 'raw', `${prod}:v7`)).ok).toBe(false);
@@ -683,10 +685,10 @@ describe('remote mode', () => {
     expect(id, submitted.stdout).toBeTruthy();
     const watched = await ferry(['jobs', 'watch', id!], job());
     expect(watched.code, watched.stderr).toBe(0);
-    expect(watched.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^job ${id} done`));
-    expect(JSON.parse((await ferry(['jobs', 'get', id!], job())).stdout).state).toBe('done');
+    expect(watched.stdout.trim().split('\n').at(-2)).toMatch(new RegExp(`^job ${id} done`));
+    expect(JSON.parse((await ferry(['jobs', 'get', id!, '--json'], job())).stdout).state).toBe('done');
     // `show`, as kubectl and gh users type it, is `get` (user-experience review v2, friction 12).
-    expect(JSON.parse((await ferry(['jobs', 'show', id!], job())).stdout).state).toBe('done');
+    expect(JSON.parse((await ferry(['jobs', 'show', id!, '--json'], job())).stdout).state).toBe('done');
     expect((await ferry(['jobs', 'cancel', id!], job())).stderr).toMatch(/^ferry: CONFLICT: /);
   }, 60_000);
 
