@@ -31,7 +31,8 @@ function appFor(env: Env): Handler {
       handler = (request, e, ctx) => app.fetch(request, e, ctx as never);
     } catch (error) {
       if (!(isAppError(error) && error.code === 'INVALID_CONFIG')) throw error;
-      console.error(describeConfigProblems(error));
+      // npm start (FERRY_LOCAL_DEFAULT) prints them itself, once, as it refuses to start.
+      if (!env.FERRY_LOCAL_DEFAULT) console.error(describeConfigProblems(error));
       handler = (request) => invalidConfigResponse(error, request);
     }
     cached = { env, configText: env.FERRY_CONFIG, handler };

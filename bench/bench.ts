@@ -24,6 +24,7 @@ import { startRegistry, type RunningRegistry } from '../test/support/registries.
 import { skopeoCopy } from '../test/support/skopeo.js';
 import { peers } from './peers.js';
 import { floorCopy } from './floor.js';
+import { benchConfigCheck } from './config-check.js';
 
 const MiB = 1024 * 1024;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -524,6 +525,12 @@ async function main() {
             `| \`${p.pattern}\` | ${p.tags} | ${p.re2Ms.toFixed(0)} ms | ${p.backtracking.ms.toFixed(0)} ms at ${p.backtracking.tagLength} characters (doubling with each) |`,
         )
         .join('\n')}`,
+    );
+    const configCheck = await benchConfigCheck(dir, FERRY_CLI);
+    results.push({ configCheck });
+    console.log(
+      `\n| \`ferry config check FILE\` (npm run config:check) | median of ${configCheck.runs} | Node's start (floor) |\n| --- | --- | --- |\n` +
+        `| shipped command line, no compile | ${configCheck.checkMs.toFixed(0)} ms | ${configCheck.nodeFloorMs.toFixed(0)} ms |`,
     );
     const deadlines = await timeDeadlines(dir, ['workerd', 'node']);
     results.push({ deadlines });

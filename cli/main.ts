@@ -9,6 +9,7 @@ import { parseReference } from '../src/reference.js';
 import { bashCompletion, zshCompletion } from './completion.js';
 import { digest, remove, tag } from './everyday.js';
 import { login, logout } from './login.js';
+import { configCheck } from './config-check.js';
 import { Failure, withoutTransport, type Output } from './api.js';
 import { copy, diff, inspect, tags } from './commands.js';
 import { jobs, promote, rules } from './remote-verbs.js';
@@ -128,6 +129,8 @@ export async function main(args: string[], output: Output): Promise<number> {
         // Converting a file reaches no registry.
         if (parsed.positionals[0] === 'import') return importSets(parsed, out, (path) => readFileSync(path, 'utf8'));
         break;
+      case 'config':
+        return configCheck(parsed, out, env);
       case 'login':
         return login(parsed, out, env, () => readFileSync(0, 'utf8'));
       case 'logout':

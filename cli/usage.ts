@@ -179,6 +179,14 @@ export const VERBS: Verb[] = [
     remoteOnly: true,
   },
   {
+    name: 'config',
+    summary: "Check a configuration file offline with the service's own schema: every problem with its path",
+    usage: 'ferry config check FILE [--env]',
+    example: 'ferry config check ferry.json',
+    options: { env: flag() },
+    positionals: [2, 2],
+  },
+  {
     name: 'completion',
     summary: 'Print a shell completion script (bash or zsh)',
     usage: 'ferry completion bash|zsh',
@@ -214,6 +222,7 @@ const OPTION_HELP: Record<string, [value: string, description: string]> = {
   regex: ['RE', 'copy the tags RE finds (RE2 syntax, a search: anchor it with ^ and $)'],
   'dry-run': ['', 'say what would happen, asking the target as the real run would; write nothing'],
   'no-clobber': ['', 'leave a target tag that names another image: refused (one image) or skipped (--all-tags)'],
+  'config.env': ['', 'read the secrets the file names from the environment (else an unset one is a warning)'],
   username: ['USERNAME', 'the user name (-u)'],
   password: ['PASSWORD', 'the password (-p); --password-stdin keeps it out of the shell history'],
   'password-stdin': ['', 'read the password from standard input'],

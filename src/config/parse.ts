@@ -141,8 +141,9 @@ export function parseConfig(
   lookup: SecretLookup = () => undefined,
   defaults: RuntimeDefaults = { copyConcurrency: DEFAULT_COPY_CONCURRENCY },
 ): FerryConfig {
-  const parsed = ConfigSchema.safeParse(typeof input === 'string' ? parseJsonText(input) : (input ?? {}));
-  if (!parsed.success) throw invalidConfig(schemaProblems(parsed.error, ConfigSchema));
+  const document = typeof input === 'string' ? parseJsonText(input) : (input ?? {});
+  const parsed = ConfigSchema.safeParse(document);
+  if (!parsed.success) throw invalidConfig(schemaProblems(parsed.error, ConfigSchema, document));
   const doc = parsed.data;
   const problems = new ConfigProblems(lookup);
   const registries = new Map<string, RegistryEntry>();
@@ -235,7 +236,22 @@ export function parseConfig(
 function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
-  } catch {
-    throw invalidConfig([{ path: 'top level', message: 'not valid JSON' }]);
+  } catch (error) {
+    throw invalidConfig([{ path: 'top level', message: `not valid JSON${jsonPosition(text, error)}` }]);
   }
+}
+
+/**
+ * Where JSON.parse stopped, as an editor counts it (" at line 4, column 5"): V8 says "at position N" (Node 20) or
+ * "(line L column C)". Its reason is left out: V8 quotes the text around it, which may hold a secret.
+ */
+function jsonPosition(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const named = /line (\d+) column (\d+)/.exec(message);
+  if (named) return ` at line ${named[1]}, column ${named[2]}`;
+  const at = /at position (\d+)/.exec(message);
+  if (!at) return '';
+  const offset = Number(at[1]);
+  const before = text.slice(0, offset);
+  return ` at line ${before.split('\n').length}, column ${offset - before.lastIndexOf('\n')}`;
 }

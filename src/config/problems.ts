@@ -72,8 +72,24 @@ export function didYouMean(key: string, allowed: string[]): string | undefined {
   return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.a : undefined;
 }
 
-/** Every problem zod found, as paths and plain messages (never the offending value: it may be a secret). */
-export function schemaProblems(error: z.ZodError, schema: AnySchema): ConfigProblem[] {
+/** A JSON value's type as a person names it: string, number, boolean, null, array or object. */
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** The value at `path` of the document, or undefined. */
+function valueAt(document: unknown, path: PropertyKey[]): unknown {
+  let value = document;
+  for (const key of path)
+    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/**
+ * Every problem zod found, as paths and plain messages (never the offending value: it may be a secret; its type
+ * is said where the type is wrong, from `document`).
+ */
+export function schemaProblems(error: z.ZodError, schema: AnySchema, document?: unknown): ConfigProblem[] {
   return error.issues.flatMap((issue): ConfigProblem[] => {
     if (issue.code === 'unrecognized_keys') {
       const allowed = allowedKeys(schema, issue.path);
@@ -92,6 +108,16 @@ export function schemaProblems(error: z.ZodError, schema: AnySchema): ConfigProb
     const message = issue.message.startsWith('Invalid input: expected')
       ? issue.message.replace('Invalid input: ', '')
       : issue.message;
+    if (issue.code === 'invalid_type' && document !== undefined) {
+      const received = valueAt(document, issue.path);
+      if (received !== undefined) {
+        // "expected number, received string", with the schema's own words where it has them.
+        const own = message.startsWith(`expected ${issue.expected}`) ? '' : ` (${message.replace(/^expected /, '')})`;
+        return [
+          { path: formatPath(issue.path), message: `expected ${issue.expected}, received ${typeOf(received)}${own}` },
+        ];
+      }
+    }
     return [{ path: formatPath(issue.path), message }];
   });
 }
@@ -140,7 +166,7 @@ export function parseNamedBody<S extends z.ZodType>(schema: S, body: unknown, na
   }
   const parsed = schema.safeParse(document);
   if (parsed.success) return parsed.data;
-  const [first] = schemaProblems(parsed.error, schema as unknown as AnySchema);
+  const [first] = schemaProblems(parsed.error, schema as unknown as AnySchema, document);
   throw new AppError(
     'INVALID_REQUEST',
     `${first!.path === 'top level' ? what : `${what}.${first!.path}`}: ${first!.message}`,

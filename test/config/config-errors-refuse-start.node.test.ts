@@ -55,11 +55,13 @@ it('FERRY_CONFIG_FILE names the configuration of a local run', async () => {
 }, 90_000);
 
 describe('npm run config:check -- FILE [--env]', () => {
-  // The first check goes through npm (the script compiles the entries); the others run the compiled checker.
-  let compiled = false;
+  // The first check goes through npm; the others run the command line it runs (ferry config check).
+  let viaNpm = true;
   const check = (file: string, env: Record<string, string> = {}, extra: string[] = []) => {
-    const command = compiled ? ['node', 'dist/entries/config-check.js'] : ['npm', 'run', '-s', 'config:check', '--'];
-    compiled = true;
+    const command = viaNpm
+      ? ['npm', 'run', '-s', 'config:check', '--']
+      : ['node', 'dist/cli/ferry.cjs', 'config', 'check'];
+    viaNpm = false;
     return spawnSync(command[0]!, [...command.slice(1), file, ...extra], {
       cwd: root,
       encoding: 'utf8',
