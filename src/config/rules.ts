@@ -8,6 +8,8 @@ import { compilePattern, MATCH_RENAMED, PatternError } from '../patterns.js';
 import { pemBlocks } from '../encoding.js';
 
 const RULE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Backup tags of one tag a rule keeps unless it says otherwise: enough to step back, not a growing pile. */
+export const DEFAULT_BACKUPS_KEPT = 3;
 
 export const TagFilterSchema = z.strictObject({
   /** An unanchored RE2 search over tags (skopeo sync's images-by-tag-regex); ^...$ for a full match. */
@@ -93,6 +95,18 @@ export const RuleBodySchema = z.strictObject({
   /** Never move a target tag to a lower version than the one this rule last promoted there (semver rules). */
   monotonic: z.boolean().optional(),
   copyReferrers: z.boolean().optional(),
+  /**
+   * Where a promotion record goes: "auto" (default) only where the registry has the referrers API, "always" also
+   * through the `sha256-<hex>` tag fallback, "off" nowhere.
+   */
+  records: z.enum(['auto', 'always', 'off'], { error: 'expected "auto", "always" or "off"' }).optional(),
+  /** Backup tags of moved tags (mutable rules): the newest `keep` (default 3) younger than `maxAgeDays` stay. */
+  backups: z
+    .strictObject({
+      keep: z.number().int().min(0, 'expected an integer >= 0').optional(),
+      maxAgeDays: z.number().min(0, 'expected days >= 0').optional(),
+    })
+    .optional(),
   /** Promote only what an accepted signer signed (src/signatures/). */
   verify: VerifySchema.optional(),
   requireSignature: z
@@ -132,6 +146,10 @@ export interface PromotionRule {
   monotonic: boolean;
   /** Copy cosign-style `sha256-<hex>.sig/.att/.sbom` tags and OCI referrers (API or tag fallback) along. */
   copyReferrers: boolean;
+  /** Where a promotion record goes (absent in rules stored before: "auto"). */
+  records?: PromotionRecords;
+  /** How many backup tags of a moved tag stay, and how old they may be (absent: the newest 3). */
+  backups?: BackupRetention;
   /** Promote only an image an accepted signer signed (and that carries the attestations it names). */
   verify?: VerifyPolicy;
   /**
@@ -142,6 +160,11 @@ export interface PromotionRule {
 }
 
 export type VerifyPolicy = z.output<typeof VerifySchema>;
+export type PromotionRecords = 'auto' | 'always' | 'off';
+export interface BackupRetention {
+  keep: number;
+  maxAgeDays?: number;
+}
 export type SignerPolicy = z.output<typeof SignerSchema>;
 
 type RuleDocument = z.infer<typeof RuleSchema>;
@@ -167,6 +190,11 @@ export function buildRule(r: RuleDocument, where: string, problems: ConfigProble
     mutable: r.mutable === true,
     monotonic: r.monotonic === true,
     copyReferrers: r.copyReferrers === true,
+    records: r.records ?? 'auto',
+    backups: {
+      keep: r.backups?.keep ?? DEFAULT_BACKUPS_KEPT,
+      ...(r.backups?.maxAgeDays !== undefined ? { maxAgeDays: r.backups.maxAgeDays } : {}),
+    },
     ...(r.verify ? { verify: r.verify } : {}),
   };
 }

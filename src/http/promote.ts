@@ -77,11 +77,11 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
       return c.json({ dryRun: true, plan });
     }
     try {
-      const results = await executePromotion(deps, prepared, { emit: () => {}, wantsProgress: false }, caller.id, {
+      const outcome = await executePromotion(deps, prepared, { emit: () => {}, wantsProgress: false }, caller.id, {
         readable: readableBy(callers, caller),
       });
       await auditPromotion(deps, caller.id, request.source, plan);
-      return c.json({ dryRun: false, plan, results });
+      return c.json({ dryRun: false, plan, ...outcome });
     } catch (error) {
       await auditPromotion(deps, caller.id, request.source, plan, {
         code: isAppError(error) ? error.code : 'INTERNAL',

@@ -39,6 +39,7 @@ it.each([
             source: { repository: `${hosts[from]}/staging/**`, tags: { semver: '>=1.0.0' } },
             targets: [{ repository: `${hosts[into]}/${prod}`, tags: ['{tag}'] }],
             copyReferrers: true,
+            records: 'always', // found through the tag fallback where there is no referrers API
           },
         ],
       },

@@ -27,6 +27,7 @@ function setup(mutable = false, extra: Record<string, unknown> = {}) {
           source: { repository: `${registry}/staging/**`, tags: { semver: '>=1.0.0' } },
           targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}', '{semver.major}.{semver.minor}', 'latest'] }],
           mutable,
+          records: 'always', // distribution 2.8: records through the tag fallback, which these tests read
           ...extra,
         },
       ],
@@ -203,7 +204,7 @@ describe('promotion by rule', () => {
     expect(step).toMatchObject({
       action: 'move',
       current: MULTIARCH,
-      backupTag: `2.0.0-backup-${MULTIARCH.slice(7, 19)}`,
+      backupTag: expect.stringMatching(new RegExp(`^2\\.0\\.0-backup-\\d{17}-${MULTIARCH.slice(7, 19)}$`)),
     });
     expect((await judge(fixture.judge, 'raw', `${registry}/${prod}:${step.backupTag}`)).raw).toBe(
       fixture.skopeo.anonymous.multiarch!.raw,
@@ -222,7 +223,7 @@ describe('promotion by rule', () => {
     expect(stale.body.code).toBe('CONFLICT');
   });
 
-  it('leaves a promotion record that refers to the promoted digest (tag fallback on distribution 2.8)', async () => {
+  it('leaves a promotion record that refers to the promoted digest (tag fallback on distribution 2.8, asked for)', async () => {
     const { staging, prod, promote, stage } = setup();
     await stage('multiarch', ['4.0.0']);
     expect((await promote({ source: `${registry}/${staging}:4.0.0`, rule: 'release', dryRun: false })).status).toBe(

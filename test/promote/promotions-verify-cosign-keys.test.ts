@@ -42,6 +42,7 @@ function setup(verify: unknown, secrets: Record<string, string> = {}) {
             source: { repository: `${registry}/${staging}`, tags: { semver: '>=1.0.0' } },
             targets: [{ repository: `${registry}/${prod}`, tags: ['{tag}'] }],
             verify,
+            records: 'always', // distribution 2.8: the record through the tag fallback
           },
         ],
       },

@@ -39,6 +39,7 @@ beforeAll(async () => {
             name: 'release',
             source: { repository: `${stagingHost}/app`, tags: { semver: '>=1.0.0' } },
             targets: [{ repository: `${prodHost}/${prod}`, tags: ['{tag}', 'latest'] }],
+            records: 'always', // distribution 2.8: the record through the tag fallback
           },
         ],
       },

@@ -62,6 +62,7 @@ export interface JobFields {
   /** How many times the job was woken after its runner went silent. */
   wakes?: number;
   progress: JobProgress;
+  /** A promotion's outcome (PromotionOutcome: its copies and backup tags) is a ManyCopyResult with `backups`. */
   result?: CopyResult | ManyCopyResult | BatchedCopyResult;
   error?: { code: string; message: string; blob?: string };
   /** Why the job exists when the caller asked for a synchronous copy (it was too large, or its client left). */

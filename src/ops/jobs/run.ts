@@ -55,14 +55,14 @@ export async function runJob(
       // Prepared by the job's plan step (Workflows), or here: the rule is read and signatures verified once.
       const prepared = options.promotion ?? (await preparePromotion(registryDeps, job.promotion.source, job.promotion));
       plan = prepared.plan;
-      const results = await executePromotion(registryDeps, prepared, reporter, job.caller, {
+      const outcome = await executePromotion(registryDeps, prepared, reporter, job.caller, {
         blobsPlaced: options.blobsPlaced === true,
         readable: matcherOf(job.readScope ?? []),
         signal: stop.signal,
         uploadOwner: id,
       });
       job.state = 'done';
-      job.result = { results };
+      job.result = outcome;
       await auditPromotion(deps, job.caller, job.promotion.source, plan, undefined, {
         job: id,
         rule: job.promotion.rule,

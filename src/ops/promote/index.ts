@@ -5,6 +5,7 @@ export {
   planPromotion,
   preparePromotion,
   type PreparedPromotion,
+  type PromotionOutcome,
   type PromotionPlan,
   refuseConflicts,
   renderRepository,
@@ -23,3 +24,4 @@ export {
 } from './rules.js';
 export { parseSemver, satisfies } from '../../semver.js';
 export { imageReferrers } from './image-referrers.js';
+export { type BackupOutcome } from './backups.js';

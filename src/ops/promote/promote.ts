@@ -13,6 +13,7 @@ import { copyImage, copyReferrers, imageCopySpec, type CopyOptions, type TagGuar
 import { requireAuthorGrants } from '../../policy.js';
 import { findRule } from './rules.js';
 import { pushPromotionRecord } from './record.js';
+import { applyBackupRetention, backupTagName, type BackupOutcome } from './backups.js';
 import { compareSemver, parseSemver, satisfies } from '../../semver.js';
 import { stateKeys } from '../../state/records.js';
 import type { VerifiedImage } from './signatures.js';
@@ -165,7 +166,7 @@ export async function planPromotion(deps: Deps, sourceInput: string, rule: Promo
         tag: targetTag,
         ...(current ? { current } : {}),
         action,
-        ...(action === 'move' ? { backupTag: `${targetTag}-backup-${current!.slice(7, 19)}` } : {}),
+        ...(action === 'move' ? { backupTag: backupTagName(targetTag, current!, deps.now()) } : {}),
         ...(higher
           ? { reason: `monotonic: rule "${rule.name}" promoted ${higher} to this tag, and ${tag} is lower` }
           : {}),
@@ -265,7 +266,7 @@ export async function executePromotion(
   reporter: CopyReporter,
   trigger: string,
   options: Pick<CopyOptions, 'blobsPlaced' | 'readable' | 'signal' | 'uploadOwner'> = {},
-): Promise<CopyResult[]> {
+): Promise<PromotionOutcome> {
   refuseConflicts(plan);
   for (const step of plan.steps.filter((s) => s.action === 'move')) {
     const name = parseRepositoryName(step.target);
@@ -288,6 +289,7 @@ export async function executePromotion(
     if (rule.copyReferrers) await copyReferrers(deps, source, plan.digest, parseRepositoryName(target), reporter);
     await pushPromotionRecord(
       deps,
+      rule.records ?? 'auto',
       target,
       { digest: result.digest, mediaType: result.mediaType, size: result.size },
       {
@@ -302,5 +304,19 @@ export async function executePromotion(
       },
     );
   }
-  return results;
+  // Once the tags moved, the backups past the rule's retention go.
+  const moved = plan.steps.filter((s) => s.action === 'move');
+  const backups: BackupOutcome = { created: moved.map((s) => s.backupTag!), removed: [] };
+  for (const step of moved) {
+    const { removed, kept } = await applyBackupRetention(deps, step.target, step.tag, step.backupTag!, rule.backups);
+    backups.removed.push(...removed);
+    if (kept) (backups.kept ??= []).push(...kept);
+  }
+  return { results, backups };
+}
+
+/** What a promotion wrote: its copies, and the backup tags it made and removed. */
+export interface PromotionOutcome {
+  results: CopyResult[];
+  backups: BackupOutcome;
 }

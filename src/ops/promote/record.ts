@@ -3,6 +3,7 @@
 // the referrers API (distribution 2.8) find it through the `sha256-<hex>` tag fallback index (OCI 1.1).
 
 import type { Deps } from '../../deps.js';
+import type { PromotionRecords } from '../../config/rules.js';
 import type { SignatureOutcome } from '../../signatures/found.js';
 import type { RegistryClient } from '../../registry/client.js';
 import { registryClient } from '../registries/index.js';
@@ -35,16 +36,24 @@ async function pushBlob(client: RegistryClient, repository: string, bytes: Uint8
   return digest;
 }
 
-/** Pushes the record artifact into the target repository and makes it findable as a referrer. */
+/**
+ * Pushes the record artifact into the target repository and makes it findable as a referrer: with `auto`, only
+ * where the registry has the referrers API (the tag fallback would add a `sha256-<hex>` tag to production
+ * repositories); with `always` there too; with `off`, never. Its digest, or undefined when none was pushed.
+ */
 export async function pushPromotionRecord(
   deps: Deps,
+  mode: PromotionRecords,
   target: string,
   subject: { digest: string; mediaType: string; size: number },
   record: PromotionRecord,
-): Promise<string> {
+): Promise<string | undefined> {
+  if (mode === 'off') return undefined;
   const slash = target.indexOf('/');
   const client = registryClient(deps, target.slice(0, slash));
   const repository = target.slice(slash + 1);
+  if (mode === 'auto' && (await client.referrers(repository, subject.digest, { primary: true })) === null)
+    return undefined;
   const recordBytes = new TextEncoder().encode(JSON.stringify(record));
   const configDigest = await pushBlob(client, repository, EMPTY_CONFIG.bytes);
   const layerDigest = await pushBlob(client, repository, recordBytes);
