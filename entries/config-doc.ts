@@ -1,4 +1,4 @@
-// `npm run config:doc`: prints the configuration reference table (src/config/reference.ts) for the README.
+// `npm run config:doc`: prints the configuration reference table (src/config/reference.ts) for docs/configuration.md.
 import { configReferenceTable } from '../src/config/reference.js';
 
 console.log(configReferenceTable());

@@ -1,5 +1,5 @@
-// The configuration reference table in the README, generated from the one schema (src/config/schema.ts):
-// every field's path and what it accepts. `npm run config:doc` prints it; a test keeps the README's copy equal.
+// The configuration reference table (docs/configuration.md), generated from the one schema (src/config/schema.ts):
+// every field's path and what it accepts. `npm run config:doc` prints it; a test keeps docs/configuration.md's copy equal.
 
 import { configJsonSchema } from './schema.js';
 
@@ -64,7 +64,7 @@ function rows(node: Json, path: string, out: string[][]): void {
   out.push([path, accepts(node), '']);
 }
 
-/** The README's configuration reference: one row per field. */
+/** The configuration reference of docs/configuration.md: one row per field. */
 export function configReferenceTable(): string {
   const out: string[][] = [];
   rows(configJsonSchema() as Json, '', out);
