@@ -1,5 +1,6 @@
-// The configuration reference table (docs/configuration.md), generated from the one schema (src/config/schema.ts):
-// every field's path and what it accepts. `npm run config:doc` prints it; a test keeps docs/configuration.md's copy equal.
+// The configuration reference table (docs/configuration.md), generated from the one schema
+// (src/config/schema.ts): every field's path and what it accepts. `npm run config:doc` prints it; a test keeps
+// docs/configuration.md's copy equal.
 
 import { configJsonSchema } from './schema.js';
 

@@ -70,6 +70,10 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.get('/healthz', (c) =>
     c.json({ ok: true, auditRecordsLost: auditRecordsLost(), registryQuotas: registryQuotas() }),
   );
+  // A browser at the root is someone looking for the console; an API client gets the usual 404.
+  app.get('/', (c) =>
+    (c.req.header('accept') ?? '').includes('text/html') ? c.redirect('/console', 303) : c.notFound(),
+  );
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/config.schema.json', (c) => c.json(configJsonSchema()));
   app.route('/', identityRoutes(deps));

@@ -51,6 +51,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
     'platforms',
     'unwrap',
     'verify',
+    'noClobber',
     'referrers',
     'wait',
   ]);

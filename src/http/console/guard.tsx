@@ -119,8 +119,16 @@ export async function callerOrSignIn(c: C, formWithCsrf = false): Promise<Caller
   }
 }
 
-/** A page for a known caller: the sign-in page when there is none; a failure rendered with its status. */
-export function page(title: (c: C) => string, body: (c: C, caller: Caller) => Promise<unknown>) {
+/**
+ * A page for a known caller: the sign-in page when there is none; a failure rendered with its status, in the
+ * page's own form when it has `kept` (the user's input stays), else alone. A body may answer a Response (a
+ * redirect) instead of content.
+ */
+export function page(
+  title: (c: C) => string,
+  body: (c: C, caller: Caller) => Promise<unknown>,
+  kept?: (c: C, error: AppError) => Promise<unknown>,
+) {
   return async (c: C) => {
     const caller = await callerOrSignIn(c);
     if (caller instanceof Response) return caller;
@@ -133,16 +141,25 @@ export function page(title: (c: C) => string, body: (c: C, caller: Caller) => Pr
         status as 200,
       );
     try {
-      return frame(await body(c, caller));
+      const content = await body(c, caller);
+      return content instanceof Response ? content : frame(content);
     } catch (error) {
       if (!isAppError(error)) throw error;
-      return frame(<Problem code={error.code} detail={error.message} />, error.status);
+      const shown = kept ? await kept(c, error) : <Problem code={error.code} detail={error.message} />;
+      return frame(shown, error.status);
     }
   };
 }
 
-/** A form's action for a known caller, its CSRF token checked first; a failure rendered with its status. */
-export function action(title: string, act: (c: C, caller: Caller, form: Record<string, string>) => Promise<Response>) {
+/**
+ * A form's action for a known caller, its CSRF token checked first; a failure rendered with its status, in the
+ * form again with what was sent when `kept` draws it.
+ */
+export function action(
+  title: string,
+  act: (c: C, caller: Caller, form: Record<string, string>) => Promise<Response>,
+  kept?: (c: C, form: Record<string, string>, error: AppError) => Promise<unknown>,
+) {
   return async (c: C) => {
     const form = await checkedForm(c);
     const caller = await callerOrSignIn(c, true);
@@ -153,7 +170,7 @@ export function action(title: string, act: (c: C, caller: Caller, form: Record<s
       if (!isAppError(error)) throw error;
       return c.html(
         <Layout title={title} csrf={form.csrf!} signedIn={caller.kind === 'apiKey'} who={whoIs(caller)}>
-          <Problem code={error.code} detail={error.message} />
+          {(kept ? await kept(c, form, error) : <Problem code={error.code} detail={error.message} />) as never}
         </Layout>,
         error.status as 200,
       );

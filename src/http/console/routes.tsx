@@ -14,26 +14,27 @@ import {
   listTags,
   readManifest,
 } from '../../ops/inspect/index.js';
+
 import { listAuditRecords } from '../../ops/audit.js';
-import { listJobs, isFinished } from '../../ops/jobs/index.js';
+
 import { imageReferrers } from '../../ops/promote/index.js';
 import { listRegistryEntries } from '../../ops/registries/index.js';
 import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant } from '../../policy.js';
-import { normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
+import { formatReference, normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
 import type { AppEnv } from '../app-env.js';
-import { authorizeCopy, submitCopyJob } from '../copy.js';
-import { cancelVisibleJob, jobReader, visibleJob } from '../jobs.js';
+
 import { planForCaller, usableRules } from '../promote.js';
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from './assets.js';
 import { Audit } from './pages/audit.js';
 import { Catalog, Registries, Tags } from './pages/browse.js';
 import { Compare } from './pages/compare.js';
 import { HistoryPage, Image } from './pages/image.js';
-import { activeBlobText, CopyForm, formList, JobPage, JobsList, progressText } from './pages/jobs.js';
-import { SignIn } from './pages/layout.js';
+
+import { imageUrl, SignIn, tagsUrl } from './pages/layout.js';
 import { RawManifest } from './pages/manifest.js';
 import { Plan, Rules } from './pages/rules.js';
 import { syncPages } from './sync-pages.js';
+import { jobPages, problemWithHint } from './job-pages.js';
 import {
   apiKeyName,
   cookie,
@@ -45,17 +46,10 @@ import {
   sessionCsrfToken,
   startSession,
 } from './session.js';
-import { action, checkedForm, csrfToken, CSP, inspectable, page, pageNumber, rest, consoleCaller } from './guard.js';
-
-// How long one event stream follows a job before the browser reconnects (EventSource does so by itself);
-// it reads the job once a second, so a stream costs at most 300 state reads.
-const EVENTS_MS = 5 * 60_000;
+import { action, checkedForm, csrfToken, CSP, inspectable, page, pageNumber, rest } from './guard.js';
 
 // Repository names per catalog page (before filtering by grants).
 const CATALOG_PAGE = 100;
-// Live job streams one caller may hold open at once (security review v2, weak item 42: 300 held 20 MB).
-const MAX_STREAMS_PER_CALLER = 8;
-const openStreams = new Map<string, number>();
 // Each tag on a page costs a manifest (and config) read until cached: pages stay short.
 const TAGS_PER_PAGE = 25;
 
@@ -78,6 +72,7 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }),
   );
   app.get('/console', (c) => c.redirect('/console/registries', 303));
+  app.get('/console/', (c) => c.redirect('/console/registries', 303));
 
   app.get('/console/sign-in', (c) =>
     c.html(
@@ -154,14 +149,20 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       },
     ),
   );
-  app.get('/console/open', (c) => {
-    const repository = c.req.query('repository') ?? '';
-    const name = parseRepositoryName(repository.trim());
-    return c.redirect(
-      `/console/tags/${`${name.registry}/${name.repository}`.split('/').map(encodeURIComponent).join('/')}`,
-      303,
-    );
-  });
+  // The Repository box: a repository opens its tags; a full reference (the thing people paste) its image.
+  app.get(
+    '/console/open',
+    page(
+      () => 'Open',
+      async (c) => {
+        const typed = (c.req.query('repository') ?? '').trim().replace(/^docker:\/\//, '');
+        const ref = parseReference(typed, { defaultTag: false });
+        const name = `${ref.registry}/${ref.repository}`;
+        if (ref.tag || ref.digest) return c.redirect(imageUrl(formatReference(ref)), 303);
+        return c.redirect(tagsUrl(name), 303);
+      },
+    ),
+  );
   app.get(
     '/console/tags/*',
     page(
@@ -241,6 +242,11 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         }
         return <Compare from={from} to={to} diff={await diffImages(deps, from, to)} />;
       },
+      // A typo keeps both references in the form, with the near tag of the one that is not there.
+      async (c, error) => {
+        const [from, to] = [c.req.query('from')?.trim() ?? '', c.req.query('to')?.trim() ?? ''];
+        return <Compare from={from} to={to} problem={await problemWithHint(c.var.deps, error, [from, to])} />;
+      },
     ),
   );
   app.get(
@@ -286,112 +292,17 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
       'cache-control': 'public, max-age=300',
     }),
   );
+  jobPages(app);
+  syncPages(app);
+  // Any other console path: a page that says so, with a way back (not the API's JSON).
   app.get(
-    '/console/copy',
+    '/console/*',
     page(
-      () => 'Copy',
-      async (c) => (
-        <CopyForm csrf={csrfToken(c)} source={c.req.query('source') ?? ''} target={c.req.query('target') ?? ''} />
-      ),
-    ),
-  );
-  // A copy from the form always runs as a job: its page follows it live, whatever its size.
-  app.post(
-    '/console/copy',
-    action('Copy', async (c, caller, form) => {
-      const deps = c.var.deps;
-      const platforms = formList(form.platforms);
-      const tags = formList(form.tags);
-      const body = {
-        source: (form.source ?? '').trim(),
-        target: (form.target ?? '').trim(),
-        ...(platforms.length ? { platforms } : {}),
-        ...(tags.length ? { tags } : {}),
-        wait: false,
-      };
-      const { request, spec, owner } = authorizeCopy(deps, caller, body);
-      const job = await submitCopyJob(deps, request, spec, owner);
-      return c.redirect(`/console/jobs/${encodeURIComponent(job.id)}`, 303);
-    }),
-  );
-  app.get(
-    '/console/jobs',
-    page(
-      () => 'Jobs',
-      async (c, caller) => {
-        const deps = c.var.deps;
-        const cursor = c.req.query('cursor');
-        const listed = await listJobs(
-          deps,
-          {},
-          { limit: 50, ...(cursor ? { cursor } : {}) },
-          jobReader(deps.config.callers, caller),
-        );
-        return <JobsList jobs={listed.jobs} {...(listed.cursor ? { older: listed.cursor } : {})} />;
+      () => 'Not found',
+      async (c) => {
+        throw new AppError('ROUTE_NOT_FOUND', `the console has no page at ${new URL(c.req.url).pathname}`);
       },
     ),
-  );
-  app.get(
-    '/console/jobs/:id',
-    page(
-      (c) => `Job ${c.req.param('id') ?? ''}`,
-      async (c, caller) => (
-        <JobPage job={await visibleJob(c.var.deps, caller, c.req.param('id')!)} csrf={csrfToken(c)} />
-      ),
-    ),
-  );
-  // Server-sent events: the job's record each time it changes, until it finishes.
-  app.get('/console/jobs/:id/events', async (c) => {
-    const deps = c.var.deps;
-    const caller = await consoleCaller(c).catch(() => undefined);
-    if (!caller) return c.body(null, 401);
-    const id = c.req.param('id');
-    await visibleJob(deps, caller, id);
-    // Each stream holds a loop for minutes: a caller opens only so many at once (per instance).
-    const open = openStreams.get(caller.id) ?? 0;
-    if (open >= MAX_STREAMS_PER_CALLER)
-      return c.text(`${MAX_STREAMS_PER_CALLER} live job pages are open already: close one`, 429, {
-        'retry-after': '5',
-      });
-    openStreams.set(caller.id, open + 1);
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    const follow = (async () => {
-      let last = '';
-      const until = deps.now() + EVENTS_MS;
-      try {
-        while (deps.now() < until) {
-          const job = await visibleJob(deps, caller, id);
-          // Labels made here, so the page's script formats nothing itself.
-          const active = isFinished(job)
-            ? []
-            : (job.progress.active ?? []).map((a) => ({ ...a, label: activeBlobText(a) }));
-          const text = JSON.stringify({ state: job.state, progress: progressText(job.progress), active });
-          if (text !== last) await writer.write(new TextEncoder().encode(`event: job\ndata: ${text}\n\n`));
-          last = text;
-          if (isFinished(job)) break;
-          // A real pause, not deps.sleep (which tests shorten to nothing): the job's runner needs the time.
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
-      } catch {
-        // the browser went away, or the job became invisible: the stream just ends
-      } finally {
-        const left = (openStreams.get(caller.id) ?? 1) - 1;
-        if (left > 0) openStreams.set(caller.id, left);
-        else openStreams.delete(caller.id);
-        await writer.close().catch(() => {});
-      }
-    })();
-    deps.defer(follow);
-    return c.body(readable, 200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
-  });
-  syncPages(app);
-  app.post(
-    '/console/jobs/:id/cancel',
-    action('Cancel', async (c, caller) => {
-      const job = await cancelVisibleJob(c.var.deps, caller, c.req.param('id')!);
-      return c.redirect(`/console/jobs/${encodeURIComponent(job.id)}`, 303);
-    }),
   );
   return app;
 }

@@ -10,3 +10,4 @@ export {
   type TagSummary,
 } from './inspect.js';
 export { listRepositories, listTags, readManifest } from './read.js';
+export { nearTag } from './near.js';

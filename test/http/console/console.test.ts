@@ -199,7 +199,7 @@ it('nothing a caller may not see is rendered: registries filtered by grants, ref
 });
 
 it('the copy form runs a job whose page follows it to its end (live over server-sent events); a forged form is refused', async () => {
-  const service = makeService({ registries: localRegistries(host, other) }, { jobs: true });
+  const service = makeService({ registries: localRegistries(host, other, fixture.emptyRegistry) }, { jobs: true });
   const form = await visit(service, '/console/copy');
   expect(form.html).toMatch(/<label for="source">Source<\/label><input id="source"/);
   const csrf = cookieValue(form.cookies, 'ferry_csrf')!;
@@ -228,10 +228,18 @@ it('the copy form runs a job whose page follows it to its end (live over server-
   expect(page.html).toContain(`tagged v1, stable`);
   expect(page.html).not.toContain('Cancel job');
   expect(page.html).toContain('<dt>Runs</dt><dd>1</dd>');
-  // A job that fails: its page gives the error's code and message, as the API has them.
-  const failing = await visit(service, '/console/copy', {
+  // A source tag that is not there is refused with the form, before any job (user-experience review v2, 6).
+  const missing = await visit(service, '/console/copy', {
     cookie: `ferry_csrf=${csrf}`,
     form: { ...fields, source: `${host}/ferry-test/multiarch:no-such-tag` },
+  });
+  expect(missing.status).toBe(404);
+  expect(missing.html).toContain(`value="${host}/ferry-test/multiarch:no-such-tag"`);
+  // A job that fails (a layer the source registry lost): its page gives the error's code and message.
+  const broken = fixture.brokenImage;
+  const failing = await visit(service, '/console/copy', {
+    cookie: `ferry_csrf=${csrf}`,
+    form: { ...fields, source: `${fixture.emptyRegistry}/${broken.repository}:${broken.tag}` },
   });
   const failedId = failing.headers.get('location')!.split('/').at(-1)!;
   const failed = await waitForJob(service, failedId, {}, 30);

@@ -4,10 +4,11 @@
 import type { ImageDiff } from '../../../ops/inspect/index.js';
 import { size } from './layout.js';
 
-export function Compare(props: { from: string; to: string; diff?: ImageDiff }) {
+export function Compare(props: { from: string; to: string; diff?: ImageDiff; problem?: unknown }) {
   const diff = props.diff;
   return (
     <>
+      {props.problem as never}
       <form method="get" action="/console/compare" class="stacked">
         <label for="from">From</label>
         <input id="from" name="from" value={props.from} placeholder="registry/repository:tag" required />

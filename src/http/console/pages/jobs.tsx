@@ -18,20 +18,31 @@ export const formList = (value: string | undefined) =>
     .map((v) => v.trim())
     .filter(Boolean);
 
-export function CopyForm(props: { csrf: string; source: string; target: string }) {
+export function CopyForm(props: {
+  csrf: string;
+  source: string;
+  target: string;
+  platforms?: string;
+  tags?: string;
+  /** A failure of the copy just sent, shown above the form it left filled in. */
+  problem?: unknown;
+}) {
   return (
-    <form method="post" action="/console/copy" class="stacked">
-      <input type="hidden" name="csrf" value={props.csrf} />
-      <label for="source">Source</label>
-      <input id="source" name="source" value={props.source} placeholder="registry/repository:tag" required />
-      <label for="target">Target</label>
-      <input id="target" name="target" value={props.target} placeholder="registry/repository[:tag]" required />
-      <label for="platforms">Platforms (comma-separated; empty: all)</label>
-      <input id="platforms" name="platforms" placeholder="linux/amd64, linux/arm64" />
-      <label for="tags">Extra tags (comma-separated)</label>
-      <input id="tags" name="tags" placeholder="latest, stable" />
-      <button type="submit">Copy</button>
-    </form>
+    <>
+      {props.problem as never}
+      <form method="post" action="/console/copy" class="stacked">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <label for="source">Source</label>
+        <input id="source" name="source" value={props.source} placeholder="registry/repository:tag" required />
+        <label for="target">Target</label>
+        <input id="target" name="target" value={props.target} placeholder="registry/repository[:tag]" required />
+        <label for="platforms">Platforms (comma-separated; empty: all)</label>
+        <input id="platforms" name="platforms" value={props.platforms ?? ''} placeholder="linux/amd64, linux/arm64" />
+        <label for="tags">Extra tags (comma-separated)</label>
+        <input id="tags" name="tags" value={props.tags ?? ''} placeholder="latest, stable" />
+        <button type="submit">Copy</button>
+      </form>
+    </>
   );
 }
 

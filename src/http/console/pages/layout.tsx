@@ -103,11 +103,18 @@ export function SignIn(props: { csrf: string; error?: string; available: boolean
   );
 }
 
-export function Problem(props: { code: string; detail: string }) {
+/** A failure, said where it happened: with a "did you mean" when a near tag exists, and a way back. */
+export function Problem(props: { code: string; detail: string; nearTag?: string | undefined }) {
   return (
     <section class="problem" role="alert">
       <p>
         <strong>{props.code}</strong>: {props.detail}
+        {props.nearTag ? ` (did you mean ${props.nearTag}?)` : ''}
+      </p>
+      <p>
+        <a class="way-back" href="/console/registries">
+          Back to the registries
+        </a>
       </p>
     </section>
   );
