@@ -78,6 +78,11 @@ if (job && window.EventSource) {
     const record = JSON.parse(event.data);
     document.getElementById('job-state').textContent = record.state;
     document.getElementById('job-progress').textContent = record.progress;
+    const overall = document.getElementById('job-bar');
+    overall.max = record.bar.max;
+    overall.value = record.bar.value;
+    document.getElementById('job-elapsed').textContent = record.elapsed;
+    document.getElementById('job-rate').textContent = record.rate;
     const list = document.getElementById('job-blobs');
     list.replaceChildren(...record.active.map((blob) => {
       const item = document.createElement('li');

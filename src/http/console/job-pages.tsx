@@ -12,7 +12,7 @@ import type { AppEnv } from '../app-env.js';
 import { authorizeCopy, submitCopyJob } from '../copy.js';
 import { cancelVisibleJob, jobReader, visibleJob } from '../jobs.js';
 import { action, consoleCaller, csrfToken, page } from './guard.js';
-import { activeBlobText, CopyForm, formList, JobPage, JobsList, progressText } from './pages/jobs.js';
+import { activeBlobText, CopyForm, formList, JobPage, JobsList, jobTiming, progressText } from './pages/jobs.js';
 import { Problem } from './pages/layout.js';
 
 // How long one event stream follows a job before the browser reconnects (EventSource does so by itself);
@@ -88,7 +88,11 @@ export function jobPages(app: Hono<AppEnv>): void {
     page(
       (c) => `Job ${c.req.param('id') ?? ''}`,
       async (c, caller) => (
-        <JobPage job={await visibleJob(c.var.deps, caller, c.req.param('id')!)} csrf={csrfToken(c)} />
+        <JobPage
+          job={await visibleJob(c.var.deps, caller, c.req.param('id')!)}
+          csrf={csrfToken(c)}
+          now={c.var.deps.now()}
+        />
       ),
     ),
   );
@@ -118,7 +122,8 @@ export function jobPages(app: Hono<AppEnv>): void {
           const active = isFinished(job)
             ? []
             : (job.progress.active ?? []).map((a) => ({ ...a, label: activeBlobText(a) }));
-          const text = JSON.stringify({ state: job.state, progress: progressText(job.progress), active });
+          const timing = jobTiming(job, deps.now());
+          const text = JSON.stringify({ state: job.state, progress: progressText(job.progress), active, ...timing });
           if (text !== last) await writer.write(new TextEncoder().encode(`event: job\ndata: ${text}\n\n`));
           last = text;
           if (isFinished(job)) break;

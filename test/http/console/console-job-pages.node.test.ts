@@ -63,7 +63,8 @@ it('a job page shows a progress bar, the elapsed time and rate, and links the im
   expect(bar[1]).toBeGreaterThan(0);
   expect(await page.textContent('#job-elapsed')).toMatch(/^\d+(\.\d)? s$/);
   expect(await page.textContent('#job-rate')).toMatch(/^[\d.]+ (B|KiB|MiB)\/s$/);
-  expect(await page.getAttribute('a.result-link', 'href')).toBe(`/console/image/${to}@${MULTIARCH}`);
+  const link = (await page.getAttribute('a.result-link', 'href')) ?? '';
+  expect(decodeURIComponent(link)).toBe(`/console/image/${to}@${MULTIARCH}`);
 });
 
 it('the rule dry run names the digest once; an empty Rules page says how to add one', async () => {

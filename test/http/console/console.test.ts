@@ -220,7 +220,7 @@ it('the copy form runs a job whose page follows it to its end (live over server-
   const stream = await events.text();
   expect(stream).toMatch(/^event: job\ndata: \{"state":"(queued|running|done)"/);
   expect(stream.trimEnd().split('\n\n').at(-1)).toMatch(
-    /^event: job\ndata: \{"state":"done","progress":"(\d+)\/\1 blobs, [\d.]+ (B|KiB) of [\d.]+ (B|KiB)","active":\[\]\}$/,
+    /^event: job\ndata: \{"state":"done","progress":"(\d+)\/\1 blobs, [\d.]+ (B|KiB) of [\d.]+ (B|KiB)","active":\[\],"bar":/,
   );
   expect((await waitForJob(service, id, {}, 30)).state).toBe('done');
   const page = await visit(service, `/console/jobs/${id}`, { cookie: `ferry_csrf=${csrf}` });

@@ -9,7 +9,7 @@ import {
   type JobSummary,
   type BatchedCopyResult,
 } from '../../../ops/jobs/index.js';
-import { Columns, Problem, size } from './layout.js';
+import { Columns, imageUrl, Problem, size } from './layout.js';
 
 /** One of the copy form's comma-separated fields (platforms, tags), its items trimmed. */
 export const formList = (value: string | undefined) =>
@@ -68,11 +68,29 @@ export function progressText(progress: JobProgress): string {
   return `${progress.blobsDone}/${progress.blobsTotal} blobs${bytes}`;
 }
 
+/**
+ * The job's bar, time and rate, as its page and its live events show them: bytes when the job counts them,
+ * else blobs; a finished job's time is from its creation to its last update.
+ */
+export function jobTiming(job: Pick<JobView, 'state' | 'createdAt' | 'updatedAt' | 'progress'>, now: number) {
+  const p = job.progress;
+  const finished = isFinished(job as JobRecord);
+  const [value, max] = p.bytesTotal ? [p.bytesDone ?? 0, p.bytesTotal] : [p.blobsDone, p.blobsTotal];
+  const seconds = Math.max(0, ((finished ? Date.parse(job.updatedAt) : now) - Date.parse(job.createdAt)) / 1000);
+  const bar = max > 0 ? { value: Math.min(value, max), max } : { value: job.state === 'done' ? 1 : 0, max: 1 };
+  return {
+    bar,
+    elapsed: `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`,
+    rate: `${size(seconds > 0 ? Math.round((p.bytesDone ?? 0) / seconds) : 0)}/s`,
+  };
+}
+
 /** One moving blob's label: "sha256:0123abcd… 512.0 KiB of 3.0 MiB". */
 export const activeBlobText = (a: ActiveBlob) => `${a.blob.slice(0, 19)}… ${size(a.bytes)} of ${size(a.size)}`;
 
-export function JobPage(props: { job: JobView; csrf: string }) {
+export function JobPage(props: { job: JobView; csrf: string; now: number }) {
   const job = props.job;
+  const timing = jobTiming(job, props.now);
   // A job run in batches keeps counts; each tag's result is its batch's (its own job page).
   const counts = job.result && 'counts' in (job.result as object) ? (job.result as BatchedCopyResult) : undefined;
   const results =
@@ -81,6 +99,8 @@ export function JobPage(props: { job: JobView; csrf: string }) {
       : 'results' in (job.result as object)
         ? (job.result as { results: { target: string; digest: string; tags: string[] }[] }).results
         : [job.result as { target: string; digest: string; tags: string[] }];
+  // A promotion's outcome names the backup tags it made and removed.
+  const backups = (job.result as { backups?: { created: string[]; removed: string[] } } | undefined)?.backups;
   return (
     <section id="job" data-events={isFinished(job) ? undefined : `/console/jobs/${encodeURIComponent(job.id)}/events`}>
       <dl class="facts">
@@ -121,7 +141,14 @@ export function JobPage(props: { job: JobView; csrf: string }) {
         <dt>State</dt>
         <dd id="job-state">{job.state}</dd>
         <dt>Progress</dt>
-        <dd id="job-progress">{progressText(job.progress)}</dd>
+        <dd>
+          <progress id="job-bar" max={timing.bar.max} value={timing.bar.value} aria-label="job progress"></progress>{' '}
+          <span id="job-progress">{progressText(job.progress)}</span>
+        </dd>
+        <dt>Elapsed</dt>
+        <dd id="job-elapsed">{timing.elapsed}</dd>
+        <dt>Rate</dt>
+        <dd id="job-rate">{timing.rate}</dd>
         <dt>Created</dt>
         <dd>{job.createdAt}</dd>
         <dt>Updated</dt>
@@ -152,12 +179,20 @@ export function JobPage(props: { job: JobView; csrf: string }) {
       ) : null}
       {results.map((r) => (
         <p class="result">
-          <code>
-            {r.target}@{r.digest}
-          </code>{' '}
+          <a class="result-link" href={imageUrl(`${r.target}@${r.digest}`)}>
+            <code>
+              {r.target}@{r.digest}
+            </code>
+          </a>{' '}
           {r.tags.length ? `tagged ${r.tags.join(', ')}` : '(untagged)'}
         </p>
       ))}
+      {backups?.created.length || backups?.removed.length ? (
+        <p class="backups">
+          {backups.created.length ? `Backup tags made: ${backups.created.join(', ')}. ` : ''}
+          {backups.removed.length ? `Older backups removed: ${backups.removed.join(', ')}.` : ''}
+        </p>
+      ) : null}
       {job.error ? (
         <Problem
           code={job.error.code}

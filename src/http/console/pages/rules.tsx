@@ -12,6 +12,13 @@ interface RuleView {
 }
 
 export function Rules(props: { rules: RuleView[] }) {
+  if (!props.rules.length)
+    return (
+      <p class="empty">
+        No promotion rules you may use yet: add one to the configuration (<code>promotion.rules</code>), or store one
+        with <code>ferry rules put NAME FILE</code> (<code>PUT /v1/rules/NAME</code>).
+      </p>
+    );
   return (
     <table id="rules">
       <caption>Promotion rules you may use</caption>
@@ -57,9 +64,7 @@ export function Plan(props: {
   return (
     <>
       <p>
-        <code>
-          {props.plan.source}@{props.plan.digest}
-        </code>
+        <code id="plan-source">{props.plan.source}</code>
       </p>
       <table id="plan">
         <caption>What a promotion would do (nothing is written)</caption>
