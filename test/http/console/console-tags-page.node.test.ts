@@ -1,0 +1,81 @@
+// User-experience review v2, friction 7: the tags page left Size empty for every multi-arch tag (and the image
+// page's Platforms showed the manifest's 582 B), sorted 0.10.0 before 0.2.0, had no filter box, and paged
+// forward only. Driven in chromium; each size is the image's own, as GET /v1/inspect?platform= gives it.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { requireBinary } from '../../support/binaries.js';
+import { uniqueRepository } from '../../support/copying.js';
+import { sendJson, startFerry, type FerryProcess } from '../../support/ferry-process.js';
+
+const fixture = inject('fixture');
+const host = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+
+let ferry: FerryProcess;
+let browser: Browser;
+let page: Page;
+let state: string;
+const repository = `${target}/${uniqueRepository('console/tags')}`;
+
+beforeAll(async () => {
+  state = mkdtempSync(join(tmpdir(), 'ferry-console-tags-'));
+  const config = {
+    registries: { [host]: { insecure: true }, [target]: { insecure: true } },
+    callers: { anonymous: true },
+  };
+  [ferry, browser] = await Promise.all([
+    startFerry(config, {}, state, 'node'),
+    chromium.launch({ executablePath: requireBinary('chromium'), args: ['--no-sandbox'] }),
+  ]);
+  page = await browser.newPage();
+  page.setDefaultTimeout(10_000);
+  const copied = await sendJson(ferry, 'POST', '/v1/copy', {
+    source: `${host}/ferry-test/multiarch:v1`,
+    target: `${repository}:0.1.0`,
+    tags: ['0.2.0', '0.10.0'],
+  });
+  expect(copied.digest, JSON.stringify(copied)).toBeTruthy();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await ferry?.stop();
+  rmSync(state, { recursive: true, force: true });
+});
+
+const sizeOf = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
+
+it('versions sort newest first (0.10.0 before 0.2.0), a filter narrows them, and each platform has its size', async () => {
+  await page.goto(`${ferry.base}/console/tags/${repository}`);
+  const tags = await page.$$eval('#tags tbody tr td:first-child', (cells) => cells.map((c) => c.textContent));
+  expect(tags).toEqual(['0.10.0', '0.2.0', '0.1.0']);
+  const arm = await sendJson(ferry, 'GET', `/v1/inspect/${repository}:0.1.0?platform=linux/arm64`);
+  const sizes = await page.textContent('#tags tbody tr:first-child td.size');
+  expect(sizes).toContain(`${arm.platform} ${sizeOf(arm.totalSize)}`);
+  await page.fill('#filter', '0.1');
+  await Promise.all([page.waitForURL(/filter=0\.1/), page.press('#filter', 'Enter')]);
+  expect(await page.$$eval('#tags tbody tr td:first-child', (cells) => cells.map((c) => c.textContent))).toEqual([
+    '0.10.0',
+    '0.1.0',
+  ]);
+  // The image page's Platforms give each image's size too, not its manifest's.
+  await page.goto(`${ferry.base}/console/image/${repository}:0.1.0`);
+  const row = await page.$$eval('#platforms tbody tr', (rows) =>
+    rows.map((r) => Array.from(r.querySelectorAll('td')).map((c) => c.textContent)),
+  );
+  expect(row.find((cells) => cells[0] === arm.platform)?.[2]).toBe(sizeOf(arm.totalSize));
+});
+
+it('pages go both ways, keeping the filter', async () => {
+  await page.goto(`${ferry.base}/console/tags/${host}/ferry-test/tags500?filter=1`);
+  expect(await page.$('a[rel=prev]')).toBeNull();
+  await Promise.all([page.waitForURL(/page=2/), page.click('a[rel=next]')]);
+  expect(page.url()).toContain('filter=1');
+  expect(await page.textContent('nav.pages')).toContain('page 2 of');
+  await Promise.all([page.waitForURL((url) => !url.search.includes('page=')), page.click('a[rel=prev]')]);
+  expect(await page.textContent('nav.pages')).toContain('page 1 of');
+});
