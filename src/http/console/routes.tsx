@@ -8,15 +8,15 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import {
   diffImages,
+  imageSizes,
   inspectImage,
   summarizeTags,
   listRepositories,
-  listTags,
   readManifest,
+  tagPage,
+  type TagOrder,
 } from '../../ops/inspect/index.js';
-
 import { listAuditRecords } from '../../ops/audit.js';
-
 import { imageReferrers } from '../../ops/promote/index.js';
 import { listRegistryEntries } from '../../ops/registries/index.js';
 import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant } from '../../policy.js';
@@ -172,12 +172,12 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         const repository = rest(c, '/console/tags/');
         const name = parseRepositoryName(repository);
         requireGrant(deps.config.callers, caller, 'inspect', `${name.registry}/${name.repository}`);
-        const last = c.req.query('last');
-        const listed = await listTags(deps, repository, { n: TAGS_PER_PAGE, ...(last ? { last } : {}) });
+        // Every tag listed, filtered and ordered by version (or name), then one numbered page summarized.
+        const filter = c.req.query('filter')?.trim() ?? '';
+        const order: TagOrder = c.req.query('sort') === 'name' ? 'name' : 'version';
+        const listed = await tagPage(deps, repository, { filter, order, page: pageNumber(c), perPage: TAGS_PER_PAGE });
         const tags = await summarizeTags(deps, listed.name, listed.tags);
-        return (
-          <Tags repository={listed.name} tags={tags} now={deps.now()} {...(listed.next ? { next: listed.next } : {})} />
-        );
+        return <Tags listing={listed} tags={tags} filter={filter} order={order} now={deps.now()} />;
       },
     ),
   );
@@ -191,8 +191,12 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         const platform = c.req.query('platform');
         const image = await inspectImage(deps, reference, platform ? { platform } : {});
         // The referrers of the manifest shown (the platform's image when one was picked).
-        const referrers = await imageReferrers(deps, image.reference, await usableRules(deps, caller));
-        return <Image image={image} repository={repository} referrers={referrers} />;
+        const [referrers, sizes] = await Promise.all([
+          imageReferrers(deps, image.reference, await usableRules(deps, caller)),
+          image.manifests ? imageSizes(deps, repository, image.manifests) : [],
+        ]);
+        const bySize = new Map(sizes.map((s) => [s.digest, s.size]));
+        return <Image image={image} repository={repository} referrers={referrers} imageSizes={bySize} />;
       },
     ),
   );

@@ -6,8 +6,10 @@ export {
   type HistoryEntry,
   inspectImage,
   type InspectResult,
+  imageSizes,
   summarizeTags,
   type TagSummary,
 } from './inspect.js';
 export { listRepositories, listTags, readManifest } from './read.js';
 export { nearTag } from './near.js';
+export { tagPage, type TagOrder, type TagPage } from './tag-page.js';

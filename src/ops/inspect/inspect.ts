@@ -241,10 +241,32 @@ export interface TagSummary {
   size?: number;
   /** An index's platforms. */
   platforms?: number;
+  /** An index's images, each with its own size (its layers, compressed), not its manifest's. */
+  platformSizes?: { platform: string; digest: string; size: number }[];
   /** The image config's `created`, or an index's `org.opencontainers.image.created`. */
   created?: string;
   /** Why this tag could not be read (its error code), without failing the others. */
   error?: string;
+}
+
+/**
+ * Each platform image of an index with its size (its layers, compressed): read by digest, so cached once seen.
+ * Attestations and other artifacts are left out.
+ */
+export async function imageSizes(
+  deps: Deps,
+  repository: string,
+  children: NonNullable<InspectResult['manifests']>,
+): Promise<{ platform: string; digest: string; size: number }[]> {
+  const images = children.filter(
+    (c) => c.platform && c.platform !== 'unknown/unknown' && !c.artifactType && !/index|list/.test(c.mediaType),
+  );
+  return Promise.all(
+    images.map(async (c) => {
+      const image = await inspectImage(deps, `${repository}@${c.digest}`);
+      return { platform: c.platform, digest: c.digest, size: image.totalSize ?? 0 };
+    }),
+  );
 }
 
 // Tags summarized at once: each costs a manifest (and a config) read the first time, then the cache answers.
@@ -259,12 +281,14 @@ export async function summarizeTags(deps: Deps, repository: string, tags: string
     try {
       const image = await inspectImage(deps, `${repository}:${tag}`);
       const created = image.config?.created ?? image.annotations?.['org.opencontainers.image.created'];
+      const platformSizes = image.manifests ? await imageSizes(deps, repository, image.manifests) : undefined;
       summaries.set(tag, {
         tag,
         digest: image.digest,
         kind: image.kind,
         ...(image.totalSize !== undefined ? { size: image.totalSize } : {}),
         ...(image.manifests ? { platforms: image.manifests.length } : {}),
+        ...(platformSizes ? { platformSizes } : {}),
         ...(created ? { created } : {}),
       });
     } catch (error) {

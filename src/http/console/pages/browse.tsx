@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // Browsing: the registries, a registry's catalog, a repository's tags.
 
-import type { TagSummary } from '../../../ops/inspect/index.js';
+import type { TagOrder, TagPage, TagSummary } from '../../../ops/inspect/index.js';
 import { Columns, Copyable, age, imageUrl, size, tagsUrl } from './layout.js';
 
 export function Registries(props: { registries: { host: string; origin: string }[] }) {
@@ -53,44 +53,97 @@ export function Catalog(props: { registry: string; repositories: string[]; next?
   );
 }
 
-export function Tags(props: { repository: string; tags: TagSummary[]; next?: string; now: number }) {
+export function Tags(props: { listing: TagPage; tags: TagSummary[]; filter: string; order: TagOrder; now: number }) {
+  const { listing } = props;
+  // Links keep the filter and the order; only the page changes.
+  const pageUrl = (page: number, order = props.order) => {
+    const query = new URLSearchParams({
+      ...(props.filter ? { filter: props.filter } : {}),
+      ...(order === 'name' ? { sort: 'name' } : {}),
+      ...(page > 1 ? { page: String(page) } : {}),
+    });
+    return `${tagsUrl(listing.name)}${query.size ? `?${query}` : ''}`;
+  };
   return (
     <>
       <p>
-        <Copyable value={props.repository} />
+        <Copyable value={listing.name} />
       </p>
-      <table id="tags">
-        <caption>Tags</caption>
-        <Columns names={['Tag', 'Digest', 'Kind', 'Size', 'Created']} />
-        <tbody>
-          {props.tags.map((t) => (
-            <tr>
-              <td>
-                {t.error === 'INVALID_REFERENCE' ? (
-                  t.tag
-                ) : (
-                  <a href={imageUrl(`${props.repository}:${t.tag}`)}>{t.tag}</a>
-                )}
-              </td>
-              <td>
-                {t.digest ? (
-                  <code class="digest" title={t.digest}>
-                    {t.digest.slice(0, 19)}…
-                  </code>
-                ) : (
-                  <span class="error">{t.error}</span>
-                )}
-              </td>
-              <td>{t.kind === 'index' ? `index, ${t.platforms} platforms` : (t.kind ?? '')}</td>
-              <td>{t.size !== undefined ? size(t.size) : ''}</td>
-              <td>{t.created ? <time datetime={t.created}>{age(t.created, props.now)}</time> : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {props.next ? (
-        <a href={`${tagsUrl(props.repository)}?last=${encodeURIComponent(props.next)}`}>Next page</a>
-      ) : null}
+      <form method="get" action={tagsUrl(listing.name)} class="inline" role="search">
+        <label for="filter">Filter tags</label>
+        <input id="filter" name="filter" value={props.filter} placeholder="part of a tag" />
+        {props.order === 'name' ? <input type="hidden" name="sort" value="name" /> : null}
+        <button type="submit">Filter</button>
+      </form>
+      <p class="order">
+        {listing.total} tag{listing.total === 1 ? '' : 's'}
+        {props.filter ? ` matching “${props.filter}”` : ''}, sorted{' '}
+        {props.order === 'name' ? (
+          <>
+            by name · <a href={pageUrl(1, 'version')}>by version, newest first</a>
+          </>
+        ) : (
+          <>
+            by version, newest first · <a href={pageUrl(1, 'name')}>by name</a>
+          </>
+        )}
+      </p>
+      {props.tags.length ? (
+        <table id="tags">
+          <caption>Tags</caption>
+          <Columns names={['Tag', 'Digest', 'Kind', 'Size', 'Created']} />
+          <tbody>
+            {props.tags.map((t) => (
+              <tr>
+                <td>
+                  {t.error === 'INVALID_REFERENCE' ? t.tag : <a href={imageUrl(`${listing.name}:${t.tag}`)}>{t.tag}</a>}
+                </td>
+                <td>
+                  {t.digest ? (
+                    <code class="digest" title={t.digest}>
+                      {t.digest.slice(0, 19)}…
+                    </code>
+                  ) : (
+                    <span class="error">{t.error}</span>
+                  )}
+                </td>
+                <td>{t.kind === 'index' ? `index, ${t.platforms} platforms` : (t.kind ?? '')}</td>
+                <td class="size">
+                  {t.platformSizes
+                    ? t.platformSizes.map((p) => (
+                        <div>
+                          {p.platform} {size(p.size)}
+                        </div>
+                      ))
+                    : t.size !== undefined
+                      ? size(t.size)
+                      : ''}
+                </td>
+                <td>{t.created ? <time datetime={t.created}>{age(t.created, props.now)}</time> : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p class="empty">
+          {props.filter ? `No tag matches “${props.filter}”.` : 'This repository has no tags yet: copy an image here.'}
+        </p>
+      )}
+      <nav class="pages" aria-label="Pages of tags">
+        {listing.page > 1 ? (
+          <a rel="prev" href={pageUrl(listing.page - 1)}>
+            Previous page
+          </a>
+        ) : null}{' '}
+        <span>
+          page {listing.page} of {listing.pages}
+        </span>{' '}
+        {listing.page < listing.pages ? (
+          <a rel="next" href={pageUrl(listing.page + 1)}>
+            Next page
+          </a>
+        ) : null}
+      </nav>
     </>
   );
 }

@@ -116,7 +116,13 @@ function Referrers(props: { groups: GroupedReferrers; repository: string; inInde
 
 const isAttestationChild = (m: ChildSummary) => m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';
 
-export function Image(props: { image: InspectResult; repository: string; referrers: GroupedReferrers }) {
+export function Image(props: {
+  image: InspectResult;
+  repository: string;
+  referrers: GroupedReferrers;
+  /** Each platform image's own size (its layers), by digest: the index's descriptors give only the manifest's. */
+  imageSizes?: Map<string, number>;
+}) {
   const image = props.image;
   const total = image.totalSize ?? 0;
   const history = historyRows(image);
@@ -172,7 +178,7 @@ export function Image(props: { image: InspectResult; repository: string; referre
                     {m.digest}
                   </a>
                 </td>
-                <td>{size(m.size)}</td>
+                <td>{props.imageSizes?.has(m.digest) ? size(props.imageSizes.get(m.digest)!) : ''}</td>
               </tr>
             ))}
           </tbody>

@@ -142,7 +142,7 @@ export function JobPage(props: { job: JobView; csrf: string; now: number }) {
         <dd id="job-state">{job.state}</dd>
         <dt>Progress</dt>
         <dd>
-          <progress id="job-bar" max={timing.bar.max} value={timing.bar.value} aria-label="job progress"></progress>{' '}
+          <progress id="job-bar" max={timing.bar.max} value={timing.bar.value} aria-label="job progress" />{' '}
           <span id="job-progress">{progressText(job.progress)}</span>
         </dd>
         <dt>Elapsed</dt>
