@@ -3,44 +3,29 @@
 // a Compare or Copy error replaced the form (a typo meant retyping both references), with no "did you mean";
 // and a Copy from a missing tag still made a job, which then failed. Driven in chromium.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { requireBinary } from '../../support/binaries.js';
 import { uniqueRepository } from '../../support/copying.js';
-import { startFerry, type FerryProcess } from '../../support/ferry-process.js';
+import { openConsole, type ConsoleBrowser } from '../../support/console-browser.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 const multiarch = `${host}/ferry-test/multiarch`;
 
-let ferry: FerryProcess;
-let browser: Browser;
+let opened: ConsoleBrowser;
+let ferry: ConsoleBrowser['ferry'];
 let page: Page;
-let state: string;
 
 beforeAll(async () => {
-  state = mkdtempSync(join(tmpdir(), 'ferry-console-input-'));
-  const config = {
+  opened = await openConsole({
     registries: { [host]: { insecure: true }, [target]: { insecure: true } },
     callers: { anonymous: true },
-  };
-  [ferry, browser] = await Promise.all([
-    startFerry(config, {}, state, 'node'),
-    chromium.launch({ executablePath: requireBinary('chromium'), args: ['--no-sandbox'] }),
-  ]);
-  page = await browser.newPage();
-  page.setDefaultTimeout(10_000); // what a page lacks fails in seconds, not at the test's timeout
+  });
+  ({ ferry, page } = opened);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await ferry?.stop();
-  rmSync(state, { recursive: true, force: true });
-});
+afterAll(() => opened?.close());
 
 it('a full reference pasted into the Repository box opens the image', async () => {
   await page.goto(`${ferry.base}/console/registries`);

@@ -2,37 +2,27 @@
 // page's Platforms showed the manifest's 582 B), sorted 0.10.0 before 0.2.0, had no filter box, and paged
 // forward only. Driven in chromium; each size is the image's own, as GET /v1/inspect?platform= gives it.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { requireBinary } from '../../support/binaries.js';
 import { uniqueRepository } from '../../support/copying.js';
-import { sendJson, startFerry, type FerryProcess } from '../../support/ferry-process.js';
+import { openConsole, type ConsoleBrowser } from '../../support/console-browser.js';
+import { sendJson } from '../../support/ferry-process.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 
-let ferry: FerryProcess;
-let browser: Browser;
+let opened: ConsoleBrowser;
+let ferry: ConsoleBrowser['ferry'];
 let page: Page;
-let state: string;
 const repository = `${target}/${uniqueRepository('console/tags')}`;
 
 beforeAll(async () => {
-  state = mkdtempSync(join(tmpdir(), 'ferry-console-tags-'));
-  const config = {
+  opened = await openConsole({
     registries: { [host]: { insecure: true }, [target]: { insecure: true } },
     callers: { anonymous: true },
-  };
-  [ferry, browser] = await Promise.all([
-    startFerry(config, {}, state, 'node'),
-    chromium.launch({ executablePath: requireBinary('chromium'), args: ['--no-sandbox'] }),
-  ]);
-  page = await browser.newPage();
-  page.setDefaultTimeout(10_000);
+  });
+  ({ ferry, page } = opened);
   const copied = await sendJson(ferry, 'POST', '/v1/copy', {
     source: `${host}/ferry-test/multiarch:v1`,
     target: `${repository}:0.1.0`,
@@ -41,11 +31,7 @@ beforeAll(async () => {
   expect(copied.digest, JSON.stringify(copied)).toBeTruthy();
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await ferry?.stop();
-  rmSync(state, { recursive: true, force: true });
-});
+afterAll(() => opened?.close());
 
 const sizeOf = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
 
