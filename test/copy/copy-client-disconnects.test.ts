@@ -79,6 +79,10 @@ it('the promised job id resolves whatever happens: a streamed copy that ends in 
     status: 200,
     job: { state: 'done', reason: 'ran in its request', result: { digest: fixture.skopeo.anonymous.v2s2!.digest } },
   });
+  // Its record counts what the copy moved, as a job's does (user-experience review v2, 14: it read "0/0 blobs").
+  const { blobsDone, blobsTotal, bytesDone } = done.job.progress;
+  expect([blobsDone, bytesDone > 0]).toEqual([blobsTotal, true]);
+  expect(blobsTotal).toBeGreaterThan(0);
   const failed = await stream({
     source: `${source}/ferry-test/no-such-image:v1`,
     target: `${target}/${uniqueRepository('promised/failed')}:v1`,
