@@ -5,7 +5,7 @@ import type { Caller } from '../config/callers.js';
 import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import { auditCopy } from '../ops/audit.js';
-import { createCopyJob, handOverCopy, recordCopyOutcome, type JobRecord } from '../ops/jobs/index.js';
+import { createCopyJob, handOverCopy, ProgressTracker, recordCopyOutcome, type JobRecord } from '../ops/jobs/index.js';
 import type { CopyEvent, CopyReporter, CopyResult } from '../ops/copy/index.js';
 import {
   OverBudget,
@@ -160,9 +160,18 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     if (canHandOver) c.req.raw.signal?.addEventListener('abort', clientGone);
     // A streamed copy's client was told the job id at once: whatever the outcome, it can be found there.
     const promised = canHandOver && format !== 'json';
+    // What the copy moved, for its record (a job's page shows it as a job's own progress).
+    const moved = new ProgressTracker();
     const remember = (outcome: Pick<JobRecord, 'result' | 'error'>) =>
       promised
-        ? recordCopyOutcome(deps, request, owner, jobId, outcome, { spec }).catch((error: unknown) =>
+        ? recordCopyOutcome(
+            deps,
+            request,
+            owner,
+            jobId,
+            { ...outcome, progress: { ...moved.snapshot(), active: [] } },
+            { spec },
+          ).catch((error: unknown) =>
             deps.log.warn('copy: could not record its outcome', {
               id: jobId,
               error: error instanceof Error ? error.message : 'unknown',
@@ -228,7 +237,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
         if (canHandOver) clientGone();
       });
     };
-    const run = settle({ emit: send, wantsProgress: true })
+    const run = settle({ emit: (event) => (moved.observe(event), send(event)), wantsProgress: true })
       .then((settled) => {
         if ('job' in settled)
           send({ type: 'job', id: settled.job.id, url: jobUrl(settled.job.id), reason: settled.reason });

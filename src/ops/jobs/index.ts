@@ -3,7 +3,7 @@
 export { blobStepName, compactPlan, type CompactPlan, expandPlan } from './blob-plan.js';
 export { cancelJob } from './cancel.js';
 export { FairSlots, jobLanes, type JobLanes } from './fair-slots.js';
-export { type ActiveBlob, type JobProgress } from './progress.js';
+export { type ActiveBlob, type JobProgress, ProgressTracker } from './progress.js';
 export {
   type BatchedCopyResult,
   failJob,

@@ -54,7 +54,7 @@ export async function recordCopyOutcome(
   request: CopyRequest,
   owner: JobOwner,
   id: string,
-  outcome: Pick<JobRecord, 'result' | 'error'>,
+  outcome: Pick<JobRecord, 'result' | 'error'> & { progress?: JobRecord['progress'] },
   details: CopyDetails = {},
 ): Promise<void> {
   const fields = { id, ...copyFields(request, owner, details.spec), reason: 'ran in its request', runs: 1 };
