@@ -62,6 +62,27 @@ export async function planForCaller(
   return { rule, plan };
 }
 
+/**
+ * A promotion carried out now, for a caller who may (planForCaller), audited either way: the API's
+ * `"dryRun": false` and the console's Promote button.
+ */
+export async function promoteForCaller(deps: Deps, caller: Caller, ruleName: string, sourceReference: string) {
+  const prepared = await planForCaller(deps, caller, ruleName, sourceReference);
+  const plan = prepared.plan;
+  try {
+    const outcome = await executePromotion(deps, prepared, { emit: () => {}, wantsProgress: false }, caller.id, {
+      readable: readableBy(deps.config.callers, caller),
+    });
+    await auditPromotion(deps, caller.id, sourceReference, plan);
+    return { plan, ...outcome };
+  } catch (error) {
+    await auditPromotion(deps, caller.id, sourceReference, plan, {
+      code: isAppError(error) ? error.code : 'INTERNAL',
+    });
+    throw error;
+  }
+}
+
 export function promoteRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post('/v1/promote', async (c) => {
@@ -70,24 +91,12 @@ export function promoteRoutes(deps: Deps): Hono<AppEnv> {
     const callers = deps.config.callers;
     requireAnyGrant(callers, caller, 'promote');
     const request = validate(PromoteRequestSchema, await readJsonBody(c.req.raw, deps), 'promote request');
-    const prepared = await planForCaller(deps, caller, request.rule, request.source);
-    const plan = prepared.plan;
     if (request.dryRun !== false) {
+      const { plan } = await planForCaller(deps, caller, request.rule, request.source);
       refuseConflicts(plan);
       return c.json({ dryRun: true, plan });
     }
-    try {
-      const outcome = await executePromotion(deps, prepared, { emit: () => {}, wantsProgress: false }, caller.id, {
-        readable: readableBy(callers, caller),
-      });
-      await auditPromotion(deps, caller.id, request.source, plan);
-      return c.json({ dryRun: false, plan, ...outcome });
-    } catch (error) {
-      await auditPromotion(deps, caller.id, request.source, plan, {
-        code: isAppError(error) ? error.code : 'INTERNAL',
-      });
-      throw error;
-    }
+    return c.json({ dryRun: false, ...(await promoteForCaller(deps, caller, request.rule, request.source)) });
   });
 
   // Rules managed through the API: each admin sees and manages the rules within its repositories only.

@@ -23,16 +23,16 @@ import { isAdminOver, readableBy, readsInRegistry, requireAnyGrant, requireGrant
 import { formatReference, normalizeRegistryHost, parseReference, parseRepositoryName } from '../../reference.js';
 import type { AppEnv } from '../app-env.js';
 
-import { planForCaller, usableRules } from '../promote.js';
+import { planForCaller, promoteForCaller, usableRules } from '../promote.js';
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from './assets.js';
 import { Audit } from './pages/audit.js';
 import { Catalog, Registries, Tags } from './pages/browse.js';
 import { Compare } from './pages/compare.js';
 import { HistoryPage, Image } from './pages/image.js';
 
-import { imageUrl, SignIn, tagsUrl } from './pages/layout.js';
+import { imageUrl, Layout, SignIn, tagsUrl } from './pages/layout.js';
 import { RawManifest } from './pages/manifest.js';
-import { Plan, Rules } from './pages/rules.js';
+import { Plan, Promoted, Rules } from './pages/rules.js';
 import { syncPages } from './sync-pages.js';
 import { jobPages, problemWithHint } from './job-pages.js';
 import {
@@ -46,7 +46,7 @@ import {
   sessionCsrfToken,
   startSession,
 } from './session.js';
-import { action, checkedForm, csrfToken, CSP, inspectable, page, pageNumber, rest } from './guard.js';
+import { action, checkedForm, csrfToken, CSP, inspectable, page, pageNumber, rest, whoIs } from './guard.js';
 
 // Repository names per catalog page (before filtering by grants).
 const CATALOG_PAGE = 100;
@@ -264,14 +264,25 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
     '/console/rules/:name/plan',
     page(
       (c) => `Dry run of ${c.req.param('name') ?? ''}`,
-      async (c, caller) => (
-        <Plan
-          plan={
-            (await planForCaller(c.var.deps, caller, c.req.param('name')!, (c.req.query('source') ?? '').trim())).plan
-          }
-        />
-      ),
+      async (c, caller) => {
+        const [rule, source] = [c.req.param('name')!, (c.req.query('source') ?? '').trim()];
+        const { plan } = await planForCaller(c.var.deps, caller, rule, source);
+        return <Plan plan={plan} promote={{ rule, source, csrf: csrfToken(c) }} />;
+      },
     ),
+  );
+  // The dry run's Promote: the promotion runs here, as POST /v1/promote with "dryRun": false does.
+  app.post(
+    '/console/rules/:name/promote',
+    action('Promote', async (c, caller, form) => {
+      const rule = c.req.param('name')!;
+      const done = await promoteForCaller(c.var.deps, caller, rule, (form.source ?? '').trim());
+      return c.html(
+        <Layout title={`Promoted by ${rule}`} csrf={form.csrf!} signedIn={caller.kind === 'apiKey'} who={whoIs(caller)}>
+          <Promoted rule={rule} source={done.plan.source} results={done.results} backups={done.backups} />
+        </Layout>,
+      );
+    }),
   );
   app.get(
     '/console/audit',

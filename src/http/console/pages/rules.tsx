@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // Promotion rules and a promotion's plan.
 
-import { Columns } from './layout.js';
+import { Columns, imageUrl } from './layout.js';
 
 interface RuleView {
   name: string;
@@ -60,7 +60,11 @@ export function Plan(props: {
     digest: string;
     steps: { target: string; tag: string; action: string; current?: string; reason?: string }[];
   };
+  /** With the rule's name and the form's token: a plan without conflicts offers to promote. */
+  promote?: { rule: string; source: string; csrf: string };
 }) {
+  const conflicts = props.plan.steps.some((s) => s.action === 'conflict');
+  const writes = props.plan.steps.some((s) => s.action !== 'unchanged');
   return (
     <>
       <p>
@@ -87,6 +91,41 @@ export function Plan(props: {
           ))}
         </tbody>
       </table>
+      {props.promote && !conflicts && writes ? (
+        <form method="post" action={`/console/rules/${encodeURIComponent(props.promote.rule)}/promote`} class="promote">
+          <input type="hidden" name="csrf" value={props.promote.csrf} />
+          <input type="hidden" name="source" value={props.promote.source} />
+          <button type="submit">Promote</button>
+        </form>
+      ) : null}
+    </>
+  );
+}
+
+/** What a promotion from the console wrote: each target with a link to its image, and its backup tags. */
+export function Promoted(props: {
+  rule: string;
+  source: string;
+  results: { target: string; digest: string; tags: string[] }[];
+  backups: { created: string[]; removed: string[] };
+}) {
+  return (
+    <>
+      <p>
+        Promoted <code>{props.source}</code> by rule <code>{props.rule}</code>
+      </p>
+      {props.results.map((r) => (
+        <p class="result">
+          <a class="result-link" href={imageUrl(`${r.target}@${r.digest}`)}>
+            <code>
+              {r.target}@{r.digest}
+            </code>
+          </a>{' '}
+          tagged {r.tags.join(', ')}
+        </p>
+      ))}
+      {props.backups.created.length ? <p>Backup tags made: {props.backups.created.join(', ')}</p> : null}
+      {props.backups.removed.length ? <p>Older backups removed: {props.backups.removed.join(', ')}</p> : null}
     </>
   );
 }
