@@ -171,6 +171,7 @@ it.each<Runtime>(['node', 'workerd'])(
             name: 'release',
             source: { repository: `${source}/ferry-test/large`, tags: { exact: 'v1' } },
             targets: [{ repository: `${fixture.targetFaultProxy}/${prod}`, tags: ['{tag}'] }],
+            records: 'always', // distribution 2.8: the record through the tag fallback, read below
           },
         ],
       },

@@ -27,12 +27,11 @@ export function backupTagName(tag: string, digest: string, now: number): string 
   return `${tag.slice(0, TAG_MAX - suffix.length)}${suffix}`;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** The time a backup tag of `tag` was made, or undefined for any other tag. */
 function madeAt(candidate: string, tag: string): number | undefined {
-  const prefix = tag.slice(0, TAG_MAX - (8 + STAMP + 13));
-  const found = new RegExp(`^${escape(prefix)}-backup-(\\d{${STAMP}})-[0-9a-f]{12}$`).exec(candidate)?.[1];
+  const prefix = `${tag.slice(0, TAG_MAX - (8 + STAMP + 13))}-backup-`;
+  if (!candidate.startsWith(prefix)) return undefined;
+  const found = /^(\d{17})-[0-9a-f]{12}$/.exec(candidate.slice(prefix.length))?.[1];
   if (!found) return undefined;
   const [y, mo, d, h, mi, s, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, i, all) =>
     Number(found.slice(at, all[i + 1] ?? STAMP)),
