@@ -61,6 +61,9 @@ it('a tag needs copy on its repository and a delete needs delete; each is refuse
     { reference: `${registry}/${mine}@${V2S2.digest}`, digest: V2S2.digest },
   ]);
   expect((await judge(fixture.judge, 'list-tags', `${registry}/${mine}`)).tags ?? []).toEqual([]);
+  // A delete names what it deletes: a bare repository is not read as ":latest" here.
+  const bare = await call('DELETE', `/v1/manifest/${registry}/${mine}`, 'kdelete');
+  expect([bare.status, bare.body.code]).toEqual([400, 'INVALID_REFERENCE']);
   const gone = await call('DELETE', `/v1/manifest/${registry}/${mine}:v1`, 'kdelete');
   expect([gone.status, gone.body.code]).toEqual([404, 'NOT_FOUND']);
 
