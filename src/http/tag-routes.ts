@@ -2,7 +2,7 @@
 // (crane delete, regctl tag rm), each audited as the copy is.
 
 import { Hono } from 'hono';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { recordAudit } from '../ops/audit.js';
 import { deleteImage, tagImage } from '../ops/tags/index.js';
 import { requireGrant } from '../policy.js';
@@ -39,7 +39,10 @@ export function tagRoutes(): Hono<AppEnv> {
     const deps = c.var.deps;
     const caller = c.get('caller');
     const named = pathRest(c.req.url, '/v1/manifest/');
-    const reference = parseReference(named);
+    // What is deleted is named: a bare repository is not Docker's ":latest" here.
+    const reference = parseReference(named, { defaultTag: false });
+    if (!reference.tag && !reference.digest)
+      throw new AppError('INVALID_REFERENCE', `"${named}" names no tag or digest: a delete names what it deletes`);
     requireGrant(deps.config.callers, caller, 'delete', `${reference.registry}/${reference.repository}`);
     const audited = { caller: caller.id, action: 'delete', target: named };
     try {
