@@ -85,6 +85,31 @@ export function jobTiming(job: Pick<JobView, 'state' | 'createdAt' | 'updatedAt'
   };
 }
 
+/** An image a copy or promotion wrote: `target@digest`, linked to its page, and its tags. */
+export function WrittenImage(props: { target: string; digest: string; tags: string[] }) {
+  return (
+    <p class="result">
+      <a class="result-link" href={imageUrl(`${props.target}@${props.digest}`)}>
+        <code>
+          {props.target}@{props.digest}
+        </code>
+      </a>{' '}
+      {props.tags.length ? `tagged ${props.tags.join(', ')}` : '(untagged)'}
+    </p>
+  );
+}
+
+/** The backup tags a promotion made and removed (none: nothing shown). */
+export function BackupTags(props: { created: string[]; removed: string[] }) {
+  if (!props.created.length && !props.removed.length) return null;
+  return (
+    <p class="backups">
+      {props.created.length ? `Backup tags made: ${props.created.join(', ')}. ` : ''}
+      {props.removed.length ? `Older backups removed: ${props.removed.join(', ')}.` : ''}
+    </p>
+  );
+}
+
 /** One moving blob's label: "sha256:0123abcd… 512.0 KiB of 3.0 MiB". */
 export const activeBlobText = (a: ActiveBlob) => `${a.blob.slice(0, 19)}… ${size(a.bytes)} of ${size(a.size)}`;
 
@@ -178,21 +203,9 @@ export function JobPage(props: { job: JobView; csrf: string; now: number }) {
         </p>
       ) : null}
       {results.map((r) => (
-        <p class="result">
-          <a class="result-link" href={imageUrl(`${r.target}@${r.digest}`)}>
-            <code>
-              {r.target}@{r.digest}
-            </code>
-          </a>{' '}
-          {r.tags.length ? `tagged ${r.tags.join(', ')}` : '(untagged)'}
-        </p>
+        <WrittenImage {...r} />
       ))}
-      {backups?.created.length || backups?.removed.length ? (
-        <p class="backups">
-          {backups.created.length ? `Backup tags made: ${backups.created.join(', ')}. ` : ''}
-          {backups.removed.length ? `Older backups removed: ${backups.removed.join(', ')}.` : ''}
-        </p>
-      ) : null}
+      {backups ? <BackupTags {...backups} /> : null}
       {job.error ? (
         <Problem
           code={job.error.code}

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // Promotion rules and a promotion's plan.
 
-import { Columns, imageUrl } from './layout.js';
+import { Columns } from './layout.js';
+import { BackupTags, WrittenImage } from './jobs.js';
 
 interface RuleView {
   name: string;
@@ -115,17 +116,9 @@ export function Promoted(props: {
         Promoted <code>{props.source}</code> by rule <code>{props.rule}</code>
       </p>
       {props.results.map((r) => (
-        <p class="result">
-          <a class="result-link" href={imageUrl(`${r.target}@${r.digest}`)}>
-            <code>
-              {r.target}@{r.digest}
-            </code>
-          </a>{' '}
-          tagged {r.tags.join(', ')}
-        </p>
+        <WrittenImage {...r} />
       ))}
-      {props.backups.created.length ? <p>Backup tags made: {props.backups.created.join(', ')}</p> : null}
-      {props.backups.removed.length ? <p>Older backups removed: {props.backups.removed.join(', ')}</p> : null}
+      <BackupTags {...props.backups} />
     </>
   );
 }
