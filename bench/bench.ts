@@ -25,6 +25,7 @@ import { skopeoCopy } from '../test/support/skopeo.js';
 import { peers } from './peers.js';
 import { floorCopy } from './floor.js';
 import { benchConfigCheck } from './config-check.js';
+import { benchAirGap } from './air-gap.js';
 
 const MiB = 1024 * 1024;
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -54,6 +55,9 @@ const WITH_FRONT = process.env.BENCH_FRONT !== 'false';
 const WITH_SYNC = process.env.BENCH_SYNC !== 'false';
 // GET /v1/jobs and the console's list over an index of BENCH_JOB_ROWS rows: BENCH_JOB_LIST=false leaves it out.
 const WITH_JOB_LIST = process.env.BENCH_JOB_LIST !== 'false';
+// Air-gap transports (a 2 GiB layer, times BENCH_SCALE, to an archive and back, beside skopeo, peak RSS):
+// BENCH_AIR_GAP=false leaves it out.
+const WITH_AIR_GAP = process.env.BENCH_AIR_GAP !== 'false';
 
 /**
  * Cases are measured apart: Ferry writes its blob memory to KV after answering (waitUntil), and the
@@ -532,6 +536,16 @@ async function main() {
       `\n| \`ferry config check FILE\` (npm run config:check) | median of ${configCheck.runs} | Node's start (floor) |\n| --- | --- | --- |\n` +
         `| shipped command line, no compile | ${configCheck.checkMs.toFixed(0)} ms | ${configCheck.nodeFloorMs.toFixed(0)} ms |`,
     );
+    if (WITH_AIR_GAP) {
+      const airGap = await benchAirGap(dir, FERRY_CLI, Math.round(2048 * MiB * SCALE));
+      results.push({ airGap });
+      console.log(
+        `\n| air gap, one ${(airGap.layerBytes / MiB).toFixed(0)} MiB layer | tool | wall time | peak RSS |\n| --- | --- | --- | --- |\n` +
+          airGap.runs
+            .map((r) => `| ${r.case} | ${r.tool} | ${r.seconds.toFixed(1)} s | ${r.peakMiB.toFixed(0)} MiB |`)
+            .join('\n'),
+      );
+    }
     const deadlines = await timeDeadlines(dir, ['workerd', 'node']);
     results.push({ deadlines });
     console.log(

@@ -12,6 +12,7 @@ import { login, logout } from './login.js';
 import { configCheck } from './config-check.js';
 import { Failure, withoutTransport, type Output } from './api.js';
 import { copy, diff, inspect, tags } from './commands.js';
+import { copyAirGap, namesAirGap } from './air-gap/copy.js';
 import { jobs, promote, rules } from './remote-verbs.js';
 import {
   localConnection,
@@ -138,6 +139,16 @@ export async function main(args: string[], output: Output): Promise<number> {
       case 'serve':
         // The launcher imports the server's own bundle (its modules, SQLite among them, load only then).
         return SERVE;
+    }
+    if (namesAirGap(parsed)) {
+      const remote = Boolean((parsed.values.server as string | undefined) ?? env('FERRY_URL'));
+      const local = (through: Parsed) =>
+        (connection = localConnection(
+          readConfigDocument(through.values.config as string | undefined, env),
+          registriesOf(through),
+          env,
+        ));
+      return await copyAirGap(parsed, out, remote, local, copy);
     }
     connection = await connect(parsed);
     switch (parsed.verb.name) {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { tarHeader } from '../../cli/air-gap/tar.js';
 
 export interface Descriptor {
   mediaType: string;
@@ -24,24 +25,8 @@ export const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
 
 export const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-/** A ustar header for one regular file; fixed mtime and owner so layers are reproducible. */
-export function tarHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100);
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  header.write('00000000000\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const b of header) sum += b;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return header;
-}
+/** A ustar header for one regular file: the command line's own (fixed mtime and owner: reproducible layers). */
+export { tarHeader };
 
 /** A minimal ustar archive of the given files. */
 export function tar(files: [name: string, content: string | Uint8Array][]): Buffer {
