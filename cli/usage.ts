@@ -13,6 +13,8 @@ export interface Verb {
   summary: string;
   usage: string;
   example: string;
+  /** More than the summary says, in the verb's own help. */
+  notes?: string;
   options: Options;
   positionals: [min: number, max: number];
   /** Needs a Ferry service (jobs, rules, audit): refused in local mode. */
@@ -41,6 +43,11 @@ export const VERBS: Verb[] = [
       '[--dry-run] [--no-clobber] [--verify-digest] [--wait=false] ' +
       '[--src-creds | --dest-creds USERNAME:PASSWORD] [--authfile FILE]',
     example: 'ferry copy docker://docker.io/library/alpine:3.20 ghcr.io/acme/alpine:3.20 --platform linux/amd64',
+    notes:
+      'SOURCE and TARGET are registry references, or files on this machine as skopeo names them (local mode):\n' +
+      '  oci:DIR[:NAME]                  an OCI image layout (byte for byte)\n' +
+      '  oci-archive:FILE[:NAME]         an OCI image layout in a tar file (byte for byte)\n' +
+      "  docker-archive:FILE[:NAME:TAG] docker save's format: one platform, layers uncompressed (new digests)",
     options: {
       platform: texts,
       tag: texts,
@@ -273,7 +280,9 @@ export function helpText(verb?: Verb): string {
     return `  ${`--${name}${value ? ` ${value}` : ''}`.padEnd(32)}  ${description}`;
   });
   const optionsHelp = options.length ? `\nOptions:\n${options.join('\n')}\n` : '';
-  return `Usage: ${verb.usage}\n\n${verb.summary}.\n${optionsHelp}\n${GLOBAL_HELP}\n\nExample:\n  ${verb.example}\n`;
+  const notes = verb.notes ? `\n${verb.notes}\n` : '';
+  const example = `\nExample:\n  ${verb.example}\n`;
+  return `Usage: ${verb.usage}\n\n${verb.summary}.\n${notes}${optionsHelp}\n${GLOBAL_HELP}\n${example}`;
 }
 
 export interface Parsed {

@@ -34,7 +34,7 @@ function piped(from: Readable, to: Transform): Transform {
 function uncompressed(stream: Readable, mediaType: string, digest: string): Readable {
   if (mediaType.endsWith('+zstd') || mediaType.endsWith('.zstd'))
     throw new AirGapError(
-      `the layer ${digest} is zstd-compressed: a docker-archive holds it uncompressed, and this Node cannot decompress zstd`,
+      `the layer ${digest} is zstd-compressed: a docker-archive holds layers uncompressed; Node 20 has no zstd`,
     );
   if (mediaType.endsWith('gzip') || mediaType.endsWith('.tar.gzip')) return piped(stream, createGunzip());
   return stream;

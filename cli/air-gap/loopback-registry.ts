@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { PushRefused } from './layout-writer.js';
-import type { BlobUpload, ImageStore } from './store.js';
+import { isValidDigest } from '../../src/reference.js';
+import { isTag, type BlobUpload, type ImageStore } from './store.js';
 
 /** The one repository the loopback registry holds. */
 export const LOOPBACK_REPOSITORY = 'image';
@@ -103,10 +104,11 @@ export async function serveLoopback(store: ImageStore, what: string): Promise<Lo
       'docker-upload-uuid': upload,
     });
     const digest = url.searchParams.get('digest');
+    if (digest !== null && !isValidDigest(digest)) return refusal(400, 'DIGEST_INVALID', `"${digest}" is not a digest`);
     if (id === undefined) {
       if (request.method !== 'POST') return refusal(405, 'UNSUPPORTED', 'uploads start with POST');
       const mount = url.searchParams.get('mount');
-      if (mount && (await store.blob(mount).catch(() => undefined)))
+      if (mount && isValidDigest(mount) && (await store.blob(mount)))
         return { status: 201, headers: { location: `${base}/blobs/${mount}`, 'docker-content-digest': mount } };
       const session = await writer.upload();
       const opened = randomBytes(12).toString('hex');
@@ -148,9 +150,16 @@ export async function serveLoopback(store: ImageStore, what: string): Promise<Lo
     }
     const [kind, ...tail] = rest.split('/');
     const last = decodeURIComponent(tail.join('/'));
-    if (kind === 'manifests' && tail.length === 1) return manifests(request, last);
+    if (kind === 'manifests' && tail.length === 1) {
+      if (!isTag(last) && !isValidDigest(last))
+        return refusal(400, 'MANIFEST_INVALID', `"${last}" is no tag or digest`);
+      return manifests(request, last);
+    }
     if (kind === 'blobs' && tail[0] === 'uploads') return upload(request, url, tail[1] || undefined);
-    if (kind === 'blobs' && tail.length === 1) return blob(request, response, last);
+    if (kind === 'blobs' && tail.length === 1) {
+      if (!isValidDigest(last)) return refusal(400, 'DIGEST_INVALID', `"${last}" is not a digest`);
+      return blob(request, response, last);
+    }
     return refusal(404, 'NAME_UNKNOWN', `${what} has no ${rest}`);
   }
 

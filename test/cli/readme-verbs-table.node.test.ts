@@ -25,6 +25,14 @@ const EXERCISED: Record<string, [file: string, test: string]> = {
   'another tag': ['test/cli/everyday-verbs.node.test.ts', 'tag gives an image a second tag in its repository'],
   delete: ['test/cli/everyday-verbs.node.test.ts', "deletes a tag with the registry's own API"],
   'keep existing tags': ['test/cli/everyday-verbs.node.test.ts', 'refuses to move a tag that names another image'],
+  'to and from a layout': [
+    'test/cli/air-gap-transports.node.test.ts',
+    'oci:DIR[:ref] written by ferry is read back byte-exact by skopeo and by crane',
+  ],
+  "docker save's format": [
+    'test/cli/air-gap-transports.node.test.ts',
+    'docker-archive holds one platform with uncompressed layers',
+  ],
   'what changed': ['test/cli/cli.node.test.ts', 'compares two images as GET /v1/diff does'],
   'as a job (remote)': ['test/cli/remote-output.node.test.ts', 'jobs watch shows bytes and rate'],
   'promote (remote)': ['test/cli/remote-output.node.test.ts', 'rules and promote print text'],
