@@ -2,11 +2,16 @@
 // page's Platforms showed the manifest's 582 B), sorted 0.10.0 before 0.2.0, had no filter box, and paged
 // forward only. Driven in chromium; each size is the image's own, as GET /v1/inspect?platform= gives it.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { uniqueRepository } from '../../support/copying.js';
 import { openConsole, type ConsoleBrowser } from '../../support/console-browser.js';
 import { sendJson } from '../../support/ferry-process.js';
+import { OciLayout } from '../../support/oci-layout.js';
+import { skopeo } from '../../support/skopeo.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
@@ -64,4 +69,37 @@ it('pages go both ways, keeping the filter', async () => {
   expect(await page.textContent('nav.pages')).toContain('page 2 of');
   await Promise.all([page.waitForURL((url) => !url.search.includes('page=')), page.click('a[rel=prev]')]);
   expect(await page.textContent('nav.pages')).toContain('page 1 of');
+});
+
+it("sorts by created time (the image's own: registries keep no push time), an index by its newest platform", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-created-'));
+  const dated = `${target}/${uniqueRepository('console/created')}`;
+  try {
+    const layout = new OciLayout(dir);
+    // Version order 2.0.0, 1.5.0, 1.0.0; built in another order.
+    const built: [string, string][] = [
+      ['1.0.0', '2026-03-01T00:00:00Z'],
+      ['2.0.0', '2026-01-01T00:00:00Z'],
+      ['1.5.0', '2026-05-01T00:00:00Z'],
+    ];
+    for (const [tag, created] of built) {
+      const layer = layout.layer([['version', `${tag}\n`]]);
+      layout.tag(layout.image({ platform: { os: 'linux', architecture: 'amd64' }, layers: [layer], created }), tag);
+      await skopeo(['copy', '--dest-tls-verify=false', `oci:${dir}:${tag}`, `docker://${dated}:${tag}`]);
+    }
+    await page.goto(`${ferry.base}/console/tags/${dated}`);
+    await Promise.all([page.waitForURL(/sort=created/), page.click('text=by created time')]);
+    const order = await page.$$eval('#tags tbody tr td:first-child', (cells) => cells.map((c) => c.textContent));
+    expect(order).toEqual(['1.5.0', '1.0.0', '2.0.0']);
+    expect(await page.textContent('p.order')).toContain('no push time');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // A multi-arch tag without a created annotation is as old as its newest image.
+  await page.goto(`${ferry.base}/console/tags/${repository}?sort=created`);
+  expect(await page.getAttribute('#tags tbody tr:first-child time', 'datetime')).toBe('2026-01-02T03:04:05Z');
+  // Too many tags to read each one's image: said, and sorted by version instead.
+  await page.goto(`${ferry.base}/console/tags/${host}/ferry-test/tags500?sort=created`);
+  expect(await page.textContent('p.order')).toContain('filter');
+  expect(await page.textContent('p.order')).toContain('by version');
 });
