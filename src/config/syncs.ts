@@ -29,7 +29,7 @@ export const SyncTagsSchema = z.strictObject({
   semver: z.string().optional(),
   /**
    * Of what is left, the newest `count`: by version (tags that are no version are left out), or by the
-   * image's created time (its config's; an index's annotation, else its first image's).
+   * image's created time (its config's; an index's annotation, else its newest image's).
    */
   newest: z.strictObject({ count: positiveInt(1, 'a count'), by: z.enum(['semver', 'created']).optional() }).optional(),
   /** Only images created at or after this time (RFC 3339, "2026-01-01T00:00:00Z"). */

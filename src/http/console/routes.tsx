@@ -174,10 +174,11 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
         requireGrant(deps.config.callers, caller, 'inspect', `${name.registry}/${name.repository}`);
         // Every tag listed, filtered and ordered by version (or name), then one numbered page summarized.
         const filter = c.req.query('filter')?.trim() ?? '';
-        const order: TagOrder = c.req.query('sort') === 'name' ? 'name' : 'version';
+        const sort = c.req.query('sort');
+        const order: TagOrder = sort === 'name' || sort === 'created' ? sort : 'version';
         const listed = await tagPage(deps, repository, { filter, order, page: pageNumber(c), perPage: TAGS_PER_PAGE });
-        const tags = await summarizeTags(deps, listed.name, listed.tags);
-        return <Tags listing={listed} tags={tags} filter={filter} order={order} now={deps.now()} />;
+        const tags = listed.summaries ?? (await summarizeTags(deps, listed.name, listed.tags));
+        return <Tags listing={listed} tags={tags} filter={filter} asked={order} now={deps.now()} />;
       },
     ),
   );

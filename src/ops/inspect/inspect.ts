@@ -242,8 +242,8 @@ export interface TagSummary {
   /** An index's platforms. */
   platforms?: number;
   /** An index's images, each with its own size (its layers, compressed), not its manifest's. */
-  platformSizes?: { platform: string; digest: string; size: number }[];
-  /** The image config's `created`, or an index's `org.opencontainers.image.created`. */
+  platformSizes?: { platform: string; digest: string; size: number; created?: string }[];
+  /** The image config's `created`, or an index's `org.opencontainers.image.created` (else its newest image's). */
   created?: string;
   /** Why this tag could not be read (its error code), without failing the others. */
   error?: string;
@@ -257,16 +257,23 @@ export async function imageSizes(
   deps: Deps,
   repository: string,
   children: NonNullable<InspectResult['manifests']>,
-): Promise<{ platform: string; digest: string; size: number }[]> {
+): Promise<{ platform: string; digest: string; size: number; created?: string }[]> {
   const images = children.filter(
     (c) => c.platform && c.platform !== 'unknown/unknown' && !c.artifactType && !/index|list/.test(c.mediaType),
   );
   return Promise.all(
     images.map(async (c) => {
       const image = await inspectImage(deps, `${repository}@${c.digest}`);
-      return { platform: c.platform, digest: c.digest, size: image.totalSize ?? 0 };
+      const created = image.config?.created;
+      return { platform: c.platform, digest: c.digest, size: image.totalSize ?? 0, ...(created ? { created } : {}) };
     }),
   );
+}
+
+/** A `created` as a time to compare (RFC 3339 may carry offsets); an unreadable one sorts as oldest. */
+export function createdTime(created: string | undefined): number {
+  const time = created ? Date.parse(created) : NaN;
+  return Number.isNaN(time) ? -Infinity : time;
 }
 
 // Tags summarized at once: each costs a manifest (and a config) read the first time, then the cache answers.
@@ -280,8 +287,14 @@ export async function summarizeTags(deps: Deps, repository: string, tags: string
     if (!isValidTag(tag)) return void summaries.set(tag, { tag, error: 'INVALID_REFERENCE' });
     try {
       const image = await inspectImage(deps, `${repository}:${tag}`);
-      const created = image.config?.created ?? image.annotations?.['org.opencontainers.image.created'];
       const platformSizes = image.manifests ? await imageSizes(deps, repository, image.manifests) : undefined;
+      // An index without its own date is as old as its newest image.
+      const newest = platformSizes
+        ?.map((p) => p.created)
+        .filter((c): c is string => !!c)
+        .sort((a, b) => createdTime(a) - createdTime(b))
+        .at(-1);
+      const created = image.config?.created ?? image.annotations?.['org.opencontainers.image.created'] ?? newest;
       summaries.set(tag, {
         tag,
         digest: image.digest,

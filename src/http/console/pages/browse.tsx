@@ -53,17 +53,25 @@ export function Catalog(props: { registry: string; repositories: string[]; next?
   );
 }
 
-export function Tags(props: { listing: TagPage; tags: TagSummary[]; filter: string; order: TagOrder; now: number }) {
+const ORDER_NAMES: Record<TagOrder, string> = {
+  version: 'by version, newest first',
+  name: 'by name',
+  created: "by created time, newest first (the image's own: registries keep no push time)",
+};
+
+export function Tags(props: { listing: TagPage; tags: TagSummary[]; filter: string; asked: TagOrder; now: number }) {
   const { listing } = props;
+  const order = listing.order;
   // Links keep the filter and the order; only the page changes.
-  const pageUrl = (page: number, order = props.order) => {
+  const pageUrl = (page: number, to = order) => {
     const query = new URLSearchParams({
       ...(props.filter ? { filter: props.filter } : {}),
-      ...(order === 'name' ? { sort: 'name' } : {}),
+      ...(to !== 'version' ? { sort: to } : {}),
       ...(page > 1 ? { page: String(page) } : {}),
     });
     return `${tagsUrl(listing.name)}${query.size ? `?${query}` : ''}`;
   };
+  const others = (['version', 'name', 'created'] as const).filter((o) => o !== order);
   return (
     <>
       <p>
@@ -72,21 +80,22 @@ export function Tags(props: { listing: TagPage; tags: TagSummary[]; filter: stri
       <form method="get" action={tagsUrl(listing.name)} class="inline" role="search">
         <label for="filter">Filter tags</label>
         <input id="filter" name="filter" value={props.filter} placeholder="part of a tag" />
-        {props.order === 'name' ? <input type="hidden" name="sort" value="name" /> : null}
+        {order !== 'version' ? <input type="hidden" name="sort" value={order} /> : null}
         <button type="submit">Filter</button>
       </form>
       <p class="order">
+        {props.asked === 'created' && order !== 'created'
+          ? `Sorting by created time reads each tag's image: ${listing.total} tags are more than ` +
+            `${listing.createdLimit}, filter first. `
+          : ''}
         {listing.total} tag{listing.total === 1 ? '' : 's'}
-        {props.filter ? ` matching “${props.filter}”` : ''}, sorted{' '}
-        {props.order === 'name' ? (
+        {props.filter ? ` matching “${props.filter}”` : ''}, sorted {ORDER_NAMES[order]}
+        {others.map((o) => (
           <>
-            by name · <a href={pageUrl(1, 'version')}>by version, newest first</a>
+            {' · '}
+            <a href={pageUrl(1, o)}>{ORDER_NAMES[o].replace(/ \(.*\)$/, '')}</a>
           </>
-        ) : (
-          <>
-            by version, newest first · <a href={pageUrl(1, 'name')}>by name</a>
-          </>
-        )}
+        ))}
       </p>
       {props.tags.length ? (
         <table id="tags">
