@@ -24,13 +24,23 @@ const releaseA = `${source}/ferry-test/release-a:v1`;
 
 let home: string;
 let gate: TokenGate;
+let oddListing: { path: string; tags: string[] } | undefined;
 const seen: string[] = [];
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'ferry-verbs-home-'));
   // Every request the target registry gets through this gate is written down, to show what a verb sent.
   gate = await startRegistryGate(
     Number(target.split(':')[1]),
-    () => undefined,
+    // A hostile listing when a test sets one: the registry's tag list answered with names no tag can be.
+    (req) =>
+      oddListing && req.url?.startsWith(oddListing.path)
+        ? {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'listed', tags: oddListing.tags }),
+            verdict: 'odd listing',
+          }
+        : undefined,
     (req) => seen.push(`${req.method} ${req.url}`),
   );
 });
@@ -126,6 +136,19 @@ describe('delete', () => {
     const all = await ferry('delete', `${repository}@${digest}`);
     expect(all.code, all.stderr).toBe(0);
     expect([craneDigest(`${repository}:a`), craneDigest(`${repository}:b`)]).toEqual([undefined, undefined]);
+  });
+
+  it('a name the registry lists that no tag can be is passed over, not a reason to fail a delete', async () => {
+    const repository = uniqueRepository('verbs/oddlist');
+    const alone = await copied(releaseA, `${gate.host}/${repository}:c`);
+    oddListing = { path: `/v2/${repository}/tags/list`, tags: ['c', 'not a tag!', '../escape'] };
+    try {
+      const run = await ferry('delete', `${gate.host}/${repository}:c`);
+      expect([run.code, run.stderr, run.stdout]).toEqual([0, '', `deleted ${gate.host}/${repository}:c (${alone})\n`]);
+    } finally {
+      oddListing = undefined;
+    }
+    expect(craneDigest(`${target}/${repository}:c`)).toBeUndefined();
   });
 
   it('a registry that disables deletes gets a refusal that says so', async () => {
