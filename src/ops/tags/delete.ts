@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { runPool } from '../../pool.js';
 import { deleteManifest } from '../../registry/delete.js';
-import type { ImageReference } from '../../reference.js';
+import { isValidTag, type ImageReference } from '../../reference.js';
 import { registryClient } from '../registries/index.js';
 import { forgetTag } from '../resolve.js';
 
@@ -42,8 +42,9 @@ export async function deleteTag(
   if (byName !== 'unsupported') return byName;
   const { tags } = await client.listTags(repository);
   const others: string[] = [];
+  // A listed name no tag can be is not asked about: no client can pull by it, so it keeps nothing alive.
   await runPool(
-    tags.filter((t) => t !== tag),
+    tags.filter((t) => t !== tag && isValidTag(t)),
     TAGS_AT_ONCE,
     async (other) => {
       if ((await client.headManifest(repository, other, { primary: true }))?.digest === digest) others.push(other);
