@@ -15,6 +15,7 @@ const INSTALL: Record<string, string> = {
   podman: 'apt-get install -y podman',
   containerd: 'apt-get install -y containerd',
   ctr: 'apt-get install -y containerd',
+  promtool: 'apt-get install -y prometheus',
 };
 
 export function requireBinary(name: keyof typeof INSTALL | string): string {

@@ -17,7 +17,11 @@ export const workersPlatform:
       workflowJobs: typeof workflowJobs;
       runWorkflowJob: typeof runWorkflowJob;
       jobConcurrency: NonNullable<(typeof WORKERS_DEFAULTS)['jobConcurrency']>;
-      workerFetch: (request: Request, bindings: Record<string, unknown>) => Response | Promise<Response>;
+      workerFetch: (
+        request: Request,
+        bindings: Record<string, unknown>,
+        ctx?: { waitUntil(work: Promise<unknown>): void },
+      ) => Response | Promise<Response>;
     }
   | undefined = undefined;
 

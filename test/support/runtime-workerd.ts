@@ -95,6 +95,6 @@ export const workersPlatform = {
   /** Workers' job lanes (the copy concurrency stays the tests' own: their counts assume it). */
   jobConcurrency: WORKERS_DEFAULTS.jobConcurrency!,
   /** worker.ts's own fetch handler, for what happens before any app exists (an invalid configuration). */
-  workerFetch: (request: Request, bindings: Record<string, unknown>) =>
-    worker.fetch(request, { ...(env as object), ...bindings } as never, {}),
+  workerFetch: (request: Request, bindings: Record<string, unknown>, ctx: object = {}) =>
+    worker.fetch(request, { ...(env as object), ...bindings } as never, ctx),
 };
