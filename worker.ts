@@ -1,7 +1,7 @@
 // Workers entry: wires the Cloudflare adapters (adapters/cloudflare/) to the app, the cron and the classes
 // wrangler.toml names.
 
-import { depsFromEnv, type Env } from './adapters/cloudflare/deps.js';
+import { depsFromEnv, flushMetrics, type Env } from './adapters/cloudflare/deps.js';
 import { isAppError } from './src/errors.js';
 import { createApp } from './src/http/app.js';
 import { describeConfigProblems, invalidConfigResponse } from './src/http/invalid-config.js';
@@ -42,12 +42,24 @@ function appFor(env: Env): Handler {
 
 export default {
   fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
-    return appFor(env)(request, env, ctx);
+    const answer = appFor(env)(request, env, ctx);
+    const waitUntil = (ctx as Partial<ExecutionContext> | undefined)?.waitUntil;
+    // The counts go out once the answer is made (a streamed copy's later counts go with the next invocation's).
+    if (env.FERRY_METRICS && waitUntil)
+      waitUntil.call(
+        ctx,
+        Promise.resolve(answer).then(
+          () => flushMetrics(env),
+          () => flushMetrics(env),
+        ),
+      );
+    return answer;
   },
   /** The minute trigger: wakes jobs whose runner went silent (jobs.staleAfterSeconds), and starts sync sets due. */
   scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): void {
     const deps = depsFromEnv(env, (work) => ctx.waitUntil(work));
     ctx.waitUntil(reviveStaleJobs(deps).then((woken) => woken && deps.log.info('jobs: woke silent jobs', { woken })));
     ctx.waitUntil(dispatchScheduledSyncs(deps).then((n) => n && deps.log.info('sync: scheduled runs started', { n })));
+    flushMetrics(env);
   },
 };

@@ -7,6 +7,7 @@ import { consoleLogger, detached, realSleep, type Deps, type FetchLike } from '.
 import { isLoopbackHostname } from '../src/http/anonymous-guard.js';
 import { createApp } from '../src/http/app.js';
 import type { KvStore } from '../src/kv/store.js';
+import { Metrics } from '../src/metrics/index.js';
 import type { StateStore } from '../src/state/store.js';
 import { PURGE_BATCH, type SqlState } from '../src/state/sql.js';
 import { InProcessJobs } from './in-process-jobs.js';
@@ -74,6 +75,8 @@ export function buildApp({ runtime, hostname, kv, state, env, fetch: runtimeFetc
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,
+    metrics: new Metrics(),
+    exposeMetrics: true,
   };
   const callers = deps.config.callers;
   if (callers.anonymous && !callers.anonymousBeyondLoopback && !isLoopbackHostname(hostname)) {

@@ -3,8 +3,10 @@
 import type { FerryConfig } from './config/parse.js';
 import type { KvStore } from './kv/store.js';
 import type { StateStore } from './state/store.js';
+import type { Metrics } from './metrics/index.js';
+import type { TraceContext } from './registry/trace-context.js';
 
-import type { FetchLike, Logger } from './registry/options.js';
+import type { FetchLike, LogFields, Logger } from './registry/options.js';
 
 export type { FetchLike, LogFields, Logger } from './registry/options.js';
 
@@ -57,6 +59,8 @@ export interface Deps {
   resolveHost?: (hostname: string) => Promise<string[]>;
   /** Aborts the registry requests made with these deps at once (a job's cancel). */
   signal?: AbortSignal;
+  /** The W3C trace this work belongs to: its upstream requests carry it (traceparent), its log lines name it. */
+  trace?: TraceContext;
   /** Notes every host the registry requests made with these deps reached (a copy's audit record). */
   hostsReached?: Set<string>;
   /** Counts the registry requests made with these deps (a sync run's, a job's). */
@@ -69,6 +73,13 @@ export interface Deps {
   /** What stopped a request that got no answer, where the runtime's error does not say (adapters). */
   explainNetworkFailure?(url: URL): Promise<string | undefined>;
   config: FerryConfig;
+  /**
+   * Counters kept for this process (Node, Deno, Bun: read at GET /metrics) or isolate (Workers: flushed to
+   * Analytics Engine after each invocation). Absent: nothing is counted (the command line).
+   */
+  metrics?: Metrics;
+  /** GET /metrics answers with `metrics` in Prometheus's format (not on Workers, whose isolates count apart). */
+  exposeMetrics?: boolean;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   log: Logger;
@@ -79,6 +90,15 @@ export const consoleLogger: Logger = {
   warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
   error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
 };
+
+/** A logger whose every line carries `fields` too (a request's or a job's ids). */
+export function withLogFields(log: Logger, fields: LogFields): Logger {
+  return {
+    info: (message, more) => log.info(message, { ...fields, ...more }),
+    warn: (message, more) => log.warn(message, { ...fields, ...more }),
+    error: (message, more) => log.error(message, { ...fields, ...more }),
+  };
+}
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -9,6 +9,16 @@ import { CloudflareKv, type KvNamespaceLike } from '../../src/kv/cloudflare.js';
 import { DurableObjectState, type StateNamespaceLike } from '../../src/state/durable-objects.js';
 import { workflowJobs, type WorkflowBinding } from './workflow-jobs.js';
 import { workersEdgeCache } from './edge-cache.js';
+import { Metrics, writeDataPoints, type AnalyticsEngineDataset } from '../../src/metrics/index.js';
+
+// One isolate's counts, whatever its invocations (requests, the cron, Workflow steps); each invocation sends
+// what moved since the last one sent (flushMetrics).
+const isolateMetrics = new Metrics();
+
+/** Sends to Analytics Engine what this isolate counted since the last send; nothing without the binding. */
+export function flushMetrics(env: Env): void {
+  if (env.FERRY_METRICS) writeDataPoints(isolateMetrics, env.FERRY_METRICS);
+}
 
 export interface Env {
   FERRY_KV: KvNamespaceLike;
@@ -20,6 +30,8 @@ export interface Env {
   FERRY_CONFIG?: string;
   /** Set by `npm start` only ("loopback"): without FERRY_CONFIG, use the local default instead of no callers. */
   FERRY_LOCAL_DEFAULT?: string;
+  /** Workers Analytics Engine dataset the counters go to (docs/metrics.md); none: they are kept, not sent. */
+  FERRY_METRICS?: AnalyticsEngineDataset;
   [secret: string]: unknown;
 }
 
@@ -55,6 +67,7 @@ export function depsFromEnv(env: Env, waitUntil?: (work: Promise<unknown>) => vo
     now: () => Date.now(),
     sleep: realSleep,
     log: consoleLogger,
+    metrics: isolateMetrics,
     explainNetworkFailure,
   };
   if (env.FERRY_JOBS) deps.jobs = workflowJobs(env.FERRY_JOBS, () => deps);

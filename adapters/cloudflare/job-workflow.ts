@@ -6,7 +6,7 @@ import type { Deps } from '../../src/deps.js';
 import { isAppError } from '../../src/errors.js';
 import { failJob, holdJob, runJobInSteps } from '../../src/ops/jobs/index.js';
 import { heldUntil } from '../../src/registry/retry.js';
-import { depsFromEnv, type Env } from './deps.js';
+import { depsFromEnv, flushMetrics, type Env } from './deps.js';
 
 // Every step: a few tries with backoff, and room for a large blob over a slow link.
 const STEP_CONFIG = { retries: { limit: 3, delay: '10 seconds', backoff: 'exponential' }, timeout: '60 minutes' };
@@ -37,7 +37,11 @@ export interface WorkflowStep {
  */
 export class FerryJobWorkflow extends (WorkflowEntrypoint as new (...args: unknown[]) => { env: Env }) {
   async run(event: { payload: { id: string } }, step: WorkflowStep): Promise<void> {
-    await runWorkflowJob(depsFromEnv(this.env), event.payload.id, step);
+    try {
+      await runWorkflowJob(depsFromEnv(this.env), event.payload.id, step);
+    } finally {
+      flushMetrics(this.env);
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import type { ConfigProblems } from './problems.js';
 import { HttpUrl, SecretValueSchema, seconds } from './values.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
-export const ACTION_NAMES = ['inspect', 'pull', 'copy', 'delete', 'promote', 'admin'] as const;
+export const ACTION_NAMES = ['inspect', 'pull', 'copy', 'delete', 'promote', 'metrics', 'admin'] as const;
 
 const GrantSchema = z.strictObject({
   apiKey: z.string().min(1).optional(),
@@ -56,7 +56,8 @@ export const CallersSchema = z.strictObject({
  * `inspect` reads manifests, tags and referrers through the API; `pull` reads images whole, blobs too,
  * through the registry front (`/v2/`). Neither implies the other, and `copy` implies neither: a copy's
  * bytes go from registry to registry, never to its caller. `delete` removes tags and manifests at a registry
- * (copy implies no delete). `admin` is every action.
+ * (copy implies no delete). `metrics` reads GET /metrics (a scraper's key: its repositories do not matter).
+ * `admin` is every action.
  */
 export type Action = (typeof ACTION_NAMES)[number];
 export const ACTIONS: readonly Action[] = ACTION_NAMES;

@@ -3,7 +3,8 @@
 
 import type { Deps } from '../deps.js';
 import type { Caller } from '../config/callers.js';
+import type { Trace } from './trace.js';
 
 export interface AppEnv {
-  Variables: { caller: Caller; deps: Deps };
+  Variables: { caller: Caller; deps: Deps; trace: Trace };
 }

@@ -32,6 +32,36 @@ export function toProblem(error: unknown, log: Logger): Problem {
   };
 }
 
+/**
+ * The answer with its request id: in the `x-request-id` header, and in the body of a problem document, so a
+ * user who pastes the error gives the id the logs know it by.
+ */
+export async function withRequestId(response: Response, requestId: string): Promise<Response> {
+  let answer = response;
+  const problem = response.headers.get('content-type')?.startsWith('application/problem+json')
+    ? await response
+        .clone()
+        .json()
+        .catch(() => undefined) // a HEAD's answer has no body
+    : undefined;
+  if (problem && typeof problem === 'object') {
+    answer = new Response(JSON.stringify({ ...(problem as Problem), requestId }), response);
+    answer.headers.delete('content-length');
+  } else if (!isMutable(response)) answer = new Response(response.body, response);
+  answer.headers.set('x-request-id', requestId);
+  return answer;
+}
+
+/** Whether the answer's headers take a change (a Response fetched from elsewhere has immutable headers). */
+function isMutable(response: Response): boolean {
+  try {
+    response.headers.set('x-request-id', '');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function problemResponse(error: unknown, log: Logger): Response {
   const problem = toProblem(error, log);
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };

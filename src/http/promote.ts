@@ -67,7 +67,15 @@ export async function planForCaller(
  * `"dryRun": false` and the console's Promote button.
  */
 export async function promoteForCaller(deps: Deps, caller: Caller, ruleName: string, sourceReference: string) {
-  const prepared = await planForCaller(deps, caller, ruleName, sourceReference);
+  let prepared;
+  try {
+    prepared = await planForCaller(deps, caller, ruleName, sourceReference);
+  } catch (error) {
+    // A gate's refusal (a signature that does not verify) is a promotion refused: audited, as a failure is.
+    if (isAppError(error) && error.code.startsWith('SIGNATURE_'))
+      await auditPromotion(deps, caller.id, sourceReference, undefined, { code: error.code, message: error.message });
+    throw error;
+  }
   const plan = prepared.plan;
   try {
     const outcome = await executePromotion(deps, prepared, { emit: () => {}, wantsProgress: false }, caller.id, {

@@ -130,6 +130,10 @@ export const ProblemSchema = z
     status: z.number().int(),
     code: z.string().describe('stable error code'),
     detail: z.string(),
+    requestId: z
+      .string()
+      .describe("the request's id, as its x-request-id header and Ferry's log lines give it")
+      .optional(),
   })
   .catchall(z.unknown());
 

@@ -206,6 +206,9 @@ export async function auditCopy(
   }
 }
 
+/** Codes of a promotion a gate refused (its signatures, its rule), not one that failed on the way. */
+const PROMOTION_REFUSALS = new Set(['SIGNATURE_INVALID', 'SIGNATURE_MISSING', 'RULE_MISMATCH']);
+
 /** The audit record of a promotion: targets and tags from its plan when there is one, the error code when it failed. */
 export async function auditPromotion(
   deps: Deps,
@@ -217,6 +220,8 @@ export async function auditPromotion(
   error?: { code: string; message?: string },
   context: { job?: string; rule?: string | undefined; trigger?: AuditRecord['trigger'] } = {},
 ): Promise<void> {
+  const outcome = !error ? 'completed' : PROMOTION_REFUSALS.has(error.code) ? 'refused' : 'failed';
+  deps.metrics?.count('promotions', { outcome });
   await recordAudit(deps, {
     caller,
     action: 'promote',

@@ -98,8 +98,24 @@ export interface ReferrerBounds {
 
 export const DEFAULT_REFERRER_BOUNDS: ReferrerBounds = { entries: 1000, bytes: 4 * 1024 * 1024 };
 
+/** One attempt at an upstream request, as the service hears of it (its metrics). */
+export interface UpstreamAnswer {
+  status?: number;
+  failure?: 'timeout' | 'error';
+  seconds: number;
+  /** Not the first attempt. */
+  retry: boolean;
+  /** What the registry said remains of its pull quota (RateLimit-Remaining). */
+  remaining?: number;
+}
+
 export interface RegistryIo {
   fetch: FetchLike;
+  /**
+   * Told of every attempt at a request to a registry: its answer (or failure), under the registry the
+   * transport serves and whether the configuration names it (the service counts them: its metrics).
+   */
+  heard?: (registry: { key: string; configured: boolean }, answer: UpstreamAnswer) => void;
   /** DEFAULT_REFERRER_BOUNDS when absent. */
   referrerBounds?: ReferrerBounds;
   /** Connect, headers and idle deadlines of every request (DEFAULT_DEADLINES when absent). */

@@ -1,6 +1,6 @@
 // Sends one HTTP request, retrying idempotent ones on 408/429/5xx and network errors with jittered backoff.
 
-import type { RegistryIo } from './options.js';
+import type { RegistryIo, UpstreamAnswer } from './options.js';
 import { AppError } from '../errors.js';
 import { discardBody } from './body.js';
 import { parseRateLimit } from './rate-limit.js';
@@ -24,6 +24,8 @@ export type RetryDeps = Pick<RegistryIo, 'fetch' | 'sleep' | 'now' | 'deadlines'
   pullReserve?: number;
   /** Aborts the request at once, wherever it is (a cancelled job). */
   signal?: AbortSignal | undefined;
+  /** Told of every attempt's answer (or its failure): the metrics of upstream requests. */
+  onAnswer?: (answer: UpstreamAnswer) => void;
 };
 
 /**
@@ -105,6 +107,9 @@ export async function fetchWithRetry(
     const last = !idempotent || attempt === MAX_ATTEMPTS - 1 || timeouts === MAX_TIMEOUTS;
     let response: Response;
     await deps.gate?.wait(deps);
+    const started = deps.now();
+    const heard = (answer: Omit<UpstreamAnswer, 'seconds' | 'retry'>) =>
+      deps.onAnswer?.({ ...answer, seconds: (deps.now() - started) / 1000, retry: attempt > 0 });
     try {
       response = await fetchWithin(deps.fetch, url, init, deadlines, { signal: deps.signal, native });
     } catch (cause) {
@@ -113,6 +118,7 @@ export async function fetchWithRetry(
       // A refusal by Ferry's own egress checks is an answer, not a network failure: no retry. A deadline
       // is transient: tried again like a network failure, and reported as itself.
       const timeout = cause instanceof AppError && cause.code === 'UPSTREAM_TIMEOUT';
+      if (timeout || !(cause instanceof AppError)) heard({ failure: timeout ? 'timeout' : 'error' });
       if (cause instanceof AppError && (!timeout || last)) throw cause;
       if (timeout) timeouts++;
       if (last) {
@@ -128,6 +134,8 @@ export async function fetchWithRetry(
       await deps.sleep(backoff(attempt));
       continue;
     }
+    const remaining = parseRateLimit(response.headers)?.remaining;
+    heard({ status: response.status, ...(remaining !== undefined ? { remaining } : {}) });
     keepReserve(deps, response, init.method ?? 'GET');
     if (!RETRYABLE_STATUS.has(response.status)) return response;
     // A spent quota (Docker Hub: remaining 0) comes back only when its window ends: no retry helps.

@@ -9,6 +9,7 @@ import {
   type RegistryOptions,
   type Renewal,
   type UploadProfile,
+  type UpstreamAnswer,
 } from './options.js';
 import { AppError, isAppError } from '../errors.js';
 import { basicAuthorization, TokenCache, type AuthScope } from './auth.js';
@@ -16,6 +17,7 @@ import { discardBody } from './body.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
 import { configuredSecrets, markSecretsSent, MIN_SECRET_LENGTH } from './upstream-errors.js';
 import { checkFollowUrl, checkRegistryAllowed, registryBaseUrl, type FollowKind } from './egress.js';
+import { childTraceparent, type TraceContext } from './trace-context.js';
 import { describeUrl, fetchWithRetry, HostGate, type BackoffGate } from './retry.js';
 
 const MAX_REDIRECTS = 5;
@@ -56,6 +58,8 @@ export interface View {
   requests?: { count: number } | undefined;
   /** A registry hold longer than this is refused (registryHeld) rather than slept through. */
   maxWaitMs?: number | undefined;
+  /** W3C trace context: each request carries a `traceparent` of this trace, with a span of its own. */
+  trace?: { traceId: string; flags: string } | undefined;
 }
 
 /** What the views of one registry's transport share: the auth it learned, and the secrets it sent. */
@@ -72,6 +76,8 @@ export class RegistryTransport {
   /** How this registry takes blobs, read once from its entry: BlobUploader decides with it, nobody else. */
   readonly upload: UploadProfile;
   readonly #options: RegistryOptions;
+  /** Tells the service of each attempt's answer, where it listens (options.heard). */
+  readonly #heard: ((answer: UpstreamAnswer) => void) | undefined;
   readonly #tokens: TokenCache;
   readonly #auth: Map<string, AuthState>;
   readonly #secrets: Set<string>;
@@ -82,6 +88,7 @@ export class RegistryTransport {
   readonly #hosts: Set<string> | undefined;
   readonly #requests: { count: number } | undefined;
   readonly #maxWaitMs: number | undefined;
+  readonly #trace: TraceContext | undefined;
 
   constructor(
     options: RegistryOptions,
@@ -97,6 +104,7 @@ export class RegistryTransport {
     this.#hosts = within.hosts;
     this.#requests = within.requests;
     this.#maxWaitMs = within.maxWaitMs;
+    this.#trace = within.trace;
     this.registryKey = registryKey;
     // A view shares what its transport read of the entry once (the upload profile among it).
     this.registry = shared ? shared.registry : checkRegistryAllowed(options, registryKey);
@@ -104,6 +112,10 @@ export class RegistryTransport {
     this.#tokens = tokens;
     this.#auth = shared?.auth ?? new Map();
     this.#secrets = shared?.secrets ?? configuredSecrets(this.registry);
+    const { heard } = options;
+    // An entry added through the API is no part of the configuration the operator wrote.
+    const registry = { key: registryKey, configured: !!this.registry && !this.registry.publicOnly };
+    this.#heard = heard ? (answer) => heard(registry, answer) : undefined;
   }
 
   /** Waits as the runtime's clock does (a retry's pause). */
@@ -314,6 +326,7 @@ export class RegistryTransport {
         current.origin === registryOrigin ? { ...this.registry?.headers, ...req.headers } : req.headers,
       );
       if (authorization && current.origin === origin) headers.set('authorization', authorization);
+      if (this.#trace) headers.set('traceparent', childTraceparent(this.#trace));
       const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
       const init: RequestInit & { duplex?: 'half' } = { method, headers, body, redirect: 'manual' };
       if (body instanceof ReadableStream) init.duplex = 'half'; // Node's fetch needs it for a streamed body
@@ -323,6 +336,7 @@ export class RegistryTransport {
           gate: this.#gate,
           signal: this.signal,
           maxWaitMs: this.#maxWaitMs,
+          ...(this.#heard ? { onAnswer: this.#heard } : {}),
           ...(this.registry?.pullReserve !== undefined ? { pullReserve: this.registry.pullReserve } : {}),
         },
         current,

@@ -47,6 +47,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/reference.ts', 5],
   ['src/semver.ts', 5],
   ['src/cron.ts', 5],
+  ['src/metrics', 2],
   ['src/encoding.ts', 1],
   ['src/errors.ts', 1],
   ['src/constant-time.ts', 1],

@@ -14,6 +14,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
     '/.well-known/openid-configuration',
     '/config.schema.json',
     '/healthz',
+    '/metrics',
     '/openapi.json',
     '/v1/audit',
     '/v1/copy',

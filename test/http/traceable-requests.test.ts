@@ -4,10 +4,12 @@
 
 import { expect, inject, it } from 'vitest';
 import { localRegistries } from '../support/configs.js';
+import { uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
 
@@ -56,4 +58,27 @@ it('begins a trace where the caller sent none (or a malformed one), and a proble
     expect(sent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(sent).not.toContain('00000000000000000000000000000000');
   }
+});
+
+it('a job keeps the trace of the request that made it: its registry requests and its log lines carry it', async () => {
+  const service = makeService({ registries: localRegistries(source, target) }, { jobs: true });
+  const response = await service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', traceparent: `00-${TRACE}-${PARENT}-01` },
+    body: JSON.stringify({
+      source: `${source}/ferry-test/release-a:v1`,
+      target: `${target}/${uniqueRepository('traced/job')}:v1`,
+      wait: false,
+    }),
+  });
+  expect(response.status).toBe(202);
+  const { id } = (await response.json()) as { id: string };
+  expect((await waitForJob(service, id)).state).toBe('done');
+  await service.settle();
+  const toTarget = service.requests.filter((r) => r.url.includes(target));
+  expect(toTarget.length).toBeGreaterThan(0);
+  for (const request of toTarget) expect(request.headers.traceparent).toMatch(new RegExp(`^00-${TRACE}-`));
+  const ran = lines(service.logs).filter((l) => (l.m === 'job run' || l.m === 'job step') && l.job === id);
+  expect(ran.length).toBeGreaterThan(0);
+  expect(ran.every((l) => l.traceId === TRACE && typeof l.durationMs === 'number')).toBe(true);
 });

@@ -21,19 +21,24 @@ const target = fixture.targets.anonymous.host;
 const DOWN = '127.0.0.1:9'; // nothing listens: every request fails before an answer
 const OPS = 'ops-key-0123456789abcdef';
 const SCRAPER = 'scraper-key-0123456789abcdef';
+const COPIER = 'copier-key-0123456789abcdef';
 const sha = async (key: string) => (await computeDigest(new TextEncoder().encode(key))).slice(7);
 
+/** Each Ferry promotes into repositories of its own: a tag another run promoted would be unchanged. */
 async function config() {
+  const prod = uniqueRepository('metrics/prod');
   return {
     registries: { [source]: { insecure: true }, [target]: { insecure: true }, [DOWN]: { insecure: true } },
     callers: {
       apiKeys: [
         { name: 'ops', sha256: await sha(OPS) },
         { name: 'scraper', sha256: await sha(SCRAPER) },
+        { name: 'copier', sha256: await sha(COPIER) },
       ],
       grants: [
         { apiKey: 'ops', actions: ['admin'], repositories: [`${source}/**`, `${target}/**`, `${DOWN}/**`] },
         { apiKey: 'scraper', actions: ['metrics'], repositories: [`${target}/**`] },
+        { apiKey: 'copier', actions: ['inspect', 'copy'], repositories: [`${source}/**`, `${target}/**`] },
       ],
     },
     promotion: {
@@ -41,13 +46,13 @@ async function config() {
         {
           name: 'plain',
           source: { repository: `${target}/metrics/staging/**` },
-          targets: [{ repository: `${target}/metrics/prod`, tags: ['{tag}'] }],
+          targets: [{ repository: `${target}/${prod}`, tags: ['{tag}'] }],
           records: 'off',
         },
         {
           name: 'signed',
           source: { repository: `${target}/metrics/staging/**` },
-          targets: [{ repository: `${target}/metrics/prod-signed`, tags: ['{tag}'] }],
+          targets: [{ repository: `${target}/${prod}-signed`, tags: ['{tag}'] }],
           records: 'off',
           verify: { signers: [{ kind: 'cosign-key', publicKey: (await makeKey()).pem }] },
         },
@@ -59,7 +64,7 @@ async function config() {
 const call = (ferry: FerryProcess, key: string, method: string, path: string, body?: unknown) =>
   fetch(`${ferry.base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json' },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
 
@@ -103,7 +108,7 @@ async function start(runtime: Runtime): Promise<FerryProcess> {
 describe.each(['node', 'deno', 'bun'] as Runtime[])('on %s', (runtime) => {
   it('promtool reads /metrics after a copy, promotions and a failed request; each counter moved as it should', async () => {
     const ferry = await start(runtime);
-    expect((await call(ferry, OPS, 'GET', '/metrics')).status).toBe(403); // admin of repositories, no "metrics" grant
+    expect((await call(ferry, COPIER, 'GET', '/metrics')).status).toBe(403); // its grants have no "metrics"
     const before = await scrape(ferry);
     promtool(before);
 

@@ -31,6 +31,17 @@ export const recordPaths = {
       },
     },
   },
+  '/metrics': {
+    get: {
+      operationId: 'metrics',
+      summary: 'Counters in the Prometheus text format (Node, Deno, Bun; grant "metrics"); Workers: Analytics Engine',
+      responses: {
+        '200': { description: 'the metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+        '404': problem('this runtime sends its metrics to Analytics Engine instead'),
+        ...common,
+      },
+    },
+  },
   '/v1/audit': {
     get: {
       operationId: 'audit',

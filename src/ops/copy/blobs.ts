@@ -11,6 +11,12 @@ import type { CopyReporter } from './events.js';
 import type { PlannedBlob } from './plan.js';
 import { forgetUploadSession, loadUploadSession, UploadRecorder, uploadSessionKey } from './upload-sessions.js';
 
+/** A blob brought to the target, counted by how it got there. */
+function tally(deps: Deps, how: 'streamed' | 'mounted' | 'skipped', size: number): void {
+  deps.metrics?.count('blobs', { how });
+  deps.metrics?.count('blobBytes', { how }, size);
+}
+
 // Progress at most this often per blob: enough for a progress bar, little enough for a slow client.
 const PROGRESS_INTERVAL_MS = 500;
 // Range resumes of one download before the blob counts as failed (and is restarted whole).
@@ -90,6 +96,7 @@ async function transfer(
       await release();
       if (failed) throw failed.reason;
       reporter.emit({ type: 'skipped', blob: blob.digest, size: blob.size });
+      tally(deps, 'skipped', blob.size);
       return;
     }
     const session = (opened as PromiseFulfilledResult<UploadSession>).value;
@@ -108,6 +115,7 @@ async function transfer(
   // With somewhere to mount from, skip the HEAD: a mount of a blob the repository already has succeeds too.
   if (candidates.length === 0 && (await target.headBlob(targetRepository, blob.digest, { primary: true }))) {
     reporter.emit({ type: 'skipped', blob: blob.digest, size: blob.size });
+    tally(deps, 'skipped', blob.size);
     return;
   }
   let session: UploadSession | undefined;
@@ -125,6 +133,7 @@ async function transfer(
     }
     if (opened.mounted) {
       reporter.emit({ type: 'mounted', blob: blob.digest, size: blob.size, from: `${target.registryKey}/${from}` });
+      tally(deps, 'mounted', blob.size);
       return;
     }
     session = opened.session; // the registry could not mount: it opened a plain upload instead
@@ -205,6 +214,7 @@ async function resumeRecordedUpload(
   }
   await forgetUploadSession(deps, key);
   reporter.emit({ type: 'done', blob: blob.digest, size: blob.size });
+  tally(deps, 'streamed', blob.size);
   return true;
 }
 
@@ -274,6 +284,7 @@ async function stream(
     throw failure.error ?? resumable?.error ?? error;
   }
   reporter.emit({ type: 'done', blob: blob.digest, size });
+  tally(deps, 'streamed', size);
 }
 
 /** Keeps the error a body stream failed with, since fetch reports a failed request body only vaguely. */

@@ -5,9 +5,25 @@ import type { Deps } from '../../deps.js';
 import type { CopyReporter, CopyResult } from './events.js';
 import { copySingle, type ImageCopyOptions } from './image.js';
 import { withReferrers } from './referrers.js';
-import type { ImageCopySpec } from './request.js';
+import { copyRepository as copyEachTag } from './repository.js';
+import type { CopyOptions, ImageCopySpec, ManyCopyResult, RepositoryCopySpec } from './request.js';
 
-export { copyRepository } from './repository.js';
+/** A copy counted once it ends: its outcome, and how long it took. */
+async function counted<T>(deps: Deps, copy: () => Promise<T>, failed: (result: T) => boolean): Promise<T> {
+  const started = deps.now();
+  const end = (outcome: 'completed' | 'failed') => {
+    deps.metrics?.count('copies', { outcome });
+    deps.metrics?.observe('copySeconds', { outcome }, (deps.now() - started) / 1000);
+  };
+  try {
+    const result = await copy();
+    end(failed(result) ? 'failed' : 'completed');
+    return result;
+  } catch (error) {
+    end('failed');
+    throw error;
+  }
+}
 
 /** Copies one image (crane's Copy), and its referrers where the spec asks for them. */
 export async function copyImage(
@@ -16,5 +32,23 @@ export async function copyImage(
   reporter: CopyReporter,
   options: ImageCopyOptions = {},
 ): Promise<CopyResult> {
-  return withReferrers(deps, spec, await copySingle(deps, spec, reporter, options), reporter);
+  return counted(
+    deps,
+    async () => withReferrers(deps, spec, await copySingle(deps, spec, reporter, options), reporter),
+    () => false,
+  );
+}
+
+/** Copies many tags (crane's CopyRepository); one that failed some tags counts as failed. */
+export function copyRepository(
+  deps: Deps,
+  spec: RepositoryCopySpec,
+  reporter: CopyReporter,
+  options: CopyOptions = {},
+): Promise<ManyCopyResult> {
+  return counted(
+    deps,
+    () => copyEachTag(deps, spec, reporter, options),
+    (result) => !!result.failed?.length,
+  );
 }

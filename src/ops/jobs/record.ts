@@ -4,6 +4,7 @@
 // least every third of `jobs.staleAfterSeconds`; a record older than that means its runner died, and the
 // job is woken, a bounded number of times.
 
+import type { TraceContext } from '../../registry/trace-context.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { stateKeys } from '../../state/records.js';
@@ -61,6 +62,8 @@ export interface JobFields {
   waiting?: { lane: string; since: string; until?: string };
   /** How many times the job was woken after its runner went silent. */
   wakes?: number;
+  /** The W3C trace of the request that made it: its runs' upstream requests and log lines carry it. */
+  trace?: TraceContext;
   progress: JobProgress;
   /** A promotion's outcome (PromotionOutcome: its copies and backup tags) is a ManyCopyResult with `backups`. */
   result?: CopyResult | ManyCopyResult | BatchedCopyResult;
@@ -179,6 +182,7 @@ async function indexJob(deps: Deps, job: JobRecord): Promise<void> {
 /** Creates the record unless one holds the id: the store decides, so two deliveries racing create one job. */
 export async function createJobRecord(deps: Deps, job: JobRecord): Promise<{ job: JobRecord; created: boolean }> {
   if (await deps.state.create(stateKeys.job(job.id), JSON.stringify(job), storeOptions)) {
+    deps.metrics?.count('jobs', { state: job.state });
     await indexJob(deps, job);
     return { job, created: true };
   }
@@ -200,6 +204,7 @@ export function newJob(deps: Deps, fields: NewJob): JobRecord {
     updatedAt: now,
     runs: 0,
     progress: { blobsDone: 0, blobsTotal: 0 },
+    ...(deps.trace ? { trace: deps.trace } : {}),
     ...fields,
   };
 }
@@ -251,7 +256,10 @@ export async function updateJob(
     next.updatedAt = new Date(deps.now()).toISOString();
     if (!(await deps.state.update(stateKeys.job(id), held.version, JSON.stringify(next), storeOptions))) continue;
     // The index follows the state, not the progress: a few writes per job, whatever its size.
-    if (next.state !== held.value.state) await indexJob(deps, next);
+    if (next.state !== held.value.state) {
+      deps.metrics?.count('jobs', { state: next.state });
+      await indexJob(deps, next);
+    }
     return next;
   }
 }

@@ -1,6 +1,6 @@
 // A job run to its end: a copy or a promotion, its progress written, its outcome audited and recorded.
 
-import type { Deps } from '../../deps.js';
+import { withLogFields, type Deps } from '../../deps.js';
 import { isAppError } from '../../errors.js';
 import { matcherOf } from '../../policy.js';
 import { heldUntil } from '../../registry/retry.js';
@@ -36,7 +36,14 @@ export async function runJob(
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort());
   // The registry requests of the run go out under its signal: a cancel aborts them where they are.
-  const registryDeps: Deps = { ...deps, signal: stop.signal, hostsReached: new Set(), requestsMade: { count: 0 } };
+  const registryDeps: Deps = {
+    ...deps,
+    signal: stop.signal,
+    hostsReached: new Set(),
+    requestsMade: { count: 0 },
+    ...tracedAs(deps, job),
+  };
+  const ranFrom = deps.now();
   const tracker = new ProgressTracker();
   const writer = progressWriter(deps, () => {
     const progress = tracker.snapshot();
@@ -144,6 +151,20 @@ export async function runJob(
   }
   job.requests = registryDeps.requestsMade!.count;
   await finish(deps, id, job, tracker);
+  registryDeps.log.info('job run', {
+    kind: job.kind,
+    caller: job.caller,
+    outcome: job.error?.code ?? job.state,
+    registries: [...registryDeps.hostsReached!].sort().join(','),
+    requests: job.requests,
+    durationMs: deps.now() - ranFrom,
+  });
+}
+
+/** A job's run under the trace of the request that made it: its requests carry it, its log lines name it. */
+export function tracedAs(deps: Deps, job: Pick<JobRecord, 'id' | 'trace'>): Pick<Deps, 'log' | 'trace'> {
+  const fields = { job: job.id, ...(job.trace ? { traceId: job.trace.traceId } : {}) };
+  return { log: withLogFields(deps.log, fields), ...(job.trace ? { trace: job.trace } : {}) };
 }
 
 /** A job that waits for a registry's hold to end: queued again, saying until when (the sweep leaves it be). */

@@ -5,7 +5,7 @@
 // reported there.
 
 import type { Deps } from '../../deps.js';
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import { withManagedRegistries, ensureRepository } from '../registries/index.js';
 import { parseReference, parseRepositoryName } from '../../reference.js';
 import {
@@ -34,7 +34,7 @@ import {
 } from './batches.js';
 import { getJob, isFinished, type JobRecord } from './record.js';
 import { noteProgress, progressWriter } from './progress-writer.js';
-import { runJob } from './run.js';
+import { runJob, tracedAs } from './run.js';
 import { chooseMirrorTags } from './mirror.js';
 import { giveJobSlots, SLOT_FREE, SLOT_WAIT_MS, takeSlotsOnce } from './lane-slots.js';
 import { jobLanes } from './fair-slots.js';
@@ -296,9 +296,29 @@ async function runPlanned(deps: Deps, steps: DurableSteps, job: JobRecord): Prom
  * batches instead; a promotion whose blobs for all its targets would pass an instance's budget moves each
  * target's blobs in a batch of its own first.
  */
-export async function runJobInSteps(given: Deps, id: string, steps: DurableSteps): Promise<void> {
-  const deps = await withManagedRegistries(given);
-  const job = await getJob(deps, id);
+export async function runJobInSteps(given: Deps, id: string, durable: DurableSteps): Promise<void> {
+  const managed = await withManagedRegistries(given);
+  const job = await getJob(managed, id);
+  // Under the trace of the request that made the job; one log line per step, as it ends.
+  const deps: Deps = { ...managed, ...(job ? tracedAs(managed, job) : {}) };
+  const steps: DurableSteps = {
+    ...durable,
+    // Logged where the step runs, not where a replay hands back its result.
+    do: <T>(name: string, run: () => Promise<T>) =>
+      durable.do(name, async (): Promise<T> => {
+        const started = deps.now();
+        const line = (outcome: string) =>
+          deps.log.info('job step', { step: name, outcome, durationMs: deps.now() - started });
+        try {
+          const result = await run();
+          line('ok');
+          return result;
+        } catch (error) {
+          line(isAppError(error) ? error.code : 'INTERNAL');
+          throw error;
+        }
+      }),
+  };
   if (job && !job.tags && job.kind === 'copy' && parseCopySpec(job.request).kind === 'repository' && deps.jobs)
     return runInBatches(deps, job, steps);
   if (job?.blobs) {

@@ -52,8 +52,26 @@ export async function verifyForPromotion(
   repository: string,
   digest: string,
 ): Promise<VerifiedImage | undefined> {
-  const policy = rule.verify;
-  if (!policy) return undefined;
+  if (!rule.verify) return undefined;
+  try {
+    const verified = await verifyGate(deps, rule, registry, repository, digest);
+    deps.metrics?.count('signatureVerdicts', { verdict: 'verified' });
+    return verified;
+  } catch (error) {
+    if (isAppError(error) && error.code.startsWith('SIGNATURE_'))
+      deps.metrics?.count('signatureVerdicts', { verdict: 'refused' });
+    throw error;
+  }
+}
+
+async function verifyGate(
+  deps: Deps,
+  rule: PromotionRule,
+  registry: string,
+  repository: string,
+  digest: string,
+): Promise<VerifiedImage> {
+  const policy = rule.verify!;
   const client = registryClient(deps, registry);
   const found = await findSignatures(client, repository, digest, (policy.attestations?.length ?? 0) > 0);
   const image = `${registry}/${repository}@${digest}`;

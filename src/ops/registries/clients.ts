@@ -10,6 +10,7 @@ import type { RegistryOptions } from '../../registry/options.js';
 import { sharedBackoffGate } from './backoff-gate.js';
 import { cloudCredentials } from './cloud/credentials.js';
 import { tokenStore } from './tokens.js';
+import { recordUpstream } from './upstream-metrics.js';
 
 // Keyed by the configuration object: every request's Deps of one isolate share it.
 const clients = new WeakMap<FerryConfig, { tokens: TokenCache; byRegistry: Map<string, RegistryClient> }>();
@@ -30,6 +31,7 @@ function registryOptions(deps: Deps): RegistryOptions {
     sleep: (ms) => deps.sleep(ms),
     now: () => deps.now(),
     log: deps.log,
+    ...(deps.metrics ? { heard: (registry, answer) => recordUpstream(deps.metrics!, registry, answer) } : {}),
     ...(deps.explainNetworkFailure ? { explainNetworkFailure: deps.explainNetworkFailure } : {}),
   };
 }
@@ -63,5 +65,6 @@ export function registryClient(deps: Deps, registryKey: string): RegistryClient 
     hosts: deps.hostsReached,
     requests: deps.requestsMade,
     maxWaitMs: deps.maxRegistryWaitMs,
+    trace: deps.trace,
   });
 }

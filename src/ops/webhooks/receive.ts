@@ -32,6 +32,24 @@ export async function receiveWebhook(
   header: Header,
   readBody: () => Promise<Uint8Array>,
 ): Promise<WebhookOutcome> {
+  const count = (outcome: 'accepted' | 'duplicate' | 'refused') =>
+    deps.metrics?.count('webhookDeliveries', { receiver: receiver.id, outcome });
+  try {
+    const outcome = await receive(deps, receiver, header, readBody);
+    count(outcome.duplicates && !outcome.jobs.length && !outcome.syncs.length ? 'duplicate' : 'accepted');
+    return outcome;
+  } catch (error) {
+    count('refused');
+    throw error;
+  }
+}
+
+async function receive(
+  deps: Deps,
+  receiver: WebhookReceiver,
+  header: Header,
+  readBody: () => Promise<Uint8Array>,
+): Promise<WebhookOutcome> {
   const sender = SENDERS[receiver.format];
   await sender.verifyHeaders?.(deps, receiver, header);
   const raw = await readBody();
