@@ -22,6 +22,7 @@ const DOWN = '127.0.0.1:9'; // nothing listens: every request fails before an an
 const OPS = 'ops-key-0123456789abcdef';
 const SCRAPER = 'scraper-key-0123456789abcdef';
 const COPIER = 'copier-key-0123456789abcdef';
+const HOOK_SECRET = 'hook-secret-0123456789abcdef';
 const sha = async (key: string) => (await computeDigest(new TextEncoder().encode(key))).slice(7);
 
 /** Each Ferry promotes into repositories of its own: a tag another run promoted would be unchanged. */
@@ -41,6 +42,7 @@ async function config() {
         { apiKey: 'copier', actions: ['inspect', 'copy'], repositories: [`${source}/**`, `${target}/**`] },
       ],
     },
+    webhooks: { receivers: { registry: { format: 'distribution', registry: target, secret: HOOK_SECRET } } },
     promotion: {
       rules: [
         {
@@ -122,22 +124,47 @@ describe.each(['node', 'deno', 'bun'] as Runtime[])('on %s', (runtime) => {
     expect(plain.status, await plain.clone().text()).toBe(200);
     const signed = await call(ferry, OPS, 'POST', '/v1/promote', { source: staging, rule: 'signed', dryRun: false });
     expect(((await signed.json()) as { code: string }).code).toBe('SIGNATURE_MISSING');
+    // A copy as a job: queued, running, done (the same image: its blobs are mounted from where the first went).
+    const job = await call(ferry, OPS, 'POST', '/v1/copy', {
+      source: `${source}/ferry-test/multiarch:v1`,
+      target: `${target}/${uniqueRepository('metrics/job')}:v1`,
+      wait: false,
+    });
+    expect(job.status).toBe(202);
+    const { id } = (await job.json()) as { id: string };
+    for (let state = ''; state !== 'done'; await new Promise((r) => setTimeout(r, 100))) {
+      state = ((await (await call(ferry, OPS, 'GET', `/v1/jobs/${id}`)).json()) as { state: string }).state;
+      expect(state).not.toBe('failed');
+    }
+    // Webhook deliveries: one with the receiver's secret (no events in it), one without.
+    const hook = (authorization: string) =>
+      fetch(`${ferry.base}/v1/webhooks/registry`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+        body: JSON.stringify({ events: [] }),
+      });
+    expect((await hook(`Bearer ${HOOK_SECRET}`)).status).toBe(202);
+    expect((await hook('Bearer guess')).status).toBe(401);
     const down = await call(ferry, OPS, 'GET', `/v1/inspect/${DOWN}/app:1`);
     expect(((await down.json()) as { code: string }).code).toBe('UPSTREAM_UNAVAILABLE');
 
     const after = await scrape(ferry);
     promtool(after);
     const moved = (series: string) => value(after, series) - value(before, series);
-    // The copy and the promotion's own copy; the refused promotion copies nothing.
-    expect(moved('ferry_copies_total{outcome="completed"}')).toBe(2);
+    // The copy, the promotion's own copy and the job's; the refused promotion copies nothing.
+    expect(moved('ferry_copies_total{outcome="completed"}')).toBe(3);
+    for (const state of ['queued', 'running', 'done']) expect(moved(`ferry_jobs_total{state="${state}"}`)).toBe(1);
+    expect(moved('ferry_webhook_deliveries_total{receiver="registry",outcome="accepted"}')).toBe(1);
+    expect(moved('ferry_webhook_deliveries_total{receiver="registry",outcome="refused"}')).toBe(1);
     expect(moved('ferry_copies_total{outcome="failed"}')).toBe(0);
-    expect(moved('ferry_copy_duration_seconds_count{outcome="completed"}')).toBe(2);
+    expect(moved('ferry_copy_duration_seconds_count{outcome="completed"}')).toBe(3);
     expect(moved('ferry_promotions_total{outcome="completed"}')).toBe(1);
     expect(moved('ferry_promotions_total{outcome="refused"}')).toBe(1);
     expect(moved('ferry_signature_verdicts_total{verdict="refused"}')).toBe(1);
-    // multiarch: an index, two images, their configs and three distinct layers; the promotion mounts or skips them.
+    // multiarch: an index, two images, their configs and three distinct layers, streamed once; the promotion and
+    // the job mount or skip them.
     expect(moved('ferry_blobs_total{how="streamed"}')).toBe(5);
-    expect(moved('ferry_blobs_total{how="mounted"}') + moved('ferry_blobs_total{how="skipped"}')).toBe(5);
+    expect(moved('ferry_blobs_total{how="mounted"}') + moved('ferry_blobs_total{how="skipped"}')).toBe(10);
     expect(moved('ferry_blob_bytes_total{how="streamed"}')).toBeGreaterThan(0);
     expect(moved(`ferry_upstream_requests_total{registry="${source}",status_class="2xx"}`)).toBeGreaterThan(0);
     expect(moved(`ferry_upstream_requests_total{registry="${target}",status_class="2xx"}`)).toBeGreaterThan(0);
