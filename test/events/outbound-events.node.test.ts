@@ -1,0 +1,158 @@
+// Issue 34, outbound events: a sink receives what happened as a CloudEvent 1.0 (structured JSON) signed as
+// Standard Webhooks says. Judged by independent implementations: the `standardwebhooks` reference library
+// verifies each delivery, the `cloudevents` SDK parses it. A completed copy and a promotion refused for its
+// signature each arrive once; a receiver that answers 500 three times gets the event on the fourth attempt;
+// a sink at a private address is refused when the configuration is read.
+
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HTTP } from 'cloudevents';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { parseConfig } from '../../src/config/parse.js';
+import { isAppError } from '../../src/errors.js';
+import { localRegistries } from '../support/configs.js';
+import { uniqueRepository } from '../support/copying.js';
+import { makeKey } from '../support/cosign-signing.js';
+import { makeService, type TestService } from '../support/service.js';
+
+const fixture = inject('fixture');
+const source = fixture.registries.anonymous.host;
+const target = fixture.targets.anonymous.host;
+const SECRET = `whsec_${Buffer.from('a receiver secret of 32 bytes!!!').toString('base64')}`;
+const OLD_SECRET = `whsec_${Buffer.from('the secret before the rotation..').toString('base64')}`;
+
+interface Delivery {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A receiver that answers the statuses it is given in turn (200 when they run out) and keeps what came. */
+async function receiver(statuses: number[] = []): Promise<{ url: string; got: Delivery[]; server: Server }> {
+  const got: Delivery[] = [];
+  const server = createServer(async (request: IncomingMessage, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    got.push({ headers: request.headers as Record<string, string>, body });
+    response.writeHead(statuses.shift() ?? 200).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, server };
+}
+
+const servers: Server[] = [];
+afterAll(() => servers.forEach((s) => s.close()));
+
+let sink: Awaited<ReturnType<typeof receiver>>;
+let service: TestService;
+let staging: string;
+beforeAll(async () => {
+  sink = await receiver();
+  servers.push(sink.server);
+  staging = uniqueRepository('events/staging');
+  service = makeService({
+    registries: localRegistries(source, target),
+    events: {
+      retry: { firstSeconds: 0.05 },
+      sinks: { audit: { url: sink.url, secrets: [OLD_SECRET, SECRET], allowPrivateAddresses: true } },
+    },
+    promotion: {
+      rules: [
+        {
+          name: 'signed',
+          source: { repository: `${target}/${staging}` },
+          targets: [{ repository: `${target}/${uniqueRepository('events/prod')}`, tags: ['{tag}'] }],
+          records: 'off',
+          verify: { signers: [{ kind: 'cosign-key', publicKey: (await makeKey()).pem }] },
+        },
+      ],
+    },
+  });
+});
+
+/** Every delivery verified by the reference library and parsed by the CloudEvents SDK. */
+function received(deliveries: Delivery[]) {
+  return deliveries.map((d) => {
+    new Webhook(SECRET).verify(d.body, d.headers); // throws unless signed with this secret, timestamp fresh
+    return HTTP.toEvent({ headers: d.headers, body: d.body }) as { type: string; subject?: string; data: any };
+  });
+}
+
+it('a completed copy and a promotion refused for its signature each arrive once, signed and well formed', async () => {
+  const copied = await service.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ source: `${source}/ferry-test/release-a:v1`, target: `${target}/${staging}:1.0.0` }),
+  });
+  expect(copied.status).toBe(200);
+  const refused = await service.app.request('/v1/promote', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: `${target}/${staging}:1.0.0`, rule: 'signed', dryRun: false }),
+  });
+  expect(((await refused.json()) as { code: string }).code).toBe('SIGNATURE_MISSING');
+  await service.settle();
+  const events = received(sink.got);
+  expect(events.map((e) => e.type).sort()).toEqual(['dev.ferry.copy.completed', 'dev.ferry.promotion.refused']);
+  const copy = events.find((e) => e.type === 'dev.ferry.copy.completed')!;
+  expect(copy.subject).toBe(`${source}/ferry-test/release-a`);
+  expect(copy.data.results[0]).toMatchObject({ target: `${target}/${staging}`, tags: ['1.0.0'] });
+  const promotion = events.find((e) => e.type === 'dev.ferry.promotion.refused')!;
+  expect(promotion.data).toMatchObject({ rule: 'signed', code: 'SIGNATURE_MISSING' });
+  // Signed with both secrets (a receiver mid-rotation accepts either); no credential in any delivery.
+  expect(sink.got[0]!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+  new Webhook(OLD_SECRET).verify(sink.got[0]!.body, sink.got[0]!.headers);
+  expect(sink.got.map((d) => d.body).join()).not.toMatch(/password|authorization/i);
+});
+
+it('a receiver that fails three times gets the event on the fourth attempt, once', async () => {
+  const flaky = await receiver([500, 500, 500]);
+  servers.push(flaky.server);
+  const retried = makeService({
+    registries: localRegistries(source, target),
+    events: {
+      retry: { firstSeconds: 0.05 },
+      sinks: { flaky: { url: flaky.url, secrets: [SECRET], allowPrivateAddresses: true, kinds: ['copy'] } },
+    },
+  });
+  const copied = await retried.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({
+      source: `${source}/ferry-test/release-a:v1`,
+      target: `${target}/${uniqueRepository('events/flaky')}:v1`,
+    }),
+  });
+  expect(copied.status).toBe(200);
+  await retried.settle();
+  expect(flaky.got).toHaveLength(4);
+  const ids = new Set(flaky.got.map((d) => d.headers['webhook-id']));
+  expect(ids.size).toBe(1); // the same event each time: a receiver can drop repeats by its id
+  expect(received(flaky.got.slice(-1)).map((e) => e.type)).toEqual(['dev.ferry.copy.completed']);
+  const dead = await retried.app.request('/v1/events/dead?sink=flaky');
+  expect(await dead.json()).toEqual({ deadLetters: [] });
+});
+
+it('a sink at a private address, or over plain http, is refused when the configuration is read', () => {
+  for (const url of ['http://10.0.0.5/hook', 'https://127.0.0.1/hook', 'https://metadata.google.internal/x']) {
+    try {
+      parseConfig(
+        { callers: { anonymous: true }, events: { sinks: { s: { url, secrets: [SECRET] } } } },
+        () => undefined,
+      );
+      expect.unreachable(url);
+    } catch (error) {
+      expect(isAppError(error) && error.code).toBe('INVALID_CONFIG');
+      expect(JSON.stringify((error as { details?: unknown }).details)).toContain('events.sinks.s.url');
+    }
+  }
+  expect(() =>
+    parseConfig(
+      {
+        callers: { anonymous: true },
+        events: { sinks: { s: { url: 'https://hooks.example.com/x', secrets: ['x'] } } },
+      },
+      () => undefined,
+    ),
+  ).toThrow();
+});
