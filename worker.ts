@@ -7,6 +7,7 @@ import { createApp } from './src/http/app.js';
 import { describeConfigProblems, invalidConfigResponse } from './src/http/invalid-config.js';
 import { reviveStaleJobs } from './src/ops/jobs/index.js';
 import { dispatchScheduledSyncs } from './src/ops/sync/index.js';
+import { retryDueEvents } from './src/ops/events/index.js';
 
 export { depsFromEnv, type Env, WORKERS_DEFAULTS } from './adapters/cloudflare/deps.js';
 export { FerryState } from './adapters/cloudflare/ferry-state.js';
@@ -60,6 +61,7 @@ export default {
     const deps = depsFromEnv(env, (work) => ctx.waitUntil(work));
     ctx.waitUntil(reviveStaleJobs(deps).then((woken) => woken && deps.log.info('jobs: woke silent jobs', { woken })));
     ctx.waitUntil(dispatchScheduledSyncs(deps).then((n) => n && deps.log.info('sync: scheduled runs started', { n })));
+    ctx.waitUntil(retryDueEvents(deps).then((n) => n && deps.log.info('events: deliveries retried', { n })));
     flushMetrics(env);
   },
 };

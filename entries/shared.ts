@@ -12,6 +12,7 @@ import type { StateStore } from '../src/state/store.js';
 import { PURGE_BATCH, type SqlState } from '../src/state/sql.js';
 import { InProcessJobs } from './in-process-jobs.js';
 import { dispatchScheduledSyncs } from '../src/ops/sync/index.js';
+import { retryDueEvents } from '../src/ops/events/index.js';
 import { lookup } from 'node:dns/promises';
 import events from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -133,6 +134,7 @@ export function dispatchSchedulesEveryTick(deps: Deps, env: (name: string) => st
     () => {
       ticking = ticking
         .then(() => dispatchScheduledSyncs(deps))
+        .then(() => retryDueEvents(deps))
         .catch((error: unknown) =>
           deps.log.error('sync: the schedule clock failed', {
             reason: error instanceof Error ? error.message : 'unknown',

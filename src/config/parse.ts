@@ -8,6 +8,7 @@ import { buildRegistry, type RegistryEntry } from './registries.js';
 import { buildRule, type PromotionRule } from './rules.js';
 import { buildSyncSet, type SyncSet } from './syncs.js';
 import { buildReceivers, type WebhookReceiver } from './webhooks.js';
+import { buildEvents, type EventsConfig } from './events.js';
 import type { SecretLookup } from './values.js';
 import { buildConsole, type ConsoleConfig } from './console.js';
 import { buildIdentity, type IdentityConfig } from './identity.js';
@@ -96,6 +97,8 @@ export interface FerryConfig {
   syncs: SyncSet[];
   /** Webhook receivers (`webhooks.receivers`). */
   receivers: WebhookReceiver[];
+  /** Where Ferry tells what happened (`events.sinks`), and how deliveries are retried. */
+  events: EventsConfig;
   limits: Limits;
   /** A secret's value by name: rules name their keys and trust roots, and are stored with the names only. */
   secret: SecretLookup;
@@ -213,6 +216,7 @@ export function parseConfig(
     ruleSecrets: doc.promotion?.ruleSecrets ?? [],
     syncs,
     receivers: buildReceivers(doc.webhooks, problems),
+    events: buildEvents(doc.events, problems),
     limits: {
       indexChildren: limits.indexChildren ?? DEFAULT_LIMITS.indexChildren,
       indexDepth: limits.indexDepth ?? DEFAULT_LIMITS.indexDepth,

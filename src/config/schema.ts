@@ -12,6 +12,7 @@ import { RegistrySchema } from './registries.js';
 import { RuleSchema } from './rules.js';
 import { SyncSetSchema } from './syncs.js';
 import { WebhooksSchema } from './webhooks.js';
+import { EventsSchema } from './events.js';
 import { ConsoleSchema } from './console.js';
 import { IdentitySchema } from './identity.js';
 import { ManagedRegistriesSchema } from './managed-registries.js';
@@ -81,6 +82,7 @@ export const ConfigSchema = z.strictObject({
     })
     .optional(),
   webhooks: WebhooksSchema.optional(),
+  events: EventsSchema.optional(),
   identity: IdentitySchema.optional(),
   managedRegistries: ManagedRegistriesSchema.optional(),
   console: ConsoleSchema.optional(),

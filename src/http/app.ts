@@ -25,7 +25,8 @@ import { registryQuotas } from '../ops/front/index.js';
 import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi/document.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
-import { AuditQuerySchema, validate } from './schemas.js';
+import { AuditQuerySchema, DeadLettersQuerySchema, validate } from './schemas.js';
+import { listDeadLetters } from '../ops/events/index.js';
 import { prometheusText, PROMETHEUS_CONTENT_TYPE } from '../metrics/index.js';
 import { traceOf, tracedDeps, tracedLogger } from './trace.js';
 import { withRequestId } from './errors.js';
@@ -140,6 +141,16 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     return c.json(
       await listAuditRecords(deps, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }, visible),
     );
+  });
+
+  // Events no sink took (after every retry), per sink, newest first: for the operators who configure sinks.
+  app.get('/v1/events/dead', async (c) => {
+    const deps = c.var.deps;
+    requireAnyGrant(deps.config.callers, c.get('caller'), 'admin');
+    const { sink, limit, cursor } = validate(DeadLettersQuerySchema, c.req.query(), 'query');
+    if (!deps.config.events.sinks.some((s) => s.name === sink))
+      throw new AppError('NOT_FOUND', `no event sink "${sink}" is configured`);
+    return c.json(await listDeadLetters(deps, sink, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }));
   });
 
   // Read where one process keeps every count (Node, Deno, Bun); a Workers isolate holds only its own share.

@@ -73,7 +73,14 @@ export async function promoteForCaller(deps: Deps, caller: Caller, ruleName: str
   } catch (error) {
     // A gate's refusal (a signature that does not verify) is a promotion refused: audited, as a failure is.
     if (isAppError(error) && error.code.startsWith('SIGNATURE_'))
-      await auditPromotion(deps, caller.id, sourceReference, undefined, { code: error.code, message: error.message });
+      await auditPromotion(
+        deps,
+        caller.id,
+        sourceReference,
+        undefined,
+        { code: error.code, message: error.message },
+        { rule: ruleName },
+      );
     throw error;
   }
   const plan = prepared.plan;

@@ -123,6 +123,10 @@ export const AuditQuerySchema = z.object({
   cursor: z.string().optional(),
 });
 
+export const DeadLettersQuerySchema = AuditQuerySchema.extend({
+  sink: z.string().min(1, 'the sink whose dead letters to list'),
+});
+
 export const ProblemSchema = z
   .object({
     type: z.string(),

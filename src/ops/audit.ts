@@ -1,6 +1,7 @@
 // The audit trail: one record per mutating request (who, what, source and target with digests, outcome),
 // in the state store: a record is written once and must be listable at once, which KV does not promise.
 
+import { publishEvent, type FerryEvent } from './events/index.js';
 import type { Deps } from '../deps.js';
 import { parseReference } from '../reference.js';
 import { AUDIT_CURSOR, stateKeys } from '../state/records.js';
@@ -151,6 +152,31 @@ const startOfMonth = (at: number) => {
 /** The time at the start of a cursor's month. */
 const monthOf = (cursor: string) => Date.parse(`${cursor.slice('audit:'.length, 'audit:'.length + 7)}-01T00:00:00Z`);
 
+/** A finished copy as an event: its results, or its failure's code. */
+function copyEvent(
+  caller: string,
+  request: { source: string; target: string },
+  outcome:
+    { results: { source: string; target: string; digest: string; tags: string[] }[] } | { error: { code: string } },
+  job: string | undefined,
+): FerryEvent {
+  const failed = 'error' in outcome;
+  return {
+    kind: 'copy',
+    outcome: failed ? 'failed' : 'completed',
+    repositories: namedRepositories(request),
+    data: {
+      source: request.source,
+      target: request.target,
+      caller,
+      ...(job ? { job } : {}),
+      ...(failed
+        ? { code: outcome.error.code }
+        : { results: outcome.results.map((r) => ({ target: r.target, digest: r.digest, tags: r.tags })) }),
+    },
+  };
+}
+
 /** The audit records of a finished copy: one per copied tag set, or one for the failure. */
 export async function auditCopy(
   deps: Deps,
@@ -164,6 +190,7 @@ export async function auditCopy(
   hosts?: ReadonlySet<string>,
 ): Promise<void> {
   const ran = { kind: 'copy' as const, ...(job ? { job } : {}), ...(hosts?.size ? { hosts: [...hosts].sort() } : {}) };
+  if (!('handedOver' in outcome)) await publishEvent(deps, copyEvent(caller, request, outcome, job));
   if ('handedOver' in outcome) {
     await recordAudit(deps, {
       caller,
@@ -222,6 +249,20 @@ export async function auditPromotion(
 ): Promise<void> {
   const outcome = !error ? 'completed' : PROMOTION_REFUSALS.has(error.code) ? 'refused' : 'failed';
   deps.metrics?.count('promotions', { outcome });
+  const targets = plan ? [...new Set(plan.steps.map((s) => s.target))] : [];
+  await publishEvent(deps, {
+    kind: 'promotion',
+    outcome,
+    repositories: [...namedRepositories({ source: plan?.source ?? source }), ...targets],
+    data: {
+      source: plan?.source ?? source,
+      ...(plan ? { digest: plan.digest, targets, tags: plan.steps.map((s) => s.tag) } : {}),
+      caller,
+      ...(context.rule ? { rule: context.rule } : {}),
+      ...(context.job ? { job: context.job } : {}),
+      ...(error ? { code: error.code, ...(error.message ? { message: error.message.slice(0, 500) } : {}) } : {}),
+    },
+  });
   await recordAudit(deps, {
     caller,
     action: 'promote',

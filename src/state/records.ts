@@ -61,6 +61,15 @@ export const stateKeys = {
   syncRun: (set: string, at: number, id: string) =>
     `sync:${set}|run:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
   syncRuns: (set: string) => `sync:${set}|run:`,
+  /**
+   * An event on its way to a sink, until delivered; then, if it never was, a dead letter (newest first). A group
+   * per sink: a slow receiver's backlog loads no other sink's object.
+   */
+  eventPending: (sink: string, id: string) => `events:${encodeURIComponent(sink)}|pending:${id}`,
+  eventsPending: (sink: string) => `events:${encodeURIComponent(sink)}|pending:`,
+  eventDead: (sink: string, at: number, id: string) =>
+    `events:${encodeURIComponent(sink)}|dead:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
+  eventsDead: (sink: string) => `events:${encodeURIComponent(sink)}|dead:`,
   /** Registry entries managed through the API (configured ones are not stored). */
   registry: (host: string) => `registries|${host}`,
   registriesPrefix: () => 'registries|',

@@ -32,6 +32,7 @@ const FLOORS: [group: string, rank: number][] = [
   ['src/ops/referrers.ts', 35],
   ['src/ops/registries', 30],
   ['src/ops/audit.ts', 25],
+  ['src/ops/events', 22],
   ['src/policy.ts', 20],
   ['src/identity.ts', 20],
   ['src/oidc.ts', 20],

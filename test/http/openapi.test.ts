@@ -20,6 +20,7 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
     '/v1/copy',
     '/v1/copy/dry-run',
     '/v1/diff/{reference}',
+    '/v1/events/dead',
     '/v1/inspect/{reference}',
     '/v1/jobs',
     '/v1/jobs/{id}',

@@ -2,6 +2,7 @@ import type { Deps } from '../../deps.js';
 import { parseRepositoryName } from '../../reference.js';
 import { recordAudit } from '../audit.js';
 import { abandonUploads } from '../copy/index.js';
+import { publishEvent } from '../events/index.js';
 import { jobLanes } from './fair-slots.js';
 import { giveJobSlots } from './lane-slots.js';
 import { getJob, isFinished, jobRepositories, updateJob, type JobRecord } from './record.js';
@@ -20,6 +21,12 @@ export async function cancelJob(deps: Deps, id: string, by: string): Promise<Job
       : { ...held, state: 'cancelled', error: { code: 'CANCELLED', message: `cancelled by ${by}` } },
   );
   if (job?.state !== 'cancelled') return job;
+  await publishEvent(deps, {
+    kind: 'job',
+    outcome: 'cancelled',
+    repositories: jobRepositories(job),
+    data: { job: id, kind: job.kind, by },
+  });
   await Promise.resolve(deps.jobs?.cancel(id)).catch((error: unknown) =>
     deps.log.warn('could not stop a cancelled job run', {
       id,
