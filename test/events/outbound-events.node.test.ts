@@ -11,6 +11,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import { isAppError } from '../../src/errors.js';
+import { computeDigest } from '../../src/registry/digest.js';
 import { localRegistries } from '../support/configs.js';
 import { uniqueRepository } from '../support/copying.js';
 import { makeKey } from '../support/cosign-signing.js';
@@ -155,4 +156,53 @@ it('a sink at a private address, or over plain http, is refused when the configu
       () => undefined,
     ),
   ).toThrow();
+});
+
+it('an event no attempt delivered is a dead letter, listed only to admins of the repositories it is about', async () => {
+  const down = await receiver([500, 500]);
+  servers.push(down.server);
+  const key = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
+  const dead = makeService({
+    registries: localRegistries(source, target),
+    callers: {
+      apiKeys: [
+        { name: 'ours', sha256: await key('ours-key-0123456789') },
+        { name: 'theirs', sha256: await key('theirs-key-0123456789') },
+      ],
+      grants: [
+        { apiKey: 'ours', actions: ['admin'], repositories: [`${source}/**`, `${target}/**`] },
+        { apiKey: 'theirs', actions: ['admin'], repositories: ['registry.example.com/**'] },
+      ],
+    },
+    events: {
+      retry: { firstSeconds: 0.05, attempts: 2 },
+      sinks: { down: { url: down.url, secrets: [SECRET], allowPrivateAddresses: true } },
+    },
+  });
+  const as = (k: string) => ({ authorization: `Bearer ${k}` });
+  const copied = await dead.app.request('/v1/copy', {
+    method: 'POST',
+    headers: { ...as('ours-key-0123456789'), 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({
+      source: `${source}/ferry-test/release-a:v1`,
+      target: `${target}/${uniqueRepository('events/dead')}:v1`,
+    }),
+  });
+  expect(copied.status).toBe(200);
+  await dead.settle();
+  expect(down.got).toHaveLength(2);
+  const list = async (k: string) =>
+    (await (await dead.app.request('/v1/events/dead?sink=down', { headers: as(k) })).json()) as {
+      deadLetters: { event: { type: string }; attempts: number; last: string }[];
+    };
+  expect((await list('ours-key-0123456789')).deadLetters).toEqual([
+    expect.objectContaining({
+      event: expect.objectContaining({ type: 'dev.ferry.copy.completed' }),
+      attempts: 2,
+      last: 'HTTP 500',
+    }),
+  ]);
+  expect((await list('theirs-key-0123456789')).deadLetters).toEqual([]);
+  const unknown = await dead.app.request('/v1/events/dead?sink=nope', { headers: as('ours-key-0123456789') });
+  expect(unknown.status).toBe(404);
 });
