@@ -143,14 +143,17 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     );
   });
 
-  // Events no sink took (after every retry), per sink, newest first: for the operators who configure sinks.
+  // Events a sink never took (after every retry), newest first: those about repositories the caller administers.
   app.get('/v1/events/dead', async (c) => {
     const deps = c.var.deps;
     requireAnyGrant(deps.config.callers, c.get('caller'), 'admin');
     const { sink, limit, cursor } = validate(DeadLettersQuerySchema, c.req.query(), 'query');
     if (!deps.config.events.sinks.some((s) => s.name === sink))
       throw new AppError('NOT_FOUND', `no event sink "${sink}" is configured`);
-    return c.json(await listDeadLetters(deps, sink, { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) }));
+    const caller = c.get('caller');
+    const visible = (repositories: string[]) => isAdminOver(deps.config.callers, caller, repositories);
+    const page = { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) };
+    return c.json(await listDeadLetters(deps, sink, page, visible));
   });
 
   // Read where one process keeps every count (Node, Deno, Bun); a Workers isolate holds only its own share.

@@ -17,6 +17,8 @@ import { slackMessage } from './slack.js';
 export interface PendingEvent {
   sink: string;
   event: CloudEvent;
+  /** What it is about ("registry/repository"): who may read it as a dead letter. */
+  repositories: string[];
   attempts: number;
   /** When the next attempt is due (ms). */
   nextAt: number;

@@ -24,7 +24,13 @@ export async function publishEvent(deps: Deps, event: FerryEvent): Promise<void>
   const sinks = deps.config.events.sinks.filter((sink) => takes(sink, event));
   if (!sinks.length) return;
   const id = crypto.randomUUID();
-  const pending: PendingEvent = { sink: '', event: cloudEvent(deps, event, id), attempts: 0, nextAt: deps.now() };
+  const pending: PendingEvent = {
+    sink: '',
+    event: cloudEvent(deps, event, id),
+    repositories: event.repositories,
+    attempts: 0,
+    nextAt: deps.now(),
+  };
   for (const sink of sinks) {
     const key = stateKeys.eventPending(sink.name, id);
     try {
