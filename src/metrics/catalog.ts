@@ -1,8 +1,8 @@
 // Every metric Ferry keeps: its Prometheus name (with the established suffixes and base units: _total,
 // _seconds, _bytes), what it counts, and its labels. Label values are bounded: fixed lists here, and registry
-// and receiver names from the static configuration (anything else is "other"), never repositories or tags.
+// receiver and sink names from the static configuration (anything else is "other"), never repositories or tags.
 
-export type LabelName = 'outcome' | 'how' | 'registry' | 'status_class' | 'state' | 'receiver' | 'verdict';
+export type LabelName = 'outcome' | 'how' | 'registry' | 'status_class' | 'state' | 'receiver' | 'sink' | 'verdict';
 
 export interface MetricDefinition {
   name: string;
@@ -101,6 +101,13 @@ export const CATALOG = {
     help: 'Webhook deliveries received, by receiver and outcome (accepted, duplicate, refused).',
     labels: ['receiver', 'outcome'],
     values: { outcome: ['accepted', 'duplicate', 'refused'] },
+  },
+  eventDeliveries: {
+    name: 'ferry_event_deliveries_total',
+    type: 'counter',
+    help: 'Attempts to deliver events to sinks, by sink and outcome (delivered, retried later, dead letter).',
+    labels: ['sink', 'outcome'],
+    values: { outcome: ['delivered', 'retried', 'dead'] },
   },
   signatureVerdicts: {
     name: 'ferry_signature_verdicts_total',

@@ -10,6 +10,7 @@ import { HTTP } from 'cloudevents';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
+import { Metrics, prometheusText } from '../../src/metrics/index.js';
 import { isAppError } from '../../src/errors.js';
 import { computeDigest } from '../../src/registry/digest.js';
 import { localRegistries } from '../support/configs.js';
@@ -116,6 +117,7 @@ it('a receiver that fails three times gets the event on the fourth attempt, once
       sinks: { flaky: { url: flaky.url, secrets: [SECRET], allowPrivateAddresses: true, kinds: ['copy'] } },
     },
   });
+  const metrics = (retried.deps.metrics = new Metrics());
   const copied = await retried.app.request('/v1/copy', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -130,6 +132,10 @@ it('a receiver that fails three times gets the event on the fourth attempt, once
   const ids = new Set(flaky.got.map((d) => d.headers['webhook-id']));
   expect(ids.size).toBe(1); // the same event each time: a receiver can drop repeats by its id
   expect(received(flaky.got.slice(-1)).map((e) => e.type)).toEqual(['dev.ferry.copy.completed']);
+  // Three attempts to try again, one delivered: as GET /metrics counts them.
+  const text = prometheusText(metrics);
+  expect(text).toContain('ferry_event_deliveries_total{sink="flaky",outcome="retried"} 3');
+  expect(text).toContain('ferry_event_deliveries_total{sink="flaky",outcome="delivered"} 1');
   const dead = await retried.app.request('/v1/events/dead?sink=flaky');
   expect(await dead.json()).toEqual({ deadLetters: [] });
 });

@@ -89,11 +89,15 @@ export async function deliver(deps: Deps, sink: EventSink, key: string): Promise
     const outcome = await attempt(deps, sink, held.value.event);
     const current = await getStateJson<PendingEvent>(deps.state, key);
     if (!current) return;
+    const count = (result: 'delivered' | 'retried' | 'dead') =>
+      deps.metrics?.count('eventDeliveries', { sink: sink.name, outcome: result });
     if (outcome.ok) {
+      count('delivered');
       await deps.state.delete(key);
       return;
     }
     const attempts = held.value.attempts + 1;
+    count(attempts >= deps.config.events.attempts ? 'dead' : 'retried');
     if (attempts >= deps.config.events.attempts) {
       const dead = { ...held.value, attempts, last: outcome.last, claimedUntil: undefined };
       await deps.state.create(stateKeys.eventDead(sink.name, deps.now(), held.value.event.id), JSON.stringify(dead), {
