@@ -25,11 +25,9 @@ import { registryQuotas } from '../ops/front/index.js';
 import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi/document.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
-import { AuditQuerySchema, DeadLettersQuerySchema, validate } from './schemas.js';
-import { listDeadLetters } from '../ops/events/index.js';
-import { prometheusText, PROMETHEUS_CONTENT_TYPE } from '../metrics/index.js';
-import { traceOf, tracedDeps, tracedLogger } from './trace.js';
-import { withRequestId } from './errors.js';
+import { AuditQuerySchema, validate } from './schemas.js';
+import { traceRequests, tracedDeps } from './trace.js';
+import { observabilityRoutes } from './observability.js';
 
 const PUBLIC_PATHS = new Set([
   '/healthz',
@@ -69,24 +67,7 @@ function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  // Every request: its trace (the caller's traceparent, or a new one), its id on the answer and in any problem
-  // document, and one log line when it is answered.
-  app.use('*', async (c, next) => {
-    const trace = traceOf(c.req.header('traceparent'));
-    c.set('trace', trace);
-    const started = Date.now();
-    await next();
-    c.res = await withRequestId(c.res, trace.spanId);
-    const used = c.var.deps ?? deps;
-    tracedLogger(deps.log, trace).info('request', {
-      method: c.req.method,
-      route: c.req.routePath,
-      status: c.res.status,
-      ...(c.var.caller ? { caller: c.var.caller.id } : {}),
-      ...(used.hostsReached?.size ? { registries: [...used.hostsReached].sort().join(',') } : {}),
-      durationMs: Date.now() - started,
-    });
-  });
+  app.use('*', traceRequests(deps));
   // Audit records lost (refused by the state store) since this process or isolate started: an alert's input;
   // and the pull quotas upstreams announced to the registry front (Docker Hub's), as last seen here.
   app.get('/healthz', (c) =>
@@ -143,30 +124,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     );
   });
 
-  // Events a sink never took (after every retry), newest first: those about repositories the caller administers.
-  app.get('/v1/events/dead', async (c) => {
-    const deps = c.var.deps;
-    requireAnyGrant(deps.config.callers, c.get('caller'), 'admin');
-    const { sink, limit, cursor } = validate(DeadLettersQuerySchema, c.req.query(), 'query');
-    if (!deps.config.events.sinks.some((s) => s.name === sink))
-      throw new AppError('NOT_FOUND', `no event sink "${sink}" is configured`);
-    const caller = c.get('caller');
-    const visible = (repositories: string[]) => isAdminOver(deps.config.callers, caller, repositories);
-    const page = { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) };
-    return c.json(await listDeadLetters(deps, sink, page, visible));
-  });
-
-  // Read where one process keeps every count (Node, Deno, Bun); a Workers isolate holds only its own share.
-  app.get('/metrics', (c) => {
-    const deps = c.var.deps;
-    if (!deps.exposeMetrics || !deps.metrics)
-      throw new AppError(
-        'METRICS_ELSEWHERE',
-        'this runtime counts in each isolate apart and sends the counts to Analytics Engine: query them there',
-      );
-    requireAnyGrant(deps.config.callers, c.get('caller'), 'metrics');
-    return c.body(prometheusText(deps.metrics), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
-  });
+  app.route('/', observabilityRoutes());
 
   // A known path asked with another method is a 405 that says which methods it takes.
   app.notFound((c) => {
