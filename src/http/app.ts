@@ -26,7 +26,8 @@ import { webhookRoutes } from './webhooks.js';
 import { openApiDocument } from './openapi/document.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
 import { AuditQuerySchema, validate } from './schemas.js';
-import { traceRequests, tracedDeps } from './trace.js';
+import { tracedDeps } from './trace.js';
+import { traceRequests } from './request-trace.js';
 import { observabilityRoutes } from './observability.js';
 
 const PUBLIC_PATHS = new Set([

@@ -3,10 +3,7 @@
 // each upstream request sent as a child of it. Log lines carry both ids, so a copy can be followed from the
 // caller through Ferry into the registries' own logs.
 
-import type { MiddlewareHandler } from 'hono';
 import { withLogFields, type Deps, type Logger } from '../deps.js';
-import type { AppEnv } from './app-env.js';
-import { withRequestId } from './errors.js';
 import { randomHex } from '../registry/trace-context.js';
 
 export interface Trace {
@@ -37,28 +34,5 @@ export function tracedDeps(deps: Deps, trace: Trace): Deps {
     trace: { traceId: trace.traceId, flags: trace.flags },
     log: tracedLogger(deps.log, trace),
     hostsReached: new Set(),
-  };
-}
-
-/**
- * Every request: its trace (the caller's traceparent, or a new one), its id on the answer and in any problem
- * document, and one log line when it is answered.
- */
-export function traceRequests(deps: Deps): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const trace = traceOf(c.req.header('traceparent'));
-    c.set('trace', trace);
-    const started = Date.now();
-    await next();
-    c.res = await withRequestId(c.res, trace.spanId);
-    const used = c.var.deps ?? deps;
-    tracedLogger(deps.log, trace).info('request', {
-      method: c.req.method,
-      route: c.req.routePath,
-      status: c.res.status,
-      ...(c.var.caller ? { caller: c.var.caller.id } : {}),
-      ...(used.hostsReached?.size ? { registries: [...used.hostsReached].sort().join(',') } : {}),
-      durationMs: Date.now() - started,
-    });
   };
 }
