@@ -161,10 +161,14 @@ function copyEvent(
   job: string | undefined,
 ): FerryEvent {
   const failed = 'error' in outcome;
+  // From the results where there are some: the request was parsed once already (and its source may be a tag).
+  const repositories = failed
+    ? namedRepositories(request)
+    : [...new Set(outcome.results.flatMap((r) => [...namedRepositories({ source: r.source }), r.target]))];
   return {
     kind: 'copy',
     outcome: failed ? 'failed' : 'completed',
-    repositories: namedRepositories(request),
+    repositories,
     data: {
       source: request.source,
       target: request.target,

@@ -52,7 +52,8 @@ it('the quick start runs as the README writes it, each line printing what it say
   const lines = tryItLines();
   expect(lines.length).toBeGreaterThan(4);
   ferry = await startFerry(undefined, { PORT: '8787' }, state, 'workerd');
-  // npm start names the demo, for whoever has no registry at hand.
+  // npm start names the demo, for whoever has no registry at hand (a line printed just after it listens).
+  for (let i = 0; i < 50 && !ferry.output().includes('npm run demo'); i++) await new Promise((r) => setTimeout(r, 100));
   expect(ferry.output()).toContain('npm run demo');
   demo = spawn('npm', ['run', 'demo'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let said = '';
