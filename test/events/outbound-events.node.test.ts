@@ -23,6 +23,7 @@ const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 const SECRET = `whsec_${Buffer.from('a receiver secret of 32 bytes!!!').toString('base64')}`;
 const OLD_SECRET = `whsec_${Buffer.from('the secret before the rotation..').toString('base64')}`;
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 interface Delivery {
   headers: Record<string, string>;
@@ -76,14 +77,23 @@ beforeAll(async () => {
 function received(deliveries: Delivery[]) {
   return deliveries.map((d) => {
     new Webhook(SECRET).verify(d.body, d.headers); // throws unless signed with this secret, timestamp fresh
-    return HTTP.toEvent({ headers: d.headers, body: d.body }) as { type: string; subject?: string; data: any };
+    return HTTP.toEvent({ headers: d.headers, body: d.body }) as {
+      type: string;
+      subject?: string;
+      traceparent?: string;
+      data: any;
+    };
   });
 }
 
 it('a completed copy and a promotion refused for its signature each arrive once, signed and well formed', async () => {
   const copied = await service.app.request('/v1/copy', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      traceparent: `00-${TRACE}-00f067aa0ba902b7-01`,
+    },
     body: JSON.stringify({ source: `${source}/ferry-test/release-a:v1`, target: `${target}/${staging}:1.0.0` }),
   });
   expect(copied.status).toBe(200);
@@ -99,6 +109,8 @@ it('a completed copy and a promotion refused for its signature each arrive once,
   const copy = events.find((e) => e.type === 'dev.ferry.copy.completed')!;
   expect(copy.subject).toBe(`${source}/ferry-test/release-a`);
   expect(copy.data.results[0]).toMatchObject({ target: `${target}/${staging}`, tags: ['1.0.0'] });
+  // The trace the client sent (its log lines carry it too: test/http/traceable-requests.test.ts).
+  expect(copy.traceparent).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
   const promotion = events.find((e) => e.type === 'dev.ferry.promotion.refused')!;
   expect(promotion.data).toMatchObject({ rule: 'signed', code: 'SIGNATURE_MISSING' });
   // Signed with both secrets (a receiver mid-rotation accepts either); no credential in any delivery.
