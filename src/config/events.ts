@@ -4,14 +4,15 @@
 import { z } from 'zod';
 import { fromBase64 } from '../encoding.js';
 import { classifyHostname } from '../registry/egress.js';
+import type { Caller } from './callers.js';
 import { formatPath, type ConfigProblems } from './problems.js';
 import { HttpUrl, SecretValueSchema, seconds, positiveInt } from './values.js';
 
-export const EVENT_KINDS = ['copy', 'promotion', 'job'] as const;
+export const EVENT_KINDS = ['copy', 'promotion', 'sync', 'job'] as const;
 export const EVENT_OUTCOMES = ['completed', 'failed', 'refused', 'cancelled'] as const;
-const SINK_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const SINK_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-const SinkSchema = z.strictObject({
+export const SinkSchema = z.strictObject({
   url: z.string().url("expected the receiver's URL (https://…)"),
   /** Standard Webhooks secrets ("whsec_" and base64): each delivery is signed with every one (rotation). */
   secrets: z.array(SecretValueSchema).optional(),
@@ -27,7 +28,14 @@ const SinkSchema = z.strictObject({
 export const EventsSchema = z.strictObject({
   /** Where Ferry's console is reached: Slack messages link a job's page there. */
   consoleUrl: HttpUrl.optional(),
-  sinks: z.record(z.string().regex(SINK_NAME, 'names are 1-64 of A-Z a-z 0-9 _ -'), SinkSchema),
+  sinks: z.record(z.string().regex(SINK_NAME, 'names are 1-64 of A-Z a-z 0-9 _ -'), SinkSchema).optional(),
+  /** Sinks admins add through the API (PUT /v1/events/sinks/<name>). */
+  managedSinks: z
+    .strictObject({
+      /** They may point at private or loopback addresses, or plain http (a local relay). */
+      allowPrivateAddresses: z.boolean().optional(),
+    })
+    .optional(),
   retry: z
     .strictObject({
       /** The pause before the first retry; each next one doubles it (with jitter), up to an hour. */
@@ -40,6 +48,8 @@ export const EventsSchema = z.strictObject({
 
 export interface EventSink {
   name: string;
+  /** Who added it through the API (configured sinks have none): it is told only what they may see. */
+  author?: Caller;
   url: string;
   /** Secret keys (decoded from whsec_ base64). */
   keys: Uint8Array[];
@@ -52,6 +62,8 @@ export interface EventSink {
 
 export interface EventsConfig {
   sinks: EventSink[];
+  /** Whether sinks added through the API may reach private addresses or plain http. */
+  managedSinksPrivate: boolean;
   consoleUrl?: string;
   retryFirstMs: number;
   attempts: number;
@@ -70,42 +82,55 @@ function decodeSecret(value: string): Uint8Array | undefined {
   }
 }
 
-/** The `events` section: secrets resolved and decoded, each sink's address checked as delivery checks it. */
-export function buildEvents(value: z.infer<typeof EventsSchema> | undefined, problems: ConfigProblems): EventsConfig {
-  const sinks = Object.entries(value?.sinks ?? {}).map(([name, sink]): EventSink => {
-    const where = formatPath(['events', 'sinks', name]);
-    const url = new URL(sink.url);
-    const allowPrivate = sink.allowPrivateAddresses === true;
-    const place = classifyHostname(url.hostname);
-    if (place !== 'public' && !allowPrivate)
-      problems.add(
-        `${where}.url`,
-        `${url.hostname} is a ${place} address: events go to public receivers unless "allowPrivateAddresses": true`,
-      );
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowPrivate))
-      problems.add(`${where}.url`, 'expected https:// (plain http only with "allowPrivateAddresses": true)');
-    if (!sink.secrets?.length && sink.format !== 'slack')
-      problems.add(`${where}.secrets`, 'expected at least one "whsec_…" secret (a Slack webhook needs none)');
-    const keys = (sink.secrets ?? []).map((secret, i) => {
-      const resolved = problems.secret(`${where}.secrets[${i}]`, secret);
-      const key = resolved ? decodeSecret(resolved) : undefined;
-      if (resolved && !key)
-        problems.add(`${where}.secrets[${i}]`, 'expected "whsec_" and the base64 of 24 or more random bytes');
-      return key ?? new Uint8Array();
-    });
-    return {
-      name,
-      url: url.toString(),
-      keys,
-      format: sink.format ?? 'cloudevents',
-      ...(sink.kinds ? { kinds: sink.kinds } : {}),
-      ...(sink.outcomes ? { outcomes: sink.outcomes } : {}),
-      ...(sink.repositories ? { repositories: sink.repositories } : {}),
-      allowPrivateAddresses: allowPrivate,
-    };
+/**
+ * One sink, checked as delivery checks it (its address public unless allowed, https, a secret unless Slack),
+ * its secrets resolved and decoded: for the configuration's sinks and for those added through the API.
+ */
+export function buildSink(
+  name: string,
+  sink: z.infer<typeof SinkSchema>,
+  where: string,
+  problems: ConfigProblems,
+): EventSink {
+  const url = new URL(sink.url);
+  const allowPrivate = sink.allowPrivateAddresses === true;
+  const place = classifyHostname(url.hostname);
+  if (place !== 'public' && !allowPrivate)
+    problems.add(
+      `${where}.url`,
+      `${url.hostname} is a ${place} address: events go to public receivers unless "allowPrivateAddresses": true`,
+    );
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowPrivate))
+    problems.add(`${where}.url`, 'expected https:// (plain http only with "allowPrivateAddresses": true)');
+  if (!sink.secrets?.length && sink.format !== 'slack')
+    problems.add(`${where}.secrets`, 'expected at least one "whsec_…" secret (a Slack webhook needs none)');
+  const keys = (sink.secrets ?? []).map((secret, i) => {
+    const resolved = problems.secret(`${where}.secrets[${i}]`, secret);
+    const key = resolved ? decodeSecret(resolved) : undefined;
+    if (resolved && !key)
+      problems.add(`${where}.secrets[${i}]`, 'expected "whsec_" and the base64 of 24 or more random bytes');
+    return key ?? new Uint8Array();
   });
   return {
+    name,
+    url: url.toString(),
+    keys,
+    format: sink.format ?? 'cloudevents',
+    ...(sink.kinds ? { kinds: sink.kinds } : {}),
+    ...(sink.outcomes ? { outcomes: sink.outcomes } : {}),
+    ...(sink.repositories ? { repositories: sink.repositories } : {}),
+    allowPrivateAddresses: allowPrivate,
+  };
+}
+
+/** The `events` section: each configured sink built by buildSink. */
+export function buildEvents(value: z.infer<typeof EventsSchema> | undefined, problems: ConfigProblems): EventsConfig {
+  const sinks = Object.entries(value?.sinks ?? {}).map(([name, sink]) =>
+    buildSink(name, sink, formatPath(['events', 'sinks', name]), problems),
+  );
+  return {
     sinks,
+    managedSinksPrivate: value?.managedSinks?.allowPrivateAddresses === true,
     ...(value?.consoleUrl ? { consoleUrl: value.consoleUrl } : {}),
     retryFirstMs: (value?.retry?.firstSeconds ?? DEFAULT_RETRY_FIRST_SECONDS) * 1000,
     attempts: value?.retry?.attempts ?? DEFAULT_ATTEMPTS,

@@ -5,7 +5,7 @@
 import type { Deps } from '../../deps.js';
 import { childTraceparent } from '../../registry/trace-context.js';
 
-export type EventKind = 'copy' | 'promotion' | 'job';
+export type EventKind = 'copy' | 'promotion' | 'sync' | 'job';
 export type EventOutcome = 'completed' | 'failed' | 'refused' | 'cancelled';
 
 export interface FerryEvent {

@@ -5,12 +5,13 @@
 
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { syncSetRepositories, syncSetSources, type SyncSet } from '../../config/syncs.js';
+import { syncSetRepositories, syncSetSources, syncSetTargets, type SyncSet } from '../../config/syncs.js';
 import { authorStillAdmin } from '../../policy.js';
 import type { StoredSyncSet } from './sets.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson } from '../../state/store.js';
 import type { CopyResult, ManyCopyResult } from '../copy/index.js';
+import { publishEvent } from '../events/index.js';
 import { getJob, isFinished, startMirrorJob, type JobOwner, type JobRecord } from '../jobs/index.js';
 import { changeWritten, mirrorSettings } from '../mirror/index.js';
 import { learnRegistries, planSync, syncPairs, type SyncPlan } from './plan.js';
@@ -100,7 +101,7 @@ export async function startSyncRun(
   owner: JobOwner,
   options: SyncRunOptions,
 ): Promise<{ run: SyncRun }> {
-  await settleRunning(deps, set.name);
+  await settleSyncRun(deps, set.name);
   const startedAt = deps.now();
   const id = crypto.randomUUID();
   const key = stateKeys.syncRun(set.name, startedAt, id);
@@ -141,7 +142,14 @@ export async function startSyncRun(
     run.requests = counted.requestsMade!.count;
     if (!run.jobs.length) finishRun(deps, run);
     await deps.state.create(key, JSON.stringify(run), { ttlSeconds: RUN_TTL_SECONDS });
-    if (!run.jobs.length) await deps.state.delete(stateKeys.syncRunning(set.name));
+    if (!run.jobs.length) {
+      await deps.state.delete(stateKeys.syncRunning(set.name));
+      await tellRunEnded(
+        deps,
+        run,
+        syncSetTargets(set).filter((r) => !r.includes('*')),
+      );
+    }
     return { run };
   } catch (error) {
     await deps.state.delete(stateKeys.syncRunning(set.name));
@@ -159,9 +167,34 @@ function finishRun(deps: Deps, run: SyncRun): void {
   run.finishedAt = new Date(deps.now()).toISOString();
 }
 
+// Errors an event carries; the run's record keeps more.
+const ERRORS_TOLD = 10;
+
+/** The sinks hear of a run once, when it is settled: about the repositories it wrote, then those it read. */
+function tellRunEnded(deps: Deps, run: SyncRun, repositories: string[]): Promise<void> {
+  const { id, set, trigger, caller, startedAt, finishedAt, jobs, counts, bytes, errors } = run;
+  return publishEvent(deps, {
+    kind: 'sync',
+    outcome: run.state === 'failed' ? 'failed' : 'completed',
+    repositories: [...new Set(repositories)],
+    data: {
+      set,
+      run: id,
+      trigger,
+      caller,
+      startedAt,
+      finishedAt,
+      jobs,
+      counts,
+      bytes,
+      errors: errors.slice(0, ERRORS_TOLD),
+    },
+  });
+}
+
 /** The set's runs, newest first (at most `limit`); the one under way is settled first if its jobs ended. */
 export async function listSyncRuns(deps: Deps, set: string, limit = 20): Promise<SyncRun[]> {
-  await settleRunning(deps, set);
+  await settleSyncRun(deps, set);
   const page = await deps.state.list(stateKeys.syncRuns(set), { limit });
   return page.entries.map((e) => JSON.parse(e.value) as SyncRun);
 }
@@ -170,7 +203,7 @@ export async function listSyncRuns(deps: Deps, set: string, limit = 20): Promise
  * Settles the run under way once every job of it has ended: what they copied is recorded as written by the
  * set (so the next run skips it, and prune may delete it later), and the run gets its counts.
  */
-async function settleRunning(deps: Deps, set: string): Promise<void> {
+export async function settleSyncRun(deps: Deps, set: string): Promise<void> {
   const marker = await getStateJson<Running>(deps.state, stateKeys.syncRunning(set));
   if (!marker) return;
   const held = await getStateJson<SyncRun>(deps.state, marker.value.key);
@@ -189,8 +222,12 @@ async function settleRunning(deps: Deps, set: string): Promise<void> {
   }
   for (const job of jobs) await settleJob(deps, run, job);
   finishRun(deps, run);
-  if (await deps.state.update(marker.value.key, held.version, JSON.stringify(run), { ttlSeconds: RUN_TTL_SECONDS }))
-    await deps.state.delete(stateKeys.syncRunning(set));
+  // Only the settler whose write won tells the sinks: a run is told once.
+  if (!(await deps.state.update(marker.value.key, held.version, JSON.stringify(run), { ttlSeconds: RUN_TTL_SECONDS })))
+    return;
+  await deps.state.delete(stateKeys.syncRunning(set));
+  const copies = jobs.flatMap((job) => (job.kind === 'copy' ? [job.request] : []));
+  await tellRunEnded(deps, run, [...copies.map((r) => r.target), ...copies.map((r) => r.source)]);
 }
 
 /**

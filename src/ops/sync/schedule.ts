@@ -1,7 +1,8 @@
 // Sets run by their own schedules, all dispatched from one clock: Workers' minute trigger (sets written
 // through the API cannot add triggers of their own), or the local runtimes' timer (FERRY_CRON_SECONDS). Each
 // set remembers the last time of its schedule it was started for: a tick starts it when a newer time has
-// come, and of two dispatchers at once (two processes, a late trigger) only one wins that time.
+// come, and of two dispatchers at once (two processes, a late trigger) only one wins that time. The same
+// tick settles the runs whose jobs ended, so their events go out without anyone reading the runs.
 
 import type { Deps } from '../../deps.js';
 import { isAppError } from '../../errors.js';
@@ -10,7 +11,7 @@ import type { SyncSet } from '../../config/syncs.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson } from '../../state/store.js';
 import { withManagedRegistries } from '../registries/index.js';
-import { requireAuthorStillAdmin, setOwner, startSyncRun } from './run.js';
+import { requireAuthorStillAdmin, setOwner, settleSyncRun, startSyncRun } from './run.js';
 import { listSyncSets } from './sets.js';
 
 interface Scheduled {
@@ -19,11 +20,20 @@ interface Scheduled {
   schedule: string;
 }
 
-/** Starts every set whose schedule has come since its last start; answers how many started. */
+/**
+ * Settles each set's run whose jobs ended (its sinks hear of it within the minute), then starts every set whose
+ * schedule has come since its last start; answers how many started.
+ */
 export async function dispatchScheduledSyncs(given: Deps, now = given.now()): Promise<number> {
   const deps = await withManagedRegistries(given);
   let started = 0;
   for (const set of await listSyncSets(deps)) {
+    await settleSyncRun(deps, set.name).catch((error: unknown) =>
+      deps.log.error('sync: a run did not settle', {
+        set: set.name,
+        reason: error instanceof Error ? error.message : 'unknown',
+      }),
+    );
     if (!set.schedule) continue;
     try {
       if (await claimScheduledTime(deps, set, set.schedule, now)) {
