@@ -21,6 +21,8 @@ it('serves an OpenAPI 3.1 document covering every route', async () => {
     '/v1/copy/dry-run',
     '/v1/diff/{reference}',
     '/v1/events/dead',
+    '/v1/events/sinks',
+    '/v1/events/sinks/{name}',
     '/v1/inspect/{reference}',
     '/v1/jobs',
     '/v1/jobs/{id}',
