@@ -162,6 +162,15 @@ export function authorStillAdmin(callers: CallersConfig, author: Caller, reposit
 }
 
 /**
+ * Whether an author may be told of something about `all` repositories, `chosen` among them by what they asked
+ * for: still configured, administering the chosen ones and able to read (inspect) every other, as grants are now.
+ */
+export function authorMayBeTold(callers: CallersConfig, author: Caller, chosen: string[], all: string[]): boolean {
+  const reads = readableBy(callers, author);
+  return authorStillAdmin(callers, author, chosen) && all.every(reads);
+}
+
+/**
  * A rule written through the API acts with its author's grants, as they are now: once the author no longer
  * administers every repository the rule names, its webhook promotions fail. Configured rules are the
  * operator's own and are exempt.

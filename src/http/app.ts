@@ -29,6 +29,7 @@ import { AuditQuerySchema, validate } from './schemas.js';
 import { tracedDeps } from './trace.js';
 import { traceRequests } from './request-trace.js';
 import { observabilityRoutes } from './observability.js';
+import { eventSinkRoutes } from './event-sinks.js';
 
 const PUBLIC_PATHS = new Set([
   '/healthz',
@@ -126,6 +127,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   });
 
   app.route('/', observabilityRoutes());
+  app.route('/', eventSinkRoutes());
 
   // A known path asked with another method is a 405 that says which methods it takes.
   app.notFound((c) => {

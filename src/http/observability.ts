@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.js';
 import { prometheusText, PROMETHEUS_CONTENT_TYPE } from '../metrics/index.js';
-import { listDeadLetters } from '../ops/events/index.js';
+import { findEventSink, listDeadLetters } from '../ops/events/index.js';
 import { isAdminOver, requireAnyGrant } from '../policy.js';
 import type { AppEnv } from './app-env.js';
 import { DeadLettersQuerySchema, validate } from './schemas.js';
@@ -29,8 +29,7 @@ export function observabilityRoutes(): Hono<AppEnv> {
     const caller = c.get('caller');
     requireAnyGrant(deps.config.callers, caller, 'admin');
     const { sink, limit, cursor } = validate(DeadLettersQuerySchema, c.req.query(), 'query');
-    if (!deps.config.events.sinks.some((s) => s.name === sink))
-      throw new AppError('NOT_FOUND', `no event sink "${sink}" is configured`);
+    if (!(await findEventSink(deps, sink))) throw new AppError('NOT_FOUND', `no event sink "${sink}"`);
     const visible = (repositories: string[]) => isAdminOver(deps.config.callers, caller, repositories);
     const page = { limit: Number(limit ?? 100), ...(cursor ? { cursor } : {}) };
     return c.json(await listDeadLetters(deps, sink, page, visible));

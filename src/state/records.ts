@@ -70,6 +70,9 @@ export const stateKeys = {
   eventDead: (sink: string, at: number, id: string) =>
     `events:${encodeURIComponent(sink)}|dead:${(MAX_TIMESTAMP - at).toString().padStart(16, '0')}:${id}`,
   eventsDead: (sink: string) => `events:${encodeURIComponent(sink)}|dead:`,
+  /** Event sinks admins added through the API (configured ones are not stored). */
+  eventSink: (name: string) => `eventSinks|${name}`,
+  eventSinksPrefix: () => 'eventSinks|',
   /** Registry entries managed through the API (configured ones are not stored). */
   registry: (host: string) => `registries|${host}`,
   registriesPrefix: () => 'registries|',

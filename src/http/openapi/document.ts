@@ -17,6 +17,7 @@ import { schema } from './parts.js';
 import { readPaths } from './reads.js';
 import { writePaths } from './writes.js';
 import { recordPaths } from './records.js';
+import { eventPaths } from './events.js';
 import { syncPaths } from './syncs.js';
 import { namePaths } from './names.js';
 
@@ -63,6 +64,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...writePaths,
       ...namePaths,
       ...recordPaths,
+      ...eventPaths,
       ...syncPaths,
     },
   };

@@ -1,6 +1,6 @@
 // The document's paths over what Ferry keeps: jobs and the audit log.
 
-import { AuditQuerySchema, DeadLettersQuerySchema, JobsQuerySchema } from '../schemas.js';
+import { AuditQuerySchema, JobsQuerySchema } from '../schemas.js';
 import { common, json, namePath, problem, queryParameters } from './parts.js';
 
 export const recordPaths = {
@@ -27,21 +27,6 @@ export const recordPaths = {
         '200': json('the cancelled job', 'Job'),
         '404': problem('no such job'),
         '409': problem('the job has finished'),
-        ...common,
-      },
-    },
-  },
-  '/v1/events/dead': {
-    get: {
-      operationId: 'deadLetters',
-      summary: 'Events a sink never took after every retry, newest first (admin); a page at a time',
-      parameters: queryParameters(DeadLettersQuerySchema),
-      responses: {
-        '200': {
-          description: 'a page of dead letters',
-          content: { 'application/json': { schema: { type: 'object' } } },
-        },
-        '404': problem('no such sink is configured'),
         ...common,
       },
     },

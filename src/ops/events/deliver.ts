@@ -12,6 +12,8 @@ import { getStateJson } from '../../state/store.js';
 import { stateKeys } from '../../state/records.js';
 import { CLOUDEVENTS_CONTENT_TYPE, type CloudEvent } from './cloud-event.js';
 import { signatureHeaders } from './signature.js';
+import { sinkMayBeTold } from './filter.js';
+import { eventSinks } from './sinks.js';
 import { slackMessage } from './slack.js';
 
 export interface PendingEvent {
@@ -86,7 +88,10 @@ export async function deliver(deps: Deps, sink: EventSink, key: string): Promise
     if (held.value.nextAt > now) await deps.sleep(held.value.nextAt - now);
     const claimed = { ...held.value, claimedUntil: deps.now() + CLAIM_MS };
     if (!(await deps.state.update(key, held.version, JSON.stringify(claimed)))) return; // another runner has it
-    const outcome = await attempt(deps, sink, held.value.event);
+    // A sink added through the API whose author may no longer see it is not told (nor tried again).
+    const outcome = sinkMayBeTold(deps, sink, held.value.repositories)
+      ? await attempt(deps, sink, held.value.event)
+      : { ok: false, last: "its author's grants no longer cover it", final: true };
     const current = await getStateJson<PendingEvent>(deps.state, key);
     if (!current) return;
     const count = (result: 'delivered' | 'retried' | 'dead') =>
@@ -96,7 +101,7 @@ export async function deliver(deps: Deps, sink: EventSink, key: string): Promise
       await deps.state.delete(key);
       return;
     }
-    const attempts = held.value.attempts + 1;
+    const attempts = 'final' in outcome ? deps.config.events.attempts : held.value.attempts + 1;
     count(attempts >= deps.config.events.attempts ? 'dead' : 'retried');
     if (attempts >= deps.config.events.attempts) {
       const dead = { ...held.value, attempts, last: outcome.last, claimedUntil: undefined };
@@ -116,7 +121,7 @@ export async function deliver(deps: Deps, sink: EventSink, key: string): Promise
 /** The sweep: every sink's due events, a page each (the cron and the processes' tick call it). */
 export async function retryDueEvents(deps: Deps): Promise<number> {
   let started = 0;
-  for (const sink of deps.config.events.sinks) {
+  for (const sink of await eventSinks(deps)) {
     const page = await deps.state.list(stateKeys.eventsPending(sink.name), { limit: 100 });
     for (const entry of page.entries) {
       const pending = JSON.parse(entry.value) as PendingEvent;

@@ -1,27 +1,26 @@
-// Publishing an event: each sink whose filters take it (kind, outcome, repository globs) gets it as a pending
+// Publishing an event: each sink that takes it (filter.ts) gets it as a pending
 // delivery in the state store, then a first attempt in the background (deliver.ts retries the rest).
 
 import type { Deps } from '../../deps.js';
 import type { EventSink } from '../../config/events.js';
-import { repositoryGlob } from '../../glob.js';
 import { stateKeys } from '../../state/records.js';
 import { cloudEvent, type FerryEvent } from './cloud-event.js';
 import { deliver, type PendingEvent } from './deliver.js';
+import { sinkTakes } from './filter.js';
+import { eventSinks } from './sinks.js';
 
 // A pending delivery outlives its attempts (about nine hours by default) with room to spare.
 const PENDING_TTL_SECONDS = 3 * 24 * 3600;
 
-function takes(sink: EventSink, event: FerryEvent): boolean {
-  if (sink.kinds && !sink.kinds.includes(event.kind)) return false;
-  if (sink.outcomes && !sink.outcomes.includes(event.outcome)) return false;
-  if (!sink.repositories) return true;
-  const globs = sink.repositories.map((g) => repositoryGlob(g));
-  return event.repositories.some((r) => globs.some((glob) => glob.test(r)));
-}
-
 /** Hands `event` to every sink that takes it; never fails what happened (a sink's trouble is logged). */
 export async function publishEvent(deps: Deps, event: FerryEvent): Promise<void> {
-  const sinks = deps.config.events.sinks.filter((sink) => takes(sink, event));
+  let sinks: EventSink[];
+  try {
+    sinks = (await eventSinks(deps)).filter((sink) => sinkTakes(deps, sink, event));
+  } catch (error) {
+    deps.log.error('event: the sinks could not be read', { error: error instanceof Error ? error.message : 'unknown' });
+    return;
+  }
   if (!sinks.length) return;
   const id = crypto.randomUUID();
   const pending: PendingEvent = {
