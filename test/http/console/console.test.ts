@@ -11,6 +11,7 @@ import { pushReferrer, pushSignatureTag } from '../../support/cosign-signing.js'
 import { loopbackOnlyFetch, makeService } from '../../support/service.js';
 import { makeState } from '@test-runtime';
 import { localRegistries } from '../../support/configs.js';
+import { cookieValue, signIn, visit } from '../../support/console-session.js';
 
 const fixture = inject('fixture');
 const host = fixture.registries.anonymous.host;
@@ -42,41 +43,6 @@ async function signedInService(state = makeState(), keys = ['reader-key', 'narro
 }
 
 type Service = Awaited<ReturnType<typeof signedInService>>;
-
-async function visit(
-  service: Service,
-  path: string,
-  init: { cookie?: string; method?: string; form?: Record<string, string> } = {},
-) {
-  const res = await service.app.request(`http://localhost${path}`, {
-    method: init.method ?? (init.form ? 'POST' : 'GET'),
-    redirect: 'manual',
-    headers: {
-      ...(init.cookie ? { cookie: init.cookie } : {}),
-      ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-    },
-    ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}),
-  });
-  return { status: res.status, headers: res.headers, html: await res.text(), cookies: res.headers.getSetCookie() };
-}
-
-const cookieValue = (cookies: string[], name: string) =>
-  cookies
-    .find((c) => c.startsWith(`${name}=`))
-    ?.split(';')[0]!
-    .slice(name.length + 1);
-
-async function signIn(service: Service, key: string): Promise<string> {
-  const form = await visit(service, '/console/sign-in');
-  const csrf = cookieValue(form.cookies, 'ferry_csrf')!;
-  const signed = await visit(service, '/console/sign-in', {
-    cookie: `ferry_csrf=${csrf}`,
-    form: { csrf, apiKey: key },
-  });
-  expect(signed.status, signed.html).toBe(303);
-  // Signed in, the form token is the session's own (the sign-in answer sets it as the CSRF cookie).
-  return `ferry_csrf=${cookieValue(signed.cookies, 'ferry_csrf')}; ferry_session=${cookieValue(signed.cookies, 'ferry_session')}`;
-}
 
 it('anonymous mode: the image page shows the platforms and layers skopeo sees, under a CSP with nothing inline', async () => {
   const service = makeService({ registries: localRegistries(host) });
