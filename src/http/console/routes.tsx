@@ -34,6 +34,7 @@ import { imageUrl, Layout, SignIn, tagsUrl } from './pages/layout.js';
 import { RawManifest } from './pages/manifest.js';
 import { Plan, Promoted, Rules } from './pages/rules.js';
 import { syncPages } from './sync-pages.js';
+import { eventPages } from './event-pages.js';
 import { jobPages, problemWithHint } from './job-pages.js';
 import {
   apiKeyName,
@@ -310,6 +311,7 @@ export function consoleRoutes(_deps: Deps): Hono<AppEnv> {
   );
   jobPages(app);
   syncPages(app);
+  eventPages(app);
   // Any other console path: a page that says so, with a way back (not the API's JSON).
   app.get(
     '/console/*',

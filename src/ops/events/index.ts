@@ -4,7 +4,7 @@
 export { cloudEvent, type CloudEvent, type EventKind, type EventOutcome, type FerryEvent } from './cloud-event.js';
 export { publishEvent } from './publish.js';
 export { deliver, retryDueEvents, type PendingEvent } from './deliver.js';
-export { listDeadLetters } from './dead-letters.js';
+export { listDeadLetters, type DeadLetterPage } from './dead-letters.js';
 export {
   deleteEventSink,
   findEventSink,

@@ -42,6 +42,7 @@ export function Layout(props: { title: string; csrf: string; signedIn: boolean; 
             <a href="/console/jobs">Jobs</a>
             <a href="/console/rules">Rules</a>
             <a href="/console/syncs">Syncs</a>
+            <a href="/console/events">Events</a>
             <a href="/console/audit">Audit</a>
           </nav>
           <span class="who">{props.who}</span>
