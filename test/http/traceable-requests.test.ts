@@ -82,3 +82,29 @@ it('a job keeps the trace of the request that made it: its registry requests and
   expect(ran.length).toBeGreaterThan(0);
   expect(ran.every((l) => l.traceId === TRACE && typeof l.durationMs === 'number')).toBe(true);
 });
+
+it("a streamed copy's request line is written when its stream ends, with the copy's outcome", async () => {
+  const service = makeService({ registries: localRegistries(source, target) });
+  const copy = (from: string) =>
+    service.app.request('/v1/copy', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      body: JSON.stringify({ source: from, target: `${target}/${uniqueRepository('traced/stream')}:v1` }),
+    });
+  for (const [from, outcome] of [
+    [`${source}/ferry-test/release-a:v1`, 'completed'],
+    [`${source}/ferry-test/absent:v1`, 'failed'],
+  ] as const) {
+    const response = await copy(from);
+    expect(response.status).toBe(200);
+    const events = (await response.text()).trim().split('\n');
+    await service.settle();
+    const line = lines(service.logs).find(
+      (l) => l.m === 'request' && l.requestId === response.headers.get('x-request-id'),
+    );
+    expect(line, events.at(-1)).toMatchObject({ route: '/v1/copy', status: 200, streamed: true, outcome });
+    // It names the registries the copy reached, which only the copy's end knows.
+    expect(String(line!.registries).split(',')).toContain(source);
+    if (outcome === 'failed') expect(line!.code).toBe(JSON.parse(events.at(-1)!).code);
+  }
+});
