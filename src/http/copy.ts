@@ -179,7 +179,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
           )
         : undefined;
     // One image, or many tags: each verb with its own result; the hosts it reached go in its audit record.
-    const hosts = new Set<string>();
+    const hosts = deps.hostsReached ?? new Set<string>();
     const copyDeps = { ...deps, hostsReached: hosts };
     const copy = async (reporter: CopyReporter) => {
       if (spec.kind === 'image') {
@@ -239,6 +239,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
     };
     const run = settle({ emit: (event) => (moved.observe(event), send(event)), wantsProgress: true })
       .then((settled) => {
+        c.var.ending.outcome = 'job' in settled ? 'handed-over' : 'completed';
         if ('job' in settled)
           send({ type: 'job', id: settled.job.id, url: jobUrl(settled.job.id), reason: settled.reason });
       })
@@ -252,6 +253,7 @@ export function copyRoutes(deps: Deps): Hono<AppEnv> {
           manifest?: string;
           tag?: string;
         };
+        Object.assign(c.var.ending, { outcome: 'failed', code });
         // The stream answered 200 before this: `status` is what the JSON mode would have answered.
         send({
           type: 'error',
