@@ -16,7 +16,7 @@ const PENDING_TTL_SECONDS = 3 * 24 * 3600;
 export async function publishEvent(deps: Deps, event: FerryEvent): Promise<void> {
   let sinks: EventSink[];
   try {
-    sinks = (await eventSinks(deps)).filter((sink) => sinkTakes(deps, sink, event));
+    sinks = await eventSinks(deps, (sink) => sinkTakes(deps, sink, event));
   } catch (error) {
     deps.log.error('event: the sinks could not be read', { error: error instanceof Error ? error.message : 'unknown' });
     return;

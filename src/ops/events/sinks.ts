@@ -12,6 +12,7 @@ import { authorOf, coversGlob } from '../../policy.js';
 import { isSealed, seal, unseal, SealError, type SealedValue } from '../../sealed-secrets.js';
 import { stateKeys } from '../../state/records.js';
 import { getStateJson, replaceState } from '../../state/store.js';
+import type { SinkFilters } from './filter.js';
 import type { z } from 'zod';
 
 type SinkDocument = z.infer<typeof SinkSchema>;
@@ -163,12 +164,19 @@ async function readStored(deps: Deps): Promise<StoredSink[]> {
   return page.entries.map((e) => JSON.parse(e.value) as StoredSink);
 }
 
-/** Every sink events may go to: the configuration's, then those added through the API that still open. */
-export async function eventSinks(deps: Deps): Promise<EventSink[]> {
+/**
+ * The sinks events may go to that `wanted` keeps (judged before a stored sink's secrets are opened): the
+ * configuration's, then those added through the API that still open.
+ */
+export async function eventSinks(
+  deps: Deps,
+  wanted: (filters: SinkFilters) => boolean = () => true,
+): Promise<EventSink[]> {
   const stored = await readStored(deps);
   const opened: EventSink[] = [];
   for (const sink of stored) {
-    if (configured(deps, sink.name)) continue;
+    const { kinds, outcomes, repositories } = sink.document;
+    if (configured(deps, sink.name) || !wanted({ kinds, outcomes, repositories, author: sink.author })) continue;
     try {
       opened.push(await openSink(deps, sink));
     } catch (error) {
@@ -178,7 +186,7 @@ export async function eventSinks(deps: Deps): Promise<EventSink[]> {
       });
     }
   }
-  return [...deps.config.events.sinks, ...opened];
+  return [...deps.config.events.sinks.filter(wanted), ...opened];
 }
 
 /** The sink of that name, configured or added through the API (undefined: neither, or it no longer opens). */
