@@ -3,39 +3,29 @@
 // receiver refuses the first attempt of each event: the event comes again, once it is taken, with one id.
 // Every delivery verified by the `standardwebhooks` reference library and parsed by the `cloudevents` SDK.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HTTP } from 'cloudevents';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, expect, inject, it } from 'vitest';
 import { localRegistries } from '../support/configs.js';
 import { uniqueRepository } from '../support/copying.js';
+import { startReceiver, verifiedEvents, whsec } from '../support/event-receiver.js';
 import { sendJson, startFerry, type FerryProcess } from '../support/ferry-process.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
-const SECRET = `whsec_${Buffer.from('a receiver secret of 32 bytes!!!').toString('base64')}`;
+const SECRET = whsec('a receiver secret of 32 bytes!!!');
 
 // Refuses each event's first attempt (by its webhook-id), takes the next.
-const got: { headers: Record<string, string>; body: string; status: number }[] = [];
-const server: Server = createServer(async (request, response) => {
-  let body = '';
-  for await (const chunk of request) body += chunk;
-  const headers = request.headers as Record<string, string>;
-  const status = got.some((d) => d.headers['webhook-id'] === headers['webhook-id']) ? 200 : 503;
-  got.push({ headers, body, status });
-  response.writeHead(status).end();
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const { url, got, close } = await startReceiver((delivery, before) =>
+  before.some((d) => d.headers['webhook-id'] === delivery.headers['webhook-id']) ? 200 : 503,
+);
 const state = mkdtempSync(join(tmpdir(), 'ferry-events-engine-'));
 let ferry: FerryProcess | undefined;
 afterAll(async () => {
   await ferry?.stop();
-  server.close();
+  close();
   rmSync(state, { recursive: true, force: true });
 });
 
@@ -49,7 +39,6 @@ async function until<T>(what: () => Promise<T | undefined> | T | undefined, seco
 }
 
 it('a job copy and a sync run reach the sink from the Workflows engine and the cron, after a refused attempt', async () => {
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   ferry = await startFerry(
     {
       registries: localRegistries(source, target),
@@ -84,10 +73,7 @@ it('a job copy and a sync run reach the sink from the Workflows engine and the c
     const events = got.filter((d) => d.status === 200);
     return events.length >= 3 ? events : undefined; // the job's copy, the run's repository copy, the run
   });
-  const parsed = taken.map((d) => {
-    new Webhook(SECRET).verify(d.body, d.headers);
-    return HTTP.toEvent({ headers: d.headers, body: d.body }) as { id: string; type: string; data: any };
-  });
+  const parsed = verifiedEvents(taken, SECRET);
   const jobCopy = parsed.find((e) => e.type === 'dev.ferry.copy.completed' && e.data.job === job.id);
   expect(jobCopy, JSON.stringify(parsed.map((e) => [e.type, e.data.job]))).toBeDefined();
   const ran = parsed.find((e) => e.type === 'dev.ferry.sync.completed');

@@ -3,10 +3,6 @@
 // are now; its secrets (and a Slack webhook's path) are sealed at rest and never answered; what only the
 // operator may allow (private addresses, environment secrets, configured sinks) is refused.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HTTP } from 'cloudevents';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, expect, inject, it } from 'vitest';
 import { makeState } from '@test-runtime';
 import { toBase64 } from '../../src/encoding.js';
@@ -15,27 +11,19 @@ import type { StateStore } from '../../src/state/store.js';
 import { localRegistries } from '../support/configs.js';
 import { uniqueRepository } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { startReceiver, verifiedEvents, whsec } from '../support/event-receiver.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
-const SECRET_BYTES = 'a receiver secret of 32 bytes!!!';
-const SECRET = `whsec_${Buffer.from(SECRET_BYTES).toString('base64')}`;
+const SECRET = whsec('a receiver secret of 32 bytes!!!');
 const SEALING_KEY = toBase64(crypto.getRandomValues(new Uint8Array(32)));
 const A = uniqueRepository('events/team-a');
 const B = uniqueRepository('events/team-b');
 const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
 
-const got: { headers: Record<string, string>; body: string }[] = [];
-const server: Server = createServer(async (request, response) => {
-  let body = '';
-  for await (const chunk of request) body += chunk;
-  got.push({ headers: request.headers as Record<string, string>, body });
-  response.writeHead(204).end();
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-afterAll(() => server.close());
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+const { url, got, close } = await startReceiver();
+afterAll(close);
 
 /** A Ferry whose alice administers team A (and reads the source); `aliceAdmin: false`: her grant was narrowed. */
 async function ferry(options: { state: StateStore; privateSinks?: boolean; aliceAdmin?: boolean }) {
@@ -157,10 +145,7 @@ it('a sink is told only what its author may see, as grants are now', async () =>
   await copy(release, `${target}/${A}/app:v1`); // told
   await copy(release, `${target}/${B}/app:v1`); // not about team A
   await copy(`${target}/${B}/app:v1`, `${target}/${A}/from-b:v1`); // names team B, which alice cannot read
-  const events = got.map((d) => {
-    new Webhook(SECRET).verify(d.body, d.headers);
-    return HTTP.toEvent({ headers: d.headers, body: d.body }) as { type: string; subject?: string; data: any };
-  });
+  const events = verifiedEvents(got, SECRET);
   expect(events.map((e) => [e.type, e.data.results[0].target])).toEqual([
     ['dev.ferry.copy.completed', `${target}/${A}/app`],
   ]);

@@ -4,9 +4,6 @@
 // signature each arrive once; a receiver that answers 500 three times gets the event on the fourth attempt;
 // a sink at a private address is refused when the configuration is read.
 
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HTTP } from 'cloudevents';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
@@ -17,6 +14,7 @@ import { localRegistries } from '../support/configs.js';
 import { uniqueRepository } from '../support/copying.js';
 import { makeKey } from '../support/cosign-signing.js';
 import { makeService, type TestService } from '../support/service.js';
+import { answering, startReceiver, verifiedEvents, type Delivery, type Receiver } from '../support/event-receiver.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
@@ -25,33 +23,19 @@ const SECRET = `whsec_${Buffer.from('a receiver secret of 32 bytes!!!').toString
 const OLD_SECRET = `whsec_${Buffer.from('the secret before the rotation..').toString('base64')}`;
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-interface Delivery {
-  headers: Record<string, string>;
-  body: string;
-}
+const receivers: Receiver[] = [];
+afterAll(() => receivers.forEach((r) => r.close()));
+const receiver = async (statuses: number[] = []) => {
+  const started = await startReceiver(answering(statuses));
+  receivers.push(started);
+  return started;
+};
 
-/** A receiver that answers the statuses it is given in turn (200 when they run out) and keeps what came. */
-async function receiver(statuses: number[] = []): Promise<{ url: string; got: Delivery[]; server: Server }> {
-  const got: Delivery[] = [];
-  const server = createServer(async (request: IncomingMessage, response) => {
-    let body = '';
-    for await (const chunk of request) body += chunk;
-    got.push({ headers: request.headers as Record<string, string>, body });
-    response.writeHead(statuses.shift() ?? 200).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, server };
-}
-
-const servers: Server[] = [];
-afterAll(() => servers.forEach((s) => s.close()));
-
-let sink: Awaited<ReturnType<typeof receiver>>;
+let sink: Receiver;
 let service: TestService;
 let staging: string;
 beforeAll(async () => {
   sink = await receiver();
-  servers.push(sink.server);
   staging = uniqueRepository('events/staging');
   service = makeService({
     registries: localRegistries(source, target),
@@ -74,17 +58,7 @@ beforeAll(async () => {
 });
 
 /** Every delivery verified by the reference library and parsed by the CloudEvents SDK. */
-function received(deliveries: Delivery[]) {
-  return deliveries.map((d) => {
-    new Webhook(SECRET).verify(d.body, d.headers); // throws unless signed with this secret, timestamp fresh
-    return HTTP.toEvent({ headers: d.headers, body: d.body }) as {
-      type: string;
-      subject?: string;
-      traceparent?: string;
-      data: any;
-    };
-  });
-}
+const received = (deliveries: Delivery[]) => verifiedEvents(deliveries, SECRET);
 
 it('a completed copy and a promotion refused for its signature each arrive once, signed and well formed', async () => {
   const copied = await service.app.request('/v1/copy', {
@@ -121,7 +95,6 @@ it('a completed copy and a promotion refused for its signature each arrive once,
 
 it('a receiver that fails three times gets the event on the fourth attempt, once', async () => {
   const flaky = await receiver([500, 500, 500]);
-  servers.push(flaky.server);
   const retried = makeService({
     registries: localRegistries(source, target),
     events: {
@@ -178,7 +151,6 @@ it('a sink at a private address, or over plain http, is refused when the configu
 
 it('an event no attempt delivered is a dead letter, listed only to admins of the repositories it is about', async () => {
   const down = await receiver([500, 500]);
-  servers.push(down.server);
   const key = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
   const dead = makeService({
     registries: localRegistries(source, target),

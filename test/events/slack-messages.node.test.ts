@@ -3,40 +3,33 @@
 // a link to the console's page of the job or sync set, in Slack's link syntax. Text from elsewhere (a
 // registry's error message) is escaped, so it cannot make a link or a mention of its own.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, expect, inject, it } from 'vitest';
 import { dispatchScheduledSyncs } from '../../src/ops/sync/index.js';
 import { slackMessage } from '../../src/ops/events/slack.js';
 import { localRegistries } from '../support/configs.js';
 import { uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
+import { startReceiver } from '../support/event-receiver.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
 const CONSOLE = 'https://ferry.example.com';
 
-// Slack's incoming webhook, as its documentation describes its answers.
-const texts: string[] = [];
-const server: Server = createServer(async (request, response) => {
-  let body = '';
-  for await (const chunk of request) body += chunk;
-  let message: { text?: unknown };
+// Slack's incoming webhook, as its documentation describes its answers (400 invalid_payload, no_text).
+function slackStatus(delivery: { headers: Record<string, string>; body: string }): number {
+  if (!delivery.headers['content-type']?.startsWith('application/json')) return 400;
   try {
-    message = JSON.parse(body) as { text?: unknown };
+    const { text } = JSON.parse(delivery.body) as { text?: unknown };
+    return typeof text === 'string' && text ? 200 : 400;
   } catch {
-    return response.writeHead(400).end('invalid_payload');
+    return 400;
   }
-  if (!request.headers['content-type']?.startsWith('application/json'))
-    return response.writeHead(400).end('invalid_payload');
-  if (typeof message.text !== 'string' || !message.text) return response.writeHead(400).end('no_text');
-  texts.push(message.text);
-  response.writeHead(200).end('ok');
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-afterAll(() => server.close());
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/x`;
+}
+const slack = await startReceiver(slackStatus);
+afterAll(slack.close);
+const url = slack.url.replace('/hook', '/services/T0/B0/x');
+const texts = () => slack.got.filter((d) => d.status === 200).map((d) => (JSON.parse(d.body) as { text: string }).text);
 
 it("a job's copy and a sync run read as messages linking their console pages", async () => {
   const service = makeService(
@@ -67,7 +60,7 @@ it("a job's copy and a sync run read as messages linking their console pages", a
   const { id } = (await res.json()) as { id: string };
   expect((await waitForJob(service, id)).state).toBe('done');
   await service.settle();
-  const copied = texts.find((t) => t.includes(repository))!;
+  const copied = texts().find((t) => t.includes(repository))!;
   expect(copied).toMatch(/^Ferry: copy completed /);
   expect(copied).toContain(`${source}/ferry-test/release-a`);
   expect(copied).toContain(`<${CONSOLE}/console/jobs/${id}|job>`);
@@ -77,7 +70,7 @@ it("a job's copy and a sync run read as messages linking their console pages", a
   for (const job of run.jobs) await waitForJob(service, job);
   await dispatchScheduledSyncs(service.deps);
   await service.settle();
-  const synced = texts.find((t) => t.startsWith('Ferry: sync completed'))!;
+  const synced = texts().find((t) => t.startsWith('Ferry: sync completed'))!;
   expect(synced).toContain('chat-set: 1 copied, 0 failed');
   expect(synced).toContain(`<${CONSOLE}/console/syncs/chat-set|sync set>`);
 });

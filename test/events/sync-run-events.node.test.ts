@@ -3,32 +3,20 @@
 // has to read its runs for it to be told), verified by the `standardwebhooks` reference library and parsed by
 // the `cloudevents` SDK.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HTTP } from 'cloudevents';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, expect, inject, it } from 'vitest';
 import { dispatchScheduledSyncs } from '../../src/ops/sync/index.js';
 import { localRegistries } from '../support/configs.js';
 import { uniqueRepository, waitForJob } from '../support/copying.js';
 import { makeService } from '../support/service.js';
 import { pushSmallImage } from '../support/small-images.js';
+import { startReceiver, verifiedEvents, whsec } from '../support/event-receiver.js';
 
 const fixture = inject('fixture');
 const source = fixture.emptyRegistry;
 const target = fixture.targets.anonymous.host;
-const SECRET = `whsec_${Buffer.from('a receiver secret of 32 bytes!!!').toString('base64')}`;
-
-const got: { headers: Record<string, string>; body: string }[] = [];
-const server: Server = createServer(async (request, response) => {
-  let body = '';
-  for await (const chunk of request) body += chunk;
-  got.push({ headers: request.headers as Record<string, string>, body });
-  response.writeHead(204).end();
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-afterAll(() => server.close());
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+const SECRET = whsec('a receiver secret of 32 bytes!!!');
+const { url, got, close } = await startReceiver();
+afterAll(close);
 
 const service = makeService(
   {
@@ -61,12 +49,7 @@ async function runSet(repositories: string[]): Promise<{ name: string; run: stri
   return { name, run: started.body.run.id };
 }
 
-function events() {
-  return got.map((d) => {
-    new Webhook(SECRET).verify(d.body, d.headers);
-    return HTTP.toEvent({ headers: d.headers, body: d.body }) as { type: string; subject?: string; data: any };
-  });
-}
+const events = () => verifiedEvents(got, SECRET);
 
 it("a run that ended is told once, by the minute's tick, with its counts; a failed one with its errors", async () => {
   const present = uniqueRepository('events/present');

@@ -1,26 +1,23 @@
 // Issue 34, the console's events pages: the sinks a signed-in admin administers, and a sink's dead letters
 // (events it never took after every retry), each shown only to admins of what it is about.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, expect, inject, it } from 'vitest';
 import { computeDigest } from '../../../src/registry/digest.js';
 import { localRegistries } from '../../support/configs.js';
 import { signIn, visit } from '../../support/console-session.js';
 import { uniqueRepository } from '../../support/copying.js';
+import { startReceiver, whsec } from '../../support/event-receiver.js';
 import { makeService } from '../../support/service.js';
 
 const fixture = inject('fixture');
 const source = fixture.registries.anonymous.host;
 const target = fixture.targets.anonymous.host;
-const SECRET = `whsec_${Buffer.from('a receiver secret of 32 bytes!!!').toString('base64')}`;
+const SECRET = whsec('a receiver secret of 32 bytes!!!');
 const hash = async (k: string) => (await computeDigest(new TextEncoder().encode(k))).slice(7);
 
 // A receiver that never takes anything.
-const server: Server = createServer((_request, response) => response.writeHead(500).end());
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-afterAll(() => server.close());
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+const { url, close } = await startReceiver(() => 500);
+afterAll(close);
 
 it("lists the sinks an admin administers and a sink's dead letters, to admins of what they are about", async () => {
   const service = makeService(
