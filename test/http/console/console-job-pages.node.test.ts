@@ -53,8 +53,10 @@ it('a job page shows a progress bar, the elapsed time and rate, and links the im
   await page.fill('#source', `${host}/ferry-test/multiarch:v1`);
   await page.fill('#target', `${to}:v1`);
   await Promise.all([page.waitForURL(/\/console\/jobs\/[^/]+$/), page.click('form.stacked button[type=submit]')]);
-  await expect.poll(() => page.textContent('#job-state'), { timeout: 30_000 }).toBe('done');
-  await page.reload();
+  // The page reloads itself when the job ends (console.js): the finished page, rendered by the server, links
+  // what it wrote. (Reloading it here as well raced that reload: ERR_ABORTED.)
+  await page.waitForSelector('a.result-link', { timeout: 30_000 });
+  expect(await page.textContent('#job-state')).toBe('done');
   const bar = await page.$eval('progress#job-bar', (p) => [
     (p as HTMLProgressElement).value,
     (p as HTMLProgressElement).max,
