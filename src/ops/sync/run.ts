@@ -144,11 +144,8 @@ export async function startSyncRun(
     await deps.state.create(key, JSON.stringify(run), { ttlSeconds: RUN_TTL_SECONDS });
     if (!run.jobs.length) {
       await deps.state.delete(stateKeys.syncRunning(set.name));
-      await tellRunEnded(
-        deps,
-        run,
-        syncSetTargets(set).filter((r) => !r.includes('*')),
-      );
+      const named = [...syncSetTargets(set), ...syncSetSources(set)].filter((r) => !r.includes('*'));
+      await tellRunEnded(deps, run, named);
     }
     return { run };
   } catch (error) {
